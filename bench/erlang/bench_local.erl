@@ -1,0 +1,129 @@
+%% Local (one node) workloads. Run by bench/lib/erlang.js as
+%%   erl +S 1 +P 4194304 -noshell -kernel logger_level none -run bench_local main Bench N
+%% and prints exactly one line "RESULT <number>" (unit: see bench/lib/workloads.js).
+-module(bench_local).
+-export([main/1]).
+
+main([Bench, NStr]) ->
+    N = list_to_integer(NStr),
+    Value = run(list_to_atom(Bench), N),
+    io:format("RESULT ~s~n", [float_to_list(float(Value), [{decimals, 3}])]),
+    halt(0).
+
+now_us() -> erlang:monotonic_time(microsecond).
+per_sec(N, T0, T1) -> N * 1000000 / max(1, T1 - T0).
+
+%% A producer sends {msg, I} N times to a counting consumer; timed from the
+%% producer's spawn until the consumer reports N.
+run(local_send, N) ->
+    Self = self(),
+    Consumer = spawn(fun() -> count_loop(0, N, Self) end),
+    T0 = now_us(),
+    spawn(fun() -> produce(Consumer, N) end),
+    receive {counted, N} -> ok end,
+    per_sec(N, T0, now_us());
+
+run(local_pingpong, N) ->
+    Pong = spawn(fun pong_loop/0),
+    T0 = now_us(),
+    ping(Pong, N),
+    per_sec(N, T0, now_us());
+
+run(call, N) ->
+    {ok, Gs} = bench_gs:start_link(none),
+    T0 = now_us(),
+    calls(Gs, N),
+    per_sec(N, T0, now_us());
+
+run(cast, N) ->
+    {ok, Gs} = bench_gs:start_link(none),
+    T0 = now_us(),
+    casts(Gs, N),
+    N = gen_server:call(Gs, count),
+    per_sec(N, T0, now_us());
+
+%% N idle processes, no pid list kept; timed until the run queue is empty,
+%% i.e. every process has reached its receive.
+run(spawn, N) ->
+    T0 = now_us(),
+    spawn_idle(N),
+    wait_idle(),
+    per_sec(N, T0, now_us());
+
+run(spawn_bytes, N) ->
+    memory_delta(N, fun() -> spawn_idle(N) end);
+
+run(genserver_bytes, N) ->
+    memory_delta(N, fun() -> start_servers(N) end);
+
+%% one_for_one restarts, a fresh bench_sup every 100 crashes (start and stop
+%% not timed). Crash = exit(Child, kill), as in the anchor's 179k/s figure.
+run(restart, N) -> restart(N, kill);
+run(restart_self_crash, N) -> restart(N, self_crash).
+
+count_loop(N, N, Report) -> Report ! {counted, N};
+count_loop(C, N, Report) -> receive {msg, _} -> count_loop(C + 1, N, Report) end.
+
+produce(_To, 0) -> ok;
+produce(To, I) -> To ! {msg, I}, produce(To, I - 1).
+
+pong_loop() -> receive {ping, From} -> From ! pong, pong_loop() end.
+
+ping(_Pong, 0) -> ok;
+ping(Pong, I) -> Pong ! {ping, self()}, receive pong -> ping(Pong, I - 1) end.
+
+calls(_Gs, 0) -> ok;
+calls(Gs, I) -> pong = gen_server:call(Gs, ping), calls(Gs, I - 1).
+
+casts(_Gs, 0) -> ok;
+casts(Gs, I) -> gen_server:cast(Gs, {msg, I}), casts(Gs, I - 1).
+
+idle() -> receive stop -> ok end.
+
+spawn_idle(0) -> ok;
+spawn_idle(I) -> spawn(fun idle/0), spawn_idle(I - 1).
+
+start_servers(0) -> ok;
+start_servers(I) ->
+    {ok, _} = gen_server:start(bench_gs, none, []),
+    start_servers(I - 1).
+
+wait_idle() ->
+    case erlang:statistics(total_run_queue_lengths_all) of
+        0 -> ok;
+        _ -> erlang:yield(), wait_idle()
+    end.
+
+%% erlang:memory(processes) delta / N once every new process is idle.
+memory_delta(N, Start) ->
+    wait_idle(),
+    erlang:garbage_collect(),
+    Before = erlang:memory(processes),
+    Start(),
+    wait_idle(),
+    erlang:garbage_collect(),
+    (erlang:memory(processes) - Before) / N.
+
+restart(N, Mode) ->
+    process_flag(trap_exit, true),
+    Batches = max(1, N div 100),
+    Us = lists:sum([restart_batch(100, Mode) || _ <- lists:seq(1, Batches)]),
+    Batches * 100 * 1000000 / max(1, Us).
+
+restart_batch(Crashes, Mode) ->
+    {ok, Sup} = bench_sup:start_link(self()),
+    First = receive {gs_up, P} -> P end,
+    T0 = now_us(),
+    crash_loop(First, Crashes, Mode),
+    T1 = now_us(),
+    exit(Sup, shutdown),
+    receive {'EXIT', Sup, _} -> ok end,
+    T1 - T0.
+
+crash_loop(_Child, 0, _Mode) -> ok;
+crash_loop(Child, I, Mode) ->
+    crash(Child, Mode),
+    receive {gs_up, Next} -> crash_loop(Next, I - 1, Mode) end.
+
+crash(Child, kill) -> exit(Child, kill);
+crash(Child, self_crash) -> gen_server:cast(Child, crash).

@@ -1,0 +1,111 @@
+'use strict';
+// The Erlang/OTP side: find `erl`, compile bench/erlang/*.erl into a temp
+// dir, and run one workload in fresh VMs. Local workloads use one scheduler
+// (`+S 1`); distributed ones two default nodes on 127.0.0.1 with a private epmd.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { runForResult, startUntilReady } = require('./child');
+const { startEpmd } = require('./epmd');
+const { median } = require('./stats');
+
+const SRC_DIR = path.join(__dirname, '..', 'erlang');
+const COOKIE = 'grove_bench';
+
+function which(cmd) {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    const file = path.join(dir, cmd);
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+function version() {
+  const expr = 'io:format("OTP ~s, ERTS ~s, ~s~n", [erlang:system_info(otp_release), ' +
+    'erlang:system_info(version), erlang:system_info(emu_flavor)]), halt().';
+  return execFileSync('erl', ['-noshell', '-eval', expr], { encoding: 'utf8', timeout: 30_000 }).trim();
+}
+
+// Compiles with erlc when present, otherwise through compile:file/2 in erl.
+function compile() {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'grove-bench-erl-'));
+  const sources = fs.readdirSync(SRC_DIR).filter((f) => f.endsWith('.erl')).map((f) => path.join(SRC_DIR, f));
+  if (which('erlc')) {
+    execFileSync('erlc', ['-o', outDir, ...sources], { stdio: 'inherit', timeout: 120_000 });
+  } else {
+    const files = sources.map((f) => JSON.stringify(f)).join(',');
+    const expr = `[{ok, _} = compile:file(F, [{outdir, ${JSON.stringify(outDir)}}, report]) || F <- [${files}]], halt().`;
+    execFileSync('erl', ['-noshell', '-eval', expr], { stdio: 'inherit', timeout: 120_000 });
+  }
+  return outDir;
+}
+
+class ErlangSide {
+  constructor({ timeoutMs }) {
+    this.timeoutMs = timeoutMs;
+    this.beamDir = compile();
+    this.epmd = null;
+    this.nodeCount = 0;
+  }
+
+  async run(workload, n) {
+    if (workload.erlang === 'local') return this.runLocal(workload.bench, n);
+    return this.runRemote(workload.bench, n);
+  }
+
+  runLocal(bench, n) {
+    const args = ['+S', '1', '+P', '4194304', '-noshell', '-kernel', 'logger_level', 'none',
+      '-pa', this.beamDir, '-run', 'bench_local', 'main', bench, String(n)];
+    return runForResult('erl', args, { timeoutMs: this.timeoutMs });
+  }
+
+  async runRemote(bench, n) {
+    this.epmd ??= await startEpmd();
+    const env = { ...process.env, ERL_EPMD_PORT: String(this.epmd.port) };
+    const serverNode = this.nodeName('s');
+    let server;
+    try {
+      server = await startUntilReady('erl', [...this.distArgs(serverNode), '-run', 'bench_remote', 'server'],
+        { env, readyLine: 'READY', timeoutMs: 30_000 });
+    } catch (err) {
+      return { value: null, error: err.message };
+    }
+    try {
+      // connect: one fresh client VM per sample, each timing its first connection.
+      const samples = bench === 'connect' ? n : 1;
+      const results = [];
+      for (let i = 0; i < samples; i++) {
+        const args = [...this.distArgs(this.nodeName('c')), '-run', 'bench_remote', 'client', bench, serverNode, String(n)];
+        const r = await runForResult('erl', args, { env, timeoutMs: this.timeoutMs });
+        if (r.error) return r;
+        results.push(r.value);
+      }
+      return { value: median(results), samples: results };
+    } finally {
+      server.stop();
+    }
+  }
+
+  distArgs(name) {
+    return ['-name', name, '-setcookie', COOKIE, '-start_epmd', 'false',
+      '-kernel', 'inet_dist_use_interface', '{127,0,0,1}',
+      '-noshell', '-pa', this.beamDir];
+  }
+
+  nodeName(role) {
+    return `grove_bench_${process.pid}_${role}${++this.nodeCount}@127.0.0.1`;
+  }
+
+  close() {
+    if (this.epmd) this.epmd.stop();
+    fs.rmSync(this.beamDir, { recursive: true, force: true });
+  }
+}
+
+module.exports = { ErlangSide, which, version };

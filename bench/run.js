@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+'use strict';
+// Grove benchmark suite: each workload on Grove, on the plain Node.js floor
+// and on Erlang/OTP (when `erl` is installed), every side in a fresh process.
+// See bench/README.md. Usage: node bench/run.js --help
+const fs = require('node:fs');
+const { WORKLOADS } = require('./lib/workloads');
+const { parseArgs, USAGE } = require('./lib/args');
+const { machineInfo, machineLine } = require('./lib/machine');
+const { ErlangSide, which, version } = require('./lib/erlang');
+const { runSide } = require('./lib/sides');
+const { buildResult } = require('./lib/results');
+const { renderTable, fmtValue } = require('./lib/table');
+const { killAll } = require('./lib/child');
+
+const SIDE_ORDER = ['node_floor', 'grove', 'erlang'];
+
+function setUpErlang(opts) {
+  if (!opts.sides.includes('erlang')) return { installed: false, version: null };
+  if (!which('erl')) return { installed: false, version: null };
+  const ctx = { installed: true, version: null, side: null, error: null };
+  try {
+    ctx.version = version();
+    ctx.side = new ErlangSide({ timeoutMs: opts.timeoutSec * 1000 });
+  } catch (err) {
+    ctx.error = `cannot prepare Erlang side: ${err.message.split('\n')[0]}`;
+  }
+  return ctx;
+}
+
+async function runWorkload(workload, opts, ctx, erl) {
+  const n = opts.quick ? workload.quickN : workload.n;
+  const sides = SIDE_ORDER.filter((s) => opts.sides.includes(s) && (s !== 'erlang' || erl.installed));
+  const outcomes = Object.fromEntries(sides.map((s) => [s, []]));
+  for (let run = 0; run < opts.runs; run++) {
+    for (const side of sides) {
+      const t0 = Date.now();
+      const outcome = await runSide(side, workload, n, ctx);
+      outcomes[side].push(outcome);
+      const shown = outcome.error ? `n/a (${outcome.error})` : fmtValue(outcome.value, workload.unit) ?? '-';
+      process.stderr.write(`  ${workload.bench} ${side}: ${shown} [${((Date.now() - t0) / 1000).toFixed(1)} s]\n`);
+    }
+  }
+  return buildResult(workload, n, outcomes, erl.installed);
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2), WORKLOADS.map((w) => w.bench));
+  if (opts.help) return console.log(USAGE);
+  const selected = WORKLOADS.filter((w) => !opts.only || opts.only.includes(w.bench));
+  const erl = setUpErlang(opts);
+  const machine = machineInfo(erl.version);
+  console.log(machineLine(machine));
+  if (opts.sides.includes('erlang') && !erl.installed) console.log('erlang: not installed — install erlang-base');
+  if (erl.error) console.log(`erlang: ${erl.error}`);
+  const mode = `${opts.quick ? 'quick' : 'full'} run, ${opts.runs} run(s) per side, medians`;
+  console.log(`${mode}; every side of every workload in a fresh process\n`);
+
+  const ctx = { quick: opts.quick, timeoutMs: opts.timeoutSec * 1000, erlang: erl.side, erlangError: erl.error };
+  const cleanUp = () => {
+    killAll();
+    erl.side?.close();
+  };
+  process.once('SIGINT', () => {
+    cleanUp();
+    process.exit(130);
+  });
+  const results = [];
+  try {
+    for (const workload of selected) results.push(await runWorkload(workload, opts, ctx, erl));
+  } finally {
+    cleanUp();
+  }
+  console.log(renderTable(results, { withErlang: erl.installed }));
+  if (opts.json) {
+    const doc = { machine, options: { quick: opts.quick, runs: opts.runs, only: opts.only, sides: opts.sides }, results };
+    fs.writeFileSync(opts.json, `${JSON.stringify(doc, null, 2)}\n`);
+    console.log(`\nwrote ${opts.json}`);
+  }
+}
+
+main().catch((err) => {
+  killAll();
+  console.error(`bench: ${err.message}`);
+  process.exit(1);
+});

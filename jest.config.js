@@ -1,0 +1,18 @@
+/**
+ * One jest run for the whole monorepo. Type checking happens in `tsc -b` (which
+ * `npm test` runs first, tests included); ts-jest only transpiles here, so the
+ * suite starts fast. `@grove/*` imports resolve to the packages' sources so that
+ * every test sees one copy of each class.
+ */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/test', '<rootDir>/examples'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  moduleNameMapper: { '^@grove/([a-z]+)$': '<rootDir>/packages/$1/src' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json', diagnostics: false }],
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,96 @@
+/**
+ * Every error @grove/core raises. Each has a `code` literal to switch on and a
+ * message that says what happened, to whom, with which value.
+ */
+import type { Pid } from './pid';
+
+/** Base class of Grove's errors. */
+export abstract class GroveError extends Error {
+  abstract readonly code: string;
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** A send or call named a registered name that nobody holds. */
+export class NoProcError extends GroveError {
+  readonly code = 'noproc' as const;
+  constructor(readonly target: unknown, what = 'send to') {
+    super(`${what} ${describe(target)}: no such process (noproc)`);
+  }
+}
+
+/** A name is already registered to another process (or the process already has one). */
+export class AlreadyRegisteredError extends GroveError {
+  readonly code = 'already_registered' as const;
+  constructor(readonly nameOrPid: string, readonly holder: Pid) {
+    super(`cannot register ${JSON.stringify(nameOrPid)}: already held by ${holder}`);
+  }
+}
+
+/** An argument failed validation at an API boundary (OTP's badarg). */
+export class BadArgError extends GroveError {
+  readonly code = 'badarg' as const;
+  constructor(message: string, readonly value?: unknown) {
+    super(message);
+  }
+}
+
+/** A message cannot be carried between nodes (function, unregistered class, cycle...). */
+export class NotCopyableError extends GroveError {
+  readonly code = 'not_copyable' as const;
+  constructor(readonly path: string, readonly detail: string) {
+    super(`message is not copyable at ${path}: ${detail}`);
+  }
+}
+
+/** Thrown inside a process body that keeps running after its process exited. @internal */
+export class ProcessExitedError extends GroveError {
+  readonly code = 'process_exited' as const;
+  constructor(readonly pid: Pid, readonly reason: unknown) {
+    super(`${pid} has exited (${describe(reason)}); its context can no longer be used`);
+  }
+}
+
+/** A short, printable description of a term for error messages and logs. */
+export function describe(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && 'toString' in value && value.toString !== Object.prototype.toString) {
+    return String(value);
+  }
+  try {
+    const s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    return s === undefined ? String(value) : s.length > 200 ? s.slice(0, 200) + '…' : s;
+  } catch {
+    return String(value);
+  }
+}
+
+/** A `call` got no reply in time; a reply arriving later is dropped. */
+export class CallTimeoutError extends GroveError {
+  readonly code = 'timeout' as const;
+  constructor(readonly server: unknown, readonly request: unknown, readonly timeoutMs: number) {
+    super(`call to ${describe(server)} timed out after ${timeoutMs} ms (request ${describe(request)})`);
+  }
+}
+
+/**
+ * The server of a `call` exited before replying, or did not exist (`reason` is
+ * `'noproc'`), or its node is unreachable (`'noconnection'`).
+ */
+export class CallExitError extends GroveError {
+  readonly code = 'exit' as const;
+  constructor(readonly server: unknown, readonly request: unknown, readonly reason: unknown) {
+    super(
+      reason === 'noproc'
+        ? `call to ${describe(server)}: no such process (noproc); request ${describe(request)}`
+        : `call to ${describe(server)} failed: the server exited with ${describe(reason)}; request ${describe(request)}`,
+    );
+  }
+
+  /** True when the server did not exist. */
+  get noproc(): boolean {
+    return this.reason === 'noproc';
+  }
+}

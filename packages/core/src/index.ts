@@ -1,0 +1,44 @@
+/**
+ * @grove/core — Erlang/OTP's process model for TypeScript: lightweight processes
+ * with mailboxes and selective receive, links, monitors, exit signals, registered
+ * names, timers, and the GenServer / Supervisor / Application behaviours.
+ *
+ * @packageDocumentation
+ */
+import 'reflect-metadata';
+
+export { Pid, isPid } from './pid';
+export { Ref, isRef } from './ref';
+export { Node, type NodeOptions } from './node';
+export { TIMEOUT, type Timeout, type TimeoutMs, type ProcessBody, type MessageHandler, type SpawnOptions, type ProcessContext } from './context';
+export { ProcessExit } from './process';
+export type { ProcessInfo } from './process_info';
+export {
+  type ExitReason,
+  type ShutdownWith,
+  type ExitMessage,
+  type DownMessage,
+  isCleanExit,
+  isShutdownWith,
+  isExitMessage,
+  isDownMessage,
+} from './exit';
+export { type Dest, type ViaRegistry, type ViaName, isRemoteName, isViaName } from './registry';
+export type { RemoteRouter, RemoteName } from './remote';
+export { type Clock, systemClock, ManualClock } from './clock';
+export { registerClass, checkTerm, classCodecOf, classCodecNamed, type ClassCodec } from './term';
+export { GenCall, GenCast, type From, call, cast, reply, DEFAULT_CALL_TIMEOUT_MS } from './gen';
+export { start, StartError, isAlreadyStarted, type InitOutcome, type StartOptions } from './proc_lib';
+export { Scheduler, type SchedulerOptions } from './scheduler';
+export { getLogger, setLogLevel, getLogLevel, type LogLevel } from './logger';
+export {
+  GroveError,
+  NoProcError,
+  AlreadyRegisteredError,
+  BadArgError,
+  NotCopyableError,
+  ProcessExitedError,
+  CallTimeoutError,
+  CallExitError,
+  describe,
+} from './errors';

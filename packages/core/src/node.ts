@@ -1,0 +1,497 @@
+/**
+ * A node: a process table, a scheduler, a registry and timers. A program that never
+ * distributes uses a local node (`nonode@nohost`); @grove/dist names it and plugs a
+ * {@link RemoteRouter} into it. Several nodes may live in one OS process.
+ */
+import { systemClock, type Clock } from './clock';
+import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
+import { AlreadyRegisteredError, BadArgError, NoProcError } from './errors';
+import type { ExitReason } from './exit';
+import { Monitor, RemoteWatch } from './monitor';
+import { Pid } from './pid';
+import { Process, type Timer } from './process';
+import { processInfo, type ProcessInfo } from './process_info';
+import { Ref } from './ref';
+import { isRemoteName, isValidName, isViaName, type Dest } from './registry';
+import type { RemoteName, RemoteRouter } from './remote';
+import { Scheduler, type SchedulerOptions } from './scheduler';
+import { terminate } from './signals';
+import { checkTerm } from './term';
+
+export interface NodeOptions {
+  /** Node name, `name@host`. Default `nonode@nohost` (not distributed). */
+  name?: string;
+  /** Incarnation number; random by default. */
+  creation?: number;
+  /** Time source for timers and timeouts (tests pass a ManualClock). */
+  clock?: Clock;
+  /**
+   * Check every local message as if it crossed the wire (default: on under jest,
+   * off otherwise). Catches unsendable messages on one node.
+   */
+  checkMessages?: boolean;
+  scheduler?: SchedulerOptions;
+}
+
+export class Node {
+  readonly name: string;
+  readonly creation: number;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  /** @internal the distribution layer, once installed. */
+  router: RemoteRouter | null = null;
+  /** See {@link NodeOptions.checkMessages}. */
+  checkMessages: boolean;
+  /** @internal replaces check-only with a full wire round trip (installed by dist). */
+  messageCopier: ((msg: unknown) => unknown) | null = null;
+  private readonly table = new Map<number, Process>();
+  private readonly names = new Map<string, Process>();
+  private readonly timers = new Map<number, Timer>();
+  private readonly exitListeners = new Set<(pid: Pid, reason: ExitReason) => void>();
+  private nextPid = 1;
+  private nextRef = 1;
+  private rootProc: Process | null = null;
+
+  constructor(options: NodeOptions = {}) {
+    this.name = options.name ?? 'nonode@nohost';
+    if (!/^[^@\s]+@[^@\s]+$/.test(this.name)) {
+      throw new BadArgError(`node name must look like name@host, got ${JSON.stringify(this.name)}`, this.name);
+    }
+    this.creation = options.creation ?? (Math.random() * 0xfffffffe + 1) >>> 0;
+    this.clock = options.clock ?? systemClock;
+    this.scheduler = new Scheduler(options.scheduler);
+    this.checkMessages = options.checkMessages ?? process.env['JEST_WORKER_ID'] !== undefined;
+  }
+
+  // ---- spawning ----
+
+  /** Spawns a process running `body`; it exits `normal` when `body` returns. */
+  spawn(body: ProcessBody, options?: SpawnOptions): Pid {
+    return this.spawnFrom(null, body, null, options);
+  }
+
+  /**
+   * Spawns a handler process: `handler` runs for each message in order, synchronously
+   * when it returns synchronously. The process lives until it exits or is killed.
+   */
+  spawnLoop(handler: MessageHandler, options?: SpawnOptions): Pid {
+    return this.spawnFrom(null, null, handler, options);
+  }
+
+  /** Runs `body` in a new process and resolves with its result, or rejects with its exit reason. */
+  run<T>(body: ProcessBody<T>, options?: SpawnOptions): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let result: T;
+      const pid = this.spawn(async (ctx) => {
+        result = await body(ctx);
+      }, options);
+      const off = this.onExit((dead, reason) => {
+        if (!dead.equals(pid)) return;
+        off();
+        if (reason === 'normal') resolve(result);
+        else reject(reason instanceof Error ? reason : new Error(`process exited: ${String(reason)}`, { cause: reason }));
+      });
+    });
+  }
+
+  /** @internal */
+  spawnFrom(parent: Process | null, body: ProcessBody | null, handler: MessageHandler | null, options?: SpawnOptions): Pid {
+    if (body !== null && typeof body !== 'function') throw new BadArgError('spawn: expected a function', body);
+    if (handler !== null && typeof handler !== 'function') throw new BadArgError('spawnLoop: expected a function', handler);
+    const pid = new Pid(this.name, this.nextPid++, 0, this.creation);
+    const label = options?.label ?? (body ?? handler)!.name ?? null;
+    const p = new Process(this, pid, body, handler, label || null);
+    if (options !== undefined) {
+      if (options.name !== undefined) this.registerProcess(options.name, p);
+      if (options.trapExit === true) p.trapping = true;
+      if (options.link === true && parent !== null) {
+        (parent.links ??= new Map()).set(pid.key, pid);
+        (p.links ??= new Map()).set(parent.pid.key, parent.pid);
+      }
+    }
+    this.table.set(pid.id, p);
+    if (body !== null) this.scheduler.enqueue(p);
+    return pid;
+  }
+
+  // ---- lookup ----
+
+  /** @internal the live local process for `pid`. */
+  local(pid: Pid): Process | undefined {
+    if (pid.node !== this.name || pid.creation !== this.creation) return undefined;
+    const p = this.table.get(pid.id);
+    return p !== undefined && p.pid.serial === pid.serial ? p : undefined;
+  }
+
+  /** True when `pid` names a process of this node. */
+  isLocal(pid: Pid): boolean {
+    return pid.node === this.name;
+  }
+
+  /** True when `pid` is a live local process. */
+  isAlive(pid: Pid): boolean {
+    return this.local(pid) !== undefined;
+  }
+
+  /** The pid a destination names right now, if it can be known locally. */
+  whereis(dest: Dest): Pid | undefined {
+    if (dest instanceof Pid) return this.local(dest)?.pid ?? (this.isLocal(dest) ? undefined : dest);
+    if (typeof dest === 'string') return this.names.get(dest)?.pid;
+    if (isRemoteName(dest)) return dest[1] === this.name ? this.names.get(dest[0])?.pid : undefined;
+    if (isViaName(dest)) return dest.via.whereisName(dest.name);
+    return undefined;
+  }
+
+  // ---- messages ----
+
+  /** Sends from outside any process. See {@link ProcessContext.send}. */
+  send(dest: Dest, msg: unknown): void {
+    this.sendFrom(undefined, dest, msg);
+  }
+
+  /** @internal */
+  sendFrom(from: Pid | undefined, dest: Dest, msg: unknown): void {
+    if (dest instanceof Pid) {
+      if (dest.node === this.name) {
+        const p = this.local(dest);
+        if (p !== undefined) p.deliver(this.checkMessages ? this.copy(msg) : msg);
+      } else {
+        this.router?.send(from, dest, msg);
+      }
+    } else if (typeof dest === 'string') {
+      const p = this.names.get(dest);
+      if (p === undefined) throw new NoProcError(dest);
+      p.deliver(this.checkMessages ? this.copy(msg) : msg);
+    } else if (isRemoteName(dest)) {
+      if (dest[1] === this.name) this.sendFrom(from, dest[0], msg);
+      else this.router?.sendNamed(from, dest, msg);
+    } else if (isViaName(dest)) {
+      const pid = dest.via.whereisName(dest.name);
+      if (pid === undefined) throw new NoProcError(dest.name);
+      this.sendFrom(from, pid, msg);
+    } else {
+      throw new BadArgError(`send: not a destination: ${String(dest)}`, dest);
+    }
+  }
+
+  /** @internal the message as the receiver should see it under `checkMessages`. */
+  copy(msg: unknown): unknown {
+    if (this.messageCopier !== null) return this.messageCopier(msg);
+    checkTerm(msg);
+    return msg;
+  }
+
+  // ---- exit signals and links ----
+
+  /** Sends an exit signal to `pid` from outside any process (Erlang `exit/2`). */
+  exit(pid: Pid, reason: ExitReason): void {
+    this.exitFrom(this.root.pid, pid, reason);
+  }
+
+  /** @internal */
+  exitFrom(from: Pid, to: Pid, reason: ExitReason): void {
+    if (!(to instanceof Pid)) throw new BadArgError(`exit: not a pid: ${String(to)}`, to);
+    if (to.node === this.name) this.local(to)?.signal(from, reason, false);
+    else this.router?.exit(from, to, reason, false);
+  }
+
+  /** @internal a link exit from a dying process `from` to `to`. */
+  linkExit(from: Pid, to: Pid, reason: ExitReason): void {
+    if (to.node === this.name) this.local(to)?.signal(from, reason, true);
+    else this.router?.exit(from, to, reason, true);
+  }
+
+  /** @internal */
+  linkFrom(p: Process, pid: Pid): void {
+    if (!(pid instanceof Pid)) throw new BadArgError(`link: not a pid: ${String(pid)}`, pid);
+    if (pid.equals(p.pid)) return;
+    if (pid.node === this.name) {
+      const other = this.local(pid);
+      if (other === undefined) {
+        if (p.trapping) p.deliver({ type: 'EXIT', from: pid, reason: 'noproc' });
+        else throw new NoProcError(pid, 'link to');
+        return;
+      }
+      (other.links ??= new Map()).set(p.pid.key, p.pid);
+    } else if (this.router === null) {
+      (p.links ??= new Map()).set(pid.key, pid);
+      p.signal(pid, 'noconnection', true);
+      return;
+    } else {
+      this.router.link(p.pid, pid);
+    }
+    (p.links ??= new Map()).set(pid.key, pid);
+  }
+
+  /** @internal */
+  unlinkFrom(p: Process, pid: Pid): void {
+    if (!(pid instanceof Pid)) throw new BadArgError(`unlink: not a pid: ${String(pid)}`, pid);
+    if (p.links === null || !p.links.delete(pid.key)) return;
+    if (pid.node === this.name) this.local(pid)?.links?.delete(p.pid.key);
+    else this.router?.unlink(p.pid, pid);
+  }
+
+  // ---- monitors ----
+
+  /** @internal a new ref id, unique on this node. */
+  newRefId(): number {
+    return this.nextRef++;
+  }
+
+  /** A new unique reference (`make_ref()`). */
+  makeRef(): Ref {
+    return new Ref(this.name, this.creation, this.nextRef++, true);
+  }
+
+  /** @internal */
+  monitorFrom(p: Process, target: Pid | string | RemoteName, m?: Monitor): Monitor {
+    let spec: Pid | RemoteName;
+    let tp: Process | undefined;
+    if (target instanceof Pid) {
+      spec = target;
+      tp = this.local(target);
+    } else if (typeof target === 'string') {
+      spec = [target, this.name];
+      tp = this.names.get(target);
+    } else if (isRemoteName(target)) {
+      spec = target;
+      if (target[1] === this.name) tp = this.names.get(target[0]);
+    } else {
+      throw new BadArgError(`monitor: not a pid or name: ${String(target)}`, target);
+    }
+    const mon = m ?? new Monitor(p, this.nextRef++, spec, null);
+    mon.target = spec;
+    p.addMonitor(mon);
+    if (tp !== undefined) {
+      mon.targetProc = tp;
+      (tp.monitoredBy ??= new Map()).set(mon.refId, mon);
+    } else if ((spec instanceof Pid ? spec.node : spec[1]) === this.name || this.router === null) {
+      // Dead or unknown here: DOWN noproc now; another node with no distribution: noconnection.
+      const here = (spec instanceof Pid ? spec.node : spec[1]) === this.name;
+      p.monitors!.delete(mon.refId);
+      mon.down(here ? 'noproc' : 'noconnection');
+    } else {
+      this.router.monitor(p.pid, spec, mon.ref);
+    }
+    return mon;
+  }
+
+  /** @internal */
+  demonitorFrom(p: Process, ref: Ref, flush: boolean): boolean {
+    const m = ref.node === this.name ? p.monitors?.get(ref.key) : undefined;
+    if (m !== undefined) {
+      p.monitors!.delete(m.refId);
+      this.dropMonitor(m);
+    }
+    if (flush && p.mailbox !== null) {
+      const i = p.mailbox.find((msg) => isDownFor(msg, ref));
+      if (i >= 0) p.mailbox.takeAt(i);
+    }
+    return m !== undefined;
+  }
+
+  /** @internal removes the target side of a monitor `p` no longer holds. */
+  dropMonitor(m: Monitor): void {
+    if (m.targetProc !== null) {
+      m.targetProc.monitoredBy?.delete(m.refId);
+      m.targetProc = null;
+    } else if (this.router !== null && (m.target instanceof Pid ? m.target.node : m.target[1]) !== this.name) {
+      this.router.demonitor(m.watcher.pid, m.target, m.ref);
+    }
+  }
+
+  // ---- registry ----
+
+  /** Registers `pid` (a live local process without a name) under `name`. */
+  register(name: string, pid: Pid): void {
+    const p = pid instanceof Pid ? this.local(pid) : undefined;
+    if (p === undefined) throw new NoProcError(pid, 'register');
+    this.registerProcess(name, p);
+  }
+
+  private registerProcess(name: string, p: Process): void {
+    if (!isValidName(name)) throw new BadArgError(`register: invalid name ${JSON.stringify(name)}`, name);
+    const holder = this.names.get(name);
+    if (holder !== undefined) throw new AlreadyRegisteredError(name, holder.pid);
+    if (p.name !== null) throw new AlreadyRegisteredError(p.name, p.pid);
+    this.names.set(name, p);
+    p.name = name;
+  }
+
+  /** Removes a registered name; false when nobody held it. */
+  unregister(name: string): boolean {
+    const p = this.names.get(name);
+    if (p === undefined) return false;
+    this.names.delete(name);
+    p.name = null;
+    return true;
+  }
+
+  /** The locally registered names. */
+  registered(): string[] {
+    return [...this.names.keys()];
+  }
+
+  // ---- timers ----
+
+  /** Sends `msg` to `dest` after `ms` (from outside a process). */
+  sendAfter(dest: Dest, msg: unknown, ms: number): Ref {
+    return this.startTimer(null, dest, msg, ms);
+  }
+
+  /** @internal */
+  startTimer(owner: Process | null, dest: Dest, msg: unknown, ms: number): Ref {
+    if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) {
+      throw new BadArgError(`sendAfter: ms must be a finite number >= 0, got ${String(ms)}`, ms);
+    }
+    if (this.checkMessages) this.copy(msg);
+    const refId = this.nextRef++;
+    const destProc = dest instanceof Pid ? this.local(dest) ?? null : null;
+    if (dest instanceof Pid && destProc === null && this.isLocal(dest)) return new Ref(this.name, this.creation, refId, true);
+    const t: Timer = { refId, handle: null, owner, dest: destProc, due: this.clock.now() + ms };
+    t.handle = this.clock.setTimeout(() => {
+      this.dropTimer(t);
+      try {
+        this.sendFrom(owner?.pid, dest, msg);
+      } catch {
+        // A name that is not registered when the timer fires: dropped, as in Erlang.
+      }
+    }, ms);
+    this.timers.set(refId, t);
+    (owner?.timers ?? (owner !== null ? (owner.timers = new Set()) : null))?.add(t);
+    if (destProc !== null && destProc !== owner) (destProc.timers ??= new Set()).add(t);
+    return new Ref(this.name, this.creation, refId, true);
+  }
+
+  /** Cancels a timer: the milliseconds it had left, or false when it already fired or was cancelled. */
+  cancelTimer(ref: Ref): number | false {
+    const t = ref.node === this.name ? this.timers.get(ref.key as number) : undefined;
+    if (t === undefined) return false;
+    this.clock.clearTimeout(t.handle);
+    this.dropTimer(t);
+    return Math.max(0, Math.round(t.due - this.clock.now()));
+  }
+
+  /** @internal */
+  dropTimer(t: Timer): void {
+    if (!this.timers.delete(t.refId)) return;
+    this.clock.clearTimeout(t.handle);
+    t.owner?.timers?.delete(t);
+    t.dest?.timers?.delete(t);
+  }
+
+  // ---- introspection ----
+
+  /** Pids of every live local process. */
+  processes(): Pid[] {
+    return [...this.table.values()].map((p) => p.pid);
+  }
+
+  /** Number of live local processes. */
+  get processCount(): number {
+    return this.table.size;
+  }
+
+  /** Status, mailbox, links, monitors, name and behaviour of a live local process. */
+  processInfo(pid: Pid): ProcessInfo | undefined {
+    const p = this.local(pid);
+    return p === undefined ? undefined : processInfo(p);
+  }
+
+  /** Calls `fn` whenever a local process exits; returns the function that stops it. */
+  onExit(fn: (pid: Pid, reason: ExitReason) => void): () => void {
+    this.exitListeners.add(fn);
+    return () => this.exitListeners.delete(fn);
+  }
+
+  /** @internal */
+  forget(p: Process): void {
+    this.table.delete(p.pid.id);
+    if (p.name !== null && this.names.get(p.name) === p) this.names.delete(p.name);
+  }
+
+  /** @internal */
+  notifyExit(p: Process): void {
+    if (this.exitListeners.size === 0) return;
+    for (const fn of [...this.exitListeners]) fn(p.pid, p.exitReason);
+  }
+
+  /** @internal the node's own process: the caller for calls and exit signals made from outside processes. */
+  get root(): Process {
+    if (this.rootProc === null || !this.rootProc.alive) {
+      const pid = new Pid(this.name, this.nextPid++, 0, this.creation);
+      this.rootProc = new Process(this, pid, null, null, 'root');
+      this.rootProc.trapping = true;
+      this.table.set(pid.id, this.rootProc);
+    }
+    return this.rootProc;
+  }
+
+  /** Ends every local process at once (reason `killed`) and stops the node's timers. */
+  halt(): void {
+    for (const p of [...this.table.values()]) terminate(p, 'killed');
+    for (const t of [...this.timers.values()]) this.dropTimer(t);
+  }
+
+  // ---- inbound from the remote router (called by @grove/dist) ----
+
+  /** @internal a message from another node to a local pid. */
+  deliverFromRemote(to: Pid, msg: unknown): void {
+    this.local(to)?.deliver(msg);
+  }
+
+  /** @internal a message from another node to a local name (dropped when unknown). */
+  deliverNamedFromRemote(name: string, msg: unknown): void {
+    this.names.get(name)?.deliver(msg);
+  }
+
+  /** @internal a call reply from another node. */
+  deliverReply(to: Pid, tag: number, value: unknown): void {
+    const m = this.local(to)?.monitors?.get(tag);
+    if (m !== undefined) (m as Monitor & { reply?: (v: unknown) => void }).reply?.(value);
+  }
+
+  /** @internal a remote process links to a local one. */
+  remoteLink(from: Pid, to: Pid): void {
+    const p = this.local(to);
+    if (p === undefined) this.router?.exit(to, from, 'noproc', true);
+    else (p.links ??= new Map()).set(from.key, from);
+  }
+
+  /** @internal */
+  remoteUnlink(from: Pid, to: Pid): void {
+    this.local(to)?.links?.delete(from.key);
+  }
+
+  /** @internal an exit signal from a remote process (link exit or exit/2). */
+  remoteExit(from: Pid, to: Pid, reason: ExitReason, link: boolean): void {
+    this.local(to)?.signal(from, reason, link);
+  }
+
+  /** @internal a remote process monitors a local pid or name. */
+  remoteMonitor(watcher: Pid, target: Pid | string, ref: Ref): void {
+    const p = target instanceof Pid ? this.local(target) : this.names.get(target);
+    const spec: Pid | RemoteName = target instanceof Pid ? target : [target, this.name];
+    if (p === undefined) this.router?.down(watcher, ref, spec, 'noproc');
+    else (p.monitoredBy ??= new Map()).set(ref.key, new RemoteWatch(watcher, ref, spec));
+  }
+
+  /** @internal */
+  remoteDemonitor(target: Pid | string, ref: Ref): void {
+    const p = target instanceof Pid ? this.local(target) : this.names.get(target);
+    p?.monitoredBy?.delete(ref.key);
+  }
+
+  /** @internal a remote process that a local one monitored is gone (or unreachable). */
+  remoteDown(watcher: Pid, ref: Ref, reason: ExitReason): void {
+    const p = this.local(watcher);
+    const m = p?.monitors?.get(ref.key);
+    if (p === undefined || m === undefined) return;
+    p.monitors!.delete(ref.key);
+    m.down(reason);
+  }
+}
+
+function isDownFor(msg: unknown, ref: Ref): boolean {
+  return typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'DOWN' && ref.equals((msg as { ref?: unknown }).ref);
+}

@@ -1,0 +1,55 @@
+/**
+ * Process identifiers.
+ *
+ * A pid names one process on one node incarnation: the node's name, a per-node
+ * id, a serial (reserved, always 0 today) and the node's `creation`, a number that
+ * changes every time a node with that name starts, so a pid from an earlier run of
+ * the node never reaches a process of a later one (as in Erlang).
+ */
+export class Pid {
+  /** @internal cached {@link Pid.key}. */
+  private _key: string | undefined = undefined;
+
+  constructor(
+    /** Name of the node the process lives on, e.g. `alice@127.0.0.1`. */
+    readonly node: string,
+    /** Per-node process number. */
+    readonly id: number,
+    /** Reserved; 0. */
+    readonly serial: number,
+    /** Incarnation of the node that created the process. */
+    readonly creation: number,
+  ) {}
+
+  /** A stable string that is equal for equal pids: use it as a map key. */
+  get key(): string {
+    return (this._key ??= `${this.node}/${this.creation}/${this.id}.${this.serial}`);
+  }
+
+  /** True when `other` names the same process. */
+  equals(other: unknown): boolean {
+    return (
+      other === this ||
+      (other instanceof Pid &&
+        other.id === this.id &&
+        other.serial === this.serial &&
+        other.creation === this.creation &&
+        other.node === this.node)
+    );
+  }
+
+  /** `#PID<alice@host.12.0>` */
+  toString(): string {
+    return `#PID<${this.node}.${this.id}.${this.serial}>`;
+  }
+
+  /** @internal pretty form for `console.log`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/** True when `value` is a {@link Pid}. */
+export function isPid(value: unknown): value is Pid {
+  return value instanceof Pid;
+}

@@ -1,0 +1,367 @@
+/**
+ * A lightweight process: a mailbox, a body or a message handler, links, monitors,
+ * timers, and the context methods it acts through.
+ *
+ * The `Process` object *is* the {@link ProcessContext} handed to user code (one object
+ * per process keeps an idle process small). Fields are allocated lazily: an idle
+ * process with no links, monitors, name or messages holds only nulls.
+ *
+ * A process is either a *body* (an async function that runs once and uses `receive`)
+ * or a *handler* process (a function called by the scheduler for each message; the
+ * behaviours are built on these). Exit signals are queued and acted on at the start
+ * of the process's next run, ahead of its messages, so a cascade of exits through a
+ * long chain of links never recurses.
+ */
+import type { MessageHandler, ProcessBody, ProcessContext, SpawnOptions, Timeout, TimeoutMs } from './context';
+import { TIMEOUT } from './context';
+import { BadArgError, NoProcError, ProcessExitedError } from './errors';
+import type { ExitReason } from './exit';
+import { Mailbox } from './mailbox';
+import { Monitor, type Watch } from './monitor';
+import type { Node } from './node';
+import type { Pid } from './pid';
+import type { Ref } from './ref';
+import type { Dest } from './registry';
+import { terminate, onUserError } from './signals';
+
+/** Thrown by `ctx.exit(reason)`; ends the process with `reason` unless caught. */
+export class ProcessExit {
+  constructor(readonly reason: ExitReason) {}
+}
+
+interface Waiter {
+  match: ((msg: unknown) => boolean) | undefined;
+  resolve: (msg: unknown) => void;
+  timer: unknown;
+}
+
+interface ExitSignal {
+  from: Pid;
+  reason: ExitReason;
+  link: boolean;
+}
+
+/** @internal */
+export interface Timer {
+  refId: number;
+  handle: unknown;
+  owner: Process | null;
+  dest: Process | null;
+  due: number;
+}
+
+/** @internal Status of a process as introspection reports it. */
+export type ProcessStatus = 'running' | 'runnable' | 'waiting' | 'exited';
+
+/** @internal */
+export class Process implements ProcessContext {
+  queued = false;
+  busy = false;
+  alive = true;
+  running = false;
+  trapping = false;
+  /** Set when a behaviour already logged this process's crash. */
+  reported = false;
+  mailbox: Mailbox | null = null;
+  waiter: Waiter | null = null;
+  signals: ExitSignal[] | null = null;
+  links: Map<string, Pid> | null = null;
+  monitors: Map<number | string, Monitor> | null = null;
+  monitoredBy: Map<number | string, Watch> | null = null;
+  name: string | null = null;
+  timers: Set<Timer> | null = null;
+  exitReason: ExitReason = undefined;
+  /** What introspection shows as behaviour (`gen_server`, `supervisor`, a function's name...). */
+  label: string | null;
+
+  constructor(
+    readonly node: Node,
+    readonly pid: Pid,
+    public body: ProcessBody | null,
+    public handler: MessageHandler | null,
+    label: string | null,
+  ) {
+    this.label = label;
+  }
+
+  get self(): Pid {
+    return this.pid;
+  }
+
+  get mailboxLength(): number {
+    return this.mailbox === null ? 0 : this.mailbox.length;
+  }
+
+  // ---- delivery (called by the node) ----
+
+  /** Puts a message in the mailbox or hands it to a waiting receive. */
+  deliver(msg: unknown): void {
+    if (!this.alive) return;
+    const w = this.waiter;
+    if (w !== null) {
+      let hit = true;
+      if (w.match !== undefined) {
+        try {
+          hit = w.match(msg);
+        } catch (e) {
+          onUserError(this, e);
+          return;
+        }
+      }
+      if (hit) {
+        this.waiter = null;
+        if (w.timer !== null) this.node.clock.clearTimeout(w.timer);
+        w.resolve(msg);
+        return;
+      }
+    }
+    (this.mailbox ??= new Mailbox()).push(msg);
+    if (this.handler !== null && !this.busy && w === null) this.node.scheduler.enqueue(this);
+  }
+
+  /** Queues an exit signal; it is acted on when the process next runs. */
+  signal(from: Pid, reason: ExitReason, link: boolean): void {
+    if (!this.alive) return;
+    (this.signals ??= []).push({ from, reason, link });
+    this.node.scheduler.enqueue(this);
+  }
+
+  // ---- scheduling (called by the scheduler) ----
+
+  /** Runs signals, a pending start, then up to `budget` messages. Returns the work done. */
+  run(budget: number): number {
+    let work = 0;
+    if (this.signals !== null) {
+      work += this.runSignals();
+      if (!this.alive) return work;
+    }
+    if (this.body !== null) {
+      const body = this.body;
+      this.body = null;
+      this.startBody(body);
+      return work + 1;
+    }
+    const h = this.handler;
+    const mb = this.mailbox;
+    if (h === null || mb === null || this.busy || this.waiter !== null) return work;
+    this.running = true;
+    try {
+      while (mb.length > 0) {
+        if (work >= budget) {
+          this.node.scheduler.enqueue(this);
+          break;
+        }
+        work++;
+        let r: void | PromiseLike<void>;
+        try {
+          r = h(mb.shift(), this);
+        } catch (e) {
+          onUserError(this, e);
+          break;
+        }
+        if (r !== undefined && typeof (r as PromiseLike<void>).then === 'function') {
+          this.suspend(r as PromiseLike<void>);
+          break;
+        }
+        if (!this.alive || this.waiter !== null || this.signals !== null) break;
+      }
+    } finally {
+      this.running = false;
+    }
+    return work;
+  }
+
+  private runSignals(): number {
+    const list = this.signals!;
+    this.signals = null;
+    for (let i = 0; i < list.length && this.alive; i++) {
+      const s = list[i]!;
+      this.actOnSignal(s.from, s.reason, s.link);
+    }
+    return list.length;
+  }
+
+  private actOnSignal(from: Pid, reason: ExitReason, link: boolean): void {
+    if (link) {
+      // A link exit from a process we already unlinked from is void (OTP 23+ link protocol).
+      if (this.links === null || !this.links.delete(from.key)) return;
+    } else if (reason === 'kill') {
+      terminate(this, 'killed');
+      return;
+    }
+    if (this.trapping) this.deliver({ type: 'EXIT', from, reason });
+    else if (reason !== 'normal') terminate(this, reason);
+    else if (!link && from.equals(this.pid)) terminate(this, 'normal');
+  }
+
+  /**
+   * Runs the body. A process with a body only exits `normal` when the body returns;
+   * one with a body and a handler (a behaviour: body = init) goes on to handle its
+   * messages. Messages that arrive while an async body runs wait in the mailbox.
+   */
+  private startBody(body: ProcessBody): void {
+    let r: unknown;
+    try {
+      r = body(this);
+    } catch (e) {
+      onUserError(this, e);
+      return;
+    }
+    if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
+      this.busy = true;
+      (r as PromiseLike<unknown>).then(
+        () => {
+          this.busy = false;
+          this.bodyDone();
+        },
+        (e: unknown) => {
+          this.busy = false;
+          onUserError(this, e);
+        },
+      );
+    } else {
+      this.bodyDone();
+    }
+  }
+
+  private bodyDone(): void {
+    if (!this.alive) return;
+    if (this.handler === null) terminate(this, 'normal');
+    else if (this.mailbox !== null && this.mailbox.length > 0 && this.waiter === null) this.node.scheduler.enqueue(this);
+  }
+
+  private suspend(p: PromiseLike<void>): void {
+    this.busy = true;
+    p.then(
+      () => {
+        this.busy = false;
+        if (this.alive && this.mailbox !== null && this.mailbox.length > 0 && this.waiter === null) {
+          this.node.scheduler.enqueue(this);
+        }
+      },
+      (e: unknown) => {
+        this.busy = false;
+        onUserError(this, e);
+      },
+    );
+  }
+
+  /** @internal throws unless the process is alive (a body running after its process died). */
+  ensureAlive(): void {
+    if (!this.alive) throw new ProcessExitedError(this.pid, this.exitReason);
+  }
+
+  // ---- the context ----
+
+  send(dest: Dest, msg: unknown): void {
+    this.ensureAlive();
+    this.node.sendFrom(this.pid, dest, msg);
+  }
+
+  receive<T = unknown>(match?: (msg: unknown) => msg is T): Promise<T>;
+  receive<T = unknown>(match: ((msg: unknown) => msg is T) | undefined, timeoutMs: TimeoutMs): Promise<T | Timeout>;
+  receive(match?: (msg: unknown) => boolean, timeoutMs?: TimeoutMs): Promise<unknown>;
+  receive(match?: (msg: unknown) => boolean, timeoutMs?: TimeoutMs): Promise<unknown> {
+    this.ensureAlive();
+    if (this.waiter !== null) throw new BadArgError(`${this.pid} is already waiting in receive`);
+    if (timeoutMs !== undefined && timeoutMs !== 'infinity' && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+      throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${String(timeoutMs)}`, timeoutMs);
+    }
+    const mb = this.mailbox;
+    if (mb !== null && mb.length > 0) {
+      const i = match === undefined ? 0 : mb.find(match);
+      if (i >= 0) {
+        const msg = mb.takeAt(i);
+        if (this.node.scheduler.charge(1)) return new Promise((resolve) => setImmediate(resolve, msg));
+        return Promise.resolve(msg);
+      }
+    }
+    if (timeoutMs === 0) return Promise.resolve(TIMEOUT);
+    return new Promise((resolve) => {
+      const w: Waiter = { match, resolve, timer: null };
+      if (timeoutMs !== undefined && timeoutMs !== 'infinity') {
+        w.timer = this.node.clock.setTimeout(() => {
+          if (this.waiter !== w) return;
+          this.waiter = null;
+          resolve(TIMEOUT);
+        }, timeoutMs);
+      }
+      this.waiter = w;
+    });
+  }
+
+  link(pid: Pid): void {
+    this.ensureAlive();
+    this.node.linkFrom(this, pid);
+  }
+
+  unlink(pid: Pid): void {
+    this.ensureAlive();
+    this.node.unlinkFrom(this, pid);
+  }
+
+  monitor(target: Pid | string | readonly [string, string]): Ref {
+    this.ensureAlive();
+    return this.node.monitorFrom(this, target).ref;
+  }
+
+  demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
+    this.ensureAlive();
+    return this.node.demonitorFrom(this, ref, options?.flush === true);
+  }
+
+  trapExit(on: boolean): boolean {
+    this.ensureAlive();
+    const was = this.trapping;
+    this.trapping = on;
+    return was;
+  }
+
+  exit(reason: ExitReason): never;
+  exit(pid: Pid, reason: ExitReason): void;
+  exit(a: unknown, b?: unknown): void {
+    this.ensureAlive();
+    if (arguments.length < 2) throw new ProcessExit(a as ExitReason);
+    this.node.exitFrom(this.pid, a as Pid, b as ExitReason);
+  }
+
+  spawn(body: ProcessBody, options?: SpawnOptions): Pid {
+    this.ensureAlive();
+    return this.node.spawnFrom(this, body, null, options);
+  }
+
+  spawnLink(body: ProcessBody, options?: SpawnOptions): Pid {
+    this.ensureAlive();
+    return this.node.spawnFrom(this, body, null, { ...options, link: true });
+  }
+
+  spawnMonitor(body: ProcessBody, options?: SpawnOptions): [Pid, Ref] {
+    this.ensureAlive();
+    const pid = this.node.spawnFrom(this, body, null, options);
+    return [pid, this.monitor(pid)];
+  }
+
+  register(name: string): void {
+    this.ensureAlive();
+    this.node.register(name, this.pid);
+  }
+
+  sendAfter(dest: Dest, msg: unknown, ms: number): Ref {
+    this.ensureAlive();
+    return this.node.startTimer(this, dest, msg, ms);
+  }
+
+  cancelTimer(ref: Ref): number | false {
+    return this.node.cancelTimer(ref);
+  }
+
+  /** @internal a monitor with this watcher (used by gen call). */
+  addMonitor(m: Monitor): void {
+    (this.monitors ??= new Map()).set(m.refId, m);
+  }
+}
+
+/** @internal */
+export function noSuchName(name: string): NoProcError {
+  return new NoProcError(name);
+}

@@ -1,0 +1,48 @@
+/**
+ * Introspection of one process: what the shell's `i()`, logs and observers show.
+ */
+import type { Pid } from './pid';
+import type { Process, ProcessStatus } from './process';
+import type { RemoteName } from './remote';
+
+export interface ProcessInfo {
+  readonly pid: Pid;
+  /** `running` (on the stack now), `runnable` (queued to run), `waiting` (idle or awaiting). */
+  readonly status: ProcessStatus;
+  readonly mailboxLength: number;
+  readonly links: Pid[];
+  /** What this process monitors. */
+  readonly monitors: (Pid | RemoteName)[];
+  /** Number of monitors on this process. */
+  readonly monitoredBy: number;
+  readonly name: string | undefined;
+  readonly trapExit: boolean;
+  /** `gen_server`, `supervisor`, the body's function name... */
+  readonly behaviour: string | undefined;
+  /** Rough heap bytes held by the process (structure, mailbox, links, monitors). */
+  readonly memory: number;
+}
+
+const BASE_BYTES = 320;
+const PER_MESSAGE_BYTES = 48;
+const PER_ENTRY_BYTES = 64;
+
+/** @internal */
+export function processInfo(p: Process): ProcessInfo {
+  const links = p.links === null ? [] : [...p.links.values()];
+  const monitors = p.monitors === null ? [] : [...p.monitors.values()].map((m) => m.target);
+  const monitoredBy = p.monitoredBy?.size ?? 0;
+  const mailboxLength = p.mailboxLength;
+  return {
+    pid: p.pid,
+    status: p.running ? 'running' : p.queued ? 'runnable' : 'waiting',
+    mailboxLength,
+    links,
+    monitors,
+    monitoredBy,
+    name: p.name ?? undefined,
+    trapExit: p.trapping,
+    behaviour: p.label ?? undefined,
+    memory: BASE_BYTES + mailboxLength * PER_MESSAGE_BYTES + (links.length + monitors.length + monitoredBy) * PER_ENTRY_BYTES,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * References (`make_ref()`): unique values used to tag monitors, calls and timers.
+ *
+ * A ref made on a node carries a numeric {@link Ref.key}, so the hot paths that key
+ * maps by ref (calls, monitors) allocate no string; a ref that came from another
+ * node keys by a string that includes its node.
+ */
+export class Ref {
+  /** Map key: the id for a ref made here, `node/creation/id` for a foreign one. */
+  readonly key: number | string;
+
+  constructor(
+    /** Node that made the ref. */
+    readonly node: string,
+    /** Incarnation of that node. */
+    readonly creation: number,
+    /** Per-node counter. */
+    readonly id: number,
+    /** @internal whether the ref was made by the node that holds this object. */
+    local: boolean,
+  ) {
+    this.key = local ? id : `${node}/${creation}/${id}`;
+  }
+
+  /** True when `other` is the same reference (possibly another copy of it). */
+  equals(other: unknown): boolean {
+    return (
+      other === this ||
+      (other instanceof Ref && other.id === this.id && other.creation === this.creation && other.node === this.node)
+    );
+  }
+
+  /** `#Ref<alice@host.42>` */
+  toString(): string {
+    return `#Ref<${this.node}.${this.id}>`;
+  }
+
+  /** @internal */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/** True when `value` is a {@link Ref}. */
+export function isRef(value: unknown): value is Ref {
+  return value instanceof Ref;
+}
