@@ -94,3 +94,42 @@ export class CallExitError extends GroveError {
     return this.reason === 'noproc';
   }
 }
+
+/**
+ * A child spec (or a supervisor's flags) failed validation: rejected when the
+ * supervisor starts, or by `startChild`. `id` is the child's id when it had a usable
+ * one, `field` the key at fault.
+ */
+export class ChildSpecError extends GroveError {
+  readonly code = 'bad_child_spec' as const;
+  constructor(readonly id: string | undefined, readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+/** Why a supervisor refused a child operation (OTP's `{error, Reason}` of the supervisor API). */
+export type SupervisorChildErrorCode =
+  | 'not_found'
+  | 'running'
+  | 'restarting'
+  | 'already_present'
+  | 'already_started'
+  | 'max_children'
+  | 'not_supported';
+
+/**
+ * A supervisor refused `startChild`, `terminateChild`, `restartChild` or
+ * `deleteChild`: no such child, child still running, id already present or started
+ * (`pid` is the running child), `maxChildren` reached, or an operation a dynamic
+ * supervisor does not support.
+ */
+export class SupervisorChildError extends GroveError {
+  constructor(
+    readonly code: SupervisorChildErrorCode,
+    readonly supervisor: unknown,
+    readonly child: unknown,
+    readonly pid?: Pid,
+  ) {
+    super(`supervisor ${describe(supervisor)}: child ${describe(child)}: ${code.replace(/_/g, ' ')}${pid !== undefined ? ` (${pid})` : ''}`);
+  }
+}

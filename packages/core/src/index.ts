@@ -40,5 +40,17 @@ export {
   ProcessExitedError,
   CallTimeoutError,
   CallExitError,
+  ChildSpecError,
+  SupervisorChildError,
+  type SupervisorChildErrorCode,
   describe,
 } from './errors';
+export {
+  type ChildSpec,
+  type ChildStart,
+  type RestartType,
+  type Shutdown,
+  type ChildType,
+  type AutoShutdown,
+  DEFAULT_WORKER_SHUTDOWN_MS,
+} from './child_spec';

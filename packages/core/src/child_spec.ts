@@ -1,0 +1,144 @@
+/**
+ * Child specs: what a supervisor needs to know to start, restart and stop a child
+ * (OTP `supervisor:child_spec()`), and their validation.
+ *
+ * A spec is checked once, where it enters a supervisor (at supervisor start, or by
+ * `startChild`), and every fault gets its own {@link ChildSpecError} naming the child
+ * and the key. Unknown keys are refused too: a misspelt `restrat: 'temporary'` would
+ * otherwise silently leave a child permanent.
+ */
+import type { ProcessContext } from './context';
+import { ChildSpecError, describe } from './errors';
+import type { Pid } from './pid';
+
+/** When a terminated child is restarted: always, only after an abnormal exit, never. */
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+
+/**
+ * How a child is stopped: `'brutal_kill'` (exit signal `kill`), a number of
+ * milliseconds to wait after exit signal `shutdown` before `kill`, or `'infinity'`
+ * (wait for as long as it takes; the default for supervisors).
+ */
+export type Shutdown = 'brutal_kill' | number | 'infinity';
+
+/** A worker, or a supervisor (which changes the default shutdown to `'infinity'`). */
+export type ChildType = 'worker' | 'supervisor';
+
+/** When a supervisor with significant children stops by itself (OTP `auto_shutdown`). */
+export type AutoShutdown = 'never' | 'any_significant' | 'all_significant';
+
+/**
+ * Starts a child linked to `parent` (the supervisor) and resolves with its pid once it
+ * is initialised, or `'ignore'`; rejects when it fails to start. `GenServer.childSpec`
+ * and `Supervisor.childSpec` build these; `start` from proc_lib fits directly.
+ */
+export type ChildStart = (parent: ProcessContext) => Promise<Pid | 'ignore'>;
+
+/** A child of a supervisor (OTP's child spec map). */
+export interface ChildSpec {
+  /** Unique among the supervisor's children. */
+  id: string;
+  /** Starts the child, linked to the supervisor. */
+  start: ChildStart;
+  /** Default `'permanent'`. */
+  restart?: RestartType;
+  /** Default 5000 ms for a worker, `'infinity'` for a supervisor. */
+  shutdown?: Shutdown;
+  /** Default `'worker'`. */
+  type?: ChildType;
+  /**
+   * The supervisor's `autoShutdown` counts this child's own termination (default
+   * false). Only for transient and temporary children, under an `autoShutdown` other
+   * than `'never'`.
+   */
+  significant?: boolean;
+  /** Reserved for @grove/dist: the node the child runs on. Validated, not yet acted on. */
+  node?: string;
+}
+
+/** A child spec with every default filled in. @internal */
+export interface CheckedChildSpec {
+  readonly id: string;
+  readonly start: ChildStart;
+  readonly restart: RestartType;
+  readonly shutdown: Shutdown;
+  readonly type: ChildType;
+  readonly significant: boolean;
+  readonly node: string | undefined;
+}
+
+/** Default shutdown time of a worker, as OTP: 5 s. */
+export const DEFAULT_WORKER_SHUTDOWN_MS = 5000;
+
+const KEYS = new Set(['id', 'start', 'restart', 'shutdown', 'type', 'significant', 'node']);
+const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
+const TYPES: readonly string[] = ['worker', 'supervisor'];
+
+/** True for a valid shutdown value. */
+export function isShutdown(value: unknown): value is Shutdown {
+  return value === 'brutal_kill' || value === 'infinity' || (typeof value === 'number' && Number.isInteger(value) && value >= 0);
+}
+
+/**
+ * Checks one spec and fills in its defaults; throws a {@link ChildSpecError} that
+ * names the child (or its position) and the faulty key. @internal
+ */
+export function checkChildSpec(spec: unknown, autoShutdown: AutoShutdown = 'never', position?: number): CheckedChildSpec {
+  const where = position === undefined ? 'child spec' : `child spec #${position}`;
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new ChildSpecError(undefined, 'spec', `${where} must be an object, got ${describe(spec)}`);
+  }
+  const s = spec as Record<string, unknown>;
+  const id = s['id'];
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new ChildSpecError(undefined, 'id', `${where}: id must be a non-empty string, got ${describe(id)}`);
+  }
+  const bad = (field: string, expected: string): ChildSpecError =>
+    new ChildSpecError(id, field, `child ${JSON.stringify(id)}: ${field} must be ${expected}, got ${describe(s[field])}`);
+  for (const key of Object.keys(s)) {
+    if (!KEYS.has(key)) throw new ChildSpecError(id, key, `child ${JSON.stringify(id)}: unknown key ${JSON.stringify(key)} (known: ${[...KEYS].join(', ')})`);
+  }
+  if (typeof s['start'] !== 'function') throw bad('start', "a function (parent) => Promise<Pid | 'ignore'>");
+  const restart = s['restart'] ?? 'permanent';
+  if (typeof restart !== 'string' || !RESTARTS.includes(restart)) throw bad('restart', "'permanent', 'transient' or 'temporary'");
+  const type = s['type'] ?? 'worker';
+  if (typeof type !== 'string' || !TYPES.includes(type)) throw bad('type', "'worker' or 'supervisor'");
+  const shutdown = s['shutdown'] ?? (type === 'supervisor' ? 'infinity' : DEFAULT_WORKER_SHUTDOWN_MS);
+  if (!isShutdown(shutdown)) throw bad('shutdown', "'brutal_kill', 'infinity' or a whole number of milliseconds >= 0");
+  const significant = s['significant'] ?? false;
+  if (typeof significant !== 'boolean') throw bad('significant', 'a boolean');
+  if (significant && restart === 'permanent') {
+    throw new ChildSpecError(id, 'significant', `child ${JSON.stringify(id)}: a significant child must be transient or temporary, not permanent`);
+  }
+  if (significant && autoShutdown === 'never') {
+    throw new ChildSpecError(id, 'significant', `child ${JSON.stringify(id)}: significant children need the supervisor flag autoShutdown 'any_significant' or 'all_significant'`);
+  }
+  const node = s['node'];
+  if (node !== undefined && (typeof node !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(node))) throw bad('node', 'a node name like name@host');
+  return {
+    id,
+    start: s['start'] as ChildStart,
+    restart: restart as RestartType,
+    shutdown,
+    type: type as ChildType,
+    significant,
+    node: node as string | undefined,
+  };
+}
+
+/** Checks a supervisor's list of children: each spec, then that ids are unique. @internal */
+export function checkChildSpecs(specs: unknown, autoShutdown: AutoShutdown = 'never'): CheckedChildSpec[] {
+  if (!Array.isArray(specs)) throw new ChildSpecError(undefined, 'children', `children must be an array of child specs, got ${describe(specs)}`);
+  const seen = new Map<string, number>();
+  const out: CheckedChildSpec[] = [];
+  for (let i = 0; i < specs.length; i++) {
+    const c = checkChildSpec(specs[i], autoShutdown, i);
+    const first = seen.get(c.id);
+    if (first !== undefined) {
+      throw new ChildSpecError(c.id, 'id', `duplicate child id ${JSON.stringify(c.id)} (child specs #${first} and #${i})`);
+    }
+    seen.set(c.id, i);
+    out.push(c);
+  }
+  return out;
+}
