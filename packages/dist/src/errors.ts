@@ -1,0 +1,103 @@
+/**
+ * Every error @grove/dist raises. Each has a `code` literal to switch on and a
+ * message that says what happened, where, with which value. Errors shared with the
+ * runtime (a message that cannot be copied: `NotCopyableError`) come from
+ * @grove/core.
+ */
+import { GroveError } from '@grove/core';
+
+/**
+ * Bytes from a peer could not be decoded: a truncated buffer, an unknown tag, a
+ * length larger than the bytes left, invalid UTF-8, nesting deeper than allowed, an
+ * unknown registered-class name. The transport closes the connection that sent them.
+ */
+export class DecodeError extends GroveError {
+  readonly code = 'decode' as const;
+  constructor(
+    /** What was wrong. */
+    readonly detail: string,
+    /** Byte offset in the buffer being decoded where the problem was found. */
+    readonly offset: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot decode wire data at byte ${offset}: ${detail}`, options);
+  }
+}
+
+/** Base class of the distribution layer's connection errors (names, cookies, port mapper, framing, handshake). */
+export abstract class GroveDistError extends GroveError {}
+
+/** A node name that is not `alive@host` (or not of the kind asked for). */
+export class BadNodeNameError extends GroveDistError {
+  readonly code = 'bad_node_name' as const;
+  constructor(readonly nodeName: unknown, readonly detail: string) {
+    super(`bad node name ${JSON.stringify(nodeName)}: ${detail}`);
+  }
+}
+
+/** The cookie could not be resolved: a bad cookie file, an empty cookie, an unsafe mode. */
+export class CookieError extends GroveDistError {
+  readonly code = 'cookie' as const;
+  constructor(message: string, readonly path?: string) {
+    super(message);
+  }
+}
+
+/**
+ * A port-mapper (EPMD) request failed: nothing answers, the answer is malformed, or
+ * the request was refused (a name already registered).
+ */
+export class EpmdError extends GroveDistError {
+  readonly code = 'epmd' as const;
+  constructor(
+    message: string,
+    /** `unreachable`, `refused` (registration refused), `protocol` (bad answer) or `closed`. */
+    readonly kind: 'unreachable' | 'refused' | 'protocol' | 'closed',
+  ) {
+    super(message);
+  }
+}
+
+/** A frame's length prefix is over the connection's maximum frame size. */
+export class FrameTooLargeError extends GroveDistError {
+  readonly code = 'frame_too_large' as const;
+  constructor(readonly length: number, readonly maxFrameBytes: number) {
+    super(`frame of ${length} bytes is over the maximum frame size of ${maxFrameBytes} bytes`);
+  }
+}
+
+/** Why a handshake failed; see `HandshakeError`. */
+export type HandshakeFailure =
+  /** The peer's digest did not match: the cookies differ (or the peer is an impostor). */
+  | 'bad_cookie'
+  /** No protocol version in common. */
+  | 'version'
+  /** A node with that name is already connected (the connection manager refused it). */
+  | 'name_clash'
+  /** Simultaneous connect: this attempt lost the tie-break, the other connection survives. */
+  | 'simultaneous'
+  /** The acceptor refused the connection for another reason (`not_allowed`). */
+  | 'not_allowed'
+  /** The peer is not the node we meant to reach (a stale port-mapper entry). */
+  | 'wrong_node'
+  /** A frame that is not a well-formed handshake message, or not the one expected now. */
+  | 'garbage'
+  /** A frame arrived before the handshake ended. */
+  | 'early_frame'
+  /** The handshake did not finish in time. */
+  | 'timeout'
+  /** The socket closed or failed during the handshake. */
+  | 'closed';
+
+/** The node-to-node handshake was refused; the socket is already destroyed. */
+export class HandshakeError extends GroveDistError {
+  readonly code = 'handshake' as const;
+  constructor(
+    readonly reason: HandshakeFailure,
+    message: string,
+    /** The peer's node name when it was known. */
+    readonly peer?: string,
+  ) {
+    super(message);
+  }
+}
