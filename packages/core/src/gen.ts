@@ -12,11 +12,12 @@ import type { Dest } from './registry';
 import type { TimeoutMs } from './context';
 import { BadArgError, CallExitError, CallTimeoutError, NoProcError } from './errors';
 import type { ExitReason } from './exit';
-import { Monitor } from './monitor';
+import { Monitor, type CallerLink } from './monitor';
 import type { Node } from './node';
 import { Pid } from './pid';
 import type { Process } from './process';
 import { isRemoteName, isViaName } from './registry';
+import type { RemoteName } from './remote';
 import { registerClass } from './term';
 
 /** Who to reply to: the caller's pid and the call's tag. */
@@ -35,16 +36,24 @@ export class GenCast {
   constructor(readonly request: unknown) {}
 }
 
-registerClass(GenCall, { name: 'grove.$gen_call', toTerm: (c) => [c.from, c.request], fromTerm: (t) => new GenCall((t as [From, unknown])[0], (t as [From, unknown])[1]) });
+registerClass(GenCall, { name: 'grove.$gen_call', toTerm: (c) => [{ pid: c.from.pid, tag: c.from.tag }, c.request], fromTerm: (t) => new GenCall((t as [From, unknown])[0], (t as [From, unknown])[1]) });
 registerClass(GenCast, { name: 'grove.$gen_cast', toTerm: (c) => c.request, fromTerm: (t) => new GenCast(t) });
 
 /** Default call timeout, as OTP: 5 s. */
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 
-class PendingCall extends Monitor {
+/**
+ * A call in flight. It is the monitor of the server, the entry in the server's
+ * list of waiting callers, and (for a local call) the `From` handle the server
+ * replies to, so a local call allocates this object, its promise and the request.
+ */
+class PendingCall extends Monitor implements From, CallerLink {
   settled = false;
   deadline = 0;
   queue: DeadlineQueue | null = null;
+  prevCaller: CallerLink | null = null;
+  nextCaller: CallerLink | null = null;
+  serverProc: Process | null = null;
   resolve!: (value: unknown) => void;
   reject!: (error: Error) => void;
   readonly promise: Promise<unknown>;
@@ -57,17 +66,47 @@ class PendingCall extends Monitor {
     });
   }
 
+  get pid(): Pid {
+    return this.watcher.pid;
+  }
+
+  get tag(): number {
+    return this.refId;
+  }
+
+  /** Joins the server's list of waiting callers. */
+  attach(server: Process): void {
+    this.serverProc = server;
+    const head = server.callers;
+    this.nextCaller = head;
+    if (head !== null) head.prevCaller = this;
+    server.callers = this;
+  }
+
+  private detach(): void {
+    const server = this.serverProc;
+    if (server === null) return;
+    this.serverProc = null;
+    const prev = this.prevCaller;
+    const next = this.nextCaller;
+    if (prev !== null) prev.nextCaller = next;
+    else server.callers = next;
+    if (next !== null) next.prevCaller = prev;
+    this.prevCaller = this.nextCaller = null;
+  }
+
   /** The reply: settle and take the monitor down. */
   reply(value: unknown): void {
-    if (!this.finish()) return;
-    this.resolve(value);
+    if (this.finish()) this.resolve(value);
+  }
+
+  serverDown(reason: ExitReason): void {
+    this.serverProc = null;
+    this.down(reason);
   }
 
   override down(reason: ExitReason): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.queue?.settled();
-    this.reject(new CallExitError(this.server, this.request, reason));
+    if (this.finish()) this.reject(new CallExitError(this.server, this.request, reason));
   }
 
   /** The request could not be sent (e.g. not copyable). */
@@ -76,16 +115,19 @@ class PendingCall extends Monitor {
   }
 
   timeout(timeoutMs: number): void {
-    if (!this.finish()) return;
-    this.reject(new CallTimeoutError(this.server, this.request, timeoutMs));
+    if (this.finish()) this.reject(new CallTimeoutError(this.server, this.request, timeoutMs));
   }
 
   private finish(): boolean {
     if (this.settled) return false;
     this.settled = true;
     this.queue?.settled();
+    this.detach();
     const w = this.watcher;
-    if (w.monitors?.delete(this.refId) === true) w.node.dropMonitor(this);
+    if (w.monitors !== null && w.monitors.get(this.refId) === this) {
+      w.monitors.delete(this.refId);
+      w.node.dropMonitor(this);
+    }
     return true;
   }
 }
@@ -135,13 +177,24 @@ class DeadlineQueue {
 }
 
 const queues = new WeakMap<Node, Map<number, DeadlineQueue>>();
+let lastNode: Node | null = null;
+let lastMs = -1;
+let lastQueue: DeadlineQueue | null = null;
 
 function deadlineQueue(node: Node, ms: number): DeadlineQueue {
+  if (node === lastNode && ms === lastMs) return lastQueue!;
   let byMs = queues.get(node);
   if (byMs === undefined) queues.set(node, (byMs = new Map()));
   let q = byMs.get(ms);
   if (q === undefined) byMs.set(ms, (q = new DeadlineQueue(node, ms)));
+  lastNode = node;
+  lastMs = ms;
+  lastQueue = q;
   return q;
+}
+
+function validTimeout(t: unknown): t is TimeoutMs {
+  return typeof t === 'number' ? t >= 0 && t < Infinity : t === 'infinity';
 }
 
 /**
@@ -150,29 +203,45 @@ function deadlineQueue(node: Node, ms: number): DeadlineQueue {
  * {@link CallTimeoutError}.
  */
 export function call(caller: Process, server: Dest, request: unknown, timeoutMs: TimeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<unknown> {
-  if (timeoutMs !== 'infinity' && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
+  if (!validTimeout(timeoutMs)) {
     return Promise.reject(new BadArgError(`call: timeoutMs must be a finite number >= 0 or 'infinity', got ${String(timeoutMs)}`, timeoutMs));
   }
   caller.ensureAlive();
   const node = caller.node;
-  let target: Pid | string | readonly [string, string];
-  if (server instanceof Pid || typeof server === 'string' || isRemoteName(server)) {
-    target = server;
+  let local: Process | undefined;
+  let remote: Pid | RemoteName | undefined;
+  if (server instanceof Pid) {
+    if (server.node === node.name) local = node.local(server);
+    else remote = server;
+  } else if (typeof server === 'string') {
+    local = node.named(server);
+  } else if (isRemoteName(server)) {
+    if (server[1] === node.name) local = node.named(server[0]);
+    else remote = server;
   } else if (isViaName(server)) {
     const pid = server.via.whereisName(server.name);
-    if (pid === undefined) return Promise.reject(new CallExitError(server.name, request, 'noproc'));
-    target = pid;
+    if (pid !== undefined && pid.node === node.name) local = node.local(pid);
+    else remote = pid;
   } else {
     return Promise.reject(new BadArgError(`call: not a destination: ${String(server)}`, server));
   }
+  if (local === undefined && remote === undefined) return Promise.reject(new CallExitError(server, request, 'noproc'));
   const pc = new PendingCall(caller, node.newRefId(), server, request);
-  node.monitorFrom(caller, target, pc);
-  if (pc.settled) return pc.promise;
-  try {
-    node.sendFrom(caller.pid, target, new GenCall({ pid: caller.pid, tag: pc.refId }, request));
-  } catch (e) {
-    pc.fail(e instanceof NoProcError ? new CallExitError(server, request, 'noproc') : (e as Error));
-    return pc.promise;
+  if (local !== undefined) {
+    pc.attach(local);
+    // A copied From (checkMessages with the wire codec) is found by tag, like a remote one.
+    if (node.checkMessages) caller.addMonitor(pc);
+    try {
+      const msg = new GenCall(pc, request);
+      local.deliver(node.checkMessages ? node.copy(msg) : msg);
+    } catch (e) {
+      pc.fail(e as Error);
+      return pc.promise;
+    }
+  } else {
+    node.monitorFrom(caller, remote!, pc);
+    if (pc.settled) return pc.promise;
+    node.sendFrom(caller.pid, remote!, new GenCall({ pid: caller.pid, tag: pc.refId }, request));
   }
   if (timeoutMs !== 'infinity') deadlineQueue(node, timeoutMs).add(pc);
   return pc.promise;
@@ -189,6 +258,11 @@ export function cast(node: Node, from: Pid | undefined, server: Dest, request: u
 
 /** Replies to a call (OTP `gen:reply/2`); a reply to a caller that gave up is dropped. */
 export function reply(node: Node, from: From, value: unknown): void {
+  if (from instanceof PendingCall) {
+    if (node.checkMessages) value = node.copy(value);
+    from.reply(value);
+    return;
+  }
   const pid = from.pid;
   if (pid.node === node.name) {
     if (node.checkMessages) value = node.copy(value);

@@ -53,3 +53,14 @@ export class RemoteWatch {
 
 /** What a process's `monitoredBy` holds. @internal */
 export type Watch = Monitor | RemoteWatch;
+
+/**
+ * A local pending call, kept in its server's intrusive list (`Process.callers`) so
+ * that a call costs no map operations: the server's death walks the list. @internal
+ */
+export interface CallerLink {
+  prevCaller: CallerLink | null;
+  nextCaller: CallerLink | null;
+  /** The server died before replying. */
+  serverDown(reason: ExitReason): void;
+}

@@ -133,6 +133,11 @@ export class Node {
     return this.local(pid) !== undefined;
   }
 
+  /** @internal the live process registered under `name`. */
+  named(name: string): Process | undefined {
+    return this.names.get(name);
+  }
+
   /** The pid a destination names right now, if it can be known locally. */
   whereis(dest: Dest): Pid | undefined {
     if (dest instanceof Pid) return this.local(dest)?.pid ?? (this.isLocal(dest) ? undefined : dest);
@@ -313,7 +318,7 @@ export class Node {
     if (!isValidName(name)) throw new BadArgError(`register: invalid name ${JSON.stringify(name)}`, name);
     const holder = this.names.get(name);
     if (holder !== undefined) throw new AlreadyRegisteredError(name, holder.pid);
-    if (p.name !== null) throw new AlreadyRegisteredError(p.name, p.pid);
+    if (p.name !== null) throw new AlreadyRegisteredError(name, p.pid, p.name);
     this.names.set(name, p);
     p.name = name;
   }

@@ -17,7 +17,7 @@ import { TIMEOUT } from './context';
 import { BadArgError, NoProcError, ProcessExitedError } from './errors';
 import type { ExitReason } from './exit';
 import { Mailbox } from './mailbox';
-import { Monitor, type Watch } from './monitor';
+import { Monitor, type CallerLink, type Watch } from './monitor';
 import type { Node } from './node';
 import type { Pid } from './pid';
 import type { Ref } from './ref';
@@ -68,6 +68,8 @@ export class Process implements ProcessContext {
   links: Map<string, Pid> | null = null;
   monitors: Map<number | string, Monitor> | null = null;
   monitoredBy: Map<number | string, Watch> | null = null;
+  /** Local calls waiting on this process (see gen.ts). */
+  callers: CallerLink | null = null;
   name: string | null = null;
   timers: Set<Timer> | null = null;
   exitReason: ExitReason = undefined;
@@ -116,6 +118,7 @@ export class Process implements ProcessContext {
       }
     }
     (this.mailbox ??= new Mailbox()).push(msg);
+    this.node.scheduler.delivered++;
     if (this.handler !== null && !this.busy && w === null) this.node.scheduler.enqueue(this);
   }
 
@@ -145,9 +148,11 @@ export class Process implements ProcessContext {
     const mb = this.mailbox;
     if (h === null || mb === null || this.busy || this.waiter !== null) return work;
     this.running = true;
+    const sched = this.node.scheduler;
+    const sentBefore = sched.delivered;
     try {
       while (mb.length > 0) {
-        if (work >= budget) {
+        if (work + sched.delivered - sentBefore >= budget) {
           this.node.scheduler.enqueue(this);
           break;
         }
@@ -168,7 +173,7 @@ export class Process implements ProcessContext {
     } finally {
       this.running = false;
     }
-    return work;
+    return work + sched.delivered - sentBefore;
   }
 
   private runSignals(): number {

@@ -14,9 +14,10 @@
  * process until the promise settles.
  */
 import type { Process } from './process';
+import { Ring } from './ring';
 
 export interface SchedulerOptions {
-  /** Messages a process handles before it yields to others. Default 200. */
+  /** Messages a process handles before it yields to others (about Erlang's 4000 reductions). Default 2000. */
   processBudget?: number;
   /** Work units per event-loop turn before the scheduler yields to I/O. Default 20,000. */
   turnBudget?: number;
@@ -25,16 +26,17 @@ export interface SchedulerOptions {
 export class Scheduler {
   readonly processBudget: number;
   readonly turnBudget: number;
-  private queue: Process[] = [];
-  private head = 0;
+  private readonly queue = new Ring<Process>(64);
   private armed = false;
   private draining = false;
   /** Work done in the current event-loop turn. */
   private turnWork = 0;
   private resetArmed = false;
+  /** Messages delivered so far: a running process is charged for the sends it makes, as Erlang charges reductions. */
+  delivered = 0;
 
   constructor(options: SchedulerOptions = {}) {
-    this.processBudget = options.processBudget ?? 200;
+    this.processBudget = options.processBudget ?? 2000;
     this.turnBudget = options.turnBudget ?? 20_000;
   }
 
@@ -85,30 +87,20 @@ export class Scheduler {
     this.draining = true;
     const budget = this.processBudget;
     try {
-      while (this.head < this.queue.length) {
-        const p = this.queue[this.head]!;
-        this.queue[this.head++] = undefined as unknown as Process;
+      let p: Process | undefined;
+      while ((p = this.queue.shift()) !== undefined) {
         p.queued = false;
         this.turnWork += p.run(budget);
         if (this.turnWork >= this.turnBudget) break;
       }
     } finally {
       this.draining = false;
-      if (this.head === this.queue.length) {
-        this.queue.length = 0;
-        this.head = 0;
-      } else {
-        if (this.head > 1024) {
-          this.queue = this.queue.slice(this.head);
-          this.head = 0;
-        }
-        this.arm();
-      }
+      if (this.queue.length > 0) this.arm();
     }
   };
 
   /** Processes waiting to run. */
   get length(): number {
-    return this.queue.length - this.head;
+    return this.queue.length;
   }
 }
