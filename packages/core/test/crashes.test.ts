@@ -1,0 +1,164 @@
+import { getLogLevel, isDownMessage, Node, setLogLevel, type DownMessage, type LogLevel, type ProcessContext } from '@grove/core';
+
+class Kaput extends Error {}
+
+/** Spawns `body` monitored and resolves with its exit reason. */
+async function exitReasonOf(ctx: ProcessContext, body: (c: ProcessContext) => unknown, options?: { name?: string }): Promise<unknown> {
+  const [, ref] = ctx.spawnMonitor(body, options);
+  return ((await ctx.receive((m): m is DownMessage => isDownMessage(m, ref))) as DownMessage).reason;
+}
+
+describe('a crashing process', () => {
+  let node: Node;
+  beforeEach(() => {
+    node = new Node();
+  });
+  afterEach(() => node.halt());
+
+  it('exits with the error it throws synchronously, and the node goes on', async () => {
+    const reason = await node.run((ctx) =>
+      exitReasonOf(ctx, () => {
+        throw new Kaput('sync failure');
+      }),
+    );
+    expect(reason).toBeInstanceOf(Kaput);
+    expect((reason as Error).message).toBe('sync failure');
+    await expect(node.run(() => 'still running')).resolves.toBe('still running');
+  });
+
+  it('exits with the error its promise rejects with, and the node goes on', async () => {
+    const reason = await node.run((ctx) =>
+      exitReasonOf(ctx, async (c) => {
+        await c.receive(undefined, 0);
+        throw new Kaput('async failure');
+      }),
+    );
+    expect(reason).toBeInstanceOf(Kaput);
+    expect((reason as Error).message).toBe('async failure');
+    await expect(node.run(() => 'still running')).resolves.toBe('still running');
+  });
+
+  it('exits with a thrown non-Error value as it is', async () => {
+    const reason = await node.run((ctx) =>
+      exitReasonOf(ctx, () => {
+        throw { custom: 'term' };
+      }),
+    );
+    expect(reason).toEqual({ custom: 'term' });
+  });
+
+  it('exits with the reason given to ctx.exit, even from deep inside its code', async () => {
+    const reason = await node.run((ctx) =>
+      exitReasonOf(ctx, async (c) => {
+        const deep = (): never => c.exit({ shutdown: 'done early' });
+        await null;
+        deep();
+      }),
+    );
+    expect(reason).toEqual({ shutdown: 'done early' });
+  });
+
+  it('crashes a handler process that throws, leaving the rest of its mailbox unhandled', async () => {
+    const got = await node.run(async (ctx) => {
+      const handled: unknown[] = [];
+      const pid = node.spawnLoop((m) => {
+        if (m === 'bad') throw new Kaput('bad message');
+        handled.push(m);
+      });
+      const ref = ctx.monitor(pid);
+      for (const m of ['one', 'bad', 'two']) ctx.send(pid, m);
+      const down = (await ctx.receive((m) => isDownMessage(m, ref))) as DownMessage;
+      return { handled, reason: (down.reason as Error).message };
+    });
+    expect(got).toEqual({ handled: ['one'], reason: 'bad message' });
+  });
+
+  it('crashes a handler process whose returned promise rejects', async () => {
+    const reason = await node.run(async (ctx) => {
+      const pid = node.spawnLoop(async () => {
+        await null;
+        throw new Kaput('async handler');
+      });
+      const ref = ctx.monitor(pid);
+      ctx.send(pid, 'go');
+      return ((await ctx.receive((m) => isDownMessage(m, ref))) as DownMessage).reason;
+    });
+    expect(reason).toBeInstanceOf(Kaput);
+  });
+
+  it('makes node.run reject with the error of its body', async () => {
+    await expect(
+      node.run(() => {
+        throw new Kaput('run failed');
+      }),
+    ).rejects.toThrow('run failed');
+  });
+
+  it('makes node.run reject with an Error describing a non-Error exit reason', async () => {
+    await expect(node.run((ctx) => ctx.exit('shutdown'))).rejects.toThrow('shutdown');
+  });
+});
+
+describe('crash reports', () => {
+  let node: Node;
+  let level: LogLevel;
+  let logSpy: jest.SpyInstance;
+  beforeEach(() => {
+    node = new Node();
+    level = getLogLevel();
+    logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    logSpy.mockRestore();
+    setLogLevel(level);
+    node.halt();
+  });
+
+  const printed = (): string => logSpy.mock.calls.map((args: unknown[]) => args.map(String).join(' ')).join('\n');
+
+  it('logs one crash report, with the pid, the name and the error, for a process that throws', async () => {
+    setLogLevel('error');
+    const pid = await node.run(async (ctx) => {
+      const [p, ref] = ctx.spawnMonitor(
+        () => {
+          throw new Kaput('reported failure');
+        },
+        { name: 'reported_proc' },
+      );
+      await ctx.receive((m) => isDownMessage(m, ref));
+      return p;
+    });
+    const out = printed();
+    expect(out.match(/crash report/g)).toHaveLength(1);
+    expect(out).toContain('reported failure');
+    expect(out).toContain(String(pid));
+    expect(out).toContain('reported_proc');
+  });
+
+  it('logs nothing for normal and shutdown exits, nor for deaths by exit signal', async () => {
+    setLogLevel('error');
+    await node.run(async (ctx) => {
+      await exitReasonOf(ctx, () => 'fine');
+      await exitReasonOf(ctx, (c) => c.exit('shutdown'));
+      await exitReasonOf(ctx, (c) => c.exit({ shutdown: 'detail' }));
+      const [victim, ref] = ctx.spawnMonitor((c) => c.receive());
+      ctx.exit(victim, 'kill');
+      await ctx.receive((m) => isDownMessage(m, ref));
+    });
+    expect(printed()).toBe('');
+  });
+
+  it("logs nothing at level 'silent'", async () => {
+    setLogLevel('silent');
+    await node.run((ctx) =>
+      exitReasonOf(ctx, () => {
+        throw new Kaput('unreported failure');
+      }),
+    );
+    expect(logSpy).not.toHaveBeenCalled();
+  });
+
+  it('refuses an unknown log level', () => {
+    expect(() => setLogLevel('loud' as LogLevel)).toThrow(/unknown log level/);
+  });
+});
