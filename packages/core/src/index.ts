@@ -54,3 +54,13 @@ export {
   type AutoShutdown,
   DEFAULT_WORKER_SHUTDOWN_MS,
 } from './child_spec';
+export { RestartIntensity } from './restart_intensity';
+export {
+  type Strategy,
+  type StrategyChild,
+  type StrategyEvent,
+  type StrategyAction,
+  type ShutdownCause,
+  planRestart,
+  mustRestart,
+} from './supervisor_strategy';
