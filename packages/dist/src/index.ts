@@ -33,3 +33,17 @@ export {
   type CookieOptions,
   type CookieSource,
 } from './cookie';
+export {
+  FrameDecoder,
+  FrameWriter,
+  encodeFrame,
+  readFrames,
+  FRAME_HEADER_BYTES,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_WRITE_HIGH_WATER_BYTES,
+  type FrameHandler,
+  type FrameDecoderOptions,
+  type FrameSink,
+  type FlushMode,
+  type FrameWriterOptions,
+} from './framing';
