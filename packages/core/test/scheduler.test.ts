@@ -1,0 +1,77 @@
+import { Node, type Pid } from '@grove/core';
+
+/** Resolves once a macrotask of the given kind has run. */
+function macrotask(kind: 'setImmediate' | 'setTimeout'): Promise<void> {
+  return new Promise((resolve) => {
+    if (kind === 'setImmediate') setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+}
+
+describe('the scheduler', () => {
+  let node: Node;
+  beforeEach(() => {
+    node = new Node();
+  });
+  afterEach(() => node.halt());
+
+  it.each(['setImmediate', 'setTimeout'] as const)(
+    'lets a %s callback run while a handler process floods itself with messages forever',
+    async (kind) => {
+      let stop = false;
+      let handled = 0;
+      const flooder = node.spawnLoop((msg, ctx) => {
+        handled++;
+        if (!stop) ctx.send(ctx.self, msg);
+      });
+      // Several messages in flight, so the mailbox never empties.
+      for (let i = 0; i < 10; i++) node.send(flooder, i);
+      await macrotask(kind);
+      stop = true;
+      // The flooder ran through many scheduler budgets before the callback got its turn.
+      expect(handled).toBeGreaterThan(node.scheduler.processBudget);
+      expect(node.isAlive(flooder)).toBe(true);
+    },
+  );
+
+  it('lets I/O callbacks run while a body process receives from itself in a tight loop', async () => {
+    let stop = false;
+    let rounds = 0;
+    const looper: Pid = node.spawn(async (ctx) => {
+      ctx.send(ctx.self, 'again');
+      while (!stop) {
+        await ctx.receive();
+        rounds++;
+        ctx.send(ctx.self, 'again');
+      }
+    });
+    await macrotask('setTimeout');
+    stop = true;
+    expect(rounds).toBeGreaterThan(0);
+    expect(node.isAlive(looper)).toBe(true);
+  });
+
+  it('shares the run time between two flooding processes', async () => {
+    let stop = false;
+    const counts = [0, 0];
+    const make = (i: number): Pid =>
+      node.spawnLoop((msg, ctx) => {
+        counts[i]!++;
+        if (!stop) ctx.send(ctx.self, msg);
+      });
+    const a = make(0);
+    const b = make(1);
+    node.send(a, 'x');
+    node.send(b, 'x');
+    await macrotask('setImmediate');
+    stop = true;
+    // Neither starves the other: both got at least one full budget of messages.
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(node.scheduler.processBudget);
+  });
+
+  it('takes its budgets from the node options', () => {
+    const tuned = new Node({ scheduler: { processBudget: 7, turnBudget: 70 } });
+    expect([tuned.scheduler.processBudget, tuned.scheduler.turnBudget]).toEqual([7, 70]);
+    tuned.halt();
+  });
+});
