@@ -54,7 +54,7 @@ function transpileCore(): void {
 }
 
 function runChild(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, GROVE_LOG_LEVEL: 'error', GROVE_LOG_FORMAT: 'json' };
+  const env: NodeJS.ProcessEnv = { ...process.env, GROVE_LOG_LEVEL: 'error', GROVE_LOG_FORMAT: 'json' };
   delete env['JEST_WORKER_ID'];
   delete env['NODE_OPTIONS'];
   return new Promise((resolve) => {
