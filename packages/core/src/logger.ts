@@ -23,11 +23,13 @@ let level: LogLevel = initialLevel();
 /** The root logger; packages make children of it with {@link getLogger}. */
 export const rootLogger: Logger<ILogObj> = new Logger<ILogObj>({
   name: 'grove',
-  minLevel: LEVELS[level],
+  // tslog warns about a minLevel outside 0-6 ('silent' is 7): construct in range, set the real level below.
+  minLevel: Math.min(LEVELS[level], LEVELS.fatal),
   type: process.env['GROVE_LOG_FORMAT'] === 'json' ? 'json' : 'pretty',
   prettyLogTemplate: '{{hh}}:{{MM}}:{{ss}}.{{ms}} {{logLevelName}} [{{name}}] ',
   hideLogPositionForProduction: true,
 });
+rootLogger.settings.minLevel = LEVELS[level];
 
 const children = new Map<string, Logger<ILogObj>>();
 
@@ -35,7 +37,8 @@ const children = new Map<string, Logger<ILogObj>>();
 export function getLogger(name: string): Logger<ILogObj> {
   let child = children.get(name);
   if (child === undefined) {
-    child = rootLogger.getSubLogger({ name });
+    child = rootLogger.getSubLogger({ name, minLevel: LEVELS.fatal });
+    child.settings.minLevel = LEVELS[level];
     children.set(name, child);
   }
   return child;
