@@ -12,16 +12,17 @@ const { runSide } = require('./lib/sides');
 const { buildResult } = require('./lib/results');
 const { renderTable, fmtValue } = require('./lib/table');
 const { killAll } = require('./lib/child');
+const { prefault } = require('./lib/prefault');
 
 const SIDE_ORDER = ['node_floor', 'grove', 'erlang'];
 
 function setUpErlang(opts) {
-  if (!opts.sides.includes('erlang')) return { installed: false, version: null };
-  if (!which('erl')) return { installed: false, version: null };
-  const ctx = { installed: true, version: null, side: null, error: null };
+  if (!which('erl')) return { installed: false, version: null, status: 'not installed' };
+  const run = opts.sides.includes('erlang');
+  const ctx = { installed: run, version: null, side: null, error: null, status: run ? 'run' : 'not run' };
   try {
     ctx.version = version();
-    ctx.side = new ErlangSide({ timeoutMs: opts.timeoutSec * 1000 });
+    if (run) ctx.side = new ErlangSide({ timeoutMs: opts.timeoutSec * 1000 });
   } catch (err) {
     ctx.error = `cannot prepare Erlang side: ${err.message.split('\n')[0]}`;
   }
@@ -51,7 +52,7 @@ async function main() {
   const erl = setUpErlang(opts);
   const machine = machineInfo(erl.version);
   console.log(machineLine(machine));
-  if (opts.sides.includes('erlang') && !erl.installed) console.log('erlang: not installed — install erlang-base');
+  if (erl.status === 'not installed') console.log('erlang: not installed — install erlang-base');
   if (erl.error) console.log(`erlang: ${erl.error}`);
   const mode = `${opts.quick ? 'quick' : 'full'} run, ${opts.runs} run(s) per side, medians`;
   console.log(`${mode}; every side of every workload in a fresh process\n`);
@@ -67,11 +68,12 @@ async function main() {
   });
   const results = [];
   try {
+    if (opts.prefault && !opts.quick) process.stderr.write(`  ${await prefault()}\n`);
     for (const workload of selected) results.push(await runWorkload(workload, opts, ctx, erl));
   } finally {
     cleanUp();
   }
-  console.log(renderTable(results, { withErlang: erl.installed }));
+  console.log(renderTable(results, { erlangStatus: erl.status }));
   if (opts.json) {
     const doc = { machine, options: { quick: opts.quick, runs: opts.runs, only: opts.only, sides: opts.sides }, results };
     fs.writeFileSync(opts.json, `${JSON.stringify(doc, null, 2)}\n`);

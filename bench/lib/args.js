@@ -1,18 +1,19 @@
 'use strict';
 // Command line of bench/run.js.
 const USAGE = `usage: node bench/run.js [--quick] [--runs K] [--only a,b] [--json FILE]
-                         [--sides grove,node_floor,erlang] [--timeout SEC]
+                         [--sides grove,node_floor,erlang] [--timeout SEC] [--no-prefault]
   --quick      small N for every workload (whole suite well under 60 s)
   --runs K     run every side K times, report medians (default 1)
   --only a,b   run only these workloads
   --json FILE  also write the results as JSON to FILE
   --sides      run only these sides (default all three)
-  --timeout S  kill a side that runs longer than S seconds (default 300, quick 20)`;
+  --timeout S  kill a side that runs longer than S seconds (default 300, quick 20)
+  --no-prefault  skip touching 4 GiB of fresh memory before a full run (see lib/prefault.js)`;
 
 const SIDES = ['grove', 'node_floor', 'erlang'];
 
 function parseArgs(argv, knownBenches) {
-  const opts = { quick: false, runs: 1, only: null, json: null, sides: SIDES, timeoutSec: null };
+  const opts = { quick: false, runs: 1, only: null, json: null, sides: SIDES, timeoutSec: null, prefault: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -25,6 +26,7 @@ function parseArgs(argv, knownBenches) {
     else if (arg === '--json') opts.json = value();
     else if (arg === '--sides') opts.sides = list(value());
     else if (arg === '--timeout') opts.timeoutSec = positiveInt(arg, value());
+    else if (arg === '--no-prefault') opts.prefault = false;
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else throw new Error(`unknown argument ${arg}`);
   }

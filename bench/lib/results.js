@@ -26,7 +26,7 @@ function buildResult(workload, n, outcomes, withErlang) {
     if (first) notes[side] = first.error ?? first.note;
     if (list.some((o) => o.missing)) missing[side] = true;
     if (list.some((o) => o.error)) failed[side] = true;
-    if (list.length > 1) samples[side] = list.map((o) => o.value);
+    if (list.length > 1 && list.some((o) => o.value != null)) samples[side] = list.map((o) => round(o.value));
   }
   if (Object.keys(notes).length) result.notes = notes;
   if (Object.keys(samples).length) result.samples = samples;

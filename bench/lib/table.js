@@ -18,7 +18,9 @@ function fmtRatio(r) {
   return r == null ? '-' : `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
 }
 
-function renderTable(results, { withErlang }) {
+// erlangStatus: 'run', 'not installed' or 'not run' (--sides without erlang).
+function renderTable(results, { erlangStatus }) {
+  const withErlang = erlangStatus === 'run';
   const notes = new Footnotes();
   const rows = results.map((r) => {
     const cell = (col) => {
@@ -34,7 +36,7 @@ function renderTable(results, { withErlang }) {
       r.lower_is_better ? `${r.unit} (lower better)` : r.unit,
       cell('grove'),
       cell('node floor'),
-      withErlang ? cell('erlang') : 'not installed',
+      withErlang ? cell('erlang') : erlangStatus,
       withErlang ? fmtRatio(r.grove_vs_erlang) : '-',
       fmtRatio(r.grove_vs_node_floor),
       r.target,
