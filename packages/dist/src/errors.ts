@@ -101,3 +101,11 @@ export class HandshakeError extends GroveDistError {
     super(message);
   }
 }
+
+/** A connection to another node's listener could not be opened (refused, timed out, TLS failed). */
+export class ConnectError extends GroveDistError {
+  readonly code = 'connect' as const;
+  constructor(readonly host: string, readonly port: number, readonly detail: string, options?: { cause?: unknown }) {
+    super(`cannot connect to ${host}:${port}: ${detail}`, options);
+  }
+}

@@ -6,6 +6,7 @@ export {
   EpmdError,
   FrameTooLargeError,
   HandshakeError,
+  ConnectError,
   type HandshakeFailure,
 } from './errors';
 export {
@@ -47,3 +48,13 @@ export {
   type FlushMode,
   type FrameWriterOptions,
 } from './framing';
+export {
+  listen,
+  connect,
+  DEFAULT_LISTEN_HOST,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type TlsOptions,
+  type ListenOptions,
+  type Listener,
+  type ConnectOptions,
+} from './transport';
