@@ -1,4 +1,4 @@
-import { isDownMessage, isExitMessage, Node, type DownMessage, type ExitMessage, type Pid, type ProcessContext } from '@grove/core';
+import { isDownMessage, isExitMessage, Node, NoProcError, type DownMessage, type ExitMessage, type Pid, type ProcessContext } from '@grove/core';
 
 /** Waits for the DOWN of `ref`'s monitor and returns its reason. */
 async function downReason(ctx: ProcessContext, pid: Pid): Promise<unknown> {
@@ -148,6 +148,61 @@ describe('exit signals through links', () => {
     });
     expect(trapped).toBe('killed');
     expect(plainReason).toBe('killed');
+  });
+});
+
+describe('link and unlink', () => {
+  let node: Node;
+  beforeEach(() => {
+    node = new Node();
+  });
+  afterEach(() => node.halt());
+
+  it('throws NoProcError when a non-trapping process links to a dead pid', async () => {
+    const err = await node.run(async (ctx) => {
+      const [dead, ref] = ctx.spawnMonitor(() => undefined);
+      await ctx.receive((m) => isDownMessage(m, ref));
+      try {
+        ctx.link(dead);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    });
+    expect(err).toBeInstanceOf(NoProcError);
+  });
+
+  it('gives a trapping process an EXIT noproc when it links to a dead pid', async () => {
+    const exit = await node.run(async (ctx) => {
+      const [dead, ref] = ctx.spawnMonitor(() => undefined);
+      await ctx.receive((m) => isDownMessage(m, ref));
+      ctx.trapExit(true);
+      ctx.link(dead);
+      return (await ctx.receive(isExitMessage)) as ExitMessage;
+    });
+    expect(exit.reason).toBe('noproc');
+  });
+
+  it('stops exits from propagating once unlinked', async () => {
+    const alive = await node.run(async (ctx) => {
+      const { victim, dying } = await linkedPair(ctx, false, (d) => {
+        d.unlink(d.node.processInfo(d.self)!.links[0]!);
+        return d.exit('crash');
+      });
+      const ref = ctx.monitor(dying);
+      ctx.send(dying, 'go');
+      await ctx.receive((m) => isDownMessage(m, ref));
+      return answersPing(ctx, victim);
+    });
+    expect(alive).toBe(true);
+  });
+
+  it('ignores a link to itself', async () => {
+    const links = await node.run(async (ctx) => {
+      ctx.link(ctx.self);
+      return node.processInfo(ctx.self)!.links;
+    });
+    expect(links).toEqual([]);
   });
 });
 

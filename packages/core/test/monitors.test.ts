@@ -21,6 +21,20 @@ describe('monitors', () => {
     expect(down).toEqual({ type: 'DOWN', ref, pid, reason: 'normal' });
   });
 
+  it('delivers the last message a process sent before the DOWN of its exit', async () => {
+    const got = await node.run(async (ctx) => {
+      const test = ctx.self;
+      const [, ref] = ctx.spawnMonitor((c) => {
+        c.send(test, 'last words');
+        c.exit('done');
+      });
+      const first = await ctx.receive();
+      const second = (await ctx.receive()) as DownMessage;
+      return [first, second.ref.equals(ref), second.reason];
+    });
+    expect(got).toEqual(['last words', true, 'done']);
+  });
+
   it('gives DOWN noproc at once for a pid that is already dead', async () => {
     const down = await node.run(async (ctx) => {
       const [dead, ref] = ctx.spawnMonitor(() => undefined);
