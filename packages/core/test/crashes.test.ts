@@ -86,6 +86,31 @@ describe('a crashing process', () => {
     expect(reason).toBeInstanceOf(Kaput);
   });
 
+  it('stops a killed body at its next use of the context, silently, even if it was awaiting something else', async () => {
+    const got = await node.run(async (ctx) => {
+      let release!: () => void;
+      const external = new Promise<void>((r) => (release = r));
+      const steps: string[] = [];
+      const test = ctx.self;
+      const [victim, ref] = ctx.spawnMonitor(async (v) => {
+        steps.push('awaiting');
+        v.send(test, 'started');
+        await external; // not a Grove receive: the kill cannot interrupt it
+        steps.push('resumed');
+        v.send(v.self, 'after death'); // throws: the context is dead
+        steps.push('never');
+      });
+      await ctx.receive((m) => m === 'started');
+      ctx.exit(victim, 'kill');
+      const down = (await ctx.receive((m) => isDownMessage(m, ref))) as DownMessage;
+      release();
+      await external;
+      await ctx.receive(undefined, 0);
+      return { reason: down.reason, steps };
+    });
+    expect(got).toEqual({ reason: 'killed', steps: ['awaiting', 'resumed'] });
+  });
+
   it('makes node.run reject with the error of its body', async () => {
     await expect(
       node.run(() => {
