@@ -58,3 +58,37 @@ export {
   type Listener,
   type ConnectOptions,
 } from './transport';
+export { DecodeError } from './errors';
+export { encodeTerm, TermEncoder, type TermCodecOptions, DEFAULT_MAX_DEPTH } from './term';
+export { decodeTerm, TermDecoder, type DecodeContext } from './term_decode';
+export { messageCopier, type CopierNode } from './message_copier';
+export { ControlEncoder, type ControlMessage, type ControlType, type ControlMessageOf, type ControlCodecOptions } from './control';
+export { ControlDecoder } from './control_decode';
+export { controlSchema, controlSchemaJson } from './schema';
+export { WireWriter, WireReader, DEFAULT_MAX_BYTES } from './wire';
+export { ATOM_CACHE_SIZE, MAX_ATOM_BYTES } from './atom_cache';
+export {
+  epmdPort,
+  portPlease,
+  names,
+  probe,
+  register,
+  EpmdRegistration,
+  DEFAULT_EPMD_PORT,
+  DEFAULT_EPMD_TIMEOUT_MS,
+  NODE_TYPE_NORMAL,
+  NODE_TYPE_HIDDEN,
+  GROVE_EPMD_EXTRA,
+  type EpmdNodeInfo,
+  type EpmdAddress,
+  type EpmdNames,
+  type RegisterRequest,
+} from './epmd';
+export { EpmdServer, type EpmdServerOptions } from './epmd_server';
+export {
+  PortMapper,
+  NodeRegistration,
+  ensurePortMapper,
+  type PortMapperOptions,
+  type RegistrationWatch,
+} from './port_mapper';

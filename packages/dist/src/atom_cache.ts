@@ -1,0 +1,99 @@
+/**
+ * Per-connection name interning, after Erlang's distribution atom cache.
+ *
+ * Node names (in every pid and ref) and registered-class names (in every call:
+ * `grove.$gen_call`) repeat in almost every message. Each direction of a connection
+ * keeps a table: the first time the sender writes a name it goes out in full and both
+ * sides append it to their table; afterwards it goes out as its index. The rule is
+ * deterministic, so the two tables stay equal without any acknowledgement: a name is
+ * appended when, and only when, it is written in full, the table holds fewer than
+ * {@link ATOM_CACHE_SIZE} names, and the name is at most {@link MAX_ATOM_BYTES} bytes
+ * of UTF-8. Names are appended in the byte order in which they appear on the
+ * connection (protobuf `node_name` fields and term atoms share one table).
+ *
+ * The sender rolls its table back when a message fails to encode, because those bytes
+ * never leave; the receiver never rolls back (a decode error closes the connection).
+ *
+ * @internal
+ */
+import { NotCopyableError } from '@grove/core';
+
+/** Most names one direction of a connection remembers. */
+export const ATOM_CACHE_SIZE = 4096;
+/** Longest name (UTF-8 bytes) that is remembered; longer ones always go out in full. */
+export const MAX_ATOM_BYTES = 255;
+
+/** The sender's table: name to index. */
+export class OutAtomCache {
+  private readonly index = new Map<string, number>();
+  private readonly names: string[] = [];
+
+  /** Index of `name`, or -1 when it must be written in full. */
+  lookup(name: string): number {
+    const i = this.index.get(name);
+    return i === undefined ? -1 : i;
+  }
+
+  /**
+   * The UTF-8 length of a name about to be written in full, appending it to the
+   * table when the rule says so. Throws for a name that is not well-formed UTF-16,
+   * which would not survive UTF-8.
+   */
+  add(name: string): number {
+    if (!(name as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+      throw new NotCopyableError('$', `the name ${JSON.stringify(name)} contains a lone surrogate`);
+    }
+    const bytes = Buffer.byteLength(name, 'utf8');
+    if (this.names.length < ATOM_CACHE_SIZE && bytes <= MAX_ATOM_BYTES) {
+      this.index.set(name, this.names.length);
+      this.names.push(name);
+    }
+    return bytes;
+  }
+
+  /** A point to roll back to. */
+  mark(): number {
+    return this.names.length;
+  }
+
+  /** Forgets the names added since `mark` (their bytes were never sent). */
+  rollback(mark: number): void {
+    while (this.names.length > mark) this.index.delete(this.names.pop()!);
+  }
+
+  /** Number of names remembered. */
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** Forgets everything (a new connection). */
+  clear(): void {
+    this.index.clear();
+    this.names.length = 0;
+  }
+}
+
+/** The receiver's table: index to name. */
+export class InAtomCache {
+  private readonly names: string[] = [];
+
+  /** The name at `index`, or undefined when the peer named an index it never defined. */
+  get(index: number): string | undefined {
+    return this.names[index];
+  }
+
+  /** Applies the append rule to a name the peer wrote in full. */
+  add(name: string, bytes: number): void {
+    if (this.names.length < ATOM_CACHE_SIZE && bytes <= MAX_ATOM_BYTES) this.names.push(name);
+  }
+
+  /** Number of names remembered. */
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** Forgets everything (a new connection). */
+  clear(): void {
+    this.names.length = 0;
+  }
+}

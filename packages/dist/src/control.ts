@@ -1,0 +1,435 @@
+/**
+ * Control messages: what one node tells another (OTP's distribution control
+ * messages, plus Grove's call reply and tick), and the encoder that batches them.
+ *
+ * Each message is a protobuf `Envelope` (schema: `schema.ts`) written as one
+ * `Batch.messages` entry, so a batch of any number of messages is a valid protobuf
+ * `Batch` and is built in one reused buffer: the transport calls the encoder's
+ * methods during a tick and {@link ControlEncoder.take} once per frame. The encoder
+ * writes protobuf by hand (no intermediate objects, no per-message Buffer); the
+ * tests check its output against protobufjs.
+ *
+ * Deliberate differences from OTP:
+ * - SEND carries an optional `from` (OTP's SEND and SEND_SENDER in one message).
+ * - UNLINK is OTP 23's UNLINK_ID with its UNLINK_ID_ACK: `id` pairs an unlink with
+ *   its ack so a link made again meanwhile is not lost. A transport that does not
+ *   need this may send id 0 and ignore acks.
+ * - SPAWN_REQUEST names a spawnable registered on the target node (code is never
+ *   shipped) instead of `{Module, Function, Arity}`, and has no group leader.
+ * - REPLY (a call's reply: to, tag, value) is Grove's own; OTP sends replies as
+ *   ordinary messages. TICK is a message here; an empty batch works as a tick too.
+ */
+import { BadArgError, type Pid, type Ref } from '@grove/core';
+import { Op } from './schema';
+import { TermEncoder, type TermCodecOptions } from './term';
+import { WireWriter } from './wire';
+
+/** Every control message, discriminated by `type` (OTP's names, in snake case). */
+export type ControlMessage =
+  /** A message to a pid (OTP SEND / SEND_SENDER). */
+  | { readonly type: 'send'; readonly from: Pid | undefined; readonly to: Pid; readonly msg: unknown }
+  /** A message to a name registered on the receiving node (OTP REG_SEND). */
+  | { readonly type: 'reg_send'; readonly from: Pid | undefined; readonly to: string; readonly msg: unknown }
+  /** `from` links to `to` (OTP LINK). */
+  | { readonly type: 'link'; readonly from: Pid; readonly to: Pid }
+  /** `from` unlinks from `to` (OTP UNLINK_ID); answered by `unlink_ack` with the same id. */
+  | { readonly type: 'unlink'; readonly from: Pid; readonly to: Pid; readonly id: number }
+  /** Acknowledges an `unlink` (OTP UNLINK_ID_ACK). */
+  | { readonly type: 'unlink_ack'; readonly from: Pid; readonly to: Pid; readonly id: number }
+  /** A linked process died (OTP EXIT). */
+  | { readonly type: 'exit'; readonly from: Pid; readonly to: Pid; readonly reason: unknown }
+  /** `exit(to, reason)` called by `from` (OTP EXIT2). */
+  | { readonly type: 'exit2'; readonly from: Pid; readonly to: Pid; readonly reason: unknown }
+  /** `from` monitors a pid or a registered name of the receiving node (OTP MONITOR_P). */
+  | { readonly type: 'monitor'; readonly from: Pid; readonly to: Pid | string; readonly ref: Ref }
+  /** Removes that monitor (OTP DEMONITOR_P). */
+  | { readonly type: 'demonitor'; readonly from: Pid; readonly to: Pid | string; readonly ref: Ref }
+  /** A monitored process is gone: DOWN for `to` (OTP MONITOR_P_EXIT). */
+  | { readonly type: 'monitor_exit'; readonly from: Pid | string; readonly to: Pid; readonly ref: Ref; readonly reason: unknown }
+  /**
+   * Spawn the spawnable registered as `name` with `args` (OTP SPAWN_REQUEST); `ref`
+   * identifies the request (and is the monitor's ref when `monitor` is set).
+   */
+  | {
+      readonly type: 'spawn_request';
+      readonly ref: Ref;
+      readonly from: Pid;
+      readonly name: string;
+      readonly args: readonly unknown[];
+      readonly link: boolean;
+      readonly monitor: boolean;
+      readonly options: unknown;
+    }
+  /** The answer to a spawn request: `pid` on success, else `reason` (OTP SPAWN_REPLY). */
+  | {
+      readonly type: 'spawn_reply';
+      readonly ref: Ref;
+      readonly to: Pid;
+      readonly link: boolean;
+      readonly monitor: boolean;
+      readonly pid: Pid | undefined;
+      readonly reason: unknown;
+    }
+  /** The reply to a call made by `to`, tagged `tag` (core's `RemoteRouter.reply`). */
+  | { readonly type: 'reply'; readonly to: Pid; readonly tag: number; readonly value: unknown }
+  /** Heartbeat. */
+  | { readonly type: 'tick' };
+
+/** The `type` of a control message. */
+export type ControlType = ControlMessage['type'];
+/** The control message whose `type` is `K`. */
+export type ControlMessageOf<K extends ControlType> = Extract<ControlMessage, { type: K }>;
+
+/** Options of a control encoder or decoder. */
+export interface ControlCodecOptions extends TermCodecOptions {
+  /** Largest batch the encoder may build, in bytes (default 64 MiB). */
+  maxBytes?: number;
+}
+
+// Field keys: (field number << 3) | wire type (0 varint, 2 length-delimited).
+const LEN = 2;
+
+/**
+ * Builds batches of control messages for one outgoing connection (it owns that
+ * direction's atom cache, so its batches must be sent in the order they are taken).
+ * A message that fails to encode (not copyable) throws at the caller and leaves the
+ * batch as it was.
+ */
+export class ControlEncoder {
+  /** The buffer the current batch is built in. */
+  readonly writer: WireWriter;
+  /** The payload encoder (and the connection's outgoing atom cache). */
+  readonly terms: TermEncoder;
+  /** Messages in the current batch. */
+  count = 0;
+  private start = 0;
+  private atomMark = 0;
+  private envMark = 0;
+  private bodyMark = 0;
+
+  constructor(options: ControlCodecOptions = {}) {
+    this.writer = new WireWriter(8192, options.maxBytes);
+    this.terms = new TermEncoder(this.writer, options);
+  }
+
+  /** Bytes in the current batch. */
+  get length(): number {
+    return this.writer.pos;
+  }
+
+  /** The current batch as a new Buffer (a protobuf `Batch`); starts the next batch. */
+  take(): Buffer {
+    this.count = 0;
+    return this.writer.take();
+  }
+
+  /** Any control message. */
+  encode(m: ControlMessage): void {
+    switch (m.type) {
+      case 'send':
+        return this.send(m.from, m.to, m.msg);
+      case 'reg_send':
+        return this.regSend(m.from, m.to, m.msg);
+      case 'reply':
+        return this.reply(m.to, m.tag, m.value);
+      case 'link':
+        return this.link(m.from, m.to);
+      case 'unlink':
+        return this.unlink(m.from, m.to, m.id);
+      case 'unlink_ack':
+        return this.unlinkAck(m.from, m.to, m.id);
+      case 'exit':
+        return this.exit(m.from, m.to, m.reason);
+      case 'exit2':
+        return this.exit2(m.from, m.to, m.reason);
+      case 'monitor':
+        return this.monitor(m.from, m.to, m.ref);
+      case 'demonitor':
+        return this.demonitor(m.from, m.to, m.ref);
+      case 'monitor_exit':
+        return this.monitorExit(m.from, m.to, m.ref, m.reason);
+      case 'spawn_request':
+        return this.spawnRequest(m.ref, m.from, m.name, m.args, m.link, m.monitor, m.options);
+      case 'spawn_reply':
+        return m.pid !== undefined
+          ? this.spawnReply(m.ref, m.to, m.link, m.monitor, m.pid)
+          : this.spawnReplyError(m.ref, m.to, m.link, m.monitor, m.reason);
+      case 'tick':
+        return this.tick();
+    }
+  }
+
+  /** SEND: `msg` to the pid `to`. */
+  send(from: Pid | undefined, to: Pid, msg: unknown): void {
+    this.open(Op.SEND);
+    try {
+      if (from !== undefined) this.pid(1, from);
+      this.pid(2, to);
+      this.term(3, msg);
+    } catch (e) {
+      this.abort(e, msg);
+    }
+    this.close();
+  }
+
+  /** REG_SEND: `msg` to the name `to` on the receiving node. */
+  regSend(from: Pid | undefined, to: string, msg: unknown): void {
+    this.open(Op.REG_SEND);
+    try {
+      if (from !== undefined) this.pid(1, from);
+      this.string(2, to);
+      this.term(3, msg);
+    } catch (e) {
+      this.abort(e, msg);
+    }
+    this.close();
+  }
+
+  /** REPLY: `value` for the call `tag` of `to`. */
+  reply(to: Pid, tag: number, value: unknown): void {
+    this.open(Op.REPLY);
+    try {
+      this.pid(1, to);
+      this.uint(2, tag);
+      this.term(3, value);
+    } catch (e) {
+      this.abort(e, value);
+    }
+    this.close();
+  }
+
+  link(from: Pid, to: Pid): void {
+    this.pair(Op.LINK, from, to);
+  }
+
+  unlink(from: Pid, to: Pid, id: number): void {
+    this.pair(Op.UNLINK, from, to, id);
+  }
+
+  unlinkAck(from: Pid, to: Pid, id: number): void {
+    this.pair(Op.UNLINK_ACK, from, to, id);
+  }
+
+  /** EXIT: the linked process `from` died with `reason`. */
+  exit(from: Pid, to: Pid, reason: unknown): void {
+    this.pairTerm(Op.EXIT, from, to, reason);
+  }
+
+  /** EXIT2: `from` called `exit(to, reason)`. */
+  exit2(from: Pid, to: Pid, reason: unknown): void {
+    this.pairTerm(Op.EXIT2, from, to, reason);
+  }
+
+  monitor(from: Pid, to: Pid | string, ref: Ref): void {
+    this.monitorOp(Op.MONITOR, from, to, ref);
+  }
+
+  demonitor(from: Pid, to: Pid | string, ref: Ref): void {
+    this.monitorOp(Op.DEMONITOR, from, to, ref);
+  }
+
+  /** MONITOR_EXIT: what `to` monitored (a pid, or a name of this node) is gone. */
+  monitorExit(from: Pid | string, to: Pid, ref: Ref, reason: unknown): void {
+    this.open(Op.MONITOR_EXIT);
+    try {
+      if (typeof from === 'string') this.string(2, from);
+      else this.pid(1, from);
+      this.pid(3, to);
+      this.ref(4, ref);
+      this.term(5, reason);
+    } catch (e) {
+      this.abort(e, reason);
+    }
+    this.close();
+  }
+
+  spawnRequest(ref: Ref, from: Pid, name: string, args: readonly unknown[], link: boolean, monitor: boolean, options?: unknown): void {
+    this.open(Op.SPAWN_REQUEST);
+    try {
+      this.ref(1, ref);
+      this.pid(2, from);
+      this.string(3, name);
+      this.term(4, args);
+      this.bool(5, link);
+      this.bool(6, monitor);
+      if (options !== undefined) this.term(7, options);
+    } catch (e) {
+      this.abort(e, [args, options]);
+    }
+    this.close();
+  }
+
+  /** SPAWN_REPLY for a spawn that succeeded. */
+  spawnReply(ref: Ref, to: Pid, link: boolean, monitor: boolean, pid: Pid): void {
+    this.open(Op.SPAWN_REPLY);
+    try {
+      this.spawnReplyHead(ref, to, link, monitor);
+      this.pid(5, pid);
+    } catch (e) {
+      this.abort(e, undefined);
+    }
+    this.close();
+  }
+
+  /** SPAWN_REPLY for a spawn that failed with `reason`. */
+  spawnReplyError(ref: Ref, to: Pid, link: boolean, monitor: boolean, reason: unknown): void {
+    this.open(Op.SPAWN_REPLY);
+    try {
+      this.spawnReplyHead(ref, to, link, monitor);
+      this.term(6, reason);
+    } catch (e) {
+      this.abort(e, reason);
+    }
+    this.close();
+  }
+
+  tick(): void {
+    this.open(Op.TICK);
+    this.close();
+  }
+
+  // ---- building blocks ----
+
+  private open(op: Op): void {
+    const w = this.writer;
+    this.start = w.pos;
+    this.atomMark = this.terms.atoms.mark();
+    w.u8(0x0a); // Batch.messages
+    this.envMark = w.beginLength();
+    w.key(op, LEN);
+    this.bodyMark = w.beginLength();
+  }
+
+  private close(): void {
+    this.writer.endLength(this.bodyMark);
+    this.writer.endLength(this.envMark);
+    this.count++;
+  }
+
+  private abort(e: unknown, root: unknown): never {
+    this.writer.pos = this.start;
+    this.terms.atoms.rollback(this.atomMark);
+    throw this.terms.explain(e, root);
+  }
+
+  private pair(op: Op, from: Pid, to: Pid, id?: number): void {
+    this.open(op);
+    try {
+      this.pid(1, from);
+      this.pid(2, to);
+      if (id !== undefined) this.uint(3, id);
+    } catch (e) {
+      this.abort(e, undefined);
+    }
+    this.close();
+  }
+
+  private pairTerm(op: Op, from: Pid, to: Pid, reason: unknown): void {
+    this.open(op);
+    try {
+      this.pid(1, from);
+      this.pid(2, to);
+      this.term(3, reason);
+    } catch (e) {
+      this.abort(e, reason);
+    }
+    this.close();
+  }
+
+  private monitorOp(op: Op, from: Pid, to: Pid | string, ref: Ref): void {
+    this.open(op);
+    try {
+      this.pid(1, from);
+      if (typeof to === 'string') this.string(3, to);
+      else this.pid(2, to);
+      this.ref(4, ref);
+    } catch (e) {
+      this.abort(e, undefined);
+    }
+    this.close();
+  }
+
+  private spawnReplyHead(ref: Ref, to: Pid, link: boolean, monitor: boolean): void {
+    this.ref(1, ref);
+    this.pid(2, to);
+    this.bool(3, link);
+    this.bool(4, monitor);
+  }
+
+  /** A `Pid` sub-message: node (index or name), id, serial (when not 0), creation. */
+  private pid(field: number, p: Pid): void {
+    const w = this.writer;
+    w.u8((field << 3) | LEN);
+    const m = w.beginLength();
+    this.node(p.node);
+    w.u8(0x18);
+    w.varint(p.id);
+    if (p.serial !== 0) {
+      w.u8(0x20);
+      w.varint(p.serial);
+    }
+    w.u8(0x28);
+    w.varint(p.creation);
+    w.endLength(m);
+  }
+
+  /** A `Ref` sub-message: node (index or name), creation, id. */
+  private ref(field: number, r: Ref): void {
+    const w = this.writer;
+    w.u8((field << 3) | LEN);
+    const m = w.beginLength();
+    this.node(r.node);
+    w.u8(0x18);
+    w.varint(r.creation);
+    w.u8(0x20);
+    w.varint(r.id);
+    w.endLength(m);
+  }
+
+  /** Fields 1 (`node_index`) or 2 (`node_name`, appended to the atom cache). */
+  private node(name: string): void {
+    const w = this.writer;
+    const i = this.terms.atoms.lookup(name);
+    if (i >= 0) {
+      w.u8(0x08);
+      w.varint(i);
+      return;
+    }
+    const n = this.terms.atoms.add(name);
+    w.u8(0x12);
+    w.varint(n);
+    w.ensure(n);
+    w.utf8(name, n);
+  }
+
+  private term(field: number, v: unknown): void {
+    const w = this.writer;
+    w.u8((field << 3) | LEN);
+    const m = w.beginLength();
+    this.terms.write(v);
+    w.endLength(m);
+  }
+
+  private string(field: number, s: string): void {
+    if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+      throw new BadArgError(`the name ${JSON.stringify(s)} contains a lone surrogate and cannot be sent`, s);
+    }
+    const w = this.writer;
+    const n = Buffer.byteLength(s, 'utf8');
+    w.u8((field << 3) | LEN);
+    w.varint(n);
+    w.ensure(n);
+    w.utf8(s, n);
+  }
+
+  private uint(field: number, n: number): void {
+    this.writer.u8(field << 3);
+    this.writer.varint(n);
+  }
+
+  private bool(field: number, b: boolean): void {
+    if (!b) return;
+    this.writer.u8(field << 3);
+    this.writer.u8(1);
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Decoding batches of control messages from a peer. The bytes must be a protobuf
+ * `Batch` as the encoder writes it (`control.ts`, `schema.ts`): every length is
+ * checked, sub-messages may not overrun their length, required fields must be
+ * present, unknown fields are skipped (protobuf's rule, so fields can be added), an
+ * unknown envelope kind is an error (peers agree on the message set at handshake).
+ * Any problem throws a {@link DecodeError}, and the transport closes the connection.
+ */
+import { Pid, Ref } from '@grove/core';
+import type { ControlMessage } from './control';
+import { Op } from './schema';
+import { TermDecoder, type DecodeContext } from './term_decode';
+import { WireReader } from './wire';
+
+const enum K {
+  PID,
+  REF,
+  TERM,
+  STRING,
+  BOOL,
+  UINT,
+}
+
+// Field layouts by field number - 1, as in schema.ts.
+const FROM_TO = [K.PID, K.PID];
+const LAYOUTS = new Map<number, readonly K[]>([
+  [Op.SEND, [K.PID, K.PID, K.TERM]],
+  [Op.REG_SEND, [K.PID, K.STRING, K.TERM]],
+  [Op.REPLY, [K.PID, K.UINT, K.TERM]],
+  [Op.LINK, FROM_TO],
+  [Op.UNLINK, [K.PID, K.PID, K.UINT]],
+  [Op.UNLINK_ACK, [K.PID, K.PID, K.UINT]],
+  [Op.EXIT, [K.PID, K.PID, K.TERM]],
+  [Op.EXIT2, [K.PID, K.PID, K.TERM]],
+  [Op.MONITOR, [K.PID, K.PID, K.STRING, K.REF]],
+  [Op.DEMONITOR, [K.PID, K.PID, K.STRING, K.REF]],
+  [Op.MONITOR_EXIT, [K.PID, K.STRING, K.PID, K.REF, K.TERM]],
+  [Op.SPAWN_REQUEST, [K.REF, K.PID, K.STRING, K.TERM, K.BOOL, K.BOOL, K.TERM]],
+  [Op.SPAWN_REPLY, [K.REF, K.PID, K.BOOL, K.BOOL, K.PID, K.TERM]],
+  [Op.TICK, []],
+]);
+
+const NAMES = new Map<number, string>([
+  [Op.SEND, 'send'], [Op.REG_SEND, 'reg_send'], [Op.REPLY, 'reply'], [Op.LINK, 'link'], [Op.UNLINK, 'unlink'],
+  [Op.UNLINK_ACK, 'unlink_ack'], [Op.EXIT, 'exit'], [Op.EXIT2, 'exit2'], [Op.MONITOR, 'monitor'],
+  [Op.DEMONITOR, 'demonitor'], [Op.MONITOR_EXIT, 'monitor_exit'], [Op.SPAWN_REQUEST, 'spawn_request'],
+  [Op.SPAWN_REPLY, 'spawn_reply'], [Op.TICK, 'tick'],
+]);
+
+/**
+ * Decodes batches for one incoming connection (it owns that direction's atom
+ * cache, so batches must be decoded in the order they arrived). Not re-entrant.
+ */
+export class ControlDecoder {
+  /** The cursor over the batch being decoded. */
+  readonly reader = new WireReader();
+  /** The payload decoder (and the connection's incoming atom cache). */
+  readonly terms: TermDecoder;
+  // Field values of the message being decoded, by field number; `seen` has bit n for field n.
+  private readonly slots: unknown[] = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+  private seen = 0;
+  private op = 0;
+
+  constructor(context: DecodeContext) {
+    this.terms = new TermDecoder(this.reader, context);
+  }
+
+  /**
+   * Decodes the batch in `buf[start, end)` and calls `onMessage` with each message in
+   * order. Returns the number of messages. Throws a DecodeError on malformed input
+   * (messages before the bad one have been delivered).
+   */
+  decode(buf: Uint8Array, onMessage: (m: ControlMessage) => void, start = 0, end = buf.length): number {
+    const r: WireReader = this.reader;
+    r.reset(buf, start, end);
+    let count = 0;
+    while (r.pos < end) {
+      if (r.buf[r.pos] !== 0x0a) r.fail(`expected a Batch.messages entry (key 0x0a), got 0x${r.buf[r.pos]!.toString(16)}`);
+      r.pos++;
+      const len = r.length('envelope');
+      const envEnd = r.pos + len;
+      r.end = envEnd;
+      const m = this.envelope();
+      r.end = end;
+      onMessage(m);
+      count++;
+    }
+    return count;
+  }
+
+  /** Decodes a whole batch into an array. */
+  decodeAll(buf: Uint8Array, start = 0, end = buf.length): ControlMessage[] {
+    const out: ControlMessage[] = [];
+    this.decode(buf, (m) => out.push(m), start, end);
+    return out;
+  }
+
+  private envelope(): ControlMessage {
+    const r: WireReader = this.reader;
+    if (r.pos >= r.end) r.fail('empty envelope: no control message');
+    const at = r.pos;
+    const key = r.uint32();
+    const op = key >>> 3;
+    const layout = LAYOUTS.get(op);
+    if (layout === undefined) return r.fail(`unknown control message (envelope field ${op})`, at);
+    if ((key & 7) !== 2) r.fail(`control message ${NAMES.get(op)} has wire type ${key & 7}, expected 2`, at);
+    const envEnd = r.end;
+    const bodyLength = r.length(NAMES.get(op)!);
+    r.end = r.pos + bodyLength;
+    this.op = op;
+    this.fields(layout);
+    r.end = envEnd;
+    if (r.pos !== envEnd) r.fail('envelope carries more than one control message');
+    return this.build(op);
+  }
+
+  private fields(layout: readonly K[]): void {
+    const r: WireReader = this.reader;
+    const s = this.slots;
+    for (let i = 0; i < 8; i++) s[i] = undefined;
+    this.seen = 0;
+    while (r.pos < r.end) {
+      const at = r.pos;
+      const key = r.uint32();
+      const field = key >>> 3;
+      const wire = key & 7;
+      if (field === 0) r.fail('protobuf field number 0', at);
+      const kind = layout[field - 1];
+      if (kind === undefined) {
+        r.skipField(wire);
+        continue;
+      }
+      const want = kind === K.BOOL || kind === K.UINT ? 0 : 2;
+      if (wire !== want) r.fail(`field ${field} of ${NAMES.get(this.op)} has wire type ${wire}, expected ${want}`, at);
+      s[field] = this.value(kind);
+      this.seen |= 1 << field;
+    }
+  }
+
+  private value(kind: K): unknown {
+    const r: WireReader = this.reader;
+    switch (kind) {
+      case K.PID:
+        return this.sub(this.pid);
+      case K.REF:
+        return this.sub(this.ref);
+      case K.TERM:
+        return this.sub(this.term);
+      case K.STRING:
+        return this.terms.atomText(r.length('string'));
+      case K.BOOL:
+        return r.varint() !== 0;
+      case K.UINT:
+        return r.varint();
+    }
+  }
+
+  /** Runs `read` over a length-delimited field, which it must consume exactly. */
+  private sub<V>(read: (this: ControlDecoder) => V): V {
+    const r: WireReader = this.reader;
+    const n = r.length('field');
+    const outer = r.end;
+    r.end = r.pos + n;
+    const v = read.call(this);
+    if (r.pos !== r.end) r.fail(`${r.end - r.pos} unread bytes at the end of a field of ${NAMES.get(this.op)}`);
+    r.end = outer;
+    return v;
+  }
+
+  private term(): unknown {
+    return this.terms.read();
+  }
+
+  private pid(): Pid {
+    const r: WireReader = this.reader;
+    let node: string | undefined;
+    let id = 0;
+    let serial = 0;
+    let creation = 0;
+    while (r.pos < r.end) {
+      const at = r.pos;
+      const key = r.uint32();
+      if (key === 0x08) node = this.terms.atomAt(r.varint(), at);
+      else if (key === 0x12) node = this.terms.atomText(r.length('node name'), true);
+      else if (key === 0x18) id = r.varint();
+      else if (key === 0x20) serial = r.uint32();
+      else if (key === 0x28) creation = r.uint32();
+      else if (key >>> 3 > 5 && key >>> 3 !== 0) r.skipField(key & 7);
+      else r.fail(`bad field key 0x${key.toString(16)} in a pid`, at);
+    }
+    if (node === undefined) r.fail('pid without a node');
+    return new Pid(node, id, serial, creation);
+  }
+
+  private ref(): Ref {
+    const r: WireReader = this.reader;
+    let node: string | undefined;
+    let creation = 0;
+    let id = 0;
+    while (r.pos < r.end) {
+      const at = r.pos;
+      const key = r.uint32();
+      if (key === 0x08) node = this.terms.atomAt(r.varint(), at);
+      else if (key === 0x12) node = this.terms.atomText(r.length('node name'), true);
+      else if (key === 0x18) creation = r.uint32();
+      else if (key === 0x20) id = r.varint();
+      else if (key >>> 3 > 4 && key >>> 3 !== 0) r.skipField(key & 7);
+      else r.fail(`bad field key 0x${key.toString(16)} in a ref`, at);
+    }
+    if (node === undefined) r.fail('ref without a node');
+    return this.terms.makeRef(node, creation, id);
+  }
+
+  /** Field `n`, which the message must have. */
+  private need<V>(n: number, what: string): V {
+    if ((this.seen & (1 << n)) === 0) this.reader.fail(`${NAMES.get(this.op)} without ${what}`);
+    return this.slots[n] as V;
+  }
+
+  /** Exactly one of fields `a` and `b` (a protobuf oneof). */
+  private either<V>(a: number, b: number, what: string): V {
+    const has = (this.seen >> a) & 1 ? ((this.seen >> b) & 1 ? 2 : 1) : (this.seen >> b) & 1;
+    if (has !== 1) this.reader.fail(`${NAMES.get(this.op)} needs exactly one ${what}`);
+    return this.slots[(this.seen >> a) & 1 ? a : b] as V;
+  }
+
+  private build(op: number): ControlMessage {
+    const s = this.slots;
+    switch (op) {
+      case Op.SEND:
+        return { type: 'send', from: s[1] as Pid | undefined, to: this.need<Pid>(2, 'to'), msg: this.need(3, 'payload') };
+      case Op.REG_SEND:
+        return { type: 'reg_send', from: s[1] as Pid | undefined, to: this.need<string>(2, 'to'), msg: this.need(3, 'payload') };
+      case Op.REPLY:
+        return { type: 'reply', to: this.need<Pid>(1, 'to'), tag: this.need<number>(2, 'tag'), value: this.need(3, 'value') };
+      case Op.LINK:
+        return { type: 'link', from: this.need<Pid>(1, 'from'), to: this.need<Pid>(2, 'to') };
+      case Op.UNLINK:
+      case Op.UNLINK_ACK:
+        return { type: op === Op.UNLINK ? 'unlink' : 'unlink_ack', from: this.need<Pid>(1, 'from'), to: this.need<Pid>(2, 'to'), id: (s[3] as number | undefined) ?? 0 };
+      case Op.EXIT:
+      case Op.EXIT2:
+        return { type: op === Op.EXIT ? 'exit' : 'exit2', from: this.need<Pid>(1, 'from'), to: this.need<Pid>(2, 'to'), reason: this.need(3, 'reason') };
+      case Op.MONITOR:
+      case Op.DEMONITOR:
+        return { type: op === Op.MONITOR ? 'monitor' : 'demonitor', from: this.need<Pid>(1, 'from'), to: this.either<Pid | string>(2, 3, 'target'), ref: this.need<Ref>(4, 'ref') };
+      case Op.MONITOR_EXIT:
+        return { type: 'monitor_exit', from: this.either<Pid | string>(1, 2, 'source'), to: this.need<Pid>(3, 'to'), ref: this.need<Ref>(4, 'ref'), reason: this.need(5, 'reason') };
+      case Op.SPAWN_REQUEST: {
+        const args = this.need<unknown>(4, 'args');
+        if (!Array.isArray(args)) return this.reader.fail('spawn_request args must be an array');
+        return { type: 'spawn_request', ref: this.need<Ref>(1, 'ref'), from: this.need(2, 'from'), name: this.need<string>(3, 'name'), args, link: s[5] === true, monitor: s[6] === true, options: s[7] };
+      }
+      case Op.SPAWN_REPLY: {
+        const ok = ((this.seen >> 5) & 1) === 1;
+        this.either(5, 6, 'result');
+        return { type: 'spawn_reply', ref: this.need<Ref>(1, 'ref'), to: this.need<Pid>(2, 'to'), link: s[3] === true, monitor: s[4] === true, pid: ok ? (s[5] as Pid) : undefined, reason: ok ? undefined : s[6] };
+      }
+      default:
+        return { type: 'tick' };
+    }
+  }
+}

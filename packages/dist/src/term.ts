@@ -1,0 +1,388 @@
+/**
+ * The term codec: how a message (any copyable term, see @grove/core's `term.ts`)
+ * becomes bytes and back. It is a compact tagged binary format, in the spirit of
+ * Erlang's external term format, carried inside the protobuf control envelope as a
+ * `bytes` field. A hand-written format rather than a protobuf `Term` tree because a
+ * protobuf oneof tree costs a length prefix and an object per node; see the README's
+ * "Wire format" section for the measurements.
+ *
+ * One byte tag, then the body. Integers are protobuf varints (zigzag for signed).
+ *
+ * | tag            | term                      | body                                          |
+ * |----------------|---------------------------|-----------------------------------------------|
+ * | 0x00           | undefined                 |                                               |
+ * | 0x01           | null                      |                                               |
+ * | 0x02 / 0x03    | false / true              |                                               |
+ * | 0x04           | int32                     | zigzag varint                                 |
+ * | 0x05           | other number              | float64 LE (NaN, ±Infinity, -0, big integers) |
+ * | 0x06 / 0x07    | bigint ≥ 0 / < 0          | varint n, n bytes of magnitude, big-endian    |
+ * | 0x08           | string                    | varint n, n bytes of well-formed UTF-8        |
+ * | 0x09           | string with lone surrogate| varint n, n UTF-16LE code units               |
+ * | 0x0a           | array                     | varint length, items (0x0b marks a hole)      |
+ * | 0x0c / 0x0d    | object / null-proto object| varint count, (string key, value)*            |
+ * | 0x0e           | Map                       | varint count, (key, value)*                   |
+ * | 0x0f           | Set                       | varint count, items                           |
+ * | 0x10           | Date                      | float64 LE time (NaN: invalid date)           |
+ * | 0x11           | Uint8Array / Buffer       | varint n, n bytes                             |
+ * | 0x12           | Error                     | name, message, stack, cause?, props           |
+ * | 0x13           | Pid                       | atom node, varint id, varint serial, creation |
+ * | 0x14           | Ref                       | atom node, varint creation, varint id         |
+ * | 0x15           | registered class instance | atom class name, term from `toTerm`           |
+ * | 0x40 + n       | integer 0 ≤ n < 64        |                                               |
+ * | 0x80 + n       | ASCII string, n < 128     | n bytes                                       |
+ *
+ * An atom is a varint x: 0 means a new name follows (varint n, n bytes UTF-8) and is
+ * appended to the connection's atom cache; x > 0 names entry x - 1 (`atom_cache.ts`).
+ *
+ * Shared (non-cyclic) references are copied, so the receiver gets separate copies.
+ * A cycle is found by the depth limit (a cyclic value nests forever); the error then
+ * comes from core's `checkTerm`, which names the path, so the sender sees exactly the
+ * error a local `checkMessages` send would give.
+ */
+import { checkTerm, classCodecOf, NotCopyableError, Pid, Ref } from '@grove/core';
+import { OutAtomCache } from './atom_cache';
+import { WireWriter } from './wire';
+
+/** @internal tags; see the table above. */
+export const enum T {
+  UNDEFINED = 0x00,
+  NULL = 0x01,
+  FALSE = 0x02,
+  TRUE = 0x03,
+  INT = 0x04,
+  FLOAT = 0x05,
+  BIGINT_POS = 0x06,
+  BIGINT_NEG = 0x07,
+  UTF8 = 0x08,
+  UTF16 = 0x09,
+  ARRAY = 0x0a,
+  HOLE = 0x0b,
+  OBJECT = 0x0c,
+  OBJECT_NULL = 0x0d,
+  MAP = 0x0e,
+  SET = 0x0f,
+  DATE = 0x10,
+  BYTES = 0x11,
+  ERROR = 0x12,
+  PID = 0x13,
+  REF = 0x14,
+  CLASS = 0x15,
+  FIXINT = 0x40,
+  ASCII = 0x80,
+}
+
+/** Default maximum nesting of containers, on both sides. */
+export const DEFAULT_MAX_DEPTH = 1000;
+
+/** Options of the term codec. */
+export interface TermCodecOptions {
+  /** Deepest nesting of arrays, objects, maps, sets, errors and classes (default 1000). */
+  maxDepth?: number;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+const ERROR_OWN_FIELDS = new Set(['name', 'message', 'stack', 'cause']);
+
+/**
+ * Writes terms into a {@link WireWriter}. One encoder per outgoing connection (it
+ * owns that direction's atom cache); not re-entrant.
+ */
+export class TermEncoder {
+  /** Names already sent on this connection. */
+  readonly atoms: OutAtomCache;
+  private readonly maxDepth: number;
+  private depth = 0;
+  private readonly errorStack: Error[] = [];
+
+  constructor(
+    /** Where the bytes go. */
+    readonly writer: WireWriter,
+    options: TermCodecOptions & { atoms?: OutAtomCache } = {},
+  ) {
+    this.atoms = options.atoms ?? new OutAtomCache();
+    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  }
+
+  /**
+   * Appends `value`. On failure nothing is left behind (writer and atom cache are
+   * rolled back) and a {@link NotCopyableError} naming the path is thrown.
+   */
+  encode(value: unknown): void {
+    const start = this.writer.pos;
+    const mark = this.atoms.mark();
+    try {
+      this.write(value);
+    } catch (e) {
+      this.writer.pos = start;
+      this.atoms.rollback(mark);
+      throw this.explain(e, value);
+    }
+  }
+
+  /**
+   * Appends `value` with no rollback: for callers that roll back a larger unit
+   * themselves and then call {@link explain}. @internal
+   */
+  write(v: unknown): void {
+    switch (typeof v) {
+      case 'number':
+        return this.number(v);
+      case 'string':
+        return this.string(v);
+      case 'object':
+        if (v === null) return this.writer.u8(T.NULL);
+        return this.object(v);
+      case 'boolean':
+        return this.writer.u8(v ? T.TRUE : T.FALSE);
+      case 'undefined':
+        return this.writer.u8(T.UNDEFINED);
+      case 'bigint':
+        return this.bigint(v);
+      case 'function':
+        throw new NotCopyableError('$', `a function (${v.name || 'anonymous'}) cannot be sent`);
+      default:
+        throw new NotCopyableError('$', 'a symbol cannot be sent');
+    }
+  }
+
+  /**
+   * Turns a failure of {@link write} into the error the sender sees, resetting the
+   * encoder's state. @internal
+   */
+  explain(e: unknown, root: unknown): unknown {
+    this.depth = 0;
+    this.errorStack.length = 0;
+    if (!(e instanceof NotCopyableError)) return e;
+    try {
+      checkTerm(root); // Same rules, and it knows the path.
+    } catch (precise) {
+      if (precise instanceof NotCopyableError) return precise;
+    }
+    return e;
+  }
+
+  private number(v: number): void {
+    const w = this.writer;
+    if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
+      if (v >= 0 && v < 64) {
+        w.u8(T.FIXINT + v);
+      } else {
+        w.u8(T.INT);
+        w.zigzag32(v);
+      }
+    } else {
+      w.u8(T.FLOAT);
+      w.f64(v);
+    }
+  }
+
+  /** @internal also used for object keys. */
+  string(s: string): void {
+    const w = this.writer;
+    const n = s.length;
+    if (n < 128) {
+      // Optimistic ASCII: copy char codes; give up at the first non-ASCII one.
+      if (w.pos + 1 + n > w.buf.length) w.ensure(1 + n);
+      const buf = w.buf;
+      const start = w.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      if (i === n) {
+        buf[start - 1] = T.ASCII + n;
+        w.pos = start + n;
+        return;
+      }
+    }
+    this.longString(s);
+  }
+
+  private longString(s: string): void {
+    const w = this.writer;
+    const bytes = Buffer.byteLength(s, 'utf8');
+    if (bytes !== s.length && !(s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+      // UTF-8 cannot carry a lone surrogate; UTF-16 keeps the string exactly.
+      w.u8(T.UTF16);
+      w.varint(s.length);
+      w.ensure(s.length * 2);
+      w.buf.write(s, w.pos, s.length * 2, 'utf16le');
+      w.pos += s.length * 2;
+      return;
+    }
+    w.u8(T.UTF8);
+    w.varint(bytes);
+    w.ensure(bytes);
+    w.utf8(s, bytes);
+  }
+
+  private bigint(v: bigint): void {
+    const w = this.writer;
+    w.u8(v < 0n ? T.BIGINT_NEG : T.BIGINT_POS);
+    if (v === 0n) return w.u8(0);
+    const hex = (v < 0n ? -v : v).toString(16);
+    const n = (hex.length + 1) >> 1;
+    w.varint(n);
+    w.ensure(n);
+    w.buf.write(hex.length & 1 ? '0' + hex : hex, w.pos, n, 'hex');
+    w.pos += n;
+  }
+
+  /** @internal an atom: index + 1 when cached, else 0 and the name in full. */
+  atom(name: string): void {
+    const w = this.writer;
+    const i = this.atoms.lookup(name);
+    if (i >= 0) return w.varint(i + 1);
+    const bytes = this.atoms.add(name);
+    w.u8(0);
+    w.varint(bytes);
+    w.ensure(bytes);
+    w.utf8(name, bytes);
+  }
+
+  private object(v: object): void {
+    if (++this.depth > this.maxDepth) {
+      throw new NotCopyableError('$', `nesting deeper than ${this.maxDepth} levels (or a cycle)`);
+    }
+    if (Array.isArray(v)) {
+      this.array(v);
+    } else {
+      const proto = Object.getPrototypeOf(v) as object | null;
+      if (proto === Object.prototype) this.fields(v as Record<string, unknown>, T.OBJECT);
+      else if (proto === Pid.prototype) this.pid(v as Pid);
+      else if (proto === Ref.prototype) this.ref(v as Ref);
+      else if (proto === null) this.fields(v as Record<string, unknown>, T.OBJECT_NULL);
+      else this.special(v);
+    }
+    this.depth--;
+  }
+
+  private array(a: unknown[]): void {
+    const w = this.writer;
+    const n = a.length;
+    w.u8(T.ARRAY);
+    w.varint(n);
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      if (x === undefined && !(i in a)) w.u8(T.HOLE);
+      else this.write(x);
+    }
+  }
+
+  private fields(o: Record<string, unknown>, tag: T): void {
+    const w = this.writer;
+    w.u8(tag);
+    const mark = w.beginVarint();
+    let count = 0;
+    for (const k in o) {
+      if (!hasOwn.call(o, k)) continue; // Only a polluted Object.prototype gets here.
+      this.string(k);
+      this.write(o[k]);
+      count++;
+    }
+    w.endVarint(mark, count);
+  }
+
+  private pid(p: Pid): void {
+    const w = this.writer;
+    w.u8(T.PID);
+    this.atom(p.node);
+    w.varint(p.id);
+    w.varint(p.serial);
+    w.varint(p.creation);
+  }
+
+  private ref(r: Ref): void {
+    const w = this.writer;
+    w.u8(T.REF);
+    this.atom(r.node);
+    w.varint(r.creation);
+    w.varint(r.id);
+  }
+
+  private special(v: object): void {
+    const w = this.writer;
+    const codec = classCodecOf(v);
+    if (codec !== undefined) {
+      w.u8(T.CLASS);
+      this.atom(codec.name);
+      this.write(codec.toTerm(v));
+    } else if (v instanceof Date) {
+      w.u8(T.DATE);
+      w.f64(v.getTime());
+    } else if (v instanceof Uint8Array) {
+      w.u8(T.BYTES);
+      w.varint(v.length);
+      w.bytes(v);
+    } else if (v instanceof Map) {
+      w.u8(T.MAP);
+      w.varint(v.size);
+      for (const [k, x] of v) {
+        this.write(k);
+        this.write(x);
+      }
+    } else if (v instanceof Set) {
+      w.u8(T.SET);
+      w.varint(v.size);
+      for (const x of v) this.write(x);
+    } else if (v instanceof Error) {
+      this.error(v);
+    } else {
+      const cls = (v.constructor as { name?: string } | undefined)?.name ?? 'anonymous';
+      throw new NotCopyableError('$', `an instance of the unregistered class ${cls} (registerClass it to send it)`);
+    }
+  }
+
+  /**
+   * name, message, stack (string or undefined), 0/1 + cause, then the error's own
+   * enumerable fields (`code`, `errno`, a GroveError's `reason`...) as key/value
+   * pairs. A field that cannot be copied is left out rather than failing the send:
+   * an error is a report, and an exit reason must always be able to travel.
+   */
+  private error(e: Error): void {
+    if (this.errorStack.includes(e)) throw new NotCopyableError('$', 'a cyclic structure cannot be sent');
+    this.errorStack.push(e);
+    const w = this.writer;
+    w.u8(T.ERROR);
+    this.string(String(e.name));
+    this.string(String(e.message));
+    const stack = e.stack;
+    this.write(typeof stack === 'string' ? stack : undefined);
+    if (hasOwn.call(e, 'cause')) {
+      w.u8(1);
+      this.write((e as { cause?: unknown }).cause);
+    } else {
+      w.u8(0);
+    }
+    const mark = w.beginVarint();
+    let count = 0;
+    for (const k of Object.keys(e)) {
+      if (ERROR_OWN_FIELDS.has(k)) continue;
+      const pos = w.pos;
+      const atoms = this.atoms.mark();
+      const depth = this.depth;
+      const errors = this.errorStack.length;
+      try {
+        this.string(k);
+        this.write((e as unknown as Record<string, unknown>)[k]);
+        count++;
+      } catch {
+        w.pos = pos;
+        this.atoms.rollback(atoms);
+        this.depth = depth;
+        this.errorStack.length = errors;
+      }
+    }
+    w.endVarint(mark, count);
+    this.errorStack.pop();
+  }
+}
+
+/** Encodes one term into a new Buffer (a convenience; connections reuse an encoder). */
+export function encodeTerm(value: unknown, options: TermCodecOptions = {}): Buffer {
+  const w = new WireWriter(256);
+  new TermEncoder(w, options).encode(value);
+  return w.take();
+}
