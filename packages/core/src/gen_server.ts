@@ -1,0 +1,307 @@
+/**
+ * GenServer: OTP's `gen_server` as a class.
+ *
+ * One instance per process, state in its fields. `init(args)` runs in the new
+ * process before `start` resolves; calls, casts and infos are routed to methods by
+ * `@Call()`, `@Cast()` and `@Info()` (see gen_server_decorators.ts). A call
+ * handler's return value is the reply. The engine (gen_server_engine.ts) is the
+ * only code that calls these methods.
+ *
+ * The callbacks, what they may return and what that does:
+ *
+ * | callback                | returns                                                     |
+ * | ----------------------- | ----------------------------------------------------------- |
+ * | `init(args)`            | nothing (ok), `this.ignore()`, `this.stopWith(reason)`, `this.continueWith(arg)` |
+ * | `@Call()` handler       | the reply, `this.noReply()` (reply later to `this.from`), `this.stopWith(reason, reply?)`, `this.continueWith(arg, reply?)` |
+ * | `@Cast()`, `@Info()`    | nothing, `this.stopWith(reason)`, `this.continueWith(arg)` |
+ * | `handleContinue(arg)`   | as a cast                                                    |
+ * | `terminate(reason)`     | ignored; runs on stop, on a crash in a callback, and on the parent's exit signal when trapping exits; never on `kill` |
+ *
+ * Any of them may be `async`: the process then handles nothing else until the
+ * promise settles. A throw (or rejection) runs `terminate` and ends the server with
+ * the error as reason, after one crash report.
+ *
+ * Deliberate differences from OTP: a call no handler takes is answered with an
+ * error the caller sees ({@link UnknownCallError}) and the server goes on (OTP
+ * crashes it); an unknown cast is logged at warn and dropped, like an unknown info.
+ */
+import type { ChildSpec } from './child_spec';
+import type { ProcessContext } from './context';
+import { BadArgError, describe } from './errors';
+import { isCleanExit, type ExitReason } from './exit';
+import { reply, type From } from './gen';
+import {
+  clientFor,
+  type Caller,
+  type Client,
+  type ClientOptions,
+  type GenServerOptions,
+  type Inferred,
+  type ChildSpecOptions,
+  type Protocol,
+  type ProtocolOf,
+  type StartArgs,
+  type StartResult,
+} from './gen_server_client';
+import { dispatchTable, type DispatchTable } from './gen_server_decorators';
+import {
+  crashReport,
+  dispatch,
+  IGNORE,
+  kContinue,
+  kCtx,
+  kFrom,
+  kName,
+  kParent,
+  kTable,
+  NO_REPLY,
+  NONE,
+  reasonOf,
+  scheduleContinue,
+  ServerAction,
+  UnknownCallReply,
+  type Ignore,
+  type NoReply,
+} from './gen_server_engine';
+import { getLogger } from './logger';
+import { Node } from './node';
+import type { Pid } from './pid';
+import { start, type InitOutcome } from './proc_lib';
+import type { Process } from './process';
+import { isViaName, type ViaName } from './registry';
+
+const log = getLogger('gen_server');
+
+interface Construction {
+  ctx: ProcessContext;
+  table: DispatchTable;
+  parent: Pid;
+  name: string | ViaName | undefined;
+}
+
+/** Set just around `new Cls()` inside the new process, so the base constructor can pick it up. */
+let constructing: Construction | null = null;
+
+/** A concrete GenServer class (its constructor takes no arguments). */
+export type ServerClass<S extends GenServer<any>> = new () => S;
+
+/**
+ * Base class of every GenServer. `P` optionally declares the protocol
+ * (`{ call: {...}; cast: {...} }`) that typed clients use; without it the protocol
+ * is inferred from the class's public methods.
+ *
+ * @example
+ * class Counter extends GenServer {
+ *   private n = 0;
+ *   override init(start: number) { this.n = start; }
+ *   @Call() add(k: number): number { return (this.n += k); }
+ *   @Cast() reset(): void { this.n = 0; }
+ * }
+ * const pid = await Counter.start(node, 0);
+ * await Counter.client(node, pid).call.add(5); // 5
+ */
+export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
+  /** @internal */ [kCtx]: ProcessContext;
+  /** @internal */ [kTable]: DispatchTable;
+  /** @internal */ [kParent]: Pid;
+  /** @internal */ [kName]: string | ViaName | undefined;
+  /** @internal */ [kFrom]: From | null = null;
+  /** @internal */ [kContinue]: unknown = NONE;
+  /** @internal carries `P` for the types; never set. */
+  declare readonly '~protocol'?: P;
+
+  constructor() {
+    const c = constructing;
+    if (c === null) throw new BadArgError(`${new.target.name} is a GenServer: start it with ${new.target.name}.start(...) or startLink(...), not new`);
+    constructing = null;
+    this[kCtx] = c.ctx;
+    this[kTable] = c.table;
+    this[kParent] = c.parent;
+    this[kName] = c.name;
+  }
+
+  // ---- callbacks (override what you need) ----
+
+  /** Runs in the new process before `start` resolves. */
+  init(_args?: unknown): unknown {
+    return undefined;
+  }
+
+  /** Calls no `@Call()` handler takes. Default: the caller gets an UnknownCallError; the server goes on. */
+  handleCall(request: unknown, from: From): unknown {
+    log.warn('GenServer got a call no handler takes', { server: this.self.toString(), module: this.constructor.name, request, from: from.pid.toString() });
+    return new UnknownCallReply(request);
+  }
+
+  /** Casts no `@Cast()` handler takes. Default: logged at warn and dropped. */
+  handleCast(request: unknown): unknown {
+    log.warn('GenServer got a cast no handler takes', { server: this.self.toString(), module: this.constructor.name, request });
+    return undefined;
+  }
+
+  /** Messages no `@Info()` handler takes. Default: logged at warn and dropped (OTP). */
+  handleInfo(msg: unknown): unknown {
+    log.warn('GenServer got an unexpected message', { server: this.self.toString(), module: this.constructor.name, msg });
+    return undefined;
+  }
+
+  /** Runs after a callback returned `continueWith(arg)`, before the next message. */
+  handleContinue(arg: unknown): unknown {
+    throw new BadArgError(`${this.constructor.name} asked to continue with ${String(arg)} but has no handleContinue`, arg);
+  }
+
+  /** Runs when the server stops (not on `kill`, nor on an exit signal when not trapping exits). */
+  terminate(_reason: ExitReason): unknown {
+    return undefined;
+  }
+
+  /** The state shown in crash reports. Default: the instance's own fields. */
+  formatState(): unknown {
+    const fields: Record<string, unknown> = {};
+    for (const k of Object.keys(this)) fields[k] = (this as Record<string, unknown>)[k];
+    return fields;
+  }
+
+  // ---- what callbacks use ----
+
+  /** This server's process context. */
+  get ctx(): ProcessContext {
+    return this[kCtx];
+  }
+
+  /** This server's pid. */
+  get self(): Pid {
+    return this[kCtx].self;
+  }
+
+  /** The caller of the call being handled (to reply later); throws outside a call handler. */
+  protected get from(): From {
+    const f = this[kFrom];
+    if (f === null) throw new BadArgError(`${this.constructor.name}: 'from' is only available while a call is being handled`);
+    return f;
+  }
+
+  /** Replies to a caller (a `from` kept by a handler that returned `noReply()`). */
+  protected reply(to: From, value: unknown): void {
+    reply(this[kCtx].node, to, value);
+  }
+
+  /** Returned by a call handler: no reply now; reply later with `this.reply(from, value)`. */
+  protected noReply(): NoReply {
+    return NO_REPLY;
+  }
+
+  /** Returned by init: do not start (`start` resolves `'ignore'`, the process exits normally). */
+  protected ignore(): Ignore {
+    return IGNORE;
+  }
+
+  /** Returned by a callback: stop with `reason` (running `terminate`), replying `reply` first when given in a call handler. */
+  protected stopWith(reason: ExitReason): ServerAction<never>;
+  protected stopWith<R>(reason: ExitReason, reply: R): ServerAction<R>;
+  protected stopWith(reason: ExitReason, ...rest: unknown[]): ServerAction<unknown> {
+    return new ServerAction('stop', reason, rest.length > 0, rest[0]);
+  }
+
+  /** Returned by a callback: run `handleContinue(arg)` before the next message (replying `reply` first when given). */
+  protected continueWith(arg: unknown): ServerAction<never>;
+  protected continueWith<R>(arg: unknown, reply: R): ServerAction<R>;
+  protected continueWith(arg: unknown, ...rest: unknown[]): ServerAction<unknown> {
+    return new ServerAction('continue', arg, rest.length > 0, rest[0]);
+  }
+
+  // ---- starting ----
+
+  /** Starts a server (no link): resolves when init succeeded; rejects with StartError. */
+  static start<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, ...[args, options]: StartArgs<S>): Promise<StartResult<S>> {
+    return startServer(this, from, args, options, false);
+  }
+
+  /** Starts a server linked to `from` (what a supervisor calls). */
+  static startLink<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, ...[args, options]: StartArgs<S>): Promise<StartResult<S>> {
+    return startServer(this, from, args, options, true);
+  }
+
+  /** A child spec for a Supervisor: `startLink(parent, args, options)`, worker, permanent, 5 s shutdown unless overridden. */
+  static childSpec<S extends GenServer<any>>(this: ServerClass<S>, ...[args, options]: StartArgs<S, ChildSpecOptions>): ChildSpec {
+    const cls = this;
+    const { id, restart, shutdown, significant, ...startOptions } = options ?? {};
+    const spec: ChildSpec = {
+      id: id ?? cls.name,
+      start: (parent: ProcessContext) => startServer(cls, parent, args, startOptions, true),
+      restart: restart ?? 'permanent',
+      shutdown: shutdown ?? 5000,
+      type: 'worker',
+    };
+    if (significant !== undefined) spec.significant = significant;
+    return spec;
+  }
+
+  /** A typed client of the server `server` (pid or name), calling from `from` (a process context, or a node). */
+  static client<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, server: Pid | string | readonly [string, string] | ViaName, options?: ClientOptions): Client<ProtocolOf<S>> {
+    return clientFor(dispatchTable(this), from, server, options) as Client<ProtocolOf<S>>;
+  }
+}
+
+function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args: unknown, options: GenServerOptions | undefined, link: boolean): Promise<any> {
+  if (typeof cls !== 'function' || !(cls.prototype instanceof GenServer)) {
+    return Promise.reject(new BadArgError(`start: ${String(cls)} is not a GenServer class`, cls));
+  }
+  if (!(from instanceof Node) && !(typeof from === 'object' && from !== null && 'self' in from)) {
+    return Promise.reject(new BadArgError(`start: expected a process context or a Node to start ${cls.name} from, got ${String(from)}`, from));
+  }
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    return Promise.reject(new BadArgError(`start: options must be an object, got ${String(options)}`, options));
+  }
+  let table: DispatchTable;
+  try {
+    table = dispatchTable(cls);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const name = options?.name;
+  const parent = from instanceof Node ? from.root.pid : from.self;
+  let server: GenServer<any> | null = null;
+  const handler = (msg: unknown): void | Promise<void> => dispatch(server!, msg);
+  const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
+    constructing = { ctx, table, parent, name };
+    let s: GenServer<any>;
+    let r: unknown;
+    try {
+      s = server = new cls();
+      r = s.init(args);
+    } catch (e) {
+      constructing = null;
+      return initFailed(server, ctx, name, reasonOf(e));
+    }
+    constructing = null;
+    if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
+      return Promise.resolve(r).then(
+        (v) => initOutcome(s, name, v),
+        (e: unknown) => initFailed(s, ctx, name, reasonOf(e)),
+      );
+    }
+    return initOutcome(s, name, r);
+  };
+  return start(from, init, handler, { link, label: 'gen_server', ...(name !== undefined ? { name } : {}), ...(options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+}
+
+function initOutcome(s: GenServer<any>, name: string | ViaName | undefined, r: unknown): InitOutcome | Promise<InitOutcome> {
+  if (r === IGNORE) return { ignore: true };
+  if (r instanceof ServerAction) {
+    if (r.kind === 'stop') return initFailed(s, s[kCtx], name, r.value);
+    scheduleContinue(s, r.value);
+  }
+  return { ok: true };
+}
+
+/** Init threw or stopped: one report for an abnormal reason, the via name released before the starter hears. */
+async function initFailed(s: GenServer<any> | null, ctx: ProcessContext, name: string | ViaName | undefined, reason: ExitReason): Promise<InitOutcome> {
+  if (!isCleanExit(reason)) {
+    if (s !== null) crashReport(s, undefined, reason);
+    else log.error('GenServer failed to construct', { pid: ctx.self.toString(), reason: describe(reason), stack: reason instanceof Error ? reason.stack : undefined });
+  }
+  (ctx as Process).reported = true;
+  if (isViaName(name)) await name.via.unregisterName(name.name);
+  return { stop: reason };
+}

@@ -1,0 +1,281 @@
+/**
+ * GenServer clients: the untyped `callServer` / `castServer` / `stopServer`, and
+ * typed clients whose methods come from a protocol type, so that calling an
+ * undeclared message, or with a wrong argument or reply type, does not compile.
+ *
+ * A protocol is `{ call: { name(args): Reply }, cast: { name(args): void } }`,
+ * declared (`class Kv extends GenServer<KvProtocol>`, or `clientOf<KvProtocol>()`
+ * for a server whose class this code does not have) or inferred from the class's
+ * public methods (each then callable as both call and cast).
+ */
+import type { RestartType, Shutdown } from './child_spec';
+import type { ProcessContext, TimeoutMs } from './context';
+import { BadArgError, UnknownCallError } from './errors';
+import type { ExitReason } from './exit';
+import { call, cast, DEFAULT_CALL_TIMEOUT_MS } from './gen';
+import type { GenServer } from './gen_server';
+import type { DispatchTable } from './gen_server_decorators';
+import { SystemStop, UnknownCallReply, type Ignore, type NoReply, type ServerAction } from './gen_server_engine';
+import { Node } from './node';
+import { Pid } from './pid';
+import { Process } from './process';
+import type { Dest, ViaName } from './registry';
+
+/** Who calls: a process context, or a node (its root process calls, from outside any process). */
+export type Caller = ProcessContext | Node;
+
+// ---- protocol types ----
+
+type Fn = (...args: any[]) => any;
+
+/** A declared protocol: call messages with their replies, cast messages. */
+export interface Protocol {
+  readonly call?: object;
+  readonly cast?: object;
+}
+
+/** The default protocol parameter: infer from the class. */
+export interface Inferred {
+  readonly '~inferred': true;
+}
+
+/** The reply a handler's return type means: markers removed, promises awaited. */
+export type ReplyOf<F> = F extends (...args: any[]) => infer R ? Unmark<Awaited<R>> : never;
+type Unmark<R> = R extends NoReply ? never : R extends ServerAction<infer X> ? X : R;
+
+type Methods<T> = { [K in keyof T as K extends string ? (T[K] extends Fn ? K : never) : never]: T[K] };
+
+/** The protocol inferred from a class: its public methods beyond GenServer's. */
+export type InferredProtocol<S> = {
+  call: Methods<Omit<S, keyof GenServer<any>>>;
+  cast: Methods<Omit<S, keyof GenServer<any>>>;
+};
+
+/** The protocol of server class instance `S`: declared, else inferred. */
+export type ProtocolOf<S> = S extends GenServer<infer P> ? ([P] extends [Inferred] ? InferredProtocol<S> : P) : never;
+
+/** `c.call`: one method per call message, resolving with its reply. */
+export type CallApi<C> = {
+  readonly [K in keyof Methods<C>]: Methods<C>[K] extends (...args: infer A) => any ? (...args: A) => Promise<ReplyOf<Methods<C>[K]>> : never;
+};
+
+/** `c.cast`: one method per cast message. */
+export type CastApi<C> = {
+  readonly [K in keyof Methods<C>]: Methods<C>[K] extends (...args: infer A) => any ? (...args: A) => void : never;
+};
+
+/** A typed client of one server. */
+export interface Client<P extends Protocol> {
+  readonly call: CallApi<NonNullable<P['call']>>;
+  readonly cast: CastApi<NonNullable<P['cast']>>;
+  /** The server this client talks to. */
+  readonly server: Dest;
+  /** The same client with another call timeout. */
+  withTimeout(timeoutMs: TimeoutMs): Client<P>;
+}
+
+type Handled<R> = R | NoReply | ServerAction<R>;
+
+/**
+ * What a class declaring protocol `P` must implement: `class Kv extends
+ * GenServer<KvProtocol> implements Handlers<KvProtocol>` checks every handler's
+ * arguments and reply against the protocol.
+ */
+export type Handlers<P extends Protocol> = {
+  [K in keyof Methods<NonNullable<P['call']>>]: (...args: Args<Methods<NonNullable<P['call']>>[K]>) => Handled<ReplyOf<Methods<NonNullable<P['call']>>[K]>> | Promise<Handled<ReplyOf<Methods<NonNullable<P['call']>>[K]>>>;
+} & {
+  [K in keyof Methods<NonNullable<P['cast']>>]: (...args: Args<Methods<NonNullable<P['cast']>>[K]>) => unknown;
+};
+
+type Args<F> = F extends (...args: infer A) => any ? A : never;
+
+// ---- start and child spec types ----
+
+/** Options for `start` / `startLink`. */
+export interface GenServerOptions {
+  /** Register under a local name, or a via name (`{ via, name }`). */
+  name?: string | ViaName;
+  /** How long init may take (default 5000 ms); past it the process is killed and start fails with reason `'timeout'`. */
+  timeoutMs?: TimeoutMs;
+}
+
+/** Options for `childSpec`: start options plus the supervisor's. */
+export interface ChildSpecOptions extends GenServerOptions {
+  /** Default: the class name. */
+  id?: string;
+  /** Default `'permanent'`. */
+  restart?: RestartType;
+  /** Default 5000 ms. */
+  shutdown?: Shutdown;
+  significant?: boolean;
+}
+
+type InitParams<S> = S extends { init(...args: infer A): any } ? A : [];
+
+/** `start`'s arguments after `from`: init's argument (optional when init takes none) and options. */
+export type StartArgs<S, O = GenServerOptions> = InitParams<S> extends []
+  ? [args?: undefined, options?: O]
+  : undefined extends InitParams<S>[0]
+    ? [args?: InitParams<S>[0], options?: O]
+    : [args: InitParams<S>[0], options?: O];
+
+type InitReturn<S> = S extends { init(...args: any[]): infer R } ? Awaited<R> : void;
+
+/** A pid, or `'ignore'` too when init may return `ignore()`. */
+export type StartResult<S> = Ignore extends InitReturn<S> ? Pid | 'ignore' : Pid;
+
+// ---- the untyped client ----
+
+function callerOf(from: Caller): Process {
+  if (from instanceof Node) return from.root;
+  if (from instanceof Process) return from;
+  throw new BadArgError(`expected a process context or a Node to call from, got ${String(from)}`, from);
+}
+
+function isDest(d: unknown): d is Dest {
+  return d instanceof Pid || typeof d === 'string' || Array.isArray(d) || (typeof d === 'object' && d !== null && 'via' in d);
+}
+
+function unwrap(server: Dest, v: unknown): unknown {
+  if (v instanceof UnknownCallReply) throw new UnknownCallError(server, v.request);
+  return v;
+}
+
+/**
+ * Calls a GenServer (OTP `gen_server:call`): resolves with the reply, rejects with
+ * CallExitError (the server died or did not exist: `noproc`), CallTimeoutError
+ * (a late reply is dropped) or UnknownCallError (no handler takes the request).
+ */
+export function callServer(from: Caller, server: Dest, request: unknown, timeoutMs: TimeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<unknown> {
+  let caller: Process;
+  try {
+    caller = callerOf(from);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return call(caller, server, request, timeoutMs).then((v) => unwrap(server, v));
+}
+
+/** Casts to a GenServer (OTP `gen_server:cast`): fire and forget, even when the server does not exist. */
+export function castServer(from: Caller, server: Dest, request: unknown): void {
+  const caller = callerOf(from);
+  cast(caller.node, caller.pid, server, request);
+}
+
+/**
+ * Stops a GenServer (OTP `gen_server:stop`): it runs `terminate(reason)` and exits
+ * with `reason`. Resolves once it is gone; rejects with CallExitError when it did
+ * not exist or died another way, CallTimeoutError after `timeoutMs`.
+ */
+export async function stopServer(from: Caller, server: Dest, reason: ExitReason = 'normal', timeoutMs: TimeoutMs = 'infinity'): Promise<void> {
+  await call(callerOf(from), server, new SystemStop(reason), timeoutMs);
+}
+
+// ---- typed clients ----
+
+interface Side {
+  readonly $c: ClientImpl;
+}
+
+class ClientImpl {
+  readonly call: Side;
+  readonly cast: Side;
+
+  constructor(
+    readonly kind: ClientKind,
+    readonly from: Caller,
+    readonly server: Dest,
+    readonly timeoutMs: TimeoutMs,
+  ) {
+    this.call = Object.create(kind.callProto, { $c: { value: this } }) as Side;
+    this.cast = Object.create(kind.castProto, { $c: { value: this } }) as Side;
+  }
+
+  withTimeout(timeoutMs: TimeoutMs): ClientImpl {
+    return new ClientImpl(this.kind, this.from, this.server, checkTimeout(timeoutMs));
+  }
+}
+
+/** Per class: prototypes holding one function per message. */
+interface ClientKind {
+  readonly callProto: object;
+  readonly castProto: object;
+}
+
+function callMethod(wire: string) {
+  return function (this: Side, ...args: unknown[]): Promise<unknown> {
+    const c = this.$c;
+    return callServer(c.from, c.server, args.length === 0 ? wire : [wire, ...args], c.timeoutMs);
+  };
+}
+
+function castMethod(wire: string) {
+  return function (this: Side, ...args: unknown[]): void {
+    const c = this.$c;
+    castServer(c.from, c.server, args.length === 0 ? wire : [wire, ...args]);
+  };
+}
+
+const kinds = new WeakMap<DispatchTable, ClientKind>();
+
+function kindOf(t: DispatchTable): ClientKind {
+  let k = kinds.get(t);
+  if (k === undefined) {
+    const callProto: Record<string, unknown> = Object.create(null);
+    const castProto: Record<string, unknown> = Object.create(null);
+    for (const [method, wire] of t.callNames) callProto[method] = callMethod(wire);
+    for (const [method, wire] of t.castNames) castProto[method] = castMethod(wire);
+    k = { callProto, castProto };
+    kinds.set(t, k);
+  }
+  return k;
+}
+
+function checkTimeout(t: unknown): TimeoutMs {
+  if (t === 'infinity' || (typeof t === 'number' && t >= 0 && t < Infinity)) return t;
+  throw new BadArgError(`client: timeoutMs must be a finite number >= 0 or 'infinity', got ${String(t)}`, t);
+}
+
+/** Options for a typed client. */
+export interface ClientOptions {
+  /** Call timeout (default 5000 ms). */
+  timeoutMs?: TimeoutMs;
+}
+
+function checkClientArgs(from: Caller, server: unknown, options: ClientOptions | undefined): TimeoutMs {
+  callerOf(from);
+  if (!isDest(server)) throw new BadArgError(`client: not a pid or name: ${String(server)}`, server);
+  return checkTimeout(options?.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+}
+
+/** @internal a client built from a class's routes (`Cls.client(...)`). */
+export function clientFor(t: DispatchTable, from: Caller, server: Dest, options?: ClientOptions): Client<Protocol> {
+  return new ClientImpl(kindOf(t), from, server, checkClientArgs(from, server, options)) as unknown as Client<Protocol>;
+}
+
+/** Builds sides on demand from the names used: for a declared protocol with no class at hand. */
+const proxyKind: ClientKind = {
+  callProto: proxySide(callMethod),
+  castProto: proxySide(castMethod),
+};
+
+function proxySide(make: (wire: string) => Function): object {
+  const made = new Map<string, Function>();
+  return new Proxy(Object.create(null) as object, {
+    get(_t, key) {
+      if (typeof key !== 'string') return undefined;
+      let f = made.get(key);
+      if (f === undefined) made.set(key, (f = make(key)));
+      return f;
+    },
+  });
+}
+
+/**
+ * A typed client for a server known only by its protocol type (e.g. on another
+ * node): `clientOf<KvProtocol>(ctx, ['kv', 'b@host']).call.get('k')`.
+ * Wire names are the protocol's method names.
+ */
+export function clientOf<P extends Protocol>(from: Caller, server: Dest, options?: ClientOptions): Client<P> {
+  return new ClientImpl(proxyKind, from, server, checkClientArgs(from, server, options)) as unknown as Client<P>;
+}
