@@ -133,3 +133,14 @@ export class SupervisorChildError extends GroveError {
     super(`supervisor ${describe(supervisor)}: child ${describe(child)}: ${code.replace(/_/g, ' ')}${pid !== undefined ? ` (${pid})` : ''}`);
   }
 }
+
+/**
+ * A GenServer has no handler for a call's request. The server goes on running
+ * (a deliberate difference from OTP, which crashes it).
+ */
+export class UnknownCallError extends GroveError {
+  readonly code = 'unknown_call' as const;
+  constructor(readonly server: unknown, readonly request: unknown) {
+    super(`call to ${describe(server)}: no handler for request ${describe(request)}`);
+  }
+}

@@ -29,6 +29,30 @@ export { type Clock, systemClock, ManualClock } from './clock';
 export { registerClass, checkTerm, classCodecOf, classCodecNamed, type ClassCodec } from './term';
 export { GenCall, GenCast, type From, call, cast, reply, DEFAULT_CALL_TIMEOUT_MS } from './gen';
 export { start, StartError, isAlreadyStarted, type InitOutcome, type StartOptions } from './proc_lib';
+export { GenServer, type ServerClass } from './gen_server';
+export { Call, Cast, Info } from './gen_server_decorators';
+export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server_engine';
+export {
+  callServer,
+  castServer,
+  stopServer,
+  clientOf,
+  type Caller,
+  type Client,
+  type ClientOptions,
+  type CallApi,
+  type CastApi,
+  type Protocol,
+  type ProtocolOf,
+  type InferredProtocol,
+  type Inferred,
+  type Handlers,
+  type ReplyOf,
+  type GenServerOptions,
+  type ChildSpecOptions,
+  type StartArgs,
+  type StartResult,
+} from './gen_server_client';
 export { Scheduler, type SchedulerOptions } from './scheduler';
 export { getLogger, setLogLevel, getLogLevel, type LogLevel } from './logger';
 export {
@@ -40,6 +64,7 @@ export {
   ProcessExitedError,
   CallTimeoutError,
   CallExitError,
+  UnknownCallError,
   ChildSpecError,
   SupervisorChildError,
   type SupervisorChildErrorCode,
@@ -64,3 +89,22 @@ export {
   planRestart,
   mustRestart,
 } from './supervisor_strategy';
+export type { SupervisorFlags } from './supervisor_flags';
+export type { ChildInfo, ChildCounts } from './supervisor_protocol';
+export {
+  Supervisor,
+  supervisor,
+  startSupervisor,
+  startChild,
+  terminateChild,
+  restartChild,
+  deleteChild,
+  whichChildren,
+  countChildren,
+  type StartFrom,
+  type SupervisorOptions,
+  type SupervisorInit,
+  type SupervisorChildOptions,
+  type SupervisorArgs,
+  type SupervisorStartArgs,
+} from './supervisor';
