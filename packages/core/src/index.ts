@@ -89,3 +89,23 @@ export {
   planRestart,
   mustRestart,
 } from './supervisor_strategy';
+export type { SupervisorFlags } from './supervisor_flags';
+export type { ChildInfo, ChildCounts } from './supervisor_protocol';
+export {
+  Supervisor,
+  supervisor,
+  startSupervisor,
+  startChild,
+  terminateChild,
+  restartChild,
+  deleteChild,
+  whichChildren,
+  countChildren,
+  stopSupervisor,
+  type StartFrom,
+  type SupervisorOptions,
+  type SupervisorInit,
+  type SupervisorChildOptions,
+  type SupervisorArgs,
+  type SupervisorStartArgs,
+} from './supervisor';

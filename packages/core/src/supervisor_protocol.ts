@@ -1,0 +1,114 @@
+/**
+ * What the supervisor API sends to a supervisor process and what comes back: calls
+ * through gen.ts `call`, answered `{ ok }` or `{ error }` with copyable terms, turned
+ * into values or typed errors on the caller's side.
+ *
+ * A child spec holds a function, which no message may carry. `startChild` therefore
+ * leaves the spec in a local hand-off table and sends its number; the supervisor
+ * takes it from there. Hence `startChild` with a spec needs the supervisor on the
+ * caller's node (a dynamic supervisor's child args are plain terms and travel).
+ */
+import type { ChildSpec, ChildType, RestartType } from './child_spec';
+import { ChildSpecError, SupervisorChildError, type SupervisorChildErrorCode } from './errors';
+import type { Pid } from './pid';
+import { StartError } from './proc_lib';
+import { checkTerm } from './term';
+import { describe } from './errors';
+
+/** A request to a supervisor process. @internal */
+export type SupervisorRequest =
+  | { readonly op: 'which_children' }
+  | { readonly op: 'count_children' }
+  | { readonly op: 'start_child'; readonly handoff?: number; readonly args?: unknown }
+  | { readonly op: 'terminate_child'; readonly child: string | Pid }
+  | { readonly op: 'restart_child'; readonly id: string }
+  | { readonly op: 'delete_child'; readonly id: string };
+
+/** Why a request failed, as a term. @internal */
+export type SupervisorErrorTerm =
+  | { readonly code: SupervisorChildErrorCode; readonly pid?: Pid }
+  | { readonly code: 'bad_spec'; readonly id: string | undefined; readonly field: string; readonly message: string }
+  | { readonly code: 'start'; readonly reason: unknown };
+
+/** A supervisor's answer. @internal */
+export type SupervisorReply = { readonly ok: unknown } | { readonly error: SupervisorErrorTerm };
+
+/** One child as `whichChildren` reports it (OTP `{Id, Child, Type, Modules}`). */
+export interface ChildInfo {
+  /** The child's id (for a dynamic supervisor's children, `undefined`). */
+  readonly id: string | undefined;
+  /** Its pid; `'restarting'` while a failed restart waits to be tried again; `undefined` when not running. */
+  readonly pid: Pid | 'restarting' | undefined;
+  readonly type: ChildType;
+  readonly restart: RestartType;
+}
+
+/** Child counts (OTP `count_children`). */
+export interface ChildCounts {
+  /** Child specs held (running or not). */
+  readonly specs: number;
+  /** Children running now. */
+  readonly active: number;
+  /** Specs of type supervisor. */
+  readonly supervisors: number;
+  /** Specs of type worker. */
+  readonly workers: number;
+}
+
+const handoffs = new Map<number, ChildSpec>();
+let nextHandoff = 1;
+
+/** Leaves `spec` for a local supervisor; returns its number. @internal */
+export function handOff(spec: ChildSpec): number {
+  const n = nextHandoff++;
+  handoffs.set(n, spec);
+  return n;
+}
+
+/** Takes the spec left under `n` (undefined when the caller gave up meanwhile). @internal */
+export function takeHandoff(n: unknown): ChildSpec | undefined {
+  if (typeof n !== 'number') return undefined;
+  const spec = handoffs.get(n);
+  handoffs.delete(n);
+  return spec;
+}
+
+/** Drops a hand-off the supervisor never took (it died, or the call timed out). @internal */
+export function dropHandoff(n: number): void {
+  handoffs.delete(n);
+}
+
+/** The term for a child start failure: the StartError's reason, kept copyable. @internal */
+export function startFailure(e: unknown): { readonly code: 'start'; readonly reason: unknown } {
+  return { code: 'start', reason: copyable(e instanceof StartError ? e.reason : e) };
+}
+
+/** The term for a spec rejected by validation. @internal */
+export function badSpec(e: ChildSpecError): SupervisorErrorTerm {
+  return { code: 'bad_spec', id: e.id, field: e.field, message: e.message };
+}
+
+/** `reason` if it can travel in a reply, else its description. @internal */
+export function copyable(reason: unknown): unknown {
+  try {
+    checkTerm(reason);
+    return reason;
+  } catch {
+    return describe(reason);
+  }
+}
+
+/** The value of a reply, or the typed error it stands for. @internal */
+export function unwrap(sup: unknown, child: unknown, reply: unknown): unknown {
+  const r = reply as SupervisorReply;
+  if ('ok' in r) return r.ok;
+  const e = r.error;
+  switch (e.code) {
+    case 'bad_spec':
+      throw new ChildSpecError(e.id, e.field, e.message);
+    case 'start':
+      throw new StartError(e.reason, `child ${describe(child)} of supervisor ${describe(sup)}`);
+    default:
+      throw new SupervisorChildError(e.code, sup, child, e.pid);
+  }
+}
