@@ -1,0 +1,291 @@
+import {
+  BadArgError,
+  Call,
+  callServer,
+  Cast,
+  castServer,
+  clientOf,
+  GenServer,
+  Info,
+  Node,
+  UnknownCallError,
+  type ExitMessage,
+  type Pid,
+} from '@grove/core';
+import { captureLogs, downReason } from './gen_server_helpers';
+
+interface Tick {
+  type: 'tick';
+  n: number;
+}
+
+class Counter extends GenServer {
+  count = 0;
+  log: unknown[] = [];
+  override init(start: number) {
+    this.count = start;
+  }
+  @Call() add(n: number): number {
+    return (this.count += n);
+  }
+  @Call() get(): number {
+    return this.count;
+  }
+  @Call() sum3(a: number, b: number, c: number): number {
+    return a + b + c;
+  }
+  @Call() sum4(a: number, b: number, c: number, d: number): number {
+    return a + b + c + d;
+  }
+  @Call() async slowDouble(n: number): Promise<number> {
+    await Promise.resolve();
+    return n * 2;
+  }
+  @Call() seen(): unknown[] {
+    return this.log;
+  }
+  @Cast() reset(): void {
+    this.count = 0;
+  }
+  @Cast() trapExits(): void {
+    this.ctx.trapExit(true);
+  }
+  @Cast() bump(by: number): void {
+    this.count += by;
+  }
+  @Cast() async slowBump(by: number): Promise<void> {
+    await Promise.resolve();
+    this.count += by;
+  }
+  @Info() tick(msg: Tick): void {
+    this.log.push(['tick', msg.n]);
+  }
+  @Info('ping') onPing(msg: unknown): void {
+    this.log.push(['ping', msg]);
+  }
+  @Info((m) => typeof m === 'number') onNumber(m: number): void {
+    this.log.push(['number', m]);
+  }
+  @Info('EXIT') onExit(m: ExitMessage): void {
+    this.log.push(['exit', m.reason]);
+  }
+}
+
+class Renamed extends GenServer {
+  @Call('$ping') ping(): string {
+    return 'pong';
+  }
+  @Cast('$poke') poke(): void {}
+}
+
+class Fallbacks extends GenServer {
+  got: unknown[] = [];
+  @Call() got_(): unknown[] {
+    return this.got;
+  }
+  override handleCall(request: unknown): unknown {
+    if (request === 'raw') return 'raw reply';
+    return super.handleCall(request, this.from);
+  }
+  override handleCast(request: unknown): void {
+    this.got.push({ cast: request });
+  }
+  override handleInfo(msg: unknown): void {
+    this.got.push({ info: msg });
+  }
+}
+
+class Base extends GenServer {
+  @Call() hello(): string {
+    return 'base';
+  }
+  @Call() kind(): string {
+    return 'base';
+  }
+}
+
+class Derived extends Base {
+  override kind(): string {
+    return 'derived';
+  }
+  @Call() extra(): number {
+    return 42;
+  }
+}
+
+interface KvProtocol {
+  call: { get(key: string): string | undefined; put(key: string, value: string): 'ok' };
+  cast: { clear(): void };
+}
+
+class Kv extends GenServer<KvProtocol> {
+  private data = new Map<string, string>();
+  @Call() get(key: string): string | undefined {
+    return this.data.get(key);
+  }
+  @Call() put(key: string, value: string): 'ok' {
+    this.data.set(key, value);
+    return 'ok';
+  }
+  @Cast() clear(): void {
+    this.data.clear();
+  }
+}
+
+describe('GenServer routing', () => {
+  let node: Node;
+  beforeEach(() => {
+    node = new Node();
+  });
+  afterEach(() => node.halt());
+
+  it('routes calls to decorated methods and replies with their return value', async () => {
+    const got = await node.run(async (ctx) => {
+      const c = Counter.client(ctx, await Counter.start(ctx, 10));
+      return [await c.call.add(5), await c.call.get(), await c.call.sum3(1, 2, 3), await c.call.sum4(1, 2, 3, 4), await c.call.slowDouble(21)];
+    });
+    expect(got).toEqual([15, 15, 6, 10, 42]);
+  });
+
+  it('routes casts in order, sync and async alike', async () => {
+    const got = await node.run(async (ctx) => {
+      const c = Counter.client(ctx, await Counter.start(ctx, 0));
+      c.cast.bump(1);
+      c.cast.slowBump(10);
+      c.cast.bump(100);
+      const afterBumps = await c.call.get();
+      c.cast.reset();
+      return [afterBumps, await c.call.get()];
+    });
+    expect(got).toEqual([111, 0]);
+  });
+
+  it('routes infos by tag, array head, type field and predicate', async () => {
+    const log = await node.run(async (ctx) => {
+      const pid = await Counter.start(ctx, 0);
+      ctx.send(pid, { type: 'tick', n: 1 });
+      ctx.send(pid, 'ping');
+      ctx.send(pid, ['ping', 2]);
+      ctx.send(pid, 7);
+      return Counter.client(ctx, pid).call.seen();
+    });
+    expect(log).toEqual([['tick', 1], ['ping', 'ping'], ['ping', ['ping', 2]], ['number', 7]]);
+  });
+
+  it('routes EXIT messages from processes other than the parent to the EXIT handler', async () => {
+    const log = await node.run(async (ctx) => {
+      const pid = await Counter.start(ctx, 0);
+      const c = Counter.client(ctx, pid);
+      c.cast.trapExits();
+      const other = ctx.spawn(async (o) => {
+        o.link(pid);
+        await o.receive((m) => m === 'go');
+        o.exit('boom');
+      });
+      ctx.send(other, 'go');
+      await downReason(ctx, other);
+      await c.call.get(); // by now the EXIT message is queued ahead of the next call
+      return c.call.seen();
+    });
+    expect(log).toEqual([['exit', 'boom']]);
+  });
+
+  it('uses the wire names given to the decorators', async () => {
+    const got = await node.run(async (ctx) => {
+      const pid = await Renamed.start(ctx);
+      const c = Renamed.client(ctx, pid);
+      c.cast.poke();
+      return [await c.call.ping(), await callServer(ctx, pid, '$ping')];
+    });
+    expect(got).toEqual(['pong', 'pong']);
+  });
+
+  it('gives the caller an UnknownCallError for a call no handler takes, and keeps serving', async () => {
+    const logs = captureLogs();
+    try {
+      const got = await node.run(async (ctx) => {
+        const pid = await Counter.start(ctx, 3);
+        const err = await callServer(ctx, pid, ['nope', 1]).catch((e: unknown) => e);
+        const err2 = await callServer(ctx, pid, { not: 'routable' }).catch((e: unknown) => e);
+        return { err, err2, still: await Counter.client(ctx, pid).call.get(), alive: node.isAlive(pid) };
+      });
+      expect(got.err).toBeInstanceOf(UnknownCallError);
+      expect((got.err as UnknownCallError).request).toEqual(['nope', 1]);
+      expect(got.err2).toBeInstanceOf(UnknownCallError);
+      expect(got.still).toBe(3);
+      expect(got.alive).toBe(true);
+      expect(logs.records.filter((r) => r.level === 'WARN' && r.logger === 'gen_server')).toHaveLength(2);
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('logs an unexpected info or cast at warn and drops it', async () => {
+    const logs = captureLogs();
+    try {
+      const count = await node.run(async (ctx) => {
+        const pid = await Counter.start(ctx, 1);
+        ctx.send(pid, { unexpected: true });
+        castServer(ctx, pid, ['unknownCast']);
+        return Counter.client(ctx, pid).call.get();
+      });
+      expect(count).toBe(1);
+      const warns = logs.records.filter((r) => r.level === 'WARN');
+      expect(warns.map((w) => w.message)).toEqual(['GenServer got an unexpected message', 'GenServer got a cast no handler takes']);
+      expect(warns[0]!.data['msg']).toEqual({ unexpected: true });
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('sends what no decorator takes to handleCall, handleCast and handleInfo overrides', async () => {
+    const got = await node.run(async (ctx) => {
+      const pid = await Fallbacks.start(ctx);
+      castServer(ctx, pid, { free: 'form' });
+      ctx.send(pid, 'hello');
+      const raw = await callServer(ctx, pid, 'raw');
+      const unknown = await callServer(ctx, pid, 'other').catch((e: unknown) => e);
+      return { raw, unknown, got: await Fallbacks.client(ctx, pid).call.got_() };
+    });
+    expect(got.raw).toBe('raw reply');
+    expect(got.unknown).toBeInstanceOf(UnknownCallError);
+    expect(got.got).toEqual([{ cast: { free: 'form' } }, { info: 'hello' }]);
+  });
+
+  it("inherits a base class's handlers and runs a subclass's override", async () => {
+    const got = await node.run(async (ctx) => {
+      const c = Derived.client(ctx, await Derived.start(ctx));
+      return [await c.call.hello(), await c.call.kind(), await c.call.extra()];
+    });
+    expect(got).toEqual(['base', 'derived', 42]);
+  });
+
+  it('talks to a server through a client built from a declared protocol only', async () => {
+    const got = await node.run(async (ctx) => {
+      await Kv.start(ctx, undefined, { name: 'kv' });
+      const kv = clientOf<KvProtocol>(ctx, 'kv');
+      const put = await kv.call.put('a', '1');
+      const a = await kv.call.get('a');
+      kv.cast.clear();
+      return [put, a, await kv.call.get('a')];
+    });
+    expect(got).toEqual(['ok', '1', undefined]);
+  });
+
+  it('calls and casts from outside any process through the node', async () => {
+    const pid = await Counter.start(node, 1);
+    castServer(node, pid, ['bump', 1]);
+    await expect(callServer(node, pid, 'get')).resolves.toBe(2);
+    const c = Counter.client(node, pid);
+    await expect(c.call.add(3)).resolves.toBe(5);
+  });
+
+  it('refuses a bad caller, server or timeout at the boundary', async () => {
+    const pid = await Counter.start(node, 1);
+    await expect(callServer({} as unknown as Node, pid, 'get')).rejects.toBeInstanceOf(BadArgError);
+    await expect(callServer(node, pid, 'get', -1)).rejects.toBeInstanceOf(BadArgError);
+    expect(() => Counter.client(node, 42 as unknown as Pid)).toThrow(BadArgError);
+    expect(() => Counter.client(node, pid, { timeoutMs: Number.NaN })).toThrow(BadArgError);
+    expect(() => castServer(null as unknown as Node, pid, 'x')).toThrow(BadArgError);
+  });
+});
