@@ -20,11 +20,18 @@ export class NoProcError extends GroveError {
   }
 }
 
-/** A name is already registered to another process (or the process already has one). */
+/**
+ * A name is already registered to another process (`holder`), or the process
+ * already has a name (`currentName`, the name it holds).
+ */
 export class AlreadyRegisteredError extends GroveError {
   readonly code = 'already_registered' as const;
-  constructor(readonly nameOrPid: string, readonly holder: Pid) {
-    super(`cannot register ${JSON.stringify(nameOrPid)}: already held by ${holder}`);
+  constructor(readonly nameOrPid: string, readonly holder: Pid, readonly currentName?: string) {
+    super(
+      currentName === undefined
+        ? `cannot register ${JSON.stringify(nameOrPid)}: already held by ${holder}`
+        : `cannot register ${JSON.stringify(nameOrPid)}: ${holder} is already registered as ${JSON.stringify(currentName)}`,
+    );
   }
 }
 
