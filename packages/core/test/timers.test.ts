@@ -34,6 +34,15 @@ describe('timers', () => {
     expect(got).toBe('for you');
   });
 
+  it('drops a timed message to a name that nobody holds when the timer fires', async () => {
+    const got = await node.run(async (ctx) => {
+      ctx.sendAfter('nobody_here', 'lost', 10);
+      clock.advance(10);
+      return { pending: clock.pending, alive: node.isAlive(ctx.self), msg: await ctx.receive(undefined, 0) };
+    });
+    expect(got).toEqual({ pending: 0, alive: true, msg: TIMEOUT });
+  });
+
   it('fires timers in deadline order', async () => {
     const got = await node.run(async (ctx) => {
       ctx.sendAfter(ctx.self, 'c', 30);
