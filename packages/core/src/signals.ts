@@ -56,6 +56,17 @@ export function terminate(p: Process, reason: ExitReason, crashed = false): void
     p.monitors = null;
     for (const m of mons.values()) node.dropMonitor(m);
   }
+  if (p.callers !== null) {
+    // Local calls waiting on this process (gen.ts keeps them here, not in monitoredBy).
+    let c = p.callers;
+    p.callers = null;
+    while (c !== null) {
+      const next = c.nextCaller;
+      c.prevCaller = c.nextCaller = null;
+      c.serverDown(reason);
+      c = next;
+    }
+  }
   if (p.monitoredBy !== null) {
     const watchers = p.monitoredBy;
     p.monitoredBy = null;

@@ -1,0 +1,180 @@
+import {
+  Call,
+  CallExitError,
+  callServer,
+  CallTimeoutError,
+  Cast,
+  GenServer,
+  ManualClock,
+  Node,
+  type From,
+  type NoReply,
+  type Pid,
+} from '@grove/core';
+import { captureLogs, downReason } from './gen_server_helpers';
+
+/** A queue whose `pop` waits (deferred reply) until something is pushed. */
+class Queue extends GenServer {
+  private items: number[] = [];
+  private waiting: From[] = [];
+  @Call() pop(): number | NoReply {
+    const item = this.items.shift();
+    if (item !== undefined) return item;
+    this.waiting.push(this.from);
+    return this.noReply();
+  }
+  @Cast() push(n: number): void {
+    const w = this.waiting.shift();
+    if (w !== undefined) this.reply(w, n);
+    else this.items.push(n);
+  }
+}
+
+/** Holds calls until released; tells `watcher` when a call arrived. */
+class Slow extends GenServer {
+  private held: From[] = [];
+  private watcher!: Pid;
+  override init(watcher: Pid) {
+    this.watcher = watcher;
+  }
+  @Call() hold() {
+    this.held.push(this.from);
+    this.ctx.send(this.watcher, 'holding');
+    return this.noReply();
+  }
+  @Cast() release(): void {
+    for (const f of this.held.splice(0)) this.reply(f, 'late');
+  }
+  @Call() ping(): string {
+    return 'pong';
+  }
+}
+
+class Stopper extends GenServer {
+  @Call() quit() {
+    return this.stopWith('normal', 'bye');
+  }
+  @Call() quitSilently() {
+    return this.stopWith({ shutdown: 'asked' });
+  }
+  @Call() crash(): number {
+    throw new Error('kaboom');
+  }
+  @Call() async crashLater(): Promise<number> {
+    await Promise.resolve();
+    throw new Error('async kaboom');
+  }
+  @Call() exitFromHandler(): number {
+    this.ctx.exit('gave_up');
+  }
+}
+
+describe('GenServer calls', () => {
+  let node: Node;
+  beforeEach(() => {
+    node = new Node();
+  });
+  afterEach(() => node.halt());
+
+  it('fails a call to a dead server with CallExitError noproc', async () => {
+    const err = await node.run(async (ctx) => {
+      const pid = await Stopper.start(ctx);
+      const ref = downReason(ctx, pid);
+      ctx.exit(pid, 'kill');
+      await ref;
+      return callServer(ctx, pid, 'quit').catch((e: unknown) => e);
+    });
+    expect(err).toBeInstanceOf(CallExitError);
+    expect((err as CallExitError).noproc).toBe(true);
+  });
+
+  it('fails a call to an unregistered name with CallExitError noproc', async () => {
+    const err = await callServer(node, 'nobody', 'hi').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CallExitError);
+    expect((err as CallExitError).reason).toBe('noproc');
+  });
+
+  it('fails the call with the reason when the server crashes while handling it', async () => {
+    const logs = captureLogs();
+    try {
+      const got = await node.run(async (ctx) => {
+        const c = Stopper.client(ctx, await Stopper.start(ctx));
+        const sync = await c.call.crash().catch((e: unknown) => e);
+        const c2 = Stopper.client(ctx, await Stopper.start(ctx));
+        const async_ = await c2.call.crashLater().catch((e: unknown) => e);
+        const c3 = Stopper.client(ctx, await Stopper.start(ctx));
+        const exited = await c3.call.exitFromHandler().catch((e: unknown) => e);
+        return { sync, async_, exited };
+      });
+      expect(got.sync).toBeInstanceOf(CallExitError);
+      expect(((got.sync as CallExitError).reason as Error).message).toBe('kaboom');
+      expect(((got.async_ as CallExitError).reason as Error).message).toBe('async kaboom');
+      expect((got.exited as CallExitError).reason).toBe('gave_up');
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('times out, drops the late reply, and the next call works', async () => {
+    const clock = new ManualClock();
+    const n = new Node({ clock });
+    try {
+      const got = await n.run(async (ctx) => {
+        const pid = await Slow.start(ctx, ctx.self);
+        const pending = callServer(ctx, pid, 'hold', 100).catch((e: unknown) => e);
+        await ctx.receive((m) => m === 'holding');
+        clock.advance(100);
+        const err = await pending;
+        Slow.client(ctx, pid).cast.release(); // the late reply is sent now...
+        const next = await Slow.client(ctx, pid).call.ping(); // ...and handled before this call
+        return { err, next, mailbox: ctx.mailboxLength };
+      });
+      expect(got.err).toBeInstanceOf(CallTimeoutError);
+      expect((got.err as CallTimeoutError).timeoutMs).toBe(100);
+      expect(got.next).toBe('pong');
+      expect(got.mailbox).toBe(0);
+    } finally {
+      n.halt();
+    }
+  });
+
+  it('lets a handler defer its reply and reply later', async () => {
+    const got = await node.run(async (ctx) => {
+      const q = Queue.client(ctx, await Queue.start(ctx));
+      const first = q.call.pop();
+      const second = q.call.pop();
+      q.cast.push(1);
+      q.cast.push(2);
+      q.cast.push(3);
+      return [await first, await second, await q.call.pop()];
+    });
+    expect(got).toEqual([1, 2, 3]);
+  });
+
+  it('stops from a call after replying', async () => {
+    const got = await node.run(async (ctx) => {
+      const pid = await Stopper.start(ctx);
+      const reason = downReason(ctx, pid);
+      const reply = await Stopper.client(ctx, pid).call.quit();
+      return { reply, reason: await reason };
+    });
+    expect(got).toEqual({ reply: 'bye', reason: 'normal' });
+  });
+
+  it('stops from a call without replying: the caller sees the exit reason', async () => {
+    const err = await node.run(async (ctx) => {
+      const pid = await Stopper.start(ctx);
+      return Stopper.client(ctx, pid).call.quitSilently().catch((e: unknown) => e);
+    });
+    expect(err).toBeInstanceOf(CallExitError);
+    expect((err as CallExitError).reason).toEqual({ shutdown: 'asked' });
+  });
+
+  it('serves calls from many callers at once', async () => {
+    const pid = await Queue.start(node);
+    const c = Queue.client(node, pid);
+    const pops = Array.from({ length: 50 }, () => c.call.pop());
+    for (let i = 0; i < 50; i++) c.cast.push(i);
+    await expect(Promise.all(pops)).resolves.toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
