@@ -104,6 +104,9 @@ export class Node {
     if (options !== undefined) {
       if (options.name !== undefined) this.registerProcess(options.name, p);
       if (options.trapExit === true) p.trapping = true;
+      if (options.link === true && parent === null) {
+        throw new BadArgError('spawn: `link` needs a parent process; use ctx.spawnLink inside a process');
+      }
       if (options.link === true && parent !== null) {
         (parent.links ??= new Map()).set(pid.key, pid);
         (p.links ??= new Map()).set(parent.pid.key, parent.pid);
@@ -158,8 +161,9 @@ export class Node {
   sendFrom(from: Pid | undefined, dest: Dest, msg: unknown): void {
     if (dest instanceof Pid) {
       if (dest.node === this.name) {
-        const p = this.local(dest);
-        if (p !== undefined) p.deliver(this.checkMessages ? this.copy(msg) : msg);
+        // Checked even when the pid is dead, so a bad message never depends on timing.
+        const m = this.checkMessages ? this.copy(msg) : msg;
+        this.local(dest)?.deliver(m);
       } else {
         this.router?.send(from, dest, msg);
       }
@@ -485,6 +489,17 @@ export class Node {
   remoteDemonitor(target: Pid | string, ref: Ref): void {
     const p = target instanceof Pid ? this.local(target) : this.names.get(target);
     p?.monitoredBy?.delete(ref.key);
+  }
+
+  /**
+   * @internal the other node already made this monitor (spawn_monitor's request
+   * carried the ref): record the watcher's side only. False when `watcher` is gone.
+   */
+  remoteMonitorMade(watcher: Pid, target: Pid, refId: number): boolean {
+    const p = this.local(watcher);
+    if (p === undefined) return false;
+    p.addMonitor(new Monitor(p, refId, target, null));
+    return true;
   }
 
   /** @internal a remote process that a local one monitored is gone (or unreachable). */

@@ -7,7 +7,7 @@
 import { describe, ProcessExitedError } from './errors';
 import { isCleanExit, type ExitReason } from './exit';
 import { getLogger, logEnabled } from './logger';
-import { Monitor } from './monitor';
+import { Monitor, type CallerLink } from './monitor';
 import { ProcessExit, type Process } from './process';
 
 const log = getLogger('process');
@@ -58,10 +58,10 @@ export function terminate(p: Process, reason: ExitReason, crashed = false): void
   }
   if (p.callers !== null) {
     // Local calls waiting on this process (gen.ts keeps them here, not in monitoredBy).
-    let c = p.callers;
+    let c: CallerLink | null = p.callers;
     p.callers = null;
     while (c !== null) {
-      const next = c.nextCaller;
+      const next: CallerLink | null = c.nextCaller;
       c.prevCaller = c.nextCaller = null;
       c.serverDown(reason);
       c = next;
