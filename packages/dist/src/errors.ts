@@ -4,7 +4,7 @@
  * runtime (a message that cannot be copied: `NotCopyableError`) come from
  * @grove/core.
  */
-import { GroveError } from '@grove/core';
+import { describe, GroveError } from '@grove/core';
 
 /**
  * Bytes from a peer could not be decoded: a truncated buffer, an unknown tag, a
@@ -107,5 +107,26 @@ export class ConnectError extends GroveDistError {
   readonly code = 'connect' as const;
   constructor(readonly host: string, readonly port: number, readonly detail: string, options?: { cause?: unknown }) {
     super(`cannot connect to ${host}:${port}: ${detail}`, options);
+  }
+}
+
+/**
+ * A remote spawn failed: `reason` is `unknown_spawnable` (the node has no spawnable
+ * by that name), `start_failed` (a GenServer's init failed; `detail` is its reason),
+ * `ignore` (init ignored), `spawn_failed`, or `noconnection` (the node could not be
+ * reached or was lost before it answered).
+ */
+export class SpawnError extends GroveDistError {
+  readonly code = 'spawn' as const;
+  constructor(readonly node: string, readonly spawnable: string, readonly reason: string, readonly detail: unknown) {
+    super(`spawn of ${JSON.stringify(spawnable)} on ${node} failed: ${reason}${detail !== undefined && detail !== null ? ` (${describe(detail)})` : ''}`);
+  }
+}
+
+/** A distributed node could not start, or an operation needs a node that is distributed. */
+export class DistNodeError extends GroveDistError {
+  readonly code = 'dist_node' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
   }
 }

@@ -92,3 +92,25 @@ export {
   type PortMapperOptions,
   type RegistrationWatch,
 } from './port_mapper';
+export { SpawnError, DistNodeError } from './errors';
+export {
+  startDistributed,
+  DistNode,
+  distOf,
+  spawnRemote,
+  spawnLinkRemote,
+  spawnMonitorRemote,
+  monitorNodes,
+  nodes,
+  DEFAULT_NET_TICK_TIME_MS,
+  type DistOptions,
+} from './dist_node';
+export {
+  NET_KERNEL,
+  isNodeMessage,
+  type NodeType,
+  type NodeUpMessage,
+  type NodeDownMessage,
+  type MonitorNodesOptions,
+} from './net_kernel';
+export type { Spawnable, SpawnFunction, SpawnStarter } from './remote_spawn';
