@@ -93,10 +93,36 @@ export function checkChildSpec(spec: unknown, autoShutdown: AutoShutdown = 'neve
   if (typeof id !== 'string' || id.length === 0) {
     throw new ChildSpecError(undefined, 'id', `${where}: id must be a non-empty string, got ${describe(id)}`);
   }
+  return checkFields(s, id, `child ${JSON.stringify(id)}`, autoShutdown, KEYS);
+}
+
+/** A dynamic supervisor's child template: a spec without id whose start also takes the child's args. */
+export interface ChildTemplate<C = unknown> {
+  /** Starts one child with its args, linked to the supervisor. */
+  start: (parent: ProcessContext, args: C) => Promise<Pid | 'ignore'>;
+  /** Default `'permanent'`. */
+  restart?: RestartType;
+  /** Default 5000 ms for a worker, `'infinity'` for a supervisor. */
+  shutdown?: Shutdown;
+  /** Default `'worker'`. */
+  type?: ChildType;
+}
+
+const TEMPLATE_KEYS = new Set(['start', 'restart', 'shutdown', 'type']);
+
+/** Checks a dynamic supervisor's child template. @internal */
+export function checkChildTemplate(template: unknown): CheckedChildSpec {
+  if (typeof template !== 'object' || template === null || Array.isArray(template)) {
+    throw new ChildSpecError(undefined, 'spec', `child template must be an object, got ${describe(template)}`);
+  }
+  return checkFields(template as Record<string, unknown>, 'template', 'child template', 'never', TEMPLATE_KEYS);
+}
+
+function checkFields(s: Record<string, unknown>, id: string, who: string, autoShutdown: AutoShutdown, keys: ReadonlySet<string>): CheckedChildSpec {
   const bad = (field: string, expected: string): ChildSpecError =>
-    new ChildSpecError(id, field, `child ${JSON.stringify(id)}: ${field} must be ${expected}, got ${describe(s[field])}`);
+    new ChildSpecError(id, field, `${who}: ${field} must be ${expected}, got ${describe(s[field])}`);
   for (const key of Object.keys(s)) {
-    if (!KEYS.has(key)) throw new ChildSpecError(id, key, `child ${JSON.stringify(id)}: unknown key ${JSON.stringify(key)} (known: ${[...KEYS].join(', ')})`);
+    if (!keys.has(key)) throw new ChildSpecError(id, key, `${who}: unknown key ${JSON.stringify(key)} (known: ${[...keys].join(', ')})`);
   }
   if (typeof s['start'] !== 'function') throw bad('start', "a function (parent) => Promise<Pid | 'ignore'>");
   const restart = s['restart'] ?? 'permanent';
@@ -108,10 +134,10 @@ export function checkChildSpec(spec: unknown, autoShutdown: AutoShutdown = 'neve
   const significant = s['significant'] ?? false;
   if (typeof significant !== 'boolean') throw bad('significant', 'a boolean');
   if (significant && restart === 'permanent') {
-    throw new ChildSpecError(id, 'significant', `child ${JSON.stringify(id)}: a significant child must be transient or temporary, not permanent`);
+    throw new ChildSpecError(id, 'significant', `${who}: a significant child must be transient or temporary, not permanent`);
   }
   if (significant && autoShutdown === 'never') {
-    throw new ChildSpecError(id, 'significant', `child ${JSON.stringify(id)}: significant children need the supervisor flag autoShutdown 'any_significant' or 'all_significant'`);
+    throw new ChildSpecError(id, 'significant', `${who}: significant children need the supervisor flag autoShutdown 'any_significant' or 'all_significant'`);
   }
   const node = s['node'];
   if (node !== undefined && (typeof node !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(node))) throw bad('node', 'a node name like name@host');

@@ -77,6 +77,7 @@ export {
   type Shutdown,
   type ChildType,
   type AutoShutdown,
+  type ChildTemplate,
   DEFAULT_WORKER_SHUTDOWN_MS,
 } from './child_spec';
 export { RestartIntensity } from './restart_intensity';
@@ -109,3 +110,4 @@ export {
   type SupervisorArgs,
   type SupervisorStartArgs,
 } from './supervisor';
+export { DynamicSupervisor, startDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './dynamic_supervisor';

@@ -135,19 +135,34 @@ function launchClass(cls: new () => Supervisor<unknown>, from: StartFrom, link: 
 
 /** @internal starts a static supervisor process whose init is `make()`. */
 export function launchSupervisor(from: StartFrom, make: () => SupervisorInit, link: boolean, options: SupervisorOptions, label: string): Promise<Pid> {
-  if (!(from instanceof Node) && (typeof from !== 'object' || from === null || !('self' in from))) {
-    return Promise.reject(new BadArgError(`supervisor start: expected a Node or a process context, got ${String(from)}`, from));
-  }
-  const starter = from instanceof Node ? from.root : (from as Process);
-  const parent = link ? starter.pid : null;
-  let engine: SupervisorEngine | null = null;
-  const init = async (ctx: ProcessContext) => {
-    ctx.trapExit(true);
+  return launch(from, link, options, async (ctx, parent) => {
     const { flags, children } = make();
     const checked = checkFlags(flags, false);
     const specs = checkChildSpecs(children, checked.autoShutdown);
-    engine = new SupervisorEngine(ctx as Process, parent, checked, label);
+    const engine = new SupervisorEngine(ctx, parent, checked, label);
     await engine.startAll(specs);
+    return engine;
+  });
+}
+
+/**
+ * @internal starts a supervisor process (static or dynamic): traps exits, runs
+ * `setup` (which starts the children) and hands every message to the engine it returns.
+ */
+export function launch(
+  from: StartFrom,
+  link: boolean,
+  options: SupervisorOptions,
+  setup: (ctx: Process, parent: Pid | null) => Promise<{ handle: (msg: unknown) => unknown }>,
+): Promise<Pid> {
+  if (!(from instanceof Node) && (typeof from !== 'object' || from === null || !('self' in from))) {
+    return Promise.reject(new BadArgError(`supervisor start: expected a Node or a process context, got ${String(from)}`, from));
+  }
+  const parent = link ? caller(from).pid : null;
+  let engine: { handle: (msg: unknown) => unknown } | null = null;
+  const init = async (ctx: ProcessContext) => {
+    ctx.trapExit(true);
+    engine = await setup(ctx as Process, parent);
     return { ok: true } as const;
   };
   const opts = { link, label: 'supervisor', timeoutMs: 'infinity' as const, ...(options.name !== undefined ? { name: options.name } : {}) };

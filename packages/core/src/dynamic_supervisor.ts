@@ -1,0 +1,117 @@
+/**
+ * Dynamic supervisors (OTP `simple_one_for_one`, Elixir's DynamicSupervisor):
+ * children of one kind, started on demand with their own args.
+ *
+ * ```ts
+ * @supervisor({ intensity: 5, periodMs: 1000, maxChildren: 100 })
+ * class Sessions extends DynamicSupervisor<void, { user: string }> {
+ *   child(): ChildTemplate<{ user: string }> {
+ *     return { start: (parent, args) => Session.startLink(parent, args), restart: 'transient' };
+ *   }
+ * }
+ * const sup = await Sessions.start(node);
+ * const pid = await Sessions.startChild(node, sup, { user: 'ada' });
+ * await terminateChild(node, sup, pid);
+ * ```
+ *
+ * The engine is in dynamic_supervisor_engine.ts.
+ */
+import { checkChildTemplate, type ChildSpec, type ChildTemplate } from './child_spec';
+import type { ProcessContext } from './context';
+import { DynamicSupervisorEngine } from './dynamic_supervisor_engine';
+import type { Pid } from './pid';
+import type { Dest } from './registry';
+import {
+  decoratedFlags,
+  launch,
+  startChild,
+  type StartFrom,
+  type SupervisorChildOptions,
+  type SupervisorOptions,
+  type SupervisorStartArgs,
+} from './supervisor';
+import { checkFlags, type SupervisorFlags } from './supervisor_flags';
+
+/** Everything a dynamic supervisor needs: its flags and its child template. */
+export interface DynamicSupervisorInit<C = unknown> {
+  flags?: SupervisorFlags;
+  child: ChildTemplate<C>;
+}
+
+/** The child args type of a dynamic supervisor class. */
+export type DynamicChildArgs<S> = S extends { readonly childArgsType: infer C } ? C : never;
+
+/**
+ * Base class of dynamic supervisors: `A` is the supervisor's start args, `C` each
+ * child's args. Decorate the subclass with `@supervisor({ intensity, periodMs,
+ * maxChildren })` and implement {@link DynamicSupervisor.child}.
+ */
+export abstract class DynamicSupervisor<A = void, C = unknown> {
+  /** Type-level only. @internal */
+  declare readonly argsType: A;
+  /** Type-level only. @internal */
+  declare readonly childArgsType: C;
+
+  /** The flags for this start; by default the `@supervisor(...)` decorator's. */
+  flags(_args: A): SupervisorFlags {
+    return decoratedFlags(this.constructor);
+  }
+
+  /** The template every child is started from. Runs in the supervisor process. */
+  abstract child(args: A): ChildTemplate<C>;
+
+  /** Starts the supervisor, not linked, with no children. */
+  static start<S extends DynamicSupervisor<any, any>>(this: new () => S, from: StartFrom, ...rest: SupervisorStartArgs<S>): Promise<Pid> {
+    return launchDynamicClass(this, from, false, rest[0], rest[1]);
+  }
+
+  /** Starts the supervisor linked to `parent`. */
+  static startLink<S extends DynamicSupervisor<any, any>>(this: new () => S, parent: ProcessContext, ...rest: SupervisorStartArgs<S>): Promise<Pid> {
+    return launchDynamicClass(this, parent, true, rest[0], rest[1]);
+  }
+
+  /** A child spec that starts this supervisor under another one. */
+  static childSpec<S extends DynamicSupervisor<any, any>>(this: new () => S, ...rest: SupervisorStartArgs<S, SupervisorChildOptions>): ChildSpec {
+    const cls = this;
+    const [args, options = {}] = rest;
+    const startOptions: SupervisorOptions = options.name === undefined ? {} : { name: options.name };
+    return {
+      id: options.id ?? cls.name,
+      start: (parent) => launchDynamicClass(cls, parent, true, args, startOptions),
+      restart: options.restart ?? 'permanent',
+      type: 'supervisor',
+      shutdown: 'infinity',
+    };
+  }
+
+  /** Starts a child of the running supervisor `sup` with `args` (typed by the class). */
+  static startChild<S extends DynamicSupervisor<any, any>>(this: new () => S, from: StartFrom, sup: Dest, args: DynamicChildArgs<S>): Promise<Pid | 'ignore'> {
+    return startChild(from, sup, args as unknown);
+  }
+}
+
+function launchDynamicClass(cls: new () => DynamicSupervisor<unknown, unknown>, from: StartFrom, link: boolean, args: unknown, options: SupervisorOptions | undefined): Promise<Pid> {
+  return launchDynamic(from, () => {
+    const sup = new cls();
+    return { flags: sup.flags(args), child: sup.child(args) };
+  }, link, options ?? {}, cls.name);
+}
+
+function launchDynamic(from: StartFrom, make: () => DynamicSupervisorInit, link: boolean, options: SupervisorOptions, label: string): Promise<Pid> {
+  return launch(from, link, options, async (ctx, parent) => {
+    const { flags, child } = make();
+    const checked = checkFlags(flags, true);
+    return new DynamicSupervisorEngine(ctx, parent, checked, checkChildTemplate(child), label);
+  });
+}
+
+/** Starts a dynamic supervisor from a plain description, without declaring a class. */
+export function startDynamicSupervisor<C>(
+  from: StartFrom,
+  init: DynamicSupervisorInit<C> | (() => DynamicSupervisorInit<C>),
+  options: SupervisorOptions & { link?: boolean } = {},
+): Promise<Pid> {
+  const make = (typeof init === 'function' ? init : () => init) as () => DynamicSupervisorInit;
+  return launchDynamic(from, make, options.link === true, options, 'dynamic_supervisor');
+}
+
