@@ -309,9 +309,14 @@ function nameOf(name: string | ViaName | undefined): string | undefined {
 }
 
 function describeMessage(msg: unknown): string {
-  if (msg instanceof GenCall) return `call ${describe(msg.request)} from ${msg.from.pid}`;
-  if (msg instanceof GenCast) return `cast ${describe(msg.request)}`;
-  return msg === undefined ? 'none (init)' : describe(msg);
+  if (msg instanceof GenCall) return `call ${show(msg.request)} from ${msg.from.pid}`;
+  if (msg instanceof GenCast) return `cast ${show(msg.request)}`;
+  return msg === undefined ? 'none (init)' : show(msg);
+}
+
+/** Requests are often `[name, ...args]`: show the brackets. */
+function show(v: unknown): string {
+  return Array.isArray(v) ? `[${v.map(describe).join(', ')}]` : describe(v);
 }
 
 function safely(f: () => string): string {
