@@ -1,0 +1,123 @@
+/**
+ * Dynamic supervisors: children from one template, started on demand with args.
+ */
+import {
+  countChildren,
+  deleteChild,
+  DynamicSupervisor,
+  Node,
+  restartChild,
+  start,
+  startChild,
+  startDynamicSupervisor,
+  stopSupervisor,
+  supervisor,
+  SupervisorChildError,
+  terminateChild,
+  whichChildren,
+  type ChildTemplate,
+  type Pid,
+  type ProcessContext,
+} from '@grove/core';
+import { Trace, waitFor } from './supervisor_helpers';
+
+let node: Node;
+let trace: Trace;
+
+beforeEach(() => {
+  node = new Node();
+  trace = new Trace(node);
+});
+
+afterEach(() => {
+  trace.close();
+  node.halt();
+});
+
+/** A worker named by its args; crashes on 'crash', stops on 'stop'. */
+function session(parent: ProcessContext, args: { user: string }): Promise<Pid | 'ignore'> {
+  return start(
+    parent,
+    (ctx) => {
+      trace.ids.set(ctx.self.key, args.user);
+      trace.events.push(`start ${args.user}`);
+      return { ok: true };
+    },
+    (msg, ctx) => {
+      if (msg === 'crash') throw new Error('crash');
+      if (msg === 'stop') ctx.exit('normal');
+    },
+    { link: true },
+  );
+}
+
+@supervisor({ intensity: 5, periodMs: 1000, maxChildren: 2 })
+class Sessions extends DynamicSupervisor<void, { user: string }> {
+  child(): ChildTemplate<{ user: string }> {
+    return { start: session, restart: 'transient', shutdown: 1000 };
+  }
+}
+
+describe('a dynamic supervisor', () => {
+  it('starts children with their args, up to maxChildren', async () => {
+    const sup = await Sessions.start(node);
+    const ada = await Sessions.startChild(node, sup, { user: 'ada' });
+    await Sessions.startChild(node, sup, { user: 'bob' });
+    expect(trace.events).toEqual(['start ada', 'start bob']);
+    const err = await Sessions.startChild(node, sup, { user: 'cy' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SupervisorChildError);
+    expect(err).toMatchObject({ code: 'max_children' });
+    expect(await countChildren(node, sup)).toEqual({ specs: 1, active: 2, supervisors: 0, workers: 2 });
+    expect((await whichChildren(node, sup))[0]).toEqual({ id: undefined, pid: ada, type: 'worker', restart: 'transient' });
+  });
+
+  it('restarts a crashed child with the same args, and drops one that ends normally (transient)', async () => {
+    const sup = await Sessions.start(node);
+    const ada = (await Sessions.startChild(node, sup, { user: 'ada' })) as Pid;
+    const bob = (await Sessions.startChild(node, sup, { user: 'bob' })) as Pid;
+    node.send(ada, 'crash');
+    await waitFor(() => trace.count('start ada') === 2, 'ada to restart');
+    node.send(bob, 'stop');
+    await waitFor(() => trace.count('exit bob normal') === 1, 'bob to stop');
+    const kids = await whichChildren(node, sup);
+    expect(kids.length).toBe(1);
+    expect(kids[0]!.pid).not.toEqual(ada);
+  });
+
+  it('terminates a child by pid and forgets it; restartChild and deleteChild are not supported', async () => {
+    const sup = await Sessions.start(node);
+    const ada = (await Sessions.startChild(node, sup, { user: 'ada' })) as Pid;
+    await terminateChild(node, sup, ada);
+    expect(trace.events).toEqual(['start ada', 'exit ada shutdown']);
+    expect(await whichChildren(node, sup)).toEqual([]);
+    await expect(terminateChild(node, sup, ada)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(restartChild(node, sup, 'x')).rejects.toMatchObject({ code: 'not_supported' });
+    await expect(deleteChild(node, sup, 'x')).rejects.toMatchObject({ code: 'not_supported' });
+  });
+
+  it('stops all its children when it stops', async () => {
+    const sup = await startDynamicSupervisor(node, { child: { start: session } });
+    for (const user of ['a', 'b', 'c']) await startChild(node, sup, { user });
+    await stopSupervisor(node, sup);
+    expect(trace.events.slice(3).sort()).toEqual(['exit a shutdown', 'exit b shutdown', 'exit c shutdown']);
+  });
+
+  it('gives up past its restart intensity', async () => {
+    const sup = await startDynamicSupervisor(node, { flags: { intensity: 1, periodMs: 60_000 }, child: { start: session } });
+    trace.ids.set(sup.key, 'sup');
+    const a = (await startChild(node, sup, { user: 'a' })) as Pid;
+    await startChild(node, sup, { user: 'b' });
+    node.send(a, 'crash');
+    await waitFor(() => trace.count('start a') === 2, 'a to restart');
+    node.send((await whichChildren(node, sup)).find((c) => c.pid !== a && trace.ids.get((c.pid as Pid).key) === 'a')!.pid as Pid, 'crash');
+    await waitFor(() => trace.count('exit sup shutdown') === 1, 'the supervisor to give up');
+    expect(trace.count('exit b shutdown')).toBe(1);
+  });
+
+  it('rejects a bad template and dynamic-only flags on a static supervisor', async () => {
+    await expect(startDynamicSupervisor(node, { child: { start: session, id: 'x' } as unknown as ChildTemplate })).rejects.toThrow(/child template: unknown key "id"/);
+    await expect(startDynamicSupervisor(node, { child: { start: 42 } as unknown as ChildTemplate })).rejects.toThrow(/child template: start must be a function/);
+    await expect(startDynamicSupervisor(node, { flags: { strategy: 'one_for_all' }, child: { start: session } })).rejects.toThrow(/unknown key "strategy" for a dynamic supervisor/);
+    await expect(startDynamicSupervisor(node, { flags: { maxChildren: -1 }, child: { start: session } })).rejects.toThrow(/maxChildren must be/);
+  });
+});
