@@ -1,0 +1,21 @@
+/** Shared helpers of the pg tests. */
+import type { Pid, ProcessContext } from '@grove/core';
+
+/** A process body that waits until told 'stop' (or dies). */
+export const idle = async (ctx: ProcessContext): Promise<void> => {
+  await ctx.receive((m) => m === 'stop');
+};
+
+/** Polls `cond` every few milliseconds until it holds; fails with `what` after `timeoutMs`. */
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Pids as sorted keys: compares member lists where order does not matter. */
+export function keys(pids: readonly Pid[]): string[] {
+  return pids.map((p) => p.key).sort();
+}
