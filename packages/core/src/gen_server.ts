@@ -82,6 +82,9 @@ interface Construction {
 /** Set just around `new Cls()` inside the new process, so the base constructor can pick it up. */
 let constructing: Construction | null = null;
 
+/** What `init` may return: nothing (ok), `ignore()`, `stopWith(reason)` or `continueWith(arg)`, or a promise of one. */
+export type InitResult = void | Ignore | ServerAction<never> | Promise<void | Ignore | ServerAction<never>>;
+
 /** A concrete GenServer class (its constructor takes no arguments). */
 export type ServerClass<S extends GenServer<any>> = new () => S;
 
@@ -123,7 +126,7 @@ export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
   // ---- callbacks (override what you need) ----
 
   /** Runs in the new process before `start` resolves. */
-  init(_args?: unknown): unknown {
+  init(_args?: unknown): InitResult {
     return undefined;
   }
 

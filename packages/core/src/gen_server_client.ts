@@ -121,8 +121,10 @@ export type StartArgs<S, O = GenServerOptions> = InitParams<S> extends []
 
 type InitReturn<S> = S extends { init(...args: any[]): infer R } ? Awaited<R> : void;
 
-/** A pid, or `'ignore'` too when init may return `ignore()`. */
-export type StartResult<S> = Ignore extends InitReturn<S> ? Pid | 'ignore' : Pid;
+/** A pid, or `'ignore'` too when init may return `ignore()` (a class that keeps GenServer's init never does). */
+export type StartResult<S> = S extends { init: infer I } ? (Same<I, GenServer['init']> extends true ? Pid : Ignore extends InitReturn<S> ? Pid | 'ignore' : Pid) : Pid;
+
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 // ---- the untyped client ----
 

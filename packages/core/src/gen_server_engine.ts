@@ -40,15 +40,19 @@ export const kContinue: unique symbol = Symbol('grove.gen_server.continue');
 /** @internal no pending continue. */
 export const NONE: unique symbol = Symbol('grove.gen_server.none');
 
+/** Type of {@link NO_REPLY} (an object brand: unlike a unique symbol, it survives return type inference). */
+export interface NoReply {
+  readonly '~noReply': true;
+}
 /** Returned by a call handler that will reply later with `reply(from, value)`. */
-export const NO_REPLY: unique symbol = Symbol('grove.gen_server.noreply');
-/** Type of {@link NO_REPLY}. */
-export type NoReply = typeof NO_REPLY;
+export const NO_REPLY: NoReply = Object.freeze({ '~noReply': true } as const);
 
-/** Returned by `init` to not start the server: `start` resolves with `'ignore'`. */
-export const IGNORE: unique symbol = Symbol('grove.gen_server.ignore');
 /** Type of {@link IGNORE}. */
-export type Ignore = typeof IGNORE;
+export interface Ignore {
+  readonly '~ignore': true;
+}
+/** Returned by `init` to not start the server: `start` resolves with `'ignore'`. */
+export const IGNORE: Ignore = Object.freeze({ '~ignore': true } as const);
 
 /**
  * What a callback may return instead of a plain result: stop the server (with or

@@ -29,7 +29,7 @@ export { type Clock, systemClock, ManualClock } from './clock';
 export { registerClass, checkTerm, classCodecOf, classCodecNamed, type ClassCodec } from './term';
 export { GenCall, GenCast, type From, call, cast, reply, DEFAULT_CALL_TIMEOUT_MS } from './gen';
 export { start, StartError, isAlreadyStarted, type InitOutcome, type StartOptions } from './proc_lib';
-export { GenServer, type ServerClass } from './gen_server';
+export { GenServer, type ServerClass, type InitResult } from './gen_server';
 export { Call, Cast, Info } from './gen_server_decorators';
 export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server_engine';
 export {

@@ -65,7 +65,7 @@ class Stopper extends GenServer {
     throw new Error('async kaboom');
   }
   @Call() exitFromHandler(): number {
-    this.ctx.exit('gave_up');
+    return this.ctx.exit('gave_up');
   }
 }
 

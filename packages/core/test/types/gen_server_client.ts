@@ -1,0 +1,176 @@
+/**
+ * Type tests for GenServer clients, compiled (never run) by
+ * `npx tsc -p tsconfig.test.json`. Every `@ts-expect-error` line must fail to
+ * compile: a wrong message name, argument or reply type is a compile error.
+ */
+import { Call, Cast, clientOf, GenServer, type Handlers, type Node, type NoReply, type Pid, type ProcessContext } from '@grove/core';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | void {}
+
+// ---- a class whose protocol is inferred from its public methods ----
+
+class Counter extends GenServer {
+  private n = 0;
+  override init(start: number) {
+    this.n = start;
+  }
+  @Call() add(k: number): number {
+    return (this.n += k);
+  }
+  @Call() async label(prefix: string): Promise<string> {
+    return `${prefix}${this.n}`;
+  }
+  @Call() pop(): number | NoReply {
+    return this.n > 0 ? this.n : this.noReply();
+  }
+  @Call() quit() {
+    return this.stopWith('normal', 'bye' as const);
+  }
+  @Call() vanish() {
+    return this.stopWith('normal');
+  }
+  @Cast() reset(): void {
+    this.n = 0;
+  }
+  private helper(): number {
+    return this.n;
+  }
+  protected shielded(): number {
+    return this.helper();
+  }
+}
+
+class MaybeIgnores extends GenServer {
+  override init(skip: boolean) {
+    if (skip) return this.ignore();
+    return undefined;
+  }
+}
+
+class NoArgs extends GenServer {
+  @Call() ping(): 'pong' {
+    return 'pong';
+  }
+}
+
+export async function inferred(ctx: ProcessContext, node: Node, pid: Pid): Promise<void> {
+  const c = Counter.client(ctx, pid);
+  const fromNode = Counter.client(node, 'counter');
+
+  assertType<Equal<typeof c.call.add, (k: number) => Promise<number>>>();
+  assertType<Equal<ReturnType<typeof c.call.label>, Promise<string>>>();
+  assertType<Equal<ReturnType<typeof c.call.pop>, Promise<number>>>();
+  assertType<Equal<ReturnType<typeof c.call.quit>, Promise<'bye'>>>();
+  assertType<Equal<ReturnType<typeof c.call.vanish>, Promise<never>>>();
+  assertType<Equal<typeof c.cast.reset, () => void>>();
+  const n: number = await fromNode.call.add(1);
+  c.cast.reset();
+  void n;
+
+  // @ts-expect-error: an undeclared message
+  await c.call.subtract(1);
+  // @ts-expect-error: a wrong argument type
+  await c.call.add('5');
+  // @ts-expect-error: a missing argument
+  await c.call.add();
+  // @ts-expect-error: too many arguments
+  await c.call.add(1, 2);
+  // @ts-expect-error: a wrong reply type
+  const s: string = await c.call.add(5);
+  void s;
+  // @ts-expect-error: a wrong argument to a cast
+  c.cast.reset(1);
+  // @ts-expect-error: GenServer's own callbacks are not messages
+  await c.call.init(1);
+  // @ts-expect-error: nor is terminate
+  c.cast.terminate('normal');
+  // @ts-expect-error: private methods are not messages
+  await c.call.helper();
+  // @ts-expect-error: protected methods are not messages
+  await c.call.shielded();
+}
+
+export async function starting(ctx: ProcessContext, node: Node): Promise<void> {
+  assertType<Equal<ReturnType<typeof Counter.start<Counter>>, Promise<Pid>>>();
+  const pid: Pid = await Counter.start(node, 1, { name: 'counter' });
+  await Counter.startLink(ctx, 2);
+  await NoArgs.start(node);
+  const maybe = await MaybeIgnores.start(node, true);
+  assertType<Equal<typeof maybe, Pid | 'ignore'>>();
+  void pid;
+
+  // @ts-expect-error: init takes a number
+  await Counter.start(node, 'one');
+  // @ts-expect-error: init's argument is required
+  await Counter.start(node);
+  // @ts-expect-error: init may ignore, so the result may be 'ignore'
+  const p: Pid = await MaybeIgnores.start(node, false);
+  void p;
+  // @ts-expect-error: an unknown start option
+  await NoArgs.start(node, undefined, { nmae: 'x' });
+  // @ts-expect-error: a child spec's args are checked too
+  Counter.childSpec('x');
+}
+
+// ---- a declared protocol ----
+
+interface KvProtocol {
+  call: { get(key: string): string | undefined; put(key: string, value: string): 'ok' };
+  cast: { clear(): void };
+}
+
+class Kv extends GenServer<KvProtocol> implements Handlers<KvProtocol> {
+  private data = new Map<string, string>();
+  @Call() get(key: string): string | undefined {
+    return this.data.get(key);
+  }
+  @Call() async put(key: string, value: string): Promise<'ok'> {
+    this.data.set(key, value);
+    return 'ok';
+  }
+  @Cast() clear(): void {
+    this.data.clear();
+  }
+}
+
+export class WrongReply extends GenServer<KvProtocol> implements Handlers<KvProtocol> {
+  // @ts-expect-error: a handler's reply does not match the declared protocol
+  @Call() get(key: string): number {
+    return key.length;
+  }
+  @Call() put(): 'ok' {
+    return 'ok';
+  }
+  @Cast() clear(): void {}
+}
+
+export class WrongArgs extends GenServer<KvProtocol> implements Handlers<KvProtocol> {
+  // @ts-expect-error: a handler's argument does not match the declared protocol
+  @Call() get(key: number): string {
+    return String(key);
+  }
+  @Call() put(): 'ok' {
+    return 'ok';
+  }
+  @Cast() clear(): void {}
+}
+
+export async function declared(ctx: ProcessContext, pid: Pid): Promise<void> {
+  const kv = Kv.client(ctx, pid);
+  const remote = clientOf<KvProtocol>(ctx, ['kv', 'b@host']);
+  assertType<Equal<ReturnType<typeof kv.call.get>, Promise<string | undefined>>>();
+  assertType<Equal<ReturnType<typeof remote.call.put>, Promise<'ok'>>>();
+  remote.cast.clear();
+  const slow = remote.withTimeout(100);
+
+  // @ts-expect-error: put is a call, not a cast
+  kv.cast.put('a', 'b');
+  // @ts-expect-error: clear is a cast, not a call
+  await kv.call.clear();
+  // @ts-expect-error: a wrong argument type through a protocol-only client
+  await remote.call.put('a', 1);
+  // @ts-expect-error: a wrong reply type through a protocol-only client
+  const r: number = await slow.call.put('a', 'b');
+  void r;
+}
