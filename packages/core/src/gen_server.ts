@@ -133,7 +133,7 @@ export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
   /** Calls no `@Call()` handler takes. Default: the caller gets an UnknownCallError; the server goes on. */
   handleCall(request: unknown, from: From): unknown {
     log.warn('GenServer got a call no handler takes', { server: this.self.toString(), module: this.constructor.name, request, from: from.pid.toString() });
-    return new UnknownCallReply(request);
+    return new UnknownCallReply(request, this.self);
   }
 
   /** Casts no `@Cast()` handler takes. Default: logged at warn and dropped. */
@@ -264,18 +264,18 @@ function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args: unkno
   }
   const name = options?.name;
   const parent = from instanceof Node ? from.root.pid : from.self;
-  let server: GenServer<any> | null = null;
-  const handler = (msg: unknown): void | Promise<void> => dispatch(server!, msg);
+  const cell: ServerCell = { s: null };
+  const handler = handlerFor(cell);
   const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
     constructing = { ctx, table, parent, name };
     let s: GenServer<any>;
     let r: unknown;
     try {
-      s = server = new cls();
+      s = cell.s = new cls();
       r = s.init(args);
     } catch (e) {
       constructing = null;
-      return initFailed(server, ctx, name, reasonOf(e));
+      return initFailed(cell.s, ctx, name, reasonOf(e));
     }
     constructing = null;
     if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
@@ -287,6 +287,15 @@ function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args: unkno
     return initOutcome(s, name, r);
   };
   return start(from, init, handler, { link, label: 'gen_server', ...(name !== undefined ? { name } : {}), ...(options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+}
+
+interface ServerCell {
+  s: GenServer<any> | null;
+}
+
+/** The process's message handler, in a scope of its own so that start's arguments are not kept alive with it. */
+function handlerFor(cell: ServerCell): (msg: unknown) => void | Promise<void> {
+  return (msg) => dispatch(cell.s!, msg);
 }
 
 function initOutcome(s: GenServer<any>, name: string | ViaName | undefined, r: unknown): InitOutcome | Promise<InitOutcome> {

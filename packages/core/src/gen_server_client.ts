@@ -138,8 +138,9 @@ function isDest(d: unknown): d is Dest {
   return d instanceof Pid || typeof d === 'string' || Array.isArray(d) || (typeof d === 'object' && d !== null && 'via' in d);
 }
 
-function unwrap(server: Dest, v: unknown): unknown {
-  if (v instanceof UnknownCallReply) throw new UnknownCallError(server, v.request);
+/** One shared function (no closure per call): the server's "no handler" answer becomes the caller's error. */
+function unwrap(v: unknown): unknown {
+  if (v instanceof UnknownCallReply) throw new UnknownCallError(v.server, v.request);
   return v;
 }
 
@@ -155,7 +156,7 @@ export function callServer(from: Caller, server: Dest, request: unknown, timeout
   } catch (e) {
     return Promise.reject(e);
   }
-  return call(caller, server, request, timeoutMs).then((v) => unwrap(server, v));
+  return call(caller, server, request, timeoutMs).then(unwrap);
 }
 
 /** Casts to a GenServer (OTP `gen_server:cast`): fire and forget, even when the server does not exist. */

@@ -77,7 +77,10 @@ export class SystemStop {
 
 /** What a server replies to a call no handler takes; the client turns it into an UnknownCallError. @internal */
 export class UnknownCallReply {
-  constructor(readonly request: unknown) {}
+  constructor(
+    readonly request: unknown,
+    readonly server: Pid,
+  ) {}
 }
 
 registerClass(SystemStop, { name: 'grove.$gen_server_stop' });
