@@ -151,3 +151,23 @@ export class UnknownCallError extends GroveError {
     super(`call to ${describe(server)}: no handler for request ${describe(request)}`);
   }
 }
+
+/** Why an application operation failed. */
+export type ApplicationErrorCode = 'already_started' | 'not_started' | 'circular_dependency' | 'start_failed' | 'bad_application';
+
+/**
+ * An application could not be started or stopped: it (or a dependency) is already
+ * running or not running, the dependencies form a cycle, its `start` failed
+ * (`reason` says why), or the class is not an Application.
+ */
+export class ApplicationError extends GroveError {
+  constructor(
+    readonly code: ApplicationErrorCode,
+    readonly application: string,
+    readonly reason?: unknown,
+  ) {
+    super(
+      `application ${JSON.stringify(application)}: ${code.replace(/_/g, ' ')}${reason === undefined ? '' : `: ${describe(reason)}`}`,
+    );
+  }
+}

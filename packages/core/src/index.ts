@@ -68,6 +68,8 @@ export {
   ChildSpecError,
   SupervisorChildError,
   type SupervisorChildErrorCode,
+  ApplicationError,
+  type ApplicationErrorCode,
   describe,
 } from './errors';
 export {
@@ -110,4 +112,20 @@ export {
   type SupervisorArgs,
   type SupervisorStartArgs,
 } from './supervisor';
+export {
+  Application,
+  startApplication,
+  stopApplication,
+  stopApplications,
+  whichApplications,
+  getEnv,
+  onNodeStop,
+  type ApplicationType,
+  type ApplicationEnv,
+  type ApplicationArgs,
+  type ApplicationClass,
+  type StartApplicationOptions,
+  type ApplicationInfo,
+  type NodeStopInfo,
+} from './application';
 export { DynamicSupervisor, startDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './dynamic_supervisor';
