@@ -1,6 +1,6 @@
 /**
  * Routing for GenServer: `@Call()`, `@Cast()` and `@Info(...)` only record metadata
- * (reflect-metadata, on the prototype that declares the method); `dispatchTable`
+ * (reflect-metadata, on the decorated method's function); `dispatchTable`
  * scans a class once, base class first so that a subclass overrides, and caches the
  * result in a WeakMap. Dispatching a message is then one map lookup.
  *
@@ -37,18 +37,46 @@ type Route =
 
 const ROUTES = Symbol('grove.gen_server.routes');
 
-function record(target: object, route: Route): void {
-  const own = (Reflect.getOwnMetadata(ROUTES, target) as Route[] | undefined) ?? [];
-  Reflect.defineMetadata(ROUTES, [...own, route], target);
+/**
+ * Routes are recorded on the method's function object, so one mechanism serves both
+ * decorator flavours: legacy (`experimentalDecorators`: target, key, descriptor) and
+ * standard (TC39: method, context). The scanner finds them by walking prototypes.
+ */
+function record(fn: Function, route: Route): void {
+  const own = (Reflect.getOwnMetadata(ROUTES, fn) as Route[] | undefined) ?? [];
+  Reflect.defineMetadata(ROUTES, [...own, route], fn);
 }
 
-function methodDecorator(what: string, make: (method: string | symbol) => Route): MethodDecorator {
-  return (target: object, key: string | symbol, descriptor: PropertyDescriptor): void => {
-    if (typeof target === 'function') throw new BadArgError(`@${what} cannot decorate a static method (${String(key)})`, key);
+interface StandardContext {
+  readonly kind: string;
+  readonly name: string | symbol;
+  readonly static: boolean;
+  readonly private: boolean;
+}
+
+function isStandardContext(x: unknown): x is StandardContext {
+  return typeof x === 'object' && x !== null && 'kind' in x && 'name' in x;
+}
+
+/** A method decorator that works with `experimentalDecorators` and with standard decorators. */
+export type RouteDecorator = (target: any, key: any, descriptor?: any) => void;
+
+function methodDecorator(what: string, make: (method: string | symbol) => Route): RouteDecorator {
+  return (a: unknown, b: unknown, c?: unknown): void => {
+    if (isStandardContext(b)) {
+      if (b.kind !== 'method' || b.static || b.private) {
+        throw new BadArgError(`@${what} must decorate a public instance method, not ${b.static ? 'static ' : ''}${b.private ? 'private ' : ''}${b.kind} ${String(b.name)}`, b.name);
+      }
+      record(a as Function, make(b.name));
+      return;
+    }
+    const key = b as string | symbol;
+    if (typeof a === 'function') throw new BadArgError(`@${what} cannot decorate a static method (${String(key)})`, key);
+    const descriptor = c as PropertyDescriptor | undefined;
     if (descriptor === undefined || typeof descriptor.value !== 'function') {
       throw new BadArgError(`@${what} must decorate a method, and ${String(key)} is not one`, key);
     }
-    record(target, make(key));
+    record(descriptor.value as Function, make(key));
   };
 }
 
@@ -65,12 +93,12 @@ function wireName(what: string, key: string | symbol, name: string | undefined):
  * `[name, ...args]`; `name` defaults to the method's name. The return value is the
  * reply (see {@link GenServer} for deferring or stopping instead).
  */
-export function Call(name?: string): MethodDecorator {
+export function Call(name?: string): RouteDecorator {
   return methodDecorator('Call', (method) => ({ kind: 'call', method, name: wireName('Call', method, name) }));
 }
 
 /** Routes casts to this method: the request is `name` or `[name, ...args]`; `name` defaults to the method's name. */
-export function Cast(name?: string): MethodDecorator {
+export function Cast(name?: string): RouteDecorator {
   return methodDecorator('Cast', (method) => ({ kind: 'cast', method, name: wireName('Cast', method, name) }));
 }
 
@@ -79,7 +107,7 @@ export function Cast(name?: string): MethodDecorator {
  * receives the whole message. `match` is a tag (default: the method's name) or a
  * predicate.
  */
-export function Info(match?: string | ((msg: unknown) => boolean)): MethodDecorator {
+export function Info(match?: string | ((msg: unknown) => boolean)): RouteDecorator {
   if (match !== undefined && typeof match !== 'string' && typeof match !== 'function') {
     throw new BadArgError(`@Info: expected a tag or a predicate, got ${String(match)}`, match);
   }
@@ -114,16 +142,20 @@ function scan(cls: Function): DispatchTable {
   };
   for (const proto of chain) {
     const own = new Set<string>();
-    for (const r of (Reflect.getOwnMetadata(ROUTES, proto) as Route[] | undefined) ?? []) {
-      // The most derived implementation runs, even when an override is not re-decorated.
-      const fn = leaf[r.method] as HandlerFn;
-      const where = `${cls.name}.${String(r.method)}`;
-      if (r.kind === 'info') {
-        if (r.test !== null) t.infoPredicates.push({ test: r.test, fn });
-        else addOnce(t.infoTags, own, 'info', r.tag!, fn, where);
-      } else {
-        addOnce(r.kind === 'call' ? t.calls : t.casts, own, r.kind, r.name, fn, where);
-        if (typeof r.method === 'string') (r.kind === 'call' ? t.callNames : t.castNames).set(r.method, r.name);
+    for (const key of Reflect.ownKeys(proto)) {
+      const value = Object.getOwnPropertyDescriptor(proto, key)?.value as unknown;
+      if (typeof value !== 'function') continue;
+      for (const r of (Reflect.getOwnMetadata(ROUTES, value) as Route[] | undefined) ?? []) {
+        // The most derived implementation runs, even when an override is not re-decorated.
+        const fn = leaf[r.method] as HandlerFn;
+        const where = `${cls.name}.${String(r.method)}`;
+        if (r.kind === 'info') {
+          if (r.test !== null) t.infoPredicates.push({ test: r.test, fn });
+          else addOnce(t.infoTags, own, 'info', r.tag!, fn, where);
+        } else {
+          addOnce(r.kind === 'call' ? t.calls : t.casts, own, r.kind, r.name, fn, where);
+          if (typeof r.method === 'string') (r.kind === 'call' ? t.callNames : t.castNames).set(r.method, r.name);
+        }
       }
     }
   }

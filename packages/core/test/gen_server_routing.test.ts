@@ -260,6 +260,23 @@ describe('GenServer routing', () => {
     expect(got).toEqual(['base', 'derived', 42]);
   });
 
+  it('routes methods decorated as standard (TC39) decorators, as TypeScript emits them without experimentalDecorators', async () => {
+    class Std extends GenServer {
+      ping(): string {
+        return 'pong';
+      }
+      hey(): void {}
+    }
+    const ctx = (name: string) => ({ kind: 'method', name, static: false, private: false, addInitializer: () => undefined, metadata: {} });
+    Call()(Std.prototype.ping, ctx('ping'));
+    Cast()(Std.prototype.hey, ctx('hey'));
+    expect(() => Call()(() => 1, { ...ctx('f'), kind: 'field' })).toThrow(BadArgError);
+    expect(() => Call()(() => 1, { ...ctx('s'), static: true })).toThrow(BadArgError);
+    const c = Std.client(node, await Std.start(node));
+    c.cast.hey();
+    await expect(c.call.ping()).resolves.toBe('pong');
+  });
+
   it('talks to a server through a client built from a declared protocol only', async () => {
     const got = await node.run(async (ctx) => {
       await Kv.start(ctx, undefined, { name: 'kv' });
