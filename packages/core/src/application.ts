@@ -108,7 +108,7 @@ export function startApplication<T extends Application<any>>(node: Node, cls: Ap
  * Stops a running application: first the running applications that depend on it
  * (last started first), then its tree, then its `stop` hook.
  */
-export function stopApplication(node: Node, app: ApplicationClass | string): Promise<void> {
+export function stopApplication(node: Node, app: ApplicationClass<any> | string): Promise<void> {
   return controllerOf(node).stop(typeof app === 'string' ? app : app.name);
 }
 
