@@ -187,8 +187,21 @@ export class SupervisorEngine {
     } catch (e) {
       return this.restartFailed(child, e);
     }
-    if (isThenable(r)) return Promise.resolve(r).then((v) => this.restarted(child, v), (e: unknown) => this.restartFailed(child, e));
-    return this.restarted(child, r);
+    if (!isThenable(r)) return this.restarted(child, r);
+    // One restart at a time (the process is suspended until it settles): the child
+    // rides in a field and the callbacks are allocated once per supervisor.
+    this.inFlight = child;
+    return Promise.resolve(r).then(this.onRestarted, this.onRestartFailed);
+  }
+
+  private inFlight: Child | null = null;
+  private readonly onRestarted = (v: unknown): boolean => this.restarted(this.takeInFlight(), v);
+  private readonly onRestartFailed = (e: unknown): false => this.restartFailed(this.takeInFlight(), e);
+
+  private takeInFlight(): Child {
+    const c = this.inFlight!;
+    this.inFlight = null;
+    return c;
   }
 
   private restarted(child: Child, v: unknown): boolean {
