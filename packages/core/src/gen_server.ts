@@ -48,17 +48,12 @@ import {
   crashReport,
   dispatch,
   IGNORE,
-  kContinue,
-  kCtx,
-  kFrom,
-  kName,
-  kParent,
-  kTable,
+  kState,
   NO_REPLY,
-  NONE,
   reasonOf,
   scheduleContinue,
   ServerAction,
+  ServerState,
   UnknownCallReply,
   type Ignore,
   type NoReply,
@@ -72,15 +67,8 @@ import { isViaName, type ViaName } from './registry';
 
 const log = getLogger('gen_server');
 
-interface Construction {
-  ctx: ProcessContext;
-  table: DispatchTable;
-  parent: Pid;
-  name: string | ViaName | undefined;
-}
-
 /** Set just around `new Cls()` inside the new process, so the base constructor can pick it up. */
-let constructing: Construction | null = null;
+let constructing: ServerState | null = null;
 
 /** What `init` may return: nothing (ok), `ignore()`, `stopWith(reason)` or `continueWith(arg)`, or a promise of one. */
 export type InitResult = void | Ignore | ServerAction<never> | Promise<void | Ignore | ServerAction<never>>;
@@ -104,12 +92,7 @@ export type ServerClass<S extends GenServer<any>> = new () => S;
  * await Counter.client(node, pid).call.add(5); // 5
  */
 export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
-  /** @internal */ [kCtx]: ProcessContext;
-  /** @internal */ [kTable]: DispatchTable;
-  /** @internal */ [kParent]: Pid;
-  /** @internal */ [kName]: string | ViaName | undefined;
-  /** @internal */ [kFrom]: From | null = null;
-  /** @internal */ [kContinue]: unknown = NONE;
+  /** @internal */ readonly [kState]: ServerState;
   /** @internal carries `P` for the types; never set. */
   declare readonly '~protocol'?: P;
 
@@ -117,10 +100,8 @@ export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
     const c = constructing;
     if (c === null) throw new BadArgError(`${new.target.name} is a GenServer: start it with ${new.target.name}.start(...) or startLink(...), not new`);
     constructing = null;
-    this[kCtx] = c.ctx;
-    this[kTable] = c.table;
-    this[kParent] = c.parent;
-    this[kName] = c.name;
+    this[kState] = c;
+    c.s = this;
   }
 
   // ---- callbacks (override what you need) ----
@@ -169,24 +150,24 @@ export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
 
   /** This server's process context. */
   get ctx(): ProcessContext {
-    return this[kCtx];
+    return this[kState].ctx;
   }
 
   /** This server's pid. */
   get self(): Pid {
-    return this[kCtx].self;
+    return this[kState].ctx.pid;
   }
 
   /** The caller of the call being handled (to reply later); throws outside a call handler. */
   protected get from(): From {
-    const f = this[kFrom];
+    const f = this[kState].from;
     if (f === null) throw new BadArgError(`${this.constructor.name}: 'from' is only available while a call is being handled`);
     return f;
   }
 
   /** Replies to a caller (a `from` kept by a handler that returned `noReply()`). */
   protected reply(to: From, value: unknown): void {
-    reply(this[kCtx].node, to, value);
+    reply(this[kState].ctx.node, to, value);
   }
 
   /** Returned by a call handler: no reply now; reply later with `this.reply(from, value)`. */
@@ -264,56 +245,52 @@ function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args: unkno
   }
   const name = options?.name;
   const parent = from instanceof Node ? from.root.pid : from.self;
-  const cell: ServerCell = { s: null };
-  const handler = handlerFor(cell);
+  const st = new ServerState(table, parent, name);
+  const handler = handlerFor(st);
   const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
-    constructing = { ctx, table, parent, name };
-    let s: GenServer<any>;
+    st.ctx = ctx as Process;
+    constructing = st;
     let r: unknown;
     try {
-      s = cell.s = new cls();
-      r = s.init(args);
+      r = new cls().init(args);
     } catch (e) {
       constructing = null;
-      return initFailed(cell.s, ctx, name, reasonOf(e));
+      return initFailed(st, reasonOf(e));
     }
     constructing = null;
     if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
       return Promise.resolve(r).then(
-        (v) => initOutcome(s, name, v),
-        (e: unknown) => initFailed(s, ctx, name, reasonOf(e)),
+        (v) => initOutcome(st, v),
+        (e: unknown) => initFailed(st, reasonOf(e)),
       );
     }
-    return initOutcome(s, name, r);
+    return initOutcome(st, r);
   };
   return start(from, init, handler, { link, label: 'gen_server', ...(name !== undefined ? { name } : {}), ...(options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
 }
 
-interface ServerCell {
-  s: GenServer<any> | null;
-}
-
 /** The process's message handler, in a scope of its own so that start's arguments are not kept alive with it. */
-function handlerFor(cell: ServerCell): (msg: unknown) => void | Promise<void> {
-  return (msg) => dispatch(cell.s!, msg);
+function handlerFor(st: ServerState): (msg: unknown) => void | Promise<void> {
+  return (msg) => dispatch(st, msg);
 }
 
-function initOutcome(s: GenServer<any>, name: string | ViaName | undefined, r: unknown): InitOutcome | Promise<InitOutcome> {
+function initOutcome(st: ServerState, r: unknown): InitOutcome | Promise<InitOutcome> {
   if (r === IGNORE) return { ignore: true };
   if (r instanceof ServerAction) {
-    if (r.kind === 'stop') return initFailed(s, s[kCtx], name, r.value);
-    scheduleContinue(s, r.value);
+    if (r.kind === 'stop') return initFailed(st, r.value);
+    scheduleContinue(st, r.value);
   }
   return { ok: true };
 }
 
 /** Init threw or stopped: one report for an abnormal reason, the via name released before the starter hears. */
-async function initFailed(s: GenServer<any> | null, ctx: ProcessContext, name: string | ViaName | undefined, reason: ExitReason): Promise<InitOutcome> {
+async function initFailed(st: ServerState, reason: ExitReason): Promise<InitOutcome> {
   if (!isCleanExit(reason)) {
-    if (s !== null) crashReport(s, undefined, reason);
-    else log.error('GenServer failed to construct', { pid: ctx.self.toString(), reason: describe(reason), stack: reason instanceof Error ? reason.stack : undefined });
+    if (st.s !== null) crashReport(st, undefined, reason);
+    else log.error('GenServer failed to construct', { pid: st.ctx.pid.toString(), reason: describe(reason), stack: reason instanceof Error ? reason.stack : undefined });
   }
-  (ctx as Process).reported = true;
+  st.ctx.reported = true;
+  const name = st.name;
   if (isViaName(name)) await name.via.unregisterName(name.name);
   return { stop: reason };
 }

@@ -4,7 +4,10 @@
  *
  * Hot path: a message is one `instanceof`, one map lookup, one method call. A
  * handler that returns synchronously is finished synchronously (no promise, no
- * closure); one that returns a promise suspends the process until it settles.
+ * closure); one that returns a promise suspends the process until it settles. The
+ * engine's bookkeeping lives in one `ServerState` per process (one class for every
+ * server, so its property accesses stay monomorphic however many GenServer
+ * subclasses a program has); the instance points at it.
  *
  * Ending, in one place: every user throw, every stop, every parent EXIT goes
  * through `terminateServer`, which runs `terminate(reason)`, sends a pending stop reply,
@@ -12,7 +15,6 @@
  * `reported`, so the runtime writes none), then throws a `ServerExit` that the
  * runtime turns into the process's exit.
  */
-import type { ProcessContext } from './context';
 import { describe } from './errors';
 import { isCleanExit, isExitMessage, type ExitReason } from './exit';
 import { GenCall, GenCast, reply, type From } from './gen';
@@ -24,18 +26,8 @@ import { ProcessExit, type Process } from './process';
 import type { ViaName } from './registry';
 import { registerClass } from './term';
 
-/** @internal fields every GenServer instance carries, keyed by symbols so they never clash with the user's. */
-export const kCtx: unique symbol = Symbol('grove.gen_server.ctx');
-/** @internal */
-export const kTable: unique symbol = Symbol('grove.gen_server.table');
-/** @internal the From of the call being handled, else null. */
-export const kFrom: unique symbol = Symbol('grove.gen_server.from');
-/** @internal */
-export const kParent: unique symbol = Symbol('grove.gen_server.parent');
-/** @internal the registered name, for reports. */
-export const kName: unique symbol = Symbol('grove.gen_server.name');
-/** @internal a continue requested by init and not yet run, else NONE. */
-export const kContinue: unique symbol = Symbol('grove.gen_server.continue');
+/** @internal the instance's link to its {@link ServerState}, keyed by a symbol so it never clashes with user fields. */
+export const kState: unique symbol = Symbol('grove.gen_server.state');
 
 /** @internal no pending continue. */
 export const NONE: unique symbol = Symbol('grove.gen_server.none');
@@ -86,6 +78,25 @@ export class UnknownCallReply {
 registerClass(SystemStop, { name: 'grove.$gen_server_stop' });
 registerClass(UnknownCallReply, { name: 'grove.$gen_server_unknown_call' });
 
+/** @internal what the engine keeps per server process. */
+export class ServerState {
+  /** The process; set when it starts running init. */
+  ctx: Process = null as unknown as Process;
+  /** The instance; set by GenServer's constructor (null until then). */
+  s: GenServer<any> = null as unknown as GenServer<any>;
+  /** The From of the call being handled, else null. */
+  from: From | null = null;
+  /** A continue requested by init and not yet run, else NONE. */
+  cont: unknown = NONE;
+
+  constructor(
+    readonly table: DispatchTable,
+    readonly parent: Pid,
+    /** The registered name, for reports. */
+    readonly name: string | ViaName | undefined,
+  ) {}
+}
+
 /** Delivered to a server whose init asked for a continue, so it runs even with an empty mailbox. */
 const CONTINUE_TICK = Object.freeze({ continueTick: true });
 
@@ -101,11 +112,11 @@ function isThenable(r: unknown): r is PromiseLike<unknown> {
 }
 
 /** @internal The message handler of a GenServer process. */
-export function dispatch(s: GenServer, msg: unknown): Result {
-  if (s[kContinue] !== NONE) return pendingContinue(s, msg);
-  if (msg instanceof GenCall) return handleCall(s, msg);
-  if (msg instanceof GenCast) return handleCast(s, msg);
-  return handleInfo(s, msg);
+export function dispatch(st: ServerState, msg: unknown): Result {
+  if (st.cont !== NONE) return pendingContinue(st, msg);
+  if (msg instanceof GenCall) return handleCall(st, msg);
+  if (msg instanceof GenCast) return handleCast(st, msg);
+  return handleInfo(st, msg);
 }
 
 function routeOf(map: Map<string, HandlerFn>, req: unknown): HandlerFn | undefined {
@@ -115,72 +126,72 @@ function routeOf(map: Map<string, HandlerFn>, req: unknown): HandlerFn | undefin
 }
 
 /** Calls `fn` with the request's arguments (`[name, ...args]` or `name`). */
-function invoke(s: GenServer, fn: HandlerFn, req: unknown): unknown {
-  if (typeof req === 'string') return fn.call(s);
+function invoke(st: ServerState, fn: HandlerFn, req: unknown): unknown {
+  if (typeof req === 'string') return fn.call(st.s);
   const a = req as unknown[];
   switch (a.length) {
     case 1:
-      return fn.call(s);
+      return fn.call(st.s);
     case 2:
-      return fn.call(s, a[1]);
+      return fn.call(st.s, a[1]);
     case 3:
-      return fn.call(s, a[1], a[2]);
+      return fn.call(st.s, a[1], a[2]);
     default:
-      return fn.apply(s, a.slice(1));
+      return fn.apply(st.s, a.slice(1));
   }
 }
 
-function handleCall(s: GenServer, msg: GenCall): Result {
+function handleCall(st: ServerState, msg: GenCall): Result {
   const req = msg.request;
   const from = msg.from;
-  const fn = routeOf(s[kTable].calls, req);
-  if (fn === undefined && req instanceof SystemStop) return terminateServer(s, msg, req.reason, from, true, 'ok');
-  s[kFrom] = from;
+  const fn = routeOf(st.table.calls, req);
+  if (fn === undefined && req instanceof SystemStop) return terminateServer(st, msg, req.reason, from, true, 'ok');
+  st.from = from;
   let r: unknown;
   try {
-    r = fn !== undefined ? invoke(s, fn, req) : s.handleCall(req, from);
+    r = fn !== undefined ? invoke(st, fn, req) : st.s.handleCall(req, from);
   } catch (e) {
-    s[kFrom] = null;
-    return crash(s, msg, e);
+    st.from = null;
+    return crash(st, msg, e);
   }
   if (isThenable(r)) {
     return Promise.resolve(r).then(
       (v) => {
-        s[kFrom] = null;
-        return settle(s, msg, v, from);
+        st.from = null;
+        return settle(st, msg, v, from);
       },
       (e: unknown) => {
-        s[kFrom] = null;
-        return crash(s, msg, e);
+        st.from = null;
+        return crash(st, msg, e);
       },
     );
   }
-  s[kFrom] = null;
+  st.from = null;
   if (r === NO_REPLY) return;
-  if (r instanceof ServerAction) return act(s, msg, r, from);
-  reply(s[kCtx].node, from, r);
+  if (r instanceof ServerAction) return act(st, msg, r, from);
+  reply(st.ctx.node, from, r);
 }
 
-function handleCast(s: GenServer, msg: GenCast): Result {
+function handleCast(st: ServerState, msg: GenCast): Result {
   const req = msg.request;
-  const fn = routeOf(s[kTable].casts, req);
+  const fn = routeOf(st.table.casts, req);
   let r: unknown;
   try {
-    r = fn !== undefined ? invoke(s, fn, req) : s.handleCast(req);
+    r = fn !== undefined ? invoke(st, fn, req) : st.s.handleCast(req);
   } catch (e) {
-    return crash(s, msg, e);
+    return crash(st, msg, e);
   }
   if (r === undefined) return;
-  return outcome(s, msg, r);
+  return outcome(st, msg, r);
 }
 
-function handleInfo(s: GenServer, msg: unknown): Result {
+function handleInfo(st: ServerState, msg: unknown): Result {
   if (msg === CONTINUE_TICK) return;
-  if (isExitMessage(msg) && msg.from.equals(s[kParent])) {
+  if (isExitMessage(msg) && msg.from.equals(st.parent)) {
     // The parent (a supervisor, or whoever started us) ends us: terminate, as OTP does when trapping exits.
-    return terminateServer(s, msg, msg.reason, null, false, undefined);
+    return terminateServer(st, msg, msg.reason, null, false, undefined);
   }
-  const t = s[kTable];
+  const t = st.table;
   let fn: HandlerFn | undefined;
   const key = typeof msg === 'string' ? msg : Array.isArray(msg) ? msg[0] : typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
   if (typeof key === 'string') fn = t.infoTags.get(key);
@@ -191,7 +202,7 @@ function handleInfo(s: GenServer, msg: unknown): Result {
       try {
         hit = preds[i]!.test(msg);
       } catch (e) {
-        return crash(s, msg, e);
+        return crash(st, msg, e);
       }
       if (hit) {
         fn = preds[i]!.fn;
@@ -201,61 +212,61 @@ function handleInfo(s: GenServer, msg: unknown): Result {
   }
   let r: unknown;
   try {
-    r = fn !== undefined ? fn.call(s, msg) : s.handleInfo(msg);
+    r = fn !== undefined ? fn.call(st.s, msg) : st.s.handleInfo(msg);
   } catch (e) {
-    return crash(s, msg, e);
+    return crash(st, msg, e);
   }
   if (r === undefined) return;
-  return outcome(s, msg, r);
+  return outcome(st, msg, r);
 }
 
 /** A non-call callback's result: ignored unless it is an action (or a promise of one). */
-function outcome(s: GenServer, msg: unknown, r: unknown): Result {
+function outcome(st: ServerState, msg: unknown, r: unknown): Result {
   if (isThenable(r)) {
     return Promise.resolve(r).then(
-      (v) => settle(s, msg, v, null),
-      (e: unknown) => crash(s, msg, e),
+      (v) => settle(st, msg, v, null),
+      (e: unknown) => crash(st, msg, e),
     );
   }
-  return settle(s, msg, r, null);
+  return settle(st, msg, r, null);
 }
 
 /** What a settled callback result means; `from` is the caller when it was a call. */
-function settle(s: GenServer, msg: unknown, r: unknown, from: From | null): Result {
-  if (r instanceof ServerAction) return act(s, msg, r, from);
-  if (from !== null && r !== NO_REPLY) reply(s[kCtx].node, from, r);
+function settle(st: ServerState, msg: unknown, r: unknown, from: From | null): Result {
+  if (r instanceof ServerAction) return act(st, msg, r, from);
+  if (from !== null && r !== NO_REPLY) reply(st.ctx.node, from, r);
 }
 
-function act(s: GenServer, msg: unknown, a: ServerAction<unknown>, from: From | null): Result {
-  if (a.kind === 'stop') return terminateServer(s, msg, a.value, from, a.hasReply, a.reply);
-  if (from !== null && a.hasReply) reply(s[kCtx].node, from, a.reply);
-  return runContinue(s, msg, a.value);
+function act(st: ServerState, msg: unknown, a: ServerAction<unknown>, from: From | null): Result {
+  if (a.kind === 'stop') return terminateServer(st, msg, a.value, from, a.hasReply, a.reply);
+  if (from !== null && a.hasReply) reply(st.ctx.node, from, a.reply);
+  return runContinue(st, msg, a.value);
 }
 
-function runContinue(s: GenServer, msg: unknown, arg: unknown): Result {
+function runContinue(st: ServerState, msg: unknown, arg: unknown): Result {
   let r: unknown;
   try {
-    r = s.handleContinue(arg);
+    r = st.s.handleContinue(arg);
   } catch (e) {
-    return crash(s, msg, e);
+    return crash(st, msg, e);
   }
-  return r === undefined ? undefined : outcome(s, msg, r);
+  return r === undefined ? undefined : outcome(st, msg, r);
 }
 
 /** Init asked for a continue: run it first, then the message that woke us (unless it was our own tick). */
-function pendingContinue(s: GenServer, msg: unknown): Result {
-  const arg = s[kContinue];
-  s[kContinue] = NONE;
-  const r = runContinue(s, msg, arg);
+function pendingContinue(st: ServerState, msg: unknown): Result {
+  const arg = st.cont;
+  st.cont = NONE;
+  const r = runContinue(st, msg, arg);
   if (msg === CONTINUE_TICK) return r;
-  if (isThenable(r)) return Promise.resolve(r).then(() => dispatch(s, msg));
-  return dispatch(s, msg);
+  if (isThenable(r)) return Promise.resolve(r).then(() => dispatch(st, msg));
+  return dispatch(st, msg);
 }
 
 /** @internal after init returned a continue: remember it and make sure the process runs. */
-export function scheduleContinue(s: GenServer, arg: unknown): void {
-  s[kContinue] = arg;
-  (s[kCtx] as Process).deliver(CONTINUE_TICK);
+export function scheduleContinue(st: ServerState, arg: unknown): void {
+  st.cont = arg;
+  st.ctx.deliver(CONTINUE_TICK);
 }
 
 /** The exit reason for a throw out of a callback (`ctx.exit(reason)` throws a ProcessExit). */
@@ -263,20 +274,20 @@ export function reasonOf(e: unknown): ExitReason {
   return e instanceof ProcessExit ? e.reason : e;
 }
 
-function crash(s: GenServer, msg: unknown, e: unknown): Result {
+function crash(st: ServerState, msg: unknown, e: unknown): Result {
   if (e instanceof ServerExit) throw e;
-  return terminateServer(s, msg, reasonOf(e), null, false, undefined);
+  return terminateServer(st, msg, reasonOf(e), null, false, undefined);
 }
 
 /** Runs terminate, sends the stop reply if any, reports, and ends the process. */
-function terminateServer(s: GenServer, msg: unknown, reason: ExitReason, from: From | null, hasReply: boolean, value: unknown): Result {
+function terminateServer(st: ServerState, msg: unknown, reason: ExitReason, from: From | null, hasReply: boolean, value: unknown): Result {
   const done = (why: ExitReason): never => {
-    if (from !== null && hasReply) reply(s[kCtx].node, from, value);
-    return exitWith(s, msg, why);
+    if (from !== null && hasReply) reply(st.ctx.node, from, value);
+    return exitWith(st, msg, why);
   };
   let r: unknown;
   try {
-    r = s.terminate(reason);
+    r = st.s.terminate(reason);
   } catch (e) {
     return done(reasonOf(e));
   }
@@ -289,23 +300,23 @@ function terminateServer(s: GenServer, msg: unknown, reason: ExitReason, from: F
   done(reason);
 }
 
-function exitWith(s: GenServer, msg: unknown, reason: ExitReason): never {
-  const p = s[kCtx] as Process;
-  if (!isCleanExit(reason)) crashReport(s, msg, reason);
+function exitWith(st: ServerState, msg: unknown, reason: ExitReason): never {
+  const p = st.ctx;
+  if (!isCleanExit(reason)) crashReport(st, msg, reason);
   p.reported = true;
   throw new ServerExit(reason);
 }
 
 /** @internal one structured report for a GenServer that ends abnormally (OTP's error_info). */
-export function crashReport(s: GenServer, msg: unknown, reason: ExitReason): void {
+export function crashReport(st: ServerState, msg: unknown, reason: ExitReason): void {
   if (!logEnabled('error')) return;
-  const p = s[kCtx] as Process;
+  const p = st.ctx;
   log.error('GenServer terminating', {
-    server: nameOf(s[kName]) ?? p.pid.toString(),
+    server: nameOf(st.name) ?? p.pid.toString(),
     pid: p.pid.toString(),
-    module: s.constructor.name,
+    module: st.s.constructor.name,
     lastMessage: describeMessage(msg),
-    state: safely(() => describe(s.formatState())),
+    state: safely(() => describe(st.s.formatState())),
     reason: describe(reason),
     stack: reason instanceof Error ? reason.stack : undefined,
   });
@@ -332,14 +343,4 @@ function safely(f: () => string): string {
   } catch (e) {
     return `<formatState failed: ${describe(e)}>`;
   }
-}
-
-/** @internal fields of a fresh instance. */
-export interface EngineFields {
-  [kCtx]: ProcessContext;
-  [kTable]: DispatchTable;
-  [kFrom]: From | null;
-  [kParent]: Pid;
-  [kName]: string | ViaName | undefined;
-  [kContinue]: unknown;
 }
