@@ -10,6 +10,7 @@ import {
   start,
   startChild,
   startDynamicSupervisor,
+  startSupervisor,
   stopSupervisor,
   supervisor,
   SupervisorChildError,
@@ -112,6 +113,14 @@ describe('a dynamic supervisor', () => {
     node.send((await whichChildren(node, sup)).find((c) => c.pid !== a && trace.ids.get((c.pid as Pid).key) === 'a')!.pid as Pid, 'crash');
     await waitFor(() => trace.count('exit sup shutdown') === 1, 'the supervisor to give up');
     expect(trace.count('exit b shutdown')).toBe(1);
+  });
+
+  it('nests under a static supervisor through its childSpec and is reached by name', async () => {
+    const root = await startSupervisor(node, { children: [Sessions.childSpec(undefined, { name: 'sessions' })] });
+    expect(await whichChildren(node, root)).toEqual([{ id: 'Sessions', pid: node.whereis('sessions'), type: 'supervisor', restart: 'permanent' }]);
+    await Sessions.startChild(node, 'sessions', { user: 'ada' });
+    await stopSupervisor(node, root);
+    expect(trace.events).toEqual(['start ada', 'exit ada shutdown']);
   });
 
   it('rejects a bad template and dynamic-only flags on a static supervisor', async () => {
