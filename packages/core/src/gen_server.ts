@@ -44,20 +44,8 @@ import {
   type StartResult,
 } from './gen_server_client';
 import { dispatchTable, type DispatchTable } from './gen_server_decorators';
-import {
-  crashReport,
-  dispatch,
-  IGNORE,
-  kState,
-  NO_REPLY,
-  reasonOf,
-  scheduleContinue,
-  ServerAction,
-  ServerState,
-  UnknownCallReply,
-  type Ignore,
-  type NoReply,
-} from './gen_server_engine';
+import { IGNORE, NO_REPLY, ServerAction, UnknownCallReply, type Ignore, type NoReply } from './gen_server_actions';
+import { crashReport, dispatch, kState, reasonOf, scheduleContinue, ServerState } from './gen_server_engine';
 import { getLogger } from './logger';
 import { Node } from './node';
 import type { Pid } from './pid';

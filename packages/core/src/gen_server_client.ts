@@ -15,7 +15,7 @@ import type { ExitReason } from './exit';
 import { call, cast, DEFAULT_CALL_TIMEOUT_MS } from './gen';
 import type { GenServer } from './gen_server';
 import type { DispatchTable } from './gen_server_decorators';
-import { SystemStop, UnknownCallReply, type Ignore, type NoReply, type ServerAction } from './gen_server_engine';
+import { SystemStop, UnknownCallReply, type Ignore, type NoReply, type ServerAction } from './gen_server_actions';
 import { Node } from './node';
 import { Pid } from './pid';
 import { Process } from './process';

@@ -24,59 +24,13 @@ import { getLogger, logEnabled } from './logger';
 import type { Pid } from './pid';
 import { ProcessExit, type Process } from './process';
 import type { ViaName } from './registry';
-import { registerClass } from './term';
+import { NO_REPLY, ServerAction, SystemStop } from './gen_server_actions';
 
 /** @internal the instance's link to its {@link ServerState}, keyed by a symbol so it never clashes with user fields. */
 export const kState: unique symbol = Symbol('grove.gen_server.state');
 
 /** @internal no pending continue. */
 export const NONE: unique symbol = Symbol('grove.gen_server.none');
-
-/** Type of {@link NO_REPLY} (an object brand: unlike a unique symbol, it survives return type inference). */
-export interface NoReply {
-  readonly '~noReply': true;
-}
-/** Returned by a call handler that will reply later with `reply(from, value)`. */
-export const NO_REPLY: NoReply = Object.freeze({ '~noReply': true } as const);
-
-/** Type of {@link IGNORE}. */
-export interface Ignore {
-  readonly '~ignore': true;
-}
-/** Returned by `init` to not start the server: `start` resolves with `'ignore'`. */
-export const IGNORE: Ignore = Object.freeze({ '~ignore': true } as const);
-
-/**
- * What a callback may return instead of a plain result: stop the server (with or
- * without a reply to the current call), or run `handleContinue(arg)` before the
- * next message (with or without a reply). `R` is the reply's type.
- */
-export class ServerAction<R = never> {
-  /** @internal */
-  constructor(
-    readonly kind: 'stop' | 'continue',
-    /** The stop reason, or the continue argument. */
-    readonly value: unknown,
-    readonly hasReply: boolean,
-    readonly reply: R | undefined,
-  ) {}
-}
-
-/** The request `stopServer` sends: terminate with `reason`, reply `'ok'`, exit (OTP `proc_lib:stop`). @internal */
-export class SystemStop {
-  constructor(readonly reason: ExitReason) {}
-}
-
-/** What a server replies to a call no handler takes; the client turns it into an UnknownCallError. @internal */
-export class UnknownCallReply {
-  constructor(
-    readonly request: unknown,
-    readonly server: Pid,
-  ) {}
-}
-
-registerClass(SystemStop, { name: 'grove.$gen_server_stop' });
-registerClass(UnknownCallReply, { name: 'grove.$gen_server_unknown_call' });
 
 /** @internal what the engine keeps per server process. */
 export class ServerState {
@@ -102,6 +56,9 @@ const CONTINUE_TICK = Object.freeze({ continueTick: true });
 
 /** Thrown to end the process once terminate ran; never caught by the engine again. */
 class ServerExit extends ProcessExit {}
+
+/** @internal re-exported for the supervisors, which answer `stopServer` too. */
+export { SystemStop } from './gen_server_actions';
 
 const log = getLogger('gen_server');
 

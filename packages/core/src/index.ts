@@ -31,7 +31,7 @@ export { GenCall, GenCast, type From, call, cast, reply, DEFAULT_CALL_TIMEOUT_MS
 export { start, StartError, isAlreadyStarted, type InitOutcome, type StartOptions } from './proc_lib';
 export { GenServer, type ServerClass, type InitResult } from './gen_server';
 export { Call, Cast, Info } from './gen_server_decorators';
-export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server_engine';
+export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server_actions';
 export {
   callServer,
   castServer,
