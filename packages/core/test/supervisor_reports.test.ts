@@ -1,0 +1,70 @@
+/**
+ * Supervisor and application reports through the logger, and silencing them.
+ */
+import { Application, Node, setLogLevel, startApplication, startSupervisor, stopApplication, whichChildren, type Pid, type ProcessContext } from '@grove/core';
+import { captureLogs } from './gen_server_helpers';
+import { pidOf, Trace, waitFor, worker } from './supervisor_helpers';
+
+let node: Node;
+let trace: Trace;
+
+beforeEach(() => {
+  node = new Node();
+  trace = new Trace(node);
+});
+
+afterEach(() => {
+  trace.close();
+  node.halt();
+  setLogLevel('silent');
+});
+
+describe('supervisor reports', () => {
+  it('report the child start, its termination with the reason, and the restart', async () => {
+    const logs = captureLogs(['supervisor']);
+    try {
+      setLogLevel('debug');
+      const sup = await startSupervisor(node, { flags: { intensity: 0 }, children: [{ id: 'w', start: worker(trace, 'w') }] }, { name: 'reporter' });
+      trace.ids.set(sup.key, 'sup');
+      node.send(pidOf(await whichChildren(node, sup), 'w'), 'crash');
+      await waitFor(() => trace.count('exit sup shutdown') === 1, 'the supervisor to give up');
+      const seen = logs.records.map((r) => [r.level, r.message, r.data['child'], r.data['supervisor']]);
+      expect(seen).toEqual([
+        ['DEBUG', 'child started', 'w', 'reporter'],
+        ['ERROR', 'child terminated', 'w', 'reporter'],
+        ['ERROR', 'reached max restart intensity, shutting down', 'w', 'reporter'],
+      ]);
+      expect(logs.records[1]!.data['reason']).toBe('Error: w crashed');
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('report the restart at info, and nothing once silenced', async () => {
+    const logs = captureLogs(['supervisor', 'application']);
+    try {
+      setLogLevel('info');
+      class App extends Application {
+        start(ctx: ProcessContext): Promise<Pid> {
+          return startSupervisor(ctx, { flags: { intensity: 5 }, children: [{ id: 'w', start: worker(trace, 'w') }] }, { link: true });
+        }
+      }
+      const root = await startApplication(node, App);
+      node.send(pidOf(await whichChildren(node, root), 'w'), 'crash');
+      await waitFor(() => trace.count('start w') === 2, 'w to restart');
+      await stopApplication(node, App);
+      expect(logs.records.map((r) => `${r.level} ${r.message}`)).toEqual([
+        'INFO application started',
+        'ERROR child terminated',
+        'INFO restarting',
+        'INFO application stopped',
+      ]);
+      setLogLevel('silent');
+      await startApplication(node, App);
+      await stopApplication(node, App);
+      expect(logs.records.length).toBe(4);
+    } finally {
+      logs.restore();
+    }
+  });
+});
