@@ -297,6 +297,49 @@ describe('GenServer routing', () => {
     await expect(c.call.add(3)).resolves.toBe(5);
   });
 
+  it('refuses decorators put where they cannot route', () => {
+    const proto = { m() {} };
+    const desc = Object.getOwnPropertyDescriptor(proto, 'm');
+    expect(() => Call('')(proto, 'm', desc)).toThrow(BadArgError);
+    expect(() => Call()(proto, Symbol('s'), desc)).toThrow(BadArgError);
+    expect(() => Cast()(class {}, 'm', desc)).toThrow(/static/);
+    expect(() => Call()(proto, 'field', undefined)).toThrow(/not one/);
+    expect(() => Info()(proto, 'getter', { get: () => 1 })).toThrow(/not one/);
+    expect(() => Info(5 as unknown as string)).toThrow(BadArgError);
+  });
+
+  it("throws when a handler reads 'from' outside a call, and crashes a server that continues without handleContinue", async () => {
+    class Misuse extends GenServer {
+      @Call() peek(): string {
+        return 'ok';
+      }
+      @Cast() readFrom(): void {
+        void this.from;
+      }
+      @Cast() goOn() {
+        return this.continueWith('x');
+      }
+    }
+    const logs = captureLogs();
+    try {
+      const got = await node.run(async (ctx) => {
+        const a = await Misuse.start(ctx);
+        const ra = downReason(ctx, a);
+        Misuse.client(ctx, a).cast.readFrom();
+        const reasonA = await ra;
+        const b = await Misuse.start(ctx);
+        const rb = downReason(ctx, b);
+        Misuse.client(ctx, b).cast.goOn();
+        return [reasonA, await rb];
+      });
+      expect(got[0]).toBeInstanceOf(BadArgError);
+      expect((got[0] as Error).message).toMatch(/only available while a call/);
+      expect((got[1] as Error).message).toMatch(/has no handleContinue/);
+    } finally {
+      logs.restore();
+    }
+  });
+
   it('refuses a bad caller, server or timeout at the boundary', async () => {
     const pid = await Counter.start(node, 1);
     await expect(callServer({} as unknown as Node, pid, 'get')).rejects.toBeInstanceOf(BadArgError);
