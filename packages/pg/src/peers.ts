@@ -32,6 +32,8 @@ export class Peers {
     private readonly ctx: ProcessContext,
     private readonly table: GroupTable,
     private readonly watchers: Watchers,
+    /** The nodes connected now, or null when unknown (no membership service). */
+    private readonly connected: () => readonly string[] | null,
   ) {}
 
   /** The known peer scopes. */
@@ -39,9 +41,15 @@ export class Peers {
     return [...this.byPid.values()].map((p) => p.pid);
   }
 
-  /** Sends `msg` to every known peer scope. */
+  /**
+   * Sends `msg` to every known peer scope on a connected node. OTP sends with
+   * `noconnect`: a peer whose node just went down (its DOWN not yet handled) must not
+   * make the distribution layer dial that node again.
+   */
   broadcast(msg: unknown): void {
-    for (const p of this.byPid.values()) this.ctx.send(p.pid, msg);
+    if (this.byPid.size === 0) return;
+    const up = this.connected();
+    for (const p of this.byPid.values()) if (up === null || up.includes(p.pid.node)) this.ctx.send(p.pid, msg);
   }
 
   /** True when `peer` is known (we monitor it). */

@@ -93,7 +93,7 @@ export class ScopeServer {
     membership: Membership | null,
   ) {
     this.table = new GroupTable(scope, ctx.self);
-    this.peers = new Peers(ctx, this.table, this.watchers);
+    this.peers = new Peers(ctx, this.table, this.watchers, membership === null ? () => null : () => membership.nodes());
     publishTable(ctx.node, this.table);
     if (membership !== null) {
       membership.monitorNodes(ctx.self, true);
