@@ -23,28 +23,28 @@
  *   `stopServer`) stops a supervisor that has no parent.
  *
  * The restart path (EXIT, plan, start) allocates the plan and makes no promise
- * besides the child's start handshake.
+ * besides the child's start handshake. Calls (the supervisor API) are answered in
+ * supervisor_calls.ts.
  */
 import type { CheckedChildSpec } from './child_spec';
-import { checkChildSpec } from './child_spec';
 import { shutdownChild } from './child_shutdown';
-import { BadArgError, ChildSpecError, describe } from './errors';
+import { BadArgError, describe } from './errors';
 import { isCleanExit, isExitMessage, type ExitReason } from './exit';
-import { GenCall, reply } from './gen';
-import { SystemStop } from './gen_server_engine';
+import { GenCall } from './gen';
 import { getLogger } from './logger';
 import { Pid } from './pid';
 import { ProcessExit, type Process } from './process';
 import type { CheckedFlags } from './supervisor_flags';
-import { badSpec, startFailure, takeHandoff, type ChildInfo, type SupervisorReply, type SupervisorRequest } from './supervisor_protocol';
+import { handleCall } from './supervisor_calls';
+import { startFailure } from './supervisor_protocol';
 import * as report from './supervisor_report';
 import { RestartIntensity } from './restart_intensity';
 import { planRestart, type StrategyAction, type StrategyChild, type StrategyEvent } from './supervisor_strategy';
 
 const RETRY = '$supervisor_retry';
 
-/** A child slot: its checked spec and its process, if any. */
-class Child implements StrategyChild {
+/** A child slot: its checked spec and its process, if any. @internal */
+export class Child implements StrategyChild {
   pid: Pid | null = null;
   restarting = false;
   constructor(readonly spec: CheckedChildSpec) {}
@@ -76,15 +76,15 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 /** @internal one static supervisor's state and behaviour. */
 export class SupervisorEngine {
-  private readonly children: Child[] = [];
-  private readonly byId = new Map<string, Child>();
-  private readonly byPid = new Map<string, Child>();
+  /** @internal */ readonly children: Child[] = [];
+  /** @internal */ readonly byId = new Map<string, Child>();
+  /** @internal */ readonly byPid = new Map<string, Child>();
   private readonly restarts: RestartIntensity;
 
   constructor(
-    private readonly ctx: Process,
+    /** @internal */ readonly ctx: Process,
     private readonly parent: Pid | null,
-    private readonly flags: CheckedFlags,
+    /** @internal */ readonly flags: CheckedFlags,
     private readonly label: string,
   ) {
     this.restarts = new RestartIntensity(flags.intensity, flags.periodMs);
@@ -116,7 +116,7 @@ export class SupervisorEngine {
   /** The message handler. */
   readonly handle = (msg: unknown): void | Promise<unknown> => {
     if (isExitMessage(msg)) return this.onExit(msg.from, msg.reason);
-    if (msg instanceof GenCall) return this.onCall(msg);
+    if (msg instanceof GenCall) return handleCall(this, msg);
     if (typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === RETRY) return this.onRetry((msg as { id: string }).id);
     getLogger('supervisor').warn('unexpected message', { supervisor: String(this), message: describe(msg) });
   };
@@ -224,7 +224,8 @@ export class SupervisorEngine {
   // ---- children ----
 
   /** Runs a child's start, checking what it resolves with. */
-  private invokeStart(child: Child): Promise<Pid | 'ignore'> {
+  /** @internal */
+  invokeStart(child: Child): Promise<Pid | 'ignore'> {
     let r: unknown;
     try {
       r = child.spec.start(this.ctx);
@@ -238,7 +239,8 @@ export class SupervisorEngine {
   }
 
   /** Records a running child and makes sure it is linked. */
-  private started(child: Child, pid: Pid): void {
+  /** @internal */
+  started(child: Child, pid: Pid): void {
     child.pid = pid;
     child.restarting = false;
     this.byPid.set(pid.key, child);
@@ -247,12 +249,14 @@ export class SupervisorEngine {
     report.reportStarted(this, child, pid);
   }
 
-  private add(child: Child): void {
+  /** @internal */
+  add(child: Child): void {
     this.children.push(child);
     this.byId.set(child.id, child);
   }
 
-  private remove(child: Child): void {
+  /** @internal */
+  remove(child: Child): void {
     const i = this.children.indexOf(child);
     if (i >= 0) this.children.splice(i, 1);
     this.byId.delete(child.id);
@@ -260,7 +264,8 @@ export class SupervisorEngine {
   }
 
   /** Stops a running child per its shutdown spec and reports an unexpected ending. */
-  private stopChild(child: Child): Promise<void> {
+  /** @internal */
+  stopChild(child: Child): Promise<void> {
     const pid = child.pid;
     child.restarting = false;
     if (pid === null) return Promise.resolve();
@@ -272,7 +277,8 @@ export class SupervisorEngine {
   }
 
   /** Stops every child, last started first. */
-  private async terminateAll(): Promise<void> {
+  /** @internal */
+  async terminateAll(): Promise<void> {
     for (let i = this.children.length - 1; i >= 0; i--) {
       const c = this.children[i]!;
       if (c.pid !== null) await this.stopChild(c);
@@ -283,110 +289,4 @@ export class SupervisorEngine {
     await this.terminateAll();
     throw new ProcessExit(reason);
   }
-
-  // ---- the API ----
-
-  private answer(call: GenCall, value: SupervisorReply): void {
-    reply(this.ctx.node, call.from, value);
-  }
-
-  private onCall(call: GenCall): void | Promise<unknown> {
-    if (call.request instanceof SystemStop) {
-      const reason = call.request.reason;
-      return this.terminateAll().then(() => {
-        reply(this.ctx.node, call.from, 'ok');
-        throw new ProcessExit(reason);
-      });
-    }
-    const req = call.request as SupervisorRequest;
-    switch (req?.op) {
-      case 'which_children':
-        return this.answer(call, { ok: this.children.map(info) });
-      case 'count_children': {
-        let active = 0;
-        let supervisors = 0;
-        for (const c of this.children) {
-          if (c.pid !== null) active++;
-          if (c.type === 'supervisor') supervisors++;
-        }
-        const n = this.children.length;
-        return this.answer(call, { ok: { specs: n, active, supervisors, workers: n - supervisors } });
-      }
-      case 'start_child':
-        return this.startChild(call, req.handoff !== undefined ? takeHandoff(req.handoff) : req.args);
-      case 'terminate_child':
-        return this.terminateChild(call, req.child);
-      case 'restart_child':
-        return this.restartChild(call, req.id);
-      case 'delete_child':
-        return this.deleteChild(call, req.id);
-      default:
-        getLogger('supervisor').warn('unexpected call', { supervisor: String(this), request: describe(req) });
-    }
-  }
-
-  private startChild(call: GenCall, spec: unknown): void | Promise<unknown> {
-    let checked: CheckedChildSpec;
-    try {
-      checked = checkChildSpec(spec, this.flags.autoShutdown);
-    } catch (e) {
-      return this.answer(call, { error: badSpec(e as ChildSpecError) });
-    }
-    const existing = this.byId.get(checked.id);
-    if (existing !== undefined) {
-      const pid = existing.pid;
-      return this.answer(call, { error: pid === null ? { code: 'already_present' } : { code: 'already_started', pid } });
-    }
-    const child = new Child(checked);
-    return this.invokeStart(child).then(
-      (v) => {
-        if (v !== 'ignore' || checked.restart !== 'temporary') this.add(child);
-        if (v !== 'ignore') this.started(child, v);
-        this.answer(call, { ok: v });
-      },
-      (e: unknown) => {
-        report.reportStartError(this, child, e);
-        this.answer(call, { error: startFailure(e) });
-      },
-    );
-  }
-
-  private terminateChild(call: GenCall, which: string | Pid): void | Promise<unknown> {
-    const child = which instanceof Pid ? this.byPid.get(which.key) : this.byId.get(which);
-    if (child === undefined) return this.answer(call, { error: { code: 'not_found' } });
-    return this.stopChild(child).then(() => {
-      if (child.restart === 'temporary') this.remove(child);
-      this.answer(call, { ok: true });
-    });
-  }
-
-  private restartChild(call: GenCall, id: string): void | Promise<unknown> {
-    const child = this.byId.get(id);
-    if (child === undefined) return this.answer(call, { error: { code: 'not_found' } });
-    if (child.pid !== null) return this.answer(call, { error: { code: 'running', pid: child.pid } });
-    if (child.restarting) return this.answer(call, { error: { code: 'restarting' } });
-    return this.invokeStart(child).then(
-      (v) => {
-        if (v !== 'ignore') this.started(child, v);
-        this.answer(call, { ok: v });
-      },
-      (e: unknown) => {
-        report.reportStartError(this, child, e);
-        this.answer(call, { error: startFailure(e) });
-      },
-    );
-  }
-
-  private deleteChild(call: GenCall, id: string): void {
-    const child = this.byId.get(id);
-    if (child === undefined) return this.answer(call, { error: { code: 'not_found' } });
-    if (child.pid !== null) return this.answer(call, { error: { code: 'running', pid: child.pid } });
-    if (child.restarting) return this.answer(call, { error: { code: 'restarting' } });
-    this.remove(child);
-    this.answer(call, { ok: true });
-  }
-}
-
-function info(c: Child): ChildInfo {
-  return { id: c.id, pid: c.pid ?? (c.restarting ? 'restarting' : undefined), type: c.type, restart: c.restart };
 }
