@@ -1,0 +1,246 @@
+/**
+ * The command line: `grove COMMAND [options] [operands]`, parsed and validated in
+ * one place so that every mistake gets one clear message before anything starts.
+ *
+ * Options are `--opt value` or `--opt=value`; flags (`--hidden`, `--help`) take no
+ * value. An option given twice, an unknown option, a missing value and options that
+ * cannot go together are usage errors. For `grove run`, everything after FILE
+ * belongs to the program and is not parsed (`grove run app.js --port 80` hands
+ * `['--port', '80']` to `main`). `--` ends the options.
+ */
+import { BadNodeNameError, localHostName, MAX_COOKIE_BYTES, parseNodeName, type NodeNameKind } from '@grove/dist';
+import { UsageError, type CommandName } from './errors';
+
+/** How a command's node is named and authenticated (`--sname`/`--name`, `--cookie`, `--hidden`). */
+export interface NodeFlags {
+  /** The full node name, `alive@host`; absent for a local (not distributed) node. */
+  readonly name?: string;
+  /** `short` for `--sname`, `long` for `--name`. */
+  readonly nameKind?: NodeNameKind;
+  /** The cookie given with `--cookie` (else the environment or the cookie file decide). */
+  readonly cookie?: string;
+  /** `--hidden`: a hidden node (not in others' `nodes()`, no transitive connections). */
+  readonly hidden: boolean;
+}
+
+/** A parsed command line. */
+export type Command =
+  | { readonly command: 'help'; readonly topic?: CommandName }
+  | { readonly command: 'version' }
+  | { readonly command: 'shell'; readonly node: NodeFlags }
+  | { readonly command: 'run'; readonly node: NodeFlags; readonly file: string; readonly args: readonly string[] }
+  | { readonly command: 'ping'; readonly target: string; readonly cookie?: string }
+  | { readonly command: 'names' };
+
+/** The commands `grove` knows. */
+export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names'];
+
+interface OptionSpec {
+  /** True when the option takes a value. */
+  readonly value: boolean;
+}
+
+const NODE_OPTIONS: Record<string, OptionSpec> = {
+  sname: { value: true },
+  name: { value: true },
+  cookie: { value: true },
+  hidden: { value: false },
+};
+
+const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
+  shell: NODE_OPTIONS,
+  run: NODE_OPTIONS,
+  ping: { cookie: { value: true } },
+  names: {},
+};
+
+/** What one command's options and operands came to, before validation. */
+interface Scanned {
+  readonly options: Map<string, string | true>;
+  readonly operands: string[];
+  /** For `run`: the words after FILE, untouched. */
+  readonly rest: string[];
+}
+
+/**
+ * Parses `argv` (without `node` and the script: `process.argv.slice(2)`).
+ *
+ * @throws UsageError with a message that names the option or operand at fault.
+ */
+export function parseArgs(argv: readonly string[]): Command {
+  if (!Array.isArray(argv) || argv.some((a) => typeof a !== 'string')) {
+    throw new UsageError('the arguments must be an array of strings');
+  }
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UsageError('missing command');
+  if (first === '--help' || first === '-h') {
+    if (rest.length > 0) throw new UsageError(`unexpected argument after ${first}: ${rest[0]}`);
+    return { command: 'help' };
+  }
+  if (first === '--version' || first === '-v') return { command: 'version' };
+  if (first === 'help') return helpTopic(rest);
+  if (first.startsWith('-')) throw new UsageError(`unknown option ${first} (options come after the command)`);
+  if (!isCommand(first)) throw new UsageError(`unknown command ${JSON.stringify(first)}; the commands are ${COMMANDS.join(', ')}`);
+  const scanned = scan(first, rest);
+  if (scanned === 'help') return { command: 'help', topic: first };
+  switch (first) {
+    case 'shell':
+      noOperands(first, scanned.operands);
+      return { command: 'shell', node: nodeFlags(first, scanned.options) };
+    case 'run':
+      return runCommand(scanned);
+    case 'ping':
+      return pingCommand(scanned);
+    case 'names':
+      noOperands(first, scanned.operands);
+      return { command: 'names' };
+  }
+}
+
+function isCommand(word: string): word is CommandName {
+  return (COMMANDS as readonly string[]).includes(word);
+}
+
+function helpTopic(rest: readonly string[]): Command {
+  if (rest.length === 0) return { command: 'help' };
+  const topic = rest[0]!;
+  if (!isCommand(topic)) throw new UsageError(`no help for ${JSON.stringify(topic)}; the commands are ${COMMANDS.join(', ')}`);
+  if (rest.length > 1) throw new UsageError(`unexpected argument after help ${topic}: ${rest[1]}`);
+  return { command: 'help', topic };
+}
+
+/** Splits a command's words into options and operands; `'help'` when `--help` is among the options. */
+function scan(command: CommandName, words: readonly string[]): Scanned | 'help' {
+  const spec = SPECS[command];
+  const options = new Map<string, string | true>();
+  const operands: string[] = [];
+  let rest: string[] = [];
+  let help = false;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === '--') {
+      operands.push(...words.slice(i + 1, command === 'run' ? i + 2 : undefined));
+      if (command === 'run') rest = words.slice(i + 2);
+      break;
+    }
+    if (!word.startsWith('-') || word === '-') {
+      operands.push(word);
+      if (command === 'run') {
+        // FILE ends grove's options: what follows is the program's.
+        rest = words.slice(i + 1);
+        break;
+      }
+      continue;
+    }
+    if (word === '--help' || word === '-h') {
+      help = true;
+      continue;
+    }
+    if (!word.startsWith('--')) throw new UsageError(`unknown option ${word} for grove ${command}`, command);
+    const eq = word.indexOf('=');
+    const key = word.slice(2, eq < 0 ? undefined : eq);
+    const o = spec[key];
+    if (o === undefined) throw new UsageError(`unknown option --${key} for grove ${command}`, command);
+    if (options.has(key)) throw new UsageError(`--${key} is given twice`, command);
+    if (!o.value) {
+      if (eq >= 0) throw new UsageError(`--${key} takes no value`, command);
+      options.set(key, true);
+      continue;
+    }
+    let value: string | undefined;
+    if (eq >= 0) value = word.slice(eq + 1);
+    else {
+      value = words[++i];
+      if (value === undefined || (value.startsWith('--') && value.length > 2)) {
+        throw new UsageError(`--${key} needs a value`, command);
+      }
+    }
+    if (value === '') throw new UsageError(`--${key} needs a non-empty value`, command);
+    options.set(key, value);
+  }
+  return help ? 'help' : { options, operands, rest };
+}
+
+function noOperands(command: CommandName, operands: readonly string[]): void {
+  if (operands.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(operands[0])} for grove ${command}`, command);
+}
+
+function runCommand(s: Scanned): Command {
+  const file = s.operands[0];
+  if (file === undefined) throw new UsageError('missing FILE: the module to run (e.g. grove run app.js)', 'run');
+  return { command: 'run', node: nodeFlags('run', s.options), file, args: s.rest };
+}
+
+function pingCommand(s: Scanned): Command {
+  const target = s.operands[0];
+  if (target === undefined) throw new UsageError('missing NODE: the node to ping (e.g. grove ping alice@127.0.0.1)', 'ping');
+  if (s.operands.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(s.operands[1])} for grove ping`, 'ping');
+  try {
+    parseNodeName(target);
+  } catch (e) {
+    throw new UsageError(`NODE ${JSON.stringify(target)} is not a node name: ${detailOf(e)}`, 'ping');
+  }
+  const cookie = s.options.get('cookie');
+  if (cookie === undefined) return { command: 'ping', target };
+  return { command: 'ping', target, cookie: checkCookie('ping', cookie as string) };
+}
+
+/** Validates the node options of `shell` and `run`. */
+function nodeFlags(command: CommandName, options: Map<string, string | true>): NodeFlags {
+  const sname = options.get('sname') as string | undefined;
+  const lname = options.get('name') as string | undefined;
+  const cookie = options.get('cookie') as string | undefined;
+  const hidden = options.get('hidden') === true;
+  if (sname !== undefined && lname !== undefined) {
+    throw new UsageError('--sname and --name cannot go together: a node has a short name or a long name', command);
+  }
+  if (sname === undefined && lname === undefined) {
+    if (cookie !== undefined) throw new UsageError('--cookie needs --sname or --name: a node without a name does not connect to others', command);
+    if (hidden) throw new UsageError('--hidden needs --sname or --name: a node without a name is not distributed', command);
+    return { hidden: false };
+  }
+  const kind: NodeNameKind = sname !== undefined ? 'short' : 'long';
+  const name = fullName(command, kind, (sname ?? lname)!);
+  const flags = { name, nameKind: kind, hidden };
+  return cookie === undefined ? flags : { ...flags, cookie: checkCookie(command, cookie) };
+}
+
+/** `--sname alice` is `alice@<short host name>`; `--name alice` is `alice@<fully qualified host name>`. */
+function fullName(command: CommandName, kind: NodeNameKind, value: string): string {
+  const flag = kind === 'short' ? '--sname' : '--name';
+  let full = value;
+  if (!value.includes('@')) {
+    const host = localHostName(kind);
+    if (kind === 'long' && !host.includes('.')) {
+      throw new UsageError(
+        `--name ${value}: this host's name ${JSON.stringify(host)} is not fully qualified; give the host (--name ${value}@127.0.0.1) or use --sname`,
+        command,
+      );
+    }
+    full = `${value}@${host}`;
+  }
+  try {
+    return parseNodeName(full, kind).full;
+  } catch (e) {
+    const hint = kind === 'short' ? ' (for a long name use --name)' : ' (for a short name use --sname)';
+    throw new UsageError(`${flag} ${value}: ${detailOf(e)}${e instanceof BadNodeNameError && wrongKind(full, kind) ? hint : ''}`, command);
+  }
+}
+
+function wrongKind(full: string, kind: NodeNameKind): boolean {
+  try {
+    return parseNodeName(full).kind !== kind;
+  } catch {
+    return false;
+  }
+}
+
+function checkCookie(command: CommandName, cookie: string): string {
+  if (Buffer.byteLength(cookie) > MAX_COOKIE_BYTES) throw new UsageError(`--cookie is longer than ${MAX_COOKIE_BYTES} bytes`, command);
+  return cookie;
+}
+
+function detailOf(e: unknown): string {
+  if (e instanceof BadNodeNameError) return e.detail;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,81 @@
+/**
+ * The help texts of `grove --help` and `grove COMMAND --help`.
+ */
+import type { CommandName } from './errors';
+
+const NODE_OPTIONS = `Node options:
+  --sname N         a short node name: N@<this host's short name>, or N@HOST without dots
+  --name N@HOST     a long node name (HOST with dots or an IP address, e.g. alice@127.0.0.1);
+                    --name N takes this host's fully qualified name
+  --cookie C        the cookie shared by the nodes that may connect; default: $GROVE_COOKIE,
+                    else ~/.grove.cookie (created, mode 0600, when missing)
+  --hidden          a hidden node: not in other nodes' nodes(), no transitive connections
+Without --sname or --name the node is local (nonode@nohost) and does not connect to others.`;
+
+const ENVIRONMENT = `Environment:
+  GROVE_COOKIE      the cookie when --cookie is not given
+  GROVE_EPMD_PORT   the port mapper's port (default 4369; ERL_EPMD_PORT is read too)
+  GROVE_LOG_LEVEL   trace, debug, info (default), warn, error, fatal or silent`;
+
+const GENERAL = `Usage: grove COMMAND [options]
+
+Commands:
+  shell   an interactive shell that is itself a node
+  run     start a node and run an application or a main(node, args) from a module
+  ping    check that a node answers: prints pong (exit 0) or pang (exit 1)
+  names   list the node names registered with this host's port mapper
+
+Run 'grove COMMAND --help' for a command's options.
+
+${ENVIRONMENT}`;
+
+const TEXTS: Record<CommandName, string> = {
+  shell: `Usage: grove shell [--sname N | --name N@HOST] [--cookie C] [--hidden]
+
+An interactive shell that is a node, like 'erl -sname N' or 'iex --sname N'. Top-level
+await works; a promise an expression returns is awaited. The prompt shows the node
+name and a counter: (alice@127.0.0.1)1>. With stdin not a terminal, lines are read and
+evaluated one after another until stdin closes, so scripts can drive it.
+
+Helpers (type help() in the shell for details):
+  self() node() nodes() ping(node) connect(node) disconnect(node) monitorNodes()
+  send(dest, msg) receive() flush() spawn(fn) spawnLink(fn) call(dest, req) cast(dest, req)
+  register(name) whereis(name) exit(pid, reason) link(pid) monitor(pid) i()
+  global.* pg.* rpc.*
+
+${NODE_OPTIONS}`,
+  run: `Usage: grove run [--sname N | --name N@HOST] [--cookie C] [--hidden] FILE [args...]
+
+Starts a node and runs FILE (.js, .cjs, .mjs or .ts; TypeScript runs through tsx).
+FILE exports either:
+  - an Application class (a subclass of @grove/core's Application): it is started, and
+    it is stopped on Ctrl-C or SIGTERM; or
+  - a function main(node, args): called with the node and the words after FILE.
+The node runs until Ctrl-C or SIGTERM (then applications stop in reverse start order
+and grove exits 0), or until a node that is not distributed has nothing left to do.
+
+${NODE_OPTIONS}`,
+  ping: `Usage: grove ping NODE [--cookie C]
+
+Connects to NODE from a temporary hidden node and prints pong (exit 0) when it answers,
+pang (exit 1) when it cannot be reached or refuses the cookie, like net_adm:ping/1.
+
+Options:
+  --cookie C        the cookie NODE expects; default: $GROVE_COOKIE, else ~/.grove.cookie`,
+  names: `Usage: grove names
+
+Lists the node names and ports registered with this host's port mapper, like
+'epmd -names'. Exits 1 when no port mapper runs.
+
+${ENVIRONMENT}`,
+};
+
+/** The help text for `topic`, or the general one. */
+export function helpText(topic?: CommandName): string {
+  return topic === undefined ? GENERAL : TEXTS[topic];
+}
+
+/** The one-line pointer printed under a usage error. */
+export function helpHint(topic?: CommandName): string {
+  return topic === undefined ? "Run 'grove --help' for usage." : `Run 'grove ${topic} --help' for usage.`;
+}
