@@ -285,6 +285,23 @@ describe('pg on one node: bad input', () => {
     expect(() => pg.getMembers(node, scope, [new Secret()])).toThrow(/unregistered class Secret/);
   });
 
+  it('refuses monitor calls from outside a process, and a demonitor without a ref', async () => {
+    await expect(pg.monitorScope(node as never, scope)).rejects.toMatchObject({ code: 'badarg' });
+    await expect(pg.monitor(node as never, scope, 'g')).rejects.toMatchObject({ code: 'badarg' });
+    const err = await node.run(async (ctx) => pg.demonitor(ctx, scope, 'not a ref' as never).catch((e: unknown) => e));
+    expect(err).toMatchObject({ code: 'badarg' });
+  });
+
+  it('refuses a caller that is neither a process context nor a node', async () => {
+    await expect(pg.join({} as never, scope, 'g', [])).rejects.toMatchObject({ code: 'badarg' });
+    expect(() => pg.getMembers(null as never, 'g')).toThrow(/caller/);
+    await expect(pg.start(42 as never, 'x')).rejects.toMatchObject({ code: 'badarg' });
+  });
+
+  it('refuses a call with the wrong number of arguments', async () => {
+    await expect((pg.join as (...a: unknown[]) => Promise<void>)(node, 'g')).rejects.toMatchObject({ code: 'badarg' });
+  });
+
   it('refuses a scope name that is not a non-empty string', async () => {
     await expect(pg.start(node, '')).rejects.toMatchObject({ code: 'badarg' });
     expect(() => pg.getMembers(node, 42 as never, 'g')).toThrow(/scope/);
@@ -353,5 +370,40 @@ describe('pg on one node: bad input', () => {
     const a = node.spawn(idle);
     await pg.join(node, scope, 'g', a); // handled after both
     expect(pg.getMembers(node, scope, 'g')).toEqual([a]);
+  });
+});
+
+describe('pg scopes and the membership service', () => {
+  let node: Node;
+  afterEach(() => node.halt());
+
+  it('subscribes to the membership service, asks which nodes are up, and handles nodeup and nodedown', async () => {
+    node = new Node();
+    const calls: string[] = [];
+    const membership: pg.Membership = {
+      nodes: () => (calls.push('nodes'), ['other@host']),
+      monitorNodes: (pid, on) => void calls.push(`monitorNodes ${String(pid)} ${on}`),
+    };
+    const scope = scopeName();
+    const pid = await pg.start(node, scope, { membership });
+    expect(calls).toEqual([`monitorNodes ${String(pid)} true`, 'nodes']);
+    node.send(scope, { type: 'nodeup', node: 'third@host', nodeType: 'visible' });
+    node.send(scope, { type: 'nodedown', node: 'third@host', nodeType: 'visible', reason: 'connection_closed' });
+    const a = node.spawn(idle);
+    await pg.join(node, scope, 'g', a); // handled after both node events
+    expect(node.isAlive(pid)).toBe(true);
+  });
+
+  it('uses the service set for the node with setMembership, and none with membership: null', async () => {
+    node = new Node();
+    const subscribed: string[] = [];
+    pg.setMembership(node, { nodes: () => [], monitorNodes: (pid) => void subscribed.push(pid.key) });
+    try {
+      const withDefault = await pg.start(node, scopeName());
+      await pg.start(node, scopeName(), { membership: null });
+      expect(subscribed).toEqual([withDefault.key]);
+    } finally {
+      pg.setMembership(node, null);
+    }
   });
 });
