@@ -213,10 +213,14 @@ function request(from: Caller, scope: string, req: Request): Promise<unknown> {
 
 function localPids(from: Caller, pids: unknown, fn: string): readonly Pid[] {
   const node = nodeOf(from).name;
-  const list = isPid(pids) ? [pids] : pids;
-  if (!Array.isArray(list)) throw new BadArgError(`pg.${fn}: expected a pid or an array of pids, got ${String(pids)}`, pids);
-  for (const pid of list) if (!isPid(pid) || pid.node !== node) throw new NotLocalError(pid, node);
-  return list as readonly Pid[];
+  if (isPid(pids)) {
+    if (pids.node !== node) throw new NotLocalError(pids, node);
+    return [pids];
+  }
+  if (!Array.isArray(pids)) throw new BadArgError(`pg.${fn}: expected a pid or an array of pids, got ${String(pids)}`, pids);
+  for (const pid of pids) if (!isPid(pid) || pid.node !== node) throw new NotLocalError(pid, node);
+  // A copy: the scope keeps and forwards the list, and the caller may reuse its array.
+  return pids.slice() as Pid[];
 }
 
 function nodeOf(from: Caller): Node {
