@@ -166,7 +166,13 @@ export class ApplicationController {
       try {
         root = await app.start(ctx, args);
         if (!(root instanceof Pid)) throw new TypeError(`start resolved with ${describe(root)}; expected the root Pid`);
-        ctx.link(root);
+        // The root must be linked to the master, its parent: that is how it is told to
+        // stop (a supervisor only obeys its parent's exit signal).
+        const links = (ctx as Process).links;
+        if (links === null || !links.has(root.key)) {
+          if (this.node.isAlive(root)) ctx.exit(root, 'kill');
+          throw new TypeError('start must start the root linked to the ctx it is given (startLink), not with start');
+        }
       } catch (e) {
         phase = 'done';
         reject(new ApplicationError('start_failed', name, e));

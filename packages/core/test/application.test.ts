@@ -114,6 +114,16 @@ describe('applications', () => {
     expect(trace.events).toContain('stopped Base');
   });
 
+  it('refuses a root that is not linked to the application master', async () => {
+    class Unlinked extends Application {
+      start(ctx: ProcessContext): Promise<Pid> {
+        return startSupervisor(ctx, { children: [] });
+      }
+    }
+    await expect(startApplication(node, Unlinked)).rejects.toThrow(/start must start the root linked/);
+    expect(whichApplications(node)).toEqual([]);
+  });
+
   it('refuses circular dependencies', async () => {
     class Ping extends Traced {
       dependencies = [Pong];
