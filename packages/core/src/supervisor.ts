@@ -181,6 +181,9 @@ export function launch(
  * supervisor process.
  */
 export function startSupervisor(from: StartFrom, init: SupervisorInit | (() => SupervisorInit), options: SupervisorOptions & { link?: boolean } = {}): Promise<Pid> {
+  if (typeof init !== 'function' && (typeof init !== 'object' || init === null)) {
+    return Promise.reject(new BadArgError(`startSupervisor: expected { flags?, children } or a function returning it, got ${String(init)}`, init));
+  }
   const make = typeof init === 'function' ? init : () => init;
   return launchSupervisor(from, make, options.link === true, options, 'supervisor');
 }

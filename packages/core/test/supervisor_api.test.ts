@@ -172,6 +172,11 @@ describe('child spec and flag validation at supervisor start', () => {
     expect(trace.events).toEqual([]);
   });
 
+  it('rejects a start from something that is neither a node nor a process, and a missing description', async () => {
+    await expect(startSupervisor({} as Node, { children: [] })).rejects.toThrow(/expected a Node or a process context/);
+    await expect(startSupervisor(node, null as unknown as { children: [] })).rejects.toThrow(/expected \{ flags\?, children \}/);
+  });
+
   it.each<[string, unknown, RegExp]>([
     ['an unknown strategy', { strategy: 'one_for_some' }, /strategy must be 'one_for_one', 'one_for_all' or 'rest_for_one'/],
     ['a negative intensity', { intensity: -1 }, /intensity must be a whole number >= 0/],
