@@ -77,6 +77,13 @@ export interface ProcessContext {
   sendAfter(dest: Dest, msg: unknown, ms: number): Ref;
   /** Cancels a timer; the milliseconds it had left, or false if it already fired or was cancelled. */
   cancelTimer(ref: Ref): number | false;
+  /**
+   * Lets other processes run (Erlang `erlang:yield/0`). A body process that loops
+   * without awaiting a receive should await this now and then: it resumes after the
+   * processes already waiting, and after pending I/O once the scheduler's turn is over
+   * its budget.
+   */
+  yield(): Promise<void>;
   /** Messages waiting in the mailbox. */
   readonly mailboxLength: number;
 }

@@ -360,6 +360,11 @@ export class Process implements ProcessContext {
     return this.node.cancelTimer(ref);
   }
 
+  yield(): Promise<void> {
+    this.ensureAlive();
+    return this.node.scheduler.yieldPoint();
+  }
+
   /** @internal a monitor with this watcher (used by gen call). */
   addMonitor(m: Monitor): void {
     (this.monitors ??= new Map()).set(m.refId, m);

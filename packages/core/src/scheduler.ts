@@ -28,6 +28,7 @@ export class Scheduler {
   readonly turnBudget: number;
   private readonly queue = new Ring<Process>(64);
   private armed = false;
+  private armedMacro = false;
   private draining = false;
   /** Work done in the current event-loop turn. */
   private turnWork = 0;
@@ -55,12 +56,24 @@ export class Scheduler {
     return this.turnWork >= this.turnBudget;
   }
 
+  /**
+   * A promise that resolves once the processes queued now have run: through the next
+   * drain when this turn has budget left, else after the event loop's I/O.
+   */
+  yieldPoint(): Promise<void> {
+    // A drain armed as a microtask runs before this promise's continuation; one
+    // armed for the next turn (over budget) runs before this setImmediate.
+    if (this.turnWork >= this.turnBudget || this.armedMacro) return new Promise((resolve) => setImmediate(resolve));
+    return Promise.resolve();
+  }
+
   private arm(): void {
     this.armed = true;
     if (this.turnWork < this.turnBudget) {
       this.armReset();
       queueMicrotask(this.drain);
     } else {
+      this.armedMacro = true;
       setImmediate(this.drainNextTurn);
     }
   }
@@ -78,6 +91,7 @@ export class Scheduler {
   };
 
   private readonly drainNextTurn = (): void => {
+    this.armedMacro = false;
     this.turnWork = 0;
     this.drain();
   };
