@@ -166,9 +166,10 @@ function noOperands(command: CommandName, operands: readonly string[]): void {
 }
 
 function runCommand(s: Scanned): Command {
+  const node = nodeFlags('run', s.options);
   const file = s.operands[0];
   if (file === undefined) throw new UsageError('missing FILE: the module to run (e.g. grove run app.js)', 'run');
-  return { command: 'run', node: nodeFlags('run', s.options), file, args: s.rest };
+  return { command: 'run', node, file, args: s.rest };
 }
 
 function pingCommand(s: Scanned): Command {

@@ -1,0 +1,111 @@
+/**
+ * The `grove` command line, parsed in-process: every flag validated with a clear
+ * message, help, and what each command receives.
+ */
+import { localHostName } from '@grove/dist';
+import { helpText, parseArgs, UsageError } from '@grove/cli';
+
+function usageError(argv: string[]): UsageError {
+  try {
+    parseArgs(argv);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return e as UsageError;
+  }
+  throw new Error(`parseArgs(${JSON.stringify(argv)}) did not throw`);
+}
+
+describe('grove command line', () => {
+  it('parses a shell with a long name, a cookie and --hidden, in either option form', () => {
+    expect(parseArgs(['shell', '--name', 'alice@127.0.0.1', '--cookie=secret', '--hidden'])).toEqual({
+      command: 'shell',
+      node: { name: 'alice@127.0.0.1', nameKind: 'long', cookie: 'secret', hidden: true },
+    });
+  });
+
+  it('makes --sname N into N@<short host name>, as erl -sname does', () => {
+    const host = localHostName('short');
+    expect(parseArgs(['shell', '--sname', 'bob'])).toEqual({ command: 'shell', node: { name: `bob@${host}`, nameKind: 'short', hidden: false } });
+    expect(parseArgs(['shell', '--sname', 'bob@box'])).toMatchObject({ node: { name: 'bob@box' } });
+  });
+
+  it('gives a shell without a name a local node', () => {
+    expect(parseArgs(['shell'])).toEqual({ command: 'shell', node: { hidden: false } });
+  });
+
+  it('leaves everything after FILE to the program run', () => {
+    expect(parseArgs(['run', '--name', 'a@127.0.0.1', 'app.js', '--port', '80', '--name', 'x'])).toEqual({
+      command: 'run',
+      node: { name: 'a@127.0.0.1', nameKind: 'long', hidden: false },
+      file: 'app.js',
+      args: ['--port', '80', '--name', 'x'],
+    });
+    expect(parseArgs(['run', '--', '-odd.js', 'a'])).toMatchObject({ file: '-odd.js', args: ['a'] });
+  });
+
+  it('parses ping with its cookie before or after NODE, and names', () => {
+    expect(parseArgs(['ping', 'alice@127.0.0.1', '--cookie', 'c'])).toEqual({ command: 'ping', target: 'alice@127.0.0.1', cookie: 'c' });
+    expect(parseArgs(['ping', '--cookie', 'c', 'alice@127.0.0.1'])).toEqual({ command: 'ping', target: 'alice@127.0.0.1', cookie: 'c' });
+    expect(parseArgs(['names'])).toEqual({ command: 'names' });
+  });
+
+  it('answers --help, -h and help for grove and for each command', () => {
+    expect(parseArgs(['--help'])).toEqual({ command: 'help' });
+    expect(parseArgs(['-h'])).toEqual({ command: 'help' });
+    expect(parseArgs(['help', 'ping'])).toEqual({ command: 'help', topic: 'ping' });
+    for (const cmd of ['shell', 'run', 'ping', 'names'] as const) {
+      expect(parseArgs([cmd, '--help'])).toEqual({ command: 'help', topic: cmd });
+      expect(helpText(cmd)).toContain(`Usage: grove ${cmd}`);
+    }
+    // --help wins over the rest of the line, even when the rest is wrong.
+    expect(parseArgs(['shell', '--sname', 'a', '--help'])).toEqual({ command: 'help', topic: 'shell' });
+    expect(parseArgs(['--version'])).toEqual({ command: 'version' });
+  });
+
+  it.each([
+    [[], /missing command/],
+    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names/],
+    [['--sname', 'a'], /unknown option --sname \(options come after the command\)/],
+    [['help', 'bogus'], /no help for "bogus"/],
+    [['shell', '--bogus'], /unknown option --bogus for grove shell/],
+    [['shell', '-x'], /unknown option -x for grove shell/],
+    [['shell', 'extra'], /unexpected argument "extra" for grove shell/],
+    [['shell', '--sname'], /--sname needs a value/],
+    [['shell', '--sname', '--hidden'], /--sname needs a value/],
+    [['shell', '--name='], /--name needs a non-empty value/],
+    [['shell', '--sname', 'a', '--sname', 'b'], /--sname is given twice/],
+    [['shell', '--sname', 'a', '--name', 'b@127.0.0.1'], /--sname and --name cannot go together/],
+    [['shell', '--hidden=yes', '--sname', 'a'], /--hidden takes no value/],
+    [['shell', '--hidden'], /--hidden needs --sname or --name/],
+    [['shell', '--cookie', 'c'], /--cookie needs --sname or --name/],
+    [['shell', '--sname', 'a.b'], /--sname a\.b: the part before @ \("a\.b"\) may hold only letters, digits, _ and -/],
+    [['shell', '--sname', 'alice@127.0.0.1'], /--sname alice@127\.0\.0\.1: a short name has a host without dots.*use --name/],
+    [['shell', '--name', 'alice@box'], /--name alice@box: a long name has a fully qualified host.*use --sname/],
+    [['shell', '--name', 'a@b@c'], /--name a@b@c: must be alive@host with exactly one @/],
+    [['shell', '--name', '@127.0.0.1'], /the part before @ is empty/],
+    [['shell', '--name', 'a@999.1.1.1'], /is not a valid IP address/],
+    [['run'], /missing FILE/],
+    [['run', '--hidden', 'app.js'], /--hidden needs --sname or --name/],
+    [['ping'], /missing NODE/],
+    [['ping', 'alice'], /NODE "alice" is not a node name: must be alive@host/],
+    [['ping', 'a@127.0.0.1', 'b@127.0.0.1'], /unexpected argument "b@127.0.0.1" for grove ping/],
+    [['ping', 'a@127.0.0.1', '--hidden'], /unknown option --hidden for grove ping/],
+    [['names', '--cookie', 'x'], /unknown option --cookie for grove names/],
+    [['names', 'host'], /unexpected argument "host" for grove names/],
+  ])('refuses %j with a clear message', (argv, message) => {
+    expect(usageError(argv as string[]).message).toMatch(message);
+  });
+
+  it('refuses a cookie longer than 1024 bytes', () => {
+    expect(usageError(['shell', '--name', 'a@127.0.0.1', '--cookie', 'x'.repeat(1025)]).message).toMatch(/--cookie is longer than 1024 bytes/);
+  });
+
+  it('says which command a usage error belongs to, so the hint names its help', () => {
+    expect(usageError(['ping']).command).toBe('ping');
+    expect(usageError(['bogus']).command).toBeUndefined();
+  });
+
+  it('refuses arguments that are not strings', () => {
+    expect(() => parseArgs([1 as unknown as string])).toThrow(/array of strings/);
+  });
+});
