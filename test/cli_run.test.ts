@@ -56,6 +56,14 @@ describe('grove run', () => {
     expect(g.stderr).toBe('');
   });
 
+  it('runs a TypeScript Application whose GenServer is routed by decorators, and stops it on SIGTERM', async () => {
+    const g = grove(['run', fixture('cli_app.ts'), '7']);
+    await g.waitFor('CounterApp started on nonode@nohost, counter at 7\n');
+    g.signal('SIGTERM');
+    expect(await g.exited).toEqual({ code: 0, signal: null });
+    expect(g.stdout).toBe('CounterApp started on nonode@nohost, counter at 7\nCounterApp stopped\n');
+  });
+
   it('stops the node and exits 1 when its permanent application dies', async () => {
     // The crash and supervisor reports are logged at error level: silence them here.
     const { code, stdout, stderr } = await groveRun(['run', fixture('cli_app.js'), 'die'], [], groveEnv({ GROVE_LOG_LEVEL: 'silent' }));
