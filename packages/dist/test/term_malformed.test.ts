@@ -58,7 +58,7 @@ describe('decoding malformed terms', () => {
     ['an encoded surrogate in UTF-8', bytes(0x08, 3, 0xed, 0xa0, 0x80), /invalid UTF-8/],
     ['an absurd UTF-16 string length', bytes(0x09, varint(1e9)), /string length 1000000000 exceeds/],
     ['an absurd array length', bytes(0x0a, varint(1e12)), /array length 1000000000000 exceeds/],
-    ['an array shorter than its length', bytes(0x0a, 3, 0x41, 0x42, 0x0a, 5), /truncated/],
+    ['an array whose last item is cut', bytes(0x0a, 2, 0x41, 0x05, 1, 2, 3), /truncated float64/],
     ['an absurd object size', bytes(0x0c, varint(2 ** 31)), /object length \d+ exceeds/],
     ['an object key that is not a string', bytes(0x0c, 1, 0x41, 0x41), /object key must be a string, got tag 0x41/],
     ['an absurd map size', bytes(0x0e, varint(5000)), /map length 5000 exceeds/],
