@@ -57,6 +57,16 @@ export class ShellProcess {
     });
   }
 
+  /**
+   * Kills the shell process when it is running a job (Ctrl-C at a prompt that waits):
+   * the job fails and a new shell process takes over. False when it was idle.
+   */
+  interrupt(): boolean {
+    if (this.running === null || this.pid === null) return false;
+    this.node.exit(this.pid, 'kill');
+    return true;
+  }
+
   /** Stops taking jobs; the process ends with the node. */
   close(): void {
     this.closed = true;
