@@ -25,6 +25,11 @@ describe('grove run', () => {
     expect(stdout).toBe('ts main on nonode@nohost: hello, Ada\n');
   });
 
+  it('runs an ES module', async () => {
+    const { code, stdout, stderr } = await groveRun(['run', fixture('cli_main.mjs'), 'a', 'b']);
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: 'esm main on nonode@nohost: 2 args\n', stderr: '' });
+  });
+
   it('exits with the number main resolves to', async () => {
     const { code, stdout } = await groveRun(['run', fixture('cli_main.js'), 'exit', '3']);
     expect(code).toBe(3);

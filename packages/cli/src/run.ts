@@ -115,6 +115,8 @@ class Runner {
   private timer: ReturnType<typeof setInterval> | null = null;
 
   private fail(what: string, e: unknown): void {
+    // main failing because a signal is stopping the node under it is no news.
+    if (this.stopping) return;
     this.io.error.write(`grove run: ${what}: ${e instanceof Error ? (e.stack ?? e.message) : describe(e)}\n`);
     void this.finish(1);
   }
