@@ -39,6 +39,15 @@ export class GenCast {
 registerClass(GenCall, { name: 'grove.$gen_call', toTerm: (c) => [{ pid: c.from.pid, tag: c.from.tag }, c.request], fromTerm: (t) => new GenCall((t as [From, unknown])[0], (t as [From, unknown])[1]) });
 registerClass(GenCast, { name: 'grove.$gen_cast', toTerm: (c) => c.request, fromTerm: (t) => new GenCast(t) });
 
+/**
+ * A reply that fails the call instead of resolving it: a behaviour replies with a
+ * subclass (e.g. GenServer's "no handler for this request") and the caller's `call`
+ * rejects with `toError()`, with no extra promise per call.
+ */
+export abstract class ErrorReply {
+  abstract toError(): Error;
+}
+
 /** Default call timeout, as OTP: 5 s. */
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 
@@ -97,7 +106,9 @@ class PendingCall extends Monitor implements From, CallerLink {
 
   /** The reply: settle and take the monitor down. */
   reply(value: unknown): void {
-    if (this.finish()) this.resolve(value);
+    if (!this.finish()) return;
+    if (value instanceof ErrorReply) this.reject(value.toError());
+    else this.resolve(value);
   }
 
   serverDown(reason: ExitReason): void {

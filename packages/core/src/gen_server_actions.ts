@@ -6,6 +6,8 @@
 import type { ExitReason } from './exit';
 import type { Pid } from './pid';
 import { registerClass } from './term';
+import { ErrorReply } from './gen';
+import { UnknownCallError } from './errors';
 
 /** Type of {@link NO_REPLY} (an object brand: unlike a unique symbol, it survives return type inference). */
 export interface NoReply {
@@ -43,12 +45,22 @@ export class SystemStop {
 }
 
 /** What a server replies to a call no handler takes; the client turns it into an UnknownCallError. @internal */
-export class UnknownCallReply {
+export class UnknownCallReply extends ErrorReply {
   constructor(
     readonly request: unknown,
     readonly server: Pid,
-  ) {}
+  ) {
+    super();
+  }
+
+  toError(): Error {
+    return new UnknownCallError(this.server, this.request);
+  }
 }
 
 registerClass(SystemStop, { name: 'grove.$gen_server_stop' });
-registerClass(UnknownCallReply, { name: 'grove.$gen_server_unknown_call' });
+registerClass(UnknownCallReply, {
+  name: 'grove.$gen_server_unknown_call',
+  toTerm: (r) => [r.request, r.server],
+  fromTerm: (t) => new UnknownCallReply((t as [unknown, Pid])[0], (t as [unknown, Pid])[1]),
+});

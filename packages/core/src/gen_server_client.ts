@@ -10,12 +10,12 @@
  */
 import type { RestartType, Shutdown } from './child_spec';
 import type { ProcessContext, TimeoutMs } from './context';
-import { BadArgError, UnknownCallError } from './errors';
+import { BadArgError } from './errors';
 import type { ExitReason } from './exit';
 import { call, cast, DEFAULT_CALL_TIMEOUT_MS } from './gen';
 import type { GenServer } from './gen_server';
 import type { DispatchTable } from './gen_server_decorators';
-import { SystemStop, UnknownCallReply, type Ignore, type NoReply, type ServerAction } from './gen_server_actions';
+import { SystemStop, type Ignore, type NoReply, type ServerAction } from './gen_server_actions';
 import { Node } from './node';
 import { Pid } from './pid';
 import { Process } from './process';
@@ -138,12 +138,6 @@ function isDest(d: unknown): d is Dest {
   return d instanceof Pid || typeof d === 'string' || Array.isArray(d) || (typeof d === 'object' && d !== null && 'via' in d);
 }
 
-/** One shared function (no closure per call): the server's "no handler" answer becomes the caller's error. */
-function unwrap(v: unknown): unknown {
-  if (v instanceof UnknownCallReply) throw new UnknownCallError(v.server, v.request);
-  return v;
-}
-
 /**
  * Calls a GenServer (OTP `gen_server:call`): resolves with the reply, rejects with
  * CallExitError (the server died or did not exist: `noproc`), CallTimeoutError
@@ -156,7 +150,8 @@ export function callServer(from: Caller, server: Dest, request: unknown, timeout
   } catch (e) {
     return Promise.reject(e);
   }
-  return call(caller, server, request, timeoutMs).then(unwrap);
+  // The server's "no handler" answer is an ErrorReply: `call` itself rejects with UnknownCallError.
+  return call(caller, server, request, timeoutMs);
 }
 
 /** Casts to a GenServer (OTP `gen_server:cast`): fire and forget, even when the server does not exist. */

@@ -27,7 +27,7 @@ export { type Dest, type ViaRegistry, type ViaName, isRemoteName, isViaName } fr
 export type { RemoteRouter, RemoteName } from './remote';
 export { type Clock, systemClock, ManualClock } from './clock';
 export { registerClass, checkTerm, classCodecOf, classCodecNamed, type ClassCodec } from './term';
-export { GenCall, GenCast, type From, call, cast, reply, DEFAULT_CALL_TIMEOUT_MS } from './gen';
+export { GenCall, GenCast, ErrorReply, type From, call, cast, reply, DEFAULT_CALL_TIMEOUT_MS } from './gen';
 export { start, StartError, isAlreadyStarted, type InitOutcome, type StartOptions } from './proc_lib';
 export { GenServer, type ServerClass, type InitResult } from './gen_server';
 export { Call, Cast, Info } from './gen_server_decorators';
