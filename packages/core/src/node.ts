@@ -304,7 +304,8 @@ export class Node {
     if (m.targetProc !== null) {
       m.targetProc.monitoredBy?.delete(m.refId);
       m.targetProc = null;
-    } else if (this.router !== null && (m.target instanceof Pid ? m.target.node : m.target[1]) !== this.name) {
+    } else if (this.router !== null && m.target !== null && (m.target instanceof Pid ? m.target.node : m.target[1]) !== this.name) {
+      // (A local call's pending call has no target: it waits in the server's caller list, not in monitoredBy.)
       this.router.demonitor(m.watcher.pid, m.target, m.ref);
     }
   }

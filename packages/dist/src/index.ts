@@ -114,3 +114,4 @@ export {
   type MonitorNodesOptions,
 } from './net_kernel';
 export type { Spawnable, SpawnFunction, SpawnStarter } from './remote_spawn';
+export { remoteChild, type RemoteChildSpec } from './remote_child';
