@@ -16,6 +16,8 @@
 import type { Process } from './process';
 import { Ring } from './ring';
 
+const RESOLVED = Promise.resolve();
+
 export interface SchedulerOptions {
   /** Messages a process handles before it yields to others (about Erlang's 4000 reductions). Default 2000. */
   processBudget?: number;
@@ -71,7 +73,8 @@ export class Scheduler {
     this.armed = true;
     if (this.turnWork < this.turnBudget) {
       this.armReset();
-      queueMicrotask(this.drain);
+      // A resolved promise's then is native; queueMicrotask wraps each callback for async context.
+      RESOLVED.then(this.drain);
     } else {
       this.armedMacro = true;
       setImmediate(this.drainNextTurn);
