@@ -1,10 +1,97 @@
 /**
- * The TCP/TLS transport: listener, port-mapper registration, dial with the cookie
- * handshake, and socket channels. @internal
+ * The TCP/TLS transport of a distributed node (OTP's `inet_tcp_dist`/`inet_tls_dist`):
+ *
+ * 1. Start: make sure a port mapper answers (start the embedded one if none),
+ *    listen (port 0 by default), register the node's name with its port (the
+ *    registration gives the node's creation).
+ * 2. Dial a peer: ask the peer host's port mapper for the peer's port, connect (TLS
+ *    when configured), run the handshake as initiator, and wrap the socket in a
+ *    {@link SocketChannel}.
+ * 3. Accept: run the handshake as acceptor; the net kernel's `admit` settles name
+ *    clashes and simultaneous connects while the handshake waits; a socket that
+ *    fails the handshake (wrong cookie, garbage, timeout) is closed and logged, and
+ *    nothing else happens.
+ *
+ * @internal
  */
-import { DistNodeError } from './errors';
-import type { TransportStart } from './node_transport';
+import type { Socket } from 'node:net';
+import { getLogger } from '@grove/core';
+import { resolveCookie } from './cookie';
+import { DistNodeError, EpmdError } from './errors';
+import { handshakeAccept, handshakeConnect } from './handshake_shim';
+import { parseNodeName } from './node_name';
+import type { NodeTransport, TransportStart } from './node_transport';
+import { PortMapper } from './port_mapper';
+import { SocketChannel } from './socket_channel';
+import { connect, listen, type Listener } from './transport';
 
-export const tcpTransport: TransportStart = async () => {
-  throw new DistNodeError('the TCP transport is not wired yet');
+const log = getLogger('dist');
+
+export const tcpTransport: TransportStart = async (options, hooks) => {
+  const name = parseNodeName(options.name);
+  const cookie = resolveCookie(options.cookie !== undefined ? { cookie: options.cookie } : {});
+  const hidden = options.hidden === true;
+  const timeoutMs = options.connectTimeoutMs ?? 7000;
+  const maxFrameBytes = options.maxFrameBytes;
+  const pm = await PortMapper.ensure(options.epmdPort !== undefined ? { port: options.epmdPort } : {});
+  let creation = 0;
+  const sockets = new Set<Socket>();
+  const track = (s: Socket): void => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  };
+  const accept = (socket: Socket): void => {
+    track(socket);
+    handshakeAccept(socket, { name: options.name, creation, cookie, hidden, timeoutMs, maxFrameBytes, admit: hooks.admit }).then(
+      (hs) => {
+        const channel = new SocketChannel(socket, { localName: options.name, localCreation: creation, ...hs }, { maxFrameBytes, decoder: hs.decoder });
+        hooks.accepted(channel);
+      },
+      (err: unknown) => {
+        socket.destroy();
+        log.warn(`${options.name}: refused a connection from ${socket.remoteAddress}:${socket.remotePort}: ${(err as Error).message}`);
+      },
+    );
+  };
+  let listener: Listener;
+  try {
+    listener = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...(options.tls !== undefined ? { tls: options.tls } : {}) }, accept);
+  } catch (err) {
+    await pm.close();
+    throw new DistNodeError(`${options.name}: cannot listen: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const reg = await pm.register({ name: name.alive, port: listener.port, hidden });
+    creation = reg.creation;
+  } catch (err) {
+    await listener.close({ destroyConnections: true });
+    await pm.close();
+    throw err instanceof EpmdError && err.kind === 'refused'
+      ? new DistNodeError(`${options.name}: the name ${name.alive} is already registered on this host`, { cause: err })
+      : err;
+  }
+  const transport: NodeTransport = {
+    creation,
+    address: { host: listener.host, port: listener.port },
+    async dial(peer, self) {
+      const p = parseNodeName(peer);
+      const info = await pm.portPlease(p.alive, p.host);
+      if (info === undefined) throw new DistNodeError(`${peer} is not registered with the port mapper on ${p.host}`);
+      const socket = await connect({ host: p.host, port: info.port, timeoutMs, ...(options.tls !== undefined ? { tls: options.tls } : {}) });
+      track(socket);
+      try {
+        const hs = await handshakeConnect(socket, { name: self.name, creation: self.creation, cookie, hidden, timeoutMs, maxFrameBytes, peer });
+        return new SocketChannel(socket, { localName: self.name, localCreation: self.creation, ...hs }, { maxFrameBytes, decoder: hs.decoder });
+      } catch (err) {
+        socket.destroy();
+        throw err;
+      }
+    },
+    async close() {
+      await listener.close({ destroyConnections: true });
+      for (const s of sockets) s.destroy();
+      await pm.close();
+    },
+  };
+  return transport;
 };
