@@ -57,7 +57,7 @@ export interface FrameDecoderOptions {
  * and the decoder stays failed: close the connection.
  */
 export class FrameDecoder {
-  readonly maxFrameBytes: number;
+  private max = DEFAULT_MAX_FRAME_BYTES;
   /** Where frames go; may be replaced at any time (a handshake hands over by doing so). */
   onFrame: FrameHandler;
   private pausedFlag = false;
@@ -74,9 +74,18 @@ export class FrameDecoder {
   constructor(onFrame: FrameHandler, options: FrameDecoderOptions = {}) {
     this.onFrame = onFrame;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    if (!Number.isInteger(this.maxFrameBytes) || this.maxFrameBytes < 0 || this.maxFrameBytes > 0xffffffff) {
-      throw new RangeError(`maxFrameBytes must be an integer from 0 to 2^32-1, got ${this.maxFrameBytes}`);
+  }
+
+  /** Largest frame accepted; may change between frames (a handshake raises it at handover). */
+  get maxFrameBytes(): number {
+    return this.max;
+  }
+
+  set maxFrameBytes(value: number) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new RangeError(`maxFrameBytes must be an integer from 0 to 2^32-1, got ${value}`);
     }
+    this.max = value;
   }
 
   /** True while paused. */
@@ -147,8 +156,8 @@ export class FrameDecoder {
 
   /** Starts a frame of `len` bytes whose body begins at `off`; returns the new offset. */
   private startFrame(len: number, chunk: Buffer, off: number): number {
-    if (len > this.maxFrameBytes) {
-      this.failure = new FrameTooLargeError(len, this.maxFrameBytes);
+    if (len > this.max) {
+      this.failure = new FrameTooLargeError(len, this.max);
       this.parts = [];
       this.partsBytes = 0;
       throw this.failure;

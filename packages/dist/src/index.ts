@@ -115,3 +115,27 @@ export {
 } from './net_kernel';
 export type { Spawnable, SpawnFunction, SpawnStarter } from './remote_spawn';
 export { remoteChild, type RemoteChildSpec } from './remote_child';
+export {
+  initiateHandshake,
+  acceptHandshake,
+  simultaneousConnectStatus,
+  HANDSHAKE_VERSION,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  HANDSHAKE_MAX_FRAME_BYTES,
+  type CookiePair,
+  type CookieSpec,
+  type HandshakeOptions,
+  type InitiateOptions,
+  type AcceptOptions,
+  type AcceptDecision,
+  type PeerHello,
+  type HandshakeResult,
+} from './handshake';
+export {
+  handshakeSchemaJson,
+  handshakeDigest,
+  encodeHandshake,
+  decodeHandshake,
+  StatusCode as HandshakeStatus,
+  type HandshakeMsg,
+} from './handshake_messages';
