@@ -10,8 +10,8 @@
  * last byte arrives. A length prefix over the maximum frame size fails before anything
  * is allocated for it.
  *
- * Writing ({@link FrameWriter}): frames queued during one tick go out in one socket
- * write; a sender is never blocked: while the socket is over its own high-water mark
+ * Writing ({@link FrameWriter}): frames queued during one event-loop turn go out in
+ * one socket write; a sender is never blocked: while the socket is over its own high-water mark
  * the writer keeps queueing, and a larger `highWaterMark` of its own reports the peer
  * as busy (`busy`, `onBusy`, `onDrain`), like Erlang's busy_dist_port.
  */
@@ -205,7 +205,12 @@ export interface FrameWriterOptions {
   highWaterMark?: number;
   /** Largest frame the writer accepts; a larger payload throws at the sender. Default 64 MiB. */
   maxFrameBytes?: number;
-  /** Batching boundary. Default `tick` (see README "Transport and handshake" for the measurement). */
+  /**
+   * Batching boundary. Default `immediate`: same round-trip latency as `tick` on
+   * loopback, and several producers running in one event-loop turn share one write
+   * (measured: 8 producers, 2.8x the frames/s with 8x fewer writes; README
+   * "Transport and handshake").
+   */
   flush?: FlushMode;
   /** Called when pending bytes cross the high-water mark. */
   onBusy?: (pendingBytes: number) => void;
@@ -215,8 +220,9 @@ export interface FrameWriterOptions {
 
 /**
  * A batched frame writer for one socket. `write` queues a frame and returns at once;
- * the queue is written in one `socket.write` at the end of the tick (or at the
- * socket's next `drain` when the socket is over its own buffer limit).
+ * the queue is written in one `socket.write` at the end of the event-loop turn
+ * (`setImmediate`; `process.nextTick` with `flush: 'tick'`), or at the socket's next
+ * `drain` when the socket is over its own buffer limit.
  */
 export class FrameWriter {
   readonly highWaterMark: number;
@@ -234,7 +240,7 @@ export class FrameWriter {
   constructor(private readonly sink: FrameSink, options: FrameWriterOptions = {}) {
     this.highWaterMark = options.highWaterMark ?? DEFAULT_WRITE_HIGH_WATER_BYTES;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.flushMode = options.flush ?? 'tick';
+    this.flushMode = options.flush ?? 'immediate';
     this.onBusy = options.onBusy;
     this.onDrain = options.onDrain;
   }

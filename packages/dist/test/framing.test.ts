@@ -128,7 +128,7 @@ describe('frame decoder', () => {
 describe('frame writer', () => {
   it('writes all frames queued in one tick with one socket write', async () => {
     const sink = new RecordingSink();
-    const writer = new FrameWriter(sink as unknown as FrameSink);
+    const writer = new FrameWriter(sink as unknown as FrameSink, { flush: 'tick' });
     for (let i = 0; i < 100; i++) writer.write(Buffer.from(`m${i}`));
     expect(sink.writes).toHaveLength(0);
     await new Promise((r) => process.nextTick(r));
@@ -138,9 +138,9 @@ describe('frame writer', () => {
     expect(frames.map(String)).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
   });
 
-  it('batches per event-loop turn in immediate mode', async () => {
+  it('batches per event-loop turn by default', async () => {
     const sink = new RecordingSink();
-    const writer = new FrameWriter(sink as unknown as FrameSink, { flush: 'immediate' });
+    const writer = new FrameWriter(sink as unknown as FrameSink);
     writer.write(Buffer.from('a'));
     await new Promise((r) => process.nextTick(r));
     writer.write(Buffer.from('b'));
