@@ -13,6 +13,7 @@ import { DistRouter } from './dist_router';
 import { DistNodeError } from './errors';
 import { messageCopier } from './message_copier';
 import { NetKernel, type MonitorNodesOptions } from './net_kernel';
+import { startGlobal } from './global_server';
 import { isNodeName } from './node_name';
 import { SpawnService, type Spawnable } from './remote_spawn';
 import { memoryTransport, type NodeTransport, type TransportStart } from './node_transport';
@@ -182,6 +183,8 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   });
   dist = new DistNode(node, router, kernel, spawns, transport);
   distNodes.set(node, dist);
+  // Kernel services every node runs, as OTP's kernel does: global_name_server and rex.
+  startGlobal(node, kernel);
   return dist;
 }
 

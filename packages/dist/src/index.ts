@@ -139,3 +139,14 @@ export {
   StatusCode as HandshakeStatus,
   type HandshakeMsg,
 } from './handshake_messages';
+export { globalOf, GlobalRegistry, type LockId } from './global';
+export { GLOBAL_NAME_SERVER } from './global_lock';
+export { isGlobalName, type GlobalName } from './global_name';
+export {
+  randomExitName,
+  randomNotifyName,
+  notifyAllName,
+  type ResolveFn,
+  type GlobalNameConflict,
+  type GlobalNameConflictMessage,
+} from './global_resolve';
