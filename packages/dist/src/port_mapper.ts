@@ -98,10 +98,17 @@ export class PortMapper {
       if (this.server !== undefined || (await probe(this.addr()))) return;
       if (!this.embedded) break;
       try {
-        this.ownServer = await EpmdServer.start({ port: this.port, host: this.host });
+        const server = await EpmdServer.start({ port: this.port, host: this.host });
+        if (this.stopped) {
+          // `close()` ran while the bind was in flight (a takeover racing a shutdown).
+          await server.stop();
+          throw new EpmdError('the port mapper client is closed', 'closed');
+        }
+        this.ownServer = server;
         getLogger('dist').info(`started the embedded port mapper on ${this.host}:${this.port}`);
         return;
       } catch (err) {
+        if (err instanceof EpmdError) throw err;
         // EADDRINUSE: another node won the race; its server is about to answer.
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw new EpmdError(`cannot start the embedded port mapper on ${this.host}:${this.port}: ${(err as Error).message}`, 'unreachable');
         await delay(10 * (attempt + 1));
@@ -139,6 +146,7 @@ export class PortMapper {
     this.stopped = true;
     for (const r of this.registrations) r.close();
     this.registrations.clear();
+    await this.starting?.catch(() => {});
     await this.ownServer?.stop();
     this.ownServer = undefined;
   }
