@@ -60,6 +60,13 @@ export class FrameDecoder {
   private max = DEFAULT_MAX_FRAME_BYTES;
   /** Where frames go; may be replaced at any time (a handshake hands over by doing so). */
   onFrame: FrameHandler;
+  /**
+   * Where a failure met by `resume()` goes (an oversized frame that was held while
+   * paused); `readFrames` sets it to destroy the socket. Unset, `resume()` throws it.
+   */
+  onError: ((err: Error) => void) | undefined;
+  /** The socket `readFrames` feeds this decoder from, and how to stop. @internal */
+  source: { socket: Duplex; detach: () => void } | undefined;
   private pausedFlag = false;
   private held: Buffer[] = [];
   private heldBytes = 0;
@@ -111,10 +118,15 @@ export class FrameDecoder {
   /** Delivers what was kept while paused, then carries on. */
   resume(): void {
     this.pausedFlag = false;
-    while (this.held.length > 0 && !this.pausedFlag) {
-      const chunk = this.held.shift()!;
-      this.heldBytes -= chunk.length;
-      this.push(chunk);
+    try {
+      while (this.held.length > 0 && !this.pausedFlag) {
+        const chunk = this.held.shift()!;
+        this.heldBytes -= chunk.length;
+        this.push(chunk);
+      }
+    } catch (err) {
+      if (this.onError === undefined) throw err;
+      this.onError(err as Error);
     }
   }
 
@@ -375,15 +387,31 @@ function batch(queue: Uint8Array[], total: number): Buffer {
  * Feeds `socket`'s data into `decoder`. A decoding failure (an oversized frame, or
  * a handler that throws) destroys the socket with that error, so its `error` and
  * `close` events report it. Returns a function that detaches the decoder again.
+ * Calling it again for the same socket and decoder changes nothing (a handshake
+ * result's decoder is already attached).
  */
 export function readFrames(socket: Duplex, decoder: FrameDecoder): () => void {
+  if (decoder.source?.socket === socket) return decoder.source.detach;
+  decoder.source?.detach();
+  const fail = (err: Error): void => {
+    socket.destroy(err);
+  };
   const onData = (chunk: Buffer): void => {
     try {
       decoder.push(chunk);
     } catch (err) {
-      socket.destroy(err as Error);
+      fail(err as Error);
     }
   };
   socket.on('data', onData);
-  return () => socket.off('data', onData);
+  decoder.onError = fail;
+  const detach = (): void => {
+    socket.off('data', onData);
+    if (decoder.source?.detach === detach) {
+      decoder.source = undefined;
+      decoder.onError = undefined;
+    }
+  };
+  decoder.source = { socket, detach };
+  return detach;
 }

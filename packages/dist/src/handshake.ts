@@ -111,9 +111,11 @@ export interface HandshakeResult {
   side: 'initiator' | 'acceptor';
   socket: net.Socket;
   /**
-   * Paused, set to the connection's maximum frame size, maybe holding frames that
-   * arrived right behind the handshake; no longer fed by the socket. Set `onFrame`,
-   * attach it with `readFrames(socket, decoder)`, then `resume()`.
+   * The socket's frame decoder: paused, set to the connection's maximum frame size,
+   * still fed by the socket (it holds whatever arrives, from right behind the
+   * handshake on, until resumed). Set `onFrame`, then `resume()`. `readFrames(socket,
+   * decoder)` on it is a no-op; an oversized frame found on `resume()` destroys the
+   * socket.
    */
   decoder: FrameDecoder;
   peer: string;

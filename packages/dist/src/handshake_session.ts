@@ -7,7 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type * as net from 'node:net';
 import { getLogger } from '@grove/core';
 import { HandshakeError, type HandshakeFailure } from './errors';
-import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameWriter } from './framing';
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameWriter, readFrames } from './framing';
 import type { AcceptOptions, CookiePair, CookieSpec, HandshakeOptions, HandshakeResult, InitiateOptions } from './handshake';
 import {
   CHALLENGE_BYTES,
@@ -124,6 +124,9 @@ abstract class Session {
     this.detach();
     this.writer.flush(); // the last handshake message leaves before any connection frame
     this.decoder.maxFrameBytes = this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    // The socket keeps feeding the paused decoder, so nothing that arrives before the
+    // connection takes over (however late) is lost.
+    readFrames(this.socket, this.decoder);
     this.resolve({ ...result, side: this.side, socket: this.socket, decoder: this.decoder });
   }
 

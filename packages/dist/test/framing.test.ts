@@ -227,6 +227,30 @@ describe('framing over a real socket', () => {
     expect(writer.busy).toBe(false);
   });
 
+  it('attaches a decoder to a socket only once', async () => {
+    const [client, srv] = await pair();
+    const seen: string[] = [];
+    const decoder = new FrameDecoder((f) => seen.push(String(f)));
+    const detach = readFrames(srv, decoder);
+    expect(readFrames(srv, decoder)).toBe(detach);
+    client.write(encodeFrame(Buffer.from('once')));
+    await new Promise<void>((resolve) => srv.once('data', () => setImmediate(resolve)));
+    expect(seen).toEqual(['once']);
+  });
+
+  it('destroys the socket when an oversized frame held while paused is found on resume', async () => {
+    const [client, srv] = await pair();
+    const decoder = new FrameDecoder(() => {}, { maxFrameBytes: 10 });
+    decoder.pause();
+    readFrames(srv, decoder);
+    client.on('error', () => {});
+    client.write(encodeFrame(Buffer.alloc(11)));
+    await new Promise<void>((resolve) => srv.once('data', () => setImmediate(resolve)));
+    const failed = new Promise<Error>((resolve) => srv.once('error', resolve));
+    decoder.resume();
+    expect(await failed).toBeInstanceOf(FrameTooLargeError);
+  });
+
   it('closes the connection with a clear error on an oversized frame', async () => {
     const [client, srv] = await pair();
     readFrames(srv, new FrameDecoder(() => {}, { maxFrameBytes: 100 }));

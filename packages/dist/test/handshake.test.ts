@@ -16,6 +16,7 @@ import {
 } from '@grove/dist';
 import { RawPeer } from './support/raw_peer';
 import { SocketPairs } from './support/socket_pair';
+import { waitFor } from './support/wait';
 
 const A = 'a@localhost';
 const B = 'b@localhost';
@@ -125,6 +126,24 @@ describe('handshake', () => {
     a.decoder.onFrame = (f) => frames.push(String(f));
     a.decoder.resume();
     expect(frames).toEqual(['first', 'second']);
+  });
+
+  it('keeps frames that arrive after the handshake until the connection takes over', async () => {
+    const [peer, result] = await rawAcceptor(initiator());
+    await peer.next();
+    const chB = randomBytes(32);
+    peer.send({ kind: 'status', code: HandshakeStatus.OK, reason: '' }, { kind: 'challenge', name: B, version: 1, flags: 0, creation: 5, hidden: false, challenge: chB });
+    const reply = await peer.next();
+    if (reply.kind !== 'reply') throw new Error(`expected a reply, got ${reply.kind}`);
+    peer.send({ kind: 'ack', digest: handshakeDigest('secret', 'acceptor', A, B, reply.challenge, chB) });
+    const a = ok(await result);
+    peer.send(Buffer.from('late'));
+    await waitFor(() => a.decoder.bufferedBytes > 0, 'the late frame to reach the paused decoder');
+    const frames: string[] = [];
+    a.decoder.onFrame = (f) => frames.push(String(f));
+    readFrames(a.socket, a.decoder); // a no-op: already attached
+    a.decoder.resume();
+    expect(frames).toEqual(['late']);
   });
 
   describe('cookies', () => {
