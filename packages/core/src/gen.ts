@@ -252,7 +252,13 @@ export function call(caller: Process, server: Dest, request: unknown, timeoutMs:
   } else {
     node.monitorFrom(caller, remote!, pc);
     if (pc.settled) return pc.promise;
-    node.sendFrom(caller.pid, remote!, new GenCall({ pid: caller.pid, tag: pc.refId }, request));
+    try {
+      node.sendFrom(caller.pid, remote!, new GenCall({ pid: caller.pid, tag: pc.refId }, request));
+    } catch (e) {
+      // Not sent (a request that cannot be encoded): settle now, so the monitor does not outlive the call.
+      pc.fail(e as Error);
+      return pc.promise;
+    }
   }
   if (timeoutMs !== 'infinity') deadlineQueue(node, timeoutMs).add(pc);
   return pc.promise;
