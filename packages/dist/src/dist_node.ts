@@ -14,6 +14,7 @@ import { DistNodeError } from './errors';
 import { messageCopier } from './message_copier';
 import { NetKernel, type MonitorNodesOptions } from './net_kernel';
 import { startGlobal } from './global_server';
+import { startRex } from './rpc_server';
 import { isNodeName } from './node_name';
 import { SpawnService, type Spawnable } from './remote_spawn';
 import { memoryTransport, type NodeTransport, type TransportStart } from './node_transport';
@@ -185,6 +186,7 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   distNodes.set(node, dist);
   // Kernel services every node runs, as OTP's kernel does: global_name_server and rex.
   startGlobal(node, kernel);
+  startRex(node);
   return dist;
 }
 

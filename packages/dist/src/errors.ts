@@ -130,3 +130,42 @@ export class DistNodeError extends GroveDistError {
     super(message, options);
   }
 }
+
+/**
+ * Why an rpc failed: the function `throw`s (`reason` is what it threw), its process
+ * `exit`ed (`reason` is the exit reason), no answer came within the `timeout`, the node
+ * could not be reached or was lost (`noconnection`), or the node does not expose that
+ * module and function (`undef`; `reason` says what is exposed).
+ */
+export type RpcErrorKind = 'throw' | 'exit' | 'timeout' | 'noconnection' | 'undef';
+
+/** An rpc failed; `kind` says how (see {@link RpcErrorKind}). */
+export class RpcError extends GroveError {
+  readonly code = 'rpc' as const;
+  constructor(
+    readonly kind: RpcErrorKind,
+    /** The node called. */
+    readonly node: string,
+    readonly module: string,
+    readonly fn: string,
+    /** What was thrown, the exit reason, the timeout in ms, or the explanation. */
+    readonly reason: unknown,
+  ) {
+    super(`rpc ${module}.${fn} on ${node}: ${rpcWhat(kind, reason)}`);
+  }
+}
+
+function rpcWhat(kind: RpcErrorKind, reason: unknown): string {
+  switch (kind) {
+    case 'throw':
+      return `the function threw ${describe(reason)}`;
+    case 'exit':
+      return `the function's process exited with ${describe(reason)}`;
+    case 'timeout':
+      return `no answer within ${String(reason)} ms`;
+    case 'noconnection':
+      return `the node cannot be reached (${describe(reason)})`;
+    case 'undef':
+      return `not exposed: ${describe(reason)}`;
+  }
+}

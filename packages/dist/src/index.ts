@@ -150,3 +150,25 @@ export {
   type GlobalNameConflict,
   type GlobalNameConflictMessage,
 } from './global_resolve';
+export { RpcError, type RpcErrorKind } from './errors';
+export {
+  rpc,
+  erpc,
+  rpcCall,
+  rpcCast,
+  multicall,
+  asyncCall,
+  rpcYield,
+  nbYield,
+  moduleOf,
+  expose,
+  unexpose,
+  exposed,
+  RpcKey,
+  type RpcCaller,
+  type MulticallResult,
+  type RpcSettled,
+  type RpcModule,
+} from './rpc';
+export { REX, type ExposedFunction, type ExposedModule } from './rpc_server';
+export { multiCall, abcast, type MultiCaller, type MultiCallResult } from './gen_server_multi';
