@@ -108,7 +108,7 @@ describeEpmd(`the real epmd${haveEpmd ? '' : ' (skipped: epmd is not on PATH)'}`
     const m = await mapper();
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'grove-erl-'));
     try {
-      const erl = spawn('erl', ['-sname', 'erl_peer', '-setcookie', 'grove-test', '-noshell', '-noinput'], {
+      const erl = spawn('erl', ['-sname', 'erl_peer', '-setcookie', 'grove-test', '-start_epmd', 'false', '-noshell', '-noinput'], {
         stdio: 'ignore',
         env: { ...process.env, HOME: home, ERL_EPMD_PORT: String(port) },
       });
