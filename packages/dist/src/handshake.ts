@@ -75,6 +75,12 @@ export interface HandshakeOptions {
   maxFrameBytes?: number;
   /** Protocol versions spoken. Default `HANDSHAKE_VERSION`..`HANDSHAKE_VERSION` (1..1). */
   versions?: { min: number; max: number };
+  /**
+   * On a TLS socket, require the peer's certificate to be issued for the node name it
+   * claims (subject CN equal to the full node name), so that a node holding a valid
+   * certificate cannot pose as another node. Default false.
+   */
+  checkPeerCertificate?: boolean;
 }
 
 /** What an acceptor knows of the initiator when it asks `admit`. */

@@ -5,6 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type * as net from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { getLogger } from '@grove/core';
 import { HandshakeError, type HandshakeFailure } from './errors';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameWriter, readFrames } from './framing';
@@ -176,6 +177,10 @@ abstract class Session {
       return (e as Error).message;
     }
     if (kind !== this.kind) return `${name} has a ${kind} name and ${this.options.name} a ${this.kind} one; short and long names do not mix`;
+    if (this.options.checkPeerCertificate === true && this.socket instanceof TLSSocket) {
+      const cn = this.socket.getPeerCertificate().subject?.CN;
+      if (cn !== name) return `the peer's TLS certificate is for ${JSON.stringify(cn ?? null)}, not for ${name}`;
+    }
     return undefined;
   }
 }

@@ -14,6 +14,7 @@ import {
   type HandshakeResult,
   type InitiateOptions,
 } from '@grove/dist';
+import { makePki, type TestPki } from './support/certs';
 import { RawPeer } from './support/raw_peer';
 import { SocketPairs } from './support/socket_pair';
 import { waitFor } from './support/wait';
@@ -346,6 +347,36 @@ describe('handshake', () => {
     await peer.next();
     peer.socket.destroy();
     expect(refused(await result, 'closed').message).toMatch(/the connection closed/);
+  });
+
+  describe('over TLS with certificate names checked', () => {
+    let pki: TestPki;
+    beforeAll(() => {
+      pki = makePki();
+    });
+    afterAll(() => pki.cleanup());
+
+    async function runTls(certA: string, certB: string, a: InitiateOptions, b: AcceptOptions): Promise<[Outcome, Outcome]> {
+      const [client, server] = await pairs.pair({ server: { ...pki.issue(certB), ca: pki.ca }, client: { ...pki.issue(certA), ca: pki.ca } });
+      return Promise.all([settle(initiateHandshake(client, a)), settle(acceptHandshake(server, b))]);
+    }
+
+    it('connects nodes whose certificates carry their names', async () => {
+      const [a, b] = await runTls(A, B, initiator({ checkPeerCertificate: true }), acceptor({ checkPeerCertificate: true }));
+      await exchange(ok(a), ok(b));
+    });
+
+    it('refuses an initiator whose certificate is for another node', async () => {
+      const [a, b] = await runTls('mallory@localhost', B, initiator(), acceptor({ checkPeerCertificate: true }));
+      expect(refused(b, 'not_allowed').message).toMatch(/certificate is for "mallory@localhost", not for a@localhost/);
+      refused(a, 'not_allowed');
+    });
+
+    it('refuses an acceptor whose certificate is for another node', async () => {
+      const [a, b] = await runTls(A, 'mallory@localhost', initiator({ checkPeerCertificate: true }), acceptor());
+      expect(refused(a, 'not_allowed').message).toMatch(/certificate is for "mallory@localhost", not for b@localhost/);
+      refused(b, 'closed');
+    });
   });
 
   it('logs each refusal once with its reason', async () => {
