@@ -15,7 +15,7 @@ Without --sname or --name the node is local (nonode@nohost) and does not connect
 const ENVIRONMENT = `Environment:
   GROVE_COOKIE      the cookie when --cookie is not given
   GROVE_EPMD_PORT   the port mapper's port (default 4369; ERL_EPMD_PORT is read too)
-  GROVE_LOG_LEVEL   trace, debug, info (default), warn, error, fatal or silent`;
+  GROVE_LOG_LEVEL   trace, debug, info, warn (default; error for ping), error, fatal or silent`;
 
 const GENERAL = `Usage: grove COMMAND [options]
 

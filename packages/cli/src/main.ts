@@ -3,7 +3,7 @@
  * code — 0 success, 1 failure (pang, a node that cannot start, a program that
  * failed), 2 a usage error.
  */
-import { GroveError } from '@grove/core';
+import { GroveError, setLogLevel, type LogLevel } from '@grove/core';
 import { parseArgs } from './args';
 import { UsageError } from './errors';
 import { helpHint, helpText } from './help';
@@ -18,6 +18,13 @@ export interface MainIo {
   readonly stderr: NodeJS.WritableStream;
 }
 
+/**
+ * The log level when GROVE_LOG_LEVEL does not say: warnings and errors, as OTP's
+ * logger shows by default (progress reports such as "application started" are info,
+ * and hidden); for ping only errors, so that its output stays `pong` or `pang`.
+ */
+const DEFAULT_LOG_LEVEL: Partial<Record<string, LogLevel>> = { ping: 'error' };
+
 /** The package's version, for `grove --version`. */
 export function version(): string {
   return (require('../package.json') as { version: string }).version;
@@ -30,6 +37,7 @@ export function version(): string {
 export async function main(argv: readonly string[], io: MainIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   try {
     const cmd = parseArgs(argv);
+    if (process.env['GROVE_LOG_LEVEL'] === undefined) setLogLevel(DEFAULT_LOG_LEVEL[cmd.command] ?? 'warn');
     switch (cmd.command) {
       case 'help':
         io.stdout.write(helpText(cmd.topic) + '\n');

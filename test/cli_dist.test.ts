@@ -1,0 +1,151 @@
+/**
+ * The `grove` command with distribution, across OS processes as a user runs it:
+ * shells that are nodes, ping each other and send to each other; `grove ping`,
+ * `grove names` with running nodes; cookie resolution; `grove run` of an application
+ * on a named node called from a shell. Each test gets its own port mapper port
+ * (never 4369) and HOME (so the cookie file is its own), and kills its children.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { freePort, grove, groveEnv, groveRun, killChildren, requireBuild, tempHome, type Grove, FIXTURES, REPO } from './fixtures/cli_harness';
+
+const COOKIE = 'cli-dist-test-cookie';
+
+let env: NodeJS.ProcessEnv;
+let home: string;
+
+function name(alive: string): string {
+  return `${alive}@127.0.0.1`;
+}
+
+/** A shell on node `alive@127.0.0.1`, ready (its first prompt shown). */
+async function shellNode(alive: string, extra: string[] = ['--cookie', COOKIE], e: NodeJS.ProcessEnv = env): Promise<Shell> {
+  const s = new Shell(grove(['shell', '--name', name(alive), ...extra], e), name(alive));
+  await s.g.waitFor(`(${name(alive)})1> `);
+  return s;
+}
+
+/** Drives a shell one line at a time: `eval` writes a line and resolves with what it printed. */
+class Shell {
+  private n = 1;
+  constructor(readonly g: Grove, readonly node: string) {}
+
+  async eval(line: string): Promise<string> {
+    const from = this.g.stdout.length;
+    this.g.write(line);
+    this.n++;
+    const prompt = `(${this.node})${this.n}> `;
+    await this.g.waitFor(prompt);
+    const out = this.g.stdout.slice(from);
+    return out.slice(0, out.indexOf(prompt)).trim();
+  }
+}
+
+describe('grove with distribution', () => {
+  beforeAll(requireBuild);
+  beforeEach(async () => {
+    home = tempHome();
+    env = groveEnv({ GROVE_EPMD_PORT: String(await freePort()), HOME: home });
+  });
+  afterEach(async () => {
+    await killChildren();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('runs two shells that ping each other, list each other, and send to each other', async () => {
+    const alice = await shellNode('alice');
+    const bob = await shellNode('bob');
+    expect(await alice.eval(`ping("${name('bob')}")`)).toBe("'pong'");
+    expect(await alice.eval('nodes()')).toBe(`[ '${name('bob')}' ]`);
+    expect(await bob.eval('nodes()')).toBe(`[ '${name('alice')}' ]`);
+    expect(await bob.eval('register("bobshell")')).toBe('true');
+    await alice.eval(`send(["bobshell", "${name('bob')}"], { hello: "from alice", from: self() })`);
+    const got = await bob.eval('const m = await receive(); m');
+    expect(got).toMatch(new RegExp(`^\\{ hello: 'from alice', from: #PID<${name('alice').replace(/\./g, '\\.')}\\.\\d+\\.0> \\}$`));
+    await bob.eval('send(m.from, ["hi", node()])');
+    // The reply crosses the wire: wait for it in alice's mailbox, then flush it.
+    expect(await alice.eval('receive((m) => Array.isArray(m), 5000)')).toBe(`[ 'hi', '${name('bob')}' ]`);
+    // Order from one sender is kept: once "third" is there, so is "second", which
+    // the selective receive leaves in the mailbox for flush().
+    await bob.eval('send(m.from, "second"); send(m.from, "third")');
+    expect(await alice.eval('receive((m) => m === "third", 5000)')).toBe("'third'");
+    expect(await alice.eval('flush()')).toBe("Shell got 'second'\n'ok'");
+  });
+
+  it('tells the shell of nodeup and nodedown after monitorNodes()', async () => {
+    const alice = await shellNode('alice');
+    expect(await alice.eval('monitorNodes()')).toBe("'ok'");
+    const carol = await shellNode('carol');
+    expect(await carol.eval(`ping("${name('alice')}")`)).toBe("'pong'");
+    expect(await alice.eval('receive((m) => m.type === "nodeup", 5000)')).toBe(`{ type: 'nodeup', node: '${name('carol')}', nodeType: 'visible' }`);
+    carol.g.end();
+    expect(await carol.g.exited).toEqual({ code: 0, signal: null });
+    expect(await alice.eval('receive((m) => m.type === "nodedown", 5000)')).toMatch(new RegExp(`type: 'nodedown',\\s+node: '${name('carol')}',\\s+nodeType: 'visible',\\s+reason: 'connection_closed'`));
+  });
+
+  it('keeps a --hidden shell out of nodes(), listing it under nodes("hidden")', async () => {
+    const alice = await shellNode('alice');
+    const ghost = await shellNode('ghost', ['--cookie', COOKIE, '--hidden']);
+    expect(await ghost.eval(`ping("${name('alice')}")`)).toBe("'pong'");
+    expect(await alice.eval('nodes()')).toBe('[]');
+    expect(await alice.eval('nodes("hidden")')).toBe(`[ '${name('ghost')}' ]`);
+  });
+
+  it('pings from the command line: pong and exit 0, pang and exit 1 for a wrong cookie or no node', async () => {
+    await shellNode('alice');
+    expect(await groveRun(['ping', name('alice'), '--cookie', COOKIE], [], env)).toEqual({ code: 0, stdout: 'pong\n', stderr: '' });
+    expect(await groveRun(['ping', name('alice'), '--cookie', 'wrong'], [], env)).toEqual({ code: 1, stdout: 'pang\n', stderr: '' });
+    expect(await groveRun(['ping', name('nobody'), '--cookie', COOKIE], [], env)).toEqual({ code: 1, stdout: 'pang\n', stderr: '' });
+  });
+
+  it('lists two running nodes with grove names', async () => {
+    await shellNode('alice');
+    await shellNode('bob');
+    const { code, stdout } = await groveRun(['names'], [], env);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`epmd: up and running on port ${env['GROVE_EPMD_PORT']} with data:`);
+    expect(lines.slice(1).map((l) => l.replace(/[0-9]+$/, 'N')).sort()).toEqual(
+      expect.arrayContaining(['name alice at port N', 'name bob at port N']),
+    );
+  });
+
+  it('resolves the cookie from GROVE_COOKIE, then from the cookie file', async () => {
+    fs.writeFileSync(path.join(home, '.grove.cookie'), 'from-the-file\n', { mode: 0o600 });
+    await shellNode('alice', [], groveEnv({ ...env, GROVE_COOKIE: 'from-the-env' }));
+    await shellNode('bob', []);
+    expect((await groveRun(['ping', name('alice')], [], groveEnv({ ...env, GROVE_COOKIE: 'from-the-env' }))).stdout).toBe('pong\n');
+    expect((await groveRun(['ping', name('bob')], [], env)).stdout).toBe('pong\n');
+    expect((await groveRun(['ping', name('alice')], [], env)).stdout).toBe('pang\n');
+    expect((await groveRun(['ping', name('bob'), '--cookie', 'from-the-file'], [], groveEnv({ ...env, GROVE_COOKIE: 'from-the-env' }))).stdout).toBe('pong\n');
+  });
+
+  it('refuses a cookie file that others can read, saying how to fix it', async () => {
+    const file = path.join(home, '.grove.cookie');
+    fs.writeFileSync(file, 'secret\n', { mode: 0o644 });
+    fs.chmodSync(file, 0o644);
+    const { code, stderr } = await groveRun(['shell', '--name', name('alice')], [], env);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`chmod 600 ${file}`);
+  });
+
+  it('refuses a second node with a name already running', async () => {
+    await shellNode('alice');
+    const { code, stdout, stderr } = await groveRun(['shell', '--name', name('alice'), '--cookie', COOKIE], [], env);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+    expect(stderr).toMatch(/^grove shell: .*alice/);
+  });
+
+  it('runs an application on a named node that a shell on another node calls, and stops it on SIGTERM', async () => {
+    const app = grove(['run', '--name', name('app'), '--cookie', COOKIE, path.relative(REPO, path.join(FIXTURES, 'cli_app.ts')), '7'], env);
+    await app.waitFor(`CounterApp started on ${name('app')}, counter at 7\n`);
+    const alice = await shellNode('alice');
+    expect(await alice.eval(`call(["counter", "${name('app')}"], ["add", 5])`)).toBe('12');
+    expect(await alice.eval(`call(["counter", "${name('app')}"], "get")`)).toBe('12');
+    await alice.eval('monitorNodes()');
+    app.signal('SIGTERM');
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+    expect(app.stdout).toContain('CounterApp stopped\n');
+    expect(await alice.eval('receive((m) => m.type === "nodedown", 5000)')).toMatch(new RegExp(`type: 'nodedown',\\s+node: '${name('app')}'`));
+  });
+});
