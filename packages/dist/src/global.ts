@@ -23,7 +23,8 @@ import { DistNodeError } from './errors';
 import { delLockOn, GLOBAL_NAME_SERVER, GLOBAL_REQUEST_TIMEOUT_MS, setLockOn } from './global_lock';
 import { nameKey, type GlobalName } from './global_name';
 import { builtinName, randomExitName, type ResolveFn } from './global_resolve';
-import { globalServerOf, GlobalServer, type GlobalRequest, type NameRecord, type RegisterReply } from './global_server';
+import type { GlobalRequest, NameRecord, RegisterReply } from './global_protocol';
+import { globalServerOf, GlobalServer } from './global_server';
 import { GLOBAL_RESOURCE } from './global_sync';
 
 /** A lock id (OTP `{ResourceId, LockRequesterId}`): the resource, and who asks (any term). */

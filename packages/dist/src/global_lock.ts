@@ -16,7 +16,7 @@
  * avoidance). A node that is gone (or runs no global server) counts as granted:
  * it takes no part, and it syncs names when it comes back.
  */
-import { call, CallExitError, type Node, type Pid } from '@grove/core';
+import { call, CallExitError, CallTimeoutError, type Node, type Pid } from '@grove/core';
 
 /** The name of the global name server on every node. */
 export const GLOBAL_NAME_SERVER = 'global_name_server';
@@ -99,7 +99,10 @@ async function lockOne(caller: Caller, peer: string, resource: string, requester
     return (await call(caller, [GLOBAL_NAME_SERVER, peer], req, GLOBAL_REQUEST_TIMEOUT_MS)) === true;
   } catch (e) {
     // A node that is gone, or runs no global server, takes no part in the lock.
-    return e instanceof CallExitError && (e.reason === 'noconnection' || e.reason === 'noproc');
+    if (e instanceof CallExitError) return e.reason === 'noconnection' || e.reason === 'noproc';
+    // No answer in time: refused (and tried again). Anything else (the caller's node stopped) ends the attempt.
+    if (e instanceof CallTimeoutError) return false;
+    throw e;
   }
 }
 

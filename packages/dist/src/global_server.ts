@@ -15,43 +15,19 @@
  *   sync of the pair; the other waits to be told it is done. `sync()` answers once
  *   every connected node is synced.
  */
-import { GenCall, getLogger, reply, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
-import { GLOBAL_NAME_SERVER, LockTable, type DelLockMessage, type SetLockRequest } from './global_lock';
+import { BadArgError, GenCall, getLogger, isPid, reply, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { GLOBAL_NAME_SERVER, LockTable, type DelLockMessage } from './global_lock';
 import { nameKey } from './global_name';
 import { builtinNamed, runResolve, type ResolveFn } from './global_resolve';
+import type { GlobalRequest, NameRecord, RegisterReply } from './global_protocol';
 import { syncWith } from './global_sync';
 import { isNodeMessage, type NetKernel } from './net_kernel';
-
-/** A name as it travels between servers: the name, its pid, and where its resolve method lives. */
-export interface NameRecord {
-  readonly name: unknown;
-  readonly pid: Pid;
-  /** A built-in resolver's name, or the node that holds the custom function. */
-  readonly method: string;
-}
 
 interface NameEntry extends NameRecord {
   readonly key: string;
   /** This server's monitor of `pid`. */
   readonly ref: Ref;
 }
-
-/** One change to the table, applied in order. */
-export type NameOp = { readonly op: 'insert'; readonly rec: NameRecord } | { readonly op: 'delete'; readonly name: unknown };
-
-/** Requests a server answers (as calls). */
-export type GlobalRequest =
-  | SetLockRequest
-  | { readonly type: 'global.register'; readonly rec: NameRecord; readonly force: boolean }
-  | { readonly type: 'global.unregister'; readonly name: unknown; readonly pid: Pid | null }
-  | { readonly type: 'global.names' }
-  | { readonly type: 'global.nodes' }
-  | { readonly type: 'global.apply'; readonly ops: readonly NameOp[] }
-  | { readonly type: 'global.resolve'; readonly name: unknown; readonly pid1: Pid; readonly pid2: Pid }
-  | { readonly type: 'global.sync' };
-
-/** Answer to `global.register`: done, or the pid that holds the name. */
-export type RegisterReply = 'ok' | { readonly taken: Pid };
 
 interface PeerState {
   synced: boolean;
@@ -106,11 +82,6 @@ export class GlobalServer {
     return pid.node === this.node.name && !this.node.isAlive(pid) ? undefined : pid;
   }
 
-  /** The entry for a canonical key. */
-  entry(key: string): NameRecord | undefined {
-    return this.names.get(key);
-  }
-
   /** Every name in the table. */
   registeredNames(): unknown[] {
     return [...this.names.values()].map((e) => e.name);
@@ -134,6 +105,15 @@ export class GlobalServer {
   // ---- the process ----
 
   private handle(msg: unknown, ctx: ProcessContext): void {
+    try {
+      this.dispatch(msg, ctx);
+    } catch (e) {
+      // A malformed request (from a buggy or hostile peer) must not take the node's names down with it.
+      log.warn(`${GLOBAL_NAME_SERVER} on ${this.node.name}: dropped a malformed message (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+
+  private dispatch(msg: unknown, ctx: ProcessContext): void {
     if (msg instanceof GenCall) return this.request(msg.from, msg.request as GlobalRequest, ctx);
     const m = msg as { type?: unknown } | null;
     if (typeof m !== 'object' || m === null) return;
@@ -215,6 +195,7 @@ export class GlobalServer {
 
   private insert(rec: NameRecord, ctx: ProcessContext): void {
     const key = nameKey(rec.name);
+    if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${String(rec.pid)}`, rec.pid);
     const old = this.names.get(key);
     if (old !== undefined) {
       if (old.pid.equals(rec.pid)) {

@@ -23,7 +23,8 @@ import { call, CallExitError, getLogger, isPid, type Pid } from '@grove/core';
 import { delLockOn, GLOBAL_NAME_SERVER, GLOBAL_REQUEST_TIMEOUT_MS, setLockOn } from './global_lock';
 import { nameKey } from './global_name';
 import { runResolve } from './global_resolve';
-import type { GlobalServer, NameOp, NameRecord } from './global_server';
+import type { NameOp, NameRecord } from './global_protocol';
+import type { GlobalServer } from './global_server';
 
 const log = getLogger('dist');
 

@@ -137,7 +137,12 @@ export class RpcServer {
       else log.debug(`rpc.cast on ${this.node.name}: ${f}`);
       return;
     }
-    const args = Array.isArray(req.args) ? req.args : [];
+    if (!Array.isArray(req.args)) {
+      const reason = new BadArgError(`rpc ${req.module}.${req.fn}: args must be an array, got ${describe(req.args)}`, req.args);
+      if (from !== null) reply(this.node, from, { error: 'throw', reason } satisfies RpcReply);
+      return;
+    }
+    const args = req.args;
     const [pid, ref] = ctx.spawnMonitor((w) => work(w, f, args, from), { label: `rpc ${req.module}.${req.fn}` });
     const id = (req as Partial<RpcCallRequest>).id;
     const key = from === null || !isRef(id) ? null : callKey(id);

@@ -1,5 +1,5 @@
-import { NoProcError, BadArgError, Node, type Pid } from '@grove/core';
-import { globalOf, DistNodeError } from '@grove/dist';
+import { BadArgError, callServer, CallTimeoutError, Node, NoProcError, type Pid } from '@grove/core';
+import { DistNodeError, GLOBAL_NAME_SERVER, globalOf } from '@grove/dist';
 import { cluster, exitReason, idle, memNode, stopAll, tables, waitFor } from './global_helpers';
 
 afterEach(stopAll);
@@ -137,6 +137,13 @@ describe('names leave with their process or node', () => {
     expect(globalOf(c).registeredNames()).toEqual(['on_a']);
   });
 
+  it('rejects a registration still under way when its own node stops', async () => {
+    const [a] = await cluster(2);
+    const pending = globalOf(a).registerName('late', idle(a.node));
+    await a.stop();
+    await expect(pending).rejects.toThrow(/has exited/);
+  });
+
   it('removes the names of a disconnected node, and registers it again after reconnect', async () => {
     const [a, b] = await cluster(2);
     const pb = idle(b.node);
@@ -173,6 +180,18 @@ describe('global bad input', () => {
   it('refuses a node that is not distributed, and a caller that is not one', () => {
     expect(() => globalOf(new Node())).toThrow(DistNodeError);
     expect(() => globalOf({} as never)).toThrow(BadArgError);
+  });
+
+  it('drops malformed messages from a peer and keeps serving', async () => {
+    const [a, b] = await cluster(2);
+    const server: [string, string] = [GLOBAL_NAME_SERVER, a.name];
+    b.node.send(server, 'garbage');
+    b.node.send(server, { type: 'global.del_lock', resource: 1 });
+    for (const request of [{ type: 'global.apply', ops: 5 }, { type: 'global.register', rec: null }, { type: 'global.apply', ops: [{ op: 'insert', rec: { name: 'x', pid: 'not a pid' } }] }, { type: 'nope' }]) {
+      await expect(callServer(b.node, server, request, 50)).rejects.toThrow(CallTimeoutError);
+    }
+    expect(await globalOf(b).registerName('still_works', idle(b.node))).toBe(true);
+    expect(globalOf(a).whereisName('still_works')).toBeDefined();
   });
 
   it('refuses bad lock ids, nodes and retries', async () => {

@@ -1,5 +1,5 @@
-import { BadArgError, Node, type Pid, type ProcessContext } from '@grove/core';
-import { asyncCall, DistNodeError, erpc, expose, exposed, nbYield, rpc, RpcError, RpcKey, unexpose, type DistNode } from '@grove/dist';
+import { BadArgError, callServer, Node, type Pid, type ProcessContext } from '@grove/core';
+import { asyncCall, DistNodeError, erpc, expose, exposed, nbYield, REX, rpc, RpcError, RpcKey, unexpose, type DistNode } from '@grove/dist';
 import { cluster, stopAll, waitFor } from './global_helpers';
 
 afterEach(stopAll);
@@ -254,6 +254,18 @@ describe('exposing, and rpc bad input', () => {
     await expect(rpc.multicall(a, 'x' as never, 'math', 'add')).rejects.toThrow(/nodes must be an array/);
     await expect(rpc.yield({} as never)).rejects.toThrow(/expected a key/);
     await expect(rpc.call({} as never, b.name, 'math', 'add')).rejects.toThrow(BadArgError);
+  });
+
+  it('answers malformed requests from a peer without running anything', async () => {
+    const [a, b] = await two();
+    const rex: [string, string] = [REX, b.name];
+    const bad = (await callServer(a.node, rex, { type: 'rpc.call', id: null, module: 'math', fn: 'add', args: 'x' })) as { error: string; reason: Error };
+    expect(bad.error).toBe('throw');
+    expect(bad.reason.message).toMatch(/args must be an array/);
+    expect(await callServer(a.node, rex, { type: 'rpc.call', module: 7, fn: [], args: [] })).toMatchObject({ error: 'undef' });
+    a.node.send(rex, { type: 'rpc.cancel', id: 'nothing' });
+    a.node.send(rex, 'garbage');
+    expect(await rpc.call(a, b.name, 'math', 'add', [1, 1])).toBe(2);
   });
 
   it('keeps a worker that was not cancelled from leaking: it exits after answering', async () => {
