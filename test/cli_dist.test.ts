@@ -72,6 +72,21 @@ describe('grove with distribution', () => {
     expect(await alice.eval('flush()')).toBe("Shell got 'second'\n'ok'");
   });
 
+  it('registers a global name in one shell that another finds and sends to, and calls functions the first exposed for rpc', async () => {
+    const alice = await shellNode('alice');
+    const bob = await shellNode('bob');
+    expect(await alice.eval('global.register("alice_shell")')).toBe('true');
+    expect(await alice.eval('rpc.expose("math", { add: (a, b) => a + b })')).toBe('{ add: [Function: add] }');
+    expect(await bob.eval(`ping("${name('alice')}")`)).toBe("'pong'");
+    expect(await bob.eval('await global.sync(); global.registeredNames()')).toBe("[ 'alice_shell' ]");
+    expect(await bob.eval('global.whereis("alice_shell")')).toMatch(/^#PID<alice@127\.0\.0\.1\.\d+\.0>$/);
+    expect(await bob.eval('global.register("alice_shell")')).toBe('false');
+    await bob.eval('send({ global: "alice_shell" }, "via global")');
+    expect(await alice.eval('receive((m) => m === "via global", 5000)')).toBe("'via global'");
+    expect(await bob.eval(`rpc.call("${name('alice')}", "math", "add", [2, 3])`)).toBe('5');
+    expect(await bob.eval(`rpc.call("${name('alice')}", "math", "mul", [2, 3])`)).toMatch(/^Uncaught:\n\[RpcError: rpc math\.mul on alice@127\.0\.0\.1: not exposed/);
+  });
+
   it('tells the shell of nodeup and nodedown after monitorNodes()', async () => {
     const alice = await shellNode('alice');
     expect(await alice.eval('monitorNodes()')).toBe("'ok'");

@@ -103,11 +103,13 @@ describe('grove shell on a local node', () => {
     expect(results.slice(0, 3)).toEqual(['undefined', '[ #PID<nonode@nohost.1.0> ]', "[ 'room' ]"]);
   });
 
-  it('answers as a node that is not distributed: no nodes, pang, and monitorNodes says why', async () => {
-    const { results } = await shell(['nodes()', 'ping("bob@127.0.0.1")', 'monitorNodes()']);
+  it('answers as a node that is not distributed: no nodes, pang, and monitorNodes and global say why, rpc cannot reach', async () => {
+    const { results } = await shell(['nodes()', 'ping("bob@127.0.0.1")', 'monitorNodes()', 'global.whereis("x")', 'rpc.call("bob@127.0.0.1", "m", "f")']);
     expect(results[0]).toBe('[]');
     expect(results[1]).toBe("'pang'");
     expect(results[2]).toMatch(/monitorNodes: this node is not distributed \(start the shell with --sname or --name\)/);
+    expect(results[3]).toMatch(/global: node nonode@nohost is not distributed/);
+    expect(results[4]).toMatch(/RpcError: rpc m\.f on bob@127\.0\.0\.1: the node cannot be reached \(noconnection\)/);
   });
 
   it('lists its helpers with help(), and global stays Node\'s global object for other code', async () => {

@@ -3,12 +3,27 @@
  * the shell process bound as the caller, so that `pg.join('chat')` at the prompt is
  * `pg.join(ctx, 'chat', self())` in a program.
  *
- * A service the installed packages do not provide yet is an object whose every
- * function throws an error saying so, rather than a missing name.
+ * On a node that is not distributed, `global` and `rpc` functions throw the dist
+ * layer's error saying so; `pg` works locally.
  */
-import { BadArgError, type Dest, type Pid } from '@grove/core';
+import type { Dest, Pid, TimeoutMs } from '@grove/core';
+import {
+  asyncCall,
+  expose,
+  exposed,
+  globalOf,
+  moduleOf,
+  multicall,
+  nbYield,
+  rpcCall,
+  rpcCast,
+  rpcYield,
+  unexpose,
+  type GlobalName,
+  type ResolveFn,
+} from '@grove/dist';
 import * as pgApi from '@grove/pg';
-import { Shown, showTerm } from './format';
+import { Shown } from './format';
 import type { ShellProcess } from './shell_process';
 
 /** The bound service objects, and how `{ global: name }` becomes a destination. */
@@ -23,19 +38,60 @@ export interface ShellServices {
 /** Builds the services for `shell`. */
 export function makeServices(shell: ShellProcess): ShellServices {
   return {
-    global: unavailable('global', 'the cluster-wide name registry (global) is not in @grove/dist yet', GLOBAL_KEYS),
+    global: makeGlobal(shell),
     pg: makePg(shell),
-    rpc: unavailable('rpc', 'rpc is not in @grove/dist yet', RPC_KEYS),
-    globalDest(name: unknown): Dest {
-      throw new BadArgError(`send to { global: ${showTerm(name)} }: the global registry is not in @grove/dist yet`, name);
-    },
+    rpc: makeRpc(shell),
+    globalDest: (name: unknown): Dest => globalOf(shell.ctx).via(name as GlobalName),
   };
 }
 
-/** The functions of OTP's `global` the shell offers. */
-const GLOBAL_KEYS = ['register', 'unregister', 'whereis', 'send', 'registeredNames', 'sync'] as const;
-/** The functions of OTP's `rpc` the shell offers. */
-const RPC_KEYS = ['call', 'cast', 'multicall', 'asyncCall', 'nbYield'] as const;
+const GLOBAL_HELP = `global: cluster-wide names (OTP global); the shell process is the caller.
+  global.register(name, pid?)     pid defaults to self(); true, or false when the name is taken
+  global.reRegister(name, pid?)   takes the name whoever holds it
+  global.unregister(name)
+  global.whereis(name)            the pid, or undefined
+  global.send(name, msg)          also send({ global: name }, msg) and call({ global: name }, request)
+  global.registeredNames()
+  global.sync()                   resolves once this node's table is in sync with the connected nodes`;
+
+function makeGlobal(shell: ShellProcess): object {
+  const registry = () => globalOf(shell.ctx);
+  return {
+    help: (): Shown => new Shown(GLOBAL_HELP),
+    register: (name: GlobalName, pid: Pid = shell.self, resolve?: ResolveFn): Promise<boolean> => registry().registerName(name, pid, resolve),
+    reRegister: (name: GlobalName, pid: Pid = shell.self, resolve?: ResolveFn): Promise<void> => registry().reRegisterName(name, pid, resolve),
+    unregister: (name: GlobalName): Promise<void> => registry().unregisterName(name),
+    whereis: (name: GlobalName): Pid | undefined => registry().whereisName(name),
+    send: (name: GlobalName, msg: unknown): Pid => registry().send(name, msg),
+    registeredNames: (): GlobalName[] => registry().registeredNames(),
+    sync: (timeoutMs?: TimeoutMs): Promise<void> => registry().sync(timeoutMs),
+  };
+}
+
+const RPC_HELP = `rpc: remote calls of the functions a node exposes (OTP rpc); the shell process is the caller.
+  rpc.call(node, module, fn, args?, timeoutMs?)
+  rpc.cast(node, module, fn, args?)
+  rpc.multicall(nodes | undefined, module, fn, args?, timeoutMs?)   undefined: this node and nodes()
+  rpc.asyncCall(node, module, fn, args?), then rpc.yield(key) or rpc.nbYield(key, timeoutMs?)
+  rpc.expose(module, { fn: (...args) => ... }), rpc.unexpose(module), rpc.exposed()
+  rpc.moduleOf(node, module)      an object whose methods call that module`;
+
+function makeRpc(shell: ShellProcess): object {
+  const bound = (fn: (...a: never[]) => unknown) => (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(shell.ctx, ...args);
+  return {
+    help: (): Shown => new Shown(RPC_HELP),
+    call: bound(rpcCall),
+    cast: bound(rpcCast),
+    multicall: bound(multicall),
+    asyncCall: bound(asyncCall),
+    yield: rpcYield,
+    nbYield,
+    expose: bound(expose),
+    unexpose: bound(unexpose),
+    exposed: bound(exposed),
+    moduleOf: bound(moduleOf),
+  };
+}
 
 const PG_HELP = `pg: process groups of the default scope 'pg' (started with the shell); pass a scope first to use another.
   pg.join(group, pids?)     pids default to self()
@@ -74,13 +130,3 @@ export async function startDefaultScope(shell: ShellProcess): Promise<string | u
   }
 }
 
-/** A service that is not there: each of its functions throws an error that says why. */
-function unavailable(what: string, why: string, keys: readonly string[]): object {
-  const service: Record<string, unknown> = { help: () => new Shown(why) };
-  for (const key of keys) {
-    service[key] = () => {
-      throw new BadArgError(`${what}.${key}: ${why}`);
-    };
-  }
-  return service;
-}
