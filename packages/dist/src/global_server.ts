@@ -50,6 +50,7 @@ export function startGlobal(node: Node, kernel: NetKernel): GlobalServer {
   return s;
 }
 
+/** One node's global name server: its name table, its locks, its sync state. @internal */
 export class GlobalServer {
   readonly pid: Pid;
   /** The name table: canonical key → entry. */

@@ -77,6 +77,7 @@ interface Running {
   readonly callKey: string | null;
 }
 
+/** One node's rpc server (`rex`): the exposed modules and the workers running calls. @internal */
 export class RpcServer {
   readonly pid: Pid;
   private readonly modules = new Map<string, ExposedModule>();

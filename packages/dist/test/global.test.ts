@@ -89,6 +89,18 @@ describe('global names on a connected cluster', () => {
     expect(globalOf(b).whereisName('left')?.key).toBe(pa.key);
   });
 
+  it('keeps a hidden node out of global: its names stay local, and it sees none of the cluster', async () => {
+    const [a] = await cluster(1);
+    const h = await memNode('h', { hidden: true });
+    await globalOf(a).registerName('shared', idle(a.node));
+    expect(await h.connect(a.name)).toBe(true);
+    await globalOf(h).sync();
+    await globalOf(a).sync();
+    expect(globalOf(h).whereisName('shared')).toBeUndefined();
+    expect(await globalOf(h).registerName('shared', idle(h.node))).toBe(true);
+    expect(globalOf(a).whereisName('shared')?.node).toBe(a.name);
+  });
+
   it('spreads a sync to nodes the peer knows: a-b then a-c gives every name on every node', async () => {
     const [a, b] = await cluster(2);
     const c = await memNode('c');
