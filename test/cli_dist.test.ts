@@ -87,6 +87,17 @@ describe('grove with distribution', () => {
     expect(await bob.eval(`rpc.call("${name('alice')}", "math", "mul", [2, 3])`)).toMatch(/^Uncaught:\n\[RpcError: rpc math\.mul on alice@127\.0\.0\.1: not exposed/);
   });
 
+  it('shares process groups between shells: a join on one node shows in the other', async () => {
+    const alice = await shellNode('alice');
+    const bob = await shellNode('bob');
+    expect(await bob.eval('const { ref } = await pg.monitor("room"); ref !== undefined')).toBe('true');
+    await alice.eval('pg.join("room")');
+    expect(await bob.eval(`ping("${name('alice')}")`)).toBe("'pong'");
+    // The join reaches bob's scope when the scopes sync: bob's monitor tells the shell.
+    expect(await bob.eval('(await receive((m) => m.type === "pg" && m.event === "join", 5000)).pids')).toMatch(/^\[ #PID<alice@127\.0\.0\.1\.\d+\.0> \]$/);
+    expect(await bob.eval('pg.getMembers("room").map(String)')).toMatch(/^\[ '#PID<alice@127\.0\.0\.1\.\d+\.0>' \]$/);
+  });
+
   it('tells the shell of nodeup and nodedown after monitorNodes()', async () => {
     const alice = await shellNode('alice');
     expect(await alice.eval('monitorNodes()')).toBe("'ok'");
