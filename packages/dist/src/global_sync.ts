@@ -96,8 +96,9 @@ async function lockUntil(caller: Caller, nodes: readonly string[], requester: st
 async function merge(server: GlobalServer, theirs: readonly NameRecord[]): Promise<NameOp[]> {
   const mine = new Map(server.records().map((r) => [nameKey(r.name), r] as const));
   const ops: NameOp[] = [];
-  for (const rec of theirs) {
-    const key = nameKey(rec.name);
+  for (const rec of Array.isArray(theirs) ? theirs : []) {
+    const key = recordKey(rec);
+    if (key === null) continue; // a malformed record from the peer: not spread any further
     const m = mine.get(key);
     mine.delete(key);
     if (m === undefined) ops.push({ op: 'insert', rec });
@@ -121,5 +122,16 @@ async function resolve(server: GlobalServer, m: NameRecord, theirs: NameRecord):
   } catch (e) {
     log.error(`global: cannot run the resolve function for ${String(m.name)} on ${m.method} (${e instanceof Error ? e.message : String(e)}); the name is unregistered`);
     return 'none';
+  }
+}
+
+/** The record's name key, or null when it is not a well-formed record. */
+function recordKey(rec: unknown): string | null {
+  const r = rec as Partial<NameRecord> | null;
+  if (typeof r !== 'object' || r === null || !isPid(r.pid) || typeof r.method !== 'string') return null;
+  try {
+    return nameKey(r.name);
+  } catch {
+    return null;
   }
 }
