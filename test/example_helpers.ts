@@ -1,0 +1,182 @@
+/**
+ * Helpers for the examples' end-to-end tests (test/example_*.test.ts): run an
+ * example's launcher (what its npm script runs) or one of its nodes (`grove run`)
+ * as child OS processes, wait for what they print, type into their stdin, and kill
+ * every one of them by pid in `killChildren` (afterEach).
+ *
+ * A launcher starts its nodes as its own children, so it runs in a process group of
+ * its own and is killed as a group (still by the pid we started, negated).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EpmdServer } from '@grove/dist';
+
+export const REPO = path.resolve(__dirname, '..');
+const GROVE = path.join(REPO, 'packages', 'cli', 'dist', 'bin.js');
+
+/** Fails early, saying what to do, when an example (or the CLI) has not been built. */
+export function requireBuilt(example: string, files: string[]): void {
+  for (const f of [GROVE, ...files.map((file) => path.join(REPO, 'examples', example, 'dist', file))]) {
+    if (!fs.existsSync(f)) throw new Error(`${f} is missing: run 'npm run build' first (npm test does)`);
+  }
+}
+
+/** The environment of a child: not under jest (it behaves as for a user), no colours, no inherited cluster settings. */
+export function exampleEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  for (const k of ['JEST_WORKER_ID', 'NODE_OPTIONS', 'GROVE_COOKIE', 'GROVE_LOG_LEVEL', 'GROVE_LOG_FORMAT']) delete env[k];
+  if (extra['GROVE_EPMD_PORT'] === undefined) delete env['GROVE_EPMD_PORT'];
+  return env;
+}
+
+const children = new Set<Child>();
+
+/** A child OS process and everything it printed (stdout and stderr, interleaved as they came). */
+export class Child {
+  output = '';
+  /** Where the next {@link waitForOutput} starts looking. */
+  cursor = 0;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(readonly label: string, readonly proc: ChildProcess, private readonly group: boolean) {
+    for (const s of [proc.stdout!, proc.stderr!]) {
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => {
+        this.output += d;
+        this.changed();
+      });
+    }
+    proc.stdin?.on('error', () => {}); // a child that exits before reading its stdin is no test failure
+    this.exited = new Promise((resolve) =>
+      proc.on('exit', (code, signal) => {
+        resolve({ code, signal });
+        this.changed();
+      }),
+    );
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  get running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Types a line, as a user at the terminal would. */
+  type(line: string): void {
+    this.proc.stdin!.write(line + '\n');
+  }
+
+  /** Closes stdin (Ctrl-D). */
+  endInput(): void {
+    this.proc.stdin!.end();
+  }
+
+  /** Sends `signal` to the child (to its whole process group for a launcher). */
+  signal(signal: NodeJS.Signals): void {
+    try {
+      if (this.group) process.kill(-this.pid, signal);
+      else if (this.running) this.proc.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Resolves with the exit code, or rejects saying what was printed after `timeoutMs`. */
+  async exitCode(timeoutMs: number): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.label} did not exit within ${timeoutMs} ms; it printed:\n${this.output}`)), timeoutMs);
+    });
+    try {
+      return (await Promise.race([this.exited, timeout])).code;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** @internal */
+  onChange(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
+
+  private changed(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
+
+/**
+ * Waits until `child` prints something matching `pattern` after its cursor, then moves
+ * the cursor past the match, so successive waits check the order a user reads the
+ * lines in. Rejects with everything the child printed when it exits first or after
+ * `timeoutMs`.
+ */
+export function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let off = (): void => {};
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${child.label} to print ${pattern}; it printed:\n${child.output}`)), timeoutMs);
+    const finish = (result: RegExpMatchArray | Error): void => {
+      clearTimeout(timer);
+      off();
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    const check = (): void => {
+      const m = pattern.exec(child.output.slice(child.cursor));
+      if (m !== null) {
+        child.cursor += m.index + m[0].length;
+        return finish(m);
+      }
+      if (!child.running) finish(new Error(`${child.label} exited before printing ${pattern}; it printed:\n${child.output}`));
+    };
+    off = child.onChange(check);
+    check();
+  });
+}
+
+/** Runs an example's launcher, `node examples/<example>/dist/run.js` (its npm script, built), in a process group of its own. */
+export function startLauncher(example: string, args: string[] = []): Child {
+  const proc = spawn(process.execPath, [path.join(REPO, 'examples', example, 'dist', 'run.js'), ...args], {
+    cwd: REPO,
+    env: exampleEnv(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  return track(new Child(`npm run example:${example}`, proc, true));
+}
+
+/** Runs one node: `grove run --name NAME --cookie COOKIE examples/<example>/dist/FILE ARGS`. */
+export function groveRun(example: string, file: string, name: string, args: string[], epmd: EpmdServer, cookie = 'example-test'): Child {
+  const argv = [GROVE, 'run', '--name', name, '--cookie', cookie, path.join(REPO, 'examples', example, 'dist', file), ...args];
+  const proc = spawn(process.execPath, argv, { cwd: REPO, env: exampleEnv({ GROVE_EPMD_PORT: String(epmd.port) }), stdio: ['pipe', 'pipe', 'pipe'] });
+  return track(new Child(name.split('@')[0]!, proc, false));
+}
+
+function track(child: Child): Child {
+  children.add(child);
+  return child;
+}
+
+const epmds = new Set<EpmdServer>();
+
+/** A port mapper on an ephemeral port, for this test only. */
+export async function privateEpmd(): Promise<EpmdServer> {
+  const e = await EpmdServer.start({ port: 0, host: '127.0.0.1' });
+  epmds.add(e);
+  return e;
+}
+
+/** Kills (SIGKILL, by pid) every child this test started and waits for them; stops its port mappers. */
+export async function killChildren(): Promise<void> {
+  const all = [...children];
+  children.clear();
+  for (const c of all) c.signal('SIGKILL');
+  await Promise.all(all.map((c) => c.exited));
+  const es = [...epmds];
+  epmds.clear();
+  await Promise.all(es.map((e) => e.stop()));
+}
