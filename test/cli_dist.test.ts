@@ -162,6 +162,24 @@ describe('grove with distribution', () => {
     expect(stderr).toMatch(/^grove shell: .*alice/);
   });
 
+  it('keeps a named node up after main returns nothing, until SIGTERM', async () => {
+    const app = grove(['run', '--name', name('svc'), '--cookie', COOKIE, path.relative(REPO, path.join(FIXTURES, 'cli_main.js')), 'stay'], env);
+    await app.waitFor('staying\n');
+    expect(await groveRun(['ping', name('svc'), '--cookie', COOKIE], [], env)).toEqual({ code: 0, stdout: 'pong\n', stderr: '' });
+    app.signal('SIGTERM');
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+    expect(app.stdout).toBe(`main on ${name('svc')} args ["stay"] echo ""\nstaying\n`);
+  });
+
+  it('names a node with --sname as alive@<short host name>', async () => {
+    const s = grove(['shell', '--sname', 'shorty', '--cookie', COOKIE], env);
+    s.write('node()');
+    const host = (await s.waitFor(/\(shorty@([^)]+)\)1> /))[1]!;
+    expect(host).not.toContain('.');
+    await s.waitFor(`(shorty@${host})2> `);
+    expect(s.stdout).toContain(`'shorty@${host}'`);
+  });
+
   it('runs an application on a named node that a shell on another node calls, and stops it on SIGTERM', async () => {
     const app = grove(['run', '--name', name('app'), '--cookie', COOKIE, path.relative(REPO, path.join(FIXTURES, 'cli_app.ts')), '7'], env);
     await app.waitFor(`CounterApp started on ${name('app')}, counter at 7\n`);
