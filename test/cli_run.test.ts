@@ -84,6 +84,7 @@ describe('grove run', () => {
     [['run', fixture('cli_nothing.js')], 1, /cannot run .*cli_nothing\.js: it exports neither main\(node, args\) nor an Application class\n$/],
     [['run', fixture('cli_two_apps.js')], 1, /cli_two_apps\.js: it exports several Application classes \(First, Second\); export the one to run as default\n$/],
     [['run', fixture('cli_args.txt')], 2, /no such file/],
+    [['run', fixture('cli_broken.js')], 1, /^grove run: cannot run test\/fixtures\/cli_broken\.js: it failed to load: Error: broken at load time\n/],
   ])('refuses %j with exit code %i and a clear message', async (args, exitCode, message) => {
     const { code, stdout, stderr } = await groveRun(args);
     expect({ code, stdout }).toEqual({ code: exitCode, stdout: '' });
