@@ -22,10 +22,13 @@ async function main() {
   const node = d.node;
   await BenchGs.start(node, undefined, { name: 'bench_gs' });
   let count = 0;
+  // GROVE_BENCH_BACKLOG=1: print the sink's mailbox length every 65,536 messages (stderr).
+  const backlog = process.env.GROVE_BENCH_BACKLOG === '1';
   node.spawnLoop(
     (m, ctx) => {
-      if (m[0] === 'msg') count++;
-      else if (m[0] === 'count') ctx.send(m[1], ['count', count]);
+      if (m[0] === 'msg') {
+        if ((++count & 0xffff) === 0 && backlog) process.stderr.write(`sink: ${count} counted, ${ctx.mailboxLength} waiting\n`);
+      } else if (m[0] === 'count') ctx.send(m[1], ['count', count]);
     },
     { name: 'sink' },
   );

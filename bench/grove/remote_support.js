@@ -6,6 +6,7 @@
 // GROVE_BENCH_PROF=1 runs the peer with --cpu-prof (profiles in
 // GROVE_BENCH_PROF_DIR, default the current directory); the client then stops it
 // with 'stop' so that it exits normally and writes its profile.
+// GROVE_BENCH_PEER_ARGS adds node flags to the peer (e.g. "--trace-gc").
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { startDistributed } = require('@grove/dist');
@@ -13,10 +14,12 @@ const { startDistributed } = require('@grove/dist');
 const COOKIE = 'grove-bench';
 let clients = 0;
 
-function profArgs() {
-  if (process.env.GROVE_BENCH_PROF !== '1') return [];
+function peerExecArgv() {
+  // GROVE_BENCH_PEER_ARGS: extra node flags for the peer (e.g. --trace-gc), split on spaces.
+  const extra = (process.env.GROVE_BENCH_PEER_ARGS || '').split(' ').filter(Boolean);
+  if (process.env.GROVE_BENCH_PROF !== '1') return extra;
   const dir = process.env.GROVE_BENCH_PROF_DIR || process.cwd();
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=peer-${Date.now()}.cpuprofile`];
+  return [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=peer-${Date.now()}.cpuprofile`];
 }
 
 /** Forks the peer; resolves `{ name, epmdPort, stop() }` once its `bench_gs` and `sink` are registered. */
@@ -24,7 +27,7 @@ function startPeer() {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'remote_peer.js'), [], {
       stdio: 'inherit',
-      execArgv: profArgs(),
+      execArgv: peerExecArgv(),
       env: { ...process.env, GROVE_BENCH_COOKIE: COOKIE, GROVE_LOG_LEVEL: process.env.GROVE_LOG_LEVEL || 'error' },
     });
     const exited = new Promise((r) => child.once('exit', r));
