@@ -28,6 +28,8 @@ export const rootLogger: Logger<ILogObj> = new Logger<ILogObj>({
   type: process.env['GROVE_LOG_FORMAT'] === 'json' ? 'json' : 'pretty',
   prettyLogTemplate: '{{hh}}:{{MM}}:{{ss}}.{{ms}} {{logLevelName}} [{{name}}] ',
   hideLogPositionForProduction: true,
+  // Colours only on a terminal: piped output (CI logs, the CLI under test) stays plain text.
+  stylePrettyLogs: process.stdout.isTTY === true,
 });
 rootLogger.settings.minLevel = LEVELS[level];
 
