@@ -52,6 +52,17 @@ export class Peers {
     for (const p of this.byPid.values()) if (up === null || up.includes(p.pid.node)) this.ctx.send(p.pid, msg);
   }
 
+  /**
+   * True when `node` is connected (or there is no membership service to ask). A
+   * `discover` or `sync` handled after its node went down is stale: answering or
+   * monitoring would make the distribution layer dial the node again; the next
+   * `nodeup` starts a fresh exchange instead.
+   */
+  isUp(node: string): boolean {
+    const up = this.connected();
+    return up === null || up.includes(node);
+  }
+
   /** True when `peer` is known (we monitor it). */
   has(peer: Pid): boolean {
     return this.byPid.has(peer.key);
@@ -66,7 +77,11 @@ export class Peers {
 
   /** A sync replaces all we knew of the peer's members: apply the difference. */
   sync(msg: Sync): void {
-    const p = this.byPid.get(msg.peer.key) ?? this.add(msg.peer);
+    let p = this.byPid.get(msg.peer.key);
+    if (p === undefined) {
+      if (!this.isUp(msg.peer.node)) return;
+      p = this.add(msg.peer);
+    }
     const old = p.groups;
     const next = new Map<string, PeerGroup>();
     for (const [group, pids] of msg.groups) {

@@ -16,10 +16,12 @@
  *     updates the table, tells watchers, and broadcasts `join`/`leave` to its peers.
  *     A local member that exits leaves all its groups the same way.
  *  5. `join`/`leave` from a peer it does not know are ignored (a late message from a
- *     node that left). The DOWN of a peer monitor (the peer scope exited, or its node
- *     went away: `noconnection`) removes all that peer's members. `nodedown` itself
- *     is ignored. A node where the scope does not run never answers `discover`, so it
- *     is simply not synced with.
+ *     node that left), and so are `discover` and a first `sync` from a node that is
+ *     no longer connected (OTP sends with `noconnect`: answering would dial it
+ *     again; the next `nodeup` starts afresh). The DOWN of a peer monitor (the peer
+ *     scope exited, or its node went away: `noconnection`) removes all that peer's
+ *     members. `nodedown` itself is ignored. A node where the scope does not run
+ *     never answers `discover`, so it is simply not synced with.
  *  6. Anything else (an unknown message or call, a malformed peer message) crashes
  *     the scope with an {@link UnexpectedMessageError} (OTP: `erlang:error(badarg)`).
  *     Its supervisor restarts it with an empty local membership (as OTP: local
@@ -234,7 +236,7 @@ export class ScopeServer {
   }
 
   private onDiscover(peer: Pid): void {
-    if (peer.equals(this.ctx.self)) return;
+    if (peer.equals(this.ctx.self) || !this.peers.isUp(peer.node)) return;
     const sync: Sync = { type: 'pg_sync', peer: this.ctx.self, groups: this.localGroups() };
     this.ctx.send(peer, sync);
     if (this.peers.has(peer)) return;
