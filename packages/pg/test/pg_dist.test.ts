@@ -67,7 +67,8 @@ describe('pg across nodes', () => {
   });
 
   it('drops the members of a node that disconnects, and syncs them back when it reconnects', async () => {
-    const [a, b] = [await memNode('a'), await memNode('b')];
+    // No auto-connect: another service's late send (global's sync) must not undo the disconnect.
+    const [a, b] = [await memNode('a', { autoConnect: false }), await memNode('b', { autoConnect: false })];
     const s = scopeName();
     await pg.start(a.node, s);
     await pg.start(b.node, s);
