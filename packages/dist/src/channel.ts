@@ -30,6 +30,8 @@ export interface Channel {
   readonly peerCreation: number;
   /** True when the peer is a hidden node. */
   readonly peerHidden: boolean;
+  /** The peer restarted: this channel replaces a connection to it that still looks up. */
+  readonly replaces?: boolean;
   /** Receives what the peer sends; set once by the connection that adopts the channel. */
   handler: ChannelHandler | null;
   /**

@@ -23,6 +23,7 @@ import { call, getLogger, GenCall, isPid, reply, type Node, type Pid } from '@gr
 import type { Channel } from './channel';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
+import { simultaneousConnectStatus } from './handshake';
 import { isNodeName } from './node_name';
 
 /** The name of the net kernel process on every node. */
@@ -31,8 +32,8 @@ export const NET_KERNEL = 'net_kernel';
 /** Opens an authenticated channel to `peer` (lookup, connect, handshake). */
 export type Dialer = (peer: string) => Promise<Channel>;
 
-/** What `admit` decides about an incoming connection from a peer. */
-export type Admission = 'ok' | 'nok' | 'alive';
+/** What `admit` decides about an incoming connection from a peer (see handshake.ts). */
+export type Admission = 'ok' | 'ok_simultaneous' | 'nok' | 'alive';
 
 /** `visible`, `hidden`, or both (`all`). */
 export type NodeType = 'visible' | 'hidden';
@@ -166,16 +167,16 @@ export class NetKernel {
 
   /**
    * Decides on an incoming connection from `peer` (the handshake asks before it
-   * answers): `ok`; `nok` when this node's own attempt wins a simultaneous connect;
-   * `alive` when a connection is already up (a name clash, unless the peer restarted).
+   * answers): `ok`; in a simultaneous connect, `nok` when this node's own attempt
+   * wins, `ok_simultaneous` when the peer's does (the greater name wins, as OTP);
+   * `alive` when a connection is already up (the peer says whether it restarted).
    */
   admit(peer: string): Admission {
     if (this.stopped) return 'nok';
     const c = this.router.connections.get(peer);
     if (c === undefined) return 'ok';
     if (c.state === 'up') return 'alive';
-    // Both sides are connecting: the greater name keeps its outgoing attempt.
-    return this.node.name > peer ? 'nok' : 'ok';
+    return simultaneousConnectStatus(this.node.name, peer);
   }
 
   /** An accepted, authenticated channel: adopted by the peer's connection (pending ones keep their queue). */
@@ -186,9 +187,12 @@ export class NetKernel {
     }
     const c = this.router.connections.get(channel.peer);
     if (c !== undefined && c.state === 'up') {
-      // The peer restarted (or our own connect won meanwhile): keep the live one.
-      channel.close('name_clash');
-      return;
+      // The peer restarted (`alive`, then it said proceed): the old connection is stale.
+      if (channel.replaces === true) c.close('connection_closed');
+      else {
+        channel.close('name_clash');
+        return;
+      }
     }
     this.router.adoptChannel(channel);
   }

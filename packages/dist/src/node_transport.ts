@@ -65,7 +65,7 @@ export const memoryTransport: TransportStart = async (options, hooks) => {
       if (target === undefined) throw new DistNodeError(`no node named ${peer} runs in this process`);
       if (target.cookie !== entry.cookie) throw new HandshakeError('bad_cookie', `${peer} refused ${self.name}: cookies differ`, peer);
       const decision = target.hooks.admit(self.name);
-      if (decision !== 'ok') throw new HandshakeError(decision === 'nok' ? 'simultaneous' : 'name_clash', `${peer} refused ${self.name} (${decision})`, peer);
+      if (decision !== 'ok' && decision !== 'ok_simultaneous') throw new HandshakeError(decision === 'nok' ? 'simultaneous' : 'name_clash', `${peer} refused ${self.name} (${decision})`, peer);
       const [mine, theirs] = memoryChannelPair(
         { name: self.name, creation: self.creation, hidden: entry.hidden },
         { name: peer, creation: target.creation, hidden: target.hidden },

@@ -29,6 +29,8 @@ export interface ChannelIdentity {
   readonly peer: string;
   readonly peerCreation: number;
   readonly peerHidden: boolean;
+  /** The handshake replaced a stale connection to this peer. */
+  readonly replaces?: boolean;
 }
 
 export class SocketChannel implements Channel {
@@ -38,6 +40,7 @@ export class SocketChannel implements Channel {
   readonly peer: string;
   readonly peerCreation: number;
   readonly peerHidden: boolean;
+  readonly replaces: boolean;
   private readonly enc: ControlEncoder;
   private readonly dec: ControlDecoder;
   private readonly writer: FrameWriter;
@@ -57,6 +60,7 @@ export class SocketChannel implements Channel {
     this.peer = id.peer;
     this.peerCreation = id.peerCreation;
     this.peerHidden = id.peerHidden;
+    this.replaces = id.replaces === true;
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.enc = new ControlEncoder({ maxBytes: maxFrameBytes });
     this.dec = new ControlDecoder({ localNode: id.localName, localCreation: id.localCreation });

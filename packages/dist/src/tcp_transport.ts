@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import { getLogger } from '@grove/core';
 import { resolveCookie } from './cookie';
 import { DistNodeError, EpmdError } from './errors';
-import { handshakeAccept, handshakeConnect } from './handshake_shim';
+import { acceptHandshake, initiateHandshake, type HandshakeResult } from './handshake';
 import { parseNodeName } from './node_name';
 import type { NodeTransport, TransportStart } from './node_transport';
 import { PortMapper } from './port_mapper';
@@ -33,6 +33,13 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
   const hidden = options.hidden === true;
   const timeoutMs = options.connectTimeoutMs ?? 7000;
   const maxFrameBytes = options.maxFrameBytes;
+  const common = { name: options.name, cookie, hidden, timeoutMs, ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}) };
+  const channelOf = (hs: HandshakeResult, localName: string, localCreation: number): SocketChannel =>
+    new SocketChannel(
+      hs.socket,
+      { localName, localCreation, peer: hs.peer, peerCreation: hs.peerCreation, peerHidden: hs.peerHidden, replaces: hs.replaced },
+      { ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}), decoder: hs.decoder },
+    );
   const pm = await PortMapper.ensure(options.epmdPort !== undefined ? { port: options.epmdPort } : {});
   let creation = 0;
   const sockets = new Set<Socket>();
@@ -42,14 +49,11 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
   };
   const accept = (socket: Socket): void => {
     track(socket);
-    handshakeAccept(socket, { name: options.name, creation, cookie, hidden, timeoutMs, maxFrameBytes, admit: hooks.admit }).then(
-      (hs) => {
-        const channel = new SocketChannel(socket, { localName: options.name, localCreation: creation, ...hs }, { maxFrameBytes, decoder: hs.decoder });
-        hooks.accepted(channel);
-      },
+    acceptHandshake(socket, { ...common, creation, admit: (hello) => hooks.admit(hello.name) }).then(
+      (hs) => hooks.accepted(channelOf(hs, options.name, creation)),
       (err: unknown) => {
-        socket.destroy();
-        log.warn(`${options.name}: refused a connection from ${socket.remoteAddress}:${socket.remotePort}: ${(err as Error).message}`);
+        // The handshake already logged why and closed the socket.
+        log.debug(`${options.name}: refused a connection from ${socket.remoteAddress}:${socket.remotePort}: ${(err as Error).message}`);
       },
     );
   };
@@ -79,13 +83,9 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
       if (info === undefined) throw new DistNodeError(`${peer} is not registered with the port mapper on ${p.host}`);
       const socket = await connect({ host: p.host, port: info.port, timeoutMs, ...(options.tls !== undefined ? { tls: options.tls } : {}) });
       track(socket);
-      try {
-        const hs = await handshakeConnect(socket, { name: self.name, creation: self.creation, cookie, hidden, timeoutMs, maxFrameBytes, peer });
-        return new SocketChannel(socket, { localName: self.name, localCreation: self.creation, ...hs }, { maxFrameBytes, decoder: hs.decoder });
-      } catch (err) {
-        socket.destroy();
-        throw err;
-      }
+      // A dial only runs for a pending connection: if the peer still has one up to us, it is stale (we lost or restarted it).
+      const hs = await initiateHandshake(socket, { ...common, creation: self.creation, peer, onAlive: () => true });
+      return channelOf(hs, self.name, self.creation);
     },
     async close() {
       await listener.close({ destroyConnections: true });
