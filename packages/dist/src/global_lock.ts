@@ -17,6 +17,7 @@
  * it takes no part, and it syncs names when it comes back.
  */
 import { call, CallExitError, CallTimeoutError, type Node, type Pid } from '@grove/core';
+import { distOf } from './dist_node';
 
 /** The name of the global name server on every node. */
 export const GLOBAL_NAME_SERVER = 'global_name_server';
@@ -110,7 +111,11 @@ async function lockOne(caller: Caller, peer: string, resource: string, requester
 export function delLockOn(caller: Caller, nodes: readonly string[], resource: string, requester: string): void {
   const msg: DelLockMessage = { type: 'global.del_lock', resource, requester, pid: caller.pid };
   const node = caller.node;
+  const connected = new Set(distOf(node)?.nodes('connected'));
   for (const n of nodes) {
+    // A lock on a node this one is no longer connected to went with the connection
+    // (the holder's monitor fired noconnection there); a send would only dial it again.
+    if (n !== node.name && !connected.has(n)) continue;
     try {
       node.sendFrom(caller.pid, [GLOBAL_NAME_SERVER, n], msg);
     } catch {
