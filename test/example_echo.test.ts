@@ -17,18 +17,18 @@ describe('examples/echo', () => {
     const run = startLauncher('echo');
     await inOrder(run, [
       /bob +\| bob is up/,
-      /alice \| nodeup bob@127\.0\.0\.1: connected/,
+      /alice +\| nodeup bob@127\.0\.0\.1: connected/,
       /bob +\| echo server .* got "hello bob" from alice@127\.0\.0\.1/,
-      /alice \| reply from \['echo', bob@127\.0\.0\.1\]: "hello bob"/,
+      /alice +\| reply from \['echo', bob@127\.0\.0\.1\]: "hello bob"/,
       /bob +\| spawned by alice@127\.0\.0\.1, running on bob@127\.0\.0\.1 as #PID<bob@127\.0\.0\.1\./,
-      /alice \| spawned #PID<bob@127\.0\.0\.1\.\d+\.\d+> on bob@127\.0\.0\.1; it says it ran on bob@127\.0\.0\.1/,
-      /alice \| global name echo_service is #PID<bob@127\.0\.0\.1\.\d+\.\d+>; it answered "hello, whoever you are"/,
-      /alice \| now stop bob/,
-      /alice \| nodedown bob@127\.0\.0\.1/,
-      /alice \| nodeup bob@127\.0\.0\.1: it is back/,
-      /alice \| global name echo_service is .*; it answered "welcome back"/,
-      /alice \| same pid as before\? false/,
-      /alice \| tour done/,
+      /alice +\| spawned #PID<bob@127\.0\.0\.1\.\d+\.\d+> on bob@127\.0\.0\.1; it says it ran on bob@127\.0\.0\.1/,
+      /alice +\| global name echo_service is #PID<bob@127\.0\.0\.1\.\d+\.\d+>; it answered "hello, whoever you are"/,
+      /alice +\| now stop bob/,
+      /alice +\| nodedown bob@127\.0\.0\.1/,
+      /alice +\| nodeup bob@127\.0\.0\.1: it is back/,
+      /alice +\| global name echo_service is .*; it answered "welcome back"/,
+      /alice +\| same pid as before\? false/,
+      /alice +\| tour done/,
     ]);
     expect(await run.exitCode(10_000)).toBe(0);
   });
