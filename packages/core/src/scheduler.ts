@@ -116,6 +116,23 @@ export class Scheduler {
     }
   };
 
+  /**
+   * True when this turn's budget is spent and the rest of the work waits for the
+   * next event-loop turn: an input source (a socket) should pause until then, so
+   * that reading never outruns dispatch (backpressure, as a busy Erlang port).
+   */
+  get overBudget(): boolean {
+    return this.armedMacro || this.turnWork >= this.turnBudget;
+  }
+
+  /**
+   * Runs `fn` once the work queued for the next turn has had its drain (for a
+   * paused input source to resume). @internal
+   */
+  afterNextDrain(fn: () => void): void {
+    setImmediate(fn);
+  }
+
   /** Processes waiting to run. */
   get length(): number {
     return this.queue.length;
