@@ -15,10 +15,13 @@
  * @internal
  */
 import type { Socket } from 'node:net';
-import { getLogger } from '@grove/core';
+import { GenCall, getLogger, Pid, Ref } from '@grove/core';
+import { ControlEncoder } from './control';
+import { ControlDecoder } from './control_decode';
 import { resolveCookie } from './cookie';
 import { DistNodeError, EpmdError } from './errors';
 import { acceptHandshake, initiateHandshake, type HandshakeResult } from './handshake';
+import { decodeHandshake, encodeHandshake, StatusCode, type HandshakeMsg } from './handshake_messages';
 import { parseNodeName } from './node_name';
 import type { NodeTransport, TransportStart } from './node_transport';
 import { PortMapper } from './port_mapper';
@@ -26,6 +29,39 @@ import { SocketChannel } from './socket_channel';
 import { connect, listen, type Listener } from './transport';
 
 const log = getLogger('dist');
+
+/**
+ * Builds the handshake's protobuf codecs now (protobufjs generates them on first
+ * use), so that the node's first connection does not pay for it.
+ */
+function warmUp(name: string): void {
+  const bytes = Buffer.alloc(32);
+  const samples: HandshakeMsg[] = [
+    { kind: 'name', name, versionMin: 1, versionMax: 1, flags: 0, creation: 1, hidden: false },
+    { kind: 'status', code: StatusCode.OK, reason: '' },
+    { kind: 'alive_answer', proceed: true },
+    { kind: 'challenge', name, version: 1, flags: 0, creation: 1, hidden: false, challenge: bytes },
+    { kind: 'reply', challenge: bytes, digest: bytes },
+    { kind: 'ack', digest: bytes },
+  ];
+  for (const m of samples) {
+    try {
+      decodeHandshake(encodeHandshake(m));
+    } catch {
+      // Only a warm-up: a sample the checks refuse still compiled the codec.
+    }
+  }
+  // And the control codec with what a first call sends (monitor, a GenCall, reply, demonitor).
+  const pid = new Pid(name, 1, 0, 1);
+  const ref = new Ref(name, 1, 1, true);
+  const enc = new ControlEncoder();
+  enc.monitor(pid, 'net_kernel', ref);
+  enc.regSend(pid, 'net_kernel', new GenCall({ pid, tag: 1 }, { type: 'is_auth', node: name }));
+  enc.reply(pid, 1, 'yes');
+  enc.demonitor(pid, 'net_kernel', ref);
+  enc.send(pid, pid, [1, 'two', { three: 3 }]);
+  new ControlDecoder({ localNode: name, localCreation: 1 }).decode(enc.take(), () => undefined);
+}
 
 export const tcpTransport: TransportStart = async (options, hooks) => {
   const name = parseNodeName(options.name);
@@ -40,6 +76,7 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
       { localName, localCreation, peer: hs.peer, peerCreation: hs.peerCreation, peerHidden: hs.peerHidden, replaces: hs.replaced },
       { ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}), decoder: hs.decoder },
     );
+  warmUp(options.name);
   const pm = await PortMapper.ensure(options.epmdPort !== undefined ? { port: options.epmdPort } : {});
   let creation = 0;
   const sockets = new Set<Socket>();
