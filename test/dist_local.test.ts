@@ -83,7 +83,7 @@ describe('TLS between nodes', () => {
   });
   afterAll(() => pki.cleanup());
 
-  it('connects nodes whose certificates the CA signed, and refuses one without a valid certificate', async () => {
+  it('connects nodes whose certificates the CA signed, and refuses one with a rogue certificate or none', async () => {
     const epmd = await privateEpmd();
     const tls = (cert: { key: string; cert: string }) => ({ ...cert, ca: pki.ca });
     const [a, b] = await Promise.all([tcpNode('a', epmd, { tls: tls(pki.issue('a')) }), tcpNode('b', epmd, { tls: tls(pki.issue('b')) })]);
@@ -92,6 +92,9 @@ describe('TLS between nodes', () => {
     expect(await callServer(a.node, ['net_kernel', b.name], { type: 'is_auth' })).toBe('yes');
     expect(await rogue.ping(a.name)).toBe('pang');
     expect(await a.ping(rogue.name)).toBe('pang');
+    const plain = await tcpNode('p', epmd);
+    expect(await plain.ping(a.name)).toBe('pang');
+    expect(await a.ping(plain.name)).toBe('pang');
     expect(a.nodes()).toEqual([b.name]);
   });
 });
