@@ -149,9 +149,10 @@ export function startLauncher(example: string, args: string[] = []): Child {
   return track(new Child(`npm run example:${example}`, proc, true));
 }
 
-/** Runs one node: `grove run --name NAME --cookie COOKIE examples/<example>/dist/FILE ARGS`. */
-export function groveRun(example: string, file: string, name: string, args: string[], epmd: EpmdServer, cookie = 'example-test'): Child {
-  const argv = [GROVE, 'run', '--name', name, '--cookie', cookie, path.join(REPO, 'examples', example, 'dist', file), ...args];
+/** Runs one node: `grove run --name NAME --cookie COOKIE [--hidden] examples/<example>/dist/FILE ARGS`. */
+export function groveRun(example: string, file: string, name: string, args: string[], epmd: EpmdServer, options: { hidden?: boolean; cookie?: string } = {}): Child {
+  const flags = ['--name', name, '--cookie', options.cookie ?? 'example-test', ...(options.hidden === true ? ['--hidden'] : [])];
+  const argv = [GROVE, 'run', ...flags, path.join(REPO, 'examples', example, 'dist', file), ...args];
   const proc = spawn(process.execPath, argv, { cwd: REPO, env: exampleEnv({ GROVE_EPMD_PORT: String(epmd.port) }), stdio: ['pipe', 'pipe', 'pipe'] });
   return track(new Child(name.split('@')[0]!, proc, false));
 }
