@@ -20,6 +20,13 @@ export type Control = ControlMessage;
 export interface ChannelHandler {
   onControl(c: Control): void;
   onClose(reason: string): void;
+  /**
+   * Backpressure from the receiving node: true when its scheduler has put off work to
+   * the next event-loop turn, in which case `resume` is called once that work has
+   * run; the channel reads nothing more until then (TCP then slows the sender, as
+   * Erlang's busy port does). False (or absent): carry on reading.
+   */
+  holdInput?(resume: () => void): boolean;
 }
 
 /** An established, authenticated link to one peer. */

@@ -163,6 +163,13 @@ export class Connection implements ChannelHandler {
 
   // ---- inbound ----
 
+  holdInput(resume: () => void): boolean {
+    const scheduler = this.owner.node.scheduler;
+    if (!scheduler.overBudget) return false;
+    scheduler.afterNextDrain(resume);
+    return true;
+  }
+
   onControl(c: Control): void {
     this.inCount++;
     const node = this.owner.node;

@@ -46,6 +46,8 @@ export class SocketChannel implements Channel {
   private readonly writer: FrameWriter;
   private scheduled = false;
   private closed = false;
+  /** Reading is paused until the node's scheduler catches up (see `onFrame`). */
+  private inputHeld = false;
   private reason: string | null = null;
 
   constructor(
@@ -148,6 +150,20 @@ export class SocketChannel implements Channel {
     if (h === null) return;
     if (frame.length === 0) h.onControl(TICK);
     else this.dec.decode(frame, this.onMessage);
+    // Decoding outran dispatch: stop reading (the decoder keeps the rest of the chunk,
+    // the kernel the rest of the stream) until the node has caught up.
+    if (!this.inputHeld && h.holdInput !== undefined && h.holdInput(this.resumeInput)) {
+      this.inputHeld = true;
+      this.decoder.pause();
+      this.socket.pause();
+    }
+  };
+
+  private readonly resumeInput = (): void => {
+    this.inputHeld = false;
+    if (this.closed && this.h === null) return;
+    this.socket.resume();
+    this.decoder.resume();
   };
 
   private readonly onMessage = (m: Control): void => {
