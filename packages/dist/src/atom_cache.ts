@@ -27,11 +27,28 @@ export const MAX_ATOM_BYTES = 255;
 export class OutAtomCache {
   private readonly index = new Map<string, number>();
   private readonly names: string[] = [];
+  // The two names looked up last: a message usually names the same one or two nodes
+  // (from and to), and comparing the same string object is cheaper than a Map lookup.
+  private lastName: string | null = null;
+  private lastIndex = -1;
+  private prevName: string | null = null;
+  private prevIndex = -1;
 
   /** Index of `name`, or -1 when it must be written in full. */
   lookup(name: string): number {
+    if (name === this.lastName) return this.lastIndex;
+    if (name === this.prevName) return this.prevIndex;
     const i = this.index.get(name);
-    return i === undefined ? -1 : i;
+    if (i === undefined) return -1;
+    this.prevName = this.lastName;
+    this.prevIndex = this.lastIndex;
+    this.lastName = name;
+    this.lastIndex = i;
+    return i;
+  }
+
+  private forgetRecent(): void {
+    this.lastName = this.prevName = null;
   }
 
   /**
@@ -58,6 +75,7 @@ export class OutAtomCache {
 
   /** Forgets the names added since `mark` (their bytes were never sent). */
   rollback(mark: number): void {
+    if (this.names.length > mark) this.forgetRecent();
     while (this.names.length > mark) this.index.delete(this.names.pop()!);
   }
 
@@ -68,6 +86,7 @@ export class OutAtomCache {
 
   /** Forgets everything (a new connection). */
   clear(): void {
+    this.forgetRecent();
     this.index.clear();
     this.names.length = 0;
   }

@@ -22,7 +22,7 @@
 import { BadArgError, type Pid, type Ref } from '@grove/core';
 import { Op } from './schema';
 import { TermEncoder, type TermCodecOptions } from './term';
-import { WireWriter } from './wire';
+import { putVarint, WireWriter } from './wire';
 
 /** Every control message, discriminated by `type` (OTP's names, in snake case). */
 export type ControlMessage =
@@ -292,12 +292,16 @@ export class ControlEncoder {
 
   private open(op: Op): void {
     const w = this.writer;
-    this.start = w.pos;
+    if (w.pos + 8 > w.buf.length) w.ensure(8);
+    const buf = w.buf;
+    let pos = w.pos;
+    this.start = pos;
     this.atomMark = this.terms.atoms.mark();
-    w.u8(0x0a); // Batch.messages
-    this.envMark = w.beginLength();
-    w.key(op, LEN);
-    this.bodyMark = w.beginLength();
+    buf[pos++] = 0x0a; // Batch.messages
+    this.envMark = pos++;
+    pos = putVarint(buf, pos, op * 8 + LEN);
+    this.bodyMark = pos++;
+    w.pos = pos;
   }
 
   private close(): void {
@@ -359,6 +363,29 @@ export class ControlEncoder {
   /** A `Pid` sub-message: node (index or name), id, serial (when not 0), creation. */
   private pid(field: number, p: Pid): void {
     const w = this.writer;
+    const i = this.terms.atoms.lookup(p.node);
+    if (i >= 0) {
+      // The common case, written in place: at most 2 + 1 + 5 + 3 * 9 bytes, so the
+      // length prefix is one byte.
+      if (w.pos + 36 > w.buf.length) w.ensure(36);
+      const buf = w.buf;
+      let pos = w.pos;
+      buf[pos++] = (field << 3) | LEN;
+      const m = pos++;
+      buf[pos++] = 0x08;
+      pos = putVarint(buf, pos, i);
+      buf[pos++] = 0x18;
+      pos = putVarint(buf, pos, p.id);
+      if (p.serial !== 0) {
+        buf[pos++] = 0x20;
+        pos = putVarint(buf, pos, p.serial);
+      }
+      buf[pos++] = 0x28;
+      pos = putVarint(buf, pos, p.creation);
+      buf[m] = pos - m - 1;
+      w.pos = pos;
+      return;
+    }
     w.u8((field << 3) | LEN);
     const m = w.beginLength();
     this.node(p.node);
@@ -411,6 +438,26 @@ export class ControlEncoder {
   }
 
   private string(field: number, s: string): void {
+    const len = s.length;
+    if (len < 128) {
+      // Optimistic ASCII (as TermEncoder.string): a short name costs no native call.
+      const w = this.writer;
+      if (w.pos + 2 + len > w.buf.length) w.ensure(2 + len);
+      const buf = w.buf;
+      const start = w.pos + 2;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      if (i === len) {
+        buf[start - 2] = (field << 3) | LEN;
+        buf[start - 1] = len;
+        w.pos = start + len;
+        return;
+      }
+    }
     if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
       throw new BadArgError(`the name ${JSON.stringify(s)} contains a lone surrogate and cannot be sent`, s);
     }

@@ -9,6 +9,7 @@
 import { Pid, Ref } from '@grove/core';
 import type { ControlMessage } from './control';
 import { Op } from './schema';
+import { CACHED_STRING_MAX, ShortStringCache } from './string_cache';
 import { TermDecoder, type DecodeContext } from './term_decode';
 import { WireReader } from './wire';
 
@@ -23,7 +24,7 @@ const enum K {
 
 // Field layouts by field number - 1, as in schema.ts.
 const FROM_TO = [K.PID, K.PID];
-const LAYOUTS = new Map<number, readonly K[]>([
+const LAYOUT_LIST: [number, readonly K[]][] = [
   [Op.SEND, [K.PID, K.PID, K.TERM]],
   [Op.REG_SEND, [K.PID, K.STRING, K.TERM]],
   [Op.REPLY, [K.PID, K.UINT, K.TERM]],
@@ -38,14 +39,21 @@ const LAYOUTS = new Map<number, readonly K[]>([
   [Op.SPAWN_REQUEST, [K.REF, K.PID, K.STRING, K.TERM, K.BOOL, K.BOOL, K.TERM]],
   [Op.SPAWN_REPLY, [K.REF, K.PID, K.BOOL, K.BOOL, K.PID, K.TERM]],
   [Op.TICK, []],
-]);
+];
 
-const NAMES = new Map<number, string>([
+const NAME_LIST: [number, string][] = [
   [Op.SEND, 'send'], [Op.REG_SEND, 'reg_send'], [Op.REPLY, 'reply'], [Op.LINK, 'link'], [Op.UNLINK, 'unlink'],
   [Op.UNLINK_ACK, 'unlink_ack'], [Op.EXIT, 'exit'], [Op.EXIT2, 'exit2'], [Op.MONITOR, 'monitor'],
   [Op.DEMONITOR, 'demonitor'], [Op.MONITOR_EXIT, 'monitor_exit'], [Op.SPAWN_REQUEST, 'spawn_request'],
   [Op.SPAWN_REPLY, 'spawn_reply'], [Op.TICK, 'tick'],
-]);
+];
+
+// Arrays indexed by envelope field number: a lookup per message, cheaper than a Map.
+const LAYOUTS: (readonly K[] | undefined)[] = new Array<readonly K[] | undefined>(128).fill(undefined);
+const NAMES: string[] = new Array<string>(128).fill('');
+for (const [op, layout] of LAYOUT_LIST) LAYOUTS[op] = layout;
+for (const [op, name] of NAME_LIST) NAMES[op] = name;
+const PidClass = Pid; // @grove/core's CommonJS re-exports are getters, too slow per value.
 
 /**
  * Decodes batches for one incoming connection (it owns that direction's atom
@@ -60,6 +68,10 @@ export class ControlDecoder {
   private readonly slots: unknown[] = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
   private seen = 0;
   private op = 0;
+  /** The pid decoded last, returned again while the same one repeats. */
+  private lastPid: Pid | null = null;
+  /** REG_SEND names (and other control strings): the same few names, every message. */
+  private readonly names = new ShortStringCache();
 
   constructor(context: DecodeContext) {
     this.terms = new TermDecoder(this.reader, context);
@@ -101,17 +113,52 @@ export class ControlDecoder {
     const at = r.pos;
     const key = r.uint32();
     const op = key >>> 3;
-    const layout = LAYOUTS.get(op);
+    const layout = op < LAYOUTS.length ? LAYOUTS[op] : undefined;
     if (layout === undefined) return r.fail(`unknown control message (envelope field ${op})`, at);
-    if ((key & 7) !== 2) r.fail(`control message ${NAMES.get(op)} has wire type ${key & 7}, expected 2`, at);
+    if ((key & 7) !== 2) r.fail(`control message ${NAMES[op]} has wire type ${key & 7}, expected 2`, at);
     const envEnd = r.end;
-    const bodyLength = r.length(NAMES.get(op)!);
+    const bodyLength = r.length('control message');
     r.end = r.pos + bodyLength;
     this.op = op;
-    this.fields(layout);
+    let m: ControlMessage;
+    if (op === Op.SEND) {
+      m = this.send();
+    } else {
+      this.fields(layout);
+      m = this.build(op);
+    }
     r.end = envEnd;
     if (r.pos !== envEnd) r.fail('envelope carries more than one control message');
-    return this.build(op);
+    return m;
+  }
+
+  /** SEND, the most frequent message, without the generic field slots. */
+  private send(): ControlMessage {
+    const r: WireReader = this.reader;
+    let from: Pid | undefined;
+    let to: Pid | undefined;
+    let msg: unknown;
+    let hasMsg = false;
+    while (r.pos < r.end) {
+      const at = r.pos;
+      const key = r.uint32();
+      if (key === 0x12) {
+        to = this.value(K.PID) as Pid;
+      } else if (key === 0x1a) {
+        msg = this.value(K.TERM);
+        hasMsg = true;
+      } else if (key === 0x0a) {
+        from = this.value(K.PID) as Pid;
+      } else {
+        const field = key >>> 3;
+        if (field === 0) r.fail('protobuf field number 0', at);
+        if (field <= 3) r.fail(`field ${field} of send has wire type ${key & 7}, expected 2`, at);
+        r.skipField(key & 7);
+      }
+    }
+    if (to === undefined) return r.fail('send without to');
+    if (!hasMsg) r.fail('send without payload');
+    return { type: 'send', from, to, msg };
   }
 
   private fields(layout: readonly K[]): void {
@@ -131,7 +178,7 @@ export class ControlDecoder {
         continue;
       }
       const want = kind === K.BOOL || kind === K.UINT ? 0 : 2;
-      if (wire !== want) r.fail(`field ${field} of ${NAMES.get(this.op)} has wire type ${wire}, expected ${want}`, at);
+      if (wire !== want) r.fail(`field ${field} of ${NAMES[this.op]} has wire type ${wire}, expected ${want}`, at);
       s[field] = this.value(kind);
       this.seen |= 1 << field;
     }
@@ -140,14 +187,35 @@ export class ControlDecoder {
   private value(kind: K): unknown {
     const r: WireReader = this.reader;
     switch (kind) {
-      case K.PID:
-        return this.sub(this.pid);
-      case K.REF:
-        return this.sub(this.ref);
-      case K.TERM:
-        return this.sub(this.term);
-      case K.STRING:
-        return this.terms.atomText(r.length('string'));
+      case K.PID: {
+        const outer = this.enter();
+        const v = this.pid();
+        this.leave(outer);
+        return v;
+      }
+      case K.REF: {
+        const outer = this.enter();
+        const v = this.ref();
+        this.leave(outer);
+        return v;
+      }
+      case K.TERM: {
+        const outer = this.enter();
+        const v = this.terms.read();
+        this.leave(outer);
+        return v;
+      }
+      case K.STRING: {
+        const n = r.length('string');
+        if (n > 0 && n <= CACHED_STRING_MAX) {
+          const cached = this.names.get(r.buf, r.pos, n);
+          if (cached !== undefined) {
+            r.pos += n;
+            return cached;
+          }
+        }
+        return this.terms.atomText(n);
+      }
       case K.BOOL:
         return r.varint() !== 0;
       case K.UINT:
@@ -155,20 +223,20 @@ export class ControlDecoder {
     }
   }
 
-  /** Runs `read` over a length-delimited field, which it must consume exactly. */
-  private sub<V>(read: (this: ControlDecoder) => V): V {
+  /** Narrows the reader to the length-delimited field that starts here; returns the outer end. */
+  private enter(): number {
     const r: WireReader = this.reader;
     const n = r.length('field');
     const outer = r.end;
     r.end = r.pos + n;
-    const v = read.call(this);
-    if (r.pos !== r.end) r.fail(`${r.end - r.pos} unread bytes at the end of a field of ${NAMES.get(this.op)}`);
-    r.end = outer;
-    return v;
+    return outer;
   }
 
-  private term(): unknown {
-    return this.terms.read();
+  /** Checks the field was consumed exactly and widens the reader back to `outer`. */
+  private leave(outer: number): void {
+    const r: WireReader = this.reader;
+    if (r.pos !== r.end) r.fail(`${r.end - r.pos} unread bytes at the end of a field of ${NAMES[this.op]}`);
+    r.end = outer;
   }
 
   private pid(): Pid {
@@ -189,7 +257,10 @@ export class ControlDecoder {
       else r.fail(`bad field key 0x${key.toString(16)} in a pid`, at);
     }
     if (node === undefined) r.fail('pid without a node');
-    return new Pid(node, id, serial, creation);
+    // A stream of sends repeats the same sender: reuse its Pid (immutable) instead of a new one each time.
+    const last = this.lastPid;
+    if (last !== null && last.id === id && last.node === node && last.serial === serial && last.creation === creation) return last;
+    return (this.lastPid = new PidClass(node, id, serial, creation));
   }
 
   private ref(): Ref {
@@ -213,14 +284,14 @@ export class ControlDecoder {
 
   /** Field `n`, which the message must have. */
   private need<V>(n: number, what: string): V {
-    if ((this.seen & (1 << n)) === 0) this.reader.fail(`${NAMES.get(this.op)} without ${what}`);
+    if ((this.seen & (1 << n)) === 0) this.reader.fail(`${NAMES[this.op]} without ${what}`);
     return this.slots[n] as V;
   }
 
   /** Exactly one of fields `a` and `b` (a protobuf oneof). */
   private either<V>(a: number, b: number, what: string): V {
     const has = (this.seen >> a) & 1 ? ((this.seen >> b) & 1 ? 2 : 1) : (this.seen >> b) & 1;
-    if (has !== 1) this.reader.fail(`${NAMES.get(this.op)} needs exactly one ${what}`);
+    if (has !== 1) this.reader.fail(`${NAMES[this.op]} needs exactly one ${what}`);
     return this.slots[(this.seen >> a) & 1 ? a : b] as V;
   }
 

@@ -81,6 +81,11 @@ export interface TermCodecOptions {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
+// Module-level copies: @grove/core's CommonJS re-exports are getters, too slow per value.
+const PID_PROTO = Pid.prototype;
+const REF_PROTO = Ref.prototype;
+const OBJECT_PROTO = Object.prototype;
+const codecOf = classCodecOf;
 const ERROR_OWN_FIELDS = new Set(['name', 'message', 'stack', 'cause']);
 
 /**
@@ -250,9 +255,9 @@ export class TermEncoder {
       this.array(v);
     } else {
       const proto = Object.getPrototypeOf(v) as object | null;
-      if (proto === Object.prototype) this.fields(v as Record<string, unknown>, T.OBJECT);
-      else if (proto === Pid.prototype) this.pid(v as Pid);
-      else if (proto === Ref.prototype) this.ref(v as Ref);
+      if (proto === OBJECT_PROTO) this.fields(v as Record<string, unknown>, T.OBJECT);
+      else if (proto === PID_PROTO) this.pid(v as Pid);
+      else if (proto === REF_PROTO) this.ref(v as Ref);
       else if (proto === null) this.fields(v as Record<string, unknown>, T.OBJECT_NULL);
       else this.special(v);
     }
@@ -304,7 +309,7 @@ export class TermEncoder {
 
   private special(v: object): void {
     const w = this.writer;
-    const codec = classCodecOf(v);
+    const codec = codecOf(v);
     if (codec !== undefined) {
       w.u8(T.CLASS);
       this.atom(codec.name);

@@ -8,6 +8,7 @@
 import { classCodecNamed, Pid, Ref } from '@grove/core';
 import { InAtomCache } from './atom_cache';
 import { DecodeError } from './errors';
+import { CACHED_STRING_MAX, ShortStringCache } from './string_cache';
 import { DEFAULT_MAX_DEPTH, T, type TermCodecOptions } from './term';
 import { WireReader, type FastBuffer } from './wire';
 
@@ -18,6 +19,11 @@ export interface DecodeContext extends TermCodecOptions {
   /** The local node's creation. */
   localCreation: number;
 }
+
+// Module-level copies: @grove/core's CommonJS re-exports are getters, too slow per value.
+const PidClass = Pid;
+const RefClass = Ref;
+const codecNamed = classCodecNamed;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -42,6 +48,7 @@ export class TermDecoder {
   private readonly localCreation: number;
   private readonly maxDepth: number;
   private depth = 0;
+  private readonly strings = new ShortStringCache();
 
   constructor(
     /** Where the bytes come from. */
@@ -91,7 +98,7 @@ export class TermDecoder {
       case T.BYTES:
         return this.bytes();
       case T.PID:
-        return new Pid(this.atom(), r.varint(), r.uint32(), r.uint32());
+        return new PidClass(this.atom(), r.varint(), r.uint32(), r.uint32());
       case T.REF:
         return this.ref();
       case T.ARRAY:
@@ -142,19 +149,16 @@ export class TermDecoder {
     const buf = r.buf;
     const start = r.pos;
     const end = start + n;
-    let s = '';
-    if (n <= 16) {
-      for (let i = start; i < end; i++) {
-        const c = buf[i]!;
-        if (c >= 0x80) r.fail(`non-ASCII byte 0x${c.toString(16)} in an ASCII string`, i);
-        s += String.fromCharCode(c);
+    if (n <= CACHED_STRING_MAX && n > 0) {
+      const cached = this.strings.get(buf, start, n);
+      if (cached !== undefined) {
+        r.pos = end;
+        return cached;
       }
-    } else {
-      for (let i = start; i < end; i++) if (buf[i]! >= 0x80) r.fail(`non-ASCII byte 0x${buf[i]!.toString(16)} in an ASCII string`, i);
-      s = (buf as FastBuffer).latin1Slice(start, end);
     }
+    for (let i = start; i < end; i++) if (buf[i]! >= 0x80) r.fail(`non-ASCII byte 0x${buf[i]!.toString(16)} in an ASCII string`, i);
     r.pos = end;
-    return s;
+    return (buf as FastBuffer).latin1Slice(start, end);
   }
 
   private utf8(n: number): string {
@@ -217,7 +221,7 @@ export class TermDecoder {
 
   /** @internal a ref, local when this node incarnation made it (so its key is numeric). */
   makeRef(node: string, creation: number, id: number): Ref {
-    return new Ref(node, creation, id, node === this.localNode && creation === this.localCreation);
+    return new RefClass(node, creation, id, node === this.localNode && creation === this.localCreation);
   }
 
   private bigint(negative: boolean): bigint {
@@ -313,7 +317,7 @@ export class TermDecoder {
     const r: WireReader = this.reader;
     const at = r.pos;
     const name = this.atom();
-    const codec = classCodecNamed(name);
+    const codec = codecNamed(name);
     if (codec === undefined) return r.fail(`unknown registered class ${JSON.stringify(name)} (registerClass it on this node too)`, at);
     const term = this.value();
     try {

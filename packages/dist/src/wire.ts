@@ -41,6 +41,31 @@ export function varintSize(n: number): number {
   return size;
 }
 
+/**
+ * Writes the varint of `n` (0 ≤ n ≤ 2^53) at `pos` (the caller made room for 8
+ * bytes) and returns the position after it.
+ */
+export function putVarint(buf: Uint8Array, pos: number, n: number): number {
+  if (n > 0xffffffff) {
+    // Low 28 bits with bit operations, the rest with arithmetic.
+    let hi = Math.floor(n / 0x10000000);
+    let lo = n - hi * 0x10000000;
+    for (let i = 0; i < 4; i++, lo >>>= 7) buf[pos++] = (lo & 0x7f) | 0x80;
+    while (hi > 0x7f) {
+      buf[pos++] = (hi & 0x7f) | 0x80;
+      hi = Math.floor(hi / 0x80);
+    }
+    buf[pos++] = hi;
+    return pos;
+  }
+  while (n > 0x7f) {
+    buf[pos++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
 /** A growable output buffer, reused across messages. */
 export class WireWriter {
   /** The bytes; valid from 0 to {@link pos}. Replaced when the writer grows. */
@@ -97,27 +122,7 @@ export class WireWriter {
   /** An unsigned varint, 0 ≤ n ≤ 2^53 (callers guarantee the range). */
   varint(n: number): void {
     if (this.pos + 10 > this.buf.length) this.grow(10);
-    const buf = this.buf;
-    let pos = this.pos;
-    if (n > 0xffffffff) {
-      // Low 28 bits first with arithmetic, the rest fits the 32-bit path below.
-      let hi = Math.floor(n / 0x10000000);
-      let lo = n - hi * 0x10000000;
-      for (let i = 0; i < 4; i++, lo >>>= 7) buf[pos++] = (lo & 0x7f) | 0x80;
-      while (hi > 0x7f) {
-        buf[pos++] = (hi & 0x7f) | 0x80;
-        hi = Math.floor(hi / 0x80);
-      }
-      buf[pos++] = hi;
-      this.pos = pos;
-      return;
-    }
-    while (n > 0x7f) {
-      buf[pos++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    buf[pos++] = n;
-    this.pos = pos;
+    this.pos = putVarint(this.buf, this.pos, n);
   }
 
   /** Zigzag varint of a 32-bit signed integer (protobuf `sint32`). */
@@ -191,8 +196,8 @@ export class WireReader {
 
   /** Points the reader at `buf[start, end)`. */
   reset(buf: Uint8Array, start = 0, end = buf.length): void {
-    this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    if (start < 0 || end > this.buf.length || start > end) {
+    this.buf = buf instanceof Buffer ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (!(start >= 0 && end <= this.buf.length && start <= end)) {
       throw new DecodeError(`bad range [${start}, ${end}) for a buffer of ${this.buf.length} bytes`, start);
     }
     this.pos = start;
@@ -220,6 +225,18 @@ export class WireReader {
 
   /** An unsigned varint up to 2^53 - 1; longer or larger is an error. */
   varint(): number {
+    const pos = this.pos;
+    if (pos < this.end) {
+      const b = this.buf[pos]!;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b; // Most varints (lengths, counts, small ids) are one byte.
+      }
+    }
+    return this.longVarint();
+  }
+
+  private longVarint(): number {
     const buf = this.buf;
     const end = this.end;
     let pos = this.pos;
@@ -274,8 +291,12 @@ export class WireReader {
   length(what: string): number {
     const at = this.pos;
     const n = this.varint();
-    if (n > this.end - this.pos) this.fail(`${what} length ${n} exceeds the ${this.end - this.pos} bytes left`, at);
+    if (n > this.end - this.pos) this.tooLong(what, n, at);
     return n;
+  }
+
+  private tooLong(what: string, n: number, at: number): never {
+    this.fail(`${what} length ${n} exceeds the ${this.end - this.pos} bytes left`, at);
   }
 
   /** Skips a protobuf field of `wireType` whose key was just read. */

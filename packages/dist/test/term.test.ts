@@ -125,6 +125,25 @@ describe('the term codec', () => {
   });
 });
 
+describe('the decoder\'s short-string cache', () => {
+  it('returns the right string when thousands of short strings collide in it', () => {
+    const w = new WireWriter();
+    const enc = new TermEncoder(w);
+    const r = new WireReader();
+    const dec = new TermDecoder(r, here);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5000; i++) {
+        const key = `k${(i * 7919) % 5000}`;
+        const value = { [key]: key.padEnd(1 + (i % 24), '.') };
+        w.reset();
+        enc.encode(value);
+        r.reset(w.buf, 0, w.pos);
+        expect(dec.read()).toEqual(value);
+      }
+    }
+  });
+});
+
 describe('pids and refs of the local node', () => {
   it('decode as the local node would have made them: a local ref keys by its number', () => {
     const ref = new Ref('a@h', 1, 77, true);
