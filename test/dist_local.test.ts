@@ -5,7 +5,7 @@
  */
 import * as net from 'node:net';
 import { callServer, isDownMessage, isExitMessage, type DownMessage } from '@grove/core';
-import { isNodeMessage, monitorNodes, type DistNode, type NodeDownMessage } from '@grove/dist';
+import { isNodeMessage, monitorNodes, startDistributed, type DistNode, type NodeDownMessage } from '@grove/dist';
 import { makePki, type TestPki } from '../packages/dist/test/support/certs';
 import { cleanup, privateEpmd, tcpNode, waitFor } from './dist_helpers';
 
@@ -45,6 +45,29 @@ describe('nodes of one OS process over TCP', () => {
     expect(a.nodes().sort()).toEqual([b.name, c.name].sort());
     expect(a.nodes('connected')).not.toContain(h.name);
     expect(h.nodes('connected')).toEqual([b.name]);
+  });
+
+  it('settles a simultaneous connect on one connection that works both ways', async () => {
+    const epmd = await privateEpmd();
+    const [a, b] = await Promise.all([tcpNode('a', epmd), tcpNode('b', epmd)]);
+    const got: unknown[] = [];
+    a.node.spawnLoop((m) => void got.push(m), { name: 'inbox' });
+    b.node.spawnLoop((m) => void got.push(m), { name: 'inbox' });
+    expect(await Promise.all([a.connect(b.name), b.connect(a.name)])).toEqual([true, true]);
+    expect(a.nodes()).toEqual([b.name]);
+    expect(b.nodes()).toEqual([a.name]);
+    a.node.send(['inbox', b.name], 'to b');
+    b.node.send(['inbox', a.name], 'to a');
+    await waitFor(() => got.length === 2, 'both messages');
+    expect(got.sort()).toEqual(['to a', 'to b']);
+    expect(await a.ping(b.name)).toBe('pong');
+  });
+
+  it('refuses to start a second node with a name already registered', async () => {
+    const epmd = await privateEpmd();
+    const a = await tcpNode('a', epmd);
+    await expect(startDistributed({ name: a.name, cookie: 'dist-test', epmdPort: epmd.port })).rejects.toThrow(/already registered/);
+    expect(await a.ping(a.name)).toBe('pong');
   });
 
   it('refuses a node with another cookie, both ways', async () => {

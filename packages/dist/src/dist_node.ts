@@ -180,6 +180,7 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
     netTickTimeMs,
     connectAll: options.connectAll ?? true,
     autoConnect: options.autoConnect ?? true,
+    setupTimeoutMs: options.connectTimeoutMs ?? 7000,
     dial: (peer) => transport.dial(peer, { name: node.name, creation: node.creation }),
   });
   dist = new DistNode(node, router, kernel, spawns, transport);

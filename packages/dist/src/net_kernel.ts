@@ -23,6 +23,7 @@ import { call, getLogger, GenCall, isPid, reply, type Node, type Pid } from '@gr
 import type { Channel } from './channel';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
+import { HandshakeError } from './errors';
 import { simultaneousConnectStatus } from './handshake';
 import { isNodeName } from './node_name';
 
@@ -66,6 +67,8 @@ export interface NetKernelOptions {
   connectAll: boolean;
   /** Connect on first use (Erlang's `dist_auto_connect`). Default true. */
   autoConnect: boolean;
+  /** How long a connection may stay pending waiting for the peer's winning simultaneous attempt. */
+  setupTimeoutMs: number;
   dial: Dialer;
 }
 
@@ -214,7 +217,14 @@ export class NetKernel {
       },
       (err: unknown) => {
         log.debug(`cannot connect to ${peer}: ${err instanceof Error ? err.message : String(err)}`);
-        if (conn.state === 'pending') conn.close('connect_failed');
+        if (conn.state !== 'pending') return;
+        if (err instanceof HandshakeError && err.reason === 'simultaneous') {
+          // The peer is connecting to us and its attempt won the tie-break: keep this
+          // connection (and its queue) pending for that channel, within the setup time.
+          this.node.clock.setTimeout(() => conn.state === 'pending' && conn.close('connect_failed'), this.options.setupTimeoutMs, true);
+          return;
+        }
+        conn.close('connect_failed');
       },
     );
   }
