@@ -296,6 +296,7 @@ export class NetKernel {
       else c.idleTicks = 0;
       c.lastInCount = c.inCount;
       if (c.idleTicks >= 4) {
+        log.warn(`${this.node.name}: ${c.peer} not responding within the net tick time (${this.options.netTickTimeMs} ms): disconnecting`);
         c.close('net_tick_timeout');
         continue;
       }

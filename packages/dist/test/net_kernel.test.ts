@@ -38,6 +38,18 @@ describe('the net kernel over the in-memory transport', () => {
     expect(a.nodes()).toEqual([b.name]);
   });
 
+  it('connects only when asked with autoConnect off', async () => {
+    const [a, b] = [await memNode('a', { autoConnect: false }), await memNode('b')];
+    const got: unknown[] = [];
+    b.node.spawnLoop((m) => void got.push(m), { name: 'inbox' });
+    a.node.send(['inbox', b.name], 'dropped');
+    expect(a.nodes('connected')).toEqual([]);
+    expect(await a.connect(b.name)).toBe(true);
+    a.node.send(['inbox', b.name], 'delivered');
+    await waitFor(() => got.length === 1, 'the message');
+    expect(got).toEqual(['delivered']);
+  });
+
   it('keeps a hidden node out of nodes() and out of the mesh', async () => {
     const [h, b, c] = [await memNode('h', { hidden: true }), await memNode('b'), await memNode('c')];
     await b.connect(c.name);
