@@ -123,6 +123,16 @@ export class ControlEncoder {
     return this.writer.take();
   }
 
+  /**
+   * The current batch as a whole frame, length prefix included, with at most one
+   * copy; starts the next batch. For an encoder whose writer reserves the header
+   * (`writer.reserveFrameHeader()`, before the first message).
+   */
+  takeFrame(): Buffer {
+    this.count = 0;
+    return this.writer.takeFrame();
+  }
+
   /** Any control message. */
   encode(m: ControlMessage): void {
     switch (m.type) {
@@ -177,7 +187,7 @@ export class ControlEncoder {
     this.open(Op.REG_SEND);
     try {
       if (from !== undefined) this.pid(1, from);
-      this.string(2, to);
+      this.name(2, 4, to);
       this.term(3, msg);
     } catch (e) {
       this.abort(e, msg);
@@ -232,7 +242,7 @@ export class ControlEncoder {
   monitorExit(from: Pid | string, to: Pid, ref: Ref, reason: unknown): void {
     this.open(Op.MONITOR_EXIT);
     try {
-      if (typeof from === 'string') this.string(2, from);
+      if (typeof from === 'string') this.name(2, 6, from);
       else this.pid(1, from);
       this.pid(3, to);
       this.ref(4, ref);
@@ -344,7 +354,7 @@ export class ControlEncoder {
     this.open(op);
     try {
       this.pid(1, from);
-      if (typeof to === 'string') this.string(3, to);
+      if (typeof to === 'string') this.name(3, 5, to);
       else this.pid(2, to);
       this.ref(4, ref);
     } catch (e) {
@@ -463,6 +473,22 @@ export class ControlEncoder {
     }
     const w = this.writer;
     const n = Buffer.byteLength(s, 'utf8');
+    w.u8((field << 3) | LEN);
+    w.varint(n);
+    w.ensure(n);
+    w.utf8(s, n);
+  }
+
+  /** A registered name: its atom-cache index in `indexField`, or in full in `field` (then cached). */
+  private name(field: number, indexField: number, s: string): void {
+    const w = this.writer;
+    const i = this.terms.atoms.lookup(s);
+    if (i >= 0) {
+      w.u8(indexField << 3);
+      w.varint(i);
+      return;
+    }
+    const n = this.terms.atoms.add(s);
     w.u8((field << 3) | LEN);
     w.varint(n);
     w.ensure(n);

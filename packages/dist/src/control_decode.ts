@@ -20,22 +20,26 @@ const enum K {
   STRING,
   BOOL,
   UINT,
+  /** A registered name in full: offered to the atom cache. */
+  NAME,
+  /** A registered name as its atom-cache index. */
+  NAME_INDEX,
 }
 
 // Field layouts by field number - 1, as in schema.ts.
 const FROM_TO = [K.PID, K.PID];
 const LAYOUT_LIST: [number, readonly K[]][] = [
   [Op.SEND, [K.PID, K.PID, K.TERM]],
-  [Op.REG_SEND, [K.PID, K.STRING, K.TERM]],
+  [Op.REG_SEND, [K.PID, K.NAME, K.TERM, K.NAME_INDEX]],
   [Op.REPLY, [K.PID, K.UINT, K.TERM]],
   [Op.LINK, FROM_TO],
   [Op.UNLINK, [K.PID, K.PID, K.UINT]],
   [Op.UNLINK_ACK, [K.PID, K.PID, K.UINT]],
   [Op.EXIT, [K.PID, K.PID, K.TERM]],
   [Op.EXIT2, [K.PID, K.PID, K.TERM]],
-  [Op.MONITOR, [K.PID, K.PID, K.STRING, K.REF]],
-  [Op.DEMONITOR, [K.PID, K.PID, K.STRING, K.REF]],
-  [Op.MONITOR_EXIT, [K.PID, K.STRING, K.PID, K.REF, K.TERM]],
+  [Op.MONITOR, [K.PID, K.PID, K.NAME, K.REF, K.NAME_INDEX]],
+  [Op.DEMONITOR, [K.PID, K.PID, K.NAME, K.REF, K.NAME_INDEX]],
+  [Op.MONITOR_EXIT, [K.PID, K.NAME, K.PID, K.REF, K.TERM, K.NAME_INDEX]],
   [Op.SPAWN_REQUEST, [K.REF, K.PID, K.STRING, K.TERM, K.BOOL, K.BOOL, K.TERM]],
   [Op.SPAWN_REPLY, [K.REF, K.PID, K.BOOL, K.BOOL, K.PID, K.TERM]],
   [Op.TICK, []],
@@ -122,7 +126,9 @@ export class ControlDecoder {
     this.op = op;
     let m: ControlMessage;
     if (op === Op.SEND) {
-      m = this.send();
+      m = this.send(false);
+    } else if (op === Op.REG_SEND) {
+      m = this.send(true);
     } else {
       this.fields(layout);
       m = this.build(op);
@@ -132,33 +138,48 @@ export class ControlDecoder {
     return m;
   }
 
-  /** SEND, the most frequent message, without the generic field slots. */
-  private send(): ControlMessage {
+  /**
+   * SEND and REG_SEND (`reg`: `to` is a name), the most frequent messages, parsed
+   * inline: no generic field slots, no layout lookup.
+   */
+  private send(reg: boolean): ControlMessage {
     const r: WireReader = this.reader;
     let from: Pid | undefined;
-    let to: Pid | undefined;
+    let to: Pid | string | undefined;
     let msg: unknown;
     let hasMsg = false;
     while (r.pos < r.end) {
       const at = r.pos;
       const key = r.uint32();
-      if (key === 0x12) {
-        to = this.value(K.PID) as Pid;
-      } else if (key === 0x1a) {
-        msg = this.value(K.TERM);
+      if (key === 0x1a) {
+        const outer = this.enter();
+        msg = this.terms.read();
+        this.leave(outer);
         hasMsg = true;
+      } else if (key === 0x12) {
+        if (reg) {
+          to = this.value(K.NAME) as string;
+        } else {
+          const outer = this.enter();
+          to = this.pid();
+          this.leave(outer);
+        }
       } else if (key === 0x0a) {
-        from = this.value(K.PID) as Pid;
+        const outer = this.enter();
+        from = this.pid();
+        this.leave(outer);
+      } else if (key === 0x20 && reg) {
+        to = this.terms.atomAt(r.varint(), at);
       } else {
         const field = key >>> 3;
         if (field === 0) r.fail('protobuf field number 0', at);
-        if (field <= 3) r.fail(`field ${field} of send has wire type ${key & 7}, expected 2`, at);
+        if (field <= (reg ? 4 : 3)) r.fail(`field ${field} of ${reg ? 'reg_send' : 'send'} has wire type ${key & 7}, expected 2`, at);
         r.skipField(key & 7);
       }
     }
-    if (to === undefined) return r.fail('send without to');
-    if (!hasMsg) r.fail('send without payload');
-    return { type: 'send', from, to, msg };
+    if (to === undefined) return r.fail(`${reg ? 'reg_send' : 'send'} without to`);
+    if (!hasMsg) r.fail(`${reg ? 'reg_send' : 'send'} without payload`);
+    return reg ? { type: 'reg_send', from, to: to as string, msg } : { type: 'send', from, to: to as Pid, msg };
   }
 
   private fields(layout: readonly K[]): void {
@@ -177,7 +198,7 @@ export class ControlDecoder {
         r.skipField(wire);
         continue;
       }
-      const want = kind === K.BOOL || kind === K.UINT ? 0 : 2;
+      const want = kind === K.BOOL || kind === K.UINT || kind === K.NAME_INDEX ? 0 : 2;
       if (wire !== want) r.fail(`field ${field} of ${NAMES[this.op]} has wire type ${wire}, expected ${want}`, at);
       s[field] = this.value(kind);
       this.seen |= 1 << field;
@@ -215,6 +236,12 @@ export class ControlDecoder {
           }
         }
         return this.terms.atomText(n);
+      }
+      case K.NAME:
+        return this.terms.atomText(r.length('name'), true);
+      case K.NAME_INDEX: {
+        const at = r.pos;
+        return this.terms.atomAt(r.varint(), at);
       }
       case K.BOOL:
         return r.varint() !== 0;
@@ -288,6 +315,13 @@ export class ControlDecoder {
     return this.slots[n] as V;
   }
 
+  /** Exactly one of the fields whose bits are set in `mask` (a protobuf oneof). */
+  private oneOf<V>(mask: number, what: string): V {
+    const present = this.seen & mask;
+    if (present === 0 || (present & (present - 1)) !== 0) this.reader.fail(`${NAMES[this.op]} needs exactly one ${what}`);
+    return this.slots[31 - Math.clz32(present)] as V;
+  }
+
   /** Exactly one of fields `a` and `b` (a protobuf oneof). */
   private either<V>(a: number, b: number, what: string): V {
     const has = (this.seen >> a) & 1 ? ((this.seen >> b) & 1 ? 2 : 1) : (this.seen >> b) & 1;
@@ -314,9 +348,9 @@ export class ControlDecoder {
         return { type: op === Op.EXIT ? 'exit' : 'exit2', from: this.need<Pid>(1, 'from'), to: this.need<Pid>(2, 'to'), reason: this.need(3, 'reason') };
       case Op.MONITOR:
       case Op.DEMONITOR:
-        return { type: op === Op.MONITOR ? 'monitor' : 'demonitor', from: this.need<Pid>(1, 'from'), to: this.either<Pid | string>(2, 3, 'target'), ref: this.need<Ref>(4, 'ref') };
+        return { type: op === Op.MONITOR ? 'monitor' : 'demonitor', from: this.need<Pid>(1, 'from'), to: this.oneOf<Pid | string>((1 << 2) | (1 << 3) | (1 << 5), 'target'), ref: this.need<Ref>(4, 'ref') };
       case Op.MONITOR_EXIT:
-        return { type: 'monitor_exit', from: this.either<Pid | string>(1, 2, 'source'), to: this.need<Pid>(3, 'to'), ref: this.need<Ref>(4, 'ref'), reason: this.need(5, 'reason') };
+        return { type: 'monitor_exit', from: this.oneOf<Pid | string>((1 << 1) | (1 << 2) | (1 << 6), 'source'), to: this.need<Pid>(3, 'to'), ref: this.need<Ref>(4, 'ref'), reason: this.need(5, 'reason') };
       case Op.SPAWN_REQUEST: {
         const args = this.need<unknown>(4, 'args');
         if (!Array.isArray(args)) return this.reader.fail('spawn_request args must be an array');

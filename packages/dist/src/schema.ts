@@ -12,6 +12,11 @@
  * 100. Payloads (`payload`, `reason`, `value`, `args`...) are terms in the format of
  * `term.ts`, carried as `bytes`.
  *
+ * Names repeat (node names in every pid and ref, registered names in REG_SEND and
+ * monitors): each is a oneof of the name in full (`node_name`, `to`, `to_name`,
+ * `from_name`), which appends it to the connection's atom cache, or its index there
+ * (`node_index`, `to_index`, `to_name_index`, `from_name_index`); see `atom_cache.ts`.
+ *
  * A frame's body is one `Batch`: the transport concatenates `Batch.messages`
  * entries, each `0x0a <varint length> <Envelope>`, and decodes them in order.
  */
@@ -39,6 +44,10 @@ const pid = (id: number) => ({ type: 'Pid', id });
 const ref = (id: number) => ({ type: 'Ref', id });
 const bytes = (id: number) => ({ type: 'bytes', id });
 const fromTo = { from: pid(1), to: pid(2) };
+const monitorType = {
+  oneofs: { target: { oneof: ['to_pid', 'to_name', 'to_name_index'] } },
+  fields: { from: pid(1), to_pid: pid(2), to_name: { type: 'string', id: 3 }, ref: ref(4), to_name_index: { type: 'uint32', id: 5 } },
+};
 
 /** The protobufjs JSON descriptor of package `grove.dist`. */
 export const controlSchemaJson = {
@@ -69,19 +78,23 @@ export const controlSchemaJson = {
             Link: { fields: fromTo },
             Send: { fields: { ...fromTo, payload: bytes(3) } },
             Exit: { fields: { ...fromTo, reason: bytes(3) } },
-            RegSend: { fields: { from: pid(1), to: { type: 'string', id: 2 }, payload: bytes(3) } },
+            RegSend: {
+              oneofs: { dest: { oneof: ['to', 'to_index'] } },
+              fields: { from: pid(1), to: { type: 'string', id: 2 }, payload: bytes(3), to_index: { type: 'uint32', id: 4 } },
+            },
             Exit2: { fields: { ...fromTo, reason: bytes(3) } },
-            Monitor: {
-              oneofs: { target: { oneof: ['to_pid', 'to_name'] } },
-              fields: { from: pid(1), to_pid: pid(2), to_name: { type: 'string', id: 3 }, ref: ref(4) },
-            },
-            Demonitor: {
-              oneofs: { target: { oneof: ['to_pid', 'to_name'] } },
-              fields: { from: pid(1), to_pid: pid(2), to_name: { type: 'string', id: 3 }, ref: ref(4) },
-            },
+            Monitor: monitorType,
+            Demonitor: monitorType,
             MonitorExit: {
-              oneofs: { source: { oneof: ['from_pid', 'from_name'] } },
-              fields: { from_pid: pid(1), from_name: { type: 'string', id: 2 }, to: pid(3), ref: ref(4), reason: bytes(5) },
+              oneofs: { source: { oneof: ['from_pid', 'from_name', 'from_name_index'] } },
+              fields: {
+                from_pid: pid(1),
+                from_name: { type: 'string', id: 2 },
+                to: pid(3),
+                ref: ref(4),
+                reason: bytes(5),
+                from_name_index: { type: 'uint32', id: 6 },
+              },
             },
             SpawnRequest: {
               fields: {

@@ -28,6 +28,8 @@
  * | 0x13           | Pid                       | atom node, varint id, varint serial, creation |
  * | 0x14           | Ref                       | atom node, varint creation, varint id         |
  * | 0x15           | registered class instance | atom class name, term from `toTerm`           |
+ * | 0x16           | core's GenCall            | pid (as 0x13's body), varint tag, request     |
+ * | 0x17           | core's GenCast            | request                                       |
  * | 0x40 + n       | integer 0 ≤ n < 64        |                                               |
  * | 0x80 + n       | ASCII string, n < 128     | n bytes                                       |
  *
@@ -39,7 +41,7 @@
  * comes from core's `checkTerm`, which names the path, so the sender sees exactly the
  * error a local `checkMessages` send would give.
  */
-import { checkTerm, classCodecOf, NotCopyableError, Pid, Ref } from '@grove/core';
+import { checkTerm, classCodecOf, GenCall, GenCast, NotCopyableError, Pid, Ref } from '@grove/core';
 import { OutAtomCache } from './atom_cache';
 import { WireWriter } from './wire';
 
@@ -67,6 +69,8 @@ export const enum T {
   PID = 0x13,
   REF = 0x14,
   CLASS = 0x15,
+  GEN_CALL = 0x16,
+  GEN_CAST = 0x17,
   FIXINT = 0x40,
   ASCII = 0x80,
 }
@@ -85,6 +89,8 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const PID_PROTO = Pid.prototype;
 const REF_PROTO = Ref.prototype;
 const OBJECT_PROTO = Object.prototype;
+const GEN_CALL_PROTO = GenCall.prototype;
+const GEN_CAST_PROTO = GenCast.prototype;
 const codecOf = classCodecOf;
 const ERROR_OWN_FIELDS = new Set(['name', 'message', 'stack', 'cause']);
 
@@ -259,6 +265,8 @@ export class TermEncoder {
       else if (proto === PID_PROTO) this.pid(v as Pid);
       else if (proto === REF_PROTO) this.ref(v as Ref);
       else if (proto === null) this.fields(v as Record<string, unknown>, T.OBJECT_NULL);
+      else if (proto === GEN_CALL_PROTO) this.genCall(v as GenCall);
+      else if (proto === GEN_CAST_PROTO) this.genCast(v as GenCast);
       else this.special(v);
     }
     this.depth--;
@@ -290,9 +298,32 @@ export class TermEncoder {
     w.endVarint(mark, count);
   }
 
+  /**
+   * Calls and casts are most of a server's traffic: their own tags skip the class
+   * registry and the intermediate `toTerm` array. A GenCall whose `from` is not a
+   * pid and an integer tag goes the registered-class way (core's `toTerm`).
+   */
+  private genCall(c: GenCall): void {
+    const from = c.from as { pid?: unknown; tag?: unknown } | null;
+    if (!isFrom(from)) return this.special(c);
+    this.writer.u8(T.GEN_CALL);
+    this.pidBody(from.pid);
+    this.writer.varint(from.tag);
+    this.write(c.request);
+  }
+
+  private genCast(c: GenCast): void {
+    this.writer.u8(T.GEN_CAST);
+    this.write(c.request);
+  }
+
   private pid(p: Pid): void {
+    this.writer.u8(T.PID);
+    this.pidBody(p);
+  }
+
+  private pidBody(p: Pid): void {
     const w = this.writer;
-    w.u8(T.PID);
     this.atom(p.node);
     w.varint(p.id);
     w.varint(p.serial);
@@ -383,6 +414,18 @@ export class TermEncoder {
     w.endVarint(mark, count);
     this.errorStack.pop();
   }
+}
+
+/**
+ * A `From` as core's own GenCall codec reads it: a pid and a non-negative integer tag
+ * (other fields are not part of a From; a local call passes its pending-call object).
+ */
+function isFrom(from: { pid?: unknown; tag?: unknown } | null): from is { pid: Pid; tag: number } {
+  if (typeof from !== 'object' || from === null) return false;
+  const pid = from.pid;
+  const tag = from.tag;
+  return typeof pid === 'object' && pid !== null && Object.getPrototypeOf(pid) === PID_PROTO &&
+    typeof tag === 'number' && Number.isSafeInteger(tag) && tag >= 0;
 }
 
 /** Encodes one term into a new Buffer (a convenience; connections reuse an encoder). */

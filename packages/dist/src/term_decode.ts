@@ -5,7 +5,7 @@
  * {@link DecodeError}. The decoder knows which node it runs on, so a pid or ref made
  * by this node comes back as the same local value (a local ref keys by number).
  */
-import { classCodecNamed, Pid, Ref } from '@grove/core';
+import { classCodecNamed, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import { InAtomCache } from './atom_cache';
 import { DecodeError } from './errors';
 import { CACHED_STRING_MAX, ShortStringCache } from './string_cache';
@@ -23,6 +23,9 @@ export interface DecodeContext extends TermCodecOptions {
 // Module-level copies: @grove/core's CommonJS re-exports are getters, too slow per value.
 const PidClass = Pid;
 const RefClass = Ref;
+const GenCallClass = GenCall;
+const GenCastClass = GenCast;
+const PID_CACHE_SLOTS = 64;
 const codecNamed = classCodecNamed;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -49,6 +52,7 @@ export class TermDecoder {
   private readonly maxDepth: number;
   private depth = 0;
   private readonly strings = new ShortStringCache();
+  private readonly pids: (Pid | undefined)[] = new Array<Pid | undefined>(PID_CACHE_SLOTS).fill(undefined);
 
   constructor(
     /** Where the bytes come from. */
@@ -98,7 +102,7 @@ export class TermDecoder {
       case T.BYTES:
         return this.bytes();
       case T.PID:
-        return new PidClass(this.atom(), r.varint(), r.uint32(), r.uint32());
+        return this.pid();
       case T.REF:
         return this.ref();
       case T.ARRAY:
@@ -108,6 +112,8 @@ export class TermDecoder {
       case T.SET:
       case T.ERROR:
       case T.CLASS:
+      case T.GEN_CALL:
+      case T.GEN_CAST:
         return this.container(tag);
       default:
         return r.fail(`unknown term tag 0x${tag.toString(16)}`, r.pos - 1);
@@ -135,6 +141,15 @@ export class TermDecoder {
         break;
       case T.ERROR:
         v = this.error();
+        break;
+      case T.GEN_CALL: {
+        const pid = this.pid();
+        const callTag = this.reader.varint();
+        v = new GenCallClass({ pid, tag: callTag }, this.value());
+        break;
+      }
+      case T.GEN_CAST:
+        v = new GenCastClass(this.value());
         break;
       default:
         v = this.instance();
@@ -217,6 +232,24 @@ export class TermDecoder {
     const name = this.atoms.get(index);
     if (name === undefined) return this.reader.fail(`atom index ${index} was never defined (cache holds ${this.atoms.size})`, at);
     return name;
+  }
+
+  private pid(): Pid {
+    const r: WireReader = this.reader;
+    const node = this.atom();
+    const id = r.varint();
+    return this.makePid(node, id, r.uint32(), r.uint32());
+  }
+
+  /**
+   * @internal a pid: the same object as a recent equal one (a pid is immutable, and
+   * reusing it saves the allocation and keeps its cached key).
+   */
+  makePid(node: string, id: number, serial: number, creation: number): Pid {
+    const slot = id & (PID_CACHE_SLOTS - 1);
+    const p = this.pids[slot];
+    if (p !== undefined && p.id === id && p.creation === creation && p.serial === serial && p.node === node) return p;
+    return (this.pids[slot] = new PidClass(node, id, serial, creation));
   }
 
   /** @internal a ref, local when this node incarnation made it (so its key is numeric). */

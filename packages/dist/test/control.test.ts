@@ -98,6 +98,19 @@ describe('control messages', () => {
     expect(second).toBe(first - 2 * 'a@h'.length);
   });
 
+  it('send a registered name in full once per connection, then by index', () => {
+    const enc = new ControlEncoder();
+    const dec = new ControlDecoder(here);
+    enc.regSend(a, 'a_long_registered_name', 1);
+    enc.monitor(a, 'a_long_registered_name', ref);
+    const first = enc.take();
+    enc.regSend(a, 'a_long_registered_name', 1);
+    const second = enc.take();
+    expect(second.length).toBeLessThan(first.length / 2);
+    const out = [...dec.decodeAll(first), ...dec.decodeAll(second)];
+    expect(out.map((m) => (m as { to: unknown }).to)).toEqual(['a_long_registered_name', 'a_long_registered_name', 'a_long_registered_name']);
+  });
+
   it('keep working past the atom cache size, and with names too long to cache', () => {
     const msgs: ControlMessage[] = [];
     for (let i = 0; i < 5000; i++) msgs.push({ type: 'link', from: new Pid(`n${i}@h`, i, 0, 1), to: a });
@@ -173,6 +186,7 @@ describe('the control wire format', () => {
     enc.reply(a, 7, 'ok');
     enc.monitor(b, 'name', ref);
     enc.spawnReplyError(ref, a, true, false, 'badarg');
+    enc.regSend(undefined, 'name', 0);
     const decoded = Batch.toObject(Batch.decode(enc.take()), { longs: Number, defaults: false });
     const messages = resolveNodes(decoded['messages'], []) as Record<string, Record<string, unknown>>[];
     expect(messages[0]!['send']).toEqual({
@@ -186,6 +200,7 @@ describe('the control wire format', () => {
       to_name: 'name',
       ref: { node: 'a@h', creation: 1, id: 99 },
     });
+    expect(messages[4]!['reg_send']).toEqual({ to_index: 2, payload: encodeTerm(0) });
     expect(messages[3]!['spawn_reply']).toEqual({
       ref: { node: 'a@h', creation: 1, id: 99 },
       to: { node: 'a@h', id: 10, creation: 1 },

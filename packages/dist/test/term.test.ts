@@ -314,6 +314,17 @@ describe('registered classes', () => {
     expect(cast.request).toEqual({ put: 1 });
   });
 
+  it('carry only the pid and tag of a GenCall\'s from, as core\'s own codec does', () => {
+    const odd = new GenCall({ pid: new Pid('a@h', 3, 0, 1), tag: 1, extra: 'dropped' } as never, 'req');
+    const out = roundTrip(odd) as GenCall;
+    expect(out).toBeInstanceOf(GenCall);
+    expect(Object.keys(out.from)).toEqual(['pid', 'tag']);
+    expect(out.from.pid.equals(odd.from.pid)).toBe(true);
+    // A tag that is not a non-negative integer goes through core's registered codec.
+    const noTag = roundTrip(new GenCall({ pid: new Pid('a@h', 3, 0, 1), tag: 1.5 }, 'req')) as GenCall;
+    expect(noTag.from.tag).toBe(1.5);
+  });
+
   it('send the class name once per encoder, then by index', () => {
     const w = new WireWriter();
     const enc = new TermEncoder(w);

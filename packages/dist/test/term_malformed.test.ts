@@ -42,7 +42,7 @@ registerClass(Fussy, {
 describe('decoding malformed terms', () => {
   it.each<[string, Buffer, RegExp]>([
     ['an empty buffer', bytes(), /truncated/],
-    ['an unknown tag', bytes(0x16), /unknown term tag 0x16/],
+    ['an unknown tag', bytes(0x18), /unknown term tag 0x18/],
     ['a tag from the reserved range', bytes(0x3f), /unknown term tag 0x3f/],
     ['a truncated float64', bytes(0x05, 1, 2, 3), /truncated float64/],
     ['a truncated varint', bytes(0x04, 0x80), /truncated varint/],
@@ -91,7 +91,7 @@ describe('decoding malformed terms', () => {
   });
 
   it('says where the problem is', () => {
-    const e = decodeError(bytes(0x0a, 2, 0x41, 0x16));
+    const e = decodeError(bytes(0x0a, 2, 0x41, 0x18));
     expect(e.offset).toBe(3);
     expect(e.code).toBe('decode');
   });
