@@ -99,6 +99,7 @@ export class SpawnService {
     } catch (e) {
       return Promise.reject(e);
     }
+    if (peer === this.node.name) return this.spawnHere(requester, name, args, opts);
     const conn = this.router.connection(peer, true);
     if (conn === null) return Promise.reject(new SpawnError(peer, name, 'noconnection', undefined));
     const refId = this.node.newRefId();
@@ -122,6 +123,26 @@ export class SpawnService {
         reject(e);
       }
     });
+  }
+
+  /** A "remote" spawn on this very node (OTP's `spawn(node(), ...)`): the same table, local links. */
+  private async spawnHere(requester: Pid, name: string, args: readonly unknown[], opts: RemoteSpawnOptions): Promise<RemoteSpawnResult> {
+    const spawnable = this.table.get(name);
+    if (spawnable === undefined) throw new SpawnError(this.node.name, name, 'unknown_spawnable', `no spawnable named ${JSON.stringify(name)} is registered on ${this.node.name}`);
+    const ctx = this.node.local(requester);
+    if (ctx === undefined) throw new SpawnError(this.node.name, name, 'noproc', undefined);
+    let pid: Pid;
+    if (isStarter(spawnable)) {
+      const r = await spawnable.start(this.node, args[0]).catch((e: unknown) => {
+        throw new SpawnError(this.node.name, name, 'start_failed', startReason(e));
+      });
+      if (r === 'ignore') throw new SpawnError(this.node.name, name, 'ignore', null);
+      pid = r;
+      if (opts.link) ctx.link(pid);
+    } else {
+      pid = this.node.spawnFrom(ctx, (c) => spawnable(c, ...args), null, { link: opts.link, label: name });
+    }
+    return { pid, ref: opts.monitor ? ctx.monitor(pid) : undefined };
   }
 
   /** Records the requester's side of the link or monitor the target already made. */

@@ -214,6 +214,23 @@ describe('the remote router over in-memory channels', () => {
     expect((err as Error).message).toContain('nope');
   });
 
+  it('spawns on its own node through the same table, linked and monitored locally', async () => {
+    const a = await memNode('a');
+    a.registerSpawnable('quit', (ctx, why: string) => ctx.exit(why));
+    a.registerSpawnable('counter', Counter);
+    const [exit, down, counted] = await a.node.run(async (ctx) => {
+      ctx.trapExit(true);
+      const p1 = await spawnLinkRemote(ctx, a.name, 'quit', ['linked']);
+      const e = await ctx.receive(isExitMessage);
+      const [, ref] = await spawnMonitorRemote(ctx, a.name, 'quit', ['monitored']);
+      const d = await ctx.receive((m): m is DownMessage => isDownMessage(m, ref));
+      const c = await spawnRemote(ctx, a.name, 'counter', [1]);
+      return [[e.from.equals(p1), e.reason], d.reason, await Counter.client(ctx, c).call.add(1)];
+    });
+    expect([exit, down, counted]).toEqual([[true, 'linked'], 'monitored', 2]);
+    expect((await a.spawn(a.name, 'nope').catch((e: unknown) => e)) as SpawnError).toMatchObject({ reason: 'unknown_spawnable' });
+  });
+
   it('rejects a spawn on an unreachable node with noconnection', async () => {
     const a = await memNode('a');
     const err = await a.spawn('ghost@127.0.0.1', 'x').catch((e: unknown) => e);
