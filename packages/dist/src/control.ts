@@ -123,16 +123,6 @@ export class ControlEncoder {
     return this.writer.take();
   }
 
-  /**
-   * The current batch as a whole frame, length prefix included, with at most one
-   * copy; starts the next batch. For an encoder whose writer reserves the header
-   * (`writer.reserveFrameHeader()`, before the first message).
-   */
-  takeFrame(): Buffer {
-    this.count = 0;
-    return this.writer.takeFrame();
-  }
-
   /** Any control message. */
   encode(m: ControlMessage): void {
     switch (m.type) {
