@@ -4,7 +4,7 @@
 // control batches (hand-written protobuf), beside protobufjs's generated codec for
 // the same envelope and for a protobuf `Term` oneof tree (the design not taken).
 // Build first (npm run build), then: node packages/dist/bench/codec.js
-const { Pid } = require('@grove/core');
+const { GenCall, Pid } = require('@grove/core');
 const protobuf = require('protobufjs');
 const d = require('@grove/dist');
 
@@ -43,7 +43,8 @@ const r = new d.WireReader();
 for (const [name, make] of [
   ['{msg: i}', (i) => ({ msg: i })],
   ["['msg', i]", (i) => ['msg', i]],
-  ["GenCall-like {from: {pid, tag}, request: ['get', key]}", (i) => ({ from: { pid: from, tag: i }, request: ['get', 'k' + (i & 7)] })],
+  ["GenCall({pid, tag: i}, ['get', 'key'])", (i) => new GenCall({ pid: from, tag: i }, ['get', 'key'])],
+  ["{from: {pid, tag: i}, request: ['get', 'key']}", (i) => ({ from: { pid: from, tag: i }, request: ['get', 'key'] })],
 ]) {
   time(`term encode ${name}`, N, (i) => { w.reset(); te.encode(make(i)); sink += w.pos; });
   const samples = [];
