@@ -4,7 +4,7 @@
  * certificates, and what bad bytes do (close that one connection, nothing else).
  */
 import * as net from 'node:net';
-import { callServer, isDownMessage, isExitMessage, type DownMessage } from '@grove/core';
+import { callServer, isDownMessage, isExitMessage, NotCopyableError, type DownMessage } from '@grove/core';
 import { isNodeMessage, monitorNodes, startDistributed, type DistNode, type NodeDownMessage } from '@grove/dist';
 import { makePki, type TestPki } from '../packages/dist/test/support/certs';
 import { cleanup, privateEpmd, tcpNode, waitFor } from './dist_helpers';
@@ -155,6 +155,16 @@ describe('bad bytes', () => {
     expect(a.nodes()).toEqual([c.name]);
     c.node.send('c_watch', 'check');
     expect(typeof (await cWatch)).toBe('symbol');
+  });
+
+  it('refuses at the sender a message over its own maximum frame size, and keeps the connection', async () => {
+    const epmd = await privateEpmd();
+    const [a, b] = await Promise.all([tcpNode('a', epmd, { maxFrameBytes: 64 * 1024 }), tcpNode('b', epmd)]);
+    expect(await a.connect(b.name)).toBe(true);
+    const err = await a.node.run((ctx) => ctx.send(['net_kernel', b.name], Buffer.alloc(100 * 1024))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotCopyableError);
+    expect(await a.ping(b.name)).toBe('pong');
+    expect(a.nodes()).toEqual([b.name]);
   });
 
   it('closes only the connection of an authenticated peer that sends a frame that does not decode', async () => {

@@ -19,6 +19,8 @@ import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameWriter, readFrames } from '
 
 /** A batch this large is written at once instead of at the end of the tick (bounds frame size and latency). */
 const FLUSH_BYTES = 256 * 1024;
+/** Below this a batch always fits a frame: see the constructor. */
+const MIN_FRAME_BYTES = 1024;
 const TICK: Control = { type: 'tick' };
 const log = getLogger('dist');
 
@@ -45,6 +47,7 @@ export class SocketChannel implements Channel {
   private readonly dec: ControlDecoder;
   private readonly writer: FrameWriter;
   private scheduled = false;
+  private readonly flushAt: number;
   private closed = false;
   /** Reading is paused until the node's scheduler catches up (see `onFrame`). */
   private inputHeld = false;
@@ -63,8 +66,12 @@ export class SocketChannel implements Channel {
     this.peerCreation = id.peerCreation;
     this.peerHidden = id.peerHidden;
     this.replaces = id.replaces === true;
-    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.enc = new ControlEncoder({ maxBytes: maxFrameBytes });
+    const maxFrameBytes = Math.max(MIN_FRAME_BYTES, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    // A batch is flushed before a message is added once it holds flushAt bytes, and the
+    // encoder refuses (at the sender) to grow past maxFrameBytes - flushAt: so a batch
+    // never makes a frame over the maximum, and a message of up to half of it always fits.
+    this.flushAt = Math.min(FLUSH_BYTES, Math.floor(maxFrameBytes / 4));
+    this.enc = new ControlEncoder({ maxBytes: maxFrameBytes - this.flushAt });
     this.dec = new ControlDecoder({ localNode: id.localName, localCreation: id.localCreation });
     this.writer = new FrameWriter(socket, { maxFrameBytes });
     socket.on('error', this.onError);
@@ -99,21 +106,21 @@ export class SocketChannel implements Channel {
 
   write(c: Control): void {
     if (this.closed) return;
-    if (this.enc.length >= FLUSH_BYTES) this.flush();
+    if (this.enc.length >= this.flushAt) this.flush();
     this.enc.encode(c);
     this.schedule();
   }
 
   send(from: Pid | undefined, to: Pid, msg: unknown): void {
     if (this.closed) return;
-    if (this.enc.length >= FLUSH_BYTES) this.flush();
+    if (this.enc.length >= this.flushAt) this.flush();
     this.enc.send(from, to, msg);
     this.schedule();
   }
 
   regSend(from: Pid | undefined, to: string, msg: unknown): void {
     if (this.closed) return;
-    if (this.enc.length >= FLUSH_BYTES) this.flush();
+    if (this.enc.length >= this.flushAt) this.flush();
     this.enc.regSend(from, to, msg);
     this.schedule();
   }
@@ -142,7 +149,12 @@ export class SocketChannel implements Channel {
 
   private flush(): void {
     if (this.enc.count === 0) return;
-    this.writer.write(this.enc.take());
+    try {
+      this.writer.write(this.enc.take());
+    } catch (err) {
+      // Cannot happen by the sizing above; if it did, end this connection, not the OS process.
+      this.socket.destroy(err as Error);
+    }
   }
 
   private readonly onFrame = (frame: Buffer): void => {
