@@ -83,6 +83,12 @@ time(`control decode send, batches of ${BATCH}`, N, (i) => {
   if (i % BATCH === 0) dec.decode(batches[i / BATCH], onMsg);
 });
 console.log(`  bytes per send in a batch: ${(batches[1].length / BATCH).toFixed(1)}`);
+let fastDec;
+const fast = { send: (f, t, m) => { sink += m.msg; }, regSend: () => {} };
+time(`control decode send to a fast path (no message object), batches of ${BATCH}`, N, (i) => {
+  if (i === 0) fastDec = new d.ControlDecoder(ctx, fast);
+  if (i % BATCH === 0) fastDec.decode(batches[i / BATCH], onMsg);
+});
 
 // ---- protobufjs for comparison ----
 const root = d.controlSchema();

@@ -60,6 +60,16 @@ for (const [op, name] of NAME_LIST) NAMES[op] = name;
 const PidClass = Pid; // @grove/core's CommonJS re-exports are getters, too slow per value.
 
 /**
+ * Direct callbacks for the most frequent messages. With them, a SEND or REG_SEND is
+ * handed over as its fields and no message object is allocated for it; every other
+ * message still goes to `onMessage`, all in stream order.
+ */
+export interface ControlFastPath {
+  send(from: Pid | undefined, to: Pid, msg: unknown): void;
+  regSend(from: Pid | undefined, to: string, msg: unknown): void;
+}
+
+/**
  * Decodes batches for one incoming connection (it owns that direction's atom
  * cache, so batches must be decoded in the order they arrived). Not re-entrant.
  */
@@ -74,10 +84,22 @@ export class ControlDecoder {
   private op = 0;
   /** The pid decoded last, returned again while the same one repeats. */
   private lastPid: Pid | null = null;
+  /** Its encoding when it can be matched byte for byte (`lastPidLength` ≥ 0; see `pid`). */
+  private readonly lastPidBytes = new Uint8Array(32);
+  private lastPidLength = -1;
   /** REG_SEND names (and other control strings): the same few names, every message. */
   private readonly names = new ShortStringCache();
 
-  constructor(context: DecodeContext) {
+  // The SEND / REG_SEND being decoded (see `send`).
+  private sendFrom: Pid | undefined = undefined;
+  private sendTo: Pid | string | undefined = undefined;
+  private sendMsg: unknown = undefined;
+
+  constructor(
+    context: DecodeContext,
+    /** Optional direct delivery of SEND and REG_SEND. */
+    private readonly fast: ControlFastPath | null = null,
+  ) {
     this.terms = new TermDecoder(this.reader, context);
   }
 
@@ -98,7 +120,7 @@ export class ControlDecoder {
       r.end = envEnd;
       const m = this.envelope();
       r.end = end;
-      onMessage(m);
+      if (m !== null) onMessage(m);
       count++;
     }
     return count;
@@ -111,7 +133,8 @@ export class ControlDecoder {
     return out;
   }
 
-  private envelope(): ControlMessage {
+  /** One envelope; null when it went to the fast path. */
+  private envelope(): ControlMessage | null {
     const r: WireReader = this.reader;
     if (r.pos >= r.end) r.fail('empty envelope: no control message');
     const at = r.pos;
@@ -124,15 +147,25 @@ export class ControlDecoder {
     const bodyLength = r.length('control message');
     r.end = r.pos + bodyLength;
     this.op = op;
-    let m: ControlMessage;
-    if (op === Op.SEND) {
-      m = this.send(false);
-    } else if (op === Op.REG_SEND) {
-      m = this.send(true);
-    } else {
-      this.fields(layout);
-      m = this.build(op);
+    if (op === Op.SEND || op === Op.REG_SEND) {
+      const reg = op === Op.REG_SEND;
+      this.send(reg);
+      r.end = envEnd;
+      if (r.pos !== envEnd) r.fail('envelope carries more than one control message');
+      const from = this.sendFrom;
+      const to = this.sendTo;
+      const msg = this.sendMsg;
+      this.sendFrom = this.sendTo = this.sendMsg = undefined; // hold nothing between messages
+      const fast = this.fast;
+      if (fast !== null) {
+        if (reg) fast.regSend(from, to as string, msg);
+        else fast.send(from, to as Pid, msg);
+        return null;
+      }
+      return reg ? { type: 'reg_send', from, to: to as string, msg } : { type: 'send', from, to: to as Pid, msg };
     }
+    this.fields(layout);
+    const m = this.build(op);
     r.end = envEnd;
     if (r.pos !== envEnd) r.fail('envelope carries more than one control message');
     return m;
@@ -142,7 +175,7 @@ export class ControlDecoder {
    * SEND and REG_SEND (`reg`: `to` is a name), the most frequent messages, parsed
    * inline: no generic field slots, no layout lookup.
    */
-  private send(reg: boolean): ControlMessage {
+  private send(reg: boolean): void {
     const r: WireReader = this.reader;
     let from: Pid | undefined;
     let to: Pid | string | undefined;
@@ -179,7 +212,9 @@ export class ControlDecoder {
     }
     if (to === undefined) return r.fail(`${reg ? 'reg_send' : 'send'} without to`);
     if (!hasMsg) r.fail(`${reg ? 'reg_send' : 'send'} without payload`);
-    return reg ? { type: 'reg_send', from, to: to as string, msg } : { type: 'send', from, to: to as Pid, msg };
+    this.sendFrom = from;
+    this.sendTo = to;
+    this.sendMsg = msg;
   }
 
   private fields(layout: readonly K[]): void {
@@ -268,26 +303,51 @@ export class ControlDecoder {
 
   private pid(): Pid {
     const r: WireReader = this.reader;
+    const buf = r.buf;
+    const start = r.pos;
+    const n = r.end - start;
+    // A stream of sends repeats the same sender: the very bytes of the last pid (with
+    // its node as an atom-cache index, which never changes meaning on a connection)
+    // give the same Pid (immutable) again, without parsing.
+    const lastBytes = this.lastPidBytes;
+    if (n === this.lastPidLength) {
+      let i = 0;
+      while (i < n && buf[start + i] === lastBytes[i]) i++;
+      if (i === n) {
+        r.pos = r.end;
+        return this.lastPid!;
+      }
+    }
     let node: string | undefined;
     let id = 0;
     let serial = 0;
     let creation = 0;
+    let nodeInFull = false;
     while (r.pos < r.end) {
       const at = r.pos;
       const key = r.uint32();
       if (key === 0x08) node = this.terms.atomAt(r.varint(), at);
-      else if (key === 0x12) node = this.terms.atomText(r.length('node name'), true);
-      else if (key === 0x18) id = r.varint();
+      else if (key === 0x12) {
+        node = this.terms.atomText(r.length('node name'), true);
+        nodeInFull = true;
+      } else if (key === 0x18) id = r.varint();
       else if (key === 0x20) serial = r.uint32();
       else if (key === 0x28) creation = r.uint32();
       else if (key >>> 3 > 5 && key >>> 3 !== 0) r.skipField(key & 7);
       else r.fail(`bad field key 0x${key.toString(16)} in a pid`, at);
     }
     if (node === undefined) r.fail('pid without a node');
-    // A stream of sends repeats the same sender: reuse its Pid (immutable) instead of a new one each time.
     const last = this.lastPid;
-    if (last !== null && last.id === id && last.node === node && last.serial === serial && last.creation === creation) return last;
-    return (this.lastPid = new PidClass(node, id, serial, creation));
+    const p = last !== null && last.id === id && last.node === node && last.serial === serial && last.creation === creation ? last : new PidClass(node, id, serial, creation);
+    this.lastPid = p;
+    // A node name in full also adds to the atom cache: such bytes must be parsed every time.
+    if (!nodeInFull && n <= lastBytes.length) {
+      lastBytes.set(buf.subarray(start, start + n));
+      this.lastPidLength = n;
+    } else {
+      this.lastPidLength = -1;
+    }
+    return p;
   }
 
   private ref(): Ref {

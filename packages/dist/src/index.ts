@@ -63,7 +63,7 @@ export { encodeTerm, TermEncoder, type TermCodecOptions, DEFAULT_MAX_DEPTH } fro
 export { decodeTerm, TermDecoder, type DecodeContext } from './term_decode';
 export { messageCopier, type CopierNode } from './message_copier';
 export { ControlEncoder, type ControlMessage, type ControlType, type ControlMessageOf, type ControlCodecOptions } from './control';
-export { ControlDecoder } from './control_decode';
+export { ControlDecoder, type ControlFastPath } from './control_decode';
 export { controlSchema, controlSchemaJson } from './schema';
 export { WireWriter, WireReader, DEFAULT_MAX_BYTES } from './wire';
 export { ATOM_CACHE_SIZE, MAX_ATOM_BYTES } from './atom_cache';

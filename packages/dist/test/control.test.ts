@@ -158,6 +158,22 @@ describe('control messages', () => {
     expect(seen).toEqual(['tick', 'link']);
   });
 
+  it('hand SEND and REG_SEND to a fast path, keeping stream order with the other messages', () => {
+    const enc = new ControlEncoder();
+    enc.send(a, b, 1);
+    enc.link(a, b);
+    enc.regSend(undefined, 'inbox', { n: 2 });
+    enc.tick();
+    enc.send(undefined, b, 3);
+    const seen: unknown[] = [];
+    const dec = new ControlDecoder(here, {
+      send: (from, to, msg) => seen.push(['send', from?.id, to.id, msg]),
+      regSend: (from, to, msg) => seen.push(['reg_send', from, to, msg]),
+    });
+    expect(dec.decode(enc.take(), (m) => seen.push(m.type))).toBe(5);
+    expect(seen).toEqual([['send', 10, 20, 1], 'link', ['reg_send', undefined, 'inbox', { n: 2 }], 'tick', ['send', undefined, 20, 3]]);
+  });
+
   it('take an empty batch as no messages (usable as a tick frame)', () => {
     expect(new ControlDecoder(here).decodeAll(Buffer.alloc(0))).toEqual([]);
     expect(new ControlEncoder().take()).toHaveLength(0);
