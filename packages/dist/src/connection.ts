@@ -52,8 +52,11 @@ export interface ConnectionOwner {
   spawnControl(conn: Connection, c: Extract<Control, { type: 'spawn_request' | 'spawn_reply' }>): void;
 }
 
-/** Settles a pending spawn request with a failure when the connection goes. */
+/** A spawn request sent and not yet answered. */
 export interface PendingSpawn {
+  /** The answer arrived. */
+  settle(reply: Extract<Control, { type: 'spawn_reply' }>): void;
+  /** The connection went before the answer (`noconnection`). */
   fail(reason: string): void;
 }
 

@@ -115,7 +115,7 @@ export class SpawnService {
             resolve({ pid: reply.pid, ref: this.adopt(conn, requester, reply.pid, ref, opts) });
           }
         },
-      } as PendingSpawnEntry);
+      });
       try {
         conn.write({ type: 'spawn_request', ref, from: requester, name, args, link: opts.link, monitor: opts.monitor, options: undefined });
       } catch (e) {
@@ -162,7 +162,7 @@ export class SpawnService {
   }
 
   private answered(conn: Connection, c: SpawnReply): void {
-    const pending = conn.spawns.get(c.ref.key) as PendingSpawnEntry | undefined;
+    const pending = conn.spawns.get(c.ref.key);
     if (pending === undefined) return;
     conn.spawns.delete(c.ref.key);
     pending.settle(c);
@@ -216,11 +216,6 @@ export class SpawnService {
     }
     conn.write({ type: 'spawn_reply', ref: c.ref, to: c.from, link: c.link, monitor: c.monitor, pid: undefined, reason });
   }
-}
-
-interface PendingSpawnEntry {
-  fail(reason: string): void;
-  settle(reply: SpawnReply): void;
 }
 
 /** A start failure's reason as a term: StartError's `reason` when it has one. */
