@@ -18,6 +18,10 @@ import {
   type Pid,
 } from '@grove/core';
 import { isNodeMessage, monitorNodes, remoteChild, spawnLinkRemote, spawnMonitorRemote, SpawnError, type NodeDownMessage } from '@grove/dist';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { makePki } from '../packages/dist/test/support/certs';
 import { ChildPeer, cleanup, privateEpmd, tcpNode, waitFor } from './dist_helpers';
 
 class Point {
@@ -136,6 +140,33 @@ describe('two nodes in two OS processes', () => {
     expect(await alice.ping(bob.name)).toBe('pang');
     expect(await bob.request('ping', { node: alice.name })).toBe('pang');
     expect(alice.nodes()).toEqual([]);
+  });
+
+  it('connects over TLS to a node in another process, and refuses one with a rogue certificate', async () => {
+    const pki = makePki();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grove-dist-tls-'));
+    try {
+      const files = (name: string, c: { key: string; cert: string }) => {
+        fs.writeFileSync(path.join(dir, `${name}.key`), c.key);
+        fs.writeFileSync(path.join(dir, `${name}.crt`), c.cert);
+        return { key: path.join(dir, `${name}.key`), cert: path.join(dir, `${name}.crt`), ca: path.join(dir, 'ca.crt') };
+      };
+      fs.writeFileSync(path.join(dir, 'ca.crt'), pki.ca);
+      const epmd = await privateEpmd();
+      const [bob, rogue] = await Promise.all([
+        ChildPeer.start('bob', epmd, { tls: files('bob', pki.issue('bob')) }),
+        ChildPeer.start('rogue', epmd, { tls: files('rogue', pki.rogue('rogue')) }),
+      ]);
+      const alice = await tcpNode('alice', epmd, { tls: { ...pki.issue('alice'), ca: pki.ca } });
+      expect(await alice.ping(bob.name)).toBe('pong');
+      expect(await callServer(alice.node, ['counter', bob.name], ['add', 2])).toBe(2);
+      expect(await alice.ping(rogue.name)).toBe('pang');
+      expect(await rogue.request('ping', { node: alice.name })).toBe('pang');
+      expect(alice.nodes()).toEqual([bob.name]);
+    } finally {
+      pki.cleanup();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('makes a mesh across processes: bob-carol, then alice-bob gives alice-carol', async () => {
