@@ -19,7 +19,7 @@
  * - `net_kernel`: a registered process on every node; it answers `ping` (`is_auth`)
  *   and the mesh's peer lists.
  */
-import { call, getLogger, GenCall, isPid, reply, type Node, type Pid } from '@grove/core';
+import { call, getLogger, GenCall, reply, type Node, type Pid } from '@grove/core';
 import type { Channel } from './channel';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
@@ -311,5 +311,5 @@ export class NetKernel {
 export function isNodeMessage(msg: unknown): msg is NodeUpMessage | NodeDownMessage {
   if (typeof msg !== 'object' || msg === null) return false;
   const t = (msg as { type?: unknown }).type;
-  return (t === 'nodeup' || t === 'nodedown') && typeof (msg as { node?: unknown }).node === 'string' && !isPid(msg);
+  return (t === 'nodeup' || t === 'nodedown') && typeof (msg as { node?: unknown }).node === 'string';
 }
