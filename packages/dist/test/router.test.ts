@@ -47,6 +47,29 @@ describe('the remote router over in-memory channels', () => {
     expect(b.nodes()).toEqual([a.name]);
   });
 
+  it('delivers what a remote process sent before it died ahead of its DOWN and EXIT', async () => {
+    const [a, b] = [await memNode('a'), await memNode('b')];
+    b.registerSpawnable('burst', async (ctx, to: Pid) => {
+      await ctx.receive((m) => m === 'go');
+      for (let i = 0; i < 100; i++) ctx.send(to, i);
+      ctx.exit('done');
+    });
+    const seen = await a.node.run(async (ctx) => {
+      ctx.trapExit(true);
+      const [pid, ref] = await spawnMonitorRemote(ctx, b.name, 'burst', [ctx.self]);
+      ctx.link(pid);
+      ctx.send(pid, 'go');
+      const out: unknown[] = [];
+      for (let i = 0; i < 102; i++) {
+        const m = await ctx.receive();
+        out.push(isDownMessage(m, ref) ? 'DOWN' : isExitMessage(m) ? 'EXIT' : m);
+      }
+      return out;
+    });
+    expect(seen.slice(0, 100)).toEqual([...Array(100).keys()]);
+    expect(seen.slice(100).sort()).toEqual(['DOWN', 'EXIT']);
+  });
+
   it('refuses an unsendable message at the sender, even while connecting', async () => {
     const [a, b] = [await memNode('a'), await memNode('b')];
     const pid = b.node.spawnLoop(() => {});
