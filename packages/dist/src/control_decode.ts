@@ -69,6 +69,14 @@ export interface ControlFastPath {
   regSend(from: Pid | undefined, to: string, msg: unknown): void;
 }
 
+/** The last pid decoded in one kind of field, and its bytes when it can be matched by them. */
+class PidMemo {
+  pid: Pid | null = null;
+  readonly bytes = new Uint8Array(32);
+  /** Length of `bytes`, or -1 when the last pid must not be matched by its bytes. */
+  length = -1;
+}
+
 /**
  * Decodes batches for one incoming connection (it owns that direction's atom
  * cache, so batches must be decoded in the order they arrived). Not re-entrant.
@@ -82,11 +90,9 @@ export class ControlDecoder {
   private readonly slots: unknown[] = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
   private seen = 0;
   private op = 0;
-  /** The pid decoded last, returned again while the same one repeats. */
-  private lastPid: Pid | null = null;
-  /** Its encoding when it can be matched byte for byte (`lastPidLength` ≥ 0; see `pid`). */
-  private readonly lastPidBytes = new Uint8Array(32);
-  private lastPidLength = -1;
+  /** The pid decoded last in a `from` field, and in any other pid field (see `pid`). */
+  private readonly fromPid = new PidMemo();
+  private readonly otherPid = new PidMemo();
   /** REG_SEND names (and other control strings): the same few names, every message. */
   private readonly names = new ShortStringCache();
 
@@ -194,12 +200,12 @@ export class ControlDecoder {
           to = this.value(K.NAME) as string;
         } else {
           const outer = this.enter();
-          to = this.pid();
+          to = this.pid(this.otherPid);
           this.leave(outer);
         }
       } else if (key === 0x0a) {
         const outer = this.enter();
-        from = this.pid();
+        from = this.pid(this.fromPid);
         this.leave(outer);
       } else if (key === 0x20 && reg) {
         to = this.terms.atomAt(r.varint(), at);
@@ -245,7 +251,7 @@ export class ControlDecoder {
     switch (kind) {
       case K.PID: {
         const outer = this.enter();
-        const v = this.pid();
+        const v = this.pid(this.otherPid);
         this.leave(outer);
         return v;
       }
@@ -301,7 +307,8 @@ export class ControlDecoder {
     r.end = outer;
   }
 
-  private pid(): Pid {
+  /** A Pid sub-message; `memo` holds the last one decoded in that kind of field. */
+  private pid(memo: PidMemo): Pid {
     const r: WireReader = this.reader;
     const buf = r.buf;
     const start = r.pos;
@@ -309,13 +316,13 @@ export class ControlDecoder {
     // A stream of sends repeats the same sender: the very bytes of the last pid (with
     // its node as an atom-cache index, which never changes meaning on a connection)
     // give the same Pid (immutable) again, without parsing.
-    const lastBytes = this.lastPidBytes;
-    if (n === this.lastPidLength) {
+    const lastBytes = memo.bytes;
+    if (n === memo.length) {
       let i = 0;
       while (i < n && buf[start + i] === lastBytes[i]) i++;
       if (i === n) {
         r.pos = r.end;
-        return this.lastPid!;
+        return memo.pid!;
       }
     }
     let node: string | undefined;
@@ -337,15 +344,15 @@ export class ControlDecoder {
       else r.fail(`bad field key 0x${key.toString(16)} in a pid`, at);
     }
     if (node === undefined) r.fail('pid without a node');
-    const last = this.lastPid;
+    const last = memo.pid;
     const p = last !== null && last.id === id && last.node === node && last.serial === serial && last.creation === creation ? last : new PidClass(node, id, serial, creation);
-    this.lastPid = p;
+    memo.pid = p;
     // A node name in full also adds to the atom cache: such bytes must be parsed every time.
     if (!nodeInFull && n <= lastBytes.length) {
       lastBytes.set(buf.subarray(start, start + n));
-      this.lastPidLength = n;
+      memo.length = n;
     } else {
-      this.lastPidLength = -1;
+      memo.length = -1;
     }
     return p;
   }
