@@ -63,6 +63,16 @@ describe('nodes of one OS process over TCP', () => {
     expect(await a.ping(b.name)).toBe('pong');
   });
 
+  it('ends with one working connection per pair when five nodes all connect to each other at once', async () => {
+    const epmd = await privateEpmd();
+    const ns = await Promise.all(['n', 'n', 'n', 'n', 'n'].map((p) => tcpNode(p, epmd)));
+    const connected = await Promise.all(ns.flatMap((a) => ns.filter((b) => b !== a).map((b) => a.connect(b.name))));
+    expect(connected.every((ok) => ok)).toBe(true);
+    await waitFor(() => ns.every((n) => n.nodes().length === 4), 'a full mesh');
+    const pongs = await Promise.all(ns.flatMap((a) => ns.filter((b) => b !== a).map((b) => a.ping(b.name))));
+    expect(pongs.every((p) => p === 'pong')).toBe(true);
+  });
+
   it('refuses to start a second node with a name already registered', async () => {
     const epmd = await privateEpmd();
     const a = await tcpNode('a', epmd);
