@@ -99,8 +99,8 @@ export class Node {
     if (body !== null && typeof body !== 'function') throw new BadArgError('spawn: expected a function', body);
     if (handler !== null && typeof handler !== 'function') throw new BadArgError('spawnLoop: expected a function', handler);
     const pid = new Pid(this.name, this.nextPid++, 0, this.creation);
-    const label = options?.label ?? (body ?? handler)!.name ?? null;
-    const p = new Process(this, pid, body, handler, label || null);
+    // The label is read from the function when introspection asks (spawn stays cheap).
+    const p = new Process(this, pid, body, handler, options?.label ?? null);
     if (options !== undefined) {
       if (options.name !== undefined) this.registerProcess(options.name, p);
       if (options.trapExit === true) p.trapping = true;

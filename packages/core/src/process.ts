@@ -73,8 +73,10 @@ export class Process implements ProcessContext {
   name: string | null = null;
   timers: Set<Timer> | null = null;
   exitReason: ExitReason = undefined;
-  /** What introspection shows as behaviour (`gen_server`, `supervisor`, a function's name...). */
+  /** What introspection shows as behaviour (`gen_server`, `supervisor`); else the function's name. */
   label: string | null;
+  /** The body once started (introspection reads its name). */
+  startedWith: ProcessBody | null = null;
 
   constructor(
     readonly node: Node,
@@ -141,6 +143,7 @@ export class Process implements ProcessContext {
     if (this.body !== null) {
       const body = this.body;
       this.body = null;
+      this.startedWith = body;
       this.startBody(body);
       return work + 1;
     }
