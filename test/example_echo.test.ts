@@ -2,7 +2,7 @@
  * examples/echo end to end: bob and alice as separate OS processes, through the
  * example's launcher (`npm run example:echo`) and one `grove run` at a time.
  */
-import { groveRun, killChildren, privateEpmd, requireBuilt, startLauncher, waitForOutput, type Child } from './example_helpers';
+import { expectInOrder, groveRun, killChildren, nodeOutput, privateEpmd, requireBuilt, startLauncher, waitForOutput, type Child } from './example_helpers';
 
 beforeAll(() => requireBuilt('echo', ['run.js', 'bob.js', 'alice.js']));
 afterEach(killChildren);
@@ -15,22 +15,28 @@ async function inOrder(child: Child, patterns: RegExp[]): Promise<void> {
 describe('examples/echo', () => {
   it('tells the whole tour in one command: echo, remote spawn, global name, bob down and back', async () => {
     const run = startLauncher('echo');
-    await inOrder(run, [
-      /bob +\| bob is up/,
-      /alice +\| nodeup bob@127\.0\.0\.1: connected/,
-      /bob +\| echo server .* got "hello bob" from alice@127\.0\.0\.1/,
-      /alice +\| reply from \['echo', bob@127\.0\.0\.1\]: "hello bob"/,
-      /bob +\| spawned by alice@127\.0\.0\.1, running on bob@127\.0\.0\.1 as #PID<bob@127\.0\.0\.1\./,
-      /alice +\| spawned #PID<bob@127\.0\.0\.1\.\d+\.\d+> on bob@127\.0\.0\.1; it says it ran on bob@127\.0\.0\.1/,
-      /alice +\| global name echo_service is #PID<bob@127\.0\.0\.1\.\d+\.\d+>; it answered "hello, whoever you are"/,
-      /alice +\| now stop bob/,
-      /alice +\| nodedown bob@127\.0\.0\.1/,
-      /alice +\| nodeup bob@127\.0\.0\.1: it is back/,
-      /alice +\| global name echo_service is .*; it answered "welcome back"/,
-      /alice +\| same pid as before\? false/,
-      /alice +\| tour done/,
+    expect(await run.exitCode(20_000)).toBe(0);
+    expectInOrder(nodeOutput(run, 'alice'), [
+      /nodeup bob@127\.0\.0\.1: connected/,
+      /reply from \['echo', bob@127\.0\.0\.1\]: "hello bob"/,
+      /spawned #PID<bob@127\.0\.0\.1\.\d+\.\d+> on bob@127\.0\.0\.1; it says it ran on bob@127\.0\.0\.1/,
+      /global name echo_service is #PID<bob@127\.0\.0\.1\.\d+\.\d+>; it answered "hello, whoever you are"/,
+      /now stop bob/,
+      /nodedown bob@127\.0\.0\.1/,
+      /nodeup bob@127\.0\.0\.1: it is back/,
+      /global name echo_service is .*; it answered "welcome back"/,
+      /same pid as before\? false/,
+      /tour done/,
     ]);
-    expect(await run.exitCode(10_000)).toBe(0);
+    expectInOrder(nodeOutput(run, 'bob'), [
+      /bob is up/,
+      /echo server .* got "hello bob" from alice@127\.0\.0\.1/,
+      /spawned by alice@127\.0\.0\.1, running on bob@127\.0\.0\.1 as #PID<bob@127\.0\.0\.1\./,
+      /got "hello, whoever you are"/,
+      /bob is up/, // the second bob
+      /got "welcome back" from alice@127\.0\.0\.1/,
+    ]);
+    expectInOrder(nodeOutput(run, 'run'), [/stopping bob/, /starting bob again/]);
   });
 
   it('runs each node on its own with grove run, and alice sees bob killed -9 and started again', async () => {

@@ -138,6 +138,30 @@ export function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 10_000)
   });
 }
 
+/**
+ * What a launcher printed for one node (its `label | text` lines, without the prefix).
+ * Lines of one node keep their order; lines of different nodes reach the launcher
+ * through different pipes, so their interleaving proves nothing.
+ */
+export function nodeOutput(launcher: Child, label: string): string {
+  const prefix = new RegExp(`^${label} +\\| `);
+  return launcher.output
+    .split('\n')
+    .filter((l) => prefix.test(l))
+    .map((l) => l.replace(prefix, ''))
+    .join('\n');
+}
+
+/** Expects every pattern to match `text`, each after the previous one's match. */
+export function expectInOrder(text: string, patterns: RegExp[]): void {
+  let at = 0;
+  for (const p of patterns) {
+    const m = p.exec(text.slice(at));
+    if (m === null) throw new Error(`expected ${p} after:\n${text.slice(0, at)}\n--- in what followed:\n${text.slice(at)}`);
+    at += m.index + m[0].length;
+  }
+}
+
 /** Runs an example's launcher, `node examples/<example>/dist/run.js` (its npm script, built), in a process group of its own. */
 export function startLauncher(example: string, args: string[] = []): Child {
   const proc = spawn(process.execPath, [path.join(REPO, 'examples', example, 'dist', 'run.js'), ...args], {
