@@ -60,7 +60,7 @@ async function putMajority(ctx: ProcessContext, via: string, key: string, value:
 /** Asks for `peer` to be stopped, and waits for its nodedown. */
 async function stopped(ctx: ProcessContext, peer: string): Promise<void> {
   console.log(`now stop ${peer} (Ctrl-C in its terminal)`);
-  const down = (await ctx.receive((m): m is NodeDownMessage => isNodeMessage(m) && m.type === 'nodedown' && m.node === peer)) as NodeDownMessage;
+  const down = await ctx.receive((m): m is NodeDownMessage => isNodeMessage(m) && m.type === 'nodedown' && m.node === peer);
   console.log(`nodedown ${peer} (${down.reason})`);
 }
 
@@ -69,6 +69,6 @@ async function waitUntil(ctx: ProcessContext, what: string, cond: () => Promise<
   const deadline = Date.now() + 5000;
   while (!(await cond().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`${what}: not within 5 s`);
-    await ctx.receive(() => false, 50); // nothing matches: a sleep that keeps the process responsive
+    await ctx.receive(() => false, 50); // a receive nothing matches: waits 50 ms, leaves the mailbox alone
   }
 }
