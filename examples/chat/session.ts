@@ -32,7 +32,7 @@ export class Session extends GenServer {
   private nick = '';
   private server: [string, string] = [SERVER, ''];
   /** The rooms joined, with their pg monitor; the room plain text goes to is the last. */
-  private rooms = new Map<string, Ref>();
+  private readonly rooms = new Map<string, Ref>();
   /** Nicks of sessions seen, by pid: a session that left can no longer be asked for. */
   private readonly nicks = new Map<string, string>();
 
