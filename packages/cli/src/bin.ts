@@ -5,6 +5,15 @@
  */
 import { main } from './main';
 
+// A reader that went away (`grove shell | head -1`) ends the command quietly, as a
+// shell pipeline expects, instead of an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 void main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
