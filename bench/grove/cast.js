@@ -1,27 +1,13 @@
 'use strict';
-// Grove cast: N casts {msg} to a GenServer, then one call that returns the
-// count; the clock stops when the call returns N. The caster yields every
-// SLICE casts (Erlang preempts it; the floor yields the same way).
+// Grove cast: N casts `['msg', i]` to a GenServer, then one call that returns
+// the count; the clock stops when the call returns N (gen_server:cast(Gs,
+// {msg, I}) in bench_local.erl). The caster yields every SLICE casts.
 const { Node } = require('@grove/core');
-const { BenchGs } = require('./support');
-
-const SLICE = 1024;
+const { BenchGs, castThenCount } = require('./support');
 
 async function run({ n }) {
   const node = new Node({ checkMessages: false });
-  return node.run(async (ctx) => {
-    const gs = await BenchGs.start(ctx);
-    const c = BenchGs.client(ctx, gs);
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      c.cast.msg();
-      if (i % SLICE === SLICE - 1) await ctx.yield();
-    }
-    const count = await c.withTimeout('infinity').call.count();
-    const ms = performance.now() - t0;
-    if (count !== n) throw new Error(`server counted ${count}, expected ${n}`);
-    return (n / ms) * 1000;
-  });
+  return node.run(async (ctx) => castThenCount(ctx, BenchGs.client(ctx, await BenchGs.start(ctx)), n));
 }
 
 module.exports = { run };

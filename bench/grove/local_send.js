@@ -5,8 +5,7 @@
 // messages itself to continue, so the scheduler interleaves the two processes
 // (Erlang preempts the producer the same way; the floor yields every SLICE).
 const { Node } = require('@grove/core');
-
-const SLICE = 1024;
+const { SLICE } = require('./support');
 
 async function run({ n }) {
   const node = new Node({ checkMessages: false });

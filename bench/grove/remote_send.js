@@ -3,9 +3,8 @@
 // process (`['sink', peer]`), then one `['count', self]` request; the clock stops
 // when its answer says N arrived ({sink, B} ! {msg, I} in bench_remote.erl). The
 // producer yields every SLICE sends, as in cast.js (Erlang preempts it).
+const { SLICE } = require('./support');
 const { withPeer } = require('./remote_support');
-
-const SLICE = 1024;
 
 async function run({ n }) {
   return withPeer(async (ctx, _client, peer) => {

@@ -1,8 +1,13 @@
 'use strict';
 // Shared Grove-side pieces: bench_gs as a GenServer (the same server as
-// bench/erlang/bench_gs.erl) and a one_for_one supervisor around it. Plain
-// JavaScript, so decorators are applied by hand.
+// bench/erlang/bench_gs.erl), a one_for_one supervisor around it, and the cast
+// loop of cast.js and remote_cast.js. Plain JavaScript, so decorators are
+// applied by hand.
 const { GenServer, Supervisor, supervisor, Call, Cast } = require('@grove/core');
+
+// Sends between yields of a producer (Erlang preempts it after its reductions;
+// the floors yield every 1024 sends too).
+const SLICE = 1024;
 
 class BenchGs extends GenServer {
   init(notify) {
@@ -31,4 +36,22 @@ class BenchSup extends Supervisor {
 }
 supervisor({ strategy: 'one_for_one', intensity: 1_000_000, periodMs: 1000 })(BenchSup);
 
-module.exports = { BenchGs, BenchSup };
+/**
+ * N casts `['msg', i]` through `client` (a BenchGs client), yielding every SLICE,
+ * then one call that returns the count; the rate from the first cast until that
+ * call returns N. Erlang casts `{msg, I}` and the floor `{tag: 'msg', i}`: the
+ * request carries `i` here too, so every side allocates one request per cast.
+ */
+async function castThenCount(ctx, client, n) {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    client.cast.msg(i);
+    if (i % SLICE === SLICE - 1) await ctx.yield();
+  }
+  const count = await client.withTimeout('infinity').call.count();
+  const ms = performance.now() - t0;
+  if (count !== n) throw new Error(`server counted ${count}, expected ${n}`);
+  return (n / ms) * 1000;
+}
+
+module.exports = { SLICE, BenchGs, BenchSup, castThenCount };
