@@ -1,31 +1,24 @@
 'use strict';
 // Grove restart: one_for_one restarts of a permanent GenServer child killed
 // with exit(child, 'kill'); a fresh supervisor every 100 crashes (its start
-// and stop not timed); timed until the new child's init has reported. Reports
-// are silenced, as the Erlang side runs with logger level none. A warm-up
-// round (not timed) lets the JIT compile the restart path first.
+// and stop not timed); timed until the new child's init has reported with a
+// `['gs_up', pid]` message (restart_batch/2 in bench_local.erl). Reports are
+// silenced, as the Erlang side runs with logger level none. A warm-up round
+// (not timed) lets the JIT compile the restart path first.
 const { Node, setLogLevel } = require('@grove/core');
 const { BenchSup } = require('./support');
+
+const isUp = (m) => m[0] === 'gs_up';
 
 async function batches(ctx, n) {
   let ms = 0;
   for (let b = 0; b < Math.max(1, Math.floor(n / 100)); b++) {
-    let up = null;
-    let wake = null;
-    const notify = (pid) => {
-      up = pid;
-      if (wake !== null) wake();
-    };
-    const nextUp = () => new Promise((resolve) => (up !== null ? resolve() : (wake = resolve)));
-    const sup = await BenchSup.startLink(ctx, notify);
-    await nextUp();
+    const sup = await BenchSup.startLink(ctx, ctx.self);
+    let child = (await ctx.receive(isUp))[1];
     const t0 = performance.now();
     for (let i = 0; i < 100; i++) {
-      const child = up;
-      up = null;
-      wake = null;
       ctx.exit(child, 'kill');
-      await nextUp();
+      child = (await ctx.receive(isUp))[1];
     }
     ms += performance.now() - t0;
     ctx.exit(sup, 'shutdown');

@@ -3,7 +3,7 @@
 // bench/erlang/bench_gs.erl), a one_for_one supervisor around it, and the cast
 // loop of cast.js and remote_cast.js. Plain JavaScript, so decorators are
 // applied by hand.
-const { GenServer, Supervisor, supervisor, Call, Cast } = require('@grove/core');
+const { GenServer, Supervisor, supervisor, Call, Cast, isPid } = require('@grove/core');
 
 // Sends between yields of a producer (Erlang preempts it after its reductions;
 // the floors yield every 1024 sends too).
@@ -12,8 +12,9 @@ const SLICE = 1024;
 class BenchGs extends GenServer {
   init(notify) {
     this.n = 0;
-    // The restart benchmark's supervisor passes a function that hears of each start.
-    if (typeof notify === 'function') notify(this.self);
+    // The restart benchmark's supervisor passes the benchmark process: it hears of
+    // each start by a message, as bench_gs.erl's `Notify ! {gs_up, self()}`.
+    if (isPid(notify)) this.ctx.send(notify, ['gs_up', this.self]);
   }
   ping() {
     return 'pong';
