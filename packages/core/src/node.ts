@@ -98,15 +98,15 @@ export class Node {
   spawnFrom(parent: Process | null, body: ProcessBody | null, handler: MessageHandler | null, options?: SpawnOptions): Pid {
     if (body !== null && typeof body !== 'function') throw new BadArgError('spawn: expected a function', body);
     if (handler !== null && typeof handler !== 'function') throw new BadArgError('spawnLoop: expected a function', handler);
+    if (options?.link === true && parent === null) {
+      throw new BadArgError('spawn: `link` needs a parent process; use ctx.spawnLink inside a process');
+    }
     const pid = new Pid(this.name, this.nextPid++, 0, this.creation);
     // The label is read from the function when introspection asks (spawn stays cheap).
     const p = new Process(this, pid, body, handler, options?.label ?? null);
     if (options !== undefined) {
       if (options.name !== undefined) this.registerProcess(options.name, p);
       if (options.trapExit === true) p.trapping = true;
-      if (options.link === true && parent === null) {
-        throw new BadArgError('spawn: `link` needs a parent process; use ctx.spawnLink inside a process');
-      }
       if (options.link === true && parent !== null) {
         (parent.links ??= new Map()).set(pid.key, pid);
         (p.links ??= new Map()).set(parent.pid.key, parent.pid);
