@@ -14,7 +14,7 @@
  */
 import type { MessageHandler, ProcessBody, ProcessContext, SpawnOptions, Timeout, TimeoutMs } from './context';
 import { TIMEOUT } from './context';
-import { BadArgError, NoProcError, ProcessExitedError } from './errors';
+import { BadArgError, ProcessExitedError } from './errors';
 import type { ExitReason } from './exit';
 import { Mailbox } from './mailbox';
 import { Monitor, type CallerLink, type Watch } from './monitor';
@@ -51,7 +51,7 @@ export interface Timer {
 }
 
 /** @internal Status of a process as introspection reports it. */
-export type ProcessStatus = 'running' | 'runnable' | 'waiting' | 'exited';
+export type ProcessStatus = 'running' | 'runnable' | 'waiting';
 
 /** @internal */
 export class Process implements ProcessContext {
@@ -75,8 +75,6 @@ export class Process implements ProcessContext {
   exitReason: ExitReason = undefined;
   /** What introspection shows as behaviour (`gen_server`, `supervisor`); else the function's name. */
   label: string | null;
-  /** The body once started (introspection reads its name). */
-  startedWith: ProcessBody | null = null;
 
   constructor(
     readonly node: Node,
@@ -143,7 +141,8 @@ export class Process implements ProcessContext {
     if (this.body !== null) {
       const body = this.body;
       this.body = null;
-      this.startedWith = body;
+      // Introspection reads the name of the function a process runs; keep a body's once it started.
+      if (this.label === null && body.name !== '') this.label = body.name;
       this.startBody(body);
       return work + 1;
     }
@@ -156,7 +155,7 @@ export class Process implements ProcessContext {
     try {
       while (mb.length > 0) {
         if (work + sched.delivered - sentBefore >= budget) {
-          this.node.scheduler.enqueue(this);
+          sched.enqueue(this);
           break;
         }
         work++;
@@ -216,42 +215,38 @@ export class Process implements ProcessContext {
       return;
     }
     if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
-      this.busy = true;
-      (r as PromiseLike<unknown>).then(
-        () => {
-          this.busy = false;
-          this.bodyDone();
-        },
-        (e: unknown) => {
-          this.busy = false;
-          onUserError(this, e);
-        },
-      );
+      this.suspend(r as PromiseLike<unknown>, this.handler === null);
+    } else if (this.handler === null) {
+      terminate(this, 'normal');
     } else {
-      this.bodyDone();
+      this.resume();
     }
   }
 
-  private bodyDone(): void {
-    if (!this.alive) return;
-    if (this.handler === null) terminate(this, 'normal');
-    else if (this.mailbox !== null && this.mailbox.length > 0 && this.waiter === null) this.node.scheduler.enqueue(this);
-  }
-
-  private suspend(p: PromiseLike<void>): void {
+  /**
+   * The process waits for `p` (an async body or handler) and handles nothing else
+   * meanwhile; then it exits `normal` (`exitAfter`: a body with no handler) or goes
+   * back to its mailbox. A rejection ends it with the error.
+   */
+  private suspend(p: PromiseLike<unknown>, exitAfter = false): void {
     this.busy = true;
     p.then(
       () => {
         this.busy = false;
-        if (this.alive && this.mailbox !== null && this.mailbox.length > 0 && this.waiter === null) {
-          this.node.scheduler.enqueue(this);
-        }
+        if (!this.alive) return;
+        if (exitAfter) terminate(this, 'normal');
+        else this.resume();
       },
       (e: unknown) => {
         this.busy = false;
         onUserError(this, e);
       },
     );
+  }
+
+  /** Back to the mailbox after a start or a suspension: run again if messages wait. */
+  private resume(): void {
+    if (this.mailbox !== null && this.mailbox.length > 0 && this.waiter === null) this.node.scheduler.enqueue(this);
   }
 
   /** @internal throws unless the process is alive (a body running after its process died). */
@@ -372,9 +367,4 @@ export class Process implements ProcessContext {
   addMonitor(m: Monitor): void {
     (this.monitors ??= new Map()).set(m.refId, m);
   }
-}
-
-/** @internal */
-export function noSuchName(name: string): NoProcError {
-  return new NoProcError(name);
 }

@@ -42,7 +42,7 @@ export function processInfo(p: Process): ProcessInfo {
     monitoredBy,
     name: p.name ?? undefined,
     trapExit: p.trapping,
-    behaviour: p.label ?? ((p.handler ?? p.body ?? p.startedWith)?.name || undefined),
+    behaviour: p.label ?? ((p.handler ?? p.body)?.name || undefined),
     memory: BASE_BYTES + mailboxLength * PER_MESSAGE_BYTES + (links.length + monitors.length + monitoredBy) * PER_ENTRY_BYTES,
   };
 }

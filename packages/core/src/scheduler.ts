@@ -65,7 +65,7 @@ export class Scheduler {
   yieldPoint(): Promise<void> {
     // A drain armed as a microtask runs before this promise's continuation; one
     // armed for the next turn (over budget) runs before this setImmediate.
-    if (this.turnWork >= this.turnBudget || this.armedMacro) return new Promise((resolve) => setImmediate(resolve));
+    if (this.overBudget) return new Promise((resolve) => setImmediate(resolve));
     return Promise.resolve();
   }
 
