@@ -9,9 +9,10 @@
  * FIFO queue per duration, so a call arms no timer of its own.
  */
 import type { Dest } from './registry';
-import type { TimeoutMs } from './context';
+import type { ProcessContext, TimeoutMs } from './context';
 import { BadArgError, CallExitError, CallTimeoutError, NoProcError } from './errors';
 import type { ExitReason } from './exit';
+import type { DeadlineQueue, Expiring } from './deadline';
 import { Monitor, type CallerLink } from './monitor';
 import type { Node } from './node';
 import { Pid } from './pid';
@@ -56,7 +57,7 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5000;
  * list of waiting callers, and (for a local call) the `From` handle the server
  * replies to, so a local call allocates this object, its promise and the request.
  */
-class PendingCall extends Monitor implements From, CallerLink {
+class PendingCall extends Monitor implements From, CallerLink, Expiring {
   settled = false;
   deadline = 0;
   queue: DeadlineQueue | null = null;
@@ -67,8 +68,8 @@ class PendingCall extends Monitor implements From, CallerLink {
   reject!: (error: Error) => void;
   readonly promise: Promise<unknown>;
 
-  constructor(caller: Process, refId: number, readonly server: Dest, readonly request: unknown) {
-    super(caller, refId, null as unknown as Pid, null);
+  constructor(caller: Process, refId: number, target: Pid | RemoteName, readonly server: Dest, readonly request: unknown) {
+    super(caller, refId, target, null);
     this.promise = new Promise((res, rej) => {
       this.resolve = res;
       this.reject = rej;
@@ -125,8 +126,8 @@ class PendingCall extends Monitor implements From, CallerLink {
     if (this.finish()) this.reject(error);
   }
 
-  timeout(timeoutMs: number): void {
-    if (this.finish()) this.reject(new CallTimeoutError(this.server, this.request, timeoutMs));
+  expire(): void {
+    if (this.finish()) this.reject(new CallTimeoutError(this.server, this.request, this.queue!.ms));
   }
 
   private finish(): boolean {
@@ -143,67 +144,6 @@ class PendingCall extends Monitor implements From, CallerLink {
   }
 }
 
-/** Pending calls sharing one timeout duration: deadlines arrive in order, one timer at a time. */
-class DeadlineQueue {
-  private items: PendingCall[] = [];
-  private head = 0;
-  private live = 0;
-  private handle: unknown = null;
-
-  constructor(private readonly node: Node, private readonly ms: number) {}
-
-  add(c: PendingCall): void {
-    c.deadline = this.node.clock.now() + this.ms;
-    c.queue = this;
-    this.items.push(c);
-    this.live++;
-    if (this.handle === null) this.handle = this.node.clock.setTimeout(this.fire, this.ms, true);
-  }
-
-  settled(): void {
-    this.live--;
-    const n = this.items.length - this.head;
-    if (n > 256 && this.live * 4 < n) {
-      this.items = this.items.slice(this.head).filter((c) => !c.settled);
-      this.head = 0;
-    }
-  }
-
-  private readonly fire = (): void => {
-    this.handle = null;
-    const now = this.node.clock.now();
-    while (this.head < this.items.length) {
-      const c = this.items[this.head]!;
-      if (!c.settled && c.deadline > now) break;
-      this.items[this.head++] = undefined as unknown as PendingCall;
-      if (!c.settled) c.timeout(this.ms);
-    }
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else {
-      this.handle = this.node.clock.setTimeout(this.fire, Math.max(0, this.items[this.head]!.deadline - now), true);
-    }
-  };
-}
-
-const queues = new WeakMap<Node, Map<number, DeadlineQueue>>();
-let lastNode: Node | null = null;
-let lastMs = -1;
-let lastQueue: DeadlineQueue | null = null;
-
-function deadlineQueue(node: Node, ms: number): DeadlineQueue {
-  if (node === lastNode && ms === lastMs) return lastQueue!;
-  let byMs = queues.get(node);
-  if (byMs === undefined) queues.set(node, (byMs = new Map()));
-  let q = byMs.get(ms);
-  if (q === undefined) byMs.set(ms, (q = new DeadlineQueue(node, ms)));
-  lastNode = node;
-  lastMs = ms;
-  lastQueue = q;
-  return q;
-}
-
 function validTimeout(t: unknown): t is TimeoutMs {
   return typeof t === 'number' ? t >= 0 && t < Infinity : t === 'infinity';
 }
@@ -213,7 +153,9 @@ function validTimeout(t: unknown): t is TimeoutMs {
  * {@link CallExitError} (server gone, `noproc`, `noconnection`) or
  * {@link CallTimeoutError}.
  */
-export function call(caller: Process, server: Dest, request: unknown, timeoutMs: TimeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<unknown> {
+export function call(from: ProcessContext, server: Dest, request: unknown, timeoutMs: TimeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<unknown> {
+  // Every ProcessContext is a Process (process.ts); the type keeps internals out of the API.
+  const caller = from as Process;
   if (!validTimeout(timeoutMs)) {
     return Promise.reject(new BadArgError(`call: timeoutMs must be a finite number >= 0 or 'infinity', got ${String(timeoutMs)}`, timeoutMs));
   }
@@ -237,7 +179,7 @@ export function call(caller: Process, server: Dest, request: unknown, timeoutMs:
     return Promise.reject(new BadArgError(`call: not a destination: ${String(server)}`, server));
   }
   if (local === undefined && remote === undefined) return Promise.reject(new CallExitError(server, request, 'noproc'));
-  const pc = new PendingCall(caller, node.newRefId(), server, request);
+  const pc = new PendingCall(caller, node.newRefId(), local !== undefined ? local.pid : remote!, server, request);
   if (local !== undefined) {
     pc.attach(local);
     // A copied From (checkMessages with the wire codec) is found by tag, like a remote one.
@@ -260,7 +202,7 @@ export function call(caller: Process, server: Dest, request: unknown, timeoutMs:
       return pc.promise;
     }
   }
-  if (timeoutMs !== 'infinity') deadlineQueue(node, timeoutMs).add(pc);
+  if (timeoutMs !== 'infinity') node.deadlines.add(pc, timeoutMs);
   return pc.promise;
 }
 
@@ -275,17 +217,19 @@ export function cast(node: Node, from: Pid | undefined, server: Dest, request: u
 
 /** Replies to a call (OTP `gen:reply/2`); a reply to a caller that gave up is dropped. */
 export function reply(node: Node, from: From, value: unknown): void {
-  if (from instanceof PendingCall) {
-    if (node.checkMessages) value = node.copy(value);
-    from.reply(value);
+  const pid = from.pid;
+  if (pid.node !== node.name) {
+    node.router?.reply(pid, from.tag, value);
     return;
   }
-  const pid = from.pid;
-  if (pid.node === node.name) {
-    if (node.checkMessages) value = node.copy(value);
-    const m = node.local(pid)?.monitors?.get(from.tag);
-    if (m instanceof PendingCall) m.reply(value);
-  } else {
-    node.router?.reply(pid, from.tag, value);
-  }
+  if (node.checkMessages) value = node.copy(value);
+  // A local call's From is its pending call; a copied From (or a remote reply) is found by tag.
+  if (from instanceof PendingCall) from.reply(value);
+  else replyByTag(node.local(pid), from.tag, value);
+}
+
+/** Settles `caller`'s pending call `tag` with `value`, if it still waits. @internal */
+export function replyByTag(caller: Process | undefined, tag: number, value: unknown): void {
+  const m = caller?.monitors?.get(tag);
+  if (m instanceof PendingCall) m.reply(value);
 }

@@ -51,7 +51,7 @@ import { Node } from './node';
 import type { Pid } from './pid';
 import { start, type InitOutcome } from './proc_lib';
 import type { Process } from './process';
-import { isViaName, type ViaName } from './registry';
+import type { ViaName } from './registry';
 
 const log = getLogger('gen_server');
 
@@ -271,14 +271,13 @@ function initOutcome(st: ServerState, r: unknown): InitOutcome | Promise<InitOut
   return { ok: true };
 }
 
-/** Init threw or stopped: one report for an abnormal reason, the via name released before the starter hears. */
-async function initFailed(st: ServerState, reason: ExitReason): Promise<InitOutcome> {
+/** Init threw or stopped: one report for an abnormal reason. */
+function initFailed(st: ServerState, reason: ExitReason): InitOutcome {
   if (!isCleanExit(reason)) {
     if (st.s !== null) crashReport(st, undefined, reason);
     else log.error('GenServer failed to construct', { pid: st.ctx.pid.toString(), reason: describe(reason), stack: reason instanceof Error ? reason.stack : undefined });
   }
   st.ctx.reported = true;
-  const name = st.name;
-  if (isViaName(name)) await name.via.unregisterName(name.name);
+  // proc_lib's start releases the name (local or via) before the starter hears.
   return { stop: reason };
 }

@@ -6,7 +6,9 @@
 import { systemClock, type Clock } from './clock';
 import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
 import { AlreadyRegisteredError, BadArgError, NoProcError } from './errors';
-import type { ExitReason } from './exit';
+import { isDownMessage, type ExitReason } from './exit';
+import { Deadlines } from './deadline';
+import { replyByTag } from './gen';
 import { Monitor, RemoteWatch } from './monitor';
 import { Pid } from './pid';
 import { Process, type Timer } from './process';
@@ -38,6 +40,8 @@ export class Node {
   readonly creation: number;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
+  /** @internal timeouts of calls and start handshakes. */
+  readonly deadlines: Deadlines;
   /** @internal the distribution layer, once installed. */
   router: RemoteRouter | null = null;
   /** See {@link NodeOptions.checkMessages}. */
@@ -60,6 +64,7 @@ export class Node {
     this.creation = options.creation ?? (Math.random() * 0xfffffffe + 1) >>> 0;
     this.clock = options.clock ?? systemClock;
     this.scheduler = new Scheduler(options.scheduler);
+    this.deadlines = new Deadlines(this.clock);
     this.checkMessages = options.checkMessages ?? process.env['JEST_WORKER_ID'] !== undefined;
   }
 
@@ -271,12 +276,12 @@ export class Node {
     const mon = m ?? new Monitor(p, this.nextRef++, spec, null);
     mon.target = spec;
     p.addMonitor(mon);
+    const here = nodeOf(spec) === this.name;
     if (tp !== undefined) {
       mon.targetProc = tp;
       (tp.monitoredBy ??= new Map()).set(mon.refId, mon);
-    } else if ((spec instanceof Pid ? spec.node : spec[1]) === this.name || this.router === null) {
+    } else if (here || this.router === null) {
       // Dead or unknown here: DOWN noproc now; another node with no distribution: noconnection.
-      const here = (spec instanceof Pid ? spec.node : spec[1]) === this.name;
       p.monitors!.delete(mon.refId);
       mon.down(here ? 'noproc' : 'noconnection');
     } else {
@@ -293,7 +298,7 @@ export class Node {
       this.dropMonitor(m);
     }
     if (flush && p.mailbox !== null) {
-      const i = p.mailbox.find((msg) => isDownFor(msg, ref));
+      const i = p.mailbox.find((msg) => isDownMessage(msg, ref));
       if (i >= 0) p.mailbox.takeAt(i);
     }
     return m !== undefined;
@@ -304,8 +309,7 @@ export class Node {
     if (m.targetProc !== null) {
       m.targetProc.monitoredBy?.delete(m.refId);
       m.targetProc = null;
-    } else if (this.router !== null && m.target !== null && (m.target instanceof Pid ? m.target.node : m.target[1]) !== this.name) {
-      // (A local call's pending call has no target: it waits in the server's caller list, not in monitoredBy.)
+    } else if (this.router !== null && nodeOf(m.target) !== this.name) {
       this.router.demonitor(m.watcher.pid, m.target, m.ref);
     }
   }
@@ -368,7 +372,7 @@ export class Node {
       }
     }, ms);
     this.timers.set(refId, t);
-    (owner?.timers ?? (owner !== null ? (owner.timers = new Set()) : null))?.add(t);
+    if (owner !== null) (owner.timers ??= new Set()).add(t);
     if (destProc !== null && destProc !== owner) (destProc.timers ??= new Set()).add(t);
     return new Ref(this.name, this.creation, refId, true);
   }
@@ -422,8 +426,8 @@ export class Node {
 
   /** @internal */
   notifyExit(p: Process): void {
-    if (this.exitListeners.size === 0) return;
-    for (const fn of [...this.exitListeners]) fn(p.pid, p.exitReason);
+    // A Set's iteration survives a listener removing itself.
+    for (const fn of this.exitListeners) fn(p.pid, p.exitReason);
   }
 
   /** @internal the node's own process: the caller for calls and exit signals made from outside processes. */
@@ -457,8 +461,7 @@ export class Node {
 
   /** @internal a call reply from another node. */
   deliverReply(to: Pid, tag: number, value: unknown): void {
-    const m = this.local(to)?.monitors?.get(tag);
-    if (m !== undefined) (m as Monitor & { reply?: (v: unknown) => void }).reply?.(value);
+    replyByTag(this.local(to), tag, value);
   }
 
   /** @internal a remote process links to a local one. */
@@ -513,6 +516,6 @@ export class Node {
   }
 }
 
-function isDownFor(msg: unknown, ref: Ref): boolean {
-  return typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'DOWN' && ref.equals((msg as { ref?: unknown }).ref);
+function nodeOf(target: Pid | RemoteName): string {
+  return target instanceof Pid ? target.node : target[1];
 }

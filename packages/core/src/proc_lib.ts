@@ -12,6 +12,7 @@
 import type { MessageHandler, ProcessContext, TimeoutMs } from './context';
 import { BadArgError, describe, GroveError } from './errors';
 import type { ExitReason } from './exit';
+import type { DeadlineQueue, Expiring } from './deadline';
 import { Monitor } from './monitor';
 import { Node as NodeClass, type Node } from './node';
 import type { Pid } from './pid';
@@ -43,16 +44,56 @@ export class StartError extends GroveError {
 
 const DEFAULT_START_TIMEOUT_MS = 5000;
 
-class StartWatch extends Monitor {
-  settle: ((outcome: Pid | 'ignore' | StartError) => void) | null = null;
+/**
+ * The starter's side of one start: the monitor on the child (its death before the
+ * ack fails the start), the start timeout (on the node's shared deadlines), and
+ * the promise to settle, exactly once.
+ */
+class StartWatch extends Monitor implements Expiring {
+  settled = false;
+  deadline = 0;
+  queue: DeadlineQueue | null = null;
+
+  constructor(
+    starter: Process,
+    refId: number,
+    pid: Pid,
+    private readonly resolve: (outcome: Pid | 'ignore') => void,
+    private readonly reject: (error: StartError) => void,
+  ) {
+    super(starter, refId, pid, null);
+  }
+
+  settle(outcome: Pid | 'ignore' | StartError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.queue?.settled();
+    const starter = this.watcher;
+    if (starter.monitors?.delete(this.refId) === true) starter.node.dropMonitor(this);
+    if (outcome instanceof StartError) this.reject(outcome);
+    else this.resolve(outcome);
+  }
+
   override down(reason: ExitReason): void {
-    this.settle?.(new StartError(reason instanceof ProcessExit ? reason.reason : reason, String(this.target)));
+    this.settle(new StartError(reason, String(this.target)));
+  }
+
+  /** Init took too long: unlink and kill the child, then fail the start. */
+  expire(): void {
+    const starter = this.watcher;
+    const pid = this.target as Pid;
+    starter.links?.delete(pid.key);
+    starter.node.local(pid)?.links?.delete(starter.pid.key);
+    starter.node.exitFrom(starter.pid, pid, 'kill');
+    this.settle(new StartError('timeout', String(pid)));
   }
 }
 
 /**
  * Starts a behaviour process from `from`: a process context (the parent), or a node
- * (started from outside any process; the node's root process is the parent). Resolves with the pid, or `'ignore'`; rejects with StartError.
+ * (started from outside any process; the node's root process is the parent).
+ * Resolves with the pid, or `'ignore'`; rejects with StartError. A name taken for
+ * the process (local or via) is released before the starter hears of a failure.
  */
 export function start(
   from: ProcessContext | Node,
@@ -68,55 +109,46 @@ export function start(
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   return new Promise<Pid | 'ignore'>((resolve, reject) => {
-    let done = false;
-    let timer: unknown = null;
-    let watch: StartWatch | null = null;
-    const settle = (outcome: Pid | 'ignore' | StartError): void => {
-      if (done) return;
-      done = true;
-      if (timer !== null) node.clock.clearTimeout(timer);
-      if (watch !== null && starter.monitors?.delete(watch.refId) === true) node.dropMonitor(watch);
-      if (outcome instanceof StartError) reject(outcome);
-      else resolve(outcome);
-    };
+    // Assigned right after the spawn, before the body can run.
+    let watch!: StartWatch;
     const body = async (ctx: ProcessContext): Promise<void> => {
       if (typeof name === 'string') {
         const holder = node.whereis(name);
         if (holder !== undefined) throw new ProcessExit({ alreadyStarted: holder });
         node.register(name, ctx.self);
-      } else if (name !== undefined) {
-        if (!(await name.via.registerName(name.name, ctx.self))) {
-          throw new ProcessExit({ alreadyStarted: name.via.whereisName(name.name) });
-        }
+      } else if (name !== undefined && !(await name.via.registerName(name.name, ctx.self))) {
+        throw new ProcessExit({ alreadyStarted: name.via.whereisName(name.name) });
       }
-      const outcome = await init(ctx);
-      if ('ok' in outcome) settle(ctx.self);
-      else if ('ignore' in outcome) {
-        if (typeof name === 'string') node.unregister(name);
-        else if (name !== undefined) await name.via.unregisterName(name.name);
-        settle('ignore');
+      let outcome: InitOutcome;
+      try {
+        outcome = await init(ctx);
+      } catch (e) {
+        // A local name goes with the process; a via registry may not know it died yet.
+        if (isViaName(name)) await name.via.unregisterName(name.name);
+        throw e;
+      }
+      if ('ok' in outcome) {
+        watch.settle(ctx.self);
+        return;
+      }
+      if (typeof name === 'string') node.unregister(name);
+      else if (name !== undefined) await name.via.unregisterName(name.name);
+      if ('ignore' in outcome) {
+        watch.settle('ignore');
         throw new ProcessExit('normal');
-      } else throw new ProcessExit(outcome.stop);
+      }
+      throw new ProcessExit(outcome.stop);
     };
     let pid: Pid;
     try {
       pid = node.spawnFrom(starter, body, handler, { link: options.link === true, label: options.label ?? handler.name });
     } catch (e) {
-      reject(e);
+      reject(e as StartError);
       return;
     }
-    watch = new StartWatch(starter, node.newRefId(), pid, null);
-    watch.settle = settle;
+    watch = new StartWatch(starter, node.newRefId(), pid, resolve, reject);
     node.monitorFrom(starter, pid, watch);
-    if (timeoutMs !== 'infinity') {
-      timer = node.clock.setTimeout(() => {
-        if (done) return;
-        starter.links?.delete(pid.key);
-        node.local(pid)?.links?.delete(starter.pid.key);
-        node.exitFrom(starter.pid, pid, 'kill');
-        settle(new StartError('timeout', String(pid)));
-      }, timeoutMs);
-    }
+    if (timeoutMs !== 'infinity' && !watch.settled) node.deadlines.add(watch, timeoutMs);
   });
 }
 

@@ -102,7 +102,7 @@ export class GlobalRegistry implements ViaRegistry {
   send(name: GlobalName, msg: unknown): Pid {
     const pid = this.server.whereis(name);
     if (pid === undefined) throw new NoProcError(name, 'global send to');
-    this.server.node.sendFrom(this.caller.pid, pid, msg);
+    this.server.node.sendFrom(this.caller.self, pid, msg);
     return pid;
   }
 

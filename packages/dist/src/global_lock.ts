@@ -109,7 +109,7 @@ async function lockOne(caller: Caller, peer: string, resource: string, requester
 
 /** Releases `resource` held by `caller` for `requester` on `nodes`. */
 export function delLockOn(caller: Caller, nodes: readonly string[], resource: string, requester: string): void {
-  const msg: DelLockMessage = { type: 'global.del_lock', resource, requester, pid: caller.pid };
+  const msg: DelLockMessage = { type: 'global.del_lock', resource, requester, pid: caller.self };
   const node = caller.node;
   const connected = new Set(distOf(node)?.nodes('connected'));
   for (const n of nodes) {
@@ -117,7 +117,7 @@ export function delLockOn(caller: Caller, nodes: readonly string[], resource: st
     // (the holder's monitor fired noconnection there); a send would only dial it again.
     if (n !== node.name && !connected.has(n)) continue;
     try {
-      node.sendFrom(caller.pid, [GLOBAL_NAME_SERVER, n], msg);
+      node.sendFrom(caller.self, [GLOBAL_NAME_SERVER, n], msg);
     } catch {
       // No global server here (the node is stopping): nothing to release.
     }

@@ -117,7 +117,7 @@ export async function rpcCall<T = unknown>(from: RpcCaller, node: string, module
   } catch (e) {
     if (e instanceof CallTimeoutError) {
       const cancel: RpcCancelMessage = { type: 'rpc.cancel', id };
-      proc.node.sendFrom(proc.pid, [REX, node], cancel);
+      proc.node.sendFrom(proc.self, [REX, node], cancel);
       throw new RpcError('timeout', node, module, fn, timeoutMs);
     }
     if (e instanceof CallExitError) {
@@ -136,7 +136,7 @@ export function rpcCast(from: RpcCaller, node: string, module: string, fn: strin
   checkTarget(node, module, fn, args);
   const proc = procOf(from);
   const msg: RpcCastMessage = { type: 'rpc.cast', module, fn, args };
-  proc.node.sendFrom(proc.pid, [REX, node], msg);
+  proc.node.sendFrom(proc.self, [REX, node], msg);
   return true;
 }
 

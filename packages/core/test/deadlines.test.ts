@@ -1,0 +1,44 @@
+/**
+ * Call timeouts share one timer per duration: a settled call leaves no timer
+ * armed, and a pending one still times out.
+ */
+import { call, CallTimeoutError, GenCall, ManualClock, Node, reply } from '@grove/core';
+
+describe('call timeouts', () => {
+  it('leave no timer armed once every call is answered', async () => {
+    const clock = new ManualClock();
+    const node = new Node({ clock });
+    const echo = node.spawnLoop((msg) => {
+      if (msg instanceof GenCall) reply(node, msg.from, msg.request);
+    });
+    const got = await node.run(async (ctx) => {
+      const out: unknown[] = [];
+      for (let i = 0; i < 3; i++) out.push(await call(ctx, echo, i, 1000));
+      return out;
+    });
+    expect(got).toEqual([0, 1, 2]);
+    expect(clock.pending).toBe(0);
+    node.halt();
+  });
+
+  it('time out a call left pending among answered ones', async () => {
+    const clock = new ManualClock();
+    const node = new Node({ clock });
+    const held: unknown[] = [];
+    const server = node.spawnLoop((msg) => {
+      if (!(msg instanceof GenCall)) return;
+      if (msg.request === 'hold') held.push(msg.from);
+      else reply(node, msg.from, 'ok');
+    });
+    const result = await node.run(async (ctx) => {
+      const p = call(ctx, server, 'hold', 1000).catch((e: unknown) => e);
+      expect(await call(ctx, server, 'quick', 1000)).toBe('ok');
+      clock.advance(1000);
+      return p;
+    });
+    expect(result).toBeInstanceOf(CallTimeoutError);
+    expect(held).toHaveLength(1);
+    expect(clock.pending).toBe(0);
+    node.halt();
+  });
+});
