@@ -200,19 +200,32 @@ interface ClientKind {
   readonly castProto: object;
 }
 
-function callMethod(wire: string) {
-  return function (this: Side, ...args: unknown[]): Promise<unknown> {
-    const c = this.$c;
-    return callServer(c.from, c.server, args.length === 0 ? wire : [wire, ...args], c.timeoutMs);
+/**
+ * A client method sending `wire` or `[wire, ...args]` through `send`. It reads
+ * `arguments` rather than a rest parameter: a rest array (and the spread into the
+ * request) would be allocated on every call and cast, while the engine keeps
+ * `arguments` virtual when only its length and elements are read.
+ */
+function clientMethod<R>(wire: string, send: (c: ClientImpl, request: unknown) => R): (this: Side) => R {
+  return function (this: Side): R {
+    const n = arguments.length;
+    let req: unknown;
+    if (n === 0) req = wire;
+    else if (n === 1) req = [wire, arguments[0]];
+    else if (n === 2) req = [wire, arguments[0], arguments[1]];
+    else {
+      const a: unknown[] = [wire];
+      for (let i = 0; i < n; i++) a.push(arguments[i]);
+      req = a;
+    }
+    return send(this.$c, req);
   };
 }
 
-function castMethod(wire: string) {
-  return function (this: Side, ...args: unknown[]): void {
-    const c = this.$c;
-    castServer(c.from, c.server, args.length === 0 ? wire : [wire, ...args]);
-  };
-}
+const sendCall = (c: ClientImpl, request: unknown): Promise<unknown> => callServer(c.from, c.server, request, c.timeoutMs);
+const sendCast = (c: ClientImpl, request: unknown): void => castServer(c.from, c.server, request);
+const callMethod = (wire: string) => clientMethod(wire, sendCall);
+const castMethod = (wire: string) => clientMethod(wire, sendCast);
 
 const kinds = new WeakMap<DispatchTable, ClientKind>();
 

@@ -252,6 +252,22 @@ describe('GenServer routing', () => {
     expect(got.got).toEqual([{ cast: { free: 'form' } }, { info: 'hello' }]);
   });
 
+  it('sends a client method with no arguments as its bare name, and with arguments as [name, ...args]', async () => {
+    interface Shapes {
+      cast: { none(): void; one(a: number): void; two(a: number, b: number): void; three(a: number, b: number, c: number): void };
+    }
+    const got = await node.run(async (ctx) => {
+      const pid = await Fallbacks.start(ctx);
+      const c = clientOf<Shapes>(ctx, pid);
+      c.cast.none();
+      c.cast.one(1);
+      c.cast.two(1, 2);
+      c.cast.three(1, 2, 3);
+      return Fallbacks.client(ctx, pid).call.got_();
+    });
+    expect(got).toEqual([{ cast: 'none' }, { cast: ['one', 1] }, { cast: ['two', 1, 2] }, { cast: ['three', 1, 2, 3] }]);
+  });
+
   it("inherits a base class's handlers and runs a subclass's override", async () => {
     const got = await node.run(async (ctx) => {
       const c = Derived.client(ctx, await Derived.start(ctx));
