@@ -2,9 +2,9 @@
  * Timeouts for operations that usually end long before them (calls, start
  * handshakes): one FIFO queue per duration, so deadlines arrive in order and one
  * timer at a time serves a queue, instead of a timer per operation. An operation
- * that ends another way is marked settled and skipped lazily; once nothing in a
- * queue is live its timer is cleared, so a finished operation never keeps the OS
- * process alive, and a pending one does (as it would with its own timer).
+ * that ends another way is marked settled and skipped lazily. The timer stays armed
+ * when the queue empties (a sequential caller would otherwise arm and clear one per
+ * call) and is weak: it never keeps the OS process alive by itself.
  * @internal
  */
 import type { Clock } from './clock';
@@ -36,15 +36,13 @@ export class DeadlineQueue {
     e.queue = this;
     this.items.push(e);
     this.live++;
-    if (this.handle === null) this.handle = this.clock.setTimeout(this.fire, this.ms);
+    if (this.handle === null) this.handle = this.clock.setTimeout(this.fire, this.ms, true);
   }
 
   /** An item settled before its deadline. */
   settled(): void {
     if (--this.live === 0) {
-      // Nothing left to time out: drop the settled items and the timer.
-      if (this.handle !== null) this.clock.clearTimeout(this.handle);
-      this.handle = null;
+      // Nothing left to time out: drop the settled items (the timer finds none when it fires).
       this.items = [];
       this.head = 0;
     } else if (this.items.length - this.head > 1024 && this.live * 4 < this.items.length - this.head) {
@@ -65,7 +63,7 @@ export class DeadlineQueue {
     }
     if (this.live > 0 && this.handle === null) {
       this.compact();
-      this.handle = this.clock.setTimeout(this.fire, Math.max(0, this.items[0]!.deadline - now));
+      this.handle = this.clock.setTimeout(this.fire, Math.max(0, this.items[0]!.deadline - now), true);
     }
   };
 

@@ -28,7 +28,7 @@ export interface StartOptions {
   link?: boolean;
   /** Register under a local name, or a via name. */
   name?: string | ViaName;
-  /** How long init may take (default 5000 ms); past it the child is killed. */
+  /** How long init may take (default 5000 ms); past it the child is killed. Like call timeouts, the timer does not keep the OS process alive by itself. */
   timeoutMs?: TimeoutMs;
   /** Introspection label (`gen_server`, `supervisor`, ...). */
   label?: string;
