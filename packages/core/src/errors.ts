@@ -74,6 +74,14 @@ export function describe(value: unknown): string {
   }
 }
 
+/** A process could not be started: `reason` is why (`{ alreadyStarted: pid }`, `'timeout'`, init's stop reason, the exit reason). */
+export class StartError extends GroveError {
+  readonly code = 'start_failed' as const;
+  constructor(readonly reason: unknown, what: string) {
+    super(`${what} failed to start: ${describe(reason)}`);
+  }
+}
+
 /** A `call` got no reply in time; a reply arriving later is dropped. */
 export class CallTimeoutError extends GroveError {
   readonly code = 'timeout' as const;

@@ -10,7 +10,9 @@
  * immediate restart never finds it taken.
  */
 import type { MessageHandler, ProcessContext, TimeoutMs } from './context';
-import { BadArgError, describe, GroveError } from './errors';
+import { BadArgError, describe, StartError } from './errors';
+
+export { StartError };
 import type { ExitReason } from './exit';
 import type { DeadlineQueue, Expiring } from './deadline';
 import { Monitor } from './monitor';
@@ -34,13 +36,6 @@ export interface StartOptions {
   label?: string;
 }
 
-/** A process could not be started: `reason` is why (`{ alreadyStarted: pid }`, `'timeout'`, init's stop reason, the exit reason). */
-export class StartError extends GroveError {
-  readonly code = 'start_failed' as const;
-  constructor(readonly reason: unknown, what: string) {
-    super(`${what} failed to start: ${describe(reason)}`);
-  }
-}
 
 const DEFAULT_START_TIMEOUT_MS = 5000;
 
