@@ -1,12 +1,15 @@
 %% Local (one node) workloads. Run by bench/lib/erlang.js as
-%%   erl +S 1 +P 4194304 -noshell -kernel logger_level none -run bench_local main Bench N
+%%   erl +S 1 +P 4194304 -noshell -kernel logger_level none -run bench_local main Bench N Warmup
 %% and prints exactly one line "RESULT <number>" (unit: see bench/lib/workloads.js).
+%% Warmup (default 0): the workload first runs untimed with that N, as on the
+%% Grove and floor sides (only call and restart have one).
 -module(bench_local).
 -export([main/1]).
 
-main([Bench, NStr]) ->
+main([Bench, NStr]) -> main([Bench, NStr, "0"]);
+main([Bench, NStr, WarmupStr]) ->
     N = list_to_integer(NStr),
-    Value = run(list_to_atom(Bench), N),
+    Value = run(list_to_atom(Bench), N, list_to_integer(WarmupStr)),
     io:format("RESULT ~s~n", [float_to_list(float(Value), [{decimals, 3}])]),
     halt(0).
 
@@ -29,11 +32,6 @@ run(local_pingpong, N) ->
     ping(Pong, N),
     per_sec(N, T0, now_us());
 
-run(call, N) ->
-    {ok, Gs} = bench_gs:start_link(none),
-    T0 = now_us(),
-    calls(Gs, N),
-    per_sec(N, T0, now_us());
 
 run(cast, N) ->
     {ok, Gs} = bench_gs:start_link(none),
@@ -60,6 +58,18 @@ run(genserver_bytes, N) ->
 %% not timed). Crash = exit(Child, kill), as in the anchor's 179k/s figure.
 run(restart, N) -> restart(N, kill);
 run(restart_self_crash, N) -> restart(N, self_crash).
+
+%% The workloads with a warm-up; the others have none.
+run(call, N, Warmup) ->
+    {ok, Gs} = bench_gs:start_link(none),
+    calls(Gs, Warmup),
+    T0 = now_us(),
+    calls(Gs, N),
+    per_sec(N, T0, now_us());
+run(Restart, N, Warmup) when Restart =:= restart; Restart =:= restart_self_crash ->
+    Warmup > 0 andalso run(Restart, Warmup),
+    run(Restart, N);
+run(Bench, N, 0) -> run(Bench, N).
 
 count_loop(N, N, Report) -> Report ! {counted, N};
 count_loop(C, N, Report) -> receive {msg, _} -> count_loop(C + 1, N, Report) end.

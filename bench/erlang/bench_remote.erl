@@ -3,7 +3,10 @@
 %% counting process `sink`, prints READY and stays up until killed:
 %%   erl -name S@127.0.0.1 ... -run bench_remote server
 %% A client node runs one workload against it and prints "RESULT <number>":
-%%   erl -name C@127.0.0.1 ... -run bench_remote client Bench ServerNode N
+%%   erl -name C@127.0.0.1 ... -run bench_remote client Bench ServerNode N Warmup
+%% Warmup (default 0): the workload first runs untimed with that N, as on the
+%% Grove and floor sides (only the call workloads have one: sends and casts
+%% count up on the server, so they cannot run twice).
 -module(bench_remote).
 -export([server/0, client/1]).
 
@@ -18,10 +21,11 @@ sink(C) ->
         {count, From} -> From ! {count, C}, sink(C)
     end.
 
-client([Bench, Server, NStr]) ->
+client([Bench, Server, NStr]) -> client([Bench, Server, NStr, "0"]);
+client([Bench, Server, NStr, WarmupStr]) ->
     Node = list_to_atom(Server),
     N = list_to_integer(NStr),
-    Value = run(list_to_atom(Bench), Node, N),
+    Value = run(list_to_atom(Bench), Node, N, list_to_integer(WarmupStr)),
     io:format("RESULT ~s~n", [float_to_list(float(Value), [{decimals, 3}])]),
     halt(0).
 
@@ -30,13 +34,14 @@ per_sec(N, T0, T1) -> N * 1000000 / max(1, T1 - T0).
 
 %% First connection from a fresh VM: epmd lookup + TCP connect + handshake +
 %% ping reply, in ms. N is ignored (the runner starts one VM per sample).
-run(connect, Node, _N) ->
+run(connect, Node, _N, 0) ->
     T0 = now_us(),
     pong = net_adm:ping(Node),
     (now_us() - T0) / 1000;
 
-run(Bench, Node, N) ->
+run(Bench, Node, N, Warmup) ->
     pong = net_adm:ping(Node),
+    Warmup > 0 andalso measure(Bench, Node, Warmup),
     T0 = now_us(),
     Done = measure(Bench, Node, N),
     per_sec(Done, T0, now_us()).

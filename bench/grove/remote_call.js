@@ -2,17 +2,16 @@
 // Grove remote_call: N sequential GenServer calls `ping` -> 'pong' to the peer's
 // registered bench_gs (`['bench_gs', peer]`), default 5 s timeout, as
 // gen_server:call({bench_gs, B}, ping) in bench/erlang/bench_remote.erl.
-const { BenchGs } = require('./support');
+// `warmup` calls first, not timed, as on every side.
+const { BenchGs, calls } = require('./support');
 const { withPeer } = require('./remote_support');
 
-const WARMUP = 500;
-
-async function run({ n }) {
+async function run({ n, warmup }) {
   return withPeer(async (ctx, _client, peer) => {
     const c = BenchGs.client(ctx, ['bench_gs', peer]);
-    for (let i = 0; i < WARMUP; i++) await c.call.ping(); // not timed, like call.js's warm-up
+    await calls(c, warmup);
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) await c.call.ping();
+    await calls(c, n);
     return (n / (performance.now() - t0)) * 1000;
   });
 }

@@ -3,8 +3,8 @@
 // with exit(child, 'kill'); a fresh supervisor every 100 crashes (its start
 // and stop not timed); timed until the new child's init has reported with a
 // `['gs_up', pid]` message (restart_batch/2 in bench_local.erl). Reports are
-// silenced, as the Erlang side runs with logger level none. A warm-up round
-// (not timed) lets the JIT compile the restart path first.
+// silenced, as the Erlang side runs with logger level none. `warmup` crashes
+// first, not timed, as on every side.
 const { Node, setLogLevel } = require('@grove/core');
 const { BenchSup } = require('./support');
 
@@ -27,12 +27,12 @@ async function batches(ctx, n) {
   return ms;
 }
 
-async function run({ n, quick }) {
+async function run({ n, warmup }) {
   setLogLevel('silent');
   const node = new Node({ checkMessages: false });
   return node.run(async (ctx) => {
     ctx.trapExit(true);
-    await batches(ctx, quick ? 500 : 5000);
+    if (warmup > 0) await batches(ctx, warmup);
     const ms = await batches(ctx, n);
     return (Math.max(1, Math.floor(n / 100)) * 100 * 1000) / ms;
   });

@@ -1,8 +1,8 @@
 'use strict';
 // Shared Grove-side pieces: bench_gs as a GenServer (the same server as
-// bench/erlang/bench_gs.erl), a one_for_one supervisor around it, and the cast
-// loop of cast.js and remote_cast.js. Plain JavaScript, so decorators are
-// applied by hand.
+// bench/erlang/bench_gs.erl), a one_for_one supervisor around it, and the call
+// and cast loops of the local and remote workloads. Plain JavaScript, so
+// decorators are applied by hand.
 const { GenServer, Supervisor, supervisor, Call, Cast, isPid } = require('@grove/core');
 
 // Sends between yields of a producer (Erlang preempts it after its reductions;
@@ -37,6 +37,11 @@ class BenchSup extends Supervisor {
 }
 supervisor({ strategy: 'one_for_one', intensity: 1_000_000, periodMs: 1000 })(BenchSup);
 
+/** n sequential calls `ping` through `client` (a BenchGs client), default timeout. */
+async function calls(client, n) {
+  for (let i = 0; i < n; i++) await client.call.ping();
+}
+
 /**
  * N casts `['msg', i]` through `client` (a BenchGs client), yielding every SLICE,
  * then one call that returns the count; the rate from the first cast until that
@@ -55,4 +60,4 @@ async function castThenCount(ctx, client, n) {
   return (n / ms) * 1000;
 }
 
-module.exports = { SLICE, BenchGs, BenchSup, castThenCount };
+module.exports = { SLICE, BenchGs, BenchSup, calls, castThenCount };

@@ -55,17 +55,18 @@ class ErlangSide {
   }
 
   async run(workload, n) {
-    if (workload.erlang === 'local') return this.runLocal(workload.bench, n);
-    return this.runRemote(workload.bench, n);
+    const warmup = String(workload.warmup ?? 0);
+    if (workload.erlang === 'local') return this.runLocal(workload.bench, n, warmup);
+    return this.runRemote(workload.bench, n, warmup);
   }
 
-  runLocal(bench, n) {
+  runLocal(bench, n, warmup) {
     const args = ['+S', '1', '+P', '4194304', '-noshell', '-kernel', 'logger_level', 'none',
-      '-pa', this.beamDir, '-run', 'bench_local', 'main', bench, String(n)];
+      '-pa', this.beamDir, '-run', 'bench_local', 'main', bench, String(n), warmup];
     return runForResult('erl', args, { timeoutMs: this.timeoutMs });
   }
 
-  async runRemote(bench, n) {
+  async runRemote(bench, n, warmup) {
     this.epmd ??= await startEpmd();
     const env = { ...process.env, ERL_EPMD_PORT: String(this.epmd.port) };
     const serverNode = this.nodeName('s');
@@ -81,7 +82,7 @@ class ErlangSide {
       const samples = bench === 'connect' ? n : 1;
       const results = [];
       for (let i = 0; i < samples; i++) {
-        const args = [...this.distArgs(this.nodeName('c')), '-run', 'bench_remote', 'client', bench, serverNode, String(n)];
+        const args = [...this.distArgs(this.nodeName('c')), '-run', 'bench_remote', 'client', bench, serverNode, String(n), warmup];
         const r = await runForResult('erl', args, { env, timeoutMs: this.timeoutMs });
         if (r.error) return r;
         results.push(r.value);

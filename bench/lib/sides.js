@@ -16,7 +16,7 @@ async function runNodeSide(side, workload, n, { quick, timeoutMs }) {
   if (!fs.existsSync(path.join(BENCH_DIR, dir, `${workload.bench}.js`))) {
     return { value: null, error: `${rel} not written yet`, missing: true };
   }
-  const args = ['--expose-gc', NODE_SIDE, dir, workload.bench, String(n), quick ? '1' : '0'];
+  const args = ['--expose-gc', NODE_SIDE, dir, workload.bench, String(n), quick ? '1' : '0', String(workload.warmup ?? 0)];
   return runForResult(process.execPath, args, { timeoutMs });
 }
 

@@ -26,13 +26,16 @@ function connect(port) {
   });
 }
 
-// Calls onReply(seq) for every reply frame arriving on socket.
+// Calls onReply(seq) for every reply frame arriving on socket; returns a
+// function that stops listening.
 function onReplies(socket, onReply) {
   const reader = new FrameReader((frame) => {
     if (frame.type !== T_REPLY) throw new Error(`unexpected frame type ${frame.type}`);
     onReply(frame.seq);
   });
-  socket.on('data', (chunk) => reader.push(chunk));
+  const onData = (chunk) => reader.push(chunk);
+  socket.on('data', onData);
+  return () => socket.off('data', onData);
 }
 
 module.exports = { startServer, connect, onReplies };
