@@ -16,10 +16,11 @@ const { prefault } = require('./lib/prefault');
 
 const SIDE_ORDER = ['node_floor', 'grove', 'erlang'];
 
+// status: 'run', 'not installed' or 'not run' (--sides without erlang).
 function setUpErlang(opts) {
-  if (!which('erl')) return { installed: false, version: null, status: 'not installed' };
+  if (!which('erl')) return { version: null, status: 'not installed' };
   const run = opts.sides.includes('erlang');
-  const ctx = { installed: run, version: null, side: null, error: null, status: run ? 'run' : 'not run' };
+  const ctx = { version: null, side: null, error: null, status: run ? 'run' : 'not run' };
   try {
     ctx.version = version();
     if (run) ctx.side = new ErlangSide({ timeoutMs: opts.timeoutSec * 1000 });
@@ -31,7 +32,8 @@ function setUpErlang(opts) {
 
 async function runWorkload(workload, opts, ctx, erl) {
   const n = opts.quick ? workload.quickN : workload.n;
-  const sides = SIDE_ORDER.filter((s) => opts.sides.includes(s) && (s !== 'erlang' || erl.installed));
+  const withErlang = erl.status === 'run';
+  const sides = SIDE_ORDER.filter((s) => opts.sides.includes(s) && (s !== 'erlang' || withErlang));
   const outcomes = Object.fromEntries(sides.map((s) => [s, []]));
   for (let run = 0; run < opts.runs; run++) {
     for (const side of sides) {
@@ -42,7 +44,7 @@ async function runWorkload(workload, opts, ctx, erl) {
       process.stderr.write(`  ${workload.bench} ${side}: ${shown} [${((Date.now() - t0) / 1000).toFixed(1)} s]\n`);
     }
   }
-  return buildResult(workload, n, outcomes, erl.installed);
+  return buildResult(workload, n, outcomes, withErlang);
 }
 
 async function main() {
