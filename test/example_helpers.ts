@@ -14,10 +14,11 @@ import { EpmdServer } from '@grove/dist';
 
 export const REPO = path.resolve(__dirname, '..');
 const GROVE = path.join(REPO, 'packages', 'cli', 'dist', 'bin.js');
+const LAUNCHER = path.join(REPO, 'examples', 'launcher', 'dist', 'launcher.js');
 
-/** Fails early, saying what to do, when an example (or the CLI) has not been built. */
+/** Fails early, saying what to do, when an example (or the CLI, or the examples' launcher) has not been built. */
 export function requireBuilt(example: string, files: string[]): void {
-  for (const f of [GROVE, ...files.map((file) => path.join(REPO, 'examples', example, 'dist', file))]) {
+  for (const f of [GROVE, LAUNCHER, ...files.map((file) => path.join(REPO, 'examples', example, 'dist', file))]) {
     if (!fs.existsSync(f)) throw new Error(`${f} is missing: run 'npm run build' first (npm test does)`);
   }
 }

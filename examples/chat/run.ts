@@ -4,11 +4,11 @@
  * `> ...`). To chat yourself, see README.md: a server in one terminal, a client in
  * each other.
  */
-import { runStory, type NodeProcess } from './launcher';
+import { runStory, type NodeProcess } from '@grove/example-launcher';
 
 const SERVER = 'chat@127.0.0.1';
 
-runStory('chat-example', async (launcher) => {
+runStory({ cookie: 'chat-example', dir: __dirname }, async (launcher) => {
   const client = (nick: string, node = nick): NodeProcess =>
     launcher.node(node, `${node}@127.0.0.1`, 'client.js', ['--server', SERVER, '--nick', nick]);
   /** Types `line` into `who`, then waits for `expected` on `on`. */

@@ -3,11 +3,11 @@
  * process. Midway, the launcher kills w3 (SIGKILL, as a power cut would) while it
  * works; the boss redoes its jobs elsewhere.
  */
-import { runStory } from './launcher';
+import { runStory } from '@grove/example-launcher';
 
 const BOSS = 'boss@127.0.0.1';
 
-runStory('dispatcher-example', async (launcher) => {
+runStory({ cookie: 'dispatcher-example', dir: __dirname }, async (launcher) => {
   const boss = launcher.node('boss', BOSS, 'boss.js', ['--jobs', '24', '--nodes', '3', '--workers', '2']);
   await boss.waitFor(/waiting for 3 worker nodes/);
   const workers = ['w1', 'w2', 'w3'].map((w) => launcher.node(w, `${w}@127.0.0.1`, 'worker_node.js', [BOSS]));

@@ -3,11 +3,11 @@
  * own OS process. When the client asks for a member to stop, the launcher stops it
  * (SIGTERM, as Ctrl-C in its terminal would).
  */
-import { runStory, type NodeProcess } from './launcher';
+import { runStory, type NodeProcess } from '@grove/example-launcher';
 
 const members = ['kv1@127.0.0.1', 'kv2@127.0.0.1', 'kv3@127.0.0.1'];
 
-runStory('kv-example', async (launcher) => {
+runStory({ cookie: 'kv-example', dir: __dirname }, async (launcher) => {
   const nodes = new Map<string, NodeProcess>();
   // One after the other, so that each new member finds the ones before it.
   for (const name of members) {

@@ -3,11 +3,11 @@
  * two terminals). When alice asks, the launcher plays your part: it stops bob
  * (SIGTERM, as Ctrl-C would) and starts it again.
  */
-import { runStory } from './launcher';
+import { runStory } from '@grove/example-launcher';
 
 const BOB = 'bob@127.0.0.1';
 
-runStory('echo-example', async (launcher) => {
+runStory({ cookie: 'echo-example', dir: __dirname }, async (launcher) => {
   let bob = launcher.node('bob', BOB, 'bob.js');
   await bob.waitFor(/bob is up/);
   const alice = launcher.node('alice', 'alice@127.0.0.1', 'alice.js', [BOB]);

@@ -1,8 +1,9 @@
 /**
- * The launcher behind the example's npm script (the same file in every example):
- * a private port mapper, each node a `grove run` child process, their output
- * printed line by line with the node's name in front, and everything stopped at
- * the end or on Ctrl-C. Nothing Grove-specific to learn here: see the nodes' files.
+ * The launcher behind every example's npm script (`npm run example:echo`, ...): a
+ * private port mapper, each node a `grove run` child process, their output printed
+ * line by line with the node's name in front, and everything stopped at the end or
+ * on Ctrl-C. An example's `run.ts` tells its story with {@link runStory}. Nothing
+ * Grove-specific to learn here: see the examples' node files.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -14,6 +15,8 @@ const LABEL_WIDTH = 7;
 // Grove's log lines are coloured; keep the colours for a terminal only.
 const ANSI = /\x1b\[[0-9;]*m/g;
 const plain = process.stdout.isTTY !== true;
+/** How long {@link NodeProcess.waitFor} waits for a line by default. */
+const WAIT_MS = 30_000;
 
 /** One node: a `grove run` child process. */
 export class NodeProcess {
@@ -21,8 +24,13 @@ export class NodeProcess {
   readonly lines: string[] = [];
   private cursor = 0;
   private readonly listeners = new Set<(line: string | null) => void>();
-  /** Resolves with the exit code (0 after SIGTERM, which grove handles as a clean stop). */
+  /**
+   * Resolves with the exit code (0 after SIGTERM, which grove handles as a clean
+   * stop) once the node's output is closed too, so every line it printed is in.
+   */
   readonly exited: Promise<number>;
+
+  private closed = false;
 
   constructor(readonly label: string, readonly proc: ChildProcess) {
     for (const stream of [proc.stdout!, proc.stderr!]) {
@@ -34,8 +42,12 @@ export class NodeProcess {
       });
     }
     proc.stdin?.on('error', () => {});
-    this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code ?? 1)));
-    void this.exited.then(() => [...this.listeners].forEach((l) => l(null)));
+    // 'close', not 'exit': a process may exit before its last lines are read.
+    this.exited = new Promise((resolve) => proc.on('close', (code) => resolve(code ?? 1)));
+    void this.exited.then(() => {
+      this.closed = true;
+      for (const l of [...this.listeners]) l(null);
+    });
   }
 
   /** Calls `fn` with every line matching `re` from now on. */
@@ -48,25 +60,26 @@ export class NodeProcess {
 
   /**
    * Resolves with the first line matching `re` after the line the previous wait
-   * matched (so it may have been printed already); rejects if the node exits first.
+   * matched (so it may have been printed already); rejects if the node exits first
+   * or prints no such line within `timeoutMs`.
    */
-  waitFor(re: RegExp): Promise<RegExpMatchArray> {
+  waitFor(re: RegExp, timeoutMs = WAIT_MS): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
+      const finish = (settle: () => void): void => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        settle();
+      };
       const check = (line: string | null): void => {
         while (this.cursor < this.lines.length) {
           const m = re.exec(this.lines[this.cursor++]!);
-          if (m !== null) {
-            this.listeners.delete(check);
-            return resolve(m);
-          }
+          if (m !== null) return finish(() => resolve(m));
         }
-        if (line === null) {
-          this.listeners.delete(check);
-          reject(new Error(`${this.label} exited before printing ${re}`));
-        }
+        if (line === null) finish(() => reject(new Error(`${this.label} exited before printing ${re}`)));
       };
+      const timer = setTimeout(() => finish(() => reject(new Error(`${this.label} printed no line matching ${re} within ${timeoutMs} ms`))), timeoutMs);
       this.listeners.add(check);
-      check(this.proc.exitCode === null && this.proc.signalCode === null ? '' : null);
+      check(this.closed ? null : '');
     });
   }
 
@@ -83,27 +96,36 @@ export class NodeProcess {
   }
 }
 
+/** What a story runs with: the example's cookie, and the folder its node files are in. */
+export interface StoryOptions {
+  /** The cookie every node of the example shares. */
+  cookie: string;
+  /** Where {@link Launcher.node} finds the node files: the example's built folder (its `__dirname`). */
+  dir: string;
+}
+
 /** Starts nodes on a port mapper of its own; {@link close} ends them all. */
 export class Launcher {
   private readonly children = new Set<NodeProcess>();
 
-  private constructor(private readonly cookie: string, private readonly epmd: EpmdServer | null, private readonly env: NodeJS.ProcessEnv) {}
+  private constructor(private readonly options: StoryOptions, private readonly epmd: EpmdServer | null, private readonly env: NodeJS.ProcessEnv) {}
 
   /**
    * A port mapper of our own on a free port, so the example never meets other nodes
    * on this host. With GROVE_EPMD_PORT set, that port is used instead (the first
    * node starts a port mapper there when none runs).
    */
-  static async start(cookie: string): Promise<Launcher> {
+  static async start(options: StoryOptions): Promise<Launcher> {
     const given = process.env['GROVE_EPMD_PORT'];
     const epmd = given === undefined ? await EpmdServer.start({ port: 0, host: '127.0.0.1' }) : null;
-    return new Launcher(cookie, epmd, { ...process.env, GROVE_EPMD_PORT: given ?? String(epmd!.port) });
+    return new Launcher(options, epmd, { ...process.env, GROVE_EPMD_PORT: given ?? String(epmd!.port) });
   }
 
-  /** `grove run --name NAME --cookie C [--hidden] <this folder>/FILE ARGS...` */
+  /** `grove run --name NAME --cookie C [--hidden] DIR/FILE ARGS...` */
   node(label: string, name: string, file: string, args: string[] = [], options: { hidden?: boolean } = {}): NodeProcess {
-    const flags = ['--name', name, '--cookie', this.cookie, ...(options.hidden === true ? ['--hidden'] : [])];
-    const proc = spawn(process.execPath, [GROVE, 'run', ...flags, path.join(__dirname, file), ...args], { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const flags = ['--name', name, '--cookie', this.options.cookie, ...(options.hidden === true ? ['--hidden'] : [])];
+    const argv = [GROVE, 'run', ...flags, path.join(this.options.dir, file), ...args];
+    const proc = spawn(process.execPath, argv, { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const p = new NodeProcess(label, proc);
     this.children.add(p);
     void p.exited.then(() => this.children.delete(p));
@@ -133,10 +155,14 @@ function print(label: string, line: string): void {
   console.log(`${label.padEnd(LABEL_WIDTH)}| ${line}`);
 }
 
-/** Runs `story` with a launcher, then exits with the code it returns (1 if it throws, 130 on Ctrl-C). */
-export function runStory(cookie: string, story: (launcher: Launcher) => Promise<number>): void {
+/**
+ * Runs `story` with a launcher, then exits with the code it returns (1 if it
+ * throws, 130 on Ctrl-C). An example's run.ts:
+ * `runStory({ cookie: 'echo-example', dir: __dirname }, async (launcher) => ...)`.
+ */
+export function runStory(options: StoryOptions, story: (launcher: Launcher) => Promise<number>): void {
   void (async () => {
-    const launcher = await Launcher.start(cookie);
+    const launcher = await Launcher.start(options);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.on(signal, () => {
         launcher.killAll();
