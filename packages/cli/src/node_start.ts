@@ -1,11 +1,11 @@
 /**
  * Starting the node a command runs: local (`nonode@nohost`) without a name, else a
- * distributed node registered with the port mapper, with the cookie resolved as
- * `--cookie`, then `GROVE_COOKIE`, then the cookie file (dist's cookie.ts).
+ * distributed node registered with the port mapper. `startDistributed` resolves the
+ * cookie: `--cookie`, then `GROVE_COOKIE`, then the cookie file (dist's cookie.ts).
  */
 import { isIP } from 'node:net';
 import { Node } from '@grove/core';
-import { epmdPort, hostOf, resolveCookie, startDistributed, type DistNode, type DistOptions } from '@grove/dist';
+import { epmdPort, hostOf, startDistributed, type DistNode, type DistOptions } from '@grove/dist';
 import type { NodeFlags } from './args';
 import { UsageError } from './errors';
 
@@ -33,7 +33,7 @@ export function checkEpmdPort(env: NodeJS.ProcessEnv = process.env): number {
  * @throws CookieError when no usable cookie is found; the dist layer's errors when
  *   the node cannot listen or register (a name already taken, say).
  */
-export async function startNode(flags: NodeFlags, extra: Partial<DistOptions> = {}): Promise<StartedNode> {
+export async function startNode(flags: NodeFlags): Promise<StartedNode> {
   if (flags.name === undefined) {
     const node = new Node();
     return {
@@ -43,11 +43,10 @@ export async function startNode(flags: NodeFlags, extra: Partial<DistOptions> = 
     };
   }
   checkEpmdPort();
-  const cookie = resolveCookie(flags.cookie === undefined ? {} : { cookie: flags.cookie });
-  const options: DistOptions = { name: flags.name, cookie, hidden: flags.hidden, ...extra };
+  const options: DistOptions = { name: flags.name, cookie: flags.cookie, hidden: flags.hidden };
   // A name on an IP address says where the node is reached: listen there.
   const host = hostOf(flags.name);
-  if (isIP(host) !== 0 && options.host === undefined) options.host = host;
+  if (isIP(host) !== 0) options.host = host;
   const dist = await startDistributed(options);
   return { node: dist.node, dist, stop: () => dist.stop() };
 }

@@ -4,8 +4,8 @@
  * the cookie, asks its net kernel, prints `pong` or `pang`, and goes away.
  */
 import { randomBytes } from 'node:crypto';
-import { localHostName, nodeNameKind, resolveCookie, startDistributed } from '@grove/dist';
-import { checkEpmdPort } from './node_start';
+import { localHostName, nodeNameKind } from '@grove/dist';
+import { startNode } from './node_start';
 
 /** Where ping writes. */
 export interface PingIo {
@@ -14,14 +14,12 @@ export interface PingIo {
 
 /** Pings `target`: 0 after printing `pong`, 1 after printing `pang`. */
 export async function runPing(target: string, cookie: string | undefined, io: PingIo): Promise<number> {
-  checkEpmdPort();
-  const resolved = resolveCookie(cookie === undefined ? {} : { cookie });
-  const dist = await startDistributed({ name: pingerName(target), cookie: resolved, hidden: true });
+  const started = await startNode({ name: pingerName(target), cookie, hidden: true });
   let answer: 'pong' | 'pang';
   try {
-    answer = await dist.ping(target);
+    answer = await started.dist!.ping(target);
   } finally {
-    await dist.stop();
+    await started.stop();
   }
   io.stdout.write(answer + '\n');
   return answer === 'pong' ? 0 : 1;
