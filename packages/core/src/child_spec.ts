@@ -75,7 +75,7 @@ const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
 const TYPES: readonly string[] = ['worker', 'supervisor'];
 
 /** True for a valid shutdown value. */
-export function isShutdown(value: unknown): value is Shutdown {
+function isShutdown(value: unknown): value is Shutdown {
   return value === 'brutal_kill' || value === 'infinity' || (typeof value === 'number' && Number.isInteger(value) && value >= 0);
 }
 

@@ -16,7 +16,7 @@ import type { ProcessContext } from './context';
 import { BadArgError, describe } from './errors';
 import { isCleanExit, isExitMessage, type ExitReason } from './exit';
 import { GenCall, reply } from './gen';
-import { SystemStop } from './gen_server_engine';
+import { SystemStop } from './gen_server_actions';
 import { getLogger } from './logger';
 import { Pid } from './pid';
 import { ProcessExit, type Process } from './process';

@@ -29,8 +29,8 @@ import { NO_REPLY, ServerAction, SystemStop } from './gen_server_actions';
 /** @internal the instance's link to its {@link ServerState}, keyed by a symbol so it never clashes with user fields. */
 export const kState: unique symbol = Symbol('grove.gen_server.state');
 
-/** @internal no pending continue. */
-export const NONE: unique symbol = Symbol('grove.gen_server.none');
+/** No pending continue. */
+const NONE: unique symbol = Symbol('grove.gen_server.none');
 
 /** @internal what the engine keeps per server process. */
 export class ServerState {
@@ -56,9 +56,6 @@ const CONTINUE_TICK = Object.freeze({ continueTick: true });
 
 /** Thrown to end the process once terminate ran; never caught by the engine again. */
 class ServerExit extends ProcessExit {}
-
-/** @internal re-exported for the supervisors, which answer `stopServer` too. */
-export { SystemStop } from './gen_server_actions';
 
 const log = getLogger('gen_server');
 

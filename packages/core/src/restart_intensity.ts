@@ -45,12 +45,6 @@ export class RestartIntensity {
     return this.count;
   }
 
-  /** Forgets every recorded restart. */
-  clear(): void {
-    this.head = 0;
-    this.count = 0;
-  }
-
   /** Doubles the ring (capped at intensity + 1: older entries can never matter), keeping order. */
   private grow(): number[] {
     const ring = this.ring;

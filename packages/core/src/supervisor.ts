@@ -25,7 +25,7 @@ import type { ProcessContext } from './context';
 import { BadArgError, ChildSpecError } from './errors';
 import type { ExitReason } from './exit';
 import { call } from './gen';
-import { SystemStop } from './gen_server_engine';
+import { SystemStop } from './gen_server_actions';
 import { Node } from './node';
 import { Pid } from './pid';
 import { start, StartError } from './proc_lib';

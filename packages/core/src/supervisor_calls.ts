@@ -7,7 +7,7 @@ import { checkChildSpec, type CheckedChildSpec } from './child_spec';
 import type { ChildSpecError } from './errors';
 import { describe } from './errors';
 import { reply, type GenCall } from './gen';
-import { SystemStop } from './gen_server_engine';
+import { SystemStop } from './gen_server_actions';
 import { getLogger } from './logger';
 import { Pid } from './pid';
 import { ProcessExit } from './process';

@@ -88,8 +88,8 @@ export function badSpec(e: ChildSpecError): SupervisorErrorTerm {
   return { code: 'bad_spec', id: e.id, field: e.field, message: e.message };
 }
 
-/** `reason` if it can travel in a reply, else its description. @internal */
-export function copyable(reason: unknown): unknown {
+/** `reason` if it can travel in a reply, else its description. */
+function copyable(reason: unknown): unknown {
   try {
     checkTerm(reason);
     return reason;
