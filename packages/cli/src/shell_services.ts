@@ -76,8 +76,15 @@ const RPC_HELP = `rpc: remote calls of the functions a node exposes (OTP rpc); t
   rpc.expose(module, { fn: (...args) => ... }), rpc.unexpose(module), rpc.exposed()
   rpc.moduleOf(node, module)      an object whose methods call that module`;
 
+type AnyFn = (...a: never[]) => unknown;
+
+/** Binds functions to the shell: each gets the current shell process's context before its arguments. */
+function binder(shell: ShellProcess): (fn: AnyFn) => (...args: unknown[]) => unknown {
+  return (fn) => (...args) => (fn as (...a: unknown[]) => unknown)(shell.ctx, ...args);
+}
+
 function makeRpc(shell: ShellProcess): object {
-  const bound = (fn: (...a: never[]) => unknown) => (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(shell.ctx, ...args);
+  const bound = binder(shell);
   return {
     help: (): Shown => new Shown(RPC_HELP),
     call: bound(rpcCall),
@@ -101,10 +108,12 @@ const PG_HELP = `pg: process groups of the default scope 'pg' (started with the 
   pg.start(scope)           starts another scope`;
 
 function makePg(shell: ShellProcess): object {
+  const bound = binder(shell);
   // join/leave: the shell's own pid when no pids are given (the last argument).
-  const withSelf = (fn: (...a: never[]) => unknown) => (...args: unknown[]) =>
-    (fn as (...a: unknown[]) => unknown)(shell.ctx, ...(args.length === 1 ? [args[0], shell.self] : args));
-  const bound = (fn: (...a: never[]) => unknown) => (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(shell.ctx, ...args);
+  const withSelf = (fn: AnyFn) => {
+    const f = bound(fn);
+    return (...args: unknown[]) => (args.length === 1 ? f(args[0], shell.self) : f(...args));
+  };
   return {
     help: (): Shown => new Shown(PG_HELP),
     start: (scope?: string): Promise<Pid> => pgApi.start(shell.node, scope),
