@@ -62,10 +62,10 @@ export async function runShell(flags: NodeFlags, io: ShellIo = { input: process.
   const evaluate = evaluator(r, step);
   (r as unknown as { eval: EvalFn }).eval = function (cmd, context, file, cb) {
     if (cmd.trim() === '') return cb(null); // one argument: the REPL prints nothing
+    // A promise the line returns is awaited: resolving evaluate's promise with it adopts it.
     shell
-      .run(async function evaluateJob() {
-        const value = await evaluate(cmd, context, file);
-        return isThenable(value) ? await value : value;
+      .run(function evaluateJob() {
+        return evaluate(cmd, context, file);
       })
       .then(
         (value) => {
@@ -140,10 +140,6 @@ function evaluator(r: repl.REPLServer, step: (err: unknown) => void): (cmd: stri
       });
     });
   };
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
 /** Puts the helpers in the REPL's (global) scope; `global` keeps working as Node's global object for other code. */
