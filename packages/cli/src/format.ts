@@ -13,7 +13,7 @@ export function showTerm(value: unknown, colors = false): string {
 const HEADERS = ['Pid', 'Name', 'Behaviour', 'Msgs', 'Status'] as const;
 
 /** One row of `i()`. */
-export function processRow(info: ProcessInfo): string[] {
+function processRow(info: ProcessInfo): string[] {
   return [String(info.pid), info.name ?? '', info.behaviour ?? '', String(info.mailboxLength), info.status];
 }
 
@@ -28,7 +28,7 @@ export function processTable(node: Node): string {
 }
 
 /** Left-aligned columns separated by two spaces (numbers too: the table is read, not summed). */
-export function table(rows: readonly (readonly string[])[]): string {
+function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
