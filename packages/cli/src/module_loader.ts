@@ -15,6 +15,11 @@ import { RunModuleError, UsageError } from './errors';
 
 const TS_EXTENSIONS = ['.ts', '.cts', '.mts', '.tsx'];
 const ESM_EXTENSIONS = ['.mjs', '.mts'];
+/**
+ * What `require` of an ES module in a `.js` file (a `"type": "module"` package) throws:
+ * Node before 20.19 refuses every ES module, later ones one with top-level await.
+ */
+const REQUIRE_ESM_CODES = ['ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE'];
 
 /** A module's exports. */
 export type ModuleExports = Record<string, unknown>;
@@ -45,8 +50,7 @@ export async function loadModule(file: string, cwd: string = process.cwd()): Pro
     if (esm) return await importEsm(pathToFileURL(abs).href);
     return require(abs) as ModuleExports;
   } catch (e) {
-    if (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') {
-      // A .js file in a "type": "module" package.
+    if (e instanceof Error && REQUIRE_ESM_CODES.includes((e as NodeJS.ErrnoException).code ?? '')) {
       return importEsm(pathToFileURL(abs).href).catch((err: unknown) => {
         throw new RunModuleError(file, `it failed to load: ${messageOf(err)}`, { cause: err });
       });

@@ -31,6 +31,7 @@ import { BadArgError, describe } from './errors';
 import { isCleanExit, type ExitReason } from './exit';
 import { reply, type From } from './gen';
 import {
+  callerOf,
   clientFor,
   type Caller,
   type Client,
@@ -47,7 +48,6 @@ import { dispatchTable, type DispatchTable } from './gen_server_decorators';
 import { IGNORE, NO_REPLY, ServerAction, UnknownCallReply, type Ignore, type NoReply } from './gen_server_actions';
 import { crashReport, dispatch, kState, reasonOf, scheduleContinue, ServerState } from './gen_server_engine';
 import { getLogger } from './logger';
-import { Node } from './node';
 import type { Pid } from './pid';
 import { start, type InitOutcome } from './proc_lib';
 import type { Process } from './process';
@@ -219,8 +219,11 @@ function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args: unkno
   if (typeof cls !== 'function' || !(cls.prototype instanceof GenServer)) {
     return Promise.reject(new BadArgError(`start: ${String(cls)} is not a GenServer class`, cls));
   }
-  if (!(from instanceof Node) && !(typeof from === 'object' && from !== null && 'self' in from)) {
-    return Promise.reject(new BadArgError(`start: expected a process context or a Node to start ${cls.name} from, got ${String(from)}`, from));
+  let starter: Process;
+  try {
+    starter = callerOf(from, `start of ${cls.name}`);
+  } catch (e) {
+    return Promise.reject(e);
   }
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     return Promise.reject(new BadArgError(`start: options must be an object, got ${String(options)}`, options));
@@ -232,8 +235,7 @@ function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args: unkno
     return Promise.reject(e);
   }
   const name = options?.name;
-  const parent = from instanceof Node ? from.root.pid : from.self;
-  const st = new ServerState(table, parent, name);
+  const st = new ServerState(table, starter.pid, name);
   const handler = handlerFor(st);
   const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
     st.ctx = ctx as Process;
