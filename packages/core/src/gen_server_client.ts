@@ -10,7 +10,7 @@
  */
 import type { RestartType, Shutdown } from './child_spec';
 import type { ProcessContext, TimeoutMs } from './context';
-import { BadArgError } from './errors';
+import { BadArgError, describe } from './errors';
 import type { ExitReason } from './exit';
 import { call, cast, DEFAULT_CALL_TIMEOUT_MS } from './gen';
 import type { GenServer } from './gen_server';
@@ -128,10 +128,15 @@ type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 
 
 // ---- the untyped client ----
 
-function callerOf(from: Caller): Process {
+/**
+ * @internal The process that acts for `from` (a node acts through its root process);
+ * anything else is a BadArgError naming the operation `what`. Every behaviour
+ * checks its caller or starter here.
+ */
+export function callerOf(from: unknown, what: string): Process {
   if (from instanceof Node) return from.root;
   if (from instanceof Process) return from;
-  throw new BadArgError(`expected a process context or a Node to call from, got ${String(from)}`, from);
+  throw new BadArgError(`${what}: expected a Node or a process context, got ${describe(from)}`, from);
 }
 
 function isDest(d: unknown): d is Dest {
@@ -146,7 +151,7 @@ function isDest(d: unknown): d is Dest {
 export function callServer(from: Caller, server: Dest, request: unknown, timeoutMs: TimeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<unknown> {
   let caller: Process;
   try {
-    caller = callerOf(from);
+    caller = callerOf(from, 'call');
   } catch (e) {
     return Promise.reject(e);
   }
@@ -156,7 +161,7 @@ export function callServer(from: Caller, server: Dest, request: unknown, timeout
 
 /** Casts to a GenServer (OTP `gen_server:cast`): fire and forget, even when the server does not exist. */
 export function castServer(from: Caller, server: Dest, request: unknown): void {
-  const caller = callerOf(from);
+  const caller = callerOf(from, 'cast');
   cast(caller.node, caller.pid, server, request);
 }
 
@@ -166,7 +171,7 @@ export function castServer(from: Caller, server: Dest, request: unknown): void {
  * not exist or died another way, CallTimeoutError after `timeoutMs`.
  */
 export async function stopServer(from: Caller, server: Dest, reason: ExitReason = 'normal', timeoutMs: TimeoutMs = 'infinity'): Promise<void> {
-  await call(callerOf(from), server, new SystemStop(reason), timeoutMs);
+  await call(callerOf(from, 'stop'), server, new SystemStop(reason), timeoutMs);
 }
 
 // ---- typed clients ----
@@ -254,7 +259,7 @@ export interface ClientOptions {
 }
 
 function checkClientArgs(from: Caller, server: unknown, options: ClientOptions | undefined): TimeoutMs {
-  callerOf(from);
+  callerOf(from, 'client');
   if (!isDest(server)) throw new BadArgError(`client: not a pid or name: ${String(server)}`, server);
   return checkTimeout(options?.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
 }

@@ -25,6 +25,7 @@ import type { ProcessContext } from './context';
 import { BadArgError, ChildSpecError } from './errors';
 import type { ExitReason } from './exit';
 import { call } from './gen';
+import { callerOf } from './gen_server_client';
 import { SystemStop } from './gen_server_actions';
 import { Node } from './node';
 import { Pid } from './pid';
@@ -155,10 +156,13 @@ export function launch(
   options: SupervisorOptions,
   setup: (ctx: Process, parent: Pid | null) => Promise<{ handle: (msg: unknown) => unknown }>,
 ): Promise<Pid> {
-  if (!(from instanceof Node) && (typeof from !== 'object' || from === null || !('self' in from))) {
-    return Promise.reject(new BadArgError(`supervisor start: expected a Node or a process context, got ${String(from)}`, from));
+  let starter: Process;
+  try {
+    starter = callerOf(from, 'supervisor start');
+  } catch (e) {
+    return Promise.reject(e);
   }
-  const parent = link ? caller(from).pid : null;
+  const parent = link ? starter.pid : null;
   let engine: { handle: (msg: unknown) => unknown } | null = null;
   const init = async (ctx: ProcessContext) => {
     ctx.trapExit(true);
@@ -190,12 +194,13 @@ export function startSupervisor(from: StartFrom, init: SupervisorInit | (() => S
 
 // ---- the supervisor API (calls to the supervisor process) ----
 
-function caller(from: StartFrom): Process {
-  return from instanceof Node ? from.root : (from as Process);
+/** A call to supervisor `sup`; a bad caller rejects like any other bad input. */
+async function supCall(from: StartFrom, sup: Dest, request: SupervisorRequest | SystemStop): Promise<unknown> {
+  return call(callerOf(from, 'supervisor call'), sup, request, 'infinity');
 }
 
-function supCall(from: StartFrom, sup: Dest, request: SupervisorRequest, child?: unknown): Promise<unknown> {
-  return call(caller(from), sup, request, 'infinity').then((r) => unwrap(sup, child, r));
+async function supRequest(from: StartFrom, sup: Dest, request: SupervisorRequest, child?: unknown): Promise<unknown> {
+  return unwrap(sup, child, await supCall(from, sup, request));
 }
 
 function isLocal(node: Node, sup: Dest): boolean {
@@ -222,30 +227,32 @@ function isSpecLike(x: unknown): x is ChildSpec {
  */
 export function startChild(from: StartFrom, sup: Dest, spec: ChildSpec): Promise<Pid | 'ignore'>;
 export function startChild(from: StartFrom, sup: Dest, args: unknown): Promise<Pid | 'ignore'>;
-export function startChild(from: StartFrom, sup: Dest, specOrArgs: unknown): Promise<Pid | 'ignore'> {
-  if (!isSpecLike(specOrArgs)) return supCall(from, sup, { op: 'start_child', args: specOrArgs }) as Promise<Pid | 'ignore'>;
-  const node = caller(from).node;
-  if (!isLocal(node, sup)) {
-    return Promise.reject(new BadArgError('startChild: a child spec holds a function and cannot be sent to a supervisor on another node', sup));
+export async function startChild(from: StartFrom, sup: Dest, specOrArgs: unknown): Promise<Pid | 'ignore'> {
+  if (!isSpecLike(specOrArgs)) return (await supRequest(from, sup, { op: 'start_child', args: specOrArgs })) as Pid | 'ignore';
+  if (!isLocal(callerOf(from, 'startChild').node, sup)) {
+    throw new BadArgError('startChild: a child spec holds a function and cannot be sent to a supervisor on another node', sup);
   }
   const n = handOff(specOrArgs);
-  const p = supCall(from, sup, { op: 'start_child', handoff: n }, specOrArgs.id) as Promise<Pid | 'ignore'>;
-  return p.finally(() => dropHandoff(n));
+  try {
+    return (await supRequest(from, sup, { op: 'start_child', handoff: n }, specOrArgs.id)) as Pid | 'ignore';
+  } finally {
+    dropHandoff(n);
+  }
 }
 
 /** Stops a child (by id, or by pid for a dynamic supervisor); a temporary child's spec goes with it. */
 export function terminateChild(from: StartFrom, sup: Dest, child: string | Pid): Promise<void> {
-  return supCall(from, sup, { op: 'terminate_child', child }, child).then(() => undefined);
+  return supRequest(from, sup, { op: 'terminate_child', child }, child).then(() => undefined);
 }
 
 /** Starts again a child that is not running (its spec was kept). */
 export function restartChild(from: StartFrom, sup: Dest, id: string): Promise<Pid | 'ignore'> {
-  return supCall(from, sup, { op: 'restart_child', id }, id) as Promise<Pid | 'ignore'>;
+  return supRequest(from, sup, { op: 'restart_child', id }, id) as Promise<Pid | 'ignore'>;
 }
 
 /** Removes the spec of a child that is not running. */
 export function deleteChild(from: StartFrom, sup: Dest, id: string): Promise<void> {
-  return supCall(from, sup, { op: 'delete_child', id }, id).then(() => undefined);
+  return supRequest(from, sup, { op: 'delete_child', id }, id).then(() => undefined);
 }
 
 /**
@@ -254,15 +261,15 @@ export function deleteChild(from: StartFrom, sup: Dest, id: string): Promise<voi
  * is gone.
  */
 export function stopSupervisor(from: StartFrom, sup: Dest, reason: ExitReason = 'normal'): Promise<void> {
-  return call(caller(from), sup, new SystemStop(reason), 'infinity').then(() => undefined);
+  return supCall(from, sup, new SystemStop(reason)).then(() => undefined);
 }
 
 /** Every child, in start order: id, pid (or `'restarting'`, or undefined), type, restart. */
 export function whichChildren(from: StartFrom, sup: Dest): Promise<ChildInfo[]> {
-  return supCall(from, sup, { op: 'which_children' }) as Promise<ChildInfo[]>;
+  return supRequest(from, sup, { op: 'which_children' }) as Promise<ChildInfo[]>;
 }
 
 /** Counts of specs, running children, supervisors and workers. */
 export function countChildren(from: StartFrom, sup: Dest): Promise<ChildCounts> {
-  return supCall(from, sup, { op: 'count_children' }) as Promise<ChildCounts>;
+  return supRequest(from, sup, { op: 'count_children' }) as Promise<ChildCounts>;
 }

@@ -3,6 +3,7 @@
  * whichChildren, countChildren) and the validation of specs and flags.
  */
 import {
+  BadArgError,
   ChildSpecError,
   countChildren,
   deleteChild,
@@ -11,6 +12,7 @@ import {
   startChild,
   StartError,
   startSupervisor,
+  stopSupervisor,
   SupervisorChildError,
   terminateChild,
   whichChildren,
@@ -175,6 +177,17 @@ describe('child spec and flag validation at supervisor start', () => {
   it('rejects a start from something that is neither a node nor a process, and a missing description', async () => {
     await expect(startSupervisor({} as Node, { children: [] })).rejects.toThrow(/expected a Node or a process context/);
     await expect(startSupervisor(node, null as unknown as { children: [] })).rejects.toThrow(/expected \{ flags\?, children \}/);
+  });
+
+  it('rejects an API call from something that is neither a node nor a process', async () => {
+    const sup = await startSupervisor(node, { children: [w('a')] });
+    const bad = {} as Node;
+    await expect(whichChildren(bad, sup)).rejects.toThrow(/expected a Node or a process context/);
+    await expect(countChildren(bad, sup)).rejects.toBeInstanceOf(BadArgError);
+    await expect(terminateChild(bad, sup, 'a')).rejects.toBeInstanceOf(BadArgError);
+    await expect(startChild(bad, sup, w('b'))).rejects.toBeInstanceOf(BadArgError);
+    await expect(stopSupervisor(bad, sup)).rejects.toBeInstanceOf(BadArgError);
+    expect(await whichChildren(node, sup)).toHaveLength(1);
   });
 
   it.each<[string, unknown, RegExp]>([
