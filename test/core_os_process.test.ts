@@ -8,14 +8,12 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as ts from 'typescript';
+import { childEnv, MODULES_DIR, removeTranspiled, transpilePackages } from './support/children';
 
-const repo = path.resolve(__dirname, '..');
-// Under build/ so that the child resolves tslog and reflect-metadata from the repo's node_modules.
-const outDir = path.join(repo, 'build', `core-child-${process.pid}`);
-
+// In MODULES_DIR, where require('@grove/core') finds the transpiled package.
+const CHILD_FILE = path.join(MODULES_DIR, 'child.js');
 const CHILD = `
-const { Node, isDownMessage } = require('./index.js');
+const { Node, isDownMessage } = require('@grove/core');
 const node = new Node();
 node
   .run(async (ctx) => {
@@ -39,34 +37,22 @@ node
   });
 `;
 
-function transpileCore(): void {
-  const srcDir = path.join(repo, 'packages', 'core', 'src');
-  const base = ts.readConfigFile(path.join(repo, 'tsconfig.base.json'), (f) => fs.readFileSync(f, 'utf8'));
-  const { options } = ts.convertCompilerOptionsFromJson(base.config.compilerOptions, repo);
-  const compilerOptions: ts.CompilerOptions = { ...options, module: ts.ModuleKind.CommonJS, sourceMap: false, declaration: false, declarationMap: false, composite: false, incremental: false };
-  fs.mkdirSync(outDir, { recursive: true });
-  for (const file of fs.readdirSync(srcDir)) {
-    if (!file.endsWith('.ts')) continue;
-    const js = ts.transpileModule(fs.readFileSync(path.join(srcDir, file), 'utf8'), { compilerOptions, fileName: file });
-    fs.writeFileSync(path.join(outDir, file.replace(/\.ts$/, '.js')), js.outputText);
-  }
-  fs.writeFileSync(path.join(outDir, 'child.js'), CHILD);
+function writeChild(): void {
+  transpilePackages(['core']);
+  fs.writeFileSync(CHILD_FILE, CHILD);
 }
 
 function runChild(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, GROVE_LOG_LEVEL: 'error', GROVE_LOG_FORMAT: 'json' };
-  delete env['JEST_WORKER_ID'];
-  delete env['NODE_OPTIONS'];
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(outDir, 'child.js')], { env, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CHILD_FILE], { env: childEnv(), timeout: 20_000 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
     });
   });
 }
 
 describe('a crash in a process, seen from the OS', () => {
-  beforeAll(transpileCore);
-  afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
+  beforeAll(writeChild);
+  afterAll(removeTranspiled);
 
   it('leaves the OS process running after a sync throw, an async rejection and a rejecting handler', async () => {
     const { code, stdout, stderr } = await runChild();

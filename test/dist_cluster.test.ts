@@ -1,8 +1,9 @@
 /**
  * Distribution between OS processes: a node in this process (alice) and nodes in
- * child processes (test/fixtures/dist_peer.js), over TCP on 127.0.0.1, through a
- * port mapper private to each test. Waits are for messages and conditions, never
- * sleeps; each test kills the children it started.
+ * child processes (test/fixtures/dist_peer.js, running Grove transpiled from
+ * source), over TCP on 127.0.0.1, through a port mapper private to each test. Waits
+ * are for messages and conditions, never sleeps; each test kills the children it
+ * started.
  */
 import {
   callServer,
@@ -17,21 +18,41 @@ import {
   type ExitMessage,
   type Pid,
 } from '@grove/core';
-import { isNodeMessage, monitorNodes, remoteChild, spawnLinkRemote, spawnMonitorRemote, SpawnError, type NodeDownMessage } from '@grove/dist';
+import { isNodeMessage, monitorNodes, remoteChild, spawnLinkRemote, spawnMonitorRemote, SpawnError, type EpmdServer, type NodeDownMessage } from '@grove/dist';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makePki } from '../packages/dist/test/support/certs';
-import { ChildPeer, cleanup, privateEpmd, tcpNode, waitFor } from './dist_helpers';
+import { removeTranspiled, transpilePackages } from './support/children';
+import { ChildNode, cleanup, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
+
+beforeAll(() => transpilePackages(['core', 'dist']));
+afterAll(removeTranspiled);
 
 class Point {
   constructor(public x: number, public y: number) {}
 }
 registerClass(Point, { name: 'test.Point' });
 
+interface PeerOptions {
+  cookie?: string;
+  netTickTimeMs?: number;
+  /** Paths of PEM files. */
+  tls?: { key: string; cert: string; ca: string };
+}
+
+/** A node running test/fixtures/dist_peer.js in a child OS process. */
+function peer(prefix: string, epmd: EpmdServer, options: PeerOptions = {}): Promise<ChildNode> {
+  return ChildNode.start('dist_peer', nodeName(prefix), epmd, {
+    ...(options.cookie !== undefined ? { TEST_COOKIE: options.cookie } : {}),
+    ...(options.netTickTimeMs !== undefined ? { DIST_TICK_MS: String(options.netTickTimeMs) } : {}),
+    ...(options.tls !== undefined ? { DIST_TLS: JSON.stringify(options.tls) } : {}),
+  });
+}
+
 async function aliceAndBob(options: { netTickTimeMs?: number } = {}) {
   const epmd = await privateEpmd();
-  const bob = await ChildPeer.start('bob', epmd, options);
+  const bob = await peer('bob', epmd, options);
   const alice = await tcpNode('alice', epmd, options);
   return { epmd, alice, bob };
 }
@@ -135,7 +156,7 @@ describe('two nodes in two OS processes', () => {
 
   it('refuses a node with another cookie, both ways', async () => {
     const epmd = await privateEpmd();
-    const bob = await ChildPeer.start('bob', epmd, { cookie: 'another-cookie' });
+    const bob = await peer('bob', epmd, { cookie: 'another-cookie' });
     const alice = await tcpNode('alice', epmd);
     expect(await alice.ping(bob.name)).toBe('pang');
     expect(await bob.request('ping', { node: alice.name })).toBe('pang');
@@ -154,8 +175,8 @@ describe('two nodes in two OS processes', () => {
       fs.writeFileSync(path.join(dir, 'ca.crt'), pki.ca);
       const epmd = await privateEpmd();
       const [bob, rogue] = await Promise.all([
-        ChildPeer.start('bob', epmd, { tls: files('bob', pki.issue('bob')) }),
-        ChildPeer.start('rogue', epmd, { tls: files('rogue', pki.rogue('rogue')) }),
+        peer('bob', epmd, { tls: files('bob', pki.issue('bob')) }),
+        peer('rogue', epmd, { tls: files('rogue', pki.rogue('rogue')) }),
       ]);
       const alice = await tcpNode('alice', epmd, { tls: { ...pki.issue('alice'), ca: pki.ca } });
       expect(await alice.ping(bob.name)).toBe('pong');
@@ -171,7 +192,7 @@ describe('two nodes in two OS processes', () => {
 
   it('makes a mesh across processes: bob-carol, then alice-bob gives alice-carol', async () => {
     const epmd = await privateEpmd();
-    const [bob, carol] = await Promise.all([ChildPeer.start('bob', epmd), ChildPeer.start('carol', epmd)]);
+    const [bob, carol] = await Promise.all([peer('bob', epmd), peer('carol', epmd)]);
     expect(await bob.request('connect', { node: carol.name })).toBe(true);
     const alice = await tcpNode('alice', epmd);
     expect(await alice.connect(bob.name)).toBe(true);

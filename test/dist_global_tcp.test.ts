@@ -5,7 +5,7 @@
  */
 import { Call, GenServer, type Pid } from '@grove/core';
 import { globalOf, type DistNode, type ResolveFn } from '@grove/dist';
-import { cleanup, mesh, privateEpmd, tcpNode, waitFor } from './dist_global_helpers';
+import { cleanup, mesh, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 afterEach(cleanup);
 

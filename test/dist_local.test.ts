@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { callServer, isDownMessage, isExitMessage, NotCopyableError, type DownMessage } from '@grove/core';
 import { isNodeMessage, monitorNodes, startDistributed, type DistNode, type NodeDownMessage } from '@grove/dist';
 import { makePki, type TestPki } from '../packages/dist/test/support/certs';
-import { cleanup, privateEpmd, tcpNode, waitFor } from './dist_helpers';
+import { cleanup, COOKIE, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 afterEach(cleanup);
 
@@ -76,7 +76,7 @@ describe('nodes of one OS process over TCP', () => {
   it('refuses to start a second node with a name already registered', async () => {
     const epmd = await privateEpmd();
     const a = await tcpNode('a', epmd);
-    await expect(startDistributed({ name: a.name, cookie: 'dist-test', epmdPort: epmd.port })).rejects.toThrow(/already registered/);
+    await expect(startDistributed({ name: a.name, cookie: COOKIE, epmdPort: epmd.port })).rejects.toThrow(/already registered/);
     expect(await a.ping(a.name)).toBe('pong');
   });
 

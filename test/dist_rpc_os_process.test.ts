@@ -4,11 +4,12 @@
  * a multicall with a killed node, and global names when a node's process dies.
  */
 import { globalOf, rpc, RpcError, type DistNode } from '@grove/dist';
-import { ChildNode, cleanup, mesh, privateEpmd, removeTranspiled, tcpNode, transpilePackages, waitFor } from './dist_global_helpers';
+import { removeTranspiled, transpilePackages } from './support/children';
+import { ChildNode, cleanup, mesh, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 jest.setTimeout(60_000);
 
-beforeAll(transpilePackages);
+beforeAll(() => transpilePackages(['core', 'dist']));
 afterAll(removeTranspiled);
 afterEach(cleanup);
 
@@ -24,7 +25,7 @@ async function rpcError(p: Promise<unknown>): Promise<RpcError> {
 async function setup(children: number): Promise<{ local: DistNode; peers: ChildNode[] }> {
   const epmd = await privateEpmd();
   const local = await tcpNode('host', epmd);
-  const peers = await Promise.all([...Array(children)].map((_x, i) => ChildNode.start(`child${i}_`, epmd)));
+  const peers = await Promise.all([...Array(children)].map((_x, i) => ChildNode.start('rpc_node', nodeName(`child${i}_`), epmd)));
   for (const p of peers) expect(await local.connect(p.name)).toBe(true);
   await waitFor(async () => {
     for (const p of peers) if ((await p.request<string[]>('nodes')).length !== children) return false;
