@@ -138,6 +138,42 @@ describe('a child that fails to start', () => {
     expect(typeof (await whichChildren(node, sup))[0]!.pid).toBe('object');
   });
 
+  it("keeps the spec without a process when its restart answers 'ignore'", async () => {
+    let first = true;
+    const spec: ChildSpec = { id: 'i', start: (p) => (first ? ((first = false), worker(trace, 'i')(p)) : Promise.resolve('ignore')) };
+    const sup = await startSupervisor(node, { flags: { intensity: 5 }, children: [spec, w('b')] });
+    node.send(pidOf(await whichChildren(node, sup), 'i'), 'crash');
+    await waitFor(() => trace.count('exit i error') === 1, 'i to crash');
+    expect((await whichChildren(node, sup)).map((c) => [c.id, typeof c.pid])).toEqual([
+      ['i', 'undefined'],
+      ['b', 'object'],
+    ]);
+    expect(await restartChild(node, sup, 'i')).toBe('ignore');
+  });
+
+  it("refuses a start that resolves with neither a pid nor 'ignore': at supervisor start, by startChild, and on restart", async () => {
+    const junk: ChildSpec = { id: 'j', start: () => Promise.resolve(42 as unknown as Pid) };
+    const atStart = await startSupervisor(node, { children: [w('a'), junk] }).catch((e: unknown) => e);
+    expect(atStart).toBeInstanceOf(StartError);
+    const why = ((atStart as StartError).reason as { shutdown: { failedToStartChild: string; reason: unknown } }).shutdown;
+    expect(why.failedToStartChild).toBe('j');
+    expect(String(why.reason)).toMatch(/start of child "j" resolved with 42; expected a Pid or 'ignore'/);
+    expect(trace.events).toEqual(['start a', 'exit a shutdown']);
+
+    const sup = await startSupervisor(node, { flags: { intensity: 2, periodMs: 60_000 }, children: [] });
+    const byApi = await startChild(node, sup, junk).catch((e: unknown) => e);
+    expect(byApi).toBeInstanceOf(StartError);
+    expect(String((byApi as StartError).reason)).toMatch(/expected a Pid or 'ignore'/);
+    expect(await whichChildren(node, sup)).toEqual([]);
+
+    let first = true;
+    const turnsJunk: ChildSpec = { id: 't', start: (p) => (first ? ((first = false), worker(trace, 't')(p)) : junk.start(p)) };
+    await startChild(node, sup, turnsJunk);
+    trace.ids.set(sup.key, 'sup');
+    node.send(pidOf(await whichChildren(node, sup), 't'), 'crash');
+    await waitFor(() => trace.count('exit sup shutdown') === 1, 'the supervisor to give up on a child that never starts again');
+  });
+
   it('makes the supervisor give up when it never starts again', async () => {
     let first = true;
     const spec: ChildSpec = { id: 'f', start: (p) => (first ? ((first = false), worker(trace, 'f')(p)) : worker(trace, 'f', { failStart: () => true })(p)) };

@@ -10,6 +10,7 @@ import {
   start,
   startChild,
   startDynamicSupervisor,
+  StartError,
   startSupervisor,
   stopSupervisor,
   supervisor,
@@ -123,10 +124,104 @@ describe('a dynamic supervisor', () => {
     expect(trace.events).toEqual(['start ada', 'exit ada shutdown']);
   });
 
+  it('never restarts a temporary child', async () => {
+    const sup = await startDynamicSupervisor(node, { child: { start: session, restart: 'temporary' } });
+    const ada = (await startChild(node, sup, { user: 'ada' })) as Pid;
+    node.send(ada, 'crash');
+    await waitFor(() => trace.count('exit ada error') === 1, 'ada to crash');
+    expect(await whichChildren(node, sup)).toEqual([]);
+    expect(trace.count('start ada')).toBe(1);
+  });
+
+  it('stops its children and exits with the reason when its parent exits', async () => {
+    await node
+      .run(async (ctx) => {
+        const sup = await startDynamicSupervisor(ctx, { child: { start: session } }, { link: true });
+        trace.ids.set(sup.key, 'sup');
+        await startChild(ctx, sup, { user: 'a' });
+        ctx.exit('goodbye');
+      })
+      .catch(() => undefined);
+    await waitFor(() => trace.count('exit sup goodbye') === 1, 'the supervisor to exit');
+    expect(trace.events).toEqual(['start a', 'exit a shutdown', 'exit sup goodbye']);
+  });
+
+  it('answers not_supported to a child spec: its children come from the template', async () => {
+    const sup = await startDynamicSupervisor(node, { child: { start: session } });
+    await expect(startChild(node, sup, { id: 'x', start: () => Promise.resolve('ignore') })).rejects.toMatchObject({ code: 'not_supported' });
+  });
+
   it('rejects a bad template and dynamic-only flags on a static supervisor', async () => {
     await expect(startDynamicSupervisor(node, { child: { start: session, id: 'x' } as unknown as ChildTemplate })).rejects.toThrow(/child template: unknown key "id"/);
     await expect(startDynamicSupervisor(node, { child: { start: 42 } as unknown as ChildTemplate })).rejects.toThrow(/child template: start must be a function/);
     await expect(startDynamicSupervisor(node, { flags: { strategy: 'one_for_all' }, child: { start: session } })).rejects.toThrow(/unknown key "strategy" for a dynamic supervisor/);
     await expect(startDynamicSupervisor(node, { flags: { maxChildren: -1 }, child: { start: session } })).rejects.toThrow(/maxChildren must be/);
+  });
+});
+
+describe('a dynamic child that fails to start', () => {
+  /** What the next start does: run, refuse (StartError), answer ignore, or resolve with junk. */
+  let next: 'run' | 'refuse' | 'ignore' | 'junk';
+  let refusals: number;
+  const flaky = (parent: ProcessContext, args: { user: string }): Promise<Pid | 'ignore'> => {
+    if (refusals > 0) {
+      refusals--;
+      return Promise.reject(new Error(`${args.user} refused`));
+    }
+    if (next === 'refuse') return Promise.reject(new Error(`${args.user} refused`));
+    if (next === 'ignore') return Promise.resolve('ignore');
+    if (next === 'junk') return Promise.resolve(42 as unknown as Pid);
+    return session(parent, args);
+  };
+  beforeEach(() => {
+    next = 'run';
+    refusals = 0;
+  });
+
+  it("rejects startChild with a StartError, and keeps nothing of a child that failed or answered 'ignore'", async () => {
+    const sup = await startDynamicSupervisor(node, { child: { start: flaky } });
+    next = 'refuse';
+    const refused = await startChild(node, sup, { user: 'a' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StartError);
+    expect(String((refused as StartError).reason)).toMatch(/a refused/);
+    next = 'junk';
+    const junk = await startChild(node, sup, { user: 'b' }).catch((e: unknown) => e);
+    expect(junk).toBeInstanceOf(StartError);
+    expect(String((junk as StartError).reason)).toMatch(/resolved with 42; expected a Pid or 'ignore'/);
+    next = 'ignore';
+    expect(await startChild(node, sup, { user: 'c' })).toBe('ignore');
+    expect(await whichChildren(node, sup)).toEqual([]);
+    expect(await countChildren(node, sup)).toEqual({ specs: 1, active: 0, supervisors: 0, workers: 0 });
+  });
+
+  it('retries a failed restart, each try counted, until the child starts', async () => {
+    const sup = await startDynamicSupervisor(node, { flags: { intensity: 5 }, child: { start: flaky } });
+    const ada = (await startChild(node, sup, { user: 'ada' })) as Pid;
+    refusals = 2;
+    node.send(ada, 'crash');
+    await waitFor(() => trace.count('start ada') === 2, 'ada to start again after two refusals');
+    expect(refusals).toBe(0);
+    const kids = await whichChildren(node, sup);
+    expect(kids).toHaveLength(1);
+    expect(typeof kids[0]!.pid).toBe('object');
+  });
+
+  it('makes the supervisor give up when a child never starts again', async () => {
+    const sup = await startDynamicSupervisor(node, { flags: { intensity: 3, periodMs: 60_000 }, child: { start: flaky } });
+    trace.ids.set(sup.key, 'sup');
+    const ada = (await startChild(node, sup, { user: 'ada' })) as Pid;
+    next = 'refuse';
+    node.send(ada, 'crash');
+    await waitFor(() => trace.count('exit sup shutdown') === 1, 'the supervisor to give up');
+  });
+
+  it("drops a child whose restart answers 'ignore'", async () => {
+    const sup = await startDynamicSupervisor(node, { child: { start: flaky } });
+    const ada = (await startChild(node, sup, { user: 'ada' })) as Pid;
+    await startChild(node, sup, { user: 'bob' });
+    next = 'ignore';
+    node.send(ada, 'crash');
+    await waitFor(() => trace.count('exit ada error') === 1, 'ada to crash');
+    expect((await whichChildren(node, sup)).map((c) => trace.ids.get((c.pid as Pid).key))).toEqual(['bob']);
   });
 });
