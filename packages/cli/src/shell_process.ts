@@ -53,7 +53,7 @@ export class ShellProcess {
     if (this.closed) return Promise.reject(new ShellExitError('the shell is closed'));
     return new Promise<T>((resolve, reject) => {
       this.jobs.push({ run: async function job(ctx) { return fn(ctx); }, resolve: resolve as (v: unknown) => void, reject });
-      this.wake?.();
+      this.wakeUp();
     });
   }
 
@@ -72,7 +72,18 @@ export class ShellProcess {
     this.closed = true;
     this.offExit();
     for (const job of this.jobs.splice(0)) job.reject(new ShellExitError('the shell is closed'));
-    this.wake?.();
+    this.wakeUp();
+  }
+
+  /**
+   * Wakes the body parked in `next`. The waker clears `wake`, not the woken body: a
+   * dead body resumes after its successor may have parked, and must not clear the
+   * successor's wake.
+   */
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 
   private spawn(): void {
@@ -102,7 +113,6 @@ export class ShellProcess {
       const job = this.jobs.shift();
       if (job !== undefined) return job;
       await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
     }
   }
 
@@ -115,6 +125,6 @@ export class ShellProcess {
     if (job !== null) job.reject(new ShellExitError(note, reason));
     else this.onRestart(old, reason, this.pid!);
     // The dead body may be parked in `next`: wake it so it sees it is no longer current and returns.
-    this.wake?.();
+    this.wakeUp();
   }
 }
