@@ -142,6 +142,7 @@ export {
 export { globalOf, GlobalRegistry, type LockId } from './global';
 export { GLOBAL_NAME_SERVER } from './global_lock';
 export { isGlobalName, type GlobalName } from './global_name';
+export { termKey, type TermKeyPolicy } from './term_key';
 export {
   randomExitName,
   randomNotifyName,

@@ -181,6 +181,16 @@ describe('global bad input', () => {
     expect(() => g.via(new Set())).toThrow(BadArgError);
   });
 
+  it('refuses a cyclic name and names the bad part of a tuple', async () => {
+    const [a] = await cluster(1);
+    const g = globalOf(a);
+    const cyclic: unknown[] = ['loop'];
+    cyclic.push(cyclic);
+    expect(() => g.whereisName(cyclic)).toThrow(/cyclic structure/);
+    expect(() => g.whereisName(['session', new Map()])).toThrow(/at \$\[1\]\): an instance of Map cannot be a global name/);
+    expect(g.whereisName(['session', { user: 1n, pid: idle(a.node) }])).toBeUndefined();
+  });
+
   it('refuses a pid that is not a pid and a resolve that is not a function', async () => {
     const [a] = await cluster(1);
     const g = globalOf(a);

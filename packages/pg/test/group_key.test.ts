@@ -74,4 +74,11 @@ describe('group keys', () => {
     a.push(a);
     expect(() => groupKey(a)).toThrow(/cyclic/);
   });
+
+  it('refuses nesting deeper than the wire carries', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 1001; i++) deep = [deep];
+    expect(() => groupKey(deep)).toThrow(InvalidGroupError);
+    expect(() => groupKey(deep)).toThrow(/nesting deeper than 1000 levels/);
+  });
 });
