@@ -5,7 +5,7 @@
  */
 import type { Node, Pid } from '@grove/core';
 import { globalOf, type DistNode, type DistOptions } from '@grove/dist';
-import { memNode } from './router_helpers';
+import { memNode, waitFor } from './router_helpers';
 
 export { memNode, stopAll, waitFor } from './router_helpers';
 
@@ -20,7 +20,6 @@ export async function cluster(n: number, options: Partial<DistOptions> = {}): Pr
 
 /** Waits until every node sees every other, then for each node's global sync. */
 export async function synced(nodes: readonly DistNode[]): Promise<void> {
-  const { waitFor } = await import('./router_helpers');
   await waitFor(() => nodes.every((d) => d.nodes().length === nodes.length - 1), 'a full mesh');
   await Promise.all(nodes.map((d) => globalOf(d).sync()));
 }
