@@ -1,19 +1,11 @@
 import { Pid, Ref } from '@grove/core';
 import { ControlDecoder, ControlEncoder, DecodeError, encodeTerm, type ControlMessage } from '@grove/dist';
 import fc from 'fast-check';
+import { decodeError as decodeFailure, varint } from './term_support';
 
 const here = { localNode: 'a@h', localCreation: 1 };
 const a = new Pid('a@h', 1, 0, 1);
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return out;
-}
 const len = (field: number, body: number[]): number[] => [...varint(field * 8 + 2), ...varint(body.length), ...body];
 const ascii = (s: string): number[] => [...Buffer.from(s, 'utf8')];
 /** A Pid sub-message body with its node in full. */
@@ -25,14 +17,7 @@ const SEND = 2;
 const LINK = 1;
 
 function decodeError(bytes: number[]): DecodeError {
-  const delivered: ControlMessage[] = [];
-  try {
-    new ControlDecoder(here).decode(Buffer.from(bytes), (m) => delivered.push(m));
-  } catch (e) {
-    expect(e).toBeInstanceOf(DecodeError);
-    return e as DecodeError;
-  }
-  throw new Error(`decoded without an error: ${JSON.stringify(delivered)}`);
+  return decodeFailure(() => new ControlDecoder(here).decodeAll(Buffer.from(bytes)));
 }
 
 describe('decoding malformed control batches', () => {

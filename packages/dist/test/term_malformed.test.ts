@@ -1,31 +1,12 @@
 import { registerClass } from '@grove/core';
 import { DecodeError, decodeTerm, encodeTerm } from '@grove/dist';
 import fc from 'fast-check';
-import { termArb } from './term_support';
+import { decodeError as decodeFailure, termArb, varint } from './term_support';
 
 const here = { localNode: 'a@h', localCreation: 1 };
 const bytes = (...b: (number | number[])[]): Buffer => Buffer.from(b.flat());
 const ascii = (s: string): number[] => [...Buffer.from(s, 'latin1')];
-/** A varint of n (n < 2^53). */
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return out;
-}
-
-function decodeError(buf: Buffer, context = here): DecodeError {
-  try {
-    decodeTerm(buf, context);
-  } catch (e) {
-    expect(e).toBeInstanceOf(DecodeError);
-    return e as DecodeError;
-  }
-  throw new Error('decoded without an error');
-}
+const decodeError = (buf: Buffer): DecodeError => decodeFailure(() => decodeTerm(buf, here));
 
 class Fussy {
   constructor(readonly n: number) {}

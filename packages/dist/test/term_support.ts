@@ -1,10 +1,35 @@
 /**
  * Test support for the wire codec tests: a structural comparison that knows the
  * copyable term set (pids and refs by identity, -0, NaN, holes, invalid dates,
- * prototypes, Error fields), and a fast-check arbitrary of copyable terms.
+ * prototypes, Error fields), a fast-check arbitrary of copyable terms, and the
+ * byte-building and failure helpers of the malformed-input tests.
  */
 import { Pid, Ref } from '@grove/core';
+import { DecodeError } from '@grove/dist';
 import fc from 'fast-check';
+
+/** The protobuf varint of n (n < 2^53), as bytes. */
+export function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return out;
+}
+
+/** The DecodeError `decode` throws; fails the test, showing what was decoded, when it throws none. */
+export function decodeError(decode: () => unknown): DecodeError {
+  let decoded: unknown;
+  try {
+    decoded = decode();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DecodeError);
+    return e as DecodeError;
+  }
+  throw new Error(`decoded without an error: ${String(JSON.stringify(decoded, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)))}`);
+}
 
 /** Where `a` and `b` differ as terms, or null when they are the same term. */
 export function termDiff(a: unknown, b: unknown, path = '$'): string | null {
