@@ -4,7 +4,7 @@
  * are in the repository's test/pg_cluster.test.ts.
  */
 import { isDownMessage, type Pid } from '@grove/core';
-import type { DistNode } from '@grove/dist';
+import type { DistNode, DistOptions } from '@grove/dist';
 import * as pg from '@grove/pg';
 import { idle, keys, memNode, stopAll, waitFor } from './helpers';
 
@@ -19,12 +19,18 @@ function everywhere(nodes: DistNode[], scope: string, group: unknown, want: Pid[
   return () => nodes.every((d) => keys(pg.getMembers(d.node, scope, group)).join() === w);
 }
 
+/** Two memory nodes, not yet connected, and a fresh scope started on both. */
+async function scopeOnTwoNodes(options: Partial<DistOptions> = {}): Promise<{ a: DistNode; b: DistNode; s: string }> {
+  const [a, b] = [await memNode('a', options), await memNode('b', options)];
+  const s = scopeName();
+  await pg.start(a.node, s);
+  await pg.start(b.node, s);
+  return { a, b, s };
+}
+
 describe('pg across nodes', () => {
   it('shows the members joined on each node on the other once they connect', async () => {
-    const [a, b] = [await memNode('a'), await memNode('b')];
-    const s = scopeName();
-    await pg.start(a.node, s);
-    await pg.start(b.node, s);
+    const { a, b, s } = await scopeOnTwoNodes();
     const p = a.node.spawn(idle);
     const q = b.node.spawn(idle);
     await pg.join(a.node, s, 'room', p);
@@ -36,10 +42,7 @@ describe('pg across nodes', () => {
   });
 
   it('propagates joins, leaves and exits made once connected, and tells remote monitors', async () => {
-    const [a, b] = [await memNode('a'), await memNode('b')];
-    const s = scopeName();
-    await pg.start(a.node, s);
-    await pg.start(b.node, s);
+    const { a, b, s } = await scopeOnTwoNodes();
     await a.connect(b.name);
     await waitFor(() => hasPeer(a, b, s) && hasPeer(b, a, s), 'the scopes to discover each other');
     let subscribed!: () => void;
@@ -68,10 +71,7 @@ describe('pg across nodes', () => {
 
   it('drops the members of a node that disconnects, and syncs them back when it reconnects', async () => {
     // No auto-connect: another service's late send (global's sync) must not undo the disconnect.
-    const [a, b] = [await memNode('a', { autoConnect: false }), await memNode('b', { autoConnect: false })];
-    const s = scopeName();
-    await pg.start(a.node, s);
-    await pg.start(b.node, s);
+    const { a, b, s } = await scopeOnTwoNodes({ autoConnect: false });
     const p = a.node.spawn(idle);
     const q = b.node.spawn(idle);
     await pg.join(a.node, s, 'g', p);
@@ -79,8 +79,8 @@ describe('pg across nodes', () => {
     await a.connect(b.name);
     await waitFor(everywhere([a, b], s, 'g', [p, q]), 'the first sync');
     a.disconnect(b.name);
-    await waitFor(() => keys(pg.getMembers(a.node, s, 'g')).join() === keys([p]).join(), 'a to drop q');
-    await waitFor(() => keys(pg.getMembers(b.node, s, 'g')).join() === keys([q]).join(), 'b to drop p');
+    await waitFor(everywhere([a], s, 'g', [p]), 'a to drop q');
+    await waitFor(everywhere([b], s, 'g', [q]), 'b to drop p');
     // Changes while apart are in the sync that follows the reconnect.
     const p2 = a.node.spawn(idle);
     await pg.join(a.node, s, 'g', p2);
@@ -180,10 +180,7 @@ describe('pg across nodes', () => {
   });
 
   it('keeps groups keyed by term across the wire', async () => {
-    const [a, b] = [await memNode('a'), await memNode('b')];
-    const s = scopeName();
-    await pg.start(a.node, s);
-    await pg.start(b.node, s);
+    const { a, b, s } = await scopeOnTwoNodes();
     await a.connect(b.name);
     const p = a.node.spawn(idle);
     await pg.join(a.node, s, { room: 'lobby', shard: 2n, tags: new Set(['x', 'y']) }, p);
