@@ -18,7 +18,9 @@
  * `flags(args)` instead of decorating when the flags depend on the start args.
  * `Root.childSpec(args)` nests the supervisor in another one.
  *
- * The engine is in supervisor_engine.ts; stopping children in child_shutdown.ts.
+ * The engine is in supervisor_engine.ts, over the loop and restart executor that
+ * dynamic supervisors share (supervisor_process.ts); stopping children in
+ * child_shutdown.ts.
  */
 import { checkChildSpecs, type ChildSpec, type RestartType } from './child_spec';
 import type { ProcessContext } from './context';

@@ -1,37 +1,23 @@
 /**
  * The supervisor API as the supervisor process answers it (OTP `handle_call` of
  * `supervisor.erl`): start, terminate, restart and delete children, list and count
- * them, and stop. Each answer is `{ ok }` or `{ error }` (supervisor_protocol.ts).
+ * them (stopping is answered by every supervisor alike, in supervisor_process.ts).
+ * Each answer is `{ ok }` or `{ error }` (supervisor_protocol.ts).
  */
 import { checkChildSpec, type CheckedChildSpec } from './child_spec';
 import type { ChildSpecError } from './errors';
-import { describe } from './errors';
-import { reply, type GenCall } from './gen';
-import { SystemStop } from './gen_server_actions';
-import { getLogger } from './logger';
+import type { GenCall } from './gen';
 import { Pid } from './pid';
-import { ProcessExit } from './process';
 import { Child, type SupervisorEngine } from './supervisor_engine';
-import { badSpec, startFailure, takeHandoff, type ChildInfo, type SupervisorReply, type SupervisorRequest } from './supervisor_protocol';
+import { badSpec, startFailure, takeHandoff, type ChildInfo, type SupervisorRequest } from './supervisor_protocol';
 import * as report from './supervisor_report';
-
-function answer(sup: SupervisorEngine, call: GenCall, value: SupervisorReply): void {
-  reply(sup.ctx.node, call.from, value);
-}
 
 /** @internal answers one call to the static supervisor `sup`. */
 export function handleCall(sup: SupervisorEngine, call: GenCall): void | Promise<unknown> {
-  if (call.request instanceof SystemStop) {
-    const reason = call.request.reason;
-    return sup.terminateAll().then(() => {
-      reply(sup.ctx.node, call.from, 'ok');
-      throw new ProcessExit(reason);
-    });
-  }
   const req = call.request as SupervisorRequest;
   switch (req?.op) {
     case 'which_children':
-      return answer(sup, call, { ok: sup.children.map(info) });
+      return sup.answer(call, { ok: sup.children.map(info) });
     case 'count_children': {
       let active = 0;
       let supervisors = 0;
@@ -40,7 +26,7 @@ export function handleCall(sup: SupervisorEngine, call: GenCall): void | Promise
         if (c.type === 'supervisor') supervisors++;
       }
       const n = sup.children.length;
-      return answer(sup, call, { ok: { specs: n, active, supervisors, workers: n - supervisors } });
+      return sup.answer(call, { ok: { specs: n, active, supervisors, workers: n - supervisors } });
     }
     case 'start_child':
       return startChild(sup, call, req.handoff !== undefined ? takeHandoff(req.handoff) : req.args);
@@ -51,7 +37,7 @@ export function handleCall(sup: SupervisorEngine, call: GenCall): void | Promise
     case 'delete_child':
       return deleteChild(sup, call, req.id);
     default:
-      getLogger('supervisor').warn('unexpected call', { supervisor: String(sup), request: describe(req) });
+      sup.unexpectedCall(call);
   }
 }
 
@@ -60,60 +46,60 @@ function startChild(sup: SupervisorEngine, call: GenCall, spec: unknown): void |
   try {
     checked = checkChildSpec(spec, sup.flags.autoShutdown);
   } catch (e) {
-    return answer(sup, call, { error: badSpec(e as ChildSpecError) });
+    return sup.answer(call, { error: badSpec(e as ChildSpecError) });
   }
   const existing = sup.byId.get(checked.id);
   if (existing !== undefined) {
     const pid = existing.pid;
-    return answer(sup, call, { error: pid === null ? { code: 'already_present' } : { code: 'already_started', pid } });
+    return sup.answer(call, { error: pid === null ? { code: 'already_present' } : { code: 'already_started', pid } });
   }
   const child = new Child(checked);
   return sup.invokeStart(child).then(
     (v) => {
       if (v !== 'ignore' || checked.restart !== 'temporary') sup.add(child);
       if (v !== 'ignore') sup.started(child, v);
-      answer(sup, call, { ok: v });
+      sup.answer(call, { ok: v });
     },
     (e: unknown) => {
       report.reportStartError(sup, child, e);
-      answer(sup, call, { error: startFailure(e) });
+      sup.answer(call, { error: startFailure(e) });
     },
   );
 }
 
 function terminateChild(sup: SupervisorEngine, call: GenCall, which: string | Pid): void | Promise<unknown> {
   const child = which instanceof Pid ? sup.byPid.get(which.key) : sup.byId.get(which);
-  if (child === undefined) return answer(sup, call, { error: { code: 'not_found' } });
+  if (child === undefined) return sup.answer(call, { error: { code: 'not_found' } });
   return sup.stopChild(child).then(() => {
     if (child.restart === 'temporary') sup.remove(child);
-    answer(sup, call, { ok: true });
+    sup.answer(call, { ok: true });
   });
 }
 
 function restartChild(sup: SupervisorEngine, call: GenCall, id: string): void | Promise<unknown> {
   const child = sup.byId.get(id);
-  if (child === undefined) return answer(sup, call, { error: { code: 'not_found' } });
-  if (child.pid !== null) return answer(sup, call, { error: { code: 'running', pid: child.pid } });
-  if (child.restarting) return answer(sup, call, { error: { code: 'restarting' } });
+  if (child === undefined) return sup.answer(call, { error: { code: 'not_found' } });
+  if (child.pid !== null) return sup.answer(call, { error: { code: 'running', pid: child.pid } });
+  if (child.restarting) return sup.answer(call, { error: { code: 'restarting' } });
   return sup.invokeStart(child).then(
     (v) => {
       if (v !== 'ignore') sup.started(child, v);
-      answer(sup, call, { ok: v });
+      sup.answer(call, { ok: v });
     },
     (e: unknown) => {
       report.reportStartError(sup, child, e);
-      answer(sup, call, { error: startFailure(e) });
+      sup.answer(call, { error: startFailure(e) });
     },
   );
 }
 
 function deleteChild(sup: SupervisorEngine, call: GenCall, id: string): void {
   const child = sup.byId.get(id);
-  if (child === undefined) return answer(sup, call, { error: { code: 'not_found' } });
-  if (child.pid !== null) return answer(sup, call, { error: { code: 'running', pid: child.pid } });
-  if (child.restarting) return answer(sup, call, { error: { code: 'restarting' } });
+  if (child === undefined) return sup.answer(call, { error: { code: 'not_found' } });
+  if (child.pid !== null) return sup.answer(call, { error: { code: 'running', pid: child.pid } });
+  if (child.restarting) return sup.answer(call, { error: { code: 'restarting' } });
   sup.remove(child);
-  answer(sup, call, { ok: true });
+  sup.answer(call, { ok: true });
 }
 
 function info(c: Child): ChildInfo {

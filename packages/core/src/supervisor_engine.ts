@@ -1,54 +1,35 @@
 /**
- * The static supervisor process (OTP `supervisor.erl`): traps exits, starts its
- * children in order, and turns each child's EXIT into a plan from the pure
- * strategies (supervisor_strategy.ts) that one executor carries out.
+ * The static supervisor process (OTP `supervisor.erl`): children from specs, with
+ * ids, in start order. The loop, the restart executor and stopping are shared with
+ * the dynamic supervisor (supervisor_process.ts); calls are answered in
+ * supervisor_calls.ts.
  *
- * Steps and races:
  * - Start: children start one after the other, each `start(ctx)` awaited. One that
  *   fails stops those already started (last first) and the supervisor exits with
  *   `{ shutdown: { failedToStartChild: id, reason } }`; `'ignore'` keeps the spec
  *   without a process (a temporary child's spec is dropped).
- * - The supervisor links to every child it starts if `start` did not (so a plain
- *   spawn works); a child that died meanwhile then sends EXIT `noproc`, which is
- *   handled like any crash.
- * - While a plan runs (a start handshake, a child's shutdown) the process is
- *   suspended: EXITs and calls wait in the mailbox and are taken in order after.
- *   An EXIT for a pid that is no longer a child (stopped by the plan) is dropped.
- * - A restart that fails to start marks the child `restarting` and sends the
- *   supervisor a retry message (OTP's `try_again_restart`), which is counted as
- *   another restart, so a child that never starts ends in `shutdown`.
- * - An EXIT from the parent (the linked starter) stops every child, last first, and
- *   the supervisor exits with the parent's reason. An EXIT from any other process
- *   that is not a child is ignored, as OTP does; `stopSupervisor` (or
- *   `stopServer`) stops a supervisor that has no parent.
- *
- * The restart path (EXIT, plan, start) allocates the plan and makes no promise
- * besides the child's start handshake. Calls (the supervisor API) are answered in
- * supervisor_calls.ts.
+ * - A child that ends without being restarted, or whose restart answers
+ *   `'ignore'`, keeps its spec (a temporary child's is dropped) for `restartChild`.
+ * - Stop: children stop one by one, last started first.
  */
 import type { CheckedChildSpec } from './child_spec';
-import { shutdownChild } from './child_shutdown';
-import { BadArgError, describe } from './errors';
-import { isCleanExit, isExitMessage, type ExitReason } from './exit';
-import { GenCall } from './gen';
-import { getLogger } from './logger';
-import { Pid } from './pid';
+import type { GenCall } from './gen';
+import type { Pid } from './pid';
 import { ProcessExit, type Process } from './process';
-import type { CheckedFlags } from './supervisor_flags';
-import { handleCall } from './supervisor_calls';
+import * as calls from './supervisor_calls';
+import { SupervisorProcess, type SupervisedChild } from './supervisor_process';
 import { startFailure } from './supervisor_protocol';
 import * as report from './supervisor_report';
-import { RestartIntensity } from './restart_intensity';
-import { planRestart, type StrategyAction, type StrategyChild, type StrategyEvent } from './supervisor_strategy';
-
-const RETRY = '$supervisor_retry';
 
 /** A child slot: its checked spec and its process, if any. @internal */
-export class Child implements StrategyChild {
+export class Child implements SupervisedChild {
   pid: Pid | null = null;
   restarting = false;
   constructor(readonly spec: CheckedChildSpec) {}
   get id(): string {
+    return this.spec.id;
+  }
+  get key(): string {
     return this.spec.id;
   }
   get restart(): CheckedChildSpec['restart'] {
@@ -57,43 +38,24 @@ export class Child implements StrategyChild {
   get type(): CheckedChildSpec['type'] {
     return this.spec.type;
   }
+  get shutdown(): CheckedChildSpec['shutdown'] {
+    return this.spec.shutdown;
+  }
   get significant(): boolean {
     return this.spec.significant;
   }
   get alive(): boolean {
     return this.pid !== null;
   }
+  launch(parent: Process): unknown {
+    return this.spec.start(parent);
+  }
 }
 
-/** A start result that is neither a pid nor 'ignore'. */
-function badStartResult(id: string, v: unknown): BadArgError {
-  return new BadArgError(`start of child ${JSON.stringify(id)} resolved with ${describe(v)}; expected a Pid or 'ignore'`, v);
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
-}
-
-/** @internal one static supervisor's state and behaviour. */
-export class SupervisorEngine {
+/** @internal one static supervisor's children. */
+export class SupervisorEngine extends SupervisorProcess<Child> {
   /** @internal */ readonly children: Child[] = [];
   /** @internal */ readonly byId = new Map<string, Child>();
-  /** @internal */ readonly byPid = new Map<string, Child>();
-  private readonly restarts: RestartIntensity;
-
-  constructor(
-    /** @internal */ readonly ctx: Process,
-    private readonly parent: Pid | null,
-    /** @internal */ readonly flags: CheckedFlags,
-    private readonly label: string,
-  ) {
-    this.restarts = new RestartIntensity(flags.intensity, flags.periodMs);
-  }
-
-  /** How reports name this supervisor. */
-  toString(): string {
-    return this.ctx.name ?? `${this.label}${this.ctx.pid}`;
-  }
 
   /** Starts the initial children in order; on a failure stops the started ones and exits. */
   async startAll(specs: readonly CheckedChildSpec[]): Promise<void> {
@@ -113,140 +75,20 @@ export class SupervisorEngine {
     }
   }
 
-  /** The message handler. */
-  readonly handle = (msg: unknown): void | Promise<unknown> => {
-    if (isExitMessage(msg)) return this.onExit(msg.from, msg.reason);
-    if (msg instanceof GenCall) return handleCall(this, msg);
-    if (typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === RETRY) return this.onRetry((msg as { id: string }).id);
-    getLogger('supervisor').warn('unexpected message', { supervisor: String(this), message: describe(msg) });
-  };
-
-  // ---- restarts ----
-
-  private onExit(from: Pid, reason: ExitReason): void | Promise<unknown> {
-    const child = this.byPid.get(from.key);
-    if (child === undefined) {
-      if (this.parent !== null && from.equals(this.parent)) return this.stopAll(reason);
-      return;
-    }
-    this.byPid.delete(from.key);
-    child.pid = null;
-    if (child.restart === 'permanent' || !isCleanExit(reason)) report.reportTerminated(this, child, from, reason);
-    return this.plan({ type: 'exit', child, reason });
+  protected handleCall(call: GenCall): void | Promise<unknown> {
+    return calls.handleCall(this, call);
   }
 
-  private onRetry(id: string): void | Promise<unknown> {
-    const child = this.byId.get(id);
-    if (child === undefined || !child.restarting) return;
-    return this.plan({ type: 'retry', child });
+  protected childByKey(key: unknown): Child | undefined {
+    return typeof key === 'string' ? this.byId.get(key) : undefined;
   }
 
-  private plan(event: StrategyEvent<Child>): void | Promise<unknown> {
-    const { strategy, autoShutdown } = this.flags;
-    const actions = planRestart(strategy, autoShutdown, this.children, event, this.restarts, this.ctx.node.clock.now());
-    const last = actions[actions.length - 1]!;
-    if (last.do === 'shutdown') report.reportGivingUp(this, last.cause, event.child);
-    else if (last.do === 'start') report.reportRestarting(this, strategy, event.child);
-    return this.execute(actions, 0);
+  protected inOrder(): readonly Child[] {
+    return this.children;
   }
 
-  /** Carries out `actions` from `i` on; async only where a child must be stopped or started. */
-  private execute(actions: StrategyAction<Child>[], i: number): void | Promise<unknown> {
-    for (; i < actions.length; i++) {
-      const a = actions[i]!;
-      switch (a.do) {
-        case 'forget':
-          a.child.restarting = false;
-          break;
-        case 'remove':
-          this.remove(a.child);
-          break;
-        case 'terminate': {
-          const next = i + 1;
-          return this.stopChild(a.child).then(() => this.execute(actions, next));
-        }
-        case 'start': {
-          const r = this.restartOne(a.child);
-          if (r === true) break;
-          if (r === false) return;
-          if (i + 1 === actions.length) return r;
-          const next = i + 1;
-          return r.then((ok) => (ok ? this.execute(actions, next) : undefined));
-        }
-        case 'shutdown':
-          return this.stopAll('shutdown');
-      }
-    }
-  }
-
-  /** Starts `child` again: true (or a promise of it) when it runs or ignored, false when a retry was scheduled. */
-  private restartOne(child: Child): boolean | Promise<boolean> {
-    let r: unknown;
-    try {
-      r = child.spec.start(this.ctx);
-    } catch (e) {
-      return this.restartFailed(child, e);
-    }
-    if (!isThenable(r)) return this.restarted(child, r);
-    // One restart at a time (the process is suspended until it settles): the child
-    // rides in a field and the callbacks are allocated once per supervisor.
-    this.inFlight = child;
-    return Promise.resolve(r).then(this.onRestarted, this.onRestartFailed);
-  }
-
-  private inFlight: Child | null = null;
-  private readonly onRestarted = (v: unknown): boolean => this.restarted(this.takeInFlight(), v);
-  private readonly onRestartFailed = (e: unknown): false => this.restartFailed(this.takeInFlight(), e);
-
-  private takeInFlight(): Child {
-    const c = this.inFlight!;
-    this.inFlight = null;
-    return c;
-  }
-
-  private restarted(child: Child, v: unknown): boolean {
-    if (v instanceof Pid) {
-      this.started(child, v);
-      return true;
-    }
-    if (v !== 'ignore') return this.restartFailed(child, badStartResult(child.id, v));
-    child.restarting = false;
-    return true;
-  }
-
-  private restartFailed(child: Child, e: unknown): false {
-    report.reportStartError(this, child, e);
-    child.restarting = true;
-    this.ctx.send(this.ctx.self, { type: RETRY, id: child.id });
-    return false;
-  }
-
-  // ---- children ----
-
-  /** Runs a child's start, checking what it resolves with. */
-  /** @internal */
-  invokeStart(child: Child): Promise<Pid | 'ignore'> {
-    let r: unknown;
-    try {
-      r = child.spec.start(this.ctx);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return Promise.resolve(r).then((v) => {
-      if (v instanceof Pid || v === 'ignore') return v;
-      throw badStartResult(child.id, v);
-    });
-  }
-
-  /** Records a running child and makes sure it is linked. */
-  /** @internal */
-  started(child: Child, pid: Pid): void {
-    child.pid = pid;
-    child.restarting = false;
-    this.byPid.set(pid.key, child);
-    const links = this.ctx.links;
-    if (links === null || !links.has(pid.key)) this.ctx.link(pid);
-    report.reportStarted(this, child, pid);
+  protected forget(): void {
+    // The spec stays, for restartChild or a later group restart.
   }
 
   /** @internal */
@@ -263,30 +105,11 @@ export class SupervisorEngine {
     if (child.pid !== null) this.byPid.delete(child.pid.key);
   }
 
-  /** Stops a running child per its shutdown spec and reports an unexpected ending. */
-  /** @internal */
-  stopChild(child: Child): Promise<void> {
-    const pid = child.pid;
-    child.restarting = false;
-    if (pid === null) return Promise.resolve();
-    this.byPid.delete(pid.key);
-    child.pid = null;
-    return shutdownChild(this.ctx, pid, child.spec.shutdown).then((s) => {
-      if (!s.expected && !(s.reason === 'normal' && child.restart !== 'permanent')) report.reportShutdownError(this, child, pid, s.reason);
-    });
-  }
-
   /** Stops every child, last started first. */
-  /** @internal */
   async terminateAll(): Promise<void> {
     for (let i = this.children.length - 1; i >= 0; i--) {
       const c = this.children[i]!;
       if (c.pid !== null) await this.stopChild(c);
     }
-  }
-
-  private async stopAll(reason: ExitReason): Promise<never> {
-    await this.terminateAll();
-    throw new ProcessExit(reason);
   }
 }
