@@ -38,7 +38,9 @@ export class Child {
   output = '';
   /** Where the next {@link waitForOutput} starts looking. */
   cursor = 0;
+  /** Resolves once the child has exited and its output is closed, so `output` is whole. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private closed = false;
   private readonly waiters = new Set<() => void>();
 
   constructor(readonly label: string, readonly proc: ChildProcess, private readonly group: boolean) {
@@ -50,8 +52,10 @@ export class Child {
       });
     }
     proc.stdin?.on('error', () => {}); // a child that exits before reading its stdin is no test failure
+    // 'close', not 'exit': a process may exit before what it printed last is read.
     this.exited = new Promise((resolve) =>
-      proc.on('exit', (code, signal) => {
+      proc.on('close', (code, signal) => {
+        this.closed = true;
         resolve({ code, signal });
         this.changed();
       }),
@@ -62,8 +66,9 @@ export class Child {
     return this.proc.pid!;
   }
 
+  /** Until its output closes after it exited. */
   get running(): boolean {
-    return this.proc.exitCode === null && this.proc.signalCode === null;
+    return !this.closed;
   }
 
   /** Types a line, as a user at the terminal would. */
