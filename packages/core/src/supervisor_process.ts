@@ -30,7 +30,7 @@ import { shutdownChild, type Stopped } from './child_shutdown';
 import { BadArgError, describe } from './errors';
 import { isCleanExit, isExitMessage, type ExitReason } from './exit';
 import { GenCall, reply } from './gen';
-import { SystemStop } from './gen_server_actions';
+import { SystemStop, UnknownCallReply } from './gen_server_actions';
 import { getLogger } from './logger';
 import { Pid } from './pid';
 import { ProcessExit, type Process } from './process';
@@ -259,9 +259,10 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
     if (!s.expected && !(s.reason === 'normal' && child.restart !== 'permanent')) report.reportShutdownError(this, child, pid, s.reason);
   }
 
-  /** @internal logs and drops a call no supervisor takes. */
+  /** @internal a call no supervisor takes: logged, and the caller gets an UnknownCallError rather than a wait for its timeout. */
   unexpectedCall(call: GenCall): void {
     getLogger('supervisor').warn('unexpected call', { supervisor: String(this), request: describe(call.request) });
+    reply(this.ctx.node, call.from, new UnknownCallReply(call.request, this.ctx.pid));
   }
 
   private async stopAll(reason: ExitReason): Promise<never> {

@@ -1,7 +1,20 @@
 /**
  * Supervisor and application reports through the logger, and silencing them.
  */
-import { Application, Node, setLogLevel, startApplication, startSupervisor, stopApplication, whichChildren, type Pid, type ProcessContext } from '@grove/core';
+import {
+  Application,
+  callServer,
+  Node,
+  setLogLevel,
+  startApplication,
+  startDynamicSupervisor,
+  startSupervisor,
+  stopApplication,
+  UnknownCallError,
+  whichChildren,
+  type Pid,
+  type ProcessContext,
+} from '@grove/core';
 import { captureLogs } from './gen_server_helpers';
 import { pidOf, Trace, waitFor, worker } from './supervisor_helpers';
 
@@ -67,6 +80,27 @@ describe('supervisor reports', () => {
       await startApplication(node, App);
       await stopApplication(node, App);
       expect(logs.records.length).toBe(before);
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it.each([
+    ['static', (n: Node) => startSupervisor(n, { children: [] })],
+    ['dynamic', (n: Node) => startDynamicSupervisor(n, { child: { start: () => Promise.resolve('ignore') } })],
+  ])('a %s supervisor logs an unexpected message and call at warn, fails the call with UnknownCallError, and goes on', async (_kind, startSup) => {
+    const logs = captureLogs(['supervisor']);
+    try {
+      const sup = await startSup(node);
+      node.send(sup, 'junk');
+      const err = await callServer(node, sup, 'junk call').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnknownCallError);
+      expect((err as UnknownCallError).request).toBe('junk call');
+      expect(await whichChildren(node, sup)).toEqual([]);
+      expect(logs.records.map((r) => [r.level, r.message])).toEqual([
+        ['WARN', 'unexpected message'],
+        ['WARN', 'unexpected call'],
+      ]);
     } finally {
       logs.restore();
     }
