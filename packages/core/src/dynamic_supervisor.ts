@@ -25,6 +25,7 @@ import {
   decoratedFlags,
   launch,
   startChild,
+  supervisorChildSpec,
   type StartFrom,
   type SupervisorChildOptions,
   type SupervisorOptions,
@@ -74,14 +75,7 @@ export abstract class DynamicSupervisor<A = void, C = unknown> {
   static childSpec<S extends DynamicSupervisor<any, any>>(this: new () => S, ...rest: SupervisorStartArgs<S, SupervisorChildOptions>): ChildSpec {
     const cls = this;
     const [args, options = {}] = rest;
-    const startOptions: SupervisorOptions = options.name === undefined ? {} : { name: options.name };
-    return {
-      id: options.id ?? cls.name,
-      start: (parent) => launchDynamicClass(cls, parent, true, args, startOptions),
-      restart: options.restart ?? 'permanent',
-      type: 'supervisor',
-      shutdown: 'infinity',
-    };
+    return supervisorChildSpec(cls.name, options, (parent, startOptions) => launchDynamicClass(cls, parent, true, args, startOptions));
   }
 
   /** Starts a child of the running supervisor `sup` with `args` (typed by the class). */

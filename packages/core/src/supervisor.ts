@@ -117,15 +117,20 @@ export abstract class Supervisor<A = void> {
   static childSpec<S extends Supervisor<any>>(this: new () => S, ...rest: SupervisorStartArgs<S, SupervisorChildOptions>): ChildSpec {
     const cls = this;
     const [args, options = {}] = rest;
-    const startOptions: SupervisorOptions = options.name === undefined ? {} : { name: options.name };
-    return {
-      id: options.id ?? cls.name,
-      start: (parent) => launchClass(cls, parent, true, args, startOptions),
-      restart: options.restart ?? 'permanent',
-      type: 'supervisor',
-      shutdown: 'infinity',
-    };
+    return supervisorChildSpec(cls.name, options, (parent, startOptions) => launchClass(cls, parent, true, args, startOptions));
   }
+}
+
+/** @internal the spec nesting a supervisor (static or dynamic) under another one: type supervisor, shutdown infinity. */
+export function supervisorChildSpec(name: string, options: SupervisorChildOptions, startLink: (parent: ProcessContext, options: SupervisorOptions) => Promise<Pid>): ChildSpec {
+  const startOptions: SupervisorOptions = options.name === undefined ? {} : { name: options.name };
+  return {
+    id: options.id ?? name,
+    start: (parent) => startLink(parent, startOptions),
+    restart: options.restart ?? 'permanent',
+    type: 'supervisor',
+    shutdown: 'infinity',
+  };
 }
 
 function launchClass(cls: new () => Supervisor<unknown>, from: StartFrom, link: boolean, args: unknown, options: SupervisorOptions | undefined): Promise<Pid> {
@@ -136,8 +141,8 @@ function launchClass(cls: new () => Supervisor<unknown>, from: StartFrom, link: 
   return launchSupervisor(from, make, link, options ?? {}, cls.name);
 }
 
-/** @internal starts a static supervisor process whose init is `make()`. */
-export function launchSupervisor(from: StartFrom, make: () => SupervisorInit, link: boolean, options: SupervisorOptions, label: string): Promise<Pid> {
+/** Starts a static supervisor process whose init is `make()`. */
+function launchSupervisor(from: StartFrom, make: () => SupervisorInit, link: boolean, options: SupervisorOptions, label: string): Promise<Pid> {
   return launch(from, link, options, async (ctx, parent) => {
     const { flags, children } = make();
     const checked = checkFlags(flags, false);
