@@ -13,15 +13,6 @@ beforeAll(() => transpilePackages(['core', 'dist']));
 afterAll(removeTranspiled);
 afterEach(cleanup);
 
-async function rpcError(p: Promise<unknown>): Promise<RpcError> {
-  const e = await p.then(
-    () => new Error('expected the rpc to fail'),
-    (err: unknown) => err,
-  );
-  if (!(e instanceof RpcError)) throw e;
-  return e;
-}
-
 async function setup(children: number): Promise<{ local: DistNode; peers: ChildNode[] }> {
   const epmd = await privateEpmd();
   const local = await tcpNode('host', epmd);
@@ -42,15 +33,21 @@ describe('rpc with nodes in other OS processes', () => {
     const peer = peers[0]!.name;
     expect(await rpc.call(local, peer, 'math', 'add', [40, 2])).toBe(42);
     expect(await rpc.call(local, peer, 'math', 'node')).toBe(peer);
-    const thrown = await rpcError(rpc.call(local, peer, 'math', 'fail', ['bad input']));
+    // Each failure is an RpcError (a call that resolved instead would fail toBeInstanceOf).
+    const failure = async (module: string, fn: string, args: unknown[], timeoutMs?: number): Promise<RpcError> => {
+      const e = await rpc.call(local, peer, module, fn, args, timeoutMs).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(RpcError);
+      return e as RpcError;
+    };
+    const thrown = await failure('math', 'fail', ['bad input']);
     expect(thrown.kind).toBe('throw');
     expect((thrown.reason as Error).name).toBe('TypeError');
     expect((thrown.reason as Error).message).toBe('bad input');
-    const exited = await rpcError(rpc.call(local, peer, 'math', 'exit', [{ shutdown: 'asked' }]));
+    const exited = await failure('math', 'exit', [{ shutdown: 'asked' }]);
     expect(exited.kind).toBe('exit');
     expect(exited.reason).toEqual({ shutdown: 'asked' });
-    expect((await rpcError(rpc.call(local, peer, 'math', 'hang', [], 100))).kind).toBe('timeout');
-    expect((await rpcError(rpc.call(local, peer, 'fs', 'readFile', ['/etc/passwd']))).kind).toBe('undef');
+    expect((await failure('math', 'hang', [], 100)).kind).toBe('timeout');
+    expect((await failure('fs', 'readFile', ['/etc/passwd'])).kind).toBe('undef');
   });
 
   it('answers calls that the other process makes into this node', async () => {
