@@ -19,6 +19,10 @@ export type Control = ControlMessage;
 /** What a channel calls back: every control message in order, then its end, once. */
 export interface ChannelHandler {
   onControl(c: Control): void;
+  /** A `send`, handed over as its fields (no message object: the hot path of {@link onControl}). */
+  onSend(from: Pid | undefined, to: Pid, msg: unknown): void;
+  /** A `reg_send`, handed over as its fields. */
+  onRegSend(from: Pid | undefined, to: string, msg: unknown): void;
   onClose(reason: string): void;
   /**
    * Backpressure from the receiving node: true when its scheduler has put off work to

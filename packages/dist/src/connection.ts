@@ -173,6 +173,16 @@ export class Connection implements ChannelHandler {
     return true;
   }
 
+  onSend(_from: Pid | undefined, to: Pid, msg: unknown): void {
+    this.inCount++;
+    this.owner.node.deliverFromRemote(to, msg);
+  }
+
+  onRegSend(_from: Pid | undefined, to: string, msg: unknown): void {
+    this.inCount++;
+    this.owner.node.deliverNamedFromRemote(to, msg);
+  }
+
   onControl(c: Control): void {
     this.inCount++;
     const node = this.owner.node;

@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import { getLogger, type Pid } from '@grove/core';
 import type { Channel, ChannelHandler, Control } from './channel';
 import { ControlEncoder } from './control';
-import { ControlDecoder } from './control_decode';
+import { ControlDecoder, type ControlFastPath } from './control_decode';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameWriter, readFrames } from './framing';
 
 /** A batch this large is written at once instead of at the end of the tick (bounds frame size and latency). */
@@ -72,7 +72,7 @@ export class SocketChannel implements Channel {
     // never makes a frame over the maximum, and a message of up to half of it always fits.
     this.flushAt = Math.min(FLUSH_BYTES, Math.floor(maxFrameBytes / 4));
     this.enc = new ControlEncoder({ maxBytes: maxFrameBytes - this.flushAt });
-    this.dec = new ControlDecoder({ localNode: id.localName, localCreation: id.localCreation });
+    this.dec = new ControlDecoder({ localNode: id.localName, localCreation: id.localCreation }, this.inbound);
     this.writer = new FrameWriter(socket, { maxFrameBytes });
     socket.on('error', this.onError);
     socket.once('close', this.onSocketClose);
@@ -180,6 +180,12 @@ export class SocketChannel implements Channel {
 
   private readonly onMessage = (m: Control): void => {
     this.h?.onControl(m);
+  };
+
+  /** SEND and REG_SEND go from the decoder to the handler as fields: no message object each. */
+  private readonly inbound: ControlFastPath = {
+    send: (from, to, msg) => this.h?.onSend(from, to, msg),
+    regSend: (from, to, msg) => this.h?.onRegSend(from, to, msg),
   };
 
   private readonly onError = (err: Error): void => {
