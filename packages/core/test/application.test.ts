@@ -5,7 +5,6 @@ import {
   Application,
   ApplicationError,
   getEnv,
-  Node,
   onNodeStop,
   startApplication,
   startSupervisor,
@@ -18,20 +17,10 @@ import {
   type Pid,
   type ProcessContext,
 } from '@grove/core';
-import { pidOf, Trace, waitFor, worker } from './supervisor_helpers';
+import { node, waitFor } from './helpers';
+import { pidOf, trace, useTracedNode, worker } from './supervisor_helpers';
 
-let node: Node;
-let trace: Trace;
-
-beforeEach(() => {
-  node = new Node();
-  trace = new Trace(node);
-});
-
-afterEach(() => {
-  trace.close();
-  node.halt();
-});
+useTracedNode();
 
 /** An application whose root supervisor has one worker named after the app. */
 abstract class Traced extends Application {

@@ -11,7 +11,7 @@ import {
   type NoReply,
   type Pid,
 } from '@grove/core';
-import { captureLogs, downReason } from './gen_server_helpers';
+import { captureLogs, downReason } from './helpers';
 
 /** A queue whose `pop` waits (deferred reply) until something is pushed. */
 class Queue extends GenServer {

@@ -13,7 +13,7 @@ import {
   type ProcessContext,
   type Ref,
 } from '@grove/core';
-import { captureLogs, downReason } from './gen_server_helpers';
+import { captureLogs, downReason } from './helpers';
 
 /** Records what happened, in order, and tells `observer` when it terminates. */
 class Lifecycle extends GenServer {

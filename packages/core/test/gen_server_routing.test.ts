@@ -12,7 +12,7 @@ import {
   type ExitMessage,
   type Pid,
 } from '@grove/core';
-import { captureLogs, downReason } from './gen_server_helpers';
+import { captureLogs, downReason } from './helpers';
 
 interface Tick {
   type: 'tick';

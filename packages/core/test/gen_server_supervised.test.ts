@@ -1,5 +1,5 @@
 import { Call, Cast, GenServer, isDownMessage, Node, startSupervisor, terminateChild, type DownMessage, type ExitReason, type Pid } from '@grove/core';
-import { captureLogs, waitFor } from './gen_server_helpers';
+import { captureLogs, waitFor } from './helpers';
 
 /** Tells `observer` about its start and its terminate. */
 class Worker extends GenServer {

@@ -2,21 +2,11 @@
  * Supervisor strategies with real processes: who is restarted, and in which order
  * children stop and start (ported from OTP's supervisor_SUITE).
  */
-import { Node, startSupervisor, stopSupervisor, whichChildren, type ChildSpec, type Pid, type Strategy } from '@grove/core';
-import { pidOf, Trace, waitFor, worker } from './supervisor_helpers';
+import { startSupervisor, stopSupervisor, whichChildren, type ChildSpec, type Pid, type Strategy } from '@grove/core';
+import { node, waitFor } from './helpers';
+import { pidOf, trace, useTracedNode, worker } from './supervisor_helpers';
 
-let node: Node;
-let trace: Trace;
-
-beforeEach(() => {
-  node = new Node();
-  trace = new Trace(node);
-});
-
-afterEach(() => {
-  trace.close();
-  node.halt();
-});
+useTracedNode();
 
 function abc(extra: Partial<ChildSpec> = {}): ChildSpec[] {
   return ['a', 'b', 'c'].map((id) => ({ id, start: worker(trace, id), ...extra }));

@@ -7,7 +7,7 @@ import {
   ChildSpecError,
   countChildren,
   deleteChild,
-  Node,
+  type Node,
   restartChild,
   startChild,
   StartError,
@@ -19,20 +19,10 @@ import {
   type ChildSpec,
   type Pid,
 } from '@grove/core';
-import { pidOf, Trace, waitFor, worker } from './supervisor_helpers';
+import { node, waitFor } from './helpers';
+import { pidOf, trace, useTracedNode, worker } from './supervisor_helpers';
 
-let node: Node;
-let trace: Trace;
-
-beforeEach(() => {
-  node = new Node();
-  trace = new Trace(node);
-});
-
-afterEach(() => {
-  trace.close();
-  node.halt();
-});
+useTracedNode();
 
 const w = (id: string, extra: Partial<ChildSpec> = {}): ChildSpec => ({ id, start: worker(trace, id), ...extra });
 

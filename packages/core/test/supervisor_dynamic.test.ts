@@ -5,7 +5,6 @@ import {
   countChildren,
   deleteChild,
   DynamicSupervisor,
-  Node,
   restartChild,
   start,
   startChild,
@@ -21,20 +20,10 @@ import {
   type Pid,
   type ProcessContext,
 } from '@grove/core';
-import { Trace, waitFor } from './supervisor_helpers';
+import { node, waitFor } from './helpers';
+import { trace, useTracedNode } from './supervisor_helpers';
 
-let node: Node;
-let trace: Trace;
-
-beforeEach(() => {
-  node = new Node();
-  trace = new Trace(node);
-});
-
-afterEach(() => {
-  trace.close();
-  node.halt();
-});
+useTracedNode();
 
 /** A worker named by its args; crashes on 'crash', stops on 'stop'. */
 function session(parent: ProcessContext, args: { user: string }): Promise<Pid | 'ignore'> {

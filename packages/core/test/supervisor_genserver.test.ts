@@ -16,7 +16,8 @@ import {
   type ChildTemplate,
   type Pid,
 } from '@grove/core';
-import { pidOf, waitFor } from './supervisor_helpers';
+import { waitFor } from './helpers';
+import { pidOf } from './supervisor_helpers';
 
 const events: string[] = [];
 

@@ -3,22 +3,26 @@
  * and (through `node.onExit`) its exit with the reason, so tests assert the ORDER in
  * which children started and stopped.
  */
-import { GenCall, isExitMessage, Node, reply, start, type ChildStart, type Pid, type ProcessContext } from '@grove/core';
-
-/** Polls `cond` on every event-loop turn until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, what = 'condition', timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`waitFor: timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+import { GenCall, isExitMessage, reply, start, type ChildStart, type Node, type Pid, type ProcessContext } from '@grove/core';
+import { node, useNode } from './helpers';
 
 /** Short text for an exit reason in a trace. */
 function short(reason: unknown): string {
   if (reason instanceof Error) return 'error';
   if (typeof reason === 'string') return reason;
   return JSON.stringify(reason);
+}
+
+/** The running test's trace of `node`, made and closed by {@link useTracedNode}. A live binding, like `node`. */
+export let trace: Trace;
+
+/** Gives each test of the enclosing block a fresh `node` and a `trace` of it, both closed after the test. */
+export function useTracedNode(): void {
+  useNode();
+  beforeEach(() => {
+    trace = new Trace(node);
+  });
+  afterEach(() => trace.close());
 }
 
 /** What happened, in order: `start a`, `exit a shutdown`, ... */

@@ -4,7 +4,7 @@
 import {
   Application,
   callServer,
-  Node,
+  type Node,
   setLogLevel,
   startApplication,
   startDynamicSupervisor,
@@ -15,20 +15,12 @@ import {
   type Pid,
   type ProcessContext,
 } from '@grove/core';
-import { captureLogs } from './gen_server_helpers';
-import { pidOf, Trace, waitFor, worker } from './supervisor_helpers';
+import { captureLogs, node, waitFor } from './helpers';
+import { pidOf, trace, useTracedNode, worker } from './supervisor_helpers';
 
-let node: Node;
-let trace: Trace;
-
-beforeEach(() => {
-  node = new Node();
-  trace = new Trace(node);
-});
+useTracedNode();
 
 afterEach(() => {
-  trace.close();
-  node.halt();
   setLogLevel('silent');
 });
 

@@ -2,21 +2,11 @@
  * Supervision trees: escalation past the restart intensity, stopping nested trees
  * in reverse order, shutdown timeouts and brutal kills, significant children.
  */
-import { isDownMessage, Node, startSupervisor, stopSupervisor, Supervisor, supervisor, whichChildren, type ChildSpec, type Pid } from '@grove/core';
-import { pidOf, Trace, waitFor, worker } from './supervisor_helpers';
+import { isDownMessage, startSupervisor, stopSupervisor, Supervisor, supervisor, whichChildren, type ChildSpec, type Pid } from '@grove/core';
+import { node, waitFor } from './helpers';
+import { pidOf, trace, useTracedNode, worker } from './supervisor_helpers';
 
-let node: Node;
-let trace: Trace;
-
-beforeEach(() => {
-  node = new Node();
-  trace = new Trace(node);
-});
-
-afterEach(() => {
-  trace.close();
-  node.halt();
-});
+useTracedNode();
 
 /** A spec that starts a nested supervisor and names it in the trace. */
 function sup(id: string, children: () => ChildSpec[], flags = {}): ChildSpec {

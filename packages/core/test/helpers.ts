@@ -1,7 +1,22 @@
 /**
- * Shared bits for the GenServer tests: a log capture, a waitFor, and a DOWN waiter.
+ * Shared bits for the core tests: a node for each test, a waitFor, a DOWN waiter,
+ * an idle process body, and a log capture.
  */
-import { getLogger, isDownMessage, setLogLevel, type DownMessage, type Pid, type ProcessContext } from '@grove/core';
+import { getLogger, isDownMessage, Node, setLogLevel, type DownMessage, type NodeOptions, type Pid, type ProcessContext } from '@grove/core';
+
+/**
+ * The running test's node, made before each test and halted after it by
+ * {@link useNode}. A live binding: read it inside tests and hooks, not at load time.
+ */
+export let node: Node;
+
+/** Gives each test of the enclosing block a fresh `node` (with `options()` when given), halted after the test. */
+export function useNode(options?: () => NodeOptions): void {
+  beforeEach(() => {
+    node = new Node(options?.());
+  });
+  afterEach(() => node.halt());
+}
 
 /** Polls `cond` on every event-loop turn until it holds; fails with `what` after `timeoutMs`. */
 export async function waitFor(cond: () => boolean, what = 'condition', timeoutMs = 5000): Promise<void> {
@@ -18,6 +33,11 @@ export async function downReason(ctx: ProcessContext, pid: Pid): Promise<unknown
   const down = await ctx.receive((m): m is DownMessage => isDownMessage(m, ref));
   return down.reason;
 }
+
+/** A process body that idles until it gets `'stop'`. */
+export const waitForever = async (ctx: ProcessContext): Promise<void> => {
+  await ctx.receive((m) => m === 'stop');
+};
 
 export interface LogRecord {
   logger: string;
