@@ -3,16 +3,12 @@
  * process, through the example's launcher (`npm run example:dist-kv`) and one
  * `grove run` at a time with members killed -9.
  */
-import { expectInOrder, groveRun, killChildren, nodeOutput, privateEpmd, requireBuilt, startLauncher, waitForOutput, type Child } from './example_helpers';
+import { expectInOrder, groveRun, killChildren, nodeOutput, privateEpmd, requireBuilt, startLauncher, waitForOutput, waitInOrder, type Child } from './example_helpers';
 
 beforeAll(() => requireBuilt('dist-kv', ['run.js', 'kv_node.js', 'client.js']));
 afterEach(killChildren);
 
 const members = ['kv1@127.0.0.1', 'kv2@127.0.0.1', 'kv3@127.0.0.1'];
-
-async function inOrder(child: Child, patterns: RegExp[]): Promise<void> {
-  for (const p of patterns) await waitForOutput(child, p);
-}
 
 describe('examples/dist-kv', () => {
   it('replicates casts to every member and tells majority writes from failed ones as members stop', async () => {
@@ -44,11 +40,11 @@ describe('examples/dist-kv', () => {
       await waitForOutput(kv.get(name)!, /kv ready/);
     }
     const client = groveRun('dist-kv', 'client.js', 'client@127.0.0.1', members, epmd, { hidden: true });
-    await inOrder(client, [/get colour on kv3@127\.0\.0\.1: green/, /putMajority fruit=apple via kv2@127\.0\.0\.1: ok/, /now stop kv3@127\.0\.0\.1/]);
+    await waitInOrder(client, [/get colour on kv3@127\.0\.0\.1: green/, /putMajority fruit=apple via kv2@127\.0\.0\.1: ok/, /now stop kv3@127\.0\.0\.1/]);
     kv.get('kv3@127.0.0.1')!.signal('SIGKILL');
-    await inOrder(client, [/nodedown kv3@127\.0\.0\.1/, /putMajority fruit=pear via kv1@127\.0\.0\.1: ok/, /now stop kv2@127\.0\.0\.1/]);
+    await waitInOrder(client, [/nodedown kv3@127\.0\.0\.1/, /putMajority fruit=pear via kv1@127\.0\.0\.1: ok/, /now stop kv2@127\.0\.0\.1/]);
     kv.get('kv2@127.0.0.1')!.signal('SIGKILL');
-    await inOrder(client, [/nodedown kv2@127\.0\.0\.1/, /putMajority fruit=plum via kv1@127\.0\.0\.1: no_quorum/, /tour done/]);
+    await waitInOrder(client, [/nodedown kv2@127\.0\.0\.1/, /putMajority fruit=plum via kv1@127\.0\.0\.1: no_quorum/, /tour done/]);
     expect(await client.exitCode(10_000)).toBe(0);
     expect(kv.get('kv1@127.0.0.1')!.running).toBe(true);
   });

@@ -2,15 +2,10 @@
  * examples/echo end to end: bob and alice as separate OS processes, through the
  * example's launcher (`npm run example:echo`) and one `grove run` at a time.
  */
-import { expectInOrder, groveRun, killChildren, nodeOutput, privateEpmd, requireBuilt, startLauncher, waitForOutput, type Child } from './example_helpers';
+import { expectInOrder, groveRun, killChildren, nodeOutput, privateEpmd, requireBuilt, startLauncher, waitForOutput, waitInOrder } from './example_helpers';
 
 beforeAll(() => requireBuilt('echo', ['run.js', 'bob.js', 'alice.js']));
 afterEach(killChildren);
-
-/** Waits for each pattern in turn on `child`. */
-async function inOrder(child: Child, patterns: RegExp[]): Promise<void> {
-  for (const p of patterns) await waitForOutput(child, p);
-}
 
 describe('examples/echo', () => {
   it('tells the whole tour in one command: echo, remote spawn, global name, bob down and back', async () => {
@@ -44,14 +39,14 @@ describe('examples/echo', () => {
     let bob = groveRun('echo', 'bob.js', 'bob@127.0.0.1', [], epmd);
     await waitForOutput(bob, /bob is up/);
     const alice = groveRun('echo', 'alice.js', 'alice@127.0.0.1', ['bob@127.0.0.1'], epmd);
-    await inOrder(alice, [/reply from \['echo', bob@127\.0\.0\.1\]: "hello bob"/, /it says it ran on bob@127\.0\.0\.1/, /now stop bob/]);
+    await waitInOrder(alice, [/reply from \['echo', bob@127\.0\.0\.1\]: "hello bob"/, /it says it ran on bob@127\.0\.0\.1/, /now stop bob/]);
     await waitForOutput(bob, /spawned by alice@127\.0\.0\.1, running on bob@127\.0\.0\.1/);
 
     bob.signal('SIGKILL'); // no goodbye: the connection just breaks
     await bob.exited;
     await waitForOutput(alice, /nodedown bob@127\.0\.0\.1 \(reason: \w+\)/);
     bob = groveRun('echo', 'bob.js', 'bob@127.0.0.1', [], epmd);
-    await inOrder(alice, [/nodeup bob@127\.0\.0\.1: it is back/, /it answered "welcome back"/, /tour done/]);
+    await waitInOrder(alice, [/nodeup bob@127\.0\.0\.1: it is back/, /it answered "welcome back"/, /tour done/]);
     await waitForOutput(bob, /got "welcome back" from alice@127\.0\.0\.1/);
     expect(await alice.exitCode(10_000)).toBe(0);
   });

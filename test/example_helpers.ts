@@ -10,7 +10,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EpmdServer } from '@grove/dist';
+import type { EpmdServer } from '@grove/dist';
+import { cleanup } from './support/nodes';
+
+/** A port mapper on an ephemeral port, for this test only; {@link killChildren} stops it. */
+export { privateEpmd } from './support/nodes';
 
 export const REPO = path.resolve(__dirname, '..');
 const GROVE = path.join(REPO, 'packages', 'cli', 'dist', 'bin.js');
@@ -144,6 +148,11 @@ export function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 10_000)
   });
 }
 
+/** Waits for each pattern in turn on `child` (see {@link waitForOutput}). */
+export async function waitInOrder(child: Child, patterns: RegExp[]): Promise<void> {
+  for (const p of patterns) await waitForOutput(child, p);
+}
+
 /**
  * What a launcher printed for one node (its `label | text` lines, without the prefix).
  * Lines of one node keep their order; lines of different nodes reach the launcher
@@ -192,22 +201,11 @@ function track(child: Child): Child {
   return child;
 }
 
-const epmds = new Set<EpmdServer>();
-
-/** A port mapper on an ephemeral port, for this test only. */
-export async function privateEpmd(): Promise<EpmdServer> {
-  const e = await EpmdServer.start({ port: 0, host: '127.0.0.1' });
-  epmds.add(e);
-  return e;
-}
-
 /** Kills (SIGKILL, by pid) every child this test started and waits for them; stops its port mappers. */
 export async function killChildren(): Promise<void> {
   const all = [...children];
   children.clear();
   for (const c of all) c.signal('SIGKILL');
   await Promise.all(all.map((c) => c.exited));
-  const es = [...epmds];
-  epmds.clear();
-  await Promise.all(es.map((e) => e.stop()));
+  await cleanup();
 }
