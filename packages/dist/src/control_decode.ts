@@ -6,7 +6,7 @@
  * unknown envelope kind is an error (peers agree on the message set at handshake).
  * Any problem throws a {@link DecodeError}, and the transport closes the connection.
  */
-import { Pid, Ref } from '@grove/core';
+import type { Pid, Ref } from '@grove/core';
 import type { ControlMessage } from './control';
 import { Op } from './schema';
 import { CACHED_STRING_MAX, ShortStringCache } from './string_cache';
@@ -26,7 +26,7 @@ const enum K {
   NAME_INDEX,
 }
 
-// Field layouts by field number - 1, as in schema.ts.
+// Field layouts by field number - 1, as in schema.ts (SEND and REG_SEND are parsed inline by `send`).
 const FROM_TO = [K.PID, K.PID];
 const LAYOUT_LIST: [number, readonly K[]][] = [
   [Op.SEND, [K.PID, K.PID, K.TERM]],
@@ -57,7 +57,6 @@ const LAYOUTS: (readonly K[] | undefined)[] = new Array<readonly K[] | undefined
 const NAMES: string[] = new Array<string>(128).fill('');
 for (const [op, layout] of LAYOUT_LIST) LAYOUTS[op] = layout;
 for (const [op, name] of NAME_LIST) NAMES[op] = name;
-const PidClass = Pid; // @grove/core's CommonJS re-exports are getters, too slow per value.
 
 /**
  * Direct callbacks for the most frequent messages. With them, a SEND or REG_SEND is
@@ -344,8 +343,7 @@ export class ControlDecoder {
       else r.fail(`bad field key 0x${key.toString(16)} in a pid`, at);
     }
     if (node === undefined) r.fail('pid without a node');
-    const last = memo.pid;
-    const p = last !== null && last.id === id && last.node === node && last.serial === serial && last.creation === creation ? last : new PidClass(node, id, serial, creation);
+    const p = this.terms.makePid(node, id, serial, creation);
     memo.pid = p;
     // A node name in full also adds to the atom cache: such bytes must be parsed every time.
     if (!nodeInFull && n <= lastBytes.length) {
@@ -396,13 +394,10 @@ export class ControlDecoder {
     return this.slots[(this.seen >> a) & 1 ? a : b] as V;
   }
 
+  /** The message from the fields just read (SEND and REG_SEND never get here: see `send`). */
   private build(op: number): ControlMessage {
     const s = this.slots;
     switch (op) {
-      case Op.SEND:
-        return { type: 'send', from: s[1] as Pid | undefined, to: this.need<Pid>(2, 'to'), msg: this.need(3, 'payload') };
-      case Op.REG_SEND:
-        return { type: 'reg_send', from: s[1] as Pid | undefined, to: this.need<string>(2, 'to'), msg: this.need(3, 'payload') };
       case Op.REPLY:
         return { type: 'reply', to: this.need<Pid>(1, 'to'), tag: this.need<number>(2, 'tag'), value: this.need(3, 'value') };
       case Op.LINK:
