@@ -148,11 +148,6 @@ export class WireWriter {
     this.pos += byteLength;
   }
 
-  /** A protobuf field key. */
-  key(field: number, wireType: number): void {
-    this.varint(field * 8 + wireType);
-  }
-
   /** Reserves one byte for a varint written later with {@link endVarint}. */
   beginVarint(): number {
     if (this.pos >= this.buf.length) this.grow(1);
