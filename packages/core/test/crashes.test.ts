@@ -1,4 +1,5 @@
-import { getLogLevel, isDownMessage, Node, setLogLevel, type DownMessage, type LogLevel, type ProcessContext } from '@grove/core';
+import { getLogLevel, isDownMessage, setLogLevel, type DownMessage, type LogLevel, type ProcessContext } from '@grove/core';
+import { node, useNode } from './helpers';
 
 class Kaput extends Error {}
 
@@ -9,11 +10,7 @@ async function exitReasonOf(ctx: ProcessContext, body: (c: ProcessContext) => un
 }
 
 describe('a crashing process', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('exits with the error it throws synchronously, and the node goes on', async () => {
     const reason = await node.run((ctx) =>
@@ -125,18 +122,16 @@ describe('a crashing process', () => {
 });
 
 describe('crash reports', () => {
-  let node: Node;
+  useNode();
   let level: LogLevel;
   let logSpy: jest.SpyInstance;
   beforeEach(() => {
-    node = new Node();
     level = getLogLevel();
     logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
   });
   afterEach(() => {
     logSpy.mockRestore();
     setLogLevel(level);
-    node.halt();
   });
 
   const printed = (): string => logSpy.mock.calls.map((args: unknown[]) => args.map(String).join(' ')).join('\n');

@@ -1,4 +1,5 @@
-import { isDownMessage, isExitMessage, Node, NoProcError, type DownMessage, type ExitMessage, type Pid, type ProcessContext } from '@grove/core';
+import { isDownMessage, isExitMessage, NoProcError, type DownMessage, type ExitMessage, type Pid, type ProcessContext } from '@grove/core';
+import { node, useNode } from './helpers';
 
 /** Waits for the DOWN of `ref`'s monitor and returns its reason. */
 async function downReason(ctx: ProcessContext, pid: Pid): Promise<unknown> {
@@ -62,11 +63,7 @@ const abnormal: [string, () => unknown][] = [
 ];
 
 describe('exit signals through links', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   describe.each(abnormal)('with reason %s', (_label, reason) => {
     it('kills a linked process that does not trap exits, with the same reason', async () => {
@@ -152,11 +149,7 @@ describe('exit signals through links', () => {
 });
 
 describe('link and unlink', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('throws NoProcError when a non-trapping process links to a dead pid', async () => {
     const err = await node.run(async (ctx) => {
@@ -207,11 +200,7 @@ describe('link and unlink', () => {
 });
 
 describe('exit/2 (an exit signal sent to a pid)', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('kills a trapping process with kill: it exits killed, untrappably', async () => {
     const reason = await node.run(async (ctx) => {
@@ -297,11 +286,7 @@ describe('exit/2 (an exit signal sent to a pid)', () => {
 });
 
 describe('a long chain of linked processes', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('dies completely, without stack overflow, when one end of 10,000 links crashes', async () => {
     const length = 10_000;

@@ -11,7 +11,7 @@ import {
   type NoReply,
   type Pid,
 } from '@grove/core';
-import { captureLogs, downReason } from './helpers';
+import { captureLogs, downReason, node, useNode } from './helpers';
 
 /** A queue whose `pop` waits (deferred reply) until something is pushed. */
 class Queue extends GenServer {
@@ -70,11 +70,7 @@ class Stopper extends GenServer {
 }
 
 describe('GenServer calls', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('fails a call to a dead server with CallExitError noproc', async () => {
     const err = await node.run(async (ctx) => {

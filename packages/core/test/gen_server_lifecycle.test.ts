@@ -4,7 +4,6 @@ import {
   Cast,
   GenServer,
   Info,
-  Node,
   stopServer,
   type DownMessage,
   type ExitReason,
@@ -13,7 +12,7 @@ import {
   type ProcessContext,
   type Ref,
 } from '@grove/core';
-import { captureLogs, downReason } from './helpers';
+import { captureLogs, downReason, node, useNode } from './helpers';
 
 /** Records what happened, in order, and tells `observer` when it terminates. */
 class Lifecycle extends GenServer {
@@ -83,11 +82,7 @@ type Terminated = { terminated: ExitReason; events: string[] };
 const isTerminated = (m: unknown): m is Terminated => typeof m === 'object' && m !== null && 'terminated' in m;
 
 describe('GenServer lifecycle', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('runs handleContinue from init before any message, even one queued during init', async () => {
     const events = await node.run(async (ctx) => {

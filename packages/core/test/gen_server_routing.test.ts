@@ -12,7 +12,7 @@ import {
   type ExitMessage,
   type Pid,
 } from '@grove/core';
-import { captureLogs, downReason } from './helpers';
+import { captureLogs, downReason, node, useNode } from './helpers';
 
 interface Tick {
   type: 'tick';
@@ -133,11 +133,7 @@ class Kv extends GenServer<KvProtocol> {
 }
 
 describe('GenServer routing', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('routes calls to decorated methods and replies with their return value', async () => {
     const got = await node.run(async (ctx) => {

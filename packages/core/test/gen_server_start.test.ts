@@ -12,6 +12,7 @@ import {
   type ProcessContext,
   type ViaRegistry,
 } from '@grove/core';
+import { node, useNode } from './helpers';
 
 class Echo extends GenServer {
   seenSelf: Pid | null = null;
@@ -81,11 +82,7 @@ export function mapRegistry(node: Node): ViaRegistry & { names: Map<unknown, Pid
 }
 
 describe('GenServer start', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('runs init in the new process before start resolves', async () => {
     const got = await node.run(async (ctx) => {

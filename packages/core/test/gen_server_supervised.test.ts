@@ -1,5 +1,5 @@
-import { Call, Cast, GenServer, isDownMessage, Node, startSupervisor, terminateChild, type DownMessage, type ExitReason, type Pid } from '@grove/core';
-import { captureLogs, waitFor } from './helpers';
+import { Call, Cast, GenServer, isDownMessage, startSupervisor, terminateChild, type DownMessage, type ExitReason, type Pid } from '@grove/core';
+import { captureLogs, node, useNode, waitFor } from './helpers';
 
 /** Tells `observer` about its start and its terminate. */
 class Worker extends GenServer {
@@ -24,11 +24,7 @@ type Note = { started?: string; terminated?: string; pid?: Pid; reason?: ExitRea
 const isNote = (m: unknown): m is Note => typeof m === 'object' && m !== null && ('started' in m || 'terminated' in m);
 
 describe('a GenServer under a Supervisor', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('runs terminate with shutdown when the supervisor terminates it', async () => {
     const notes = await node.run(async (ctx) => {

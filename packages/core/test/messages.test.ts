@@ -1,4 +1,5 @@
 import { checkTerm, Node, NotCopyableError, registerClass, TIMEOUT } from '@grove/core';
+import { node, useNode } from './helpers';
 
 class Unregistered {
   constructor(readonly value: number) {}
@@ -28,11 +29,7 @@ async function trySend(node: Node, msg: unknown): Promise<{ error?: unknown; got
 }
 
 describe('checkMessages (on under jest)', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('is on by default under jest', () => {
     expect(node.checkMessages).toBe(true);

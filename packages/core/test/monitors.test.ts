@@ -1,15 +1,8 @@
-import { isDownMessage, Node, TIMEOUT, type DownMessage, type ProcessContext } from '@grove/core';
-
-const waitForever = async (ctx: ProcessContext): Promise<void> => {
-  await ctx.receive((m) => m === 'stop');
-};
+import { isDownMessage, TIMEOUT, type DownMessage } from '@grove/core';
+import { node, useNode, waitForever } from './helpers';
 
 describe('monitors', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('sends DOWN with the monitor ref, the pid and the exit reason', async () => {
     const [down, ref, pid] = await node.run(async (ctx) => {

@@ -1,15 +1,12 @@
-import { isDownMessage, Node, type Pid, type ProcessContext, type ProcessInfo } from '@grove/core';
+import { isDownMessage, type Pid, type ProcessContext, type ProcessInfo } from '@grove/core';
+import { node, useNode } from './helpers';
 
 async function idleWorker(ctx: ProcessContext): Promise<void> {
   await ctx.receive((m) => m === 'stop');
 }
 
 describe('introspection', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('reports a process spawned but not yet run as runnable', () => {
     const pid = node.spawn(idleWorker);

@@ -1,13 +1,9 @@
-import { isDownMessage, ManualClock, Node, TIMEOUT, type Pid, type ProcessContext } from '@grove/core';
+import { isDownMessage, ManualClock, TIMEOUT, type Pid, type ProcessContext } from '@grove/core';
+import { node, useNode } from './helpers';
 
 describe('receive', () => {
-  let node: Node;
-  afterEach(() => node.halt());
-
   describe('on the system clock', () => {
-    beforeEach(() => {
-      node = new Node();
-    });
+    useNode();
 
     it('takes the first matching message and keeps the skipped ones in their order', async () => {
       const got = await node.run(async (ctx) => {
@@ -138,10 +134,7 @@ describe('receive', () => {
 
   describe('on a ManualClock', () => {
     let clock: ManualClock;
-    beforeEach(() => {
-      clock = new ManualClock();
-      node = new Node({ clock });
-    });
+    useNode(() => ({ clock: (clock = new ManualClock()) }));
 
     it('times out exactly when the clock is advanced past the timeout, without waiting', async () => {
       const got = await node.run(async (ctx) => {

@@ -2,23 +2,14 @@ import {
   AlreadyRegisteredError,
   BadArgError,
   isDownMessage,
-  Node,
   NoProcError,
   TIMEOUT,
   type DownMessage,
-  type ProcessContext,
 } from '@grove/core';
-
-const waitForever = async (ctx: ProcessContext): Promise<void> => {
-  await ctx.receive((m) => m === 'stop');
-};
+import { node, useNode, waitForever } from './helpers';
 
 describe('the local registry', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('routes sends to a registered name', async () => {
     const got = await node.run(async (ctx) => {

@@ -1,4 +1,5 @@
 import { Node, type Pid } from '@grove/core';
+import { node, useNode } from './helpers';
 
 /** Resolves once a macrotask of the given kind has run. */
 function macrotask(kind: 'setImmediate' | 'setTimeout'): Promise<void> {
@@ -9,11 +10,7 @@ function macrotask(kind: 'setImmediate' | 'setTimeout'): Promise<void> {
 }
 
 describe('the scheduler', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it.each(['setImmediate', 'setTimeout'] as const)(
     'lets a %s callback run while a handler process floods itself with messages forever',

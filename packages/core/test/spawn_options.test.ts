@@ -1,14 +1,11 @@
 /**
  * Spawn options checked at the boundary leave nothing behind when refused.
  */
-import { BadArgError, Node } from '@grove/core';
+import { BadArgError } from '@grove/core';
+import { node, useNode } from './helpers';
 
 describe('spawn options', () => {
-  let node: Node;
-  beforeEach(() => {
-    node = new Node();
-  });
-  afterEach(() => node.halt());
+  useNode();
 
   it('refuses link outside a process without registering the name it was given', () => {
     expect(() => node.spawn(async () => undefined, { name: 'worker', link: true })).toThrow(BadArgError);

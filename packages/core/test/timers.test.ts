@@ -1,17 +1,9 @@
-import { BadArgError, isDownMessage, ManualClock, Node, TIMEOUT, type Pid, type ProcessContext } from '@grove/core';
-
-const waitForever = async (ctx: ProcessContext): Promise<void> => {
-  await ctx.receive((m) => m === 'stop');
-};
+import { BadArgError, isDownMessage, ManualClock, Node, TIMEOUT, type Pid } from '@grove/core';
+import { node, useNode, waitForever } from './helpers';
 
 describe('timers', () => {
   let clock: ManualClock;
-  let node: Node;
-  beforeEach(() => {
-    clock = new ManualClock();
-    node = new Node({ clock });
-  });
-  afterEach(() => node.halt());
+  useNode(() => ({ clock: (clock = new ManualClock()) }));
 
   it('sendAfter delivers the message once the time has passed, not before', async () => {
     const got = await node.run(async (ctx) => {
