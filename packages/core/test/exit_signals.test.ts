@@ -1,12 +1,5 @@
 import { isDownMessage, isExitMessage, NoProcError, type DownMessage, type ExitMessage, type Pid, type ProcessContext } from '@grove/core';
-import { node, useNode } from './helpers';
-
-/** Waits for the DOWN of `ref`'s monitor and returns its reason. */
-async function downReason(ctx: ProcessContext, pid: Pid): Promise<unknown> {
-  const ref = ctx.monitor(pid);
-  const down = await ctx.receive((m): m is DownMessage => isDownMessage(m, ref));
-  return down.reason;
-}
+import { downReason, node, useNode } from './helpers';
 
 /** A process that answers `{ping: from}` with `'pong'` and otherwise waits forever. */
 function pinger(trap = false) {
