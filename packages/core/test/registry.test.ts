@@ -49,9 +49,9 @@ describe('the local registry', () => {
       ctx.exit(target, 'kill');
       await ctx.receive((m) => isDownMessage(m, ref));
       ctx.register('quick');
-      return node.whereis('quick');
+      return [node.whereis('quick'), ctx.self];
     });
-    expect(whereAtDown).toBeDefined();
+    expect(whereAtDown[0]).toEqual(whereAtDown[1]);
   });
 
   it('refuses a name that another process holds, naming the holder', async () => {
