@@ -124,6 +124,24 @@ describe('applications', () => {
     expect(err).toMatchObject({ code: 'circular_dependency', reason: 'Ping -> Pong -> Ping' });
     expect(trace.events).toEqual([]);
   });
+
+  it('refuses what is not an application, dependencies that are not classes, and a start that resolves with no pid', async () => {
+    class NotAnApp {}
+    class BadDeps extends Traced {
+      dependencies = ['Base'];
+    }
+    class NoRoot extends Application {
+      start(): Promise<Pid> {
+        return Promise.resolve('root' as unknown as Pid);
+      }
+    }
+    await expect(startApplication(node, 42 as unknown as typeof NoRoot)).rejects.toMatchObject({ code: 'bad_application' });
+    await expect(startApplication(node, NotAnApp as unknown as typeof NoRoot)).rejects.toMatchObject({ code: 'bad_application', application: 'NotAnApp' });
+    await expect(startApplication(node, BadDeps)).rejects.toMatchObject({ code: 'bad_application', application: 'BadDeps' });
+    await expect(startApplication(node, NoRoot)).rejects.toThrow(/start resolved with root; expected the root Pid/);
+    expect(whichApplications(node)).toEqual([]);
+    expect(trace.events).toEqual([]);
+  });
 });
 
 describe('application restart types', () => {

@@ -111,6 +111,28 @@ describe('GenServer calls', () => {
     }
   });
 
+  it("times a typed client's calls out after its timeoutMs, and after withTimeout's", async () => {
+    const clock = new ManualClock();
+    const n = new Node({ clock });
+    try {
+      const errs = await n.run(async (ctx) => {
+        const c = Slow.client(ctx, await Slow.start(ctx, ctx.self), { timeoutMs: 200 });
+        const first = c.call.hold().catch((e: unknown) => e);
+        await ctx.receive((m) => m === 'holding');
+        clock.advance(199);
+        const second = c.withTimeout(50).call.hold().catch((e: unknown) => e);
+        await ctx.receive((m) => m === 'holding');
+        clock.advance(50);
+        return [await first, await second];
+      });
+      expect(errs[0]).toBeInstanceOf(CallTimeoutError);
+      expect(errs[1]).toBeInstanceOf(CallTimeoutError);
+      expect(errs.map((e) => (e as CallTimeoutError).timeoutMs)).toEqual([200, 50]);
+    } finally {
+      n.halt();
+    }
+  });
+
   it('times out, drops the late reply, and the next call works', async () => {
     const clock = new ManualClock();
     const n = new Node({ clock });

@@ -246,6 +246,40 @@ describe('GenServer lifecycle', () => {
     }
   });
 
+  it("shows formatState's answer as the state in the crash report, or why it failed", async () => {
+    class Secretive extends GenServer {
+      secret = 'hunter2';
+      @Cast() crash(): void {
+        throw new Error('oops');
+      }
+      override formatState(): unknown {
+        return { secret: '<redacted>' };
+      }
+    }
+    class Broken extends Secretive {
+      override formatState(): unknown {
+        throw new Error('cannot format');
+      }
+    }
+    const logs = captureLogs();
+    try {
+      await node.run(async (ctx) => {
+        for (const cls of [Secretive, Broken]) {
+          const pid = await cls.start(ctx);
+          cls.client(ctx, pid).cast.crash();
+          await downReason(ctx, pid);
+        }
+      });
+      const states = logs.records.filter((r) => r.level === 'ERROR').map((r) => String(r.data['state']));
+      expect(states).toHaveLength(2);
+      expect(states[0]).toContain('<redacted>');
+      expect(states[0]).not.toContain('hunter2');
+      expect(states[1]).toBe('<formatState failed: Error: cannot format>');
+    } finally {
+      logs.restore();
+    }
+  });
+
   it('writes no report for normal and shutdown ends', async () => {
     const logs = captureLogs();
     try {

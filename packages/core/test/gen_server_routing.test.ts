@@ -7,8 +7,10 @@ import {
   clientOf,
   GenServer,
   Info,
+  isDownMessage,
   Node,
   UnknownCallError,
+  type DownMessage,
   type ExitMessage,
   type Pid,
 } from '@grove/core';
@@ -347,6 +349,34 @@ describe('GenServer routing', () => {
       expect(got[0]).toBeInstanceOf(BadArgError);
       expect((got[0] as Error).message).toMatch(/only available while a call/);
       expect((got[1] as Error).message).toMatch(/has no handleContinue/);
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('crashes a server whose @Info predicate throws, with that error, after terminate', async () => {
+    class Picky extends GenServer {
+      private observer!: Pid;
+      override init(observer: Pid): void {
+        this.observer = observer;
+      }
+      @Info((m) => (m as { deep: { field: unknown } }).deep.field === 1) onDeep(): void {}
+      override terminate(reason: unknown): void {
+        this.ctx.send(this.observer, { terminated: reason instanceof Error ? reason.message : reason });
+      }
+    }
+    const logs = captureLogs();
+    try {
+      const got = await node.run(async (ctx) => {
+        const pid = await Picky.start(ctx, ctx.self);
+        const ref = ctx.monitor(pid);
+        ctx.send(pid, { shallow: true });
+        const terminated = ((await ctx.receive((m) => typeof m === 'object' && m !== null && 'terminated' in m)) as { terminated: unknown }).terminated;
+        return { terminated, reason: ((await ctx.receive((m) => isDownMessage(m, ref))) as DownMessage).reason };
+      });
+      expect(got.reason).toBeInstanceOf(TypeError);
+      expect(got.terminated).toBe((got.reason as Error).message);
+      expect(logs.records.filter((r) => r.level === 'ERROR')).toHaveLength(1);
     } finally {
       logs.restore();
     }
