@@ -32,7 +32,6 @@ const STOP = '$application_stop';
 /** @internal one running application. */
 export interface RunningApplication {
   readonly name: string;
-  readonly cls: ApplicationClass;
   readonly app: Application<unknown>;
   readonly type: ApplicationType;
   readonly master: Pid;
@@ -44,8 +43,8 @@ export interface RunningApplication {
 
 /** The node root's monitor of an application master: a callback instead of a DOWN message. */
 class MasterWatch extends Monitor {
-  constructor(watcher: Process, refId: number, private readonly onDown: (reason: ExitReason) => void) {
-    super(watcher, refId, null as unknown as Pid, null);
+  constructor(watcher: Process, refId: number, master: Pid, private readonly onDown: (reason: ExitReason) => void) {
+    super(watcher, refId, master, null);
   }
   override down(reason: ExitReason): void {
     this.onDown(reason);
@@ -179,7 +178,7 @@ export class ApplicationController {
         return;
       }
       const r: RunningApplication = {
-        name, cls: app.constructor as ApplicationClass, app, type, master: ctx.self, root, stopped: null,
+        name, app, type, master: ctx.self, root, stopped: null,
         requestStop: () => (r.stopped ??= new Promise<ExitReason>((res) => {
           stopped = res;
           phase = 'stopping';
@@ -199,7 +198,7 @@ export class ApplicationController {
       else this.died(name, exit.reason);
     };
     const master = this.node.spawn(body, { label: `application_master ${name}` });
-    const watch = new MasterWatch(this.node.root, this.node.newRefId(), (reason) => {
+    const watch = new MasterWatch(this.node.root, this.node.newRefId(), master, (reason) => {
       if (phase === 'starting') reject(new ApplicationError('start_failed', name, reason));
       else if (phase === 'stopping') stopped(reason);
       else if (phase === 'running' && this.apps.get(name)?.master.equals(master) === true) this.apps.delete(name);
