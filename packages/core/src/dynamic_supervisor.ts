@@ -24,6 +24,7 @@ import type { Dest } from './registry';
 import {
   decoratedFlags,
   launch,
+  makerOf,
   startChild,
   supervisorChildSpec,
   type StartFrom,
@@ -105,7 +106,12 @@ export function startDynamicSupervisor<C>(
   init: DynamicSupervisorInit<C> | (() => DynamicSupervisorInit<C>),
   options: SupervisorOptions & { link?: boolean } = {},
 ): Promise<Pid> {
-  const make = (typeof init === 'function' ? init : () => init) as () => DynamicSupervisorInit;
-  return launchDynamic(from, make, options.link === true, options, 'dynamic_supervisor');
+  let make: () => DynamicSupervisorInit<C>;
+  try {
+    make = makerOf(init, 'startDynamicSupervisor', '{ flags?, child }');
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return launchDynamic(from, make as () => DynamicSupervisorInit, options.link === true, options, 'dynamic_supervisor');
 }
 

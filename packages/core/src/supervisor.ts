@@ -24,7 +24,7 @@
  */
 import { checkChildSpecs, type ChildSpec, type RestartType } from './child_spec';
 import type { ProcessContext } from './context';
-import { BadArgError, ChildSpecError } from './errors';
+import { BadArgError, ChildSpecError, describe } from './errors';
 import type { ExitReason } from './exit';
 import { call } from './gen';
 import { callerOf } from './gen_server_client';
@@ -192,11 +192,20 @@ export function launch(
  * supervisor process.
  */
 export function startSupervisor(from: StartFrom, init: SupervisorInit | (() => SupervisorInit), options: SupervisorOptions & { link?: boolean } = {}): Promise<Pid> {
-  if (typeof init !== 'function' && (typeof init !== 'object' || init === null)) {
-    return Promise.reject(new BadArgError(`startSupervisor: expected { flags?, children } or a function returning it, got ${String(init)}`, init));
+  let make: () => SupervisorInit;
+  try {
+    make = makerOf(init, 'startSupervisor', '{ flags?, children }');
+  } catch (e) {
+    return Promise.reject(e);
   }
-  const make = typeof init === 'function' ? init : () => init;
   return launchSupervisor(from, make, options.link === true, options, 'supervisor');
+}
+
+/** @internal `init` as the function the new supervisor runs: a description, or a function returning one; anything else is a BadArgError. */
+export function makerOf<T>(init: T | (() => T), what: string, expected: string): () => T {
+  if (typeof init === 'function') return init as () => T;
+  if (typeof init !== 'object' || init === null) throw new BadArgError(`${what}: expected ${expected} or a function returning it, got ${describe(init)}`, init);
+  return () => init;
 }
 
 // ---- the supervisor API (calls to the supervisor process) ----

@@ -140,7 +140,8 @@ describe('a dynamic supervisor', () => {
     await expect(startChild(node, sup, { id: 'x', start: () => Promise.resolve('ignore') })).rejects.toMatchObject({ code: 'not_supported' });
   });
 
-  it('rejects a bad template and dynamic-only flags on a static supervisor', async () => {
+  it('rejects a missing description, a bad template, static-only flags and a bad maxChildren', async () => {
+    await expect(startDynamicSupervisor(node, null as unknown as { child: ChildTemplate })).rejects.toThrow(/startDynamicSupervisor: expected \{ flags\?, child \} or a function returning it, got null/);
     await expect(startDynamicSupervisor(node, { child: { start: session, id: 'x' } as unknown as ChildTemplate })).rejects.toThrow(/child template: unknown key "id"/);
     await expect(startDynamicSupervisor(node, { child: { start: 42 } as unknown as ChildTemplate })).rejects.toThrow(/child template: start must be a function/);
     await expect(startDynamicSupervisor(node, { flags: { strategy: 'one_for_all' }, child: { start: session } })).rejects.toThrow(/unknown key "strategy" for a dynamic supervisor/);
