@@ -177,15 +177,20 @@ export function expectInOrder(text: string, patterns: RegExp[]): void {
   }
 }
 
-/** Runs an example's launcher, `node examples/<example>/dist/run.js` (its npm script, built), in a process group of its own. */
-export function startLauncher(example: string, args: string[] = []): Child {
-  const proc = spawn(process.execPath, [path.join(REPO, 'examples', example, 'dist', 'run.js'), ...args], {
+/** Runs an example's launcher, `node examples/<example>/dist/run.js` (its npm script, built). */
+export function startLauncher(example: string): Child {
+  return startProgram(`npm run example:${example}`, example, 'run.js');
+}
+
+/** Runs `node examples/<example>/dist/<file>` in a process group of its own, so that its own children die with it. */
+export function startProgram(label: string, example: string, file: string): Child {
+  const proc = spawn(process.execPath, [path.join(REPO, 'examples', example, 'dist', file)], {
     cwd: REPO,
     env: exampleEnv(),
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
-  return track(new Child(`npm run example:${example}`, proc, true));
+  return track(new Child(label, proc, true));
 }
 
 /** Runs one node: `grove run --name NAME --cookie COOKIE [--hidden] examples/<example>/dist/FILE ARGS`. */
