@@ -46,7 +46,7 @@ import {
 } from './gen_server_client';
 import { dispatchTable, type DispatchTable } from './gen_server_decorators';
 import { IGNORE, NO_REPLY, ServerAction, UnknownCallReply, type Ignore, type NoReply } from './gen_server_actions';
-import { crashReport, dispatch, kState, reasonOf, scheduleContinue, ServerState } from './gen_server_engine';
+import { crashReport, dispatch, isThenable, kState, reasonOf, scheduleContinue, ServerState } from './gen_server_engine';
 import { getLogger } from './logger';
 import type { Pid } from './pid';
 import { start, type InitOutcome } from './proc_lib';
@@ -248,7 +248,7 @@ function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args: unkno
       return initFailed(st, reasonOf(e));
     }
     constructing = null;
-    if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
+    if (isThenable(r)) {
       return Promise.resolve(r).then(
         (v) => initOutcome(st, v),
         (e: unknown) => initFailed(st, reasonOf(e)),

@@ -61,7 +61,8 @@ const log = getLogger('gen_server');
 
 type Result = void | Promise<void>;
 
-function isThenable(r: unknown): r is PromiseLike<unknown> {
+/** @internal true for a promise (or any thenable) a callback returned. */
+export function isThenable(r: unknown): r is PromiseLike<unknown> {
   return r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function';
 }
 

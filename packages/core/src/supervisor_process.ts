@@ -31,6 +31,7 @@ import { BadArgError, describe } from './errors';
 import { isCleanExit, isExitMessage, type ExitReason } from './exit';
 import { GenCall, reply } from './gen';
 import { SystemStop, UnknownCallReply } from './gen_server_actions';
+import { isThenable } from './gen_server_engine';
 import { getLogger } from './logger';
 import { Pid } from './pid';
 import { ProcessExit, type Process } from './process';
@@ -59,10 +60,6 @@ export interface SupervisedChild extends StrategyChild {
 /** A start result that is neither a pid nor 'ignore'. */
 function badStartResult(child: SupervisedChild, v: unknown): BadArgError {
   return new BadArgError(`start of child ${JSON.stringify(child.id)} resolved with ${describe(v)}; expected a Pid or 'ignore'`, v);
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
 }
 
 /** @internal one supervisor process's loop, restart executor and child bookkeeping. */
