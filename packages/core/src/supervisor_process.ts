@@ -87,7 +87,9 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
   /**
    * The child is not running and is not restarted now (its exit needs no restart,
    * its restart answered `'ignore'`, the supervisor gives up, or a group restart is
-   * about to start it again): a static supervisor keeps its spec.
+   * about to start it again): a static supervisor keeps its spec, a dynamic one
+   * drops the child (it is only ever asked with one_for_one plans, which never
+   * start a forgotten child again).
    */
   protected abstract forget(child: C): void;
   /** Drops the child for good. */
