@@ -9,7 +9,7 @@
  * @internal
  */
 import type { Pid } from '@grove/core';
-import type { ControlMessage } from './control';
+import type { ControlMessage } from './control_message';
 import { encodeTerm } from './term';
 import { decodeTerm } from './term_decode';
 

@@ -7,7 +7,7 @@
  * Any problem throws a {@link DecodeError}, and the transport closes the connection.
  */
 import type { Pid, Ref } from '@grove/core';
-import type { ControlMessage } from './control';
+import type { ControlMessage } from './control_message';
 import { Op } from './schema';
 import { CACHED_STRING_MAX, ShortStringCache } from './string_cache';
 import { TermDecoder, type DecodeContext } from './term_decode';
