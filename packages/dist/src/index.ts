@@ -59,10 +59,12 @@ export {
   type ConnectOptions,
 } from './transport';
 export { DecodeError } from './errors';
-export { encodeTerm, TermEncoder, type TermCodecOptions, DEFAULT_MAX_DEPTH } from './term';
+export { encodeTerm, TermEncoder } from './term';
+export { type TermCodecOptions, DEFAULT_MAX_DEPTH } from './term_format';
 export { decodeTerm, TermDecoder, type DecodeContext } from './term_decode';
 export { messageCopier, type CopierNode } from './message_copier';
-export { ControlEncoder, type ControlMessage, type ControlType, type ControlMessageOf, type ControlCodecOptions } from './control';
+export { ControlEncoder, type ControlCodecOptions } from './control';
+export type { ControlMessage, ControlType, ControlMessageOf } from './control_message';
 export { ControlDecoder, type ControlFastPath } from './control_decode';
 export { controlSchema, controlSchemaJson } from './schema';
 export { WireWriter, WireReader, DEFAULT_MAX_BYTES } from './wire';

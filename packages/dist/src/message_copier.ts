@@ -6,7 +6,8 @@
  * receiver would (copies, Buffers, local refs).
  */
 import { DecodeError } from './errors';
-import { TermEncoder, type TermCodecOptions } from './term';
+import { TermEncoder } from './term';
+import type { TermCodecOptions } from './term_format';
 import { TermDecoder } from './term_decode';
 import { WireReader, WireWriter } from './wire';
 

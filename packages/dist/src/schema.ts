@@ -10,7 +10,7 @@
  * MONITOR_P_EXIT = 21, SPAWN_REQUEST = 29, SPAWN_REPLY = 31, UNLINK_ID = 35,
  * UNLINK_ID_ACK = 36), so a bridge maps one to one; Grove's own messages start at
  * 100. Payloads (`payload`, `reason`, `value`, `args`...) are terms in the format of
- * `term.ts`, carried as `bytes`.
+ * `term_format.ts`, carried as `bytes`.
  *
  * Names repeat (node names in every pid and ref, registered names in REG_SEND and
  * monitors): each is a oneof of the name in full (`node_name`, `to`, `to_name`,

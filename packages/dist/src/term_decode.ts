@@ -1,5 +1,5 @@
 /**
- * Decoding terms (format: `term.ts`). Bytes come from a peer, so every length is
+ * Decoding terms (format: `term_format.ts`). Bytes come from a peer, so every length is
  * checked against the bytes left before anything is allocated, nesting is bounded,
  * strings must be valid UTF-8 (no silent U+FFFD), and any problem is a
  * {@link DecodeError}. The decoder knows which node it runs on, so a pid or ref made
@@ -9,7 +9,7 @@ import { classCodecNamed, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import { InAtomCache } from './atom_cache';
 import { DecodeError } from './errors';
 import { CACHED_STRING_MAX, ShortStringCache } from './string_cache';
-import { DEFAULT_MAX_DEPTH, T, type TermCodecOptions } from './term';
+import { DEFAULT_MAX_DEPTH, T, type TermCodecOptions } from './term_format';
 import { WireReader, type FastBuffer } from './wire';
 
 /** Who is decoding: pids and refs of this node incarnation decode as local. */

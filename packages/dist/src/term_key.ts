@@ -30,7 +30,7 @@
  * undefined, pids, and arrays and plain objects of those (global's names).
  */
 import { classCodecOf, Pid, Ref } from '@grove/core';
-import { DEFAULT_MAX_DEPTH } from './term';
+import { DEFAULT_MAX_DEPTH } from './term_format';
 
 /** Who asks for keys: what a refused term is called and which error it gets. */
 export interface TermKeyPolicy {
