@@ -8,7 +8,8 @@ import type * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { getLogger } from '@grove/core';
 import { HandshakeError, type HandshakeFailure } from './errors';
-import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameWriter, readFrames } from './framing';
+import { FrameWriter } from './frame_writer';
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from './framing';
 import type { AcceptOptions, CookiePair, CookieSpec, HandshakeOptions, HandshakeResult, InitiateOptions } from './handshake';
 import {
   CHALLENGE_BYTES,

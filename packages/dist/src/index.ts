@@ -36,18 +36,20 @@ export {
 } from './cookie';
 export {
   FrameDecoder,
-  FrameWriter,
   encodeFrame,
   readFrames,
   FRAME_HEADER_BYTES,
   DEFAULT_MAX_FRAME_BYTES,
-  DEFAULT_WRITE_HIGH_WATER_BYTES,
   type FrameHandler,
   type FrameDecoderOptions,
+} from './framing';
+export {
+  FrameWriter,
+  DEFAULT_WRITE_HIGH_WATER_BYTES,
   type FrameSink,
   type FlushMode,
   type FrameWriterOptions,
-} from './framing';
+} from './frame_writer';
 export {
   listen,
   connect,

@@ -15,7 +15,8 @@ import { getLogger, type Pid } from '@grove/core';
 import type { Channel, ChannelHandler, Control } from './channel';
 import { ControlEncoder } from './control';
 import { ControlDecoder, type ControlFastPath } from './control_decode';
-import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameWriter, readFrames } from './framing';
+import { FrameWriter } from './frame_writer';
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from './framing';
 
 /** A batch this large is written at once instead of at the end of the tick (bounds frame size and latency). */
 const FLUSH_BYTES = 256 * 1024;
