@@ -237,6 +237,16 @@ describe('the remote router over in-memory channels', () => {
     expect((err as Error).message).toContain('nope');
   });
 
+  it('refuses a spawn of a name once it is unregistered', async () => {
+    const [a, b] = [await memNode('a'), await memNode('b')];
+    b.registerSpawnable('counter', Counter);
+    expect((await a.spawn(b.name, 'counter', [1])).node).toBe(b.name);
+    expect(b.unregisterSpawnable('counter')).toBe(true);
+    expect(b.unregisterSpawnable('counter')).toBe(false);
+    const err = await a.spawn(b.name, 'counter', [1]).catch((e: unknown) => e);
+    expect((err as SpawnError).reason).toBe('unknown_spawnable');
+  });
+
   it('spawns on its own node through the same table, linked and monitored locally', async () => {
     const a = await memNode('a');
     a.registerSpawnable('quit', (ctx, why: string) => ctx.exit(why));
