@@ -322,7 +322,7 @@ export class ControlEncoder {
     }
     w.u8((field << 3) | LEN);
     const m = w.beginLength();
-    this.node(p.node);
+    this.name(2, 1, p.node); // node_name (2) or node_index (1)
     w.u8(0x18);
     w.varint(p.id);
     if (p.serial !== 0) {
@@ -339,28 +339,12 @@ export class ControlEncoder {
     const w = this.writer;
     w.u8((field << 3) | LEN);
     const m = w.beginLength();
-    this.node(r.node);
+    this.name(2, 1, r.node);
     w.u8(0x18);
     w.varint(r.creation);
     w.u8(0x20);
     w.varint(r.id);
     w.endLength(m);
-  }
-
-  /** Fields 1 (`node_index`) or 2 (`node_name`, appended to the atom cache). */
-  private node(name: string): void {
-    const w = this.writer;
-    const i = this.terms.atoms.lookup(name);
-    if (i >= 0) {
-      w.u8(0x08);
-      w.varint(i);
-      return;
-    }
-    const n = this.terms.atoms.add(name);
-    w.u8(0x12);
-    w.varint(n);
-    w.ensure(n);
-    w.utf8(name, n);
   }
 
   private term(field: number, v: unknown): void {
@@ -371,27 +355,8 @@ export class ControlEncoder {
     w.endLength(m);
   }
 
+  /** A string field (only SPAWN_REQUEST's name: rare, so no ASCII fast path). */
   private string(field: number, s: string): void {
-    const len = s.length;
-    if (len < 128) {
-      // Optimistic ASCII (as TermEncoder.string): a short name costs no native call.
-      const w = this.writer;
-      if (w.pos + 2 + len > w.buf.length) w.ensure(2 + len);
-      const buf = w.buf;
-      const start = w.pos + 2;
-      let i = 0;
-      for (; i < len; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[start + i] = c;
-      }
-      if (i === len) {
-        buf[start - 2] = (field << 3) | LEN;
-        buf[start - 1] = len;
-        w.pos = start + len;
-        return;
-      }
-    }
     if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
       throw new BadArgError(`the name ${JSON.stringify(s)} contains a lone surrogate and cannot be sent`, s);
     }
@@ -403,7 +368,7 @@ export class ControlEncoder {
     w.utf8(s, n);
   }
 
-  /** A registered name: its atom-cache index in `indexField`, or in full in `field` (then cached). */
+  /** A name (registered, or a node's): its atom-cache index in `indexField`, or in full in `field` (then cached). */
   private name(field: number, indexField: number, s: string): void {
     const w = this.writer;
     const i = this.terms.atoms.lookup(s);

@@ -1,4 +1,4 @@
-import { GenCall, NotCopyableError, Pid, Ref } from '@grove/core';
+import { BadArgError, GenCall, NotCopyableError, Pid, Ref } from '@grove/core';
 import { ControlDecoder, ControlEncoder, controlSchema, encodeTerm, type ControlMessage } from '@grove/dist';
 import fc from 'fast-check';
 import { pidArb, refArb, termArb, termDiff } from './term_support';
@@ -146,6 +146,19 @@ describe('control messages', () => {
     const out = dec.decodeAll(enc.take());
     expect(out.map((m) => (m as { msg: unknown }).msg)).toEqual(['before', 'after']);
     expect((out[1] as { from: Pid }).from.equals(stranger)).toBe(true);
+  });
+
+  it('refuse a name with a lone surrogate (spawn, registered, node) and leave the batch as it was', () => {
+    const enc = new ControlEncoder();
+    enc.send(a, b, 'before');
+    const length = enc.length;
+    expect(() => enc.spawnRequest(ref, a, 'bad\ud800', [], false, false)).toThrow(BadArgError);
+    expect(() => enc.regSend(a, 'bad\udc00', 1)).toThrow(/lone surrogate/);
+    expect(() => enc.link(a, new Pid('bad\ud800@h', 1, 0, 1))).toThrow(/lone surrogate/);
+    expect([enc.length, enc.count]).toEqual([length, 1]);
+    enc.regSend(a, 'good', 'after');
+    const out = new ControlDecoder(here).decodeAll(enc.take());
+    expect(out.map((m) => (m as { msg: unknown }).msg)).toEqual(['before', 'after']);
   });
 
   it('decode part of a buffer and report how many messages it delivered', () => {
