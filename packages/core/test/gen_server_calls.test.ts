@@ -6,7 +6,6 @@ import {
   Cast,
   GenServer,
   ManualClock,
-  Node,
   type From,
   type NoReply,
   type Pid,
@@ -111,51 +110,6 @@ describe('GenServer calls', () => {
     }
   });
 
-  it("times a typed client's calls out after its timeoutMs, and after withTimeout's", async () => {
-    const clock = new ManualClock();
-    const n = new Node({ clock });
-    try {
-      const errs = await n.run(async (ctx) => {
-        const c = Slow.client(ctx, await Slow.start(ctx, ctx.self), { timeoutMs: 200 });
-        const first = c.call.hold().catch((e: unknown) => e);
-        await ctx.receive((m) => m === 'holding');
-        clock.advance(199);
-        const second = c.withTimeout(50).call.hold().catch((e: unknown) => e);
-        await ctx.receive((m) => m === 'holding');
-        clock.advance(50);
-        return [await first, await second];
-      });
-      expect(errs[0]).toBeInstanceOf(CallTimeoutError);
-      expect(errs[1]).toBeInstanceOf(CallTimeoutError);
-      expect(errs.map((e) => (e as CallTimeoutError).timeoutMs)).toEqual([200, 50]);
-    } finally {
-      n.halt();
-    }
-  });
-
-  it('times out, drops the late reply, and the next call works', async () => {
-    const clock = new ManualClock();
-    const n = new Node({ clock });
-    try {
-      const got = await n.run(async (ctx) => {
-        const pid = await Slow.start(ctx, ctx.self);
-        const pending = callServer(ctx, pid, 'hold', 100).catch((e: unknown) => e);
-        await ctx.receive((m) => m === 'holding');
-        clock.advance(100);
-        const err = await pending;
-        Slow.client(ctx, pid).cast.release(); // the late reply is sent now...
-        const next = await Slow.client(ctx, pid).call.ping(); // ...and handled before this call
-        return { err, next, mailbox: ctx.mailboxLength };
-      });
-      expect(got.err).toBeInstanceOf(CallTimeoutError);
-      expect((got.err as CallTimeoutError).timeoutMs).toBe(100);
-      expect(got.next).toBe('pong');
-      expect(got.mailbox).toBe(0);
-    } finally {
-      n.halt();
-    }
-  });
-
   it('lets a handler defer its reply and reply later', async () => {
     const got = await node.run(async (ctx) => {
       const q = Queue.client(ctx, await Queue.start(ctx));
@@ -194,5 +148,43 @@ describe('GenServer calls', () => {
     const pops = Array.from({ length: 50 }, () => c.call.pop());
     for (let i = 0; i < 50; i++) c.cast.push(i);
     await expect(Promise.all(pops)).resolves.toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
+
+describe('GenServer call timeouts', () => {
+  let clock: ManualClock;
+  useNode(() => ({ clock: (clock = new ManualClock()) }));
+
+  it("times a typed client's calls out after its timeoutMs, and after withTimeout's", async () => {
+    const errs = await node.run(async (ctx) => {
+      const c = Slow.client(ctx, await Slow.start(ctx, ctx.self), { timeoutMs: 200 });
+      const first = c.call.hold().catch((e: unknown) => e);
+      await ctx.receive((m) => m === 'holding');
+      clock.advance(199);
+      const second = c.withTimeout(50).call.hold().catch((e: unknown) => e);
+      await ctx.receive((m) => m === 'holding');
+      clock.advance(50);
+      return [await first, await second];
+    });
+    expect(errs[0]).toBeInstanceOf(CallTimeoutError);
+    expect(errs[1]).toBeInstanceOf(CallTimeoutError);
+    expect(errs.map((e) => (e as CallTimeoutError).timeoutMs)).toEqual([200, 50]);
+  });
+
+  it('times out, drops the late reply, and the next call works', async () => {
+    const got = await node.run(async (ctx) => {
+      const pid = await Slow.start(ctx, ctx.self);
+      const pending = callServer(ctx, pid, 'hold', 100).catch((e: unknown) => e);
+      await ctx.receive((m) => m === 'holding');
+      clock.advance(100);
+      const err = await pending;
+      Slow.client(ctx, pid).cast.release(); // the late reply is sent now...
+      const next = await Slow.client(ctx, pid).call.ping(); // ...and handled before this call
+      return { err, next, mailbox: ctx.mailboxLength };
+    });
+    expect(got.err).toBeInstanceOf(CallTimeoutError);
+    expect((got.err as CallTimeoutError).timeoutMs).toBe(100);
+    expect(got.next).toBe('pong');
+    expect(got.mailbox).toBe(0);
   });
 });

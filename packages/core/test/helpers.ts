@@ -10,7 +10,11 @@ import { getLogger, isDownMessage, Node, setLogLevel, type DownMessage, type Nod
  */
 export let node: Node;
 
-/** Gives each test of the enclosing block a fresh `node` (with `options()` when given), halted after the test. */
+/**
+ * Gives each test of the enclosing block a fresh `node` (with `options()` when given),
+ * halted after the test. One per test: a block inside another that uses it must not
+ * call it again (the outer node would be replaced, and never halted).
+ */
 export function useNode(options?: () => NodeOptions): void {
   beforeEach(() => {
     node = new Node(options?.());
