@@ -169,3 +169,8 @@ function rpcWhat(kind: RpcErrorKind, reason: unknown): string {
       return `not exposed: ${describe(reason)}`;
   }
 }
+
+/** Bytes that are not a well-formed handshake message (`decodeHandshake`); the handshake refuses the peer with reason `garbage`. */
+export class HandshakeGarbageError extends GroveDistError {
+  readonly code = 'handshake_garbage' as const;
+}

@@ -6,9 +6,10 @@
  * length-prefixed frame.
  *
  * `decodeHandshake` is the boundary: it turns bytes into a checked, plain message or
- * throws a `GarbageError` saying what is wrong, so the protocol code never sees a
+ * throws a `HandshakeGarbageError` saying what is wrong, so the protocol code never sees a
  * half-valid message. @internal
  */
+import { HandshakeGarbageError } from './errors';
 import { createHmac } from 'node:crypto';
 import * as protobuf from 'protobufjs';
 
@@ -109,8 +110,6 @@ export interface ReplyMsg { kind: 'reply'; challenge: Buffer; digest: Buffer }
 export interface AckMsg { kind: 'ack'; digest: Buffer }
 export type HandshakeMsg = NameMsg | StatusMsg | AliveAnswerMsg | ChallengeMsg | ReplyMsg | AckMsg;
 
-/** Bytes that are not a well-formed handshake message. */
-export class GarbageError extends Error {}
 
 let envelope: protobuf.Type | null = null;
 
@@ -138,23 +137,23 @@ export function encodeHandshake(msg: HandshakeMsg): Uint8Array {
   return T.encode(T.fromObject({ [msg.kind]: body })).finish();
 }
 
-/** Decodes and checks one frame. @throws GarbageError */
+/** Decodes and checks one frame. @throws HandshakeGarbageError */
 export function decodeHandshake(frame: Uint8Array): HandshakeMsg {
   let m: protobuf.Message & Record<string, unknown>;
   try {
     m = handshakeType().decode(frame) as protobuf.Message & Record<string, unknown>;
   } catch (e) {
-    throw new GarbageError(`not a handshake message (${(e as Error).message})`);
+    throw new HandshakeGarbageError(`not a handshake message (${(e as Error).message})`);
   }
   const kind = m['msg'] as HandshakeMsg['kind'] | undefined;
   const f = (kind !== undefined ? m[kind] : undefined) as Record<string, unknown> | undefined;
-  if (kind === undefined || f === undefined) throw new GarbageError('a handshake message with no content');
+  if (kind === undefined || f === undefined) throw new HandshakeGarbageError('a handshake message with no content');
   switch (kind) {
     case 'name':
       return { kind, name: str(f, 'name'), versionMin: num(f, 'version_min'), versionMax: num(f, 'version_max'), flags: num(f, 'flags'), creation: num(f, 'creation'), hidden: f['hidden'] === true };
     case 'status': {
       const code = num(f, 'code');
-      if (!(code in StatusCode) || code === StatusCode.UNSPECIFIED) throw new GarbageError(`unknown status code ${code}`);
+      if (!(code in StatusCode) || code === StatusCode.UNSPECIFIED) throw new HandshakeGarbageError(`unknown status code ${code}`);
       return { kind, code, reason: typeof f['reason'] === 'string' ? f['reason'] : '' };
     }
     case 'alive_answer':
@@ -170,7 +169,7 @@ export function decodeHandshake(frame: Uint8Array): HandshakeMsg {
 
 function str(f: Record<string, unknown>, key: string): string {
   const v = f[key];
-  if (typeof v !== 'string' || v === '') throw new GarbageError(`handshake field ${key} is missing`);
+  if (typeof v !== 'string' || v === '') throw new HandshakeGarbageError(`handshake field ${key} is missing`);
   return v;
 }
 
@@ -182,7 +181,7 @@ function num(f: Record<string, unknown>, key: string): number {
 function bytes(f: Record<string, unknown>, key: string): Buffer {
   const v = f[key];
   if (!(v instanceof Uint8Array) || v.length !== CHALLENGE_BYTES) {
-    throw new GarbageError(`handshake field ${key} must be ${CHALLENGE_BYTES} bytes`);
+    throw new HandshakeGarbageError(`handshake field ${key} must be ${CHALLENGE_BYTES} bytes`);
   }
   return Buffer.from(v.buffer, v.byteOffset, v.length);
 }

@@ -7,14 +7,13 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { getLogger } from '@grove/core';
-import { HandshakeError, type HandshakeFailure } from './errors';
+import { HandshakeError, HandshakeGarbageError, type HandshakeFailure } from './errors';
 import { FrameWriter } from './frame_writer';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from './framing';
 import type { AcceptOptions, CookiePair, CookieSpec, HandshakeOptions, HandshakeResult, InitiateOptions } from './handshake';
 import {
   CHALLENGE_BYTES,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  GarbageError,
   HANDSHAKE_MAX_FRAME_BYTES,
   HANDSHAKE_VERSION,
   StatusCode,
@@ -151,7 +150,7 @@ abstract class Session {
       try {
         this.step(decodeHandshake(frame));
       } catch (e) {
-        if (e instanceof GarbageError) return this.fail('garbage', `${e.message} (${this.waitingFor()})`);
+        if (e instanceof HandshakeGarbageError) return this.fail('garbage', `${e.message} (${this.waitingFor()})`);
         return this.fail('not_allowed', `the handshake failed: ${(e as Error).message}`);
       }
       if (!this.settled) this.decoder.resume();
@@ -219,7 +218,7 @@ export class Initiator extends Session {
     if (this.state === 'status' && msg.kind === 'status') return this.onStatus(msg.code, msg.reason);
     if (this.state === 'challenge' && msg.kind === 'challenge') return this.onChallenge(msg);
     if (this.state === 'ack' && msg.kind === 'ack') return this.onAck(msg.digest);
-    throw new GarbageError(`unexpected ${msg.kind} message`);
+    throw new HandshakeGarbageError(`unexpected ${msg.kind} message`);
   }
 
   private onStatus(code: StatusCode, reason: string): void {
@@ -302,7 +301,7 @@ export class Acceptor extends Session {
     if (this.state === 'name' && msg.kind === 'name') return this.onName(msg);
     if (this.state === 'alive_answer' && msg.kind === 'alive_answer') return this.onAliveAnswer(msg.proceed);
     if (this.state === 'reply' && msg.kind === 'reply') return this.onReply(msg.challenge, msg.digest);
-    throw new GarbageError(`unexpected ${msg.kind} message`);
+    throw new HandshakeGarbageError(`unexpected ${msg.kind} message`);
   }
 
   private onName(msg: Extract<HandshakeMsg, { kind: 'name' }>): void {

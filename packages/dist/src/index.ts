@@ -6,6 +6,7 @@ export {
   EpmdError,
   FrameTooLargeError,
   HandshakeError,
+  HandshakeGarbageError,
   ConnectError,
   type HandshakeFailure,
 } from './errors';
