@@ -18,7 +18,7 @@ import {
   type SpawnOptions,
   type TimeoutMs,
 } from '@grove/core';
-import { spawnRemote, type DistNode, type MonitorNodesOptions } from '@grove/dist';
+import { isNodeName, spawnRemote, type DistNode, type MonitorNodesOptions } from '@grove/dist';
 import { processTable, Shown, showTerm } from './format';
 import type { ShellProcess } from './shell_process';
 import type { ShellServices } from './shell_services';
@@ -68,7 +68,7 @@ export function makeHelpers(env: ShellEnv): Record<string, unknown> {
     return d as Dest;
   };
   const checkNode = (what: string, n: unknown): string => {
-    if (typeof n !== 'string') throw new BadArgError(`${what}: a node name is a string like 'alice@127.0.0.1', got ${showTerm(n)}`, n);
+    if (!isNodeName(n)) throw new BadArgError(`${what}: a node name is a string like 'alice@127.0.0.1', got ${showTerm(n)}`, n);
     return n;
   };
   return {
@@ -76,9 +76,18 @@ export function makeHelpers(env: ShellEnv): Record<string, unknown> {
     self: (): Pid => shell.self,
     node: (): string => node.name,
     nodes: (kind: 'visible' | 'hidden' | 'connected' = 'visible'): string[] => env.dist?.nodes(kind) ?? [],
-    ping: async (n: unknown): Promise<'pong' | 'pang'> => (env.dist === undefined ? 'pang' : env.dist.ping(checkNode('ping', n))),
-    connect: async (n: unknown): Promise<boolean> => (env.dist === undefined ? false : env.dist.connect(checkNode('connect', n))),
-    disconnect: (n: unknown): boolean => (env.dist === undefined ? false : env.dist.disconnect(checkNode('disconnect', n))),
+    ping: async (n: unknown): Promise<'pong' | 'pang'> => {
+      const target = checkNode('ping', n); // a bad argument is an error even where nothing can be reached
+      return env.dist === undefined ? 'pang' : env.dist.ping(target);
+    },
+    connect: async (n: unknown): Promise<boolean> => {
+      const target = checkNode('connect', n);
+      return env.dist === undefined ? false : env.dist.connect(target);
+    },
+    disconnect: (n: unknown): boolean => {
+      const target = checkNode('disconnect', n);
+      return env.dist === undefined ? false : env.dist.disconnect(target);
+    },
     monitorNodes: (on = true, options?: MonitorNodesOptions): 'ok' => {
       dist('monitorNodes').monitorNodes(shell.self, on, options);
       return 'ok';

@@ -37,6 +37,10 @@ describe('grove shell helpers', () => {
     expect(await sh.eval('spawnLink("not a function")')).toMatch(/^Uncaught \[BadArgError: spawn: expected a function\]/);
     expect(await sh.eval('connect("bob@127.0.0.1")')).toBe('false');
     expect(await sh.eval('disconnect("bob@127.0.0.1")')).toBe('false');
+    // A bad node name is an error even on a shell that is not distributed.
+    expect(await sh.eval('await ping(42)')).toMatch(/^Uncaught/);
+    expect(await sh.eval('await connect("nobody")')).toMatch(/^Uncaught/);
+    expect(await sh.eval('disconnect(null)')).toMatch(/^Uncaught/);
   });
 
   it('monitors, links and unlinks as the shell process', async () => {
