@@ -67,7 +67,7 @@ export async function cleanup(): Promise<void> {
 /** A node in a child OS process: one of the fixtures in test/fixtures, run with `node`. */
 export class ChildNode {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private stderr = '';
   private onReady: (() => void) | null = null;
   /** Resolves once the child has exited. */
@@ -78,8 +78,7 @@ export class ChildNode {
     proc.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     void this.exited.then(() => {
-      for (const p of this.pending.values()) p.reject(new Error(`${this.name} exited; stderr: ${this.stderr}`));
-      this.pending.clear();
+      for (const id of [...this.pending.keys()]) this.settle(id, new Error(`${this.name} exited; stderr: ${this.stderr}`));
     });
   }
 
@@ -112,17 +111,20 @@ export class ChildNode {
   request<T = unknown>(cmd: string, args: Record<string, unknown> = {}, timeoutMs = CHILD_MS): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`${this.name} did not answer ${cmd} within ${timeoutMs} ms; stderr: ${this.stderr}`));
-      }, timeoutMs);
-      const settle = <A>(f: (a: A) => void) => (a: A): void => {
-        clearTimeout(timer);
-        f(a);
-      };
-      this.pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
+      const timer = setTimeout(() => this.settle(id, new Error(`${this.name} did not answer ${cmd} within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.proc.stdin!.write(JSON.stringify({ id, cmd, ...args }) + '\n');
     });
+  }
+
+  /** Settles request `id` (if still pending) with `outcome`: an Error rejects, anything else resolves. */
+  private settle(id: number, outcome: unknown): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome);
   }
 
   /** Sends `signal` to the child (by its pid), unless it already exited. */
@@ -143,10 +145,6 @@ export class ChildNode {
       return; // not a protocol line
     }
     if (msg.ready !== undefined) return this.onReady?.();
-    const p = this.pending.get(msg.id!);
-    if (p === undefined) return;
-    this.pending.delete(msg.id!);
-    if (msg.error !== undefined) p.reject(new Error(`${this.name}: ${msg.error}`));
-    else p.resolve(msg.ok);
+    if (msg.id !== undefined) this.settle(msg.id, msg.error !== undefined ? new Error(`${this.name}: ${msg.error}`) : msg.ok);
   }
 }
