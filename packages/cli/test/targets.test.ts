@@ -1,11 +1,11 @@
 /**
  * In-process pieces of the `grove` command that the end-to-end tests in test/cli_*
- * reach only in part: what `grove run` picks from a module's exports, the name of
- * `grove ping`'s temporary node, and command lines around help and `--`.
+ * reach only in part: what `grove run` picks from a module's exports and the name of
+ * `grove ping`'s temporary node.
  */
 import { Application, type Pid, type ProcessContext } from '@grove/core';
 import { localHostName, nodeNameKind } from '@grove/dist';
-import { findTarget, parseArgs, pingerName, RunModuleError, UsageError } from '@grove/cli';
+import { findTarget, pingerName, RunModuleError } from '@grove/cli';
 
 class First extends Application {
   start(ctx: ProcessContext): Promise<Pid> {
@@ -59,36 +59,5 @@ describe('pingerName', () => {
 
   it('makes a new name each time', () => {
     expect(pingerName('alice@127.0.0.1')).not.toBe(pingerName('alice@127.0.0.1'));
-  });
-});
-
-describe('parseArgs around help, version and --', () => {
-  function usageError(argv: string[]): UsageError {
-    try {
-      parseArgs(argv);
-    } catch (e) {
-      expect(e).toBeInstanceOf(UsageError);
-      return e as UsageError;
-    }
-    throw new Error(`parseArgs(${JSON.stringify(argv)}) did not throw`);
-  }
-
-  it('answers help without a topic and -v', () => {
-    expect(parseArgs(['help'])).toEqual({ command: 'help' });
-    expect(parseArgs(['-v'])).toEqual({ command: 'version' });
-  });
-
-  it.each([
-    ['an argument after --help', ['--help', 'shell'], /^unexpected argument after --help: shell$/],
-    ['a second help topic', ['help', 'ping', 'extra'], /^unexpected argument after help ping: extra$/],
-    ['an operand after -- for shell', ['shell', '--', 'extra'], /^unexpected argument "extra" for grove shell$/],
-    ['an operand after -- for names', ['names', '--', 'host'], /^unexpected argument "host" for grove names$/],
-    ['a ping cookie over 1024 bytes', ['ping', 'a@127.0.0.1', '--cookie', 'x'.repeat(1025)], /^--cookie is longer than 1024 bytes$/],
-  ])('refuses %s', (_what, argv, message) => {
-    expect(usageError(argv as string[]).message).toMatch(message as RegExp);
-  });
-
-  it('takes a lone - as an operand, not an option', () => {
-    expect(parseArgs(['run', '-', 'x'])).toEqual({ command: 'run', node: { hidden: false }, file: '-', args: ['x'] });
   });
 });

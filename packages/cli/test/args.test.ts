@@ -109,3 +109,24 @@ describe('grove command line', () => {
     expect(() => parseArgs([1 as unknown as string])).toThrow(/array of strings/);
   });
 });
+
+describe('parseArgs around help, version and --', () => {
+  it('answers help without a topic and -v', () => {
+    expect(parseArgs(['help'])).toEqual({ command: 'help' });
+    expect(parseArgs(['-v'])).toEqual({ command: 'version' });
+  });
+
+  it.each([
+    ['an argument after --help', ['--help', 'shell'], /^unexpected argument after --help: shell$/],
+    ['a second help topic', ['help', 'ping', 'extra'], /^unexpected argument after help ping: extra$/],
+    ['an operand after -- for shell', ['shell', '--', 'extra'], /^unexpected argument "extra" for grove shell$/],
+    ['an operand after -- for names', ['names', '--', 'host'], /^unexpected argument "host" for grove names$/],
+    ['a ping cookie over 1024 bytes', ['ping', 'a@127.0.0.1', '--cookie', 'x'.repeat(1025)], /^--cookie is longer than 1024 bytes$/],
+  ])('refuses %s', (_what, argv, message) => {
+    expect(usageError(argv as string[]).message).toMatch(message as RegExp);
+  });
+
+  it('takes a lone - as an operand, not an option', () => {
+    expect(parseArgs(['run', '-', 'x'])).toEqual({ command: 'run', node: { hidden: false }, file: '-', args: ['x'] });
+  });
+});
