@@ -18,15 +18,15 @@ import {
   type ExitMessage,
   type Pid,
 } from '@grove/core';
-import { isNodeMessage, monitorNodes, remoteChild, spawnLinkRemote, spawnMonitorRemote, SpawnError, type EpmdServer, type NodeDownMessage } from '@grove/dist';
+import { isNodeMessage, monitorNodes, remoteChild, spawnLinkRemote, spawnMonitorRemote, SpawnError, type EpmdServer, type NodeDownMessage } from '@grove/distribution';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makePki } from '../packages/dist/test/support/certs';
+import { makePki } from '../packages/distribution/test/support/certs';
 import { removeTranspiled, transpilePackages } from './support/children';
 import { ChildNode, cleanup, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
-beforeAll(() => transpilePackages(['core', 'dist']));
+beforeAll(() => transpilePackages(['core', 'distribution']));
 afterAll(removeTranspiled);
 
 class Point {

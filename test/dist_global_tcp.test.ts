@@ -4,7 +4,7 @@
  * names that leave with their node, and a GenServer named globally.
  */
 import { Call, GenServer, type Pid } from '@grove/core';
-import { globalOf, type DistNode, type ResolveFn } from '@grove/dist';
+import { globalOf, type DistNode, type ResolveFn } from '@grove/distribution';
 import { cleanup, mesh, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 afterEach(cleanup);

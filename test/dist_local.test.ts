@@ -5,8 +5,8 @@
  */
 import * as net from 'node:net';
 import { callServer, isDownMessage, isExitMessage, NotCopyableError, type DownMessage } from '@grove/core';
-import { isNodeMessage, monitorNodes, startDistributed, type DistNode, type NodeDownMessage } from '@grove/dist';
-import { makePki, type TestPki } from '../packages/dist/test/support/certs';
+import { isNodeMessage, monitorNodes, startDistributed, type DistNode, type NodeDownMessage } from '@grove/distribution';
+import { makePki, type TestPki } from '../packages/distribution/test/support/certs';
 import { cleanup, COOKIE, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 afterEach(cleanup);

@@ -3,13 +3,13 @@
  * TCP, with a private port mapper: typed errors across processes, calls both ways,
  * a multicall with a killed node, and global names when a node's process dies.
  */
-import { globalOf, rpc, RpcError, type DistNode } from '@grove/dist';
+import { globalOf, rpc, RpcError, type DistNode } from '@grove/distribution';
 import { removeTranspiled, transpilePackages } from './support/children';
 import { ChildNode, cleanup, mesh, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 jest.setTimeout(60_000);
 
-beforeAll(() => transpilePackages(['core', 'dist']));
+beforeAll(() => transpilePackages(['core', 'distribution']));
 afterAll(removeTranspiled);
 afterEach(cleanup);
 

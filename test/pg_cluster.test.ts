@@ -1,12 +1,12 @@
 /**
  * pg on three nodes in three OS processes, over TCP on 127.0.0.1 (test/fixtures/pg_node.js).
  *
- * The children load @grove/core, @grove/dist and @grove/pg transpiled from source (so
+ * The children load @grove/core, @grove/distribution and @grove/pg transpiled from source (so
  * the test never runs a stale build), and find each other through a port mapper that
  * this test starts on an ephemeral port. Every wait is for a condition (a view that
  * converged, a member count), never a sleep; each test kills the children it started.
  */
-import type { EpmdServer } from '@grove/dist';
+import type { EpmdServer } from '@grove/distribution';
 import { removeTranspiled, transpilePackages } from './support/children';
 import { ChildNode, cleanup, nodeName, privateEpmd } from './support/nodes';
 
@@ -63,7 +63,7 @@ function converged(ns: ChildNode[], group: string, count: number, scope = 'pg'):
   );
 }
 
-beforeAll(() => transpilePackages(['core', 'dist', 'pg']), 60_000);
+beforeAll(() => transpilePackages(['core', 'distribution', 'pg']), 60_000);
 afterAll(removeTranspiled);
 beforeEach(async () => {
   epmd = await privateEpmd();

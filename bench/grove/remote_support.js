@@ -9,7 +9,7 @@
 // GROVE_BENCH_PEER_ARGS adds node flags to the peer (e.g. "--trace-gc").
 const path = require('node:path');
 const { fork } = require('node:child_process');
-const { startDistributed } = require('@grove/dist');
+const { startDistributed } = require('@grove/distribution');
 
 const COOKIE = 'grove-bench';
 let clients = 0;

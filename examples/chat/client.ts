@@ -7,7 +7,7 @@
  */
 import * as readline from 'node:readline';
 import { isDownMessage, isShutdownWith, StartError, stopServer, type ExitReason, type Node, type Pid } from '@grove/core';
-import { distOf } from '@grove/dist';
+import { distOf } from '@grove/distribution';
 import * as pg from '@grove/pg';
 import { LOBBY, NICK, SCOPE } from './protocol';
 import { Session } from './session';

@@ -8,7 +8,7 @@
  * It also watches nodes: each worker node that connects gets a NodePool (pool.ts).
  */
 import { Call, Cast, GenServer, Info, type DownMessage, type From, type NoReply, type Pid } from '@grove/core';
-import { monitorNodes, type NodeDownMessage, type NodeUpMessage } from '@grove/dist';
+import { monitorNodes, type NodeDownMessage, type NodeUpMessage } from '@grove/distribution';
 import { short, type Job } from './job';
 import { Pools } from './pool';
 import { Worker } from './worker';

@@ -15,7 +15,7 @@
  * failure stops there: the other nodes' pools, and the dispatcher, never notice.
  */
 import { DynamicSupervisor, Supervisor, supervisor, type ChildSpec, type ChildTemplate } from '@grove/core';
-import { remoteChild } from '@grove/dist';
+import { remoteChild } from '@grove/distribution';
 import { short, WORKER_SPAWNABLE } from './job';
 import type { WorkerArgs } from './worker';
 

@@ -6,7 +6,7 @@
  *   npx grove run --name w1@127.0.0.1 --cookie work examples/dispatcher/dist/worker_node.js boss@127.0.0.1
  */
 import type { Node } from '@grove/core';
-import { distOf, isNodeMessage, monitorNodes } from '@grove/dist';
+import { distOf, isNodeMessage, monitorNodes } from '@grove/distribution';
 import { short, WORKER_SPAWNABLE } from './job';
 import { Worker } from './worker';
 

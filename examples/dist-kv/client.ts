@@ -7,7 +7,7 @@
  *     kv1@127.0.0.1 kv2@127.0.0.1 kv3@127.0.0.1
  */
 import type { Node, ProcessContext } from '@grove/core';
-import { isNodeMessage, monitorNodes, type NodeDownMessage } from '@grove/dist';
+import { isNodeMessage, monitorNodes, type NodeDownMessage } from '@grove/distribution';
 import { Kv } from './kv';
 
 export async function main(node: Node, cluster: string[]): Promise<number> {

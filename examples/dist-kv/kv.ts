@@ -12,7 +12,7 @@
  *   impossible. A write that got `ok` survives any minority of nodes failing.
  */
 import { callServer, Call, Cast, GenServer, type NoReply, type ProcessContext } from '@grove/core';
-import { abcast, distOf } from '@grove/dist';
+import { abcast, distOf } from '@grove/distribution';
 
 /** What `putMajority` answers: the outcome, and which nodes acknowledged the write. */
 export interface MajorityReply {

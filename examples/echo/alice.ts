@@ -11,7 +11,7 @@
  *   npx grove run --name alice@127.0.0.1 --cookie echo examples/echo/dist/alice.js [bob@127.0.0.1]
  */
 import { TIMEOUT, type Node, type Pid, type ProcessContext } from '@grove/core';
-import { distOf, globalOf, isNodeMessage, monitorNodes, spawnRemote, type NodeDownMessage, type NodeUpMessage } from '@grove/dist';
+import { distOf, globalOf, isNodeMessage, monitorNodes, spawnRemote, type NodeDownMessage, type NodeUpMessage } from '@grove/distribution';
 
 interface EchoReply {
   echo: string;

@@ -12,7 +12,7 @@
  *   npx grove run --name bob@127.0.0.1 --cookie echo examples/echo/dist/bob.js
  */
 import type { Node, Pid } from '@grove/core';
-import { distOf, globalOf } from '@grove/dist';
+import { distOf, globalOf } from '@grove/distribution';
 
 /** What the echo server takes: who to answer, and what to say back. */
 interface EchoRequest {

@@ -13,8 +13,8 @@ const REPO = path.resolve(__dirname, '..', '..');
 /** Under build/ so that the children resolve tslog, protobufjs... from the repo's node_modules. */
 export const MODULES_DIR = path.join(REPO, 'build', `test-modules-${process.pid}`);
 
-/** Transpiles `packages/<pkg>/src` of each package into {@link MODULES_DIR}. */
-export function transpilePackages(pkgs: readonly string[] = ['core', 'dist', 'pg']): void {
+/** Transpiles `packages/<pkg>/src` of each package (its folders too) into {@link MODULES_DIR}. */
+export function transpilePackages(pkgs: readonly string[] = ['core', 'distribution', 'pg']): void {
   const base = ts.readConfigFile(path.join(REPO, 'tsconfig.base.json'), (f) => fs.readFileSync(f, 'utf8'));
   const { options } = ts.convertCompilerOptionsFromJson(base.config.compilerOptions, REPO);
   const compilerOptions: ts.CompilerOptions = { ...options, module: ts.ModuleKind.CommonJS, sourceMap: false, declaration: false, declarationMap: false, composite: false, incremental: false };
@@ -23,10 +23,12 @@ export function transpilePackages(pkgs: readonly string[] = ['core', 'dist', 'pg
     const out = path.join(MODULES_DIR, 'node_modules', '@grove', pkg);
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, 'package.json'), JSON.stringify({ name: `@grove/${pkg}`, main: 'index.js' }));
-    for (const file of fs.readdirSync(src)) {
+    for (const file of fs.readdirSync(src, { recursive: true, encoding: 'utf8' })) {
       if (!file.endsWith('.ts')) continue;
       const js = ts.transpileModule(fs.readFileSync(path.join(src, file), 'utf8'), { compilerOptions, fileName: file });
-      fs.writeFileSync(path.join(out, file.replace(/\.ts$/, '.js')), js.outputText);
+      const target = path.join(out, file.replace(/\.ts$/, '.js'));
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, js.outputText);
     }
   }
 }

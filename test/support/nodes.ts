@@ -8,8 +8,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { EpmdServer, globalOf, startDistributed, type DistNode, type DistOptions } from '@grove/dist';
-import { waitFor } from '../../packages/dist/test/support/wait';
+import { EpmdServer, globalOf, startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
+import { waitFor } from '../../packages/distribution/test/support/wait';
 import { childEnv, MODULES_DIR } from './children';
 
 export { waitFor };

@@ -8,7 +8,7 @@
  * belongs to the program and is not parsed (`grove run app.js --port 80` hands
  * `['--port', '80']` to `main`). `--` ends the options.
  */
-import { BadNodeNameError, localHostName, MAX_COOKIE_BYTES, parseNodeName, type NodeNameKind } from '@grove/dist';
+import { BadNodeNameError, localHostName, MAX_COOKIE_BYTES, parseNodeName, type NodeNameKind } from '@grove/distribution';
 import { UsageError, type CommandName } from './errors';
 
 /** How a command's node is named and authenticated (`--sname`/`--name`, `--cookie`, `--hidden`). */

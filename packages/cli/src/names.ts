@@ -2,7 +2,7 @@
  * `grove names`: the names this host's port mapper knows, printed as `epmd -names`
  * prints them, so scripts written for one read the other.
  */
-import { EpmdError, names } from '@grove/dist';
+import { EpmdError, names } from '@grove/distribution';
 import { checkEpmdPort } from './node_start';
 
 /** Where names writes. */

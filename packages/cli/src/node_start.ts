@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { Node } from '@grove/core';
-import { epmdPort, hostOf, startDistributed, type DistNode, type DistOptions } from '@grove/dist';
+import { epmdPort, hostOf, startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
 import type { NodeFlags } from './args';
 import { UsageError } from './errors';
 

@@ -4,7 +4,7 @@
  * the cookie, asks its net kernel, prints `pong` or `pang`, and goes away.
  */
 import { randomBytes } from 'node:crypto';
-import { localHostName, nodeNameKind } from '@grove/dist';
+import { localHostName, nodeNameKind } from '@grove/distribution';
 import { startNode } from './node_start';
 
 /** Where ping writes. */

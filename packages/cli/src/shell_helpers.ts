@@ -18,7 +18,7 @@ import {
   type SpawnOptions,
   type TimeoutMs,
 } from '@grove/core';
-import { isNodeName, spawnRemote, type DistNode, type MonitorNodesOptions } from '@grove/dist';
+import { isNodeName, spawnRemote, type DistNode, type MonitorNodesOptions } from '@grove/distribution';
 import { processTable, Shown, showTerm } from './format';
 import type { ShellProcess } from './shell_process';
 import type { ShellServices } from './shell_services';

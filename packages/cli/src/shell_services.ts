@@ -21,7 +21,7 @@ import {
   unexpose,
   type GlobalName,
   type ResolveFn,
-} from '@grove/dist';
+} from '@grove/distribution';
 import * as pgApi from '@grove/pg';
 import { Shown } from './format';
 import type { ShellProcess } from './shell_process';

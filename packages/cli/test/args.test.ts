@@ -2,7 +2,7 @@
  * The `grove` command line, parsed in-process: every flag validated with a clear
  * message, help, and what each command receives.
  */
-import { localHostName } from '@grove/dist';
+import { localHostName } from '@grove/distribution';
 import { helpText, parseArgs, UsageError } from '@grove/cli';
 
 function usageError(argv: string[]): UsageError {

@@ -4,7 +4,7 @@
  * `grove ping`'s temporary node.
  */
 import { Application, type Pid, type ProcessContext } from '@grove/core';
-import { localHostName, nodeNameKind } from '@grove/dist';
+import { localHostName, nodeNameKind } from '@grove/distribution';
 import { findTarget, pingerName, RunModuleError } from '@grove/cli';
 
 class First extends Application {

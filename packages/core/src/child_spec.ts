@@ -52,7 +52,7 @@ export interface ChildSpec {
    * than `'never'`.
    */
   significant?: boolean;
-  /** Reserved for @grove/dist: the node the child runs on. Validated, not yet acted on. */
+  /** Reserved for @grove/distribution: the node the child runs on. Validated, not yet acted on. */
   node?: string;
 }
 

@@ -1,6 +1,6 @@
 /**
  * A node: a process table, a scheduler, a registry and timers. A program that never
- * distributes uses a local node (`nonode@nohost`); @grove/dist names it and plugs a
+ * distributes uses a local node (`nonode@nohost`); @grove/distribution names it and plugs a
  * {@link RemoteRouter} into it. Several nodes may live in one OS process.
  */
 import { systemClock, type Clock } from './clock';
@@ -447,7 +447,7 @@ export class Node {
     for (const t of [...this.timers.values()]) this.dropTimer(t);
   }
 
-  // ---- inbound from the remote router (called by @grove/dist) ----
+  // ---- inbound from the remote router (called by @grove/distribution) ----
 
   /** @internal a message from another node to a local pid. */
   deliverFromRemote(to: Pid, msg: unknown): void {

@@ -7,7 +7,7 @@ import type { RemoteName } from './remote';
 
 /**
  * A registry a process can be named through (OTP's `{via, Module, Name}`), e.g. the
- * cluster-wide `global` of @grove/dist.
+ * cluster-wide `global` of @grove/distribution.
  */
 export interface ViaRegistry {
   /** Registers `name` for `pid`; false (or a promise of false) when taken. */

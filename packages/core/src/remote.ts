@@ -1,7 +1,7 @@
 /**
  * The seam between the runtime and the distribution layer.
  *
- * Core never imports @grove/dist. When a pid or a `[name, node]` destination lives on
+ * Core never imports @grove/distribution. When a pid or a `[name, node]` destination lives on
  * another node, the runtime hands the operation to the node's `RemoteRouter`; with no
  * router installed, the other node is unreachable: sends are dropped (as Erlang drops
  * sends to a node it cannot reach), links and monitors fire at once with

@@ -1,7 +1,7 @@
 /**
  * What a scope needs to know about the cluster: which nodes are connected now, and a
  * message when one comes or goes (OTP's `nodes()` and `net_kernel:monitor_nodes`).
- * @grove/dist's net kernel provides it; a node that never distributes has none, and
+ * @grove/distribution's net kernel provides it; a node that never distributes has none, and
  * its scopes are local-only.
  *
  * A scope uses `nodeup` only: it sends `discover` to the same scope there. It ignores
@@ -9,7 +9,7 @@
  * scope (reason `noconnection` when the node went away), exactly as OTP pg does.
  */
 import type { Node, Pid } from '@grove/core';
-import { distOf } from '@grove/dist';
+import { distOf } from '@grove/distribution';
 
 /** The membership service a scope subscribes to. */
 export interface Membership {

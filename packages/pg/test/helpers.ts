@@ -1,7 +1,7 @@
 /** Shared helpers of the pg tests; memory-transport nodes and waitFor are dist's. */
 import type { Pid, ProcessContext } from '@grove/core';
 
-export { memNode, stopAll, waitFor } from '../../dist/test/router_helpers';
+export { memNode, stopAll, waitFor } from '../../distribution/test/router_helpers';
 
 /** A process body that waits until told 'stop' (or dies). */
 export const idle = async (ctx: ProcessContext): Promise<void> => {

@@ -1,10 +1,10 @@
 /**
- * pg across nodes of one OS process, linked by @grove/dist's in-memory transport
+ * pg across nodes of one OS process, linked by @grove/distribution's in-memory transport
  * (real router, net kernel and wire codec; no sockets). The OS-process cluster tests
  * are in the repository's test/pg_cluster.test.ts.
  */
 import { isDownMessage, type Pid } from '@grove/core';
-import type { DistNode, DistOptions } from '@grove/dist';
+import type { DistNode, DistOptions } from '@grove/distribution';
 import * as pg from '@grove/pg';
 import { idle, keys, memNode, stopAll, waitFor } from './helpers';
 

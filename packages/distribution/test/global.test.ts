@@ -1,0 +1,226 @@
+import { BadArgError, callServer, CallTimeoutError, Node, NoProcError, type Pid } from '@grove/core';
+import { DistNodeError, GLOBAL_NAME_SERVER, globalOf } from '@grove/distribution';
+import { cluster, exitReason, idle, memNode, stopAll, tables, waitFor } from './global_helpers';
+
+afterEach(stopAll);
+
+describe('global names on a connected cluster', () => {
+  it('registers a name once and finds it on every node', async () => {
+    const [a, b, c] = await cluster(3);
+    const pid = idle(b.node);
+    expect(await globalOf(a).registerName('db', pid)).toBe(true);
+    for (const d of [a, b, c]) expect(globalOf(d).whereisName('db')?.key).toBe(pid.key);
+    expect(globalOf(c).registeredNames()).toEqual(['db']);
+  });
+
+  it('refuses a name that is taken, on any node', async () => {
+    const [a, b] = await cluster(2);
+    const p1 = idle(a.node);
+    const p2 = idle(b.node);
+    expect(await globalOf(a).registerName('db', p1)).toBe(true);
+    expect(await globalOf(b).registerName('db', p2)).toBe(false);
+    expect(await globalOf(a).registerName('db', p1)).toBe(false);
+    expect(globalOf(b).whereisName('db')?.key).toBe(p1.key);
+  });
+
+  it('lets a process hold several names', async () => {
+    const [a, b] = await cluster(2);
+    const p = idle(a.node);
+    expect(await globalOf(a).registerName('one', p)).toBe(true);
+    expect(await globalOf(b).registerName('two', p)).toBe(true);
+    expect(globalOf(b).registeredNames().sort()).toEqual(['one', 'two']);
+  });
+
+  it('re-registers a name to another pid everywhere', async () => {
+    const [a, b] = await cluster(2);
+    const p1 = idle(a.node);
+    const p2 = idle(b.node);
+    await globalOf(a).registerName('db', p1);
+    await globalOf(b).reRegisterName('db', p2);
+    expect(globalOf(a).whereisName('db')?.key).toBe(p2.key);
+    expect(globalOf(b).whereisName('db')?.key).toBe(p2.key);
+  });
+
+  it('unregisters a name everywhere, and does nothing for an unknown one', async () => {
+    const [a, b] = await cluster(2);
+    await globalOf(a).registerName('db', idle(a.node));
+    await globalOf(b).unregisterName('db');
+    expect(globalOf(a).whereisName('db')).toBeUndefined();
+    expect(globalOf(b).whereisName('db')).toBeUndefined();
+    await globalOf(a).unregisterName('never');
+    expect(await globalOf(b).registerName('db', idle(b.node))).toBe(true);
+  });
+
+  it('sends to a global name from any node, and refuses an unknown name with noproc', async () => {
+    const [a, b] = await cluster(2);
+    const got = a.node.run(async (ctx) => {
+      await globalOf(a).registerName('inbox', ctx.self);
+      ctx.send(ctx.self, 'registered');
+      await ctx.receive((m) => m === 'registered');
+      return ctx.receive((m) => (m as { hello?: unknown }).hello !== undefined);
+    });
+    await waitFor(() => globalOf(b).whereisName('inbox') !== undefined, 'inbox to be known on b');
+    expect(globalOf(b).send('inbox', { hello: 'from b' }).key).toBe(globalOf(a).whereisName('inbox')?.key);
+    expect(await got).toEqual({ hello: 'from b' });
+    expect(() => globalOf(b).send('nobody', 1)).toThrow(NoProcError);
+  });
+
+  it('accepts tuple-like names: arrays and plain objects compared as terms', async () => {
+    const [a, b] = await cluster(2);
+    const p = idle(a.node);
+    expect(await globalOf(a).registerName(['session', 42], p)).toBe(true);
+    expect(await globalOf(a).registerName({ kind: 'cache', shard: 1 }, p)).toBe(true);
+    expect(globalOf(b).whereisName(['session', 42])?.key).toBe(p.key);
+    expect(globalOf(b).whereisName({ shard: 1, kind: 'cache' })?.key).toBe(p.key);
+    expect(globalOf(b).whereisName(['session', 43])).toBeUndefined();
+    expect(await globalOf(b).registerName(['session', 42], idle(b.node))).toBe(false);
+  });
+
+  it('shows names registered before two nodes met once they sync', async () => {
+    const [a, b] = [await memNode('a'), await memNode('b')];
+    const pa = idle(a.node);
+    const pb = idle(b.node);
+    await globalOf(a).registerName('left', pa);
+    await globalOf(b).registerName('right', pb);
+    expect(await a.connect(b.name)).toBe(true);
+    await globalOf(a).sync();
+    await globalOf(b).sync();
+    expect(globalOf(a).whereisName('right')?.key).toBe(pb.key);
+    expect(globalOf(b).whereisName('left')?.key).toBe(pa.key);
+  });
+
+  it('keeps a hidden node out of global: its names stay local, and it sees none of the cluster', async () => {
+    const [a] = await cluster(1);
+    const h = await memNode('h', { hidden: true });
+    await globalOf(a).registerName('shared', idle(a.node));
+    expect(await h.connect(a.name)).toBe(true);
+    await globalOf(h).sync();
+    await globalOf(a).sync();
+    expect(globalOf(h).whereisName('shared')).toBeUndefined();
+    expect(await globalOf(h).registerName('shared', idle(h.node))).toBe(true);
+    expect(globalOf(a).whereisName('shared')?.node).toBe(a.name);
+  });
+
+  it('spreads a sync to nodes the peer knows: a-b then a-c gives every name on every node', async () => {
+    const [a, b] = await cluster(2);
+    const c = await memNode('c');
+    await globalOf(a).registerName('from_a', idle(a.node));
+    await globalOf(c).registerName('from_c', idle(c.node));
+    await c.connect(a.name);
+    await waitFor(() => c.nodes().length === 2 && b.nodes().length === 2, 'the mesh');
+    await Promise.all([a, b, c].map((d) => globalOf(d).sync()));
+    const t = tables([a, b, c]);
+    expect(t[0]).toHaveLength(2);
+    expect(t[1]).toEqual(t[0]);
+    expect(t[2]).toEqual(t[0]);
+  });
+});
+
+describe('names leave with their process or node', () => {
+  it('removes a name on every node when its process exits', async () => {
+    const [a, b] = await cluster(2);
+    const p = idle(b.node);
+    await globalOf(a).registerName('worker', p);
+    const dead = exitReason(b.node, p);
+    b.node.send(p, 'stop');
+    expect(await dead).toBe('normal');
+    await waitFor(() => globalOf(a).whereisName('worker') === undefined && globalOf(b).whereisName('worker') === undefined, 'the name to go');
+    expect(globalOf(a).registeredNames()).toEqual([]);
+    expect(await globalOf(a).registerName('worker', idle(a.node))).toBe(true);
+  });
+
+  it('removes a name whose process was killed, so a restart can take it at once', async () => {
+    const [a] = await cluster(2);
+    const p = idle(a.node);
+    await globalOf(a).registerName('svc', p);
+    const dead = exitReason(a.node, p);
+    a.node.exit(p, 'kill');
+    expect(await dead).toBe('killed');
+    // The global server may not have seen its DOWN yet: a dead local holder holds no name all the same.
+    expect(await globalOf(a).registerName('svc', idle(a.node))).toBe(true);
+  });
+
+  it("removes a node's names from the others when it goes down", async () => {
+    const [a, b, c] = await cluster(3);
+    await globalOf(b).registerName('on_b', idle(b.node));
+    await globalOf(a).registerName('on_a', idle(a.node));
+    await b.stop();
+    await waitFor(() => globalOf(a).whereisName('on_b') === undefined && globalOf(c).whereisName('on_b') === undefined, 'on_b to go');
+    expect(globalOf(c).registeredNames()).toEqual(['on_a']);
+  });
+
+  it('rejects a registration still under way when its own node stops', async () => {
+    const [a] = await cluster(2);
+    const pending = globalOf(a).registerName('late', idle(a.node));
+    await a.stop();
+    await expect(pending).rejects.toThrow(/has exited/);
+  });
+
+  it('removes the names of a disconnected node, and registers it again after reconnect', async () => {
+    const [a, b] = await cluster(2);
+    const pb = idle(b.node);
+    await globalOf(b).registerName('on_b', pb);
+    a.disconnect(b.name);
+    await waitFor(() => globalOf(a).whereisName('on_b') === undefined, 'on_b to leave a');
+    expect(globalOf(b).whereisName('on_b')?.key).toBe(pb.key);
+    await a.connect(b.name);
+    await globalOf(a).sync();
+    expect(globalOf(a).whereisName('on_b')?.key).toBe(pb.key);
+  });
+});
+
+describe('global bad input', () => {
+  it('refuses names that are not terms it can compare', async () => {
+    const [a] = await cluster(1);
+    const g = globalOf(a);
+    const p = idle(a.node);
+    await expect(g.registerName(() => 1, p)).rejects.toThrow(BadArgError);
+    await expect(g.registerName(new Map(), p)).rejects.toThrow(/not a valid global name/);
+    await expect(g.registerName(Symbol('x'), p)).rejects.toThrow(BadArgError);
+    expect(() => g.whereisName(new Date())).toThrow(BadArgError);
+    expect(() => g.via(new Set())).toThrow(BadArgError);
+  });
+
+  it('refuses a cyclic name and names the bad part of a tuple', async () => {
+    const [a] = await cluster(1);
+    const g = globalOf(a);
+    const cyclic: unknown[] = ['loop'];
+    cyclic.push(cyclic);
+    expect(() => g.whereisName(cyclic)).toThrow(/cyclic structure/);
+    expect(() => g.whereisName(['session', new Map()])).toThrow(/at \$\[1\]\): an instance of Map cannot be a global name/);
+    expect(g.whereisName(['session', { user: 1n, pid: idle(a.node) }])).toBeUndefined();
+  });
+
+  it('refuses a pid that is not a pid and a resolve that is not a function', async () => {
+    const [a] = await cluster(1);
+    const g = globalOf(a);
+    await expect(g.registerName('x', 'pid' as unknown as Pid)).rejects.toThrow(/expected a pid/);
+    await expect(g.reRegisterName('x', 42 as unknown as Pid)).rejects.toThrow(/expected a pid/);
+    await expect(g.registerName('x', idle(a.node), 'random' as never)).rejects.toThrow(/resolve must be a function/);
+  });
+
+  it('refuses a node that is not distributed, and a caller that is not one', () => {
+    expect(() => globalOf(new Node())).toThrow(DistNodeError);
+    expect(() => globalOf({} as never)).toThrow(BadArgError);
+  });
+
+  it('drops malformed messages from a peer and keeps serving', async () => {
+    const [a, b] = await cluster(2);
+    const server: [string, string] = [GLOBAL_NAME_SERVER, a.name];
+    b.node.send(server, 'garbage');
+    b.node.send(server, { type: 'global.del_lock', resource: 1 });
+    for (const request of [{ type: 'global.apply', ops: 5 }, { type: 'global.register', rec: null }, { type: 'global.apply', ops: [{ op: 'insert', rec: { name: 'x', pid: 'not a pid' } }] }, { type: 'nope' }]) {
+      await expect(callServer(b.node, server, request, 50)).rejects.toThrow(CallTimeoutError);
+    }
+    expect(await globalOf(b).registerName('still_works', idle(b.node))).toBe(true);
+    expect(globalOf(a).whereisName('still_works')).toBeDefined();
+  });
+
+  it('refuses bad lock ids, nodes and retries', async () => {
+    const [a] = await cluster(1);
+    const g = globalOf(a);
+    expect(() => g.setLock('x' as never)).toThrow(/\[resource, requester\]/);
+    expect(() => g.setLock(['r', 'q'], 'a@b' as never)).toThrow(/nodes must be an array/);
+    expect(() => g.setLock(['r', 'q'], undefined, -1)).toThrow(/retries/);
+  });
+});
