@@ -2,7 +2,7 @@
  * Every error @grove/core raises. Each has a `code` literal to switch on and a
  * message that says what happened, to whom, with which value.
  */
-import type { Pid } from './pid';
+import type { Pid } from './runtime/pid';
 
 /** Base class of Grove's errors. */
 export abstract class GroveError extends Error {

@@ -8,18 +8,18 @@
  * (one object), keyed by the tag that the reply carries back. Timeouts sit in one
  * FIFO queue per duration, so a call arms no timer of its own.
  */
-import type { Dest } from './registry';
-import type { ProcessContext, TimeoutMs } from './context';
+import type { Dest } from './runtime/registry';
+import type { ProcessContext, TimeoutMs } from './runtime/context';
 import { BadArgError, CallExitError, CallTimeoutError, NoProcError } from './errors';
-import type { ExitReason } from './exit';
-import type { DeadlineQueue, Expiring } from './deadline';
-import { Monitor, type CallerLink } from './monitor';
-import type { Node } from './node';
-import { Pid } from './pid';
-import type { Process } from './process';
-import { isRemoteName, isViaName } from './registry';
-import type { RemoteName } from './remote';
-import { registerClass } from './term';
+import type { ExitReason } from './runtime/exit';
+import type { DeadlineQueue, Expiring } from './runtime/deadline';
+import { Monitor, type CallerLink } from './runtime/monitor';
+import type { Node } from './runtime/node';
+import { Pid } from './runtime/pid';
+import type { Process } from './runtime/process';
+import { isRemoteName, isViaName } from './runtime/registry';
+import type { RemoteName } from './runtime/remote';
+import { registerClass } from './runtime/term';
 
 /** Who to reply to: the caller's pid and the call's tag. */
 export interface From {

@@ -7,12 +7,12 @@
  */
 import 'reflect-metadata';
 
-export { Pid, isPid } from './pid';
-export { Ref, isRef } from './ref';
-export { Node, type NodeOptions } from './node';
-export { TIMEOUT, type Timeout, type TimeoutMs, type ProcessBody, type MessageHandler, type SpawnOptions, type ProcessContext } from './context';
-export { ProcessExit } from './process';
-export type { ProcessInfo } from './process_info';
+export { Pid, isPid } from './runtime/pid';
+export { Ref, isRef } from './runtime/ref';
+export { Node, type NodeOptions } from './runtime/node';
+export { TIMEOUT, type Timeout, type TimeoutMs, type ProcessBody, type MessageHandler, type SpawnOptions, type ProcessContext } from './runtime/context';
+export { ProcessExit } from './runtime/process';
+export type { ProcessInfo } from './runtime/process_info';
 export {
   type ExitReason,
   type ShutdownWith,
@@ -22,16 +22,16 @@ export {
   isShutdownWith,
   isExitMessage,
   isDownMessage,
-} from './exit';
-export { type Dest, type ViaRegistry, type ViaName, isRemoteName, isViaName } from './registry';
-export type { RemoteRouter, RemoteName } from './remote';
-export { type Clock, systemClock, ManualClock } from './clock';
-export { registerClass, checkTerm, classCodecOf, classCodecNamed, type ClassCodec } from './term';
+} from './runtime/exit';
+export { type Dest, type ViaRegistry, type ViaName, isRemoteName, isViaName } from './runtime/registry';
+export type { RemoteRouter, RemoteName } from './runtime/remote';
+export { type Clock, systemClock, ManualClock } from './runtime/clock';
+export { registerClass, checkTerm, classCodecOf, classCodecNamed, type ClassCodec } from './runtime/term';
 export { GenCall, GenCast, ErrorReply, type From, call, cast, reply, DEFAULT_CALL_TIMEOUT_MS } from './gen';
 export { start, StartError, isAlreadyStarted, type InitOutcome, type StartOptions } from './proc_lib';
-export { GenServer, type ServerClass, type InitResult } from './gen_server';
-export { Call, Cast, Info } from './gen_server_decorators';
-export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server_actions';
+export { GenServer, type ServerClass, type InitResult } from './gen_server/gen_server';
+export { Call, Cast, Info } from './gen_server/decorators';
+export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server/actions';
 export {
   callServer,
   castServer,
@@ -52,8 +52,8 @@ export {
   type ChildSpecOptions,
   type StartArgs,
   type StartResult,
-} from './gen_server_client';
-export { Scheduler, type SchedulerOptions } from './scheduler';
+} from './gen_server/client';
+export { Scheduler, type SchedulerOptions } from './runtime/scheduler';
 export { getLogger, setLogLevel, getLogLevel, type LogLevel } from './logger';
 export {
   GroveError,
@@ -81,8 +81,8 @@ export {
   type AutoShutdown,
   type ChildTemplate,
   DEFAULT_WORKER_SHUTDOWN_MS,
-} from './child_spec';
-export { RestartIntensity } from './restart_intensity';
+} from './supervisor/child_spec';
+export { RestartIntensity } from './supervisor/restart_intensity';
 export {
   type Strategy,
   type StrategyChild,
@@ -91,9 +91,9 @@ export {
   type ShutdownCause,
   planRestart,
   mustRestart,
-} from './supervisor_strategy';
-export type { SupervisorFlags } from './supervisor_flags';
-export type { ChildInfo, ChildCounts } from './supervisor_protocol';
+} from './supervisor/strategy';
+export type { SupervisorFlags } from './supervisor/flags';
+export type { ChildInfo, ChildCounts } from './supervisor/protocol';
 export {
   Supervisor,
   supervisor,
@@ -111,7 +111,7 @@ export {
   type SupervisorChildOptions,
   type SupervisorArgs,
   type SupervisorStartArgs,
-} from './supervisor';
+} from './supervisor/supervisor';
 export {
   Application,
   startApplication,
@@ -127,5 +127,5 @@ export {
   type StartApplicationOptions,
   type ApplicationInfo,
   type NodeStopInfo,
-} from './application';
-export { DynamicSupervisor, startDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './dynamic_supervisor';
+} from './application/application';
+export { DynamicSupervisor, startDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';

@@ -9,18 +9,18 @@
  * before the starter hears of a failure (terminate releases it first), so an
  * immediate restart never finds it taken.
  */
-import type { MessageHandler, ProcessContext, TimeoutMs } from './context';
+import type { MessageHandler, ProcessContext, TimeoutMs } from './runtime/context';
 import { BadArgError, describe, StartError } from './errors';
 
 export { StartError };
-import type { ExitReason } from './exit';
-import type { DeadlineQueue, Expiring } from './deadline';
-import { Monitor } from './monitor';
-import { Node as NodeClass, type Node } from './node';
-import type { Pid } from './pid';
-import type { Process } from './process';
-import { ProcessExit } from './process';
-import { isValidName, isViaName, type ViaName } from './registry';
+import type { ExitReason } from './runtime/exit';
+import type { DeadlineQueue, Expiring } from './runtime/deadline';
+import { Monitor } from './runtime/monitor';
+import { Node as NodeClass, type Node } from './runtime/node';
+import type { Pid } from './runtime/pid';
+import type { Process } from './runtime/process';
+import { ProcessExit } from './runtime/process';
+import { isValidName, isViaName, type ViaName } from './runtime/registry';
 
 /** What `init` may answer: go on, ignore (the process exits normally), or stop with a reason. */
 export type InitOutcome = { readonly ok: true } | { readonly ignore: true } | { readonly stop: ExitReason };

@@ -5,12 +5,12 @@
  * Each answer is `{ ok }` or `{ error }` (supervisor_protocol.ts).
  */
 import { checkChildSpec, type CheckedChildSpec } from './child_spec';
-import type { ChildSpecError } from './errors';
-import type { GenCall } from './gen';
-import { Pid } from './pid';
-import { Child, type SupervisorEngine } from './supervisor_engine';
-import { badSpec, startFailure, takeHandoff, type ChildInfo, type SupervisorRequest } from './supervisor_protocol';
-import * as report from './supervisor_report';
+import type { ChildSpecError } from '../errors';
+import type { GenCall } from '../gen';
+import { Pid } from '../runtime/pid';
+import { Child, type SupervisorEngine } from './static_engine';
+import { badSpec, startFailure, takeHandoff, type ChildInfo, type SupervisorRequest } from './protocol';
+import * as report from './report';
 
 /** @internal answers one call to the static supervisor `sup`. */
 export function handleCall(sup: SupervisorEngine, call: GenCall): void | Promise<unknown> {

@@ -3,11 +3,11 @@
  * `stopWith(...)`, `continueWith(...)` — and the two system messages the engine and
  * the client exchange (a stop request, the answer to an unknown call).
  */
-import type { ExitReason } from './exit';
-import type { Pid } from './pid';
-import { registerClass } from './term';
-import { ErrorReply } from './gen';
-import { UnknownCallError } from './errors';
+import type { ExitReason } from '../runtime/exit';
+import type { Pid } from '../runtime/pid';
+import { registerClass } from '../runtime/term';
+import { ErrorReply } from '../gen';
+import { UnknownCallError } from '../errors';
 
 /** Type of {@link NO_REPLY} (an object brand: unlike a unique symbol, it survives return type inference). */
 export interface NoReply {

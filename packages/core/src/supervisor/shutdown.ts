@@ -13,11 +13,11 @@
  * A dynamic supervisor stops all its children at once: the same steps, each phase
  * done for every child before the next.
  */
-import { TIMEOUT, type ProcessContext } from './context';
+import { TIMEOUT, type ProcessContext } from '../runtime/context';
 import type { Shutdown } from './child_spec';
-import { isDownMessage, isExitMessage, type DownMessage, type ExitReason } from './exit';
-import type { Pid } from './pid';
-import type { Ref } from './ref';
+import { isDownMessage, isExitMessage, type DownMessage, type ExitReason } from '../runtime/exit';
+import type { Pid } from '../runtime/pid';
+import type { Ref } from '../runtime/ref';
 
 /** How a child ended when told to stop. */
 export interface Stopped {

@@ -23,20 +23,20 @@
  * child_shutdown.ts.
  */
 import { checkChildSpecs, type ChildSpec, type RestartType } from './child_spec';
-import type { ProcessContext } from './context';
-import { BadArgError, ChildSpecError, describe } from './errors';
-import type { ExitReason } from './exit';
-import { call } from './gen';
-import { callerOf } from './gen_server_client';
-import { SystemStop } from './gen_server_actions';
-import { Node } from './node';
-import { Pid } from './pid';
-import { start, StartError } from './proc_lib';
-import type { Process } from './process';
-import { isRemoteName, isViaName, type Dest, type ViaName } from './registry';
-import { SupervisorEngine } from './supervisor_engine';
-import { checkFlags, type SupervisorFlags } from './supervisor_flags';
-import { dropHandoff, handOff, unwrap, type ChildCounts, type ChildInfo, type SupervisorRequest } from './supervisor_protocol';
+import type { ProcessContext } from '../runtime/context';
+import { BadArgError, ChildSpecError, describe } from '../errors';
+import type { ExitReason } from '../runtime/exit';
+import { call } from '../gen';
+import { callerOf } from '../gen_server/client';
+import { SystemStop } from '../gen_server/actions';
+import { Node } from '../runtime/node';
+import { Pid } from '../runtime/pid';
+import { start, StartError } from '../proc_lib';
+import type { Process } from '../runtime/process';
+import { isRemoteName, isViaName, type Dest, type ViaName } from '../runtime/registry';
+import { SupervisorEngine } from './static_engine';
+import { checkFlags, type SupervisorFlags } from './flags';
+import { dropHandoff, handOff, unwrap, type ChildCounts, type ChildInfo, type SupervisorRequest } from './protocol';
 
 /** Where a supervisor is started from: a process (its parent) or a node (from outside any process). */
 export type StartFrom = ProcessContext | Node;

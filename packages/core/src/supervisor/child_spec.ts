@@ -7,9 +7,9 @@
  * and the key. Unknown keys are refused too: a misspelt `restrat: 'temporary'` would
  * otherwise silently leave a child permanent.
  */
-import type { ProcessContext } from './context';
-import { ChildSpecError, describe } from './errors';
-import type { Pid } from './pid';
+import type { ProcessContext } from '../runtime/context';
+import { ChildSpecError, describe } from '../errors';
+import type { Pid } from '../runtime/pid';
 
 /** When a terminated child is restarted: always, only after an abnormal exit, never. */
 export type RestartType = 'permanent' | 'transient' | 'temporary';

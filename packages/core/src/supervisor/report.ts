@@ -5,9 +5,9 @@
  * and the supervisor giving up (error). Each checks the level first, so a silenced
  * logger costs one comparison on the restart path.
  */
-import { describe } from './errors';
-import { getLogger, logEnabled } from './logger';
-import type { Pid } from './pid';
+import { describe } from '../errors';
+import { getLogger, logEnabled } from '../logger';
+import type { Pid } from '../runtime/pid';
 
 const log = getLogger('supervisor');
 

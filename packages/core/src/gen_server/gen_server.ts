@@ -25,11 +25,11 @@
  * error the caller sees ({@link UnknownCallError}) and the server goes on (OTP
  * crashes it); an unknown cast is logged at warn and dropped, like an unknown info.
  */
-import type { ChildSpec } from './child_spec';
-import type { ProcessContext } from './context';
-import { BadArgError, describe } from './errors';
-import { isCleanExit, type ExitReason } from './exit';
-import { reply, type From } from './gen';
+import type { ChildSpec } from '../supervisor/child_spec';
+import type { ProcessContext } from '../runtime/context';
+import { BadArgError, describe } from '../errors';
+import { isCleanExit, type ExitReason } from '../runtime/exit';
+import { reply, type From } from '../gen';
 import {
   callerOf,
   clientFor,
@@ -43,15 +43,15 @@ import {
   type ProtocolOf,
   type StartArgs,
   type StartResult,
-} from './gen_server_client';
-import { dispatchTable, type DispatchTable } from './gen_server_decorators';
-import { IGNORE, NO_REPLY, ServerAction, UnknownCallReply, type Ignore, type NoReply } from './gen_server_actions';
-import { crashReport, dispatch, isThenable, kState, reasonOf, scheduleContinue, ServerState } from './gen_server_engine';
-import { getLogger } from './logger';
-import type { Pid } from './pid';
-import { start, type InitOutcome } from './proc_lib';
-import type { Process } from './process';
-import type { ViaName } from './registry';
+} from './client';
+import { dispatchTable, type DispatchTable } from './decorators';
+import { IGNORE, NO_REPLY, ServerAction, UnknownCallReply, type Ignore, type NoReply } from './actions';
+import { crashReport, dispatch, isThenable, kState, reasonOf, scheduleContinue, ServerState } from './engine';
+import { getLogger } from '../logger';
+import type { Pid } from '../runtime/pid';
+import { start, type InitOutcome } from '../proc_lib';
+import type { Process } from '../runtime/process';
+import type { ViaName } from '../runtime/registry';
 
 const log = getLogger('gen_server');
 

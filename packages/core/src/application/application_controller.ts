@@ -17,14 +17,14 @@
  * dependents.
  */
 import type { Application, ApplicationClass, ApplicationType, NodeStopInfo, StartApplicationOptions } from './application';
-import type { ProcessContext } from './context';
-import { ApplicationError, describe } from './errors';
-import { isExitMessage, type ExitMessage, type ExitReason } from './exit';
-import { getLogger, logEnabled } from './logger';
-import { Monitor } from './monitor';
-import type { Node } from './node';
-import { Pid } from './pid';
-import type { Process } from './process';
+import type { ProcessContext } from '../runtime/context';
+import { ApplicationError, describe } from '../errors';
+import { isExitMessage, type ExitMessage, type ExitReason } from '../runtime/exit';
+import { getLogger, logEnabled } from '../logger';
+import { Monitor } from '../runtime/monitor';
+import type { Node } from '../runtime/node';
+import { Pid } from '../runtime/pid';
+import type { Process } from '../runtime/process';
 
 const log = getLogger('application');
 const STOP = '$application_stop';

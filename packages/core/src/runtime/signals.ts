@@ -4,9 +4,9 @@
  * monitors. One crash report per abnormal exit, written here (or by the behaviour
  * that already wrote a richer one).
  */
-import { describe, ProcessExitedError } from './errors';
+import { describe, ProcessExitedError } from '../errors';
 import { isCleanExit, type ExitReason } from './exit';
-import { getLogger, logEnabled } from './logger';
+import { getLogger, logEnabled } from '../logger';
 import { Monitor, type CallerLink } from './monitor';
 import { ProcessExit, type Process } from './process';
 

@@ -14,7 +14,7 @@
  */
 import type { MessageHandler, ProcessBody, ProcessContext, SpawnOptions, Timeout, TimeoutMs } from './context';
 import { TIMEOUT } from './context';
-import { BadArgError, ProcessExitedError } from './errors';
+import { BadArgError, ProcessExitedError } from '../errors';
 import type { ExitReason } from './exit';
 import { Mailbox } from './mailbox';
 import { Monitor, type CallerLink, type Watch } from './monitor';

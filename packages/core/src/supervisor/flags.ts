@@ -4,8 +4,8 @@
  * supervisor starts; each fault is a {@link ChildSpecError} naming the flag.
  */
 import type { AutoShutdown } from './child_spec';
-import { ChildSpecError, describe } from './errors';
-import type { Strategy } from './supervisor_strategy';
+import { ChildSpecError, describe } from '../errors';
+import type { Strategy } from './strategy';
 
 /** How a supervisor restarts children and when it gives up. */
 export interface SupervisorFlags {

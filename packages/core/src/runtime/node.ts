@@ -5,10 +5,10 @@
  */
 import { systemClock, type Clock } from './clock';
 import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
-import { AlreadyRegisteredError, BadArgError, NoProcError } from './errors';
+import { AlreadyRegisteredError, BadArgError, NoProcError } from '../errors';
 import { isDownMessage, type ExitReason } from './exit';
 import { Deadlines } from './deadline';
-import { replyByTag } from './gen';
+import { replyByTag } from '../gen';
 import { Monitor, RemoteWatch } from './monitor';
 import { Pid } from './pid';
 import { Process, type Timer } from './process';

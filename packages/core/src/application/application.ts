@@ -22,10 +22,10 @@
  * - `transient`: the same, unless the root exited `normal`.
  * - `temporary` (default): the exit is only reported.
  */
-import type { ProcessContext } from './context';
-import type { ExitReason } from './exit';
-import type { Node } from './node';
-import type { Pid } from './pid';
+import type { ProcessContext } from '../runtime/context';
+import type { ExitReason } from '../runtime/exit';
+import type { Node } from '../runtime/node';
+import type { Pid } from '../runtime/pid';
 import { controllerOf, type RunningApplication } from './application_controller';
 
 /** What an application's death means for the node. */

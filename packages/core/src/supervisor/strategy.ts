@@ -21,7 +21,7 @@
  * as tables without processes.
  */
 import type { AutoShutdown, RestartType } from './child_spec';
-import { isCleanExit, type ExitReason } from './exit';
+import { isCleanExit, type ExitReason } from '../runtime/exit';
 import type { RestartIntensity } from './restart_intensity';
 
 /** A restart strategy of a static supervisor. */

@@ -17,10 +17,10 @@
  * The engine is in dynamic_supervisor_engine.ts.
  */
 import { checkChildTemplate, type ChildSpec, type ChildTemplate } from './child_spec';
-import type { ProcessContext } from './context';
-import { DynamicSupervisorEngine } from './dynamic_supervisor_engine';
-import type { Pid } from './pid';
-import type { Dest } from './registry';
+import type { ProcessContext } from '../runtime/context';
+import { DynamicSupervisorEngine } from './dynamic_engine';
+import type { Pid } from '../runtime/pid';
+import type { Dest } from '../runtime/registry';
 import {
   decoratedFlags,
   launch,
@@ -32,7 +32,7 @@ import {
   type SupervisorOptions,
   type SupervisorStartArgs,
 } from './supervisor';
-import { checkFlags, type SupervisorFlags } from './supervisor_flags';
+import { checkFlags, type SupervisorFlags } from './flags';
 
 /** Everything a dynamic supervisor needs: its flags and its child template. */
 export interface DynamicSupervisorInit<C = unknown> {

@@ -26,20 +26,20 @@
  * besides the child's start handshake.
  */
 import type { ChildType, RestartType, Shutdown } from './child_spec';
-import { shutdownChild, type Stopped } from './child_shutdown';
-import { BadArgError, describe } from './errors';
-import { isCleanExit, isExitMessage, type ExitReason } from './exit';
-import { GenCall, reply } from './gen';
-import { SystemStop, UnknownCallReply } from './gen_server_actions';
-import { isThenable } from './gen_server_engine';
-import { getLogger } from './logger';
-import { Pid } from './pid';
-import { ProcessExit, type Process } from './process';
+import { shutdownChild, type Stopped } from './shutdown';
+import { BadArgError, describe } from '../errors';
+import { isCleanExit, isExitMessage, type ExitReason } from '../runtime/exit';
+import { GenCall, reply } from '../gen';
+import { SystemStop, UnknownCallReply } from '../gen_server/actions';
+import { isThenable } from '../gen_server/engine';
+import { getLogger } from '../logger';
+import { Pid } from '../runtime/pid';
+import { ProcessExit, type Process } from '../runtime/process';
 import { RestartIntensity } from './restart_intensity';
-import type { CheckedFlags } from './supervisor_flags';
-import type { SupervisorReply } from './supervisor_protocol';
-import * as report from './supervisor_report';
-import { planRestart, type StrategyAction, type StrategyChild, type StrategyEvent } from './supervisor_strategy';
+import type { CheckedFlags } from './flags';
+import type { SupervisorReply } from './protocol';
+import * as report from './report';
+import { planRestart, type StrategyAction, type StrategyChild, type StrategyEvent } from './strategy';
 
 const RETRY = '$supervisor_retry';
 

@@ -9,11 +9,11 @@
  * caller's node (a dynamic supervisor's child args are plain terms and travel).
  */
 import type { ChildSpec, ChildType, RestartType } from './child_spec';
-import { ChildSpecError, SupervisorChildError, type SupervisorChildErrorCode } from './errors';
-import type { Pid } from './pid';
-import { StartError } from './proc_lib';
-import { checkTerm } from './term';
-import { describe } from './errors';
+import { ChildSpecError, SupervisorChildError, type SupervisorChildErrorCode } from '../errors';
+import type { Pid } from '../runtime/pid';
+import { StartError } from '../proc_lib';
+import { checkTerm } from '../runtime/term';
+import { describe } from '../errors';
 
 /** A request to a supervisor process. @internal */
 export type SupervisorRequest =

@@ -15,16 +15,16 @@
  * `reported`, so the runtime writes none), then throws a `ServerExit` that the
  * runtime turns into the process's exit.
  */
-import { describe } from './errors';
-import { isCleanExit, isExitMessage, type ExitReason } from './exit';
-import { GenCall, GenCast, reply, type From } from './gen';
-import type { DispatchTable, HandlerFn } from './gen_server_decorators';
+import { describe } from '../errors';
+import { isCleanExit, isExitMessage, type ExitReason } from '../runtime/exit';
+import { GenCall, GenCast, reply, type From } from '../gen';
+import type { DispatchTable, HandlerFn } from './decorators';
 import type { GenServer } from './gen_server';
-import { getLogger, logEnabled } from './logger';
-import type { Pid } from './pid';
-import { ProcessExit, type Process } from './process';
-import type { ViaName } from './registry';
-import { NO_REPLY, ServerAction, SystemStop } from './gen_server_actions';
+import { getLogger, logEnabled } from '../logger';
+import type { Pid } from '../runtime/pid';
+import { ProcessExit, type Process } from '../runtime/process';
+import type { ViaName } from '../runtime/registry';
+import { NO_REPLY, ServerAction, SystemStop } from './actions';
 
 /** @internal the instance's link to its {@link ServerState}, keyed by a symbol so it never clashes with user fields. */
 export const kState: unique symbol = Symbol('grove.gen_server.state');

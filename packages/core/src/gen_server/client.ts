@@ -8,18 +8,18 @@
  * for a server whose class this code does not have) or inferred from the class's
  * public methods (each then callable as both call and cast).
  */
-import type { RestartType, Shutdown } from './child_spec';
-import type { ProcessContext, TimeoutMs } from './context';
-import { BadArgError, describe } from './errors';
-import type { ExitReason } from './exit';
-import { call, cast, DEFAULT_CALL_TIMEOUT_MS } from './gen';
+import type { RestartType, Shutdown } from '../supervisor/child_spec';
+import type { ProcessContext, TimeoutMs } from '../runtime/context';
+import { BadArgError, describe } from '../errors';
+import type { ExitReason } from '../runtime/exit';
+import { call, cast, DEFAULT_CALL_TIMEOUT_MS } from '../gen';
 import type { GenServer } from './gen_server';
-import type { DispatchTable } from './gen_server_decorators';
-import { SystemStop, type Ignore, type NoReply, type ServerAction } from './gen_server_actions';
-import { Node } from './node';
-import { Pid } from './pid';
-import { Process } from './process';
-import type { Dest, ViaName } from './registry';
+import type { DispatchTable } from './decorators';
+import { SystemStop, type Ignore, type NoReply, type ServerAction } from './actions';
+import { Node } from '../runtime/node';
+import { Pid } from '../runtime/pid';
+import { Process } from '../runtime/process';
+import type { Dest, ViaName } from '../runtime/registry';
 
 /** Who calls: a process context, or a node (its root process calls, from outside any process). */
 export type Caller = ProcessContext | Node;

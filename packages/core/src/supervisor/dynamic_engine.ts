@@ -14,15 +14,15 @@
  * there are.
  */
 import type { CheckedChildSpec } from './child_spec';
-import { shutdownChildren } from './child_shutdown';
-import type { ProcessContext } from './context';
-import type { GenCall } from './gen';
-import { Pid } from './pid';
-import type { Process } from './process';
-import type { CheckedFlags } from './supervisor_flags';
-import { SupervisorProcess, type SupervisedChild } from './supervisor_process';
-import { startFailure, type ChildInfo, type SupervisorRequest } from './supervisor_protocol';
-import * as report from './supervisor_report';
+import { shutdownChildren } from './shutdown';
+import type { ProcessContext } from '../runtime/context';
+import type { GenCall } from '../gen';
+import { Pid } from '../runtime/pid';
+import type { Process } from '../runtime/process';
+import type { CheckedFlags } from './flags';
+import { SupervisorProcess, type SupervisedChild } from './engine';
+import { startFailure, type ChildInfo, type SupervisorRequest } from './protocol';
+import * as report from './report';
 
 /** One dynamic child: its args and its process. */
 class DynamicChild implements SupervisedChild {

@@ -13,7 +13,7 @@
  * so code that works on one node does not break when its peer moves away. The
  * distribution layer encodes exactly this set.
  */
-import { BadArgError, NotCopyableError } from './errors';
+import { BadArgError, NotCopyableError } from '../errors';
 import { Pid } from './pid';
 import { Ref } from './ref';
 

@@ -15,7 +15,7 @@
  * predicates in declaration order.
  */
 import 'reflect-metadata';
-import { BadArgError } from './errors';
+import { BadArgError } from '../errors';
 
 /** A method a message is routed to. @internal */
 export type HandlerFn = (this: unknown, ...args: unknown[]) => unknown;

@@ -13,13 +13,13 @@
  * - Stop: children stop one by one, last started first.
  */
 import type { CheckedChildSpec } from './child_spec';
-import type { GenCall } from './gen';
-import type { Pid } from './pid';
-import { ProcessExit, type Process } from './process';
-import * as calls from './supervisor_calls';
-import { SupervisorProcess, type SupervisedChild } from './supervisor_process';
-import { startFailure } from './supervisor_protocol';
-import * as report from './supervisor_report';
+import type { GenCall } from '../gen';
+import type { Pid } from '../runtime/pid';
+import { ProcessExit, type Process } from '../runtime/process';
+import * as calls from './calls';
+import { SupervisorProcess, type SupervisedChild } from './engine';
+import { startFailure } from './protocol';
+import * as report from './report';
 
 /** A child slot: its checked spec and its process, if any. @internal */
 export class Child implements SupervisedChild {
