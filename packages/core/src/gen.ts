@@ -8,16 +8,15 @@
  * (one object), keyed by the tag that the reply carries back. Timeouts sit in one
  * FIFO queue per duration, so a call arms no timer of its own.
  */
-import type { Dest } from './runtime/registry';
-import type { ProcessContext, TimeoutMs } from './runtime/context';
 import { BadArgError, CallExitError, CallTimeoutError, NoProcError } from './errors';
+import type { DeadlineQueue, Expiring } from './runtime/clock';
+import type { ProcessContext, TimeoutMs } from './runtime/context';
 import type { ExitReason } from './runtime/exit';
-import type { DeadlineQueue, Expiring } from './runtime/deadline';
 import { Monitor, type CallerLink } from './runtime/monitor';
 import type { Node } from './runtime/node';
 import { Pid } from './runtime/pid';
 import type { Process } from './runtime/process';
-import { isRemoteName, isViaName } from './runtime/registry';
+import { isRemoteName, isViaName, type Dest } from './runtime/registry';
 import type { RemoteName } from './runtime/remote';
 import { registerClass } from './runtime/term';
 

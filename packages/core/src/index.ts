@@ -31,7 +31,7 @@ export { GenCall, GenCast, ErrorReply, type From, call, cast, reply, DEFAULT_CAL
 export { start, StartError, isAlreadyStarted, type InitOutcome, type StartOptions } from './proc_lib';
 export { GenServer, type ServerClass, type InitResult } from './gen_server/gen_server';
 export { Call, Cast, Info } from './gen_server/decorators';
-export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server/actions';
+export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server/gen_server';
 export {
   callServer,
   castServer,
@@ -82,7 +82,7 @@ export {
   type ChildTemplate,
   DEFAULT_WORKER_SHUTDOWN_MS,
 } from './supervisor/child_spec';
-export { RestartIntensity } from './supervisor/restart_intensity';
+export { RestartIntensity } from './supervisor/strategy';
 export {
   type Strategy,
   type StrategyChild,
@@ -92,7 +92,7 @@ export {
   planRestart,
   mustRestart,
 } from './supervisor/strategy';
-export type { SupervisorFlags } from './supervisor/flags';
+export type { SupervisorFlags } from './supervisor/child_spec';
 export type { ChildInfo, ChildCounts } from './supervisor/protocol';
 export {
   Supervisor,

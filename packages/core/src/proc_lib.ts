@@ -11,16 +11,15 @@
  */
 import type { MessageHandler, ProcessContext, TimeoutMs } from './runtime/context';
 import { BadArgError, describe, StartError } from './errors';
-
-export { StartError };
+import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ExitReason } from './runtime/exit';
-import type { DeadlineQueue, Expiring } from './runtime/deadline';
 import { Monitor } from './runtime/monitor';
 import { Node as NodeClass, type Node } from './runtime/node';
 import type { Pid } from './runtime/pid';
-import type { Process } from './runtime/process';
-import { ProcessExit } from './runtime/process';
+import { ProcessExit, type Process } from './runtime/process';
 import { isValidName, isViaName, type ViaName } from './runtime/registry';
+
+export { StartError };
 
 /** What `init` may answer: go on, ignore (the process exits normally), or stop with a reason. */
 export type InitOutcome = { readonly ok: true } | { readonly ignore: true } | { readonly stop: ExitReason };

@@ -16,15 +16,15 @@
  * applications that depend on it, so a dependency is always stopped after its
  * dependents.
  */
-import type { Application, ApplicationClass, ApplicationType, NodeStopInfo, StartApplicationOptions } from './application';
-import type { ProcessContext } from '../runtime/context';
 import { ApplicationError, describe } from '../errors';
-import { isExitMessage, type ExitMessage, type ExitReason } from '../runtime/exit';
 import { getLogger, logEnabled } from '../logger';
+import type { ProcessContext } from '../runtime/context';
+import { isExitMessage, type ExitMessage, type ExitReason } from '../runtime/exit';
 import { Monitor } from '../runtime/monitor';
 import type { Node } from '../runtime/node';
 import { Pid } from '../runtime/pid';
 import type { Process } from '../runtime/process';
+import type { Application, ApplicationClass, ApplicationType, NodeStopInfo, StartApplicationOptions } from './application';
 
 const log = getLogger('application');
 const STOP = '$application_stop';

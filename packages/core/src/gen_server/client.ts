@@ -8,18 +8,18 @@
  * for a server whose class this code does not have) or inferred from the class's
  * public methods (each then callable as both call and cast).
  */
-import type { RestartType, Shutdown } from '../supervisor/child_spec';
-import type { ProcessContext, TimeoutMs } from '../runtime/context';
 import { BadArgError, describe } from '../errors';
-import type { ExitReason } from '../runtime/exit';
 import { call, cast, DEFAULT_CALL_TIMEOUT_MS } from '../gen';
-import type { GenServer } from './gen_server';
-import type { DispatchTable } from './decorators';
-import { SystemStop, type Ignore, type NoReply, type ServerAction } from './actions';
+import type { ProcessContext, TimeoutMs } from '../runtime/context';
+import type { ExitReason } from '../runtime/exit';
 import { Node } from '../runtime/node';
 import { Pid } from '../runtime/pid';
 import { Process } from '../runtime/process';
 import type { Dest, ViaName } from '../runtime/registry';
+import type { RestartType, Shutdown } from '../supervisor/child_spec';
+import type { DispatchTable } from './decorators';
+import { SystemStop } from './engine';
+import type { GenServer, Ignore, NoReply, ServerAction } from './gen_server';
 
 /** Who calls: a process context, or a node (its root process calls, from outside any process). */
 export type Caller = ProcessContext | Node;

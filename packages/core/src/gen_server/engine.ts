@@ -14,17 +14,21 @@
  * writes one crash report for an abnormal reason (and marks the process
  * `reported`, so the runtime writes none), then throws a `ServerExit` that the
  * runtime turns into the process's exit.
+ *
+ * Besides the messages of gen.ts, the engine and the client exchange two system
+ * messages: the stop request of `stopServer`, and the answer to a call no handler
+ * takes.
  */
-import { describe } from '../errors';
-import { isCleanExit, isExitMessage, type ExitReason } from '../runtime/exit';
-import { GenCall, GenCast, reply, type From } from '../gen';
-import type { DispatchTable, HandlerFn } from './decorators';
-import type { GenServer } from './gen_server';
+import { describe, UnknownCallError } from '../errors';
+import { ErrorReply, GenCall, GenCast, reply, type From } from '../gen';
 import { getLogger, logEnabled } from '../logger';
+import { isCleanExit, isExitMessage, type ExitReason } from '../runtime/exit';
 import type { Pid } from '../runtime/pid';
 import { ProcessExit, type Process } from '../runtime/process';
 import type { ViaName } from '../runtime/registry';
-import { NO_REPLY, ServerAction, SystemStop } from './actions';
+import { registerClass } from '../runtime/term';
+import type { DispatchTable, HandlerFn } from './decorators';
+import { NO_REPLY, ServerAction, type GenServer } from './gen_server';
 
 /** @internal the instance's link to its {@link ServerState}, keyed by a symbol so it never clashes with user fields. */
 export const kState: unique symbol = Symbol('grove.gen_server.state');
@@ -50,6 +54,32 @@ export class ServerState {
     readonly name: string | ViaName | undefined,
   ) {}
 }
+
+/** The request `stopServer` sends: terminate with `reason`, reply `'ok'`, exit (OTP `proc_lib:stop`). @internal */
+export class SystemStop {
+  constructor(readonly reason: ExitReason) {}
+}
+
+/** What a server replies to a call no handler takes; the client turns it into an UnknownCallError. @internal */
+export class UnknownCallReply extends ErrorReply {
+  constructor(
+    readonly request: unknown,
+    readonly server: Pid,
+  ) {
+    super();
+  }
+
+  toError(): Error {
+    return new UnknownCallError(this.server, this.request);
+  }
+}
+
+registerClass(SystemStop, { name: 'grove.$gen_server_stop' });
+registerClass(UnknownCallReply, {
+  name: 'grove.$gen_server_unknown_call',
+  toTerm: (r) => [r.request, r.server],
+  fromTerm: (t) => new UnknownCallReply((t as [unknown, Pid])[0], (t as [unknown, Pid])[1]),
+});
 
 /** Delivered to a server whose init asked for a continue, so it runs even with an empty mailbox. */
 const CONTINUE_TICK = Object.freeze({ continueTick: true });

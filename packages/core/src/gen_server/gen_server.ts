@@ -3,9 +3,9 @@
  *
  * One instance per process, state in its fields. `init(args)` runs in the new
  * process before `start` resolves; calls, casts and infos are routed to methods by
- * `@Call()`, `@Cast()` and `@Info()` (see gen_server_decorators.ts). A call
- * handler's return value is the reply. The engine (gen_server_engine.ts) is the
- * only code that calls these methods.
+ * `@Call()`, `@Cast()` and `@Info()` (see decorators.ts). A call handler's
+ * return value is the reply. The engine (engine.ts) is the only code that calls
+ * these methods; typed clients are in client.ts.
  *
  * The callbacks, what they may return and what that does:
  *
@@ -25,38 +25,69 @@
  * error the caller sees ({@link UnknownCallError}) and the server goes on (OTP
  * crashes it); an unknown cast is logged at warn and dropped, like an unknown info.
  */
-import type { ChildSpec } from '../supervisor/child_spec';
-import type { ProcessContext } from '../runtime/context';
 import { BadArgError, describe } from '../errors';
-import { isCleanExit, type ExitReason } from '../runtime/exit';
 import { reply, type From } from '../gen';
+import { getLogger } from '../logger';
+import { start, type InitOutcome } from '../proc_lib';
+import type { ProcessContext } from '../runtime/context';
+import { isCleanExit, type ExitReason } from '../runtime/exit';
+import type { Pid } from '../runtime/pid';
+import type { Process } from '../runtime/process';
+import type { ViaName } from '../runtime/registry';
+import type { ChildSpec } from '../supervisor/child_spec';
 import {
   callerOf,
   clientFor,
   type Caller,
+  type ChildSpecOptions,
   type Client,
   type ClientOptions,
   type GenServerOptions,
   type Inferred,
-  type ChildSpecOptions,
   type Protocol,
   type ProtocolOf,
   type StartArgs,
   type StartResult,
 } from './client';
 import { dispatchTable, type DispatchTable } from './decorators';
-import { IGNORE, NO_REPLY, ServerAction, UnknownCallReply, type Ignore, type NoReply } from './actions';
-import { crashReport, dispatch, isThenable, kState, reasonOf, scheduleContinue, ServerState } from './engine';
-import { getLogger } from '../logger';
-import type { Pid } from '../runtime/pid';
-import { start, type InitOutcome } from '../proc_lib';
-import type { Process } from '../runtime/process';
-import type { ViaName } from '../runtime/registry';
+import { crashReport, dispatch, isThenable, kState, reasonOf, scheduleContinue, ServerState, UnknownCallReply } from './engine';
 
 const log = getLogger('gen_server');
 
 /** Set just around `new Cls()` inside the new process, so the base constructor can pick it up. */
 let constructing: ServerState | null = null;
+
+// ---- what callbacks return besides a plain reply ----
+
+/** Type of {@link NO_REPLY} (an object brand: unlike a unique symbol, it survives return type inference). */
+export interface NoReply {
+  readonly '~noReply': true;
+}
+/** Returned by a call handler that will reply later with `reply(from, value)`. */
+export const NO_REPLY: NoReply = Object.freeze({ '~noReply': true } as const);
+
+/** Type of {@link IGNORE}. */
+export interface Ignore {
+  readonly '~ignore': true;
+}
+/** Returned by `init` to not start the server: `start` resolves with `'ignore'`. */
+export const IGNORE: Ignore = Object.freeze({ '~ignore': true } as const);
+
+/**
+ * What a callback may return instead of a plain result: stop the server (with or
+ * without a reply to the current call), or run `handleContinue(arg)` before the
+ * next message (with or without a reply). `R` is the reply's type.
+ */
+export class ServerAction<R = never> {
+  /** @internal */
+  constructor(
+    readonly kind: 'stop' | 'continue',
+    /** The stop reason, or the continue argument. */
+    readonly value: unknown,
+    readonly hasReply: boolean,
+    readonly reply: R | undefined,
+  ) {}
+}
 
 /** What `init` may return: nothing (ok), `ignore()`, `stopWith(reason)` or `continueWith(arg)`, or a promise of one. */
 export type InitResult = void | Ignore | ServerAction<never> | Promise<void | Ignore | ServerAction<never>>;
@@ -80,7 +111,7 @@ export type ServerClass<S extends GenServer<any>> = new () => S;
  * await Counter.client(node, pid).call.add(5); // 5
  */
 export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
-  /** @internal */ readonly [kState]: ServerState;
+  /** @internal */ declare readonly [kState]: ServerState;
   /** @internal carries `P` for the types; never set. */
   declare readonly '~protocol'?: P;
 

@@ -3,22 +3,22 @@
  * distributes uses a local node (`nonode@nohost`); @grove/distribution names it and plugs a
  * {@link RemoteRouter} into it. Several nodes may live in one OS process.
  */
-import { systemClock, type Clock } from './clock';
-import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
 import { AlreadyRegisteredError, BadArgError, NoProcError } from '../errors';
-import { isDownMessage, type ExitReason } from './exit';
-import { Deadlines } from './deadline';
 import { replyByTag } from '../gen';
+import { Deadlines, systemClock, type Clock } from './clock';
+import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
+import { isDownMessage, type ExitReason } from './exit';
 import { Monitor, RemoteWatch } from './monitor';
 import { Pid } from './pid';
-import { Process, type Timer } from './process';
+import { Process } from './process';
 import { processInfo, type ProcessInfo } from './process_info';
 import { Ref } from './ref';
 import { isRemoteName, isValidName, isViaName, type Dest } from './registry';
-import type { RemoteName, RemoteRouter } from './remote';
+import type { RemoteInbound, RemoteName, RemoteRouter } from './remote';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 import { terminate } from './signals';
 import { checkTerm } from './term';
+import { Timers } from './timers';
 
 export interface NodeOptions {
   /** Node name, `name@host`. Default `nonode@nohost` (not distributed). */
@@ -35,13 +35,15 @@ export interface NodeOptions {
   scheduler?: SchedulerOptions;
 }
 
-export class Node {
+export class Node implements RemoteInbound {
   readonly name: string;
   readonly creation: number;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
   /** @internal timeouts of calls and start handshakes. */
   readonly deadlines: Deadlines;
+  /** @internal `sendAfter` timers. */
+  readonly timers: Timers;
   /** @internal the distribution layer, once installed. */
   router: RemoteRouter | null = null;
   /** See {@link NodeOptions.checkMessages}. */
@@ -50,7 +52,6 @@ export class Node {
   messageCopier: ((msg: unknown) => unknown) | null = null;
   private readonly table = new Map<number, Process>();
   private readonly names = new Map<string, Process>();
-  private readonly timers = new Map<number, Timer>();
   private readonly exitListeners = new Set<(pid: Pid, reason: ExitReason) => void>();
   private nextPid = 1;
   private nextRef = 1;
@@ -65,6 +66,7 @@ export class Node {
     this.clock = options.clock ?? systemClock;
     this.scheduler = new Scheduler(options.scheduler);
     this.deadlines = new Deadlines(this.clock);
+    this.timers = new Timers(this);
     this.checkMessages = options.checkMessages ?? process.env['JEST_WORKER_ID'] !== undefined;
   }
 
@@ -350,48 +352,12 @@ export class Node {
 
   /** Sends `msg` to `dest` after `ms` (from outside a process). */
   sendAfter(dest: Dest, msg: unknown, ms: number): Ref {
-    return this.startTimer(null, dest, msg, ms);
-  }
-
-  /** @internal */
-  startTimer(owner: Process | null, dest: Dest, msg: unknown, ms: number): Ref {
-    if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) {
-      throw new BadArgError(`sendAfter: ms must be a finite number >= 0, got ${String(ms)}`, ms);
-    }
-    if (this.checkMessages) this.copy(msg);
-    const refId = this.nextRef++;
-    const destProc = dest instanceof Pid ? this.local(dest) ?? null : null;
-    if (dest instanceof Pid && destProc === null && this.isLocal(dest)) return new Ref(this.name, this.creation, refId, true);
-    const t: Timer = { refId, handle: null, owner, dest: destProc, due: this.clock.now() + ms };
-    t.handle = this.clock.setTimeout(() => {
-      this.dropTimer(t);
-      try {
-        this.sendFrom(owner?.pid, dest, msg);
-      } catch {
-        // A name that is not registered when the timer fires: dropped, as in Erlang.
-      }
-    }, ms);
-    this.timers.set(refId, t);
-    if (owner !== null) (owner.timers ??= new Set()).add(t);
-    if (destProc !== null && destProc !== owner) (destProc.timers ??= new Set()).add(t);
-    return new Ref(this.name, this.creation, refId, true);
+    return this.timers.start(null, dest, msg, ms);
   }
 
   /** Cancels a timer: the milliseconds it had left, or false when it already fired or was cancelled. */
   cancelTimer(ref: Ref): number | false {
-    const t = ref.node === this.name ? this.timers.get(ref.key as number) : undefined;
-    if (t === undefined) return false;
-    this.clock.clearTimeout(t.handle);
-    this.dropTimer(t);
-    return Math.max(0, Math.round(t.due - this.clock.now()));
-  }
-
-  /** @internal */
-  dropTimer(t: Timer): void {
-    if (!this.timers.delete(t.refId)) return;
-    this.clock.clearTimeout(t.handle);
-    t.owner?.timers?.delete(t);
-    t.dest?.timers?.delete(t);
+    return this.timers.cancel(ref);
   }
 
   // ---- introspection ----
@@ -444,10 +410,10 @@ export class Node {
   /** Ends every local process at once (reason `killed`) and stops the node's timers. */
   halt(): void {
     for (const p of [...this.table.values()]) terminate(p, 'killed');
-    for (const t of [...this.timers.values()]) this.dropTimer(t);
+    this.timers.dropAll();
   }
 
-  // ---- inbound from the remote router (called by @grove/distribution) ----
+  // ---- RemoteInbound: from other nodes, called by @grove/distribution ----
 
   /** @internal a message from another node to a local pid. */
   deliverFromRemote(to: Pid, msg: unknown): void {

@@ -12,9 +12,8 @@
  * of the process's next run, ahead of its messages, so a cascade of exits through a
  * long chain of links never recurses.
  */
-import type { MessageHandler, ProcessBody, ProcessContext, SpawnOptions, Timeout, TimeoutMs } from './context';
-import { TIMEOUT } from './context';
 import { BadArgError, ProcessExitedError } from '../errors';
+import { TIMEOUT, type MessageHandler, type ProcessBody, type ProcessContext, type SpawnOptions, type Timeout, type TimeoutMs } from './context';
 import type { ExitReason } from './exit';
 import { Mailbox } from './mailbox';
 import { Monitor, type CallerLink, type Watch } from './monitor';
@@ -22,7 +21,8 @@ import type { Node } from './node';
 import type { Pid } from './pid';
 import type { Ref } from './ref';
 import type { Dest } from './registry';
-import { terminate, onUserError } from './signals';
+import { onUserError, terminate } from './signals';
+import type { Timer } from './timers';
 
 /** Thrown by `ctx.exit(reason)`; ends the process with `reason` unless caught. */
 export class ProcessExit {
@@ -39,15 +39,6 @@ interface ExitSignal {
   from: Pid;
   reason: ExitReason;
   link: boolean;
-}
-
-/** @internal */
-export interface Timer {
-  refId: number;
-  handle: unknown;
-  owner: Process | null;
-  dest: Process | null;
-  due: number;
 }
 
 /** @internal Status of a process as introspection reports it. */
@@ -351,7 +342,7 @@ export class Process implements ProcessContext {
 
   sendAfter(dest: Dest, msg: unknown, ms: number): Ref {
     this.ensureAlive();
-    return this.node.startTimer(this, dest, msg, ms);
+    return this.node.timers.start(this, dest, msg, ms);
   }
 
   cancelTimer(ref: Ref): number | false {

@@ -13,8 +13,8 @@
  * dispatched synchronously; only a handler that returns a promise suspends its
  * process until the promise settles.
  */
+import { Ring } from './mailbox';
 import type { Process } from './process';
-import { Ring } from './ring';
 
 const RESOLVED = Promise.resolve();
 

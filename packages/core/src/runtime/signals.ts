@@ -5,8 +5,8 @@
  * that already wrote a richer one).
  */
 import { describe, ProcessExitedError } from '../errors';
-import { isCleanExit, type ExitReason } from './exit';
 import { getLogger, logEnabled } from '../logger';
+import { isCleanExit, type ExitReason } from './exit';
 import { Monitor, type CallerLink } from './monitor';
 import { ProcessExit, type Process } from './process';
 
@@ -40,7 +40,7 @@ export function terminate(p: Process, reason: ExitReason, crashed = false): void
     p.waiter = null;
   }
   if (p.timers !== null) {
-    for (const t of p.timers) node.dropTimer(t);
+    for (const t of p.timers) node.timers.drop(t);
     p.timers = null;
   }
   p.mailbox = null;

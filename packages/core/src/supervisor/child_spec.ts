@@ -1,15 +1,19 @@
 /**
- * Child specs: what a supervisor needs to know to start, restart and stop a child
- * (OTP `supervisor:child_spec()`), and their validation.
+ * What a supervisor is started with, and its validation: child specs, what it needs
+ * to know to start, restart and stop a child (OTP `supervisor:child_spec()`), the
+ * child template of a dynamic supervisor, and the supervisor's flags (OTP
+ * `sup_flags()`: strategy, restart intensity and period, auto shutdown, the child
+ * limit of a dynamic supervisor).
  *
- * A spec is checked once, where it enters a supervisor (at supervisor start, or by
- * `startChild`), and every fault gets its own {@link ChildSpecError} naming the child
- * and the key. Unknown keys are refused too: a misspelt `restrat: 'temporary'` would
- * otherwise silently leave a child permanent.
+ * Flags and specs are checked once, where they enter a supervisor (at supervisor
+ * start, or by `startChild`), and every fault gets its own {@link ChildSpecError}
+ * naming the child (or the flag) and the key. Unknown keys are refused too: a
+ * misspelt `restrat: 'temporary'` would otherwise silently leave a child permanent.
  */
-import type { ProcessContext } from '../runtime/context';
 import { ChildSpecError, describe } from '../errors';
+import type { ProcessContext } from '../runtime/context';
 import type { Pid } from '../runtime/pid';
+import type { Strategy } from './strategy';
 
 /** When a terminated child is restarted: always, only after an abnormal exit, never. */
 export type RestartType = 'permanent' | 'transient' | 'temporary';
@@ -167,4 +171,65 @@ export function checkChildSpecs(specs: unknown, autoShutdown: AutoShutdown = 'ne
     out.push(c);
   }
   return out;
+}
+
+// ---- flags ----
+
+/** How a supervisor restarts children and when it gives up. */
+export interface SupervisorFlags {
+  /** Default `'one_for_one'`. Not used by dynamic supervisors (always one for one). */
+  strategy?: Strategy;
+  /** Restarts allowed within `periodMs` before the supervisor gives up (default 1, as OTP). */
+  intensity?: number;
+  /** The restart window in milliseconds (default 5000, as OTP). */
+  periodMs?: number;
+  /** Stop the supervisor when significant children end (default `'never'`). Static supervisors only. */
+  autoShutdown?: AutoShutdown;
+  /** Dynamic supervisors only: the most children at once (default `'infinity'`). */
+  maxChildren?: number | 'infinity';
+}
+
+/** Flags with defaults filled in. @internal */
+export interface CheckedFlags {
+  readonly strategy: Strategy;
+  readonly intensity: number;
+  readonly periodMs: number;
+  readonly autoShutdown: AutoShutdown;
+  readonly maxChildren: number;
+}
+
+const STATIC_KEYS = ['strategy', 'intensity', 'periodMs', 'autoShutdown'];
+const DYNAMIC_KEYS = ['intensity', 'periodMs', 'maxChildren'];
+const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
+const AUTO: readonly string[] = ['never', 'any_significant', 'all_significant'];
+
+/** Checks `flags` for a static (`dynamic` false) or dynamic supervisor. @internal */
+export function checkFlags(flags: unknown, dynamic: boolean): CheckedFlags {
+  const f = (flags ?? {}) as Record<string, unknown>;
+  if (typeof f !== 'object' || Array.isArray(f)) throw new ChildSpecError(undefined, 'flags', `supervisor flags must be an object, got ${describe(flags)}`);
+  const bad = (key: string, expected: string): ChildSpecError =>
+    new ChildSpecError(undefined, key, `supervisor flags: ${key} must be ${expected}, got ${describe(f[key])}`);
+  const known = dynamic ? DYNAMIC_KEYS : STATIC_KEYS;
+  for (const key of Object.keys(f)) {
+    if (f[key] !== undefined && !known.includes(key)) {
+      throw new ChildSpecError(undefined, key, `supervisor flags: unknown key ${JSON.stringify(key)} for a ${dynamic ? 'dynamic' : 'static'} supervisor (known: ${known.join(', ')})`);
+    }
+  }
+  const strategy = f['strategy'] ?? 'one_for_one';
+  if (typeof strategy !== 'string' || !STRATEGIES.includes(strategy)) throw bad('strategy', "'one_for_one', 'one_for_all' or 'rest_for_one'");
+  const intensity = f['intensity'] ?? 1;
+  if (typeof intensity !== 'number' || !Number.isInteger(intensity) || intensity < 0) throw bad('intensity', 'a whole number >= 0');
+  const periodMs = f['periodMs'] ?? 5000;
+  if (typeof periodMs !== 'number' || !Number.isFinite(periodMs) || periodMs <= 0) throw bad('periodMs', 'a number of milliseconds > 0');
+  const autoShutdown = f['autoShutdown'] ?? 'never';
+  if (typeof autoShutdown !== 'string' || !AUTO.includes(autoShutdown)) throw bad('autoShutdown', "'never', 'any_significant' or 'all_significant'");
+  const max = f['maxChildren'] ?? 'infinity';
+  if (max !== 'infinity' && !(typeof max === 'number' && Number.isInteger(max) && max >= 0)) throw bad('maxChildren', "a whole number >= 0 or 'infinity'");
+  return {
+    strategy: strategy as Strategy,
+    intensity,
+    periodMs,
+    autoShutdown: autoShutdown as AutoShutdown,
+    maxChildren: max === 'infinity' ? Infinity : max,
+  };
 }

@@ -3,7 +3,7 @@
  * DynamicSupervisor): no children at start, one child template, children added by
  * `startChild(args)` up to `maxChildren`, each restarted on its own (one for one)
  * with the args it was started with. The loop, the restart executor and stopping
- * one child are shared with the static supervisor (supervisor_process.ts).
+ * one child are shared with the static supervisor (engine.ts).
  *
  * Differences from the static engine, as OTP: children have no ids (they are named
  * by pid), a child that is not running is dropped (nothing is kept for
@@ -13,49 +13,31 @@
  * Children sit in a Map, so adding and dropping one costs the same however many
  * there are.
  */
-import type { CheckedChildSpec } from './child_spec';
-import { shutdownChildren } from './shutdown';
-import type { ProcessContext } from '../runtime/context';
 import type { GenCall } from '../gen';
+import type { ProcessContext } from '../runtime/context';
 import { Pid } from '../runtime/pid';
 import type { Process } from '../runtime/process';
-import type { CheckedFlags } from './flags';
-import { SupervisorProcess, type SupervisedChild } from './engine';
-import { startFailure, type ChildInfo, type SupervisorRequest } from './protocol';
-import * as report from './report';
+import type { CheckedChildSpec, CheckedFlags } from './child_spec';
+import { SupervisedChild, SupervisorProcess } from './engine';
+import type { ChildInfo, SupervisorRequest } from './protocol';
+import { shutdownChildren } from './shutdown';
 
 /** One dynamic child: its args and its process. */
-class DynamicChild implements SupervisedChild {
-  pid: Pid | null = null;
-  restarting = false;
-
+class DynamicChild extends SupervisedChild {
   constructor(
     readonly key: number,
     readonly args: unknown,
-    private readonly template: CheckedChildSpec,
-  ) {}
+    template: CheckedChildSpec,
+  ) {
+    super(template);
+  }
 
   /** Reports name every child of a dynamic supervisor alike (they have no ids). */
   get id(): string {
     return '(dynamic)';
   }
-  get restart(): CheckedChildSpec['restart'] {
-    return this.template.restart;
-  }
-  get type(): CheckedChildSpec['type'] {
-    return this.template.type;
-  }
-  get shutdown(): CheckedChildSpec['shutdown'] {
-    return this.template.shutdown;
-  }
-  get alive(): boolean {
-    return this.pid !== null;
-  }
-  get significant(): boolean {
-    return false;
-  }
   launch(parent: Process): unknown {
-    return (this.template.start as unknown as (parent: ProcessContext, args: unknown) => unknown)(parent, this.args);
+    return (this.spec.start as unknown as (parent: ProcessContext, args: unknown) => unknown)(parent, this.args);
   }
 }
 
@@ -130,19 +112,11 @@ export class DynamicSupervisorEngine extends SupervisorProcess<DynamicChild> {
   private startChild(call: GenCall, args: unknown): void | Promise<unknown> {
     if (this.entries.size >= this.flags.maxChildren) return this.answer(call, { error: { code: 'max_children' } });
     const child = new DynamicChild(this.nextKey++, args, this.template);
-    return this.invokeStart(child).then(
-      (v) => {
-        if (v !== 'ignore') {
-          this.entries.set(child.key, child);
-          this.started(child, v);
-        }
-        this.answer(call, { ok: v });
-      },
-      (e: unknown) => {
-        report.reportStartError(this, child, e);
-        this.answer(call, { error: startFailure(e) });
-      },
-    );
+    return this.startForCall(child, (v) => {
+      if (v === 'ignore') return;
+      this.entries.set(child.key, child);
+      this.started(child, v);
+    }).then((r) => this.answer(call, r));
   }
 
   private terminateChild(call: GenCall, which: string | Pid): void | Promise<unknown> {

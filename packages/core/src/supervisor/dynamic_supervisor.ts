@@ -14,13 +14,13 @@
  * await terminateChild(node, sup, pid);
  * ```
  *
- * The engine is in dynamic_supervisor_engine.ts.
+ * The engine is in dynamic_engine.ts.
  */
-import { checkChildTemplate, type ChildSpec, type ChildTemplate } from './child_spec';
 import type { ProcessContext } from '../runtime/context';
-import { DynamicSupervisorEngine } from './dynamic_engine';
 import type { Pid } from '../runtime/pid';
 import type { Dest } from '../runtime/registry';
+import { checkChildTemplate, checkFlags, type ChildSpec, type ChildTemplate, type SupervisorFlags } from './child_spec';
+import { DynamicSupervisorEngine } from './dynamic_engine';
 import {
   decoratedFlags,
   launch,
@@ -32,7 +32,6 @@ import {
   type SupervisorOptions,
   type SupervisorStartArgs,
 } from './supervisor';
-import { checkFlags, type SupervisorFlags } from './flags';
 
 /** Everything a dynamic supervisor needs: its flags and its child template. */
 export interface DynamicSupervisorInit<C = unknown> {

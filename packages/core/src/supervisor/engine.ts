@@ -2,9 +2,9 @@
  * What every supervisor process does, static or dynamic (OTP `supervisor.erl`,
  * whose `simple_one_for_one` is the same loop over another child store): it traps
  * exits, links to each child it starts, turns a child's EXIT into a plan from the
- * pure strategies (supervisor_strategy.ts) that one executor carries out, and stops
- * its children before it exits. The engines (supervisor_engine.ts,
- * dynamic_supervisor_engine.ts) keep the children and answer the API calls.
+ * pure strategies (strategy.ts) that one executor carries out, and stops its
+ * children (shutdown.ts) before it exits. The engines (static_engine.ts,
+ * dynamic_engine.ts) keep the children and answer the API calls.
  *
  * Steps and races:
  * - The supervisor links to every child it starts if `start` did not (so a plain
@@ -25,36 +25,54 @@
  * The restart path (EXIT, plan, start) allocates the plan and makes no promise
  * besides the child's start handshake.
  */
-import type { ChildType, RestartType, Shutdown } from './child_spec';
-import { shutdownChild, type Stopped } from './shutdown';
 import { BadArgError, describe } from '../errors';
-import { isCleanExit, isExitMessage, type ExitReason } from '../runtime/exit';
 import { GenCall, reply } from '../gen';
-import { SystemStop, UnknownCallReply } from '../gen_server/actions';
-import { isThenable } from '../gen_server/engine';
-import { getLogger } from '../logger';
+import { isThenable, SystemStop, UnknownCallReply } from '../gen_server/engine';
+import { getLogger, logEnabled } from '../logger';
+import { isCleanExit, isExitMessage, type ExitReason } from '../runtime/exit';
 import { Pid } from '../runtime/pid';
 import { ProcessExit, type Process } from '../runtime/process';
-import { RestartIntensity } from './restart_intensity';
-import type { CheckedFlags } from './flags';
-import type { SupervisorReply } from './protocol';
-import * as report from './report';
-import { planRestart, type StrategyAction, type StrategyChild, type StrategyEvent } from './strategy';
+import type { CheckedChildSpec, CheckedFlags, ChildType, RestartType, Shutdown } from './child_spec';
+import { startFailure, type SupervisorReply } from './protocol';
+import { shutdownChild, type Stopped } from './shutdown';
+import { planRestart, RestartIntensity, type StrategyAction, type StrategyChild, type StrategyEvent } from './strategy';
 
 const RETRY = '$supervisor_retry';
 
-/** A child as the executor sees it. @internal */
-export interface SupervisedChild extends StrategyChild {
-  pid: Pid | null;
+const log = getLogger('supervisor');
+
+/**
+ * A child as the executor sees it: its checked spec (a dynamic child's template),
+ * its process if it runs, and how to start it. @internal
+ */
+export abstract class SupervisedChild implements StrategyChild {
+  pid: Pid | null = null;
   /** A restart failed and a retry message is on its way. */
-  restarting: boolean;
-  readonly type: ChildType;
-  readonly restart: RestartType;
-  readonly shutdown: Shutdown;
+  restarting = false;
+
+  constructor(readonly spec: CheckedChildSpec) {}
+
+  abstract readonly id: string;
   /** Names the child in a retry message (a term: the message is checked like any other). */
-  readonly key: string | number;
+  abstract readonly key: string | number;
   /** Starts the child linked to `parent`: a pid or `'ignore'`, or a promise of one. */
-  launch(parent: Process): unknown;
+  abstract launch(parent: Process): unknown;
+
+  get restart(): RestartType {
+    return this.spec.restart;
+  }
+  get type(): ChildType {
+    return this.spec.type;
+  }
+  get shutdown(): Shutdown {
+    return this.spec.shutdown;
+  }
+  get significant(): boolean {
+    return this.spec.significant;
+  }
+  get alive(): boolean {
+    return this.pid !== null;
+  }
 }
 
 /** A start result that is neither a pid nor 'ignore'. */
@@ -107,7 +125,7 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
     if (isExitMessage(msg)) return this.onExit(msg.from, msg.reason);
     if (msg instanceof GenCall) return msg.request instanceof SystemStop ? this.stopOnRequest(msg, msg.request.reason) : this.handleCall(msg);
     if (typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === RETRY) return this.onRetry((msg as { key: unknown }).key);
-    getLogger('supervisor').warn('unexpected message', { supervisor: String(this), message: describe(msg) });
+    log.warn('unexpected message', { supervisor: String(this), message: describe(msg) });
   };
 
   /** @internal answers an API call. */
@@ -125,7 +143,7 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
     }
     this.byPid.delete(from.key);
     child.pid = null;
-    if (child.restart === 'permanent' || !isCleanExit(reason)) report.reportTerminated(this, child, from, reason);
+    if (child.restart === 'permanent' || !isCleanExit(reason)) this.reportTerminated(child, from, reason);
     return this.plan({ type: 'exit', child, reason });
   }
 
@@ -139,8 +157,8 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
     const { strategy, autoShutdown } = this.flags;
     const actions = planRestart(strategy, autoShutdown, this.inOrder(), event, this.restarts, this.ctx.node.clock.now());
     const last = actions[actions.length - 1]!;
-    if (last.do === 'shutdown') report.reportGivingUp(this, last.cause, event.child);
-    else if (last.do === 'start') report.reportRestarting(this, strategy, event.child);
+    if (last.do === 'shutdown') this.reportGivingUp(last.cause, event.child);
+    else if (last.do === 'start') this.reportRestarting(strategy, event.child);
     return this.execute(actions, 0);
   }
 
@@ -211,7 +229,7 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
   }
 
   private restartFailed(child: C, e: unknown): false {
-    report.reportStartError(this, child, e);
+    this.reportStartError(child, e);
     child.restarting = true;
     this.ctx.send(this.ctx.self, { type: RETRY, key: child.key });
     return false;
@@ -233,6 +251,23 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
     });
   }
 
+  /**
+   * @internal starts `child` for an API call: `record` keeps it once it runs (or
+   * ignored); resolves with the reply, an error term when the start failed.
+   */
+  startForCall(child: C, record: (v: Pid | 'ignore') => void): Promise<SupervisorReply> {
+    return this.invokeStart(child).then(
+      (v): SupervisorReply => {
+        record(v);
+        return { ok: v };
+      },
+      (e: unknown): SupervisorReply => {
+        this.reportStartError(child, e);
+        return { error: startFailure(e) };
+      },
+    );
+  }
+
   /** @internal records a running child and makes sure it is linked. */
   started(child: C, pid: Pid): void {
     child.pid = pid;
@@ -240,7 +275,7 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
     this.byPid.set(pid.key, child);
     const links = this.ctx.links;
     if (links === null || !links.has(pid.key)) this.ctx.link(pid);
-    report.reportStarted(this, child, pid);
+    this.reportStarted(child, pid);
   }
 
   /** @internal stops a running child per its shutdown spec and reports an unexpected ending. */
@@ -255,12 +290,12 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
 
   /** @internal reports a child that, told to stop, ended another way (a non-permanent one may end `normal`, as OTP). */
   stopped(child: C, pid: Pid, s: Stopped): void {
-    if (!s.expected && !(s.reason === 'normal' && child.restart !== 'permanent')) report.reportShutdownError(this, child, pid, s.reason);
+    if (!s.expected && !(s.reason === 'normal' && child.restart !== 'permanent')) this.reportShutdownError(child, pid, s.reason);
   }
 
   /** @internal a call no supervisor takes: logged, and the caller gets an UnknownCallError rather than a wait for its timeout. */
   unexpectedCall(call: GenCall): void {
-    getLogger('supervisor').warn('unexpected call', { supervisor: String(this), request: describe(call.request) });
+    log.warn('unexpected call', { supervisor: String(this), request: describe(call.request) });
     reply(this.ctx.node, call.from, new UnknownCallReply(call.request, this.ctx.pid));
   }
 
@@ -274,5 +309,50 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
     await this.terminateAll();
     reply(this.ctx.node, call.from, 'ok');
     throw new ProcessExit(reason);
+  }
+
+  // ---- reports ----
+  //
+  // OTP's supervisor and progress reports, structured, through the `supervisor`
+  // logger: child started (debug), child terminated with its reason (error, as OTP's
+  // `child_terminated`), restarting (info), start and shutdown errors, and the
+  // supervisor giving up (error). Each checks the level first, so a silenced logger
+  // costs one comparison on the restart path.
+
+  /** A child was started (or restarted). */
+  private reportStarted(child: C, pid: Pid): void {
+    if (!logEnabled('debug')) return;
+    log.debug('child started', { supervisor: String(this), child: child.id, pid: pid.toString(), restart: child.restart, type: child.type });
+  }
+
+  /** A child terminated by itself. */
+  private reportTerminated(child: C, pid: Pid, reason: unknown): void {
+    if (!logEnabled('error')) return;
+    log.error('child terminated', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason), restart: child.restart });
+  }
+
+  /** The strategy restarts a child (and perhaps its siblings). */
+  private reportRestarting(strategy: string, child: C): void {
+    if (!logEnabled('info')) return;
+    log.info('restarting', { supervisor: String(this), child: child.id, strategy });
+  }
+
+  /** @internal a child failed to start (at supervisor start, on a restart, or by startChild). */
+  reportStartError(child: C, reason: unknown): void {
+    if (!logEnabled('error')) return;
+    log.error('child start failed', { supervisor: String(this), child: child.id, reason: describe(reason) });
+  }
+
+  /** A child, told to stop, ended with another reason than the one asked for. */
+  private reportShutdownError(child: C, pid: Pid, reason: unknown): void {
+    if (!logEnabled('error')) return;
+    log.error('child shutdown error', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason) });
+  }
+
+  /** The supervisor gives up: too many restarts, or a significant child ended. */
+  private reportGivingUp(cause: string, child: C): void {
+    if (!logEnabled('error')) return;
+    const what = cause === 'auto_shutdown' ? 'significant child terminated, shutting down' : 'reached max restart intensity, shutting down';
+    log.error(what, { supervisor: String(this), child: child.id, cause });
   }
 }

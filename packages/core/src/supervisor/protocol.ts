@@ -8,12 +8,11 @@
  * takes it from there. Hence `startChild` with a spec needs the supervisor on the
  * caller's node (a dynamic supervisor's child args are plain terms and travel).
  */
-import type { ChildSpec, ChildType, RestartType } from './child_spec';
-import { ChildSpecError, SupervisorChildError, type SupervisorChildErrorCode } from '../errors';
-import type { Pid } from '../runtime/pid';
+import { ChildSpecError, describe, SupervisorChildError, type SupervisorChildErrorCode } from '../errors';
 import { StartError } from '../proc_lib';
+import type { Pid } from '../runtime/pid';
 import { checkTerm } from '../runtime/term';
-import { describe } from '../errors';
+import type { ChildSpec, ChildType, RestartType } from './child_spec';
 
 /** A request to a supervisor process. @internal */
 export type SupervisorRequest =

@@ -14,10 +14,10 @@
  * done for every child before the next.
  */
 import { TIMEOUT, type ProcessContext } from '../runtime/context';
-import type { Shutdown } from './child_spec';
 import { isDownMessage, isExitMessage, type DownMessage, type ExitReason } from '../runtime/exit';
 import type { Pid } from '../runtime/pid';
 import type { Ref } from '../runtime/ref';
+import type { Shutdown } from './child_spec';
 
 /** How a child ended when told to stop. */
 export interface Stopped {

@@ -1,8 +1,8 @@
 /**
  * The static supervisor process (OTP `supervisor.erl`): children from specs, with
- * ids, in start order. The loop, the restart executor and stopping are shared with
- * the dynamic supervisor (supervisor_process.ts); calls are answered in
- * supervisor_calls.ts.
+ * ids, in start order, and the supervisor API as it answers it (OTP's
+ * `handle_call`). The loop, the restart executor and stopping are shared with the
+ * dynamic supervisor (engine.ts).
  *
  * - Start: children start one after the other, each `start(ctx)` awaited. One that
  *   fails stops those already started (last first) and the supervisor exits with
@@ -10,42 +10,26 @@
  *   without a process (a temporary child's spec is dropped).
  * - A child that ends without being restarted, or whose restart answers
  *   `'ignore'`, keeps its spec (a temporary child's is dropped) for `restartChild`.
+ * - Calls: start, terminate, restart and delete children, list and count them
+ *   (stopping is answered by every supervisor alike, in engine.ts). Each answer is
+ *   `{ ok }` or `{ error }` (protocol.ts).
  * - Stop: children stop one by one, last started first.
  */
-import type { CheckedChildSpec } from './child_spec';
+import type { ChildSpecError } from '../errors';
 import type { GenCall } from '../gen';
-import type { Pid } from '../runtime/pid';
+import { Pid } from '../runtime/pid';
 import { ProcessExit, type Process } from '../runtime/process';
-import * as calls from './calls';
-import { SupervisorProcess, type SupervisedChild } from './engine';
-import { startFailure } from './protocol';
-import * as report from './report';
+import { checkChildSpec, type CheckedChildSpec } from './child_spec';
+import { SupervisedChild, SupervisorProcess } from './engine';
+import { badSpec, startFailure, takeHandoff, type ChildCounts, type ChildInfo, type SupervisorReply, type SupervisorRequest } from './protocol';
 
 /** A child slot: its checked spec and its process, if any. @internal */
-export class Child implements SupervisedChild {
-  pid: Pid | null = null;
-  restarting = false;
-  constructor(readonly spec: CheckedChildSpec) {}
+export class Child extends SupervisedChild {
   get id(): string {
     return this.spec.id;
   }
   get key(): string {
     return this.spec.id;
-  }
-  get restart(): CheckedChildSpec['restart'] {
-    return this.spec.restart;
-  }
-  get type(): CheckedChildSpec['type'] {
-    return this.spec.type;
-  }
-  get shutdown(): CheckedChildSpec['shutdown'] {
-    return this.spec.shutdown;
-  }
-  get significant(): boolean {
-    return this.spec.significant;
-  }
-  get alive(): boolean {
-    return this.pid !== null;
   }
   launch(parent: Process): unknown {
     return this.spec.start(parent);
@@ -65,7 +49,7 @@ export class SupervisorEngine extends SupervisorProcess<Child> {
       try {
         v = await this.invokeStart(child);
       } catch (e) {
-        report.reportStartError(this, child, e);
+        this.reportStartError(child, e);
         await this.terminateAll();
         throw new ProcessExit({ shutdown: { failedToStartChild: spec.id, reason: startFailure(e).reason } });
       }
@@ -73,10 +57,6 @@ export class SupervisorEngine extends SupervisorProcess<Child> {
       this.add(child);
       if (v !== 'ignore') this.started(child, v);
     }
-  }
-
-  protected handleCall(call: GenCall): void | Promise<unknown> {
-    return calls.handleCall(this, call);
   }
 
   protected childByKey(key: unknown): Child | undefined {
@@ -91,8 +71,7 @@ export class SupervisorEngine extends SupervisorProcess<Child> {
     // The spec stays, for restartChild or a later group restart.
   }
 
-  /** @internal */
-  add(child: Child): void {
+  private add(child: Child): void {
     this.children.push(child);
     this.byId.set(child.id, child);
   }
@@ -112,4 +91,93 @@ export class SupervisorEngine extends SupervisorProcess<Child> {
       if (c.pid !== null) await this.stopChild(c);
     }
   }
+
+  // ---- the API ----
+
+  protected handleCall(call: GenCall): void | Promise<unknown> {
+    const req = call.request as SupervisorRequest;
+    switch (req?.op) {
+      case 'which_children':
+        return this.answer(call, { ok: this.children.map(info) });
+      case 'count_children':
+        return this.answer(call, { ok: this.counts() });
+      case 'start_child':
+        return this.answerWhenDone(call, this.startChild(req.handoff !== undefined ? takeHandoff(req.handoff) : req.args));
+      case 'terminate_child':
+        return this.answerWhenDone(call, this.terminateChild(req.child));
+      case 'restart_child':
+        return this.answerWhenDone(call, this.restartChild(req.id));
+      case 'delete_child':
+        return this.answer(call, this.deleteChild(req.id));
+      default:
+        this.unexpectedCall(call);
+    }
+  }
+
+  private answerWhenDone(call: GenCall, r: SupervisorReply | Promise<SupervisorReply>): void | Promise<unknown> {
+    if (r instanceof Promise) return r.then((v) => this.answer(call, v));
+    this.answer(call, r);
+  }
+
+  private counts(): ChildCounts {
+    let active = 0;
+    let supervisors = 0;
+    for (const c of this.children) {
+      if (c.pid !== null) active++;
+      if (c.type === 'supervisor') supervisors++;
+    }
+    const n = this.children.length;
+    return { specs: n, active, supervisors, workers: n - supervisors };
+  }
+
+  private startChild(spec: unknown): SupervisorReply | Promise<SupervisorReply> {
+    let checked: CheckedChildSpec;
+    try {
+      checked = checkChildSpec(spec, this.flags.autoShutdown);
+    } catch (e) {
+      return { error: badSpec(e as ChildSpecError) };
+    }
+    const existing = this.byId.get(checked.id);
+    if (existing !== undefined) {
+      const pid = existing.pid;
+      return { error: pid === null ? { code: 'already_present' } : { code: 'already_started', pid } };
+    }
+    const child = new Child(checked);
+    return this.startForCall(child, (v) => {
+      if (v !== 'ignore' || checked.restart !== 'temporary') this.add(child);
+      if (v !== 'ignore') this.started(child, v);
+    });
+  }
+
+  private terminateChild(which: string | Pid): SupervisorReply | Promise<SupervisorReply> {
+    const child = which instanceof Pid ? this.byPid.get(which.key) : this.byId.get(which);
+    if (child === undefined) return { error: { code: 'not_found' } };
+    return this.stopChild(child).then(() => {
+      if (child.restart === 'temporary') this.remove(child);
+      return { ok: true };
+    });
+  }
+
+  private restartChild(id: string): SupervisorReply | Promise<SupervisorReply> {
+    const child = this.byId.get(id);
+    if (child === undefined) return { error: { code: 'not_found' } };
+    if (child.pid !== null) return { error: { code: 'running', pid: child.pid } };
+    if (child.restarting) return { error: { code: 'restarting' } };
+    return this.startForCall(child, (v) => {
+      if (v !== 'ignore') this.started(child, v);
+    });
+  }
+
+  private deleteChild(id: string): SupervisorReply {
+    const child = this.byId.get(id);
+    if (child === undefined) return { error: { code: 'not_found' } };
+    if (child.pid !== null) return { error: { code: 'running', pid: child.pid } };
+    if (child.restarting) return { error: { code: 'restarting' } };
+    this.remove(child);
+    return { ok: true };
+  }
+}
+
+function info(c: Child): ChildInfo {
+  return { id: c.id, pid: c.pid ?? (c.restarting ? 'restarting' : undefined), type: c.type, restart: c.restart };
 }

@@ -18,25 +18,23 @@
  * `flags(args)` instead of decorating when the flags depend on the start args.
  * `Root.childSpec(args)` nests the supervisor in another one.
  *
- * The engine is in supervisor_engine.ts, over the loop and restart executor that
- * dynamic supervisors share (supervisor_process.ts); stopping children in
- * child_shutdown.ts.
+ * The engine is in static_engine.ts, over the loop and restart executor that
+ * dynamic supervisors share (engine.ts); stopping children in shutdown.ts.
  */
-import { checkChildSpecs, type ChildSpec, type RestartType } from './child_spec';
-import type { ProcessContext } from '../runtime/context';
 import { BadArgError, ChildSpecError, describe } from '../errors';
-import type { ExitReason } from '../runtime/exit';
 import { call } from '../gen';
 import { callerOf } from '../gen_server/client';
-import { SystemStop } from '../gen_server/actions';
+import { SystemStop } from '../gen_server/engine';
+import { start, StartError } from '../proc_lib';
+import type { ProcessContext } from '../runtime/context';
+import type { ExitReason } from '../runtime/exit';
 import { Node } from '../runtime/node';
 import { Pid } from '../runtime/pid';
-import { start, StartError } from '../proc_lib';
 import type { Process } from '../runtime/process';
 import { isRemoteName, isViaName, type Dest, type ViaName } from '../runtime/registry';
-import { SupervisorEngine } from './static_engine';
-import { checkFlags, type SupervisorFlags } from './flags';
+import { checkChildSpecs, checkFlags, type ChildSpec, type RestartType, type SupervisorFlags } from './child_spec';
 import { dropHandoff, handOff, unwrap, type ChildCounts, type ChildInfo, type SupervisorRequest } from './protocol';
+import { SupervisorEngine } from './static_engine';
 
 /** Where a supervisor is started from: a process (its parent) or a node (from outside any process). */
 export type StartFrom = ProcessContext | Node;
