@@ -19,6 +19,8 @@ function initialLevel(): LogLevel {
 }
 
 let level: LogLevel = initialLevel();
+/** `LEVELS[level]`, kept beside it: `logEnabled` runs on hot paths (a restart asks three times). */
+let levelNumber = LEVELS[level];
 
 /** The root logger; packages make children of it with {@link getLogger}. */
 export const rootLogger: Logger<ILogObj> = new Logger<ILogObj>({
@@ -50,6 +52,7 @@ export function getLogger(name: string): Logger<ILogObj> {
 export function setLogLevel(next: LogLevel): void {
   if (!(next in LEVELS)) throw new TypeError(`unknown log level ${JSON.stringify(next)}`);
   level = next;
+  levelNumber = LEVELS[next];
   rootLogger.settings.minLevel = LEVELS[next];
   for (const child of children.values()) child.settings.minLevel = LEVELS[next];
 }
@@ -61,5 +64,5 @@ export function getLogLevel(): LogLevel {
 
 /** True when a message at `at` would be written (lets callers skip building reports). */
 export function logEnabled(at: LogLevel): boolean {
-  return LEVELS[at] >= LEVELS[level];
+  return LEVELS[at] >= levelNumber;
 }

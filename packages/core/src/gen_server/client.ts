@@ -130,13 +130,15 @@ type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 
 
 /**
  * @internal The process that acts for `from` (a node acts through its root process);
- * anything else is a BadArgError naming the operation `what`. Every behaviour
- * checks its caller or starter here.
+ * anything else is a BadArgError naming the operation `what` (of `whose`, when
+ * given: the message is only built on failure). Every behaviour checks its caller
+ * or starter here.
  */
-export function callerOf(from: unknown, what: string): Process {
-  if (from instanceof Node) return from.root;
+export function callerOf(from: unknown, what: string, whose?: { readonly name: string }): Process {
   if (from instanceof Process) return from;
-  throw new BadArgError(`${what}: expected a Node or a process context, got ${describe(from)}`, from);
+  if (from instanceof Node) return from.root;
+  const op = whose === undefined ? what : `${what} of ${whose.name}`;
+  throw new BadArgError(`${op}: expected a Node or a process context, got ${describe(from)}`, from);
 }
 
 function isDest(d: unknown): d is Dest {

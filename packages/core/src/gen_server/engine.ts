@@ -1,34 +1,33 @@
 /**
- * The only code that calls a GenServer's methods (OTP `gen_server.erl`'s loop,
- * `try_dispatch` and `handle_common_reply`).
+ * The GenServer loop (OTP `gen_server.erl`'s `loop`, `try_dispatch` and
+ * `handle_common_reply`): with start.ts (init) and terminate.ts (terminate and the
+ * crash report), the only code that calls a GenServer's methods.
  *
  * Hot path: a message is one `instanceof`, one map lookup, one method call. A
  * handler that returns synchronously is finished synchronously (no promise, no
- * closure); one that returns a promise suspends the process until it settles. The
- * engine's bookkeeping lives in one `ServerState` per process (one class for every
- * server, so its property accesses stay monomorphic however many GenServer
- * subclasses a program has); the instance points at it.
+ * closure); one that returns a promise suspends the process until it settles, and
+ * its result is taken in the microtask that resumes the process. The engine's
+ * bookkeeping lives in one `ServerState` per process (one class for every server,
+ * so its property accesses stay monomorphic however many GenServer subclasses a
+ * program has); the instance points at it.
  *
- * Ending, in one place: every user throw, every stop, every parent EXIT goes
- * through `terminateServer`, which runs `terminate(reason)`, sends a pending stop reply,
- * writes one crash report for an abnormal reason (and marks the process
- * `reported`, so the runtime writes none), then throws a `ServerExit` that the
- * runtime turns into the process's exit.
- *
+ * What every server gets alike is here: `stopServer`'s request and the parent's
+ * EXIT end it through terminate; a call no handler takes is answered with an
+ * UnknownCallError; a cast or an info no handler takes is logged and dropped.
  * Besides the messages of gen.ts, the engine and the client exchange two system
- * messages: the stop request of `stopServer`, and the answer to a call no handler
- * takes.
+ * messages: the stop request, and the answer to a call no handler takes.
  */
-import { describe, UnknownCallError } from '../errors';
+import { UnknownCallError } from '../errors';
 import { ErrorReply, GenCall, GenCast, reply, type From } from '../gen';
-import { getLogger, logEnabled } from '../logger';
-import { isCleanExit, isExitMessage, type ExitReason } from '../runtime/exit';
+import { isExitMessage, type ExitReason } from '../runtime/exit';
 import type { Pid } from '../runtime/pid';
-import { ProcessExit, type Process } from '../runtime/process';
+import type { Process } from '../runtime/process';
 import type { ViaName } from '../runtime/registry';
 import { registerClass } from '../runtime/term';
 import type { DispatchTable, HandlerFn } from './decorators';
 import { NO_REPLY, ServerAction, type GenServer } from './gen_server';
+import { kindOf } from './start';
+import { crash, terminateServer } from './terminate';
 
 /** @internal the instance's link to its {@link ServerState}, keyed by a symbol so it never clashes with user fields. */
 export const kState: unique symbol = Symbol('grove.gen_server.state');
@@ -49,10 +48,25 @@ export class ServerState {
 
   constructor(
     readonly table: DispatchTable,
-    readonly parent: Pid,
+    /** Whose exit signal ends the server through terminate: the starter (for core's own servers, only a linked one). */
+    readonly parent: Pid | null,
     /** The registered name, for reports. */
     readonly name: string | ViaName | undefined,
   ) {}
+}
+
+/**
+ * @internal the one answer to a call no handler takes: it is logged, and the caller
+ * gets an UnknownCallError while the server goes on (OTP crashes the server).
+ */
+export function unknownCall(st: ServerState, request: unknown, from: From): UnknownCallReply {
+  kindOf(st.s.constructor).unexpected(st.s, 'call', request, from);
+  return new UnknownCallReply(request, st.ctx.pid);
+}
+
+/** @internal a cast or info no handler takes: logged and dropped. */
+export function unexpected(st: ServerState, kind: 'cast' | 'info', msg: unknown): void {
+  kindOf(st.s.constructor).unexpected(st.s, kind, msg, null);
 }
 
 /** The request `stopServer` sends: terminate with `reason`, reply `'ok'`, exit (OTP `proc_lib:stop`). @internal */
@@ -84,12 +98,8 @@ registerClass(UnknownCallReply, {
 /** Delivered to a server whose init asked for a continue, so it runs even with an empty mailbox. */
 const CONTINUE_TICK = Object.freeze({ continueTick: true });
 
-/** Thrown to end the process once terminate ran; never caught by the engine again. */
-class ServerExit extends ProcessExit {}
-
-const log = getLogger('gen_server');
-
-type Result = void | Promise<void>;
+/** @internal what the engine hands the process: done, or a {@link Pending} callback the process waits for. */
+export type Result = void | PromiseLike<void>;
 
 /** @internal true for a promise (or any thenable) a callback returned. */
 export function isThenable(r: unknown): r is PromiseLike<unknown> {
@@ -139,18 +149,7 @@ function handleCall(st: ServerState, msg: GenCall): Result {
     st.from = null;
     return crash(st, msg, e);
   }
-  if (isThenable(r)) {
-    return Promise.resolve(r).then(
-      (v) => {
-        st.from = null;
-        return settle(st, msg, v, from);
-      },
-      (e: unknown) => {
-        st.from = null;
-        return crash(st, msg, e);
-      },
-    );
-  }
+  if (isThenable(r)) return new Pending(st, msg, r, from);
   st.from = null;
   if (r === NO_REPLY) return;
   if (r instanceof ServerAction) return act(st, msg, r, from);
@@ -207,13 +206,46 @@ function handleInfo(st: ServerState, msg: unknown): Result {
 
 /** A non-call callback's result: ignored unless it is an action (or a promise of one). */
 function outcome(st: ServerState, msg: unknown, r: unknown): Result {
-  if (isThenable(r)) {
-    return Promise.resolve(r).then(
-      (v) => settle(st, msg, v, null),
-      (e: unknown) => crash(st, msg, e),
-    );
-  }
+  if (isThenable(r)) return new Pending(st, msg, r, null);
   return settle(st, msg, r, null);
+}
+
+/**
+ * A callback returned a promise: the process waits for it (it calls `then` once,
+ * as on any promise a handler returns), and when it settles its result is taken
+ * like a synchronous one (a reply, an action, a crash) in the same microtask that
+ * resumes the process. So waiting costs no promise beyond the one the process
+ * would make anyway (a supervisor's restart goes through here).
+ */
+class Pending implements PromiseLike<void> {
+  constructor(
+    private readonly st: ServerState,
+    private readonly msg: unknown,
+    private readonly r: PromiseLike<unknown>,
+    /** The caller, when the callback handled a call. */
+    private readonly from: From | null,
+  ) {}
+
+  then<A = void, B = never>(resume?: ((value: void) => A | PromiseLike<A>) | null, fail?: ((reason: unknown) => B | PromiseLike<B>) | null): PromiseLike<A | B> {
+    return Promise.resolve(this.r).then(
+      (v) => this.next(resume, fail, true, v),
+      (e: unknown) => this.next(resume, fail, false, e),
+    ) as PromiseLike<A | B>;
+  }
+
+  private next(resume: ((value: void) => unknown) | null | undefined, fail: ((reason: unknown) => unknown) | null | undefined, ok: boolean, x: unknown): unknown {
+    const st = this.st;
+    st.from = null;
+    let r: Result;
+    try {
+      r = ok ? settle(st, this.msg, x, this.from) : crash(st, this.msg, x);
+    } catch (e) {
+      if (fail == null) throw e;
+      return fail(e);
+    }
+    if (r !== undefined) return r.then(resume, fail);
+    return resume == null ? undefined : resume();
+  }
 }
 
 /** What a settled callback result means; `from` is the caller when it was a call. */
@@ -252,80 +284,4 @@ function pendingContinue(st: ServerState, msg: unknown): Result {
 export function scheduleContinue(st: ServerState, arg: unknown): void {
   st.cont = arg;
   st.ctx.deliver(CONTINUE_TICK);
-}
-
-/** The exit reason for a throw out of a callback (`ctx.exit(reason)` throws a ProcessExit). */
-export function reasonOf(e: unknown): ExitReason {
-  return e instanceof ProcessExit ? e.reason : e;
-}
-
-function crash(st: ServerState, msg: unknown, e: unknown): Result {
-  if (e instanceof ServerExit) throw e;
-  return terminateServer(st, msg, reasonOf(e), null, false, undefined);
-}
-
-/** Runs terminate, sends the stop reply if any, reports, and ends the process. */
-function terminateServer(st: ServerState, msg: unknown, reason: ExitReason, from: From | null, hasReply: boolean, value: unknown): Result {
-  const done = (why: ExitReason): never => {
-    if (from !== null && hasReply) reply(st.ctx.node, from, value);
-    return exitWith(st, msg, why);
-  };
-  let r: unknown;
-  try {
-    r = st.s.terminate(reason);
-  } catch (e) {
-    return done(reasonOf(e));
-  }
-  if (isThenable(r)) {
-    return Promise.resolve(r).then(
-      () => done(reason),
-      (e: unknown) => done(reasonOf(e)),
-    );
-  }
-  done(reason);
-}
-
-function exitWith(st: ServerState, msg: unknown, reason: ExitReason): never {
-  const p = st.ctx;
-  if (!isCleanExit(reason)) crashReport(st, msg, reason);
-  p.reported = true;
-  throw new ServerExit(reason);
-}
-
-/** @internal one structured report for a GenServer that ends abnormally (OTP's error_info). */
-export function crashReport(st: ServerState, msg: unknown, reason: ExitReason): void {
-  if (!logEnabled('error')) return;
-  const p = st.ctx;
-  log.error('GenServer terminating', {
-    server: nameOf(st.name) ?? p.pid.toString(),
-    pid: p.pid.toString(),
-    module: st.s.constructor.name,
-    lastMessage: describeMessage(msg),
-    state: safely(() => describe(st.s.formatState())),
-    reason: describe(reason),
-    stack: reason instanceof Error ? reason.stack : undefined,
-  });
-}
-
-function nameOf(name: string | ViaName | undefined): string | undefined {
-  return name === undefined ? undefined : typeof name === 'string' ? name : `{via, ${describe(name.name)}}`;
-}
-
-function describeMessage(msg: unknown): string {
-  if (msg instanceof GenCall) return `call ${show(msg.request)} from ${msg.from.pid}`;
-  if (msg instanceof GenCast) return `cast ${show(msg.request)}`;
-  return msg === undefined ? 'none (init)' : show(msg);
-}
-
-/** Requests are often `[name, ...args]`: show the brackets. */
-function show(v: unknown): string {
-  return Array.isArray(v) ? `[${v.map(describe).join(', ')}]` : describe(v);
-}
-
-function safely(f: () => string): string {
-  try {
-    return f();
-  } catch (e) {
-    return `<formatState failed: ${describe(e)}>`;
-  }
 }

@@ -4,8 +4,9 @@
  * One instance per process, state in its fields. `init(args)` runs in the new
  * process before `start` resolves; calls, casts and infos are routed to methods by
  * `@Call()`, `@Cast()` and `@Info()` (see decorators.ts). A call handler's
- * return value is the reply. The engine (engine.ts) is the only code that calls
- * these methods; typed clients are in client.ts.
+ * return value is the reply. The engine (engine.ts, start.ts for init,
+ * terminate.ts for terminate) is the only code that calls these methods; typed
+ * clients are in client.ts.
  *
  * The callbacks, what they may return and what that does:
  *
@@ -25,37 +26,28 @@
  * error the caller sees ({@link UnknownCallError}) and the server goes on (OTP
  * crashes it); an unknown cast is logged at warn and dropped, like an unknown info.
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError } from '../errors';
 import { reply, type From } from '../gen';
-import { getLogger } from '../logger';
-import { start, type InitOutcome } from '../proc_lib';
 import type { ProcessContext } from '../runtime/context';
-import { isCleanExit, type ExitReason } from '../runtime/exit';
+import type { ExitReason } from '../runtime/exit';
 import type { Pid } from '../runtime/pid';
-import type { Process } from '../runtime/process';
 import type { ViaName } from '../runtime/registry';
 import type { ChildSpec } from '../supervisor/child_spec';
 import {
-  callerOf,
   clientFor,
   type Caller,
   type ChildSpecOptions,
   type Client,
   type ClientOptions,
-  type GenServerOptions,
   type Inferred,
   type Protocol,
   type ProtocolOf,
   type StartArgs,
   type StartResult,
 } from './client';
-import { dispatchTable, type DispatchTable } from './decorators';
-import { crashReport, dispatch, isThenable, kState, reasonOf, scheduleContinue, ServerState, UnknownCallReply } from './engine';
-
-const log = getLogger('gen_server');
-
-/** Set just around `new Cls()` inside the new process, so the base constructor can pick it up. */
-let constructing: ServerState | null = null;
+import { dispatchTable } from './decorators';
+import { kState, unexpected, unknownCall, type ServerState } from './engine';
+import { startServer, takeConstructing } from './start';
 
 // ---- what callbacks return besides a plain reply ----
 
@@ -116,9 +108,8 @@ export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
   declare readonly '~protocol'?: P;
 
   constructor() {
-    const c = constructing;
+    const c = takeConstructing();
     if (c === null) throw new BadArgError(`${new.target.name} is a GenServer: start it with ${new.target.name}.start(...) or startLink(...), not new`);
-    constructing = null;
     this[kState] = c;
     c.s = this;
   }
@@ -132,19 +123,18 @@ export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
 
   /** Calls no `@Call()` handler takes. Default: the caller gets an UnknownCallError; the server goes on. */
   handleCall(request: unknown, from: From): unknown {
-    log.warn('GenServer got a call no handler takes', { server: this.self.toString(), module: this.constructor.name, request, from: from.pid.toString() });
-    return new UnknownCallReply(request, this.self);
+    return unknownCall(this[kState], request, from);
   }
 
   /** Casts no `@Cast()` handler takes. Default: logged at warn and dropped. */
   handleCast(request: unknown): unknown {
-    log.warn('GenServer got a cast no handler takes', { server: this.self.toString(), module: this.constructor.name, request });
+    unexpected(this[kState], 'cast', request);
     return undefined;
   }
 
   /** Messages no `@Info()` handler takes. Default: logged at warn and dropped (OTP). */
   handleInfo(msg: unknown): unknown {
-    log.warn('GenServer got an unexpected message', { server: this.self.toString(), module: this.constructor.name, msg });
+    unexpected(this[kState], 'info', msg);
     return undefined;
   }
 
@@ -244,73 +234,4 @@ export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
   static client<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, server: Pid | string | readonly [string, string] | ViaName, options?: ClientOptions): Client<ProtocolOf<S>> {
     return clientFor(dispatchTable(this), from, server, options) as Client<ProtocolOf<S>>;
   }
-}
-
-function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args: unknown, options: GenServerOptions | undefined, link: boolean): Promise<any> {
-  if (typeof cls !== 'function' || !(cls.prototype instanceof GenServer)) {
-    return Promise.reject(new BadArgError(`start: ${String(cls)} is not a GenServer class`, cls));
-  }
-  let starter: Process;
-  try {
-    starter = callerOf(from, `start of ${cls.name}`);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    return Promise.reject(new BadArgError(`start: options must be an object, got ${String(options)}`, options));
-  }
-  let table: DispatchTable;
-  try {
-    table = dispatchTable(cls);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  const name = options?.name;
-  const st = new ServerState(table, starter.pid, name);
-  const handler = handlerFor(st);
-  const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
-    st.ctx = ctx as Process;
-    constructing = st;
-    let r: unknown;
-    try {
-      r = new cls().init(args);
-    } catch (e) {
-      constructing = null;
-      return initFailed(st, reasonOf(e));
-    }
-    constructing = null;
-    if (isThenable(r)) {
-      return Promise.resolve(r).then(
-        (v) => initOutcome(st, v),
-        (e: unknown) => initFailed(st, reasonOf(e)),
-      );
-    }
-    return initOutcome(st, r);
-  };
-  return start(from, init, handler, { link, label: 'gen_server', ...(name !== undefined ? { name } : {}), ...(options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
-}
-
-/** The process's message handler, in a scope of its own so that start's arguments are not kept alive with it. */
-function handlerFor(st: ServerState): (msg: unknown) => void | Promise<void> {
-  return (msg) => dispatch(st, msg);
-}
-
-function initOutcome(st: ServerState, r: unknown): InitOutcome | Promise<InitOutcome> {
-  if (r === IGNORE) return { ignore: true };
-  if (r instanceof ServerAction) {
-    if (r.kind === 'stop') return initFailed(st, r.value);
-    scheduleContinue(st, r.value);
-  }
-  return { ok: true };
-}
-
-/** Init threw or stopped: one report for an abnormal reason. */
-function initFailed(st: ServerState, reason: ExitReason): InitOutcome {
-  if (!isCleanExit(reason)) {
-    if (st.s !== null) crashReport(st, undefined, reason);
-    else log.error('GenServer failed to construct', { pid: st.ctx.pid.toString(), reason: describe(reason), stack: reason instanceof Error ? reason.stack : undefined });
-  }
-  st.ctx.reported = true;
-  // proc_lib's start releases the name (local or via) before the starter hears.
-  return { stop: reason };
 }

@@ -1,0 +1,155 @@
+/**
+ * How a GenServer starts (OTP `gen_server:init_it`): the one start path of every
+ * server, core's own supervisors included. `startServer` checks the class and the
+ * options, then hands proc_lib's start handshake an `init` that constructs the
+ * instance in the new process and runs its `init(args)`, and the engine's
+ * dispatch as the message handler.
+ *
+ * A class may declare a {@link ServerKind}: what introspection calls its processes,
+ * whose exit signal is its parent's, how it words what no handler takes. A user's
+ * server is a `gen_server` whose starter is its parent.
+ */
+import { BadArgError, describe } from '../errors';
+import type { From } from '../gen';
+import { getLogger, logEnabled } from '../logger';
+import { start, type InitOutcome, type StartOptions } from '../proc_lib';
+import type { ProcessContext } from '../runtime/context';
+import { isCleanExit, type ExitReason } from '../runtime/exit';
+import type { Process } from '../runtime/process';
+import { callerOf, type Caller, type GenServerOptions } from './client';
+import { dispatchTable, type DispatchTable } from './decorators';
+import { dispatch, isThenable, scheduleContinue, ServerState } from './engine';
+import { GenServer, IGNORE, ServerAction, type ServerClass } from './gen_server';
+import { crashReport, reasonOf } from './terminate';
+
+const log = getLogger('gen_server');
+
+/** What arrived that no handler takes. @internal */
+export type UnexpectedKind = 'call' | 'cast' | 'info';
+
+/**
+ * Logs a message no handler takes (`from` is the caller of a call). GenServer's
+ * own words by default; core's supervisors bring theirs. @internal
+ */
+export type UnexpectedLog = (server: GenServer<any>, kind: UnexpectedKind, msg: unknown, from: From | null) => void;
+
+/** GenServer's words: the `gen_server` logger, at warn. */
+const warnUnexpected: UnexpectedLog = (s, kind, msg, from) => {
+  if (!logEnabled('warn')) return;
+  const server = s.self.toString();
+  const module = s.constructor.name;
+  if (kind === 'call') log.warn('GenServer got a call no handler takes', { server, module, request: msg, from: from!.pid.toString() });
+  else if (kind === 'cast') log.warn('GenServer got a cast no handler takes', { server, module, request: msg });
+  else log.warn('GenServer got an unexpected message', { server, module, msg });
+};
+
+/**
+ * @internal what sets core's own servers (the supervisors) apart from a user's
+ * GenServer: what introspection calls them, whether only a linked starter is their
+ * parent (as OTP, where an unlinked server has none), and their words for what no
+ * handler takes. A class declares it as `static [kKind]`.
+ */
+export interface ServerKind {
+  readonly label: string;
+  readonly linkedParentOnly: boolean;
+  readonly unexpected: UnexpectedLog;
+}
+
+/** @internal the static key of a class's {@link ServerKind}. */
+export const kKind: unique symbol = Symbol('grove.gen_server.kind');
+
+/** A user's server. */
+const GEN_SERVER: ServerKind = { label: 'gen_server', linkedParentOnly: false, unexpected: warnUnexpected };
+
+/** @internal the kind of server class `cls` (GenServer's unless it declares one). */
+export function kindOf(cls: Function): ServerKind {
+  return (cls as { readonly [kKind]?: ServerKind })[kKind] ?? GEN_SERVER;
+}
+
+/** Set just around `new Cls()` inside the new process, so the base constructor can pick it up. */
+let constructing: ServerState | null = null;
+
+/** @internal the state of the server being constructed: GenServer's constructor takes it, once. */
+export function takeConstructing(): ServerState | null {
+  const c = constructing;
+  constructing = null;
+  return c;
+}
+
+/** @internal starts `cls` from `from` (linked when `link`): the one start path of every GenServer, core's own included. */
+export function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args: unknown, options: GenServerOptions | undefined, link: boolean): Promise<any> {
+  if (typeof cls !== 'function' || !(cls.prototype instanceof GenServer)) {
+    return Promise.reject(new BadArgError(`start: ${String(cls)} is not a GenServer class`, cls));
+  }
+  let starter: Process;
+  try {
+    starter = callerOf(from, 'start', cls);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    return Promise.reject(new BadArgError(`start: options must be an object, got ${String(options)}`, options));
+  }
+  let table: DispatchTable;
+  try {
+    table = dispatchTable(cls);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const name = options?.name;
+  const kind = kindOf(cls);
+  const st = new ServerState(table, link || !kind.linkedParentOnly ? starter.pid : null, name);
+  const handler = handlerFor(st);
+  const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
+    st.ctx = ctx as Process;
+    constructing = st;
+    let r: unknown;
+    try {
+      r = new cls().init(args);
+    } catch (e) {
+      constructing = null;
+      return initFailed(st, reasonOf(e));
+    }
+    constructing = null;
+    if (isThenable(r)) {
+      return Promise.resolve(r).then(
+        (v) => initOutcome(st, v),
+        (e: unknown) => initFailed(st, reasonOf(e)),
+      );
+    }
+    return initOutcome(st, r);
+  };
+  // Built field by field: spreads would allocate on every start and restart.
+  const startOptions: StartOptions = { link, label: kind.label };
+  if (name !== undefined) startOptions.name = name;
+  if (options?.timeoutMs !== undefined) startOptions.timeoutMs = options.timeoutMs;
+  return start(from, init, handler, startOptions);
+}
+
+const INIT_OK: InitOutcome = Object.freeze({ ok: true });
+const INIT_IGNORE: InitOutcome = Object.freeze({ ignore: true });
+
+/** The process's message handler, in a scope of its own so that start's arguments are not kept alive with it. */
+function handlerFor(st: ServerState): (msg: unknown) => void | PromiseLike<void> {
+  return (msg) => dispatch(st, msg);
+}
+
+function initOutcome(st: ServerState, r: unknown): InitOutcome | Promise<InitOutcome> {
+  if (r === IGNORE) return INIT_IGNORE;
+  if (r instanceof ServerAction) {
+    if (r.kind === 'stop') return initFailed(st, r.value);
+    scheduleContinue(st, r.value);
+  }
+  return INIT_OK;
+}
+
+/** Init threw or stopped: one report for an abnormal reason. */
+function initFailed(st: ServerState, reason: ExitReason): InitOutcome {
+  if (!isCleanExit(reason)) {
+    if (st.s !== null) crashReport(st, undefined, reason);
+    else log.error('GenServer failed to construct', { pid: st.ctx.pid.toString(), reason: describe(reason), stack: reason instanceof Error ? reason.stack : undefined });
+  }
+  st.ctx.reported = true;
+  // proc_lib's start releases the name (local or via) before the starter hears.
+  return { stop: reason };
+}
