@@ -20,7 +20,7 @@ import type { Process } from '../runtime/process';
 import type { CheckedChildSpec, CheckedFlags } from './child_spec';
 import { SupervisedChild, SupervisorProcess } from './engine';
 import type { ChildInfo, SupervisorRequest } from './protocol';
-import { shutdownChildren } from './shutdown';
+import { shutdownChildren } from './children';
 
 /** One dynamic child: its args and its process. */
 class DynamicChild extends SupervisedChild {

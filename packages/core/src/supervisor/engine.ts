@@ -34,7 +34,7 @@ import { Pid } from '../runtime/pid';
 import { ProcessExit, type Process } from '../runtime/process';
 import type { CheckedChildSpec, CheckedFlags, ChildType, RestartType, Shutdown } from './child_spec';
 import { startFailure, type SupervisorReply } from './protocol';
-import { shutdownChild, type Stopped } from './shutdown';
+import { shutdownChild, type Stopped } from './children';
 import { planRestart, RestartIntensity, type StrategyAction, type StrategyChild, type StrategyEvent } from './strategy';
 
 const RETRY = '$supervisor_retry';
