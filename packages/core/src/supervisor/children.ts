@@ -1,6 +1,10 @@
 /**
- * Stopping children the OTP way (`supervisor:shutdown/2`, `monitor_child/1`).
+ * A supervisor's dealings with each of its children: the child slot, starting a
+ * child (checking what its start resolves with), recording it (linked to the
+ * supervisor), stopping it the OTP way, and the reports about it. The restart
+ * executor (engine.ts) and the static and dynamic supervisors build on these.
  *
+ * Stopping a child (OTP `supervisor:shutdown/2`, `monitor_child/1`):
  * 1. Monitor the child, then unlink it: from here on its death reaches the
  *    supervisor as a DOWN (with the real reason), never as an EXIT that the
  *    supervisor would take for a crash to restart.
@@ -13,11 +17,182 @@
  * A dynamic supervisor stops all its children at once: the same steps, each phase
  * done for every child before the next.
  */
+import { BadArgError, describe } from '../errors';
+import { kState } from '../gen_server/engine';
+import { GenServer } from '../gen_server/gen_server';
+import { getLogger, logEnabled } from '../logger';
 import { TIMEOUT, type ProcessContext } from '../runtime/context';
 import { isDownMessage, isExitMessage, type DownMessage, type ExitReason } from '../runtime/exit';
-import type { Pid } from '../runtime/pid';
+import { Pid } from '../runtime/pid';
+import type { Process } from '../runtime/process';
 import type { Ref } from '../runtime/ref';
-import type { Shutdown } from './child_spec';
+import type { CheckedChildSpec, ChildType, RestartType, Shutdown } from './child_spec';
+import { startFailure, type SupervisorReply } from './protocol';
+import type { StrategyChild } from './strategy';
+
+const log = getLogger('supervisor');
+
+/**
+ * A child as the executor sees it: its checked spec (a dynamic child's template),
+ * its process if it runs, and how to start it. @internal
+ */
+export abstract class SupervisedChild implements StrategyChild {
+  pid: Pid | null = null;
+  /** A restart failed and a retry message is on its way. */
+  restarting = false;
+
+  constructor(readonly spec: CheckedChildSpec) {}
+
+  abstract readonly id: string;
+  /** Names the child in a retry message (a term: the message is checked like any other). */
+  abstract readonly key: string | number;
+  /** Starts the child linked to `parent`: a pid or `'ignore'`, or a promise of one. */
+  abstract launch(parent: Process): unknown;
+
+  get restart(): RestartType {
+    return this.spec.restart;
+  }
+  get type(): ChildType {
+    return this.spec.type;
+  }
+  get shutdown(): Shutdown {
+    return this.spec.shutdown;
+  }
+  get significant(): boolean {
+    return this.spec.significant;
+  }
+  get alive(): boolean {
+    return this.pid !== null;
+  }
+}
+
+/** @internal a start result that is neither a pid nor 'ignore'. */
+export function badStartResult(child: SupervisedChild, v: unknown): BadArgError {
+  return new BadArgError(`start of child ${JSON.stringify(child.id)} resolved with ${describe(v)}; expected a Pid or 'ignore'`, v);
+}
+
+/**
+ * @internal a supervisor's children as a GenServer keeps them: the running ones by
+ * pid, and what it does with each.
+ */
+export abstract class SupervisorChildren<C extends SupervisedChild> extends GenServer {
+  /** @internal running children by pid key */ readonly byPid = new Map<string, C>();
+  /** How reports name an unregistered supervisor. */
+  protected label = 'supervisor';
+
+  /** How reports name this supervisor. */
+  override toString(): string {
+    return this.proc.name ?? `${this.label}${this.self}`;
+  }
+
+  /** The process (every context is one). */
+  protected get proc(): Process {
+    return this[kState].ctx;
+  }
+
+  /** Runs a child's first start, checking what it resolves with. */
+  protected invokeStart(child: C): Promise<Pid | 'ignore'> {
+    let r: unknown;
+    try {
+      r = child.launch(this.proc);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return Promise.resolve(r).then((v) => {
+      if (v instanceof Pid || v === 'ignore') return v;
+      throw badStartResult(child, v);
+    });
+  }
+
+  /**
+   * Starts `child` for an API call: `record` keeps it once it runs (or ignored);
+   * resolves with the reply, an error term when the start failed.
+   */
+  protected startForCall(child: C, record: (v: Pid | 'ignore') => void): Promise<SupervisorReply> {
+    return this.invokeStart(child).then(
+      (v): SupervisorReply => {
+        record(v);
+        return { ok: v };
+      },
+      (e: unknown): SupervisorReply => {
+        this.reportStartError(child, e);
+        return { error: startFailure(e) };
+      },
+    );
+  }
+
+  /** Records a running child and makes sure it is linked. */
+  protected started(child: C, pid: Pid): void {
+    child.pid = pid;
+    child.restarting = false;
+    this.byPid.set(pid.key, child);
+    const links = this.proc.links;
+    if (links === null || !links.has(pid.key)) this.ctx.link(pid);
+    this.reportStarted(child, pid);
+  }
+
+  /** Stops a running child per its shutdown spec and reports an unexpected ending. */
+  protected stopChild(child: C): Promise<void> {
+    const pid = child.pid;
+    child.restarting = false;
+    if (pid === null) return Promise.resolve();
+    this.byPid.delete(pid.key);
+    child.pid = null;
+    return shutdownChild(this.ctx, pid, child.shutdown).then((s) => this.stopped(child, pid, s));
+  }
+
+  /** Reports a child that, told to stop, ended another way (a non-permanent one may end `normal`, as OTP). */
+  protected stopped(child: C, pid: Pid, s: Stopped): void {
+    if (!s.expected && !(s.reason === 'normal' && child.restart !== 'permanent')) this.reportShutdownError(child, pid, s.reason);
+  }
+
+  // ---- reports ----
+  //
+  // OTP's supervisor and progress reports, structured, through the `supervisor`
+  // logger: child started (debug), child terminated with its reason (error, as OTP's
+  // `child_terminated`), restarting (info), start and shutdown errors, and the
+  // supervisor giving up (error). Each checks the level first, so a silenced logger
+  // costs one comparison on the restart path.
+
+  /** A child was started (or restarted). */
+  private reportStarted(child: C, pid: Pid): void {
+    if (!logEnabled('debug')) return;
+    log.debug('child started', { supervisor: String(this), child: child.id, pid: pid.toString(), restart: child.restart, type: child.type });
+  }
+
+  /** A child terminated by itself. */
+  protected reportTerminated(child: C, pid: Pid, reason: unknown): void {
+    if (!logEnabled('error')) return;
+    log.error('child terminated', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason), restart: child.restart });
+  }
+
+  /** The strategy restarts a child (and perhaps its siblings). */
+  protected reportRestarting(strategy: string, child: C): void {
+    if (!logEnabled('info')) return;
+    log.info('restarting', { supervisor: String(this), child: child.id, strategy });
+  }
+
+  /** A child failed to start (at supervisor start, on a restart, or by startChild). */
+  protected reportStartError(child: C, reason: unknown): void {
+    if (!logEnabled('error')) return;
+    log.error('child start failed', { supervisor: String(this), child: child.id, reason: describe(reason) });
+  }
+
+  /** A child, told to stop, ended with another reason than the one asked for. */
+  private reportShutdownError(child: C, pid: Pid, reason: unknown): void {
+    if (!logEnabled('error')) return;
+    log.error('child shutdown error', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason) });
+  }
+
+  /** The supervisor gives up: too many restarts, or a significant child ended. */
+  protected reportGivingUp(cause: string, child: C): void {
+    if (!logEnabled('error')) return;
+    const what = cause === 'auto_shutdown' ? 'significant child terminated, shutting down' : 'reached max restart intensity, shutting down';
+    log.error(what, { supervisor: String(this), child: child.id, cause });
+  }
+}
+
+// ---- stopping children ----
 
 /** How a child ended when told to stop. */
 export interface Stopped {

@@ -2,8 +2,8 @@
  * The dynamic supervisor process (OTP `simple_one_for_one`, Elixir's
  * DynamicSupervisor): no children at start, one child template, children added by
  * `startChild(args)` up to `maxChildren`, each restarted on its own (one for one)
- * with the args it was started with. The loop, the restart executor and stopping
- * one child are shared with the static supervisor (engine.ts).
+ * with the args it was started with. The GenServer, the restart executor and
+ * stopping one child are shared with the static supervisor (engine.ts).
  *
  * Differences from the static engine, as OTP: children have no ids (they are named
  * by pid), a child that is not running is dropped (nothing is kept for
@@ -13,14 +13,15 @@
  * Children sit in a Map, so adding and dropping one costs the same however many
  * there are.
  */
-import type { GenCall } from '../gen';
+import { Call } from '../gen_server/decorators';
 import type { ProcessContext } from '../runtime/context';
 import { Pid } from '../runtime/pid';
 import type { Process } from '../runtime/process';
-import type { CheckedChildSpec, CheckedFlags } from './child_spec';
-import { SupervisedChild, SupervisorProcess } from './engine';
-import type { ChildInfo, SupervisorRequest } from './protocol';
-import { shutdownChildren } from './children';
+import { checkChildTemplate, checkFlags, type CheckedChildSpec } from './child_spec';
+import { shutdownChildren, SupervisedChild } from './children';
+import type { DynamicSupervisorInit } from './dynamic_supervisor';
+import { SupervisorServer } from './engine';
+import { Handoff, type ChildInfo, type SupervisorReply } from './protocol';
 
 /** One dynamic child: its args and its process. */
 class DynamicChild extends SupervisedChild {
@@ -43,13 +44,15 @@ class DynamicChild extends SupervisedChild {
 
 const NO_SIBLINGS: readonly DynamicChild[] = [];
 
-/** @internal */
-export class DynamicSupervisorEngine extends SupervisorProcess<DynamicChild> {
+/** @internal one dynamic supervisor and its children. */
+export class DynamicSupervisorServer extends SupervisorServer<DynamicChild, DynamicSupervisorInit> {
   private readonly entries = new Map<number, DynamicChild>();
   private nextKey = 1;
+  private template!: CheckedChildSpec;
 
-  constructor(ctx: Process, parent: Pid | null, flags: CheckedFlags, private readonly template: CheckedChildSpec, label: string) {
-    super(ctx, parent, flags, label);
+  protected setup({ flags, child }: DynamicSupervisorInit): void {
+    this.configure(checkFlags(flags, true));
+    this.template = checkChildTemplate(child);
   }
 
   protected childByKey(key: unknown): DynamicChild | undefined {
@@ -65,13 +68,13 @@ export class DynamicSupervisorEngine extends SupervisorProcess<DynamicChild> {
     this.remove(child);
   }
 
-  remove(child: DynamicChild): void {
+  protected remove(child: DynamicChild): void {
     this.entries.delete(child.key);
     if (child.pid !== null) this.byPid.delete(child.pid.key);
   }
 
   /** Stops every child at once. */
-  async terminateAll(): Promise<void> {
+  protected async terminateAll(): Promise<void> {
     const live = [...this.byPid.values()];
     const pids = live.map((c) => c.pid!);
     for (const c of live) c.pid = null;
@@ -82,47 +85,47 @@ export class DynamicSupervisorEngine extends SupervisorProcess<DynamicChild> {
 
   // ---- the API ----
 
-  protected handleCall(call: GenCall): void | Promise<unknown> {
-    const req = call.request as SupervisorRequest;
-    switch (req?.op) {
-      case 'which_children': {
-        const { type, restart } = this.template;
-        const out: ChildInfo[] = [];
-        for (const c of this.entries.values()) out.push({ id: undefined, pid: c.pid ?? 'restarting', type, restart });
-        return this.answer(call, { ok: out });
-      }
-      case 'count_children': {
-        const active = this.byPid.size;
-        const sup = this.template.type === 'supervisor';
-        return this.answer(call, { ok: { specs: 1, active, supervisors: sup ? this.entries.size : 0, workers: sup ? 0 : this.entries.size } });
-      }
-      case 'start_child':
-        if (req.handoff !== undefined) return this.answer(call, { error: { code: 'not_supported' } });
-        return this.startChild(call, req.args);
-      case 'terminate_child':
-        return this.terminateChild(call, req.child);
-      case 'restart_child':
-      case 'delete_child':
-        return this.answer(call, { error: { code: 'not_supported' } });
-      default:
-        this.unexpectedCall(call);
-    }
+  @Call('which_children')
+  whichChildren(): SupervisorReply {
+    const { type, restart } = this.template;
+    const out: ChildInfo[] = [];
+    for (const c of this.entries.values()) out.push({ id: undefined, pid: c.pid ?? 'restarting', type, restart });
+    return { ok: out };
   }
 
-  private startChild(call: GenCall, args: unknown): void | Promise<unknown> {
-    if (this.entries.size >= this.flags.maxChildren) return this.answer(call, { error: { code: 'max_children' } });
+  @Call('count_children')
+  countChildren(): SupervisorReply {
+    const active = this.byPid.size;
+    const sup = this.template.type === 'supervisor';
+    return { ok: { specs: 1, active, supervisors: sup ? this.entries.size : 0, workers: sup ? 0 : this.entries.size } };
+  }
+
+  /** A child with `args` (a child spec is refused: children come from the template). */
+  @Call('start_child')
+  startChild(args: unknown): SupervisorReply | Promise<SupervisorReply> {
+    if (args instanceof Handoff) return { error: { code: 'not_supported' } };
+    if (this.entries.size >= this.flags.maxChildren) return { error: { code: 'max_children' } };
     const child = new DynamicChild(this.nextKey++, args, this.template);
     return this.startForCall(child, (v) => {
       if (v === 'ignore') return;
       this.entries.set(child.key, child);
       this.started(child, v);
-    }).then((r) => this.answer(call, r));
+    });
   }
 
-  private terminateChild(call: GenCall, which: string | Pid): void | Promise<unknown> {
+  /** A child by pid. */
+  @Call('terminate_child')
+  terminateChild(which: string | Pid): SupervisorReply | Promise<SupervisorReply> {
     const child = which instanceof Pid ? this.byPid.get(which.key) : undefined;
-    if (child === undefined) return this.answer(call, { error: { code: 'not_found' } });
+    if (child === undefined) return { error: { code: 'not_found' } };
     this.remove(child);
-    return this.stopChild(child).then(() => this.answer(call, { ok: true }));
+    return this.stopChild(child).then((): SupervisorReply => ({ ok: true }));
+  }
+
+  /** Nothing is kept of a child that is not running: nothing to restart or delete. */
+  @Call('restart_child')
+  @Call('delete_child')
+  notSupported(): SupervisorReply {
+    return { error: { code: 'not_supported' } };
   }
 }

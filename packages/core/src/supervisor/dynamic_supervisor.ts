@@ -19,19 +19,9 @@
 import type { ProcessContext } from '../runtime/context';
 import type { Pid } from '../runtime/pid';
 import type { Dest } from '../runtime/registry';
-import { checkChildTemplate, checkFlags, type ChildSpec, type ChildTemplate, type SupervisorFlags } from './child_spec';
-import { DynamicSupervisorEngine } from './dynamic_engine';
-import {
-  decoratedFlags,
-  launch,
-  makerOf,
-  startChild,
-  supervisorChildSpec,
-  type StartFrom,
-  type SupervisorChildOptions,
-  type SupervisorOptions,
-  type SupervisorStartArgs,
-} from './supervisor';
+import type { ChildSpec, ChildTemplate, SupervisorFlags } from './child_spec';
+import { DynamicSupervisorServer } from './dynamic_engine';
+import { decoratedFlags, launch, makerOf, startChild, supervisorChildSpec, type StartFrom, type SupervisorChildOptions, type SupervisorOptions, type SupervisorStartArgs } from './supervisor';
 
 /** Everything a dynamic supervisor needs: its flags and its child template. */
 export interface DynamicSupervisorInit<C = unknown> {
@@ -85,18 +75,11 @@ export abstract class DynamicSupervisor<A = void, C = unknown> {
 }
 
 function launchDynamicClass(cls: new () => DynamicSupervisor<unknown, unknown>, from: StartFrom, link: boolean, args: unknown, options: SupervisorOptions | undefined): Promise<Pid> {
-  return launchDynamic(from, () => {
+  const make = (): DynamicSupervisorInit => {
     const sup = new cls();
     return { flags: sup.flags(args), child: sup.child(args) };
-  }, link, options ?? {}, cls.name);
-}
-
-function launchDynamic(from: StartFrom, make: () => DynamicSupervisorInit, link: boolean, options: SupervisorOptions, label: string): Promise<Pid> {
-  return launch(from, link, options, async (ctx, parent) => {
-    const { flags, child } = make();
-    const checked = checkFlags(flags, true);
-    return new DynamicSupervisorEngine(ctx, parent, checked, checkChildTemplate(child), label);
-  });
+  };
+  return launch(DynamicSupervisorServer, from, link, options ?? {}, make, cls.name);
 }
 
 /** Starts a dynamic supervisor from a plain description, without declaring a class. */
@@ -111,6 +94,6 @@ export function startDynamicSupervisor<C>(
   } catch (e) {
     return Promise.reject(e);
   }
-  return launchDynamic(from, make as () => DynamicSupervisorInit, options.link === true, options, 'dynamic_supervisor');
+  return launch(DynamicSupervisorServer, from, options.link === true, options, make as () => DynamicSupervisorInit, 'dynamic_supervisor');
 }
 

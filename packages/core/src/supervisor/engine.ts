@@ -1,10 +1,18 @@
 /**
- * What every supervisor process does, static or dynamic (OTP `supervisor.erl`,
- * whose `simple_one_for_one` is the same loop over another child store): it traps
- * exits, links to each child it starts, turns a child's EXIT into a plan from the
- * pure strategies (strategy.ts) that one executor carries out, and stops its
- * children (shutdown.ts) before it exits. The engines (static_engine.ts,
- * dynamic_engine.ts) keep the children and answer the API calls.
+ * The supervisor process (OTP `supervisor.erl`, a gen_server callback module whose
+ * `simple_one_for_one` is the same process over another child store): a GenServer
+ * that traps exits, links to each child it starts, turns a child's EXIT into a plan
+ * from the pure strategies (strategy.ts) that one executor carries out, and stops
+ * its children (children.ts) in `terminate`. The static and dynamic servers
+ * (static_engine.ts, dynamic_engine.ts) keep the children and answer the API calls
+ * with `@Call` handlers.
+ *
+ * Being a GenServer, it gets from the GenServer engine what every system process
+ * shares: `stopSupervisor` / `stopServer` and the parent's EXIT run `terminate` (the
+ * children stop) and end the process with the reason; a call no handler takes is
+ * answered with an UnknownCallError; an abnormal end writes the one crash report;
+ * introspection says `supervisor`. What no handler takes is logged in the
+ * `supervisor` logger's words.
  *
  * Steps and races:
  * - The supervisor links to every child it starts if `start` did not (so a plain
@@ -17,87 +25,86 @@
  *   supervisor a retry message (OTP's `try_again_restart`), which is counted as
  *   another restart, so a child that never starts ends in `shutdown`. A restart
  *   that answers `'ignore'` leaves the child not running.
- * - An EXIT from the parent (the linked starter) stops every child and the
- *   supervisor exits with the parent's reason. An EXIT from any other process that
- *   is not a child is ignored, as OTP does; `stopSupervisor` (or `stopServer`)
- *   stops a supervisor that has no parent.
+ * - Only a linked starter is the parent, whose EXIT stops the supervisor. An EXIT
+ *   from any other process that is not a child is ignored, as OTP does;
+ *   `stopSupervisor` (or `stopServer`) stops a supervisor that has no parent.
  *
  * The restart path (EXIT, plan, start) allocates the plan and makes no promise
- * besides the child's start handshake.
+ * besides the child's start handshake (the GenServer engine waits for it and takes
+ * its result without one of its own).
  */
-import { BadArgError, describe } from '../errors';
-import { GenCall, reply } from '../gen';
-import { isThenable, SystemStop, UnknownCallReply } from '../gen_server/engine';
+import { describe } from '../errors';
+import { Info } from '../gen_server/decorators';
+import { isThenable } from '../gen_server/engine';
+import type { InitResult, ServerAction } from '../gen_server/gen_server';
+import { kKind, type ServerKind, type UnexpectedLog } from '../gen_server/start';
 import { getLogger, logEnabled } from '../logger';
-import { isCleanExit, isExitMessage, type ExitReason } from '../runtime/exit';
+import { isCleanExit, isExitMessage } from '../runtime/exit';
 import { Pid } from '../runtime/pid';
-import { ProcessExit, type Process } from '../runtime/process';
-import type { CheckedChildSpec, CheckedFlags, ChildType, RestartType, Shutdown } from './child_spec';
-import { startFailure, type SupervisorReply } from './protocol';
-import { shutdownChild, type Stopped } from './children';
-import { planRestart, RestartIntensity, type StrategyAction, type StrategyChild, type StrategyEvent } from './strategy';
+import type { CheckedFlags } from './child_spec';
+import { badStartResult, SupervisorChildren, type SupervisedChild } from './children';
+import { planRestart, RestartIntensity, type StrategyAction, type StrategyEvent } from './strategy';
 
 const RETRY = '$supervisor_retry';
 
 const log = getLogger('supervisor');
 
+/** What a supervisor's info handlers return: nothing, a plan in progress, or the way out. */
+type Handled = void | ServerAction<never> | Promise<unknown>;
+
+/** @internal how a supervisor server starts: `make` runs in the new process and says what to supervise. */
+export interface SupervisorStart<I> {
+  readonly make: () => I;
+  /** How reports name an unregistered supervisor (its class name, or `supervisor`). */
+  readonly label: string;
+}
+
+/** The `supervisor` logger's words for what no handler takes, as before supervisors were GenServers. */
+const warnUnexpected: UnexpectedLog = (sup, kind, msg) => {
+  if (!logEnabled('warn')) return;
+  if (kind === 'call') log.warn('unexpected call', { supervisor: String(sup), request: describe(msg) });
+  else log.warn('unexpected message', { supervisor: String(sup), message: describe(msg) });
+};
+
 /**
- * A child as the executor sees it: its checked spec (a dynamic child's template),
- * its process if it runs, and how to start it. @internal
+ * @internal one supervisor: a GenServer whose infos are its children's EXITs and
+ * its retry messages, whose terminate stops its children, and whose subclasses
+ * keep the children and answer the API calls.
  */
-export abstract class SupervisedChild implements StrategyChild {
-  pid: Pid | null = null;
-  /** A restart failed and a retry message is on its way. */
-  restarting = false;
+export abstract class SupervisorServer<C extends SupervisedChild, I> extends SupervisorChildren<C> {
+  /** Shown as `supervisor`; only a linked starter is its parent (as OTP); its own words for what no handler takes. */
+  static readonly [kKind]: ServerKind = { label: 'supervisor', linkedParentOnly: true, unexpected: warnUnexpected };
+  protected flags!: CheckedFlags;
+  private restarts!: RestartIntensity;
 
-  constructor(readonly spec: CheckedChildSpec) {}
-
-  abstract readonly id: string;
-  /** Names the child in a retry message (a term: the message is checked like any other). */
-  abstract readonly key: string | number;
-  /** Starts the child linked to `parent`: a pid or `'ignore'`, or a promise of one. */
-  abstract launch(parent: Process): unknown;
-
-  get restart(): RestartType {
-    return this.spec.restart;
+  /** Traps exits, then sets up from what `make` says (a static supervisor starts its children). */
+  override init(args: SupervisorStart<I>): InitResult {
+    this.ctx.trapExit(true);
+    this.label = args.label;
+    return this.setup(args.make());
   }
-  get type(): ChildType {
-    return this.spec.type;
-  }
-  get shutdown(): Shutdown {
-    return this.spec.shutdown;
-  }
-  get significant(): boolean {
-    return this.spec.significant;
-  }
-  get alive(): boolean {
-    return this.pid !== null;
-  }
-}
 
-/** A start result that is neither a pid nor 'ignore'. */
-function badStartResult(child: SupervisedChild, v: unknown): BadArgError {
-  return new BadArgError(`start of child ${JSON.stringify(child.id)} resolved with ${describe(v)}; expected a Pid or 'ignore'`, v);
-}
+  /** The children stop (last started first, or all at once), then the process exits with `reason`. */
+  override terminate(): Promise<void> {
+    return this.terminateAll();
+  }
 
-/** @internal one supervisor process's loop, restart executor and child bookkeeping. */
-export abstract class SupervisorProcess<C extends SupervisedChild> {
-  /** @internal running children by pid key */ readonly byPid = new Map<string, C>();
-  private readonly restarts: RestartIntensity;
+  /** What a crash report shows. */
+  override formatState(): unknown {
+    return { supervisor: String(this), strategy: this.flags?.strategy, running: this.byPid.size };
+  }
 
-  constructor(
-    /** @internal */ readonly ctx: Process,
-    private readonly parent: Pid | null,
-    /** @internal */ readonly flags: CheckedFlags,
-    private readonly label: string,
-  ) {
+  /** Checks the flags and what else `make` gave; starts the initial children. */
+  protected abstract setup(init: I): void | Promise<void>;
+
+  /** Takes checked flags: the strategy and the restart window. */
+  protected configure(flags: CheckedFlags): void {
+    this.flags = flags;
     this.restarts = new RestartIntensity(flags.intensity, flags.periodMs);
   }
 
   // ---- what an engine provides ----
 
-  /** Answers a supervisor API call (`stopServer`'s request is answered here). */
-  protected abstract handleCall(call: GenCall): void | Promise<unknown>;
   /** The child a retry message names, if it is still there. */
   protected abstract childByKey(key: unknown): C | undefined;
   /** Every child in start order, for the group strategies. */
@@ -111,51 +118,40 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
    */
   protected abstract forget(child: C): void;
   /** Drops the child for good. */
-  abstract remove(child: C): void;
+  protected abstract remove(child: C): void;
   /** Stops every running child. */
-  abstract terminateAll(): Promise<void>;
-
-  /** How reports name this supervisor. */
-  toString(): string {
-    return this.ctx.name ?? `${this.label}${this.ctx.pid}`;
-  }
-
-  /** The message handler. */
-  readonly handle = (msg: unknown): void | Promise<unknown> => {
-    if (isExitMessage(msg)) return this.onExit(msg.from, msg.reason);
-    if (msg instanceof GenCall) return msg.request instanceof SystemStop ? this.stopOnRequest(msg, msg.request.reason) : this.handleCall(msg);
-    if (typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === RETRY) return this.onRetry((msg as { key: unknown }).key);
-    log.warn('unexpected message', { supervisor: String(this), message: describe(msg) });
-  };
-
-  /** @internal answers an API call. */
-  answer(call: GenCall, value: SupervisorReply): void {
-    reply(this.ctx.node, call.from, value);
-  }
+  protected abstract terminateAll(): Promise<void>;
 
   // ---- restarts ----
 
-  private onExit(from: Pid, reason: ExitReason): void | Promise<unknown> {
-    const child = this.byPid.get(from.key);
-    if (child === undefined) {
-      if (this.parent !== null && from.equals(this.parent)) return this.stopAll(reason);
+  /** A child's EXIT (the parent's is the GenServer engine's: terminate); another process's is ignored, as OTP. */
+  @Info('EXIT')
+  onExit(msg: unknown): Handled {
+    if (!isExitMessage(msg)) {
+      this.handleInfo(msg);
       return;
     }
+    const from = msg.from;
+    const child = this.byPid.get(from.key);
+    if (child === undefined) return;
     this.byPid.delete(from.key);
     child.pid = null;
+    const reason = msg.reason;
     if (child.restart === 'permanent' || !isCleanExit(reason)) this.reportTerminated(child, from, reason);
     return this.plan({ type: 'exit', child, reason });
   }
 
-  private onRetry(key: unknown): void | Promise<unknown> {
-    const child = this.childByKey(key);
+  /** A restart that failed is tried again. */
+  @Info(RETRY)
+  onRetry(msg: { readonly key: unknown }): Handled {
+    const child = this.childByKey(msg.key);
     if (child === undefined || !child.restarting) return;
     return this.plan({ type: 'retry', child });
   }
 
-  private plan(event: StrategyEvent<C>): void | Promise<unknown> {
+  private plan(event: StrategyEvent<C>): Handled {
     const { strategy, autoShutdown } = this.flags;
-    const actions = planRestart(strategy, autoShutdown, this.inOrder(), event, this.restarts, this.ctx.node.clock.now());
+    const actions = planRestart(strategy, autoShutdown, this.inOrder(), event, this.restarts, this.proc.node.clock.now());
     const last = actions[actions.length - 1]!;
     if (last.do === 'shutdown') this.reportGivingUp(last.cause, event.child);
     else if (last.do === 'start') this.reportRestarting(strategy, event.child);
@@ -163,7 +159,7 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
   }
 
   /** Carries out `actions` from `i` on; async only where a child must be stopped or started. */
-  private execute(actions: StrategyAction<C>[], i: number): void | Promise<unknown> {
+  private execute(actions: StrategyAction<C>[], i: number): Handled {
     for (; i < actions.length; i++) {
       const a = actions[i]!;
       switch (a.do) {
@@ -187,7 +183,8 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
           return r.then((ok) => (ok ? this.execute(actions, next) : undefined));
         }
         case 'shutdown':
-          return this.stopAll('shutdown');
+          // The GenServer way out: terminate stops every child, then the process exits.
+          return this.stopWith('shutdown');
       }
     }
   }
@@ -196,7 +193,7 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
   private restartOne(child: C): boolean | Promise<boolean> {
     let r: unknown;
     try {
-      r = child.launch(this.ctx);
+      r = child.launch(this.proc);
     } catch (e) {
       return this.restartFailed(child, e);
     }
@@ -231,128 +228,7 @@ export abstract class SupervisorProcess<C extends SupervisedChild> {
   private restartFailed(child: C, e: unknown): false {
     this.reportStartError(child, e);
     child.restarting = true;
-    this.ctx.send(this.ctx.self, { type: RETRY, key: child.key });
+    this.ctx.send(this.self, { type: RETRY, key: child.key });
     return false;
-  }
-
-  // ---- children ----
-
-  /** @internal runs a child's first start, checking what it resolves with. */
-  invokeStart(child: C): Promise<Pid | 'ignore'> {
-    let r: unknown;
-    try {
-      r = child.launch(this.ctx);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return Promise.resolve(r).then((v) => {
-      if (v instanceof Pid || v === 'ignore') return v;
-      throw badStartResult(child, v);
-    });
-  }
-
-  /**
-   * @internal starts `child` for an API call: `record` keeps it once it runs (or
-   * ignored); resolves with the reply, an error term when the start failed.
-   */
-  startForCall(child: C, record: (v: Pid | 'ignore') => void): Promise<SupervisorReply> {
-    return this.invokeStart(child).then(
-      (v): SupervisorReply => {
-        record(v);
-        return { ok: v };
-      },
-      (e: unknown): SupervisorReply => {
-        this.reportStartError(child, e);
-        return { error: startFailure(e) };
-      },
-    );
-  }
-
-  /** @internal records a running child and makes sure it is linked. */
-  started(child: C, pid: Pid): void {
-    child.pid = pid;
-    child.restarting = false;
-    this.byPid.set(pid.key, child);
-    const links = this.ctx.links;
-    if (links === null || !links.has(pid.key)) this.ctx.link(pid);
-    this.reportStarted(child, pid);
-  }
-
-  /** @internal stops a running child per its shutdown spec and reports an unexpected ending. */
-  stopChild(child: C): Promise<void> {
-    const pid = child.pid;
-    child.restarting = false;
-    if (pid === null) return Promise.resolve();
-    this.byPid.delete(pid.key);
-    child.pid = null;
-    return shutdownChild(this.ctx, pid, child.shutdown).then((s) => this.stopped(child, pid, s));
-  }
-
-  /** @internal reports a child that, told to stop, ended another way (a non-permanent one may end `normal`, as OTP). */
-  stopped(child: C, pid: Pid, s: Stopped): void {
-    if (!s.expected && !(s.reason === 'normal' && child.restart !== 'permanent')) this.reportShutdownError(child, pid, s.reason);
-  }
-
-  /** @internal a call no supervisor takes: logged, and the caller gets an UnknownCallError rather than a wait for its timeout. */
-  unexpectedCall(call: GenCall): void {
-    log.warn('unexpected call', { supervisor: String(this), request: describe(call.request) });
-    reply(this.ctx.node, call.from, new UnknownCallReply(call.request, this.ctx.pid));
-  }
-
-  private async stopAll(reason: ExitReason): Promise<never> {
-    await this.terminateAll();
-    throw new ProcessExit(reason);
-  }
-
-  /** `stopSupervisor` / `stopServer`: children first, then answer and exit. */
-  private async stopOnRequest(call: GenCall, reason: ExitReason): Promise<never> {
-    await this.terminateAll();
-    reply(this.ctx.node, call.from, 'ok');
-    throw new ProcessExit(reason);
-  }
-
-  // ---- reports ----
-  //
-  // OTP's supervisor and progress reports, structured, through the `supervisor`
-  // logger: child started (debug), child terminated with its reason (error, as OTP's
-  // `child_terminated`), restarting (info), start and shutdown errors, and the
-  // supervisor giving up (error). Each checks the level first, so a silenced logger
-  // costs one comparison on the restart path.
-
-  /** A child was started (or restarted). */
-  private reportStarted(child: C, pid: Pid): void {
-    if (!logEnabled('debug')) return;
-    log.debug('child started', { supervisor: String(this), child: child.id, pid: pid.toString(), restart: child.restart, type: child.type });
-  }
-
-  /** A child terminated by itself. */
-  private reportTerminated(child: C, pid: Pid, reason: unknown): void {
-    if (!logEnabled('error')) return;
-    log.error('child terminated', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason), restart: child.restart });
-  }
-
-  /** The strategy restarts a child (and perhaps its siblings). */
-  private reportRestarting(strategy: string, child: C): void {
-    if (!logEnabled('info')) return;
-    log.info('restarting', { supervisor: String(this), child: child.id, strategy });
-  }
-
-  /** @internal a child failed to start (at supervisor start, on a restart, or by startChild). */
-  reportStartError(child: C, reason: unknown): void {
-    if (!logEnabled('error')) return;
-    log.error('child start failed', { supervisor: String(this), child: child.id, reason: describe(reason) });
-  }
-
-  /** A child, told to stop, ended with another reason than the one asked for. */
-  private reportShutdownError(child: C, pid: Pid, reason: unknown): void {
-    if (!logEnabled('error')) return;
-    log.error('child shutdown error', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason) });
-  }
-
-  /** The supervisor gives up: too many restarts, or a significant child ended. */
-  private reportGivingUp(cause: string, child: C): void {
-    if (!logEnabled('error')) return;
-    const what = cause === 'auto_shutdown' ? 'significant child terminated, shutting down' : 'reached max restart intensity, shutting down';
-    log.error(what, { supervisor: String(this), child: child.id, cause });
   }
 }

@@ -1,27 +1,30 @@
 /**
- * What the supervisor API sends to a supervisor process and what comes back: calls
- * through gen.ts `call`, answered `{ ok }` or `{ error }` with copyable terms, turned
- * into values or typed errors on the caller's side.
+ * What the supervisor API sends to a supervisor process and what comes back: OTP's
+ * supervisor calls (`which_children`, `{start_child, Spec}`, ...) as GenServer
+ * requests (`'which_children'`, `['start_child', spec]`, ...) that the supervisor
+ * server's `@Call` handlers take, answered `{ ok }` or `{ error }` with copyable
+ * terms, turned into values or typed errors on the caller's side.
  *
  * A child spec holds a function, which no message may carry. `startChild` therefore
- * leaves the spec in a local hand-off table and sends its number; the supervisor
- * takes it from there. Hence `startChild` with a spec needs the supervisor on the
- * caller's node (a dynamic supervisor's child args are plain terms and travel).
+ * leaves the spec in a local hand-off table and sends a {@link Handoff} in its
+ * place; the supervisor takes it from there. Hence `startChild` with a spec needs
+ * the supervisor on the caller's node (a dynamic supervisor's child args are plain
+ * terms and travel).
  */
 import { ChildSpecError, describe, SupervisorChildError, type SupervisorChildErrorCode } from '../errors';
 import { StartError } from '../proc_lib';
 import type { Pid } from '../runtime/pid';
-import { checkTerm } from '../runtime/term';
+import { checkTerm, registerClass } from '../runtime/term';
 import type { ChildSpec, ChildType, RestartType } from './child_spec';
 
-/** A request to a supervisor process. @internal */
+/** A request to a supervisor process (a child spec travels as a {@link Handoff}). @internal */
 export type SupervisorRequest =
-  | { readonly op: 'which_children' }
-  | { readonly op: 'count_children' }
-  | { readonly op: 'start_child'; readonly handoff?: number; readonly args?: unknown }
-  | { readonly op: 'terminate_child'; readonly child: string | Pid }
-  | { readonly op: 'restart_child'; readonly id: string }
-  | { readonly op: 'delete_child'; readonly id: string };
+  | 'which_children'
+  | 'count_children'
+  | readonly ['start_child', unknown]
+  | readonly ['terminate_child', string | Pid]
+  | readonly ['restart_child', string]
+  | readonly ['delete_child', string];
 
 /** Why a request failed, as a term. @internal */
 export type SupervisorErrorTerm =
@@ -54,27 +57,33 @@ export interface ChildCounts {
   readonly workers: number;
 }
 
+/** Stands in a request for a child spec left in the hand-off table. @internal */
+export class Handoff {
+  constructor(readonly n: number) {}
+}
+
+registerClass(Handoff, { name: 'grove.$supervisor_handoff' });
+
 const handoffs = new Map<number, ChildSpec>();
 let nextHandoff = 1;
 
-/** Leaves `spec` for a local supervisor; returns its number. @internal */
-export function handOff(spec: ChildSpec): number {
-  const n = nextHandoff++;
-  handoffs.set(n, spec);
-  return n;
+/** Leaves `spec` for a local supervisor; returns what the request carries instead. @internal */
+export function handOff(spec: ChildSpec): Handoff {
+  const h = new Handoff(nextHandoff++);
+  handoffs.set(h.n, spec);
+  return h;
 }
 
-/** Takes the spec left under `n` (undefined when the caller gave up meanwhile). @internal */
-export function takeHandoff(n: unknown): ChildSpec | undefined {
-  if (typeof n !== 'number') return undefined;
-  const spec = handoffs.get(n);
-  handoffs.delete(n);
+/** Takes the spec left under `h` (undefined when the caller gave up meanwhile). @internal */
+export function takeHandoff(h: Handoff): ChildSpec | undefined {
+  const spec = handoffs.get(h.n);
+  handoffs.delete(h.n);
   return spec;
 }
 
 /** Drops a hand-off the supervisor never took (it died, or the call timed out). @internal */
-export function dropHandoff(n: number): void {
-  handoffs.delete(n);
+export function dropHandoff(h: Handoff): void {
+  handoffs.delete(h.n);
 }
 
 /** The term for a child start failure: the StartError's reason, kept copyable. @internal */

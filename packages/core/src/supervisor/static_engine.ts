@@ -1,27 +1,30 @@
 /**
- * The static supervisor process (OTP `supervisor.erl`): children from specs, with
- * ids, in start order, and the supervisor API as it answers it (OTP's
- * `handle_call`). The loop, the restart executor and stopping are shared with the
- * dynamic supervisor (engine.ts).
+ * The static supervisor (OTP `supervisor.erl`): children from specs, with ids, in
+ * start order, and the supervisor API as it answers it (OTP's `handle_call`). The
+ * GenServer, the restart executor and stopping are shared with the dynamic
+ * supervisor (engine.ts).
  *
- * - Start: children start one after the other, each `start(ctx)` awaited. One that
- *   fails stops those already started (last first) and the supervisor exits with
+ * - Start (in init): the flags and every spec are checked, then children start one
+ *   after the other, each `start(ctx)` awaited. One that fails stops those already
+ *   started (last first) and the supervisor exits with
  *   `{ shutdown: { failedToStartChild: id, reason } }`; `'ignore'` keeps the spec
  *   without a process (a temporary child's spec is dropped).
  * - A child that ends without being restarted, or whose restart answers
  *   `'ignore'`, keeps its spec (a temporary child's is dropped) for `restartChild`.
  * - Calls: start, terminate, restart and delete children, list and count them
- *   (stopping is answered by every supervisor alike, in engine.ts). Each answer is
- *   `{ ok }` or `{ error }` (protocol.ts).
+ *   (stopping is the GenServer's `stopServer`). Each answer is `{ ok }` or
+ *   `{ error }` (protocol.ts).
  * - Stop: children stop one by one, last started first.
  */
 import type { ChildSpecError } from '../errors';
-import type { GenCall } from '../gen';
+import { Call } from '../gen_server/decorators';
 import { Pid } from '../runtime/pid';
 import { ProcessExit, type Process } from '../runtime/process';
-import { checkChildSpec, type CheckedChildSpec } from './child_spec';
-import { SupervisedChild, SupervisorProcess } from './engine';
-import { badSpec, startFailure, takeHandoff, type ChildCounts, type ChildInfo, type SupervisorReply, type SupervisorRequest } from './protocol';
+import { checkChildSpec, checkChildSpecs, checkFlags, type CheckedChildSpec } from './child_spec';
+import { SupervisedChild } from './children';
+import { SupervisorServer } from './engine';
+import { badSpec, Handoff, startFailure, takeHandoff, type ChildCounts, type ChildInfo, type SupervisorReply } from './protocol';
+import type { SupervisorInit } from './supervisor';
 
 /** A child slot: its checked spec and its process, if any. @internal */
 export class Child extends SupervisedChild {
@@ -36,13 +39,22 @@ export class Child extends SupervisedChild {
   }
 }
 
-/** @internal one static supervisor's children. */
-export class SupervisorEngine extends SupervisorProcess<Child> {
-  /** @internal */ readonly children: Child[] = [];
-  /** @internal */ readonly byId = new Map<string, Child>();
+type Reply = SupervisorReply | Promise<SupervisorReply>;
+
+/** @internal one static supervisor and its children. */
+export class StaticSupervisorServer extends SupervisorServer<Child, SupervisorInit> {
+  private readonly children: Child[] = [];
+  private readonly byId = new Map<string, Child>();
+
+  protected setup({ flags, children }: SupervisorInit): Promise<void> {
+    const checked = checkFlags(flags, false);
+    const specs = checkChildSpecs(children, checked.autoShutdown);
+    this.configure(checked);
+    return this.startAll(specs);
+  }
 
   /** Starts the initial children in order; on a failure stops the started ones and exits. */
-  async startAll(specs: readonly CheckedChildSpec[]): Promise<void> {
+  private async startAll(specs: readonly CheckedChildSpec[]): Promise<void> {
     for (const spec of specs) {
       const child = new Child(spec);
       let v: Pid | 'ignore';
@@ -76,8 +88,7 @@ export class SupervisorEngine extends SupervisorProcess<Child> {
     this.byId.set(child.id, child);
   }
 
-  /** @internal */
-  remove(child: Child): void {
+  protected remove(child: Child): void {
     const i = this.children.indexOf(child);
     if (i >= 0) this.children.splice(i, 1);
     this.byId.delete(child.id);
@@ -85,7 +96,7 @@ export class SupervisorEngine extends SupervisorProcess<Child> {
   }
 
   /** Stops every child, last started first. */
-  async terminateAll(): Promise<void> {
+  protected async terminateAll(): Promise<void> {
     for (let i = this.children.length - 1; i >= 0; i--) {
       const c = this.children[i]!;
       if (c.pid !== null) await this.stopChild(c);
@@ -94,32 +105,13 @@ export class SupervisorEngine extends SupervisorProcess<Child> {
 
   // ---- the API ----
 
-  protected handleCall(call: GenCall): void | Promise<unknown> {
-    const req = call.request as SupervisorRequest;
-    switch (req?.op) {
-      case 'which_children':
-        return this.answer(call, { ok: this.children.map(info) });
-      case 'count_children':
-        return this.answer(call, { ok: this.counts() });
-      case 'start_child':
-        return this.answerWhenDone(call, this.startChild(req.handoff !== undefined ? takeHandoff(req.handoff) : req.args));
-      case 'terminate_child':
-        return this.answerWhenDone(call, this.terminateChild(req.child));
-      case 'restart_child':
-        return this.answerWhenDone(call, this.restartChild(req.id));
-      case 'delete_child':
-        return this.answer(call, this.deleteChild(req.id));
-      default:
-        this.unexpectedCall(call);
-    }
+  @Call('which_children')
+  whichChildren(): SupervisorReply {
+    return { ok: this.children.map(info) };
   }
 
-  private answerWhenDone(call: GenCall, r: SupervisorReply | Promise<SupervisorReply>): void | Promise<unknown> {
-    if (r instanceof Promise) return r.then((v) => this.answer(call, v));
-    this.answer(call, r);
-  }
-
-  private counts(): ChildCounts {
+  @Call('count_children')
+  countChildren(): SupervisorReply {
     let active = 0;
     let supervisors = 0;
     for (const c of this.children) {
@@ -127,13 +119,15 @@ export class SupervisorEngine extends SupervisorProcess<Child> {
       if (c.type === 'supervisor') supervisors++;
     }
     const n = this.children.length;
-    return { specs: n, active, supervisors, workers: n - supervisors };
+    const counts: ChildCounts = { specs: n, active, supervisors, workers: n - supervisors };
+    return { ok: counts };
   }
 
-  private startChild(spec: unknown): SupervisorReply | Promise<SupervisorReply> {
+  @Call('start_child')
+  startChild(spec: unknown): Reply {
     let checked: CheckedChildSpec;
     try {
-      checked = checkChildSpec(spec, this.flags.autoShutdown);
+      checked = checkChildSpec(spec instanceof Handoff ? takeHandoff(spec) : spec, this.flags.autoShutdown);
     } catch (e) {
       return { error: badSpec(e as ChildSpecError) };
     }
@@ -149,32 +143,40 @@ export class SupervisorEngine extends SupervisorProcess<Child> {
     });
   }
 
-  private terminateChild(which: string | Pid): SupervisorReply | Promise<SupervisorReply> {
+  @Call('terminate_child')
+  terminateChild(which: string | Pid): Reply {
     const child = which instanceof Pid ? this.byPid.get(which.key) : this.byId.get(which);
     if (child === undefined) return { error: { code: 'not_found' } };
-    return this.stopChild(child).then(() => {
+    return this.stopChild(child).then((): SupervisorReply => {
       if (child.restart === 'temporary') this.remove(child);
       return { ok: true };
     });
   }
 
-  private restartChild(id: string): SupervisorReply | Promise<SupervisorReply> {
-    const child = this.byId.get(id);
-    if (child === undefined) return { error: { code: 'not_found' } };
-    if (child.pid !== null) return { error: { code: 'running', pid: child.pid } };
-    if (child.restarting) return { error: { code: 'restarting' } };
+  @Call('restart_child')
+  restartChild(id: string): Reply {
+    const child = this.notRunning(id);
+    if (!(child instanceof Child)) return child;
     return this.startForCall(child, (v) => {
       if (v !== 'ignore') this.started(child, v);
     });
   }
 
-  private deleteChild(id: string): SupervisorReply {
+  @Call('delete_child')
+  deleteChild(id: string): SupervisorReply {
+    const child = this.notRunning(id);
+    if (!(child instanceof Child)) return child;
+    this.remove(child);
+    return { ok: true };
+  }
+
+  /** Child `id` when it is known and not running (restart and delete need that), else the refusal. */
+  private notRunning(id: string): Child | SupervisorReply {
     const child = this.byId.get(id);
     if (child === undefined) return { error: { code: 'not_found' } };
     if (child.pid !== null) return { error: { code: 'running', pid: child.pid } };
     if (child.restarting) return { error: { code: 'restarting' } };
-    this.remove(child);
-    return { ok: true };
+    return child;
   }
 }
 

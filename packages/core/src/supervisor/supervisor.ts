@@ -18,23 +18,26 @@
  * `flags(args)` instead of decorating when the flags depend on the start args.
  * `Root.childSpec(args)` nests the supervisor in another one.
  *
- * The engine is in static_engine.ts, over the loop and restart executor that
- * dynamic supervisors share (engine.ts); stopping children in shutdown.ts.
+ * A supervisor runs as a GenServer, started through the GenServer start path:
+ * engine.ts holds the restart executor and children.ts what it does with each
+ * child (both shared with dynamic supervisors), static_engine.ts the children and
+ * the API calls. The API below calls it.
  */
 import { BadArgError, ChildSpecError, describe } from '../errors';
 import { call } from '../gen';
-import { callerOf } from '../gen_server/client';
-import { SystemStop } from '../gen_server/engine';
-import { start, StartError } from '../proc_lib';
+import { callerOf, stopServer } from '../gen_server/client';
+import type { ServerClass } from '../gen_server/gen_server';
+import { startServer } from '../gen_server/start';
+import { StartError } from '../proc_lib';
 import type { ProcessContext } from '../runtime/context';
 import type { ExitReason } from '../runtime/exit';
 import { Node } from '../runtime/node';
 import { Pid } from '../runtime/pid';
-import type { Process } from '../runtime/process';
 import { isRemoteName, isViaName, type Dest, type ViaName } from '../runtime/registry';
-import { checkChildSpecs, checkFlags, type ChildSpec, type RestartType, type SupervisorFlags } from './child_spec';
+import type { ChildSpec, RestartType, SupervisorFlags } from './child_spec';
+import type { SupervisorServer, SupervisorStart } from './engine';
 import { dropHandoff, handOff, unwrap, type ChildCounts, type ChildInfo, type SupervisorRequest } from './protocol';
-import { SupervisorEngine } from './static_engine';
+import { StaticSupervisorServer } from './static_engine';
 
 /** Where a supervisor is started from: a process (its parent) or a node (from outside any process). */
 export type StartFrom = ProcessContext | Node;
@@ -136,46 +139,23 @@ function launchClass(cls: new () => Supervisor<unknown>, from: StartFrom, link: 
     const sup = new cls();
     return { flags: sup.flags(args), children: sup.children(args) };
   };
-  return launchSupervisor(from, make, link, options ?? {}, cls.name);
-}
-
-/** Starts a static supervisor process whose init is `make()`. */
-function launchSupervisor(from: StartFrom, make: () => SupervisorInit, link: boolean, options: SupervisorOptions, label: string): Promise<Pid> {
-  return launch(from, link, options, async (ctx, parent) => {
-    const { flags, children } = make();
-    const checked = checkFlags(flags, false);
-    const specs = checkChildSpecs(children, checked.autoShutdown);
-    const engine = new SupervisorEngine(ctx, parent, checked, label);
-    await engine.startAll(specs);
-    return engine;
-  });
+  return launch(StaticSupervisorServer, from, link, options ?? {}, make, cls.name);
 }
 
 /**
- * @internal starts a supervisor process (static or dynamic): traps exits, runs
- * `setup` (which starts the children) and hands every message to the engine it returns.
+ * @internal starts a supervisor (static or dynamic) through the GenServer start
+ * path: its init runs `make` in the new process, checks what it says and, for a
+ * static supervisor, starts the children.
  */
-export function launch(
-  from: StartFrom,
-  link: boolean,
-  options: SupervisorOptions,
-  setup: (ctx: Process, parent: Pid | null) => Promise<{ handle: (msg: unknown) => unknown }>,
-): Promise<Pid> {
-  let starter: Process;
+export function launch<I>(cls: ServerClass<SupervisorServer<any, I>>, from: StartFrom, link: boolean, options: SupervisorOptions, make: () => I, label: string): Promise<Pid> {
   try {
-    starter = callerOf(from, 'supervisor start');
+    callerOf(from, 'supervisor start');
   } catch (e) {
     return Promise.reject(e);
   }
-  const parent = link ? starter.pid : null;
-  let engine: { handle: (msg: unknown) => unknown } | null = null;
-  const init = async (ctx: ProcessContext) => {
-    ctx.trapExit(true);
-    engine = await setup(ctx as Process, parent);
-    return { ok: true } as const;
-  };
-  const opts = { link, label: 'supervisor', timeoutMs: 'infinity' as const, ...(options.name !== undefined ? { name: options.name } : {}) };
-  return start(from, init, (msg) => engine!.handle(msg) as void | PromiseLike<void>, opts).then(
+  const args: SupervisorStart<I> = { make, label };
+  const startOptions = { timeoutMs: 'infinity' as const, ...(options.name !== undefined ? { name: options.name } : {}) };
+  return startServer(cls, from, args, startOptions, link).then(
     (pid) => pid as Pid,
     (e: unknown) => {
       // A bad spec or flag is the caller's mistake: surface it as is.
@@ -196,7 +176,7 @@ export function startSupervisor(from: StartFrom, init: SupervisorInit | (() => S
   } catch (e) {
     return Promise.reject(e);
   }
-  return launchSupervisor(from, make, options.link === true, options, 'supervisor');
+  return launch(StaticSupervisorServer, from, options.link === true, options, make, 'supervisor');
 }
 
 /** @internal `init` as the function the new supervisor runs: a description, or a function returning one; anything else is a BadArgError. */
@@ -208,13 +188,9 @@ export function makerOf<T>(init: T | (() => T), what: string, expected: string):
 
 // ---- the supervisor API (calls to the supervisor process) ----
 
-/** A call to supervisor `sup`; a bad caller rejects like any other bad input. */
-async function supCall(from: StartFrom, sup: Dest, request: SupervisorRequest | SystemStop): Promise<unknown> {
-  return call(callerOf(from, 'supervisor call'), sup, request, 'infinity');
-}
-
+/** A call to supervisor `sup`, its answer unwrapped; a bad caller rejects like any other bad input. */
 async function supRequest(from: StartFrom, sup: Dest, request: SupervisorRequest, child?: unknown): Promise<unknown> {
-  return unwrap(sup, child, await supCall(from, sup, request));
+  return unwrap(sup, child, await call(callerOf(from, 'supervisor call'), sup, request, 'infinity'));
 }
 
 function isLocal(node: Node, sup: Dest): boolean {
@@ -242,31 +218,31 @@ function isSpecLike(x: unknown): x is ChildSpec {
 export function startChild(from: StartFrom, sup: Dest, spec: ChildSpec): Promise<Pid | 'ignore'>;
 export function startChild(from: StartFrom, sup: Dest, args: unknown): Promise<Pid | 'ignore'>;
 export async function startChild(from: StartFrom, sup: Dest, specOrArgs: unknown): Promise<Pid | 'ignore'> {
-  if (!isSpecLike(specOrArgs)) return (await supRequest(from, sup, { op: 'start_child', args: specOrArgs })) as Pid | 'ignore';
+  if (!isSpecLike(specOrArgs)) return (await supRequest(from, sup, ['start_child', specOrArgs])) as Pid | 'ignore';
   if (!isLocal(callerOf(from, 'startChild').node, sup)) {
     throw new BadArgError('startChild: a child spec holds a function and cannot be sent to a supervisor on another node', sup);
   }
-  const n = handOff(specOrArgs);
+  const handoff = handOff(specOrArgs);
   try {
-    return (await supRequest(from, sup, { op: 'start_child', handoff: n }, specOrArgs.id)) as Pid | 'ignore';
+    return (await supRequest(from, sup, ['start_child', handoff], specOrArgs.id)) as Pid | 'ignore';
   } finally {
-    dropHandoff(n);
+    dropHandoff(handoff);
   }
 }
 
 /** Stops a child (by id, or by pid for a dynamic supervisor); a temporary child's spec goes with it. */
 export function terminateChild(from: StartFrom, sup: Dest, child: string | Pid): Promise<void> {
-  return supRequest(from, sup, { op: 'terminate_child', child }, child).then(() => undefined);
+  return supRequest(from, sup, ['terminate_child', child], child).then(() => undefined);
 }
 
 /** Starts again a child that is not running (its spec was kept). */
 export function restartChild(from: StartFrom, sup: Dest, id: string): Promise<Pid | 'ignore'> {
-  return supRequest(from, sup, { op: 'restart_child', id }, id) as Promise<Pid | 'ignore'>;
+  return supRequest(from, sup, ['restart_child', id], id) as Promise<Pid | 'ignore'>;
 }
 
 /** Removes the spec of a child that is not running. */
 export function deleteChild(from: StartFrom, sup: Dest, id: string): Promise<void> {
-  return supRequest(from, sup, { op: 'delete_child', id }, id).then(() => undefined);
+  return supRequest(from, sup, ['delete_child', id], id).then(() => undefined);
 }
 
 /**
@@ -275,15 +251,15 @@ export function deleteChild(from: StartFrom, sup: Dest, id: string): Promise<voi
  * is gone.
  */
 export function stopSupervisor(from: StartFrom, sup: Dest, reason: ExitReason = 'normal'): Promise<void> {
-  return supCall(from, sup, new SystemStop(reason)).then(() => undefined);
+  return stopServer(from, sup, reason);
 }
 
 /** Every child, in start order: id, pid (or `'restarting'`, or undefined), type, restart. */
 export function whichChildren(from: StartFrom, sup: Dest): Promise<ChildInfo[]> {
-  return supRequest(from, sup, { op: 'which_children' }) as Promise<ChildInfo[]>;
+  return supRequest(from, sup, 'which_children') as Promise<ChildInfo[]>;
 }
 
 /** Counts of specs, running children, supervisors and workers. */
 export function countChildren(from: StartFrom, sup: Dest): Promise<ChildCounts> {
-  return supRequest(from, sup, { op: 'count_children' }) as Promise<ChildCounts>;
+  return supRequest(from, sup, 'count_children') as Promise<ChildCounts>;
 }
