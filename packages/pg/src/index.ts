@@ -27,5 +27,5 @@ export {
 export type { ScopeOptions } from './scope';
 export { type GroupEvent, isGroupEvent } from './protocol';
 export { type Membership, type NodeEvent, isNodeEvent, setMembership } from './membership';
-export { groupKey } from './group_key';
+export { groupKey } from './group_table';
 export { NotLocalError, InvalidGroupError, UnexpectedMessageError } from './errors';

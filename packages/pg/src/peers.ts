@@ -7,9 +7,7 @@
  * Every handler here runs in the scope process; see scope.ts for the protocol.
  */
 import type { Pid, ProcessContext, Ref } from '@grove/core';
-import type { GroupTable } from './group_table';
-import { groupKey } from './group_key';
-import { PidBag } from './pid_bag';
+import { groupKey, PidBag, type GroupTable } from './group_table';
 import type { Join, Leave, Sync } from './protocol';
 import type { Watchers } from './watchers';
 

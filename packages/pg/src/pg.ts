@@ -22,9 +22,7 @@ import {
   type Ref,
 } from '@grove/core';
 import { NotLocalError } from './errors';
-import { groupKey } from './group_key';
-import { tableOf } from './group_table';
-import { PidBag } from './pid_bag';
+import { groupKey, PidBag, tableOf } from './group_table';
 import { isGroupEvent, type Request } from './protocol';
 import { startScope, type ScopeOptions } from './scope';
 

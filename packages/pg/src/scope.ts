@@ -29,7 +29,7 @@
  *
  * Deliberate differences from OTP pg:
  *  - Scope names are strings (registered names), groups any copyable term keyed by
- *    a canonical encoding (group_key.ts), so groups compare structurally.
+ *    a canonical encoding (group_table.ts), so groups compare structurally.
  *  - The table is an in-memory structure shared by the scope (sole writer) and the
  *    read API, found by node and scope name; reads of a scope that is not running
  *    return empty results (OTP's `which_groups` raises badarg).
@@ -57,8 +57,7 @@ import {
   type Ref,
 } from '@grove/core';
 import { UnexpectedMessageError } from './errors';
-import { groupKey } from './group_key';
-import { GroupTable, publishTable } from './group_table';
+import { groupKey, GroupTable, publishTable } from './group_table';
 import { isNodeEvent, membershipOf, type Membership } from './membership';
 import { Peers } from './peers';
 import {
