@@ -58,13 +58,11 @@ import {
 } from '@grove/core';
 import { UnexpectedMessageError } from './errors';
 import { groupKey, GroupTable, publishTable } from './group_table';
-import { isNodeEvent, membershipOf, type Membership } from './membership';
-import { Peers } from './peers';
+import { isNodeEvent, membershipOf, Peers, type Membership } from './peers';
 import {
   isRequest,
   isWellFormed,
   peerMessageType,
-  PROTOCOL_VERSION,
   type Discover,
   type Join,
   type Leave,
@@ -94,12 +92,9 @@ export class ScopeServer {
     membership: Membership | null,
   ) {
     this.table = new GroupTable(scope, ctx.self);
-    this.peers = new Peers(ctx, this.table, this.watchers, membership === null ? () => null : () => membership.nodes());
+    this.peers = new Peers(ctx, this.table, this.watchers, membership);
     publishTable(ctx.node, this.table);
-    if (membership !== null) {
-      membership.monitorNodes(ctx.self, true);
-      for (const node of membership.nodes()) this.discover(node);
-    }
+    this.peers.start();
   }
 
   /** The handler: one message of the scope's mailbox. */
@@ -109,14 +104,14 @@ export class ScopeServer {
     const t = peerMessageType(msg);
     if (t !== null) {
       if (!isWellFormed(msg as PeerMessage)) throw new UnexpectedMessageError(this.scope, msg);
-      if (t === 'pg_discover') return this.onDiscover((msg as Discover).peer);
+      if (t === 'pg_discover') return this.peers.onDiscover((msg as Discover).peer);
       if (t === 'pg_sync') return this.peers.sync(msg as Sync);
       if (t === 'pg_join') return this.peers.join(msg as Join);
       return this.peers.leave(msg as Leave);
     }
     if (isNodeEvent(msg)) {
       // nodedown is ignored: the DOWN of the peer scope's monitor says it all.
-      if (msg.type === 'nodeup') this.discover(msg.node);
+      if (msg.type === 'nodeup') this.peers.nodeUp(msg.node);
       return;
     }
     throw new UnexpectedMessageError(this.scope, msg);
@@ -225,29 +220,6 @@ export class ScopeServer {
     }
     const msg: Leave = { type: 'pg_leave', peer: this.ctx.self, pids: [pid], groups };
     this.peers.broadcast(msg);
-  }
-
-  /** Asks the scope on `node` to sync with us (a node where it does not run drops the message). */
-  private discover(node: string): void {
-    if (node === this.ctx.node.name) return;
-    const msg: Discover = { type: 'pg_discover', peer: this.ctx.self, version: PROTOCOL_VERSION };
-    this.ctx.send([this.scope, node], msg);
-  }
-
-  private onDiscover(peer: Pid): void {
-    if (peer.equals(this.ctx.self) || !this.peers.isUp(peer.node)) return;
-    const sync: Sync = { type: 'pg_sync', peer: this.ctx.self, groups: this.localGroups() };
-    this.ctx.send(peer, sync);
-    if (this.peers.has(peer)) return;
-    this.peers.add(peer);
-    const msg: Discover = { type: 'pg_discover', peer: this.ctx.self, version: PROTOCOL_VERSION };
-    this.ctx.send(peer, msg);
-  }
-
-  private localGroups(): Array<readonly [unknown, readonly Pid[]]> {
-    const out: Array<readonly [unknown, readonly Pid[]]> = [];
-    for (const e of this.table.groups.values()) if (e.local.size > 0) out.push([e.group, e.local.toArray()]);
-    return out;
   }
 }
 
