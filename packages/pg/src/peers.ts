@@ -21,7 +21,7 @@ import type { Node, Pid, ProcessContext, Ref } from '@grove/core';
 import { distOf } from '@grove/distribution';
 import { groupKey, PidBag, type GroupTable } from './group_table';
 import { PROTOCOL_VERSION, type Discover, type Join, type Leave, type Sync } from './protocol';
-import type { Watchers } from './watchers';
+import type { Watchers } from './protocol';
 
 interface PeerGroup {
   readonly group: unknown;

@@ -63,6 +63,7 @@ import {
   isRequest,
   isWellFormed,
   peerMessageType,
+  Watchers,
   type Discover,
   type Join,
   type Leave,
@@ -70,7 +71,6 @@ import {
   type Request,
   type Sync,
 } from './protocol';
-import { Watchers } from './watchers';
 
 /** A local member: the monitor on it and how many times it joined each group. */
 interface LocalMember {
