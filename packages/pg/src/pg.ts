@@ -11,7 +11,7 @@
  */
 import {
   BadArgError,
-  call,
+  callServer,
   isPid,
   isRef,
   Node,
@@ -203,10 +203,10 @@ function scoped(args: unknown[], n: number, fn: string): unknown[] {
   return args;
 }
 
+/** A call to the local scope `scope` (a GenServer), without a timeout as in OTP. */
 function request(from: Caller, scope: string, req: Request): Promise<unknown> {
   checkCaller(from);
-  const caller = from instanceof Node ? from.root : from;
-  return call(caller as Parameters<typeof call>[0], scope, req, 'infinity');
+  return callServer(from, scope, req, 'infinity');
 }
 
 function localPids(from: Caller, pids: unknown, fn: string): readonly Pid[] {

@@ -5,7 +5,7 @@
  * arrays of pids), so they cross the wire unchanged. Peer messages are checked field
  * by field: anything else is a garbage message and crashes the scope (see scope.ts).
  */
-import { isPid, isRef, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { isPid, type Pid, type ProcessContext, type Ref } from '@grove/core';
 
 /** Protocol version carried by `discover` (OTP 26+ accepts `{discover, Peer, Version}`). */
 export const PROTOCOL_VERSION = 1;
@@ -43,7 +43,7 @@ export interface Leave {
 /** A message from a peer scope. */
 export type PeerMessage = Discover | Sync | Join | Leave;
 
-/** A request of the API to its local scope (the body of a GenCall). @internal */
+/** A request of the API to its local scope: a call that the scope's `@Call` handler of that name takes. @internal */
 export type Request =
   | readonly ['join', group: unknown, pids: readonly Pid[]]
   | readonly ['leave', group: unknown, pids: readonly Pid[]]
@@ -53,13 +53,6 @@ export type Request =
 
 function isPidList(v: unknown): v is readonly Pid[] {
   return Array.isArray(v) && v.every(isPid);
-}
-
-/** The peer message `msg` is, or null when it is none (well-formed or not). @internal */
-export function peerMessageType(msg: unknown): PeerMessage['type'] | null {
-  if (typeof msg !== 'object' || msg === null) return null;
-  const t = (msg as { type?: unknown }).type;
-  return t === 'pg_discover' || t === 'pg_sync' || t === 'pg_join' || t === 'pg_leave' ? t : null;
 }
 
 /** True when `msg` is a well-formed peer message. @internal */
@@ -74,24 +67,6 @@ export function isWellFormed(msg: PeerMessage): boolean {
       return 'group' in msg && isPidList(msg.pids);
     case 'pg_leave':
       return isPidList(msg.pids) && Array.isArray(msg.groups);
-  }
-}
-
-/** True for a well-formed request. @internal */
-export function isRequest(req: unknown): req is Request {
-  if (!Array.isArray(req)) return false;
-  switch (req[0]) {
-    case 'join':
-    case 'leave':
-      return req.length === 3 && isPidList(req[2]);
-    case 'monitor_scope':
-      return req.length === 1;
-    case 'monitor':
-      return req.length === 2;
-    case 'demonitor':
-      return req.length === 2 && isRef(req[1]);
-    default:
-      return false;
   }
 }
 
