@@ -20,8 +20,7 @@
 import type { Node, Pid, ProcessContext, Ref } from '@grove/core';
 import { distOf } from '@grove/distribution';
 import { groupKey, PidBag, type GroupTable } from './group_table';
-import { PROTOCOL_VERSION, type Discover, type Join, type Leave, type Sync } from './protocol';
-import type { Watchers } from './protocol';
+import { PROTOCOL_VERSION, type Discover, type Join, type Leave, type Sync, type Watchers } from './protocol';
 
 interface PeerGroup {
   readonly group: unknown;
@@ -67,45 +66,6 @@ export class Peers {
     this.add(peer);
     const msg: Discover = { type: 'pg_discover', peer: this.ctx.self, version: PROTOCOL_VERSION };
     this.ctx.send(peer, msg);
-  }
-
-  /** The known peer scopes. */
-  pids(): Pid[] {
-    return [...this.byPid.values()].map((p) => p.pid);
-  }
-
-  /**
-   * Sends `msg` to every known peer scope on a connected node. OTP sends with
-   * `noconnect`: a peer whose node just went down (its DOWN not yet handled) must not
-   * make the distribution layer dial that node again.
-   */
-  broadcast(msg: unknown): void {
-    if (this.byPid.size === 0) return;
-    const up = this.connected();
-    for (const p of this.byPid.values()) if (up === null || up.includes(p.pid.node)) this.ctx.send(p.pid, msg);
-  }
-
-  /**
-   * True when `node` is connected (or there is no membership service to ask). A
-   * `discover` or `sync` handled after its node went down is stale: answering or
-   * monitoring would make the distribution layer dial the node again; the next
-   * `nodeup` starts a fresh exchange instead.
-   */
-  private isUp(node: string): boolean {
-    const up = this.connected();
-    return up === null || up.includes(node);
-  }
-
-  /** True when `peer` is known (we monitor it). */
-  private has(peer: Pid): boolean {
-    return this.byPid.has(peer.key);
-  }
-
-  /** Starts watching `peer` (a discover or a sync from a scope we did not know). */
-  private add(peer: Pid): Peer {
-    const p: Peer = { pid: peer, ref: this.ctx.monitor(peer), groups: new Map() };
-    this.byPid.set(peer.key, p);
-    return p;
   }
 
   /** A sync replaces all we knew of the peer's members: apply the difference. */
@@ -173,6 +133,45 @@ export class Peers {
     this.byPid.delete(pid.key);
     for (const [key, pg] of p.groups) this.left(key, pg.pids.toArray());
     return true;
+  }
+
+  /** The known peer scopes. */
+  pids(): Pid[] {
+    return [...this.byPid.values()].map((p) => p.pid);
+  }
+
+  /**
+   * Sends `msg` to every known peer scope on a connected node. OTP sends with
+   * `noconnect`: a peer whose node just went down (its DOWN not yet handled) must not
+   * make the distribution layer dial that node again.
+   */
+  broadcast(msg: unknown): void {
+    if (this.byPid.size === 0) return;
+    const up = this.connected();
+    for (const p of this.byPid.values()) if (up === null || up.includes(p.pid.node)) this.ctx.send(p.pid, msg);
+  }
+
+  /**
+   * True when `node` is connected (or there is no membership service to ask). A
+   * `discover` or `sync` handled after its node went down is stale: answering or
+   * monitoring would make the distribution layer dial the node again; the next
+   * `nodeup` starts a fresh exchange instead.
+   */
+  private isUp(node: string): boolean {
+    const up = this.connected();
+    return up === null || up.includes(node);
+  }
+
+  /** True when `peer` is known (we monitor it). */
+  private has(peer: Pid): boolean {
+    return this.byPid.has(peer.key);
+  }
+
+  /** Starts watching `peer` (a discover or a sync from a scope we did not know). */
+  private add(peer: Pid): Peer {
+    const p: Peer = { pid: peer, ref: this.ctx.monitor(peer), groups: new Map() };
+    this.byPid.set(peer.key, p);
+    return p;
   }
 
   private joined(key: string, group: unknown, pids: readonly Pid[]): void {
