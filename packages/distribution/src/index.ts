@@ -21,7 +21,7 @@ export {
   MAX_NODE_NAME_BYTES,
   type NodeName,
   type NodeNameKind,
-} from './node_name';
+} from './node/node_name';
 export {
   resolveCookie,
   resolveCookieWithSource,
@@ -34,7 +34,7 @@ export {
   MAX_COOKIE_BYTES,
   type CookieOptions,
   type CookieSource,
-} from './cookie';
+} from './handshake/cookie';
 export {
   FrameDecoder,
   encodeFrame,
@@ -43,14 +43,14 @@ export {
   DEFAULT_MAX_FRAME_BYTES,
   type FrameHandler,
   type FrameDecoderOptions,
-} from './framing';
+} from './wire/framing';
 export {
   FrameWriter,
   DEFAULT_WRITE_HIGH_WATER_BYTES,
   type FrameSink,
   type FlushMode,
   type FrameWriterOptions,
-} from './frame_writer';
+} from './wire/frame_writer';
 export {
   listen,
   connect,
@@ -60,18 +60,18 @@ export {
   type ListenOptions,
   type Listener,
   type ConnectOptions,
-} from './transport';
+} from './transport/tcp';
 export { DecodeError } from './errors';
-export { encodeTerm, TermEncoder } from './term';
-export { type TermCodecOptions, DEFAULT_MAX_DEPTH } from './term_format';
-export { decodeTerm, TermDecoder, type DecodeContext } from './term_decode';
-export { messageCopier, type CopierNode } from './message_copier';
-export { ControlEncoder, type ControlCodecOptions } from './control';
-export type { ControlMessage, ControlType, ControlMessageOf } from './control_message';
-export { ControlDecoder, type ControlFastPath } from './control_decode';
-export { controlSchema, controlSchemaJson } from './schema';
-export { WireWriter, WireReader, DEFAULT_MAX_BYTES } from './wire';
-export { ATOM_CACHE_SIZE, MAX_ATOM_BYTES } from './atom_cache';
+export { encodeTerm, TermEncoder } from './wire/term';
+export { type TermCodecOptions, DEFAULT_MAX_DEPTH } from './wire/term_format';
+export { decodeTerm, TermDecoder, type DecodeContext } from './wire/term_decode';
+export { messageCopier, type CopierNode } from './wire/message_copier';
+export { ControlEncoder, type ControlCodecOptions } from './wire/control';
+export type { ControlMessage, ControlType, ControlMessageOf } from './wire/control_message';
+export { ControlDecoder, type ControlFastPath } from './wire/control_decode';
+export { controlSchema, controlSchemaJson } from './wire/schema';
+export { WireWriter, WireReader, DEFAULT_MAX_BYTES } from './wire/wire';
+export { ATOM_CACHE_SIZE, MAX_ATOM_BYTES } from './wire/atom_cache';
 export {
   epmdPort,
   portPlease,
@@ -88,15 +88,15 @@ export {
   type EpmdAddress,
   type EpmdNames,
   type RegisterRequest,
-} from './epmd';
-export { EpmdServer, type EpmdServerOptions } from './epmd_server';
+} from './epmd/epmd';
+export { EpmdServer, type EpmdServerOptions } from './epmd/server';
 export {
   PortMapper,
   NodeRegistration,
   ensurePortMapper,
   type PortMapperOptions,
   type RegistrationWatch,
-} from './port_mapper';
+} from './epmd/port_mapper';
 export { SpawnError, DistNodeError } from './errors';
 export {
   startDistributed,
@@ -109,7 +109,7 @@ export {
   nodes,
   DEFAULT_NET_TICK_TIME_MS,
   type DistOptions,
-} from './dist_node';
+} from './node/dist_node';
 export {
   NET_KERNEL,
   isNodeMessage,
@@ -117,9 +117,9 @@ export {
   type NodeUpMessage,
   type NodeDownMessage,
   type MonitorNodesOptions,
-} from './net_kernel';
-export type { Spawnable, SpawnFunction, SpawnStarter } from './remote_spawn';
-export { remoteChild, type RemoteChildSpec } from './remote_child';
+} from './node/net_kernel';
+export type { Spawnable, SpawnFunction, SpawnStarter } from './node/remote_spawn';
+export { remoteChild, type RemoteChildSpec } from './node/remote_child';
 export {
   initiateHandshake,
   acceptHandshake,
@@ -135,7 +135,7 @@ export {
   type AcceptDecision,
   type PeerHello,
   type HandshakeResult,
-} from './handshake';
+} from './handshake/handshake';
 export {
   handshakeSchemaJson,
   handshakeDigest,
@@ -143,11 +143,11 @@ export {
   decodeHandshake,
   StatusCode as HandshakeStatus,
   type HandshakeMsg,
-} from './handshake_messages';
-export { globalOf, GlobalRegistry, type LockId } from './global';
-export { GLOBAL_NAME_SERVER } from './global_lock';
-export { isGlobalName, type GlobalName } from './global_name';
-export { termKey, type TermKeyPolicy } from './term_key';
+} from './handshake/messages';
+export { globalOf, GlobalRegistry, type LockId } from './global/global';
+export { GLOBAL_NAME_SERVER } from './global/lock';
+export { isGlobalName, type GlobalName } from './global/name';
+export { termKey, type TermKeyPolicy } from './wire/term_key';
 export {
   randomExitName,
   randomNotifyName,
@@ -155,7 +155,7 @@ export {
   type ResolveFn,
   type GlobalNameConflict,
   type GlobalNameConflictMessage,
-} from './global_resolve';
+} from './global/resolve';
 export { RpcError, type RpcErrorKind } from './errors';
 export {
   rpc,
@@ -175,6 +175,6 @@ export {
   type MulticallResult,
   type RpcSettled,
   type RpcModule,
-} from './rpc';
-export { REX, type ExposedFunction, type ExposedModule } from './rpc_server';
-export { multiCall, abcast, type MultiCaller, type MultiCallResult } from './gen_server_multi';
+} from './rpc/rpc';
+export { REX, type ExposedFunction, type ExposedModule } from './rpc/rex';
+export { multiCall, abcast, type MultiCaller, type MultiCallResult } from './rpc/gen_server_multi';
