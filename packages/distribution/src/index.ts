@@ -69,7 +69,7 @@ export { messageCopier, type CopierNode } from './wire/message_copier';
 export { ControlEncoder, type ControlCodecOptions } from './wire/control';
 export type { ControlMessage, ControlType, ControlMessageOf } from './wire/control_message';
 export { ControlDecoder, type ControlFastPath } from './wire/control_decode';
-export { controlSchema, controlSchemaJson } from './wire/schema';
+export { controlSchema, controlSchemaJson } from './wire/control_message';
 export { WireWriter, WireReader, DEFAULT_MAX_BYTES } from './wire/wire';
 export { ATOM_CACHE_SIZE, MAX_ATOM_BYTES } from './wire/atom_cache';
 export {

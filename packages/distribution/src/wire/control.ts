@@ -1,16 +1,16 @@
 /**
- * The encoder of control messages (`control_message.ts`), which batches them.
+ * The encoder of control messages (types and schema: `control_message.ts`), which
+ * batches them.
  *
- * Each message is a protobuf `Envelope` (schema: `schema.ts`) written as one
- * `Batch.messages` entry, so a batch of any number of messages is a valid protobuf
- * `Batch` and is built in one reused buffer: the transport calls the encoder's
- * methods during a tick and {@link ControlEncoder.take} once per frame. The encoder
- * writes protobuf by hand (no intermediate objects, no per-message Buffer); the
- * tests check its output against protobufjs.
+ * Each message is a protobuf `Envelope` written as one `Batch.messages` entry, so a
+ * batch of any number of messages is a valid protobuf `Batch` and is built in one
+ * reused buffer: the transport calls the encoder's methods during a tick and
+ * {@link ControlEncoder.take} once per frame. The encoder writes protobuf by hand (no
+ * intermediate objects, no per-message Buffer); the tests check its output against
+ * protobufjs.
  */
 import { BadArgError, type Pid, type Ref } from '@grove/core';
-import type { ControlMessage } from './control_message';
-import { Op } from './schema';
+import { Op, type ControlMessage } from './control_message';
 import { TermEncoder } from './term';
 import type { TermCodecOptions } from './term_format';
 import { putVarint, WireWriter } from './wire';

@@ -1,15 +1,15 @@
 /**
  * Decoding batches of control messages from a peer. The bytes must be a protobuf
- * `Batch` as the encoder writes it (`control.ts`, `schema.ts`): every length is
- * checked, sub-messages may not overrun their length, required fields must be
- * present, unknown fields are skipped (protobuf's rule, so fields can be added), an
- * unknown envelope kind is an error (peers agree on the message set at handshake).
+ * `Batch` as the encoder writes it (`control.ts`; schema: `control_message.ts`):
+ * every length is checked, sub-messages may not overrun their length, required
+ * fields must be present, unknown fields are skipped (protobuf's rule, so fields can
+ * be added), an unknown envelope kind is an error (peers agree on the message set at
+ * handshake).
  * Any problem throws a {@link DecodeError}, and the transport closes the connection.
  */
 import type { Pid, Ref } from '@grove/core';
-import type { ControlMessage } from './control_message';
-import { Op } from './schema';
-import { CACHED_STRING_MAX, ShortStringCache } from './string_cache';
+import { Op, type ControlMessage } from './control_message';
+import { CACHED_STRING_MAX, ShortStringCache } from './atom_cache';
 import { TermDecoder, type DecodeContext } from './term_decode';
 import { WireReader } from './wire';
 
@@ -26,7 +26,8 @@ const enum K {
   NAME_INDEX,
 }
 
-// Field layouts by field number - 1, as in schema.ts (SEND and REG_SEND are parsed inline by `send`).
+// Field layouts by field number - 1, as in the schema (control_message.ts); SEND and
+// REG_SEND are parsed inline by `send`.
 const FROM_TO = [K.PID, K.PID];
 const LAYOUT_LIST: [number, readonly K[]][] = [
   [Op.SEND, [K.PID, K.PID, K.TERM]],

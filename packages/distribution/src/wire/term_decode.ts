@@ -6,9 +6,8 @@
  * by this node comes back as the same local value (a local ref keys by number).
  */
 import { classCodecNamed, GenCall, GenCast, Pid, Ref } from '@grove/core';
-import { InAtomCache } from './atom_cache';
+import { CACHED_STRING_MAX, InAtomCache, ShortStringCache } from './atom_cache';
 import { DecodeError } from '../errors';
-import { CACHED_STRING_MAX, ShortStringCache } from './string_cache';
 import { DEFAULT_MAX_DEPTH, T, type TermCodecOptions } from './term_format';
 import { WireReader, type FastBuffer } from './wire';
 
