@@ -119,7 +119,7 @@ export {
   type MonitorNodesOptions,
 } from './node/net_kernel';
 export type { Spawnable, SpawnFunction, SpawnStarter } from './node/remote_spawn';
-export { remoteChild, type RemoteChildSpec } from './node/remote_child';
+export { remoteChild, type RemoteChildSpec } from './node/dist_node';
 export {
   initiateHandshake,
   acceptHandshake,

@@ -18,7 +18,7 @@
  * this one object and one channel, in call order.
  */
 import { checkTerm, type Node, type Pid, type Ref } from '@grove/core';
-import type { Channel, ChannelHandler, Control } from '../transport/channel';
+import type { Channel, ChannelHandler, Control } from '../transport/transport';
 
 /** pending: connecting; up: a channel is adopted; down: gone for good. */
 export type ConnectionState = 'pending' | 'up' | 'down';

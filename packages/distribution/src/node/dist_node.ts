@@ -7,17 +7,21 @@
  *
  * `startDistributed` resolves once the node listens and is registered; `stop`
  * closes every connection (peers see `nodedown`), unregisters, and halts the node.
+ * The functions after it are what processes call: spawn on another node (the
+ * protocol is `remote_spawn.ts`), node monitors, `nodes()`, and `remoteChild`, a
+ * supervisor child on another node.
  */
-import { BadArgError, Node, type NodeOptions, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { BadArgError, Node, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
 import { DistRouter } from './dist_router';
-import { DistNodeError } from '../errors';
+import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
 import { NetKernel, type MonitorNodesOptions } from './net_kernel';
 import { startGlobal } from '../global/name_server';
 import { startRex } from '../rpc/rex';
 import { isNodeName } from './node_name';
 import { SpawnService, type Spawnable } from './remote_spawn';
-import { memoryTransport, type NodeTransport, type TransportStart } from '../transport/node_transport';
+import { memoryTransport } from '../transport/memory_transport';
+import type { NodeTransport, TransportStart } from '../transport/transport';
 import { tcpTransport } from '../transport/tcp_transport';
 import type { TlsOptions } from '../transport/tcp';
 
@@ -228,4 +232,58 @@ export function monitorNodes(ctx: ProcessContext, on = true, options?: MonitorNo
 /** The visible nodes `node` is connected to (OTP `nodes()`); empty for a node that is not distributed. */
 export function nodes(node: Node, kind: 'visible' | 'hidden' | 'connected' = 'visible'): string[] {
   return distOf(node)?.nodes(kind) ?? [];
+}
+
+// ---- supervisor children on other nodes ----
+
+/** A child that runs on another node. */
+export interface RemoteChildSpec {
+  /** Unique among the supervisor's children. */
+  id: string;
+  /** The node the child runs on (`bob@127.0.0.1`). */
+  node: string;
+  /** The name the child's node registered the spawnable under (`registerSpawnable`). */
+  spawnable: string;
+  /** Arguments: spread into a process body; `[initArg]` for a GenServer class. */
+  args?: readonly unknown[];
+  restart?: RestartType;
+  shutdown?: Shutdown;
+  type?: ChildType;
+  significant?: boolean;
+}
+
+/**
+ * A supervisor child spec whose child runs on `spec.node`. Its `start` spawn_links
+ * the registered spawnable there (SPAWN_REQUEST with the link flag, so the link
+ * exists before the child can run or die; a GenServer is answered after its `init`)
+ * and resolves with the remote pid. From then on the supervisor's links, monitors
+ * and exit signals reach the child through the router, so restarts, shutdowns
+ * (`shutdown`, then `kill` after the timeout) and `noconnection` (the child's node
+ * was lost: an abnormal exit, so a permanent child is restarted, which fails while
+ * the node stays unreachable and escalates as OTP would) work as for a local child.
+ *
+ * @example
+ * bob.registerSpawnable('cache', Cache);          // on bob
+ * startSupervisor(alice.node, { children: [remoteChild({ id: 'cache', node: 'bob@127.0.0.1', spawnable: 'cache' })] });
+ */
+export function remoteChild(spec: RemoteChildSpec): ChildSpec {
+  if (typeof spec !== 'object' || spec === null) throw new BadArgError('remoteChild: expected a spec object', spec);
+  const { node, spawnable } = spec;
+  if (typeof spawnable !== 'string' || spawnable.length === 0) throw new BadArgError(`remoteChild ${JSON.stringify(spec.id)}: spawnable must be a non-empty string`, spawnable);
+  const args = spec.args ?? [];
+  if (!Array.isArray(args)) throw new BadArgError(`remoteChild ${JSON.stringify(spec.id)}: args must be an array`, args);
+  const out: ChildSpec = {
+    id: spec.id,
+    node,
+    start: (parent: ProcessContext): Promise<Pid | 'ignore'> =>
+      spawnLinkRemote(parent, node, spawnable, args).catch((e: unknown) => {
+        if (e instanceof SpawnError && e.reason === 'ignore') return 'ignore';
+        throw e;
+      }),
+  };
+  if (spec.restart !== undefined) out.restart = spec.restart;
+  if (spec.shutdown !== undefined) out.shutdown = spec.shutdown;
+  if (spec.type !== undefined) out.type = spec.type;
+  if (spec.significant !== undefined) out.significant = spec.significant;
+  return out;
 }

@@ -14,7 +14,7 @@
  * lost connection does not reconnect to tell the lost node.
  */
 import { checkTerm, Pid, type ExitReason, type Node, type Ref, type RemoteName, type RemoteRouter } from '@grove/core';
-import type { Channel, Control } from '../transport/channel';
+import type { Channel, Control } from '../transport/transport';
 import { Connection, type ConnectionOwner } from './connection';
 
 /** What the router needs from the net kernel. */

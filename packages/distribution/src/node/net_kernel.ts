@@ -20,7 +20,7 @@
  *   and the mesh's peer lists.
  */
 import { call, getLogger, GenCall, reply, type Node, type Pid } from '@grove/core';
-import type { Channel } from '../transport/channel';
+import type { Channel } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
 import { HandshakeError } from '../errors';

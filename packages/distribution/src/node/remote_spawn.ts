@@ -17,7 +17,7 @@
  * caller rather than a process that dies with `undef`.
  */
 import { BadArgError, checkTerm, describe, Pid, Ref, type Node, type ProcessContext } from '@grove/core';
-import type { Control } from '../transport/channel';
+import type { Control } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
 import { SpawnError } from '../errors';

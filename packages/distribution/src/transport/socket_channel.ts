@@ -12,7 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import { getLogger, type Pid } from '@grove/core';
-import type { Channel, ChannelHandler, Control } from './channel';
+import type { Channel, ChannelHandler, Control } from './transport';
 import { ControlEncoder } from '../wire/control';
 import { ControlDecoder, type ControlFastPath } from '../wire/control_decode';
 import { FrameWriter } from '../wire/frame_writer';

@@ -23,7 +23,7 @@ import { DistNodeError, EpmdError } from '../errors';
 import { acceptHandshake, initiateHandshake, type HandshakeResult } from '../handshake/handshake';
 import { decodeHandshake, encodeHandshake, StatusCode, type HandshakeMsg } from '../handshake/messages';
 import { parseNodeName } from '../node/node_name';
-import type { NodeTransport, TransportStart } from './node_transport';
+import type { NodeTransport, TransportStart } from './transport';
 import { PortMapper } from '../epmd/port_mapper';
 import { SocketChannel } from './socket_channel';
 import { connect, listen, type Listener } from './tcp';
