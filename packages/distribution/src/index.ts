@@ -145,8 +145,8 @@ export {
   type HandshakeMsg,
 } from './handshake/messages';
 export { globalOf, GlobalRegistry, type LockId } from './global/global';
-export { GLOBAL_NAME_SERVER } from './global/lock';
-export { isGlobalName, type GlobalName } from './global/name';
+export { GLOBAL_NAME_SERVER } from './global/protocol';
+export { isGlobalName, type GlobalName } from './global/protocol';
 export { termKey, type TermKeyPolicy } from './wire/term_key';
 export {
   randomExitName,

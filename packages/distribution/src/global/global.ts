@@ -14,23 +14,19 @@
  * Deliberate differences from OTP: the operations return promises (a node cannot
  * block); the resolve function is a JS function that stays on the node that
  * registered (see resolve.ts); the default resolver exits the loser with
- * `{ globalNameConflict: name }` rather than `kill`; names are the terms name.ts
+ * `{ globalNameConflict: name }` rather than `kill`; names are the terms protocol.ts
  * accepts.
  */
 import { BadArgError, call, isPid, Node, NoProcError, type Pid, type ProcessContext, type TimeoutMs, type ViaName, type ViaRegistry } from '@grove/core';
 import { DistNode } from '../node/dist_node';
 import { DistNodeError } from '../errors';
-import { delLockOn, GLOBAL_NAME_SERVER, GLOBAL_REQUEST_TIMEOUT_MS, setLockOn } from './lock';
-import { nameKey, type GlobalName } from './name';
-import { builtinName, randomExitName, type ResolveFn } from './resolve';
-import type { GlobalRequest, NameRecord, RegisterReply } from './protocol';
+import { delLockOn, setLockOn } from './lock';
 import { globalServerOf, GlobalServer } from './name_server';
-import { GLOBAL_RESOURCE } from './sync';
+import { ask, GLOBAL_RESOURCE, nameKey, type Caller, type GlobalName, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
+import { builtinName, randomExitName, type ResolveFn } from './resolve';
 
 /** A lock id (OTP `{ResourceId, LockRequesterId}`): the resource, and who asks (any term). */
 export type LockId = readonly [resource: unknown, requester: unknown];
-
-type Caller = Parameters<typeof call>[0];
 
 /**
  * The global name registry as one node sees it. Get it with {@link globalOf}; pass
@@ -199,10 +195,6 @@ export function globalOf(from: ProcessContext | Node | DistNode): GlobalRegistry
 }
 
 const rootRegistries = new WeakMap<GlobalServer, GlobalRegistry>();
-
-function ask(caller: Caller, peer: string, request: GlobalRequest): Promise<unknown> {
-  return call(caller, [GLOBAL_NAME_SERVER, peer], request, GLOBAL_REQUEST_TIMEOUT_MS);
-}
 
 function isTaken(r: unknown): boolean {
   return typeof r === 'object' && r !== null && isPid((r as Exclude<RegisterReply, 'ok'>).taken);

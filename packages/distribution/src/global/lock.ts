@@ -16,14 +16,9 @@
  * avoidance). A node that is gone (or runs no global server) counts as granted:
  * it takes no part, and it syncs names when it comes back.
  */
-import { call, CallExitError, CallTimeoutError, type Node, type Pid } from '@grove/core';
+import { CallExitError, CallTimeoutError, type Node, type Pid } from '@grove/core';
 import { distOf } from '../node/dist_node';
-
-/** The name of the global name server on every node. */
-export const GLOBAL_NAME_SERVER = 'global_name_server';
-
-/** How long a lock or table request to one node's server may take before it counts as refused. */
-export const GLOBAL_REQUEST_TIMEOUT_MS = 10_000;
+import { ask, GLOBAL_NAME_SERVER, type Caller, type DelLockMessage, type SetLockRequest } from './protocol';
 
 interface Lock {
   readonly requester: string;
@@ -77,27 +72,10 @@ export class LockTable {
 
 // ---- client side ----
 
-/** A set_lock request to a node's server (the holder is the caller's pid). */
-export interface SetLockRequest {
-  readonly type: 'global.set_lock';
-  readonly resource: string;
-  readonly requester: string;
-}
-
-/** A del_lock message (sent, not called: releases need no answer, and order per sender holds). */
-export interface DelLockMessage {
-  readonly type: 'global.del_lock';
-  readonly resource: string;
-  readonly requester: string;
-  readonly pid: Pid;
-}
-
-type Caller = Parameters<typeof call>[0];
-
 async function lockOne(caller: Caller, peer: string, resource: string, requester: string): Promise<boolean> {
   const req: SetLockRequest = { type: 'global.set_lock', resource, requester };
   try {
-    return (await call(caller, [GLOBAL_NAME_SERVER, peer], req, GLOBAL_REQUEST_TIMEOUT_MS)) === true;
+    return (await ask(caller, peer, req)) === true;
   } catch (e) {
     // A node that is gone, or runs no global server, takes no part in the lock.
     if (e instanceof CallExitError) return e.reason === 'noconnection' || e.reason === 'noproc';

@@ -16,10 +16,9 @@
  *   every connected node is synced.
  */
 import { BadArgError, GenCall, getLogger, isPid, reply, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
-import { GLOBAL_NAME_SERVER, LockTable, type DelLockMessage } from './lock';
-import { nameKey } from './name';
+import { LockTable } from './lock';
+import { GLOBAL_NAME_SERVER, nameKey, type DelLockMessage, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
 import { builtinNamed, runResolve, type ResolveFn } from './resolve';
-import type { GlobalRequest, NameRecord, RegisterReply } from './protocol';
 import { syncWith } from './sync';
 import { isNodeMessage, type NetKernel } from '../node/net_kernel';
 

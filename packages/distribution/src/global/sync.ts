@@ -19,23 +19,13 @@
  * still connected (a timeout) is retried after a random pause; a peer with no
  * global server counts as synced.
  */
-import { call, CallExitError, getLogger, isPid, type Pid } from '@grove/core';
-import { delLockOn, GLOBAL_NAME_SERVER, GLOBAL_REQUEST_TIMEOUT_MS, setLockOn } from './lock';
-import { nameKey } from './name';
-import { runResolve } from './resolve';
-import type { NameOp, NameRecord } from './protocol';
+import { CallExitError, getLogger, isPid, type Pid } from '@grove/core';
+import { delLockOn, setLockOn } from './lock';
 import type { GlobalServer } from './name_server';
+import { ask, GLOBAL_NAME_SERVER, GLOBAL_RESOURCE, nameKey, type Caller, type NameOp, type NameRecord } from './protocol';
+import { runResolve } from './resolve';
 
 const log = getLogger('dist');
-
-/** The resource every name change locks (OTP's `global` lock id). */
-export const GLOBAL_RESOURCE = 'global';
-
-type Caller = Parameters<typeof call>[0];
-
-function ask(caller: Caller, peer: string, request: unknown): Promise<unknown> {
-  return call(caller, [GLOBAL_NAME_SERVER, peer], request, GLOBAL_REQUEST_TIMEOUT_MS);
-}
 
 /** Runs the sync of this node (the coordinator) with `peer` for its connection `epoch`. */
 export async function syncWith(server: GlobalServer, peer: string, epoch: number): Promise<void> {
