@@ -18,11 +18,11 @@
  * accepts.
  */
 import { BadArgError, call, isPid, Node, NoProcError, type Pid, type ProcessContext, type TimeoutMs, type ViaName, type ViaRegistry } from '@grove/core';
-import { DistNode } from '../node/dist_node';
+import { callerOf, DistNode, knownNodes, type DistCaller } from '../node/dist_node';
 import { DistNodeError } from '../errors';
 import { delLockOn, setLockOn } from './lock';
 import { globalServerOf, GlobalServer } from './name_server';
-import { ask, GLOBAL_RESOURCE, nameKey, type Caller, type GlobalName, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
+import { ask, GLOBAL_RESOURCE, nameKey, type GlobalName, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
 import { builtinName, randomExitName, type ResolveFn } from './resolve';
 
 /** A lock id (OTP `{ResourceId, LockRequesterId}`): the resource, and who asks (any term). */
@@ -37,7 +37,7 @@ export class GlobalRegistry implements ViaRegistry {
   constructor(
     private readonly server: GlobalServer,
     /** Who holds the locks {@link setLock} sets: the process it was got from, or the node's root. */
-    private readonly caller: Caller,
+    private readonly caller: ProcessContext,
   ) {}
 
   /** The node this registry reads and writes from. */
@@ -152,7 +152,7 @@ export class GlobalRegistry implements ViaRegistry {
   }
 
   private lockNodes(nodes: readonly string[] | undefined): string[] {
-    if (nodes === undefined) return [this.server.node.name, ...this.server.kernel.nodes('visible')];
+    if (nodes === undefined) return knownNodes(this.server.node);
     if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string')) throw new BadArgError(`global lock: nodes must be an array of node names, got ${String(nodes)}`, nodes);
     return [...nodes];
   }
@@ -161,11 +161,11 @@ export class GlobalRegistry implements ViaRegistry {
    * OTP `trans_all_known`: sets the global lock on this node and every visible node,
    * again if nodes came up meanwhile, runs `fn` with that list, then releases.
    */
-  private async transAllKnown<T>(fn: (root: Caller, nodes: string[]) => Promise<T>): Promise<T> {
+  private async transAllKnown<T>(fn: (root: ProcessContext, nodes: string[]) => Promise<T>): Promise<T> {
     const root = this.server.node.root;
     const requester = `reg ${this.server.node.name} ${this.server.node.makeRef().key}`;
     for (;;) {
-      const nodes = [this.server.node.name, ...this.server.kernel.nodes('visible')];
+      const nodes = knownNodes(this.server.node);
       await setLockOn(root, nodes, GLOBAL_RESOURCE, requester, 'infinity');
       const now = this.server.kernel.nodes('visible');
       if (now.every((n) => nodes.includes(n))) {
@@ -181,17 +181,17 @@ export class GlobalRegistry implements ViaRegistry {
 }
 
 /** The global registry of `from`'s node (a process context, a node, or a distributed node). */
-export function globalOf(from: ProcessContext | Node | DistNode): GlobalRegistry {
-  const node = from instanceof DistNode ? from.node : from instanceof Node ? from : (from as ProcessContext | undefined)?.node;
-  if (!(node instanceof Node)) throw new BadArgError(`globalOf: expected a process context, a Node or a DistNode, got ${String(from)}`, from);
+export function globalOf(from: DistCaller): GlobalRegistry {
+  const caller = callerOf(from, 'globalOf');
+  const node = caller.node;
   const server = globalServerOf(node);
   if (server === undefined) throw new DistNodeError(`global: node ${node.name} is not distributed (start it with startDistributed)`);
   if (from instanceof Node || from instanceof DistNode) {
     let g = rootRegistries.get(server);
-    if (g === undefined) rootRegistries.set(server, (g = new GlobalRegistry(server, node.root)));
+    if (g === undefined) rootRegistries.set(server, (g = new GlobalRegistry(server, caller)));
     return g;
   }
-  return new GlobalRegistry(server, from as unknown as Caller);
+  return new GlobalRegistry(server, caller);
 }
 
 const rootRegistries = new WeakMap<GlobalServer, GlobalRegistry>();

@@ -16,9 +16,9 @@
  * avoidance). A node that is gone (or runs no global server) counts as granted:
  * it takes no part, and it syncs names when it comes back.
  */
-import { CallExitError, CallTimeoutError, type Node, type Pid } from '@grove/core';
+import { CallExitError, CallTimeoutError, type Node, type Pid, type ProcessContext } from '@grove/core';
 import { distOf } from '../node/dist_node';
-import { ask, GLOBAL_NAME_SERVER, type Caller, type DelLockMessage, type SetLockRequest } from './protocol';
+import { ask, GLOBAL_NAME_SERVER, type DelLockMessage, type SetLockRequest } from './protocol';
 
 interface Lock {
   readonly requester: string;
@@ -72,7 +72,7 @@ export class LockTable {
 
 // ---- client side ----
 
-async function lockOne(caller: Caller, peer: string, resource: string, requester: string): Promise<boolean> {
+async function lockOne(caller: ProcessContext, peer: string, resource: string, requester: string): Promise<boolean> {
   const req: SetLockRequest = { type: 'global.set_lock', resource, requester };
   try {
     return (await ask(caller, peer, req)) === true;
@@ -86,7 +86,7 @@ async function lockOne(caller: Caller, peer: string, resource: string, requester
 }
 
 /** Releases `resource` held by `caller` for `requester` on `nodes`. */
-export function delLockOn(caller: Caller, nodes: readonly string[], resource: string, requester: string): void {
+export function delLockOn(caller: ProcessContext, nodes: readonly string[], resource: string, requester: string): void {
   const msg: DelLockMessage = { type: 'global.del_lock', resource, requester, pid: caller.self };
   const node = caller.node;
   const connected = new Set(distOf(node)?.nodes('connected'));
@@ -106,7 +106,7 @@ export function delLockOn(caller: Caller, nodes: readonly string[], resource: st
  * Sets the lock on every node of `nodes`, held by `caller`: true once set on all,
  * false when `retries` attempts were refused (OTP `set_lock`).
  */
-export async function setLockOn(caller: Caller, nodes: readonly string[], resource: string, requester: string, retries: number | 'infinity'): Promise<boolean> {
+export async function setLockOn(caller: ProcessContext, nodes: readonly string[], resource: string, requester: string, retries: number | 'infinity'): Promise<boolean> {
   const sorted = [...new Set(nodes)].sort();
   if (sorted.length === 0) return true;
   const [boss, ...rest] = sorted as [string, ...string[]];

@@ -14,7 +14,7 @@
  * `del_lock` and the sync's `synced` notice are plain messages. All of it is made of
  * copyable terms.
  */
-import { BadArgError, call, type Pid } from '@grove/core';
+import { BadArgError, call, type Pid, type ProcessContext } from '@grove/core';
 import { termKey, type TermKeyPolicy } from '../wire/term_key';
 
 /** The name of the global name server on every node. */
@@ -94,10 +94,7 @@ export type GlobalRequest =
 /** Answer to `global.register`: done, or the pid that holds the name. */
 export type RegisterReply = 'ok' | { readonly taken: Pid };
 
-/** Who asks: a process context, or a node's root process. */
-export type Caller = Parameters<typeof call>[0];
-
 /** Calls `peer`'s name server with `request`, waiting at most {@link GLOBAL_REQUEST_TIMEOUT_MS}. */
-export function ask(caller: Caller, peer: string, request: GlobalRequest): Promise<unknown> {
+export function ask(caller: ProcessContext, peer: string, request: GlobalRequest): Promise<unknown> {
   return call(caller, [GLOBAL_NAME_SERVER, peer], request, GLOBAL_REQUEST_TIMEOUT_MS);
 }

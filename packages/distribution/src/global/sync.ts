@@ -19,10 +19,10 @@
  * still connected (a timeout) is retried after a random pause; a peer with no
  * global server counts as synced.
  */
-import { CallExitError, getLogger, isPid, type Pid } from '@grove/core';
+import { CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
 import { delLockOn, setLockOn } from './lock';
 import type { GlobalServer } from './name_server';
-import { ask, GLOBAL_NAME_SERVER, GLOBAL_RESOURCE, nameKey, type Caller, type NameOp, type NameRecord } from './protocol';
+import { ask, GLOBAL_NAME_SERVER, GLOBAL_RESOURCE, nameKey, type NameOp, type NameRecord } from './protocol';
 import { runResolve } from './resolve';
 
 const log = getLogger('dist');
@@ -71,7 +71,7 @@ function lockSet(server: GlobalServer, peer: string, peerNodes: readonly string[
 }
 
 /** Sets the global lock, trying again while `live()` holds: false once it does not. */
-async function lockUntil(caller: Caller, nodes: readonly string[], requester: string, live: () => boolean): Promise<boolean> {
+async function lockUntil(caller: ProcessContext, nodes: readonly string[], requester: string, live: () => boolean): Promise<boolean> {
   while (live()) {
     if (await setLockOn(caller, nodes, GLOBAL_RESOURCE, requester, 8)) {
       if (live()) return true;

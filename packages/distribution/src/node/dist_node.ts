@@ -11,7 +11,7 @@
  * protocol is `remote_spawn.ts`), node monitors, `nodes()`, and `remoteChild`, a
  * supervisor child on another node.
  */
-import { BadArgError, Node, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
+import { BadArgError, describe, Node, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
 import { DistRouter } from './dist_router';
 import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
@@ -197,18 +197,27 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
 
 // ---- from inside processes ----
 
-function callerPid(from: ProcessContext | Node): Pid {
-  return from instanceof Node ? from.root.pid : from.self;
+/** Who acts on a distributed node: a process context, or a Node or DistNode (whose root process acts). */
+export type DistCaller = ProcessContext | Node | DistNode;
+
+/** The process that acts for `from`; a BadArgError naming `what` for anything else. @internal */
+export function callerOf(from: DistCaller, what: string): ProcessContext {
+  if (from instanceof DistNode) return from.node.root;
+  if (from instanceof Node) return from.root;
+  if (typeof from === 'object' && from !== null && from.node instanceof Node) return from;
+  throw new BadArgError(`${what}: expected a process context, a Node or a DistNode, got ${describe(from)}`, from);
 }
 
-function nodeOf(from: ProcessContext | Node): Node {
-  return from instanceof Node ? from : from.node;
+/** `node` and the visible nodes it is connected to (OTP `[node() | nodes()]`). @internal */
+export function knownNodes(node: Node): string[] {
+  return [node.name, ...(distOf(node)?.nodes('visible') ?? [])];
 }
 
 /** Spawns the spawnable `name` on `peer` with `args` (OTP `spawn(Node, ...)`); resolves with its pid. */
 export async function spawnRemote(from: ProcessContext | Node, peer: string, name: string, args: readonly unknown[] = []): Promise<Pid> {
-  const d = requireDist(nodeOf(from), 'spawnRemote');
-  return (await d.spawns.request(callerPid(from), peer, name, args, { link: false, monitor: false })).pid;
+  const caller = callerOf(from, 'spawnRemote');
+  const d = requireDist(caller.node, 'spawnRemote');
+  return (await d.spawns.request(caller.self, peer, name, args, { link: false, monitor: false })).pid;
 }
 
 /** Spawns on `peer` linked to the calling process (OTP `spawn_link(Node, ...)`). */

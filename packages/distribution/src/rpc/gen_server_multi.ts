@@ -8,12 +8,12 @@
  * A node whose server is not there, is unreachable, dies, has no handler for the
  * request, or does not answer within the timeout is a bad node.
  */
-import { BadArgError, callServer, castServer, describe, Node, type ProcessContext, type TimeoutMs } from '@grove/core';
-import { DistNode, distOf } from '../node/dist_node';
+import { BadArgError, callServer, castServer, describe, type ProcessContext, type TimeoutMs } from '@grove/core';
+import { callerOf, knownNodes, type DistCaller } from '../node/dist_node';
 import { isNodeName } from '../node/node_name';
 
 /** Who calls: a process context, a node, or a distributed node. */
-export type MultiCaller = ProcessContext | Node | DistNode;
+export type MultiCaller = DistCaller;
 
 /** What {@link multiCall} resolves with (OTP `{Replies, BadNodes}`). */
 export interface MultiCallResult<R> {
@@ -23,23 +23,9 @@ export interface MultiCallResult<R> {
   readonly badNodes: string[];
 }
 
-function callerOf(from: MultiCaller): ProcessContext | Node {
-  return from instanceof DistNode ? from.node : from;
-}
-
-function nodeOf(from: MultiCaller): Node {
-  const c = callerOf(from);
-  if (c instanceof Node) return c;
-  if (typeof c === 'object' && c !== null && c.node instanceof Node) return c.node;
-  throw new BadArgError(`multiCall: expected a process context, a Node or a DistNode, got ${describe(from)}`, from);
-}
-
 /** The explicit nodes, or this node and the visible ones. */
-function targets(from: MultiCaller, nodes: unknown, what: string): string[] {
-  if (nodes === undefined) {
-    const node = nodeOf(from);
-    return [node.name, ...(distOf(node)?.nodes('visible') ?? [])];
-  }
+function targets(caller: ProcessContext, nodes: unknown, what: string): string[] {
+  if (nodes === undefined) return knownNodes(caller.node);
   if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string' && isNodeName(n))) {
     throw new BadArgError(`${what}: nodes must be an array of node names, got ${describe(nodes)}`, nodes);
   }
@@ -57,11 +43,11 @@ export function multiCall<R = unknown>(from: MultiCaller, nodes: readonly string
 export async function multiCall<R>(from: MultiCaller, ...rest: unknown[]): Promise<MultiCallResult<R>> {
   const explicit = Array.isArray(rest[0]);
   const [nodes, name, request, timeoutMs] = explicit ? rest : [undefined, ...rest];
-  const list = targets(from, nodes, 'multiCall');
+  const caller = callerOf(from, 'multiCall');
+  const list = targets(caller, nodes, 'multiCall');
   checkName(name, 'multiCall');
   const t = (timeoutMs ?? 'infinity') as TimeoutMs;
   if (t !== 'infinity' && !(typeof t === 'number' && t >= 0 && t < Infinity)) throw new BadArgError(`multiCall: timeoutMs must be a finite number >= 0 or 'infinity', got ${describe(t)}`, t);
-  const caller = callerOf(from);
   const settled = await Promise.all(
     list.map((node) =>
       callServer(caller, [name, node], request, t).then(
@@ -86,9 +72,9 @@ export function abcast(from: MultiCaller, nodes: readonly string[], name: string
 export function abcast(from: MultiCaller, ...rest: unknown[]): 'abcast' {
   const explicit = Array.isArray(rest[0]);
   const [nodes, name, request] = explicit ? rest : [undefined, ...rest];
-  const list = targets(from, nodes, 'abcast');
+  const caller = callerOf(from, 'abcast');
+  const list = targets(caller, nodes, 'abcast');
   checkName(name, 'abcast');
-  const caller = callerOf(from);
   for (const node of list) castServer(caller, [name, node], request);
   return 'abcast';
 }

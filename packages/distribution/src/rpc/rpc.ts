@@ -12,25 +12,14 @@
  * exposed (no `apply` of arbitrary code); `rpc` and `erpc` report failures the same
  * way (a JS exception carries its class), and differ only in `multicall`'s shape.
  */
-import {
-  BadArgError,
-  call,
-  CallExitError,
-  CallTimeoutError,
-  describe,
-  Node,
-  type ProcessContext,
-  type TimeoutMs,
-} from '@grove/core';
-import { DistNode, distOf } from '../node/dist_node';
+import { BadArgError, call, CallExitError, CallTimeoutError, describe, type TimeoutMs } from '@grove/core';
+import { callerOf, knownNodes, type DistCaller } from '../node/dist_node';
 import { DistNodeError, RpcError } from '../errors';
 import { isNodeName } from '../node/node_name';
-import { REX, rpcServerOf, type ExposedModule, type RpcCallRequest, type RpcCancelMessage, type RpcCastMessage, type RpcReply } from './rex';
+import { REX, rpcServerOf, type RpcServer, type ExposedModule, type RpcCallRequest, type RpcCancelMessage, type RpcCastMessage, type RpcReply } from './rex';
 
 /** Who calls: a process context, a node, or a distributed node (its root process calls). */
-export type RpcCaller = ProcessContext | Node | DistNode;
-
-type Proc = Parameters<typeof call>[0];
+export type RpcCaller = DistCaller;
 
 /** What {@link multicall} resolves with (OTP `{ResL, BadNodes}`). */
 export interface MulticallResult<T> {
@@ -48,21 +37,8 @@ export type RpcModule<M> = {
   readonly [K in keyof M & string]: M[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
 
-function nodeOf(from: RpcCaller): Node {
-  if (from instanceof DistNode) return from.node;
-  if (from instanceof Node) return from;
-  const node = (from as ProcessContext | undefined)?.node;
-  if (!(node instanceof Node)) throw new BadArgError(`rpc: expected a process context, a Node or a DistNode, got ${describe(from)}`, from);
-  return node;
-}
-
-function procOf(from: RpcCaller): Proc {
-  const node = nodeOf(from);
-  return from instanceof Node || from instanceof DistNode ? node.root : (from as unknown as Proc);
-}
-
-function serverOf(from: RpcCaller, what: string) {
-  const node = nodeOf(from);
+function serverOf(from: RpcCaller, what: string): RpcServer {
+  const node = callerOf(from, what).node;
   const s = rpcServerOf(node);
   if (s === undefined) throw new DistNodeError(`${what}: node ${node.name} is not distributed (start it with startDistributed)`);
   return s;
@@ -108,7 +84,7 @@ export function exposed(on: RpcCaller): Record<string, string[]> {
 export async function rpcCall<T = unknown>(from: RpcCaller, node: string, module: string, fn: string, args: readonly unknown[] = [], timeoutMs: TimeoutMs = 'infinity'): Promise<T> {
   checkTarget(node, module, fn, args);
   checkTimeout(timeoutMs);
-  const proc = procOf(from);
+  const proc = callerOf(from, 'rpc');
   const id = proc.node.makeRef();
   const req: RpcCallRequest = { type: 'rpc.call', id, module, fn, args };
   let r: RpcReply;
@@ -134,7 +110,7 @@ export async function rpcCall<T = unknown>(from: RpcCaller, node: string, module
 /** Runs `module.fn(...args)` on `node` without waiting for anything (OTP `rpc:cast/4`). */
 export function rpcCast(from: RpcCaller, node: string, module: string, fn: string, args: readonly unknown[] = []): true {
   checkTarget(node, module, fn, args);
-  const proc = procOf(from);
+  const proc = callerOf(from, 'rpc');
   const msg: RpcCastMessage = { type: 'rpc.cast', module, fn, args };
   proc.node.sendFrom(proc.self, [REX, node], msg);
   return true;
@@ -142,7 +118,7 @@ export function rpcCast(from: RpcCaller, node: string, module: string, fn: strin
 
 /** Settles one call per node, in order. */
 async function settleAll<T>(from: RpcCaller, nodes: readonly string[] | undefined, module: string, fn: string, args: readonly unknown[], timeoutMs: TimeoutMs): Promise<RpcSettled<T>[]> {
-  const list = nodes ?? knownNodes(from);
+  const list = nodes ?? knownNodes(callerOf(from, 'rpc').node);
   if (!Array.isArray(list)) throw new BadArgError(`rpc.multicall: nodes must be an array of node names, got ${describe(list)}`, list);
   for (const n of list) checkTarget(n, module, fn, args);
   checkTimeout(timeoutMs);
@@ -157,12 +133,6 @@ async function settleAll<T>(from: RpcCaller, nodes: readonly string[] | undefine
       ),
     ),
   );
-}
-
-/** This node and the visible ones (OTP `[node() | nodes()]`). */
-function knownNodes(from: RpcCaller): string[] {
-  const node = nodeOf(from);
-  return [node.name, ...(distOf(node)?.nodes('visible') ?? [])];
 }
 
 /**
