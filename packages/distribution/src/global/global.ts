@@ -112,7 +112,7 @@ export class GlobalRegistry implements ViaRegistry {
    * (OTP `sync/0`): names registered anywhere in the cluster are then visible here.
    */
   async sync(timeoutMs: TimeoutMs = 'infinity'): Promise<void> {
-    await call(this.server.node.root, this.server.pid, { type: 'global.sync' } satisfies GlobalRequest, timeoutMs);
+    await call(this.server.node.root, this.server.self, { type: 'global.sync' } satisfies GlobalRequest, timeoutMs);
   }
 
   /** A `via` name: `GenServer.start(node, args, { name: globalOf(node).via('db') })`. */

@@ -14,8 +14,13 @@
  * - On nodeup (visible nodes only, as OTP) the node with the smaller name runs the
  *   sync of the pair; the other waits to be told it is done. `sync()` answers once
  *   every connected node is synced.
+ * - The server is a GenServer (OTP's global_name_server is a gen_server). Requests
+ *   and messages are `{ type }` objects (protocol.ts), so they come to `handleCall`
+ *   and `handleInfo`. What it cannot take — an unknown request, a malformed one from
+ *   a buggy or hostile peer — is logged and dropped, unanswered (as OTP's global
+ *   does with an unexpected call): it must not take the node's names down with it.
  */
-import { BadArgError, GenCall, getLogger, isPid, reply, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { BadArgError, describe, GenServer, getLogger, isPid, type From, type Node, type NoReply, type Pid, type Ref } from '@grove/core';
 import { LockTable } from './lock';
 import { GLOBAL_NAME_SERVER, nameKey, type DelLockMessage, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
 import { builtinNamed, runResolve, type ResolveFn } from './resolve';
@@ -43,15 +48,15 @@ export function globalServerOf(node: Node): GlobalServer | undefined {
 }
 
 /** Starts the global name server of a distributed node (done by startDistributed). @internal */
-export function startGlobal(node: Node, kernel: NetKernel): GlobalServer {
-  const s = new GlobalServer(node, kernel);
-  servers.set(node, s);
-  return s;
+export async function startGlobal(node: Node, kernel: NetKernel): Promise<GlobalServer> {
+  await GlobalServer.start(node, kernel, { name: GLOBAL_NAME_SERVER });
+  return servers.get(node)!;
 }
 
 /** One node's global name server: its name table, its locks, its sync state. @internal */
-export class GlobalServer {
-  readonly pid: Pid;
+export class GlobalServer extends GenServer {
+  /** The node's membership. */
+  kernel!: NetKernel;
   /** The name table: canonical key → entry. */
   private readonly names = new Map<string, NameEntry>();
   private readonly byRef = new Map<number | string, NameEntry>();
@@ -65,11 +70,17 @@ export class GlobalServer {
   /** Custom resolve functions of registrations made on this node: `key pidkey` → function. */
   readonly customResolvers = new Map<string, ResolveFn>();
 
-  constructor(readonly node: Node, readonly kernel: NetKernel) {
-    this.pid = node.spawnLoop((msg, ctx) => this.handle(msg, ctx), { name: GLOBAL_NAME_SERVER, label: GLOBAL_NAME_SERVER });
-    kernel.monitorNodes(this.pid, true);
+  override init(kernel: NetKernel): void {
+    this.kernel = kernel;
+    servers.set(this.node, this);
+    kernel.monitorNodes(this.self, true);
     // Nodes connected before the server started are synced as if they had just come up.
-    for (const peer of kernel.nodes('visible')) node.send(this.pid, { type: 'nodeup', node: peer, nodeType: 'visible' });
+    for (const peer of kernel.nodes('visible')) this.ctx.send(this.self, { type: 'nodeup', node: peer, nodeType: 'visible' });
+  }
+
+  /** The node this server runs on. */
+  get node(): Node {
+    return this.ctx.node;
   }
 
   // ---- reads (no message) ----
@@ -104,26 +115,73 @@ export class GlobalServer {
 
   // ---- the process ----
 
-  private handle(msg: unknown, ctx: ProcessContext): void {
+  /** A request (protocol.ts): the reply, or none (deferred, or dropped). */
+  override handleCall(request: unknown, from: From): unknown {
     try {
-      this.dispatch(msg, ctx);
+      // A forged GenCall may name no caller: the engine's reply would then throw outside this try.
+      if (!isPid(from?.pid) || typeof from.tag !== 'number') return this.dropped(request, 'a call with no caller to answer');
+      return this.request(request as GlobalRequest, from);
     } catch (e) {
-      // A malformed request (from a buggy or hostile peer) must not take the node's names down with it.
-      log.warn(`${GLOBAL_NAME_SERVER} on ${this.node.name}: dropped a malformed message (${e instanceof Error ? e.message : String(e)})`);
+      return this.dropped(request, e);
     }
   }
 
-  private dispatch(msg: unknown, ctx: ProcessContext): void {
-    if (msg instanceof GenCall) return this.request(msg.from, msg.request as GlobalRequest, ctx);
+  override handleInfo(msg: unknown): void {
+    try {
+      this.info(msg);
+    } catch (e) {
+      this.dropped(msg, e);
+    }
+  }
+
+  private request(req: GlobalRequest, from: From): unknown {
+    switch (req?.type) {
+      case 'global.set_lock': {
+        const ok = this.locks.set(req.resource, req.requester, from.pid);
+        if (ok) this.watchHolder(from.pid);
+        return ok;
+      }
+      case 'global.register':
+        return this.register(req.rec, req.force);
+      case 'global.unregister': {
+        const e = this.names.get(nameKey(req.name));
+        if (e !== undefined && (req.pid === null || e.pid.equals(req.pid))) this.remove(e, true);
+        return 'ok';
+      }
+      case 'global.names':
+        return this.records();
+      case 'global.nodes':
+        return this.kernel.nodes('visible');
+      case 'global.apply':
+        for (const op of req.ops) {
+          if (op.op === 'insert') this.insert(op.rec);
+          else {
+            const e = this.names.get(nameKey(op.name));
+            if (e !== undefined) this.remove(e, true);
+          }
+        }
+        return 'ok';
+      case 'global.resolve':
+        this.resolveHere(from, req.name, req.pid1, req.pid2);
+        return this.noReply();
+      case 'global.sync':
+        if (this.allSynced()) return 'ok';
+        this.syncWaiters.push(from);
+        return this.noReply();
+      default:
+        return this.dropped(req, 'not a request of global');
+    }
+  }
+
+  private info(msg: unknown): void {
     const m = msg as { type?: unknown } | null;
-    if (typeof m !== 'object' || m === null) return;
-    switch (m.type) {
+    switch (typeof m === 'object' && m !== null ? m.type : undefined) {
       case 'DOWN':
         return this.down((msg as { ref: Ref }).ref);
       case 'global.del_lock': {
         const d = msg as DelLockMessage;
         this.locks.del(d.resource, d.requester, d.pid);
-        return this.unwatchHolder(d.pid, ctx);
+        return this.unwatchHolder(d.pid);
       }
       case 'global.synced':
         return this.markSynced((msg as { node: string }).node, (msg as { epoch?: number }).epoch);
@@ -133,67 +191,32 @@ export class GlobalServer {
         return;
       }
     }
-    if (isNodeMessage(msg)) {
-      if (msg.type === 'nodeup') this.nodeUp(msg.node);
-      else this.nodeDown(msg.node);
-      return;
-    }
-    log.debug(`${GLOBAL_NAME_SERVER} on ${this.node.name}: unexpected message dropped`);
+    if (!isNodeMessage(msg)) return void super.handleInfo(msg);
+    if (msg.type === 'nodeup') this.nodeUp(msg.node);
+    else this.nodeDown(msg.node);
   }
 
-  private request(from: From, req: GlobalRequest, ctx: ProcessContext): void {
-    switch (req?.type) {
-      case 'global.set_lock': {
-        const ok = this.locks.set(req.resource, req.requester, from.pid);
-        if (ok) this.watchHolder(from.pid, ctx);
-        return reply(this.node, from, ok);
-      }
-      case 'global.register':
-        return reply(this.node, from, this.register(req.rec, req.force, ctx));
-      case 'global.unregister': {
-        const e = this.names.get(nameKey(req.name));
-        if (e !== undefined && (req.pid === null || e.pid.equals(req.pid))) this.remove(e, ctx);
-        return reply(this.node, from, 'ok');
-      }
-      case 'global.names':
-        return reply(this.node, from, this.records());
-      case 'global.nodes':
-        return reply(this.node, from, this.kernel.nodes('visible'));
-      case 'global.apply':
-        for (const op of req.ops) {
-          if (op.op === 'insert') this.insert(op.rec, ctx);
-          else {
-            const e = this.names.get(nameKey(op.name));
-            if (e !== undefined) this.remove(e, ctx);
-          }
-        }
-        return reply(this.node, from, 'ok');
-      case 'global.resolve':
-        return this.resolveHere(from, req.name, req.pid1, req.pid2);
-      case 'global.sync':
-        if (this.allSynced()) return reply(this.node, from, 'ok');
-        this.syncWaiters.push(from);
-        return;
-      default:
-        log.debug(`${GLOBAL_NAME_SERVER} on ${this.node.name}: unknown request dropped`);
-    }
+  /** Logs what the server cannot take and answers nothing. */
+  private dropped(what: unknown, why: unknown): NoReply {
+    log.warn(`${GLOBAL_NAME_SERVER} on ${this.node.name}: dropped ${describe(what)} (${why instanceof Error ? why.message : String(why)})`);
+    return this.noReply();
   }
 
   // ---- the table ----
 
   /** Inserts unless another live process holds the name (or `force`). */
-  private register(rec: NameRecord, force: boolean, ctx: ProcessContext): RegisterReply {
+  private register(rec: NameRecord, force: boolean): RegisterReply {
     const e = this.names.get(nameKey(rec.name));
     if (e !== undefined && !force && !e.pid.equals(rec.pid)) {
       // A local holder that exited is gone already, even if its DOWN is still queued here.
       const deadHere = e.pid.node === this.node.name && !this.node.isAlive(e.pid);
       if (!deadHere) return { taken: e.pid };
     }
-    this.insert(rec, ctx);
+    this.insert(rec);
     return 'ok';
   }
 
-  private insert(rec: NameRecord, ctx: ProcessContext): void {
+  private insert(rec: NameRecord): void {
     const key = nameKey(rec.name);
     if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${String(rec.pid)}`, rec.pid);
     const old = this.names.get(key);
@@ -202,23 +225,24 @@ export class GlobalServer {
         if (old.method !== rec.method) this.names.set(key, { ...old, method: rec.method });
         return;
       }
-      this.remove(old, ctx);
+      this.remove(old, true);
     }
-    const entry: NameEntry = { name: rec.name, pid: rec.pid, method: rec.method, key, ref: ctx.monitor(rec.pid) };
+    const entry: NameEntry = { name: rec.name, pid: rec.pid, method: rec.method, key, ref: this.ctx.monitor(rec.pid) };
     this.names.set(key, entry);
     this.byRef.set(entry.ref.key, entry);
   }
 
-  private remove(e: NameEntry, ctx: ProcessContext | null): void {
+  /** Drops `e` from the table; `demonitor` unless its monitor already fired. */
+  private remove(e: NameEntry, demonitor: boolean): void {
     if (this.names.get(e.key) === e) this.names.delete(e.key);
     this.byRef.delete(e.ref.key);
-    ctx?.demonitor(e.ref, { flush: true });
+    if (demonitor) this.ctx.demonitor(e.ref, { flush: true });
     if (e.method === this.node.name) this.customResolvers.delete(GlobalServer.resolverKey(e.key, e.pid));
   }
 
   private down(ref: Ref): void {
     const e = this.byRef.get(ref.key);
-    if (e !== undefined) return this.remove(e, null);
+    if (e !== undefined) return this.remove(e, false);
     const holder = this.lockRefs.get(ref.key);
     if (holder === undefined) return;
     this.lockRefs.delete(ref.key);
@@ -228,19 +252,19 @@ export class GlobalServer {
 
   // ---- lock holders ----
 
-  private watchHolder(pid: Pid, ctx: ProcessContext): void {
+  private watchHolder(pid: Pid): void {
     if (this.lockMonitors.has(pid.key)) return;
-    const ref = ctx.monitor(pid);
+    const ref = this.ctx.monitor(pid);
     this.lockMonitors.set(pid.key, ref);
     this.lockRefs.set(ref.key, pid);
   }
 
-  private unwatchHolder(pid: Pid, ctx: ProcessContext): void {
+  private unwatchHolder(pid: Pid): void {
     const ref = this.lockMonitors.get(pid.key);
     if (ref === undefined || this.locks.holds(pid)) return;
     this.lockMonitors.delete(pid.key);
     this.lockRefs.delete(ref.key);
-    ctx.demonitor(ref, { flush: true });
+    this.ctx.demonitor(ref, { flush: true });
   }
 
   // ---- resolving a clash for a sync (this node holds the method) ----
@@ -249,10 +273,10 @@ export class GlobalServer {
     const fn = this.customResolvers.get(GlobalServer.resolverKey(nameKey(name), pid2));
     if (fn === undefined) {
       log.error(`global: no resolve function for ${String(name)} held by ${pid2} on ${this.node.name}; the name is unregistered`);
-      return reply(this.node, from, 'none');
+      return this.reply(from, 'none');
     }
     // Not awaited: the server keeps answering (the resolver may take its time).
-    void runResolve(fn, name, pid1, pid2, this.node).then((winner) => reply(this.node, from, winner));
+    void runResolve(fn, name, pid1, pid2, this.node).then((winner) => this.reply(from, winner));
   }
 
   /** The function a record's method names, when this node can run it. */
@@ -289,7 +313,7 @@ export class GlobalServer {
     if (this.syncWaiters.length === 0 || !this.allSynced()) return;
     const waiters = this.syncWaiters;
     this.syncWaiters = [];
-    for (const w of waiters) reply(this.node, w, 'ok');
+    for (const w of waiters) this.reply(w, 'ok');
   }
 }
 

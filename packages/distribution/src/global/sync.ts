@@ -43,16 +43,16 @@ export async function syncWith(server: GlobalServer, peer: string, epoch: number
     const ops = await merge(server, theirs);
     if (ops.length > 0) await Promise.all(lockNodes.map((n) => ask(caller, n, { type: 'global.apply', ops }).catch(() => undefined)));
     node.sendFrom(caller.pid, [GLOBAL_NAME_SERVER, peer], { type: 'global.synced', node: node.name });
-    node.send(server.pid, { type: 'global.synced', node: peer, epoch });
+    node.send(server.self, { type: 'global.synced', node: peer, epoch });
   } catch (e) {
     if (e instanceof CallExitError && e.reason === 'noproc') {
       // The peer runs no global server: nothing to sync with it.
-      node.send(server.pid, { type: 'global.synced', node: peer, epoch });
+      node.send(server.self, { type: 'global.synced', node: peer, epoch });
       return;
     }
     if (!server.current(peer, epoch)) return;
     log.debug(`global: sync of ${node.name} with ${peer} failed (${e instanceof Error ? e.message : String(e)}); retrying`);
-    node.sendAfter(server.pid, { type: 'global.resync', node: peer, epoch }, 50 + Math.floor(Math.random() * 200));
+    node.sendAfter(server.self, { type: 'global.resync', node: peer, epoch }, 50 + Math.floor(Math.random() * 200));
   } finally {
     if (locked !== null) delLockOn(caller, locked, GLOBAL_RESOURCE, requester);
   }

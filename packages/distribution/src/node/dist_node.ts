@@ -15,7 +15,7 @@ import { BadArgError, describe, Node, type ChildSpec, type ChildType, type NodeO
 import { DistRouter } from './dist_router';
 import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
-import { NetKernel, type MonitorNodesOptions } from './net_kernel';
+import { startNetKernel, type MonitorNodesOptions, type NetKernel } from './net_kernel';
 import { startGlobal } from '../global/name_server';
 import { startRex } from '../rpc/rex';
 import { isNodeName } from './node_name';
@@ -179,19 +179,31 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   const router = new DistRouter(node);
   node.router = router;
   const spawns = new SpawnService(node, router);
-  const kernel = new NetKernel(node, router, {
-    hidden: options.hidden === true,
-    netTickTimeMs,
-    connectAll: options.connectAll ?? true,
-    autoConnect: options.autoConnect ?? true,
-    setupTimeoutMs: options.connectTimeoutMs ?? 7000,
-    dial: (peer) => transport.dial(peer, { name: node.name, creation: node.creation }),
-  });
+  let kernel: NetKernel | undefined;
+  try {
+    kernel = await startNetKernel(node, {
+      router,
+      options: {
+        hidden: options.hidden === true,
+        netTickTimeMs,
+        connectAll: options.connectAll ?? true,
+        autoConnect: options.autoConnect ?? true,
+        setupTimeoutMs: options.connectTimeoutMs ?? 7000,
+        dial: (peer) => transport.dial(peer, { name: node.name, creation: node.creation }),
+      },
+    });
+    // Kernel services every node runs, as OTP's kernel does: global_name_server and rex.
+    await startGlobal(node, kernel);
+    await startRex(node);
+  } catch (e) {
+    kernel?.stop();
+    node.halt();
+    await transport.close();
+    throw e;
+  }
+  // Only now does the transport admit peers: every service they may talk to runs.
   dist = new DistNode(node, router, kernel, spawns, transport);
   distNodes.set(node, dist);
-  // Kernel services every node runs, as OTP's kernel does: global_name_server and rex.
-  startGlobal(node, kernel);
-  startRex(node);
   return dist;
 }
 

@@ -16,10 +16,14 @@
  *   nodes it is connected to (a message to the peer's `net_kernel` process), and the
  *   receiver connects to those it does not know (OTP does this in `global`). Off with
  *   `connectAll: false`; a hidden connection never takes part.
- * - `net_kernel`: a registered process on every node; it answers `ping` (`is_auth`)
- *   and the mesh's peer lists.
+ * - The process: {@link NetKernel} is a GenServer registered as `net_kernel` on every
+ *   node (OTP's net_kernel is a gen_server too). It answers `ping` (`is_auth`) and the
+ *   mesh's peer lists; the membership API and the router's hooks are methods of the
+ *   same instance, called directly (a JS caller cannot block on a call, and the hooks
+ *   run inside socket events), so the state has one owner. If the process stops or
+ *   crashes, the node's connections close with it (`net_kernel_terminated`).
  */
-import { call, getLogger, GenCall, reply, type Node, type Pid } from '@grove/core';
+import { call, GenServer, getLogger, Info, type From, type Node, type Pid } from '@grove/core';
 import type { Channel } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
@@ -72,27 +76,56 @@ export interface NetKernelOptions {
   dial: Dialer;
 }
 
+/** What {@link NetKernel.init} gets. */
+export interface NetKernelArgs {
+  readonly router: DistRouter;
+  readonly options: NetKernelOptions;
+}
+
 interface Subscriber {
   readonly pid: Pid;
   readonly nodeType: NodeType | 'all';
 }
 
+/** The mesh's peer list, sent to the peer's net kernel at nodeup. */
+interface PeersMessage {
+  readonly type: '$peers';
+  readonly nodes: unknown;
+}
+
 const log = getLogger('dist');
 const PEERS = '$peers';
+const kernels = new WeakMap<Node, NetKernel>();
 
-export class NetKernel {
+/** Starts the net kernel of a distributed node (done by startDistributed) and resolves with it. @internal */
+export async function startNetKernel(node: Node, args: NetKernelArgs): Promise<NetKernel> {
+  await NetKernel.start(node, args, { name: NET_KERNEL });
+  return kernels.get(node)!;
+}
+
+/** One node's net kernel: its connections' hooks, node monitors, ticks and the mesh. @internal */
+export class NetKernel extends GenServer {
+  router!: DistRouter;
+  options!: NetKernelOptions;
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly waiters = new Map<Connection, Array<(up: boolean) => void>>();
   private explicit: string | null = null;
   private tickTimer: unknown = null;
   private stopped = false;
-  private readonly offExit: () => void;
+  private offExit: () => void = () => undefined;
 
-  constructor(readonly node: Node, readonly router: DistRouter, readonly options: NetKernelOptions) {
+  override init({ router, options }: NetKernelArgs): void {
+    this.router = router;
+    this.options = options;
+    kernels.set(this.node, this);
     router.hooks = this;
-    this.offExit = node.onExit((pid) => this.subscribers.delete(pid.key));
-    node.spawnLoop((msg) => this.handle(msg), { name: NET_KERNEL, label: NET_KERNEL });
+    this.offExit = this.node.onExit((pid) => this.subscribers.delete(pid.key));
     this.armTick();
+  }
+
+  /** The node this kernel runs on. */
+  get node(): Node {
+    return this.ctx.node;
   }
 
   // ---- membership API ----
@@ -267,18 +300,25 @@ export class NetKernel {
 
   // ---- the net_kernel process ----
 
-  private handle(msg: unknown): void {
-    if (msg instanceof GenCall) {
-      const req = msg.request as { type?: unknown } | null;
-      if (typeof req === 'object' && req !== null && req.type === 'is_auth') reply(this.node, msg.from, 'yes');
-      return;
-    }
-    const m = msg as { type?: unknown; nodes?: unknown } | null;
-    if (typeof m !== 'object' || m === null || m.type !== PEERS || !Array.isArray(m.nodes)) return;
-    if (this.options.hidden || !this.options.connectAll) return;
-    for (const n of m.nodes) {
+  /** `ping`'s `{ type: 'is_auth' }` (an object, so it comes here rather than to a `@Call` route); anything else is an unknown call. */
+  override handleCall(request: unknown, from: From): unknown {
+    const req = request as { type?: unknown } | null;
+    if (typeof req === 'object' && req !== null && req.type === 'is_auth') return 'yes';
+    return super.handleCall(request, from);
+  }
+
+  /** A peer's list of the visible nodes it knows: connect to those this node does not. */
+  @Info(PEERS)
+  peers(msg: PeersMessage): void {
+    if (!Array.isArray(msg.nodes) || this.options.hidden || !this.options.connectAll) return;
+    for (const n of msg.nodes) {
       if (typeof n === 'string' && n !== this.node.name && !this.router.connections.has(n)) void this.connect(n);
     }
+  }
+
+  /** The process ends: so do its connections and ticks (nothing when `stop` ran first). */
+  override terminate(): void {
+    this.stop();
   }
 
   // ---- ticks ----

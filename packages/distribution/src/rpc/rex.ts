@@ -14,8 +14,12 @@
  * asks the server to kill the worker; its late reply would be dropped anyway.
  *
  * Functions run with `this` bound to the worker's process context.
+ *
+ * The server is a GenServer (OTP's rex is a gen_server): a call request is a
+ * `{ type: 'rpc.call' }` object, so it comes to `handleCall` (anything else there is
+ * an unknown call); casts, cancels and the workers' DOWN are infos routed by type.
  */
-import { BadArgError, describe, GenCall, getLogger, isRef, NotCopyableError, ProcessExit, reply, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { BadArgError, describe, GenServer, getLogger, Info, isRef, NotCopyableError, ProcessExit, reply, type DownMessage, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
 
 /** The name of the rpc server on every node. */
 export const REX = 'rex';
@@ -65,10 +69,9 @@ export function rpcServerOf(node: Node): RpcServer | undefined {
 }
 
 /** Starts the rpc server of a distributed node (done by startDistributed). @internal */
-export function startRex(node: Node): RpcServer {
-  const s = new RpcServer(node);
-  servers.set(node, s);
-  return s;
+export async function startRex(node: Node): Promise<RpcServer> {
+  await RpcServer.start(node, undefined, { name: REX });
+  return servers.get(node)!;
 }
 
 interface Running {
@@ -78,16 +81,20 @@ interface Running {
 }
 
 /** One node's rpc server (`rex`): the exposed modules and the workers running calls. @internal */
-export class RpcServer {
-  readonly pid: Pid;
+export class RpcServer extends GenServer {
   private readonly modules = new Map<string, ExposedModule>();
   /** Worker monitor ref key → what it runs. */
   private readonly running = new Map<number | string, Running>();
   /** Call id → worker monitor ref key, for cancels. */
   private readonly byCall = new Map<string, number | string>();
 
-  constructor(readonly node: Node) {
-    this.pid = node.spawnLoop((msg, ctx) => this.handle(msg, ctx), { name: REX, label: REX });
+  override init(): void {
+    servers.set(this.node, this);
+  }
+
+  /** The node this server runs on. */
+  get node(): Node {
+    return this.ctx.node;
   }
 
   /** Exposes `fns` as `module`. Throws when the module is already exposed or a value is not a function. */
@@ -116,35 +123,51 @@ export class RpcServer {
 
   // ---- the process ----
 
-  private handle(msg: unknown, ctx: ProcessContext): void {
-    if (msg instanceof GenCall) {
-      const req = msg.request as RpcCallRequest | null;
-      if (typeof req !== 'object' || req === null || req.type !== 'rpc.call') return;
-      return this.run(req, msg.from, ctx);
-    }
-    const m = msg as RpcCastMessage | RpcCancelMessage | { type: 'DOWN'; ref: Ref; reason: unknown } | null;
-    if (typeof m !== 'object' || m === null) return;
-    if (m.type === 'rpc.cast') this.run(m, null, ctx);
-    else if (m.type === 'rpc.cancel') {
-      const r = isRef(m.id) ? this.running.get(this.byCall.get(callKey(m.id)) ?? -1) : undefined;
-      if (r !== undefined) ctx.exit(r.pid, 'kill');
-    } else if (m.type === 'DOWN') this.workerDown(m.ref, m.reason);
+  /** A call request; the worker answers it. Any other call is an unknown call. */
+  override handleCall(request: unknown, from: From): unknown {
+    const req = request as RpcCallRequest | null;
+    if (typeof req !== 'object' || req === null || req.type !== 'rpc.call') return super.handleCall(request, from);
+    this.run(req, from);
+    return this.noReply();
   }
 
-  private run(req: RpcCallRequest | RpcCastMessage, from: From | null, ctx: ProcessContext): void {
+  @Info('rpc.cast')
+  runCast(msg: RpcCastMessage): void {
+    this.run(msg, null);
+  }
+
+  /** The caller gave up: kill the worker still running its call. */
+  @Info('rpc.cancel')
+  cancel(msg: RpcCancelMessage): void {
+    const r = isRef(msg.id) ? this.running.get(this.byCall.get(callKey(msg.id)) ?? -1) : undefined;
+    if (r !== undefined) this.ctx.exit(r.pid, 'kill');
+  }
+
+  /** A worker ended: a call it did not answer is answered here. */
+  @Info('DOWN')
+  workerDown(msg: DownMessage): void {
+    const r = this.running.get(msg.ref.key);
+    if (r === undefined) return;
+    this.running.delete(msg.ref.key);
+    if (r.callKey !== null) this.byCall.delete(r.callKey);
+    // A worker that answered exits normal; any other end is the call's answer (a late duplicate is dropped by the caller).
+    if (msg.reason !== 'normal' && r.from !== null) this.reply(r.from, { error: 'exit', reason: msg.reason } satisfies RpcReply);
+  }
+
+  private run(req: RpcCallRequest | RpcCastMessage, from: From | null): void {
     const f = this.lookup(req.module, req.fn);
     if (typeof f === 'string') {
-      if (from !== null) reply(this.node, from, { error: 'undef', reason: f } satisfies RpcReply);
+      if (from !== null) this.reply(from, { error: 'undef', reason: f } satisfies RpcReply);
       else log.debug(`rpc.cast on ${this.node.name}: ${f}`);
       return;
     }
     if (!Array.isArray(req.args)) {
       const reason = new BadArgError(`rpc ${req.module}.${req.fn}: args must be an array, got ${describe(req.args)}`, req.args);
-      if (from !== null) reply(this.node, from, { error: 'throw', reason } satisfies RpcReply);
+      if (from !== null) this.reply(from, { error: 'throw', reason } satisfies RpcReply);
       return;
     }
     const args = req.args;
-    const [pid, ref] = ctx.spawnMonitor((w) => work(w, f, args, from), { label: `rpc ${req.module}.${req.fn}` });
+    const [pid, ref] = this.ctx.spawnMonitor((w) => work(w, f, args, from), { label: `rpc ${req.module}.${req.fn}` });
     const id = (req as Partial<RpcCallRequest>).id;
     const key = from === null || !isRef(id) ? null : callKey(id);
     this.running.set(ref.key, { from, pid, callKey: key });
@@ -159,15 +182,6 @@ export class RpcServer {
     const f = mod[fn];
     if (typeof f !== 'function') return `${module}.${fn} is not exposed on ${this.node.name} (module ${JSON.stringify(module)} exposes ${Object.keys(mod).join(', ') || 'nothing'})`;
     return f;
-  }
-
-  private workerDown(ref: Ref, reason: unknown): void {
-    const r = this.running.get(ref.key);
-    if (r === undefined) return;
-    this.running.delete(ref.key);
-    if (r.callKey !== null) this.byCall.delete(r.callKey);
-    // A worker that answered exits normal; any other end is the call's answer (a late duplicate is dropped by the caller).
-    if (reason !== 'normal' && r.from !== null) reply(this.node, r.from, { error: 'exit', reason } satisfies RpcReply);
   }
 }
 
