@@ -1,5 +1,5 @@
 import { Node, NotCopyableError, Ref, registerClass, type Pid } from '@grove/core';
-import { messageCopier } from '@grove/distribution';
+import { messageCopier } from '@grove/distribution/internal';
 
 describe('messageCopier', () => {
   let node: Node;
