@@ -8,7 +8,7 @@
  * `startDistributed` resolves once the node listens and is registered; `stop`
  * closes every connection (peers see `nodedown`), unregisters, and halts the node.
  */
-import { BadArgError, Node, type NodeOptions, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { attachRouter, BadArgError, Node, type NodeOptions, type Pid, type ProcessContext, type Ref } from '@grove/core';
 import { DistRouter } from './dist_router';
 import { DistNodeError } from './errors';
 import { messageCopier } from './message_copier';
@@ -134,14 +134,14 @@ export class DistNode {
 
   /** Spawns `name(args)` on `peer` from outside any process (no link). */
   async spawn(peer: string, name: string, args: readonly unknown[] = []): Promise<Pid> {
-    return (await this.spawns.request(this.node.root.pid, peer, name, args, { link: false, monitor: false })).pid;
+    return (await this.spawns.request(this.router.inbound.root.self, peer, name, args, { link: false, monitor: false })).pid;
   }
 
   /** Closes every connection, unregisters from the port mapper, stops listening, and halts the node. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.kernel.stop();
-      this.node.router = null;
+      this.router.inbound.detach();
       this.node.halt();
       await this.transport.close();
     })();
@@ -171,9 +171,9 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
     accepted: (channel) => (dist !== null ? dist.kernel.accepted(channel) : channel.close('not_allowed')),
   });
   const node = new Node({ ...options.nodeOptions, name: options.name, creation: transport.creation });
-  if (node.checkMessages) node.messageCopier = messageCopier(node);
-  const router = new DistRouter(node);
-  node.router = router;
+  let router!: DistRouter;
+  const inbound = attachRouter(node, (inb) => (router = new DistRouter(node, inb)));
+  if (node.checkMessages) inbound.setMessageCopier(messageCopier(node));
   const spawns = new SpawnService(node, router);
   const kernel = new NetKernel(node, router, {
     hidden: options.hidden === true,
@@ -185,6 +185,7 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   });
   dist = new DistNode(node, router, kernel, spawns, transport);
   distNodes.set(node, dist);
+  router.membership = dist;
   // Kernel services every node runs, as OTP's kernel does: global_name_server and rex.
   startGlobal(node, kernel);
   startRex(node);
@@ -193,8 +194,8 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
 
 // ---- from inside processes ----
 
-function callerPid(from: ProcessContext | Node): Pid {
-  return from instanceof Node ? from.root.pid : from.self;
+function callerPid(d: DistNode, from: ProcessContext | Node): Pid {
+  return from instanceof Node ? d.router.inbound.root.self : from.self;
 }
 
 function nodeOf(from: ProcessContext | Node): Node {
@@ -204,7 +205,7 @@ function nodeOf(from: ProcessContext | Node): Node {
 /** Spawns the spawnable `name` on `peer` with `args` (OTP `spawn(Node, ...)`); resolves with its pid. */
 export async function spawnRemote(from: ProcessContext | Node, peer: string, name: string, args: readonly unknown[] = []): Promise<Pid> {
   const d = requireDist(nodeOf(from), 'spawnRemote');
-  return (await d.spawns.request(callerPid(from), peer, name, args, { link: false, monitor: false })).pid;
+  return (await d.spawns.request(callerPid(d, from), peer, name, args, { link: false, monitor: false })).pid;
 }
 
 /** Spawns on `peer` linked to the calling process (OTP `spawn_link(Node, ...)`). */
@@ -228,4 +229,13 @@ export function monitorNodes(ctx: ProcessContext, on = true, options?: MonitorNo
 /** The visible nodes `node` is connected to (OTP `nodes()`); empty for a node that is not distributed. */
 export function nodes(node: Node, kind: 'visible' | 'hidden' | 'connected' = 'visible'): string[] {
   return distOf(node)?.nodes(kind) ?? [];
+}
+
+/**
+ * The process that acts for `node` itself (core's root process, reached through the
+ * seam): the caller of requests made from outside any process, and the holder of
+ * locks the node takes. @internal
+ */
+export function rootOf(node: Node): ProcessContext {
+  return requireDist(node, 'root').router.inbound.root;
 }

@@ -18,7 +18,7 @@
  * accepts.
  */
 import { BadArgError, call, isPid, Node, NoProcError, type Pid, type ProcessContext, type TimeoutMs, type ViaName, type ViaRegistry } from '@grove/core';
-import { DistNode } from './dist_node';
+import { DistNode, rootOf } from './dist_node';
 import { DistNodeError } from './errors';
 import { delLockOn, GLOBAL_NAME_SERVER, GLOBAL_REQUEST_TIMEOUT_MS, setLockOn } from './global_lock';
 import { nameKey, type GlobalName } from './global_name';
@@ -102,7 +102,7 @@ export class GlobalRegistry implements ViaRegistry {
   send(name: GlobalName, msg: unknown): Pid {
     const pid = this.server.whereis(name);
     if (pid === undefined) throw new NoProcError(name, 'global send to');
-    this.server.node.sendFrom(this.caller.self, pid, msg);
+    this.caller.send(pid, msg);
     return pid;
   }
 
@@ -116,7 +116,7 @@ export class GlobalRegistry implements ViaRegistry {
    * (OTP `sync/0`): names registered anywhere in the cluster are then visible here.
    */
   async sync(timeoutMs: TimeoutMs = 'infinity'): Promise<void> {
-    await call(this.server.node.root, this.server.pid, { type: 'global.sync' } satisfies GlobalRequest, timeoutMs);
+    await call(rootOf(this.server.node), this.server.pid, { type: 'global.sync' } satisfies GlobalRequest, timeoutMs);
   }
 
   /** A `via` name: `GenServer.start(node, args, { name: globalOf(node).via('db') })`. */
@@ -166,7 +166,7 @@ export class GlobalRegistry implements ViaRegistry {
    * again if nodes came up meanwhile, runs `fn` with that list, then releases.
    */
   private async transAllKnown<T>(fn: (root: Caller, nodes: string[]) => Promise<T>): Promise<T> {
-    const root = this.server.node.root;
+    const root = rootOf(this.server.node);
     const requester = `reg ${this.server.node.name} ${this.server.node.makeRef().key}`;
     for (;;) {
       const nodes = [this.server.node.name, ...this.server.kernel.nodes('visible')];
@@ -192,7 +192,7 @@ export function globalOf(from: ProcessContext | Node | DistNode): GlobalRegistry
   if (server === undefined) throw new DistNodeError(`global: node ${node.name} is not distributed (start it with startDistributed)`);
   if (from instanceof Node || from instanceof DistNode) {
     let g = rootRegistries.get(server);
-    if (g === undefined) rootRegistries.set(server, (g = new GlobalRegistry(server, node.root)));
+    if (g === undefined) rootRegistries.set(server, (g = new GlobalRegistry(server, rootOf(node))));
     return g;
   }
   return new GlobalRegistry(server, from as unknown as Caller);

@@ -20,6 +20,7 @@
  * global server counts as synced.
  */
 import { call, CallExitError, getLogger, isPid, type Pid } from '@grove/core';
+import { rootOf } from './dist_node';
 import { delLockOn, GLOBAL_NAME_SERVER, GLOBAL_REQUEST_TIMEOUT_MS, setLockOn } from './global_lock';
 import { nameKey } from './global_name';
 import { runResolve } from './global_resolve';
@@ -40,7 +41,7 @@ function ask(caller: Caller, peer: string, request: unknown): Promise<unknown> {
 /** Runs the sync of this node (the coordinator) with `peer` for its connection `epoch`. */
 export async function syncWith(server: GlobalServer, peer: string, epoch: number): Promise<void> {
   const node = server.node;
-  const caller = node.root;
+  const caller = rootOf(node);
   const requester = `sync ${node.name} ${peer} ${node.makeRef().key}`;
   let locked: string[] | null = null;
   try {
@@ -52,7 +53,7 @@ export async function syncWith(server: GlobalServer, peer: string, epoch: number
     const theirs = (await ask(caller, peer, { type: 'global.names' })) as NameRecord[];
     const ops = await merge(server, theirs);
     if (ops.length > 0) await Promise.all(lockNodes.map((n) => ask(caller, n, { type: 'global.apply', ops }).catch(() => undefined)));
-    node.sendFrom(caller.pid, [GLOBAL_NAME_SERVER, peer], { type: 'global.synced', node: node.name });
+    caller.send([GLOBAL_NAME_SERVER, peer], { type: 'global.synced', node: node.name });
     node.send(server.pid, { type: 'global.synced', node: peer, epoch });
   } catch (e) {
     if (e instanceof CallExitError && e.reason === 'noproc') {
@@ -117,7 +118,7 @@ async function resolve(server: GlobalServer, m: NameRecord, theirs: NameRecord):
   const here = server.methodHere(m);
   if (here !== undefined) return runResolve(here, m.name, theirs.pid, m.pid, server.node);
   try {
-    const winner = await ask(server.node.root, m.method, { type: 'global.resolve', name: m.name, pid1: theirs.pid, pid2: m.pid });
+    const winner = await ask(rootOf(server.node), m.method, { type: 'global.resolve', name: m.name, pid1: theirs.pid, pid2: m.pid });
     return isPid(winner) ? winner : 'none';
   } catch (e) {
     log.error(`global: cannot run the resolve function for ${String(m.name)} on ${m.method} (${e instanceof Error ? e.message : String(e)}); the name is unregistered`);

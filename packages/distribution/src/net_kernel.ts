@@ -19,7 +19,7 @@
  * - `net_kernel`: a registered process on every node; it answers `ping` (`is_auth`)
  *   and the mesh's peer lists.
  */
-import { call, getLogger, GenCall, reply, type Node, type Pid } from '@grove/core';
+import { callServer, getLogger, GenCall, reply, type Node, type Pid } from '@grove/core';
 import type { Channel } from './channel';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
@@ -130,7 +130,7 @@ export class NetKernel {
     if (peer === this.node.name) return 'pong';
     if (!(await this.connect(peer))) return 'pang';
     try {
-      await call(this.node.root, [NET_KERNEL, peer], { type: 'is_auth', node: this.node.name }, timeoutMs);
+      await callServer(this.node, [NET_KERNEL, peer], { type: 'is_auth', node: this.node.name }, timeoutMs);
       return 'pong';
     } catch {
       return 'pang';

@@ -22,15 +22,13 @@ import {
   type ProcessContext,
   type TimeoutMs,
 } from '@grove/core';
-import { DistNode, distOf } from './dist_node';
+import { DistNode, distOf, rootOf } from './dist_node';
 import { DistNodeError, RpcError } from './errors';
 import { isNodeName } from './node_name';
 import { REX, rpcServerOf, type ExposedModule, type RpcCallRequest, type RpcCancelMessage, type RpcCastMessage, type RpcReply } from './rpc_server';
 
 /** Who calls: a process context, a node, or a distributed node (its root process calls). */
 export type RpcCaller = ProcessContext | Node | DistNode;
-
-type Proc = Parameters<typeof call>[0];
 
 /** What {@link multicall} resolves with (OTP `{ResL, BadNodes}`). */
 export interface MulticallResult<T> {
@@ -56,9 +54,9 @@ function nodeOf(from: RpcCaller): Node {
   return node;
 }
 
-function procOf(from: RpcCaller): Proc {
+function procOf(from: RpcCaller): ProcessContext {
   const node = nodeOf(from);
-  return from instanceof Node || from instanceof DistNode ? node.root : (from as unknown as Proc);
+  return from instanceof Node || from instanceof DistNode ? rootOf(node) : (from as ProcessContext);
 }
 
 function serverOf(from: RpcCaller, what: string) {
@@ -117,7 +115,7 @@ export async function rpcCall<T = unknown>(from: RpcCaller, node: string, module
   } catch (e) {
     if (e instanceof CallTimeoutError) {
       const cancel: RpcCancelMessage = { type: 'rpc.cancel', id };
-      proc.node.sendFrom(proc.self, [REX, node], cancel);
+      proc.send([REX, node], cancel);
       throw new RpcError('timeout', node, module, fn, timeoutMs);
     }
     if (e instanceof CallExitError) {
@@ -136,7 +134,7 @@ export function rpcCast(from: RpcCaller, node: string, module: string, fn: strin
   checkTarget(node, module, fn, args);
   const proc = procOf(from);
   const msg: RpcCastMessage = { type: 'rpc.cast', module, fn, args };
-  proc.node.sendFrom(proc.self, [REX, node], msg);
+  proc.send([REX, node], msg);
   return true;
 }
 

@@ -11,7 +11,7 @@
  */
 import {
   BadArgError,
-  call,
+  callServer,
   isPid,
   isRef,
   Node,
@@ -207,8 +207,7 @@ function scoped(args: unknown[], n: number, fn: string): unknown[] {
 
 function request(from: Caller, scope: string, req: Request): Promise<unknown> {
   checkCaller(from);
-  const caller = from instanceof Node ? from.root : from;
-  return call(caller as Parameters<typeof call>[0], scope, req, 'infinity');
+  return callServer(from, scope, req, 'infinity');
 }
 
 function localPids(from: Caller, pids: unknown, fn: string): readonly Pid[] {
