@@ -24,7 +24,7 @@ export {
   isDownMessage,
 } from './exit';
 export { type Dest, type ViaRegistry, type ViaName, isRemoteName, isViaName } from './registry';
-export type { RemoteRouter, RemoteName } from './remote';
+export { attachRouter, membershipOf, type RemoteRouter, type RemoteName, type NodeInbound, type Membership } from './remote';
 export { type Clock, systemClock, ManualClock } from './clock';
 export { registerClass, checkTerm, classCodecOf, classCodecNamed, type ClassCodec } from './term';
 export { GenCall, GenCast, ErrorReply, type From, call, cast, reply, DEFAULT_CALL_TIMEOUT_MS } from './gen';

@@ -98,7 +98,7 @@ export class GlobalRegistry implements ViaRegistry {
   send(name: GlobalName, msg: unknown): Pid {
     const pid = this.server.whereis(name);
     if (pid === undefined) throw new NoProcError(name, 'global send to');
-    this.server.node.sendFrom(this.caller.self, pid, msg);
+    this.caller.send(pid, msg);
     return pid;
   }
 
@@ -112,7 +112,7 @@ export class GlobalRegistry implements ViaRegistry {
    * (OTP `sync/0`): names registered anywhere in the cluster are then visible here.
    */
   async sync(timeoutMs: TimeoutMs = 'infinity'): Promise<void> {
-    await call(this.server.node.root, this.server.self, { type: 'global.sync' } satisfies GlobalRequest, timeoutMs);
+    await call(callerOf(this.server.node, 'global'), this.server.self, { type: 'global.sync' } satisfies GlobalRequest, timeoutMs);
   }
 
   /** A `via` name: `GenServer.start(node, args, { name: globalOf(node).via('db') })`. */
@@ -162,7 +162,7 @@ export class GlobalRegistry implements ViaRegistry {
    * again if nodes came up meanwhile, runs `fn` with that list, then releases.
    */
   private async transAllKnown<T>(fn: (root: ProcessContext, nodes: string[]) => Promise<T>): Promise<T> {
-    const root = this.server.node.root;
+    const root = callerOf(this.server.node, 'global');
     const requester = `reg ${this.server.node.name} ${this.server.node.makeRef().key}`;
     for (;;) {
       const nodes = knownNodes(this.server.node);

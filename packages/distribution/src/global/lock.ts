@@ -95,7 +95,7 @@ export function delLockOn(caller: ProcessContext, nodes: readonly string[], reso
     // (the holder's monitor fired noconnection there); a send would only dial it again.
     if (n !== node.name && !connected.has(n)) continue;
     try {
-      node.sendFrom(caller.self, [GLOBAL_NAME_SERVER, n], msg);
+      node.send([GLOBAL_NAME_SERVER, n], msg);
     } catch {
       // No global server here (the node is stopping): nothing to release.
     }

@@ -20,6 +20,7 @@
  * global server counts as synced.
  */
 import { CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
+import { callerOf } from '../node/dist_node';
 import { delLockOn, setLockOn } from './lock';
 import type { GlobalServer } from './name_server';
 import { ask, GLOBAL_NAME_SERVER, GLOBAL_RESOURCE, nameKey, type NameOp, type NameRecord } from './protocol';
@@ -30,7 +31,7 @@ const log = getLogger('dist');
 /** Runs the sync of this node (the coordinator) with `peer` for its connection `epoch`. */
 export async function syncWith(server: GlobalServer, peer: string, epoch: number): Promise<void> {
   const node = server.node;
-  const caller = node.root;
+  const caller = callerOf(node, 'global');
   const requester = `sync ${node.name} ${peer} ${node.makeRef().key}`;
   let locked: string[] | null = null;
   try {
@@ -42,7 +43,7 @@ export async function syncWith(server: GlobalServer, peer: string, epoch: number
     const theirs = (await ask(caller, peer, { type: 'global.names' })) as NameRecord[];
     const ops = await merge(server, theirs);
     if (ops.length > 0) await Promise.all(lockNodes.map((n) => ask(caller, n, { type: 'global.apply', ops }).catch(() => undefined)));
-    node.sendFrom(caller.pid, [GLOBAL_NAME_SERVER, peer], { type: 'global.synced', node: node.name });
+    caller.send([GLOBAL_NAME_SERVER, peer], { type: 'global.synced', node: node.name });
     node.send(server.self, { type: 'global.synced', node: peer, epoch });
   } catch (e) {
     if (e instanceof CallExitError && e.reason === 'noproc') {
@@ -107,7 +108,7 @@ async function resolve(server: GlobalServer, m: NameRecord, theirs: NameRecord):
   const here = server.methodHere(m);
   if (here !== undefined) return runResolve(here, m.name, theirs.pid, m.pid, server.node);
   try {
-    const winner = await ask(server.node.root, m.method, { type: 'global.resolve', name: m.name, pid1: theirs.pid, pid2: m.pid });
+    const winner = await ask(callerOf(server.node, 'global'), m.method, { type: 'global.resolve', name: m.name, pid1: theirs.pid, pid2: m.pid });
     return isPid(winner) ? winner : 'none';
   } catch (e) {
     log.error(`global: cannot run the resolve function for ${String(m.name)} on ${m.method} (${e instanceof Error ? e.message : String(e)}); the name is unregistered`);

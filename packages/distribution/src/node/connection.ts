@@ -5,8 +5,8 @@
  * cross it, so that losing the channel can tell every local end: linked processes
  * get an exit signal `noconnection`, monitors a DOWN `noconnection`, and monitors the
  * peer held on local processes are dropped. This class is that table, plus the
- * inbound dispatch of control messages to the node (`Node.deliverFromRemote`,
- * `remoteLink`, ...).
+ * inbound dispatch of control messages to the node through core's seam
+ * (`NodeInbound.deliver`, `link`, ...).
  *
  * Life: `pending` (created by the first use, while the net kernel connects: control
  * messages queue here, in order, so a sender is never blocked), `up` (a channel is
@@ -17,7 +17,7 @@
  * Per-pair ordering: every control message from this node to the peer goes through
  * this one object and one channel, in call order.
  */
-import { checkTerm, type Node, type Pid, type Ref } from '@grove/core';
+import { checkTerm, type Node, type NodeInbound, type Pid, type Ref } from '@grove/core';
 import type { Channel, ChannelHandler, Control } from '../transport/transport';
 
 /** pending: connecting; up: a channel is adopted; down: gone for good. */
@@ -44,6 +44,8 @@ interface InMonitor {
 /** What a connection reports to, and asks of, its owner (the router). */
 export interface ConnectionOwner {
   readonly node: Node;
+  /** Where traffic from the peer enters the local node (core's seam). */
+  readonly inbound: NodeInbound;
   /** The connection adopted a channel. */
   connectionUp(conn: Connection): void;
   /** The connection ended; `wasUp` says whether it had been up. Called before the table fires. */
@@ -175,46 +177,46 @@ export class Connection implements ChannelHandler {
 
   onSend(_from: Pid | undefined, to: Pid, msg: unknown): void {
     this.inCount++;
-    this.owner.node.deliverFromRemote(to, msg);
+    this.owner.inbound.deliver(to, msg);
   }
 
   onRegSend(_from: Pid | undefined, to: string, msg: unknown): void {
     this.inCount++;
-    this.owner.node.deliverNamedFromRemote(to, msg);
+    this.owner.inbound.deliverNamed(to, msg);
   }
 
   onControl(c: Control): void {
     this.inCount++;
-    const node = this.owner.node;
+    const node = this.owner.inbound;
     switch (c.type) {
       case 'send':
-        node.deliverFromRemote(c.to, c.msg);
+        node.deliver(c.to, c.msg);
         return;
       case 'reg_send':
-        node.deliverNamedFromRemote(c.to, c.msg);
+        node.deliverNamed(c.to, c.msg);
         return;
       case 'reply':
-        node.deliverReply(c.to, c.tag, c.value);
+        node.reply(c.to, c.tag, c.value);
         return;
       case 'link':
-        // Recorded first: remoteLink answers a dead target with an exit through the router, which unrecords it.
+        // Recorded first: the inbound link answers a dead target with an exit through the router, which unrecords it.
         this.addLink(c.to, c.from);
-        node.remoteLink(c.from, c.to);
+        node.link(c.from, c.to);
         return;
       case 'unlink':
         // OTP 23's UNLINK_ID: acknowledged, though core's link protocol does not need the ack.
         this.removeLink(c.to, c.from);
-        node.remoteUnlink(c.from, c.to);
+        node.unlink(c.from, c.to);
         if (c.id !== 0) this.write({ type: 'unlink_ack', from: c.to, to: c.from, id: c.id });
         return;
       case 'unlink_ack':
         return;
       case 'exit':
         this.removeLink(c.to, c.from);
-        node.remoteExit(c.from, c.to, c.reason, true);
+        node.exit(c.from, c.to, c.reason, true);
         return;
       case 'exit2':
-        node.remoteExit(c.from, c.to, c.reason, false);
+        node.exit(c.from, c.to, c.reason, false);
         return;
       case 'monitor':
         return this.monitorIn(c.from, c.to, c.ref);
@@ -222,11 +224,11 @@ export class Connection implements ChannelHandler {
         const m = this.monitorsIn.get(c.ref.key);
         if (m === undefined) return;
         this.monitorsIn.delete(c.ref.key);
-        node.remoteDemonitor(m.target, c.ref);
+        node.demonitor(m.target, c.ref);
         return;
       }
       case 'monitor_exit':
-        if (this.monitorsOut.delete(c.ref.key)) node.remoteDown(c.to, c.ref, c.reason);
+        if (this.monitorsOut.delete(c.ref.key)) node.down(c.to, c.ref, c.reason);
         return;
       case 'spawn_request':
       case 'spawn_reply':
@@ -243,7 +245,7 @@ export class Connection implements ChannelHandler {
     const resolved = typeof target === 'string' ? node.whereis(target) ?? target : target;
     this.monitorsIn.set(ref.key, { target: resolved, ref });
     // For a dead or unknown target, core answers DOWN noproc at once through the router (which unrecords it).
-    node.remoteMonitor(watcher, target, ref);
+    this.owner.inbound.monitor(watcher, target, ref);
   }
 
   onClose(reason: string): void {
@@ -263,12 +265,12 @@ export class Connection implements ChannelHandler {
     this.queue = null;
     if (this.channel !== null) this.channel.handler = null;
     this.owner.connectionDown(this, reason, wasUp);
-    const node = this.owner.node;
-    for (const l of this.links.values()) node.remoteExit(l.remote, l.local, 'noconnection', true);
+    const node = this.owner.inbound;
+    for (const l of this.links.values()) node.exit(l.remote, l.local, 'noconnection', true);
     this.links.clear();
-    for (const m of this.monitorsOut.values()) node.remoteDown(m.watcher, m.ref, 'noconnection');
+    for (const m of this.monitorsOut.values()) node.down(m.watcher, m.ref, 'noconnection');
     this.monitorsOut.clear();
-    for (const m of this.monitorsIn.values()) node.remoteDemonitor(m.target, m.ref);
+    for (const m of this.monitorsIn.values()) node.demonitor(m.target, m.ref);
     this.monitorsIn.clear();
     const spawns = [...this.spawns.values()];
     this.spawns.clear();

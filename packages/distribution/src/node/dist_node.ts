@@ -11,7 +11,7 @@
  * protocol is `remote_spawn.ts`), node monitors, `nodes()`, and `remoteChild`, a
  * supervisor child on another node.
  */
-import { BadArgError, describe, Node, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
+import { attachRouter, BadArgError, describe, Node, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
 import { DistRouter } from './dist_router';
 import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
@@ -138,14 +138,14 @@ export class DistNode {
 
   /** Spawns `name(args)` on `peer` from outside any process (no link). */
   async spawn(peer: string, name: string, args: readonly unknown[] = []): Promise<Pid> {
-    return (await this.spawns.request(this.node.root.pid, peer, name, args, { link: false, monitor: false })).pid;
+    return (await this.spawns.request(this.router.inbound.root.self, peer, name, args, { link: false, monitor: false })).pid;
   }
 
   /** Closes every connection, unregisters from the port mapper, stops listening, and halts the node. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.kernel.stop();
-      this.node.router = null;
+      this.router.inbound.detach();
       this.node.halt();
       await this.transport.close();
     })();
@@ -175,9 +175,10 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
     accepted: (channel) => (dist !== null ? dist.kernel.accepted(channel) : channel.close('not_allowed')),
   });
   const node = new Node({ ...options.nodeOptions, name: options.name, creation: transport.creation });
-  if (node.checkMessages) node.messageCopier = messageCopier(node);
-  const router = new DistRouter(node);
-  node.router = router;
+  let router!: DistRouter;
+  const inbound = attachRouter(node, (inb) => (router = new DistRouter(node, inb)));
+  inbounds.set(node, inbound);
+  if (node.checkMessages) inbound.setMessageCopier(messageCopier(node));
   const spawns = new SpawnService(node, router);
   let kernel: NetKernel | undefined;
   try {
@@ -204,6 +205,7 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   // Only now does the transport admit peers: every service they may talk to runs.
   dist = new DistNode(node, router, kernel, spawns, transport);
   distNodes.set(node, dist);
+  router.membership = dist;
   return dist;
 }
 
@@ -212,10 +214,21 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
 /** Who acts on a distributed node: a process context, or a Node or DistNode (whose root process acts). */
 export type DistCaller = ProcessContext | Node | DistNode;
 
-/** The process that acts for `from`; a BadArgError naming `what` for anything else. @internal */
+/** The seam's inbound side of each distributed node, from the moment its router attaches. */
+const inbounds = new WeakMap<Node, NodeInbound>();
+
+/**
+ * The process that acts for `from`: a process context itself, or the root process of
+ * a (distributed) node, reached through core's seam; a DistNodeError for a node that
+ * is not distributed, a BadArgError naming `what` for anything else. @internal
+ */
 export function callerOf(from: DistCaller, what: string): ProcessContext {
-  if (from instanceof DistNode) return from.node.root;
-  if (from instanceof Node) return from.root;
+  if (from instanceof DistNode || from instanceof Node) {
+    const node = from instanceof DistNode ? from.node : from;
+    const inbound = inbounds.get(node);
+    if (inbound === undefined) throw new DistNodeError(`${what}: node ${node.name} is not distributed (start it with startDistributed)`);
+    return inbound.root;
+  }
   if (typeof from === 'object' && from !== null && from.node instanceof Node) return from;
   throw new BadArgError(`${what}: expected a process context, a Node or a DistNode, got ${describe(from)}`, from);
 }

@@ -13,7 +13,7 @@
  * dropped (its other end already heard `noconnection`), so a process that dies of a
  * lost connection does not reconnect to tell the lost node.
  */
-import { checkTerm, Pid, type ExitReason, type Node, type Ref, type RemoteName, type RemoteRouter } from '@grove/core';
+import { checkTerm, Pid, type ExitReason, type Membership, type Node, type NodeInbound, type Ref, type RemoteName, type RemoteRouter } from '@grove/core';
 import type { Channel, Control } from '../transport/transport';
 import { Connection, type ConnectionOwner } from './connection';
 
@@ -40,7 +40,14 @@ export class DistRouter implements RemoteRouter, ConnectionOwner {
   /** Last connection used: a burst of sends to one peer skips the map. */
   private last: Connection | null = null;
 
-  constructor(readonly node: Node) {}
+  /** The cluster, for core's `membershipOf` (pg's scopes): set once the node is up. */
+  membership: Membership | undefined = undefined;
+
+  constructor(
+    readonly node: Node,
+    /** Where traffic from other nodes enters this one. */
+    readonly inbound: NodeInbound,
+  ) {}
 
   /**
    * The connection to `peer`; with `create`, a new pending one (the net kernel starts
@@ -114,7 +121,7 @@ export class DistRouter implements RemoteRouter, ConnectionOwner {
     const c = this.connection(to.node, true);
     if (c === null) {
       // Core records the link after this returns; the signal is acted on later, so it finds it.
-      this.node.remoteExit(to, from, 'noconnection', true);
+      this.inbound.exit(to, from, 'noconnection', true);
       return;
     }
     c.addLink(from, to);
@@ -143,7 +150,7 @@ export class DistRouter implements RemoteRouter, ConnectionOwner {
     const isPid = target instanceof Pid;
     const c = this.connection(isPid ? target.node : target[1], true);
     if (c === null) {
-      this.node.remoteDown(watcher, ref, 'noconnection');
+      this.inbound.down(watcher, ref, 'noconnection');
       return;
     }
     c.monitorsOut.set(ref.key, { watcher, ref });

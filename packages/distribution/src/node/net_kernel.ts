@@ -23,7 +23,7 @@
  *   run inside socket events), so the state has one owner. If the process stops or
  *   crashes, the node's connections close with it (`net_kernel_terminated`).
  */
-import { call, GenServer, getLogger, Info, type From, type Node, type Pid } from '@grove/core';
+import { callServer, GenServer, getLogger, Info, type From, type Node, type Pid } from '@grove/core';
 import type { Channel } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
@@ -163,7 +163,7 @@ export class NetKernel extends GenServer {
     if (peer === this.node.name) return 'pong';
     if (!(await this.connect(peer))) return 'pang';
     try {
-      await call(this.node.root, [NET_KERNEL, peer], { type: 'is_auth', node: this.node.name }, timeoutMs);
+      await callServer(this.node, [NET_KERNEL, peer], { type: 'is_auth', node: this.node.name }, timeoutMs);
       return 'pong';
     } catch {
       return 'pang';

@@ -102,8 +102,7 @@ export class SpawnService {
     if (peer === this.node.name) return this.spawnHere(requester, name, args, opts);
     const conn = this.router.connection(peer, true);
     if (conn === null) return Promise.reject(new SpawnError(peer, name, 'noconnection', undefined));
-    const refId = this.node.newRefId();
-    const ref = new Ref(this.node.name, this.node.creation, refId, true);
+    const ref = this.node.makeRef();
     return new Promise<RemoteSpawnResult>((resolve, reject) => {
       conn.spawns.set(ref.key, {
         fail: (reason) => reject(new SpawnError(peer, name, reason, undefined)),
@@ -129,7 +128,7 @@ export class SpawnService {
   private async spawnHere(requester: Pid, name: string, args: readonly unknown[], opts: RemoteSpawnOptions): Promise<RemoteSpawnResult> {
     const spawnable = this.table.get(name);
     if (spawnable === undefined) throw new SpawnError(this.node.name, name, 'unknown_spawnable', `no spawnable named ${JSON.stringify(name)} is registered on ${this.node.name}`);
-    const ctx = this.node.local(requester);
+    const ctx = this.router.inbound.contextOf(requester);
     if (ctx === undefined) throw new SpawnError(this.node.name, name, 'noproc', undefined);
     let pid: Pid;
     if (isStarter(spawnable)) {
@@ -140,7 +139,7 @@ export class SpawnService {
       pid = r;
       if (opts.link) ctx.link(pid);
     } else {
-      pid = this.node.spawnFrom(ctx, (c) => spawnable(c, ...args), null, { link: opts.link, label: name });
+      pid = ctx.spawn((c) => spawnable(c, ...args), { link: opts.link, label: name });
     }
     return { pid, ref: opts.monitor ? ctx.monitor(pid) : undefined };
   }
@@ -150,10 +149,10 @@ export class SpawnService {
     if (opts.link) {
       conn.addLink(requester, pid);
       // A requester that died meanwhile answers the child with exit noproc (through the router).
-      this.node.remoteLink(pid, requester);
+      this.router.inbound.link(pid, requester);
     }
     if (!opts.monitor) return undefined;
-    if (!this.node.remoteMonitorMade(requester, pid, ref.key as number)) {
+    if (!this.router.inbound.monitorMade(requester, pid, ref)) {
       conn.write({ type: 'demonitor', from: requester, to: pid, ref });
       return undefined;
     }
@@ -199,11 +198,11 @@ export class SpawnService {
     conn.write({ type: 'spawn_reply', ref: c.ref, to: c.from, link: c.link, monitor: c.monitor, pid, reason: undefined });
     if (c.link) {
       conn.addLink(pid, c.from);
-      this.node.remoteLink(c.from, pid);
+      this.router.inbound.link(c.from, pid);
     }
     if (c.monitor) {
       conn.monitorsIn.set(c.ref.key, { target: pid, ref: c.ref });
-      this.node.remoteMonitor(c.from, pid, c.ref);
+      this.router.inbound.monitor(c.from, pid, c.ref);
     }
   }
 

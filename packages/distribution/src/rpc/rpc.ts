@@ -93,7 +93,7 @@ export async function rpcCall<T = unknown>(from: RpcCaller, node: string, module
   } catch (e) {
     if (e instanceof CallTimeoutError) {
       const cancel: RpcCancelMessage = { type: 'rpc.cancel', id };
-      proc.node.sendFrom(proc.self, [REX, node], cancel);
+      proc.send([REX, node], cancel);
       throw new RpcError('timeout', node, module, fn, timeoutMs);
     }
     if (e instanceof CallExitError) {
@@ -112,7 +112,7 @@ export function rpcCast(from: RpcCaller, node: string, module: string, fn: strin
   checkTarget(node, module, fn, args);
   const proc = callerOf(from, 'rpc');
   const msg: RpcCastMessage = { type: 'rpc.cast', module, fn, args };
-  proc.node.sendFrom(proc.self, [REX, node], msg);
+  proc.send([REX, node], msg);
   return true;
 }
 

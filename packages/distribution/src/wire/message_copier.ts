@@ -38,7 +38,7 @@ function pair(node: CopierNode, options: TermCodecOptions): Pair {
 /**
  * A function that returns a deep copy of a message as it would arrive from the wire,
  * or throws the sender's `NotCopyableError`. Install it with
- * `node.messageCopier = messageCopier(node)`.
+ * `inbound.setMessageCopier(messageCopier(node))` (core's seam).
  */
 export function messageCopier(node: CopierNode, options: TermCodecOptions = {}): (msg: unknown) => unknown {
   const main = pair(node, options);

@@ -3,7 +3,7 @@
  *
  * Built on Node's `repl` module, which brings top-level `await`, multi-line input,
  * history and completion on a terminal. Grove adds:
- * - evaluation inside the shell process (shell_process.ts), one line after another;
+ * - evaluation inside the shell process (process.ts), one line after another;
  * - a promise that an expression returns is awaited, so `ping(n)` prints `'pong'`;
  * - erl's prompt `(alice@127.0.0.1)1>`, whose counter moves on with each command
  *   evaluated (not on an empty line, not on a line that continues);
@@ -20,12 +20,12 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import * as repl from 'node:repl';
 import { describe, GroveError } from '@grove/core';
-import type { NodeFlags } from './args';
+import type { NodeFlags } from '../args';
 import { LineFeeder } from './line_feeder';
-import { startNode } from './node_start';
-import { makeHelpers } from './shell_helpers';
-import { ShellProcess } from './shell_process';
-import { makeServices, startDefaultScope } from './shell_services';
+import { startNode } from '../node_start';
+import { makeHelpers } from './helpers';
+import { ShellProcess } from './process';
+import { makeServices, startDefaultScope } from './services';
 
 /** Streams a shell reads and writes (stdin/stdout by default). */
 export interface ShellIo {

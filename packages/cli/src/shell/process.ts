@@ -10,7 +10,7 @@
  * takes another job: it checks that it is still the current one first.
  */
 import { describe, type ExitReason, type Node, type Pid, type ProcessContext } from '@grove/core';
-import { ShellExitError } from './errors';
+import { ShellExitError } from '../errors';
 
 interface Job {
   readonly run: (ctx: ProcessContext) => Promise<unknown>;

@@ -24,7 +24,7 @@ import {
 } from '@grove/distribution';
 import * as pgApi from '@grove/pg';
 import { Shown } from './format';
-import type { ShellProcess } from './shell_process';
+import type { ShellProcess } from './process';
 
 /** The bound service objects, and how `{ global: name }` becomes a destination. */
 export interface ShellServices {

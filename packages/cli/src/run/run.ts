@@ -17,10 +17,10 @@
  * `init:stop`), then the node, then exit 0. A second signal exits at once (130).
  */
 import { Application, describe, onNodeStop, startApplication, stopApplications, type ApplicationClass, type Node } from '@grove/core';
-import type { NodeFlags } from './args';
-import { RunModuleError } from './errors';
+import type { NodeFlags } from '../args';
+import { RunModuleError } from '../errors';
 import { loadModule, type ModuleExports } from './module_loader';
-import { startNode, type StartedNode } from './node_start';
+import { startNode, type StartedNode } from '../node_start';
 
 /** What a module gives `grove run`. */
 export type RunTarget =

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RunModuleError, UsageError } from './errors';
+import { RunModuleError, UsageError } from '../errors';
 
 const TS_EXTENSIONS = ['.ts', '.cts', '.mts', '.tsx'];
 const ESM_EXTENSIONS = ['.mjs', '.mts'];

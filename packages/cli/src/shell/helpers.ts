@@ -1,6 +1,6 @@
 /**
  * The functions in scope at the shell's prompt, named as in Erlang's shell. Each one
- * acts as the shell process (see shell_process.ts): `send` sends from `self()`,
+ * acts as the shell process (see process.ts): `send` sends from `self()`,
  * `call` calls from it, `flush()` empties its mailbox.
  */
 import {
@@ -20,8 +20,8 @@ import {
 } from '@grove/core';
 import { isNodeName, spawnRemote, type DistNode, type MonitorNodesOptions } from '@grove/distribution';
 import { processTable, Shown, showTerm } from './format';
-import type { ShellProcess } from './shell_process';
-import type { ShellServices } from './shell_services';
+import type { ShellProcess } from './process';
+import type { ShellServices } from './services';
 
 /** What the helpers act on. */
 export interface ShellEnv {
