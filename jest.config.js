@@ -1,8 +1,8 @@
 /**
  * One jest run for the whole monorepo. Type checking happens in `tsc -b` (which
  * `npm test` runs first, tests included); ts-jest only transpiles here, so the
- * suite starts fast. `@grove/*` imports resolve to the packages' sources so that
- * every test sees one copy of each class.
+ * suite starts fast. `@grove/*` imports (and `@grove/<pkg>/internal` subpaths)
+ * resolve to the packages' sources so that every test sees one copy of each class.
  */
 /** @type {import('jest').Config} */
 module.exports = {
@@ -10,7 +10,10 @@ module.exports = {
   roots: ['<rootDir>/packages', '<rootDir>/test', '<rootDir>/examples'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/packages/[^/]+/dist/'],
-  moduleNameMapper: { '^@grove/([a-z]+)$': '<rootDir>/packages/$1/src' },
+  moduleNameMapper: {
+    '^@grove/([a-z]+)$': '<rootDir>/packages/$1/src',
+    '^@grove/([a-z]+)/internal$': '<rootDir>/packages/$1/src/internal',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json', diagnostics: false }],
   },

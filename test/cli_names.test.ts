@@ -2,7 +2,7 @@
  * `grove names`: what this host's port mapper knows, printed like `epmd -names`.
  * A port mapper on a private port (never 4369) holds the registrations.
  */
-import { EpmdServer, register, type EpmdRegistration } from '@grove/distribution';
+import { EpmdServer, register, type EpmdRegistration } from '@grove/distribution/internal';
 import { freePort, groveEnv, groveRun, killChildren, requireBuild } from './fixtures/cli_harness';
 
 describe('grove names', () => {

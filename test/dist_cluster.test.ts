@@ -18,7 +18,8 @@ import {
   type ExitMessage,
   type Pid,
 } from '@grove/core';
-import { isNodeMessage, monitorNodes, remoteChild, spawnLinkRemote, spawnMonitorRemote, SpawnError, type EpmdServer, type NodeDownMessage } from '@grove/distribution';
+import { isNodeMessage, monitorNodes, remoteChild, spawnLinkRemote, spawnMonitorRemote, SpawnError, type NodeDownMessage } from '@grove/distribution';
+import type { EpmdServer } from '@grove/distribution/internal';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -184,7 +184,8 @@ describe('bad bytes', () => {
     expect(await a.connect(c.name)).toBe(true);
     const nodedown = nextNodedown(a, b.name);
     // Reach into b's socket to a: no API sends raw bytes, on purpose.
-    const channel = b.router.connections.get(a.name)!.channel as unknown as { socket: net.Socket };
+    const router = (b as unknown as { router: { connections: Map<string, { channel: unknown }> } }).router;
+    const channel = router.connections.get(a.name)!.channel as { socket: net.Socket };
     channel.socket.write(Buffer.from([0, 0, 0, 6, 0x0a, 0x04, 0xff, 0xff, 0xff, 0xff]));
     expect((await nodedown).reason).toBe('bad_frame');
     expect(await a.ping(c.name)).toBe('pong');

@@ -3,7 +3,7 @@
  * (`grove run`), the clients driven through their stdin as a user types; plus the
  * scripted story of `npm run example:chat`.
  */
-import type { EpmdServer } from '@grove/distribution';
+import type { EpmdServer } from '@grove/distribution/internal';
 import { groveRun, killChildren, privateEpmd, requireBuilt, startLauncher, waitForOutput, type Child } from './example_helpers';
 
 beforeAll(() => requireBuilt('chat', ['run.js', 'server.js', 'client.js', 'session.js', 'protocol.js']));

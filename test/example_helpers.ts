@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EpmdServer } from '@grove/distribution';
+import type { EpmdServer } from '@grove/distribution/internal';
 import { cleanup } from './support/nodes';
 
 /** A port mapper on an ephemeral port, for this test only; {@link killChildren} stops it. */

@@ -6,7 +6,7 @@
  * this test starts on an ephemeral port. Every wait is for a condition (a view that
  * converged, a member count), never a sleep; each test kills the children it started.
  */
-import type { EpmdServer } from '@grove/distribution';
+import type { EpmdServer } from '@grove/distribution/internal';
 import { removeTranspiled, transpilePackages } from './support/children';
 import { ChildNode, cleanup, nodeName, privateEpmd } from './support/nodes';
 

@@ -8,7 +8,8 @@
 // Grove node on a host would), then its node registers there; it tells the parent
 // `{ name, epmdPort }` over IPC once both processes are registered. It exits on
 // 'stop' or when the parent goes away.
-const { EpmdServer, startDistributed } = require('@grove/distribution');
+const { startDistributed } = require('@grove/distribution');
+const { EpmdServer } = require('@grove/distribution/internal');
 const { BenchGs } = require('./support');
 
 async function main() {

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { EpmdServer } from '@grove/distribution';
+import { EpmdServer } from '@grove/distribution/internal';
 
 const GROVE = path.join(path.dirname(require.resolve('@grove/cli/package.json')), 'bin', 'grove.js');
 const LABEL_WIDTH = 7;

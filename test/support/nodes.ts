@@ -8,7 +8,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { EpmdServer, globalOf, startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
+import { globalOf, startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
+import { EpmdServer } from '@grove/distribution/internal';
 import { waitFor } from '../../packages/distribution/test/support/wait';
 import { childEnv, MODULES_DIR } from './children';
 

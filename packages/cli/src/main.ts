@@ -7,10 +7,9 @@ import { GroveError, setLogLevel, type LogLevel } from '@grove/core';
 import { parseArgs } from './args';
 import { UsageError } from './errors';
 import { helpHint, helpText } from './help';
-import { runNames } from './names';
-import { runPing } from './ping';
-import { runModule } from './run';
-import { runShell } from './shell';
+import { runNames, runPing } from './net_adm';
+import { runModule } from './run/run';
+import { runShell } from './shell/shell';
 
 /** Where `grove` writes. */
 export interface MainIo {

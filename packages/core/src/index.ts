@@ -24,7 +24,7 @@ export {
   isDownMessage,
 } from './runtime/exit';
 export { type Dest, type ViaRegistry, type ViaName, isRemoteName, isViaName } from './runtime/registry';
-export type { RemoteRouter, RemoteName } from './runtime/remote';
+export { attachRouter, membershipOf, type RemoteRouter, type RemoteName, type NodeInbound, type Membership } from './runtime/remote';
 export { type Clock, systemClock, ManualClock } from './runtime/clock';
 export { registerClass, checkTerm, classCodecOf, classCodecNamed, type ClassCodec } from './runtime/term';
 export { GenCall, GenCast, ErrorReply, type From, call, cast, reply, DEFAULT_CALL_TIMEOUT_MS } from './gen';

@@ -193,7 +193,7 @@ describe('GenServer start', () => {
 
   it('refuses bad arguments at the boundary', async () => {
     await expect(Echo.start({} as unknown as Node)).rejects.toBeInstanceOf(BadArgError);
-    await expect(Echo.start({ self: node.root.pid } as unknown as Node)).rejects.toThrow(/start of Echo: expected a Node or a process context/);
+    await expect(Echo.start({ self: node.spawn(() => undefined) } as unknown as Node)).rejects.toThrow(/start of Echo: expected a Node or a process context/);
     await expect(Echo.start(node, undefined, { name: '' })).rejects.toBeInstanceOf(BadArgError);
     await expect(Echo.start(node, undefined, 5 as never)).rejects.toBeInstanceOf(BadArgError);
     expect(() => new Echo()).toThrow(BadArgError);

@@ -6,7 +6,7 @@
 // Build first (npm run build), then: node packages/distribution/bench/codec.js
 const { GenCall, Pid } = require('@grove/core');
 const protobuf = require('protobufjs');
-const d = require('@grove/distribution');
+const d = require('@grove/distribution/internal');
 
 let sink = 0;
 const N = Number(process.argv[2] ?? 1_000_000);

@@ -6,7 +6,7 @@
 // event-loop turn (what several processes sending to one peer look like).
 // Build first (npm run build), then: node packages/distribution/bench/flush_mode.js
 const net = require('node:net');
-const { FrameDecoder, FrameWriter, readFrames } = require('@grove/distribution');
+const { FrameDecoder, FrameWriter, readFrames } = require('@grove/distribution/internal');
 
 async function pair() {
   const srv = net.createServer();

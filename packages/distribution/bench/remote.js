@@ -13,6 +13,7 @@
 const { fork } = require('node:child_process');
 const core = require('@grove/core');
 const dist = require('@grove/distribution');
+const { EpmdServer } = require('@grove/distribution/internal');
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,7 +68,7 @@ async function child() {
 const rate = (n, ms) => `${Math.round(n / (ms / 1000)).toLocaleString('en')}/s`;
 
 async function parent() {
-  const epmd = await dist.EpmdServer.start({ port: 0, host: '127.0.0.1' });
+  const epmd = await EpmdServer.start({ port: 0, host: '127.0.0.1' });
   const bName = `perfb_${process.pid}@127.0.0.1`;
   const kid = fork(__filename, ['child'], { execArgv: process.env.PERF_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [], env: { ...process.env, PERF_NAME: bName, PERF_EPMD: String(epmd.port) } });
   await new Promise((r) => kid.once('message', r));

@@ -1,15 +1,39 @@
-export {};
+/**
+ * @grove/distribution — Grove nodes over the network: start a named node, and the
+ * same `send`, `call` and `cast` reach processes on other nodes; membership and node
+ * monitors, spawning on other nodes, cluster-wide names (`global`), and `rpc`.
+ *
+ * This entry point is the whole public API. The wire-level parts (codecs, framing,
+ * the handshake, raw sockets, the embedded port mapper) are on
+ * `@grove/distribution/internal`, which is not a stable API.
+ *
+ * @packageDocumentation
+ */
+
+// ---- nodes (node/) ----
 export {
-  GroveDistError,
-  BadNodeNameError,
-  CookieError,
-  EpmdError,
-  FrameTooLargeError,
-  HandshakeError,
-  HandshakeGarbageError,
-  ConnectError,
-  type HandshakeFailure,
-} from './errors';
+  startDistributed,
+  DistNode,
+  distOf,
+  spawnRemote,
+  spawnLinkRemote,
+  spawnMonitorRemote,
+  monitorNodes,
+  nodes,
+  remoteChild,
+  DEFAULT_NET_TICK_TIME_MS,
+  type DistOptions,
+  type RemoteChildSpec,
+} from './node/dist_node';
+export {
+  NET_KERNEL,
+  isNodeMessage,
+  type NodeType,
+  type NodeUpMessage,
+  type NodeDownMessage,
+  type MonitorNodesOptions,
+} from './node/net_kernel';
+export type { Spawnable, SpawnFunction, SpawnStarter } from './node/remote_spawn';
 export {
   parseNodeName,
   isNodeName,
@@ -21,7 +45,10 @@ export {
   MAX_NODE_NAME_BYTES,
   type NodeName,
   type NodeNameKind,
-} from './node_name';
+} from './node/node_name';
+export type { TlsOptions } from './transport/tcp';
+
+// ---- cookies (handshake/) ----
 export {
   resolveCookie,
   resolveCookieWithSource,
@@ -34,51 +61,14 @@ export {
   MAX_COOKIE_BYTES,
   type CookieOptions,
   type CookieSource,
-} from './cookie';
-export {
-  FrameDecoder,
-  encodeFrame,
-  readFrames,
-  FRAME_HEADER_BYTES,
-  DEFAULT_MAX_FRAME_BYTES,
-  type FrameHandler,
-  type FrameDecoderOptions,
-} from './framing';
-export {
-  FrameWriter,
-  DEFAULT_WRITE_HIGH_WATER_BYTES,
-  type FrameSink,
-  type FlushMode,
-  type FrameWriterOptions,
-} from './frame_writer';
-export {
-  listen,
-  connect,
-  DEFAULT_LISTEN_HOST,
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  type TlsOptions,
-  type ListenOptions,
-  type Listener,
-  type ConnectOptions,
-} from './transport';
-export { DecodeError } from './errors';
-export { encodeTerm, TermEncoder } from './term';
-export { type TermCodecOptions, DEFAULT_MAX_DEPTH } from './term_format';
-export { decodeTerm, TermDecoder, type DecodeContext } from './term_decode';
-export { messageCopier, type CopierNode } from './message_copier';
-export { ControlEncoder, type ControlCodecOptions } from './control';
-export type { ControlMessage, ControlType, ControlMessageOf } from './control_message';
-export { ControlDecoder, type ControlFastPath } from './control_decode';
-export { controlSchema, controlSchemaJson } from './schema';
-export { WireWriter, WireReader, DEFAULT_MAX_BYTES } from './wire';
-export { ATOM_CACHE_SIZE, MAX_ATOM_BYTES } from './atom_cache';
+} from './handshake/cookie';
+
+// ---- port mapper lookups (epmd/) ----
 export {
   epmdPort,
   portPlease,
   names,
   probe,
-  register,
-  EpmdRegistration,
   DEFAULT_EPMD_PORT,
   DEFAULT_EPMD_TIMEOUT_MS,
   NODE_TYPE_NORMAL,
@@ -87,67 +77,11 @@ export {
   type EpmdNodeInfo,
   type EpmdAddress,
   type EpmdNames,
-  type RegisterRequest,
-} from './epmd';
-export { EpmdServer, type EpmdServerOptions } from './epmd_server';
-export {
-  PortMapper,
-  NodeRegistration,
-  ensurePortMapper,
-  type PortMapperOptions,
-  type RegistrationWatch,
-} from './port_mapper';
-export { SpawnError, DistNodeError } from './errors';
-export {
-  startDistributed,
-  DistNode,
-  distOf,
-  spawnRemote,
-  spawnLinkRemote,
-  spawnMonitorRemote,
-  monitorNodes,
-  nodes,
-  DEFAULT_NET_TICK_TIME_MS,
-  type DistOptions,
-} from './dist_node';
-export {
-  NET_KERNEL,
-  isNodeMessage,
-  type NodeType,
-  type NodeUpMessage,
-  type NodeDownMessage,
-  type MonitorNodesOptions,
-} from './net_kernel';
-export type { Spawnable, SpawnFunction, SpawnStarter } from './remote_spawn';
-export { remoteChild, type RemoteChildSpec } from './remote_child';
-export {
-  initiateHandshake,
-  acceptHandshake,
-  simultaneousConnectStatus,
-  HANDSHAKE_VERSION,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  HANDSHAKE_MAX_FRAME_BYTES,
-  type CookiePair,
-  type CookieSpec,
-  type HandshakeOptions,
-  type InitiateOptions,
-  type AcceptOptions,
-  type AcceptDecision,
-  type PeerHello,
-  type HandshakeResult,
-} from './handshake';
-export {
-  handshakeSchemaJson,
-  handshakeDigest,
-  encodeHandshake,
-  decodeHandshake,
-  StatusCode as HandshakeStatus,
-  type HandshakeMsg,
-} from './handshake_messages';
-export { globalOf, GlobalRegistry, type LockId } from './global';
-export { GLOBAL_NAME_SERVER } from './global_lock';
-export { isGlobalName, type GlobalName } from './global_name';
-export { termKey, type TermKeyPolicy } from './term_key';
+} from './epmd/epmd';
+
+// ---- global (global/) ----
+export { globalOf, GlobalRegistry, type LockId } from './global/global';
+export { GLOBAL_NAME_SERVER, isGlobalName, type GlobalName } from './global/protocol';
 export {
   randomExitName,
   randomNotifyName,
@@ -155,8 +89,10 @@ export {
   type ResolveFn,
   type GlobalNameConflict,
   type GlobalNameConflictMessage,
-} from './global_resolve';
-export { RpcError, type RpcErrorKind } from './errors';
+} from './global/resolve';
+export { termKey, type TermKeyPolicy } from './wire/term_key';
+
+// ---- rpc (rpc/) ----
 export {
   rpc,
   erpc,
@@ -175,6 +111,19 @@ export {
   type MulticallResult,
   type RpcSettled,
   type RpcModule,
-} from './rpc';
-export { REX, type ExposedFunction, type ExposedModule } from './rpc_server';
-export { multiCall, abcast, type MultiCaller, type MultiCallResult } from './gen_server_multi';
+} from './rpc/rpc';
+export { REX, type ExposedFunction, type ExposedModule } from './rpc/rex';
+export { multiCall, abcast, type MultiCaller, type MultiCallResult } from './rpc/gen_server_multi';
+
+// ---- errors ----
+export {
+  GroveDistError,
+  BadNodeNameError,
+  CookieError,
+  EpmdError,
+  DecodeError,
+  SpawnError,
+  DistNodeError,
+  RpcError,
+  type RpcErrorKind,
+} from './errors';

@@ -1,4 +1,5 @@
-import { EpmdServer, startDistributed, type DistNode } from '@grove/distribution';
+import { startDistributed, type DistNode } from '@grove/distribution';
+import { EpmdServer } from '@grove/distribution/internal';
 
 const COOKIE = `backpressure-${process.pid}`;
 let seq = 0;

@@ -1,5 +1,5 @@
 import { BadArgError, GenCall, NotCopyableError, Pid, Ref } from '@grove/core';
-import { ControlDecoder, ControlEncoder, controlSchema, encodeTerm, type ControlMessage } from '@grove/distribution';
+import { ControlDecoder, ControlEncoder, controlSchema, encodeTerm, type ControlMessage } from '@grove/distribution/internal';
 import fc from 'fast-check';
 import { pidArb, refArb, termArb, termDiff } from './term_support';
 

@@ -1,5 +1,6 @@
 import { Pid, Ref } from '@grove/core';
-import { ControlDecoder, ControlEncoder, DecodeError, encodeTerm } from '@grove/distribution';
+import { DecodeError } from '@grove/distribution';
+import { ControlDecoder, ControlEncoder, encodeTerm } from '@grove/distribution/internal';
 import fc from 'fast-check';
 import { decodeError as decodeFailure, varint } from './term_support';
 

@@ -1,5 +1,5 @@
 import { Pid } from '@grove/core';
-import { ControlDecoder, ControlEncoder, encodeTerm, type ControlMessage } from '@grove/distribution';
+import { ControlDecoder, ControlEncoder, encodeTerm, type ControlMessage } from '@grove/distribution/internal';
 
 const here = { localNode: 'a@h', localCreation: 1 };
 

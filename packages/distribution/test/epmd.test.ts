@@ -1,7 +1,6 @@
 import * as net from 'node:net';
 import {
   EpmdError,
-  EpmdServer,
   GROVE_EPMD_EXTRA,
   NODE_TYPE_HIDDEN,
   NODE_TYPE_NORMAL,
@@ -9,9 +8,8 @@ import {
   names,
   portPlease,
   probe,
-  register,
-  type EpmdRegistration,
 } from '@grove/distribution';
+import { EpmdServer, register, type EpmdRegistration } from '@grove/distribution/internal';
 import { freePort, waitFor } from './support/wait';
 
 describe('EPMD port choice', () => {

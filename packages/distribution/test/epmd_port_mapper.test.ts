@@ -1,4 +1,5 @@
-import { EpmdServer, PortMapper, ensurePortMapper, names } from '@grove/distribution';
+import { names } from '@grove/distribution';
+import { EpmdServer, PortMapper, ensurePortMapper } from '@grove/distribution/internal';
 import { freePort, waitFor } from './support/wait';
 
 describe('port mapper start and takeover', () => {

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { EpmdError, GROVE_EPMD_EXTRA, PortMapper, ensurePortMapper, names, probe, register } from '@grove/distribution';
+import { EpmdError, GROVE_EPMD_EXTRA, names, probe } from '@grove/distribution';
+import { PortMapper, ensurePortMapper, register } from '@grove/distribution/internal';
 import { freePort, waitFor } from './support/wait';
 
 const onPath = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import { EventEmitter } from 'node:events';
 import fc from 'fast-check';
-import { FrameDecoder, FrameTooLargeError, FrameWriter, encodeFrame, readFrames, type FrameSink } from '@grove/distribution';
+import { FrameDecoder, FrameTooLargeError, FrameWriter, encodeFrame, readFrames, type FrameSink } from '@grove/distribution/internal';
 
 function concat(frames: Buffer[]): Buffer {
   return Buffer.concat(frames.map((f) => encodeFrame(f)));

@@ -1,5 +1,6 @@
-import { BadArgError, callServer, CallTimeoutError, Node, NoProcError, type Pid } from '@grove/core';
+import { BadArgError, callServer, CallTimeoutError, GenCall, Node, NoProcError, type Pid } from '@grove/core';
 import { DistNodeError, GLOBAL_NAME_SERVER, globalOf } from '@grove/distribution';
+import { decodeTerm, encodeTerm } from '@grove/distribution/internal';
 import { cluster, exitReason, idle, memNode, stopAll, tables, waitFor } from './global_helpers';
 
 afterEach(stopAll);
@@ -214,6 +215,19 @@ describe('global bad input', () => {
     }
     expect(await globalOf(b).registerName('still_works', idle(b.node))).toBe(true);
     expect(globalOf(a).whereisName('still_works')).toBeDefined();
+  });
+
+  it('drops a forged call that names no caller to answer, and keeps serving', async () => {
+    const [a] = await cluster(1, { nodeOptions: { checkMessages: false } });
+    // A peer may write a `grove.$gen_call` class term whose caller is not a pid; this is what it decodes to.
+    const atom = Buffer.from('grove.$gen_call');
+    const bytes = Buffer.concat([Buffer.from([0x15, 0, atom.length]), atom, encodeTerm(['nobody', { type: 'global.names' }])]);
+    const forged = decodeTerm(bytes, { localNode: a.name, localCreation: a.node.creation });
+    expect(forged).toBeInstanceOf(GenCall);
+    a.node.send(GLOBAL_NAME_SERVER, forged);
+    expect(await globalOf(a).registerName('still_works', idle(a.node))).toBe(true);
+    expect(globalOf(a).whereisName('still_works')).toBeDefined();
+    expect(a.node.whereis(GLOBAL_NAME_SERVER)).toBeDefined();
   });
 
   it('refuses bad lock ids, nodes and retries', async () => {

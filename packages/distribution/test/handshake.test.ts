@@ -13,7 +13,7 @@ import {
   type AcceptOptions,
   type HandshakeResult,
   type InitiateOptions,
-} from '@grove/distribution';
+} from '@grove/distribution/internal';
 import { makePki, type TestPki } from './support/certs';
 import { RawPeer } from './support/raw_peer';
 import { SocketPairs } from './support/socket_pair';

@@ -2,7 +2,7 @@
  * decodeHandshake is the handshake's boundary: bytes that are not a well-formed
  * handshake message are a typed error, never a half-read message.
  */
-import { decodeHandshake, HandshakeGarbageError } from '@grove/distribution';
+import { decodeHandshake, HandshakeGarbageError } from '@grove/distribution/internal';
 
 describe('decodeHandshake', () => {
   it.each([

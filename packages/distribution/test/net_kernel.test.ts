@@ -1,5 +1,5 @@
-import { startSupervisor, whichChildren, type Pid } from '@grove/core';
-import { isNodeMessage, monitorNodes, remoteChild, type NodeDownMessage, type NodeUpMessage } from '@grove/distribution';
+import { callServer, startSupervisor, stopServer, UnknownCallError, whichChildren, type Pid } from '@grove/core';
+import { isNodeMessage, monitorNodes, NET_KERNEL, remoteChild, type NodeDownMessage, type NodeUpMessage } from '@grove/distribution';
 import { memNode, stopAll, waitFor } from './router_helpers';
 
 afterEach(stopAll);
@@ -11,6 +11,12 @@ describe('the net kernel over the in-memory transport', () => {
     expect(await a.ping('ghost@127.0.0.1')).toBe('pang');
     expect(await a.ping('not a node name')).toBe('pang');
     expect(a.nodes()).toEqual([b.name]);
+  });
+
+  it('answers a call it does not know with UnknownCallError, as any GenServer, and keeps serving', async () => {
+    const [a, b] = [await memNode('a'), await memNode('b')];
+    await expect(callServer(a.node, [NET_KERNEL, b.name], 'nonsense')).rejects.toThrow(UnknownCallError);
+    expect(await a.ping(b.name)).toBe('pong');
   });
 
   it('refuses a peer with another cookie', async () => {
@@ -77,6 +83,20 @@ describe('the net kernel over the in-memory transport', () => {
       { type: 'nodeup', node: b.name, nodeType: 'visible' },
       { type: 'nodedown', node: b.name, nodeType: 'visible', reason: 'disconnect' },
     ]);
+  });
+
+  it('closes every connection when its process stops: nodedown net_kernel_terminated', async () => {
+    const [a, b] = [await memNode('a'), await memNode('b')];
+    const down = a.node.run(async (ctx) => {
+      monitorNodes(ctx);
+      await a.connect(b.name);
+      await ctx.receive(isNodeMessage);
+      await stopServer(ctx, NET_KERNEL);
+      return ctx.receive(isNodeMessage);
+    });
+    expect(await down).toEqual({ type: 'nodedown', node: b.name, nodeType: 'visible', reason: 'net_kernel_terminated' });
+    expect(a.nodes()).toEqual([]);
+    await waitFor(() => b.nodes().length === 0, 'b to see the connection close');
   });
 
   it('tells the peer of a disconnect with nodedown connection_closed', async () => {

@@ -1,4 +1,4 @@
-import { BadArgError, callServer, Node, type Pid, type ProcessContext } from '@grove/core';
+import { BadArgError, callServer, Node, UnknownCallError, type Pid, type ProcessContext } from '@grove/core';
 import { asyncCall, DistNodeError, erpc, expose, exposed, nbYield, REX, rpc, RpcError, RpcKey, unexpose, type DistNode } from '@grove/distribution';
 import { cluster, stopAll, waitFor } from './global_helpers';
 
@@ -254,6 +254,12 @@ describe('exposing, and rpc bad input', () => {
     await expect(rpc.multicall(a, 'x' as never, 'math', 'add')).rejects.toThrow(/nodes must be an array/);
     await expect(rpc.yield({} as never)).rejects.toThrow(/expected a key/);
     await expect(rpc.call({} as never, b.name, 'math', 'add')).rejects.toThrow(BadArgError);
+  });
+
+  it('answers a call that is not an rpc with UnknownCallError, as any GenServer', async () => {
+    const [a, b] = await two();
+    await expect(callServer(a.node, [REX, b.name], { type: 'rpc.nonsense' })).rejects.toThrow(UnknownCallError);
+    expect(await rpc.call(a, b.name, 'math', 'add', [1, 1])).toBe(2);
   });
 
   it('answers malformed requests from a peer without running anything', async () => {

@@ -1,5 +1,5 @@
 import { BadArgError, CallExitError, GenCall, GenCast, NotCopyableError, Pid, Ref, registerClass } from '@grove/core';
-import { decodeTerm, encodeTerm, TermDecoder, TermEncoder, WireReader, WireWriter } from '@grove/distribution';
+import { decodeTerm, encodeTerm, TermDecoder, TermEncoder, WireReader, WireWriter } from '@grove/distribution/internal';
 import fc from 'fast-check';
 import { termArb, termDiff } from './term_support';
 

@@ -1,15 +1,18 @@
-import { Node, NotCopyableError, Ref, registerClass, type Pid } from '@grove/core';
-import { messageCopier } from '@grove/distribution';
+import { NotCopyableError, Ref, registerClass, type Node, type Pid } from '@grove/core';
+import { startDistributed, type DistNode } from '@grove/distribution';
+import { messageCopier } from '@grove/distribution/internal';
 
+// A distributed node under `checkMessages` copies every local message through the wire codec.
 describe('messageCopier', () => {
+  let dist: DistNode;
   let node: Node;
 
-  beforeEach(() => {
-    node = new Node({ name: 'copier@h', checkMessages: true });
-    node.messageCopier = messageCopier(node);
+  beforeEach(async () => {
+    dist = await startDistributed({ name: 'copier@h', transport: 'memory', nodeOptions: { checkMessages: true } });
+    node = dist.node;
   });
 
-  afterEach(() => node.halt());
+  afterEach(() => dist.stop());
 
   it('delivers a deep copy of a local message, as the wire would', async () => {
     const sent = { list: [1, { n: 2 }], bytes: new Uint8Array([1, 2]) };

@@ -1,5 +1,6 @@
 import { registerClass } from '@grove/core';
-import { DecodeError, decodeTerm, encodeTerm } from '@grove/distribution';
+import { DecodeError } from '@grove/distribution';
+import { decodeTerm, encodeTerm } from '@grove/distribution/internal';
 import fc from 'fast-check';
 import { decodeError as decodeFailure, termArb, varint } from './term_support';
 

@@ -1,6 +1,7 @@
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { ConnectError, connect, listen, type Listener, type TlsOptions } from '@grove/distribution';
+import type { TlsOptions } from '@grove/distribution';
+import { ConnectError, connect, listen, type Listener } from '@grove/distribution/internal';
 import { makePki, type TestPki } from './support/certs';
 import { closed, freePort } from './support/wait';
 

@@ -3,7 +3,8 @@
  * registers its listening port with the port mapper, the other looks it up by name,
  * connects, handshakes, and both exchange frames, over TCP and over mutual TLS.
  */
-import { HandshakeError, type TlsOptions } from '@grove/distribution';
+import type { TlsOptions } from '@grove/distribution';
+import { HandshakeError } from '@grove/distribution/internal';
 import { makePki, type TestPki } from './support/certs';
 import { Endpoint, type EndpointOptions } from './support/endpoint';
 import { freePort } from './support/wait';

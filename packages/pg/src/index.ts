@@ -26,6 +26,6 @@ export {
 } from './pg';
 export type { ScopeOptions } from './scope';
 export { type GroupEvent, isGroupEvent } from './protocol';
-export { type Membership, type NodeEvent, isNodeEvent, setMembership } from './membership';
-export { groupKey } from './group_key';
+export { type Membership, type NodeEvent, isNodeEvent, setMembership } from './peers';
+export { groupKey } from './group_table';
 export { NotLocalError, InvalidGroupError, UnexpectedMessageError } from './errors';

@@ -11,7 +11,7 @@
  */
 import {
   BadArgError,
-  call,
+  callServer,
   isPid,
   isRef,
   Node,
@@ -22,9 +22,7 @@ import {
   type Ref,
 } from '@grove/core';
 import { NotLocalError } from './errors';
-import { groupKey } from './group_key';
-import { tableOf } from './group_table';
-import { PidBag } from './pid_bag';
+import { groupKey, PidBag, tableOf } from './group_table';
 import { isGroupEvent, type Request } from './protocol';
 import { startScope, type ScopeOptions } from './scope';
 
@@ -205,10 +203,10 @@ function scoped(args: unknown[], n: number, fn: string): unknown[] {
   return args;
 }
 
+/** A call to the local scope `scope` (a GenServer), without a timeout as in OTP. */
 function request(from: Caller, scope: string, req: Request): Promise<unknown> {
   checkCaller(from);
-  const caller = from instanceof Node ? from.root : from;
-  return call(caller as Parameters<typeof call>[0], scope, req, 'infinity');
+  return callServer(from, scope, req, 'infinity');
 }
 
 function localPids(from: Caller, pids: unknown, fn: string): readonly Pid[] {

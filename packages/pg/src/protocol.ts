@@ -1,10 +1,11 @@
 /**
- * The messages scopes exchange, the requests the API sends its scope, and the events
- * monitors receive. All are copyable terms (plain objects and arrays of pids), so
- * they cross the wire unchanged. Peer messages are checked field by field: anything
- * else is a garbage message and crashes the scope (see scope.ts).
+ * What a scope says and hears: the messages scopes exchange, the requests the API
+ * sends its scope, and the events its watchers receive, with the {@link Watchers}
+ * table that says who gets which. All messages are copyable terms (plain objects and
+ * arrays of pids), so they cross the wire unchanged. Peer messages are checked field
+ * by field: anything else is a garbage message and crashes the scope (see scope.ts).
  */
-import { isPid, isRef, type Pid, type Ref } from '@grove/core';
+import { isPid, type Pid, type ProcessContext, type Ref } from '@grove/core';
 
 /** Protocol version carried by `discover` (OTP 26+ accepts `{discover, Peer, Version}`). */
 export const PROTOCOL_VERSION = 1;
@@ -42,13 +43,41 @@ export interface Leave {
 /** A message from a peer scope. */
 export type PeerMessage = Discover | Sync | Join | Leave;
 
-/** A request of the API to its local scope (the body of a GenCall). @internal */
+/** A request of the API to its local scope: a call that the scope's `@Call` handler of that name takes. @internal */
 export type Request =
   | readonly ['join', group: unknown, pids: readonly Pid[]]
   | readonly ['leave', group: unknown, pids: readonly Pid[]]
   | readonly ['monitor_scope']
   | readonly ['monitor', group: unknown]
   | readonly ['demonitor', ref: Ref];
+
+function isPidList(v: unknown): v is readonly Pid[] {
+  return Array.isArray(v) && v.every(isPid);
+}
+
+/** True when `msg` is a well-formed peer message. @internal */
+export function isWellFormed(msg: PeerMessage): boolean {
+  if (!isPid(msg.peer)) return false;
+  switch (msg.type) {
+    case 'pg_discover':
+      return true;
+    case 'pg_sync':
+      return Array.isArray(msg.groups) && msg.groups.every((g) => Array.isArray(g) && g.length === 2 && isPidList(g[1]));
+    case 'pg_join':
+      return 'group' in msg && isPidList(msg.pids);
+    case 'pg_leave':
+      return isPidList(msg.pids) && Array.isArray(msg.groups);
+  }
+}
+
+// ---- events to watchers, and who the watchers are ----
+
+/*
+ * Who watches the scope (`monitorScope`) or one group (`monitor`), and the events they
+ * get. The scope monitors each watcher process and uses that monitor's ref as the
+ * subscription's ref (as OTP does), so a watcher that exits is forgotten when its
+ * DOWN arrives, and one map by ref id finds any subscription.
+ */
 
 /**
  * What a monitor of a scope or of a group receives when members join or leave
@@ -71,46 +100,57 @@ export function isGroupEvent(msg: unknown, ref?: Ref): msg is GroupEvent {
   return (m.event === 'join' || m.event === 'leave') && (ref === undefined || ref.equals(m.ref));
 }
 
-function isPidList(v: unknown): v is readonly Pid[] {
-  return Array.isArray(v) && v.every(isPid);
+interface Watch {
+  readonly pid: Pid;
+  readonly ref: Ref;
+  /** The group key watched, or null for the whole scope. */
+  readonly key: string | null;
 }
 
-/** The peer message `msg` is, or null when it is none (well-formed or not). @internal */
-export function peerMessageType(msg: unknown): PeerMessage['type'] | null {
-  if (typeof msg !== 'object' || msg === null) return null;
-  const t = (msg as { type?: unknown }).type;
-  return t === 'pg_discover' || t === 'pg_sync' || t === 'pg_join' || t === 'pg_leave' ? t : null;
-}
+/** @internal */
+export class Watchers {
+  private readonly byRef = new Map<number, Watch>();
+  private readonly scopeWide = new Map<number, Watch>();
+  private readonly byGroup = new Map<string, Map<number, Watch>>();
 
-/** True when `msg` is a well-formed peer message. @internal */
-export function isWellFormed(msg: PeerMessage): boolean {
-  if (!isPid(msg.peer)) return false;
-  switch (msg.type) {
-    case 'pg_discover':
-      return true;
-    case 'pg_sync':
-      return Array.isArray(msg.groups) && msg.groups.every((g) => Array.isArray(g) && g.length === 2 && isPidList(g[1]));
-    case 'pg_join':
-      return 'group' in msg && isPidList(msg.pids);
-    case 'pg_leave':
-      return isPidList(msg.pids) && Array.isArray(msg.groups);
+  /** Subscribes `pid` (already monitored with `ref`) to the scope, or to one group key. */
+  add(pid: Pid, ref: Ref, key: string | null): void {
+    const w: Watch = { pid, ref, key };
+    this.byRef.set(ref.id, w);
+    if (key === null) {
+      this.scopeWide.set(ref.id, w);
+    } else {
+      let m = this.byGroup.get(key);
+      if (m === undefined) this.byGroup.set(key, (m = new Map()));
+      m.set(ref.id, w);
+    }
+  }
+
+  /** Removes the subscription with this monitor ref; false when there is none. */
+  remove(ref: Ref): boolean {
+    const w = this.byRef.get(ref.id);
+    if (w === undefined || !w.ref.equals(ref)) return false;
+    this.byRef.delete(ref.id);
+    if (w.key === null) {
+      this.scopeWide.delete(ref.id);
+    } else {
+      const m = this.byGroup.get(w.key)!;
+      m.delete(ref.id);
+      if (m.size === 0) this.byGroup.delete(w.key);
+    }
+    return true;
+  }
+
+  /** Tells the scope's watchers and the group's watchers that `pids` joined or left `group`. */
+  notify(ctx: ProcessContext, event: 'join' | 'leave', key: string, group: unknown, pids: readonly Pid[]): void {
+    if (pids.length === 0) return;
+    if (this.scopeWide.size > 0) for (const w of this.scopeWide.values()) send(ctx, w, event, group, pids);
+    const m = this.byGroup.get(key);
+    if (m !== undefined) for (const w of m.values()) send(ctx, w, event, group, pids);
   }
 }
 
-/** True for a well-formed request. @internal */
-export function isRequest(req: unknown): req is Request {
-  if (!Array.isArray(req)) return false;
-  switch (req[0]) {
-    case 'join':
-    case 'leave':
-      return req.length === 3 && isPidList(req[2]);
-    case 'monitor_scope':
-      return req.length === 1;
-    case 'monitor':
-      return req.length === 2;
-    case 'demonitor':
-      return req.length === 2 && isRef(req[1]);
-    default:
-      return false;
-  }
+function send(ctx: ProcessContext, w: Watch, event: 'join' | 'leave', group: unknown, pids: readonly Pid[]): void {
+  const msg: GroupEvent = { type: 'pg', ref: w.ref, event, group, pids };
+  ctx.send(w.pid, msg);
 }

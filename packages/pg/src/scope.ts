@@ -1,7 +1,8 @@
 /**
- * A pg scope: the process that owns one scope's membership on this node, after OTP
- * 23+ `pg.erl`. Every node that runs a scope of the same name forms, with the others,
- * one overlay network; scopes of different names are independent.
+ * A pg scope: the GenServer that owns one scope's membership on this node, after OTP
+ * 23+ `pg.erl` (a gen_server too). Every node that runs a scope of the same name
+ * forms, with the others, one overlay network; scopes of different names are
+ * independent.
  *
  * Protocol (as OTP):
  *  1. On start the scope registers its name, publishes its table (group_table.ts),
@@ -22,14 +23,20 @@
  *     scope exited, or its node went away: `noconnection`) removes all that peer's
  *     members. `nodedown` itself is ignored. A node where the scope does not run
  *     never answers `discover`, so it is simply not synced with.
- *  6. Anything else (an unknown message or call, a malformed peer message) crashes
- *     the scope with an {@link UnexpectedMessageError} (OTP: `erlang:error(badarg)`).
- *     Its supervisor restarts it with an empty local membership (as OTP: local
- *     membership is not preserved across a restart), and peers drop its members.
+ *  6. Anything else (an unknown message, call or cast, a malformed request or peer
+ *     message) crashes the scope with an {@link UnexpectedMessageError} (OTP:
+ *     `erlang:error(badarg)` in each fallback clause), so the scope overrides
+ *     GenServer's forgiving fallbacks. Its supervisor restarts it with an empty
+ *     local membership (as OTP: local membership is not preserved across a
+ *     restart), and peers drop its members.
+ *
+ * Steps 1-3 and the peers' half of 4-5 live in peers.ts; the calls, the local
+ * members and the watchers here. Stopping (`stopServer`, a supervisor's shutdown),
+ * crash reports and introspection are GenServer's.
  *
  * Deliberate differences from OTP pg:
  *  - Scope names are strings (registered names), groups any copyable term keyed by
- *    a canonical encoding (group_key.ts), so groups compare structurally.
+ *    a canonical encoding (group_table.ts), so groups compare structurally.
  *  - The table is an in-memory structure shared by the scope (sole writer) and the
  *    read API, found by node and scope name; reads of a scope that is not running
  *    return empty results (OTP's `which_groups` raises badarg).
@@ -44,36 +51,11 @@
  *  - Node membership comes from a {@link Membership} service (dist's net kernel, or
  *    one given at start) instead of `net_kernel` directly.
  */
-import {
-  GenCall,
-  isDownMessage,
-  isPid,
-  reply,
-  start,
-  type DownMessage,
-  type Node,
-  type Pid,
-  type ProcessContext,
-  type Ref,
-} from '@grove/core';
+import { Call, GenServer, Info, isDownMessage, isPid, isRef, type DownMessage, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
 import { UnexpectedMessageError } from './errors';
-import { groupKey } from './group_key';
-import { GroupTable, publishTable } from './group_table';
-import { isNodeEvent, membershipOf, type Membership } from './membership';
-import { Peers } from './peers';
-import {
-  isRequest,
-  isWellFormed,
-  peerMessageType,
-  PROTOCOL_VERSION,
-  type Discover,
-  type Join,
-  type Leave,
-  type PeerMessage,
-  type Request,
-  type Sync,
-} from './protocol';
-import { Watchers } from './watchers';
+import { groupKey, GroupTable, publishTable } from './group_table';
+import { isNodeEvent, membershipOf, Peers, type Membership, type NodeEvent } from './peers';
+import { isWellFormed, Watchers, type Discover, type Join, type Leave, type PeerMessage, type Sync } from './protocol';
 
 /** A local member: the monitor on it and how many times it joined each group. */
 interface LocalMember {
@@ -82,88 +64,35 @@ interface LocalMember {
   readonly groups: Map<string, { readonly group: unknown; n: number }>;
 }
 
-/** @internal the state and handlers of a running scope process. */
-export class ScopeServer {
-  readonly table: GroupTable;
+/** What a scope's `init` gets: its name, and its membership service (undefined: the node's default). */
+interface ScopeArgs {
+  readonly scope: string;
+  readonly membership: Membership | null | undefined;
+}
+
+/** @internal the scope process (OTP: the `pg` gen_server of one scope). */
+export class Scope extends GenServer {
+  private scope = '';
+  private table!: GroupTable;
+  private peers!: Peers;
   private readonly local = new Map<string, LocalMember>();
   private readonly watchers = new Watchers();
-  private readonly peers: Peers;
 
-  constructor(
-    readonly scope: string,
-    private readonly ctx: ProcessContext,
-    membership: Membership | null,
-  ) {
+  override init({ scope, membership }: ScopeArgs): void {
+    const ctx = this.ctx;
+    this.scope = scope;
     this.table = new GroupTable(scope, ctx.self);
-    this.peers = new Peers(ctx, this.table, this.watchers, membership === null ? () => null : () => membership.nodes());
+    this.peers = new Peers(ctx, this.table, this.watchers, membership === undefined ? membershipOf(ctx.node) : membership);
     publishTable(ctx.node, this.table);
-    if (membership !== null) {
-      membership.monitorNodes(ctx.self, true);
-      for (const node of membership.nodes()) this.discover(node);
-    }
+    this.peers.start();
   }
 
-  /** The handler: one message of the scope's mailbox. */
-  handle(msg: unknown): void {
-    if (msg instanceof GenCall) return this.handleCall(msg);
-    if (isDownMessage(msg)) return this.handleDown(msg);
-    const t = peerMessageType(msg);
-    if (t !== null) {
-      if (!isWellFormed(msg as PeerMessage)) throw new UnexpectedMessageError(this.scope, msg);
-      if (t === 'pg_discover') return this.onDiscover((msg as Discover).peer);
-      if (t === 'pg_sync') return this.peers.sync(msg as Sync);
-      if (t === 'pg_join') return this.peers.join(msg as Join);
-      return this.peers.leave(msg as Leave);
-    }
-    if (isNodeEvent(msg)) {
-      // nodedown is ignored: the DOWN of the peer scope's monitor says it all.
-      if (msg.type === 'nodeup') this.discover(msg.node);
-      return;
-    }
-    throw new UnexpectedMessageError(this.scope, msg);
-  }
+  // ---- calls: the API's requests (protocol.ts's Request) ----
 
-  private handleCall(c: GenCall): void {
-    const req = c.request;
-    if (!isRequest(req)) throw new UnexpectedMessageError(this.scope, req);
-    reply(this.ctx.node, c.from, this.answer(req, c.from.pid));
-  }
-
-  private answer(req: Request, caller: Pid): unknown {
-    switch (req[0]) {
-      case 'join':
-        this.join(req[1], this.localPids(req, req[2]));
-        return 'ok';
-      case 'leave':
-        return this.leave(req[1], this.localPids(req, req[2]));
-      case 'monitor_scope': {
-        const ref = this.ctx.monitor(caller);
-        this.watchers.add(caller, ref, null);
-        const groups = new Map<unknown, readonly Pid[]>();
-        for (const e of this.table.groups.values()) groups.set(e.group, e.all.toArray());
-        return { ref, groups };
-      }
-      case 'monitor': {
-        const key = groupKey(req[1]);
-        const ref = this.ctx.monitor(caller);
-        this.watchers.add(caller, ref, key);
-        return { ref, members: this.table.members(key) };
-      }
-      case 'demonitor':
-        if (!this.watchers.remove(req[1])) return false;
-        this.ctx.demonitor(req[1], { flush: true });
-        return 'ok';
-    }
-  }
-
-  /** The client checked this already; a request from elsewhere with another node's pids is garbage. */
-  private localPids(req: Request, pids: readonly Pid[]): readonly Pid[] {
-    const here = this.ctx.node.name;
-    for (const pid of pids) if (pid.node !== here) throw new UnexpectedMessageError(this.scope, req);
-    return pids;
-  }
-
-  private join(group: unknown, pids: readonly Pid[]): void {
+  /** Local `pids` join `group`, each once per listing. */
+  @Call('join')
+  join(group: unknown, pids: readonly Pid[]): 'ok' {
+    if (arguments.length !== 2 || !this.areLocal(pids)) throw this.malformed('join', arguments);
     const key = groupKey(group);
     for (const pid of pids) {
       let m = this.local.get(pid.key);
@@ -176,9 +105,13 @@ export class ScopeServer {
     this.watchers.notify(this.ctx, 'join', key, group, pids);
     const msg: Join = { type: 'pg_join', peer: this.ctx.self, group, pids };
     this.peers.broadcast(msg);
+    return 'ok';
   }
 
-  private leave(group: unknown, pids: readonly Pid[]): 'ok' | 'not_joined' {
+  /** Local `pids` leave `group` once per listing; `'not_joined'` when none was a member. */
+  @Call('leave')
+  leave(group: unknown, pids: readonly Pid[]): 'ok' | 'not_joined' {
+    if (arguments.length !== 2 || !this.areLocal(pids)) throw this.malformed('leave', arguments);
     const key = groupKey(group);
     const left: Pid[] = [];
     for (const pid of pids) {
@@ -198,18 +131,138 @@ export class ScopeServer {
     return 'ok';
   }
 
-  private forget(m: LocalMember): void {
-    this.local.delete(m.pid.key);
-    this.ctx.demonitor(m.ref, { flush: true });
+  /** Subscribes the caller to the whole scope; answers every group with its members. */
+  @Call('monitor_scope')
+  monitorScope(): { ref: Ref; groups: Map<unknown, readonly Pid[]> } {
+    if (arguments.length !== 0) throw this.malformed('monitor_scope', arguments);
+    const caller = this.from.pid;
+    const ref = this.ctx.monitor(caller);
+    this.watchers.add(caller, ref, null);
+    const groups = new Map<unknown, readonly Pid[]>();
+    for (const e of this.table.groups.values()) groups.set(e.group, e.all.toArray());
+    return { ref, groups };
   }
 
-  private handleDown(msg: DownMessage): void {
+  /** Subscribes the caller to one group; answers its members. */
+  @Call('monitor')
+  monitor(group: unknown): { ref: Ref; members: readonly Pid[] } {
+    if (arguments.length !== 1) throw this.malformed('monitor', arguments);
+    const key = groupKey(group);
+    const caller = this.from.pid;
+    const ref = this.ctx.monitor(caller);
+    this.watchers.add(caller, ref, key);
+    return { ref, members: this.table.members(key) };
+  }
+
+  /** Ends a subscription; false when `ref` is none of this scope's. */
+  @Call('demonitor')
+  demonitor(ref: Ref): 'ok' | false {
+    if (arguments.length !== 1 || !isRef(ref)) throw this.malformed('demonitor', arguments);
+    if (!this.watchers.remove(ref)) return false;
+    this.ctx.demonitor(ref, { flush: true });
+    return 'ok';
+  }
+
+  // ---- infos: monitors, peers, nodes ----
+
+  /** A watcher, a local member or a peer scope went away. */
+  @Info('DOWN')
+  down(msg: DownMessage): void {
+    if (!isDownMessage(msg)) throw this.unexpected(msg);
     if (this.watchers.remove(msg.ref)) return;
     const pid = msg.pid;
     if (!isPid(pid)) return;
     if (pid.node === this.ctx.node.name) this.memberDown(pid, msg.ref);
     else this.peers.down(pid, msg.ref);
     // Anything else is a stale DOWN (a monitor removed while its DOWN was queued).
+  }
+
+  // Peer scopes' messages (protocol steps 2-5): checked, then handed to the peers.
+
+  @Info('pg_discover')
+  discover(msg: Discover): void {
+    this.peers.onDiscover(this.wellFormed(msg).peer);
+  }
+
+  @Info('pg_sync')
+  sync(msg: Sync): void {
+    this.peers.sync(this.wellFormed(msg));
+  }
+
+  @Info('pg_join')
+  peerJoin(msg: Join): void {
+    this.peers.join(this.wellFormed(msg));
+  }
+
+  @Info('pg_leave')
+  peerLeave(msg: Leave): void {
+    this.peers.leave(this.wellFormed(msg));
+  }
+
+  @Info('nodeup')
+  nodeUp(msg: NodeEvent): void {
+    if (!isNodeEvent(msg)) throw this.unexpected(msg);
+    this.peers.nodeUp(msg.node);
+  }
+
+  /** Ignored: the DOWN of the peer scope's monitor says it all (as OTP). */
+  @Info('nodedown')
+  nodeDown(msg: NodeEvent): void {
+    if (!isNodeEvent(msg)) throw this.unexpected(msg);
+  }
+
+  // ---- anything else crashes the scope (OTP: erlang:error(badarg)) ----
+
+  override handleCall(request: unknown): never {
+    throw this.unexpected(request);
+  }
+
+  override handleCast(request: unknown): never {
+    throw this.unexpected(request);
+  }
+
+  override handleInfo(msg: unknown): never {
+    throw this.unexpected(msg);
+  }
+
+  /** What a crash report shows: sizes, not the whole table. */
+  override formatState(): unknown {
+    return { scope: this.scope, groups: this.table.groups.size, localMembers: this.local.size, peers: this.peers.pids().map(String) };
+  }
+
+  // ---- helpers ----
+
+  /** True when `pids` is a list of this node's pids (the API checked; a request from elsewhere may not be). */
+  private areLocal(pids: unknown): pids is readonly Pid[] {
+    if (!Array.isArray(pids)) return false;
+    const here = this.ctx.node.name;
+    for (const p of pids) if (!isPid(p) || p.node !== here) return false;
+    return true;
+  }
+
+  /** The scope's end for what it does not understand: its exit reason. */
+  private unexpected(received: unknown): UnexpectedMessageError {
+    return new UnexpectedMessageError(this.scope, received);
+  }
+
+  /**
+   * A request the API never sends (it came from elsewhere): garbage. Handlers check
+   * their arity too, so that `[name, ...args]` with a missing or extra argument
+   * crashes the scope as any other malformed request does.
+   */
+  private malformed(name: string, args: IArguments): UnexpectedMessageError {
+    return this.unexpected([name, ...args]);
+  }
+
+  /** `msg` when it is a well-formed peer message; else the scope crashes. */
+  private wellFormed<M extends PeerMessage>(msg: M): M {
+    if (!isWellFormed(msg)) throw this.unexpected(msg);
+    return msg;
+  }
+
+  private forget(m: LocalMember): void {
+    this.local.delete(m.pid.key);
+    this.ctx.demonitor(m.ref, { flush: true });
   }
 
   /** A local member exited: it leaves every group, as many times as it joined. */
@@ -227,29 +280,6 @@ export class ScopeServer {
     const msg: Leave = { type: 'pg_leave', peer: this.ctx.self, pids: [pid], groups };
     this.peers.broadcast(msg);
   }
-
-  /** Asks the scope on `node` to sync with us (a node where it does not run drops the message). */
-  private discover(node: string): void {
-    if (node === this.ctx.node.name) return;
-    const msg: Discover = { type: 'pg_discover', peer: this.ctx.self, version: PROTOCOL_VERSION };
-    this.ctx.send([this.scope, node], msg);
-  }
-
-  private onDiscover(peer: Pid): void {
-    if (peer.equals(this.ctx.self) || !this.peers.isUp(peer.node)) return;
-    const sync: Sync = { type: 'pg_sync', peer: this.ctx.self, groups: this.localGroups() };
-    this.ctx.send(peer, sync);
-    if (this.peers.has(peer)) return;
-    this.peers.add(peer);
-    const msg: Discover = { type: 'pg_discover', peer: this.ctx.self, version: PROTOCOL_VERSION };
-    this.ctx.send(peer, msg);
-  }
-
-  private localGroups(): Array<readonly [unknown, readonly Pid[]]> {
-    const out: Array<readonly [unknown, readonly Pid[]]> = [];
-    for (const e of this.table.groups.values()) if (e.local.size > 0) out.push([e.group, e.local.toArray()]);
-    return out;
-  }
 }
 
 /** Options of a scope process. */
@@ -266,13 +296,7 @@ export interface ScopeOptions {
 
 /** Starts the scope process `scope` from `from`; `link` links it to the starter. @internal */
 export function startScope(from: ProcessContext | Node, scope: string, options: ScopeOptions, link: boolean): Promise<Pid> {
-  let server: ScopeServer | null = null;
-  const init = (ctx: ProcessContext): { ok: true } => {
-    const membership = options.membership === undefined ? membershipOf(ctx.node) : options.membership;
-    server = new ScopeServer(scope, ctx, membership);
-    return { ok: true };
-  };
-  const handler = (msg: unknown): void => server!.handle(msg);
-  const startOptions = { link, name: scope, label: 'pg', ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
-  return start(from, init, handler, startOptions) as Promise<Pid>;
+  const args: ScopeArgs = { scope, membership: options.membership };
+  const startOptions = { name: scope, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
+  return link ? Scope.startLink(from, args, startOptions) : Scope.start(from, args, startOptions);
 }

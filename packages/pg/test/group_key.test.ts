@@ -1,4 +1,4 @@
-import { messageCopier } from '@grove/distribution';
+import { messageCopier } from '@grove/distribution/internal';
 import { Node, Pid, Ref, registerClass } from '@grove/core';
 import { groupKey, InvalidGroupError } from '@grove/pg';
 

@@ -1,4 +1,4 @@
-import { call, CallExitError, isAlreadyStarted, isDownMessage, Node, Pid, registerClass, TIMEOUT } from '@grove/core';
+import { call, CallExitError, castServer, isAlreadyStarted, isDownMessage, Node, Pid, registerClass, stopServer, TIMEOUT } from '@grove/core';
 import * as pg from '@grove/pg';
 import { idle, keys } from './helpers';
 
@@ -325,6 +325,25 @@ describe('pg on one node', () => {
       expect((err as CallExitError).reason).toMatchObject({ code: 'badarg' });
     });
 
+    it('crashes the scope on a known call with a missing argument, or with another node\'s pid', async () => {
+      const remote = new Pid('elsewhere@host', 1, 0, 1);
+      for (const request of [['join', 'g'], ['leave', 'g', [remote]], ['demonitor', 'not a ref']]) {
+        const s = scopeName();
+        await pg.start(node, s);
+        const err = await node.run(async (ctx) => call(ctx as Parameters<typeof call>[0], s, request, 1000).catch((e: unknown) => e));
+        expect((err as CallExitError).reason).toMatchObject({ code: 'badarg', scope: s, received: request });
+      }
+    });
+
+    it('crashes the scope on a cast, as OTP does', async () => {
+      const down = await node.run(async (ctx) => {
+        const ref = ctx.monitor(scope);
+        castServer(ctx, scope, ['join', 'g', []]);
+        return await ctx.receive((m) => isDownMessage(m, ref));
+      });
+      expect(down.reason).toMatchObject({ code: 'badarg', scope, received: ['join', 'g', []] });
+    });
+
     it('drops the table with the scope: reads are empty once it has exited', async () => {
       const a = node.spawn(idle);
       await pg.join(node, scope, 'g', a);
@@ -344,6 +363,26 @@ describe('pg on one node', () => {
       const a = node.spawn(idle);
       await pg.join(node, scope, 'g', a); // handled after both
       expect(pg.getMembers(node, scope, 'g')).toEqual([a]);
+    });
+  });
+
+  describe('the scope is a GenServer', () => {
+    it('stops with stopServer, and its table goes with it', async () => {
+      const pid = node.whereis(scope)!;
+      const a = node.spawn(idle);
+      await pg.join(node, scope, 'g', a);
+      const down = await node.run(async (ctx) => {
+        const ref = ctx.monitor(pid);
+        await stopServer(ctx, scope);
+        return await ctx.receive((m) => isDownMessage(m, ref));
+      });
+      expect(down.reason).toBe('normal');
+      expect(node.whereis(scope)).toBeUndefined();
+      expect(pg.getMembers(node, scope, 'g')).toEqual([]);
+    });
+
+    it('shows as a gen_server to introspection, under its scope name', () => {
+      expect(node.processInfo(node.whereis(scope)!)).toMatchObject({ name: scope, behaviour: 'gen_server' });
     });
   });
 });

@@ -46,7 +46,7 @@ export type ApplicationClass<T extends Application<any> = Application<any>> = ne
  * `dependencies` (other application classes) and a `stop` hook.
  */
 export abstract class Application<A = void> {
-  /** Type-level only. @internal */
+  /** Type-level only: carries the type for inference; never set, never read. */
   declare readonly argsType: A;
 
   /** The application's name: its class name. */

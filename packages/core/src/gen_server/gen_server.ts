@@ -104,7 +104,7 @@ export type ServerClass<S extends GenServer<any>> = new () => S;
  */
 export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
   /** @internal */ declare readonly [kState]: ServerState;
-  /** @internal carries `P` for the types; never set. */
+  /** Type-level only: carries `P` for the typed client; never set, never read. */
   declare readonly '~protocol'?: P;
 
   constructor() {

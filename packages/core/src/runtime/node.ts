@@ -1,20 +1,19 @@
 /**
  * A node: a process table, a scheduler, a registry and timers. A program that never
- * distributes uses a local node (`nonode@nohost`); @grove/distribution names it and plugs a
+ * distributes uses a local node (`nonode@nohost`); @grove/distribution names it and attaches a
  * {@link RemoteRouter} into it. Several nodes may live in one OS process.
  */
 import { AlreadyRegisteredError, BadArgError, NoProcError } from '../errors';
-import { replyByTag } from '../gen';
 import { Deadlines, systemClock, type Clock } from './clock';
 import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
 import { isDownMessage, type ExitReason } from './exit';
-import { Monitor, RemoteWatch } from './monitor';
+import { Monitor } from './monitor';
 import { Pid } from './pid';
 import { Process } from './process';
 import { processInfo, type ProcessInfo } from './process_info';
 import { Ref } from './ref';
 import { isRemoteName, isValidName, isViaName, type Dest } from './registry';
-import type { RemoteInbound, RemoteName, RemoteRouter } from './remote';
+import type { RemoteName, RemoteRouter } from './remote';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 import { terminate } from './signals';
 import { checkTerm } from './term';
@@ -35,7 +34,7 @@ export interface NodeOptions {
   scheduler?: SchedulerOptions;
 }
 
-export class Node implements RemoteInbound {
+export class Node {
   readonly name: string;
   readonly creation: number;
   readonly clock: Clock;
@@ -44,11 +43,11 @@ export class Node implements RemoteInbound {
   readonly deadlines: Deadlines;
   /** @internal `sendAfter` timers. */
   readonly timers: Timers;
-  /** @internal the distribution layer, once installed. */
+  /** @internal the distribution layer, once attached (remote.ts's `attachRouter`). */
   router: RemoteRouter | null = null;
   /** See {@link NodeOptions.checkMessages}. */
   checkMessages: boolean;
-  /** @internal replaces check-only with a full wire round trip (installed by dist). */
+  /** @internal replaces check-only with a full wire round trip (set through the router's inbound side). */
   messageCopier: ((msg: unknown) => unknown) | null = null;
   private readonly table = new Map<number, Process>();
   private readonly names = new Map<string, Process>();
@@ -411,74 +410,6 @@ export class Node implements RemoteInbound {
   halt(): void {
     for (const p of [...this.table.values()]) terminate(p, 'killed');
     this.timers.dropAll();
-  }
-
-  // ---- RemoteInbound: from other nodes, called by @grove/distribution ----
-
-  /** @internal a message from another node to a local pid. */
-  deliverFromRemote(to: Pid, msg: unknown): void {
-    this.local(to)?.deliver(msg);
-  }
-
-  /** @internal a message from another node to a local name (dropped when unknown). */
-  deliverNamedFromRemote(name: string, msg: unknown): void {
-    this.names.get(name)?.deliver(msg);
-  }
-
-  /** @internal a call reply from another node. */
-  deliverReply(to: Pid, tag: number, value: unknown): void {
-    replyByTag(this.local(to), tag, value);
-  }
-
-  /** @internal a remote process links to a local one. */
-  remoteLink(from: Pid, to: Pid): void {
-    const p = this.local(to);
-    if (p === undefined) this.router?.exit(to, from, 'noproc', true);
-    else (p.links ??= new Map()).set(from.key, from);
-  }
-
-  /** @internal */
-  remoteUnlink(from: Pid, to: Pid): void {
-    this.local(to)?.links?.delete(from.key);
-  }
-
-  /** @internal an exit signal from a remote process (link exit or exit/2). */
-  remoteExit(from: Pid, to: Pid, reason: ExitReason, link: boolean): void {
-    this.local(to)?.signal(from, reason, link);
-  }
-
-  /** @internal a remote process monitors a local pid or name. */
-  remoteMonitor(watcher: Pid, target: Pid | string, ref: Ref): void {
-    const p = target instanceof Pid ? this.local(target) : this.names.get(target);
-    const spec: Pid | RemoteName = target instanceof Pid ? target : [target, this.name];
-    if (p === undefined) this.router?.down(watcher, ref, spec, 'noproc');
-    else (p.monitoredBy ??= new Map()).set(ref.key, new RemoteWatch(watcher, ref, spec));
-  }
-
-  /** @internal */
-  remoteDemonitor(target: Pid | string, ref: Ref): void {
-    const p = target instanceof Pid ? this.local(target) : this.names.get(target);
-    p?.monitoredBy?.delete(ref.key);
-  }
-
-  /**
-   * @internal the other node already made this monitor (spawn_monitor's request
-   * carried the ref): record the watcher's side only. False when `watcher` is gone.
-   */
-  remoteMonitorMade(watcher: Pid, target: Pid, refId: number): boolean {
-    const p = this.local(watcher);
-    if (p === undefined) return false;
-    p.addMonitor(new Monitor(p, refId, target, null));
-    return true;
-  }
-
-  /** @internal a remote process that a local one monitored is gone (or unreachable). */
-  remoteDown(watcher: Pid, ref: Ref, reason: ExitReason): void {
-    const p = this.local(watcher);
-    const m = p?.monitors?.get(ref.key);
-    if (p === undefined || m === undefined) return;
-    p.monitors!.delete(ref.key);
-    m.down(reason);
   }
 }
 

@@ -16,7 +16,7 @@ export class Ref {
     readonly creation: number,
     /** Per-node counter. */
     readonly id: number,
-    /** @internal whether the ref was made by the node that holds this object. */
+    /** Whether the ref was made by the node that holds this object (false for one decoded from another node). */
     local: boolean,
   ) {
     this.key = local ? id : `${node}/${creation}/${id}`;

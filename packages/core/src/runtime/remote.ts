@@ -1,20 +1,49 @@
 /**
- * The seam between the runtime and the distribution layer.
+ * The seam between the runtime and the distribution layer: the one door between core
+ * and @grove/distribution, declared in both directions.
  *
- * Core never imports @grove/distribution. When a pid or a `[name, node]` destination lives on
- * another node, the runtime hands the operation to the node's `RemoteRouter`; with no
- * router installed, the other node is unreachable: sends are dropped (as Erlang drops
- * sends to a node it cannot reach), links and monitors fire at once with
- * `noconnection`. Inbound traffic comes back through {@link RemoteInbound}, which
- * the `Node` implements.
+ * - {@link RemoteRouter} (core → distribution): when a pid or a `[name, node]`
+ *   destination lives on another node, the runtime hands the operation to the node's
+ *   router. With no router attached the other node is unreachable: sends are dropped
+ *   (as Erlang drops sends to a node it cannot reach), links and monitors fire at once
+ *   with `noconnection`.
+ * - {@link NodeInbound} (distribution → core): what core hands to the router when it
+ *   attaches ({@link attachRouter}): how messages, links, exit signals and monitors
+ *   from other nodes enter this one. It is the only way in: nothing else of core's
+ *   internals is reachable from outside the package.
+ *
+ * Core never imports @grove/distribution. The ERTS counterpart is the set of
+ * `dist_ctrl_*` and signal-delivery functions the emulator offers `net_kernel` and the
+ * distribution controllers.
  */
+import { BadArgError } from '../errors';
+import { replyByTag } from '../gen';
+import type { ProcessContext } from './context';
 import type { ExitReason } from './exit';
-import type { Pid } from './pid';
+import { Monitor, RemoteWatch } from './monitor';
+import type { Node } from './node';
+import { Pid } from './pid';
 import type { Ref } from './ref';
 
 /** A registered name on a given node: Erlang's `{Name, Node}`. */
 export type RemoteName = readonly [name: string, node: string];
 
+/**
+ * Which nodes this node is connected to, and nodeup/nodedown messages on change (OTP's
+ * `nodes()` and `net_kernel:monitor_nodes`). Provided by the attached router; read
+ * with {@link membershipOf}.
+ */
+export interface Membership {
+  /** The other nodes this node is connected to now (visible ones; not itself). */
+  nodes(): readonly string[];
+  /**
+   * Starts (`on`) or stops sending `{ type: 'nodeup' | 'nodedown', node }` messages to
+   * the local process `pid`; a subscriber that exits is forgotten.
+   */
+  monitorNodes(pid: Pid, on: boolean): void;
+}
+
+/** What core asks of the distribution layer (core → distribution). */
 export interface RemoteRouter {
   /** A message to a pid on another node. */
   send(from: Pid | undefined, to: Pid, msg: unknown): void;
@@ -34,29 +63,139 @@ export interface RemoteRouter {
   demonitor(watcher: Pid, target: Pid | RemoteName, ref: Ref): void;
   /** A local process that `watcher` (remote) monitored is gone. */
   down(watcher: Pid, ref: Ref, target: Pid | RemoteName, reason: ExitReason): void;
+  /** The cluster as this router sees it, once it knows (see {@link membershipOf}). */
+  readonly membership?: Membership | undefined;
+}
+
+/** What the distribution layer may do to this node (distribution → core); see {@link attachRouter}. */
+export interface NodeInbound {
+  /**
+   * The node's own process: it acts for requests and signals made from outside any
+   * process (a node-level `spawnRemote` or `rpcCall`, a lock held by the node).
+   */
+  readonly root: ProcessContext;
+  /** A live local process, for an operation the router makes on its behalf (a spawn request's link or monitor). */
+  contextOf(pid: Pid): ProcessContext | undefined;
+  /** A message from another node to a local pid (dropped when it is gone). */
+  deliver(to: Pid, msg: unknown): void;
+  /** A message from another node to a local name (dropped when unknown). */
+  deliverNamed(name: string, msg: unknown): void;
+  /** A call reply from another node to the local caller `to`. */
+  reply(to: Pid, tag: number, value: unknown): void;
+  /** The remote process `from` links to the local `to`; a dead `to` answers with exit `noproc`. */
+  link(from: Pid, to: Pid): void;
+  /** The remote process `from` unlinks from the local `to`. */
+  unlink(from: Pid, to: Pid): void;
+  /** An exit signal from the remote `from` to the local `to` (a link exit, or `exit/2`). */
+  exit(from: Pid, to: Pid, reason: ExitReason, link: boolean): void;
+  /** The remote `watcher` monitors the local `target`; a missing target answers DOWN `noproc`. */
+  monitor(watcher: Pid, target: Pid | string, ref: Ref): void;
+  /** The remote watcher of `ref` removed its monitor of the local `target`. */
+  demonitor(target: Pid | string, ref: Ref): void;
+  /**
+   * The other node already made this monitor (spawn_monitor's request carried the
+   * ref): records the local watcher's side only. False when `watcher` is gone.
+   */
+  monitorMade(watcher: Pid, target: Pid, ref: Ref): boolean;
+  /** The remote process the local `watcher` monitored with `ref` is gone (or unreachable). */
+  down(watcher: Pid, ref: Ref, reason: ExitReason): void;
+  /**
+   * Replaces `checkMessages`' check-only pass with a full copy (a wire round trip), so
+   * local messages behave as remote ones; null restores the check.
+   */
+  setMessageCopier(copy: ((msg: unknown) => unknown) | null): void;
+  /** Detaches the router: other nodes are unreachable again. */
+  detach(): void;
 }
 
 /**
- * What the distribution layer calls on a node for traffic from other nodes (the
- * `Node` implements it). @internal
+ * Attaches the distribution layer to `node`: `makeRouter` gets the node's inbound
+ * side and returns the router the node hands remote operations to. Throws a
+ * BadArgError when a router is already attached.
  */
-export interface RemoteInbound {
-  /** A message from another node to a local pid. */
-  deliverFromRemote(to: Pid, msg: unknown): void;
-  /** A message from another node to a local name (dropped when unknown). */
-  deliverNamedFromRemote(name: string, msg: unknown): void;
-  /** A call reply from another node. */
-  deliverReply(to: Pid, tag: number, value: unknown): void;
-  /** A remote process links to a local one. */
-  remoteLink(from: Pid, to: Pid): void;
-  remoteUnlink(from: Pid, to: Pid): void;
-  /** An exit signal from a remote process (a link exit, or exit/2). */
-  remoteExit(from: Pid, to: Pid, reason: ExitReason, link: boolean): void;
-  /** A remote process monitors a local pid or name. */
-  remoteMonitor(watcher: Pid, target: Pid | string, ref: Ref): void;
-  remoteDemonitor(target: Pid | string, ref: Ref): void;
-  /** The other node already made this monitor (spawn_monitor): record the watcher's side; false when it is gone. */
-  remoteMonitorMade(watcher: Pid, target: Pid, refId: number): boolean;
-  /** A remote process that a local one monitored is gone (or unreachable). */
-  remoteDown(watcher: Pid, ref: Ref, reason: ExitReason): void;
+export function attachRouter(node: Node, makeRouter: (inbound: NodeInbound) => RemoteRouter): NodeInbound {
+  if (node.router !== null) throw new BadArgError(`attachRouter: node ${node.name} already has a router attached`, node.name);
+  const inbound = new Inbound(node);
+  node.router = makeRouter(inbound);
+  return inbound;
+}
+
+/** The cluster as the router attached to `node` sees it; null for a node that is not distributed. */
+export function membershipOf(node: Node): Membership | null {
+  return node.router?.membership ?? null;
+}
+
+/** The one implementation of {@link NodeInbound}. */
+class Inbound implements NodeInbound {
+  constructor(private readonly node: Node) {}
+
+  get root(): ProcessContext {
+    return this.node.root;
+  }
+
+  contextOf(pid: Pid): ProcessContext | undefined {
+    return this.node.local(pid);
+  }
+
+  deliver(to: Pid, msg: unknown): void {
+    this.node.local(to)?.deliver(msg);
+  }
+
+  deliverNamed(name: string, msg: unknown): void {
+    this.node.named(name)?.deliver(msg);
+  }
+
+  reply(to: Pid, tag: number, value: unknown): void {
+    replyByTag(this.node.local(to), tag, value);
+  }
+
+  link(from: Pid, to: Pid): void {
+    const p = this.node.local(to);
+    if (p === undefined) this.node.router?.exit(to, from, 'noproc', true);
+    else (p.links ??= new Map()).set(from.key, from);
+  }
+
+  unlink(from: Pid, to: Pid): void {
+    this.node.local(to)?.links?.delete(from.key);
+  }
+
+  exit(from: Pid, to: Pid, reason: ExitReason, link: boolean): void {
+    this.node.local(to)?.signal(from, reason, link);
+  }
+
+  monitor(watcher: Pid, target: Pid | string, ref: Ref): void {
+    const node = this.node;
+    const p = target instanceof Pid ? node.local(target) : node.named(target);
+    const spec: Pid | RemoteName = target instanceof Pid ? target : [target, node.name];
+    if (p === undefined) node.router?.down(watcher, ref, spec, 'noproc');
+    else (p.monitoredBy ??= new Map()).set(ref.key, new RemoteWatch(watcher, ref, spec));
+  }
+
+  demonitor(target: Pid | string, ref: Ref): void {
+    const p = target instanceof Pid ? this.node.local(target) : this.node.named(target);
+    p?.monitoredBy?.delete(ref.key);
+  }
+
+  monitorMade(watcher: Pid, target: Pid, ref: Ref): boolean {
+    const p = this.node.local(watcher);
+    if (p === undefined) return false;
+    p.addMonitor(new Monitor(p, ref.key as number, target, null));
+    return true;
+  }
+
+  down(watcher: Pid, ref: Ref, reason: ExitReason): void {
+    const p = this.node.local(watcher);
+    const m = p?.monitors?.get(ref.key);
+    if (p === undefined || m === undefined) return;
+    p.monitors!.delete(ref.key);
+    m.down(reason);
+  }
+
+  setMessageCopier(copy: ((msg: unknown) => unknown) | null): void {
+    this.node.messageCopier = copy;
+  }
+
+  detach(): void {
+    this.node.router = null;
+  }
 }

@@ -127,7 +127,7 @@ export class Scheduler {
 
   /**
    * Runs `fn` once the work queued for the next turn has had its drain (for a
-   * paused input source to resume). @internal
+   * paused input source to resume: a socket that stopped reading while the node was over its budget).
    */
   afterNextDrain(fn: () => void): void {
     setImmediate(fn);

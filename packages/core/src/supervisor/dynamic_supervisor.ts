@@ -38,9 +38,9 @@ export type DynamicChildArgs<S> = S extends { readonly childArgsType: infer C } 
  * maxChildren })` and implement {@link DynamicSupervisor.child}.
  */
 export abstract class DynamicSupervisor<A = void, C = unknown> {
-  /** Type-level only. @internal */
+  /** Type-level only: carries the type for inference; never set, never read. */
   declare readonly argsType: A;
-  /** Type-level only. @internal */
+  /** Type-level only: carries the type for inference; never set, never read. */
   declare readonly childArgsType: C;
 
   /** The flags for this start; by default the `@supervisor(...)` decorator's. */

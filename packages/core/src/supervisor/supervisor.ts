@@ -93,7 +93,7 @@ export type SupervisorStartArgs<S, O = SupervisorOptions> = [SupervisorArgs<S>] 
  * {@link supervisor} and implement {@link Supervisor.children}.
  */
 export abstract class Supervisor<A = void> {
-  /** Type-level only: the start args. @internal */
+  /** Type-level only: the start args, for inference; never set, never read. */
   declare readonly argsType: A;
 
   /** The flags for this start; by default the `@supervisor(...)` decorator's. */

@@ -5,6 +5,7 @@
  * (applying the simultaneous-connect tie-break in its admit hook).
  */
 import type * as net from 'node:net';
+import { parseNodeName, type TlsOptions } from '@grove/distribution';
 import {
   FrameWriter,
   PortMapper,
@@ -12,15 +13,13 @@ import {
   connect,
   initiateHandshake,
   listen,
-  parseNodeName,
   readFrames,
   simultaneousConnectStatus,
   type AcceptDecision,
   type HandshakeResult,
   type Listener,
   type NodeRegistration,
-  type TlsOptions,
-} from '@grove/distribution';
+} from '@grove/distribution/internal';
 
 export interface EndpointOptions {
   name: string;

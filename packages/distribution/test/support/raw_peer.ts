@@ -4,7 +4,7 @@
  * wrong order) and check the other side's refusal.
  */
 import type * as net from 'node:net';
-import { FrameDecoder, decodeHandshake, encodeFrame, encodeHandshake, type HandshakeMsg } from '@grove/distribution';
+import { FrameDecoder, decodeHandshake, encodeFrame, encodeHandshake, type HandshakeMsg } from '@grove/distribution/internal';
 
 export class RawPeer {
   private readonly queue: Buffer[] = [];

@@ -1,5 +1,6 @@
 import type * as net from 'node:net';
-import { connect, listen, type Listener, type TlsOptions } from '@grove/distribution';
+import type { TlsOptions } from '@grove/distribution';
+import { connect, listen, type Listener } from '@grove/distribution/internal';
 
 /** Connected sockets on 127.0.0.1, and a cleanup that closes them all. */
 export class SocketPairs {

@@ -1,0 +1,153 @@
+/**
+ * The functions in scope at the shell's prompt, named as in Erlang's shell. Each one
+ * acts as the shell process (see process.ts): `send` sends from `self()`,
+ * `call` calls from it, `flush()` empties its mailbox.
+ */
+import {
+  BadArgError,
+  callServer,
+  castServer,
+  isPid,
+  TIMEOUT,
+  type Dest,
+  type ExitReason,
+  type Node,
+  type Pid,
+  type ProcessBody,
+  type Ref,
+  type SpawnOptions,
+  type TimeoutMs,
+} from '@grove/core';
+import { isNodeName, spawnRemote, type DistNode, type MonitorNodesOptions } from '@grove/distribution';
+import { processTable, Shown, showTerm } from './format';
+import type { ShellProcess } from './process';
+import type { ShellServices } from './services';
+
+/** What the helpers act on. */
+export interface ShellEnv {
+  readonly node: Node;
+  readonly dist: DistNode | undefined;
+  readonly shell: ShellProcess;
+  readonly services: ShellServices;
+  /** Writes a line to the shell's output. */
+  readonly print: (line: string) => void;
+}
+
+/** A destination as the shell accepts it: a core {@link Dest}, or `{ global: name }`. */
+export type ShellDest = Dest | { readonly global: unknown };
+
+const HELP = `Grove shell helpers (a promise an expression returns is awaited):
+  self()                    the shell process's pid
+  node()                    this node's name
+  nodes(kind?)              connected nodes: 'visible' (default), 'hidden' or 'connected'
+  ping(node)                'pong' or 'pang'
+  connect(node), disconnect(node)
+  monitorNodes(on?)         nodeup/nodedown messages to the shell (see flush())
+  send(dest, msg)           dest: a pid, a local name, [name, node] or { global: name }
+  receive(match?, ms?)      the next (matching) message; TIMEOUT after ms
+  flush()                   prints and removes every message in the shell's mailbox
+  spawn(fn), spawnLink(fn)  spawn a process running fn(ctx); spawn(node, spawnable, args) spawns there
+  call(dest, req, ms?)      a GenServer call;  cast(dest, req)  a cast
+  register(name, pid?), unregister(name), whereis(name), registered()
+  exit(pid, reason), link(pid), unlink(pid), monitor(target), demonitor(ref)
+  i()                       the processes: pid, name, behaviour, mailbox length, status
+  processInfo(pid)          one process in detail
+  global.*  pg.*  rpc.*     cluster names, process groups, remote calls (help of each: global.help())`;
+
+/** Builds the helpers for one shell. */
+export function makeHelpers(env: ShellEnv): Record<string, unknown> {
+  const { node, shell, services, print } = env;
+  const dist = (what: string): DistNode => {
+    if (env.dist === undefined) throw new BadArgError(`${what}: this node is not distributed (start the shell with --sname or --name)`);
+    return env.dist;
+  };
+  const dest = (d: unknown): Dest => {
+    if (typeof d === 'object' && d !== null && !Array.isArray(d) && !isPid(d) && 'global' in d) {
+      return services.globalDest((d as { global: unknown }).global);
+    }
+    return d as Dest;
+  };
+  const checkNode = (what: string, n: unknown): string => {
+    if (!isNodeName(n)) throw new BadArgError(`${what}: a node name is a string like 'alice@127.0.0.1', got ${showTerm(n)}`, n);
+    return n;
+  };
+  return {
+    help: (): Shown => new Shown(HELP),
+    self: (): Pid => shell.self,
+    node: (): string => node.name,
+    nodes: (kind: 'visible' | 'hidden' | 'connected' = 'visible'): string[] => env.dist?.nodes(kind) ?? [],
+    ping: async (n: unknown): Promise<'pong' | 'pang'> => {
+      const target = checkNode('ping', n); // a bad argument is an error even where nothing can be reached
+      return env.dist === undefined ? 'pang' : env.dist.ping(target);
+    },
+    connect: async (n: unknown): Promise<boolean> => {
+      const target = checkNode('connect', n);
+      return env.dist === undefined ? false : env.dist.connect(target);
+    },
+    disconnect: (n: unknown): boolean => {
+      const target = checkNode('disconnect', n);
+      return env.dist === undefined ? false : env.dist.disconnect(target);
+    },
+    monitorNodes: (on = true, options?: MonitorNodesOptions): 'ok' => {
+      dist('monitorNodes').monitorNodes(shell.self, on, options);
+      return 'ok';
+    },
+    send: (d: ShellDest, msg: unknown): unknown => {
+      shell.ctx.send(dest(d), msg);
+      return msg;
+    },
+    receive: (match?: (msg: unknown) => boolean, timeoutMs?: TimeoutMs): Promise<unknown> => shell.ctx.receive(match, timeoutMs),
+    TIMEOUT,
+    flush: async (): Promise<'ok'> => {
+      const ctx = shell.ctx;
+      for (let msg = await ctx.receive(undefined, 0); msg !== TIMEOUT; msg = await ctx.receive(undefined, 0)) {
+        print(`Shell got ${showTerm(msg)}`);
+      }
+      return 'ok';
+    },
+    spawn: (what: unknown, ...rest: unknown[]): Pid | Promise<Pid> => {
+      if (typeof what === 'function') return shell.ctx.spawn(what as ProcessBody, rest[0] as SpawnOptions | undefined);
+      if (typeof what === 'string') {
+        dist('spawn');
+        const [name, args] = rest;
+        if (typeof name !== 'string') throw new BadArgError(`spawn(node, spawnable, args): the spawnable's name is a string, got ${showTerm(name)}`, name);
+        return spawnRemote(shell.ctx, what, name, (args as unknown[] | undefined) ?? []);
+      }
+      throw new BadArgError(`spawn: expected a function (ctx) => ..., or (node, spawnable, args), got ${showTerm(what)}`, what);
+    },
+    spawnLink: (fn: ProcessBody, options?: SpawnOptions): Pid => shell.ctx.spawnLink(fn, options),
+    call: (d: ShellDest, request: unknown, timeoutMs?: TimeoutMs): Promise<unknown> => callServer(shell.ctx, dest(d), request, timeoutMs),
+    cast: (d: ShellDest, request: unknown): 'ok' => {
+      castServer(shell.ctx, dest(d), request);
+      return 'ok';
+    },
+    register: (name: string, pid: Pid = shell.self): true => {
+      node.register(name, pid);
+      return true;
+    },
+    unregister: (name: string): boolean => node.unregister(name),
+    whereis: (name: string | readonly [string, string]): Pid | undefined => node.whereis(name),
+    registered: (): string[] => node.registered(),
+    exit: (...args: unknown[]): true => {
+      // exit(reason) ends the shell process itself, as in erl (a new one takes over).
+      if (args.length < 2) shell.ctx.exit(shell.self, args[0] as ExitReason);
+      else shell.ctx.exit(args[0] as Pid, args[1] as ExitReason);
+      return true;
+    },
+    link: (pid: Pid): true => {
+      shell.ctx.link(pid);
+      return true;
+    },
+    unlink: (pid: Pid): true => {
+      shell.ctx.unlink(pid);
+      return true;
+    },
+    monitor: (target: Pid | string | readonly [string, string]): Ref => shell.ctx.monitor(target),
+    demonitor: (ref: Ref, options?: { flush?: boolean }): boolean => shell.ctx.demonitor(ref, options),
+    i: (): Shown => new Shown(processTable(node)),
+    processInfo: (pid: Pid) => node.processInfo(pid),
+    global: services.global,
+    pg: services.pg,
+    rpc: services.rpc,
+  };
+}

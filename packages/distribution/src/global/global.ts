@@ -1,0 +1,221 @@
+/**
+ * Cluster-wide names (OTP `global`): a name registered once for the whole cluster,
+ * found on any node with a local read, usable as a `via` name for GenServers and
+ * Supervisors.
+ *
+ * Every change (register, re-register, unregister) runs as OTP's `trans_all_known`:
+ * set the global lock on this node and every visible node it knows (lock.ts),
+ * check, change the table on all of them (each node's global name server,
+ * name_server.ts), release. So two nodes registering one name at once cannot both
+ * win: the second to get the lock finds the name taken. Names leave when their
+ * process exits or their node goes down; partitions that heal are merged by
+ * sync.ts, clashes decided by the registration's resolve function.
+ *
+ * Deliberate differences from OTP: the operations return promises (a node cannot
+ * block); the resolve function is a JS function that stays on the node that
+ * registered (see resolve.ts); the default resolver exits the loser with
+ * `{ globalNameConflict: name }` rather than `kill`; names are the terms protocol.ts
+ * accepts.
+ */
+import { BadArgError, call, isPid, Node, NoProcError, type Pid, type ProcessContext, type TimeoutMs, type ViaName, type ViaRegistry } from '@grove/core';
+import { callerOf, DistNode, knownNodes, type DistCaller } from '../node/dist_node';
+import { DistNodeError } from '../errors';
+import { delLockOn, setLockOn } from './lock';
+import { globalServerOf, GlobalServer } from './name_server';
+import { ask, GLOBAL_RESOURCE, nameKey, type GlobalName, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
+import { builtinName, randomExitName, type ResolveFn } from './resolve';
+
+/** A lock id (OTP `{ResourceId, LockRequesterId}`): the resource, and who asks (any term). */
+export type LockId = readonly [resource: unknown, requester: unknown];
+
+/**
+ * The global name registry as one node sees it. Get it with {@link globalOf}; pass
+ * it as a `via` registry (`{ via: globalOf(node), name }`, or {@link GlobalRegistry.via}).
+ */
+export class GlobalRegistry implements ViaRegistry {
+  /** @internal use {@link globalOf}. */
+  constructor(
+    private readonly server: GlobalServer,
+    /** Who holds the locks {@link setLock} sets: the process it was got from, or the node's root. */
+    private readonly caller: ProcessContext,
+  ) {}
+
+  /** The node this registry reads and writes from. */
+  get node(): Node {
+    return this.server.node;
+  }
+
+  /**
+   * Registers `name` for `pid` across the cluster (OTP `register_name/3`): true, or
+   * false when the name is taken. `resolve` decides a clash found when partitions
+   * heal (default {@link randomExitName}).
+   */
+  async registerName(name: GlobalName, pid: Pid, resolve: ResolveFn = randomExitName): Promise<boolean> {
+    const key = nameKey(name);
+    checkPid(pid, 'registerName');
+    const method = methodOf(resolve, this.server);
+    if (this.server.whereis(name) !== undefined) return false;
+    return this.transAllKnown(async (root, nodes) => {
+      if (this.server.whereis(name) !== undefined) return false;
+      const rkey = GlobalServer.resolverKey(key, pid);
+      if (method === this.server.node.name) this.server.customResolvers.set(rkey, resolve);
+      const rec: NameRecord = { name, pid, method };
+      const replies = await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.register', rec, force: false }).catch(() => 'gone')));
+      if (!replies.some(isTaken)) return true;
+      // Another node holds the name (its table was ahead of ours): undo where it went in.
+      await Promise.all(nodes.filter((_n, i) => replies[i] === 'ok').map((n) => ask(root, n, { type: 'global.unregister', name, pid }).catch(() => undefined)));
+      if (this.server.customResolvers.get(rkey) === resolve) this.server.customResolvers.delete(rkey);
+      return false;
+    });
+  }
+
+  /** Registers `name` for `pid` whoever holds it now (OTP `re_register_name/3`). */
+  async reRegisterName(name: GlobalName, pid: Pid, resolve: ResolveFn = randomExitName): Promise<void> {
+    const key = nameKey(name);
+    checkPid(pid, 'reRegisterName');
+    const method = methodOf(resolve, this.server);
+    await this.transAllKnown(async (root, nodes) => {
+      if (method === this.server.node.name) this.server.customResolvers.set(GlobalServer.resolverKey(key, pid), resolve);
+      const rec: NameRecord = { name, pid, method };
+      await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.register', rec, force: true }).catch(() => undefined)));
+    });
+  }
+
+  /** Removes `name` across the cluster (OTP `unregister_name/1`); nothing when it is not registered. */
+  async unregisterName(name: GlobalName): Promise<void> {
+    nameKey(name);
+    await this.transAllKnown(async (root, nodes) => {
+      await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.unregister', name, pid: null }).catch(() => undefined)));
+    });
+  }
+
+  /** The pid registered as `name`, read from this node's table (OTP `whereis_name/1`). */
+  whereisName(name: GlobalName): Pid | undefined {
+    return this.server.whereis(name);
+  }
+
+  /** Sends `msg` to the process registered as `name` and returns its pid; throws NoProcError when none is (OTP `send/2`). */
+  send(name: GlobalName, msg: unknown): Pid {
+    const pid = this.server.whereis(name);
+    if (pid === undefined) throw new NoProcError(name, 'global send to');
+    this.caller.send(pid, msg);
+    return pid;
+  }
+
+  /** Every globally registered name, as this node knows them (OTP `registered_names/0`). */
+  registeredNames(): GlobalName[] {
+    return this.server.registeredNames();
+  }
+
+  /**
+   * Resolves once this node has synced its table with every node it is connected to
+   * (OTP `sync/0`): names registered anywhere in the cluster are then visible here.
+   */
+  async sync(timeoutMs: TimeoutMs = 'infinity'): Promise<void> {
+    await call(callerOf(this.server.node, 'global'), this.server.self, { type: 'global.sync' } satisfies GlobalRequest, timeoutMs);
+  }
+
+  /** A `via` name: `GenServer.start(node, args, { name: globalOf(node).via('db') })`. */
+  via(name: GlobalName): ViaName {
+    nameKey(name);
+    return { via: this, name };
+  }
+
+  // ---- locks (OTP set_lock / del_lock / trans) ----
+
+  /**
+   * Sets lock `id` on `nodes` (default: this node and the visible ones), held by the
+   * process this registry was got from. True once set; false after `retries` refused
+   * attempts. Locks are released by {@link delLock}, or when the holder exits.
+   */
+  setLock(id: LockId, nodes?: readonly string[], retries: number | 'infinity' = 'infinity'): Promise<boolean> {
+    const [resource, requester] = checkLockId(id);
+    checkRetries(retries);
+    return setLockOn(this.caller, this.lockNodes(nodes), resource, requester, retries);
+  }
+
+  /** Releases lock `id` on `nodes` (default: this node and the visible ones). */
+  delLock(id: LockId, nodes?: readonly string[]): void {
+    const [resource, requester] = checkLockId(id);
+    delLockOn(this.caller, this.lockNodes(nodes), resource, requester);
+  }
+
+  /** Runs `fn` holding lock `id` (OTP `trans/4`): its result, or `'aborted'` when the lock was not set. */
+  async trans<T>(id: LockId, fn: () => T | Promise<T>, nodes?: readonly string[], retries: number | 'infinity' = 'infinity'): Promise<T | 'aborted'> {
+    const list = this.lockNodes(nodes);
+    if (!(await this.setLock(id, list, retries))) return 'aborted';
+    try {
+      return await fn();
+    } finally {
+      this.delLock(id, list);
+    }
+  }
+
+  private lockNodes(nodes: readonly string[] | undefined): string[] {
+    if (nodes === undefined) return knownNodes(this.server.node);
+    if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string')) throw new BadArgError(`global lock: nodes must be an array of node names, got ${String(nodes)}`, nodes);
+    return [...nodes];
+  }
+
+  /**
+   * OTP `trans_all_known`: sets the global lock on this node and every visible node,
+   * again if nodes came up meanwhile, runs `fn` with that list, then releases.
+   */
+  private async transAllKnown<T>(fn: (root: ProcessContext, nodes: string[]) => Promise<T>): Promise<T> {
+    const root = callerOf(this.server.node, 'global');
+    const requester = `reg ${this.server.node.name} ${this.server.node.makeRef().key}`;
+    for (;;) {
+      const nodes = knownNodes(this.server.node);
+      await setLockOn(root, nodes, GLOBAL_RESOURCE, requester, 'infinity');
+      const now = this.server.kernel.nodes('visible');
+      if (now.every((n) => nodes.includes(n))) {
+        try {
+          return await fn(root, nodes);
+        } finally {
+          delLockOn(root, nodes, GLOBAL_RESOURCE, requester);
+        }
+      }
+      delLockOn(root, nodes, GLOBAL_RESOURCE, requester);
+    }
+  }
+}
+
+/** The global registry of `from`'s node (a process context, a node, or a distributed node). */
+export function globalOf(from: DistCaller): GlobalRegistry {
+  const caller = callerOf(from, 'globalOf');
+  const node = caller.node;
+  const server = globalServerOf(node);
+  if (server === undefined) throw new DistNodeError(`global: node ${node.name} is not distributed (start it with startDistributed)`);
+  if (from instanceof Node || from instanceof DistNode) {
+    let g = rootRegistries.get(server);
+    if (g === undefined) rootRegistries.set(server, (g = new GlobalRegistry(server, caller)));
+    return g;
+  }
+  return new GlobalRegistry(server, caller);
+}
+
+const rootRegistries = new WeakMap<GlobalServer, GlobalRegistry>();
+
+function isTaken(r: unknown): boolean {
+  return typeof r === 'object' && r !== null && isPid((r as Exclude<RegisterReply, 'ok'>).taken);
+}
+
+function methodOf(resolve: unknown, server: GlobalServer): string {
+  if (typeof resolve !== 'function') throw new BadArgError(`global: resolve must be a function (name, pid1, pid2, node) => pid | 'none', got ${String(resolve)}`, resolve);
+  return builtinName(resolve as ResolveFn) ?? server.node.name;
+}
+
+function checkPid(pid: unknown, fn: string): void {
+  if (!isPid(pid)) throw new BadArgError(`global.${fn}: expected a pid, got ${String(pid)}`, pid);
+}
+
+function checkLockId(id: unknown): [string, string] {
+  if (!Array.isArray(id) || id.length !== 2) throw new BadArgError(`global lock: id must be [resource, requester], got ${String(id)}`, id);
+  return [nameKey(id[0]), nameKey(id[1])];
+}
+
+function checkRetries(r: unknown): void {
+  if (r !== 'infinity' && !(typeof r === 'number' && Number.isInteger(r) && r >= 0)) {
+    throw new BadArgError(`global lock: retries must be an integer >= 0 or 'infinity', got ${String(r)}`, r);
+  }
+}

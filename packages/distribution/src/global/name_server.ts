@@ -1,0 +1,322 @@
+/**
+ * The global name server (OTP `global_name_server`): one process per distributed
+ * node, registered as {@link GLOBAL_NAME_SERVER}, holding this node's replica of the
+ * cluster's name table and the global locks set on this node.
+ *
+ * - Reads never reach the process: `whereisName` looks the table up directly.
+ * - Every change comes as a request from a registrar (global.ts) or a sync
+ *   (sync.ts) that holds the cluster-wide lock, and is applied by each node's
+ *   server in turn; the process itself never waits on anything, so it can always
+ *   answer lock requests.
+ * - Each node monitors every registered pid, its own and remote ones, so a name
+ *   leaves every table when its process exits, and a node's names leave when its
+ *   connection goes (DOWN `noconnection`), without any message between servers.
+ * - On nodeup (visible nodes only, as OTP) the node with the smaller name runs the
+ *   sync of the pair; the other waits to be told it is done. `sync()` answers once
+ *   every connected node is synced.
+ * - The server is a GenServer (OTP's global_name_server is a gen_server). Requests
+ *   and messages are `{ type }` objects (protocol.ts), so they come to `handleCall`
+ *   and `handleInfo`. What it cannot take — an unknown request, a malformed one from
+ *   a buggy or hostile peer — is logged and dropped, unanswered (as OTP's global
+ *   does with an unexpected call): it must not take the node's names down with it.
+ */
+import { BadArgError, describe, GenServer, getLogger, isPid, type From, type Node, type NoReply, type Pid, type Ref } from '@grove/core';
+import { LockTable } from './lock';
+import { GLOBAL_NAME_SERVER, nameKey, type DelLockMessage, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
+import { builtinNamed, runResolve, type ResolveFn } from './resolve';
+import { syncWith } from './sync';
+import { isNodeMessage, type NetKernel } from '../node/net_kernel';
+
+interface NameEntry extends NameRecord {
+  readonly key: string;
+  /** This server's monitor of `pid`. */
+  readonly ref: Ref;
+}
+
+interface PeerState {
+  synced: boolean;
+  /** Bumped on every nodeup, so a sync of an earlier connection cannot mark a later one synced. */
+  readonly epoch: number;
+}
+
+const log = getLogger('dist');
+const servers = new WeakMap<Node, GlobalServer>();
+
+/** The global name server of `node`, if it is distributed. @internal */
+export function globalServerOf(node: Node): GlobalServer | undefined {
+  return servers.get(node);
+}
+
+/** Starts the global name server of a distributed node (done by startDistributed). @internal */
+export async function startGlobal(node: Node, kernel: NetKernel): Promise<GlobalServer> {
+  await GlobalServer.start(node, kernel, { name: GLOBAL_NAME_SERVER });
+  return servers.get(node)!;
+}
+
+/** One node's global name server: its name table, its locks, its sync state. @internal */
+export class GlobalServer extends GenServer {
+  /** The node's membership. */
+  kernel!: NetKernel;
+  /** The name table: canonical key → entry. */
+  private readonly names = new Map<string, NameEntry>();
+  private readonly byRef = new Map<number | string, NameEntry>();
+  private readonly locks = new LockTable();
+  /** Holder pid key → this server's monitor of it. */
+  private readonly lockMonitors = new Map<string, Ref>();
+  private readonly lockRefs = new Map<number | string, Pid>();
+  private readonly peers = new Map<string, PeerState>();
+  private epochs = 0;
+  private syncWaiters: From[] = [];
+  /** Custom resolve functions of registrations made on this node: `key pidkey` → function. */
+  readonly customResolvers = new Map<string, ResolveFn>();
+
+  override init(kernel: NetKernel): void {
+    this.kernel = kernel;
+    servers.set(this.node, this);
+    kernel.monitorNodes(this.self, true);
+    // Nodes connected before the server started are synced as if they had just come up.
+    for (const peer of kernel.nodes('visible')) this.ctx.send(this.self, { type: 'nodeup', node: peer, nodeType: 'visible' });
+  }
+
+  /** The node this server runs on. */
+  get node(): Node {
+    return this.ctx.node;
+  }
+
+  // ---- reads (no message) ----
+
+  /** The pid holding `name`; a local holder that already exited is not returned. */
+  whereis(name: unknown): Pid | undefined {
+    const e = this.names.get(nameKey(name));
+    if (e === undefined) return undefined;
+    const pid = e.pid;
+    return pid.node === this.node.name && !this.node.isAlive(pid) ? undefined : pid;
+  }
+
+  /** Every name in the table. */
+  registeredNames(): unknown[] {
+    return [...this.names.values()].map((e) => e.name);
+  }
+
+  /** A snapshot of the table as records. */
+  records(): NameRecord[] {
+    return [...this.names.values()].map(recordOf);
+  }
+
+  /** True while `peer` is connected with the connection `epoch` refers to. */
+  current(peer: string, epoch: number): boolean {
+    return this.peers.get(peer)?.epoch === epoch;
+  }
+
+  /** The custom-resolver table key of `name` held by `pid`. */
+  static resolverKey(key: string, pid: Pid): string {
+    return `${key}\u0001${pid.key}`;
+  }
+
+  // ---- the process ----
+
+  /** A request (protocol.ts): the reply, or none (deferred, or dropped). */
+  override handleCall(request: unknown, from: From): unknown {
+    try {
+      // A forged GenCall may name no caller: the engine's reply would then throw outside this try.
+      if (!isPid(from?.pid) || typeof from.tag !== 'number') return this.dropped(request, 'a call with no caller to answer');
+      return this.request(request as GlobalRequest, from);
+    } catch (e) {
+      return this.dropped(request, e);
+    }
+  }
+
+  override handleInfo(msg: unknown): void {
+    try {
+      this.info(msg);
+    } catch (e) {
+      this.dropped(msg, e);
+    }
+  }
+
+  private request(req: GlobalRequest, from: From): unknown {
+    switch (req?.type) {
+      case 'global.set_lock': {
+        const ok = this.locks.set(req.resource, req.requester, from.pid);
+        if (ok) this.watchHolder(from.pid);
+        return ok;
+      }
+      case 'global.register':
+        return this.register(req.rec, req.force);
+      case 'global.unregister': {
+        const e = this.names.get(nameKey(req.name));
+        if (e !== undefined && (req.pid === null || e.pid.equals(req.pid))) this.remove(e, true);
+        return 'ok';
+      }
+      case 'global.names':
+        return this.records();
+      case 'global.nodes':
+        return this.kernel.nodes('visible');
+      case 'global.apply':
+        for (const op of req.ops) {
+          if (op.op === 'insert') this.insert(op.rec);
+          else {
+            const e = this.names.get(nameKey(op.name));
+            if (e !== undefined) this.remove(e, true);
+          }
+        }
+        return 'ok';
+      case 'global.resolve':
+        this.resolveHere(from, req.name, req.pid1, req.pid2);
+        return this.noReply();
+      case 'global.sync':
+        if (this.allSynced()) return 'ok';
+        this.syncWaiters.push(from);
+        return this.noReply();
+      default:
+        return this.dropped(req, 'not a request of global');
+    }
+  }
+
+  private info(msg: unknown): void {
+    const m = msg as { type?: unknown } | null;
+    switch (typeof m === 'object' && m !== null ? m.type : undefined) {
+      case 'DOWN':
+        return this.down((msg as { ref: Ref }).ref);
+      case 'global.del_lock': {
+        const d = msg as DelLockMessage;
+        this.locks.del(d.resource, d.requester, d.pid);
+        return this.unwatchHolder(d.pid);
+      }
+      case 'global.synced':
+        return this.markSynced((msg as { node: string }).node, (msg as { epoch?: number }).epoch);
+      case 'global.resync': {
+        const { node, epoch } = msg as { node: string; epoch: number };
+        if (this.current(node, epoch)) void syncWith(this, node, epoch);
+        return;
+      }
+    }
+    if (!isNodeMessage(msg)) return void super.handleInfo(msg);
+    if (msg.type === 'nodeup') this.nodeUp(msg.node);
+    else this.nodeDown(msg.node);
+  }
+
+  /** Logs what the server cannot take and answers nothing. */
+  private dropped(what: unknown, why: unknown): NoReply {
+    log.warn(`${GLOBAL_NAME_SERVER} on ${this.node.name}: dropped ${describe(what)} (${why instanceof Error ? why.message : String(why)})`);
+    return this.noReply();
+  }
+
+  // ---- the table ----
+
+  /** Inserts unless another live process holds the name (or `force`). */
+  private register(rec: NameRecord, force: boolean): RegisterReply {
+    const e = this.names.get(nameKey(rec.name));
+    if (e !== undefined && !force && !e.pid.equals(rec.pid)) {
+      // A local holder that exited is gone already, even if its DOWN is still queued here.
+      const deadHere = e.pid.node === this.node.name && !this.node.isAlive(e.pid);
+      if (!deadHere) return { taken: e.pid };
+    }
+    this.insert(rec);
+    return 'ok';
+  }
+
+  private insert(rec: NameRecord): void {
+    const key = nameKey(rec.name);
+    if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${String(rec.pid)}`, rec.pid);
+    const old = this.names.get(key);
+    if (old !== undefined) {
+      if (old.pid.equals(rec.pid)) {
+        if (old.method !== rec.method) this.names.set(key, { ...old, method: rec.method });
+        return;
+      }
+      this.remove(old, true);
+    }
+    const entry: NameEntry = { name: rec.name, pid: rec.pid, method: rec.method, key, ref: this.ctx.monitor(rec.pid) };
+    this.names.set(key, entry);
+    this.byRef.set(entry.ref.key, entry);
+  }
+
+  /** Drops `e` from the table; `demonitor` unless its monitor already fired. */
+  private remove(e: NameEntry, demonitor: boolean): void {
+    if (this.names.get(e.key) === e) this.names.delete(e.key);
+    this.byRef.delete(e.ref.key);
+    if (demonitor) this.ctx.demonitor(e.ref, { flush: true });
+    if (e.method === this.node.name) this.customResolvers.delete(GlobalServer.resolverKey(e.key, e.pid));
+  }
+
+  private down(ref: Ref): void {
+    const e = this.byRef.get(ref.key);
+    if (e !== undefined) return this.remove(e, false);
+    const holder = this.lockRefs.get(ref.key);
+    if (holder === undefined) return;
+    this.lockRefs.delete(ref.key);
+    this.lockMonitors.delete(holder.key);
+    this.locks.dropPid(holder);
+  }
+
+  // ---- lock holders ----
+
+  private watchHolder(pid: Pid): void {
+    if (this.lockMonitors.has(pid.key)) return;
+    const ref = this.ctx.monitor(pid);
+    this.lockMonitors.set(pid.key, ref);
+    this.lockRefs.set(ref.key, pid);
+  }
+
+  private unwatchHolder(pid: Pid): void {
+    const ref = this.lockMonitors.get(pid.key);
+    if (ref === undefined || this.locks.holds(pid)) return;
+    this.lockMonitors.delete(pid.key);
+    this.lockRefs.delete(ref.key);
+    this.ctx.demonitor(ref, { flush: true });
+  }
+
+  // ---- resolving a clash for a sync (this node holds the method) ----
+
+  private resolveHere(from: From, name: unknown, pid1: Pid, pid2: Pid): void {
+    const fn = this.customResolvers.get(GlobalServer.resolverKey(nameKey(name), pid2));
+    if (fn === undefined) {
+      log.error(`global: no resolve function for ${String(name)} held by ${pid2} on ${this.node.name}; the name is unregistered`);
+      return this.reply(from, 'none');
+    }
+    // Not awaited: the server keeps answering (the resolver may take its time).
+    void runResolve(fn, name, pid1, pid2, this.node).then((winner) => this.reply(from, winner));
+  }
+
+  /** The function a record's method names, when this node can run it. */
+  methodHere(rec: NameRecord): ResolveFn | undefined {
+    return builtinNamed(rec.method) ?? (rec.method === this.node.name ? this.customResolvers.get(GlobalServer.resolverKey(nameKey(rec.name), rec.pid)) : undefined);
+  }
+
+  // ---- membership and sync ----
+
+  private nodeUp(peer: string): void {
+    const state: PeerState = { synced: false, epoch: ++this.epochs };
+    this.peers.set(peer, state);
+    if (this.node.name < peer) void syncWith(this, peer, state.epoch);
+  }
+
+  private nodeDown(peer: string): void {
+    this.peers.delete(peer);
+    this.checkWaiters();
+  }
+
+  private markSynced(peer: string, epoch: number | undefined): void {
+    const st = this.peers.get(peer);
+    if (st === undefined || (epoch !== undefined && st.epoch !== epoch)) return;
+    st.synced = true;
+    this.checkWaiters();
+  }
+
+  private allSynced(): boolean {
+    for (const n of this.kernel.nodes('visible')) if (this.peers.get(n)?.synced !== true) return false;
+    return true;
+  }
+
+  private checkWaiters(): void {
+    if (this.syncWaiters.length === 0 || !this.allSynced()) return;
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const w of waiters) this.reply(w, 'ok');
+  }
+}
+
+function recordOf(e: NameRecord): NameRecord {
+  return { name: e.name, pid: e.pid, method: e.method };
+}

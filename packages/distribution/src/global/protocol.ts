@@ -1,0 +1,100 @@
+/**
+ * What the parts of `global` share: what a name is, and what name servers say to
+ * each other (and what a registrar, a lock client or a sync asks of them).
+ *
+ * Names are terms, compared by structure, so a name table is keyed by the name's
+ * canonical string (`wire/term_key.ts`). A string name that does not start with
+ * U+0000 is its own key, so the common case (`whereisName('db')`) allocates nothing.
+ * Deliberate difference from OTP: names are limited to strings, numbers, bigints,
+ * booleans, null, undefined, pids, and arrays or plain objects of those (no Map,
+ * Set, Date, binary or class instance), which covers atoms (strings) and tuples
+ * (arrays).
+ *
+ * Every request is a call to `[global_name_server, node]` ({@link ask}); a
+ * `del_lock` and the sync's `synced` notice are plain messages. All of it is made of
+ * copyable terms.
+ */
+import { BadArgError, call, type Pid, type ProcessContext } from '@grove/core';
+import { termKey, type TermKeyPolicy } from '../wire/term_key';
+
+/** The name of the global name server on every node. */
+export const GLOBAL_NAME_SERVER = 'global_name_server';
+
+/** How long a lock or table request to one node's server may take before it counts as refused. */
+export const GLOBAL_REQUEST_TIMEOUT_MS = 10_000;
+/** The resource every name change locks (OTP's `global` lock id). */
+export const GLOBAL_RESOURCE = 'global';
+
+// ---- names ----
+
+/** A global name: a string, or a number, boolean, pid, or an array / plain object of those. */
+export type GlobalName = unknown;
+
+const NAMES: TermKeyPolicy = {
+  noun: 'a global name',
+  plain: true,
+  error: (path, detail, value) =>
+    new BadArgError(`not a valid global name (at ${path}): ${detail}; names are strings, numbers, bigints, booleans, null, undefined, pids, and arrays or plain objects of those`, value),
+};
+
+/** The canonical key of `name`; throws BadArgError for a name outside the supported terms. */
+export function nameKey(name: GlobalName): string {
+  return termKey(name, NAMES);
+}
+
+/** True when `name` can be a global name. */
+export function isGlobalName(name: unknown): boolean {
+  try {
+    nameKey(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---- messages ----
+
+/** A name as it travels between servers: the name, its pid, and where its resolve method lives. */
+export interface NameRecord {
+  readonly name: unknown;
+  readonly pid: Pid;
+  /** A built-in resolver's name, or the node that holds the custom function. */
+  readonly method: string;
+}
+
+/** One change to the table, applied in order. */
+export type NameOp = { readonly op: 'insert'; readonly rec: NameRecord } | { readonly op: 'delete'; readonly name: unknown };
+
+/** A set_lock request to a node's server (the holder is the caller's pid). */
+export interface SetLockRequest {
+  readonly type: 'global.set_lock';
+  readonly resource: string;
+  readonly requester: string;
+}
+
+/** A del_lock message (sent, not called: releases need no answer, and order per sender holds). */
+export interface DelLockMessage {
+  readonly type: 'global.del_lock';
+  readonly resource: string;
+  readonly requester: string;
+  readonly pid: Pid;
+}
+
+/** Requests a server answers (as calls). */
+export type GlobalRequest =
+  | SetLockRequest
+  | { readonly type: 'global.register'; readonly rec: NameRecord; readonly force: boolean }
+  | { readonly type: 'global.unregister'; readonly name: unknown; readonly pid: Pid | null }
+  | { readonly type: 'global.names' }
+  | { readonly type: 'global.nodes' }
+  | { readonly type: 'global.apply'; readonly ops: readonly NameOp[] }
+  | { readonly type: 'global.resolve'; readonly name: unknown; readonly pid1: Pid; readonly pid2: Pid }
+  | { readonly type: 'global.sync' };
+
+/** Answer to `global.register`: done, or the pid that holds the name. */
+export type RegisterReply = 'ok' | { readonly taken: Pid };
+
+/** Calls `peer`'s name server with `request`, waiting at most {@link GLOBAL_REQUEST_TIMEOUT_MS}. */
+export function ask(caller: ProcessContext, peer: string, request: GlobalRequest): Promise<unknown> {
+  return call(caller, [GLOBAL_NAME_SERVER, peer], request, GLOBAL_REQUEST_TIMEOUT_MS);
+}

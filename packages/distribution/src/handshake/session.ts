@@ -1,0 +1,367 @@
+/**
+ * The two sides of the handshake described in `handshake.ts`: a `Session` base that
+ * takes frames one at a time and owns the timeout, failure and success paths, and
+ * the `Initiator` and `Acceptor` state machines. @internal
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type * as net from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { getLogger } from '@grove/core';
+import { HandshakeError, HandshakeGarbageError, type HandshakeFailure } from '../errors';
+import { FrameWriter } from '../wire/frame_writer';
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
+import type { AcceptOptions, CookiePair, CookieSpec, HandshakeOptions, HandshakeResult, InitiateOptions } from './handshake';
+import {
+  CHALLENGE_BYTES,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  HANDSHAKE_MAX_FRAME_BYTES,
+  HANDSHAKE_VERSION,
+  StatusCode,
+  decodeHandshake,
+  encodeHandshake,
+  handshakeDigest,
+  type HandshakeMsg,
+} from './messages';
+import { parseNodeName, type NodeNameKind } from '../node/node_name';
+
+function cookies(spec: CookieSpec, peer: string): CookiePair {
+  const c = typeof spec === 'string' ? spec : spec(peer);
+  return typeof c === 'string' ? { in: c, out: c } : c;
+}
+
+const digest = handshakeDigest;
+
+function sameDigest(got: Buffer, want: Buffer): boolean {
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** What both sides share: frames in one at a time, timeout, failure and success. */
+abstract class Session {
+  protected readonly decoder: FrameDecoder;
+  protected readonly writer: FrameWriter;
+  protected readonly kind: NodeNameKind;
+  protected readonly versions: { min: number; max: number };
+  protected peer: string | undefined;
+  private frame: Buffer | null = null;
+  private settled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private socketError: string | undefined;
+
+  constructor(
+    protected readonly side: 'initiator' | 'acceptor',
+    protected readonly socket: net.Socket,
+    protected readonly options: HandshakeOptions,
+    private readonly resolve: (r: HandshakeResult) => void,
+    private readonly reject: (e: HandshakeError) => void,
+  ) {
+    this.kind = parseNodeName(options.name).kind;
+    this.versions = options.versions ?? { min: HANDSHAKE_VERSION, max: HANDSHAKE_VERSION };
+    this.decoder = new FrameDecoder((f) => {
+      this.frame = f;
+      this.decoder.pause(); // one message at a time; the rest waits in the decoder
+    }, { maxFrameBytes: HANDSHAKE_MAX_FRAME_BYTES });
+    this.writer = new FrameWriter(socket, { maxFrameBytes: HANDSHAKE_MAX_FRAME_BYTES });
+  }
+
+  start(): void {
+    if (this.socket.destroyed) return this.fail('closed', 'the socket was closed before the handshake');
+    this.socket.on('data', this.onData);
+    this.socket.on('error', this.onError);
+    this.socket.on('close', this.onClose);
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.timer = setTimeout(() => this.fail('timeout', `no handshake within ${timeoutMs} ms (${this.waitingFor()})`), timeoutMs);
+    this.begin();
+  }
+
+  /** Sends the first message, if this side speaks first. */
+  protected abstract begin(): void;
+  /** Handles one message. */
+  protected abstract step(msg: HandshakeMsg): void;
+  /** What this side waits for now (for error messages). */
+  protected abstract waitingFor(): string;
+
+  protected send(msg: HandshakeMsg): void {
+    this.writer.write(encodeHandshake(msg));
+  }
+
+  /** True when the peer sent more than it may before hearing from us (and fails then). */
+  protected early(after: string): boolean {
+    if (this.decoder.bufferedBytes === 0) return false;
+    this.fail('early_frame', `${this.decoder.bufferedBytes} bytes arrived after ${after}, before the handshake allowed them`);
+    return true;
+  }
+
+  protected get finished(): boolean {
+    return this.settled;
+  }
+
+  /** Refuses the connection. With `status`, sends it first and closes gracefully. */
+  protected fail(reason: HandshakeFailure, detail: string, status?: { code: StatusCode; reason: string }): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.detach();
+    if (status !== undefined) {
+      this.send({ kind: 'status', code: status.code, reason: status.reason });
+      this.writer.flush();
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else if (reason === 'name_clash') {
+      this.writer.flush(); // our AliveAnswer(false)
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else {
+      this.socket.destroy();
+    }
+    const who = this.peer ?? `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+    const message = `handshake (${this.side}) with ${who} refused: ${detail}`;
+    const log = getLogger('dist');
+    if (reason === 'simultaneous') log.debug(message);
+    else log.warn(message);
+    this.reject(new HandshakeError(reason, message, this.peer));
+  }
+
+  protected succeed(result: Omit<HandshakeResult, 'side' | 'socket' | 'decoder'>): void {
+    this.settled = true;
+    this.detach();
+    this.writer.flush(); // the last handshake message leaves before any connection frame
+    this.decoder.maxFrameBytes = this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    // The socket keeps feeding the paused decoder, so nothing that arrives before the
+    // connection takes over (however late) is lost.
+    readFrames(this.socket, this.decoder);
+    this.resolve({ ...result, side: this.side, socket: this.socket, decoder: this.decoder });
+  }
+
+  private detach(): void {
+    clearTimeout(this.timer);
+    this.socket.off('data', this.onData);
+    this.socket.off('error', this.onError);
+    this.socket.off('close', this.onClose);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    try {
+      this.decoder.push(chunk);
+    } catch (e) {
+      return this.fail('garbage', (e as Error).message);
+    }
+    while (this.frame !== null && !this.settled) {
+      const frame = this.frame;
+      this.frame = null;
+      try {
+        this.step(decodeHandshake(frame));
+      } catch (e) {
+        if (e instanceof HandshakeGarbageError) return this.fail('garbage', `${e.message} (${this.waitingFor()})`);
+        return this.fail('not_allowed', `the handshake failed: ${(e as Error).message}`);
+      }
+      if (!this.settled) this.decoder.resume();
+    }
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.socketError = err.message;
+  };
+
+  private readonly onClose = (): void => {
+    const why = this.socketError !== undefined ? ` (${this.socketError})` : '';
+    this.fail('closed', `the connection closed${why} ${this.closedHint()}`);
+  };
+
+  /** What a close at this point most likely means. */
+  protected abstract closedHint(): string;
+
+  protected checkPeerName(name: string): string | undefined {
+    let kind: NodeNameKind;
+    try {
+      kind = parseNodeName(name).kind;
+    } catch (e) {
+      return (e as Error).message;
+    }
+    if (kind !== this.kind) return `${name} has a ${kind} name and ${this.options.name} a ${this.kind} one; short and long names do not mix`;
+    if (this.options.checkPeerCertificate === true && this.socket instanceof TLSSocket) {
+      const cn = this.socket.getPeerCertificate().subject?.CN;
+      if (cn !== name) return `the peer's TLS certificate is for ${JSON.stringify(cn ?? null)}, not for ${name}`;
+    }
+    return undefined;
+  }
+}
+
+/** @internal */
+export class Initiator extends Session {
+  private state: 'status' | 'challenge' | 'ack' = 'status';
+  private simultaneous = false;
+  private replaced = false;
+  private chA: Buffer = Buffer.alloc(0);
+  private chB: Buffer = Buffer.alloc(0);
+  private hello: Omit<HandshakeResult, 'side' | 'socket' | 'decoder'> | undefined;
+
+  constructor(socket: net.Socket, private readonly opts: InitiateOptions, resolve: (r: HandshakeResult) => void, reject: (e: HandshakeError) => void) {
+    super('initiator', socket, opts, resolve, reject);
+    this.peer = opts.peer;
+  }
+
+  protected begin(): void {
+    const o = this.opts;
+    this.send({ kind: 'name', name: o.name, versionMin: this.versions.min, versionMax: this.versions.max, flags: o.flags ?? 0, creation: o.creation, hidden: o.hidden === true });
+  }
+
+  protected waitingFor(): string {
+    return `waiting for the acceptor's ${this.state}`;
+  }
+
+  protected closedHint(): string {
+    return this.state === 'ack'
+      ? 'after our challenge reply: the peer refused our cookie (or stopped)'
+      : `while ${this.waitingFor()}: the peer refused the connection (or is not a Grove node)`;
+  }
+
+  protected step(msg: HandshakeMsg): void {
+    if (this.state === 'status' && msg.kind === 'status') return this.onStatus(msg.code, msg.reason);
+    if (this.state === 'challenge' && msg.kind === 'challenge') return this.onChallenge(msg);
+    if (this.state === 'ack' && msg.kind === 'ack') return this.onAck(msg.digest);
+    throw new HandshakeGarbageError(`unexpected ${msg.kind} message`);
+  }
+
+  private onStatus(code: StatusCode, reason: string): void {
+    switch (code) {
+      case StatusCode.OK:
+        this.state = 'challenge';
+        return;
+      case StatusCode.OK_SIMULTANEOUS:
+        this.simultaneous = true;
+        this.state = 'challenge';
+        return;
+      case StatusCode.NOK:
+        return this.fail('simultaneous', 'the peer is connecting to us at the same time, and its attempt wins');
+      case StatusCode.ALIVE: {
+        const proceed = this.opts.onAlive?.(this.peer) === true;
+        this.send({ kind: 'alive_answer', proceed });
+        if (!proceed) return this.fail('name_clash', 'the peer already has a connection to a node with our name');
+        this.replaced = true;
+        this.state = 'challenge';
+        return;
+      }
+      case StatusCode.VERSION:
+        return this.fail('version', `no protocol version in common: ${reason}`);
+      default:
+        return this.fail('not_allowed', `not allowed: ${reason || 'no reason given'}`);
+    }
+  }
+
+  private onChallenge(msg: Extract<HandshakeMsg, { kind: 'challenge' }>): void {
+    const bad = this.checkPeerName(msg.name);
+    if (bad !== undefined) return this.fail('not_allowed', bad);
+    if (this.opts.peer !== undefined && msg.name !== this.opts.peer) {
+      return this.fail('wrong_node', `we meant to reach ${this.opts.peer} but ${msg.name} answered`);
+    }
+    this.peer = msg.name;
+    if (msg.version < this.versions.min || msg.version > this.versions.max) {
+      return this.fail('version', `the peer chose version ${msg.version}; we speak ${this.versions.min}..${this.versions.max}`);
+    }
+    const flags = this.opts.flags ?? 0;
+    this.hello = {
+      peer: msg.name, peerCreation: msg.creation, peerHidden: msg.hidden, peerFlags: msg.flags, flags: (flags & msg.flags) >>> 0,
+      version: msg.version, simultaneous: this.simultaneous, replaced: this.replaced,
+    };
+    this.chB = msg.challenge;
+    this.chA = randomBytes(CHALLENGE_BYTES);
+    const out = cookies(this.opts.cookie, msg.name).out;
+    this.send({ kind: 'reply', challenge: this.chA, digest: digest(out, 'initiator', this.opts.name, msg.name, this.chB, this.chA) });
+    this.state = 'ack';
+  }
+
+  private onAck(got: Buffer): void {
+    const peer = this.hello!.peer;
+    const want = digest(cookies(this.opts.cookie, peer).in, 'acceptor', this.opts.name, peer, this.chA, this.chB);
+    if (!sameDigest(got, want)) return this.fail('bad_cookie', `${peer} answered our challenge with a wrong digest: the cookies differ`);
+    this.succeed(this.hello!);
+  }
+}
+
+/** @internal */
+export class Acceptor extends Session {
+  private state: 'name' | 'alive_answer' | 'reply' = 'name';
+  private hello: Omit<HandshakeResult, 'side' | 'socket' | 'decoder'> | undefined;
+  private chB: Buffer = Buffer.alloc(0);
+
+  constructor(socket: net.Socket, private readonly opts: AcceptOptions, resolve: (r: HandshakeResult) => void, reject: (e: HandshakeError) => void) {
+    super('acceptor', socket, opts, resolve, reject);
+  }
+
+  protected begin(): void {}
+
+  protected waitingFor(): string {
+    return `waiting for the initiator's ${this.state}`;
+  }
+
+  protected closedHint(): string {
+    return this.state === 'reply' ? 'after our challenge (the peer gave up)' : `while ${this.waitingFor()}`;
+  }
+
+  protected step(msg: HandshakeMsg): void {
+    if (this.state === 'name' && msg.kind === 'name') return this.onName(msg);
+    if (this.state === 'alive_answer' && msg.kind === 'alive_answer') return this.onAliveAnswer(msg.proceed);
+    if (this.state === 'reply' && msg.kind === 'reply') return this.onReply(msg.challenge, msg.digest);
+    throw new HandshakeGarbageError(`unexpected ${msg.kind} message`);
+  }
+
+  private onName(msg: Extract<HandshakeMsg, { kind: 'name' }>): void {
+    const refuse = (reason: HandshakeFailure, code: StatusCode, why: string): void => this.fail(reason, why, { code, reason: why });
+    const bad = this.checkPeerName(msg.name);
+    if (bad !== undefined) return refuse('not_allowed', StatusCode.NOT_ALLOWED, bad);
+    this.peer = msg.name;
+    if (msg.name === this.opts.name) return refuse('name_clash', StatusCode.NOT_ALLOWED, `${msg.name} is this node's own name`);
+    const version = Math.min(msg.versionMax, this.versions.max);
+    if (version < Math.max(msg.versionMin, this.versions.min)) {
+      return refuse('version', StatusCode.VERSION, `the peer speaks ${msg.versionMin}..${msg.versionMax}, this node ${this.versions.min}..${this.versions.max}`);
+    }
+    if (this.early('the name message')) return;
+    const flags = this.opts.flags ?? 0;
+    this.hello = {
+      peer: msg.name, peerCreation: msg.creation, peerHidden: msg.hidden, peerFlags: msg.flags, flags: (flags & msg.flags) >>> 0,
+      version, simultaneous: false, replaced: false,
+    };
+    const decision = this.opts.admit?.({ name: msg.name, creation: msg.creation, hidden: msg.hidden, flags: msg.flags }) ?? 'ok';
+    switch (decision) {
+      case 'ok':
+      case 'ok_simultaneous':
+        this.hello.simultaneous = decision === 'ok_simultaneous';
+        this.send({ kind: 'status', code: decision === 'ok' ? StatusCode.OK : StatusCode.OK_SIMULTANEOUS, reason: '' });
+        return this.sendChallenge();
+      case 'nok':
+        return refuse('simultaneous', StatusCode.NOK, 'simultaneous connect: our own attempt to reach the peer wins');
+      case 'alive':
+        this.send({ kind: 'status', code: StatusCode.ALIVE, reason: '' });
+        this.state = 'alive_answer';
+        return;
+      case 'not_allowed':
+        return refuse('not_allowed', StatusCode.NOT_ALLOWED, 'the connection manager refused it');
+      default:
+        return refuse('not_allowed', StatusCode.NOT_ALLOWED, decision.refuse);
+    }
+  }
+
+  private onAliveAnswer(proceed: boolean): void {
+    if (!proceed) return this.fail('name_clash', 'a node with that name is already connected');
+    if (this.early('the alive answer')) return;
+    this.hello!.replaced = true;
+    this.sendChallenge();
+  }
+
+  private sendChallenge(): void {
+    const o = this.opts;
+    this.chB = randomBytes(CHALLENGE_BYTES);
+    this.send({ kind: 'challenge', name: o.name, version: this.hello!.version, flags: o.flags ?? 0, creation: o.creation, hidden: o.hidden === true, challenge: this.chB });
+    this.state = 'reply';
+  }
+
+  private onReply(chA: Buffer, got: Buffer): void {
+    const peer = this.hello!.peer;
+    const pair = cookies(this.opts.cookie, peer);
+    if (!sameDigest(got, digest(pair.in, 'initiator', peer, this.opts.name, this.chB, chA))) {
+      return this.fail('bad_cookie', `${peer} failed the cookie challenge: the cookies differ`);
+    }
+    if (this.early('the challenge reply')) return;
+    this.send({ kind: 'ack', digest: digest(pair.out, 'acceptor', peer, this.opts.name, chA, this.chB) });
+    this.succeed(this.hello!);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * @grove/distribution/internal — the wire-level parts of distribution: the term and
+ * control codecs, framing, the handshake, raw sockets, port-mapper registration and
+ * the embedded port mapper.
+ *
+ * **Not a stable API.** Anything here may change in any release, without notice.
+ * It is for tests, tools, benchmarks and the Erlang bridge to come; a program that
+ * uses distribution needs only `@grove/distribution`.
+ *
+ * @packageDocumentation
+ */
+export {
+  FrameTooLargeError,
+  HandshakeError,
+  HandshakeGarbageError,
+  ConnectError,
+  type HandshakeFailure,
+} from './errors';
+
+// ---- wire: terms ----
+export { encodeTerm, TermEncoder } from './wire/term';
+export { decodeTerm, TermDecoder, type DecodeContext } from './wire/term_decode';
+export { type TermCodecOptions, DEFAULT_MAX_DEPTH } from './wire/term_format';
+export { ATOM_CACHE_SIZE, MAX_ATOM_BYTES } from './wire/atom_cache';
+export { WireWriter, WireReader, DEFAULT_MAX_BYTES } from './wire/wire';
+export { messageCopier, type CopierNode } from './wire/message_copier';
+
+// ---- wire: control messages ----
+export { controlSchema, controlSchemaJson, type ControlMessage, type ControlType, type ControlMessageOf } from './wire/control_message';
+export { ControlEncoder, type ControlCodecOptions } from './wire/control';
+export { ControlDecoder, type ControlFastPath } from './wire/control_decode';
+
+// ---- wire: frames ----
+export {
+  FrameDecoder,
+  encodeFrame,
+  readFrames,
+  FRAME_HEADER_BYTES,
+  DEFAULT_MAX_FRAME_BYTES,
+  type FrameHandler,
+  type FrameDecoderOptions,
+} from './wire/framing';
+export {
+  FrameWriter,
+  DEFAULT_WRITE_HIGH_WATER_BYTES,
+  type FrameSink,
+  type FlushMode,
+  type FrameWriterOptions,
+} from './wire/frame_writer';
+
+// ---- the handshake ----
+export {
+  initiateHandshake,
+  acceptHandshake,
+  simultaneousConnectStatus,
+  HANDSHAKE_VERSION,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  HANDSHAKE_MAX_FRAME_BYTES,
+  type CookiePair,
+  type CookieSpec,
+  type HandshakeOptions,
+  type InitiateOptions,
+  type AcceptOptions,
+  type AcceptDecision,
+  type PeerHello,
+  type HandshakeResult,
+} from './handshake/handshake';
+export {
+  handshakeSchemaJson,
+  handshakeDigest,
+  encodeHandshake,
+  decodeHandshake,
+  StatusCode as HandshakeStatus,
+  type HandshakeMsg,
+} from './handshake/messages';
+
+// ---- sockets ----
+export {
+  listen,
+  connect,
+  DEFAULT_LISTEN_HOST,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type ListenOptions,
+  type Listener,
+  type ConnectOptions,
+} from './transport/tcp';
+
+// ---- the port mapper: registration and the embedded server ----
+export { register, EpmdRegistration, type RegisterRequest } from './epmd/epmd';
+export { EpmdServer, type EpmdServerOptions } from './epmd/server';
+export {
+  PortMapper,
+  NodeRegistration,
+  ensurePortMapper,
+  type PortMapperOptions,
+  type RegistrationWatch,
+} from './epmd/port_mapper';

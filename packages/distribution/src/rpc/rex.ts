@@ -1,0 +1,211 @@
+/**
+ * The rpc server of a node (OTP's `rex`): runs the functions this node exposes on
+ * behalf of other nodes. Nothing else can be run: code is never shipped and nothing
+ * is evaluated, so a caller names a module and a function that `expose` put in the
+ * table, or gets `undef`.
+ *
+ * One process per distributed node, registered as {@link REX}. For each call it
+ * spawns a worker (as erpc does), so a slow function never holds the server up:
+ * the worker runs the function — awaiting it when it returns a promise — and
+ * replies to the caller itself: `{ ok: value }`, `{ error: 'throw', reason }` for
+ * an exception, `{ error: 'exit', reason }` when the function exits its process
+ * (`this.exit(reason)`), or when the worker is killed before it answered (the
+ * server monitors workers and answers for them). A caller that gave up (timeout)
+ * asks the server to kill the worker; its late reply would be dropped anyway.
+ *
+ * Functions run with `this` bound to the worker's process context.
+ *
+ * The server is a GenServer (OTP's rex is a gen_server): a call request is a
+ * `{ type: 'rpc.call' }` object, so it comes to `handleCall` (anything else there is
+ * an unknown call); casts, cancels and the workers' DOWN are infos routed by type.
+ */
+import { BadArgError, describe, GenServer, getLogger, Info, isRef, NotCopyableError, ProcessExit, reply, type DownMessage, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
+
+/** The name of the rpc server on every node. */
+export const REX = 'rex';
+
+/** A function a node exposes; `this` is the process context of the worker running it. */
+export type ExposedFunction = (this: ProcessContext, ...args: any[]) => unknown;
+
+/** A module: function name → function. */
+export type ExposedModule = Readonly<Record<string, ExposedFunction>>;
+
+/** A call request. */
+export interface RpcCallRequest {
+  readonly type: 'rpc.call';
+  /** The caller's id for this call, so that it can cancel it. */
+  readonly id: Ref;
+  readonly module: string;
+  readonly fn: string;
+  readonly args: readonly unknown[];
+}
+
+/** What a call answers. */
+export type RpcReply =
+  | { readonly ok: unknown }
+  | { readonly error: 'throw' | 'exit'; readonly reason: unknown }
+  | { readonly error: 'undef'; readonly reason: string };
+
+/** A cast: run, answer nothing. */
+export interface RpcCastMessage {
+  readonly type: 'rpc.cast';
+  readonly module: string;
+  readonly fn: string;
+  readonly args: readonly unknown[];
+}
+
+/** The caller timed out: kill the worker of call `id`. */
+export interface RpcCancelMessage {
+  readonly type: 'rpc.cancel';
+  readonly id: Ref;
+}
+
+const log = getLogger('dist');
+const servers = new WeakMap<Node, RpcServer>();
+
+/** The rpc server of `node`, if it is distributed. @internal */
+export function rpcServerOf(node: Node): RpcServer | undefined {
+  return servers.get(node);
+}
+
+/** Starts the rpc server of a distributed node (done by startDistributed). @internal */
+export async function startRex(node: Node): Promise<RpcServer> {
+  await RpcServer.start(node, undefined, { name: REX });
+  return servers.get(node)!;
+}
+
+interface Running {
+  readonly from: From | null;
+  readonly pid: Pid;
+  readonly callKey: string | null;
+}
+
+/** One node's rpc server (`rex`): the exposed modules and the workers running calls. @internal */
+export class RpcServer extends GenServer {
+  private readonly modules = new Map<string, ExposedModule>();
+  /** Worker monitor ref key → what it runs. */
+  private readonly running = new Map<number | string, Running>();
+  /** Call id → worker monitor ref key, for cancels. */
+  private readonly byCall = new Map<string, number | string>();
+
+  override init(): void {
+    servers.set(this.node, this);
+  }
+
+  /** The node this server runs on. */
+  get node(): Node {
+    return this.ctx.node;
+  }
+
+  /** Exposes `fns` as `module`. Throws when the module is already exposed or a value is not a function. */
+  expose(module: string, fns: ExposedModule): void {
+    if (typeof module !== 'string' || module.length === 0) throw new BadArgError(`rpc.expose: module must be a non-empty string, got ${describe(module)}`, module);
+    if (typeof fns !== 'object' || fns === null || Array.isArray(fns)) throw new BadArgError(`rpc.expose(${JSON.stringify(module)}): expected an object of functions, got ${describe(fns)}`, fns);
+    for (const [k, f] of Object.entries(fns)) {
+      if (typeof f !== 'function') throw new BadArgError(`rpc.expose(${JSON.stringify(module)}): ${JSON.stringify(k)} is not a function (${describe(f)})`, f);
+    }
+    if (this.modules.has(module)) throw new BadArgError(`rpc.expose: module ${JSON.stringify(module)} is already exposed on ${this.node.name} (unexpose it first)`, module);
+    // A copy: what was exposed cannot change behind the table's back, and no prototype is consulted.
+    this.modules.set(module, Object.freeze(Object.assign(Object.create(null) as Record<string, ExposedFunction>, fns)));
+  }
+
+  /** Stops exposing `module`; false when it was not exposed. */
+  unexpose(module: string): boolean {
+    return this.modules.delete(module);
+  }
+
+  /** The exposed modules and their functions. */
+  exposed(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [m, fns] of this.modules) out[m] = Object.keys(fns);
+    return out;
+  }
+
+  // ---- the process ----
+
+  /** A call request; the worker answers it. Any other call is an unknown call. */
+  override handleCall(request: unknown, from: From): unknown {
+    const req = request as RpcCallRequest | null;
+    if (typeof req !== 'object' || req === null || req.type !== 'rpc.call') return super.handleCall(request, from);
+    this.run(req, from);
+    return this.noReply();
+  }
+
+  @Info('rpc.cast')
+  runCast(msg: RpcCastMessage): void {
+    this.run(msg, null);
+  }
+
+  /** The caller gave up: kill the worker still running its call. */
+  @Info('rpc.cancel')
+  cancel(msg: RpcCancelMessage): void {
+    const r = isRef(msg.id) ? this.running.get(this.byCall.get(callKey(msg.id)) ?? -1) : undefined;
+    if (r !== undefined) this.ctx.exit(r.pid, 'kill');
+  }
+
+  /** A worker ended: a call it did not answer is answered here. */
+  @Info('DOWN')
+  workerDown(msg: DownMessage): void {
+    const r = this.running.get(msg.ref.key);
+    if (r === undefined) return;
+    this.running.delete(msg.ref.key);
+    if (r.callKey !== null) this.byCall.delete(r.callKey);
+    // A worker that answered exits normal; any other end is the call's answer (a late duplicate is dropped by the caller).
+    if (msg.reason !== 'normal' && r.from !== null) this.reply(r.from, { error: 'exit', reason: msg.reason } satisfies RpcReply);
+  }
+
+  private run(req: RpcCallRequest | RpcCastMessage, from: From | null): void {
+    const f = this.lookup(req.module, req.fn);
+    if (typeof f === 'string') {
+      if (from !== null) this.reply(from, { error: 'undef', reason: f } satisfies RpcReply);
+      else log.debug(`rpc.cast on ${this.node.name}: ${f}`);
+      return;
+    }
+    if (!Array.isArray(req.args)) {
+      const reason = new BadArgError(`rpc ${req.module}.${req.fn}: args must be an array, got ${describe(req.args)}`, req.args);
+      if (from !== null) this.reply(from, { error: 'throw', reason } satisfies RpcReply);
+      return;
+    }
+    const args = req.args;
+    const [pid, ref] = this.ctx.spawnMonitor((w) => work(w, f, args, from), { label: `rpc ${req.module}.${req.fn}` });
+    const id = (req as Partial<RpcCallRequest>).id;
+    const key = from === null || !isRef(id) ? null : callKey(id);
+    this.running.set(ref.key, { from, pid, callKey: key });
+    if (key !== null) this.byCall.set(key, ref.key);
+  }
+
+  /** The function, or why there is none. */
+  private lookup(module: unknown, fn: unknown): ExposedFunction | string {
+    if (typeof module !== 'string' || typeof fn !== 'string') return `module and function must be strings, got ${describe(module)}, ${describe(fn)}`;
+    const mod = this.modules.get(module);
+    if (mod === undefined) return `module ${JSON.stringify(module)} is not exposed on ${this.node.name}`;
+    const f = mod[fn];
+    if (typeof f !== 'function') return `${module}.${fn} is not exposed on ${this.node.name} (module ${JSON.stringify(module)} exposes ${Object.keys(mod).join(', ') || 'nothing'})`;
+    return f;
+  }
+}
+
+function callKey(id: Ref): string {
+  return `${id.node}/${id.creation}/${id.id}`;
+}
+
+/** The worker: runs `f`, answers the caller (for a call). */
+async function work(w: ProcessContext, f: ExposedFunction, args: readonly unknown[], from: From | null): Promise<void> {
+  let out: RpcReply;
+  try {
+    out = { ok: await f.apply(w, args as unknown[]) };
+  } catch (e) {
+    out = e instanceof ProcessExit ? { error: 'exit', reason: e.reason } : { error: 'throw', reason: e };
+  }
+  if (from === null) {
+    if ('error' in out) log.debug(`rpc.cast on ${w.node.name} ended with ${out.error}: ${describe(out.reason)}`);
+    return;
+  }
+  try {
+    reply(w.node, from, out);
+  } catch (e) {
+    // The value cannot cross the wire (a function, an unregistered class...): the caller hears why.
+    const reason = e instanceof NotCopyableError ? e : new NotCopyableError('$', describe(e));
+    reply(w.node, from, { error: 'throw', reason } satisfies RpcReply);
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Sockets between nodes: a listener and an outgoing connection, over plain TCP or TLS.
+ *
+ * TCP sockets get `setNoDelay(true)`: frames are already batched per tick by the
+ * writer, so Nagle's algorithm would only add latency. With `tls`, both sides
+ * present a certificate signed by a CA they trust (`requestCert` and
+ * `rejectUnauthorized` default to true: mutual verification), and a peer without a
+ * valid certificate never reaches the handshake. A listener hands over a TLS socket
+ * only once its TLS handshake has succeeded.
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { getLogger } from '@grove/core';
+import { ConnectError } from '../errors';
+
+/** Default host: loopback, so nothing listens on the network unless asked. */
+export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+/** Default time to open a connection (TCP and TLS), like Erlang's `net_setuptime` of 7 s. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 7000;
+
+/** TLS settings of a node: its own key and certificate, and the CA that signs its peers'. */
+export interface TlsOptions {
+  /** This node's private key (PEM). */
+  key: string | Buffer;
+  /** This node's certificate (PEM). */
+  cert: string | Buffer;
+  /** CA certificate(s) that peers' certificates must chain to (PEM). Default: Node's root store. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Listener: ask the connecting peer for a certificate. Default true (mutual TLS). */
+  requestCert?: boolean;
+  /** Refuse a peer whose certificate does not verify. Default true. */
+  rejectUnauthorized?: boolean;
+  /** Connector: the name to check the server certificate against. Default the host. */
+  servername?: string;
+  /** Connector: replaces the server identity check (return an Error to refuse). */
+  checkServerIdentity?: (hostname: string, cert: tls.PeerCertificate) => Error | undefined;
+  /** Lowest TLS version accepted. Default `TLSv1.2`. */
+  minVersion?: tls.SecureVersion;
+}
+
+export interface ListenOptions {
+  /** Address to bind. Default {@link DEFAULT_LISTEN_HOST}. */
+  host?: string;
+  /** Port to bind; 0 (the default) lets the system pick one. */
+  port?: number;
+  /** Listen with TLS. */
+  tls?: TlsOptions;
+  /** Time a TLS client gets to finish its TLS handshake. Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
+  tlsHandshakeTimeoutMs?: number;
+}
+
+/** A listening socket for node connections. */
+export interface Listener {
+  /** The bound address. */
+  readonly host: string;
+  /** The bound port (the real one when 0 was asked for). */
+  readonly port: number;
+  /** True when connections are TLS. */
+  readonly tls: boolean;
+  /**
+   * Stops accepting connections. Connections already handed over stay open unless
+   * `destroyConnections` is true.
+   */
+  close(options?: { destroyConnections?: boolean }): Promise<void>;
+}
+
+/**
+ * Listens for node connections; `onConnection` gets each accepted socket (for TLS,
+ * after the TLS handshake succeeded and the peer's certificate verified).
+ */
+export function listen(options: ListenOptions, onConnection: (socket: net.Socket) => void): Promise<Listener> {
+  const host = options.host ?? DEFAULT_LISTEN_HOST;
+  const log = getLogger('dist');
+  const sockets = new Set<net.Socket>();
+  const accept = (socket: net.Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    keepErrorsQuiet(socket);
+    socket.setNoDelay(true);
+    onConnection(socket);
+  };
+  let server: net.Server;
+  if (options.tls !== undefined) {
+    const t = options.tls;
+    server = tls.createServer(
+      {
+        key: t.key,
+        cert: t.cert,
+        ...(t.ca !== undefined ? { ca: t.ca } : {}),
+        requestCert: t.requestCert ?? true,
+        rejectUnauthorized: t.rejectUnauthorized ?? true,
+        minVersion: t.minVersion ?? 'TLSv1.2',
+        handshakeTimeout: options.tlsHandshakeTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      },
+      accept,
+    );
+    server.on('tlsClientError', (err, socket) => {
+      log.warn(`refused a TLS connection from ${socket.remoteAddress}:${socket.remotePort}: ${err.message}`);
+    });
+  } else {
+    server = net.createServer(accept);
+  }
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      server.on('error', (err) => log.error(`listener on ${host} failed: ${err.message}`));
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        host: address.address,
+        port: address.port,
+        tls: options.tls !== undefined,
+        close: (closeOptions) =>
+          new Promise<void>((done) => {
+            server.close();
+            if (closeOptions?.destroyConnections === true) for (const s of sockets) s.destroy();
+            // `server.close` calls back only when every connection has ended; the
+            // listening port itself is released on the next turn.
+            setImmediate(done);
+          }),
+      });
+    });
+  });
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** Connect with TLS. */
+  tls?: TlsOptions;
+  /** Time to open the connection (TCP and TLS). Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
+  timeoutMs?: number;
+}
+
+/**
+ * Opens a connection to a node's listener. Resolves once it is open (for TLS, once
+ * the TLS handshake succeeded and the server's certificate verified).
+ *
+ * @throws ConnectError when the connection is refused, fails or times out.
+ */
+export function connect(options: ConnectOptions): Promise<net.Socket> {
+  const { host, port } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    let socket: net.Socket;
+    let readyEvent: string;
+    if (options.tls !== undefined) {
+      const t = options.tls;
+      const servername = t.servername ?? (net.isIP(host) === 0 ? host : undefined);
+      socket = tls.connect({
+        host,
+        port,
+        key: t.key,
+        cert: t.cert,
+        ...(t.ca !== undefined ? { ca: t.ca } : {}),
+        ...(servername !== undefined ? { servername } : {}),
+        ...(t.checkServerIdentity !== undefined ? { checkServerIdentity: t.checkServerIdentity } : {}),
+        rejectUnauthorized: t.rejectUnauthorized ?? true,
+        minVersion: t.minVersion ?? 'TLSv1.2',
+      });
+      readyEvent = 'secureConnect';
+    } else {
+      socket = net.connect({ host, port });
+      readyEvent = 'connect';
+    }
+    const timer = setTimeout(() => fail(new ConnectError(host, port, `timed out after ${timeoutMs} ms`)), timeoutMs);
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(err instanceof ConnectError ? err : new ConnectError(host, port, err.message, { cause: err }));
+    };
+    const onClose = (): void => fail(new ConnectError(host, port, 'the connection closed while opening'));
+    socket.once('error', fail);
+    socket.once('close', onClose);
+    socket.once(readyEvent, () => {
+      clearTimeout(timer);
+      socket.off('error', fail);
+      socket.off('close', onClose);
+      keepErrorsQuiet(socket);
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+  });
+}
+
+/**
+ * A socket error always ends in `close`, which is what the owner watches; this
+ * listener keeps an error that comes before the owner attached its own (a TLS alert
+ * right after connect) from crashing the process as an unhandled `error` event.
+ */
+function keepErrorsQuiet(socket: net.Socket): void {
+  socket.on('error', (err) => getLogger('dist').debug(`socket ${socket.remoteAddress}:${socket.remotePort} failed: ${err.message}`));
+}

@@ -1,0 +1,134 @@
+/**
+ * The TCP/TLS transport of a distributed node (OTP's `inet_tcp_dist`/`inet_tls_dist`):
+ *
+ * 1. Start: make sure a port mapper answers (start the embedded one if none),
+ *    listen (port 0 by default), register the node's name with its port (the
+ *    registration gives the node's creation).
+ * 2. Dial a peer: ask the peer host's port mapper for the peer's port, connect (TLS
+ *    when configured), run the handshake as initiator, and wrap the socket in a
+ *    {@link SocketChannel}.
+ * 3. Accept: run the handshake as acceptor; the net kernel's `admit` settles name
+ *    clashes and simultaneous connects while the handshake waits; a socket that
+ *    fails the handshake (wrong cookie, garbage, timeout) is closed and logged, and
+ *    nothing else happens.
+ *
+ * @internal
+ */
+import type { Socket } from 'node:net';
+import { GenCall, getLogger, Pid, Ref } from '@grove/core';
+import { ControlEncoder } from '../wire/control';
+import { ControlDecoder } from '../wire/control_decode';
+import { resolveCookie } from '../handshake/cookie';
+import { DistNodeError, EpmdError } from '../errors';
+import { acceptHandshake, initiateHandshake, type HandshakeResult } from '../handshake/handshake';
+import { decodeHandshake, encodeHandshake, StatusCode, type HandshakeMsg } from '../handshake/messages';
+import { parseNodeName } from '../node/node_name';
+import type { NodeTransport, TransportStart } from './transport';
+import { PortMapper } from '../epmd/port_mapper';
+import { SocketChannel } from './socket_channel';
+import { connect, listen, type Listener } from './tcp';
+
+const log = getLogger('dist');
+
+/**
+ * Builds the handshake's protobuf codecs now (protobufjs generates them on first
+ * use), so that the node's first connection does not pay for it.
+ */
+function warmUp(name: string): void {
+  const bytes = Buffer.alloc(32);
+  const samples: HandshakeMsg[] = [
+    { kind: 'name', name, versionMin: 1, versionMax: 1, flags: 0, creation: 1, hidden: false },
+    { kind: 'status', code: StatusCode.OK, reason: '' },
+    { kind: 'alive_answer', proceed: true },
+    { kind: 'challenge', name, version: 1, flags: 0, creation: 1, hidden: false, challenge: bytes },
+    { kind: 'reply', challenge: bytes, digest: bytes },
+    { kind: 'ack', digest: bytes },
+  ];
+  for (const m of samples) {
+    try {
+      decodeHandshake(encodeHandshake(m));
+    } catch {
+      // Only a warm-up: a sample the checks refuse still compiled the codec.
+    }
+  }
+  // And the control codec with what a first call sends (monitor, a GenCall, reply, demonitor).
+  const pid = new Pid(name, 1, 0, 1);
+  const ref = new Ref(name, 1, 1, true);
+  const enc = new ControlEncoder();
+  enc.monitor(pid, 'net_kernel', ref);
+  enc.regSend(pid, 'net_kernel', new GenCall({ pid, tag: 1 }, { type: 'is_auth', node: name }));
+  enc.reply(pid, 1, 'yes');
+  enc.demonitor(pid, 'net_kernel', ref);
+  enc.send(pid, pid, [1, 'two', { three: 3 }]);
+  new ControlDecoder({ localNode: name, localCreation: 1 }).decode(enc.take(), () => undefined);
+}
+
+export const tcpTransport: TransportStart = async (options, hooks) => {
+  const name = parseNodeName(options.name);
+  const cookie = resolveCookie(options.cookie !== undefined ? { cookie: options.cookie } : {});
+  const hidden = options.hidden === true;
+  const timeoutMs = options.connectTimeoutMs ?? 7000;
+  const maxFrameBytes = options.maxFrameBytes;
+  const common = { name: options.name, cookie, hidden, timeoutMs, ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}) };
+  const channelOf = (hs: HandshakeResult, localName: string, localCreation: number): SocketChannel =>
+    new SocketChannel(
+      hs.socket,
+      { localName, localCreation, peer: hs.peer, peerCreation: hs.peerCreation, peerHidden: hs.peerHidden, replaces: hs.replaced },
+      { ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}), decoder: hs.decoder },
+    );
+  warmUp(options.name);
+  const pm = await PortMapper.ensure(options.epmdPort !== undefined ? { port: options.epmdPort } : {});
+  let creation = 0;
+  const sockets = new Set<Socket>();
+  const track = (s: Socket): void => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  };
+  const accept = (socket: Socket): void => {
+    track(socket);
+    acceptHandshake(socket, { ...common, creation, admit: (hello) => hooks.admit(hello.name) }).then(
+      (hs) => hooks.accepted(channelOf(hs, options.name, creation)),
+      (err: unknown) => {
+        // The handshake already logged why and closed the socket.
+        log.debug(`${options.name}: refused a connection from ${socket.remoteAddress}:${socket.remotePort}: ${(err as Error).message}`);
+      },
+    );
+  };
+  let listener: Listener;
+  try {
+    listener = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...(options.tls !== undefined ? { tls: options.tls } : {}) }, accept);
+  } catch (err) {
+    await pm.close();
+    throw new DistNodeError(`${options.name}: cannot listen: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const reg = await pm.register({ name: name.alive, port: listener.port, hidden });
+    creation = reg.creation;
+  } catch (err) {
+    await listener.close({ destroyConnections: true });
+    await pm.close();
+    throw err instanceof EpmdError && err.kind === 'refused'
+      ? new DistNodeError(`${options.name}: the name ${name.alive} is already registered on this host`, { cause: err })
+      : err;
+  }
+  const transport: NodeTransport = {
+    creation,
+    address: { host: listener.host, port: listener.port },
+    async dial(peer, self) {
+      const p = parseNodeName(peer);
+      const info = await pm.portPlease(p.alive, p.host);
+      if (info === undefined) throw new DistNodeError(`${peer} is not registered with the port mapper on ${p.host}`);
+      const socket = await connect({ host: p.host, port: info.port, timeoutMs, ...(options.tls !== undefined ? { tls: options.tls } : {}) });
+      track(socket);
+      // A dial only runs for a pending connection: if the peer still has one up to us, it is stale (we lost or restarted it).
+      const hs = await initiateHandshake(socket, { ...common, creation: self.creation, peer, onAlive: () => true });
+      return channelOf(hs, self.name, self.creation);
+    },
+    async close() {
+      await listener.close({ destroyConnections: true });
+      for (const s of sockets) s.destroy();
+      await pm.close();
+    },
+  };
+  return transport;
+};

@@ -1,0 +1,89 @@
+/**
+ * How a distributed node reaches others (what OTP calls the distribution carrier):
+ * a {@link NodeTransport} listens, registers the node's name, and dials a peer into
+ * an authenticated {@link Channel}; a channel carries control messages (Erlang's
+ * distribution control messages, `wire/control_message.ts`) in order, both ways, to
+ * the connection that adopted it.
+ *
+ * Two implementations: TCP/TLS with the port mapper and the cookie handshake
+ * (`tcp_transport.ts`, whose channels are `socket_channel.ts`: the wire codec and
+ * batched frames), and the in-memory transport (`memory_transport.ts`), which links
+ * nodes of one OS process without sockets (control messages still go through the
+ * term codec) for fast tests of everything above the transport.
+ *
+ * @internal
+ */
+import type { Pid } from '@grove/core';
+import type { DistOptions } from '../node/dist_node';
+import type { Admission } from '../node/net_kernel';
+import type { ControlMessage } from '../wire/control_message';
+
+/** The net kernel's say on incoming connections. */
+export interface TransportHooks {
+  /** Asked during the handshake, once the peer's name is known. */
+  admit(peer: string): Admission;
+  /** An incoming connection finished its handshake. */
+  accepted(channel: Channel): void;
+}
+
+/** A node's transport once started. */
+export interface NodeTransport {
+  /** The node's creation (from the port mapper's registration). */
+  readonly creation: number;
+  /** Where it listens. */
+  readonly address: { host: string; port: number };
+  /** Opens an authenticated channel to `peer`. */
+  dial(peer: string, self: { name: string; creation: number }): Promise<Channel>;
+  /** Stops listening and unregisters. */
+  close(): Promise<void>;
+}
+
+/** Starts a transport for a node about to be created. */
+export type TransportStart = (options: DistOptions, hooks: TransportHooks) => Promise<NodeTransport>;
+
+// ---- channels ----
+
+/** A control message (`wire/control_message.ts`). */
+export type Control = ControlMessage;
+
+/** What a channel calls back: every control message in order, then its end, once. */
+export interface ChannelHandler {
+  onControl(c: Control): void;
+  /** A `send`, handed over as its fields (no message object: the hot path of {@link onControl}). */
+  onSend(from: Pid | undefined, to: Pid, msg: unknown): void;
+  /** A `reg_send`, handed over as its fields. */
+  onRegSend(from: Pid | undefined, to: string, msg: unknown): void;
+  onClose(reason: string): void;
+  /**
+   * Backpressure from the receiving node: true when its scheduler has put off work to
+   * the next event-loop turn, in which case `resume` is called once that work has
+   * run; the channel reads nothing more until then (TCP then slows the sender, as
+   * Erlang's busy port does). False (or absent): carry on reading.
+   */
+  holdInput?(resume: () => void): boolean;
+}
+
+/** An established, authenticated link to one peer. */
+export interface Channel {
+  /** The peer's node name. */
+  readonly peer: string;
+  /** The peer's incarnation. */
+  readonly peerCreation: number;
+  /** True when the peer is a hidden node. */
+  readonly peerHidden: boolean;
+  /** The peer restarted: this channel replaces a connection to it that still looks up. */
+  readonly replaces?: boolean;
+  /** Receives what the peer sends; set once by the connection that adopts the channel. */
+  handler: ChannelHandler | null;
+  /**
+   * Queues one control message. Throws (a NotCopyableError) when its payload cannot
+   * be encoded, with nothing queued; never blocks.
+   */
+  write(c: Control): void;
+  /** The hot path of {@link write} for `send`, without a message object. */
+  send(from: Pid | undefined, to: Pid, msg: unknown): void;
+  /** The hot path of {@link write} for `reg_send`. */
+  regSend(from: Pid | undefined, to: string, msg: unknown): void;
+  /** Closes the link; `onClose` follows (once) with `reason`. */
+  close(reason: string): void;
+}
