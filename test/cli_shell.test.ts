@@ -76,7 +76,7 @@ describe('grove shell on a local node', () => {
     const table = results[2]!.split('\n');
     expect(table[0]).toMatch(/^Pid\s+Name\s+Behaviour\s+Msgs\s+Status$/);
     expect(table).toContainEqual(expect.stringMatching(/^#PID<nonode@nohost\.1\.0>\s+sh\s+shell\s+2\s+(running|waiting)$/));
-    expect(table).toContainEqual(expect.stringMatching(/^#PID<nonode@nohost\.\d+\.0>\s+pg\s+pg\s+0\s+waiting$/));
+    expect(table).toContainEqual(expect.stringMatching(/^#PID<nonode@nohost\.\d+\.0>\s+pg\s+gen_server\s+0\s+waiting$/));
     expect(table.at(-1)).toMatch(/^\d+ processes$/);
   });
 
