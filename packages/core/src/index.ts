@@ -26,7 +26,8 @@ export {
 export { type Dest, type ViaRegistry, type ViaName, isRemoteName, isViaName } from './runtime/registry';
 export { attachRouter, membershipOf, type RemoteRouter, type RemoteName, type NodeInbound, type Membership } from './runtime/remote';
 export { type Clock, systemClock, ManualClock } from './runtime/clock';
-export { registerClass, checkTerm, classCodecOf, classCodecNamed, type ClassCodec } from './runtime/term';
+export { registerClass, checkTerm, classCodecOf, classCodecNamed, MAX_TERM_DEPTH, type ClassCodec } from './runtime/term';
+export { termKey, type TermKeyPolicy } from './runtime/term_key';
 export { GenCall, GenCast, ErrorReply, type From, call, cast, reply, DEFAULT_CALL_TIMEOUT_MS } from './gen';
 export { start, StartError, isAlreadyStarted, type InitOutcome, type StartOptions } from './proc_lib';
 export { GenServer, type ServerClass, type InitResult } from './gen_server/gen_server';

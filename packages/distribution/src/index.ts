@@ -90,7 +90,6 @@ export {
   type GlobalNameConflict,
   type GlobalNameConflictMessage,
 } from './global/resolve';
-export { termKey, type TermKeyPolicy } from './wire/term_key';
 
 // ---- rpc (rpc/) ----
 export {

@@ -18,8 +18,8 @@
  *
  * Group keys: a group is any term the wire codec can carry, and groups compare like
  * Erlang terms, by structure (map, object and set order ignored), so the table is
- * keyed by each group's canonical string, @grove/distribution's `termKey` (its encoding is
- * documented in distribution's `term_key.ts`). A string group that does not start with
+ * keyed by each group's canonical string, @grove/core's `termKey` (its encoding is
+ * documented in core's `runtime/term_key.ts`). A string group that does not start with
  * U+0000 is its own key: no allocation on a `getMembers` hot path. A group that
  * arrives from another node is a decoded copy; it encodes to the key of the original.
  *
@@ -29,8 +29,7 @@
  * shared (frozen) until the next one, so reading a group that did not change
  * allocates nothing.
  */
-import type { Node, Pid } from '@grove/core';
-import { termKey, type TermKeyPolicy } from '@grove/distribution';
+import { termKey, type Node, type Pid, type TermKeyPolicy } from '@grove/core';
 import { InvalidGroupError } from './errors';
 
 // ---- group keys ----

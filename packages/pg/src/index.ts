@@ -26,6 +26,7 @@ export {
 } from './pg';
 export type { ScopeOptions } from './scope';
 export { type GroupEvent, isGroupEvent } from './protocol';
-export { type Membership, type NodeEvent, isNodeEvent, setMembership } from './peers';
+export { type NodeEvent, isNodeEvent, setMembership } from './peers';
+export type { Membership } from '@grove/core';
 export { groupKey } from './group_table';
 export { NotLocalError, InvalidGroupError, UnexpectedMessageError } from './errors';

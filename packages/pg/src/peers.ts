@@ -9,16 +9,17 @@
  * `sync` in answer to a `discover`.
  *
  * Membership: which nodes are connected now, and a message when one comes or goes
- * (OTP's `nodes()` and `net_kernel:monitor_nodes`). @grove/distribution's net kernel
- * provides it; a node that never distributes has none, and its scopes are local-only.
+ * (OTP's `nodes()` and `net_kernel:monitor_nodes`): core's `Membership`, which the
+ * router that @grove/distribution attaches to a node provides (pg needs no import of
+ * distribution); a node that never distributes has none, and its scopes are
+ * local-only.
  * A scope uses `nodeup` only: it sends `discover` to the same scope there. It ignores
  * `nodedown` and learns that a peer scope is gone from the DOWN of its monitor on that
  * scope (reason `noconnection` when the node went away), exactly as OTP pg does.
  *
  * Every handler here runs in the scope process; see scope.ts for the protocol.
  */
-import type { Node, Pid, ProcessContext, Ref } from '@grove/core';
-import { distOf } from '@grove/distribution';
+import { membershipOf as routerMembership, type Membership, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
 import { groupKey, PidBag, type GroupTable } from './group_table';
 import { PROTOCOL_VERSION, type Discover, type Join, type Leave, type Sync, type Watchers } from './protocol';
 
@@ -210,16 +211,6 @@ export class Peers {
 // ---- the membership service ----
 
 /** The membership service a scope subscribes to. */
-export interface Membership {
-  /** The other nodes this node is connected to now (visible ones; not itself). */
-  nodes(): readonly string[];
-  /**
-   * Starts (`on`) or stops sending {@link NodeEvent} messages to `pid`. The service is
-   * expected to forget a subscriber that exits.
-   */
-  monitorNodes(pid: Pid, on: boolean): void;
-}
-
 /** A node came up or went down (the messages {@link Membership.monitorNodes} delivers). */
 export interface NodeEvent {
   readonly type: 'nodeup' | 'nodedown';
@@ -248,9 +239,10 @@ export function setMembership(node: Node, membership: Membership | null): void {
 
 /**
  * The membership service for scopes on `node`: the one set with
- * {@link setMembership}, else the node's {@link DistNode} (its net kernel's visible
- * nodes and nodeup/nodedown), else none: the scope is local-only. @internal
+ * {@link setMembership}, else the one of the router attached to the node (core's
+ * `membershipOf`: the net kernel's visible nodes and nodeup/nodedown), else none:
+ * the scope is local-only. @internal
  */
 export function membershipOf(node: Node): Membership | null {
-  return installed.get(node) ?? distOf(node) ?? null;
+  return installed.get(node) ?? routerMembership(node);
 }

@@ -51,10 +51,10 @@
  *  - Node membership comes from a {@link Membership} service (dist's net kernel, or
  *    one given at start) instead of `net_kernel` directly.
  */
-import { Call, GenServer, Info, isDownMessage, isPid, isRef, type DownMessage, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { Call, GenServer, Info, isDownMessage, isPid, isRef, type DownMessage, type Membership, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
 import { UnexpectedMessageError } from './errors';
 import { groupKey, GroupTable, publishTable } from './group_table';
-import { isNodeEvent, membershipOf, Peers, type Membership, type NodeEvent } from './peers';
+import { isNodeEvent, membershipOf, Peers, type NodeEvent } from './peers';
 import { isWellFormed, Watchers, type Discover, type Join, type Leave, type PeerMessage, type Sync } from './protocol';
 
 /** A local member: the monitor on it and how many times it joined each group. */

@@ -18,6 +18,12 @@ import { Pid } from './pid';
 import { Ref } from './ref';
 
 /** How a registered class crosses the wire. */
+/**
+ * How deep a term may nest: the wire codec's default limit, and term_key's. A deeper
+ * term is refused rather than overflowing the stack.
+ */
+export const MAX_TERM_DEPTH = 1000;
+
 export interface ClassCodec<T extends object = object> {
   /** The class. */
   readonly ctor: abstract new (...args: never[]) => T;

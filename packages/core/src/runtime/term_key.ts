@@ -29,8 +29,9 @@
  * A policy's `plain` restricts keys to strings, numbers, bigints, booleans, null,
  * undefined, pids, and arrays and plain objects of those (global's names).
  */
-import { classCodecOf, Pid, Ref } from '@grove/core';
-import { DEFAULT_MAX_DEPTH } from './term_format';
+import { Pid } from './pid';
+import { Ref } from './ref';
+import { classCodecOf, MAX_TERM_DEPTH } from './term';
 
 /** Who asks for keys: what a refused term is called and which error it gets. */
 export interface TermKeyPolicy {
@@ -95,7 +96,7 @@ function encode(v: unknown, out: string[], path: string, ancestors: object[], po
   }
   if (obj instanceof Uint8Array) return tagged('B', Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('hex'), out);
   if (ancestors.includes(obj)) throw refuse(policy, path, 'a cyclic structure', obj);
-  if (ancestors.length >= DEFAULT_MAX_DEPTH) throw refuse(policy, path, `nesting deeper than ${DEFAULT_MAX_DEPTH} levels`, obj);
+  if (ancestors.length >= MAX_TERM_DEPTH) throw refuse(policy, path, `nesting deeper than ${MAX_TERM_DEPTH} levels`, obj);
   ancestors.push(obj);
   try {
     if (plainObject) fields(obj as Record<string, unknown>, out, path, ancestors, policy);

@@ -3,7 +3,7 @@
  * each other (and what a registrar, a lock client or a sync asks of them).
  *
  * Names are terms, compared by structure, so a name table is keyed by the name's
- * canonical string (`wire/term_key.ts`). A string name that does not start with
+ * canonical string (core's `termKey`). A string name that does not start with
  * U+0000 is its own key, so the common case (`whereisName('db')`) allocates nothing.
  * Deliberate difference from OTP: names are limited to strings, numbers, bigints,
  * booleans, null, undefined, pids, and arrays or plain objects of those (no Map,
@@ -14,8 +14,8 @@
  * `del_lock` and the sync's `synced` notice are plain messages. All of it is made of
  * copyable terms.
  */
-import { BadArgError, call, type Pid, type ProcessContext } from '@grove/core';
-import { termKey, type TermKeyPolicy } from '../wire/term_key';
+import { BadArgError, call, termKey, type Pid, type ProcessContext, type TermKeyPolicy } from '@grove/core';
+
 
 /** The name of the global name server on every node. */
 export const GLOBAL_NAME_SERVER = 'global_name_server';

@@ -37,6 +37,7 @@
  * An atom is a varint x: 0 means a new name follows (varint n, n bytes UTF-8) and is
  * appended to the connection's atom cache; x > 0 names entry x - 1 (`atom_cache.ts`).
  */
+import { MAX_TERM_DEPTH } from '@grove/core';
 
 /** @internal tags; see the table above. */
 export const enum T {
@@ -69,7 +70,7 @@ export const enum T {
 }
 
 /** Default maximum nesting of containers, on both sides. */
-export const DEFAULT_MAX_DEPTH = 1000;
+export const DEFAULT_MAX_DEPTH = MAX_TERM_DEPTH;
 
 /** Options of the term codec. */
 export interface TermCodecOptions {
