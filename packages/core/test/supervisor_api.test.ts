@@ -61,6 +61,19 @@ describe('the supervisor API', () => {
     }
   });
 
+  it('answers ok to terminateChild by the pid of a child that has just died, not_found for a live stranger', async () => {
+    const sup = await startSupervisor(node, { children: [w('a'), w('t', { restart: 'temporary' })] });
+    const [a, t] = [pidOf(await whichChildren(node, sup), 'a'), pidOf(await whichChildren(node, sup), 't')];
+    node.send(a, 'crash');
+    node.send(t, 'crash');
+    await waitFor(() => trace.count('start a') === 2 && trace.count('exit t error') === 1, 'a to restart and t to crash');
+    await whichChildren(node, sup); // the supervisor has taken both EXITs
+    await expect(terminateChild(node, sup, a)).resolves.toBeUndefined();
+    await expect(terminateChild(node, sup, t)).resolves.toBeUndefined();
+    expect((await whichChildren(node, sup)).map((c) => [c.id, typeof c.pid])).toEqual([['a', 'object']]);
+    await expect(terminateChild(node, sup, sup)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('forgets a temporary child stopped by terminateChild', async () => {
     const sup = await startSupervisor(node, { children: [w('t', { restart: 'temporary' })] });
     await terminateChild(node, sup, 't');
