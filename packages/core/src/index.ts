@@ -99,6 +99,7 @@ export {
   Supervisor,
   supervisor,
   startSupervisor,
+  startLinkSupervisor,
   startChild,
   terminateChild,
   restartChild,
@@ -129,4 +130,4 @@ export {
   type ApplicationInfo,
   type NodeStopInfo,
 } from './application/application';
-export { DynamicSupervisor, startDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';
+export { DynamicSupervisor, startDynamicSupervisor, startLinkDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';

@@ -7,6 +7,7 @@ import {
   getEnv,
   onNodeStop,
   startApplication,
+  startLinkSupervisor,
   startSupervisor,
   stopApplication,
   stopApplications,
@@ -26,7 +27,7 @@ useTracedNode();
 abstract class Traced extends Application {
   start(ctx: ProcessContext): Promise<Pid> {
     trace.events.push(`app ${this.name}`);
-    return startSupervisor(ctx, { flags: { intensity: 0 }, children: [{ id: 'w', start: worker(trace, this.name) }] }, { link: true });
+    return startLinkSupervisor(ctx, { flags: { intensity: 0 }, children: [{ id: 'w', start: worker(trace, this.name) }] });
   }
   override stop(): void {
     trace.events.push(`stopped ${this.name}`);
@@ -72,7 +73,7 @@ describe('applications', () => {
       env = { port: 8080, greeting: 'hello' };
       start(ctx: ProcessContext): Promise<Pid> {
         seen = [this.getEnv('port'), this.getEnv('greeting')];
-        return startSupervisor(ctx, { children: [] }, { link: true });
+        return startLinkSupervisor(ctx, { children: [] });
       }
     }
     await startApplication(node, Web, { env: { port: 9000 } });

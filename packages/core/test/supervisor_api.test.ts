@@ -11,6 +11,7 @@ import {
   restartChild,
   startChild,
   StartError,
+  startLinkSupervisor,
   startSupervisor,
   stopSupervisor,
   SupervisorChildError,
@@ -81,7 +82,7 @@ describe('the supervisor API', () => {
   });
 
   it('counts specs, running children, supervisors and workers', async () => {
-    const inner: ChildSpec = { id: 'inner', type: 'supervisor', start: (p) => startSupervisor(p, { children: [] }, { link: true }) };
+    const inner: ChildSpec = { id: 'inner', type: 'supervisor', start: (p) => startLinkSupervisor(p, { children: [] }) };
     const sup = await startSupervisor(node, { children: [w('a'), w('b'), inner] });
     await terminateChild(node, sup, 'b');
     expect(await countChildren(node, sup)).toEqual({ specs: 3, active: 2, supervisors: 1, workers: 2 });

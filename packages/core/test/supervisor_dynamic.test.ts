@@ -10,6 +10,7 @@ import {
   startChild,
   startDynamicSupervisor,
   StartError,
+  startLinkDynamicSupervisor,
   startSupervisor,
   stopSupervisor,
   supervisor,
@@ -144,7 +145,7 @@ describe('a dynamic supervisor', () => {
   it('stops its children and exits with the reason when its parent exits', async () => {
     await node
       .run(async (ctx) => {
-        const sup = await startDynamicSupervisor(ctx, { child: { start: session } }, { link: true });
+        const sup = await startLinkDynamicSupervisor(ctx, { child: { start: session } });
         trace.ids.set(sup.key, 'sup');
         await startChild(ctx, sup, { user: 'a' });
         ctx.exit('goodbye');

@@ -170,7 +170,7 @@ export class ApplicationController {
         const links = (ctx as Process).links;
         if (links === null || !links.has(root.key)) {
           if (this.node.isAlive(root)) ctx.exit(root, 'kill');
-          throw new TypeError('start must start the root linked to the ctx it is given (startLink), not with start');
+          throw new TypeError('start must start the root linked to the ctx it is given (startLinkSupervisor, Root.startLink), not unlinked (startSupervisor, Root.start)');
         }
       } catch (e) {
         phase = 'done';
