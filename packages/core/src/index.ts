@@ -5,8 +5,6 @@
  *
  * @packageDocumentation
  */
-import 'reflect-metadata';
-
 export { Pid, isPid } from './runtime/pid';
 export { Ref, isRef } from './runtime/ref';
 export { Node, type NodeOptions } from './runtime/node';

@@ -382,6 +382,30 @@ describe('GenServer routing', () => {
     }
   });
 
+  it('keeps its routes to itself: no global Reflect metadata API, no design-time type metadata', () => {
+    // Routes live in a WeakMap; importing @grove/core installs no polyfill on the global Reflect.
+    expect('defineMetadata' in Reflect).toBe(false);
+    expect('getMetadata' in Reflect).toBe(false);
+    // And TypeScript emits no design:* metadata for decorated handlers (emitDecoratorMetadata is off).
+    const recorded: unknown[] = [];
+    const spy = Reflect as unknown as { metadata?: (key: unknown, value: unknown) => (t: unknown, k?: unknown) => void };
+    spy.metadata = (key) => {
+      recorded.push(key);
+      return () => undefined;
+    };
+    try {
+      class Typed extends GenServer {
+        @Call() echo(n: number, p: Pid): [number, Pid] {
+          return [n, p];
+        }
+      }
+      expect(Typed.name).toBe('Typed');
+    } finally {
+      delete spy.metadata;
+    }
+    expect(recorded).toEqual([]);
+  });
+
   it('refuses a bad caller, server or timeout at the boundary', async () => {
     const pid = await Counter.start(node, 1);
     await expect(callServer({} as unknown as Node, pid, 'get')).rejects.toBeInstanceOf(BadArgError);

@@ -1,8 +1,9 @@
 /**
- * Routing for GenServer: `@Call()`, `@Cast()` and `@Info(...)` only record metadata
- * (reflect-metadata, on the decorated method's function); `dispatchTable`
- * scans a class once, base class first so that a subclass overrides, and caches the
- * result in a WeakMap. Dispatching a message is then one map lookup.
+ * Routing for GenServer: `@Call()`, `@Cast()` and `@Info(...)` only record a route
+ * for the decorated method's function (in a WeakMap, as `@supervisor` records its
+ * flags); `dispatchTable` scans a class once, base class first so that a subclass
+ * overrides, and caches the result in a WeakMap. Dispatching a message is then one
+ * map lookup.
  *
  * Wire shape of a routed request (what `c.call.add(5)` sends): the handler's name
  * alone when there are no arguments (`'get'`, like an Erlang atom), else an array
@@ -14,7 +15,6 @@
  * `@Info('EXIT')` and `@Info('DOWN')` match the runtime's messages) — then by the
  * predicates in declaration order.
  */
-import 'reflect-metadata';
 import { BadArgError } from '../errors';
 
 /** A method a message is routed to. @internal */
@@ -35,16 +35,16 @@ type Route =
   | { readonly kind: 'call' | 'cast'; readonly method: string | symbol; readonly name: string }
   | { readonly kind: 'info'; readonly method: string | symbol; readonly tag: string | null; readonly test: ((msg: unknown) => boolean) | null };
 
-const ROUTES = Symbol('grove.gen_server.routes');
+/** The routes recorded for each decorated method's function. */
+const routes = new WeakMap<Function, readonly Route[]>();
 
 /**
- * Routes are recorded on the method's function object, so one mechanism serves both
+ * Routes are recorded for the method's function object, so one mechanism serves both
  * decorator flavours: legacy (`experimentalDecorators`: target, key, descriptor) and
  * standard (TC39: method, context). The scanner finds them by walking prototypes.
  */
 function record(fn: Function, route: Route): void {
-  const own = (Reflect.getOwnMetadata(ROUTES, fn) as Route[] | undefined) ?? [];
-  Reflect.defineMetadata(ROUTES, [...own, route], fn);
+  routes.set(fn, [...(routes.get(fn) ?? []), route]);
 }
 
 interface StandardContext {
@@ -145,7 +145,7 @@ function scan(cls: Function): DispatchTable {
     for (const key of Reflect.ownKeys(proto)) {
       const value = Object.getOwnPropertyDescriptor(proto, key)?.value as unknown;
       if (typeof value !== 'function') continue;
-      for (const r of (Reflect.getOwnMetadata(ROUTES, value) as Route[] | undefined) ?? []) {
+      for (const r of routes.get(value) ?? []) {
         // The most derived implementation runs, even when an override is not re-decorated.
         const fn = leaf[r.method] as HandlerFn;
         const where = `${cls.name}.${String(r.method)}`;
