@@ -32,6 +32,16 @@ export { GenServer, type ServerClass, type InitResult } from './gen_server/gen_s
 export { Call, Cast, Info } from './gen_server/decorators';
 export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server/gen_server';
 export {
+  type Protocol,
+  type NamedProtocol,
+  type Undeclared,
+  type ProtocolOf,
+  type Handlers,
+  type ReplyOf,
+  type CallApi,
+  type CastApi,
+} from './gen_server/protocol';
+export {
   callServer,
   castServer,
   stopServer,
@@ -39,14 +49,6 @@ export {
   type Caller,
   type Client,
   type ClientOptions,
-  type CallApi,
-  type CastApi,
-  type Protocol,
-  type ProtocolOf,
-  type InferredProtocol,
-  type Inferred,
-  type Handlers,
-  type ReplyOf,
   type GenServerOptions,
   type ChildSpecOptions,
   type StartArgs,

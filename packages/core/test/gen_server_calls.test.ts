@@ -13,7 +13,7 @@ import {
 import { captureLogs, downReason, node, useNode } from './helpers';
 
 /** A queue whose `pop` waits (deferred reply) until something is pushed. */
-class Queue extends GenServer {
+class Queue extends GenServer<{ call: 'pop'; cast: 'push' }> {
   private items: number[] = [];
   private waiting: From[] = [];
   @Call() pop(): number | NoReply {
@@ -30,7 +30,7 @@ class Queue extends GenServer {
 }
 
 /** Holds calls until released; tells `watcher` when a call arrived. */
-class Slow extends GenServer {
+class Slow extends GenServer<{ call: 'hold' | 'ping'; cast: 'release' }> {
   private held: From[] = [];
   private watcher!: Pid;
   override init(watcher: Pid) {
@@ -49,7 +49,7 @@ class Slow extends GenServer {
   }
 }
 
-class Stopper extends GenServer {
+class Stopper extends GenServer<{ call: 'quit' | 'quitSilently' | 'crash' | 'crashLater' | 'exitFromHandler' }> {
   @Call() quit() {
     return this.stopWith('normal', 'bye');
   }

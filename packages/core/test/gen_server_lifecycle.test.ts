@@ -15,7 +15,7 @@ import {
 import { captureLogs, downReason, node, useNode } from './helpers';
 
 /** Records what happened, in order, and tells `observer` when it terminates. */
-class Lifecycle extends GenServer {
+class Lifecycle extends GenServer<{ call: 'events_' | 'noteThenContinue'; cast: 'note' | 'stop' | 'crash' }> {
   events: string[] = [];
   private observer!: Pid;
   override async init(opts: { observer: Pid; trap?: boolean; continueWith?: string; gate?: boolean }) {
@@ -59,7 +59,7 @@ class Lifecycle extends GenServer {
   }
 }
 
-class AsyncTerminate extends GenServer {
+class AsyncTerminate extends GenServer<{ call: 'quit' }> {
   private observer!: Pid;
   override init(observer: Pid) {
     this.observer = observer;
@@ -247,7 +247,7 @@ describe('GenServer lifecycle', () => {
   });
 
   it("shows formatState's answer as the state in the crash report, or why it failed", async () => {
-    class Secretive extends GenServer {
+    class Secretive extends GenServer<{ cast: 'crash' }> {
       secret = 'hunter2';
       @Cast() crash(): void {
         throw new Error('oops');

@@ -14,7 +14,7 @@ import {
 } from '@grove/core';
 import { node, useNode } from './helpers';
 
-class Echo extends GenServer {
+class Echo extends GenServer<{ call: 'whoAmI' }> {
   seenSelf: Pid | null = null;
   override init(seed: { notify: Pid } | undefined) {
     this.seenSelf = this.self;
@@ -50,7 +50,7 @@ class SlowInit extends GenServer {
   }
 }
 
-class AsyncInit extends GenServer {
+class AsyncInit extends GenServer<{ call: 'isReady' }> {
   ready = false;
   override async init(): Promise<void> {
     await Promise.resolve();

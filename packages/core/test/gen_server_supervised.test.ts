@@ -2,7 +2,7 @@ import { Call, Cast, GenServer, isDownMessage, startLinkSupervisor, startSupervi
 import { captureLogs, node, useNode, waitFor } from './helpers';
 
 /** Tells `observer` about its start and its terminate. */
-class Worker extends GenServer {
+class Worker extends GenServer<{ call: 'ping'; cast: 'crash' }> {
   private opts!: { observer: Pid; tag: string };
   override init(opts: { observer: Pid; tag: string }) {
     this.opts = opts;
