@@ -292,6 +292,33 @@ describe('GenServer lifecycle', () => {
     expect(got.again).toBeInstanceOf(CallExitError);
   });
 
+  it('fails stopServer with the real exit reason when terminate throws, with one crash report', async () => {
+    class BadTerminate extends GenServer {
+      override terminate(reason: ExitReason): unknown {
+        if (reason === 'async') return Promise.reject(new Error('async terminate failed'));
+        throw new Error('terminate failed');
+      }
+    }
+    const logs = captureLogs();
+    try {
+      const got = await node.run(async (ctx) => {
+        const sync = await BadTerminate.start(ctx);
+        const async_ = await BadTerminate.start(ctx);
+        const refs = [ctx.monitor(sync), ctx.monitor(async_)];
+        const errors = [await stopServer(ctx, sync).catch((e: unknown) => e), await stopServer(ctx, async_, 'async').catch((e: unknown) => e)];
+        return { errors, downs: [await down(ctx, refs[0]!), await down(ctx, refs[1]!)] };
+      });
+      expect(got.errors[0]).toBeInstanceOf(CallExitError);
+      expect(got.errors[1]).toBeInstanceOf(CallExitError);
+      expect(((got.errors[0] as CallExitError).reason as Error).message).toBe('terminate failed');
+      expect(((got.errors[1] as CallExitError).reason as Error).message).toBe('async terminate failed');
+      expect(got.downs.map((r) => (r as Error).message)).toEqual(['terminate failed', 'async terminate failed']);
+      expect(logs.records.filter((r) => r.level === 'ERROR')).toHaveLength(2);
+    } finally {
+      logs.restore();
+    }
+  });
+
   it('writes one crash report for an abnormal end, with name, last message, state and reason', async () => {
     const logs = captureLogs();
     try {

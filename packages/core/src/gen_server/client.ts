@@ -170,7 +170,9 @@ export function castServer(from: Caller, server: Dest, request: unknown): void {
 /**
  * Stops a GenServer (OTP `gen_server:stop`): it runs `terminate(reason)` and exits
  * with `reason`. Resolves once it is gone; rejects with CallExitError when it did
- * not exist or died another way, CallTimeoutError after `timeoutMs`.
+ * not exist or died another way (its `reason` is the real exit reason, e.g. the
+ * error `terminate` threw), CallTimeoutError after `timeoutMs`, CallingSelfError
+ * when a server stops itself this way.
  */
 export async function stopServer(from: Caller, server: Dest, reason: ExitReason = 'normal', timeoutMs: TimeoutMs = 'infinity'): Promise<void> {
   await call(callerOf(from, 'stop'), server, new SystemStop(reason), timeoutMs);
