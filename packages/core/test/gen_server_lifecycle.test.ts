@@ -252,6 +252,31 @@ describe('GenServer lifecycle', () => {
       expect(got.terminated).toBe(TIMEOUT);
     });
 
+    it('takes the parent given to start: its exit signal runs terminate, another’s is an info', async () => {
+      const got = await node.run(async (ctx) => {
+        const parent = ctx.spawn(async (p: ProcessContext) => {
+          p.exit((await p.receive()) as Pid, 'shutdown');
+          await p.receive((m) => m === 'never');
+        });
+        const pid = await Trapper.start(node, ctx.self, { parent });
+        ctx.exit(pid, 'from_test'); // not its parent: an info
+        const infos = (await Trapper.client(ctx, pid).call.exits_()).map((m) => m.reason);
+        const ref = ctx.monitor(pid);
+        ctx.send(parent, pid);
+        return { infos, term: await ctx.receive(isTerminated), reason: await down(ctx, ref) };
+      });
+      expect(got.infos).toEqual(['from_test']);
+      expect(got.term.terminated).toBe('shutdown');
+      expect(got.reason).toBe('shutdown');
+    });
+
+    it('refuses a parent that is not a pid, or one given to startLink', async () => {
+      await node.run(async (ctx) => {
+        await expect(Trapper.start(ctx, ctx.self, { parent: 'someone' as never })).rejects.toThrow(/start: parent must be a pid, got someone/);
+        await expect(Trapper.startLink(ctx, ctx.self, { parent: ctx.self })).rejects.toThrow(/startLink: the parent is the caller/);
+      });
+    });
+
     it('terminates on an exit signal from itself, as OTP (it is its own parent)', async () => {
       const got = await node.run(async (ctx) => {
         const pid = await Trapper.start(ctx, ctx.self);

@@ -97,10 +97,18 @@ export interface GenServerOptions {
   name?: string | ViaName;
   /** How long init may take (default 5000 ms); past it the process is killed and start fails with reason `'timeout'`. */
   timeoutMs?: TimeoutMs;
+  /**
+   * `start` only: the server's parent, for a server started on behalf of another
+   * process that links to it itself — as `@grove/distribution` does for a
+   * supervisor's child on another node. That process's exit signal then ends the
+   * server through `terminate` (when it traps exits), as a linked starter's does.
+   * Default: none but the server itself (`startLink`'s parent is its caller).
+   */
+  parent?: Pid;
 }
 
-/** Options for `childSpec`: start options plus the supervisor's. */
-export interface ChildSpecOptions extends GenServerOptions {
+/** Options for `childSpec`: start options (the parent is the supervisor) plus the supervisor's. */
+export interface ChildSpecOptions extends Omit<GenServerOptions, 'parent'> {
   /** Default: the class name. */
   id?: string;
   /** Default `'permanent'`. */

@@ -8,13 +8,15 @@
  * A class may declare a {@link ServerKind}: what introspection calls its processes
  * and how it words what no handler takes. Every server's parent, whose exit signal
  * ends it through terminate, is as OTP's: the starter for `startLink`, the server
- * itself for `start` (so a starter's EXIT is an info like any other).
+ * itself for `start` (so a starter's EXIT is an info like any other), unless
+ * `start` is given the `parent` that links to it (a remote supervisor).
  */
 import { BadArgError, describe } from '../errors';
 import type { From } from '../gen';
 import { getLogger, logEnabled } from '../logger';
 import { start, type InitOutcome, type StartOptions } from '../proc_lib';
 import type { ProcessContext } from '../runtime/context';
+import { Pid } from '../runtime/pid';
 import { isCleanExit, type ExitReason } from '../runtime/exit';
 import type { Process } from '../runtime/process';
 import { callerOf, type Caller, type GenServerOptions } from './client';
@@ -95,9 +97,14 @@ export function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args
   } catch (e) {
     return Promise.reject(e);
   }
+  const parent = options?.parent;
+  if (parent !== undefined && (link || !(parent instanceof Pid))) {
+    const why = link ? 'startLink: the parent is the caller, give no parent option' : `start: parent must be a pid, got ${describe(parent)}`;
+    return Promise.reject(new BadArgError(why, parent));
+  }
   const name = options?.name;
   const kind = kindOf(cls);
-  const st = new ServerState(table, link ? starter.pid : null, name);
+  const st = new ServerState(table, link ? starter.pid : (parent ?? null), name);
   const handler = handlerFor(st);
   const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
     st.ctx = ctx as Process;
