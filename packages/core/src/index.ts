@@ -65,6 +65,7 @@ export {
   ProcessExitedError,
   CallTimeoutError,
   CallExitError,
+  CallingSelfError,
   UnknownCallError,
   ChildSpecError,
   SupervisorChildError,

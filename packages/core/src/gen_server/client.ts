@@ -42,10 +42,18 @@ export interface GenServerOptions {
   name?: string | ViaName;
   /** How long init may take (default 5000 ms); past it the process is killed and start fails with reason `'timeout'`. */
   timeoutMs?: TimeoutMs;
+  /**
+   * `start` only: the server's parent, for a server started on behalf of another
+   * process that links to it itself — as `@grove/distribution` does for a
+   * supervisor's child on another node. That process's exit signal then ends the
+   * server through `terminate` (when it traps exits), as a linked starter's does.
+   * Default: none but the server itself (`startLink`'s parent is its caller).
+   */
+  parent?: Pid;
 }
 
-/** Options for `childSpec`: start options plus the supervisor's. */
-export interface ChildSpecOptions extends GenServerOptions {
+/** Options for `childSpec`: start options (the parent is the supervisor) plus the supervisor's. */
+export interface ChildSpecOptions extends Omit<GenServerOptions, 'parent'> {
   /** Default: the class name. */
   id?: string;
   /** Default `'permanent'`. */
@@ -115,7 +123,9 @@ export function castServer(from: Caller, server: Dest, request: unknown): void {
 /**
  * Stops a GenServer (OTP `gen_server:stop`): it runs `terminate(reason)` and exits
  * with `reason`. Resolves once it is gone; rejects with CallExitError when it did
- * not exist or died another way, CallTimeoutError after `timeoutMs`.
+ * not exist or died another way (its `reason` is the real exit reason, e.g. the
+ * error `terminate` threw), CallTimeoutError after `timeoutMs`, CallingSelfError
+ * when a server stops itself this way.
  */
 export async function stopServer(from: Caller, server: Dest, reason: ExitReason = 'normal', timeoutMs: TimeoutMs = 'infinity'): Promise<void> {
   await call(callerOf(from, 'stop'), server, new SystemStop(reason), timeoutMs);
