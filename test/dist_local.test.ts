@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { callServer, isDownMessage, isExitMessage, NotCopyableError, type DownMessage } from '@grove/core';
 import { isNodeMessage, monitorNodes, startDistributed, type DistNode, type NodeDownMessage } from '@grove/distribution';
 import { makePki, type TestPki } from '../packages/distribution/test/support/certs';
-import { cleanup, COOKIE, privateEpmd, tcpNode, waitFor } from './support/nodes';
+import { cleanup, COOKIE, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 afterEach(cleanup);
 
@@ -118,9 +118,13 @@ describe('TLS between nodes', () => {
 
   it('connects nodes whose certificates the CA signed, and refuses one with a rogue certificate or none', async () => {
     const epmd = await privateEpmd();
-    const tls = (cert: { key: string; cert: string }) => ({ ...cert, ca: pki.ca });
-    const [a, b] = await Promise.all([tcpNode('a', epmd, { tls: tls(pki.issue('a')) }), tcpNode('b', epmd, { tls: tls(pki.issue('b')) })]);
-    const rogue = await tcpNode('r', epmd, { tls: tls(pki.rogue('r')) });
+    // A node certificate is issued to the node's full name (subject CN) and names its host.
+    const tlsNode = (prefix: string, issue: (cn: string) => { key: string; cert: string }) => {
+      const name = nodeName(prefix);
+      return tcpNode(prefix, epmd, { name, tls: { ...issue(name), ca: pki.ca } });
+    };
+    const [a, b] = await Promise.all([tlsNode('a', (n) => pki.issue(n)), tlsNode('b', (n) => pki.issue(n))]);
+    const rogue = await tlsNode('r', (n) => pki.rogue(n));
     expect(await a.ping(b.name)).toBe('pong');
     expect(await callServer(a.node, ['net_kernel', b.name], { type: 'is_auth' })).toBe('yes');
     expect(await rogue.ping(a.name)).toBe('pang');

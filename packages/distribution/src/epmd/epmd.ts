@@ -39,6 +39,11 @@ export const NODE_TYPE_NORMAL = 77;
 export const NODE_TYPE_HIDDEN = 72;
 /** The `Extra` field Grove nodes register with, telling them apart from Erlang nodes. */
 export const GROVE_EPMD_EXTRA = Buffer.from('grove');
+/**
+ * The `Extra` field of Grove nodes that use TLS, so that a node dialling one can say
+ * at once that the two do not use the same transport.
+ */
+export const GROVE_TLS_EPMD_EXTRA = Buffer.from('grove tls');
 
 /** A node as EPMD knows it. */
 export interface EpmdNodeInfo {
@@ -52,7 +57,7 @@ export interface EpmdNodeInfo {
   protocol: number;
   highestVersion: number;
   lowestVersion: number;
-  /** Opaque bytes the node registered ({@link GROVE_EPMD_EXTRA} for Grove nodes). */
+  /** Opaque bytes the node registered ({@link GROVE_EPMD_EXTRA} for Grove nodes, {@link GROVE_TLS_EPMD_EXTRA} with TLS). */
   extra: Buffer;
 }
 

@@ -13,7 +13,7 @@ import { HandshakeGarbageError } from '../errors';
 import { createHmac } from 'node:crypto';
 import * as protobuf from 'protobufjs';
 
-/** The `Status.code` values, as in Erlang's `send_status` (plus `VERSION`). */
+/** The `Status.code` values, as in Erlang's `send_status` (plus `VERSION` and `CERTIFICATE`). */
 export enum StatusCode {
   UNSPECIFIED = 0,
   /** Go on. */
@@ -28,6 +28,11 @@ export enum StatusCode {
   ALIVE = 5,
   /** Stop: no protocol version in common. */
   VERSION = 6,
+  /**
+   * Stop: the sender refuses the receiver's TLS certificate (the reason says why).
+   * Sent by either side: the initiator sends it instead of its `Name` or its reply.
+   */
+  CERTIFICATE = 7,
 }
 
 const u32 = (id: number) => ({ type: 'uint32', id });
@@ -185,3 +190,4 @@ function bytes(f: Record<string, unknown>, key: string): Buffer {
   }
   return Buffer.from(v.buffer, v.byteOffset, v.length);
 }
+
