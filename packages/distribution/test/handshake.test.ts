@@ -265,7 +265,7 @@ describe('handshake', () => {
     it('refuses bytes that are not framed handshake messages (an HTTP request)', async () => {
       const [peer, result] = await rawInitiator(acceptor());
       peer.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-      expect(refused(await result, 'garbage').message).toMatch(/over the maximum frame size of 4096 bytes/);
+      expect(refused(await result, 'garbage').message).toMatch(/an HTTP client connected; this port is a Grove node's distribution port/);
       await peer.closed;
     });
 
@@ -332,7 +332,13 @@ describe('handshake', () => {
       const len = Buffer.alloc(2);
       len.writeUInt16BE(body.length, 0);
       peer.socket.write(Buffer.concat([len, body]));
-      refused(await result, 'garbage');
+      expect(refused(await result, 'garbage').message).toMatch(/an Erlang node tried to connect; this node speaks Grove's protocol/);
+    });
+
+    it('says so when a TLS client connects to a node without TLS', async () => {
+      const [peer, result] = await rawInitiator(acceptor());
+      peer.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]));
+      expect(refused(await result, 'garbage').message).toMatch(/the peer speaks TLS and this node does not: give every node the same tls options/);
     });
   });
 

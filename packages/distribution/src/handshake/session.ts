@@ -18,6 +18,7 @@ import {
   HANDSHAKE_VERSION,
   StatusCode,
   decodeHandshake,
+  foreignProtocol,
   encodeHandshake,
   handshakeDigest,
   type HandshakeMsg,
@@ -52,6 +53,7 @@ abstract class Session {
   /** The peer's address, `host:port`, read while the socket is open (a closed one has none). */
   protected readonly address: string;
   private frame: Buffer | null = null;
+  private firstChunk: Buffer | null = null;
   private settled = false;
   private timer: NodeJS.Timeout | undefined;
   private socketError: string | undefined;
@@ -149,10 +151,13 @@ abstract class Session {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    this.firstChunk ??= chunk;
     try {
       this.decoder.push(chunk);
     } catch (e) {
-      return this.fail('garbage', (e as Error).message);
+      // The first bytes of another protocol read as a huge frame length: say which protocol.
+      const foreign = this.firstChunk === chunk ? foreignProtocol(chunk) : undefined;
+      return this.fail('garbage', foreign ?? (e as Error).message);
     }
     while (this.frame !== null && !this.settled) {
       const frame = this.frame;
