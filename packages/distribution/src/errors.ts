@@ -53,8 +53,9 @@ export class EpmdError extends GroveDistError {
     message: string,
     /** `unreachable`, `refused` (registration refused), `protocol` (bad answer) or `closed`. */
     readonly kind: 'unreachable' | 'refused' | 'protocol' | 'closed',
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

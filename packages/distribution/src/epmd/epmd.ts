@@ -159,7 +159,7 @@ function request(addr: EpmdAddress, body: Buffer): Promise<Buffer> {
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', (err) => {
       clearTimeout(timer);
-      reject(new EpmdError(`no port mapper at ${host}:${port}: ${err.message}`, 'unreachable'));
+      reject(new EpmdError(`no port mapper at ${host}:${port}: ${err.message}`, 'unreachable', { cause: err }));
     });
     socket.on('close', () => {
       clearTimeout(timer);
@@ -310,7 +310,7 @@ export async function register(req: RegisterRequest, addr: EpmdAddress = {}): Pr
     };
     const timer = setTimeout(() => fail(new EpmdError(`port mapper at ${host}:${port} did not answer ALIVE2_REQ within ${timeoutMs} ms`, 'unreachable')), timeoutMs);
     socket.on('connect', () => socket.write(epmdRequest(body)));
-    socket.on('error', (err) => fail(new EpmdError(`no port mapper at ${host}:${port}: ${err.message}`, 'unreachable')));
+    socket.on('error', (err) => fail(new EpmdError(`no port mapper at ${host}:${port}: ${err.message}`, 'unreachable', { cause: err })));
     socket.on('close', () => fail(new EpmdError(`port mapper at ${host}:${port} closed the connection before answering ALIVE2_REQ for ${JSON.stringify(req.name)}`, 'closed')));
     socket.on('data', (chunk: Buffer) => {
       if (settled) return; // nothing more is expected on a registration connection
