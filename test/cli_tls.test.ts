@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { freePort, grove, groveEnv, groveRun, killChildren, requireBuild, tempHome, type Grove } from './fixtures/cli_harness';
+import { freePort, groveEnv, groveRun, killChildren, requireBuild, ShellDriver, tempHome } from './fixtures/cli_harness';
 
 const COOKIE = 'cli-tls-test-cookie';
 const ALICE = 'alice@127.0.0.1';
@@ -17,25 +17,9 @@ let env: NodeJS.ProcessEnv;
 let home: string;
 let certs: string;
 
-/** Drives a shell one line at a time: `eval` writes a line and resolves with what it printed. */
-class Shell {
-  private n = 1;
-  constructor(readonly g: Grove, readonly node: string) {}
-
-  static async start(node: string, flags: string[], e: NodeJS.ProcessEnv = env): Promise<Shell> {
-    const s = new Shell(grove(['shell', '--name', node, '--cookie', COOKIE, ...flags], e), node);
-    await s.g.waitFor(`(${node})1> `);
-    return s;
-  }
-
-  async eval(line: string): Promise<string> {
-    const from = this.g.stdout.length;
-    this.g.write(line);
-    const prompt = `(${this.node})${++this.n}> `;
-    await this.g.waitFor(prompt);
-    const out = this.g.stdout.slice(from);
-    return out.slice(0, out.indexOf(prompt)).trim();
-  }
+/** A shell of node `node` with the test's cookie and `flags`, ready (its first prompt shown). */
+function shell(node: string, flags: string[], e: NodeJS.ProcessEnv = env): Promise<ShellDriver> {
+  return ShellDriver.start(node, ['shell', '--name', node, '--cookie', COOKIE, ...flags], e);
 }
 
 describe('grove shell with TLS distribution', () => {
@@ -52,8 +36,8 @@ describe('grove shell with TLS distribution', () => {
 
   it('runs shells over TLS with the files grove certs made: they ping and send to each other', async () => {
     expect((await groveRun(['certs', '--dir', certs, ALICE, BOB], [], env)).code).toBe(0);
-    const alice = await Shell.start(ALICE, ['--tls-dir', certs]);
-    const bob = await Shell.start(BOB, ['--tls-cert', path.join(certs, `${BOB}.crt`), '--tls-key', path.join(certs, `${BOB}.key`), '--tls-ca', path.join(certs, 'ca.crt')]);
+    const alice = await shell(ALICE, ['--tls-dir', certs]);
+    const bob = await shell(BOB, ['--tls-cert', path.join(certs, `${BOB}.crt`), '--tls-key', path.join(certs, `${BOB}.key`), '--tls-ca', path.join(certs, 'ca.crt')]);
     expect(await alice.eval(`ping("${BOB}")`)).toBe("'pong'");
     expect(await bob.eval('nodes()')).toBe(`[ '${ALICE}' ]`);
     await bob.eval('register("bobshell")');
@@ -82,8 +66,8 @@ describe('grove shell with TLS distribution', () => {
 
   it('says in a shell without TLS why it cannot reach a TLS node', async () => {
     await groveRun(['certs', '--dir', certs, ALICE], [], env);
-    await Shell.start(ALICE, ['--tls-dir', certs]);
-    const carol = await Shell.start(CAROL, [], { ...env, GROVE_LOG_LEVEL: 'warn' });
+    await shell(ALICE, ['--tls-dir', certs]);
+    const carol = await shell(CAROL, [], { ...env, GROVE_LOG_LEVEL: 'warn' });
     const out = await carol.eval(`ping("${ALICE}")`);
     expect(out).toMatch(/carol@127\.0\.0\.1: cannot connect to alice@127\.0\.0\.1: it uses TLS and this node does not: give every node the same tls options/);
     expect(out).toMatch(/'pang'$/);

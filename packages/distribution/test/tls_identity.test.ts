@@ -70,22 +70,24 @@ describe('TLS distribution', () => {
   });
 
   describe('a certificate signed by the cluster CA but issued to another node', () => {
+    /** Alice, honest, and carol, who holds mallory's certificate (and skips the check herself). */
+    async function aliceAndImpostor(): Promise<[DistNode, DistNode]> {
+      return [await node(ALICE, pki.issue(ALICE)), await node(CAROL, pki.issue(MALLORY), { unsafeSkipNodeNameCheck: true })];
+    }
+    const cause = `the TLS certificate ${lit(CAROL)} presented is issued to ${lit(MALLORY)} \\(subject CN\\), not to ${lit(CAROL)}`;
+
     it('is refused when its holder connects, and both sides say why', async () => {
-      const alice = await node(ALICE, pki.issue(ALICE));
-      const carol = await node(CAROL, pki.issue(MALLORY), { unsafeSkipNodeNameCheck: true });
+      const [alice, carol] = await aliceAndImpostor();
       expect(await carol.ping(ALICE)).toBe('pang');
       expect(alice.nodes('connected')).toEqual([]);
-      const cause = `the TLS certificate ${lit(CAROL)} presented is issued to ${lit(MALLORY)} \\(subject CN\\), not to ${lit(CAROL)}`;
       await logged(`^${lit(ALICE)}: handshake \\(acceptor\\) with ${lit(CAROL)} \\(${ADDRESS}\\) refused: ${cause}`);
       await logged(`^${lit(CAROL)}: handshake \\(initiator\\) with ${lit(ALICE)} \\(127\\.0\\.0\\.1:${alice.address.port}\\) refused: ${lit(ALICE)} refused this node's TLS certificate: ${cause}`);
     });
 
     it('is refused when a node connects to its holder, and both sides say why', async () => {
-      const alice = await node(ALICE, pki.issue(ALICE));
-      const carol = await node(CAROL, pki.issue(MALLORY), { unsafeSkipNodeNameCheck: true });
+      const [alice, carol] = await aliceAndImpostor();
       expect(await alice.ping(CAROL)).toBe('pang');
       expect(carol.nodes('connected')).toEqual([]);
-      const cause = `the TLS certificate ${lit(CAROL)} presented is issued to ${lit(MALLORY)} \\(subject CN\\), not to ${lit(CAROL)}`;
       await logged(`^${lit(ALICE)}: handshake \\(initiator\\) with ${lit(CAROL)} \\(127\\.0\\.0\\.1:${carol.address.port}\\) refused: ${cause}`);
       await logged(`^${lit(CAROL)}: handshake \\(acceptor\\) with ${ADDRESS} refused: the peer refused this node's TLS certificate: ${cause}`);
     });
