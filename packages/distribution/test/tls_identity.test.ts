@@ -149,8 +149,9 @@ describe('TLS distribution', () => {
       expect(await startError(pki.issue(ALICE, { eku: 'serverAuth' }))).toMatch(/extendedKeyUsage must list both serverAuth and clientAuth/);
     });
 
-    it('one that is not a certificate at all', async () => {
+    it('one that is not a certificate at all, or none', async () => {
       expect(await startError({ key: pki.issue(ALICE).key, cert: 'not a certificate' })).toMatch(/cert is not a PEM certificate/);
+      expect(await startError({} as Cert)).toMatch(/^alice@127\.0\.0\.1: tls needs key and cert \(PEM\), and ca for the CA that signs the peers' certificates$/);
     });
   });
 });
