@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { freePort, grove, groveEnv, groveRun, killChildren, requireBuild, tempHome, type Grove, FIXTURES, REPO } from './fixtures/cli_harness';
+import { freePort, groveEnv, groveRun, killChildren, requireBuild, tempHome, FIXTURES, REPO, grove, ShellDriver } from './fixtures/cli_harness';
 
 const COOKIE = 'cli-dist-test-cookie';
 
@@ -19,26 +19,8 @@ function name(alive: string): string {
 }
 
 /** A shell on node `alive@127.0.0.1`, ready (its first prompt shown). */
-async function shellNode(alive: string, extra: string[] = ['--cookie', COOKIE], e: NodeJS.ProcessEnv = env): Promise<Shell> {
-  const s = new Shell(grove(['shell', '--name', name(alive), ...extra], e), name(alive));
-  await s.g.waitFor(`(${name(alive)})1> `);
-  return s;
-}
-
-/** Drives a shell one line at a time: `eval` writes a line and resolves with what it printed. */
-class Shell {
-  private n = 1;
-  constructor(readonly g: Grove, readonly node: string) {}
-
-  async eval(line: string): Promise<string> {
-    const from = this.g.stdout.length;
-    this.g.write(line);
-    this.n++;
-    const prompt = `(${this.node})${this.n}> `;
-    await this.g.waitFor(prompt);
-    const out = this.g.stdout.slice(from);
-    return out.slice(0, out.indexOf(prompt)).trim();
-  }
+function shellNode(alive: string, extra: string[] = ['--cookie', COOKIE], e: NodeJS.ProcessEnv = env): Promise<ShellDriver> {
+  return ShellDriver.start(name(alive), ['shell', '--name', name(alive), ...extra], e);
 }
 
 describe('grove with distribution', () => {

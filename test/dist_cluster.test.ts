@@ -42,9 +42,9 @@ interface PeerOptions {
   tls?: { key: string; cert: string; ca: string };
 }
 
-/** A node running test/fixtures/dist_peer.js in a child OS process. */
-function peer(prefix: string, epmd: EpmdServer, options: PeerOptions = {}): Promise<ChildNode> {
-  return ChildNode.start('dist_peer', nodeName(prefix), epmd, {
+/** A node running test/fixtures/dist_peer.js in a child OS process (named `nodeName(prefix)` unless `name` says). */
+function peer(prefix: string, epmd: EpmdServer, options: PeerOptions = {}, name = nodeName(prefix)): Promise<ChildNode> {
+  return ChildNode.start('dist_peer', name, epmd, {
     ...(options.cookie !== undefined ? { TEST_COOKIE: options.cookie } : {}),
     ...(options.netTickTimeMs !== undefined ? { DIST_TICK_MS: String(options.netTickTimeMs) } : {}),
     ...(options.tls !== undefined ? { DIST_TLS: JSON.stringify(options.tls) } : {}),
@@ -175,11 +175,13 @@ describe('two nodes in two OS processes', () => {
       };
       fs.writeFileSync(path.join(dir, 'ca.crt'), pki.ca);
       const epmd = await privateEpmd();
+      // A node certificate is issued to the node's full name (subject CN) and names its host.
+      const [bobName, rogueName, aliceName] = [nodeName('bob'), nodeName('rogue'), nodeName('alice')];
       const [bob, rogue] = await Promise.all([
-        peer('bob', epmd, { tls: files('bob', pki.issue('bob')) }),
-        peer('rogue', epmd, { tls: files('rogue', pki.rogue('rogue')) }),
+        peer('bob', epmd, { tls: files('bob', pki.issue(bobName)) }, bobName),
+        peer('rogue', epmd, { tls: files('rogue', pki.rogue(rogueName)) }, rogueName),
       ]);
-      const alice = await tcpNode('alice', epmd, { tls: { ...pki.issue('alice'), ca: pki.ca } });
+      const alice = await tcpNode('alice', epmd, { name: aliceName, tls: { ...pki.issue(aliceName), ca: pki.ca } });
       expect(await alice.ping(bob.name)).toBe('pong');
       expect(await callServer(alice.node, ['counter', bob.name], ['add', 2])).toBe(2);
       expect(await alice.ping(rogue.name)).toBe('pang');

@@ -4,10 +4,10 @@
  * certificates, and what bad bytes do (close that one connection, nothing else).
  */
 import * as net from 'node:net';
-import { callServer, isDownMessage, isExitMessage, NotCopyableError, type DownMessage } from '@grove/core';
+import { callServer, getLogger, isDownMessage, isExitMessage, NotCopyableError, type DownMessage } from '@grove/core';
 import { isNodeMessage, monitorNodes, startDistributed, type DistNode, type NodeDownMessage } from '@grove/distribution';
 import { makePki, type TestPki } from '../packages/distribution/test/support/certs';
-import { cleanup, COOKIE, privateEpmd, tcpNode, waitFor } from './support/nodes';
+import { cleanup, COOKIE, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 afterEach(cleanup);
 
@@ -118,9 +118,13 @@ describe('TLS between nodes', () => {
 
   it('connects nodes whose certificates the CA signed, and refuses one with a rogue certificate or none', async () => {
     const epmd = await privateEpmd();
-    const tls = (cert: { key: string; cert: string }) => ({ ...cert, ca: pki.ca });
-    const [a, b] = await Promise.all([tcpNode('a', epmd, { tls: tls(pki.issue('a')) }), tcpNode('b', epmd, { tls: tls(pki.issue('b')) })]);
-    const rogue = await tcpNode('r', epmd, { tls: tls(pki.rogue('r')) });
+    // A node certificate is issued to the node's full name (subject CN) and names its host.
+    const tlsNode = (prefix: string, issue: (cn: string) => { key: string; cert: string }) => {
+      const name = nodeName(prefix);
+      return tcpNode(prefix, epmd, { name, tls: { ...issue(name), ca: pki.ca } });
+    };
+    const [a, b] = await Promise.all([tlsNode('a', (n) => pki.issue(n)), tlsNode('b', (n) => pki.issue(n))]);
+    const rogue = await tlsNode('r', (n) => pki.rogue(n));
     expect(await a.ping(b.name)).toBe('pong');
     expect(await callServer(a.node, ['net_kernel', b.name], { type: 'is_auth' })).toBe('yes');
     expect(await rogue.ping(a.name)).toBe('pang');
@@ -133,6 +137,27 @@ describe('TLS between nodes', () => {
 });
 
 describe('bad bytes', () => {
+  it('says that an Erlang node tried to connect when one does, rather than that a frame is too large', async () => {
+    const epmd = await privateEpmd();
+    const a = await tcpNode('a', epmd);
+    const warn = jest.spyOn(getLogger('dist'), 'warn').mockImplementation(() => undefined);
+    try {
+      const sock = net.connect(a.address.port, '127.0.0.1');
+      await new Promise((r) => sock.once('connect', r));
+      // Erlang's send_name (OTP 23+): a 2-byte length, 'N', flags, creation, the name.
+      const name = Buffer.from('erl@127.0.0.1');
+      const body = Buffer.concat([Buffer.from('N'), Buffer.alloc(8), Buffer.alloc(4), Buffer.from([0, name.length]), name]);
+      sock.write(Buffer.concat([Buffer.from([0, body.length]), body]));
+      await new Promise((r) => sock.once('close', r));
+      await waitFor(() => warn.mock.calls.length > 0, 'the refusal to be logged');
+      expect(String(warn.mock.calls[0]![0])).toMatch(
+        new RegExp(`^${a.name.replace(/\./g, '\\.')}: handshake \\(acceptor\\) with 127\\.0\\.0\\.1:\\d+ refused: an Erlang node tried to connect; this node speaks Grove's protocol`),
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('closes a connection that sends garbage before the handshake, and nothing else', async () => {
     const epmd = await privateEpmd();
     const [a, b] = await Promise.all([tcpNode('a', epmd), tcpNode('b', epmd)]);

@@ -8,6 +8,7 @@
  * belongs to the program and is not parsed (`grove run app.js --port 80` hands
  * `['--port', '80']` to `main`). `--` ends the options.
  */
+import * as path from 'node:path';
 import { BadNodeNameError, localHostName, MAX_COOKIE_BYTES, parseNodeName, type NodeNameKind } from '@grove/distribution';
 import { UsageError, type CommandName } from './errors';
 
@@ -21,7 +22,23 @@ export interface NodeFlags {
   readonly cookie?: string;
   /** `--hidden`: a hidden node (not in others' `nodes()`, no transitive connections). */
   readonly hidden: boolean;
+  /** `--tls-cert`/`--tls-key`/`--tls-ca` (or `--tls-dir`): the node's TLS files; absent for plain TCP. */
+  readonly tls?: TlsFiles;
 }
+
+/** Paths of a node's TLS files (PEM): its certificate and key, and the cluster's CA. */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+  /** The `--tls-dir` the three came from, if they did. */
+  readonly dir?: string;
+}
+
+/** Where `grove certs` writes when `--dir` does not say. */
+export const DEFAULT_CERTS_DIR = 'grove-certs';
+/** Days a node certificate of `grove certs` is valid when `--days` does not say. */
+export const DEFAULT_CERT_DAYS = 365;
 
 /** A parsed command line. */
 export type Command =
@@ -30,10 +47,11 @@ export type Command =
   | { readonly command: 'shell'; readonly node: NodeFlags }
   | { readonly command: 'run'; readonly node: NodeFlags; readonly file: string; readonly args: readonly string[] }
   | { readonly command: 'ping'; readonly target: string; readonly cookie?: string }
-  | { readonly command: 'names' };
+  | { readonly command: 'names' }
+  | { readonly command: 'certs'; readonly nodes: readonly string[]; readonly dir: string; readonly days: number };
 
 /** The commands `grove` knows. */
-export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names'];
+export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs'];
 
 interface OptionSpec {
   /** True when the option takes a value. */
@@ -45,6 +63,10 @@ const NODE_OPTIONS: Record<string, OptionSpec> = {
   name: { value: true },
   cookie: { value: true },
   hidden: { value: false },
+  'tls-cert': { value: true },
+  'tls-key': { value: true },
+  'tls-ca': { value: true },
+  'tls-dir': { value: true },
 };
 
 const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
@@ -52,6 +74,7 @@ const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
   run: NODE_OPTIONS,
   ping: { cookie: { value: true } },
   names: {},
+  certs: { dir: { value: true }, days: { value: true } },
 };
 
 /** What one command's options and operands came to, before validation. */
@@ -94,6 +117,8 @@ export function parseArgs(argv: readonly string[]): Command {
     case 'names':
       noOperands(first, scanned.operands);
       return { command: 'names' };
+    case 'certs':
+      return certsCommand(scanned);
   }
 }
 
@@ -186,6 +211,44 @@ function pingCommand(s: Scanned): Command {
   return { command: 'ping', target, cookie: checkCookie('ping', cookie as string) };
 }
 
+function certsCommand(s: Scanned): Command {
+  const nodes: string[] = [];
+  for (const n of s.operands) {
+    try {
+      parseNodeName(n);
+    } catch (e) {
+      throw new UsageError(`NODE ${JSON.stringify(n)} is not a node name: ${detailOf(e)} (give full names, e.g. alice@127.0.0.1)`, 'certs');
+    }
+    if (nodes.includes(n)) throw new UsageError(`${n} is given twice`, 'certs');
+    nodes.push(n);
+  }
+  const days = s.options.get('days') as string | undefined;
+  const n = days === undefined ? DEFAULT_CERT_DAYS : Number(days);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 36500)) throw new UsageError(`--days must be a whole number of days from 1 to 36500, got ${JSON.stringify(days)}`, 'certs');
+  return { command: 'certs', nodes, dir: (s.options.get('dir') as string | undefined) ?? DEFAULT_CERTS_DIR, days: n };
+}
+
+/**
+ * The TLS files of node `name`: `--tls-cert`, `--tls-key` and `--tls-ca` together, or
+ * `--tls-dir DIR` for `DIR/<name>.crt`, `DIR/<name>.key` and `DIR/ca.crt` (what
+ * `grove certs --dir DIR` writes).
+ */
+function tlsFiles(command: CommandName, options: Map<string, string | true>, name: string | undefined): TlsFiles | undefined {
+  const given = ['tls-cert', 'tls-key', 'tls-ca', 'tls-dir'].filter((k) => options.has(k));
+  if (given.length === 0) return undefined;
+  if (name === undefined) throw new UsageError(`--${given[0]} needs --sname or --name: a node without a name does not connect to others`, command);
+  const dir = options.get('tls-dir') as string | undefined;
+  if (dir !== undefined) {
+    if (given.length > 1) throw new UsageError('--tls-dir cannot go with --tls-cert, --tls-key or --tls-ca: DIR stands for DIR/ca.crt, DIR/<node>.crt and DIR/<node>.key', command);
+    return { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`), ca: path.join(dir, 'ca.crt'), dir };
+  }
+  const missing = ['tls-cert', 'tls-key', 'tls-ca'].filter((k) => !options.has(k));
+  if (missing.length > 0) {
+    throw new UsageError(`--${given[0]} needs ${missing.map((k) => `--${k}`).join(' and ')} too (or --tls-dir DIR for all three)`, command);
+  }
+  return { cert: options.get('tls-cert') as string, key: options.get('tls-key') as string, ca: options.get('tls-ca') as string };
+}
+
 /** Validates the node options of `shell` and `run`. */
 function nodeFlags(command: CommandName, options: Map<string, string | true>): NodeFlags {
   const sname = options.get('sname') as string | undefined;
@@ -198,11 +261,13 @@ function nodeFlags(command: CommandName, options: Map<string, string | true>): N
   if (sname === undefined && lname === undefined) {
     if (cookie !== undefined) throw new UsageError('--cookie needs --sname or --name: a node without a name does not connect to others', command);
     if (hidden) throw new UsageError('--hidden needs --sname or --name: a node without a name is not distributed', command);
+    tlsFiles(command, options, undefined);
     return { hidden: false };
   }
   const kind: NodeNameKind = sname !== undefined ? 'short' : 'long';
   const name = fullName(command, kind, (sname ?? lname)!);
-  const flags = { name, nameKind: kind, hidden };
+  const tls = tlsFiles(command, options, name);
+  const flags: NodeFlags = { name, nameKind: kind, hidden, ...(tls !== undefined ? { tls } : {}) };
   return cookie === undefined ? flags : { ...flags, cookie: checkCookie(command, cookie) };
 }
 

@@ -10,7 +10,14 @@ const NODE_OPTIONS = `Node options:
   --cookie C        the cookie shared by the nodes that may connect; default: $GROVE_COOKIE,
                     else ~/.grove.cookie (created, mode 0600, when missing)
   --hidden          a hidden node: not in other nodes' nodes(), no transitive connections
-Without --sname or --name the node is local (nonode@nohost) and does not connect to others.`;
+  --tls-cert FILE   TLS distribution: this node's certificate (PEM; subject CN the node's
+                    full name, subjectAltName its host), with --tls-key and --tls-ca
+  --tls-key FILE    this node's private key (PEM)
+  --tls-ca FILE     the CA certificate(s) that sign the nodes' certificates (PEM)
+  --tls-dir DIR     DIR/<node>.crt, DIR/<node>.key and DIR/ca.crt, as 'grove certs' writes them
+Without --sname or --name the node is local (nonode@nohost) and does not connect to others.
+With TLS every node of the cluster needs TLS, and each checks that a peer's certificate
+is issued to the node name it claims.`;
 
 const ENVIRONMENT = `Environment:
   GROVE_COOKIE      the cookie when --cookie is not given
@@ -24,13 +31,14 @@ Commands:
   run     start a node and run an application or a main(node, args) from a module
   ping    check that a node answers: prints pong (exit 0) or pang (exit 1)
   names   list the node names registered with this host's port mapper
+  certs   make a CA and node certificates for TLS distribution
 
 Run 'grove COMMAND --help' for a command's options.
 
 ${ENVIRONMENT}`;
 
 const TEXTS: Record<CommandName, string> = {
-  shell: `Usage: grove shell [--sname N | --name N@HOST] [--cookie C] [--hidden]
+  shell: `Usage: grove shell [--sname N | --name N@HOST] [--cookie C] [--hidden] [TLS options]
 
 An interactive shell that is a node, like 'erl -sname N' or 'iex --sname N'. Top-level
 await works; a promise an expression returns is awaited. The prompt shows the node
@@ -44,7 +52,7 @@ Helpers (type help() in the shell for details):
   global.* pg.* rpc.*
 
 ${NODE_OPTIONS}`,
-  run: `Usage: grove run [--sname N | --name N@HOST] [--cookie C] [--hidden] FILE [args...]
+  run: `Usage: grove run [--sname N | --name N@HOST] [--cookie C] [--hidden] [TLS options] FILE [args...]
 
 Starts a node and runs FILE (.js, .cjs, .mjs or .ts; TypeScript runs through tsx).
 FILE exports either:
@@ -68,6 +76,18 @@ Lists the node names and ports registered with this host's port mapper, like
 'epmd -names'. Exits 1 when no port mapper runs.
 
 ${ENVIRONMENT}`,
+  certs: `Usage: grove certs [--dir DIR] [--days N] [NODE...]
+
+Makes what TLS distribution needs, in DIR (default grove-certs), for
+'grove shell --tls-dir DIR' and 'grove run --tls-dir DIR':
+  DIR/ca.crt, DIR/ca.key    a cluster CA (made on the first run, reused afterwards)
+  DIR/NODE.crt, DIR/NODE.key for each NODE, a full node name (alice@127.0.0.1, bob@box):
+                            subject CN NODE, subjectAltName its host, signed by the CA
+Keys are EC P-256, written with mode 0600. Existing files are never overwritten.
+
+Options:
+  --dir DIR         where to write (default grove-certs)
+  --days N          how long the node certificates are valid (default 365; the CA: 3650)`,
 };
 
 /** The help text for `topic`, or the general one. */

@@ -1,15 +1,17 @@
 /**
  * @grove/cli — the `grove` command: `grove shell` (a REPL that is a node),
- * `grove run` (an application or a main as a node), `grove ping` and `grove names`.
+ * `grove run` (an application or a main as a node), `grove ping`, `grove names` and
+ * `grove certs` (a CA and node certificates for TLS distribution).
  * Programs use it through the `grove` binary; `main` and `parseArgs` are exported
  * for embedding and tests.
  *
  * @packageDocumentation
  */
 export { main, version, type MainIo } from './main';
-export { parseArgs, COMMANDS, type Command, type NodeFlags } from './args';
+export { parseArgs, COMMANDS, DEFAULT_CERTS_DIR, DEFAULT_CERT_DAYS, type Command, type NodeFlags, type TlsFiles } from './args';
 export { helpText } from './help';
-export { UsageError, RunModuleError, ShellExitError, ShellInterruptError, type CommandName } from './errors';
+export { UsageError, RunModuleError, ShellExitError, ShellInterruptError, CertsError, type CommandName } from './errors';
+export { runCerts, CA_DAYS, type CertsRequest, type CertsIo } from './certs/certs';
 export { runShell, type ShellIo } from './shell/shell';
 export { runModule, findTarget, type RunTarget, type RunIo } from './run/run';
 export { runPing, runNames, pingerName } from './net_adm';

@@ -10,6 +10,7 @@ import { helpHint, helpText } from './help';
 import { runNames, runPing } from './net_adm';
 import { runModule } from './run/run';
 import { runShell } from './shell/shell';
+import { runCerts } from './certs/certs';
 
 /** Where `grove` writes. */
 export interface MainIo {
@@ -52,6 +53,8 @@ export async function main(argv: readonly string[], io: MainIo = { stdout: proce
         return await runPing(cmd.target, cmd.cookie, io);
       case 'names':
         return await runNames(io);
+      case 'certs':
+        return await runCerts(cmd, io);
     }
   } catch (e) {
     return report(e, argv[0], io);

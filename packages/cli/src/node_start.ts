@@ -1,13 +1,15 @@
 /**
  * Starting the node a command runs: local (`nonode@nohost`) without a name, else a
- * distributed node registered with the port mapper. `startDistributed` resolves the
- * cookie: `--cookie`, then `GROVE_COOKIE`, then the cookie file (dist's cookie.ts).
+ * distributed node registered with the port mapper, over TLS with `--tls-*`.
+ * `startDistributed` resolves the cookie: `--cookie`, then `GROVE_COOKIE`, then the
+ * cookie file (dist's cookie.ts), and checks the node's certificate.
  */
+import * as fs from 'node:fs';
 import { isIP } from 'node:net';
 import { Node } from '@grove/core';
 import { epmdPort, hostOf, startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
-import type { NodeFlags } from './args';
-import { UsageError } from './errors';
+import type { NodeFlags, TlsFiles } from './args';
+import { UsageError, type CommandName } from './errors';
 
 /** A node started by a command, and how to stop it. */
 export interface StartedNode {
@@ -33,7 +35,7 @@ export function checkEpmdPort(env: NodeJS.ProcessEnv = process.env): number {
  * @throws CookieError when no usable cookie is found; the dist layer's errors when
  *   the node cannot listen or register (a name already taken, say).
  */
-export async function startNode(flags: NodeFlags): Promise<StartedNode> {
+export async function startNode(flags: NodeFlags, command?: CommandName): Promise<StartedNode> {
   if (flags.name === undefined) {
     const node = new Node();
     return {
@@ -44,9 +46,24 @@ export async function startNode(flags: NodeFlags): Promise<StartedNode> {
   }
   checkEpmdPort();
   const options: DistOptions = { name: flags.name, cookie: flags.cookie, hidden: flags.hidden };
+  if (flags.tls !== undefined) options.tls = readTlsFiles(flags.tls, command);
   // A name on an IP address says where the node is reached: listen there.
   const host = hostOf(flags.name);
   if (isIP(host) !== 0) options.host = host;
   const dist = await startDistributed(options);
   return { node: dist.node, dist, stop: () => dist.stop() };
+}
+
+/** Reads the TLS files; one that cannot be read is a usage error that names its flag. */
+function readTlsFiles(files: TlsFiles, command: CommandName | undefined): { cert: string; key: string; ca: string } {
+  const read = (flag: string, file: string): string => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+      if (files.dir === undefined) throw new UsageError(`${flag} ${file}: cannot read it (${why})`, command);
+      throw new UsageError(`--tls-dir ${files.dir}: cannot read ${file} (${why}); 'grove certs --dir ${files.dir} NODE' makes a node's files`, command);
+    }
+  };
+  return { cert: read('--tls-cert', files.cert), key: read('--tls-key', files.key), ca: read('--tls-ca', files.ca) };
 }

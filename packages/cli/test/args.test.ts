@@ -2,6 +2,7 @@
  * The `grove` command line, parsed in-process: every flag validated with a clear
  * message, help, and what each command receives.
  */
+import * as path from 'node:path';
 import { localHostName } from '@grove/distribution';
 import { helpText, parseArgs, UsageError } from '@grove/cli';
 
@@ -43,6 +44,22 @@ describe('grove command line', () => {
     expect(parseArgs(['run', '--', '-odd.js', 'a'])).toMatchObject({ file: '-odd.js', args: ['a'] });
   });
 
+  it('parses the TLS files of a shell or a run, given one by one or as a directory', () => {
+    expect(parseArgs(['shell', '--name', 'a@127.0.0.1', '--tls-cert', 'a.crt', '--tls-key=a.key', '--tls-ca', 'ca.crt'])).toEqual({
+      command: 'shell',
+      node: { name: 'a@127.0.0.1', nameKind: 'long', hidden: false, tls: { cert: 'a.crt', key: 'a.key', ca: 'ca.crt' } },
+    });
+    expect(parseArgs(['run', '--name', 'a@127.0.0.1', '--tls-dir', 'certs', 'app.js'])).toMatchObject({
+      node: { tls: { cert: path.join('certs', 'a@127.0.0.1.crt'), key: path.join('certs', 'a@127.0.0.1.key'), ca: path.join('certs', 'ca.crt') } },
+      file: 'app.js',
+    });
+  });
+
+  it('parses certs: the nodes, the directory (default grove-certs) and the days', () => {
+    expect(parseArgs(['certs', 'a@127.0.0.1', 'b@box'])).toEqual({ command: 'certs', nodes: ['a@127.0.0.1', 'b@box'], dir: 'grove-certs', days: 365 });
+    expect(parseArgs(['certs', '--dir', 'x', '--days', '30'])).toEqual({ command: 'certs', nodes: [], dir: 'x', days: 30 });
+  });
+
   it('parses ping with its cookie before or after NODE, and names', () => {
     expect(parseArgs(['ping', 'alice@127.0.0.1', '--cookie', 'c'])).toEqual({ command: 'ping', target: 'alice@127.0.0.1', cookie: 'c' });
     expect(parseArgs(['ping', '--cookie', 'c', 'alice@127.0.0.1'])).toEqual({ command: 'ping', target: 'alice@127.0.0.1', cookie: 'c' });
@@ -53,7 +70,7 @@ describe('grove command line', () => {
     expect(parseArgs(['--help'])).toEqual({ command: 'help' });
     expect(parseArgs(['-h'])).toEqual({ command: 'help' });
     expect(parseArgs(['help', 'ping'])).toEqual({ command: 'help', topic: 'ping' });
-    for (const cmd of ['shell', 'run', 'ping', 'names'] as const) {
+    for (const cmd of ['shell', 'run', 'ping', 'names', 'certs'] as const) {
       expect(parseArgs([cmd, '--help'])).toEqual({ command: 'help', topic: cmd });
       expect(helpText(cmd)).toContain(`Usage: grove ${cmd}`);
     }
@@ -64,7 +81,7 @@ describe('grove command line', () => {
 
   it.each([
     [[], /missing command/],
-    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names/],
+    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names, certs/],
     [['--sname', 'a'], /unknown option --sname \(options come after the command\)/],
     [['help', 'bogus'], /no help for "bogus"/],
     [['shell', '--bogus'], /unknown option --bogus for grove shell/],
@@ -92,6 +109,14 @@ describe('grove command line', () => {
     [['ping', 'a@127.0.0.1', '--hidden'], /unknown option --hidden for grove ping/],
     [['names', '--cookie', 'x'], /unknown option --cookie for grove names/],
     [['names', 'host'], /unexpected argument "host" for grove names/],
+    [['shell', '--tls-dir', 'certs'], /--tls-dir needs --sname or --name: a node without a name does not connect to others/],
+    [['shell', '--name', 'a@127.0.0.1', '--tls-cert', 'a.crt'], /--tls-cert needs --tls-key and --tls-ca too/],
+    [['shell', '--name', 'a@127.0.0.1', '--tls-cert', 'a.crt', '--tls-ca', 'ca.crt'], /--tls-cert needs --tls-key too/],
+    [['run', '--name', 'a@127.0.0.1', '--tls-dir', 'd', '--tls-ca', 'ca.crt', 'app.js'], /--tls-dir cannot go with --tls-cert, --tls-key or --tls-ca: DIR stands for DIR\/ca\.crt, DIR\/<node>\.crt and DIR\/<node>\.key/],
+    [['certs', 'alice'], /NODE "alice" is not a node name: must be alive@host/],
+    [['certs', 'a@127.0.0.1', 'a@127.0.0.1'], /a@127\.0\.0\.1 is given twice/],
+    [['certs', '--days', '0'], /--days must be a whole number of days from 1 to 36500, got "0"/],
+    [['certs', '--days', '1.5'], /--days must be a whole number/],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(usageError(argv as string[]).message).toMatch(message);
   });

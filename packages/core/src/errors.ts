@@ -2,6 +2,7 @@
  * Every error @grove/core raises. Each has a `code` literal to switch on and a
  * message that says what happened, to whom, with which value.
  */
+import { inspect } from 'node:util';
 import type { Pid } from './runtime/pid';
 
 /** Base class of Grove's errors. */
@@ -59,19 +60,17 @@ export class ProcessExitedError extends GroveError {
   }
 }
 
-/** A short, printable description of a term for error messages and logs. */
+/**
+ * A short, printable description of a term for error messages and logs: a string as
+ * it is, an error as `Name: message`, anything else as the shell prints a term
+ * (`[ 'get', 'k' ]`, `{ type: 'is_auth' }`, `#PID<...>`, `2n`), on one line, cut after
+ * 200 characters.
+ */
 export function describe(value: unknown): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null && 'toString' in value && value.toString !== Object.prototype.toString) {
-    return String(value);
-  }
-  try {
-    const s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-    return s === undefined ? String(value) : s.length > 200 ? s.slice(0, 200) + '…' : s;
-  } catch {
-    return String(value);
-  }
+  const s = inspect(value, { depth: 4, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 100 });
+  return s.length > 200 ? s.slice(0, 200) + '…' : s;
 }
 
 /** A process could not be started: `reason` is why (`{ alreadyStarted: pid }`, `'timeout'`, init's stop reason, the exit reason). */

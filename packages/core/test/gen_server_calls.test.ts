@@ -6,6 +6,7 @@ import {
   CallTimeoutError,
   Cast,
   stopServer,
+  describe as describeTerm,
   GenServer,
   ManualClock,
   type From,
@@ -108,6 +109,13 @@ describe('GenServer calls', () => {
     const err = await callServer(node, 'nobody', 'hi').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CallExitError);
     expect((err as CallExitError).reason).toBe('noproc');
+  });
+
+  it('prints the server and the request as terms in its errors, not as their elements joined by commas', async () => {
+    const err = await callServer(node, ['kv', node.name], ['get', 'k']).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(`call to [ 'kv', '${node.name}' ]: no such process (noproc); request [ 'get', 'k' ]`);
+    expect(describeTerm({ key: ['a', 2n, new Map([['m', 1]])] })).toBe("{ key: [ 'a', 2n, Map(1) { 'm' => 1 } ] }");
+    expect(describeTerm('a string stays bare')).toBe('a string stays bare');
   });
 
   it('fails the call with the reason when the server crashes while handling it', async () => {

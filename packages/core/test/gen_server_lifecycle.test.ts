@@ -356,7 +356,7 @@ describe('GenServer lifecycle', () => {
       expect(errors).toHaveLength(1);
       expect(errors[0]!.logger).toBe('gen_server');
       expect(errors[0]!.data).toMatchObject({ server: 'crashy', module: 'Lifecycle', lastMessage: 'cast crash', reason: 'Error: cast crash' });
-      expect(String(errors[0]!.data['state'])).toContain('"events":["init"]');
+      expect(String(errors[0]!.data['state'])).toContain("events: [ 'init' ]");
     } finally {
       logs.restore();
     }

@@ -53,8 +53,9 @@ export class EpmdError extends GroveDistError {
     message: string,
     /** `unreachable`, `refused` (registration refused), `protocol` (bad answer) or `closed`. */
     readonly kind: 'unreachable' | 'refused' | 'protocol' | 'closed',
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -78,6 +79,11 @@ export type HandshakeFailure =
   | 'simultaneous'
   /** The acceptor refused the connection for another reason (`not_allowed`). */
   | 'not_allowed'
+  /**
+   * A TLS certificate was refused, by this side or by the peer: not signed by a
+   * trusted CA, expired, missing, or not issued for the node's name and host.
+   */
+  | 'bad_certificate'
   /** The peer is not the node we meant to reach (a stale port-mapper entry). */
   | 'wrong_node'
   /** A frame that is not a well-formed handshake message, or not the one expected now. */
@@ -97,6 +103,8 @@ export class HandshakeError extends GroveDistError {
     message: string,
     /** The peer's node name when it was known. */
     readonly peer?: string,
+    /** The peer's address, `host:port`. */
+    readonly address?: string,
   ) {
     super(message);
   }
@@ -105,8 +113,11 @@ export class HandshakeError extends GroveDistError {
 /** A connection to another node's listener could not be opened (refused, timed out, TLS failed). */
 export class ConnectError extends GroveDistError {
   readonly code = 'connect' as const;
-  constructor(readonly host: string, readonly port: number, readonly detail: string, options?: { cause?: unknown }) {
-    super(`cannot connect to ${host}:${port}: ${detail}`, options);
+  /** True when TCP connected and TLS failed (the detail says why). */
+  readonly tls: boolean;
+  constructor(readonly host: string, readonly port: number, readonly detail: string, options?: { cause?: unknown; tls?: boolean }) {
+    super(`cannot connect to ${host}:${port}: ${detail}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.tls = options?.tls === true;
   }
 }
 

@@ -74,6 +74,7 @@ export {
   NODE_TYPE_NORMAL,
   NODE_TYPE_HIDDEN,
   GROVE_EPMD_EXTRA,
+  GROVE_TLS_EPMD_EXTRA,
   type EpmdNodeInfo,
   type EpmdAddress,
   type EpmdNames,

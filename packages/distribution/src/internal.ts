@@ -64,6 +64,7 @@ export {
   type AcceptDecision,
   type PeerHello,
   type HandshakeResult,
+  type TlsIdentityMode,
 } from './handshake/handshake';
 export {
   handshakeSchemaJson,
@@ -83,6 +84,7 @@ export {
   type ListenOptions,
   type Listener,
   type ConnectOptions,
+  type SocketTlsOptions,
 } from './transport/tcp';
 
 // ---- the port mapper: registration and the embedded server ----

@@ -1,4 +1,5 @@
-import { names } from '@grove/distribution';
+import * as net from 'node:net';
+import { EpmdError, names } from '@grove/distribution';
 import { EpmdServer, PortMapper, ensurePortMapper } from '@grove/distribution/internal';
 import { freePort, waitFor } from './support/wait';
 
@@ -103,7 +104,40 @@ describe('port mapper start and takeover', () => {
     const reg = await b.register({ name: 'b', port: 5001 }, { maxAttempts: 2, onLost: (e) => (lost = e) });
     await owner.close();
     await waitFor(() => lost !== undefined, 'b to give up');
-    expect(lost!.message).toMatch(/no port mapper answers on 127.0.0.1:[0-9]+, and none could be started/);
+    expect(lost!.message).toMatch(/^no port mapper on 127\.0\.0\.1:[0-9]+: nothing answers there, and this node does not start one\. Start epmd, or choose another port with GROVE_EPMD_PORT$/);
     expect(reg.registered).toBe(false);
+  });
+
+  describe('when no port mapper can be had on the port, says which port, what failed and what to do', () => {
+    it('something else listens there', async () => {
+      // A program on the port that accepts connections and answers nothing a port mapper would.
+      const conns = new Set<net.Socket>();
+      const squatter = net.createServer((s) => {
+        conns.add(s);
+        s.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      });
+      await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
+      try {
+        const err = await ensurePortMapper(port).then(() => new Error('a port mapper was had'), (e: unknown) => e);
+        expect(err).toBeInstanceOf(EpmdError);
+        expect((err as Error).message).toMatch(
+          new RegExp(
+            `^no port mapper on 127\\.0\\.0\\.1:${port}: something listens there but does not answer as a port mapper \\(.+\\), ` +
+              `and the embedded one cannot start there \\(listen EADDRINUSE[^)]*\\)\\. Stop the program that holds the port ` +
+              `\\(ss -ltnp 'sport = :${port}' shows it\\) or choose another port with GROVE_EPMD_PORT`,
+          ),
+        );
+      } finally {
+        for (const c of conns) c.destroy();
+        await new Promise((r) => squatter.close(r));
+      }
+    });
+
+    it('the embedded one cannot bind the address', async () => {
+      const err = await PortMapper.ensure({ port, host: '192.0.2.1', timeoutMs: 200 }).then(() => new Error('a port mapper was had'), (e: unknown) => e);
+      expect((err as Error).message).toMatch(
+        new RegExp(`^no port mapper on 192\\.0\\.2\\.1:${port}: .*, and the embedded one cannot start there \\(listen EADDRNOTAVAIL[^)]*\\): 192\\.0\\.2\\.1 is not an address of this host`),
+      );
+    });
   });
 });

@@ -14,7 +14,7 @@ import {
   type HandshakeResult,
   type InitiateOptions,
 } from '@grove/distribution/internal';
-import { makePki, type TestPki } from './support/certs';
+import { makePki, type Cert, type TestPki } from './support/certs';
 import { RawPeer } from './support/raw_peer';
 import { SocketPairs } from './support/socket_pair';
 import { waitFor } from './support/wait';
@@ -265,7 +265,7 @@ describe('handshake', () => {
     it('refuses bytes that are not framed handshake messages (an HTTP request)', async () => {
       const [peer, result] = await rawInitiator(acceptor());
       peer.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-      expect(refused(await result, 'garbage').message).toMatch(/over the maximum frame size of 4096 bytes/);
+      expect(refused(await result, 'garbage').message).toMatch(/an HTTP client connected; this port is a Grove node's distribution port/);
       await peer.closed;
     });
 
@@ -332,7 +332,13 @@ describe('handshake', () => {
       const len = Buffer.alloc(2);
       len.writeUInt16BE(body.length, 0);
       peer.socket.write(Buffer.concat([len, body]));
-      refused(await result, 'garbage');
+      expect(refused(await result, 'garbage').message).toMatch(/an Erlang node tried to connect; this node speaks Grove's protocol/);
+    });
+
+    it('says so when a TLS client connects to a node without TLS', async () => {
+      const [peer, result] = await rawInitiator(acceptor());
+      peer.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]));
+      expect(refused(await result, 'garbage').message).toMatch(/the peer speaks TLS and this node does not: give every node the same tls options/);
     });
   });
 
@@ -349,33 +355,79 @@ describe('handshake', () => {
     expect(refused(await result, 'closed').message).toMatch(/the connection closed/);
   });
 
-  describe('over TLS with certificate names checked', () => {
+  describe('over TLS, where each side checks the certificate the other presented', () => {
     let pki: TestPki;
     beforeAll(() => {
       pki = makePki();
     });
     afterAll(() => pki.cleanup());
 
-    async function runTls(certA: string, certB: string, a: InitiateOptions, b: AcceptOptions): Promise<[Outcome, Outcome]> {
-      const [client, server] = await pairs.pair({ server: { ...pki.issue(certB), ca: pki.ca }, client: { ...pki.issue(certA), ca: pki.ca } });
-      return Promise.all([settle(initiateHandshake(client, a)), settle(acceptHandshake(server, b))]);
+    /**
+     * A handshake over TLS sockets that verify but do not refuse (as the node transport
+     * runs them), so that the handshake gives the verdict. `null` presents no certificate.
+     */
+    async function runTls(certA: Cert | null, certB: Cert, a: InitiateOptions, b: AcceptOptions): Promise<[Outcome, Outcome]> {
+      const lax = { ca: pki.ca, rejectUnauthorized: false };
+      const client = (certA ?? {}) as Cert;
+      const [c, s] = await pairs.pair({ server: { ...certB, ...lax }, client: { ...client, ...lax } });
+      return Promise.all([settle(initiateHandshake(c, a)), settle(acceptHandshake(s, b))]);
     }
 
-    it('connects nodes whose certificates carry their names', async () => {
-      const [a, b] = await runTls(A, B, initiator({ checkPeerCertificate: true }), acceptor({ checkPeerCertificate: true }));
+    it('connects nodes whose certificates carry their names and hosts', async () => {
+      const [a, b] = await runTls(pki.issue(A), pki.issue(B), initiator({ peer: B }), acceptor());
       await exchange(ok(a), ok(b));
     });
 
-    it('refuses an initiator whose certificate is for another node', async () => {
-      const [a, b] = await runTls('mallory@localhost', B, initiator(), acceptor({ checkPeerCertificate: true }));
-      expect(refused(b, 'not_allowed').message).toMatch(/certificate is for "mallory@localhost", not for a@localhost/);
-      refused(a, 'not_allowed');
+    it('refuses an initiator whose certificate is for another node, and tells it why', async () => {
+      const [a, b] = await runTls(pki.issue('mallory@localhost'), pki.issue(B), initiator({ peer: B }), acceptor());
+      expect(refused(b, 'bad_certificate').message).toMatch(/with a@localhost \(127\.0\.0\.1:\d+\) refused: the TLS certificate a@localhost presented is issued to mallory@localhost \(subject CN\), not to a@localhost$/);
+      expect(refused(a, 'bad_certificate').message).toMatch(/refused: b@localhost refused this node's TLS certificate: the TLS certificate a@localhost presented is issued to mallory@localhost/);
     });
 
-    it('refuses an acceptor whose certificate is for another node', async () => {
-      const [a, b] = await runTls(A, 'mallory@localhost', initiator({ checkPeerCertificate: true }), acceptor());
-      expect(refused(a, 'not_allowed').message).toMatch(/certificate is for "mallory@localhost", not for b@localhost/);
-      refused(b, 'closed');
+    it('refuses an acceptor whose certificate is for another node before saying anything, and tells it why', async () => {
+      const [a, b] = await runTls(pki.issue(A), pki.issue('mallory@localhost'), initiator({ peer: B }), acceptor());
+      expect(refused(a, 'bad_certificate').message).toMatch(/the TLS certificate b@localhost presented is issued to mallory@localhost \(subject CN\), not to b@localhost$/);
+      expect(refused(b, 'bad_certificate').message).toMatch(/^handshake \(acceptor\) with 127\.0\.0\.1:\d+ refused: the peer refused this node's TLS certificate: .*issued to mallory@localhost/);
+    });
+
+    it('checks the acceptor on its challenge when the initiator did not say whom it dialled', async () => {
+      const [a, b] = await runTls(pki.issue(A), pki.issue('mallory@localhost'), initiator(), acceptor());
+      expect(refused(a, 'bad_certificate').message).toMatch(/issued to mallory@localhost \(subject CN\), not to b@localhost$/);
+      expect(refused(b, 'bad_certificate').message).toMatch(/b@localhost|the peer refused this node's TLS certificate/);
+    });
+
+    it('refuses a certificate that names the node only in its CN, saying it lacks the host, both ways', async () => {
+      const cnOnly = { san: null };
+      const [a1, b1] = await runTls(pki.issue(A), pki.issue(B, cnOnly), initiator({ peer: B }), acceptor());
+      const cause = /the TLS certificate of b@localhost \(CN=b@localhost, issuer CN=ca, valid .*\) does not name its host localhost in its subjectAltName \(it has none\); a node certificate needs DNS:localhost there/;
+      expect(refused(a1, 'bad_certificate').message).toMatch(cause);
+      expect(refused(b1, 'bad_certificate').message).toMatch(cause);
+      const [a2, b2] = await runTls(pki.issue(A, cnOnly), pki.issue(B), initiator({ peer: B }), acceptor());
+      expect(refused(b2, 'bad_certificate').message).toMatch(/the TLS certificate of a@localhost .* does not name its host localhost in its subjectAltName \(it has none\)/);
+      expect(refused(a2, 'bad_certificate').message).toMatch(/b@localhost refused this node's TLS certificate: the TLS certificate of a@localhost .* \(it has none\)/);
+    });
+
+    it('refuses an expired certificate, and one from an unknown CA, saying which', async () => {
+      const [a1, b1] = await runTls(pki.issue(A, { days: -1 }), pki.issue(B), initiator({ peer: B }), acceptor());
+      expect(refused(b1, 'bad_certificate').message).toMatch(/the TLS certificate of a@localhost \(CN=a@localhost, .*\) has expired$/);
+      expect(refused(a1, 'bad_certificate').message).toMatch(/b@localhost refused this node's TLS certificate: .* has expired$/);
+      const [a2, b2] = await runTls(pki.issue(A), pki.rogue(B), initiator({ peer: B }), acceptor());
+      expect(refused(a2, 'bad_certificate').message).toMatch(/the TLS certificate of b@localhost \(CN=b@localhost, issuer CN=rogue-ca, .*\) is not signed by a CA that a@localhost trusts \(unknown CA\)$/);
+      expect(refused(b2, 'bad_certificate').message).toMatch(/the peer refused this node's TLS certificate: .*unknown CA/);
+    });
+
+    it('refuses an initiator that presents no certificate', async () => {
+      const [a, b] = await runTls(null, pki.issue(B), initiator({ peer: B }), acceptor());
+      expect(refused(b, 'bad_certificate').message).toMatch(/a@localhost presented no TLS certificate/);
+      expect(refused(a, 'bad_certificate').message).toMatch(/b@localhost refused this node's TLS certificate: a@localhost presented no TLS certificate/);
+    });
+
+    it('skips the node name, and only the node name, in host mode (unsafe)', async () => {
+      const [a, b] = await runTls(pki.issue('mallory@localhost'), pki.issue(B), initiator(), acceptor({ tlsIdentity: 'host' }));
+      await exchange(ok(a), ok(b));
+      const [a2, b2] = await runTls(pki.issue('mallory@localhost', { san: 'DNS:elsewhere' }), pki.issue(B), initiator(), acceptor({ tlsIdentity: 'host' }));
+      expect(refused(b2, 'bad_certificate').message).toMatch(/does not name its host localhost in its subjectAltName \(it names DNS:elsewhere\)/);
+      refused(a2, 'bad_certificate');
     });
   });
 
@@ -383,8 +435,8 @@ describe('handshake', () => {
     const warn = jest.spyOn(getLogger('dist'), 'warn');
     await run(initiator({ cookie: 'wrong' }), acceptor());
     const lines = warn.mock.calls.map((c) => String(c[0]));
-    expect(lines.filter((l) => /handshake \(acceptor\) with a@localhost refused: .*cookies differ/.test(l))).toHaveLength(1);
-    expect(lines.filter((l) => /handshake \(initiator\) with .* refused: the connection closed/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /^b@localhost: handshake \(acceptor\) with a@localhost \(127\.0\.0\.1:\d+\) refused: .*cookies differ/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /^a@localhost: handshake \(initiator\) with b@localhost \(127\.0\.0\.1:\d+\) refused: the connection closed/.test(l))).toHaveLength(1);
   });
 
   it('encodes each message as one protobuf envelope', () => {

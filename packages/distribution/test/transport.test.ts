@@ -2,8 +2,9 @@ import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { TlsOptions } from '@grove/distribution';
 import { ConnectError, connect, listen, type Listener } from '@grove/distribution/internal';
+import { getLogger } from '@grove/core';
 import { makePki, type TestPki } from './support/certs';
-import { closed, freePort } from './support/wait';
+import { closed, freePort, waitFor } from './support/wait';
 
 describe('transport', () => {
   let listener: Listener | undefined;
@@ -124,13 +125,36 @@ describe('transport', () => {
       await expectRefused(noCert);
     });
 
+    it('logs each refused TLS connection with the peer\'s address and the cause', async () => {
+      const warn = jest.spyOn(getLogger('dist'), 'warn').mockImplementation(() => undefined);
+      try {
+        await expectRefused({ ...pki.rogue('mallory@127.0.0.1'), ca: pki.ca });
+        await listener!.close({ destroyConnections: true });
+        listener = undefined;
+        await expectRefused({ ca: pki.ca } as unknown as TlsOptions);
+        await waitFor(() => warn.mock.calls.length === 2, 'two refusals logged');
+        const lines = warn.mock.calls.map((c) => String(c[0]));
+        expect(lines[0]).toMatch(/^refused a TLS connection from 127\.0\.0\.1:\d+: its certificate is not signed by a CA that this node trusts \(unknown CA\)$/);
+        expect(lines[1]).toMatch(/^refused a TLS connection from 127\.0\.0\.1:\d+: the peer presented no certificate/);
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
     it('refuses a server whose certificate the client cannot verify', async () => {
       listener = await listen({ tls: { ...pki.rogue('mallory@127.0.0.1'), ca: pki.ca } }, (s) => sockets.push(s));
       const err = await connect({ host: '127.0.0.1', port: listener.port, tls: { ...pki.issue('client@127.0.0.1'), ca: pki.ca } }).catch(
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(ConnectError);
-      expect((err as Error).message).toMatch(/certificate/);
+      expect((err as Error).message).toMatch(/^cannot connect to 127\.0\.0\.1:\d+: TLS: its certificate is not signed by a CA that this node trusts \(unknown CA\)$/);
+      expect((err as ConnectError).tls).toBe(true);
+    });
+
+    it('says a server certificate that does not name the host it was reached at does not', async () => {
+      listener = await listen({ tls: { ...pki.issue('server@127.0.0.1', { san: 'DNS:elsewhere' }), ca: pki.ca } }, (s) => sockets.push(s));
+      const err = await connect({ host: '127.0.0.1', port: listener.port, tls: { ...pki.issue('client@127.0.0.1'), ca: pki.ca } }).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/TLS: its certificate does not name 127\.0\.0\.1 in its subjectAltName \(IP: 127\.0\.0\.1 is not in the cert's list/);
     });
   });
 });

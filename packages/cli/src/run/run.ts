@@ -54,7 +54,7 @@ export interface RunIo {
 /** Runs `file`; resolves with the exit code once grove should exit. */
 export async function runModule(flags: NodeFlags, file: string, args: readonly string[], io: RunIo = { error: process.stderr }): Promise<number> {
   const target = findTarget(file, await loadModule(file));
-  const started = await startNode(flags);
+  const started = await startNode(flags, 'run');
   return new Promise<number>((resolve) => new Runner(started, io, resolve).start(target, [...args]));
 }
 

@@ -41,7 +41,7 @@ type EvalFn = (this: repl.REPLServer, cmd: string, context: object, file: string
 
 /** Runs a shell until its input closes (or SIGTERM); resolves with the exit code. */
 export async function runShell(flags: NodeFlags, io: ShellIo = { input: process.stdin, output: process.stdout, error: process.stderr }): Promise<number> {
-  const started = await startNode(flags);
+  const started = await startNode(flags, 'shell');
   const { node, dist } = started;
   const print = (line: string): void => void io.output.write(line + '\n');
   const shell = new ShellProcess(node, (old, reason, next) => print(`*** the shell process ${old} exited (${describe(reason)}); the new shell process is ${next}`));

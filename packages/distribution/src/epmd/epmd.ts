@@ -39,6 +39,11 @@ export const NODE_TYPE_NORMAL = 77;
 export const NODE_TYPE_HIDDEN = 72;
 /** The `Extra` field Grove nodes register with, telling them apart from Erlang nodes. */
 export const GROVE_EPMD_EXTRA = Buffer.from('grove');
+/**
+ * The `Extra` field of Grove nodes that use TLS, so that a node dialling one can say
+ * at once that the two do not use the same transport.
+ */
+export const GROVE_TLS_EPMD_EXTRA = Buffer.from('grove tls');
 
 /** A node as EPMD knows it. */
 export interface EpmdNodeInfo {
@@ -52,7 +57,7 @@ export interface EpmdNodeInfo {
   protocol: number;
   highestVersion: number;
   lowestVersion: number;
-  /** Opaque bytes the node registered ({@link GROVE_EPMD_EXTRA} for Grove nodes). */
+  /** Opaque bytes the node registered ({@link GROVE_EPMD_EXTRA} for Grove nodes, {@link GROVE_TLS_EPMD_EXTRA} with TLS). */
   extra: Buffer;
 }
 
@@ -154,7 +159,7 @@ function request(addr: EpmdAddress, body: Buffer): Promise<Buffer> {
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', (err) => {
       clearTimeout(timer);
-      reject(new EpmdError(`no port mapper at ${host}:${port}: ${err.message}`, 'unreachable'));
+      reject(new EpmdError(`no port mapper at ${host}:${port}: ${err.message}`, 'unreachable', { cause: err }));
     });
     socket.on('close', () => {
       clearTimeout(timer);
@@ -305,7 +310,7 @@ export async function register(req: RegisterRequest, addr: EpmdAddress = {}): Pr
     };
     const timer = setTimeout(() => fail(new EpmdError(`port mapper at ${host}:${port} did not answer ALIVE2_REQ within ${timeoutMs} ms`, 'unreachable')), timeoutMs);
     socket.on('connect', () => socket.write(epmdRequest(body)));
-    socket.on('error', (err) => fail(new EpmdError(`no port mapper at ${host}:${port}: ${err.message}`, 'unreachable')));
+    socket.on('error', (err) => fail(new EpmdError(`no port mapper at ${host}:${port}: ${err.message}`, 'unreachable', { cause: err })));
     socket.on('close', () => fail(new EpmdError(`port mapper at ${host}:${port} closed the connection before answering ALIVE2_REQ for ${JSON.stringify(req.name)}`, 'closed')));
     socket.on('data', (chunk: Buffer) => {
       if (settled) return; // nothing more is expected on a registration connection

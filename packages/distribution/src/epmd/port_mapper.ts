@@ -22,7 +22,6 @@ import {
   epmdPort,
   names,
   portPlease,
-  probe,
   register,
   type EpmdNames,
   type EpmdNodeInfo,
@@ -94,8 +93,12 @@ export class PortMapper {
   }
 
   private async startOrUse(): Promise<void> {
+    let unanswered: Error | undefined;
+    let bindError: NodeJS.ErrnoException | undefined;
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (this.server !== undefined || (await probe(this.addr()))) return;
+      if (this.server !== undefined) return;
+      unanswered = await names(this.addr()).then(() => undefined, (e: Error) => e);
+      if (unanswered === undefined) return;
       if (!this.embedded) break;
       try {
         const server = await EpmdServer.start({ port: this.port, host: this.host });
@@ -109,12 +112,13 @@ export class PortMapper {
         return;
       } catch (err) {
         if (err instanceof EpmdError) throw err;
+        bindError = err as NodeJS.ErrnoException;
         // EADDRINUSE: another node won the race; its server is about to answer.
-        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw new EpmdError(`cannot start the embedded port mapper on ${this.host}:${this.port}: ${(err as Error).message}`, 'unreachable');
+        if (bindError.code !== 'EADDRINUSE') break;
         await delay(10 * (attempt + 1));
       }
     }
-    throw new EpmdError(`no port mapper answers on ${this.host}:${this.port}, and none could be started`, 'unreachable');
+    throw new EpmdError(noPortMapper(this.host, this.port, unanswered, bindError), 'unreachable', { cause: bindError ?? unanswered });
   }
 
   /**
@@ -244,6 +248,36 @@ export class NodeRegistration {
  */
 export function ensurePortMapper(options: PortMapperOptions | number = {}): Promise<PortMapper> {
   return PortMapper.ensure(typeof options === 'number' ? { port: options } : options);
+}
+
+/**
+ * Why no port mapper could be had on `host:port`, and what to do: what the probe found
+ * (nothing, or something that is not a port mapper), why the embedded one could not
+ * bind, and the way out for that case.
+ */
+function noPortMapper(host: string, port: number, unanswered: Error | undefined, bindError: NodeJS.ErrnoException | undefined): string {
+  const refused = ((unanswered?.cause ?? undefined) as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED';
+  const found = refused
+    ? 'nothing answers there'
+    : unanswered instanceof EpmdError && unanswered.kind === 'protocol'
+      ? `something listens there but does not answer as a port mapper (${unanswered.message})`
+      : (unanswered?.message ?? 'no answer');
+  const head = `no port mapper on ${host}:${port}: ${found}`;
+  const otherPort = 'choose another port with GROVE_EPMD_PORT';
+  if (bindError === undefined) return `${head}, and this node does not start one. Start epmd, or ${otherPort}`;
+  const bind = `${head}, and the embedded one cannot start there (${bindError.message})`;
+  switch (bindError.code) {
+    case 'EADDRINUSE':
+      return refused
+        ? `${bind}: the port is taken though nothing listens on it, most likely by a connection still in TIME_WAIT (a port mapper that just stopped) or a program bound to it without listening. Wait a minute and retry (ss -tanp 'sport = :${port}' shows what holds it), or ${otherPort}`
+        : `${bind}. Stop the program that holds the port (ss -ltnp 'sport = :${port}' shows it) or ${otherPort}`;
+    case 'EADDRNOTAVAIL':
+      return `${bind}: ${host} is not an address of this host`;
+    case 'EACCES':
+      return `${bind}: this user may not listen on port ${port}${port < 1024 ? ' (ports below 1024 need privileges)' : ''}. Start epmd, or ${otherPort}`;
+    default:
+      return `${bind}. Start epmd, or ${otherPort}`;
+  }
 }
 
 function delay(ms: number): Promise<void> {

@@ -23,8 +23,16 @@
  * 6. A checks DiB; A is up. Both sides proved they know the cookie; it never
  *    crossed the wire.
  *
+ * On a TLS socket each side also checks the certificate the other presented: it must
+ * be issued to the name the peer claims and cover that name's host
+ * (`tls_identity.ts`). The initiator checks before it sends `Name` when it knows whom
+ * it dialled (else on `Challenge`), the acceptor on `Name`; the side that refuses
+ * sends a `Status` `CERTIFICATE` saying why (the initiator in place of its next
+ * message), so both log the same cause.
+ *
  * Every failure refuses the connection: the socket is closed (after a `Status` that
- * says why, where there is one), the reason is logged once here (`dist` logger), and
+ * says why, where there is one), the reason is logged once here (`dist` logger, with
+ * the peer's name and address), and
  * the promise rejects with a `HandshakeError` whose `reason` the caller can switch
  * on. Nothing else happens: no frame reaches the connection before the handshake
  * succeeded. Bytes that arrive while their sender must still be waiting for us
@@ -45,6 +53,9 @@
 import type * as net from 'node:net';
 import type { FrameDecoder } from '../wire/framing';
 import { Acceptor, Initiator } from './session';
+import type { TlsIdentityMode } from './tls_identity';
+
+export type { TlsIdentityMode } from './tls_identity';
 
 export { HANDSHAKE_VERSION, DEFAULT_HANDSHAKE_TIMEOUT_MS, HANDSHAKE_MAX_FRAME_BYTES } from './messages';
 
@@ -76,11 +87,14 @@ export interface HandshakeOptions {
   /** Protocol versions spoken. Default `HANDSHAKE_VERSION`..`HANDSHAKE_VERSION` (1..1). */
   versions?: { min: number; max: number };
   /**
-   * On a TLS socket, require the peer's certificate to be issued for the node name it
-   * claims (subject CN equal to the full node name), so that a node holding a valid
-   * certificate cannot pose as another node. Default false.
+   * On a TLS socket, what the peer's certificate must prove (`tls_identity.ts`):
+   * `node` (default) that it is issued to the node name the peer claims (subject CN)
+   * and covers that name's host (subjectAltName), besides chaining to a trusted CA and
+   * being valid now; `host` (unsafe) skips the node name; `none` checks nothing beyond
+   * what the TLS layer itself refused. The side that refuses a certificate tells the
+   * other why (`Status` `CERTIFICATE`), and both fail with `bad_certificate`.
    */
-  checkPeerCertificate?: boolean;
+  tlsIdentity?: TlsIdentityMode;
 }
 
 /** What an acceptor knows of the initiator when it asks `admit`. */

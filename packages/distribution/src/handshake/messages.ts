@@ -13,7 +13,7 @@ import { HandshakeGarbageError } from '../errors';
 import { createHmac } from 'node:crypto';
 import * as protobuf from 'protobufjs';
 
-/** The `Status.code` values, as in Erlang's `send_status` (plus `VERSION`). */
+/** The `Status.code` values, as in Erlang's `send_status` (plus `VERSION` and `CERTIFICATE`). */
 export enum StatusCode {
   UNSPECIFIED = 0,
   /** Go on. */
@@ -28,6 +28,11 @@ export enum StatusCode {
   ALIVE = 5,
   /** Stop: no protocol version in common. */
   VERSION = 6,
+  /**
+   * Stop: the sender refuses the receiver's TLS certificate (the reason says why).
+   * Sent by either side: the initiator sends it instead of its `Name` or its reply.
+   */
+  CERTIFICATE = 7,
 }
 
 const u32 = (id: number) => ({ type: 'uint32', id });
@@ -184,4 +189,28 @@ function bytes(f: Record<string, unknown>, key: string): Buffer {
     throw new HandshakeGarbageError(`handshake field ${key} must be ${CHALLENGE_BYTES} bytes`);
   }
   return Buffer.from(v.buffer, v.byteOffset, v.length);
+}
+
+/**
+ * What the first bytes of a connection are when they are not Grove's handshake (whose
+ * first frame starts with a 4-byte length under {@link HANDSHAKE_MAX_FRAME_BYTES}, so
+ * its first two bytes are zero), in words for the refusal; undefined when unknown.
+ *
+ * - Erlang's handshake starts with a 2-byte length and `N` (send_name, OTP 23+) or `n`
+ *   (the older one): read as a 4-byte length that is over a megabyte.
+ * - TLS starts with a record of type 22 (a ClientHello) or 21 (an alert), version 3.x.
+ * - HTTP starts with a method name.
+ */
+export function foreignProtocol(first: Uint8Array): string | undefined {
+  if (first.length < 3) return undefined;
+  const tag = first[2];
+  if ((first[0]! !== 0 || first[1]! !== 0) && (tag === 0x4e || tag === 0x6e)) {
+    return "an Erlang node tried to connect; this node speaks Grove's protocol (Erlang distribution is not supported)";
+  }
+  // A TLS record (22 handshake, 21 alert) of version 3.x.
+  if ((first[0] === 0x16 || first[0] === 0x15) && first[1] === 0x03) return 'the peer speaks TLS and this node does not: give every node the same tls options';
+  if (/^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT) /.test(Buffer.from(first.subarray(0, 8)).toString('latin1'))) {
+    return "an HTTP client connected; this port is a Grove node's distribution port";
+  }
+  return undefined;
 }

@@ -18,11 +18,14 @@ import {
   HANDSHAKE_VERSION,
   StatusCode,
   decodeHandshake,
+  foreignProtocol,
   encodeHandshake,
   handshakeDigest,
   type HandshakeMsg,
 } from './messages';
 import { parseNodeName, type NodeNameKind } from '../node/node_name';
+import { peerCertificateProblem, tlsFailureCause } from './tls_identity';
+import { socketAddress } from '../transport/tcp';
 
 function cookies(spec: CookieSpec, peer: string): CookiePair {
   const c = typeof spec === 'string' ? spec : spec(peer);
@@ -30,6 +33,11 @@ function cookies(spec: CookieSpec, peer: string): CookiePair {
 }
 
 const digest = handshakeDigest;
+
+/** A reason the peer sent, fit for a log line: no control characters. */
+function printable(reason: string): string {
+  return reason.replace(/[\u0000-\u001f\u007f]/g, '?');
+}
 
 function sameDigest(got: Buffer, want: Buffer): boolean {
   return got.length === want.length && timingSafeEqual(got, want);
@@ -42,7 +50,10 @@ abstract class Session {
   protected readonly kind: NodeNameKind;
   protected readonly versions: { min: number; max: number };
   protected peer: string | undefined;
+  /** The peer's address, `host:port`, read while the socket is open (a closed one has none). */
+  protected readonly address: string;
   private frame: Buffer | null = null;
+  private firstChunk: Buffer | null = null;
   private settled = false;
   private timer: NodeJS.Timeout | undefined;
   private socketError: string | undefined;
@@ -55,6 +66,7 @@ abstract class Session {
     private readonly reject: (e: HandshakeError) => void,
   ) {
     this.kind = parseNodeName(options.name).kind;
+    this.address = socketAddress(socket);
     this.versions = options.versions ?? { min: HANDSHAKE_VERSION, max: HANDSHAKE_VERSION };
     this.decoder = new FrameDecoder((f) => {
       this.frame = f;
@@ -101,7 +113,7 @@ abstract class Session {
     this.settled = true;
     this.detach();
     if (status !== undefined) {
-      this.send({ kind: 'status', code: status.code, reason: status.reason });
+      this.send({ kind: 'status', code: status.code, reason: status.reason.length > 1000 ? `${status.reason.slice(0, 1000)}…` : status.reason });
       this.writer.flush();
       this.socket.end();
       setTimeout(() => this.socket.destroy(), 1000).unref();
@@ -112,12 +124,12 @@ abstract class Session {
     } else {
       this.socket.destroy();
     }
-    const who = this.peer ?? `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+    const who = this.peer !== undefined ? `${this.peer} (${this.address})` : this.address;
     const message = `handshake (${this.side}) with ${who} refused: ${detail}`;
     const log = getLogger('dist');
-    if (reason === 'simultaneous') log.debug(message);
-    else log.warn(message);
-    this.reject(new HandshakeError(reason, message, this.peer));
+    if (reason === 'simultaneous') log.debug(`${this.options.name}: ${message}`);
+    else log.warn(`${this.options.name}: ${message}`);
+    this.reject(new HandshakeError(reason, message, this.peer, this.address));
   }
 
   protected succeed(result: Omit<HandshakeResult, 'side' | 'socket' | 'decoder'>): void {
@@ -139,10 +151,13 @@ abstract class Session {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    this.firstChunk ??= chunk;
     try {
       this.decoder.push(chunk);
     } catch (e) {
-      return this.fail('garbage', (e as Error).message);
+      // The first bytes of another protocol read as a huge frame length: say which protocol.
+      const foreign = this.firstChunk === chunk ? foreignProtocol(chunk) : undefined;
+      return this.fail('garbage', foreign ?? (e as Error).message);
     }
     while (this.frame !== null && !this.settled) {
       const frame = this.frame;
@@ -158,13 +173,34 @@ abstract class Session {
   };
 
   private readonly onError = (err: Error): void => {
-    this.socketError = err.message;
+    this.socketError = this.socket instanceof TLSSocket ? tlsFailureCause(err) : err.message;
   };
 
   private readonly onClose = (): void => {
     const why = this.socketError !== undefined ? ` (${this.socketError})` : '';
     this.fail('closed', `the connection closed${why} ${this.closedHint()}`);
   };
+
+  /**
+   * Checks the certificate `name` presented (a TLS socket only): undefined when it
+   * proves `name`; else refuses the connection, telling the peer why, and returns true.
+   */
+  protected refuseCertificate(name: string): boolean {
+    if (!(this.socket instanceof TLSSocket)) return false;
+    const problem = peerCertificateProblem(this.socket, name, this.options.name, this.options.tlsIdentity ?? 'node');
+    if (problem === undefined) return false;
+    this.peer ??= name;
+    this.fail('bad_certificate', problem, { code: StatusCode.CERTIFICATE, reason: problem });
+    return true;
+  }
+
+  /** The peer refused us with a `Status`: fail with its reason. */
+  protected refusedBy(code: StatusCode, peerReason: string): void {
+    const who = this.peer ?? 'the peer';
+    const reason = printable(peerReason);
+    if (code === StatusCode.CERTIFICATE) return this.fail('bad_certificate', `${who} refused this node's TLS certificate: ${reason}`);
+    return this.fail('not_allowed', `not allowed: ${reason || 'no reason given'}`);
+  }
 
   /** What a close at this point most likely means. */
   protected abstract closedHint(): string;
@@ -177,10 +213,6 @@ abstract class Session {
       return (e as Error).message;
     }
     if (kind !== this.kind) return `${name} has a ${kind} name and ${this.options.name} a ${this.kind} one; short and long names do not mix`;
-    if (this.options.checkPeerCertificate === true && this.socket instanceof TLSSocket) {
-      const cn = this.socket.getPeerCertificate().subject?.CN;
-      if (cn !== name) return `the peer's TLS certificate is for ${JSON.stringify(cn ?? null)}, not for ${name}`;
-    }
     return undefined;
   }
 }
@@ -190,6 +222,7 @@ export class Initiator extends Session {
   private state: 'status' | 'challenge' | 'ack' = 'status';
   private simultaneous = false;
   private replaced = false;
+  private certificateChecked = false;
   private chA: Buffer = Buffer.alloc(0);
   private chB: Buffer = Buffer.alloc(0);
   private hello: Omit<HandshakeResult, 'side' | 'socket' | 'decoder'> | undefined;
@@ -201,6 +234,9 @@ export class Initiator extends Session {
 
   protected begin(): void {
     const o = this.opts;
+    // Whom we dialled is known: check its certificate before telling it anything.
+    if (o.peer !== undefined && this.refuseCertificate(o.peer)) return;
+    this.certificateChecked = o.peer !== undefined;
     this.send({ kind: 'name', name: o.name, versionMin: this.versions.min, versionMax: this.versions.max, flags: o.flags ?? 0, creation: o.creation, hidden: o.hidden === true });
   }
 
@@ -241,9 +277,9 @@ export class Initiator extends Session {
         return;
       }
       case StatusCode.VERSION:
-        return this.fail('version', `no protocol version in common: ${reason}`);
+        return this.fail('version', `no protocol version in common: ${printable(reason)}`);
       default:
-        return this.fail('not_allowed', `not allowed: ${reason || 'no reason given'}`);
+        return this.refusedBy(code, reason);
     }
   }
 
@@ -254,6 +290,7 @@ export class Initiator extends Session {
       return this.fail('wrong_node', `we meant to reach ${this.opts.peer} but ${msg.name} answered`);
     }
     this.peer = msg.name;
+    if (!this.certificateChecked && this.refuseCertificate(msg.name)) return;
     if (msg.version < this.versions.min || msg.version > this.versions.max) {
       return this.fail('version', `the peer chose version ${msg.version}; we speak ${this.versions.min}..${this.versions.max}`);
     }
@@ -298,6 +335,8 @@ export class Acceptor extends Session {
   }
 
   protected step(msg: HandshakeMsg): void {
+    // The initiator refuses us (our certificate) in place of its next message.
+    if (msg.kind === 'status') return this.refusedBy(msg.code, msg.reason);
     if (this.state === 'name' && msg.kind === 'name') return this.onName(msg);
     if (this.state === 'alive_answer' && msg.kind === 'alive_answer') return this.onAliveAnswer(msg.proceed);
     if (this.state === 'reply' && msg.kind === 'reply') return this.onReply(msg.challenge, msg.digest);
@@ -309,6 +348,7 @@ export class Acceptor extends Session {
     const bad = this.checkPeerName(msg.name);
     if (bad !== undefined) return refuse('not_allowed', StatusCode.NOT_ALLOWED, bad);
     this.peer = msg.name;
+    if (this.refuseCertificate(msg.name)) return;
     if (msg.name === this.opts.name) return refuse('name_clash', StatusCode.NOT_ALLOWED, `${msg.name} is this node's own name`);
     const version = Math.min(msg.versionMax, this.versions.max);
     if (version < Math.max(msg.versionMin, this.versions.min)) {

@@ -12,30 +12,50 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { getLogger } from '@grove/core';
 import { ConnectError } from '../errors';
+import { tlsFailureCause } from '../handshake/tls_identity';
 
 /** Default host: loopback, so nothing listens on the network unless asked. */
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 /** Default time to open a connection (TCP and TLS), like Erlang's `net_setuptime` of 7 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 7000;
 
-/** TLS settings of a node: its own key and certificate, and the CA that signs its peers'. */
+/**
+ * A node's TLS settings (`startDistributed`'s `tls`): its key and certificate, and the
+ * CA that signs its peers'. See the README ("TLS") for what a node certificate must
+ * contain.
+ */
 export interface TlsOptions {
   /** This node's private key (PEM). */
   key: string | Buffer;
-  /** This node's certificate (PEM). */
+  /** This node's certificate (PEM): subject CN the node's full name, subjectAltName its host. */
   cert: string | Buffer;
   /** CA certificate(s) that peers' certificates must chain to (PEM). Default: Node's root store. */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** Lowest TLS version accepted. Default `TLSv1.2`. */
+  minVersion?: tls.SecureVersion;
+  /**
+   * Unsafe: accept a peer whose certificate is issued to another node name, as long
+   * as it is signed by the CA and names the host of the name it claims (Erlang's
+   * `inet_tls_dist` authenticates hosts only). Any holder of a valid certificate for
+   * a host can then pose as any node on that host. Default false.
+   */
+  unsafeSkipNodeNameCheck?: boolean;
+}
+
+/** TLS settings of a socket ({@link listen}, {@link connect}). */
+export interface SocketTlsOptions extends Omit<TlsOptions, 'unsafeSkipNodeNameCheck'> {
   /** Listener: ask the connecting peer for a certificate. Default true (mutual TLS). */
   requestCert?: boolean;
-  /** Refuse a peer whose certificate does not verify. Default true. */
+  /**
+   * Refuse a peer whose certificate does not verify, in the TLS layer. Default true.
+   * The node transport sets it false and leaves the verdict to the handshake, which
+   * tells the peer why it refuses (`handshake/tls_identity.ts`).
+   */
   rejectUnauthorized?: boolean;
   /** Connector: the name to check the server certificate against. Default the host. */
   servername?: string;
   /** Connector: replaces the server identity check (return an Error to refuse). */
   checkServerIdentity?: (hostname: string, cert: tls.PeerCertificate) => Error | undefined;
-  /** Lowest TLS version accepted. Default `TLSv1.2`. */
-  minVersion?: tls.SecureVersion;
 }
 
 export interface ListenOptions {
@@ -44,7 +64,7 @@ export interface ListenOptions {
   /** Port to bind; 0 (the default) lets the system pick one. */
   port?: number;
   /** Listen with TLS. */
-  tls?: TlsOptions;
+  tls?: SocketTlsOptions;
   /** Time a TLS client gets to finish its TLS handshake. Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
   tlsHandshakeTimeoutMs?: number;
 }
@@ -94,8 +114,16 @@ export function listen(options: ListenOptions, onConnection: (socket: net.Socket
       },
       accept,
     );
+    // A socket that failed its TLS handshake is closed and has no address any more:
+    // note each TCP connection's address when it arrives.
+    const addresses = new WeakMap<net.Socket, string>();
+    server.on('connection', (raw: net.Socket) => addresses.set(raw, socketAddress(raw)));
     server.on('tlsClientError', (err, socket) => {
-      log.warn(`refused a TLS connection from ${socket.remoteAddress}:${socket.remotePort}: ${err.message}`);
+      // A certificate refused by the TLS layer closes the socket without an error of
+      // its own ("socket hang up"): the verification's code says why.
+      const code = socket.authorizationError;
+      const cause = tlsFailureCause(code ? Object.assign(new Error(String(code)), { code: String(code) }) : err);
+      log.warn(`refused a TLS connection from ${addresses.get(rawSocketOf(socket)) ?? socketAddress(socket)}: ${cause}`);
     });
   } else {
     server = net.createServer(accept);
@@ -127,7 +155,7 @@ export interface ConnectOptions {
   host: string;
   port: number;
   /** Connect with TLS. */
-  tls?: TlsOptions;
+  tls?: SocketTlsOptions;
   /** Time to open the connection (TCP and TLS). Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
   timeoutMs?: number;
 }
@@ -163,13 +191,21 @@ export function connect(options: ConnectOptions): Promise<net.Socket> {
       socket = net.connect({ host, port });
       readyEvent = 'connect';
     }
+    let tcpUp = false;
+    socket.once('connect', () => (tcpUp = true));
     const timer = setTimeout(() => fail(new ConnectError(host, port, `timed out after ${timeoutMs} ms`)), timeoutMs);
     const fail = (err: Error): void => {
       clearTimeout(timer);
       socket.destroy();
-      reject(err instanceof ConnectError ? err : new ConnectError(host, port, err.message, { cause: err }));
+      if (err instanceof ConnectError) return reject(err);
+      // Past the TCP connect, a TLS failure: say what it means.
+      const tlsFailed = options.tls !== undefined && tcpUp;
+      reject(new ConnectError(host, port, tlsFailed ? `TLS: ${tlsFailureCause(err)}` : err.message, { cause: err, tls: tlsFailed }));
     };
-    const onClose = (): void => fail(new ConnectError(host, port, 'the connection closed while opening'));
+    const onClose = (): void =>
+      fail(tcpUp && options.tls !== undefined
+        ? new ConnectError(host, port, `TLS: ${tlsFailureCause(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))}`, { tls: true })
+        : new ConnectError(host, port, 'the connection closed while opening'));
     socket.once('error', fail);
     socket.once('close', onClose);
     socket.once(readyEvent, () => {
@@ -189,5 +225,19 @@ export function connect(options: ConnectOptions): Promise<net.Socket> {
  * right after connect) from crashing the process as an unhandled `error` event.
  */
 function keepErrorsQuiet(socket: net.Socket): void {
-  socket.on('error', (err) => getLogger('dist').debug(`socket ${socket.remoteAddress}:${socket.remotePort} failed: ${err.message}`));
+  const address = socketAddress(socket);
+  socket.on('error', (err) => getLogger('dist').debug(`socket ${address} failed: ${err.message}`));
+}
+
+/** The TCP socket a server-side TLS socket wraps (Node keeps it as `_parent`), else the socket itself. */
+function rawSocketOf(socket: tls.TLSSocket): net.Socket {
+  const parent = (socket as tls.TLSSocket & { _parent?: unknown })._parent;
+  return parent instanceof net.Socket ? parent : socket;
+}
+
+/** `host:port` of a socket's peer (IPv6 in brackets); `unknown address` once it has none. */
+export function socketAddress(socket: net.Socket): string {
+  const host = socket.remoteAddress;
+  if (host === undefined) return 'unknown address';
+  return `${host.includes(':') ? `[${host}]` : host}:${socket.remotePort}`;
 }

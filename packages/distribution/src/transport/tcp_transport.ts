@@ -19,14 +19,16 @@ import { GenCall, getLogger, Pid, Ref } from '@grove/core';
 import { ControlEncoder } from '../wire/control';
 import { ControlDecoder } from '../wire/control_decode';
 import { resolveCookie } from '../handshake/cookie';
-import { DistNodeError, EpmdError } from '../errors';
+import { ConnectError, DistNodeError, EpmdError } from '../errors';
 import { acceptHandshake, initiateHandshake, type HandshakeResult } from '../handshake/handshake';
 import { decodeHandshake, encodeHandshake, StatusCode, type HandshakeMsg } from '../handshake/messages';
 import { parseNodeName } from '../node/node_name';
 import type { NodeTransport, TransportStart } from './transport';
 import { PortMapper } from '../epmd/port_mapper';
 import { SocketChannel } from './socket_channel';
-import { connect, listen, type Listener } from './tcp';
+import { connect, listen, socketAddress, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
+import { ownCertificateProblems, type TlsIdentityMode } from '../handshake/tls_identity';
+import { GROVE_EPMD_EXTRA, GROVE_TLS_EPMD_EXTRA } from '../epmd/epmd';
 
 const log = getLogger('dist');
 
@@ -63,13 +65,51 @@ function warmUp(name: string): void {
   new ControlDecoder({ localNode: name, localCreation: 1 }).decode(enc.take(), () => undefined);
 }
 
+/**
+ * The node's TLS settings for its sockets, after checking its own certificate (a
+ * certificate peers would refuse is an error now, not a refused connection later).
+ * The TLS layer verifies but does not refuse: the handshake does, saying why to the
+ * peer (`handshake/tls_identity.ts`).
+ */
+function socketTls(nodeName: string, t: TlsOptions, mode: TlsIdentityMode): SocketTlsOptions {
+  if (typeof t !== 'object' || t === null || t.key === undefined || t.cert === undefined) {
+    throw new DistNodeError(`${nodeName}: tls needs key and cert (PEM), and ca for the CA that signs the peers' certificates`);
+  }
+  const { errors, warnings } = ownCertificateProblems(nodeName, t, mode);
+  if (errors.length > 0) {
+    throw new DistNodeError(`${nodeName}: cannot use this TLS certificate: ${errors.join('; ')}. See "TLS" in @grove/distribution's README for what a node certificate must contain (grove certs makes them)`);
+  }
+  for (const w of warnings) log.warn(`${nodeName}: ${w}`);
+  return {
+    key: t.key,
+    cert: t.cert,
+    ...(t.ca !== undefined ? { ca: t.ca } : {}),
+    ...(t.minVersion !== undefined ? { minVersion: t.minVersion } : {}),
+    requestCert: true,
+    rejectUnauthorized: false,
+  };
+}
+
+/**
+ * Why this node cannot talk to `peer`, told by the `Extra` of its port-mapper entry:
+ * an Erlang node, or a Grove node with TLS when this one has none (or the reverse).
+ */
+function transportMismatch(peer: string, extra: Buffer, tls: boolean): string | undefined {
+  const peerTls = extra.equals(GROVE_TLS_EPMD_EXTRA);
+  if (!peerTls && !extra.equals(GROVE_EPMD_EXTRA)) return `${peer}: it is an Erlang node (its port mapper entry is not a Grove node's); this node speaks Grove's protocol`;
+  if (peerTls === tls) return undefined;
+  return `${peer}: it ${peerTls ? 'uses' : 'does not use'} TLS and this node ${tls ? 'does' : 'does not'}: give every node the same tls options`;
+}
+
 export const tcpTransport: TransportStart = async (options, hooks) => {
   const name = parseNodeName(options.name);
   const cookie = resolveCookie(options.cookie !== undefined ? { cookie: options.cookie } : {});
   const hidden = options.hidden === true;
   const timeoutMs = options.connectTimeoutMs ?? 7000;
   const maxFrameBytes = options.maxFrameBytes;
-  const common = { name: options.name, cookie, hidden, timeoutMs, ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}) };
+  const tlsIdentity: TlsIdentityMode = options.tls?.unsafeSkipNodeNameCheck === true ? 'host' : 'node';
+  const tls = options.tls !== undefined ? { tls: socketTls(options.name, options.tls, tlsIdentity) } : {};
+  const common = { name: options.name, cookie, hidden, timeoutMs, tlsIdentity, ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}) };
   const channelOf = (hs: HandshakeResult, localName: string, localCreation: number): SocketChannel =>
     new SocketChannel(
       hs.socket,
@@ -86,23 +126,24 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
   };
   const accept = (socket: Socket): void => {
     track(socket);
+    const from = socketAddress(socket);
     acceptHandshake(socket, { ...common, creation, admit: (hello) => hooks.admit(hello.name) }).then(
       (hs) => hooks.accepted(channelOf(hs, options.name, creation)),
       (err: unknown) => {
         // The handshake already logged why and closed the socket.
-        log.debug(`${options.name}: refused a connection from ${socket.remoteAddress}:${socket.remotePort}: ${(err as Error).message}`);
+        log.debug(`${options.name}: refused a connection from ${from}: ${(err as Error).message}`);
       },
     );
   };
   let listener: Listener;
   try {
-    listener = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...(options.tls !== undefined ? { tls: options.tls } : {}) }, accept);
+    listener = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...tls }, accept);
   } catch (err) {
     await pm.close();
     throw new DistNodeError(`${options.name}: cannot listen: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const reg = await pm.register({ name: name.alive, port: listener.port, hidden });
+    const reg = await pm.register({ name: name.alive, port: listener.port, hidden, extra: options.tls !== undefined ? GROVE_TLS_EPMD_EXTRA : GROVE_EPMD_EXTRA });
     creation = reg.creation;
   } catch (err) {
     await listener.close({ destroyConnections: true });
@@ -118,7 +159,19 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
       const p = parseNodeName(peer);
       const info = await pm.portPlease(p.alive, p.host);
       if (info === undefined) throw new DistNodeError(`${peer} is not registered with the port mapper on ${p.host}`);
-      const socket = await connect({ host: p.host, port: info.port, timeoutMs, ...(options.tls !== undefined ? { tls: options.tls } : {}) });
+      const mismatch = transportMismatch(peer, info.extra, options.tls !== undefined);
+      if (mismatch !== undefined) {
+        log.warn(`${self.name}: cannot connect to ${mismatch}`);
+        throw new DistNodeError(`cannot connect to ${mismatch}`);
+      }
+      let socket: Socket;
+      try {
+        socket = await connect({ host: p.host, port: info.port, timeoutMs, ...tls });
+      } catch (err) {
+        // A node that is down is not news (Erlang says nothing either); a TLS failure is a misconfiguration.
+        if (err instanceof ConnectError && err.tls) log.warn(`${self.name}: cannot connect to ${peer} at ${err.host}:${err.port}: ${err.detail}`);
+        throw err;
+      }
       track(socket);
       // A dial only runs for a pending connection: if the peer still has one up to us, it is stale (we lost or restarted it).
       const hs = await initiateHandshake(socket, { ...common, creation: self.creation, peer, onAlive: () => true });

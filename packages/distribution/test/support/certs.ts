@@ -1,7 +1,8 @@
 /**
  * Test certificates, made at test time with the `openssl` CLI: a CA, node
- * certificates it signs (valid for 127.0.0.1 and localhost, for server and client
- * use), and a rogue CA whose certificates nobody trusts.
+ * certificates it signs (by default valid for 127.0.0.1 and localhost, for server and
+ * client use; `options` make flawed ones), and a rogue CA whose certificates nobody
+ * trusts.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,10 +14,22 @@ export interface Cert {
   cert: string;
 }
 
+/** How {@link TestPki.issue} departs from a good node certificate. */
+export interface IssueOptions {
+  /** The subjectAltName (`IP:127.0.0.1,DNS:localhost` by default); null for none. */
+  san?: string | null;
+  /** The extendedKeyUsage (`serverAuth,clientAuth` by default); null for none. */
+  eku?: string | null;
+  /** Days of validity (2 by default); -1 makes a certificate that has expired. */
+  days?: number;
+}
+
 export interface TestPki {
   ca: string;
+  /** The rogue CA's certificate (made on first use). */
+  rogueCa(): string;
   /** A certificate signed by `ca` for `cn`. */
-  issue(cn: string): Cert;
+  issue(cn: string, options?: IssueOptions): Cert;
   /** A certificate for `cn` signed by a CA that `ca` does not know. */
   rogue(cn: string): Cert;
   /** Deletes the files. */
@@ -39,15 +52,16 @@ function makeCa(dir: string, name: string): void {
   openssl(['req', '-x509', ...KEY, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`], dir);
 }
 
-function sign(dir: string, caName: string, cn: string, file: string): Cert {
-  fs.writeFileSync(
-    path.join(dir, `${file}.ext`),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
-  );
+function sign(dir: string, caName: string, cn: string, file: string, options: IssueOptions = {}): Cert {
+  const san = options.san === undefined ? 'IP:127.0.0.1,DNS:localhost' : options.san;
+  const eku = options.eku === undefined ? 'serverAuth,clientAuth' : options.eku;
+  const ext = [san !== null ? `subjectAltName=${san}` : '', eku !== null ? `extendedKeyUsage=${eku}` : ''].filter((l) => l !== '');
+  // An empty extension file would make x509 -req fail; a harmless comment keeps it valid.
+  fs.writeFileSync(path.join(dir, `${file}.ext`), ext.length > 0 ? ext.join('\n') + '\n' : '# no extensions\n');
   openssl(['req', ...KEY, '-keyout', `${file}.key`, '-out', `${file}.csr`, '-subj', `/CN=${cn}`], dir);
   openssl(
     ['x509', '-req', '-in', `${file}.csr`, '-CA', `${caName}.crt`, '-CAkey', `${caName}.key`, '-CAcreateserial',
-      '-out', `${file}.crt`, '-days', '2', '-extfile', `${file}.ext`],
+      '-out', `${file}.crt`, '-days', String(options.days ?? 2), '-extfile', `${file}.ext`],
     dir,
   );
   return { key: fs.readFileSync(path.join(dir, `${file}.key`), 'utf8'), cert: fs.readFileSync(path.join(dir, `${file}.crt`), 'utf8') };
@@ -59,12 +73,17 @@ export function makePki(): TestPki {
   makeCa(dir, 'ca');
   let n = 0;
   let rogueMade = false;
+  const rogueCa = (): string => {
+    if (!rogueMade) makeCa(dir, 'rogue-ca');
+    rogueMade = true;
+    return fs.readFileSync(path.join(dir, 'rogue-ca.crt'), 'utf8');
+  };
   return {
     ca: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'),
-    issue: (cn) => sign(dir, 'ca', cn, `node${n++}`),
+    rogueCa,
+    issue: (cn, options) => sign(dir, 'ca', cn, `node${n++}`, options),
     rogue: (cn) => {
-      if (!rogueMade) makeCa(dir, 'rogue-ca');
-      rogueMade = true;
+      rogueCa();
       return sign(dir, 'rogue-ca', cn, `rogue${n++}`);
     },
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),

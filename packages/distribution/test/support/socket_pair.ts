@@ -1,6 +1,5 @@
 import type * as net from 'node:net';
-import type { TlsOptions } from '@grove/distribution';
-import { connect, listen, type Listener } from '@grove/distribution/internal';
+import { connect, listen, type Listener, type SocketTlsOptions } from '@grove/distribution/internal';
 
 /** Connected sockets on 127.0.0.1, and a cleanup that closes them all. */
 export class SocketPairs {
@@ -8,7 +7,7 @@ export class SocketPairs {
   private readonly listeners: Listener[] = [];
 
   /** A client socket and the server socket it is connected to. */
-  async pair(tls?: { server: TlsOptions; client: TlsOptions }): Promise<[client: net.Socket, server: net.Socket]> {
+  async pair(tls?: { server: SocketTlsOptions; client: SocketTlsOptions }): Promise<[client: net.Socket, server: net.Socket]> {
     let resolve!: (s: net.Socket) => void;
     const accepted = new Promise<net.Socket>((r) => (resolve = r));
     const listener = await listen(tls ? { tls: tls.server } : {}, (s) => {
