@@ -130,3 +130,5 @@ export {
   type NodeStopInfo,
 } from './application/application';
 export { DynamicSupervisor, startDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';
+export { Registry, type RegisterResult } from './registry/registry';
+export type { RegistryEntry, RegistryKeys, RegistryOptions, RegistryRegisterEvent, RegistryUnregisterEvent } from './registry/key_table';
