@@ -132,3 +132,4 @@ export {
 export { DynamicSupervisor, startDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';
 export { Registry, type RegisterResult } from './registry/registry';
 export type { RegistryEntry, RegistryKeys, RegistryOptions, RegistryRegisterEvent, RegistryUnregisterEvent } from './registry/key_table';
+export { Agent } from './agent/agent';
