@@ -45,29 +45,29 @@ function callerNode(from: Caller, what = 'Registry'): Node {
   return callerOf(from, what).node;
 }
 
+function launch(from: Caller, options: RegistryOptions, link: boolean): Promise<Pid> {
+  try {
+    checkOptions(options);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const start = link ? RegistryServer.startLink : RegistryServer.start;
+  return start.call(RegistryServer, from, options, { name: options.name }) as Promise<Pid>;
+}
+
 /** Elixir's Registry. Every function names the registry by the name it was started with. */
 export const Registry = {
   /** Starts a registry (not linked), registered under `options.name`; resolves with its pid. */
   start(from: Caller, options: RegistryOptions): Promise<Pid> {
-    try {
-      checkOptions(options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return RegistryServer.start(from, options, { name: options.name }) as Promise<Pid>;
+    return launch(from, options, false);
   },
 
   /** Starts a registry linked to `parent`. */
   startLink(parent: ProcessContext, options: RegistryOptions): Promise<Pid> {
-    try {
-      checkOptions(options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return RegistryServer.startLink(parent, options, { name: options.name }) as Promise<Pid>;
+    return launch(parent, options, true);
   },
 
-  /** A child spec for a supervisor (id: the registry's name, a supervisor-like `infinity` shutdown is not needed: it is a worker). */
+  /** A child spec (a worker; id: the registry's name unless given). */
   childSpec(options: RegistryOptions, specOptions: Omit<ChildSpecOptions, 'name'> = {}): ChildSpec {
     checkOptions(options);
     return RegistryServer.childSpec(options, { id: options.name, ...specOptions, name: options.name });
