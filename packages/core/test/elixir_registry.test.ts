@@ -84,6 +84,44 @@ describe('Registry with unique keys', () => {
     expect(node.whereis(name)).toEqual(again);
   });
 
+  it('gives the unique key of a process that just died to the next one, before the EXIT reaches the registry', async () => {
+    await Registry.start(node, { name: 'names', keys: 'unique' });
+    const holder = await registered('names', 'k', 1);
+    let heir: ProcessContext | undefined;
+    const heirPid = node.spawn(async (ctx) => {
+      heir = ctx;
+      await ctx.receive((m) => m === 'stop');
+    });
+    await waitFor(() => heir !== undefined, 'the heir to run');
+    let result: unknown;
+    // Called as the holder dies, before the registry has run to handle its EXIT.
+    const off = node.onExit((pid) => {
+      if (pid.equals(holder)) result = Registry.register(heir!, 'names', 'k', 2);
+    });
+    node.exit(holder, 'kill');
+    await waitFor(() => result !== undefined, 'the holder to die');
+    off();
+    expect(result).toBe('ok');
+    expect(Registry.lookup(node, 'names', 'k')).toEqual([{ key: 'k', pid: heirPid, value: 2 }]);
+  });
+
+  it('lets a supervisor restart a child under the same via name at once', async () => {
+    class Worker extends GenServer {
+      @Call() crash(): never {
+        throw new Error('boom');
+      }
+    }
+    await Registry.start(node, { name: 'workers', keys: 'unique' });
+    const name = Registry.via(node, 'workers', 'w1');
+    const sup = await startSupervisor(node, { flags: { intensity: 5 }, children: [Worker.childSpec(undefined, { name })] });
+    const first = node.whereis(name)!;
+    await expect(Worker.client(node, name).call.crash()).rejects.toThrow();
+    await waitFor(() => node.whereis(name) !== undefined && !node.whereis(name)!.equals(first), 'the worker to be restarted');
+    const [child] = await whichChildren(node, sup);
+    expect(child!.pid).toEqual(node.whereis(name));
+    expect(Registry.lookup(node, 'workers', 'w1').map((e) => e.pid)).toEqual([child!.pid]);
+  });
+
   it('refuses via names on a duplicate registry and bad arguments at the boundary', async () => {
     await Registry.start(node, { name: 'subs', keys: 'duplicate' });
     class Idle extends GenServer {}

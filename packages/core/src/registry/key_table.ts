@@ -87,7 +87,13 @@ export class KeyTable {
   add(key: unknown, pid: Pid, value: unknown): Pid | undefined {
     const k = termKey(key, KEY_POLICY);
     const entry: RegistryEntry = { key, pid, value };
-    const at = this.byKey.get(k);
+    let at = this.byKey.get(k);
+    if (at !== undefined && this.unique && !this.node.isAlive(at[0]!.pid)) {
+      // Its holder died and the EXIT is still on its way to the owner (a supervisor
+      // restarting a child under the same via name gets here): forget it now, as Elixir does.
+      this.removePid(at[0]!.pid);
+      at = this.byKey.get(k);
+    }
     if (at === undefined) this.byKey.set(k, [entry]);
     else if (this.unique) return at[0]!.pid;
     else at.push(entry);
@@ -223,7 +229,7 @@ export class RegistryVia implements ViaRegistry {
   }
 
   whereisName(key: unknown): Pid | undefined {
-    const table = tablesByNode.get(this.node)?.get(this.registry);
-    return table?.lookup(key)[0]?.pid;
+    const pid = tablesByNode.get(this.node)?.get(this.registry)?.lookup(key)[0]?.pid;
+    return pid !== undefined && this.node.isAlive(pid) ? pid : undefined;
   }
 }
