@@ -3,7 +3,7 @@
  * named globally, and what is refused across nodes (an agent's or a task's function
  * cannot leave the node that made it).
  */
-import { Agent, BadArgError, Registry, TaskSupervisor } from '@grove/core';
+import { Agent, BadArgError, Registry, Task, TaskSupervisor, type ProcessContext } from '@grove/core';
 import { globalOf } from '@grove/distribution';
 import { cleanup, mesh, privateEpmd, tcpNode } from './support/nodes';
 
@@ -22,6 +22,34 @@ describe('Agent, Task and Registry across nodes', () => {
     expect(await Agent.get(b.node, globalOf(b).via('menu'), (m: string[]) => m)).toEqual(['tea', 'cake']);
     await expect(Agent.get(a.node, globalOf(a).via('menu'), (m: string[]) => m)).rejects.toBeInstanceOf(BadArgError);
     await expect(Agent.get(a.node, ['nobody', b.name], (m: string[]) => m)).rejects.toThrow(/on another node/);
+  });
+
+  it("runs a task on another node by one of its task supervisor's function names, linked or not", async () => {
+    const epmd = await privateEpmd();
+    const a = await tcpNode('ra', epmd);
+    const b = await tcpNode('rb', epmd);
+    await mesh([a, b]);
+    await TaskSupervisor.start(b.node, {
+      name: 'tasks',
+      functions: {
+        sum: (ctx: ProcessContext, x: number, y: number) => ({ sum: x + y, on: ctx.node.name }),
+        fail: () => {
+          throw new Error('remote failure');
+        },
+      },
+    });
+    const r = await a.node.run(async (ctx) => {
+      const t = await TaskSupervisor.async<{ sum: number; on: string }>(ctx, ['tasks', b.name], { call: 'sum', args: [1, 2] });
+      expect(t.pid.node).toBe(b.name);
+      const value = await Task.await(ctx, t, 5000);
+      const failed = await TaskSupervisor.asyncNolink(ctx, ['tasks', b.name], { call: 'fail' });
+      const crash = await Task.yield(ctx, failed, 5000);
+      const unknown = await TaskSupervisor.async(ctx, ['tasks', b.name], { call: 'nope' }).catch((e: unknown) => e);
+      return { value, crash, unknown };
+    });
+    expect(r.value).toEqual({ sum: 3, on: b.name });
+    expect(r.crash).toMatchObject({ exit: { message: 'remote failure' } });
+    expect(String(r.unknown)).toMatch(/no function "nope" on/);
   });
 
   it('refuses a task supervisor on another node, and keeps registries per node', async () => {

@@ -134,4 +134,4 @@ export { Registry, type RegisterResult } from './registry/registry';
 export type { RegistryEntry, RegistryKeys, RegistryOptions, RegistryRegisterEvent, RegistryUnregisterEvent } from './registry/key_table';
 export { Agent } from './agent/agent';
 export { Task, type TaskResult, type TaskFun, type AsyncStreamOptions } from './task/task';
-export { TaskSupervisor, type TaskSupervisorOptions } from './task/task_supervisor';
+export { TaskSupervisor, type TaskSupervisorOptions, type TaskCall } from './task/task_supervisor';

@@ -254,6 +254,17 @@ describe('TaskSupervisor', () => {
     expect(node.isAlive(pid)).toBe(false);
   });
 
+  it('runs one of its named functions with args, and refuses a name it does not have', async () => {
+    await TaskSupervisor.start(node, { name: 'tasks', functions: { double: (_ctx: ProcessContext, n: number) => n * 2 } });
+    const r = await node.run(async (ctx) => {
+      const t = await TaskSupervisor.async<number>(ctx, 'tasks', { call: 'double', args: [21] });
+      return Task.await(ctx, t);
+    });
+    expect(r).toBe(42);
+    await expect(TaskSupervisor.startChild(node, 'tasks', { call: 'toString' })).rejects.toThrow(/no function "toString"/);
+    await expect(TaskSupervisor.startChild(node, 'tasks', { call: 'double', args: 21 as unknown as unknown[] })).rejects.toBeInstanceOf(BadArgError);
+  });
+
   it('refuses a supervisor on another node at the caller', async () => {
     await expect(node.run((ctx) => TaskSupervisor.async(ctx, ['tasks', 'other@host'], () => 1))).rejects.toBeInstanceOf(BadArgError);
   });

@@ -13,9 +13,10 @@
  * node-local term, see local_fun.ts), linked to it; the owner then links (`async`)
  * or not (`asyncNolink`), monitors it and sends it the go with the monitor ref.
  *
- * Deliberate difference from Elixir: a task's function cannot go to another node,
- * so a supervisor named `[name, node]` on another node is refused with
- * `BadArgError` (Elixir sends the closure, or `{M, F, A}`).
+ * Deliberate difference from Elixir: a closure cannot go to another node, so a
+ * supervisor on another node (`[name, node]`) runs only the functions it was
+ * started with, by name (`{ call, args }`); a closure for it is refused with
+ * `BadArgError` at the caller (Elixir sends the closure, or `{M, F, A}`).
  */
 import { BadArgError, describe } from '../errors';
 import { callerOf, type Caller } from '../gen_server/client';
@@ -37,12 +38,39 @@ export interface TaskSupervisorOptions {
   /** Restart intensity, as a supervisor's (default 3 in 5000 ms; tasks are temporary, so it rarely matters). */
   intensity?: number;
   periodMs?: number;
+  /**
+   * Functions this supervisor runs by name for callers on any node (a
+   * {@link TaskCall}): `fn(taskCtx, ...args)`. Code is never shipped, so this is
+   * how a task reaches another node (Elixir sends the closure or `{M, F, A}`).
+   */
+  functions?: Readonly<Record<string, (ctx: ProcessContext, ...args: any[]) => unknown>>;
+}
+
+/** A task by name, for a supervisor on any node: one of its `functions`, with `args` (terms). */
+export interface TaskCall {
+  readonly call: string;
+  readonly args?: readonly unknown[];
 }
 
 /** @internal What `startChild` carries to the supervisor for one task. */
 interface TaskArgs {
-  readonly fun: LocalFun;
+  readonly fun: LocalFun | null;
+  readonly call?: string;
+  readonly args?: readonly unknown[];
   readonly owner: Pid | null;
+}
+
+function isTaskCall(x: unknown): x is TaskCall {
+  return typeof x === 'object' && x !== null && typeof (x as TaskCall).call === 'string';
+}
+
+/** The function a task runs: the caller's own (same node) or one of the supervisor's by name. */
+function taskFunction(parent: ProcessContext, args: TaskArgs, functions: TaskSupervisorOptions['functions']): TaskFun<unknown> {
+  if (args.fun !== null) return takeFun<TaskFun<unknown>>(parent.node, args.fun, 'TaskSupervisor');
+  const fn = args.call !== undefined && functions !== undefined && Object.hasOwn(functions, args.call) ? functions[args.call] : undefined;
+  if (fn === undefined) throw new BadArgError(`TaskSupervisor: no function ${JSON.stringify(args.call)} on ${parent.node.name}`, args.call);
+  const params = args.args ?? [];
+  return (c) => fn(c, ...params);
 }
 
 function init(options: TaskSupervisorOptions): () => DynamicSupervisorInit<TaskArgs> {
@@ -52,8 +80,11 @@ function init(options: TaskSupervisorOptions): () => DynamicSupervisorInit<TaskA
     child: {
       restart: 'temporary',
       start: (parent, args) => {
-        const fn = takeFun<TaskFun<unknown>>(parent.node, args.fun, 'TaskSupervisor');
-        return Promise.resolve(parent.spawnLink(supervisedBody(args.owner, fn), { label: 'task' }));
+        try {
+          return Promise.resolve(parent.spawnLink(supervisedBody(args.owner, taskFunction(parent, args, options.functions)), { label: 'task' }));
+        } catch (e) {
+          return Promise.reject(e);
+        }
       },
     },
   });
@@ -63,16 +94,21 @@ function nameOptions(options: TaskSupervisorOptions): { name?: string | ViaName 
   return options.name === undefined ? {} : { name: options.name };
 }
 
-function checkLocal(from: Caller, sup: Dest, what: string): void {
+/** What `startChild` carries: a function (refused for a supervisor on another node) or a {@link TaskCall}. */
+function taskArgs(from: Caller, sup: Dest, fn: TaskFun<unknown> | TaskCall, owner: Pid | null, what: string): TaskArgs {
   const node = callerOf(from, `TaskSupervisor.${what}`).node;
-  if (isRemoteName(sup) && sup[1] !== node.name) {
-    throw new BadArgError(`TaskSupervisor.${what}: ${describe(sup)} is on another node; a task's function runs on the caller's node`, sup);
+  if (isTaskCall(fn)) {
+    if (fn.args !== undefined && !Array.isArray(fn.args)) throw new BadArgError(`TaskSupervisor.${what}: args must be an array`, fn.args);
+    return { fun: null, call: fn.call, args: fn.args ?? [], owner };
   }
+  if (isRemoteName(sup) && sup[1] !== node.name) {
+    throw new BadArgError(`TaskSupervisor.${what}: ${describe(sup)} is on another node; a function runs only on the caller's node (use { call, args })`, sup);
+  }
+  return { fun: localFun(node, fn, `TaskSupervisor.${what}`), owner };
 }
 
-async function startTask<T>(ctx: ProcessContext, sup: Dest, fn: TaskFun<T>, link: boolean, what: string): Promise<Task<T>> {
-  checkLocal(ctx, sup, what);
-  const pid = (await startChild(ctx, sup, { fun: localFun(ctx.node, fn, `TaskSupervisor.${what}`), owner: ctx.self } satisfies TaskArgs)) as Pid;
+async function startTask<T>(ctx: ProcessContext, sup: Dest, fn: TaskFun<T> | TaskCall, link: boolean, what: string): Promise<Task<T>> {
+  const pid = (await startChild(ctx, sup, taskArgs(ctx, sup, fn as TaskFun<unknown> | TaskCall, ctx.self, what))) as Pid;
   if (link) ctx.link(pid);
   const ref = ctx.monitor(pid);
   ctx.send(pid, { taskGo: ref } satisfies TaskGo);
@@ -98,21 +134,23 @@ export const TaskSupervisor = {
     );
   },
 
-  /** A task under `sup`, linked to the caller and monitored by it: await it with `Task.await`. */
-  async<T>(ctx: ProcessContext, sup: Dest, fn: TaskFun<T>): Promise<Task<T>> {
+  /**
+   * A task under `sup`, linked to the caller and monitored by it: await it with
+   * `Task.await`. `fn` is a function (a supervisor on the caller's node) or one of
+   * the supervisor's `functions` by name, `{ call, args }` (any node).
+   */
+  async<T>(ctx: ProcessContext, sup: Dest, fn: TaskFun<T> | TaskCall): Promise<Task<T>> {
     return startTask(ctx, sup, fn, true, 'async');
   },
 
   /** A task under `sup`, monitored by the caller but not linked: its crash is a `{ exit }` from `Task.yield`. */
-  asyncNolink<T>(ctx: ProcessContext, sup: Dest, fn: TaskFun<T>): Promise<Task<T>> {
+  asyncNolink<T>(ctx: ProcessContext, sup: Dest, fn: TaskFun<T> | TaskCall): Promise<Task<T>> {
     return startTask(ctx, sup, fn, false, 'asyncNolink');
   },
 
   /** A task under `sup` that nobody awaits (Elixir's `start_child`). */
-  async startChild(from: Caller, sup: Dest, fn: TaskFun<unknown>): Promise<Pid> {
-    checkLocal(from, sup, 'startChild');
-    const node = callerOf(from, 'TaskSupervisor.startChild').node;
-    return (await startChild(from, sup, { fun: localFun(node, fn, 'TaskSupervisor.startChild'), owner: null } satisfies TaskArgs)) as Pid;
+  async startChild(from: Caller, sup: Dest, fn: TaskFun<unknown> | TaskCall): Promise<Pid> {
+    return (await startChild(from, sup, taskArgs(from, sup, fn, null, 'startChild'))) as Pid;
   },
 
   /** `Task.asyncStream` with the tasks under `sup`, linked to the caller. */
