@@ -33,6 +33,7 @@ describe('Agent, Task and Registry across nodes', () => {
       name: 'tasks',
       functions: {
         sum: (ctx: ProcessContext, x: number, y: number) => ({ sum: x + y, on: ctx.node.name }),
+        nothing: () => undefined,
         fail: () => {
           throw new Error('remote failure');
         },
@@ -42,6 +43,7 @@ describe('Agent, Task and Registry across nodes', () => {
       const t = await TaskSupervisor.async<{ sum: number; on: string }>(ctx, ['tasks', b.name], { call: 'sum', args: [1, 2] });
       expect(t.pid.node).toBe(b.name);
       const value = await Task.await(ctx, t, 5000);
+      expect(await Task.await(ctx, await TaskSupervisor.async(ctx, ['tasks', b.name], { call: 'nothing' }), 5000)).toBeUndefined();
       const failed = await TaskSupervisor.asyncNolink(ctx, ['tasks', b.name], { call: 'fail' });
       const crash = await Task.yield(ctx, failed, 5000);
       const unknown = await TaskSupervisor.async(ctx, ['tasks', b.name], { call: 'nope' }).catch((e: unknown) => e);

@@ -24,7 +24,7 @@ import { BadArgError } from '../errors';
 import { TIMEOUT, type ProcessBody, type ProcessContext, type TimeoutMs } from '../runtime/context';
 import { isDownMessage, type DownMessage, type ExitReason } from '../runtime/exit';
 import type { Pid } from '../runtime/pid';
-import type { Ref } from '../runtime/ref';
+import { Ref } from '../runtime/ref';
 
 /** A running task: await or yield it from its owner, once. `T` is its result. */
 export interface Task<T = unknown> {
@@ -67,7 +67,8 @@ export interface TaskGo {
 }
 
 function isReply(m: unknown): m is TaskReply {
-  return typeof m === 'object' && m !== null && 'taskRef' in m && 'value' in m;
+  // Not `'value' in m`: a task that returns `undefined` may arrive without the key.
+  return typeof m === 'object' && m !== null && (m as { taskRef?: unknown }).taskRef instanceof Ref;
 }
 
 /** @internal The body of a supervised task: waits for its owner's go, runs `fn`, replies. */
