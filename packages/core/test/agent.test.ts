@@ -1,7 +1,7 @@
 /**
  * Elixir's Agent (src/agent/): state behind a process, changed by functions run in it.
  */
-import { Agent, BadArgError, CallExitError, Registry, Pid, startSupervisor, whichChildren, stopServer } from '@grove/core';
+import { Agent, BadArgError, CallExitError, Registry, Pid, classCodecNamed, startSupervisor, whichChildren, stopServer } from '@grove/core';
 import { downReason, node, useNode, waitFor } from './helpers';
 
 useNode();
@@ -81,4 +81,29 @@ describe('Agent', () => {
     await expect(Agent.get(node, ['a', 'other@host'], (s: number) => s)).rejects.toBeInstanceOf(BadArgError);
     await expect(Agent.start(node, 42 as unknown as () => number)).rejects.toThrow(/expected a function/);
   });
+
+  it('never takes a function term decoded from another OS process for one of its own', async () => {
+    // A stand-in agent keeps the request, so its function term stays alive.
+    let request: unknown;
+    node.spawnLoop((msg) => void (request = msg), { name: 'keeper' });
+    void Agent.get(node, 'keeper', (s: number) => s, 100).catch(() => undefined);
+    await waitFor(() => request !== undefined, 'the request');
+    const codec = classCodecNamed('grove.LocalFun')!;
+    const token = findToken(request, 0);
+    expect(token).toBeDefined();
+    const term = codec.toTerm(token) as { id: number; node: string; origin: string };
+    expect(codec.fromTerm(term)).toBe(token); // a local copy: the same function
+    expect(codec.fromTerm({ ...term, origin: 'another OS process' })).not.toBe(token);
+  });
 });
+
+/** The function term inside a request, wherever it sits. */
+function findToken(v: unknown, depth: number): object | undefined {
+  if (typeof v !== 'object' || v === null || depth > 3) return undefined;
+  if (v.constructor?.name === 'LocalFun') return v;
+  for (const x of Object.values(v)) {
+    const t = findToken(x, depth + 1);
+    if (t !== undefined) return t;
+  }
+  return undefined;
+}
