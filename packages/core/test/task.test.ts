@@ -2,7 +2,7 @@
  * Elixir's Task and Task.Supervisor (src/task/): async/await with its link
  * semantics, yield, shutdown, asyncStream, and tasks under a supervisor.
  */
-import { BadArgError, ManualClock, Node, Task, TaskSupervisor, stopServer, type Pid, type ProcessContext, type TaskResult } from '@grove/core';
+import { BadArgError, ManualClock, Node, Task, TaskSupervisor, startSupervisor, stopServer, whichChildren, type Pid, type ProcessContext, type TaskResult } from '@grove/core';
 import { node, useNode, waitFor } from './helpers';
 
 useNode();
@@ -263,6 +263,13 @@ describe('TaskSupervisor', () => {
     expect(r).toBe(42);
     await expect(TaskSupervisor.startChild(node, 'tasks', { call: 'toString' })).rejects.toThrow(/no function "toString"/);
     await expect(TaskSupervisor.startChild(node, 'tasks', { call: 'double', args: 21 as unknown as unknown[] })).rejects.toBeInstanceOf(BadArgError);
+  });
+
+  it('nests under a supervisor as a supervisor child', async () => {
+    const root = await startSupervisor(node, { children: [TaskSupervisor.childSpec({ name: 'tasks', id: 'task_sup' })] });
+    expect(await whichChildren(node, root)).toEqual([expect.objectContaining({ id: 'task_sup', type: 'supervisor' })]);
+    const r = await node.run(async (ctx) => Task.await(ctx, await TaskSupervisor.async(ctx, 'tasks', () => 'nested')));
+    expect(r).toBe('nested');
   });
 
   it('refuses a supervisor on another node at the caller', async () => {
