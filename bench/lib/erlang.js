@@ -1,7 +1,9 @@
 'use strict';
 // The Erlang/OTP side: find `erl`, compile bench/erlang/*.erl into a temp
 // dir, and run one workload in fresh VMs. Local workloads use one scheduler
-// (`+S 1`); distributed ones two default nodes on 127.0.0.1 with a private epmd.
+// (`+S 1`); distributed ones two default nodes on 127.0.0.1 with a private epmd;
+// Elixir workloads (bench/elixir/*.exs, for Elixir's own modules such as
+// Registry) run with `elixir` on the same VM flags as the local ones.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -11,6 +13,7 @@ const { startEpmd } = require('./epmd');
 const { median } = require('./stats');
 
 const SRC_DIR = path.join(__dirname, '..', 'erlang');
+const ELIXIR_DIR = path.join(__dirname, '..', 'elixir');
 const COOKIE = 'grove_bench';
 
 function which(cmd) {
@@ -57,6 +60,7 @@ class ErlangSide {
   async run(workload, n) {
     const warmup = String(workload.warmup ?? 0);
     if (workload.erlang === 'local') return this.runLocal(workload.bench, n, warmup);
+    if (workload.erlang === 'elixir') return this.runElixir(workload.bench, n, warmup);
     return this.runRemote(workload.bench, n, warmup);
   }
 
@@ -64,6 +68,14 @@ class ErlangSide {
     const args = ['+S', '1', '+P', '4194304', '-noshell', '-kernel', 'logger_level', 'none',
       '-pa', this.beamDir, '-run', 'bench_local', 'main', bench, String(n), warmup];
     return runForResult('erl', args, { timeoutMs: this.timeoutMs });
+  }
+
+  // An Elixir script, bench/elixir/<bench>.exs, on the same one-scheduler VM flags.
+  runElixir(bench, n, warmup) {
+    if (!which('elixir')) return { value: null, note: 'Elixir is not installed (apt-get install elixir)' };
+    const erlFlags = '+S 1 +P 4194304 -kernel logger_level none';
+    const script = path.join(ELIXIR_DIR, `${bench}.exs`);
+    return runForResult('elixir', ['--erl', erlFlags, script, String(n), warmup], { timeoutMs: this.timeoutMs });
   }
 
   async runRemote(bench, n, warmup) {

@@ -4,6 +4,7 @@
 // the JSON `bench` field. Default N follows shared/anchors/README.md.
 //
 // erlang: 'local'  -> bench_local on `erl +S 1` (one scheduler, like one JS thread)
+//         'elixir' -> bench/elixir/<bench>.exs with `elixir` on the same flags (n/a without Elixir)
 //         'remote' -> bench_remote on two default `erl` nodes on 127.0.0.1
 // floor:  false    -> no honest plain-JS floor; floorNote says why
 // warmup: every side first runs the workload untimed with this N, on the same
@@ -31,6 +32,8 @@ const WORKLOADS = [
   { bench: 'restart', unit: 'restarts/s', n: 10_000, quickN: 1_000, warmup: 5_000, erlang: 'local',
     floor: false, floorNote: 'none: plain JS has no supervisor, links or restart bookkeeping to compare with',
     target: { kind: 'ratio', min: 1, text: '>=1x erl' } },
+  { bench: 'registry_dispatch', unit: 'dispatches/s', n: 5_000, quickN: 200, erlang: 'elixir',
+    target: { kind: 'ratio', min: 3, text: '>=3x elixir' } },
   { bench: 'remote_send', unit: 'msg/s', n: 1_000_000, quickN: 100_000, erlang: 'remote',
     target: { kind: 'ratio', min: 5, text: '>=5x erl' } },
   { bench: 'remote_cast', unit: 'casts/s', n: 1_000_000, quickN: 100_000, erlang: 'remote',

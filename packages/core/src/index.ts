@@ -132,3 +132,8 @@ export {
   type NodeStopInfo,
 } from './application/application';
 export { DynamicSupervisor, startDynamicSupervisor, startLinkDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';
+export { Registry, type RegisterResult } from './registry/registry';
+export type { RegistryEntry, RegistryKeys, RegistryOptions, RegistryRegisterEvent, RegistryUnregisterEvent } from './registry/key_table';
+export { Agent } from './agent/agent';
+export { Task, type TaskResult, type TaskFun, type AsyncStreamOptions } from './task/task';
+export { TaskSupervisor, type TaskSupervisorOptions, type TaskCall } from './task/task_supervisor';
