@@ -130,3 +130,19 @@ export {
   type NodeStopInfo,
 } from './application/application';
 export { DynamicSupervisor, startDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';
+export { State } from './gen_server/decorators';
+export {
+  GenStateMachine,
+  Action,
+  Transition,
+  type StatemEvent,
+  type EventType,
+  type RequestOf,
+  type StateResult,
+  type StatemInitResult,
+  type StateFunction,
+  type StateFunctions,
+  type CallbackMode,
+  type StatemClass,
+  type ProtocolOfMachine,
+} from './gen_statem/gen_statem';

@@ -29,10 +29,12 @@ export interface DispatchTable {
   /** Wire name of each call/cast handler, by method name (used by typed clients). */
   readonly callNames: Map<string, string>;
   readonly castNames: Map<string, string>;
+  /** GenStateMachine's state functions, by state name (`@State()`). */
+  readonly states: Map<string, HandlerFn>;
 }
 
 type Route =
-  | { readonly kind: 'call' | 'cast'; readonly method: string | symbol; readonly name: string }
+  | { readonly kind: 'call' | 'cast' | 'state'; readonly method: string | symbol; readonly name: string }
   | { readonly kind: 'info'; readonly method: string | symbol; readonly tag: string | null; readonly test: ((msg: unknown) => boolean) | null };
 
 const ROUTES = Symbol('grove.gen_server.routes');
@@ -116,6 +118,15 @@ export function Info(match?: string | ((msg: unknown) => boolean)): RouteDecorat
   );
 }
 
+/**
+ * Makes this method the state function of state `name` (default: the method's name)
+ * in a GenStateMachine whose callback mode is `'stateFunctions'`: it receives every
+ * event while the machine is in that state.
+ */
+export function State(name?: string): RouteDecorator {
+  return methodDecorator('State', (method) => ({ kind: 'state', method, name: wireName('State', method, name) }));
+}
+
 const tables = new WeakMap<Function, DispatchTable>();
 
 /** The routes of `cls`, built on first use and cached. Throws on two routes for one name. @internal */
@@ -139,6 +150,7 @@ function scan(cls: Function): DispatchTable {
     infoPredicates: [] as { test: (msg: unknown) => boolean; fn: HandlerFn }[],
     callNames: new Map<string, string>(),
     castNames: new Map<string, string>(),
+    states: new Map<string, HandlerFn>(),
   };
   for (const proto of chain) {
     const own = new Set<string>();
@@ -152,6 +164,8 @@ function scan(cls: Function): DispatchTable {
         if (r.kind === 'info') {
           if (r.test !== null) t.infoPredicates.push({ test: r.test, fn });
           else addOnce(t.infoTags, own, 'info', r.tag!, fn, where);
+        } else if (r.kind === 'state') {
+          addOnce(t.states, own, 'state', r.name, fn, where);
         } else {
           addOnce(r.kind === 'call' ? t.calls : t.casts, own, r.kind, r.name, fn, where);
           if (typeof r.method === 'string') (r.kind === 'call' ? t.callNames : t.castNames).set(r.method, r.name);
