@@ -266,7 +266,8 @@ function transition(mc: Machine, ev: Event, r: unknown, init: boolean): Outcome 
     const a = actions[i]!;
     if (a.kind === 'reply') reply(mc.host.ctx.node, a.a as From, a.b);
     else if (a.kind === 'postpone' || a.kind === 'nextEvent') {
-      if (isEnter || init) throw new BadArgError(`${name}: ${a.kind} is not allowed in ${init ? 'init' : 'a state enter call'}`, a);
+      // OTP: no postpone without an event; an enter call neither postpones nor inserts.
+      if (isEnter || (init && a.kind === 'postpone')) throw new BadArgError(`${name}: ${a.kind} is not allowed in ${init ? 'init' : 'a state enter call'}`, a);
       if (a.kind === 'postpone') postpone = true;
       else (inserted ??= []).push(new Event(a.a as EventType, a.b, null, null));
     }
@@ -296,7 +297,8 @@ function transition(mc: Machine, ev: Event, r: unknown, init: boolean): Outcome 
     else if (a.kind === 'stateTimeout') setTimer(mc, STATE_TIMEOUT, a, new Event('stateTimeout', a.b, null, null));
     else if (a.kind === 'genericTimeout') setTimer(mc, `g:${a.a as string}`, a, new Event('genericTimeout', a.b, null, a.a as string));
   }
-  if (mc.enter && !isEnter && (changed || r.kind === 'repeat')) mc.queue.unshift(new Event('enter', init ? mc.state : old, null, null));
+  // OTP: repeatState repeats the enter call, even from an enter call (the old state is then the state itself).
+  if (mc.enter && ((changed && !isEnter) || r.kind === 'repeat')) mc.queue.unshift(new Event('enter', init ? mc.state : old, null, null));
   return undefined;
 }
 
