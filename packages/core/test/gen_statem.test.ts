@@ -16,6 +16,7 @@ import {
   type From,
   type Pid,
   type StatemEvent,
+  type StateResult,
 } from '@grove/core';
 import { captureLogs, downReason, node, useNode } from './helpers';
 
@@ -30,7 +31,7 @@ class Recorder extends GenStateMachine<string> {
     return this.nextState(start ?? 'a', this.nextEvent('internal', 'boot'));
   }
 
-  override handleEvent(ev: StatemEvent<string>, state: string) {
+  override handleEvent(ev: StatemEvent<string>, state: string): StateResult<string> {
     const c = ev.content;
     if (ev.type !== 'call') this.log.push(`${state}:${ev.type}${ev.type === 'genericTimeout' ? `(${ev.name})` : ''}:${String(c)}`);
     if (ev.type === 'enter') return state === 'r' && this.log.filter((l) => l.startsWith('r:enter')).length < 2 ? this.repeatState() : undefined;
@@ -173,11 +174,11 @@ class Door extends GenStateMachine<'open' | 'shut'> {
     if (how === 'none') return undefined as never;
     return how === 'badEnter' ? ('shut' as const) : ('open' as const);
   }
-  @State() open(ev: StatemEvent<'open' | 'shut'>) {
+  @State() open(ev: StatemEvent<'open' | 'shut'>): StateResult<'open' | 'shut'> {
     if (ev.type === 'call') return this.keepState(this.replyTo(ev.from, 'open'));
     if (ev.type === 'cast') return this.nextState('shut');
   }
-  @State() shut(ev: StatemEvent<'open' | 'shut'>) {
+  @State() shut(ev: StatemEvent<'open' | 'shut'>): StateResult<'open' | 'shut'> {
     if (ev.type === 'enter') return this.nextState('open'); // not allowed in an enter call
   }
 }
@@ -203,7 +204,7 @@ describe('GenStateMachine start and errors', () => {
     const logs = captureLogs(['gen_server']);
     try {
       const reason = await node.run(async (ctx) => {
-        const pid = await Door.start(ctx, 'open');
+        const pid = (await Door.start(ctx, 'open')) as Pid;
         const down = downReason(ctx, pid);
         castServer(ctx, pid, 'shut');
         return down;

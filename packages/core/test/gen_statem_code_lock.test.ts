@@ -18,6 +18,7 @@ import {
   type ProcessContext,
   type StateFunctions,
   type StatemEvent,
+  type StateResult,
 } from '@grove/core';
 import { node, useNode } from './helpers';
 
@@ -76,7 +77,7 @@ class CodeLock extends GenStateMachine<LockState, LockProtocol> implements State
     }
   }
 
-  private common(ev: LockEvent) {
+  private common(ev: LockEvent): StateResult<LockState> {
     if (ev.type === 'call' && ev.content === 'codeLength') return this.keepState(this.replyTo(ev.from, this.code.length));
   }
 }

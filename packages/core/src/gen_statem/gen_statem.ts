@@ -59,6 +59,9 @@ type Requests<M> = { [K in keyof M & string]: M[K] extends (...a: infer A) => an
 /** What a call or cast of protocol side `M` carries: its requests when declared, else `unknown`. */
 export type RequestOf<M> = [Requests<NonNullable<M>>] extends [never] ? unknown : Requests<NonNullable<M>>;
 
+/** The content of protocol `P`'s calls or casts (anything for an `any` protocol, as in `GenStateMachine<any, any>`). */
+type ContentOf<P, K extends 'call' | 'cast'> = 0 extends 1 & P ? any : RequestOf<P extends Protocol ? P[K] : never>;
+
 /** The types of events (OTP's `event_type()`: `{call, From}` is `'call'` with `from` on the event). */
 export type EventType = 'call' | 'cast' | 'info' | 'internal' | 'timeout' | 'stateTimeout' | 'genericTimeout' | 'enter';
 
@@ -69,8 +72,8 @@ export type EventType = 'call' | 'cast' | 'info' | 'internal' | 'timeout' | 'sta
  * requests of the declared protocol `P` (`name` or `[name, ...args]`).
  */
 export type StatemEvent<S = unknown, P extends Protocol = Protocol> =
-  | { readonly type: 'call'; readonly content: RequestOf<P['call']>; readonly from: From }
-  | { readonly type: 'cast'; readonly content: RequestOf<P['cast']> }
+  | { readonly type: 'call'; readonly content: ContentOf<P, 'call'>; readonly from: From }
+  | { readonly type: 'cast'; readonly content: ContentOf<P, 'cast'> }
   | { readonly type: 'info' | 'internal' | 'timeout' | 'stateTimeout'; readonly content: unknown }
   | { readonly type: 'genericTimeout'; readonly name: string; readonly content: unknown }
   | { readonly type: 'enter'; readonly content: S };
