@@ -1,5 +1,6 @@
 /**
- * Routing for GenServer: `@Call()`, `@Cast()` and `@Info(...)` only record metadata
+ * Routing for GenServer: `@Call()`, `@Cast()` and `@Info(...)` (and GenStateMachine's
+ * `@State()`) only record metadata
  * (reflect-metadata, on the decorated method's function); `dispatchTable`
  * scans a class once, base class first so that a subclass overrides, and caches the
  * result in a WeakMap. Dispatching a message is then one map lookup.
