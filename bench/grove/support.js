@@ -3,7 +3,7 @@
 // bench/erlang/bench_gs.erl), a one_for_one supervisor around it, and the call
 // and cast loops of the local and remote workloads. Plain JavaScript, so
 // decorators are applied by hand.
-const { GenServer, Supervisor, supervisor, Call, Cast, isPid } = require('@grove/core');
+const { GenServer, GenStateMachine, Supervisor, supervisor, Call, Cast, State, isPid } = require('@grove/core');
 
 // Sends between yields of a producer (Erlang preempts it after its reductions;
 // the floors yield every 1024 sends too).
@@ -29,6 +29,18 @@ class BenchGs extends GenServer {
 Call()(BenchGs.prototype, 'ping', Object.getOwnPropertyDescriptor(BenchGs.prototype, 'ping'));
 Call()(BenchGs.prototype, 'count', Object.getOwnPropertyDescriptor(BenchGs.prototype, 'count'));
 Cast()(BenchGs.prototype, 'msg', Object.getOwnPropertyDescriptor(BenchGs.prototype, 'msg'));
+
+/** bench_statem.erl's twin: in its one state, `ready`, a call `ping` gets `pong` by a reply action. */
+class BenchStatem extends GenStateMachine {
+  init() {
+    return 'ready';
+  }
+  ready(ev) {
+    if (ev.type === 'call' && ev.content === 'ping') return this.keepState(this.replyTo(ev.from, 'pong'));
+    return undefined;
+  }
+}
+State()(BenchStatem.prototype, 'ready', Object.getOwnPropertyDescriptor(BenchStatem.prototype, 'ready'));
 
 class BenchSup extends Supervisor {
   children(notify) {
@@ -60,4 +72,4 @@ async function castThenCount(ctx, client, n) {
   return (n / ms) * 1000;
 }
 
-module.exports = { SLICE, BenchGs, BenchSup, calls, castThenCount };
+module.exports = { SLICE, BenchGs, BenchStatem, BenchSup, calls, castThenCount };
