@@ -3,7 +3,7 @@
 // bench/erlang/bench_gs.erl), a one_for_one supervisor around it, and the call
 // and cast loops of the local and remote workloads. Plain JavaScript, so
 // decorators are applied by hand.
-const { GenServer, GenStateMachine, Supervisor, supervisor, Call, Cast, State, isPid } = require('@grove/core');
+const { Node, GenServer, GenStateMachine, Supervisor, supervisor, Call, Cast, State, isPid } = require('@grove/core');
 
 // Sends between yields of a producer (Erlang preempts it after its reductions;
 // the floors yield every 1024 sends too).
@@ -55,6 +55,22 @@ async function calls(client, n) {
 }
 
 /**
+ * The call workloads: start `Server` (a GenServer or GenStateMachine class answering
+ * `ping` with 'pong') from a process, make `warmup` calls untimed, then time `n`
+ * sequential calls through its typed client; calls per second.
+ */
+function callRate(Server, { n, warmup }) {
+  const node = new Node({ checkMessages: false });
+  return node.run(async (ctx) => {
+    const c = Server.client(ctx, await Server.start(ctx));
+    await calls(c, warmup);
+    const t0 = performance.now();
+    await calls(c, n);
+    return (n / (performance.now() - t0)) * 1000;
+  });
+}
+
+/**
  * N casts `['msg', i]` through `client` (a BenchGs client), yielding every SLICE,
  * then one call that returns the count; the rate from the first cast until that
  * call returns N. Erlang casts `{msg, I}` and the floor `{tag: 'msg', i}`: the
@@ -72,4 +88,4 @@ async function castThenCount(ctx, client, n) {
   return (n / ms) * 1000;
 }
 
-module.exports = { SLICE, BenchGs, BenchStatem, BenchSup, calls, castThenCount };
+module.exports = { SLICE, BenchGs, BenchStatem, BenchSup, calls, callRate, castThenCount };

@@ -181,9 +181,7 @@ export abstract class GenStateMachine<S = string, P extends Protocol = Protocol>
 
   /** What crash reports show. Default: the state and the instance's own fields. */
   formatState(): unknown {
-    const data: Record<string, unknown> = {};
-    for (const k of Object.keys(this)) data[k] = (this as Record<string, unknown>)[k];
-    return { state: this.state, data };
+    return { state: this.state, data: GenServer.prototype.formatState.call(this as never) };
   }
 
   // ---- what callbacks use ----
