@@ -13,12 +13,16 @@ import {
   ManualClock,
   StartError,
   State,
+  stopSupervisor,
+  Supervisor,
+  supervisor,
+  type ChildSpec,
   type From,
   type Pid,
   type StatemEvent,
   type StateResult,
 } from '@grove/core';
-import { captureLogs, downReason, node, useNode } from './helpers';
+import { captureLogs, downReason, node, useNode, waitFor } from './helpers';
 
 /** Logs every event it gets as `state:type:content` and obeys commands cast to it. */
 class Recorder extends GenStateMachine<string> {
@@ -254,5 +258,45 @@ describe('GenStateMachine start and errors', () => {
     } finally {
       logs.restore();
     }
+  });
+});
+
+/** Traps exits and says how it ended; its init is async. */
+class Tidy extends GenStateMachine<'idle'> {
+  static override readonly stateEnter = true;
+  static readonly ended: unknown[] = [];
+  override async init() {
+    this.ctx.trapExit(true);
+    await Promise.resolve();
+    return 'idle' as const;
+  }
+  @State() async idle(ev: StatemEvent<'idle'>): Promise<StateResult<'idle'>> {
+    if (ev.type === 'call') return this.keepState(this.replyTo(ev.from, this.state));
+  }
+  override terminate(reason: unknown): void {
+    Tidy.ended.push([reason, this.state]);
+  }
+}
+
+describe('GenStateMachine under a supervisor', () => {
+  useNode();
+
+  it("runs terminate with the supervisor's shutdown when trapping exits, and a child spec restarts it", async () => {
+    @supervisor({ strategy: 'one_for_one' })
+    class Sup extends Supervisor {
+      children(): ChildSpec[] {
+        return [Tidy.childSpec(undefined, { id: 'tidy', name: 'tidy' })];
+      }
+    }
+    const sup = await Sup.start(node);
+    const first = node.whereis('tidy')!;
+    expect(await callServer(node, 'tidy', 'state')).toBe('idle');
+    const down = node.run((ctx) => downReason(ctx, first));
+    node.run(async (ctx) => ctx.exit(first, 'kill'));
+    expect(await down).toBe('killed');
+    await waitFor(() => node.whereis('tidy') !== undefined && !node.whereis('tidy')!.equals(first), 'the restart');
+    expect(await callServer(node, 'tidy', 'state')).toBe('idle');
+    await stopSupervisor(node, sup);
+    expect(Tidy.ended).toEqual([['shutdown', 'idle']]);
   });
 });
