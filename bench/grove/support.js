@@ -57,12 +57,13 @@ async function calls(client, n) {
 /**
  * The call workloads: start `Server` (a GenServer or GenStateMachine class answering
  * `ping` with 'pong') from a process, make `warmup` calls untimed, then time `n`
- * sequential calls through its typed client; calls per second.
+ * sequential calls through its typed client with call timeout `timeoutMs`; calls per
+ * second.
  */
-function callRate(Server, { n, warmup }) {
+function callRate(Server, { n, warmup }, timeoutMs = 5000) {
   const node = new Node({ checkMessages: false });
   return node.run(async (ctx) => {
-    const c = Server.client(ctx, await Server.start(ctx));
+    const c = Server.client(ctx, await Server.start(ctx), { timeoutMs });
     await calls(c, warmup);
     const t0 = performance.now();
     await calls(c, n);
