@@ -256,18 +256,19 @@ function callback(mc: Machine, ev: Event): unknown {
 /** Applies what a callback returned for `ev` (OTP's order, see the header); `init` forces the enter call. */
 function transition(mc: Machine, ev: Event, r: unknown, init: boolean): Outcome | undefined {
   if (r === undefined) return undefined;
-  const name = mc.m.constructor.name;
-  if (!(r instanceof Transition)) throw new BadArgError(`${name}: a state callback returned ${describe(r)}, not a transition (nextState, keepState, repeatState, stopWith) or nothing`, r);
+  if (!(r instanceof Transition)) throw new BadArgError(`${nameOf(mc)}: a state callback returned ${describe(r)}, not a transition (nextState, keepState, repeatState, stopWith) or nothing`, r);
   const isEnter = ev.type === 'enter';
   const actions = r.actions;
   let postpone = false;
+  let timeouts = false;
   let inserted: Event[] | null = null;
   for (let i = 0; i < actions.length; i++) {
     const a = actions[i]!;
     if (a.kind === 'reply') reply(mc.host.ctx.node, a.a as From, a.b);
+    else if (a.kind === 'timeout' || a.kind === 'stateTimeout' || a.kind === 'genericTimeout') timeouts = true;
     else if (a.kind === 'postpone' || a.kind === 'nextEvent') {
       // OTP: no postpone without an event; an enter call neither postpones nor inserts.
-      if (isEnter || (init && a.kind === 'postpone')) throw new BadArgError(`${name}: ${a.kind} is not allowed in ${init ? 'init' : 'a state enter call'}`, a);
+      if (isEnter || (init && a.kind === 'postpone')) throw new BadArgError(`${nameOf(mc)}: ${a.kind} is not allowed in ${init ? 'init' : 'a state enter call'}`, a);
       if (a.kind === 'postpone') postpone = true;
       else (inserted ??= []).push(new Event(a.a as EventType, a.b, null, null));
     }
@@ -277,7 +278,7 @@ function transition(mc: Machine, ev: Event, r: unknown, init: boolean): Outcome 
   let changed = init;
   if (r.kind === 'next') {
     if (!init && !sameState(old, r.state)) {
-      if (isEnter) throw new BadArgError(`${name}: a state enter call may not change the state (from ${describe(old)} to ${describe(r.state)})`, r.state);
+      if (isEnter) throw new BadArgError(`${nameOf(mc)}: a state enter call may not change the state (from ${describe(old)} to ${describe(r.state)})`, r.state);
       changed = true;
     }
     mc.state = r.state;
@@ -291,7 +292,7 @@ function transition(mc: Machine, ev: Event, r: unknown, init: boolean): Outcome 
     cancel(mc, STATE_TIMEOUT);
   }
   if (inserted !== null) mc.queue = inserted.concat(mc.queue);
-  for (let i = 0; i < actions.length; i++) {
+  for (let i = 0; timeouts && i < actions.length; i++) {
     const a = actions[i]!;
     if (a.kind === 'timeout') mc.pendingEventTimeout = a.ms === 'infinity' ? null : a;
     else if (a.kind === 'stateTimeout') setTimer(mc, STATE_TIMEOUT, a, new Event('stateTimeout', a.b, null, null));
@@ -300,6 +301,10 @@ function transition(mc: Machine, ev: Event, r: unknown, init: boolean): Outcome 
   // OTP: repeatState repeats the enter call, even from an enter call (the old state is then the state itself).
   if (mc.enter && ((changed && !isEnter) || r.kind === 'repeat')) mc.queue.unshift(new Event('enter', init ? mc.state : old, null, null));
   return undefined;
+}
+
+function nameOf(mc: Machine): string {
+  return mc.m.constructor.name;
 }
 
 /** OTP compares states with `=/=`: the same value, structurally. */
