@@ -72,6 +72,31 @@ describe('grove with distribution', () => {
     expect(await alice.eval('flush()')).toBe("Shell got 'second'\n'ok'");
   });
 
+  it('registers a spawnable in one shell that another spawns, and takes the promise spawn returns wherever a pid goes', async () => {
+    const alice = await shellNode('alice');
+    const bob = await shellNode('bob');
+    expect(await bob.eval('registerSpawnable("echo", async (ctx) => { for (;;) { const m = await ctx.receive(); ctx.send(m.from, { echo: m.text }) } })')).toBe("'ok'");
+    // spawn(node, ...) returns a promise: send, link and monitor take it as it is.
+    await alice.eval(`const p = spawn("${name('bob')}", "echo", [])`);
+    await alice.eval('send(p, { from: self(), text: "hi" })');
+    expect(await alice.eval('receive((m) => m.echo !== undefined, 5000)')).toBe("{ echo: 'hi' }");
+    expect(await alice.eval('const ref = await monitor(p); exit(p, "kill")')).toBe('true');
+    expect(await alice.eval('(await receive((m) => m.type === "DOWN", 5000)).reason')).toBe("'killed'");
+    expect(await bob.eval('unregisterSpawnable("echo")')).toBe('true');
+    expect(await alice.eval(`spawn("${name('bob')}", "echo", []).catch((e) => e.reason)`)).toBe("'unknown_spawnable'");
+  });
+
+  it('starts a GenServer class typed at the prompt on thisNode() under a global name, which the other shell calls', async () => {
+    const alice = await shellNode('alice');
+    const bob = await shellNode('bob');
+    await alice.eval('const { GenServer } = require("@grove/core")');
+    await alice.eval('class Counter extends GenServer { init(n) { this.n = n } handleCall(req) { return req === "next" ? ++this.n : this.n } }');
+    expect(await alice.eval('String(await Counter.start(thisNode(), 41, { name: global.via("counter") })) === String(global.whereis("counter"))')).toBe('true');
+    expect(await bob.eval(`ping("${name('alice')}")`)).toBe("'pong'");
+    expect(await bob.eval('await global.sync(); call({ global: "counter" }, "next")')).toBe('42');
+    expect(await alice.eval('global.help().toString().includes("resolve")')).toBe('true');
+  });
+
   it('registers a global name in one shell that another finds and sends to, and calls functions the first exposed for rpc', async () => {
     const alice = await shellNode('alice');
     const bob = await shellNode('bob');

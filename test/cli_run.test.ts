@@ -73,8 +73,8 @@ describe('grove run', () => {
     // The crash and supervisor reports are logged at error level: silence them here.
     const { code, stdout, stderr } = await groveRun(['run', fixture('cli_app.js'), 'die'], [], groveEnv({ GROVE_LOG_LEVEL: 'silent' }));
     expect(code).toBe(1);
-    // App's root is gone already (nothing to stop); its dependency is stopped.
-    expect(stdout).toBe('started Store\nstarted App with ["die"]\nstopped Store\n');
+    // App's root is gone already; its stop() runs (as OTP), then its dependency is stopped.
+    expect(stdout).toBe('started Store\nstarted App with ["die"]\nstopped App\nstopped Store\n');
     expect(stderr).toBe('grove run: application App exited (shutdown); stopping the node\n');
   });
 

@@ -22,7 +22,7 @@ function idle(d: DistNode): Pid {
   });
 }
 
-class Greeter extends GenServer {
+class Greeter extends GenServer<{ call: 'hello' }> {
   @Call() hello(who: string): string {
     return `hello ${who}`;
   }

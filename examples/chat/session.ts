@@ -28,7 +28,7 @@ export interface SessionArgs {
   server: string;
 }
 
-export class Session extends GenServer {
+export class Session extends GenServer<{ cast: 'line' }> {
   private nick = '';
   private server: [string, string] = [SERVER, ''];
   /** The rooms joined, with their pg monitor; the room plain text goes to is the last. */

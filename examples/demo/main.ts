@@ -38,7 +38,7 @@ import {
 const TICK_MS = 300;
 
 /** Prints readings. Registered as 'display' so that any process can reach it by name. */
-class Display extends GenServer {
+class Display extends GenServer<{ call: 'count'; cast: 'show' }> {
   private shown = 0;
 
   @Cast() show(celsius: number, sensorPid: string): void {

@@ -28,7 +28,7 @@ export interface Summary {
   byNode: Record<string, number>;
 }
 
-export class Dispatcher extends GenServer {
+export class Dispatcher extends GenServer<{ call: 'wait'; cast: 'ready' | 'done' }> {
   private queue: Job[] = [];
   private total = 0;
   private waitForNodes = 0;

@@ -13,7 +13,7 @@ export interface WorkerArgs {
   id: string;
 }
 
-export class Worker extends GenServer {
+export class Worker extends GenServer<{ cast: 'work' }> {
   private boss = '';
   private id = '';
 

@@ -23,7 +23,7 @@ export interface MajorityReply {
 /** How long a member has to acknowledge a majority write. */
 const ACK_TIMEOUT_MS = 2000;
 
-export class Kv extends GenServer {
+export class Kv extends GenServer<{ call: 'put' | 'storeAck' | 'get' | 'peers' | 'putMajority'; cast: 'store' }> {
   private readonly table = new Map<string, string>();
   /** Every member of the cluster, this node included: the majority is counted against it. */
   private cluster: string[] = [];

@@ -6,7 +6,7 @@
  *   npx grove run --name kv1@127.0.0.1 --cookie kv examples/dist-kv/dist/kv_node.js \
  *     kv1@127.0.0.1 kv2@127.0.0.1 kv3@127.0.0.1
  */
-import { Application, startSupervisor, type Pid, type ProcessContext } from '@grove/core';
+import { Application, startLinkSupervisor, type Pid, type ProcessContext } from '@grove/core';
 import { Kv } from './kv';
 
 export default class KvApp extends Application<string[]> {
@@ -14,6 +14,6 @@ export default class KvApp extends Application<string[]> {
     if (!cluster.includes(ctx.node.name)) throw new Error(`list every member, this node (${ctx.node.name}) included; got: ${cluster.join(' ')}`);
     // The store under a supervisor: if it crashes it restarts (empty, and catching up
     // only with new writes: this example does no anti-entropy).
-    return startSupervisor(ctx, { children: [Kv.childSpec(cluster, { name: 'kv' })] }, { link: true });
+    return startLinkSupervisor(ctx, { children: [Kv.childSpec(cluster, { name: 'kv' })] });
   }
 }

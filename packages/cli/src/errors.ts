@@ -31,6 +31,14 @@ export class RunModuleError extends GroveError {
 }
 
 /**
+ * The line the shell was evaluating was interrupted (Ctrl-C on a terminal). The shell
+ * process lives on, with its mailbox, links, monitors and names.
+ */
+export class ShellInterruptError extends GroveError {
+  readonly code = 'shell_interrupt' as const;
+}
+
+/**
  * The shell process died while it evaluated an expression (a linked process
  * crashed, or it was killed); a new shell process has taken over.
  */

@@ -9,7 +9,7 @@
 export { main, version, type MainIo } from './main';
 export { parseArgs, COMMANDS, type Command, type NodeFlags } from './args';
 export { helpText } from './help';
-export { UsageError, RunModuleError, ShellExitError, type CommandName } from './errors';
+export { UsageError, RunModuleError, ShellExitError, ShellInterruptError, type CommandName } from './errors';
 export { runShell, type ShellIo } from './shell/shell';
 export { runModule, findTarget, type RunTarget, type RunIo } from './run/run';
 export { runPing, runNames, pingerName } from './net_adm';

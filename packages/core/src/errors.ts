@@ -111,6 +111,17 @@ export class CallExitError extends GroveError {
 }
 
 /**
+ * A process called itself (`server` is its own pid or name): it could never
+ * answer, so the call fails at once (OTP exits with `calling_self`).
+ */
+export class CallingSelfError extends GroveError {
+  readonly code = 'calling_self' as const;
+  constructor(readonly server: unknown, readonly request: unknown) {
+    super(`call to ${describe(server)}: the process calls itself (calling_self); request ${describe(request)}`);
+  }
+}
+
+/**
  * A child spec (or a supervisor's flags) failed validation: rejected when the
  * supervisor starts, or by `startChild`. `id` is the child's id when it had a usable
  * one, `field` the key at fault.

@@ -8,7 +8,7 @@
  * (one object), keyed by the tag that the reply carries back. Timeouts sit in one
  * FIFO queue per duration, so a call arms no timer of its own.
  */
-import { BadArgError, CallExitError, CallTimeoutError, NoProcError } from './errors';
+import { BadArgError, CallExitError, CallingSelfError, CallTimeoutError, NoProcError } from './errors';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ProcessContext, TimeoutMs } from './runtime/context';
 import type { ExitReason } from './runtime/exit';
@@ -149,8 +149,9 @@ function validTimeout(t: unknown): t is TimeoutMs {
 
 /**
  * Calls `server` from `caller` and resolves with the reply. Rejects with
- * {@link CallExitError} (server gone, `noproc`, `noconnection`) or
- * {@link CallTimeoutError}.
+ * {@link CallExitError} (server gone, `noproc`, `noconnection`),
+ * {@link CallTimeoutError}, or at once with {@link CallingSelfError} when
+ * `server` is the caller itself.
  */
 export function call(from: ProcessContext, server: Dest, request: unknown, timeoutMs: TimeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<unknown> {
   // Every ProcessContext is a Process (process.ts); the type keeps internals out of the API.
@@ -178,6 +179,8 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
     return Promise.reject(new BadArgError(`call: not a destination: ${String(server)}`, server));
   }
   if (local === undefined && remote === undefined) return Promise.reject(new CallExitError(server, request, 'noproc'));
+  // It could never answer: fail now rather than at the timeout (OTP's calling_self).
+  if (local === caller) return Promise.reject(new CallingSelfError(server, request));
   const pc = new PendingCall(caller, node.newRefId(), local !== undefined ? local.pid : remote!, server, request);
   if (local !== undefined) {
     pc.attach(local);

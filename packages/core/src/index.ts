@@ -5,8 +5,6 @@
  *
  * @packageDocumentation
  */
-import 'reflect-metadata';
-
 export { Pid, isPid } from './runtime/pid';
 export { Ref, isRef } from './runtime/ref';
 export { Node, type NodeOptions } from './runtime/node';
@@ -34,6 +32,16 @@ export { GenServer, type ServerClass, type InitResult } from './gen_server/gen_s
 export { Call, Cast, Info } from './gen_server/decorators';
 export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server/gen_server';
 export {
+  type Protocol,
+  type NamedProtocol,
+  type Undeclared,
+  type ProtocolOf,
+  type Handlers,
+  type ReplyOf,
+  type CallApi,
+  type CastApi,
+} from './gen_server/protocol';
+export {
   callServer,
   castServer,
   stopServer,
@@ -41,14 +49,6 @@ export {
   type Caller,
   type Client,
   type ClientOptions,
-  type CallApi,
-  type CastApi,
-  type Protocol,
-  type ProtocolOf,
-  type InferredProtocol,
-  type Inferred,
-  type Handlers,
-  type ReplyOf,
   type GenServerOptions,
   type ChildSpecOptions,
   type StartArgs,
@@ -65,6 +65,7 @@ export {
   ProcessExitedError,
   CallTimeoutError,
   CallExitError,
+  CallingSelfError,
   UnknownCallError,
   ChildSpecError,
   SupervisorChildError,
@@ -99,6 +100,7 @@ export {
   Supervisor,
   supervisor,
   startSupervisor,
+  startLinkSupervisor,
   startChild,
   terminateChild,
   restartChild,
@@ -129,10 +131,11 @@ export {
   type ApplicationInfo,
   type NodeStopInfo,
 } from './application/application';
-export { DynamicSupervisor, startDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';
-export { State } from './gen_server/decorators';
+export { DynamicSupervisor, startDynamicSupervisor, startLinkDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';
 export {
   GenStateMachine,
+  State,
+  type StateDecorator,
   Action,
   Transition,
   type StatemEvent,

@@ -5,7 +5,9 @@
  * the starter how init went, then (4) handles messages with `handler`. The starter's
  * promise settles exactly once: with the pid when init succeeded, `'ignore'` when
  * init said so, or a {@link StartError} when init failed, stopped, threw, the process
- * died, or the start timeout passed (the child is then killed). The name is released
+ * died, or the start timeout passed (the child is then killed). A name already
+ * taken fails the start with `{ alreadyStarted: pid }` and nothing else: the new
+ * process unlinks and ends normal. The name is released
  * before the starter hears of a failure (terminate releases it first), so an
  * immediate restart never finds it taken.
  */
@@ -108,10 +110,10 @@ export function start(
     const body = async (ctx: ProcessContext): Promise<void> => {
       if (typeof name === 'string') {
         const holder = node.whereis(name);
-        if (holder !== undefined) throw new ProcessExit({ alreadyStarted: holder });
+        if (holder !== undefined) alreadyStarted(ctx, watch, holder);
         node.register(name, ctx.self);
       } else if (name !== undefined && !(await name.via.registerName(name.name, ctx.self))) {
-        throw new ProcessExit({ alreadyStarted: name.via.whereisName(name.name) });
+        alreadyStarted(ctx, watch, name.via.whereisName(name.name));
       }
       let outcome: InitOutcome;
       try {
@@ -144,6 +146,18 @@ export function start(
     node.monitorFrom(starter, pid, watch);
     if (timeoutMs !== 'infinity' && !watch.settled) node.deadlines.add(watch, timeoutMs);
   });
+}
+
+/**
+ * The name is taken (OTP `gen:init_it`: `init_ack({error, {already_started, Pid}})`,
+ * then exit normal): the starter hears the error and nothing else. The process
+ * unlinks from it before it ends, so a trapping starter gets no EXIT either (as
+ * OTP 26's proc_lib, which flushes it; OTP 25 leaves an `EXIT normal` behind).
+ */
+function alreadyStarted(ctx: ProcessContext, watch: StartWatch, holder: Pid | undefined): never {
+  watch.settle(new StartError({ alreadyStarted: holder }, String(ctx.self)));
+  ctx.unlink(watch.watcher.pid);
+  throw new ProcessExit('normal');
 }
 
 /** True when a StartError says the name was already taken. */

@@ -7,6 +7,7 @@ import {
   getEnv,
   onNodeStop,
   startApplication,
+  startLinkSupervisor,
   startSupervisor,
   stopApplication,
   stopApplications,
@@ -17,7 +18,7 @@ import {
   type Pid,
   type ProcessContext,
 } from '@grove/core';
-import { node, waitFor } from './helpers';
+import { captureLogs, node, waitFor } from './helpers';
 import { pidOf, trace, useTracedNode, worker } from './supervisor_helpers';
 
 useTracedNode();
@@ -26,7 +27,7 @@ useTracedNode();
 abstract class Traced extends Application {
   start(ctx: ProcessContext): Promise<Pid> {
     trace.events.push(`app ${this.name}`);
-    return startSupervisor(ctx, { flags: { intensity: 0 }, children: [{ id: 'w', start: worker(trace, this.name) }] }, { link: true });
+    return startLinkSupervisor(ctx, { flags: { intensity: 0 }, children: [{ id: 'w', start: worker(trace, this.name) }] });
   }
   override stop(): void {
     trace.events.push(`stopped ${this.name}`);
@@ -72,7 +73,7 @@ describe('applications', () => {
       env = { port: 8080, greeting: 'hello' };
       start(ctx: ProcessContext): Promise<Pid> {
         seen = [this.getEnv('port'), this.getEnv('greeting')];
-        return startSupervisor(ctx, { children: [] }, { link: true });
+        return startLinkSupervisor(ctx, { children: [] });
       }
     }
     await startApplication(node, Web, { env: { port: 9000 } });
@@ -158,8 +159,7 @@ describe('application restart types', () => {
     await crashRoot('Middle');
     await waitFor(() => stops.length === 1, 'the node to stop');
     expect(stops[0]).toEqual({ application: 'Middle', reason: 'shutdown' });
-    expect(trace.events).toContain('stopped Base');
-    expect(trace.events).not.toContain('stopped Middle');
+    expect(trace.events.filter((e) => e.startsWith('stopped'))).toEqual(['stopped Middle', 'stopped Base']);
     expect(node.processCount).toBe(0);
   });
 
@@ -173,6 +173,38 @@ describe('application restart types', () => {
     await crashRoot('Middle');
     await waitFor(() => stops.length === 1, 'the node to stop');
     expect(stops).toEqual([{ application: 'Middle', reason: 'shutdown' }]);
+  });
+
+  it("calls a dead application's stop() after its tree has gone, whatever the reason, as OTP", async () => {
+    await startApplication(node, Base);
+    await startApplication(node, Middle);
+    const mark = trace.events.length;
+    await crashRoot('Middle');
+    await waitFor(() => trace.events.includes('stopped Middle'), "Middle's stop()");
+    expect(trace.since(mark)).toEqual(['exit Middle error', 'stopped Middle']);
+    await stopSupervisor(node, whichApplications(node)[0]!.root, 'normal');
+    await waitFor(() => trace.events.includes('stopped Base'), "Base's stop() after a normal exit");
+    expect(whichApplications(node)).toEqual([]);
+  });
+
+  it('logs a stop() that throws when the application died, and goes on', async () => {
+    class Clumsy extends Traced {
+      override stop(): void {
+        trace.events.push('stopping Clumsy');
+        throw new Error('cleanup failed');
+      }
+    }
+    const logs = captureLogs(['application']);
+    try {
+      await startApplication(node, Clumsy);
+      await crashRoot('Clumsy');
+      await waitFor(() => logs.records.some((r) => r.message === 'application stop hook failed'), 'the failed hook to be logged');
+      expect(trace.events).toContain('stopping Clumsy');
+      await startApplication(node, Clumsy); // the controller goes on
+      expect(whichApplications(node).map((a) => a.name)).toEqual(['Clumsy']);
+    } finally {
+      logs.restore();
+    }
   });
 
   it('only reports the death of a temporary application', async () => {

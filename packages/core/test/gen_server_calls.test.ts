@@ -2,8 +2,10 @@ import {
   Call,
   CallExitError,
   callServer,
+  CallingSelfError,
   CallTimeoutError,
   Cast,
+  stopServer,
   GenServer,
   ManualClock,
   type From,
@@ -13,7 +15,7 @@ import {
 import { captureLogs, downReason, node, useNode } from './helpers';
 
 /** A queue whose `pop` waits (deferred reply) until something is pushed. */
-class Queue extends GenServer {
+class Queue extends GenServer<{ call: 'pop'; cast: 'push' }> {
   private items: number[] = [];
   private waiting: From[] = [];
   @Call() pop(): number | NoReply {
@@ -30,7 +32,7 @@ class Queue extends GenServer {
 }
 
 /** Holds calls until released; tells `watcher` when a call arrived. */
-class Slow extends GenServer {
+class Slow extends GenServer<{ call: 'hold' | 'ping'; cast: 'release' }> {
   private held: From[] = [];
   private watcher!: Pid;
   override init(watcher: Pid) {
@@ -49,7 +51,26 @@ class Slow extends GenServer {
   }
 }
 
-class Stopper extends GenServer {
+/** Calls itself from its own handlers, by pid, by name, through its typed client, and stops itself. */
+class SelfCaller extends GenServer<{ call: 'viaPid' | 'viaName' | 'viaClient' | 'viaStop' | 'ping' }> {
+  @Call() viaPid(): unknown {
+    return callServer(this.ctx, this.self, 'ping').catch((e: unknown) => e);
+  }
+  @Call() viaName(): unknown {
+    return callServer(this.ctx, 'self-caller', 'ping').catch((e: unknown) => e);
+  }
+  @Call() viaClient(): unknown {
+    return SelfCaller.client(this.ctx, this.self).call.ping().catch((e: unknown) => e);
+  }
+  @Call() viaStop(): unknown {
+    return stopServer(this.ctx, this.self).catch((e: unknown) => e);
+  }
+  @Call() ping(): string {
+    return 'pong';
+  }
+}
+
+class Stopper extends GenServer<{ call: 'quit' | 'quitSilently' | 'crash' | 'crashLater' | 'exitFromHandler' }> {
   @Call() quit() {
     return this.stopWith('normal', 'bye');
   }
@@ -140,6 +161,23 @@ describe('GenServer calls', () => {
     });
     expect(err).toBeInstanceOf(CallExitError);
     expect((err as CallExitError).reason).toEqual({ shutdown: 'asked' });
+  });
+
+  it('fails a call to itself at once with CallingSelfError, and goes on', async () => {
+    const got = await node.run(async (ctx) => {
+      const pid = await SelfCaller.start(ctx, undefined, { name: 'self-caller' });
+      const c = SelfCaller.client(ctx, pid, { timeoutMs: 'infinity' });
+      const errors = [await c.call.viaPid(), await c.call.viaName(), await c.call.viaClient(), await c.call.viaStop()];
+      const own = await callServer(ctx, ctx.self, 'hello').catch((e: unknown) => e);
+      return { pid, errors, own, after: await c.call.ping() };
+    });
+    for (const e of [...got.errors, got.own]) {
+      expect(e).toBeInstanceOf(CallingSelfError);
+      expect((e as CallingSelfError).code).toBe('calling_self');
+    }
+    expect((got.errors[0] as CallingSelfError).server).toEqual(got.pid);
+    expect((got.errors[1] as CallingSelfError).message).toMatch(/self-caller.*calls itself.*ping/);
+    expect(got.after).toBe('pong');
   });
 
   it('serves calls from many callers at once', async () => {

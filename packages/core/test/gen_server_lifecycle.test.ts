@@ -6,16 +6,18 @@ import {
   Info,
   stopServer,
   type DownMessage,
+  type ExitMessage,
   type ExitReason,
   isDownMessage,
   type Pid,
   type ProcessContext,
   type Ref,
+  TIMEOUT,
 } from '@grove/core';
 import { captureLogs, downReason, node, useNode } from './helpers';
 
 /** Records what happened, in order, and tells `observer` when it terminates. */
-class Lifecycle extends GenServer {
+class Lifecycle extends GenServer<{ call: 'events_' | 'noteThenContinue'; cast: 'note' | 'stop' | 'crash' }> {
   events: string[] = [];
   private observer!: Pid;
   override async init(opts: { observer: Pid; trap?: boolean; continueWith?: string; gate?: boolean }) {
@@ -59,7 +61,7 @@ class Lifecycle extends GenServer {
   }
 }
 
-class AsyncTerminate extends GenServer {
+class AsyncTerminate extends GenServer<{ call: 'quit' }> {
   private observer!: Pid;
   override init(observer: Pid) {
     this.observer = observer;
@@ -191,13 +193,100 @@ describe('GenServer lifecycle', () => {
     expect((got.reason as Error).message).toBe('parent died');
   });
 
-  it('calls terminate on an exit signal from the node when started from outside and trapping', async () => {
-    const got = await node.run(async (ctx) => {
-      const pid = await Lifecycle.start(node, { observer: ctx.self, trap: true });
-      node.exit(pid, 'shutdown');
-      return ctx.receive(isTerminated);
+  // OTP: gen_server:start makes the process its own parent; only a linked starter is one.
+  describe('started without a link (its own parent)', () => {
+    /** Traps exits and keeps the EXITs it gets as messages. */
+    class Trapper extends GenServer<{ call: 'exits_'; cast: 'exitSelf' }> {
+      exits: ExitMessage[] = [];
+      private observer!: Pid;
+      override init(observer: Pid) {
+        this.observer = observer;
+        this.ctx.trapExit(true);
+      }
+      @Info('EXIT') onExit(m: ExitMessage): void {
+        this.exits.push(m);
+      }
+      @Call() exits_(): ExitMessage[] {
+        return this.exits;
+      }
+      @Cast() exitSelf(reason: ExitReason): void {
+        this.ctx.exit(this.self, reason);
+      }
+      override terminate(reason: ExitReason): void {
+        this.ctx.send(this.observer, { terminated: reason, events: [] });
+      }
+    }
+
+    it('hands its starter’s EXIT to handleInfo, even once the starter linked to it and exited', async () => {
+      const got = await node.run(async (ctx) => {
+        const test = ctx.self;
+        const starter = ctx.spawn(async (p: ProcessContext) => {
+          const pid = await Trapper.start(p, test);
+          p.link(pid);
+          p.send(test, pid);
+          await p.receive((m) => m === 'go');
+          p.exit(pid, 'shutdown');
+        });
+        const pid = (await ctx.receive()) as Pid;
+        const ref = ctx.monitor(starter);
+        ctx.send(starter, 'go');
+        await down(ctx, ref);
+        const exits = await Trapper.client(ctx, pid).call.exits_();
+        return { exits, starter, terminated: await ctx.receive(isTerminated, 0), alive: node.isAlive(pid) };
+      });
+      expect(got.exits.map((m) => [String(m.from), m.reason])).toEqual([
+        [String(got.starter), 'shutdown'],
+        [String(got.starter), 'normal'],
+      ]);
+      expect(got.terminated).toBe(TIMEOUT);
+      expect(got.alive).toBe(true);
     });
-    expect(got.terminated).toBe('shutdown');
+
+    it('hands an exit signal from the node to handleInfo when started from outside', async () => {
+      const got = await node.run(async (ctx) => {
+        const pid = await Trapper.start(node, ctx.self);
+        node.exit(pid, 'shutdown');
+        return { exits: await Trapper.client(ctx, pid).call.exits_(), terminated: await ctx.receive(isTerminated, 0) };
+      });
+      expect(got.exits.map((m) => m.reason)).toEqual(['shutdown']);
+      expect(got.terminated).toBe(TIMEOUT);
+    });
+
+    it('takes the parent given to start: its exit signal runs terminate, another’s is an info', async () => {
+      const got = await node.run(async (ctx) => {
+        const parent = ctx.spawn(async (p: ProcessContext) => {
+          p.exit((await p.receive()) as Pid, 'shutdown');
+          await p.receive((m) => m === 'never');
+        });
+        const pid = await Trapper.start(node, ctx.self, { parent });
+        ctx.exit(pid, 'from_test'); // not its parent: an info
+        const infos = (await Trapper.client(ctx, pid).call.exits_()).map((m) => m.reason);
+        const ref = ctx.monitor(pid);
+        ctx.send(parent, pid);
+        return { infos, term: await ctx.receive(isTerminated), reason: await down(ctx, ref) };
+      });
+      expect(got.infos).toEqual(['from_test']);
+      expect(got.term.terminated).toBe('shutdown');
+      expect(got.reason).toBe('shutdown');
+    });
+
+    it('refuses a parent that is not a pid, or one given to startLink', async () => {
+      await node.run(async (ctx) => {
+        await expect(Trapper.start(ctx, ctx.self, { parent: 'someone' as never })).rejects.toThrow(/start: parent must be a pid, got someone/);
+        await expect(Trapper.startLink(ctx, ctx.self, { parent: ctx.self })).rejects.toThrow(/startLink: the parent is the caller/);
+      });
+    });
+
+    it('terminates on an exit signal from itself, as OTP (it is its own parent)', async () => {
+      const got = await node.run(async (ctx) => {
+        const pid = await Trapper.start(ctx, ctx.self);
+        const ref = ctx.monitor(pid);
+        Trapper.client(ctx, pid).cast.exitSelf('shutdown');
+        return { term: await ctx.receive(isTerminated), reason: await down(ctx, ref) };
+      });
+      expect(got.term.terminated).toBe('shutdown');
+      expect(got.reason).toBe('shutdown');
+    });
   });
 
   it('does not call terminate on kill, nor on an exit signal when not trapping', async () => {
@@ -228,6 +317,33 @@ describe('GenServer lifecycle', () => {
     expect(got.again).toBeInstanceOf(CallExitError);
   });
 
+  it('fails stopServer with the real exit reason when terminate throws, with one crash report', async () => {
+    class BadTerminate extends GenServer {
+      override terminate(reason: ExitReason): unknown {
+        if (reason === 'async') return Promise.reject(new Error('async terminate failed'));
+        throw new Error('terminate failed');
+      }
+    }
+    const logs = captureLogs();
+    try {
+      const got = await node.run(async (ctx) => {
+        const sync = await BadTerminate.start(ctx);
+        const async_ = await BadTerminate.start(ctx);
+        const refs = [ctx.monitor(sync), ctx.monitor(async_)];
+        const errors = [await stopServer(ctx, sync).catch((e: unknown) => e), await stopServer(ctx, async_, 'async').catch((e: unknown) => e)];
+        return { errors, downs: [await down(ctx, refs[0]!), await down(ctx, refs[1]!)] };
+      });
+      expect(got.errors[0]).toBeInstanceOf(CallExitError);
+      expect(got.errors[1]).toBeInstanceOf(CallExitError);
+      expect(((got.errors[0] as CallExitError).reason as Error).message).toBe('terminate failed');
+      expect(((got.errors[1] as CallExitError).reason as Error).message).toBe('async terminate failed');
+      expect(got.downs.map((r) => (r as Error).message)).toEqual(['terminate failed', 'async terminate failed']);
+      expect(logs.records.filter((r) => r.level === 'ERROR')).toHaveLength(2);
+    } finally {
+      logs.restore();
+    }
+  });
+
   it('writes one crash report for an abnormal end, with name, last message, state and reason', async () => {
     const logs = captureLogs();
     try {
@@ -247,7 +363,7 @@ describe('GenServer lifecycle', () => {
   });
 
   it("shows formatState's answer as the state in the crash report, or why it failed", async () => {
-    class Secretive extends GenServer {
+    class Secretive extends GenServer<{ cast: 'crash' }> {
       secret = 'hunter2';
       @Cast() crash(): void {
         throw new Error('oops');

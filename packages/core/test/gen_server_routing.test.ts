@@ -12,6 +12,7 @@ import {
   UnknownCallError,
   type DownMessage,
   type ExitMessage,
+  type Handlers,
   type Pid,
 } from '@grove/core';
 import { captureLogs, downReason, node, useNode } from './helpers';
@@ -21,7 +22,7 @@ interface Tick {
   n: number;
 }
 
-class Counter extends GenServer {
+class Counter extends GenServer<{ call: 'add' | 'get' | 'sum3' | 'sum4' | 'slowDouble' | 'seen'; cast: 'reset' | 'trapExits' | 'bump' | 'slowBump' }> {
   count = 0;
   log: unknown[] = [];
   override init(start: number) {
@@ -73,14 +74,14 @@ class Counter extends GenServer {
   }
 }
 
-class Renamed extends GenServer {
+class Renamed extends GenServer<{ call: 'ping'; cast: 'poke' }> {
   @Call('$ping') ping(): string {
     return 'pong';
   }
   @Cast('$poke') poke(): void {}
 }
 
-class Fallbacks extends GenServer {
+class Fallbacks extends GenServer<{ call: 'got_' }> {
   got: unknown[] = [];
   @Call() got_(): unknown[] {
     return this.got;
@@ -97,7 +98,7 @@ class Fallbacks extends GenServer {
   }
 }
 
-class Base extends GenServer {
+class Base extends GenServer<{ call: 'hello' | 'kind' }> {
   @Call() hello(): string {
     return 'base';
   }
@@ -107,6 +108,7 @@ class Base extends GenServer {
 }
 
 class Derived extends Base {
+  declare readonly '~protocol'?: { call: 'hello' | 'kind' | 'extra' };
   override kind(): string {
     return 'derived';
   }
@@ -132,6 +134,11 @@ class Kv extends GenServer<KvProtocol> {
   @Cast() clear(): void {
     this.data.clear();
   }
+}
+
+/** A decorator applied by hand, as TypeScript's emitted code (or plain JavaScript) does: no compile-time check. */
+function byHand(decorator: unknown): (...args: unknown[]) => void {
+  return decorator as (...args: unknown[]) => void;
 }
 
 describe('GenServer routing', () => {
@@ -275,20 +282,24 @@ describe('GenServer routing', () => {
   });
 
   it('routes methods decorated as standard (TC39) decorators, as TypeScript emits them without experimentalDecorators', async () => {
-    class Std extends GenServer {
+    class Std extends GenServer<{ call: 'ping'; cast: 'hey' }> {
       ping(): string {
         return 'pong';
       }
       hey(): void {}
     }
-    const ctx = (name: string) => ({ kind: 'method', name, static: false, private: false, addInitializer: () => undefined, metadata: {} });
-    Call()(Std.prototype.ping, ctx('ping'));
-    Cast()(Std.prototype.hey, ctx('hey'));
-    expect(() => Call()(() => 1, { ...ctx('f'), kind: 'field' })).toThrow(BadArgError);
-    expect(() => Call()(() => 1, { ...ctx('s'), static: true })).toThrow(BadArgError);
-    const c = Std.client(node, await Std.start(node));
+    const initializers: ((this: unknown) => void)[] = [];
+    const ctx = (name: string) => ({ kind: 'method', name, static: false, private: false, addInitializer: (f: (this: unknown) => void) => initializers.push(f), metadata: {} });
+    byHand(Call())(Std.prototype.ping, ctx('ping'));
+    byHand(Cast())(Std.prototype.hey, ctx('hey'));
+    expect(() => byHand(Call())(() => 1, { ...ctx('f'), kind: 'field' })).toThrow(BadArgError);
+    expect(() => byHand(Call())(() => 1, { ...ctx('s'), static: true })).toThrow(BadArgError);
+    const pid = await Std.start(node);
+    const c = Std.client(node, pid);
     c.cast.hey();
     await expect(c.call.ping()).resolves.toBe('pong');
+    // A standard decorator checks its class when an instance is first constructed.
+    for (const init of initializers) expect(() => init.call({})).toThrow(/@Call routes messages to the methods of a GenServer subclass, and Object \(method ping\) is not one|@Cast routes/);
   });
 
   it('talks to a server through a client built from a declared protocol only', async () => {
@@ -312,18 +323,64 @@ describe('GenServer routing', () => {
   });
 
   it('refuses decorators put where they cannot route', () => {
-    const proto = { m() {} };
+    class Plain extends GenServer {
+      m(): void {}
+    }
+    const proto = Plain.prototype;
     const desc = Object.getOwnPropertyDescriptor(proto, 'm');
-    expect(() => Call('')(proto, 'm', desc)).toThrow(BadArgError);
-    expect(() => Call()(proto, Symbol('s'), desc)).toThrow(BadArgError);
-    expect(() => Cast()(class {}, 'm', desc)).toThrow(/static/);
-    expect(() => Call()(proto, 'field', undefined)).toThrow(/not one/);
-    expect(() => Info()(proto, 'getter', { get: () => 1 })).toThrow(/not one/);
+    expect(() => byHand(Call(''))(proto, 'm', desc)).toThrow(/needs a non-empty string name/);
+    expect(() => byHand(Call())(proto, Symbol('s'), desc)).toThrow(/needs a non-empty string name/);
+    expect(() => byHand(Cast())(Plain, 'm', desc)).toThrow(/static/);
+    expect(() => byHand(Call())(proto, 'field', undefined)).toThrow(/not one/);
+    expect(() => byHand(Info())(proto, 'getter', { get: () => 1 })).toThrow(/not one/);
     expect(() => Info(5 as unknown as string)).toThrow(BadArgError);
   });
 
+  it('refuses @Call, @Cast and @Info on a class that is not a GenServer, when the class is defined', () => {
+    // What TypeScript emits for `class NotAServer { @Call() add() {} }` (a compile error
+    // too), applied by hand: the decorator runs as the class is defined, and throws.
+    class NotAServer {
+      add(): number {
+        return 1;
+      }
+    }
+    const desc = Object.getOwnPropertyDescriptor(NotAServer.prototype, 'add');
+    for (const decorator of [Call(), Cast(), Info()]) {
+      expect(() => byHand(decorator)(NotAServer.prototype, 'add', desc)).toThrow(BadArgError);
+    }
+    expect(() => byHand(Call())(NotAServer.prototype, 'add', desc)).toThrow('@Call routes messages to the methods of a GenServer subclass, and NotAServer (method add) is not one');
+  });
+
+  it("answers a declared message whose handler lacks its decorator with a clear error, never a TypeError", async () => {
+    class Forgetful extends GenServer<KvProtocol> implements Handlers<KvProtocol> {
+      get(key: string): string | undefined {
+        return key; // no @Call(): the compiler cannot see that
+      }
+      @Call() put(): 'ok' {
+        return 'ok';
+      }
+      @Cast() clear(): void {}
+    }
+    const pid = await Forgetful.start(node);
+    const kv = Forgetful.client(node, pid);
+    const err = await kv.call.get('a').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadArgError);
+    expect((err as Error).message).toBe('Forgetful.get has no @Call() decorator, so Forgetful routes no call to it: decorate it, or remove it from the declared protocol');
+    await expect(kv.call.put('a', 'b')).resolves.toBe('ok');
+    // The same mistake seen from a client that only has the protocol: the server answers.
+    await expect(clientOf<KvProtocol>(node, pid).call.get('a')).rejects.toBeInstanceOf(UnknownCallError);
+  });
+
+  it('answers a message sent on the wrong side from plain JavaScript with a clear error, never a TypeError', async () => {
+    const c = Counter.client(node, await Counter.start(node, 1)) as unknown as { call: Record<string, () => Promise<unknown>>; cast: Record<string, (n: number) => void> };
+    expect(() => c.cast['add']!(1)).toThrow('Counter.add is a @Call handler: call it (client.call.add)');
+    await expect(c.call['reset']!()).rejects.toThrow('Counter.reset is a @Cast handler: cast it (client.cast.reset)');
+    await expect(c.call['tick']!()).rejects.toThrow('Counter.tick has no @Call() decorator');
+    await expect(c.call['get']!()).resolves.toBe(1); // the routed ones still work
+  });
+
   it("throws when a handler reads 'from' outside a call, and crashes a server that continues without handleContinue", async () => {
-    class Misuse extends GenServer {
+    class Misuse extends GenServer<{ call: 'peek'; cast: 'readFrom' | 'goOn' }> {
       @Call() peek(): string {
         return 'ok';
       }
@@ -380,6 +437,30 @@ describe('GenServer routing', () => {
     } finally {
       logs.restore();
     }
+  });
+
+  it('keeps its routes to itself: no global Reflect metadata API, no design-time type metadata', () => {
+    // Routes live in a WeakMap; importing @grove/core installs no polyfill on the global Reflect.
+    expect('defineMetadata' in Reflect).toBe(false);
+    expect('getMetadata' in Reflect).toBe(false);
+    // And TypeScript emits no design:* metadata for decorated handlers (emitDecoratorMetadata is off).
+    const recorded: unknown[] = [];
+    const spy = Reflect as unknown as { metadata?: (key: unknown, value: unknown) => (t: unknown, k?: unknown) => void };
+    spy.metadata = (key) => {
+      recorded.push(key);
+      return () => undefined;
+    };
+    try {
+      class Typed extends GenServer {
+        @Call() echo(n: number, p: Pid): [number, Pid] {
+          return [n, p];
+        }
+      }
+      expect(Typed.name).toBe('Typed');
+    } finally {
+      delete spy.metadata;
+    }
+    expect(recorded).toEqual([]);
   });
 
   it('refuses a bad caller, server or timeout at the boundary', async () => {

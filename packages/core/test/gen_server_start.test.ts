@@ -4,17 +4,22 @@ import {
   GenServer,
   isAlreadyStarted,
   isDownMessage,
+  isExitMessage,
   ManualClock,
   Node,
   StartError,
+  startLinkSupervisor,
+  startSupervisor,
+  TIMEOUT,
   type DownMessage,
+  type ExitReason,
   type Pid,
   type ProcessContext,
   type ViaRegistry,
 } from '@grove/core';
-import { node, useNode } from './helpers';
+import { node, useNode, waitFor } from './helpers';
 
-class Echo extends GenServer {
+class Echo extends GenServer<{ call: 'whoAmI' }> {
   seenSelf: Pid | null = null;
   override init(seed: { notify: Pid } | undefined) {
     this.seenSelf = this.self;
@@ -50,7 +55,7 @@ class SlowInit extends GenServer {
   }
 }
 
-class AsyncInit extends GenServer {
+class AsyncInit extends GenServer<{ call: 'isReady' }> {
   ready = false;
   override async init(): Promise<void> {
     await Promise.resolve();
@@ -159,6 +164,67 @@ describe('GenServer start', () => {
     const err = await Echo.start(node, undefined, { name: 'one' }).catch((e: unknown) => e);
     expect(isAlreadyStarted(err)).toBe(true);
     expect((err as StartError & { reason: { alreadyStarted: Pid } }).reason.alreadyStarted).toEqual(first);
+  });
+
+  // OTP gen:start: init_ack({error, {already_started, Pid}}), then the new process exits normal.
+  describe('startLink with a name already taken', () => {
+    /** The pids the node saw exit, with their reasons. */
+    function exitsOf(n: Node): Map<string, ExitReason> {
+      const exits = new Map<string, ExitReason>();
+      n.onExit((pid, reason) => exits.set(pid.toString(), reason));
+      return exits;
+    }
+
+    for (const trap of [false, true]) {
+      it(`fails with alreadyStarted and nothing else for a ${trap ? '' : 'non-'}trapping caller, the new process ending normal`, async () => {
+        const first = await Echo.start(node, undefined, { name: 'taken' });
+        const exits = exitsOf(node);
+        const got = await node.run(async (ctx) => {
+          ctx.trapExit(trap);
+          const err = await Echo.startLink(ctx, undefined, { name: 'taken' }).catch((e: unknown) => e);
+          // The refused process is gone once the node saw it exit; its signals have reached us by our next run.
+          await waitFor(() => exits.size === 1, 'the refused process to exit');
+          await Echo.client(ctx, first).call.whoAmI();
+          return { err, stray: await ctx.receive(isExitMessage, 0), links: node.processInfo(ctx.self)!.links, refused: [...exits.values()] };
+        });
+        expect(isAlreadyStarted(got.err)).toBe(true);
+        expect((got.err as StartError & { reason: { alreadyStarted: Pid } }).reason.alreadyStarted).toEqual(first);
+        expect(got.stray).toBe(TIMEOUT);
+        expect(got.links).toEqual([]);
+        expect(got.refused).toEqual(['normal']);
+        expect(node.whereis('taken')).toEqual(first);
+      });
+    }
+
+    it('holds for startLinkSupervisor with a name too', async () => {
+      const first = await startSupervisor(node, { children: [] }, { name: 'sup' });
+      const exits = exitsOf(node);
+      const got = await node.run(async (ctx) => {
+        const err = await startLinkSupervisor(ctx, { children: [] }, { name: 'sup' }).catch((e: unknown) => e);
+        await waitFor(() => exits.size === 1, 'the refused supervisor to exit');
+        return { err, stray: await ctx.receive(undefined, 0), refused: [...exits.values()] };
+      });
+      expect(isAlreadyStarted(got.err)).toBe(true);
+      expect((got.err as StartError & { reason: { alreadyStarted: Pid } }).reason.alreadyStarted).toEqual(first);
+      expect(got.stray).toBe(TIMEOUT);
+      expect(got.refused).toEqual(['normal']);
+    });
+
+    it('holds for a via name', async () => {
+      const via = mapRegistry(node);
+      const first = await Echo.start(node, undefined, { name: { via, name: 'v' } });
+      const exits = exitsOf(node);
+      const got = await node.run(async (ctx) => {
+        ctx.trapExit(true);
+        const err = await Echo.startLink(ctx, undefined, { name: { via, name: 'v' } }).catch((e: unknown) => e);
+        await waitFor(() => exits.size === 1, 'the refused process to exit');
+        return { err, stray: await ctx.receive(undefined, 0), refused: [...exits.values()] };
+      });
+      expect((got.err as StartError & { reason: { alreadyStarted: Pid } }).reason.alreadyStarted).toEqual(first);
+      expect(got.stray).toBe(TIMEOUT);
+      expect(got.refused).toEqual(['normal']);
+      expect(via.whereisName('v')).toEqual(first);
+    });
   });
 
   it('registers through a via registry, and frees the via name when init stops', async () => {

@@ -1,8 +1,8 @@
-import { Call, Cast, GenServer, isDownMessage, startSupervisor, terminateChild, type DownMessage, type ExitReason, type Pid } from '@grove/core';
+import { Call, Cast, GenServer, isDownMessage, startLinkSupervisor, startSupervisor, terminateChild, type DownMessage, type ExitReason, type Pid } from '@grove/core';
 import { captureLogs, node, useNode, waitFor } from './helpers';
 
 /** Tells `observer` about its start and its terminate. */
-class Worker extends GenServer {
+class Worker extends GenServer<{ call: 'ping'; cast: 'crash' }> {
   private opts!: { observer: Pid; tag: string };
   override init(opts: { observer: Pid; tag: string }) {
     this.opts = opts;
@@ -61,11 +61,7 @@ describe('a GenServer under a Supervisor', () => {
   it('runs terminate in every child, last started first, when the supervisor shuts down', async () => {
     const order = await node.run(async (ctx) => {
       ctx.trapExit(true); // we are the supervisor's parent: its exit comes back to us as a message
-      const sup = await startSupervisor(
-        ctx,
-        { children: ['x', 'y', 'z'].map((tag) => Worker.childSpec({ observer: ctx.self, tag }, { id: tag })) },
-        { link: true },
-      );
+      const sup = await startLinkSupervisor(ctx, { children: ['x', 'y', 'z'].map((tag) => Worker.childSpec({ observer: ctx.self, tag }, { id: tag })) });
       for (let i = 0; i < 3; i++) await ctx.receive(isNote);
       const ref = ctx.monitor(sup);
       ctx.exit(sup, 'shutdown');

@@ -2,7 +2,17 @@
  * Supervisor strategies with real processes: who is restarted, and in which order
  * children stop and start (ported from OTP's supervisor_SUITE).
  */
-import { startSupervisor, stopSupervisor, whichChildren, type ChildSpec, type Pid, type Strategy } from '@grove/core';
+import {
+  BadArgError,
+  startDynamicSupervisor,
+  startLinkSupervisor,
+  startSupervisor,
+  stopSupervisor,
+  whichChildren,
+  type ChildSpec,
+  type Pid,
+  type Strategy,
+} from '@grove/core';
 import { node, waitFor } from './helpers';
 import { pidOf, trace, useTracedNode, worker } from './supervisor_helpers';
 
@@ -34,12 +44,32 @@ describe('a static supervisor', () => {
 
   it("stops its children in reverse order and exits with its parent's reason when the parent exits", async () => {
     await node.run(async (ctx) => {
-      const sup = await startSupervisor(ctx, { children: abc() }, { link: true });
+      const sup = await startLinkSupervisor(ctx, { children: abc() });
       trace.ids.set(sup.key, 'sup');
       ctx.exit('goodbye');
     }).catch(() => undefined);
     await waitFor(() => trace.count('exit sup goodbye') === 1, 'the supervisor to exit');
     expect(trace.since(3)).toEqual(['exit c shutdown', 'exit b shutdown', 'exit a shutdown', 'exit sup goodbye']);
+  });
+
+  it('links when its name says so: startLinkSupervisor to its parent, startSupervisor to nobody', async () => {
+    let unlinked: Pid | undefined;
+    let linked: Pid | undefined;
+    await node.run(async (ctx) => {
+      unlinked = await startSupervisor(ctx, { children: [] });
+      linked = await startLinkSupervisor(ctx, { children: [] });
+      ctx.exit('goodbye');
+    }).catch(() => undefined);
+    await waitFor(() => !node.isAlive(linked!), 'the linked supervisor to exit with its parent');
+    expect(node.isAlive(unlinked!)).toBe(true);
+    await stopSupervisor(node, unlinked!);
+  });
+
+  it('refuses a link option, naming the functions that say it', async () => {
+    const sup = startSupervisor(node, { children: [] }, { link: true } as unknown as { name: string });
+    await expect(sup).rejects.toThrow(/no link option: startSupervisor .* unlinked, startLinkSupervisor .* linked/);
+    await expect(startDynamicSupervisor(node, { child: { start: () => Promise.resolve('ignore') } }, { link: false } as never)).rejects.toThrow(BadArgError);
+    await expect(startSupervisor(node, { children: [] }, { nmae: 'x' } as never)).rejects.toThrow(/unknown option "nmae"/);
   });
 
   it('ignores an exit signal from a process that is neither its parent nor a child', async () => {

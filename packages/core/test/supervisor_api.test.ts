@@ -11,6 +11,7 @@ import {
   restartChild,
   startChild,
   StartError,
+  startLinkSupervisor,
   startSupervisor,
   stopSupervisor,
   SupervisorChildError,
@@ -61,6 +62,19 @@ describe('the supervisor API', () => {
     }
   });
 
+  it('answers ok to terminateChild by the pid of a child that has just died, not_found for a live stranger', async () => {
+    const sup = await startSupervisor(node, { children: [w('a'), w('t', { restart: 'temporary' })] });
+    const [a, t] = [pidOf(await whichChildren(node, sup), 'a'), pidOf(await whichChildren(node, sup), 't')];
+    node.send(a, 'crash');
+    node.send(t, 'crash');
+    await waitFor(() => trace.count('start a') === 2 && trace.count('exit t error') === 1, 'a to restart and t to crash');
+    await whichChildren(node, sup); // the supervisor has taken both EXITs
+    await expect(terminateChild(node, sup, a)).resolves.toBeUndefined();
+    await expect(terminateChild(node, sup, t)).resolves.toBeUndefined();
+    expect((await whichChildren(node, sup)).map((c) => [c.id, typeof c.pid])).toEqual([['a', 'object']]);
+    await expect(terminateChild(node, sup, sup)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('forgets a temporary child stopped by terminateChild', async () => {
     const sup = await startSupervisor(node, { children: [w('t', { restart: 'temporary' })] });
     await terminateChild(node, sup, 't');
@@ -68,7 +82,7 @@ describe('the supervisor API', () => {
   });
 
   it('counts specs, running children, supervisors and workers', async () => {
-    const inner: ChildSpec = { id: 'inner', type: 'supervisor', start: (p) => startSupervisor(p, { children: [] }, { link: true }) };
+    const inner: ChildSpec = { id: 'inner', type: 'supervisor', start: (p) => startLinkSupervisor(p, { children: [] }) };
     const sup = await startSupervisor(node, { children: [w('a'), w('b'), inner] });
     await terminateChild(node, sup, 'b');
     expect(await countChildren(node, sup)).toEqual({ specs: 3, active: 2, supervisors: 1, workers: 2 });

@@ -10,6 +10,7 @@ import {
   startChild,
   startDynamicSupervisor,
   StartError,
+  startLinkDynamicSupervisor,
   startSupervisor,
   stopSupervisor,
   supervisor,
@@ -20,7 +21,7 @@ import {
   type Pid,
   type ProcessContext,
 } from '@grove/core';
-import { node, waitFor } from './helpers';
+import { node, waitFor, waitForever } from './helpers';
 import { trace, useTracedNode } from './supervisor_helpers';
 
 useTracedNode();
@@ -81,9 +82,28 @@ describe('a dynamic supervisor', () => {
     await terminateChild(node, sup, ada);
     expect(trace.events).toEqual(['start ada', 'exit ada shutdown']);
     expect(await whichChildren(node, sup)).toEqual([]);
-    await expect(terminateChild(node, sup, ada)).rejects.toMatchObject({ code: 'not_found' });
     await expect(restartChild(node, sup, 'x')).rejects.toMatchObject({ code: 'not_supported' });
     await expect(deleteChild(node, sup, 'x')).rejects.toMatchObject({ code: 'not_supported' });
+  });
+
+  it('answers ok to terminateChild of a child that has just died by itself, as OTP', async () => {
+    const sup = await Sessions.start(node);
+    const ada = (await Sessions.startChild(node, sup, { user: 'ada' })) as Pid;
+    const bob = (await Sessions.startChild(node, sup, { user: 'bob' })) as Pid;
+    node.send(ada, 'crash'); // transient: restarted under another pid
+    node.send(bob, 'stop'); // ends normally: dropped
+    await waitFor(() => trace.count('start ada') === 2 && trace.count('exit bob normal') === 1, 'ada to restart and bob to stop');
+    await whichChildren(node, sup); // the supervisor has taken both EXITs
+    await expect(terminateChild(node, sup, ada)).resolves.toBeUndefined();
+    await expect(terminateChild(node, sup, bob)).resolves.toBeUndefined();
+    expect(await countChildren(node, sup)).toMatchObject({ active: 1 }); // ada's new process runs on
+  });
+
+  it('answers not_found to terminateChild of a live process that is not its child', async () => {
+    const sup = await Sessions.start(node);
+    const stranger = node.spawn(waitForever);
+    await expect(terminateChild(node, sup, stranger)).rejects.toMatchObject({ code: 'not_found' });
+    expect(node.isAlive(stranger)).toBe(true);
   });
 
   it('stops all its children when it stops', async () => {
@@ -125,7 +145,7 @@ describe('a dynamic supervisor', () => {
   it('stops its children and exits with the reason when its parent exits', async () => {
     await node
       .run(async (ctx) => {
-        const sup = await startDynamicSupervisor(ctx, { child: { start: session } }, { link: true });
+        const sup = await startLinkDynamicSupervisor(ctx, { child: { start: session } });
         trace.ids.set(sup.key, 'sup');
         await startChild(ctx, sup, { user: 'a' });
         ctx.exit('goodbye');
@@ -203,6 +223,20 @@ describe('a dynamic child that fails to start', () => {
     next = 'refuse';
     node.send(ada, 'crash');
     await waitFor(() => trace.count('exit sup shutdown') === 1, 'the supervisor to give up');
+  });
+
+  it('stops retrying the restart of a child terminated by its old pid, as OTP', async () => {
+    const sup = await startDynamicSupervisor(node, { flags: { intensity: 1_000_000, periodMs: 60_000 }, child: { start: flaky } });
+    const ada = (await startChild(node, sup, { user: 'ada' })) as Pid;
+    next = 'refuse';
+    node.send(ada, 'crash');
+    let kids = await whichChildren(node, sup);
+    while (kids[0]?.pid !== 'restarting') kids = await whichChildren(node, sup);
+    await expect(terminateChild(node, sup, ada)).resolves.toBeUndefined();
+    expect(await whichChildren(node, sup)).toEqual([]);
+    next = 'run';
+    await whichChildren(node, sup); // a retry still queued finds nothing to restart
+    expect(trace.count('start ada')).toBe(1);
   });
 
   it("drops a child whose restart answers 'ignore'", async () => {

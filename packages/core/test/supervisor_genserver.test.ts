@@ -20,7 +20,7 @@ import { pidOf } from './supervisor_helpers';
 
 const events: string[] = [];
 
-class Counter extends GenServer {
+class Counter extends GenServer<{ call: 'bump'; cast: 'crash' }> {
   private n = 0;
   override init(name: string): void {
     this.ctx.trapExit(true);

@@ -8,6 +8,7 @@ import {
   setLogLevel,
   startApplication,
   startDynamicSupervisor,
+  startLinkSupervisor,
   startSupervisor,
   stopApplication,
   UnknownCallError,
@@ -53,7 +54,7 @@ describe('supervisor reports', () => {
       setLogLevel('info');
       class App extends Application {
         start(ctx: ProcessContext): Promise<Pid> {
-          return startSupervisor(ctx, { flags: { intensity: 5 }, children: [{ id: 'w', start: worker(trace, 'w') }] }, { link: true });
+          return startLinkSupervisor(ctx, { flags: { intensity: 5 }, children: [{ id: 'w', start: worker(trace, 'w') }] });
         }
       }
       const root = await startApplication(node, App);

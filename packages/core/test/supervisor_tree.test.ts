@@ -2,7 +2,7 @@
  * Supervision trees: escalation past the restart intensity, stopping nested trees
  * in reverse order, shutdown timeouts and brutal kills, significant children.
  */
-import { isDownMessage, startSupervisor, stopSupervisor, Supervisor, supervisor, whichChildren, type ChildSpec, type Pid } from '@grove/core';
+import { isDownMessage, startLinkSupervisor, startSupervisor, stopSupervisor, Supervisor, supervisor, whichChildren, type ChildSpec, type Pid } from '@grove/core';
 import { node, waitFor } from './helpers';
 import { pidOf, trace, useTracedNode, worker } from './supervisor_helpers';
 
@@ -14,7 +14,7 @@ function sup(id: string, children: () => ChildSpec[], flags = {}): ChildSpec {
     id,
     type: 'supervisor',
     start: async (parent) => {
-      const pid = await startSupervisor(parent, { flags, children: children() }, { link: true });
+      const pid = await startLinkSupervisor(parent, { flags, children: children() });
       trace.ids.set(pid.key, id);
       trace.events.push(`start ${id}`);
       return pid;

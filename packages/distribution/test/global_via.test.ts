@@ -8,7 +8,7 @@ import { cluster, exitReason, stopAll, waitFor } from './global_helpers';
 
 afterEach(stopAll);
 
-class Counter extends GenServer {
+class Counter extends GenServer<{ call: 'add' }> {
   private n = 0;
   @Call() add(k: number): number {
     return (this.n += k);

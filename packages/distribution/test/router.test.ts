@@ -15,7 +15,7 @@ import {
 import { spawnLinkRemote, spawnMonitorRemote, spawnRemote, SpawnError } from '@grove/distribution';
 import { memNode, stopAll, waitFor } from './router_helpers';
 
-class Counter extends GenServer {
+class Counter extends GenServer<{ call: 'add' | 'get'; cast: 'bump' }> {
   n = 0;
   override init(start: number | undefined) {
     this.n = start ?? 0;

@@ -18,7 +18,7 @@ import {
   type SpawnOptions,
   type TimeoutMs,
 } from '@grove/core';
-import { isNodeName, spawnRemote, type DistNode, type MonitorNodesOptions } from '@grove/distribution';
+import { isNodeName, spawnRemote, type DistNode, type MonitorNodesOptions, type Spawnable } from '@grove/distribution';
 import { processTable, Shown, showTerm } from './format';
 import type { ShellProcess } from './process';
 import type { ShellServices } from './services';
@@ -38,7 +38,7 @@ export type ShellDest = Dest | { readonly global: unknown };
 
 const HELP = `Grove shell helpers (a promise an expression returns is awaited):
   self()                    the shell process's pid
-  node()                    this node's name
+  node()                    this node's name;  thisNode()  the Node itself, e.g. Counter.start(thisNode(), 0)
   nodes(kind?)              connected nodes: 'visible' (default), 'hidden' or 'connected'
   ping(node)                'pong' or 'pang'
   connect(node), disconnect(node)
@@ -47,12 +47,30 @@ const HELP = `Grove shell helpers (a promise an expression returns is awaited):
   receive(match?, ms?)      the next (matching) message; TIMEOUT after ms
   flush()                   prints and removes every message in the shell's mailbox
   spawn(fn), spawnLink(fn)  spawn a process running fn(ctx); spawn(node, spawnable, args) spawns there
+  registerSpawnable(name, fn | GenServerClass), unregisterSpawnable(name)
+                            what other nodes may spawn here by name
   call(dest, req, ms?)      a GenServer call;  cast(dest, req)  a cast
   register(name, pid?), unregister(name), whereis(name), registered()
   exit(pid, reason), link(pid), unlink(pid), monitor(target), demonitor(ref)
   i()                       the processes: pid, name, behaviour, mailbox length, status
   processInfo(pid)          one process in detail
-  global.*  pg.*  rpc.*     cluster names, process groups, remote calls (help of each: global.help())`;
+  global.*  pg.*  rpc.*     cluster names, process groups, remote calls (help of each: global.help())
+A helper that takes a pid also takes a promise of one: send(spawn(node, 'echo'), msg) works.
+Ctrl-C interrupts the line being evaluated; the shell process and its mailbox stay.`;
+
+/** True for a promise (or any thenable). */
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * A helper whose first argument is a pid or destination also takes a promise of one
+ * (what \`spawn(node, ...)\` returns): it then runs once the promise resolves, and the
+ * line returns a promise that the shell awaits.
+ */
+function pidFirst<A extends unknown[], R>(fn: (first: never, ...rest: A) => R): (first: unknown, ...rest: A) => R | Promise<R> {
+  return (first, ...rest) => (isThenable(first) ? Promise.resolve(first).then((v) => fn(v as never, ...rest)) : fn(first as never, ...rest));
+}
 
 /** Builds the helpers for one shell. */
 export function makeHelpers(env: ShellEnv): Record<string, unknown> {
@@ -75,6 +93,7 @@ export function makeHelpers(env: ShellEnv): Record<string, unknown> {
     help: (): Shown => new Shown(HELP),
     self: (): Pid => shell.self,
     node: (): string => node.name,
+    thisNode: (): Node => node,
     nodes: (kind: 'visible' | 'hidden' | 'connected' = 'visible'): string[] => env.dist?.nodes(kind) ?? [],
     ping: async (n: unknown): Promise<'pong' | 'pang'> => {
       const target = checkNode('ping', n); // a bad argument is an error even where nothing can be reached
@@ -92,15 +111,14 @@ export function makeHelpers(env: ShellEnv): Record<string, unknown> {
       dist('monitorNodes').monitorNodes(shell.self, on, options);
       return 'ok';
     },
-    send: (d: ShellDest, msg: unknown): unknown => {
+    send: pidFirst((d: ShellDest, msg: unknown): unknown => {
       shell.ctx.send(dest(d), msg);
       return msg;
-    },
-    receive: (match?: (msg: unknown) => boolean, timeoutMs?: TimeoutMs): Promise<unknown> => shell.ctx.receive(match, timeoutMs),
+    }),
+    receive: (match?: (msg: unknown) => boolean, timeoutMs?: TimeoutMs): Promise<unknown> => shell.receive(match, timeoutMs),
     TIMEOUT,
     flush: async (): Promise<'ok'> => {
-      const ctx = shell.ctx;
-      for (let msg = await ctx.receive(undefined, 0); msg !== TIMEOUT; msg = await ctx.receive(undefined, 0)) {
+      for (let msg = await shell.receive(undefined, 0); msg !== TIMEOUT; msg = await shell.receive(undefined, 0)) {
         print(`Shell got ${showTerm(msg)}`);
       }
       return 'ok';
@@ -116,36 +134,47 @@ export function makeHelpers(env: ShellEnv): Record<string, unknown> {
       throw new BadArgError(`spawn: expected a function (ctx) => ..., or (node, spawnable, args), got ${showTerm(what)}`, what);
     },
     spawnLink: (fn: ProcessBody, options?: SpawnOptions): Pid => shell.ctx.spawnLink(fn, options),
-    call: (d: ShellDest, request: unknown, timeoutMs?: TimeoutMs): Promise<unknown> => callServer(shell.ctx, dest(d), request, timeoutMs),
-    cast: (d: ShellDest, request: unknown): 'ok' => {
-      castServer(shell.ctx, dest(d), request);
+    registerSpawnable: (name: string, spawnable: Spawnable): 'ok' => {
+      dist('registerSpawnable').registerSpawnable(name, spawnable);
       return 'ok';
     },
-    register: (name: string, pid: Pid = shell.self): true => {
-      node.register(name, pid);
-      return true;
-    },
+    unregisterSpawnable: (name: string): boolean => dist('unregisterSpawnable').unregisterSpawnable(name),
+    call: pidFirst((d: ShellDest, request: unknown, timeoutMs?: TimeoutMs): Promise<unknown> => callServer(shell.ctx, dest(d), request, timeoutMs)),
+    cast: pidFirst((d: ShellDest, request: unknown): 'ok' => {
+      castServer(shell.ctx, dest(d), request);
+      return 'ok';
+    }),
+    register: (name: string, pid: unknown = shell.self): true | Promise<true> =>
+      pidFirst((p: Pid): true => {
+        node.register(name, p);
+        return true;
+      })(pid),
     unregister: (name: string): boolean => node.unregister(name),
     whereis: (name: string | readonly [string, string]): Pid | undefined => node.whereis(name),
     registered: (): string[] => node.registered(),
-    exit: (...args: unknown[]): true => {
+    exit: (...args: unknown[]): true | Promise<true> => {
       // exit(reason) ends the shell process itself, as in erl (a new one takes over).
-      if (args.length < 2) shell.ctx.exit(shell.self, args[0] as ExitReason);
-      else shell.ctx.exit(args[0] as Pid, args[1] as ExitReason);
-      return true;
+      if (args.length < 2) {
+        shell.ctx.exit(shell.self, args[0] as ExitReason);
+        return true;
+      }
+      return pidFirst((pid: Pid, reason: ExitReason): true => {
+        shell.ctx.exit(pid, reason);
+        return true;
+      })(args[0], args[1] as ExitReason);
     },
-    link: (pid: Pid): true => {
+    link: pidFirst((pid: Pid): true => {
       shell.ctx.link(pid);
       return true;
-    },
-    unlink: (pid: Pid): true => {
+    }),
+    unlink: pidFirst((pid: Pid): true => {
       shell.ctx.unlink(pid);
       return true;
-    },
-    monitor: (target: Pid | string | readonly [string, string]): Ref => shell.ctx.monitor(target),
+    }),
+    monitor: pidFirst((target: Pid | string | readonly [string, string]): Ref => shell.ctx.monitor(target)),
     demonitor: (ref: Ref, options?: { flush?: boolean }): boolean => shell.ctx.demonitor(ref, options),
     i: (): Shown => new Shown(processTable(node)),
-    processInfo: (pid: Pid) => node.processInfo(pid),
+    processInfo: pidFirst((pid: Pid) => node.processInfo(pid)),
     global: services.global,
     pg: services.pg,
     rpc: services.rpc,

@@ -8,9 +8,19 @@
  * someone killed it): the job it was running fails with {@link ShellExitError}, a
  * new process takes over, and `self()` changes. A body whose process is dead never
  * takes another job: it checks that it is still the current one first.
+ *
+ * Ctrl-C interrupts the job, not the process ({@link ShellProcess.interrupt}): the job
+ * fails with {@link ShellInterruptError} at once and the process takes the next line,
+ * keeping its mailbox, links, monitors and names. A `receive` the line was waiting in
+ * ends (the shell's `receive` waits in short slices and checks whether its line was
+ * interrupted); anything else the line awaited (a call, a timer) goes on in the
+ * background and its result is dropped.
  */
-import { describe, type ExitReason, type Node, type Pid, type ProcessContext } from '@grove/core';
-import { ShellExitError } from '../errors';
+import { describe, TIMEOUT, type ExitReason, type Node, type Pid, type ProcessContext, type TimeoutMs, type Timeout } from '@grove/core';
+import { ShellExitError, ShellInterruptError } from '../errors';
+
+/** How long the shell's `receive` waits before it looks whether its line was interrupted. */
+const RECEIVE_SLICE_MS = 100;
 
 interface Job {
   readonly run: (ctx: ProcessContext) => Promise<unknown>;
@@ -27,6 +37,12 @@ export class ShellProcess {
   private readonly jobs: Job[] = [];
   private running: Job | null = null;
   private wake: (() => void) | null = null;
+  /** Ends the body's wait for the running job (an interrupt). */
+  private cut: (() => void) | null = null;
+  /** Counts interrupts: a `receive` started in an interrupted line sees it changed. */
+  private epoch = 0;
+  /** The shell's receive in progress (an interrupted one finishes its slice first). */
+  private receiving: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly offExit: () => void;
 
@@ -58,13 +74,44 @@ export class ShellProcess {
   }
 
   /**
-   * Kills the shell process when it is running a job (Ctrl-C at a prompt that waits):
-   * the job fails and a new shell process takes over. False when it was idle.
+   * Interrupts the job the shell process is running (Ctrl-C at a prompt that waits):
+   * the job fails with ShellInterruptError and the same process takes the next one.
+   * False when it was idle.
    */
   interrupt(): boolean {
-    if (this.running === null || this.pid === null) return false;
-    this.node.exit(this.pid, 'kill');
+    const job = this.running;
+    if (job === null || this.pid === null) return false;
+    this.running = null;
+    this.epoch++;
+    job.reject(new ShellInterruptError(`interrupted; the shell process ${this.pid} goes on with its mailbox, links and names (anything the line was still awaiting, other than receive(), finishes in the background and its result is dropped)`));
+    const cut = this.cut;
+    this.cut = null;
+    cut?.();
     return true;
+  }
+
+  /**
+   * The shell's `receive`: the shell process's `receive`, in slices, so that an
+   * interrupted line stops waiting (a message taken just as the line was
+   * interrupted goes back to the end of the mailbox).
+   */
+  async receive(match: ((msg: unknown) => boolean) | undefined, timeoutMs: TimeoutMs = 'infinity'): Promise<unknown> {
+    const epoch = this.epoch;
+    const ctx = this.ctx;
+    const deadline = timeoutMs === 'infinity' ? Infinity : Date.now() + timeoutMs;
+    for (;;) {
+      await this.receiving; // one receive at a time: an interrupted line's slice ends first
+      if (this.epoch !== epoch) throw new ShellInterruptError('interrupted');
+      const left = deadline - Date.now();
+      const r: Promise<unknown | Timeout> = ctx.receive(match, Math.max(0, Math.min(RECEIVE_SLICE_MS, left)));
+      this.receiving = r.catch(() => undefined);
+      const msg = await r;
+      if (this.epoch !== epoch) {
+        if (msg !== TIMEOUT) ctx.send(ctx.self, msg);
+        throw new ShellInterruptError('interrupted');
+      }
+      if (msg !== TIMEOUT || left <= RECEIVE_SLICE_MS) return msg;
+    }
   }
 
   /** Stops taking jobs; the process ends with the node. */
@@ -97,11 +144,10 @@ export class ShellProcess {
       const job = await this.next(ctx.self);
       if (job === null) return;
       this.running = job;
-      try {
-        job.resolve(await job.run(ctx));
-      } catch (e) {
-        job.reject(e);
-      }
+      const done = job.run(ctx).then(job.resolve, job.reject);
+      // Either the job ends or it is interrupted: then the body takes the next one at once.
+      await Promise.race([done, new Promise<void>((resolve) => (this.cut = resolve))]);
+      this.cut = null;
       if (this.running === job) this.running = null;
     }
   }

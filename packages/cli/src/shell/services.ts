@@ -15,6 +15,9 @@ import {
   moduleOf,
   multicall,
   nbYield,
+  notifyAllName,
+  randomExitName,
+  randomNotifyName,
   rpcCall,
   rpcCast,
   rpcYield,
@@ -46,13 +49,18 @@ export function makeServices(shell: ShellProcess): ShellServices {
 }
 
 const GLOBAL_HELP = `global: cluster-wide names (OTP global); the shell process is the caller.
-  global.register(name, pid?)     pid defaults to self(); true, or false when the name is taken
-  global.reRegister(name, pid?)   takes the name whoever holds it
+  global.register(name, pid?, resolve?)
+                                  pid defaults to self(); true, or false when the name is taken.
+                                  resolve decides a clash found when partitions heal: a function
+                                  (name, pid1, pid2, node) => the pid to keep (or 'none'), or a
+                                  built-in: global.randomExitName (the default), global.randomNotifyName, global.notifyAllName
+  global.reRegister(name, pid?, resolve?)   takes the name whoever holds it
   global.unregister(name)
   global.whereis(name)            the pid, or undefined
   global.send(name, msg)          also send({ global: name }, msg) and call({ global: name }, request)
   global.registeredNames()
-  global.sync()                   resolves once this node's table is in sync with the connected nodes`;
+  global.sync()                   resolves once this node's table is in sync with the connected nodes
+  global.via(name)                a name to start a GenServer under: Counter.start(thisNode(), 0, { name: global.via('counter') })`;
 
 function makeGlobal(shell: ShellProcess): object {
   const registry = () => globalOf(shell.ctx);
@@ -65,6 +73,10 @@ function makeGlobal(shell: ShellProcess): object {
     send: (name: GlobalName, msg: unknown): Pid => registry().send(name, msg),
     registeredNames: (): GlobalName[] => registry().registeredNames(),
     sync: (timeoutMs?: TimeoutMs): Promise<void> => registry().sync(timeoutMs),
+    via: (name: GlobalName) => registry().via(name),
+    randomExitName,
+    randomNotifyName,
+    notifyAllName,
   };
 }
 

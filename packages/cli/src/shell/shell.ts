@@ -8,8 +8,10 @@
  * - erl's prompt `(alice@127.0.0.1)1>`, whose counter moves on with each command
  *   evaluated (not on an empty line, not on a line that continues);
  * - piped stdin (no TTY) fed one line at a time (line_feeder.ts), until it closes;
- * - Ctrl-C on a terminal while a line runs kills the shell process (a new one takes
- *   over), so a `receive()` that waits forever cannot hang the shell.
+ * - Ctrl-C on a terminal while a line runs interrupts that line (process.ts), so a
+ *   `receive()` that waits forever cannot hang the shell; the shell process stays,
+ *   with its mailbox, links and names. At an idle prompt Ctrl-C does what Node's REPL
+ *   does (clears the line; twice exits).
  *
  * The REPL evaluates in the main context (`useGlobal`), not a fresh `vm` context:
  * objects typed at the prompt must be plain objects of this realm, or the term
@@ -89,9 +91,15 @@ export async function runShell(flags: NodeFlags, io: ShellIo = { input: process.
     };
   }
   const closed = new Promise<void>((resolve) => r.on('exit', resolve));
-  // Ctrl-C on a terminal while a line is still running (a receive() that waits): kill
-  // the shell process so the prompt is usable again, as erl's JCL interrupt does.
-  if (tty) r.on('SIGINT', () => shell.interrupt());
+  // Ctrl-C on a terminal while a line is still running (a receive() that waits):
+  // interrupt the line, as erl's JCL interrupt does; at an idle prompt, the REPL's own.
+  if (tty) {
+    const replOwn = r.listeners('SIGINT') as Array<() => void>;
+    r.removeAllListeners('SIGINT');
+    r.on('SIGINT', () => {
+      if (!shell.interrupt()) for (const fn of replOwn) fn.call(r);
+    });
+  }
   const onTerm = (): void => r.close();
   process.on('SIGTERM', onTerm);
   if (!tty) process.on('SIGINT', onTerm);

@@ -60,7 +60,10 @@ export abstract class Application<A = void> {
    */
   abstract start(ctx: ProcessContext, args: A): Promise<Pid>;
 
-  /** Called after the tree stopped because the application was stopped (not when it died). */
+  /**
+   * Called after the application's tree has gone: when it was stopped, and when its
+   * root exited by itself, whatever the reason (OTP's `Mod:stop/1`). A throw is logged.
+   */
   stop(): void | Promise<void> {}
 
   /** A value of the environment: the start override, else the declared default. */

@@ -170,7 +170,7 @@ export class ApplicationController {
         const links = (ctx as Process).links;
         if (links === null || !links.has(root.key)) {
           if (this.node.isAlive(root)) ctx.exit(root, 'kill');
-          throw new TypeError('start must start the root linked to the ctx it is given (startLink), not with start');
+          throw new TypeError('start must start the root linked to the ctx it is given (startLinkSupervisor, Root.startLink), not unlinked (startSupervisor, Root.start)');
         }
       } catch (e) {
         phase = 'done';
@@ -240,20 +240,21 @@ export class ApplicationController {
     if (r === undefined) return;
     const reason = await r.requestStop();
     this.apps.delete(name);
-    try {
-      await r.app.stop();
-    } catch (e) {
-      log.error('application stop hook failed', { application: name, reason: describe(e) });
-    }
+    await runStopHook(r);
     if (logEnabled('info')) log.info('application stopped', { application: name, reason: describe(reason) });
   }
 
-  /** The root of `name` exited by itself. */
+  /**
+   * The root of `name` exited by itself: as OTP's application master, the app's
+   * `stop()` runs (its tree is gone), then the death is reported and, for a
+   * permanent application, the other applications stop and the node halts.
+   */
   private died(name: string, reason: ExitReason): void {
     void this.serial(async () => {
       const r = this.apps.get(name);
       if (r === undefined) return;
       this.apps.delete(name);
+      await runStopHook(r);
       const fatal = r.type === 'permanent' || (r.type === 'transient' && reason !== 'normal');
       if (reason === 'normal' ? logEnabled('info') : logEnabled('error')) {
         (reason === 'normal' ? log.info : log.error).call(log, 'application exited', { application: name, reason: describe(reason), type: r.type });
@@ -264,5 +265,14 @@ export class ApplicationController {
       this.node.halt();
       for (const l of [...this.listeners]) l({ application: name, reason });
     });
+  }
+}
+
+/** The application's `stop()`, after its tree stopped; a throw is logged, never propagated. */
+async function runStopHook(r: RunningApplication): Promise<void> {
+  try {
+    await r.app.stop();
+  } catch (e) {
+    log.error('application stop hook failed', { application: r.name, reason: describe(e) });
   }
 }

@@ -1,12 +1,9 @@
 /**
  * GenServer clients: the untyped `callServer` / `castServer` / `stopServer`, and
- * typed clients whose methods come from a protocol type, so that calling an
- * undeclared message, or with a wrong argument or reply type, does not compile.
- *
- * A protocol is `{ call: { name(args): Reply }, cast: { name(args): void } }`,
- * declared (`class Kv extends GenServer<KvProtocol>`, or `clientOf<KvProtocol>()`
- * for a server whose class this code does not have) or inferred from the class's
- * public methods (each then callable as both call and cast).
+ * typed clients whose methods come from the server's declared protocol
+ * (protocol.ts), so that calling an undeclared message, or with a wrong argument or
+ * reply type, does not compile. At run time a class's client answers a message
+ * whose handler lacks its decorator (or has the other one) with a clear error.
  */
 import { BadArgError, describe } from '../errors';
 import { call, cast, DEFAULT_CALL_TIMEOUT_MS } from '../gen';
@@ -17,52 +14,15 @@ import { Pid } from '../runtime/pid';
 import { Process } from '../runtime/process';
 import type { Dest, ViaName } from '../runtime/registry';
 import type { RestartType, Shutdown } from '../supervisor/child_spec';
-import type { DispatchTable } from './decorators';
+import { dispatchTable, type DispatchTable } from './decorators';
 import { SystemStop } from './engine';
-import type { GenServer, Ignore, NoReply, ServerAction } from './gen_server';
+import type { GenServer, Ignore } from './gen_server';
+import type { CallApi, CastApi, Protocol } from './protocol';
 
 /** Who calls: a process context, or a node (its root process calls, from outside any process). */
 export type Caller = ProcessContext | Node;
 
-// ---- protocol types ----
-
-type Fn = (...args: any[]) => any;
-
-/** A declared protocol: call messages with their replies, cast messages. */
-export interface Protocol {
-  readonly call?: object;
-  readonly cast?: object;
-}
-
-/** The default protocol parameter: infer from the class. */
-export interface Inferred {
-  readonly '~inferred': true;
-}
-
-/** The reply a handler's return type means: markers removed, promises awaited. */
-export type ReplyOf<F> = F extends (...args: any[]) => infer R ? Unmark<Awaited<R>> : never;
-type Unmark<R> = R extends NoReply ? never : R extends ServerAction<infer X> ? X : R;
-
-type Methods<T> = { [K in keyof T as K extends string ? (T[K] extends Fn ? K : never) : never]: T[K] };
-
-/** The protocol inferred from a class: its public methods beyond GenServer's. */
-export type InferredProtocol<S> = {
-  call: Methods<Omit<S, keyof GenServer<any>>>;
-  cast: Methods<Omit<S, keyof GenServer<any>>>;
-};
-
-/** The protocol of server class instance `S`: declared, else inferred. */
-export type ProtocolOf<S> = S extends GenServer<infer P> ? ([P] extends [Inferred] ? InferredProtocol<S> : P) : never;
-
-/** `c.call`: one method per call message, resolving with its reply. */
-export type CallApi<C> = {
-  readonly [K in keyof Methods<C>]: Methods<C>[K] extends (...args: infer A) => any ? (...args: A) => Promise<ReplyOf<Methods<C>[K]>> : never;
-};
-
-/** `c.cast`: one method per cast message. */
-export type CastApi<C> = {
-  readonly [K in keyof Methods<C>]: Methods<C>[K] extends (...args: infer A) => any ? (...args: A) => void : never;
-};
+// ---- types ----
 
 /** A typed client of one server. */
 export interface Client<P extends Protocol> {
@@ -74,21 +34,6 @@ export interface Client<P extends Protocol> {
   withTimeout(timeoutMs: TimeoutMs): Client<P>;
 }
 
-type Handled<R> = R | NoReply | ServerAction<R>;
-
-/**
- * What a class declaring protocol `P` must implement: `class Kv extends
- * GenServer<KvProtocol> implements Handlers<KvProtocol>` checks every handler's
- * arguments and reply against the protocol.
- */
-export type Handlers<P extends Protocol> = {
-  [K in keyof Methods<NonNullable<P['call']>>]: (...args: Args<Methods<NonNullable<P['call']>>[K]>) => Handled<ReplyOf<Methods<NonNullable<P['call']>>[K]>> | Promise<Handled<ReplyOf<Methods<NonNullable<P['call']>>[K]>>>;
-} & {
-  [K in keyof Methods<NonNullable<P['cast']>>]: (...args: Args<Methods<NonNullable<P['cast']>>[K]>) => unknown;
-};
-
-type Args<F> = F extends (...args: infer A) => any ? A : never;
-
 // ---- start and child spec types ----
 
 /** Options for `start` / `startLink`. */
@@ -97,10 +42,18 @@ export interface GenServerOptions {
   name?: string | ViaName;
   /** How long init may take (default 5000 ms); past it the process is killed and start fails with reason `'timeout'`. */
   timeoutMs?: TimeoutMs;
+  /**
+   * `start` only: the server's parent, for a server started on behalf of another
+   * process that links to it itself — as `@grove/distribution` does for a
+   * supervisor's child on another node. That process's exit signal then ends the
+   * server through `terminate` (when it traps exits), as a linked starter's does.
+   * Default: none but the server itself (`startLink`'s parent is its caller).
+   */
+  parent?: Pid;
 }
 
-/** Options for `childSpec`: start options plus the supervisor's. */
-export interface ChildSpecOptions extends GenServerOptions {
+/** Options for `childSpec`: start options (the parent is the supervisor) plus the supervisor's. */
+export interface ChildSpecOptions extends Omit<GenServerOptions, 'parent'> {
   /** Default: the class name. */
   id?: string;
   /** Default `'permanent'`. */
@@ -170,7 +123,9 @@ export function castServer(from: Caller, server: Dest, request: unknown): void {
 /**
  * Stops a GenServer (OTP `gen_server:stop`): it runs `terminate(reason)` and exits
  * with `reason`. Resolves once it is gone; rejects with CallExitError when it did
- * not exist or died another way, CallTimeoutError after `timeoutMs`.
+ * not exist or died another way (its `reason` is the real exit reason, e.g. the
+ * error `terminate` threw), CallTimeoutError after `timeoutMs`, CallingSelfError
+ * when a server stops itself this way.
  */
 export async function stopServer(from: Caller, server: Dest, reason: ExitReason = 'normal', timeoutMs: TimeoutMs = 'infinity'): Promise<void> {
   await call(callerOf(from, 'stop'), server, new SystemStop(reason), timeoutMs);
@@ -234,21 +189,56 @@ const sendCast = (c: ClientImpl, request: unknown): void => castServer(c.from, c
 const callMethod = (wire: string) => clientMethod(wire, sendCall);
 const castMethod = (wire: string) => clientMethod(wire, sendCast);
 
-const kinds = new WeakMap<DispatchTable, ClientKind>();
+const kinds = new WeakMap<Function, ClientKind>();
 
-function kindOf(t: DispatchTable): ClientKind {
-  let k = kinds.get(t);
+/** A class's client sides: built once per class from its routes. */
+function kindOf(cls: Function): ClientKind {
+  let k = kinds.get(cls);
   if (k === undefined) {
+    const t = dispatchTable(cls);
     const callProto: Record<string, unknown> = Object.create(null);
     const castProto: Record<string, unknown> = Object.create(null);
+    // A method the protocol may name but that is not routed on that side (no
+    // decorator, or the other one) answers with what is wrong, never a TypeError.
+    for (const method of methodNames(cls)) {
+      callProto[method] = misrouted(cls.name, t, 'call', method);
+      castProto[method] = misrouted(cls.name, t, 'cast', method);
+    }
     for (const [method, wire] of t.callNames) callProto[method] = callMethod(wire);
     for (const [method, wire] of t.castNames) castProto[method] = castMethod(wire);
     k = { callProto, castProto };
-    kinds.set(t, k);
+    kinds.set(cls, k);
   }
   return k;
 }
 
+/** The names of the methods of `cls` and its bases (string keys, not the constructors). */
+function methodNames(cls: Function): Set<string> {
+  const names = new Set<string>();
+  for (let p = cls.prototype as object | null; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const key of Object.getOwnPropertyNames(p)) {
+      if (key !== 'constructor' && typeof Object.getOwnPropertyDescriptor(p, key)?.value === 'function') names.add(key);
+    }
+  }
+  return names;
+}
+
+/**
+ * The client method for `method` when it is not a handler of this side: a call
+ * rejects, a cast throws, with a BadArgError saying why (its decorator is missing,
+ * or it handles the other side).
+ */
+function misrouted(cls: string, t: DispatchTable, side: 'call' | 'cast', method: string): () => unknown {
+  const other = side === 'call' ? 'cast' : 'call';
+  const decorator = side === 'call' ? '@Call()' : '@Cast()';
+  const isOther = (side === 'call' ? t.castNames : t.callNames).has(method);
+  const message = isOther
+    ? `${cls}.${method} is a ${side === 'call' ? '@Cast' : '@Call'} handler: ${other} it (client.${other}.${method})`
+    : `${cls}.${method} has no ${decorator} decorator, so ${cls} routes no ${side} to it: decorate it, or remove it from the declared protocol`;
+  return side === 'call' ? () => Promise.reject(new BadArgError(message, method)) : () => {
+    throw new BadArgError(message, method);
+  };
+}
 function checkTimeout(t: unknown): TimeoutMs {
   if (t === 'infinity' || (typeof t === 'number' && t >= 0 && t < Infinity)) return t;
   throw new BadArgError(`client: timeoutMs must be a finite number >= 0 or 'infinity', got ${String(t)}`, t);
@@ -267,8 +257,8 @@ function checkClientArgs(from: Caller, server: unknown, options: ClientOptions |
 }
 
 /** @internal a client built from a class's routes (`Cls.client(...)`). */
-export function clientFor(t: DispatchTable, from: Caller, server: Dest, options?: ClientOptions): Client<Protocol> {
-  return new ClientImpl(kindOf(t), from, server, checkClientArgs(from, server, options)) as unknown as Client<Protocol>;
+export function clientFor(cls: Function, from: Caller, server: Dest, options?: ClientOptions): Client<Protocol> {
+  return new ClientImpl(kindOf(cls), from, server, checkClientArgs(from, server, options)) as unknown as Client<Protocol>;
 }
 
 /** Builds sides on demand from the names used: for a declared protocol with no class at hand. */

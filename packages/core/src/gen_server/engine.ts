@@ -48,8 +48,8 @@ export class ServerState {
 
   constructor(
     readonly table: DispatchTable,
-    /** Whose exit signal ends the server through terminate: the starter (for core's own servers, only a linked one). */
-    readonly parent: Pid | null,
+    /** Whose exit signal ends the server through terminate (OTP's Parent): a linked starter, else the server itself (set when init starts). */
+    public parent: Pid | null,
     /** The registered name, for reports. */
     readonly name: string | ViaName | undefined,
   ) {}
@@ -172,7 +172,7 @@ function handleCast(st: ServerState, msg: GenCast): Result {
 function handleInfo(st: ServerState, msg: unknown): Result {
   if (msg === CONTINUE_TICK) return;
   if (isExitMessage(msg) && msg.from.equals(st.parent)) {
-    // The parent (a supervisor, or whoever started us) ends us: terminate, as OTP does when trapping exits.
+    // The parent (a supervisor, or whoever started us linked) ends us: terminate, as OTP does when trapping exits.
     return terminateServer(st, msg, msg.reason, null, false, undefined);
   }
   const t = st.table;

@@ -39,14 +39,11 @@ import {
   type ChildSpecOptions,
   type Client,
   type ClientOptions,
-  type Inferred,
-  type Protocol,
-  type ProtocolOf,
   type StartArgs,
   type StartResult,
 } from './client';
-import { dispatchTable } from './decorators';
 import { kState, unexpected, unknownCall, type ServerState } from './engine';
+import type { DeclaresProtocol, NamedProtocol, Protocol, ProtocolOf, Undeclared } from './protocol';
 import { startServer, takeConstructing } from './start';
 
 // ---- what callbacks return besides a plain reply ----
@@ -88,12 +85,14 @@ export type InitResult = void | Ignore | ServerAction<never> | Promise<void | Ig
 export type ServerClass<S extends GenServer<any>> = new () => S;
 
 /**
- * Base class of every GenServer. `P` optionally declares the protocol
- * (`{ call: {...}; cast: {...} }`) that typed clients use; without it the protocol
- * is inferred from the class's public methods.
+ * Base class of every GenServer. `P` declares the protocol that typed clients use
+ * and the decorators are checked against: by name (`{ call: 'add'; cast: 'reset' }`,
+ * the signatures are the class's methods) or with signatures (`{ call: { add(k:
+ * number): number }; cast: {...} }`). A class that declares none has no typed
+ * client (`callServer` / `castServer` still reach it).
  *
  * @example
- * class Counter extends GenServer {
+ * class Counter extends GenServer<{ call: 'add'; cast: 'reset' }> {
  *   private n = 0;
  *   override init(start: number) { this.n = start; }
  *   @Call() add(k: number): number { return (this.n += k); }
@@ -102,10 +101,14 @@ export type ServerClass<S extends GenServer<any>> = new () => S;
  * const pid = await Counter.start(node, 0);
  * await Counter.client(node, pid).call.add(5); // 5
  */
-export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
+export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared = Undeclared> {
   /** @internal */ declare readonly [kState]: ServerState;
-  /** Type-level only: carries `P` for the typed client; never set, never read. */
-  declare readonly '~protocol'?: P;
+  /**
+   * Type-level only: carries `P` for the typed client and the decorators; never set,
+   * never read. A subclass that adds messages redeclares it with the whole protocol
+   * (`declare readonly '~protocol'?: { call: 'hello' | 'extra' }`).
+   */
+  declare readonly '~protocol'?: P | Protocol | NamedProtocol;
 
   constructor() {
     const c = takeConstructing();
@@ -230,8 +233,17 @@ export abstract class GenServer<P extends Protocol | Inferred = Inferred> {
     return spec;
   }
 
-  /** A typed client of the server `server` (pid or name), calling from `from` (a process context, or a node). */
-  static client<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, server: Pid | string | readonly [string, string] | ViaName, options?: ClientOptions): Client<ProtocolOf<S>> {
-    return clientFor(dispatchTable(this), from, server, options) as Client<ProtocolOf<S>>;
+  /**
+   * A typed client of the server `server` (pid or name), calling from `from` (a
+   * process context, or a node), with one method per message of the class's declared
+   * protocol (a class that declares none has no typed client: a compile error).
+   */
+  static client<S extends GenServer<any>>(
+    this: ServerClass<S> & DeclaresProtocol<S>,
+    from: Caller,
+    server: Pid | string | readonly [string, string] | ViaName,
+    options?: ClientOptions,
+  ): Client<ProtocolOf<S>> {
+    return clientFor(this, from, server, options) as Client<ProtocolOf<S>>;
   }
 }

@@ -5,15 +5,18 @@
  * instance in the new process and runs its `init(args)`, and the engine's
  * dispatch as the message handler.
  *
- * A class may declare a {@link ServerKind}: what introspection calls its processes,
- * whose exit signal is its parent's, how it words what no handler takes. A user's
- * server is a `gen_server` whose starter is its parent.
+ * A class may declare a {@link ServerKind}: what introspection calls its processes
+ * and how it words what no handler takes. Every server's parent, whose exit signal
+ * ends it through terminate, is as OTP's: the starter for `startLink`, the server
+ * itself for `start` (so a starter's EXIT is an info like any other), unless
+ * `start` is given the `parent` that links to it (a remote supervisor).
  */
 import { BadArgError, describe } from '../errors';
 import type { From } from '../gen';
 import { getLogger, logEnabled } from '../logger';
 import { start, type InitOutcome, type StartOptions } from '../proc_lib';
 import type { ProcessContext } from '../runtime/context';
+import { Pid } from '../runtime/pid';
 import { isCleanExit, type ExitReason } from '../runtime/exit';
 import type { Process } from '../runtime/process';
 import { callerOf, type Caller, type GenServerOptions } from './client';
@@ -45,13 +48,11 @@ const warnUnexpected: UnexpectedLog = (s, kind, msg, from) => {
 
 /**
  * @internal what sets core's own servers (the supervisors) apart from a user's
- * GenServer: what introspection calls them, whether only a linked starter is their
- * parent (as OTP, where an unlinked server has none), and their words for what no
- * handler takes. A class declares it as `static [kKind]`.
+ * GenServer: what introspection calls them, and their words for what no handler
+ * takes. A class declares it as `static [kKind]`.
  */
 export interface ServerKind {
   readonly label: string;
-  readonly linkedParentOnly: boolean;
   readonly unexpected: UnexpectedLog;
 }
 
@@ -59,7 +60,7 @@ export interface ServerKind {
 export const kKind: unique symbol = Symbol('grove.gen_server.kind');
 
 /** A user's server. */
-const GEN_SERVER: ServerKind = { label: 'gen_server', linkedParentOnly: false, unexpected: warnUnexpected };
+const GEN_SERVER: ServerKind = { label: 'gen_server', unexpected: warnUnexpected };
 
 /** @internal the kind of server class `cls` (GenServer's unless it declares one). */
 export function kindOf(cls: Function): ServerKind {
@@ -96,12 +97,19 @@ export function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args
   } catch (e) {
     return Promise.reject(e);
   }
+  const parent = options?.parent;
+  if (parent !== undefined && (link || !(parent instanceof Pid))) {
+    const why = link ? 'startLink: the parent is the caller, give no parent option' : `start: parent must be a pid, got ${describe(parent)}`;
+    return Promise.reject(new BadArgError(why, parent));
+  }
   const name = options?.name;
   const kind = kindOf(cls);
-  const st = new ServerState(table, link || !kind.linkedParentOnly ? starter.pid : null, name);
+  const st = new ServerState(table, link ? starter.pid : (parent ?? null), name);
   const handler = handlerFor(st);
   const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
     st.ctx = ctx as Process;
+    // OTP gen_server:start: an unlinked server is its own parent.
+    if (st.parent === null) st.parent = ctx.self;
     constructing = st;
     let r: unknown;
     try {

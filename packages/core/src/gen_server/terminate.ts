@@ -12,7 +12,7 @@ import { getLogger, logEnabled } from '../logger';
 import { isCleanExit, type ExitReason } from '../runtime/exit';
 import { ProcessExit } from '../runtime/process';
 import type { ViaName } from '../runtime/registry';
-import { isThenable, type Result, type ServerState } from './engine';
+import { isThenable, SystemStop, type Result, type ServerState } from './engine';
 
 const log = getLogger('gen_server');
 
@@ -33,7 +33,10 @@ export function crash(st: ServerState, msg: unknown, e: unknown): Result {
 /** @internal runs terminate, sends the stop reply if any, reports, and ends the process. */
 export function terminateServer(st: ServerState, msg: unknown, reason: ExitReason, from: From | null, hasReply: boolean, value: unknown): Result {
   const done = (why: ExitReason): never => {
-    if (from !== null && hasReply) reply(st.ctx.node, from, value);
+    // A stopWith reply goes out whatever terminate did (OTP replies in an `after`); stopServer's
+    // 'ok' only when the server ends with the reason asked for (OTP's proc_lib:stop): else its
+    // caller gets no reply, and the DOWN tells it the real reason.
+    if (from !== null && hasReply && (why === reason || !isStopRequest(msg))) reply(st.ctx.node, from, value);
     return exitWith(st, msg, why);
   };
   let r: unknown;
@@ -49,6 +52,10 @@ export function terminateServer(st: ServerState, msg: unknown, reason: ExitReaso
     );
   }
   done(reason);
+}
+
+function isStopRequest(msg: unknown): boolean {
+  return msg instanceof GenCall && msg.request instanceof SystemStop;
 }
 
 function exitWith(st: ServerState, msg: unknown, reason: ExitReason): never {

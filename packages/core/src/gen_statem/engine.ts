@@ -102,7 +102,7 @@ export function takeConstructing(): Machine | null {
   return c;
 }
 
-const GEN_STATEM: ServerKind = { label: 'gen_statem', linkedParentOnly: false, unexpected: () => undefined };
+const GEN_STATEM: ServerKind = { label: 'gen_statem', unexpected: () => undefined };
 
 /** The machine's result for the GenServer engine: done (replies were sent by actions), or stop. */
 type Outcome = NoReply | ServerAction<never> | Promise<NoReply | ServerAction<never>>;

@@ -41,8 +41,10 @@
 import { BadArgError, describe } from '../errors';
 import { reply, type From } from '../gen';
 import { IGNORE, type Ignore } from '../gen_server/gen_server';
-import { clientOf, type Caller, type ChildSpecOptions, type Client, type ClientOptions, type GenServerOptions, type Protocol, type StartArgs, type StartResult } from '../gen_server/client';
+import { clientOf, type Caller, type ChildSpecOptions, type Client, type ClientOptions, type GenServerOptions, type StartArgs, type StartResult } from '../gen_server/client';
 import { GenServer, type ServerClass } from '../gen_server/gen_server';
+import { methodDecorator, wireName, type RouteOwner } from '../gen_server/decorators';
+import type { Protocol, Refused } from '../gen_server/protocol';
 import { startServer } from '../gen_server/start';
 import type { ProcessContext, TimeoutMs } from '../runtime/context';
 import type { ExitReason } from '../runtime/exit';
@@ -287,6 +289,33 @@ export abstract class GenStateMachine<S = string, P extends Protocol = Protocol>
   static client<M extends GenStateMachine<any, any>>(this: StatemClass<M>, from: Caller, server: Dest, options?: ClientOptions): Client<ProtocolOfMachine<M>> {
     return clientOf<ProtocolOfMachine<M>>(from, server, options);
   }
+}
+
+// ---- @State() ----
+
+/** What the compiler checks where `@State()` stands: a GenStateMachine's method, named after (or for) one of its states. */
+type StateCheck<T, K, N> =
+  T extends GenStateMachine<infer S, any>
+    ? ([N] extends [undefined] ? K : N) extends S
+      ? unknown
+      : Refused<`@State: ${([N] extends [undefined] ? K : N) & string} is not one of the machine's states`>
+    : Refused<'@State routes events to the methods of a GenStateMachine subclass, and this class is not one'>;
+
+/** The `@State()` decorator (legacy or standard decorators); each use is checked by the compiler. */
+export interface StateDecorator<N> {
+  <T extends object, K extends string | symbol, F>(target: T, key: K, descriptor: TypedPropertyDescriptor<F> & StateCheck<T, K, N>): void;
+  <T, F extends (this: T, ...args: any) => any, K extends string | symbol>(method: F, context: ClassMethodDecoratorContext<T, F> & { readonly name: K } & StateCheck<T, K, N>): void;
+}
+
+const MACHINE: RouteOwner = { name: 'GenStateMachine', test: (x) => x instanceof GenStateMachine, checked: new WeakSet() };
+
+/**
+ * Makes this method the state function of state `name` (default: the method's name)
+ * in a GenStateMachine whose callback mode is `'stateFunctions'`: it gets every event
+ * while the machine is in that state.
+ */
+export function State<const N extends string | undefined = undefined>(name?: N): StateDecorator<N> {
+  return methodDecorator('State', (method) => ({ kind: 'state', method, name: wireName('State', method, name) }), MACHINE) as unknown as StateDecorator<N>;
 }
 
 /** The declared protocol of machine instance type `M`. */

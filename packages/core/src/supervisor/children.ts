@@ -38,6 +38,8 @@ const log = getLogger('supervisor');
  */
 export abstract class SupervisedChild implements StrategyChild {
   pid: Pid | null = null;
+  /** The pid it last ran as: a dynamic child waiting for a retried restart is still named by it (OTP). */
+  lastPid: Pid | null = null;
   /** A restart failed and a retry message is on its way. */
   restarting = false;
 
@@ -124,11 +126,23 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
   /** Records a running child and makes sure it is linked. */
   protected started(child: C, pid: Pid): void {
     child.pid = pid;
+    child.lastPid = pid;
     child.restarting = false;
     this.byPid.set(pid.key, child);
     const links = this.proc.links;
     if (links === null || !links.has(pid.key)) this.ctx.link(pid);
     this.reportStarted(child, pid);
+  }
+
+  /**
+   * The answer to `terminateChild` of a pid that is no running child: ok when it is a
+   * local process that is no longer alive (as OTP: a child that ended by itself a
+   * moment ago is as terminated as asked), `not_found` for a live process or a pid on
+   * another node (whether it lives cannot be told here).
+   */
+  protected notRunningPid(pid: Pid): SupervisorReply {
+    const node = this.proc.node;
+    return node.isLocal(pid) && !node.isAlive(pid) ? { ok: true } : { error: { code: 'not_found' } };
   }
 
   /** Stops a running child per its shutdown spec and reports an unexpected ending. */

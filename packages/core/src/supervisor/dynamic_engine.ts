@@ -113,13 +113,25 @@ export class DynamicSupervisorServer extends SupervisorServer<DynamicChild, Dyna
     });
   }
 
-  /** A child by pid. */
+  /**
+   * A child by pid. As OTP: a child waiting for a retried restart is named by its old
+   * pid and dropped (no more retries); a pid that died meanwhile is ok.
+   */
   @Call('terminate_child')
   terminateChild(which: string | Pid): SupervisorReply | Promise<SupervisorReply> {
-    const child = which instanceof Pid ? this.byPid.get(which.key) : undefined;
-    if (child === undefined) return { error: { code: 'not_found' } };
-    this.remove(child);
-    return this.stopChild(child).then((): SupervisorReply => ({ ok: true }));
+    if (!(which instanceof Pid)) return { error: { code: 'not_found' } };
+    const child = this.byPid.get(which.key);
+    if (child !== undefined) {
+      this.remove(child);
+      return this.stopChild(child).then((): SupervisorReply => ({ ok: true }));
+    }
+    for (const c of this.entries.values()) {
+      if (c.restarting && c.lastPid !== null && c.lastPid.equals(which)) {
+        this.remove(c);
+        return { ok: true };
+      }
+    }
+    return this.notRunningPid(which);
   }
 
   /** Nothing is kept of a child that is not running: nothing to restart or delete. */

@@ -21,7 +21,18 @@ import type { Pid } from '../runtime/pid';
 import type { Dest } from '../runtime/registry';
 import type { ChildSpec, ChildTemplate, SupervisorFlags } from './child_spec';
 import { DynamicSupervisorServer } from './dynamic_engine';
-import { decoratedFlags, launch, makerOf, startChild, supervisorChildSpec, type StartFrom, type SupervisorChildOptions, type SupervisorOptions, type SupervisorStartArgs } from './supervisor';
+import {
+  decoratedFlags,
+  launch,
+  launchDescribed,
+  startChild,
+  supervisorChildSpec,
+  type DescribedKind,
+  type StartFrom,
+  type SupervisorChildOptions,
+  type SupervisorOptions,
+  type SupervisorStartArgs,
+} from './supervisor';
 
 /** Everything a dynamic supervisor needs: its flags and its child template. */
 export interface DynamicSupervisorInit<C = unknown> {
@@ -82,18 +93,14 @@ function launchDynamicClass(cls: new () => DynamicSupervisor<unknown, unknown>, 
   return launch(DynamicSupervisorServer, from, link, options ?? {}, make, cls.name);
 }
 
-/** Starts a dynamic supervisor from a plain description, without declaring a class. */
-export function startDynamicSupervisor<C>(
-  from: StartFrom,
-  init: DynamicSupervisorInit<C> | (() => DynamicSupervisorInit<C>),
-  options: SupervisorOptions & { link?: boolean } = {},
-): Promise<Pid> {
-  let make: () => DynamicSupervisorInit<C>;
-  try {
-    make = makerOf(init, 'startDynamicSupervisor', '{ flags?, child }');
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return launch(DynamicSupervisorServer, from, options.link === true, options, make as () => DynamicSupervisorInit, 'dynamic_supervisor');
+const DYNAMIC: DescribedKind<DynamicSupervisorInit> = { server: DynamicSupervisorServer, label: 'dynamic_supervisor', expected: '{ flags?, child }' };
+
+/** Starts a dynamic supervisor from a plain description, without declaring a class, **not linked** (as `Cls.start`). */
+export function startDynamicSupervisor<C>(from: StartFrom, init: DynamicSupervisorInit<C> | (() => DynamicSupervisorInit<C>), options: SupervisorOptions = {}): Promise<Pid> {
+  return launchDescribed(DYNAMIC, from, false, init as DynamicSupervisorInit, options, 'startDynamicSupervisor');
 }
 
+/** Starts a dynamic supervisor from a plain description **linked to `parent`** (OTP `start_link`, as `Cls.startLink`). */
+export function startLinkDynamicSupervisor<C>(parent: ProcessContext, init: DynamicSupervisorInit<C> | (() => DynamicSupervisorInit<C>), options: SupervisorOptions = {}): Promise<Pid> {
+  return launchDescribed(DYNAMIC, parent, true, init as DynamicSupervisorInit, options, 'startLinkDynamicSupervisor');
+}

@@ -72,8 +72,8 @@ const warnUnexpected: UnexpectedLog = (sup, kind, msg) => {
  * keep the children and answer the API calls.
  */
 export abstract class SupervisorServer<C extends SupervisedChild, I> extends SupervisorChildren<C> {
-  /** Shown as `supervisor`; only a linked starter is its parent (as OTP); its own words for what no handler takes. */
-  static readonly [kKind]: ServerKind = { label: 'supervisor', linkedParentOnly: true, unexpected: warnUnexpected };
+  /** Shown as `supervisor`, with its own words for what no handler takes. */
+  static readonly [kKind]: ServerKind = { label: 'supervisor', unexpected: warnUnexpected };
   protected flags!: CheckedFlags;
   private restarts!: RestartIntensity;
 

@@ -143,10 +143,11 @@ export class StaticSupervisorServer extends SupervisorServer<Child, SupervisorIn
     });
   }
 
+  /** A child by id, or by pid (a pid that died meanwhile is ok, as for a dynamic supervisor). */
   @Call('terminate_child')
   terminateChild(which: string | Pid): Reply {
     const child = which instanceof Pid ? this.byPid.get(which.key) : this.byId.get(which);
-    if (child === undefined) return { error: { code: 'not_found' } };
+    if (child === undefined) return which instanceof Pid ? this.notRunningPid(which) : { error: { code: 'not_found' } };
     return this.stopChild(child).then((): SupervisorReply => {
       if (child.restart === 'temporary') this.remove(child);
       return { ok: true };

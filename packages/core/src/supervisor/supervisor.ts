@@ -150,6 +150,7 @@ function launchClass(cls: new () => Supervisor<unknown>, from: StartFrom, link: 
 export function launch<I>(cls: ServerClass<SupervisorServer<any, I>>, from: StartFrom, link: boolean, options: SupervisorOptions, make: () => I, label: string): Promise<Pid> {
   try {
     callerOf(from, 'supervisor start');
+    checkOptions(options);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -165,18 +166,60 @@ export function launch<I>(cls: ServerClass<SupervisorServer<any, I>>, from: Star
 }
 
 /**
- * Starts a supervisor from a plain description, without declaring a class
- * (handy for small trees and tests). `init` may be a function, run in the new
- * supervisor process.
+ * A supervisor's start options: `name` only. Whether it links is in the function's
+ * name (`start` / `startLink`), so a `link` key is refused with the way to say it.
  */
-export function startSupervisor(from: StartFrom, init: SupervisorInit | (() => SupervisorInit), options: SupervisorOptions & { link?: boolean } = {}): Promise<Pid> {
-  let make: () => SupervisorInit;
+function checkOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new BadArgError(`supervisor start: options must be an object, got ${describe(options)}`, options);
+  for (const key of Object.keys(options)) {
+    if (key === 'name') continue;
+    throw new BadArgError(
+      key === 'link'
+        ? 'supervisor start: there is no link option: startSupervisor (and Cls.start) start a supervisor unlinked, startLinkSupervisor (and Cls.startLink) start it linked to its parent'
+        : `supervisor start: unknown option ${JSON.stringify(key)}`,
+      options,
+    );
+  }
+}
+
+/**
+ * Starts a supervisor from a plain description, without declaring a class
+ * (handy for small trees and tests), **not linked** to `from` (as `Cls.start`): it
+ * lives until stopped (`stopSupervisor`). `init` may be a function, run in the new
+ * supervisor process. See {@link startLinkSupervisor} for OTP's `start_link`.
+ */
+export function startSupervisor(from: StartFrom, init: SupervisorInit | (() => SupervisorInit), options: SupervisorOptions = {}): Promise<Pid> {
+  return launchDescribed(STATIC, from, false, init, options, 'startSupervisor');
+}
+
+/**
+ * Starts a supervisor from a plain description **linked to `parent`** (OTP
+ * `supervisor:start_link`, as `Cls.startLink`): the parent's exit signal stops it
+ * (children first), and its exit reaches the parent. What an application's `start`
+ * and a child spec's `start` return.
+ */
+export function startLinkSupervisor(parent: ProcessContext, init: SupervisorInit | (() => SupervisorInit), options: SupervisorOptions = {}): Promise<Pid> {
+  return launchDescribed(STATIC, parent, true, init, options, 'startLinkSupervisor');
+}
+
+/** @internal a kind of supervisor a plain description starts: its server, how reports name it, the description's shape. */
+export interface DescribedKind<I> {
+  readonly server: ServerClass<SupervisorServer<any, I>>;
+  readonly label: string;
+  readonly expected: string;
+}
+
+const STATIC: DescribedKind<SupervisorInit> = { server: StaticSupervisorServer, label: 'supervisor', expected: '{ flags?, children }' };
+
+/** @internal starts a supervisor of `kind` from the description (or the function returning one) given to API function `what`. */
+export function launchDescribed<I>(kind: DescribedKind<I>, from: StartFrom, link: boolean, init: I | (() => I), options: SupervisorOptions, what: string): Promise<Pid> {
+  let make: () => I;
   try {
-    make = makerOf(init, 'startSupervisor', '{ flags?, children }');
+    make = makerOf(init, what, kind.expected);
   } catch (e) {
     return Promise.reject(e);
   }
-  return launch(StaticSupervisorServer, from, options.link === true, options, make, 'supervisor');
+  return launch(kind.server, from, link, options, make, kind.label);
 }
 
 /** @internal `init` as the function the new supervisor runs: a description, or a function returning one; anything else is a BadArgError. */

@@ -3,14 +3,14 @@
  * `npx tsc -p tsconfig.test.json`. Every `@ts-expect-error` line must fail to
  * compile: a wrong message name, argument or reply type is a compile error.
  */
-import { Call, Cast, clientOf, GenServer, type Handlers, type Node, type NoReply, type Pid, type ProcessContext } from '@grove/core';
+import { Call, Cast, clientOf, GenServer, Info, type Handlers, type Node, type NoReply, type Pid, type ProcessContext, type ProtocolOf } from '@grove/core';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | void {}
 
-// ---- a class whose protocol is inferred from its public methods ----
+// ---- a protocol declared by name: the signatures are the class's own methods ----
 
-class Counter extends GenServer {
+class Counter extends GenServer<{ call: 'add' | 'label' | 'pop' | 'quit' | 'vanish'; cast: 'reset' }> {
   private n = 0;
   override init(start: number) {
     this.n = start;
@@ -39,6 +39,10 @@ class Counter extends GenServer {
   protected shielded(): number {
     return this.helper();
   }
+  /** Public, undecorated, not in the protocol: not a message. */
+  peek(): number {
+    return this.shielded();
+  }
 }
 
 class MaybeIgnores extends GenServer {
@@ -48,13 +52,13 @@ class MaybeIgnores extends GenServer {
   }
 }
 
-class NoArgs extends GenServer {
+class NoArgs extends GenServer<{ call: 'ping' }> {
   @Call() ping(): 'pong' {
     return 'pong';
   }
 }
 
-export async function inferred(ctx: ProcessContext, node: Node, pid: Pid): Promise<void> {
+export async function named(ctx: ProcessContext, node: Node, pid: Pid): Promise<void> {
   const c = Counter.client(ctx, pid);
   const fromNode = Counter.client(node, 'counter');
 
@@ -67,6 +71,13 @@ export async function inferred(ctx: ProcessContext, node: Node, pid: Pid): Promi
   const n: number = await fromNode.call.add(1);
   c.cast.reset();
   void n;
+
+  // A client elsewhere, with the class's type only.
+  const remote = clientOf<ProtocolOf<Counter>>(ctx, ['counter', 'b@host']);
+  assertType<Equal<typeof remote.call.add, (k: number) => Promise<number>>>();
+  assertType<Equal<typeof remote.cast.reset, () => void>>();
+  // @ts-expect-error: a protocol by name has no signatures: clientOf takes ProtocolOf<Cls>
+  clientOf<{ call: 'add' }>(ctx, pid);
 
   // @ts-expect-error: an undeclared message
   await c.call.subtract(1);
@@ -81,6 +92,14 @@ export async function inferred(ctx: ProcessContext, node: Node, pid: Pid): Promi
   void s;
   // @ts-expect-error: a wrong argument to a cast
   c.cast.reset(1);
+  // @ts-expect-error: add is a call: it cannot be cast
+  c.cast.add(1);
+  // @ts-expect-error: reset is a cast: it cannot be called
+  await c.call.reset();
+  // @ts-expect-error: a public method the protocol does not name is not a message
+  await c.call.peek();
+  // @ts-expect-error: nor is it a cast
+  c.cast.peek();
   // @ts-expect-error: GenServer's own callbacks are not messages
   await c.call.init(1);
   // @ts-expect-error: nor is terminate
@@ -113,7 +132,70 @@ export async function starting(ctx: ProcessContext, node: Node): Promise<void> {
   Counter.childSpec('x');
 }
 
-// ---- a declared protocol ----
+// ---- no declared protocol: no typed client (the untyped callServer / castServer remain) ----
+
+class Undeclared extends GenServer {
+  @Call() add(k: number): number {
+    return k;
+  }
+  @Cast() reset(): void {}
+}
+
+export function undeclared(ctx: ProcessContext, pid: Pid): void {
+  // @ts-expect-error: a typed client needs a declared protocol: types cannot see which methods are decorated
+  Undeclared.client(ctx, pid);
+}
+
+// ---- decorators are checked against the class and its declared protocol ----
+
+export class NotAServer {
+  // @ts-expect-error: @Call routes messages to a GenServer's methods
+  @Call() add(k: number): number {
+    return k;
+  }
+  // @ts-expect-error: so does @Cast
+  @Cast() reset(): void {}
+  // @ts-expect-error: and @Info
+  @Info('tick') tick(): void {}
+}
+
+export class WrongSides extends GenServer<{ call: 'add'; cast: 'reset' }> {
+  // @ts-expect-error: add is declared a call
+  @Cast() add(k: number): number {
+    return k;
+  }
+  // @ts-expect-error: reset is declared a cast
+  @Call() reset(): void {}
+  // @ts-expect-error: a handler the protocol does not name
+  @Call() extra(): number {
+    return 1;
+  }
+  @Info('tick') tick(): void {}
+}
+
+class Base extends GenServer<{ call: 'hello' }> {
+  @Call() hello(): string {
+    return 'hi';
+  }
+}
+
+/** A subclass that adds messages redeclares the whole protocol. */
+class Derived extends Base {
+  declare readonly '~protocol'?: { call: 'hello' | 'extra' };
+  @Call() extra(): number {
+    return 42;
+  }
+}
+
+export async function inherited(ctx: ProcessContext, pid: Pid): Promise<void> {
+  const d = Derived.client(ctx, pid);
+  const got: [string, number] = [await d.call.hello(), await d.call.extra()];
+  void got;
+  // @ts-expect-error: the base's protocol does not name extra
+  await Base.client(ctx, pid).call.extra();
+}
+
+// ---- a protocol declared with signatures ----
 
 interface KvProtocol {
   call: { get(key: string): string | undefined; put(key: string, value: string): 'ok' };
@@ -154,6 +236,24 @@ export class WrongArgs extends GenServer<KvProtocol> implements Handlers<KvProto
     return 'ok';
   }
   @Cast() clear(): void {}
+}
+
+export class WrongDecorators extends GenServer<KvProtocol> {
+  // @ts-expect-error: put is declared a call
+  @Cast() put(): void {}
+  // @ts-expect-error: clear is declared a cast
+  @Call() clear(): void {}
+  // @ts-expect-error: even without implements Handlers, a decorated handler is checked against the protocol
+  @Call() get(key: number): string {
+    return String(key);
+  }
+}
+
+export class Renamed extends GenServer<KvProtocol> {
+  // @ts-expect-error: with signatures, a message is named after its handler (clientOf sends the protocol's names)
+  @Call('get') fetch(key: string): string | undefined {
+    return key;
+  }
 }
 
 export async function declared(ctx: ProcessContext, pid: Pid): Promise<void> {

@@ -4,7 +4,7 @@
  * states, a missing state function, a wrong request in an event or through the
  * typed client, a wrong init argument.
  */
-import { GenStateMachine, State, type Node, type Pid, type ProcessContext, type StateFunctions, type StatemEvent, type StateResult } from '@grove/core';
+import { GenServer, GenStateMachine, State, type Node, type Pid, type ProcessContext, type StateFunctions, type StatemEvent, type StateResult } from '@grove/core';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | void {}
@@ -49,15 +49,31 @@ class TrafficLight extends GenStateMachine<Light, LightProtocol> implements Stat
         return;
     }
   }
+  // @ts-expect-error: bad is not one of the machine's states
   @State() bad(ev: LightEvent) {
     void ev;
     // @ts-expect-error: not one of the machine's states
     return this.nextState('blue');
   }
+  // @ts-expect-error: nor is badInsert
   @State() badInsert() {
     // @ts-expect-error: an inserted cast must be one of the protocol's casts
     return this.keepState(this.nextEvent('cast', 'stop'));
   }
+}
+
+export class NamedStates extends GenStateMachine<Light> {
+  override init() {
+    return 'red' as const;
+  }
+  @State('red') whileRed() {}
+  // @ts-expect-error: the name given is not one of the machine's states
+  @State('amber') whileAmber() {}
+}
+
+export class NotAMachine extends GenServer {
+  // @ts-expect-error: @State decorates a GenStateMachine's methods only
+  @State() red() {}
 }
 
 // @ts-expect-error: the green state function is missing

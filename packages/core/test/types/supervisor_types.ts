@@ -7,6 +7,10 @@ import {
   DynamicSupervisor,
   getEnv,
   startApplication,
+  startDynamicSupervisor,
+  startLinkDynamicSupervisor,
+  startLinkSupervisor,
+  startSupervisor,
   Supervisor,
   supervisor,
   type ChildSpec,
@@ -52,6 +56,19 @@ export async function supervisors(): Promise<void> {
   NoArgs.childSpec({ port: 1 });
   // @ts-expect-error the abstract base cannot start
   await Supervisor.start(node);
+}
+
+export async function plainDescriptions(): Promise<void> {
+  await startSupervisor(node, { children: [] }, { name: 'root' });
+  await startLinkSupervisor(ctx, { children: [] });
+  await startDynamicSupervisor(ctx, { child: { start: () => Promise.resolve(pid) } });
+  await startLinkDynamicSupervisor(ctx, { child: { start: () => Promise.resolve(pid) } });
+  // @ts-expect-error whether it links is in the name: there is no link option
+  await startSupervisor(ctx, { children: [] }, { link: true });
+  // @ts-expect-error nor for a dynamic supervisor
+  await startDynamicSupervisor(ctx, { child: { start: () => Promise.resolve(pid) } }, { link: true });
+  // @ts-expect-error a linked supervisor needs a parent process, not a node
+  await startLinkSupervisor(node, { children: [] });
 }
 
 // @ts-expect-error an unknown strategy

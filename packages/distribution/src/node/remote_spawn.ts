@@ -27,10 +27,14 @@ export type SpawnFunction = (ctx: ProcessContext, ...args: any[]) => unknown;
 
 /**
  * Anything with a static-`start`-like function, e.g. a GenServer class: started with
- * `start(node, args[0])`, the reply follows init.
+ * `start(node, args[0], { parent })`, the reply follows init. For a spawn_link
+ * (a supervisor's {@link remoteChild}) `parent` is the requester, which the spawn
+ * protocol links to the new process: its exit signal (a supervisor's `shutdown`)
+ * then runs a trapping GenServer's `terminate`, as for a local child. Otherwise
+ * `parent` is absent: an unlinked server is its own parent.
  */
 export interface SpawnStarter {
-  start(from: Node, args?: any): Promise<Pid | 'ignore'>;
+  start(from: Node, args?: any, options?: { parent?: Pid }): Promise<Pid | 'ignore'>;
 }
 
 /** What {@link SpawnService.register} accepts. */
@@ -132,7 +136,7 @@ export class SpawnService {
     if (ctx === undefined) throw new SpawnError(this.node.name, name, 'noproc', undefined);
     let pid: Pid;
     if (isStarter(spawnable)) {
-      const r = await spawnable.start(this.node, args[0]).catch((e: unknown) => {
+      const r = await spawnable.start(this.node, args[0], parentOf(requester, opts.link)).catch((e: unknown) => {
         throw new SpawnError(this.node.name, name, 'start_failed', startReason(e));
       });
       if (r === 'ignore') throw new SpawnError(this.node.name, name, 'ignore', null);
@@ -183,7 +187,7 @@ export class SpawnService {
       // Linked and monitored before the new process first runs (it is only queued yet).
       return this.succeed(conn, c, pid);
     }
-    spawnable.start(this.node, c.args[0]).then(
+    spawnable.start(this.node, c.args[0], parentOf(c.from, c.link)).then(
       (pid) => (pid === 'ignore' ? this.fail(conn, c, 'ignore', null) : this.succeed(conn, c, pid)),
       (e: unknown) => this.fail(conn, c, 'start_failed', startReason(e)),
     );
@@ -215,6 +219,11 @@ export class SpawnService {
     }
     conn.write({ type: 'spawn_reply', ref: c.ref, to: c.from, link: c.link, monitor: c.monitor, pid: undefined, reason });
   }
+}
+
+/** A starter's options: the requester is the parent of what it spawn_links. */
+function parentOf(requester: Pid, link: boolean): { parent: Pid } | undefined {
+  return link ? { parent: requester } : undefined;
 }
 
 /** A start failure's reason as a term: StartError's `reason` when it has one. */
