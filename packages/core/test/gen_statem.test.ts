@@ -9,6 +9,7 @@ import {
   callServer,
   CallExitError,
   castServer,
+  GenServer,
   GenStateMachine,
   ManualClock,
   StartError,
@@ -240,6 +241,14 @@ describe('GenStateMachine start and errors', () => {
     }
     await expect(Empty.start(node)).rejects.toThrow(/no @State\(\) method/);
     await expect((GenStateMachine.start as (this: unknown, n: unknown) => Promise<unknown>).call(Object, node)).rejects.toBeInstanceOf(BadArgError);
+  });
+
+  it('refuses @State() on a class that is not a GenStateMachine when the class is defined', () => {
+    class Server extends GenServer {
+      red(): void {}
+    }
+    const decorate = State() as unknown as (t: object, k: string, d: PropertyDescriptor) => void;
+    expect(() => decorate(Server.prototype, 'red', Object.getOwnPropertyDescriptor(Server.prototype, 'red')!)).toThrow(/@State routes messages to the methods of a GenStateMachine subclass/);
   });
 
   it('refuses a bad timeout at the boundary', async () => {
