@@ -2,7 +2,7 @@
 %%   erl +S 1 +P 4194304 -noshell -kernel logger_level none -run bench_local main Bench N Warmup
 %% and prints exactly one line "RESULT <number>" (unit: see bench/lib/workloads.js).
 %% Warmup (default 0): the workload first runs untimed with that N, as on the
-%% Grove and floor sides (only call and restart have one).
+%% Grove and floor sides (only call, statem_call and restart have one).
 -module(bench_local).
 -export([main/1]).
 
@@ -66,6 +66,12 @@ run(call, N, Warmup) ->
     T0 = now_us(),
     calls(Gs, N),
     per_sec(N, T0, now_us());
+run(statem_call, N, Warmup) ->
+    {ok, Sm} = bench_statem:start_link(),
+    statem_calls(Sm, Warmup),
+    T0 = now_us(),
+    statem_calls(Sm, N),
+    per_sec(N, T0, now_us());
 run(Restart, N, Warmup) when Restart =:= restart; Restart =:= restart_self_crash ->
     Warmup > 0 andalso run(Restart, Warmup),
     run(Restart, N);
@@ -84,6 +90,9 @@ ping(Pong, I) -> Pong ! {ping, self()}, receive pong -> ping(Pong, I - 1) end.
 
 calls(_Gs, 0) -> ok;
 calls(Gs, I) -> pong = gen_server:call(Gs, ping), calls(Gs, I - 1).
+
+statem_calls(_Sm, 0) -> ok;
+statem_calls(Sm, I) -> pong = gen_statem:call(Sm, ping), statem_calls(Sm, I - 1).
 
 casts(_Gs, 0) -> ok;
 casts(Gs, I) -> gen_server:cast(Gs, {msg, I}), casts(Gs, I - 1).

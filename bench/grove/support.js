@@ -3,7 +3,7 @@
 // bench/erlang/bench_gs.erl), a one_for_one supervisor around it, and the call
 // and cast loops of the local and remote workloads. Plain JavaScript, so
 // decorators are applied by hand.
-const { GenServer, Supervisor, supervisor, Call, Cast, isPid } = require('@grove/core');
+const { Node, GenServer, GenStateMachine, Supervisor, supervisor, Call, Cast, State, isPid } = require('@grove/core');
 
 // Sends between yields of a producer (Erlang preempts it after its reductions;
 // the floors yield every 1024 sends too).
@@ -30,6 +30,18 @@ Call()(BenchGs.prototype, 'ping', Object.getOwnPropertyDescriptor(BenchGs.protot
 Call()(BenchGs.prototype, 'count', Object.getOwnPropertyDescriptor(BenchGs.prototype, 'count'));
 Cast()(BenchGs.prototype, 'msg', Object.getOwnPropertyDescriptor(BenchGs.prototype, 'msg'));
 
+/** bench_statem.erl's twin: in its one state, `ready`, a call `ping` gets `pong` by a reply action. */
+class BenchStatem extends GenStateMachine {
+  init() {
+    return 'ready';
+  }
+  ready(ev) {
+    if (ev.type === 'call' && ev.content === 'ping') return this.keepState(this.replyTo(ev.from, 'pong'));
+    return undefined;
+  }
+}
+State()(BenchStatem.prototype, 'ready', Object.getOwnPropertyDescriptor(BenchStatem.prototype, 'ready'));
+
 class BenchSup extends Supervisor {
   children(notify) {
     return [BenchGs.childSpec(notify, { id: 'gs', restart: 'permanent', shutdown: 'brutal_kill' })];
@@ -40,6 +52,23 @@ supervisor({ strategy: 'one_for_one', intensity: 1_000_000, periodMs: 1000 })(Be
 /** n sequential calls `ping` through `client` (a BenchGs client), default timeout. */
 async function calls(client, n) {
   for (let i = 0; i < n; i++) await client.call.ping();
+}
+
+/**
+ * The call workloads: start `Server` (a GenServer or GenStateMachine class answering
+ * `ping` with 'pong') from a process, make `warmup` calls untimed, then time `n`
+ * sequential calls through its typed client with call timeout `timeoutMs`; calls per
+ * second.
+ */
+function callRate(Server, { n, warmup }, timeoutMs = 5000) {
+  const node = new Node({ checkMessages: false });
+  return node.run(async (ctx) => {
+    const c = Server.client(ctx, await Server.start(ctx), { timeoutMs });
+    await calls(c, warmup);
+    const t0 = performance.now();
+    await calls(c, n);
+    return (n / (performance.now() - t0)) * 1000;
+  });
 }
 
 /**
@@ -60,4 +89,4 @@ async function castThenCount(ctx, client, n) {
   return (n / ms) * 1000;
 }
 
-module.exports = { SLICE, BenchGs, BenchSup, calls, castThenCount };
+module.exports = { SLICE, BenchGs, BenchStatem, BenchSup, calls, callRate, castThenCount };

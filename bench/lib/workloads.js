@@ -21,6 +21,8 @@ const WORKLOADS = [
     target: { kind: 'ratio', min: 1.5, text: '>=1.5x erl' } },
   { bench: 'call', unit: 'calls/s', n: 1_000_000, quickN: 100_000, warmup: 10_000, erlang: 'local',
     target: { kind: 'ratio', min: 3, text: '>=3x erl' } },
+  { bench: 'statem_call', unit: 'calls/s', n: 1_000_000, quickN: 100_000, warmup: 10_000, erlang: 'local',
+    target: { kind: 'ratio', min: 3, text: '>=3x erl' } },
   { bench: 'cast', unit: 'casts/s', n: 5_000_000, quickN: 200_000, erlang: 'local',
     target: { kind: 'ratio', min: 2, text: '>=2x erl' } },
   { bench: 'spawn', unit: 'processes/s', n: 1_000_000, quickN: 50_000, erlang: 'local',

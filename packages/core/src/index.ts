@@ -137,3 +137,20 @@ export type { RegistryEntry, RegistryKeys, RegistryOptions, RegistryRegisterEven
 export { Agent } from './agent/agent';
 export { Task, type TaskResult, type TaskFun, type AsyncStreamOptions } from './task/task';
 export { TaskSupervisor, type TaskSupervisorOptions, type TaskCall } from './task/task_supervisor';
+export {
+  GenStateMachine,
+  State,
+  type StateDecorator,
+  Action,
+  Transition,
+  type StatemEvent,
+  type EventType,
+  type RequestOf,
+  type StateResult,
+  type StatemInitResult,
+  type StateFunction,
+  type StateFunctions,
+  type CallbackMode,
+  type StatemClass,
+  type ProtocolOfMachine,
+} from './gen_statem/gen_statem';

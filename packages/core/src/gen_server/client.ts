@@ -267,16 +267,23 @@ const proxyKind: ClientKind = {
   castProto: proxySide(castMethod),
 };
 
+/**
+ * A side whose methods are made on first use: the proxy sits behind a plain object
+ * that keeps each method made, so only a name's first use goes through the trap and
+ * later calls are an ordinary property lookup.
+ */
 function proxySide(make: (wire: string) => Function): object {
-  const made = new Map<string, Function>();
-  return new Proxy(Object.create(null) as object, {
-    get(_t, key) {
-      if (typeof key !== 'string') return undefined;
-      let f = made.get(key);
-      if (f === undefined) made.set(key, (f = make(key)));
-      return f;
-    },
-  });
+  const made: Record<string, Function> = Object.create(
+    new Proxy(Object.create(null) as object, {
+      get(_t, key) {
+        if (typeof key !== 'string') return undefined;
+        const f = make(key);
+        Object.defineProperty(made, key, { value: f, enumerable: true });
+        return f;
+      },
+    }),
+  ) as Record<string, Function>;
+  return made;
 }
 
 /**

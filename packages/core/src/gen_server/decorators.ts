@@ -21,6 +21,8 @@
  * declared arguments and reply, under the message's own name) and a `@Cast()` one of
  * its casts. At run time a legacy decorator refuses a class that is not a GenServer
  * when the class is defined, a standard one when the class is first constructed.
+ * GenStateMachine's `@State()` (gen_statem.ts) records its routes here too, with its
+ * own owner check.
  */
 import { BadArgError } from '../errors';
 import type { CallHandler, CastHandler, DeclaredSide, Refused, SideNames, Undeclared } from './protocol';
@@ -38,10 +40,13 @@ export interface DispatchTable {
   /** Wire name of each call/cast handler, by method name (used by typed clients). */
   readonly callNames: Map<string, string>;
   readonly castNames: Map<string, string>;
+  /** GenStateMachine's state functions, by state name (`@State()`). */
+  readonly states: Map<string, HandlerFn>;
 }
 
-type Route =
-  | { readonly kind: 'call' | 'cast'; readonly method: string | symbol; readonly name: string }
+/** @internal */
+export type Route =
+  | { readonly kind: 'call' | 'cast' | 'state'; readonly method: string | symbol; readonly name: string }
   | { readonly kind: 'info'; readonly method: string | symbol; readonly tag: string | null; readonly test: ((msg: unknown) => boolean) | null };
 
 /** The routes recorded for each decorated method's function. */
@@ -115,14 +120,26 @@ export interface RouteDecorator<S extends Side = Side, N = undefined> {
   <T, F extends (this: T, ...args: any) => any, K extends string | symbol>(method: F, context: ClassMethodDecoratorContext<T, F> & { readonly name: K } & RouteCheck<T, S, K, N, F>): void;
 }
 
-function methodDecorator<S extends Side, N>(what: string, make: (method: string | symbol) => Route): RouteDecorator<S, N> {
+/** @internal the class a decorator's methods must belong to: GenServer's subclasses unless it says otherwise. */
+export interface RouteOwner {
+  /** For messages: `'GenServer'`. */
+  readonly name: string;
+  readonly test: (instance: unknown) => boolean;
+  /** Classes whose instances were found to be owners (a standard decorator checks once per class). */
+  readonly checked: WeakSet<Function>;
+}
+
+const SERVER: RouteOwner = { name: 'GenServer', test: (x) => x instanceof GenServer, checked: new WeakSet() };
+
+/** @internal a route-recording method decorator for methods of `owner`'s subclasses. */
+export function methodDecorator<S extends Side, N>(what: string, make: (method: string | symbol) => Route, owner: RouteOwner = SERVER): RouteDecorator<S, N> {
   return ((a: unknown, b: unknown, c?: unknown): void => {
     if (isStandardContext(b)) {
       if (b.kind !== 'method' || b.static || b.private) {
         throw new BadArgError(`@${what} must decorate a public instance method, not ${b.static ? 'static ' : ''}${b.private ? 'private ' : ''}${b.kind} ${String(b.name)}`, b.name);
       }
       record(a as Function, make(b.name));
-      if (typeof b.addInitializer === 'function') b.addInitializer(checkInstance(what, b.name));
+      if (typeof b.addInitializer === 'function') b.addInitializer(checkInstance(what, b.name, owner));
       return;
     }
     const key = b as string | symbol;
@@ -132,29 +149,27 @@ function methodDecorator<S extends Side, N>(what: string, make: (method: string 
       throw new BadArgError(`@${what} must decorate a method, and ${String(key)} is not one`, key);
     }
     const route = make(key);
-    if (!(a instanceof GenServer)) throw notAServer(what, (a as { constructor?: { name?: string } } | null)?.constructor?.name, key);
+    if (!owner.test(a)) throw notOwned(what, owner, (a as { constructor?: { name?: string } } | null)?.constructor?.name, key);
     record(descriptor.value as Function, route);
   }) as RouteDecorator<S, N>;
 }
 
-function notAServer(what: string, cls: string | undefined, key: string | symbol): BadArgError {
-  return new BadArgError(`@${what} routes messages to the methods of a GenServer subclass, and ${cls ?? 'the class'} (method ${String(key)}) is not one`, cls);
+function notOwned(what: string, owner: RouteOwner, cls: string | undefined, key: string | symbol): BadArgError {
+  return new BadArgError(`@${what} routes messages to the methods of a ${owner.name} subclass, and ${cls ?? 'the class'} (method ${String(key)}) is not one`, cls);
 }
 
-/** Classes whose instances were found to be GenServers (a standard decorator checks once per class). */
-const servers = new WeakSet<Function>();
-
-/** A standard decorator's check, run as each instance is constructed: the class must be a GenServer. */
-function checkInstance(what: string, key: string | symbol): (this: unknown) => void {
+/** A standard decorator's check, run as each instance is constructed: the class must be the owner's. */
+function checkInstance(what: string, key: string | symbol, owner: RouteOwner): (this: unknown) => void {
   return function (this: unknown): void {
     const cls = (this as { constructor: Function }).constructor;
-    if (servers.has(cls)) return;
-    if (!(this instanceof GenServer)) throw notAServer(what, cls.name, key);
-    servers.add(cls);
+    if (owner.checked.has(cls)) return;
+    if (!owner.test(this)) throw notOwned(what, owner, cls.name, key);
+    owner.checked.add(cls);
   };
 }
 
-function wireName(what: string, key: string | symbol, name: string | undefined): string {
+/** @internal a decorator's wire name: `name`, else the method's. */
+export function wireName(what: string, key: string | symbol, name: string | undefined): string {
   const n = name ?? (typeof key === 'string' ? key : undefined);
   if (typeof n !== 'string' || n.length === 0) {
     throw new BadArgError(`@${what}: the method ${String(key)} needs a non-empty string name, got ${String(name)}`, name);
@@ -213,6 +228,7 @@ function scan(cls: Function): DispatchTable {
     infoPredicates: [] as { test: (msg: unknown) => boolean; fn: HandlerFn }[],
     callNames: new Map<string, string>(),
     castNames: new Map<string, string>(),
+    states: new Map<string, HandlerFn>(),
   };
   for (const proto of chain) {
     const own = new Set<string>();
@@ -226,6 +242,8 @@ function scan(cls: Function): DispatchTable {
         if (r.kind === 'info') {
           if (r.test !== null) t.infoPredicates.push({ test: r.test, fn });
           else addOnce(t.infoTags, own, 'info', r.tag!, fn, where);
+        } else if (r.kind === 'state') {
+          addOnce(t.states, own, 'state', r.name, fn, where);
         } else {
           addOnce(r.kind === 'call' ? t.calls : t.casts, own, r.kind, r.name, fn, where);
           if (typeof r.method === 'string') (r.kind === 'call' ? t.callNames : t.castNames).set(r.method, r.name);
