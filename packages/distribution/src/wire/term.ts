@@ -362,9 +362,18 @@ function errorText(v: unknown): string {
  * can hold anything, and must fail its sender rather than reach a peer. @internal
  */
 export function checkPid(p: Pid): void {
-  if (typeof p.node !== 'string' || !isVarint(p.id) || !isUint32(p.serial) || !isUint32(p.creation)) {
+  if (!pidFits(p)) {
     throw new NotCopyableError('$', `a pid whose fields cannot cross the wire (node ${fieldText(p.node)}, id ${fieldText(p.id)}, serial ${fieldText(p.serial)}, creation ${fieldText(p.creation)}): send pids a node made`);
   }
+}
+
+function pidFits(p: Pid): boolean {
+  return typeof p.node === 'string' && isVarint(p.id) && isUint32(p.serial) && isUint32(p.creation);
+}
+
+/** True for a Pid (not a look-alike) whose fields fit the wire. @internal */
+export function isWirePid(p: unknown): p is Pid {
+  return typeof p === 'object' && p !== null && Object.getPrototypeOf(p) === PID_PROTO && pidFits(p as Pid);
 }
 
 /** {@link checkPid} for a ref (node a string, creation 32-bit, id a varint). @internal */

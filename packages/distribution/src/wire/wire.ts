@@ -48,7 +48,7 @@ export function isUint32(n: unknown): n is number {
 export function fieldText(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return JSON.stringify(v.length > 64 ? v.slice(0, 64) + '…' : v);
-  return v === null ? 'null' : v === undefined ? 'undefined' : `a ${typeof v}`;
+  return v === null ? 'null' : v === undefined ? 'undefined' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 /** The error for a value no varint can carry: the sender sees it, nothing is written. */
