@@ -330,6 +330,33 @@ describe('registered classes', () => {
     expect(out.p.norm()).toBe(5);
   });
 
+  it('never take a prototype from the data: a __proto__ field stays a field of the class instance', () => {
+    const evil = { norm: 'not a method', hacked: true };
+    const crafted = Object.assign(Object.create(Point.prototype) as Point, { x: 3, y: 4 });
+    Object.defineProperty(crafted, '__proto__', { value: evil, enumerable: true, writable: true, configurable: true });
+    const out = roundTrip(crafted) as Point & { hacked?: unknown };
+    expect(Object.getPrototypeOf(out)).toBe(Point.prototype);
+    expect(out.norm()).toBe(5);
+    expect(out.hacked).toBeUndefined();
+    expect(Object.keys(out)).toEqual(['x', 'y', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')!.value).toEqual(evil);
+  });
+
+  it('build a registered class from any fields (__proto__, constructor...) with its own prototype', () => {
+    const key = fc.constantFrom('__proto__', 'constructor', 'prototype', 'x', 'norm', 'toString', 'hasOwnProperty');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, termArb), { maxLength: 5 }), (fields) => {
+        const crafted = Object.create(Point.prototype) as Record<string, unknown>;
+        for (const [k, v] of fields) Object.defineProperty(crafted, k, { value: v, enumerable: true, writable: true, configurable: true });
+        const out = roundTrip(crafted) as Record<string, unknown>;
+        expect(Object.getPrototypeOf(out)).toBe(Point.prototype);
+        expect(Object.keys(out)).toEqual(Object.keys(crafted));
+        expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('round-trip with a custom toTerm/fromTerm', () => {
     const out = roundTrip([new Money(-1999n, 'EUR')]) as Money[];
     expect(out[0]).toBeInstanceOf(Money);
