@@ -124,5 +124,6 @@ export {
   SpawnError,
   DistNodeError,
   RpcError,
+  BadRequestError,
   type RpcErrorKind,
 } from './errors';

@@ -21,7 +21,8 @@
  *   mesh's peer lists; the membership API and the router's hooks are methods of the
  *   same instance, called directly (a JS caller cannot block on a call, and the hooks
  *   run inside socket events), so the state has one owner. If the process stops or
- *   crashes, the node's connections close with it (`net_kernel_terminated`).
+ *   dies, the node's connections close with it (`net_kernel_terminated`); the kernel
+ *   supervisor (kernel_sup.ts) starts a new one, which keeps the node monitors.
  */
 import { callServer, GenServer, getLogger, Info, type From, type Node, type Pid } from '@grove/core';
 import type { Channel } from '../transport/transport';
@@ -30,6 +31,7 @@ import type { DistRouter } from './dist_router';
 import { HandshakeError } from '../errors';
 import { simultaneousConnectStatus } from '../handshake/handshake';
 import { isNodeName } from './node_name';
+import { canReply, describeSafely, refuse } from './bad_request';
 
 /** The name of the net kernel process on every node. */
 export const NET_KERNEL = 'net_kernel';
@@ -76,15 +78,20 @@ export interface NetKernelOptions {
   dial: Dialer;
 }
 
-/** What {@link NetKernel.init} gets. */
-export interface NetKernelArgs {
-  readonly router: DistRouter;
-  readonly options: NetKernelOptions;
-}
-
+/** A node monitor: who hears of which nodes. */
 interface Subscriber {
   readonly pid: Pid;
   readonly nodeType: NodeType | 'all';
+}
+
+/** The node monitors, by subscriber pid key: they outlive a net kernel that is restarted. */
+export type NodeMonitors = Map<string, Subscriber>;
+
+/** What {@link NetKernel.init} gets (the same on every restart). */
+export interface NetKernelArgs {
+  readonly router: DistRouter;
+  readonly options: NetKernelOptions;
+  readonly monitors: NodeMonitors;
 }
 
 /** The mesh's peer list, sent to the peer's net kernel at nodeup. */
@@ -97,26 +104,29 @@ const log = getLogger('dist');
 const PEERS = '$peers';
 const kernels = new WeakMap<Node, NetKernel>();
 
-/** Starts the net kernel of a distributed node (done by startDistributed) and resolves with it. @internal */
-export async function startNetKernel(node: Node, args: NetKernelArgs): Promise<NetKernel> {
-  await NetKernel.start(node, args, { name: NET_KERNEL });
-  return kernels.get(node)!;
+/** The net kernel of `node` (the one running, or the last one to run), if it is distributed. @internal */
+export function kernelOf(node: Node): NetKernel | undefined {
+  return kernels.get(node);
 }
 
 /** One node's net kernel: its connections' hooks, node monitors, ticks and the mesh. @internal */
 export class NetKernel extends GenServer {
   router!: DistRouter;
   options!: NetKernelOptions;
-  private readonly subscribers = new Map<string, Subscriber>();
+  private subscribers!: NodeMonitors;
   private readonly waiters = new Map<Connection, Array<(up: boolean) => void>>();
   private explicit: string | null = null;
   private tickTimer: unknown = null;
   private stopped = false;
   private offExit: () => void = () => undefined;
 
-  override init({ router, options }: NetKernelArgs): void {
+  override init({ router, options, monitors }: NetKernelArgs): void {
+    // Restarted after a kill (no terminate ran): the connections close with the kernel that held them, as they would have.
+    kernels.get(this.node)?.stop();
+    for (const [key, s] of monitors) if (!this.node.isAlive(s.pid)) monitors.delete(key);
     this.router = router;
     this.options = options;
+    this.subscribers = monitors;
     kernels.set(this.node, this);
     router.hooks = this;
     this.offExit = this.node.onExit((pid) => this.subscribers.delete(pid.key));
@@ -300,8 +310,13 @@ export class NetKernel extends GenServer {
 
   // ---- the net_kernel process ----
 
-  /** `ping`'s `{ type: 'is_auth' }` (an object, so it comes here rather than to a `@Call` route); anything else is an unknown call. */
+  /**
+   * `ping`'s `{ type: 'is_auth' }` (an object, so it comes here rather than to a
+   * `@Call` route); anything else is an unknown call. A call with no caller to answer
+   * (a forged GenCall) is dropped.
+   */
   override handleCall(request: unknown, from: From): unknown {
+    if (!canReply(from)) return refuse(NET_KERNEL, this.node.name, from, `a call of ${describeSafely(request)}`);
     const req = request as { type?: unknown } | null;
     if (typeof req === 'object' && req !== null && req.type === 'is_auth') return 'yes';
     return super.handleCall(request, from);
