@@ -29,6 +29,8 @@ export interface RouterHooks {
   up(conn: Connection): void;
   /** A connection ended (before its table fires). */
   down(conn: Connection, reason: string, wasUp: boolean): void;
+  /** A connection's peer sent the mesh's peer list. */
+  peerList(conn: Connection, nodes: unknown): void;
 }
 
 /** Handles spawn requests and replies (see remote_spawn.ts). */
@@ -101,6 +103,10 @@ export class DistRouter implements RemoteRouter, ConnectionOwner {
 
   spawnControl(conn: Connection, c: Extract<Control, { type: 'spawn_request' | 'spawn_reply' }>): void {
     this.spawnHandler?.(conn, c);
+  }
+
+  peerList(conn: Connection, nodes: unknown): void {
+    this.hooks?.peerList(conn, nodes);
   }
 
   // ---- RemoteRouter ----
