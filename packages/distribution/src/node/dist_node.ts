@@ -1,9 +1,9 @@
 /**
  * A distributed node: a @grove/core `Node` with a name, plus everything that makes
  * it reachable (OTP's `net_kernel:start`): the router plugged into the node, the
- * kernel supervisor (net kernel, global name server, rex), the spawn service, and a transport — TCP or TLS sockets registered with
- * the port mapper, or (for tests) an in-memory transport between nodes of one OS
- * process.
+ * kernel supervisor (net kernel, global name server, rex), the spawn service, and a
+ * transport — TCP or TLS sockets registered with the port mapper, or (for tests) an
+ * in-memory transport between nodes of one OS process.
  *
  * `startDistributed` resolves once the node listens and is registered; `stop`
  * closes every connection (peers see `nodedown`), unregisters, and halts the node.
