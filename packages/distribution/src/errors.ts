@@ -181,6 +181,25 @@ function rpcWhat(kind: RpcErrorKind, reason: unknown): string {
   }
 }
 
+/**
+ * A system process of a node (`net_kernel`, `global_name_server`, `rex`) refused a
+ * call whose request is not of the shape its protocol says: a bug in a peer, or a
+ * hostile one. Only a caller that bypasses the API gets it; the server goes on.
+ */
+export class BadRequestError extends GroveError {
+  readonly code = 'bad_request' as const;
+  constructor(
+    /** The registered name of the server that refused. */
+    readonly server: string,
+    /** The node it runs on. */
+    readonly node: string,
+    /** What was wrong with the request. */
+    readonly detail: string,
+  ) {
+    super(`${server} on ${node} refused a malformed request: ${detail}`);
+  }
+}
+
 /** Bytes that are not a well-formed handshake message (`decodeHandshake`); the handshake refuses the peer with reason `garbage`. */
 export class HandshakeGarbageError extends GroveDistError {
   readonly code = 'handshake_garbage' as const;

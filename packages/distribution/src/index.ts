@@ -125,5 +125,6 @@ export {
   SpawnError,
   DistNodeError,
   RpcError,
+  BadRequestError,
   type RpcErrorKind,
 } from './errors';

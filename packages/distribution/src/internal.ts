@@ -48,6 +48,9 @@ export {
   type FrameWriterOptions,
 } from './wire/frame_writer';
 
+// ---- the net kernel's limits ----
+export { MESH_DIALS_PER_LIST, MESH_DIALS_PER_PERIOD, MESH_PERIOD_MS } from './node/net_kernel';
+
 // ---- the handshake ----
 export {
   initiateHandshake,

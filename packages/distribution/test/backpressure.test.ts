@@ -1,34 +1,12 @@
-import { startDistributed, type DistNode } from '@grove/distribution';
-import { EpmdServer } from '@grove/distribution/internal';
+import { stopTcpNodes, tcpNode } from './support/tcp_nodes';
 
-const COOKIE = `backpressure-${process.pid}`;
-let seq = 0;
-let epmd: EpmdServer | null = null;
-const nodes: DistNode[] = [];
-
-async function tcpNode(prefix: string, turnBudget?: number): Promise<DistNode> {
-  epmd ??= await EpmdServer.start({ port: 0, host: '127.0.0.1' });
-  const d = await startDistributed({
-    name: `${prefix}${++seq}_${process.pid}@127.0.0.1`,
-    cookie: COOKIE,
-    epmdPort: epmd.port,
-    ...(turnBudget === undefined ? {} : { nodeOptions: { scheduler: { turnBudget } } }),
-  });
-  nodes.push(d);
-  return d;
-}
-
-afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((d) => d.stop()));
-  await epmd?.stop();
-  epmd = null;
-});
+afterEach(stopTcpNodes);
 
 describe('reading from a peer while the scheduler is over budget', () => {
   it('pauses the socket until the next drain and still delivers every message once, in order', async () => {
     const sender = await tcpNode('bp_sender');
     // A tiny turn budget: the receiver is over budget after a few messages of every frame.
-    const receiver = await tcpNode('bp_receiver', 50);
+    const receiver = await tcpNode('bp_receiver', { nodeOptions: { scheduler: { turnBudget: 50 } } });
     const scheduler = receiver.node.scheduler;
     const afterNextDrain = scheduler.afterNextDrain.bind(scheduler);
     let holds = 0;

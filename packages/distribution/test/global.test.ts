@@ -1,7 +1,6 @@
-import { BadArgError, callServer, CallTimeoutError, GenCall, Node, NoProcError, type Pid } from '@grove/core';
-import { DistNodeError, GLOBAL_NAME_SERVER, globalOf } from '@grove/distribution';
-import { decodeTerm, encodeTerm } from '@grove/distribution/internal';
-import { cluster, exitReason, idle, memNode, stopAll, tables, waitFor } from './global_helpers';
+import { BadArgError, callServer, GenCall, Node, NoProcError, UnknownCallError, type Pid } from '@grove/core';
+import { BadRequestError, DistNodeError, GLOBAL_NAME_SERVER, globalOf } from '@grove/distribution';
+import { cluster, exitReason, forgedCall, idle, memNode, stopAll, tables, waitFor } from './global_helpers';
 
 afterEach(stopAll);
 
@@ -205,29 +204,65 @@ describe('global bad input', () => {
     expect(() => globalOf({} as never)).toThrow(BadArgError);
   });
 
-  it('drops malformed messages from a peer and keeps serving', async () => {
+  it('refuses malformed requests from a peer with BadRequestError, changing nothing, and never dies of one', async () => {
     const [a, b] = await cluster(2);
     const server: [string, string] = [GLOBAL_NAME_SERVER, a.name];
-    b.node.send(server, 'garbage');
-    b.node.send(server, { type: 'global.del_lock', resource: 1 });
-    for (const request of [{ type: 'global.apply', ops: 5 }, { type: 'global.register', rec: null }, { type: 'global.apply', ops: [{ op: 'insert', rec: { name: 'x', pid: 'not a pid' } }] }, { type: 'nope' }]) {
-      await expect(callServer(b.node, server, request, 50)).rejects.toThrow(CallTimeoutError);
+    const pid = a.node.whereis(GLOBAL_NAME_SERVER)!;
+    expect(await globalOf(a).registerName('kept', idle(a.node))).toBe(true);
+    const requests: Array<[unknown, RegExp]> = [
+      [{ type: 'global.apply', ops: 5 }, /apply needs an array of operations, got 5/],
+      // Checked in full first: the good insert before the bad one is not applied either.
+      [{ type: 'global.apply', ops: [{ op: 'insert', rec: { name: 'half', pid: idle(b.node), method: 'x' } }, { op: 'insert', rec: { name: 'x', pid: 'not a pid' } }] }, /a name record needs a pid/],
+      [{ type: 'global.apply', ops: [{ op: 'drop', name: 'kept' }] }, /an insert or a delete/],
+      [{ type: 'global.register', rec: null, force: false }, /a name record must be an object, got null/],
+      [{ type: 'global.register', rec: { name: new Map(), pid: idle(b.node), method: 'm' }, force: false }, /not a valid global name/],
+      [{ type: 'global.unregister', name: 'kept', pid: 'kept' }, /a pid or null/],
+      [{ type: 'global.set_lock', resource: { toString: 'x' }, requester: 'r' }, /set_lock needs a string resource/],
+      [{ type: 'global.resolve', name: 'kept', pid1: 1, pid2: 2 }, /two pids/],
+    ];
+    for (const [request, detail] of requests) {
+      const e = await callServer(b.node, server, request, 5000).then(() => null, (err: unknown) => err as BadRequestError);
+      expect(e).toBeInstanceOf(BadRequestError);
+      expect(e!.message).toMatch(detail);
     }
+    await expect(callServer(b.node, server, { type: 'nope' })).rejects.toThrow(UnknownCallError);
+    // Messages: dropped. Calls with no caller to answer: dropped.
+    for (const msg of ['garbage', { type: 'global.del_lock', resource: 1 }, { type: 'DOWN' }, { type: 'global.synced' }, { type: 'global.rejoin', node: 5 }]) b.node.send(server, msg);
+    for (const from of ['nobody', { pid: 'nope', tag: 1 }, { pid: idle(b.node), tag: NaN }]) b.node.send(server, forgedCall(b.node, from, { type: 'global.names' }));
     expect(await globalOf(b).registerName('still_works', idle(b.node))).toBe(true);
     expect(globalOf(a).whereisName('still_works')).toBeDefined();
+    expect(globalOf(a).whereisName('half')).toBeUndefined();
+    expect(globalOf(a).whereisName('kept')).toBeDefined();
+    expect(a.node.whereis(GLOBAL_NAME_SERVER)).toBe(pid);
   });
 
   it('drops a forged call that names no caller to answer, and keeps serving', async () => {
     const [a] = await cluster(1, { nodeOptions: { checkMessages: false } });
     // A peer may write a `grove.$gen_call` class term whose caller is not a pid; this is what it decodes to.
-    const atom = Buffer.from('grove.$gen_call');
-    const bytes = Buffer.concat([Buffer.from([0x15, 0, atom.length]), atom, encodeTerm(['nobody', { type: 'global.names' }])]);
-    const forged = decodeTerm(bytes, { localNode: a.name, localCreation: a.node.creation });
+    const forged = forgedCall(a.node, 'nobody', { type: 'global.names' });
     expect(forged).toBeInstanceOf(GenCall);
     a.node.send(GLOBAL_NAME_SERVER, forged);
     expect(await globalOf(a).registerName('still_works', idle(a.node))).toBe(true);
     expect(globalOf(a).whereisName('still_works')).toBeDefined();
     expect(a.node.whereis(GLOBAL_NAME_SERVER)).toBeDefined();
+  });
+
+  it('comes back when killed (the kernel supervisor restarts it) and gets the names back from its peers', async () => {
+    const [a, b] = await cluster(2);
+    const holder = idle(a.node);
+    expect(await globalOf(a).registerName('db', holder)).toBe(true);
+    const via = globalOf(b);
+    const first = b.node.whereis(GLOBAL_NAME_SERVER)!;
+    b.node.exit(first, 'kill');
+    await waitFor(() => b.node.whereis(GLOBAL_NAME_SERVER) !== undefined && !b.node.whereis(GLOBAL_NAME_SERVER)!.equals(first), 'the name server to be restarted');
+    await via.sync();
+    expect(via.whereisName('db')?.equals(holder)).toBe(true);
+    expect(await via.registerName('db', idle(b.node))).toBe(false);
+    expect(await via.registerName('other', idle(b.node))).toBe(true);
+    expect(globalOf(a).whereisName('other')).toBeDefined();
+    // The restarted server watches the names it got back: the holder's exit removes it.
+    a.node.exit(holder, 'kill');
+    await waitFor(() => via.whereisName('db') === undefined && globalOf(a).whereisName('db') === undefined, 'the name to leave with its holder');
   });
 
   it('refuses bad lock ids, nodes and retries', async () => {

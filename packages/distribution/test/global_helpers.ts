@@ -7,7 +7,7 @@ import type { Node, Pid } from '@grove/core';
 import { globalOf, type DistNode, type DistOptions } from '@grove/distribution';
 import { memNode, waitFor } from './router_helpers';
 
-export { memNode, stopAll, waitFor } from './router_helpers';
+export { forgedCall, memNode, stopAll, waitFor } from './router_helpers';
 
 /** `n` memory nodes, all connected, their global tables synced. */
 export async function cluster(n: number, options: Partial<DistOptions> = {}): Promise<DistNode[]> {

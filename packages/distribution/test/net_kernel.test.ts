@@ -1,6 +1,6 @@
 import { callServer, startSupervisor, stopServer, UnknownCallError, whichChildren, type Pid } from '@grove/core';
 import { isNodeMessage, monitorNodes, NET_KERNEL, remoteChild, type NodeDownMessage, type NodeUpMessage } from '@grove/distribution';
-import { memNode, stopAll, waitFor } from './router_helpers';
+import { forgedCall, memNode, stopAll, waitFor } from './router_helpers';
 
 afterEach(stopAll);
 
@@ -97,6 +97,38 @@ describe('the net kernel over the in-memory transport', () => {
     expect(await down).toEqual({ type: 'nodedown', node: b.name, nodeType: 'visible', reason: 'net_kernel_terminated' });
     expect(a.nodes()).toEqual([]);
     await waitFor(() => b.nodes().length === 0, 'b to see the connection close');
+  });
+
+  it('drops calls it cannot answer and messages it does not know, and never dies of them', async () => {
+    const [a, b] = [await memNode('a'), await memNode('b')];
+    expect(await a.ping(b.name)).toBe('pong');
+    const kernel = b.node.whereis(NET_KERNEL)!;
+    const server: [string, string] = [NET_KERNEL, b.name];
+    for (const from of ['nobody', { pid: 'nope', tag: 1 }, { pid: { node: { toString: 'x' } }, tag: 1 }]) a.node.send(server, forgedCall(a.node, from, { type: 'is_auth', node: a.name }));
+    for (const msg of ['garbage', { type: '$peers', nodes: 5 }, { type: '$peers' }, JSON.parse('{"type": "$peers", "nodes": [{"toString": "x"}]}')]) a.node.send(server, msg);
+    expect(await a.ping(b.name)).toBe('pong');
+    expect(b.node.whereis(NET_KERNEL)).toBe(kernel);
+  });
+
+  it('comes back when killed (the kernel supervisor restarts it): connections close with it, then connect again, and node monitors still hear', async () => {
+    const [a, b] = [await memNode('a'), await memNode('b')];
+    const first = a.node.whereis(NET_KERNEL)!;
+    const events = await a.node.run(async (ctx) => {
+      monitorNodes(ctx);
+      await a.connect(b.name);
+      const up = await ctx.receive(isNodeMessage);
+      ctx.exit(first, 'kill');
+      const down = await ctx.receive(isNodeMessage);
+      await waitFor(() => a.node.whereis(NET_KERNEL) !== undefined && !a.node.whereis(NET_KERNEL)!.equals(first), 'the net kernel to be restarted');
+      expect(await a.ping(b.name)).toBe('pong');
+      return [up, down, await ctx.receive(isNodeMessage)];
+    });
+    expect(events).toEqual([
+      { type: 'nodeup', node: b.name, nodeType: 'visible' },
+      { type: 'nodedown', node: b.name, nodeType: 'visible', reason: 'net_kernel_terminated' },
+      { type: 'nodeup', node: b.name, nodeType: 'visible' },
+    ]);
+    expect(a.nodes()).toEqual([b.name]);
   });
 
   it('tells the peer of a disconnect with nodedown connection_closed', async () => {

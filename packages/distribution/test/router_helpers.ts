@@ -3,7 +3,9 @@
  * transport with fresh names, stopped after each test, and a `waitFor` for
  * conditions that settle asynchronously.
  */
+import type { GenCall, Node } from '@grove/core';
 import { startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
+import { decodeTerm, encodeTerm } from '@grove/distribution/internal';
 
 export { waitFor } from './support/wait';
 
@@ -22,4 +24,14 @@ export async function stopAll(): Promise<void> {
   const all = [...running];
   running.clear();
   await Promise.all(all.map((d) => d.stop()));
+}
+
+/**
+ * What a peer's `grove.$gen_call` term naming any `from` decodes to on `node`: a call
+ * no client makes (any term can be sent as one), e.g. one with no caller to answer.
+ */
+export function forgedCall(node: Node, from: unknown, request: unknown): GenCall {
+  const atom = Buffer.from('grove.$gen_call');
+  const bytes = Buffer.concat([Buffer.from([0x15, 0, atom.length]), atom, encodeTerm([from, request])]);
+  return decodeTerm(bytes, { localNode: node.name, localCreation: node.creation }) as GenCall;
 }

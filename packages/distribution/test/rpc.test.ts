@@ -1,6 +1,6 @@
 import { BadArgError, callServer, Node, UnknownCallError, type Pid, type ProcessContext } from '@grove/core';
-import { asyncCall, DistNodeError, erpc, expose, exposed, nbYield, REX, rpc, RpcError, RpcKey, unexpose, type DistNode } from '@grove/distribution';
-import { cluster, stopAll, waitFor } from './global_helpers';
+import { asyncCall, BadRequestError, DistNodeError, erpc, expose, exposed, nbYield, REX, rpc, RpcError, RpcKey, unexpose, type DistNode } from '@grove/distribution';
+import { cluster, forgedCall, idle, stopAll, waitFor } from './global_helpers';
 
 afterEach(stopAll);
 
@@ -262,16 +262,48 @@ describe('exposing, and rpc bad input', () => {
     expect(await rpc.call(a, b.name, 'math', 'add', [1, 1])).toBe(2);
   });
 
-  it('answers malformed requests from a peer without running anything', async () => {
+  it('refuses malformed requests from a peer with BadRequestError, runs nothing, and never dies of one', async () => {
     const [a, b] = await two();
     const rex: [string, string] = [REX, b.name];
-    const bad = (await callServer(a.node, rex, { type: 'rpc.call', id: null, module: 'math', fn: 'add', args: 'x' })) as { error: string; reason: Error };
-    expect(bad.error).toBe('throw');
-    expect(bad.reason.message).toMatch(/args must be an array/);
-    expect(await callServer(a.node, rex, { type: 'rpc.call', module: 7, fn: [], args: [] })).toMatchObject({ error: 'undef' });
-    a.node.send(rex, { type: 'rpc.cancel', id: 'nothing' });
-    a.node.send(rex, 'garbage');
+    const server = b.node.whereis(REX)!;
+    let ran = 0;
+    expose(b, 'spy', { f: () => ++ran });
+    const id = a.node.makeRef();
+    const calls: Array<[unknown, RegExp]> = [
+      [{ type: 'rpc.call', id, module: JSON.parse('{"toString":"x"}'), fn: 'f', args: [] }, /module must be a non-empty string, got an object/],
+      [{ type: 'rpc.call', id, module: 7, fn: [], args: [] }, /module must be a non-empty string, got 7/],
+      [{ type: 'rpc.call', id, module: 'spy', fn: { toString: 'x' }, args: [] }, /function must be a non-empty string/],
+      [{ type: 'rpc.call', id, module: 'spy', fn: 'f', args: 'x' }, /args must be an array, got "x"/],
+      [{ type: 'rpc.call', id: null, module: 'spy', fn: 'f', args: [] }, /a call's id must be a ref, got null/],
+      [{ type: 'rpc.call', id, module: '', fn: 'f', args: [] }, /module must be a non-empty string/],
+    ];
+    for (const [request, detail] of calls) {
+      const e = await callServer(a.node, rex, request).then(() => null, (err: unknown) => err as BadRequestError);
+      expect(e).toBeInstanceOf(BadRequestError);
+      expect(e!.message).toMatch(detail);
+      expect(e!.server).toBe(REX);
+    }
+    // Messages: casts of the wrong shape, forged DOWNs, a cancel of nothing, garbage; and calls with no caller to answer.
+    for (const msg of [{ type: 'rpc.cast', module: JSON.parse('{"toString":"x"}'), fn: 'f', args: [] }, { type: 'rpc.cast', module: 'spy', fn: 'f', args: 5 }, { type: 'DOWN' }, { type: 'DOWN', ref: 'r' }, { type: 'rpc.cancel', id: 'nothing' }, 'garbage']) {
+      a.node.send(rex, msg);
+    }
+    for (const from of ['nobody', { pid: 'nope', tag: 1 }, { pid: idle(a.node), tag: Infinity }, { pid: idle(a.node), tag: -1 }]) {
+      a.node.send(rex, forgedCall(a.node, from, { type: 'rpc.call', id, module: 'spy', fn: 'f', args: [] }));
+    }
     expect(await rpc.call(a, b.name, 'math', 'add', [1, 1])).toBe(2);
+    expect(ran).toBe(0);
+    expect(b.node.whereis(REX)).toBe(server);
+  });
+
+  it('comes back when killed (the kernel supervisor restarts it), with every module still exposed', async () => {
+    const [a, b] = await two();
+    const first = b.node.whereis(REX)!;
+    b.node.exit(first, 'kill');
+    await waitFor(() => b.node.whereis(REX) !== undefined && !b.node.whereis(REX)!.equals(first), 'rex to be restarted');
+    expect(await rpc.call(a, b.name, 'math', 'add', [2, 3])).toBe(5);
+    expect(exposed(b)).toEqual({ math: Object.keys(math) });
+    expose(b, 'more', { one: () => 1 });
+    expect(await rpc.call(a, b.name, 'more', 'one')).toBe(1);
   });
 
   it('keeps a worker that was not cancelled from leaking: it exits after answering', async () => {

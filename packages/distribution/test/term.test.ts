@@ -144,6 +144,40 @@ describe('the decoder\'s short-string cache', () => {
   });
 });
 
+describe('Sets and Maps', () => {
+  // Equal pids, each its own object on the sender, so each its own entry; ids 5 and 69 share a pid-cache slot.
+  const equalPids = (): Pid[] => [new Pid('b@h', 5, 0, 2), new Pid('b@h', 5, 0, 2), new Pid('b@h', 69, 0, 2), new Pid('b@h', 5, 0, 2), new Pid('a@h', 5, 0, 1), new Pid('a@h', 5, 0, 1)];
+
+  it('keep every entry when several keys are equal pids, however warm the pid cache is', () => {
+    const w = new WireWriter();
+    const enc = new TermEncoder(w);
+    const r = new WireReader();
+    const dec = new TermDecoder(r, here);
+    for (let round = 0; round < 3; round++) {
+      const set = new Set(equalPids());
+      const map = new Map(equalPids().map((p, i) => [p, i]));
+      w.reset();
+      enc.encode([set, map, equalPids()]);
+      r.reset(w.buf, 0, w.pos);
+      const [s, m] = dec.read() as [Set<Pid>, Map<Pid, number>];
+      expect(s.size).toBe(6);
+      expect(m.size).toBe(6);
+      expect([...s].map(String)).toEqual([...set].map(String));
+      expect([...m.values()]).toEqual([0, 1, 2, 3, 4, 5]);
+      expect([...m.keys()].every((p, i) => p.equals(equalPids()[i]))).toBe(true);
+    }
+  });
+
+  it('keep one entry per pid object sent, even when a set and a map share them', () => {
+    const p = new Pid('b@h', 7, 0, 2);
+    const q = new Pid('b@h', 7, 0, 2);
+    const out = roundTrip({ s: new Set([p, q]), m: new Map([[q, 'q'], [p, 'p']]), l: [p, q] }) as { s: Set<Pid>; m: Map<Pid, string>; l: Pid[] };
+    expect(out.s.size).toBe(2);
+    expect([...out.m.values()]).toEqual(['q', 'p']);
+    expect(out.l.every((x) => x.equals(p))).toBe(true);
+  });
+});
+
 describe('pids and refs of the local node', () => {
   it('decode as the local node would have made them: a local ref keys by its number', () => {
     const ref = new Ref('a@h', 1, 77, true);
@@ -294,6 +328,33 @@ describe('registered classes', () => {
     const out = roundTrip({ p: new Point(3, 4) }) as { p: Point };
     expect(out.p).toBeInstanceOf(Point);
     expect(out.p.norm()).toBe(5);
+  });
+
+  it('never take a prototype from the data: a __proto__ field stays a field of the class instance', () => {
+    const evil = { norm: 'not a method', hacked: true };
+    const crafted = Object.assign(Object.create(Point.prototype) as Point, { x: 3, y: 4 });
+    Object.defineProperty(crafted, '__proto__', { value: evil, enumerable: true, writable: true, configurable: true });
+    const out = roundTrip(crafted) as Point & { hacked?: unknown };
+    expect(Object.getPrototypeOf(out)).toBe(Point.prototype);
+    expect(out.norm()).toBe(5);
+    expect(out.hacked).toBeUndefined();
+    expect(Object.keys(out)).toEqual(['x', 'y', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')!.value).toEqual(evil);
+  });
+
+  it('build a registered class from any fields (__proto__, constructor...) with its own prototype', () => {
+    const key = fc.constantFrom('__proto__', 'constructor', 'prototype', 'x', 'norm', 'toString', 'hasOwnProperty');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, termArb), { maxLength: 5 }), (fields) => {
+        const crafted = Object.create(Point.prototype) as Record<string, unknown>;
+        for (const [k, v] of fields) Object.defineProperty(crafted, k, { value: v, enumerable: true, writable: true, configurable: true });
+        const out = roundTrip(crafted) as Record<string, unknown>;
+        expect(Object.getPrototypeOf(out)).toBe(Point.prototype);
+        expect(Object.keys(out)).toEqual(Object.keys(crafted));
+        expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('round-trip with a custom toTerm/fromTerm', () => {

@@ -1,4 +1,4 @@
-import { registerClass } from '@grove/core';
+import { GenCall, GenCast, Pid, Ref, registerClass } from '@grove/core';
 import { DecodeError } from '@grove/distribution';
 import { decodeTerm, encodeTerm } from '@grove/distribution/internal';
 import fc from 'fast-check';
@@ -20,6 +20,41 @@ registerClass(Fussy, {
     return new Fussy(t);
   },
 });
+
+class Plain {
+  n = 0;
+}
+registerClass(Plain, { name: 'test.malformed.Plain' });
+
+/** The prototypes a decoded value may have: the term set's, and registered classes'; never one taken from the data. */
+const ALLOWED = new Set<unknown>([Object.prototype, null, Array.prototype, Map.prototype, Set.prototype, Date.prototype, Buffer.prototype, Pid.prototype, Ref.prototype, GenCall.prototype, GenCast.prototype, Plain.prototype, Fussy.prototype]);
+for (const E of [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError]) ALLOWED.add(E.prototype);
+
+/** The first object in `v` (depth first) whose prototype is not one of {@link ALLOWED}. */
+function foreignPrototype(v: unknown, seen = new Set<object>()): string | null {
+  if (typeof v !== 'object' || v === null || seen.has(v)) return null;
+  seen.add(v);
+  if (!ALLOWED.has(Object.getPrototypeOf(v))) return `an object whose prototype came from elsewhere: ${Object.keys(v).join(',')}`;
+  const children = v instanceof Map ? [...v].flat() : v instanceof Set ? [...v] : Object.getOwnPropertyNames(v).map((k) => Object.getOwnPropertyDescriptor(v, k)!.value as unknown);
+  for (const c of children) {
+    const bad = foreignPrototype(c, seen);
+    if (bad !== null) return bad;
+  }
+  return null;
+}
+
+/** Decodes `buf` and checks the prototypes of what came out; a DecodeError is fine, anything else is not. */
+function decodeChecked(buf: Buffer): void {
+  let v: unknown;
+  try {
+    v = decodeTerm(buf, here);
+  } catch (e) {
+    if (e instanceof DecodeError) return;
+    throw e;
+  }
+  const bad = foreignPrototype(v);
+  if (bad !== null) throw new Error(bad);
+}
 
 describe('decoding malformed terms', () => {
   it.each<[string, Buffer, RegExp]>([
@@ -98,31 +133,58 @@ describe('decoding malformed terms', () => {
     );
   });
 
-  it('answers random bytes with a value or a DecodeError, nothing else', () => {
+  it('answers random bytes with a value (no prototype from the data) or a DecodeError, nothing else', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), (u) => {
-        try {
-          decodeTerm(Buffer.from(u), here);
-        } catch (e) {
-          if (!(e instanceof DecodeError)) throw e;
-        }
-      }),
+      fc.property(fc.uint8Array({ maxLength: 64 }), (u) => decodeChecked(Buffer.from(u))),
       { numRuns: 3000 },
     );
   });
 
-  it('answers a corrupted valid term with a value or a DecodeError, nothing else', () => {
+  it('answers a corrupted valid term with a value (no prototype from the data) or a DecodeError, nothing else', () => {
     fc.assert(
       fc.property(termArb, fc.nat(), fc.integer({ min: 0, max: 255 }), (v, at, byte) => {
         const buf = Buffer.from(encodeTerm(v));
         buf[at % buf.length] = byte;
-        try {
-          decodeTerm(buf, here);
-        } catch (e) {
-          if (!(e instanceof DecodeError)) throw e;
-        }
+        decodeChecked(buf);
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('decoding well-formed terms a hostile peer writes', () => {
+  const key = (k: string): number[] => [0x80 + k.length, ...ascii(k)];
+  const atom = (name: string, first: boolean): number[] => (first ? [0, name.length, ...ascii(name)] : [1]);
+  const pid = (first: boolean): number[] => [0x13, ...atom('b@h', first), 5, 0, 2];
+  /** An object body `{ __proto__: { hacked: true }, n: 1 }`. */
+  const protoFields = [2, ...key('__proto__'), 0x0c, 1, ...key('hacked'), 0x03, ...key('n'), 0x41];
+
+  it.each<[string, Buffer, (v: unknown) => void]>([
+    ['a plain object with a __proto__ key', bytes(0x0c, protoFields), (v) => expect(Object.getPrototypeOf(v)).toBe(Object.prototype)],
+    ['a null-prototype object with a __proto__ key', bytes(0x0d, protoFields), (v) => expect(Object.getPrototypeOf(v)).toBeNull()],
+    ['an error with a __proto__ field', bytes(0x12, key('Error'), key('m'), 0x00, 0, protoFields), (v) => expect(Object.getPrototypeOf(v)).toBe(Error.prototype)],
+    ['a registered class whose fields hold __proto__', bytes(0x15, atom('test.malformed.Plain', true), 0x0c, protoFields), (v) => expect(Object.getPrototypeOf(v)).toBe(Plain.prototype)],
+  ])('never takes a prototype from %s: the key stays an own field', (_name, buf, proto) => {
+    const v = decodeTerm(buf, here) as Record<string, unknown>;
+    proto(v);
+    expect(Object.getOwnPropertyDescriptor(v, '__proto__')?.value).toEqual({ hacked: true });
+    expect(v['hacked']).toBeUndefined();
+    expect(foreignPrototype(v)).toBeNull();
+  });
+
+  it('keeps every entry of a Set or Map that names the same pid more than once', () => {
+    const set = decodeTerm(bytes(0x0f, 3, pid(true), pid(false), pid(false)), here) as Set<Pid>;
+    expect(set.size).toBe(3);
+    expect([...set].every((p) => p.equals(new Pid('b@h', 5, 0, 2)))).toBe(true);
+    const map = decodeTerm(bytes(0x0e, 2, pid(true), 0x41, pid(false), 0x42), here) as Map<Pid, number>;
+    expect([...map.values()]).toEqual([1, 2]);
+  });
+
+  it('decodes a call whose reply address is no caller\'s as data (the server that would answer drops the reply)', () => {
+    for (const tag of [-1, 1.5, NaN, Infinity]) {
+      const call = decodeTerm(Buffer.concat([bytes(0x15, atom('grove.$gen_call', true)), encodeTerm([{ pid: new Pid('b@h', 5, 0, 2), tag }, 'req'])]), here) as GenCall;
+      expect(call).toBeInstanceOf(GenCall);
+      expect(call.from.tag).toBe(tag);
+    }
   });
 });

@@ -103,6 +103,13 @@ export const refArb = fc
   .tuple(nodeName, fc.constantFrom(1, 2, 0xffffffff), fc.nat())
   .map(([node, creation, id]) => new Ref(node, creation, id, node === 'a@h' && creation === 1));
 
+/**
+ * Pids from a pool of four, each a new object: a Set or Map of them holds equal pids
+ * as distinct entries, which the decoder's pid cache must not merge (ids 5 and 69 share
+ * a cache slot).
+ */
+const pooledPid = fc.tuple(fc.constantFrom('a@h', 'b@h'), fc.constantFrom(5, 69)).map(([node, id]) => new Pid(node, id, 0, 1));
+
 const leaf = fc.oneof(
   fc.constant(undefined),
   fc.constant(null),
@@ -131,6 +138,8 @@ export const termArb: fc.Arbitrary<unknown> = fc.letrec<{ term: unknown }>((tie)
     fc.dictionary(fc.constantFrom('__proto__', 'constructor', '0', 'a'), tie('term'), { maxKeys: 3, noNullPrototype: false }),
     fc.array(fc.tuple(tie('term'), tie('term')), { maxLength: 4 }).map((e) => new Map(e)),
     fc.array(tie('term'), { maxLength: 4 }).map((e) => new Set(e)),
+    fc.array(pooledPid, { maxLength: 6 }).map((e) => new Set(e)),
+    fc.array(fc.tuple(pooledPid, tie('term')), { maxLength: 6 }).map((e) => new Map(e)),
     fc.tuple(anyString, tie('term')).map(([message, cause]) => new Error(message, { cause })),
   ),
 })).term;

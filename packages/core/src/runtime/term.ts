@@ -61,15 +61,33 @@ export function registerClass<T extends object>(
     ctor,
     name,
     toTerm: options.toTerm ?? ((v: T) => ({ ...v })),
-    fromTerm: options.fromTerm ?? ((t: unknown) => Object.assign(Object.create(proto) as T, t as object)),
+    fromTerm: options.fromTerm ?? ((t: unknown) => assignFields(Object.create(proto) as T, t)),
   };
   byCtor.set(ctor, codec as unknown as ClassCodec);
   byName.set(name, codec as unknown as ClassCodec);
 }
 
-/** The codec for the class of `value`, if registered. @internal */
+/**
+ * The default `fromTerm`'s copy: `t`'s own enumerable fields onto the new instance. A
+ * `__proto__` key (a term from another node may hold one) stays a field, where
+ * Object.assign would set the instance's prototype from the data.
+ */
+function assignFields<T extends object>(target: T, t: unknown): T {
+  if (typeof t !== 'object' || t === null) return target;
+  for (const k of Object.keys(t)) {
+    const v = (t as Record<string, unknown>)[k];
+    if (k === '__proto__') Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else (target as Record<string, unknown>)[k] = v;
+  }
+  return target;
+}
+
+/**
+ * The codec for the class of `value`, if registered: the class its prototype names, so
+ * an own `constructor` field (data from another node may hold one) changes nothing. @internal
+ */
 export function classCodecOf(value: object): ClassCodec | undefined {
-  return byCtor.get(value.constructor);
+  return byCtor.get((Object.getPrototypeOf(value) as { constructor?: unknown } | null)?.constructor);
 }
 
 /** The codec registered under `name`. @internal */

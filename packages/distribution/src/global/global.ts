@@ -35,14 +35,15 @@ export type LockId = readonly [resource: unknown, requester: unknown];
 export class GlobalRegistry implements ViaRegistry {
   /** @internal use {@link globalOf}. */
   constructor(
-    private readonly server: GlobalServer,
+    /** The node this registry reads and writes from. */
+    readonly node: Node,
     /** Who holds the locks {@link setLock} sets: the process it was got from, or the node's root. */
     private readonly caller: ProcessContext,
   ) {}
 
-  /** The node this registry reads and writes from. */
-  get node(): Node {
-    return this.server.node;
+  /** The node's name server: the one running now (a restarted one replaces the last). */
+  private get server(): GlobalServer {
+    return globalServerOf(this.node)!;
   }
 
   /**
@@ -58,7 +59,7 @@ export class GlobalRegistry implements ViaRegistry {
     return this.transAllKnown(async (root, nodes) => {
       if (this.server.whereis(name) !== undefined) return false;
       const rkey = GlobalServer.resolverKey(key, pid);
-      if (method === this.server.node.name) this.server.customResolvers.set(rkey, resolve);
+      if (method === this.node.name) this.server.customResolvers.set(rkey, resolve);
       const rec: NameRecord = { name, pid, method };
       const replies = await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.register', rec, force: false }).catch(() => 'gone')));
       if (!replies.some(isTaken)) return true;
@@ -75,7 +76,7 @@ export class GlobalRegistry implements ViaRegistry {
     checkPid(pid, 'reRegisterName');
     const method = methodOf(resolve, this.server);
     await this.transAllKnown(async (root, nodes) => {
-      if (method === this.server.node.name) this.server.customResolvers.set(GlobalServer.resolverKey(key, pid), resolve);
+      if (method === this.node.name) this.server.customResolvers.set(GlobalServer.resolverKey(key, pid), resolve);
       const rec: NameRecord = { name, pid, method };
       await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.register', rec, force: true }).catch(() => undefined)));
     });
@@ -112,7 +113,7 @@ export class GlobalRegistry implements ViaRegistry {
    * (OTP `sync/0`): names registered anywhere in the cluster are then visible here.
    */
   async sync(timeoutMs: TimeoutMs = 'infinity'): Promise<void> {
-    await call(callerOf(this.server.node, 'global'), this.server.self, { type: 'global.sync' } satisfies GlobalRequest, timeoutMs);
+    await call(callerOf(this.node, 'global'), this.server.self, { type: 'global.sync' } satisfies GlobalRequest, timeoutMs);
   }
 
   /** A `via` name: `GenServer.start(node, args, { name: globalOf(node).via('db') })`. */
@@ -152,7 +153,7 @@ export class GlobalRegistry implements ViaRegistry {
   }
 
   private lockNodes(nodes: readonly string[] | undefined): string[] {
-    if (nodes === undefined) return knownNodes(this.server.node);
+    if (nodes === undefined) return knownNodes(this.node);
     if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string')) throw new BadArgError(`global lock: nodes must be an array of node names, got ${String(nodes)}`, nodes);
     return [...nodes];
   }
@@ -162,10 +163,10 @@ export class GlobalRegistry implements ViaRegistry {
    * again if nodes came up meanwhile, runs `fn` with that list, then releases.
    */
   private async transAllKnown<T>(fn: (root: ProcessContext, nodes: string[]) => Promise<T>): Promise<T> {
-    const root = callerOf(this.server.node, 'global');
-    const requester = `reg ${this.server.node.name} ${this.server.node.makeRef().key}`;
+    const root = callerOf(this.node, 'global');
+    const requester = `reg ${this.node.name} ${this.node.makeRef().key}`;
     for (;;) {
-      const nodes = knownNodes(this.server.node);
+      const nodes = knownNodes(this.node);
       await setLockOn(root, nodes, GLOBAL_RESOURCE, requester, 'infinity');
       const now = this.server.kernel.nodes('visible');
       if (now.every((n) => nodes.includes(n))) {
@@ -184,17 +185,16 @@ export class GlobalRegistry implements ViaRegistry {
 export function globalOf(from: DistCaller): GlobalRegistry {
   const caller = callerOf(from, 'globalOf');
   const node = caller.node;
-  const server = globalServerOf(node);
-  if (server === undefined) throw new DistNodeError(`global: node ${node.name} is not distributed (start it with startDistributed)`);
+  if (globalServerOf(node) === undefined) throw new DistNodeError(`global: node ${node.name} is not distributed (start it with startDistributed)`);
   if (from instanceof Node || from instanceof DistNode) {
-    let g = rootRegistries.get(server);
-    if (g === undefined) rootRegistries.set(server, (g = new GlobalRegistry(server, caller)));
+    let g = rootRegistries.get(node);
+    if (g === undefined) rootRegistries.set(node, (g = new GlobalRegistry(node, caller)));
     return g;
   }
-  return new GlobalRegistry(server, caller);
+  return new GlobalRegistry(node, caller);
 }
 
-const rootRegistries = new WeakMap<GlobalServer, GlobalRegistry>();
+const rootRegistries = new WeakMap<Node, GlobalRegistry>();
 
 function isTaken(r: unknown): boolean {
   return typeof r === 'object' && r !== null && isPid((r as Exclude<RegisterReply, 'ok'>).taken);

@@ -16,13 +16,18 @@
  *   every connected node is synced.
  * - The server is a GenServer (OTP's global_name_server is a gen_server). Requests
  *   and messages are `{ type }` objects (protocol.ts), so they come to `handleCall`
- *   and `handleInfo`. What it cannot take — an unknown request, a malformed one from
- *   a buggy or hostile peer — is logged and dropped, unanswered (as OTP's global
- *   does with an unexpected call): it must not take the node's names down with it.
+ *   and `handleInfo`. Each is checked before it is acted on: a malformed request (a
+ *   buggy or hostile peer) is refused with a BadRequestError at its caller, and
+ *   changes nothing; an unknown one is an unknown call, as for any GenServer; a
+ *   malformed message is logged and dropped. None of it takes the server down.
+ * - It runs under the kernel supervisor: if it dies anyway it is restarted with an
+ *   empty table and syncs with every node it is connected to (it coordinates those
+ *   syncs itself, since its peers see no nodeup), getting the cluster's names back.
  */
-import { BadArgError, describe, GenServer, getLogger, isPid, type From, type Node, type NoReply, type Pid, type Ref } from '@grove/core';
+import { BadArgError, GenServer, getLogger, isPid, isRef, type From, type Node, type Pid, type Ref } from '@grove/core';
+import { canReply, describeSafely, refuse } from '../node/bad_request';
 import { LockTable } from './lock';
-import { GLOBAL_NAME_SERVER, nameKey, type DelLockMessage, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
+import { GLOBAL_NAME_SERVER, isGlobalRequest, malformedRequest, nameKey, type DelLockMessage, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
 import { builtinNamed, runResolve, type ResolveFn } from './resolve';
 import { syncWith } from './sync';
 import { isNodeMessage, type NetKernel } from '../node/net_kernel';
@@ -42,15 +47,9 @@ interface PeerState {
 const log = getLogger('dist');
 const servers = new WeakMap<Node, GlobalServer>();
 
-/** The global name server of `node`, if it is distributed. @internal */
+/** The global name server of `node` (the one running, or the last one to run), if it is distributed. @internal */
 export function globalServerOf(node: Node): GlobalServer | undefined {
   return servers.get(node);
-}
-
-/** Starts the global name server of a distributed node (done by startDistributed). @internal */
-export async function startGlobal(node: Node, kernel: NetKernel): Promise<GlobalServer> {
-  await GlobalServer.start(node, kernel, { name: GLOBAL_NAME_SERVER });
-  return servers.get(node)!;
 }
 
 /** One node's global name server: its name table, its locks, its sync state. @internal */
@@ -74,8 +73,9 @@ export class GlobalServer extends GenServer {
     this.kernel = kernel;
     servers.set(this.node, this);
     kernel.monitorNodes(this.self, true);
-    // Nodes connected before the server started are synced as if they had just come up.
-    for (const peer of kernel.nodes('visible')) this.ctx.send(this.self, { type: 'nodeup', node: peer, nodeType: 'visible' });
+    // Nodes connected before the server started (it was restarted: its table is empty)
+    // did not see a nodeup, so they will not sync with it: it syncs with each itself.
+    for (const peer of kernel.nodes('visible')) this.ctx.send(this.self, { type: 'global.rejoin', node: peer });
   }
 
   /** The node this server runs on. */
@@ -115,14 +115,21 @@ export class GlobalServer extends GenServer {
 
   // ---- the process ----
 
-  /** A request (protocol.ts): the reply, or none (deferred, or dropped). */
+  /**
+   * A request (protocol.ts): the reply, or none (deferred). A malformed one is
+   * refused (a BadRequestError at the caller) before anything changes; one with no
+   * caller to answer (a forged GenCall) is dropped; a request of no known type is an
+   * unknown call, as for any GenServer.
+   */
   override handleCall(request: unknown, from: From): unknown {
+    if (!canReply(from)) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, `a call of ${describeSafely(request)}`);
+    if (!isGlobalRequest(request)) return super.handleCall(request, from);
+    const bad = malformedRequest(request);
+    if (bad !== null) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, bad);
     try {
-      // A forged GenCall may name no caller: the engine's reply would then throw outside this try.
-      if (!isPid(from?.pid) || typeof from.tag !== 'number') return this.dropped(request, 'a call with no caller to answer');
-      return this.request(request as GlobalRequest, from);
+      return this.request(request, from);
     } catch (e) {
-      return this.dropped(request, e);
+      return refuse(GLOBAL_NAME_SERVER, this.node.name, from, e instanceof Error ? e.message : describeSafely(e));
     }
   }
 
@@ -130,12 +137,12 @@ export class GlobalServer extends GenServer {
     try {
       this.info(msg);
     } catch (e) {
-      this.dropped(msg, e);
+      refuse(GLOBAL_NAME_SERVER, this.node.name, null, `${describeSafely(msg)} (${e instanceof Error ? e.message : describeSafely(e)})`);
     }
   }
 
   private request(req: GlobalRequest, from: From): unknown {
-    switch (req?.type) {
+    switch (req.type) {
       case 'global.set_lock': {
         const ok = this.locks.set(req.resource, req.requester, from.pid);
         if (ok) this.watchHolder(from.pid);
@@ -168,38 +175,40 @@ export class GlobalServer extends GenServer {
         if (this.allSynced()) return 'ok';
         this.syncWaiters.push(from);
         return this.noReply();
-      default:
-        return this.dropped(req, 'not a request of global');
     }
   }
 
+  /** Messages: monitors, lock releases, sync notices, node monitors. A malformed one throws (handleInfo logs it). */
   private info(msg: unknown): void {
-    const m = msg as { type?: unknown } | null;
-    switch (typeof m === 'object' && m !== null ? m.type : undefined) {
+    const m = (typeof msg === 'object' && msg !== null ? msg : {}) as Record<string, unknown>;
+    switch (m['type']) {
       case 'DOWN':
-        return this.down((msg as { ref: Ref }).ref);
+        if (!isRef(m['ref'])) throw new Error('a DOWN without a ref');
+        return this.down(m['ref']);
       case 'global.del_lock': {
         const d = msg as DelLockMessage;
+        if (typeof d.resource !== 'string' || typeof d.requester !== 'string' || !isPid(d.pid)) throw new Error('del_lock needs a string resource and requester and a pid');
         this.locks.del(d.resource, d.requester, d.pid);
         return this.unwatchHolder(d.pid);
       }
-      case 'global.synced':
-        return this.markSynced((msg as { node: string }).node, (msg as { epoch?: number }).epoch);
+      case 'global.synced': {
+        const epoch = m['epoch'];
+        if (typeof m['node'] !== 'string' || (epoch !== undefined && typeof epoch !== 'number')) throw new Error('synced needs a node name');
+        return this.markSynced(m['node'], epoch);
+      }
       case 'global.resync': {
-        const { node, epoch } = msg as { node: string; epoch: number };
-        if (this.current(node, epoch)) void syncWith(this, node, epoch);
+        const { node, epoch } = msg as { node: unknown; epoch: unknown };
+        if (typeof node === 'string' && typeof epoch === 'number' && this.current(node, epoch)) void syncWith(this, node, epoch);
         return;
       }
+      case 'global.rejoin':
+        // Sent to itself by a restarted server, for a node connected before it started.
+        if (typeof m['node'] === 'string' && this.kernel.nodes('visible').includes(m['node'])) this.nodeUp(m['node'], true);
+        return;
     }
     if (!isNodeMessage(msg)) return void super.handleInfo(msg);
-    if (msg.type === 'nodeup') this.nodeUp(msg.node);
+    if (msg.type === 'nodeup') this.nodeUp(msg.node, false);
     else this.nodeDown(msg.node);
-  }
-
-  /** Logs what the server cannot take and answers nothing. */
-  private dropped(what: unknown, why: unknown): NoReply {
-    log.warn(`${GLOBAL_NAME_SERVER} on ${this.node.name}: dropped ${describe(what)} (${why instanceof Error ? why.message : String(why)})`);
-    return this.noReply();
   }
 
   // ---- the table ----
@@ -218,7 +227,7 @@ export class GlobalServer extends GenServer {
 
   private insert(rec: NameRecord): void {
     const key = nameKey(rec.name);
-    if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${String(rec.pid)}`, rec.pid);
+    if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${describeSafely(rec.pid)}`, rec.pid);
     const old = this.names.get(key);
     if (old !== undefined) {
       if (old.pid.equals(rec.pid)) {
@@ -272,7 +281,7 @@ export class GlobalServer extends GenServer {
   private resolveHere(from: From, name: unknown, pid1: Pid, pid2: Pid): void {
     const fn = this.customResolvers.get(GlobalServer.resolverKey(nameKey(name), pid2));
     if (fn === undefined) {
-      log.error(`global: no resolve function for ${String(name)} held by ${pid2} on ${this.node.name}; the name is unregistered`);
+      log.error(`global: no resolve function for ${describeSafely(name)} held by ${pid2} on ${this.node.name}; the name is unregistered`);
       return this.reply(from, 'none');
     }
     // Not awaited: the server keeps answering (the resolver may take its time).
@@ -286,10 +295,11 @@ export class GlobalServer extends GenServer {
 
   // ---- membership and sync ----
 
-  private nodeUp(peer: string): void {
+  /** A peer came up: the node with the smaller name syncs the pair (`rejoin`: this one does, whatever the names). */
+  private nodeUp(peer: string, rejoin: boolean): void {
     const state: PeerState = { synced: false, epoch: ++this.epochs };
     this.peers.set(peer, state);
-    if (this.node.name < peer) void syncWith(this, peer, state.epoch);
+    if (rejoin || this.node.name < peer) void syncWith(this, peer, state.epoch);
   }
 
   private nodeDown(peer: string): void {

@@ -14,7 +14,8 @@
  * `del_lock` and the sync's `synced` notice are plain messages. All of it is made of
  * copyable terms.
  */
-import { BadArgError, call, termKey, type Pid, type ProcessContext, type TermKeyPolicy } from '@grove/core';
+import { BadArgError, call, isPid, termKey, type Pid, type ProcessContext, type TermKeyPolicy } from '@grove/core';
+import { fieldText } from '../wire/wire';
 
 
 /** The name of the global name server on every node. */
@@ -93,6 +94,69 @@ export type GlobalRequest =
 
 /** Answer to `global.register`: done, or the pid that holds the name. */
 export type RegisterReply = 'ok' | { readonly taken: Pid };
+
+// ---- checking what arrives ----
+
+/** Request types a server answers. */
+const REQUEST_TYPES: ReadonlySet<unknown> = new Set<GlobalRequest['type']>(['global.set_lock', 'global.register', 'global.unregister', 'global.names', 'global.nodes', 'global.apply', 'global.resolve', 'global.sync']);
+
+/** True for a request of one of the types a server answers (well-formed or not: see {@link malformedRequest}). */
+export function isGlobalRequest(req: unknown): req is GlobalRequest {
+  return typeof req === 'object' && req !== null && REQUEST_TYPES.has((req as { type?: unknown }).type);
+}
+
+/**
+ * What is wrong with a request of a known type from another node, or null when it is
+ * well-formed: checked in full before a server acts on it, so a bad one changes
+ * nothing (an `apply` is not half done).
+ */
+export function malformedRequest(req: GlobalRequest): string | null {
+  const r = req as unknown as Record<string, unknown>;
+  switch (req.type) {
+    case 'global.set_lock':
+      return typeof r['resource'] === 'string' && typeof r['requester'] === 'string' ? null : `set_lock needs a string resource and requester, got ${fieldText(r['resource'])}, ${fieldText(r['requester'])}`;
+    case 'global.register':
+      return badRecord(r['rec']) ?? (typeof r['force'] === 'boolean' ? null : `register needs a boolean force, got ${fieldText(r['force'])}`);
+    case 'global.unregister':
+      return badName(r['name']) ?? (r['pid'] === null || isPid(r['pid']) ? null : `unregister needs a pid or null, got ${fieldText(r['pid'])}`);
+    case 'global.apply': {
+      const ops = r['ops'];
+      if (!Array.isArray(ops)) return `apply needs an array of operations, got ${fieldText(ops)}`;
+      for (const op of ops as unknown[]) {
+        const o = (typeof op === 'object' && op !== null ? op : {}) as Record<string, unknown>;
+        const bad = o['op'] === 'insert' ? badRecord(o['rec']) : o['op'] === 'delete' ? badName(o['name']) : `an operation must be an insert or a delete, got ${fieldText(o['op'])}`;
+        if (bad !== null) return `apply: ${bad}`;
+      }
+      return null;
+    }
+    case 'global.resolve':
+      return badName(r['name']) ?? (isPid(r['pid1']) && isPid(r['pid2']) ? null : 'resolve needs two pids');
+    default:
+      return null;
+  }
+}
+
+function badName(name: unknown): string | null {
+  try {
+    nameKey(name);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** True for a well-formed name record (a pid, a method name, a valid name). */
+export function isNameRecord(rec: unknown): rec is NameRecord {
+  return badRecord(rec) === null;
+}
+
+function badRecord(rec: unknown): string | null {
+  if (typeof rec !== 'object' || rec === null) return `a name record must be an object, got ${fieldText(rec)}`;
+  const r = rec as Partial<NameRecord>;
+  if (!isPid(r.pid)) return `a name record needs a pid, got ${fieldText(r.pid)}`;
+  if (typeof r.method !== 'string') return `a name record needs a method name, got ${fieldText(r.method)}`;
+  return badName(r.name);
+}
 
 /** Calls `peer`'s name server with `request`, waiting at most {@link GLOBAL_REQUEST_TIMEOUT_MS}. */
 export function ask(caller: ProcessContext, peer: string, request: GlobalRequest): Promise<unknown> {

@@ -20,10 +20,11 @@
  * global server counts as synced.
  */
 import { CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
+import { describeSafely } from '../node/bad_request';
 import { callerOf } from '../node/dist_node';
 import { delLockOn, setLockOn } from './lock';
 import type { GlobalServer } from './name_server';
-import { ask, GLOBAL_NAME_SERVER, GLOBAL_RESOURCE, nameKey, type NameOp, type NameRecord } from './protocol';
+import { ask, GLOBAL_NAME_SERVER, GLOBAL_RESOURCE, isNameRecord, nameKey, type NameOp, type NameRecord } from './protocol';
 import { runResolve } from './resolve';
 
 const log = getLogger('dist');
@@ -111,18 +112,12 @@ async function resolve(server: GlobalServer, m: NameRecord, theirs: NameRecord):
     const winner = await ask(callerOf(server.node, 'global'), m.method, { type: 'global.resolve', name: m.name, pid1: theirs.pid, pid2: m.pid });
     return isPid(winner) ? winner : 'none';
   } catch (e) {
-    log.error(`global: cannot run the resolve function for ${String(m.name)} on ${m.method} (${e instanceof Error ? e.message : String(e)}); the name is unregistered`);
+    log.error(`global: cannot run the resolve function for ${describeSafely(m.name)} on ${m.method} (${e instanceof Error ? e.message : describeSafely(e)}); the name is unregistered`);
     return 'none';
   }
 }
 
 /** The record's name key, or null when it is not a well-formed record. */
 function recordKey(rec: unknown): string | null {
-  const r = rec as Partial<NameRecord> | null;
-  if (typeof r !== 'object' || r === null || !isPid(r.pid) || typeof r.method !== 'string') return null;
-  try {
-    return nameKey(r.name);
-  } catch {
-    return null;
-  }
+  return isNameRecord(rec) ? nameKey(rec.name) : null;
 }

@@ -19,6 +19,7 @@
  */
 import { checkTerm, type Node, type NodeInbound, type Pid, type Ref } from '@grove/core';
 import type { Channel, ChannelHandler, Control } from '../transport/transport';
+import { isPeerList } from './net_kernel';
 
 /** pending: connecting; up: a channel is adopted; down: gone for good. */
 export type ConnectionState = 'pending' | 'up' | 'down';
@@ -52,6 +53,8 @@ export interface ConnectionOwner {
   connectionDown(conn: Connection, reason: string, wasUp: boolean): void;
   /** A `spawn_request` or `spawn_reply` arrived. */
   spawnControl(conn: Connection, c: Extract<Control, { type: 'spawn_request' | 'spawn_reply' }>): void;
+  /** The peer sent the mesh's list of the nodes it knows. */
+  peerList(conn: Connection, nodes: unknown): void;
 }
 
 /** A spawn request sent and not yet answered. */
@@ -182,7 +185,9 @@ export class Connection implements ChannelHandler {
 
   onRegSend(_from: Pid | undefined, to: string, msg: unknown): void {
     this.inCount++;
-    this.owner.inbound.deliverNamed(to, msg);
+    // The mesh's peer list goes to the net kernel with this connection: only a peer can give one.
+    if (isPeerList(to, msg)) this.owner.peerList(this, msg.nodes);
+    else this.owner.inbound.deliverNamed(to, msg);
   }
 
   onControl(c: Control): void {
@@ -193,7 +198,8 @@ export class Connection implements ChannelHandler {
         node.deliver(c.to, c.msg);
         return;
       case 'reg_send':
-        node.deliverNamed(c.to, c.msg);
+        if (isPeerList(c.to, c.msg)) this.owner.peerList(this, c.msg.nodes);
+        else node.deliverNamed(c.to, c.msg);
         return;
       case 'reply':
         node.reply(c.to, c.tag, c.value);

@@ -1,9 +1,9 @@
 /**
  * A distributed node: a @grove/core `Node` with a name, plus everything that makes
- * it reachable (OTP's `net_kernel:start`): the router plugged into the node, the net
- * kernel, the spawn service, and a transport — TCP or TLS sockets registered with
- * the port mapper, or (for tests) an in-memory transport between nodes of one OS
- * process.
+ * it reachable (OTP's `net_kernel:start`): the router plugged into the node, the
+ * kernel supervisor (net kernel, global name server, rex), the spawn service, and a
+ * transport — TCP or TLS sockets registered with the port mapper, or (for tests) an
+ * in-memory transport between nodes of one OS process.
  *
  * `startDistributed` resolves once the node listens and is registered; `stop`
  * closes every connection (peers see `nodedown`), unregisters, and halts the node.
@@ -11,19 +11,21 @@
  * protocol is `remote_spawn.ts`), node monitors, `nodes()`, and `remoteChild`, a
  * supervisor child on another node.
  */
-import { attachRouter, BadArgError, describe, Node, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
+import { attachRouter, BadArgError, describe, getLogger, Node, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
 import { DistRouter } from './dist_router';
 import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
-import { startNetKernel, type MonitorNodesOptions, type NetKernel } from './net_kernel';
-import { startGlobal } from '../global/name_server';
-import { startRex } from '../rpc/rex';
+import { kernelOf, type MonitorNodesOptions, type NetKernel, type NodeMonitors } from './net_kernel';
+import { KERNEL_SUP, startKernelSup } from './kernel_sup';
+import { describeSafely } from './bad_request';
 import { isNodeName } from './node_name';
 import { SpawnService, type Spawnable } from './remote_spawn';
 import { memoryTransport } from '../transport/memory_transport';
 import type { NodeTransport, TransportStart } from '../transport/transport';
 import { tcpTransport } from '../transport/tcp_transport';
 import type { TlsOptions } from '../transport/tcp';
+
+const log = getLogger('dist');
 
 /** Default net tick time, as OTP: 60 s (a silent peer is dropped within it). */
 export const DEFAULT_NET_TICK_TIME_MS = 60_000;
@@ -77,6 +79,7 @@ export function requireDist(node: Node, what: string): DistNode {
 /** A running distributed node. */
 export class DistNode {
   private stopping: Promise<void> | null = null;
+  private unwatchKernel: () => void = () => undefined;
 
   /** @internal use {@link startDistributed}. */
   constructor(
@@ -85,11 +88,14 @@ export class DistNode {
     /** @internal */
     readonly router: DistRouter,
     /** @internal */
-    readonly kernel: NetKernel,
-    /** @internal */
     readonly spawns: SpawnService,
     private readonly transport: NodeTransport,
   ) {}
+
+  /** @internal the net kernel running now (a restarted one replaces the last). */
+  get kernel(): NetKernel {
+    return kernelOf(this.node)!;
+  }
 
   /** `alive@host`. */
   get name(): string {
@@ -141,9 +147,20 @@ export class DistNode {
     return (await this.spawns.request(this.router.inbound.root.self, peer, name, args, { link: false, monitor: false })).pid;
   }
 
+  /** @internal stops the node when the kernel supervisor `sup` terminates (it gave up: its children kept dying), as OTP's node halts. */
+  watchKernel(sup: Pid): void {
+    this.unwatchKernel = this.node.onExit((pid, reason) => {
+      if (!pid.equals(sup)) return;
+      this.unwatchKernel();
+      log.error(`${this.name}: ${KERNEL_SUP} terminated (${describeSafely(reason)}): the node stops`);
+      void this.stop();
+    });
+  }
+
   /** Closes every connection, unregisters from the port mapper, stops listening, and halts the node. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.unwatchKernel();
       this.kernel.stop();
       this.router.inbound.detach();
       this.node.halt();
@@ -180,10 +197,12 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   inbounds.set(node, inbound);
   if (node.checkMessages) inbound.setMessageCopier(messageCopier(node));
   const spawns = new SpawnService(node, router);
-  let kernel: NetKernel | undefined;
+  let sup: Pid;
   try {
-    kernel = await startNetKernel(node, {
+    // The services every node runs, as OTP's kernel does: net_kernel, global_name_server and rex.
+    sup = await startKernelSup(node, {
       router,
+      monitors: new Map() satisfies NodeMonitors,
       options: {
         hidden: options.hidden === true,
         netTickTimeMs,
@@ -193,20 +212,18 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
         dial: (peer) => transport.dial(peer, { name: node.name, creation: node.creation }),
       },
     });
-    // Kernel services every node runs, as OTP's kernel does: global_name_server and rex.
-    await startGlobal(node, kernel);
-    await startRex(node);
   } catch (e) {
-    kernel?.stop();
+    kernelOf(node)?.stop();
     node.halt();
     await transport.close();
     throw e;
   }
   // Only now does the transport admit peers: every service they may talk to runs.
-  dist = new DistNode(node, router, kernel, spawns, transport);
-  distNodes.set(node, dist);
-  router.membership = dist;
-  return dist;
+  const d = (dist = new DistNode(node, router, spawns, transport));
+  distNodes.set(node, d);
+  router.membership = d;
+  d.watchKernel(sup);
+  return d;
 }
 
 // ---- from inside processes ----

@@ -13,9 +13,13 @@
  * dropped (its other end already heard `noconnection`), so a process that dies of a
  * lost connection does not reconnect to tell the lost node.
  */
-import { checkTerm, Pid, type ExitReason, type Membership, type Node, type NodeInbound, type Ref, type RemoteName, type RemoteRouter } from '@grove/core';
+import { checkTerm, getLogger, Pid, type ExitReason, type Membership, type Node, type NodeInbound, type Ref, type RemoteName, type RemoteRouter } from '@grove/core';
 import type { Channel, Control } from '../transport/transport';
 import { Connection, type ConnectionOwner } from './connection';
+import { isWirePid } from '../wire/term';
+import { fieldText, isVarint } from '../wire/wire';
+
+const log = getLogger('dist');
 
 /** What the router needs from the net kernel. */
 export interface RouterHooks {
@@ -25,6 +29,8 @@ export interface RouterHooks {
   up(conn: Connection): void;
   /** A connection ended (before its table fires). */
   down(conn: Connection, reason: string, wasUp: boolean): void;
+  /** A connection's peer sent the mesh's peer list. */
+  peerList(conn: Connection, nodes: unknown): void;
 }
 
 /** Handles spawn requests and replies (see remote_spawn.ts). */
@@ -99,6 +105,10 @@ export class DistRouter implements RemoteRouter, ConnectionOwner {
     this.spawnHandler?.(conn, c);
   }
 
+  peerList(conn: Connection, nodes: unknown): void {
+    this.hooks?.peerList(conn, nodes);
+  }
+
   // ---- RemoteRouter ----
 
   send(from: Pid | undefined, to: Pid, msg: unknown): void {
@@ -113,7 +123,17 @@ export class DistRouter implements RemoteRouter, ConnectionOwner {
     else checkTerm(msg);
   }
 
+  /**
+   * A call's `From` arrives as data (any term can be sent as a `$gen_call`), so a reply
+   * address that is not a pid and a tag the wire carries is dropped with a warning,
+   * as OTP's `gen:reply` drops a reply it cannot send: the replying server goes on and
+   * the stream to the addressee's node stays valid.
+   */
   reply(to: Pid, tag: number, value: unknown): void {
+    if (!isWirePid(to) || !isVarint(tag)) {
+      log.warn(`${this.node.name}: dropped a call reply to ${isWirePid(to) ? String(to) : fieldText(to)} with tag ${fieldText(tag)}: not the address of a caller`);
+      return;
+    }
     this.connection(to.node, false)?.write({ type: 'reply', to, tag, value });
   }
 

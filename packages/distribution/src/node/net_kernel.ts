@@ -13,23 +13,31 @@
  *   row is closed with `net_tick_timeout` (so a silent peer is found within the net
  *   tick time). Any control message counts as traffic, as any packet does in OTP.
  * - Mesh: when a visible connection comes up, each side tells the other the visible
- *   nodes it is connected to (a message to the peer's `net_kernel` process), and the
+ *   nodes it is connected to (a `$peers` message to the peer's `net_kernel`), and the
  *   receiver connects to those it does not know (OTP does this in `global`). Off with
- *   `connectAll: false`; a hidden connection never takes part.
+ *   `connectAll: false`; a hidden connection never takes part. A list is honoured
+ *   only as it arrives on a visible connection (the connection hands it over: the
+ *   same message from a local process, or sent to the kernel's pid, is ignored), only
+ *   for well-formed names of this node's kind (short or long) that are not this node
+ *   or already connected, at most {@link MESH_DIALS_PER_LIST} of them, and at most
+ *   {@link MESH_DIALS_PER_PERIOD} dials every {@link MESH_PERIOD_MS}: a peer's list
+ *   of 500 names cannot make this node dial 500 connections to a host of its choice.
  * - The process: {@link NetKernel} is a GenServer registered as `net_kernel` on every
  *   node (OTP's net_kernel is a gen_server too). It answers `ping` (`is_auth`) and the
  *   mesh's peer lists; the membership API and the router's hooks are methods of the
  *   same instance, called directly (a JS caller cannot block on a call, and the hooks
  *   run inside socket events), so the state has one owner. If the process stops or
- *   crashes, the node's connections close with it (`net_kernel_terminated`).
+ *   dies, the node's connections close with it (`net_kernel_terminated`); the kernel
+ *   supervisor (kernel_sup.ts) starts a new one, which keeps the node monitors.
  */
-import { callServer, GenServer, getLogger, Info, type From, type Node, type Pid } from '@grove/core';
+import { callServer, GenServer, getLogger, type From, type Node, type Pid } from '@grove/core';
 import type { Channel } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
 import { HandshakeError } from '../errors';
 import { simultaneousConnectStatus } from '../handshake/handshake';
-import { isNodeName } from './node_name';
+import { isNodeName, nodeNameKind } from './node_name';
+import { canReply, describeSafely, refuse } from './bad_request';
 
 /** The name of the net kernel process on every node. */
 export const NET_KERNEL = 'net_kernel';
@@ -76,15 +84,20 @@ export interface NetKernelOptions {
   dial: Dialer;
 }
 
-/** What {@link NetKernel.init} gets. */
-export interface NetKernelArgs {
-  readonly router: DistRouter;
-  readonly options: NetKernelOptions;
-}
-
+/** A node monitor: who hears of which nodes. */
 interface Subscriber {
   readonly pid: Pid;
   readonly nodeType: NodeType | 'all';
+}
+
+/** The node monitors, by subscriber pid key: they outlive a net kernel that is restarted. */
+export type NodeMonitors = Map<string, Subscriber>;
+
+/** What {@link NetKernel.init} gets (the same on every restart). */
+export interface NetKernelArgs {
+  readonly router: DistRouter;
+  readonly options: NetKernelOptions;
+  readonly monitors: NodeMonitors;
 }
 
 /** The mesh's peer list, sent to the peer's net kernel at nodeup. */
@@ -93,33 +106,52 @@ interface PeersMessage {
   readonly nodes: unknown;
 }
 
+/** Most nodes one peer list makes this node dial. */
+export const MESH_DIALS_PER_LIST = 32;
+/** Most dials the mesh starts in one {@link MESH_PERIOD_MS} window, all lists together. */
+export const MESH_DIALS_PER_PERIOD = 64;
+/** The mesh's rate window. */
+export const MESH_PERIOD_MS = 10_000;
+
+/** True for a mesh peer list that arrived as `msg` for the registered name `to` (the connection hands it to the net kernel). @internal */
+export function isPeerList(to: string, msg: unknown): msg is PeersMessage {
+  return to === NET_KERNEL && typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === PEERS;
+}
+
 const log = getLogger('dist');
 const PEERS = '$peers';
 const kernels = new WeakMap<Node, NetKernel>();
 
-/** Starts the net kernel of a distributed node (done by startDistributed) and resolves with it. @internal */
-export async function startNetKernel(node: Node, args: NetKernelArgs): Promise<NetKernel> {
-  await NetKernel.start(node, args, { name: NET_KERNEL });
-  return kernels.get(node)!;
+/** The net kernel of `node` (the one running, or the last one to run), if it is distributed. @internal */
+export function kernelOf(node: Node): NetKernel | undefined {
+  return kernels.get(node);
 }
 
 /** One node's net kernel: its connections' hooks, node monitors, ticks and the mesh. @internal */
 export class NetKernel extends GenServer {
   router!: DistRouter;
   options!: NetKernelOptions;
-  private readonly subscribers = new Map<string, Subscriber>();
+  private subscribers!: NodeMonitors;
   private readonly waiters = new Map<Connection, Array<(up: boolean) => void>>();
   private explicit: string | null = null;
   private tickTimer: unknown = null;
   private stopped = false;
   private offExit: () => void = () => undefined;
+  /** Mesh dials left in the current window, and when it began. */
+  private meshDials = MESH_DIALS_PER_PERIOD;
+  private meshWindowAt = 0;
 
-  override init({ router, options }: NetKernelArgs): void {
+  override init({ router, options, monitors }: NetKernelArgs): void {
+    // Restarted after a kill (no terminate ran): the connections close with the kernel that held them, as they would have.
+    kernels.get(this.node)?.stop();
+    for (const [key, s] of monitors) if (!this.node.isAlive(s.pid)) monitors.delete(key);
     this.router = router;
     this.options = options;
+    this.subscribers = monitors;
     kernels.set(this.node, this);
     router.hooks = this;
     this.offExit = this.node.onExit((pid) => this.subscribers.delete(pid.key));
+    this.meshWindowAt = this.node.clock.now();
     this.armTick();
   }
 
@@ -300,20 +332,49 @@ export class NetKernel extends GenServer {
 
   // ---- the net_kernel process ----
 
-  /** `ping`'s `{ type: 'is_auth' }` (an object, so it comes here rather than to a `@Call` route); anything else is an unknown call. */
+  /**
+   * `ping`'s `{ type: 'is_auth' }` (an object, so it comes here rather than to a
+   * `@Call` route); anything else is an unknown call. A call with no caller to answer
+   * (a forged GenCall) is dropped.
+   */
   override handleCall(request: unknown, from: From): unknown {
+    if (!canReply(from)) return refuse(NET_KERNEL, this.node.name, from, `a call of ${describeSafely(request)}`);
     const req = request as { type?: unknown } | null;
     if (typeof req === 'object' && req !== null && req.type === 'is_auth') return 'yes';
     return super.handleCall(request, from);
   }
 
-  /** A peer's list of the visible nodes it knows: connect to those this node does not. */
-  @Info(PEERS)
-  peers(msg: PeersMessage): void {
-    if (!Array.isArray(msg.nodes) || this.options.hidden || !this.options.connectAll) return;
-    for (const n of msg.nodes) {
-      if (typeof n === 'string' && n !== this.node.name && !this.router.connections.has(n)) void this.connect(n);
+  /**
+   * @internal the peer list `conn`'s peer sent at nodeup (its visible nodes): connect
+   * to those this node would connect to anyway, within the mesh's caps (see the top).
+   */
+  peerList(conn: Connection, nodes: unknown): void {
+    if (this.stopped || this.options.hidden || !this.options.connectAll || conn.state !== 'up' || conn.hidden) return;
+    if (!Array.isArray(nodes)) return void log.warn(`${this.node.name}: ignored a malformed peer list from ${conn.peer}`);
+    const kind = nodeNameKind(this.node.name);
+    const dial: string[] = [];
+    let skipped = 0;
+    for (const n of nodes as unknown[]) {
+      if (!isNodeName(n, kind) || n === this.node.name || this.router.connections.has(n) || dial.includes(n)) continue;
+      if (dial.length < MESH_DIALS_PER_LIST && this.meshDial()) dial.push(n);
+      else skipped++;
     }
+    if (skipped > 0) {
+      log.warn(`${this.node.name}: ${conn.peer} listed ${dial.length + skipped} nodes to connect to; connecting to ${dial.length} (the mesh dials at most ${MESH_DIALS_PER_LIST} per list and ${MESH_DIALS_PER_PERIOD} every ${MESH_PERIOD_MS} ms)`);
+    }
+    for (const n of dial) void this.connect(n);
+  }
+
+  /** Takes one mesh dial from the current window: false when none is left. */
+  private meshDial(): boolean {
+    const now = this.node.clock.now();
+    if (now - this.meshWindowAt >= MESH_PERIOD_MS) {
+      this.meshWindowAt = now;
+      this.meshDials = MESH_DIALS_PER_PERIOD;
+    }
+    if (this.meshDials === 0) return false;
+    this.meshDials--;
+    return true;
   }
 
   /** The process ends: so do its connections and ticks (nothing when `stop` ran first). */

@@ -18,8 +18,14 @@
  * The server is a GenServer (OTP's rex is a gen_server): a call request is a
  * `{ type: 'rpc.call' }` object, so it comes to `handleCall` (anything else there is
  * an unknown call); casts, cancels and the workers' DOWN are infos routed by type.
+ * Requests come from other nodes: a malformed one is refused (a BadRequestError at
+ * the caller) or, as a message, dropped; it never takes the server down. It runs
+ * under the kernel supervisor, and the table of exposed modules lives outside the
+ * process, so a restarted server serves the same modules.
  */
-import { BadArgError, describe, GenServer, getLogger, Info, isRef, NotCopyableError, ProcessExit, reply, type DownMessage, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { BadArgError, describe, GenServer, getLogger, Info, isDownMessage, isRef, NotCopyableError, ProcessExit, reply, type DownMessage, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { canReply, describeSafely, refuse } from '../node/bad_request';
+import { fieldText } from '../wire/wire';
 
 /** The name of the rpc server on every node. */
 export const REX = 'rex';
@@ -62,16 +68,12 @@ export interface RpcCancelMessage {
 
 const log = getLogger('dist');
 const servers = new WeakMap<Node, RpcServer>();
+/** Each node's exposed modules: they outlive a server that is restarted. */
+const tables = new WeakMap<Node, Map<string, ExposedModule>>();
 
-/** The rpc server of `node`, if it is distributed. @internal */
+/** The rpc server of `node` (the one running, or the last one to run), if it is distributed. @internal */
 export function rpcServerOf(node: Node): RpcServer | undefined {
   return servers.get(node);
-}
-
-/** Starts the rpc server of a distributed node (done by startDistributed). @internal */
-export async function startRex(node: Node): Promise<RpcServer> {
-  await RpcServer.start(node, undefined, { name: REX });
-  return servers.get(node)!;
 }
 
 interface Running {
@@ -82,13 +84,16 @@ interface Running {
 
 /** One node's rpc server (`rex`): the exposed modules and the workers running calls. @internal */
 export class RpcServer extends GenServer {
-  private readonly modules = new Map<string, ExposedModule>();
+  private modules!: Map<string, ExposedModule>;
   /** Worker monitor ref key → what it runs. */
   private readonly running = new Map<number | string, Running>();
   /** Call id → worker monitor ref key, for cancels. */
   private readonly byCall = new Map<string, number | string>();
 
   override init(): void {
+    let table = tables.get(this.node);
+    if (table === undefined) tables.set(this.node, (table = new Map()));
+    this.modules = table;
     servers.set(this.node, this);
   }
 
@@ -123,17 +128,26 @@ export class RpcServer extends GenServer {
 
   // ---- the process ----
 
-  /** A call request; the worker answers it. Any other call is an unknown call. */
+  /**
+   * A call request; the worker answers it. A malformed one is refused (a
+   * BadRequestError at the caller), one with no caller to answer dropped; any other
+   * call is an unknown call.
+   */
   override handleCall(request: unknown, from: From): unknown {
     const req = request as RpcCallRequest | null;
+    if (!canReply(from)) return refuse(REX, this.node.name, from, `a call of ${describeSafely(req)}`);
     if (typeof req !== 'object' || req === null || req.type !== 'rpc.call') return super.handleCall(request, from);
+    const bad = malformed(req, true);
+    if (bad !== null) return refuse(REX, this.node.name, from, bad);
     this.run(req, from);
     return this.noReply();
   }
 
   @Info('rpc.cast')
   runCast(msg: RpcCastMessage): void {
-    this.run(msg, null);
+    const bad = malformed(msg, false);
+    if (bad !== null) refuse(REX, this.node.name, null, bad);
+    else this.run(msg, null);
   }
 
   /** The caller gave up: kill the worker still running its call. */
@@ -146,6 +160,7 @@ export class RpcServer extends GenServer {
   /** A worker ended: a call it did not answer is answered here. */
   @Info('DOWN')
   workerDown(msg: DownMessage): void {
+    if (!isDownMessage(msg) || !isRef(msg.ref)) return; // a DOWN only this server's monitors make; anything else is someone's forgery
     const r = this.running.get(msg.ref.key);
     if (r === undefined) return;
     this.running.delete(msg.ref.key);
@@ -154,16 +169,12 @@ export class RpcServer extends GenServer {
     if (msg.reason !== 'normal' && r.from !== null) this.reply(r.from, { error: 'exit', reason: msg.reason } satisfies RpcReply);
   }
 
+  /** Runs a well-formed request (see {@link malformed}). */
   private run(req: RpcCallRequest | RpcCastMessage, from: From | null): void {
     const f = this.lookup(req.module, req.fn);
     if (typeof f === 'string') {
       if (from !== null) this.reply(from, { error: 'undef', reason: f } satisfies RpcReply);
       else log.debug(`rpc.cast on ${this.node.name}: ${f}`);
-      return;
-    }
-    if (!Array.isArray(req.args)) {
-      const reason = new BadArgError(`rpc ${req.module}.${req.fn}: args must be an array, got ${describe(req.args)}`, req.args);
-      if (from !== null) this.reply(from, { error: 'throw', reason } satisfies RpcReply);
       return;
     }
     const args = req.args;
@@ -175,14 +186,27 @@ export class RpcServer extends GenServer {
   }
 
   /** The function, or why there is none. */
-  private lookup(module: unknown, fn: unknown): ExposedFunction | string {
-    if (typeof module !== 'string' || typeof fn !== 'string') return `module and function must be strings, got ${describe(module)}, ${describe(fn)}`;
+  private lookup(module: string, fn: string): ExposedFunction | string {
     const mod = this.modules.get(module);
     if (mod === undefined) return `module ${JSON.stringify(module)} is not exposed on ${this.node.name}`;
     const f = mod[fn];
     if (typeof f !== 'function') return `${module}.${fn} is not exposed on ${this.node.name} (module ${JSON.stringify(module)} exposes ${Object.keys(mod).join(', ') || 'nothing'})`;
     return f;
   }
+}
+
+/**
+ * What is wrong with a call (`isCall`) or cast request from another node, or null: the
+ * module and function must be non-empty strings, the args an array, a call's id a ref.
+ */
+function malformed(req: Partial<RpcCallRequest> | Partial<RpcCastMessage>, isCall: boolean): string | null {
+  const { module, fn, args } = req;
+  if (typeof module !== 'string' || module.length === 0) return `rpc: module must be a non-empty string, got ${fieldText(module)}`;
+  if (typeof fn !== 'string' || fn.length === 0) return `rpc ${module}: function must be a non-empty string, got ${fieldText(fn)}`;
+  if (!Array.isArray(args)) return `rpc ${module}.${fn}: args must be an array, got ${fieldText(args)}`;
+  const id = (req as Partial<RpcCallRequest>).id;
+  if (isCall && !isRef(id)) return `rpc ${module}.${fn}: a call's id must be a ref, got ${fieldText(id)}`;
+  return null;
 }
 
 function callKey(id: Ref): string {
@@ -198,14 +222,14 @@ async function work(w: ProcessContext, f: ExposedFunction, args: readonly unknow
     out = e instanceof ProcessExit ? { error: 'exit', reason: e.reason } : { error: 'throw', reason: e };
   }
   if (from === null) {
-    if ('error' in out) log.debug(`rpc.cast on ${w.node.name} ended with ${out.error}: ${describe(out.reason)}`);
+    if ('error' in out) log.debug(`rpc.cast on ${w.node.name} ended with ${out.error}: ${describeSafely(out.reason)}`);
     return;
   }
   try {
     reply(w.node, from, out);
   } catch (e) {
     // The value cannot cross the wire (a function, an unregistered class...): the caller hears why.
-    const reason = e instanceof NotCopyableError ? e : new NotCopyableError('$', describe(e));
+    const reason = e instanceof NotCopyableError ? e : new NotCopyableError('$', describeSafely(e));
     reply(w.node, from, { error: 'throw', reason } satisfies RpcReply);
   }
 }

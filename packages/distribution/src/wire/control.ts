@@ -9,11 +9,11 @@
  * intermediate objects, no per-message Buffer); the tests check its output against
  * protobufjs.
  */
-import { BadArgError, type Pid, type Ref } from '@grove/core';
+import { BadArgError, NotCopyableError, type Pid, type Ref } from '@grove/core';
 import { Op, type ControlMessage } from './control_message';
-import { TermEncoder } from './term';
+import { checkPid, checkRef, TermEncoder } from './term';
 import type { TermCodecOptions } from './term_format';
-import { putVarint, WireWriter } from './wire';
+import { fieldText, isVarint, putVarint, WireWriter } from './wire';
 
 /** Options of a control encoder or decoder. */
 export interface ControlCodecOptions extends TermCodecOptions {
@@ -121,8 +121,9 @@ export class ControlEncoder {
     this.close();
   }
 
-  /** REPLY: `value` for the call `tag` of `to`. */
+  /** REPLY: `value` for the call `tag` of `to`. A tag no varint carries throws (a NotCopyableError), writing nothing. */
   reply(to: Pid, tag: number, value: unknown): void {
+    if (!isVarint(tag)) throw new NotCopyableError('$', `a reply's tag must be an integer from 0 to 2^53 - 1, got ${fieldText(tag)}`);
     this.open(Op.REPLY);
     try {
       this.pid(1, to);
@@ -296,11 +297,12 @@ export class ControlEncoder {
 
   /** A `Pid` sub-message: node (index or name), id, serial (when not 0), creation. */
   private pid(field: number, p: Pid): void {
+    checkPid(p);
     const w = this.writer;
     const i = this.terms.atoms.lookup(p.node);
     if (i >= 0) {
-      // The common case, written in place: at most 2 + 1 + 5 + 3 * 9 bytes, so the
-      // length prefix is one byte.
+      // The common case, written in place (the fields were checked): at most
+      // 2 + 1 + 2 + 1 + 8 + 2 * 6 bytes, so the length prefix is one byte.
       if (w.pos + 36 > w.buf.length) w.ensure(36);
       const buf = w.buf;
       let pos = w.pos;
@@ -336,6 +338,7 @@ export class ControlEncoder {
 
   /** A `Ref` sub-message: node (index or name), creation, id. */
   private ref(field: number, r: Ref): void {
+    checkRef(r);
     const w = this.writer;
     w.u8((field << 3) | LEN);
     const m = w.beginLength();

@@ -10,7 +10,7 @@
 import { checkTerm, classCodecOf, GenCall, GenCast, NotCopyableError, Pid, Ref } from '@grove/core';
 import { OutAtomCache } from './atom_cache';
 import { DEFAULT_MAX_DEPTH, T, type TermCodecOptions } from './term_format';
-import { WireWriter } from './wire';
+import { fieldText, isUint32, isVarint, WireWriter } from './wire';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 // Module-level copies: @grove/core's CommonJS re-exports are getters, too slow per value.
@@ -251,6 +251,7 @@ export class TermEncoder {
   }
 
   private pidBody(p: Pid): void {
+    checkPid(p);
     const w = this.writer;
     this.atom(p.node);
     w.varint(p.id);
@@ -259,6 +260,7 @@ export class TermEncoder {
   }
 
   private ref(r: Ref): void {
+    checkRef(r);
     const w = this.writer;
     w.u8(T.REF);
     this.atom(r.node);
@@ -310,8 +312,8 @@ export class TermEncoder {
     this.errorStack.push(e);
     const w = this.writer;
     w.u8(T.ERROR);
-    this.string(String(e.name));
-    this.string(String(e.message));
+    this.string(errorText(e.name));
+    this.string(errorText(e.message));
     const stack = e.stack;
     this.write(typeof stack === 'string' ? stack : undefined);
     if (hasOwn.call(e, 'cause')) {
@@ -344,6 +346,43 @@ export class TermEncoder {
   }
 }
 
+/** An error's name or message as a string; one whose conversion throws (`{ toString: 'x' }`) is described instead. */
+function errorText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return String(v);
+  } catch {
+    return fieldText(v);
+  }
+}
+
+/**
+ * Throws a NotCopyableError unless `p`'s fields fit the wire as a decoder reads them
+ * back (node a string, id a varint, serial and creation 32-bit): a pid made by hand
+ * can hold anything, and must fail its sender rather than reach a peer. @internal
+ */
+export function checkPid(p: Pid): void {
+  if (!pidFits(p)) {
+    throw new NotCopyableError('$', `a pid whose fields cannot cross the wire (node ${fieldText(p.node)}, id ${fieldText(p.id)}, serial ${fieldText(p.serial)}, creation ${fieldText(p.creation)}): send pids a node made`);
+  }
+}
+
+function pidFits(p: Pid): boolean {
+  return typeof p.node === 'string' && isVarint(p.id) && isUint32(p.serial) && isUint32(p.creation);
+}
+
+/** True for a Pid (not a look-alike) whose fields fit the wire. @internal */
+export function isWirePid(p: unknown): p is Pid {
+  return typeof p === 'object' && p !== null && Object.getPrototypeOf(p) === PID_PROTO && pidFits(p as Pid);
+}
+
+/** {@link checkPid} for a ref (node a string, creation 32-bit, id a varint). @internal */
+export function checkRef(r: Ref): void {
+  if (typeof r.node !== 'string' || !isUint32(r.creation) || !isVarint(r.id)) {
+    throw new NotCopyableError('$', `a ref whose fields cannot cross the wire (node ${fieldText(r.node)}, creation ${fieldText(r.creation)}, id ${fieldText(r.id)}): send refs a node made`);
+  }
+}
+
 /**
  * A `From` as core's own GenCall codec reads it: a pid and a non-negative integer tag
  * (other fields are not part of a From; a local call passes its pending-call object).
@@ -352,8 +391,7 @@ function isFrom(from: { pid?: unknown; tag?: unknown } | null): from is { pid: P
   if (typeof from !== 'object' || from === null) return false;
   const pid = from.pid;
   const tag = from.tag;
-  return typeof pid === 'object' && pid !== null && Object.getPrototypeOf(pid) === PID_PROTO &&
-    typeof tag === 'number' && Number.isSafeInteger(tag) && tag >= 0;
+  return typeof pid === 'object' && pid !== null && Object.getPrototypeOf(pid) === PID_PROTO && isVarint(tag);
 }
 
 /** Encodes one term into a new Buffer (a convenience; connections reuse an encoder). */

@@ -307,11 +307,16 @@ export class TermDecoder {
     return o;
   }
 
+  // A Map or Set keeps every entry it was sent with: two equal pids that were distinct
+  // keys on the sender may come out of the pid cache as one object, so a key that
+  // collapses onto an earlier one is rebuilt as a pid of its own.
+
   private map(): Map<unknown, unknown> {
     const n = this.reader.length('map');
     const m = new Map<unknown, unknown>();
     for (let i = 0; i < n; i++) {
-      const k = this.value();
+      let k = this.value();
+      if (m.has(k)) k = uncached(k);
       m.set(k, this.value());
     }
     return m;
@@ -320,7 +325,11 @@ export class TermDecoder {
   private set(): Set<unknown> {
     const n = this.reader.length('set');
     const s = new Set<unknown>();
-    for (let i = 0; i < n; i++) s.add(this.value());
+    for (let i = 0; i < n; i++) {
+      const size = s.size;
+      const x = this.value();
+      if (s.add(x).size === size) s.add(uncached(x));
+    }
     return s;
   }
 
@@ -358,6 +367,11 @@ export class TermDecoder {
       throw new DecodeError(`fromTerm of the registered class ${JSON.stringify(name)} threw: ${String(e)}`, at, { cause: e });
     }
   }
+}
+
+/** A pid the cache handed out, as an object of its own (anything else as it is). */
+function uncached(v: unknown): unknown {
+  return v instanceof PidClass ? new PidClass(v.node, v.id, v.serial, v.creation) : v;
 }
 
 /** Decodes one term from `bytes` (a convenience; connections reuse a decoder). */

@@ -30,6 +30,32 @@ export interface FastBuffer extends Buffer {
   ucs2Slice(start: number, end: number): string;
 }
 
+/**
+ * True for what a varint field carries: an integer 0 ≤ n ≤ 2^53 - 1, the range the
+ * decoder accepts. Anything else (negative, fractional, NaN, ±Infinity, not a number)
+ * would never end the varint loop or would write bytes no decoder reads back.
+ */
+export function isVarint(n: unknown): n is number {
+  return (n as number) >>> 0 === n || (Number.isSafeInteger(n) && (n as number) > 0);
+}
+
+/** True for an integer 0 ≤ n < 2^32 (a pid's serial and creation, a ref's creation). */
+export function isUint32(n: unknown): n is number {
+  return (n as number) >>> 0 === n;
+}
+
+/** A field's value in an error message, without calling anything the value defines. */
+export function fieldText(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 64 ? v.slice(0, 64) + '…' : v);
+  return v === null ? 'null' : v === undefined ? 'undefined' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** The error for a value no varint can carry: the sender sees it, nothing is written. */
+export function badVarint(n: unknown): NotCopyableError {
+  return new NotCopyableError('$', `${fieldText(n)} cannot be encoded as an unsigned varint (an integer from 0 to 2^53 - 1)`);
+}
+
 /** Number of bytes the varint of `n` (0 ≤ n ≤ 2^53) takes. */
 export function varintSize(n: number): number {
   if (n < 0x80) return 1;
@@ -42,8 +68,8 @@ export function varintSize(n: number): number {
 }
 
 /**
- * Writes the varint of `n` (0 ≤ n ≤ 2^53) at `pos` (the caller made room for 8
- * bytes) and returns the position after it.
+ * Writes the varint of `n` at `pos` (the caller made room for 8 bytes) and returns
+ * the position after it. The caller checked `n` with {@link isVarint}.
  */
 export function putVarint(buf: Uint8Array, pos: number, n: number): number {
   if (n > 0xffffffff) {
@@ -119,8 +145,13 @@ export class WireWriter {
     this.buf[this.pos++] = b;
   }
 
-  /** An unsigned varint, 0 ≤ n ≤ 2^53 (callers guarantee the range). */
+  /**
+   * An unsigned varint, 0 ≤ n ≤ 2^53 - 1. Anything else throws (a NotCopyableError)
+   * and writes nothing: the last guard that keeps a stream valid whatever the caller
+   * passes.
+   */
   varint(n: number): void {
+    if (n >>> 0 !== n && !isVarint(n)) throw badVarint(n);
     if (this.pos + 10 > this.buf.length) this.grow(10);
     this.pos = putVarint(this.buf, this.pos, n);
   }
