@@ -15,9 +15,11 @@ import { attachRouter, BadArgError, describe, Node, type NodeInbound, type Child
 import { DistRouter } from './dist_router';
 import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
-import { startNetKernel, type MonitorNodesOptions, type NetKernel } from './net_kernel';
+import { NET_KERNEL, startNetKernel, type MonitorNodesOptions, type NetKernel } from './net_kernel';
+import { MAX_COOKIE_BYTES, resolveCookie } from '../handshake/cookie';
 import { startGlobal } from '../global/name_server';
-import { startRex } from '../rpc/rex';
+import { REX, startRex } from '../rpc/rex';
+import { GLOBAL_NAME_SERVER } from '../global/protocol';
 import { isNodeName } from './node_name';
 import { SpawnService, type Spawnable } from './remote_spawn';
 import { memoryTransport } from '../transport/memory_transport';
@@ -36,8 +38,19 @@ export interface DistOptions {
   cookie?: string;
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
-  /** Address to listen on. Default `127.0.0.1`. */
+  /**
+   * Listen on the first free port from `min` to `max` (OTP's `inet_dist_listen_min`/`max`,
+   * for firewalls); cannot go with `port`.
+   */
+  portRange?: { min: number; max: number };
+  /** Address to listen on (OTP's `inet_dist_use_interface`). Default `127.0.0.1`. */
   host?: string;
+  /**
+   * Accept connections from, and connect to, only these nodes (OTP `net_kernel:allow/1`,
+   * in force from the start); {@link DistNode.allow} adds more. Default: every node with
+   * the right cookie.
+   */
+  allow?: readonly string[];
   /** The port mapper's port. Default GROVE_EPMD_PORT, ERL_EPMD_PORT, else 4369. */
   epmdPort?: number;
   /** Connect with TLS, verifying both ends' certificates. */
@@ -62,6 +75,46 @@ export interface DistOptions {
 
 const distNodes = new WeakMap<Node, DistNode>();
 
+/** The system processes startDistributed starts; stopDistribution ends them. */
+const KERNEL_SERVICES = [NET_KERNEL, GLOBAL_NAME_SERVER, REX];
+
+/**
+ * True when `node` is distributed and distribution has not stopped (OTP
+ * `erlang:is_alive/0`); false for a local node.
+ */
+export function isAlive(node: Node | DistNode): boolean {
+  const d = node instanceof DistNode ? node : distNodes.get(node);
+  return d !== undefined && d.alive;
+}
+
+/** A node's cookies: its own, and one per peer set with `setCookie(cookie, peer)`. @internal */
+export class CookieJar {
+  private readonly perPeer = new Map<string, string>();
+
+  constructor(
+    private own: string,
+    private readonly self: string,
+  ) {}
+
+  get(peer?: string): string {
+    if (peer === undefined || peer === this.self) return this.own;
+    if (typeof peer !== 'string') throw new BadArgError(`getCookie: expected a node name, got ${describe(peer)}`, peer);
+    return this.perPeer.get(peer) ?? this.own;
+  }
+
+  set(cookie: string, peer?: string): void {
+    if (typeof cookie !== 'string' || cookie === '' || Buffer.byteLength(cookie) > MAX_COOKIE_BYTES) {
+      throw new BadArgError(`setCookie: a cookie is a non-empty string of at most ${MAX_COOKIE_BYTES} bytes, got ${describe(cookie)}`, cookie);
+    }
+    if (peer === undefined || peer === this.self) {
+      this.own = cookie;
+      return;
+    }
+    if (!isNodeName(peer)) throw new BadArgError(`setCookie: peer must be a node name like bob@127.0.0.1, got ${describe(peer)}`, peer);
+    this.perPeer.set(peer, cookie);
+  }
+}
+
 /** The distributed node `node` belongs to, if any. */
 export function distOf(node: Node): DistNode | undefined {
   return distNodes.get(node);
@@ -77,6 +130,7 @@ export function requireDist(node: Node, what: string): DistNode {
 /** A running distributed node. */
 export class DistNode {
   private stopping: Promise<void> | null = null;
+  private distStopping: Promise<void> | null = null;
 
   /** @internal use {@link startDistributed}. */
   constructor(
@@ -89,6 +143,8 @@ export class DistNode {
     /** @internal */
     readonly spawns: SpawnService,
     private readonly transport: NodeTransport,
+    /** @internal */
+    readonly cookies: CookieJar,
   ) {}
 
   /** `alive@host`. */
@@ -104,6 +160,52 @@ export class DistNode {
   /** Connects to `peer`: true when connected, false when unreachable (OTP `net_kernel:connect_node`). */
   connect(peer: string): Promise<boolean> {
     return this.kernel.connect(peer);
+  }
+
+  /**
+   * Connects to `peer` as if this node were hidden (OTP `net_kernel:hidden_connect_node`):
+   * the two do not list each other in `nodes()` (`nodes('hidden')` does) and the
+   * connection takes no part in the transitive mesh. True when connected.
+   */
+  hiddenConnect(peer: string): Promise<boolean> {
+    return this.kernel.hiddenConnect(peer);
+  }
+
+  /**
+   * Adds `nodes` to the list of nodes this node accepts connections from and connects
+   * to (OTP `net_kernel:allow/1`). Before the first call (and without the `allow`
+   * option) any node with the right cookie may connect; afterwards a connection from a
+   * node not in the list is refused, and logged. Nodes cannot be removed; connections
+   * already up stay.
+   */
+  allow(nodes: readonly string[]): void {
+    if (!Array.isArray(nodes) || nodes.some((n) => !isNodeName(n))) {
+      throw new BadArgError(`allow: expected an array of node names like alice@127.0.0.1, got ${describe(nodes)}`, nodes);
+    }
+    this.kernel.allow(nodes);
+  }
+
+  /**
+   * The cookie used with `peer` (OTP `erlang:get_cookie/1`), or, without `peer`, this
+   * node's own cookie (`erlang:get_cookie/0`).
+   */
+  getCookie(peer?: string): string {
+    return this.cookies.get(peer);
+  }
+
+  /**
+   * Sets this node's cookie (OTP `erlang:set_cookie/1`), or, with `peer`, the cookie
+   * used with that node only (`erlang:set_cookie/2`; `peer` this node's own name sets
+   * its own cookie). Connections already up keep going; the next handshake uses the
+   * new cookie, in both directions.
+   */
+  setCookie(cookie: string, peer?: string): void {
+    this.cookies.set(cookie, peer);
+  }
+
+  /** True until distribution stops (OTP `erlang:is_alive/0`). */
+  get alive(): boolean {
+    return this.stopping === null && this.distStopping === null;
   }
 
   /** Closes the connection to `peer` (OTP `disconnect_node`); false when there was none. */
@@ -144,12 +246,33 @@ export class DistNode {
   /** Closes every connection, unregisters from the port mapper, stops listening, and halts the node. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.kernel.stop();
-      this.router.inbound.detach();
+      await this.stopDistribution();
       this.node.halt();
-      await this.transport.close();
     })();
     return this.stopping;
+  }
+
+  /**
+   * Stops distribution and keeps the node running locally (OTP `net_kernel:stop/0`):
+   * every connection closes (peers see `nodedown`), the node unregisters from the port
+   * mapper and stops listening, and `isAlive` becomes false. Its processes, names and
+   * timers go on; sends to other nodes are dropped, and links and monitors to
+   * processes on them fire with `noconnection`, as when a connection goes down. The
+   * kernel services (`net_kernel`, `global`, `rex`) end. The node keeps its name (see
+   * the README: Grove cannot rename live pids).
+   */
+  stopDistribution(): Promise<void> {
+    this.distStopping ??= (async () => {
+      distNodes.delete(this.node);
+      this.kernel.stop();
+      this.router.inbound.detach();
+      for (const name of KERNEL_SERVICES) {
+        const pid = this.node.whereis(name);
+        if (pid !== undefined) this.node.exit(pid, 'shutdown');
+      }
+      await this.transport.close();
+    })();
+    return this.distStopping;
   }
 }
 
@@ -168,11 +291,20 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   if (!(typeof netTickTimeMs === 'number' && Number.isFinite(netTickTimeMs) && netTickTimeMs >= 4)) {
     throw new BadArgError(`startDistributed: netTickTimeMs must be a number >= 4, got ${String(netTickTimeMs)}`, netTickTimeMs);
   }
-  const start: TransportStart = options.transport === 'memory' ? memoryTransport : tcpTransport;
+  checkListenOptions(options);
+  const allow = options.allow;
+  if (allow !== undefined && (!Array.isArray(allow) || allow.some((n) => !isNodeName(n)))) {
+    throw new BadArgError(`startDistributed: allow must be an array of node names like bob@127.0.0.1, got ${describe(allow)}`, allow);
+  }
+  const memory = options.transport === 'memory';
+  // The memory transport never reads the cookie file: without a cookie its nodes share 'nocookie'.
+  const cookies = new CookieJar(memory ? (options.cookie ?? 'nocookie') : resolveCookie(options.cookie !== undefined ? { cookie: options.cookie } : {}), options.name);
+  const start: TransportStart = memory ? memoryTransport : tcpTransport;
   let dist: DistNode | null = null;
   const transport = await start(options, {
     admit: (peer) => dist?.kernel.admit(peer) ?? 'nok',
     accepted: (channel) => (dist !== null ? dist.kernel.accepted(channel) : channel.close('not_allowed')),
+    cookie: (peer) => cookies.get(peer),
   });
   const node = new Node({ ...options.nodeOptions, name: options.name, creation: transport.creation });
   let router!: DistRouter;
@@ -190,9 +322,10 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
         connectAll: options.connectAll ?? true,
         autoConnect: options.autoConnect ?? true,
         setupTimeoutMs: options.connectTimeoutMs ?? 7000,
-        dial: (peer) => transport.dial(peer, { name: node.name, creation: node.creation }),
+        dial: (peer, hidden) => transport.dial(peer, { name: node.name, creation: node.creation, hidden }),
       },
     });
+    if (allow !== undefined) kernel.allow(allow);
     // Kernel services every node runs, as OTP's kernel does: global_name_server and rex.
     await startGlobal(node, kernel);
     await startRex(node);
@@ -203,10 +336,21 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
     throw e;
   }
   // Only now does the transport admit peers: every service they may talk to runs.
-  dist = new DistNode(node, router, kernel, spawns, transport);
+  dist = new DistNode(node, router, kernel, spawns, transport, cookies);
   distNodes.set(node, dist);
   router.membership = dist;
   return dist;
+}
+
+function checkListenOptions(options: DistOptions): void {
+  const isPort = (p: unknown): p is number => typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= 65535;
+  if (options.port !== undefined && !isPort(options.port)) throw new BadArgError(`startDistributed: port must be a whole number from 0 to 65535, got ${describe(options.port)}`, options.port);
+  const r = options.portRange;
+  if (r === undefined) return;
+  if (options.port !== undefined) throw new BadArgError('startDistributed: port and portRange cannot go together', r);
+  if (typeof r !== 'object' || r === null || !isPort(r.min) || !isPort(r.max) || r.min < 1 || r.min > r.max) {
+    throw new BadArgError(`startDistributed: portRange must be { min, max } with 1 <= min <= max <= 65535, got ${describe(r)}`, r);
+  }
 }
 
 // ---- from inside processes ----

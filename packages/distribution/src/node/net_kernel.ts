@@ -34,11 +34,11 @@ import { isNodeName } from './node_name';
 /** The name of the net kernel process on every node. */
 export const NET_KERNEL = 'net_kernel';
 
-/** Opens an authenticated channel to `peer` (lookup, connect, handshake). */
-export type Dialer = (peer: string) => Promise<Channel>;
+/** Opens an authenticated channel to `peer` (lookup, connect, handshake); `hidden` makes this node hidden to it. */
+export type Dialer = (peer: string, hidden: boolean) => Promise<Channel>;
 
 /** What `admit` decides about an incoming connection from a peer (see handshake/handshake.ts). */
-export type Admission = 'ok' | 'ok_simultaneous' | 'nok' | 'alive';
+export type Admission = 'ok' | 'ok_simultaneous' | 'nok' | 'alive' | 'not_allowed';
 
 /** `visible`, `hidden`, or both (`all`). */
 export type NodeType = 'visible' | 'hidden';
@@ -110,6 +110,10 @@ export class NetKernel extends GenServer {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly waiters = new Map<Connection, Array<(up: boolean) => void>>();
   private explicit: string | null = null;
+  /** Peers connected to (or to be connected to) as a hidden node (`hidden_connect_node`). */
+  private readonly hiddenPeers = new Set<string>();
+  /** `allow`'s list; null until its first call: every node with the right cookie may connect. */
+  private allowed: Set<string> | null = null;
   private tickTimer: unknown = null;
   private stopped = false;
   private offExit: () => void = () => undefined;
@@ -148,6 +152,31 @@ export class NetKernel extends GenServer {
       if (list === undefined) this.waiters.set(c, (list = []));
       list.push(resolve);
     });
+  }
+
+  /**
+   * Connects to `peer` as if this node were hidden (OTP `net_kernel:hidden_connect_node`):
+   * neither side lists the other in `nodes()`, and the connection takes no part in the
+   * mesh. A connection already up stays as it is.
+   */
+  hiddenConnect(peer: string): Promise<boolean> {
+    if (typeof peer === 'string' && peer !== this.node.name && !this.router.connections.has(peer)) this.hiddenPeers.add(peer);
+    return this.connect(peer);
+  }
+
+  /**
+   * Adds `nodes` to the nodes this node accepts connections from, and connects to
+   * (OTP `net_kernel:allow/1`); before the first call every node may. Nodes cannot be
+   * removed, and connections already up stay.
+   */
+  allow(nodes: readonly string[]): void {
+    this.allowed ??= new Set();
+    for (const n of nodes) this.allowed.add(n);
+  }
+
+  /** Whether `peer` may connect (the allow list). */
+  isAllowed(peer: string): boolean {
+    return this.allowed === null || this.allowed.has(peer);
   }
 
   /** Closes the connection to `peer`; false when there was none. */
@@ -209,6 +238,10 @@ export class NetKernel extends GenServer {
    */
   admit(peer: string): Admission {
     if (this.stopped) return 'nok';
+    if (!this.isAllowed(peer)) {
+      log.warn(`${this.node.name}: refused a connection from ${peer}: it is not in the allow list (net_kernel:allow)`);
+      return 'not_allowed';
+    }
     const c = this.router.connections.get(peer);
     if (c === undefined) return 'ok';
     if (c.state === 'up') return 'alive';
@@ -242,7 +275,12 @@ export class NetKernel extends GenServer {
       conn.close(this.stopped ? 'net_kernel_terminated' : 'not_allowed');
       return;
     }
-    this.options.dial(peer).then(
+    if (!this.isAllowed(peer)) {
+      log.warn(`${this.node.name}: not connecting to ${peer}: it is not in the allow list (net_kernel:allow)`);
+      conn.close('not_allowed');
+      return;
+    }
+    this.options.dial(peer, this.options.hidden || this.hiddenPeers.has(peer)).then(
       (channel) => {
         // Another channel (an accepted one that won the tie-break) may have been adopted meanwhile.
         if (conn.state === 'pending') conn.adopt(channel);
@@ -265,7 +303,7 @@ export class NetKernel extends GenServer {
   /** @internal */
   up(conn: Connection): void {
     const channel = conn.channel!;
-    conn.hidden = this.options.hidden || channel.peerHidden;
+    conn.hidden = this.options.hidden || channel.peerHidden || this.hiddenPeers.has(conn.peer);
     this.settle(conn, true);
     const nodeType: NodeType = conn.hidden ? 'hidden' : 'visible';
     log.debug(`${this.node.name}: nodeup ${conn.peer} (${nodeType})`);
@@ -279,6 +317,7 @@ export class NetKernel extends GenServer {
   /** @internal */
   down(conn: Connection, reason: string, wasUp: boolean): void {
     this.settle(conn, false);
+    this.hiddenPeers.delete(conn.peer);
     if (!wasUp) return;
     const nodeType: NodeType = conn.hidden ? 'hidden' : 'visible';
     log.debug(`${this.node.name}: nodedown ${conn.peer} (${reason})`);
