@@ -3,8 +3,8 @@
  * `net_kernel:allow/1`, `hidden_connect_node`, `net_kernel:stop/0` with `is_alive/0`,
  * and the listen port range (`inet_dist_listen_min/max`).
  */
-import { BadArgError, type Pid } from '@grove/core';
-import { isAlive, isNodeMessage, monitorNodes, startDistributed, type DistNode, type NodeDownMessage } from '@grove/distribution';
+import { BadArgError, Node, type Pid } from '@grove/core';
+import { isAlive, isNodeMessage, monitorNodes, startDistributed, type DistNode, type DistOptions, type NodeDownMessage } from '@grove/distribution';
 import { EpmdServer } from '@grove/distribution/internal';
 import * as net from 'node:net';
 import { memNode, stopAll, waitFor } from './router_helpers';
@@ -120,7 +120,6 @@ describe('stopping distribution at runtime (net_kernel:stop/0)', () => {
   });
 
   it('is false for a node that is not distributed', async () => {
-    const { Node } = await import('@grove/core');
     const n = new Node();
     expect(isAlive(n)).toBe(false);
     n.halt();
@@ -131,6 +130,49 @@ describe('stopping distribution at runtime (net_kernel:stop/0)', () => {
     await a.stopDistribution();
     const pid = a.node.spawnLoop(() => undefined);
     expect(() => monitorNodes({ node: a.node, self: pid } as never)).toThrow(/not distributed/);
+  });
+});
+
+describe('starting distribution on a running node (net_kernel:start)', () => {
+  it('keeps its processes and names, which peers reach; stopped and started again, it reconnects', async () => {
+    const b = await memNode('b');
+    const name = `live${process.pid}@127.0.0.1`;
+    const node = new Node({ name });
+    const got: unknown[] = [];
+    const keeper = node.spawnLoop((m) => void got.push(m), { name: 'keeper' });
+    expect(isAlive(node)).toBe(false);
+    const a = await startDistributed({ node, transport: 'memory', cookie: 'test-cookie' } as DistOptions);
+    try {
+      expect(a.node).toBe(node);
+      expect(a.name).toBe(name);
+      expect(isAlive(node)).toBe(true);
+      b.node.send(['keeper', name], 'by name');
+      b.node.send(keeper, 'by pid'); // a pid made before distribution started
+      await waitFor(() => got.length === 2, 'both messages');
+      expect(got).toEqual(['by name', 'by pid']);
+      await a.stopDistribution();
+      expect(isAlive(node)).toBe(false);
+      expect(node.isAlive(keeper)).toBe(true);
+      const again = await startDistributed({ name, node, transport: 'memory', cookie: 'test-cookie' });
+      expect(isAlive(node)).toBe(true);
+      expect(await again.ping(b.name)).toBe('pong');
+      b.node.send(keeper, 'again');
+      await waitFor(() => got.length === 3, 'the message after the restart');
+      await again.stop();
+    } finally {
+      node.halt();
+    }
+  });
+
+  it('refuses a nonode@nohost node (its pids cannot be renamed), another name, or a node already distributed', async () => {
+    const local = new Node();
+    await expect(startDistributed({ node: local, transport: 'memory' } as DistOptions)).rejects.toThrow(/cannot rename its live processes/);
+    local.halt();
+    const named = new Node({ name: `n${process.pid}@127.0.0.1` });
+    await expect(startDistributed({ name: 'other@127.0.0.1', node: named, transport: 'memory' })).rejects.toThrow(/a running node keeps its name/);
+    const a = await startDistributed({ name: named.name, node: named, transport: 'memory' });
+    await expect(startDistributed({ name: named.name, node: named, transport: 'memory' })).rejects.toThrow(/already distributed/);
+    await a.stop();
   });
 });
 

@@ -32,8 +32,16 @@ export const DEFAULT_NET_TICK_TIME_MS = 60_000;
 
 /** Options of {@link startDistributed}. */
 export interface DistOptions {
-  /** The node's name, `alive@host` (e.g. `alice@127.0.0.1`). */
+  /** The node's name, `alive@host` (e.g. `alice@127.0.0.1`); may be omitted with `node`. */
   name: string;
+  /**
+   * Make this running node distributed rather than creating one (OTP `net_kernel:start`
+   * on a live node): its processes, registered names and timers are kept. Its name
+   * must be a node name (`new Node({ name: 'alice@127.0.0.1' })`), because a Grove pid
+   * carries its node's name and cannot be renamed: a `nonode@nohost` node is refused.
+   * After {@link DistNode.stopDistribution} the same node can be started again.
+   */
+  node?: Node;
   /** The shared secret. Default: `GROVE_COOKIE`, else `~/.grove.cookie` (see resolveCookie). */
   cookie?: string;
   /** Port to listen on; 0 (default) picks a free one. */
@@ -75,8 +83,18 @@ export interface DistOptions {
 
 const distNodes = new WeakMap<Node, DistNode>();
 
+/** The name of a node that is not distributed. */
+const LOCAL_NODE_NAME = 'nonode@nohost';
+
 /** The system processes startDistributed starts; stopDistribution ends them. */
 const KERNEL_SERVICES = [NET_KERNEL, GLOBAL_NAME_SERVER, REX];
+
+function endKernelServices(node: Node): void {
+  for (const name of KERNEL_SERVICES) {
+    const pid = node.whereis(name);
+    if (pid !== undefined) node.exit(pid, 'shutdown');
+  }
+}
 
 /**
  * True when `node` is distributed and distribution has not stopped (OTP
@@ -266,10 +284,8 @@ export class DistNode {
       distNodes.delete(this.node);
       this.kernel.stop();
       this.router.inbound.detach();
-      for (const name of KERNEL_SERVICES) {
-        const pid = this.node.whereis(name);
-        if (pid !== undefined) this.node.exit(pid, 'shutdown');
-      }
+      inbounds.delete(this.node);
+      endKernelServices(this.node);
       await this.transport.close();
     })();
     return this.distStopping;
@@ -286,6 +302,21 @@ export class DistNode {
  */
 export async function startDistributed(options: DistOptions): Promise<DistNode> {
   if (typeof options !== 'object' || options === null) throw new BadArgError('startDistributed: options must be an object', options);
+  const existing = options.node;
+  if (existing !== undefined) {
+    if (!(existing instanceof Node)) throw new BadArgError(`startDistributed: node must be a Node, got ${describe(existing)}`, existing);
+    if (existing.name === LOCAL_NODE_NAME || !isNodeName(existing.name)) {
+      throw new BadArgError(
+        `startDistributed: node ${existing.name} has no node name, and Grove cannot rename its live processes: create it as new Node({ name: 'alice@127.0.0.1' }) to make it distributed later`,
+        existing.name,
+      );
+    }
+    if ((options.name as string | undefined) === undefined) options = { ...options, name: existing.name };
+    else if (options.name !== existing.name) {
+      throw new BadArgError(`startDistributed: name ${String(options.name)} differs from the node's name ${existing.name}: a running node keeps its name`, options.name);
+    }
+    if (distNodes.has(existing)) throw new BadArgError(`startDistributed: node ${existing.name} is already distributed`, existing.name);
+  }
   if (!isNodeName(options.name)) throw new BadArgError(`startDistributed: name must be a node name like alice@127.0.0.1, got ${String(options.name)}`, options.name);
   const netTickTimeMs = options.netTickTimeMs ?? DEFAULT_NET_TICK_TIME_MS;
   if (!(typeof netTickTimeMs === 'number' && Number.isFinite(netTickTimeMs) && netTickTimeMs >= 4)) {
@@ -301,14 +332,24 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   const cookies = new CookieJar(memory ? (options.cookie ?? 'nocookie') : resolveCookie(options.cookie !== undefined ? { cookie: options.cookie } : {}), options.name);
   const start: TransportStart = memory ? memoryTransport : tcpTransport;
   let dist: DistNode | null = null;
-  const transport = await start(options, {
-    admit: (peer) => dist?.kernel.admit(peer) ?? 'nok',
-    accepted: (channel) => (dist !== null ? dist.kernel.accepted(channel) : channel.close('not_allowed')),
-    cookie: (peer) => cookies.get(peer),
-  });
-  const node = new Node({ ...options.nodeOptions, name: options.name, creation: transport.creation });
+  const transport = await start(
+    options,
+    {
+      admit: (peer) => dist?.kernel.admit(peer) ?? 'nok',
+      accepted: (channel) => (dist !== null ? dist.kernel.accepted(channel) : channel.close('not_allowed')),
+      cookie: (peer) => cookies.get(peer),
+    },
+    existing?.creation,
+  );
+  const node = existing ?? new Node({ ...options.nodeOptions, name: options.name, creation: transport.creation });
   let router!: DistRouter;
-  const inbound = attachRouter(node, (inb) => (router = new DistRouter(node, inb)));
+  let inbound: NodeInbound;
+  try {
+    inbound = attachRouter(node, (inb) => (router = new DistRouter(node, inb)));
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
   inbounds.set(node, inbound);
   if (node.checkMessages) inbound.setMessageCopier(messageCopier(node));
   const spawns = new SpawnService(node, router);
@@ -331,7 +372,12 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
     await startRex(node);
   } catch (e) {
     kernel?.stop();
-    node.halt();
+    if (existing === undefined) node.halt();
+    else {
+      inbound.detach();
+      inbounds.delete(node);
+      endKernelServices(node);
+    }
     await transport.close();
     throw e;
   }

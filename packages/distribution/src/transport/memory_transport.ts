@@ -22,12 +22,12 @@ interface MemoryEntry {
 const memoryNodes = new Map<string, MemoryEntry>();
 
 /** The in-memory transport: a process-wide table of node names stands in for the port mapper. */
-export const memoryTransport: TransportStart = async (options, hooks) => {
+export const memoryTransport: TransportStart = async (options, hooks, fixedCreation) => {
   const name = options.name;
   if (memoryNodes.has(name)) throw new DistNodeError(`a node named ${name} is already running in this process`);
   const entry: MemoryEntry = {
     hooks,
-    creation: ((Math.random() * 0xfffffffe) >>> 0) + 1,
+    creation: fixedCreation ?? ((Math.random() * 0xfffffffe) >>> 0) + 1,
     hidden: options.hidden === true,
   };
   memoryNodes.set(name, entry);

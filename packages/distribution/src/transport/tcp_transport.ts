@@ -119,7 +119,7 @@ async function listenInRange(options: DistOptions, listenOn: (port: number) => P
   throw new Error(`every port from ${range.min} to ${range.max} is in use`);
 }
 
-export const tcpTransport: TransportStart = async (options, hooks) => {
+export const tcpTransport: TransportStart = async (options, hooks, fixedCreation) => {
   const name = parseNodeName(options.name);
   const cookie = (peer: string): string => hooks.cookie(peer);
   const hidden = options.hidden === true;
@@ -162,7 +162,7 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
   }
   try {
     const reg = await pm.register({ name: name.alive, port: listener.port, hidden, extra: options.tls !== undefined ? GROVE_TLS_EPMD_EXTRA : GROVE_EPMD_EXTRA });
-    creation = reg.creation;
+    creation = fixedCreation ?? reg.creation;
   } catch (err) {
     await listener.close({ destroyConnections: true });
     await pm.close();

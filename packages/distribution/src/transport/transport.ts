@@ -40,8 +40,11 @@ export interface NodeTransport {
   close(): Promise<void>;
 }
 
-/** Starts a transport for a node about to be created. */
-export type TransportStart = (options: DistOptions, hooks: TransportHooks) => Promise<NodeTransport>;
+/**
+ * Starts a transport for a node about to be created, or for a running node made
+ * distributed: then `creation` is that node's, which its pids already carry.
+ */
+export type TransportStart = (options: DistOptions, hooks: TransportHooks, creation?: number) => Promise<NodeTransport>;
 
 // ---- channels ----
 
