@@ -103,7 +103,18 @@ describe('stopping distribution at runtime (net_kernel:stop/0)', () => {
     const got: unknown[] = [];
     const local = a.node.spawnLoop((m) => void got.push(m), { name: 'keeper' });
     expect(await a.ping(b.name)).toBe('pong');
+    const remote = b.node.spawnLoop(() => undefined);
+    const downSeen: unknown[] = [];
+    let monitored = false;
+    a.node.spawn(async (ctx) => {
+      ctx.monitor(remote);
+      monitored = true;
+      downSeen.push(await ctx.receive());
+    });
+    await waitFor(() => monitored, 'the monitor');
     await a.stopDistribution();
+    await waitFor(() => downSeen.length === 1, 'the DOWN of the remote process');
+    expect(downSeen[0]).toMatchObject({ type: 'DOWN', reason: 'noconnection' });
     await waitFor(() => downs.length === 1, 'b to see nodedown');
     expect(downs[0]!.node).toBe(a.name);
     expect(isAlive(a.node)).toBe(false);
