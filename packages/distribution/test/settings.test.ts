@@ -11,6 +11,11 @@ import { memNode, stopAll, waitFor } from './router_helpers';
 
 afterEach(stopAll);
 
+it('tells the net tick time (net_kernel:get_net_ticktime)', async () => {
+  expect((await memNode('a')).netTickTimeMs).toBe(60_000);
+  expect((await memNode('b', { netTickTimeMs: 20_000 })).netTickTimeMs).toBe(20_000);
+});
+
 describe('cookies at runtime', () => {
   it('reads the node cookie and sets it, used by the next connection', async () => {
     const [a, b] = [await memNode('a'), await memNode('b', { cookie: 'other' })];

@@ -221,6 +221,11 @@ export class DistNode {
     this.cookies.set(cookie, peer);
   }
 
+  /** The net tick time in milliseconds (OTP `net_kernel:get_net_ticktime/0`, in seconds there). */
+  get netTickTimeMs(): number {
+    return this.kernel.options.netTickTimeMs;
+  }
+
   /** True until distribution stops (OTP `erlang:is_alive/0`). */
   get alive(): boolean {
     return this.stopping === null && this.distStopping === null;

@@ -38,7 +38,7 @@ export const NET_KERNEL = 'net_kernel';
 export type Dialer = (peer: string, hidden: boolean) => Promise<Channel>;
 
 /** What `admit` decides about an incoming connection from a peer (see handshake/handshake.ts). */
-export type Admission = 'ok' | 'ok_simultaneous' | 'nok' | 'alive' | 'not_allowed';
+export type Admission = 'ok' | 'ok_simultaneous' | 'nok' | 'alive' | { refuse: string };
 
 /** `visible`, `hidden`, or both (`all`). */
 export type NodeType = 'visible' | 'hidden';
@@ -238,10 +238,8 @@ export class NetKernel extends GenServer {
    */
   admit(peer: string): Admission {
     if (this.stopped) return 'nok';
-    if (!this.isAllowed(peer)) {
-      log.warn(`${this.node.name}: refused a connection from ${peer}: it is not in the allow list (net_kernel:allow)`);
-      return 'not_allowed';
-    }
+    // The handshake logs the refusal with this reason, and tells the peer.
+    if (!this.isAllowed(peer)) return { refuse: `${peer} is not in the allow list (net_kernel:allow)` };
     const c = this.router.connections.get(peer);
     if (c === undefined) return 'ok';
     if (c.state === 'up') return 'alive';

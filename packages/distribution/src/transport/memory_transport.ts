@@ -40,8 +40,8 @@ export const memoryTransport: TransportStart = async (options, hooks, fixedCreat
       if (target === undefined) throw new DistNodeError(`no node named ${peer} runs in this process`);
       const decision = target.hooks.admit(self.name);
       if (decision !== 'ok' && decision !== 'ok_simultaneous') {
-        const reason = decision === 'nok' ? 'simultaneous' : decision === 'not_allowed' ? 'not_allowed' : 'name_clash';
-        throw new HandshakeError(reason, `${peer} refused ${self.name} (${decision})`, peer);
+        if (typeof decision === 'object') throw new HandshakeError('not_allowed', `${peer} refused ${self.name}: ${decision.refuse}`, peer);
+        throw new HandshakeError(decision === 'nok' ? 'simultaneous' : 'name_clash', `${peer} refused ${self.name} (${decision})`, peer);
       }
       if (hooks.cookie(peer) !== target.hooks.cookie(self.name)) throw new HandshakeError('bad_cookie', `${peer} refused ${self.name}: cookies differ`, peer);
       const [mine, theirs] = memoryChannelPair(
