@@ -4,7 +4,7 @@
  * and the listen port range (`inet_dist_listen_min/max`).
  */
 import { BadArgError, Node, type Pid } from '@grove/core';
-import { isAlive, isNodeMessage, monitorNodes, startDistributed, type DistNode, type DistOptions, type NodeDownMessage } from '@grove/distribution';
+import { isAlive, isNodeMessage, monitorNodes, startDistributed, type DistNode, type NodeDownMessage } from '@grove/distribution';
 import { EpmdServer } from '@grove/distribution/internal';
 import * as net from 'node:net';
 import { memNode, stopAll, waitFor } from './router_helpers';
@@ -157,7 +157,7 @@ describe('starting distribution on a running node (net_kernel:start)', () => {
     const got: unknown[] = [];
     const keeper = node.spawnLoop((m) => void got.push(m), { name: 'keeper' });
     expect(isAlive(node)).toBe(false);
-    const a = await startDistributed({ node, transport: 'memory', cookie: 'test-cookie' } as DistOptions);
+    const a = await startDistributed({ name, node, transport: 'memory', cookie: 'test-cookie' });
     try {
       expect(a.node).toBe(node);
       expect(a.name).toBe(name);
@@ -182,7 +182,7 @@ describe('starting distribution on a running node (net_kernel:start)', () => {
 
   it('refuses a nonode@nohost node (its pids cannot be renamed), another name, or a node already distributed', async () => {
     const local = new Node();
-    await expect(startDistributed({ node: local, transport: 'memory' } as DistOptions)).rejects.toThrow(/cannot rename its live processes/);
+    await expect(startDistributed({ name: 'local@127.0.0.1', node: local, transport: 'memory' })).rejects.toThrow(/cannot rename its live processes/);
     local.halt();
     const named = new Node({ name: `n${process.pid}@127.0.0.1` });
     await expect(startDistributed({ name: 'other@127.0.0.1', node: named, transport: 'memory' })).rejects.toThrow(/a running node keeps its name/);

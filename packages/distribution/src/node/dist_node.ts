@@ -32,7 +32,7 @@ export const DEFAULT_NET_TICK_TIME_MS = 60_000;
 
 /** Options of {@link startDistributed}. */
 export interface DistOptions {
-  /** The node's name, `alive@host` (e.g. `alice@127.0.0.1`); may be omitted with `node`. */
+  /** The node's name, `alive@host` (e.g. `alice@127.0.0.1`); with `node`, that node's name. */
   name: string;
   /**
    * Make this running node distributed rather than creating one (OTP `net_kernel:start`
@@ -316,8 +316,7 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
         existing.name,
       );
     }
-    if ((options.name as string | undefined) === undefined) options = { ...options, name: existing.name };
-    else if (options.name !== existing.name) {
+    if (options.name !== existing.name) {
       throw new BadArgError(`startDistributed: name ${String(options.name)} differs from the node's name ${existing.name}: a running node keeps its name`, options.name);
     }
     if (distNodes.has(existing)) throw new BadArgError(`startDistributed: node ${existing.name} is already distributed`, existing.name);
