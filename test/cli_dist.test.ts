@@ -2,10 +2,12 @@
  * The `grove` command with distribution, across OS processes as a user runs it:
  * shells that are nodes, ping each other and send to each other; `grove ping`,
  * `grove names` with running nodes; cookie resolution; `grove run` of an application
- * on a named node called from a shell. Each test gets its own port mapper port
- * (never 4369) and HOME (so the cookie file is its own), and kills its children.
+ * on a named node called from a shell; the distribution settings flags together.
+ * Each test gets its own port mapper port (never 4369) and HOME (so the cookie file
+ * is its own), and kills its children.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { freePort, groveEnv, groveRun, killChildren, requireBuild, tempHome, FIXTURES, REPO, grove, ShellDriver } from './fixtures/cli_harness';
 
@@ -21,6 +23,22 @@ function name(alive: string): string {
 /** A shell on node `alive@127.0.0.1`, ready (its first prompt shown). */
 function shellNode(alive: string, extra: string[] = ['--cookie', COOKIE], e: NodeJS.ProcessEnv = env): Promise<ShellDriver> {
   return ShellDriver.start(name(alive), ['shell', '--name', name(alive), ...extra], e);
+}
+
+/** A range of `n` consecutive ports that were free a moment ago. */
+async function freeRange(n: number): Promise<number> {
+  for (;;) {
+    const base = await freePort();
+    if (base + n > 65535) continue;
+    const ok = await Promise.all(
+      Array.from({ length: n }, (_, i) => new Promise<boolean>((resolve) => {
+        const s = net.createServer();
+        s.once('error', () => resolve(false));
+        s.listen(base + i, '127.0.0.1', () => s.close(() => resolve(true)));
+      })),
+    );
+    if (ok.every(Boolean)) return base;
+  }
 }
 
 describe('grove with distribution', () => {
@@ -198,5 +216,36 @@ describe('grove with distribution', () => {
     expect(await app.exited).toEqual({ code: 0, signal: null });
     expect(app.stdout).toContain('CounterApp stopped\n');
     expect(await alice.eval('receive((m) => m.type === "nodedown", 5000)')).toMatch(new RegExp(`type: 'nodedown',\\s+node: '${name('app')}'`));
+  });
+
+  it('takes the distribution settings: listens in a port range, connects at start (visible and hidden), keeps out of the mesh and refuses nodes not allowed', async () => {
+    const min = await freeRange(4);
+    const bob = await shellNode('bob', ['--cookie', COOKIE, '--port-range', `${min}-${min + 3}`, '--listen', '127.0.0.1', '--net-ticktime', '20']);
+    const carol = await shellNode('carol', ['--cookie', COOKIE, '--connect', name('bob')]);
+    const dave = await shellNode('dave', ['--cookie', COOKIE, '--hidden-connect', name('bob')]);
+    const alice = await shellNode('alice', ['--cookie', COOKIE, '--no-connect-all', '--allow', name('bob'), '--allow', name('carol'), '--connect', name('bob')], { ...env, GROVE_LOG_LEVEL: 'warn' });
+
+    const dist = 'require("@grove/distribution").distOf(thisNode())';
+    const port = Number(await bob.eval(`${dist}.address.port`));
+    expect(port).toBeGreaterThanOrEqual(min);
+    expect(port).toBeLessThanOrEqual(min + 3);
+    expect(await bob.eval(`${dist}.address.host`)).toBe("'127.0.0.1'");
+    expect(await bob.eval(`${dist}.netTickTimeMs`)).toBe('20000');
+
+    // Connected at start: carol and alice visibly, dave hidden.
+    expect(await bob.eval('nodes().sort()')).toBe(`[ '${name('alice')}', '${name('carol')}' ]`);
+    expect(await bob.eval('nodes("hidden")')).toBe(`[ '${name('dave')}' ]`);
+    expect(await dave.eval('nodes()')).toBe('[]');
+    expect(await dave.eval('nodes("hidden")')).toBe(`[ '${name('bob')}' ]`);
+    // bob told alice it knows carol (whom alice allows), but alice does not mesh.
+    expect(await bob.eval(`ping("${name('alice')}")`)).toBe("'pong'");
+    expect(await alice.eval('nodes("connected")')).toBe(`[ '${name('bob')}' ]`);
+    expect(await carol.eval('nodes("connected")')).toBe(`[ '${name('bob')}' ]`);
+
+    // dave is not in alice's allow list: refused, and alice says why.
+    expect(await dave.eval(`ping("${name('alice')}")`)).toBe("'pang'");
+    await alice.g.waitFor(`refused: ${name('dave')} is not in the allow list (net_kernel:allow)`);
+    expect(await carol.eval(`ping("${name('alice')}")`)).toBe("'pong'");
+    expect(await alice.eval('nodes().sort()')).toBe(`[ '${name('bob')}', '${name('carol')}' ]`);
   });
 });

@@ -8,6 +8,7 @@
  * belongs to the program and is not parsed (`grove run app.js --port 80` hands
  * `['--port', '80']` to `main`). `--` ends the options.
  */
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { BadNodeNameError, localHostName, MAX_COOKIE_BYTES, parseNodeName, type NodeNameKind } from '@grove/distribution';
 import { UsageError, type CommandName } from './errors';
@@ -24,6 +25,22 @@ export interface NodeFlags {
   readonly hidden: boolean;
   /** `--tls-cert`/`--tls-key`/`--tls-ca` (or `--tls-dir`): the node's TLS files; absent for plain TCP. */
   readonly tls?: TlsFiles;
+  /** `--no-connect-all`: no transitive connections (erl `-connect_all false`); absent: true. */
+  readonly connectAll?: false;
+  /** `--net-ticktime S`, in milliseconds (erl `-kernel net_ticktime S`). */
+  readonly netTickTimeMs?: number;
+  /** `--port N`: the port to listen on. */
+  readonly port?: number;
+  /** `--port-range MIN-MAX`: listen on the first free port of the range (`inet_dist_listen_min/max`). */
+  readonly portRange?: { readonly min: number; readonly max: number };
+  /** `--listen ADDR`: the IP address to listen on (`inet_dist_use_interface`). */
+  readonly listen?: string;
+  /** `--connect NODE` (repeatable): nodes to connect to at start. */
+  readonly connect?: readonly string[];
+  /** `--hidden-connect NODE` (repeatable): nodes to connect to at start as a hidden node. */
+  readonly hiddenConnect?: readonly string[];
+  /** `--allow NODE` (repeatable): the only nodes this node accepts connections from (`net_kernel:allow/1`). */
+  readonly allow?: readonly string[];
 }
 
 /** Paths of a node's TLS files (PEM): its certificate and key, and the cluster's CA. */
@@ -56,6 +73,8 @@ export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names'
 interface OptionSpec {
   /** True when the option takes a value. */
   readonly value: boolean;
+  /** True when the option may be given more than once (its values are collected). */
+  readonly repeat?: boolean;
 }
 
 const NODE_OPTIONS: Record<string, OptionSpec> = {
@@ -67,7 +86,21 @@ const NODE_OPTIONS: Record<string, OptionSpec> = {
   'tls-key': { value: true },
   'tls-ca': { value: true },
   'tls-dir': { value: true },
+  'no-connect-all': { value: false },
+  'net-ticktime': { value: true },
+  port: { value: true },
+  'port-range': { value: true },
+  listen: { value: true },
+  connect: { value: true, repeat: true },
+  'hidden-connect': { value: true, repeat: true },
+  allow: { value: true, repeat: true },
 };
+
+/** The node options that only make sense for a node with a name. */
+const DIST_ONLY = ['cookie', 'hidden', 'no-connect-all', 'net-ticktime', 'port', 'port-range', 'listen', 'connect', 'hidden-connect', 'allow'];
+
+/** The longest net tick time accepted, in seconds (a timer's limit, about 24 days). */
+const MAX_NET_TICKTIME_S = 2_147_483;
 
 const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
   shell: NODE_OPTIONS,
@@ -80,6 +113,8 @@ const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
 /** What one command's options and operands came to, before validation. */
 interface Scanned {
   readonly options: Map<string, string | true>;
+  /** The values of repeatable options, in order. */
+  readonly lists: Map<string, string[]>;
   readonly operands: string[];
   /** For `run`: the words after FILE, untouched. */
   readonly rest: string[];
@@ -109,7 +144,7 @@ export function parseArgs(argv: readonly string[]): Command {
   switch (first) {
     case 'shell':
       noOperands(first, scanned.operands);
-      return { command: 'shell', node: nodeFlags(first, scanned.options) };
+      return { command: 'shell', node: nodeFlags(first, scanned) };
     case 'run':
       return runCommand(scanned);
     case 'ping':
@@ -138,6 +173,7 @@ function helpTopic(rest: readonly string[]): Command {
 function scan(command: CommandName, words: readonly string[]): Scanned | 'help' {
   const spec = SPECS[command];
   const options = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   const operands: string[] = [];
   let rest: string[] = [];
   let help = false;
@@ -166,7 +202,7 @@ function scan(command: CommandName, words: readonly string[]): Scanned | 'help' 
     const key = word.slice(2, eq < 0 ? undefined : eq);
     const o = spec[key];
     if (o === undefined) throw new UsageError(`unknown option --${key} for grove ${command}`, command);
-    if (options.has(key)) throw new UsageError(`--${key} is given twice`, command);
+    if (options.has(key) && o.repeat !== true) throw new UsageError(`--${key} is given twice`, command);
     if (!o.value) {
       if (eq >= 0) throw new UsageError(`--${key} takes no value`, command);
       options.set(key, true);
@@ -182,8 +218,13 @@ function scan(command: CommandName, words: readonly string[]): Scanned | 'help' 
     }
     if (value === '') throw new UsageError(`--${key} needs a non-empty value`, command);
     options.set(key, value);
+    if (o.repeat === true) {
+      let list = lists.get(key);
+      if (list === undefined) lists.set(key, (list = []));
+      list.push(value);
+    }
   }
-  return help ? 'help' : { options, operands, rest };
+  return help ? 'help' : { options, lists, operands, rest };
 }
 
 function noOperands(command: CommandName, operands: readonly string[]): void {
@@ -191,7 +232,7 @@ function noOperands(command: CommandName, operands: readonly string[]): void {
 }
 
 function runCommand(s: Scanned): Command {
-  const node = nodeFlags('run', s.options);
+  const node = nodeFlags('run', s);
   const file = s.operands[0];
   if (file === undefined) throw new UsageError('missing FILE: the module to run (e.g. grove run app.js)', 'run');
   return { command: 'run', node, file, args: s.rest };
@@ -250,7 +291,8 @@ function tlsFiles(command: CommandName, options: Map<string, string | true>, nam
 }
 
 /** Validates the node options of `shell` and `run`. */
-function nodeFlags(command: CommandName, options: Map<string, string | true>): NodeFlags {
+function nodeFlags(command: CommandName, scanned: Scanned): NodeFlags {
+  const { options } = scanned;
   const sname = options.get('sname') as string | undefined;
   const lname = options.get('name') as string | undefined;
   const cookie = options.get('cookie') as string | undefined;
@@ -259,8 +301,9 @@ function nodeFlags(command: CommandName, options: Map<string, string | true>): N
     throw new UsageError('--sname and --name cannot go together: a node has a short name or a long name', command);
   }
   if (sname === undefined && lname === undefined) {
-    if (cookie !== undefined) throw new UsageError('--cookie needs --sname or --name: a node without a name does not connect to others', command);
-    if (hidden) throw new UsageError('--hidden needs --sname or --name: a node without a name is not distributed', command);
+    const given = DIST_ONLY.find((k) => options.has(k));
+    if (given === 'hidden') throw new UsageError('--hidden needs --sname or --name: a node without a name is not distributed', command);
+    if (given !== undefined) throw new UsageError(`--${given} needs --sname or --name: a node without a name does not connect to others`, command);
     tlsFiles(command, options, undefined);
     return { hidden: false };
   }
@@ -268,7 +311,77 @@ function nodeFlags(command: CommandName, options: Map<string, string | true>): N
   const name = fullName(command, kind, (sname ?? lname)!);
   const tls = tlsFiles(command, options, name);
   const flags: NodeFlags = { name, nameKind: kind, hidden, ...(tls !== undefined ? { tls } : {}) };
-  return cookie === undefined ? flags : { ...flags, cookie: checkCookie(command, cookie) };
+  return { ...flags, ...(cookie !== undefined ? { cookie: checkCookie(command, cookie) } : {}), ...distSettings(command, scanned, name, kind, hidden) };
+}
+
+/** The distribution settings: `--no-connect-all`, `--net-ticktime`, `--port`/`--port-range`, `--listen`, `--connect`, `--hidden-connect`, `--allow`. */
+function distSettings(command: CommandName, { options, lists }: Scanned, self: string, kind: NodeNameKind, hidden: boolean): Partial<NodeFlags> {
+  const out: { -readonly [K in keyof NodeFlags]?: NodeFlags[K] } = {};
+  if (options.get('no-connect-all') === true) out.connectAll = false;
+  const tick = options.get('net-ticktime') as string | undefined;
+  if (tick !== undefined) {
+    const s = wholeNumber(tick);
+    if (s === undefined || s < 1 || s > MAX_NET_TICKTIME_S) {
+      throw new UsageError(`--net-ticktime must be a whole number of seconds from 1 to ${MAX_NET_TICKTIME_S}, got ${JSON.stringify(tick)}`, command);
+    }
+    out.netTickTimeMs = s * 1000;
+  }
+  const port = options.get('port') as string | undefined;
+  const range = options.get('port-range') as string | undefined;
+  if (port !== undefined && range !== undefined) throw new UsageError('--port and --port-range cannot go together: give one port or a range', command);
+  if (port !== undefined) {
+    const n = wholeNumber(port);
+    if (n === undefined || n > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (0: any free port), got ${JSON.stringify(port)}`, command);
+    out.port = n;
+  }
+  if (range !== undefined) {
+    const m = /^(\d+)-(\d+)$/.exec(range);
+    const [min, max] = m === null ? [undefined, undefined] : [wholeNumber(m[1]!), wholeNumber(m[2]!)];
+    if (min === undefined || max === undefined || min < 1 || max > 65535 || min > max) {
+      throw new UsageError(`--port-range must be MIN-MAX with 1 <= MIN <= MAX <= 65535 (e.g. 9100-9105), got ${JSON.stringify(range)}`, command);
+    }
+    out.portRange = { min, max };
+  }
+  const listen = options.get('listen') as string | undefined;
+  if (listen !== undefined) {
+    if (isIP(listen) === 0) throw new UsageError(`--listen must be an IP address to listen on (127.0.0.1, 0.0.0.0, ::1), got ${JSON.stringify(listen)}`, command);
+    out.listen = listen;
+  }
+  const connect = nodeList(command, 'connect', lists, self, kind);
+  const hiddenConnect = nodeList(command, 'hidden-connect', lists, self, kind);
+  const both = connect.find((n) => hiddenConnect.includes(n));
+  if (both !== undefined) throw new UsageError(`${both} is given to both --connect and --hidden-connect: connect to it one way`, command);
+  if (hidden && hiddenConnect.length > 0) throw new UsageError('--hidden-connect makes no sense with --hidden: every connection of a hidden node is hidden; use --connect', command);
+  if (connect.length > 0) out.connect = connect;
+  if (hiddenConnect.length > 0) out.hiddenConnect = hiddenConnect;
+  const allow = nodeList(command, 'allow', lists, self, kind);
+  if (allow.length > 0) out.allow = allow;
+  return out;
+}
+
+/** The node names given to a repeatable option: each a node name of this node's kind, not this node, none twice. */
+function nodeList(command: CommandName, key: string, lists: Map<string, string[]>, self: string, kind: NodeNameKind): string[] {
+  const out: string[] = [];
+  for (const n of lists.get(key) ?? []) {
+    let full: string;
+    try {
+      full = parseNodeName(n).full;
+    } catch (e) {
+      throw new UsageError(`--${key} ${n}: not a node name: ${detailOf(e)} (give a full name, e.g. bob@127.0.0.1)`, command);
+    }
+    if (parseNodeName(n).kind !== kind) {
+      throw new UsageError(`--${key} ${n}: a ${kind === 'short' ? 'short' : 'long'}-named node talks only to ${kind === 'short' ? 'short' : 'long'} names (${kind === 'short' ? 'bob@box' : 'bob@127.0.0.1'})`, command);
+    }
+    if (full === self) throw new UsageError(`--${key} ${n}: that is this node's own name`, command);
+    if (out.includes(full)) throw new UsageError(`--${key} ${n} is given twice`, command);
+    out.push(full);
+  }
+  return out;
+}
+
+/** `text` as a whole number (digits only), else undefined. */
+function wholeNumber(text: string): number | undefined {
+  return /^\d{1,10}$/.test(text) ? Number(text) : undefined;
 }
 
 /** `--sname alice` is `alice@<short host name>`; `--name alice` is `alice@<fully qualified host name>`. */

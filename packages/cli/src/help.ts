@@ -15,6 +15,20 @@ const NODE_OPTIONS = `Node options:
   --tls-key FILE    this node's private key (PEM)
   --tls-ca FILE     the CA certificate(s) that sign the nodes' certificates (PEM)
   --tls-dir DIR     DIR/<node>.crt, DIR/<node>.key and DIR/ca.crt, as 'grove certs' writes them
+
+Distribution options (erl's kernel settings):
+  --no-connect-all  no transitive connections: connect only to nodes named (-connect_all false)
+  --net-ticktime S  a peer silent for S seconds is disconnected (default 60; net_ticktime)
+  --port N          listen on port N (default: any free port)
+  --port-range MIN-MAX  listen on the first free port from MIN to MAX, for firewalls
+                    (inet_dist_listen_min/max)
+  --listen ADDR     the IP address to listen on (default: the name's host when it is an
+                    IP address, else 127.0.0.1; 0.0.0.0 for every interface)
+  --connect NODE    connect to NODE at start (repeatable); an unreachable node is a warning
+  --hidden-connect NODE  connect to NODE at start as a hidden node (repeatable;
+                    hidden_connect_node): neither lists the other in nodes()
+  --allow NODE      accept connections only from the nodes given (repeatable;
+                    net_kernel:allow/1); others are refused and logged
 Without --sname or --name the node is local (nonode@nohost) and does not connect to others.
 With TLS every node of the cluster needs TLS, and each checks that a peer's certificate
 is issued to the node name it claims.`;
@@ -38,7 +52,7 @@ Run 'grove COMMAND --help' for a command's options.
 ${ENVIRONMENT}`;
 
 const TEXTS: Record<CommandName, string> = {
-  shell: `Usage: grove shell [--sname N | --name N@HOST] [--cookie C] [--hidden] [TLS options]
+  shell: `Usage: grove shell [--sname N | --name N@HOST] [--cookie C] [--hidden] [TLS options] [distribution options]
 
 An interactive shell that is a node, like 'erl -sname N' or 'iex --sname N'. Top-level
 await works; a promise an expression returns is awaited. The prompt shows the node
@@ -52,7 +66,7 @@ Helpers (type help() in the shell for details):
   global.* pg.* rpc.*
 
 ${NODE_OPTIONS}`,
-  run: `Usage: grove run [--sname N | --name N@HOST] [--cookie C] [--hidden] [TLS options] FILE [args...]
+  run: `Usage: grove run [--sname N | --name N@HOST] [--cookie C] [--hidden] [TLS options] [distribution options] FILE [args...]
 
 Starts a node and runs FILE (.js, .cjs, .mjs or .ts; TypeScript runs through tsx).
 FILE exports either:

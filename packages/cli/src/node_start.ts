@@ -6,9 +6,11 @@
  */
 import * as fs from 'node:fs';
 import { isIP } from 'node:net';
-import { Node } from '@grove/core';
+import { getLogger, Node } from '@grove/core';
 import { epmdPort, hostOf, startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
 import type { NodeFlags, TlsFiles } from './args';
+
+const log = getLogger('grove');
 import { UsageError, type CommandName } from './errors';
 
 /** A node started by a command, and how to stop it. */
@@ -47,11 +49,33 @@ export async function startNode(flags: NodeFlags, command?: CommandName): Promis
   checkEpmdPort();
   const options: DistOptions = { name: flags.name, cookie: flags.cookie, hidden: flags.hidden };
   if (flags.tls !== undefined) options.tls = readTlsFiles(flags.tls, command);
-  // A name on an IP address says where the node is reached: listen there.
+  // A name on an IP address says where the node is reached: listen there, unless --listen says otherwise.
   const host = hostOf(flags.name);
-  if (isIP(host) !== 0) options.host = host;
+  if (flags.listen !== undefined) options.host = flags.listen;
+  else if (isIP(host) !== 0) options.host = host;
+  if (flags.connectAll === false) options.connectAll = false;
+  if (flags.netTickTimeMs !== undefined) options.netTickTimeMs = flags.netTickTimeMs;
+  if (flags.port !== undefined) options.port = flags.port;
+  if (flags.portRange !== undefined) options.portRange = flags.portRange;
+  if (flags.allow !== undefined) options.allow = flags.allow;
   const dist = await startDistributed(options);
+  await connectAtStart(dist, flags);
   return { node: dist.node, dist, stop: () => dist.stop() };
+}
+
+/**
+ * `--connect` and `--hidden-connect`: connects to each node, all at once, before the
+ * command goes on (as kernel's `sync_nodes_optional`); a node that cannot be reached
+ * is a warning, not a failure, so nodes of a cluster can start in any order.
+ */
+async function connectAtStart(dist: DistNode, flags: NodeFlags): Promise<void> {
+  const attempts = [
+    ...(flags.connect ?? []).map((peer) => dist.connect(peer).then((ok) => [peer, ok, ''] as const)),
+    ...(flags.hiddenConnect ?? []).map((peer) => dist.hiddenConnect(peer).then((ok) => [peer, ok, 'hidden-'] as const)),
+  ];
+  for (const [peer, ok, how] of await Promise.all(attempts)) {
+    if (!ok) log.warn(`${dist.name}: --${how}connect ${peer}: cannot connect to it (not running, another cookie, or not allowed); going on without it`);
+  }
 }
 
 /** Reads the TLS files; one that cannot be read is a usage error that names its flag. */

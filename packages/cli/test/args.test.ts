@@ -55,6 +55,26 @@ describe('grove command line', () => {
     });
   });
 
+  it('parses the distribution settings of a shell or a run: erl\'s -connect_all, net_ticktime, listen port or range, interface, nodes to connect to, allow', () => {
+    expect(
+      parseArgs([
+        'shell', '--name', 'a@127.0.0.1', '--no-connect-all', '--net-ticktime', '20', '--port-range=9100-9105', '--listen', '0.0.0.0',
+        '--connect', 'b@127.0.0.1', '--connect=c@127.0.0.1', '--hidden-connect', 'd@127.0.0.1', '--allow', 'b@127.0.0.1', '--allow', 'e@127.0.0.1',
+      ]),
+    ).toEqual({
+      command: 'shell',
+      node: {
+        name: 'a@127.0.0.1', nameKind: 'long', hidden: false, connectAll: false, netTickTimeMs: 20_000, portRange: { min: 9100, max: 9105 }, listen: '0.0.0.0',
+        connect: ['b@127.0.0.1', 'c@127.0.0.1'], hiddenConnect: ['d@127.0.0.1'], allow: ['b@127.0.0.1', 'e@127.0.0.1'],
+      },
+    });
+    expect(parseArgs(['run', '--sname', 'a@box', '--port', '9100', '--connect', 'b@box', 'app.js'])).toMatchObject({
+      node: { name: 'a@box', port: 9100, connect: ['b@box'] },
+      file: 'app.js',
+    });
+    expect(parseArgs(['shell', '--name', 'a@127.0.0.1', '--port', '0'])).toMatchObject({ node: { port: 0 } });
+  });
+
   it('parses certs: the nodes, the directory (default grove-certs) and the days', () => {
     expect(parseArgs(['certs', 'a@127.0.0.1', 'b@box'])).toEqual({ command: 'certs', nodes: ['a@127.0.0.1', 'b@box'], dir: 'grove-certs', days: 365 });
     expect(parseArgs(['certs', '--dir', 'x', '--days', '30'])).toEqual({ command: 'certs', nodes: [], dir: 'x', days: 30 });
@@ -113,6 +133,30 @@ describe('grove command line', () => {
     [['shell', '--name', 'a@127.0.0.1', '--tls-cert', 'a.crt'], /--tls-cert needs --tls-key and --tls-ca too/],
     [['shell', '--name', 'a@127.0.0.1', '--tls-cert', 'a.crt', '--tls-ca', 'ca.crt'], /--tls-cert needs --tls-key too/],
     [['run', '--name', 'a@127.0.0.1', '--tls-dir', 'd', '--tls-ca', 'ca.crt', 'app.js'], /--tls-dir cannot go with --tls-cert, --tls-key or --tls-ca: DIR stands for DIR\/ca\.crt, DIR\/<node>\.crt and DIR\/<node>\.key/],
+    [['shell', '--no-connect-all'], /--no-connect-all needs --sname or --name/],
+    [['shell', '--connect', 'b@127.0.0.1'], /--connect needs --sname or --name: a node without a name does not connect to others/],
+    [['run', '--port', '9100', 'app.js'], /--port needs --sname or --name/],
+    [['shell', '--name', 'a@127.0.0.1', '--no-connect-all=yes'], /--no-connect-all takes no value/],
+    [['shell', '--name', 'a@127.0.0.1', '--no-connect-all', '--no-connect-all'], /--no-connect-all is given twice/],
+    [['shell', '--name', 'a@127.0.0.1', '--net-ticktime', '0'], /--net-ticktime must be a whole number of seconds from 1 to 2147483, got "0"/],
+    [['shell', '--name', 'a@127.0.0.1', '--net-ticktime', '1.5'], /--net-ticktime must be a whole number of seconds/],
+    [['shell', '--name', 'a@127.0.0.1', '--net-ticktime', '60', '--net-ticktime', '60'], /--net-ticktime is given twice/],
+    [['shell', '--name', 'a@127.0.0.1', '--port', '65536'], /--port must be a port number from 0 to 65535 \(0: any free port\), got "65536"/],
+    [['shell', '--name', 'a@127.0.0.1', '--port', 'http'], /--port must be a port number/],
+    [['shell', '--name', 'a@127.0.0.1', '--port', '-1'], /--port needs a value|--port must be a port number/],
+    [['shell', '--name', 'a@127.0.0.1', '--port-range', '9105-9100'], /--port-range must be MIN-MAX with 1 <= MIN <= MAX <= 65535 \(e\.g\. 9100-9105\), got "9105-9100"/],
+    [['shell', '--name', 'a@127.0.0.1', '--port-range', '9100'], /--port-range must be MIN-MAX/],
+    [['shell', '--name', 'a@127.0.0.1', '--port-range', '0-10'], /--port-range must be MIN-MAX/],
+    [['shell', '--name', 'a@127.0.0.1', '--port', '9100', '--port-range', '9100-9101'], /--port and --port-range cannot go together/],
+    [['shell', '--name', 'a@127.0.0.1', '--listen', 'localhost'], /--listen must be an IP address to listen on \(127\.0\.0\.1, 0\.0\.0\.0, ::1\), got "localhost"/],
+    [['shell', '--name', 'a@127.0.0.1', '--connect', 'bob'], /--connect bob: not a node name: must be alive@host.*give a full name/],
+    [['shell', '--name', 'a@127.0.0.1', '--connect', 'bob@box'], /--connect bob@box: a long-named node talks only to long names/],
+    [['shell', '--sname', 'a@box', '--allow', 'bob@127.0.0.1'], /--allow bob@127\.0\.0\.1: a short-named node talks only to short names/],
+    [['shell', '--name', 'a@127.0.0.1', '--connect', 'a@127.0.0.1'], /--connect a@127\.0\.0\.1: that is this node's own name/],
+    [['shell', '--name', 'a@127.0.0.1', '--connect', 'b@127.0.0.1', '--connect', 'b@127.0.0.1'], /--connect b@127\.0\.0\.1 is given twice/],
+    [['shell', '--name', 'a@127.0.0.1', '--connect', 'b@127.0.0.1', '--hidden-connect', 'b@127.0.0.1'], /b@127\.0\.0\.1 is given to both --connect and --hidden-connect/],
+    [['shell', '--name', 'a@127.0.0.1', '--hidden', '--hidden-connect', 'b@127.0.0.1'], /--hidden-connect makes no sense with --hidden/],
+    [['shell', '--name', 'a@127.0.0.1', '--allow'], /--allow needs a value/],
     [['certs', 'alice'], /NODE "alice" is not a node name: must be alive@host/],
     [['certs', 'a@127.0.0.1', 'a@127.0.0.1'], /a@127\.0\.0\.1 is given twice/],
     [['certs', '--days', '0'], /--days must be a whole number of days from 1 to 36500, got "0"/],

@@ -15,6 +15,7 @@ export {
   startDistributed,
   DistNode,
   distOf,
+  isAlive,
   spawnRemote,
   spawnLinkRemote,
   spawnMonitorRemote,

@@ -11,13 +11,14 @@
  * protocol is `remote_spawn.ts`), node monitors, `nodes()`, and `remoteChild`, a
  * supervisor child on another node.
  */
-import { attachRouter, BadArgError, describe, getLogger, Node, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
+import { attachRouter, BadArgError, describe, getLogger, Node, stopServer, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
 import { DistRouter } from './dist_router';
 import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
-import { kernelOf, type MonitorNodesOptions, type NetKernel, type NodeMonitors } from './net_kernel';
+import { kernelOf, type AllowList, type MonitorNodesOptions, type NetKernel, type NodeMonitors } from './net_kernel';
 import { KERNEL_SUP, startKernelSup } from './kernel_sup';
 import { describeSafely } from './bad_request';
+import { MAX_COOKIE_BYTES, resolveCookie } from '../handshake/cookie';
 import { isNodeName } from './node_name';
 import { SpawnService, type Spawnable } from './remote_spawn';
 import { memoryTransport } from '../transport/memory_transport';
@@ -25,21 +26,38 @@ import type { NodeTransport, TransportStart } from '../transport/transport';
 import { tcpTransport } from '../transport/tcp_transport';
 import type { TlsOptions } from '../transport/tcp';
 
-const log = getLogger('dist');
-
 /** Default net tick time, as OTP: 60 s (a silent peer is dropped within it). */
 export const DEFAULT_NET_TICK_TIME_MS = 60_000;
 
 /** Options of {@link startDistributed}. */
 export interface DistOptions {
-  /** The node's name, `alive@host` (e.g. `alice@127.0.0.1`). */
+  /** The node's name, `alive@host` (e.g. `alice@127.0.0.1`); with `node`, that node's name. */
   name: string;
+  /**
+   * Make this running node distributed rather than creating one (OTP `net_kernel:start`
+   * on a live node): its processes, registered names and timers are kept. Its name
+   * must be a node name (`new Node({ name: 'alice@127.0.0.1' })`), because a Grove pid
+   * carries its node's name and cannot be renamed: a `nonode@nohost` node is refused.
+   * After {@link DistNode.stopDistribution} the same node can be started again.
+   */
+  node?: Node;
   /** The shared secret. Default: `GROVE_COOKIE`, else `~/.grove.cookie` (see resolveCookie). */
   cookie?: string;
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
-  /** Address to listen on. Default `127.0.0.1`. */
+  /**
+   * Listen on the first free port from `min` to `max` (OTP's `inet_dist_listen_min`/`max`,
+   * for firewalls); cannot go with `port`.
+   */
+  portRange?: { min: number; max: number };
+  /** Address to listen on (OTP's `inet_dist_use_interface`). Default `127.0.0.1`. */
   host?: string;
+  /**
+   * Accept connections from, and connect to, only these nodes (OTP `net_kernel:allow/1`,
+   * in force from the start); {@link DistNode.allow} adds more. Default: every node with
+   * the right cookie.
+   */
+  allow?: readonly string[];
   /** The port mapper's port. Default GROVE_EPMD_PORT, ERL_EPMD_PORT, else 4369. */
   epmdPort?: number;
   /** Connect with TLS, verifying both ends' certificates. */
@@ -64,6 +82,57 @@ export interface DistOptions {
 
 const distNodes = new WeakMap<Node, DistNode>();
 
+/** The name of a node that is not distributed. */
+const LOCAL_NODE_NAME = 'nonode@nohost';
+
+const log = getLogger('dist');
+
+/**
+ * Ends the kernel supervisor and with it the system processes startDistributed
+ * started (net_kernel, global_name_server, rex), last started first.
+ */
+async function endKernelServices(node: Node): Promise<void> {
+  if (node.whereis(KERNEL_SUP) === undefined) return;
+  await stopServer(node, KERNEL_SUP, 'shutdown').catch(() => undefined);
+}
+
+/**
+ * True when `node` is distributed and distribution has not stopped (OTP
+ * `erlang:is_alive/0`); false for a local node.
+ */
+export function isAlive(node: Node | DistNode): boolean {
+  const d = node instanceof DistNode ? node : distNodes.get(node);
+  return d !== undefined && d.alive;
+}
+
+/** A node's cookies: its own, and one per peer set with `setCookie(cookie, peer)`. @internal */
+export class CookieJar {
+  private readonly perPeer = new Map<string, string>();
+
+  constructor(
+    private own: string,
+    private readonly self: string,
+  ) {}
+
+  get(peer?: string): string {
+    if (peer === undefined || peer === this.self) return this.own;
+    if (typeof peer !== 'string') throw new BadArgError(`getCookie: expected a node name, got ${describe(peer)}`, peer);
+    return this.perPeer.get(peer) ?? this.own;
+  }
+
+  set(cookie: string, peer?: string): void {
+    if (typeof cookie !== 'string' || cookie === '' || Buffer.byteLength(cookie) > MAX_COOKIE_BYTES) {
+      throw new BadArgError(`setCookie: a cookie is a non-empty string of at most ${MAX_COOKIE_BYTES} bytes, got ${describe(cookie)}`, cookie);
+    }
+    if (peer === undefined || peer === this.self) {
+      this.own = cookie;
+      return;
+    }
+    if (!isNodeName(peer)) throw new BadArgError(`setCookie: peer must be a node name like bob@127.0.0.1, got ${describe(peer)}`, peer);
+    this.perPeer.set(peer, cookie);
+  }
+}
+
 /** The distributed node `node` belongs to, if any. */
 export function distOf(node: Node): DistNode | undefined {
   return distNodes.get(node);
@@ -79,6 +148,7 @@ export function requireDist(node: Node, what: string): DistNode {
 /** A running distributed node. */
 export class DistNode {
   private stopping: Promise<void> | null = null;
+  private distStopping: Promise<void> | null = null;
   private unwatchKernel: () => void = () => undefined;
 
   /** @internal use {@link startDistributed}. */
@@ -90,6 +160,8 @@ export class DistNode {
     /** @internal */
     readonly spawns: SpawnService,
     private readonly transport: NodeTransport,
+    /** @internal */
+    readonly cookies: CookieJar,
   ) {}
 
   /** @internal the net kernel running now (a restarted one replaces the last). */
@@ -110,6 +182,57 @@ export class DistNode {
   /** Connects to `peer`: true when connected, false when unreachable (OTP `net_kernel:connect_node`). */
   connect(peer: string): Promise<boolean> {
     return this.kernel.connect(peer);
+  }
+
+  /**
+   * Connects to `peer` as if this node were hidden (OTP `net_kernel:hidden_connect_node`):
+   * the two do not list each other in `nodes()` (`nodes('hidden')` does) and the
+   * connection takes no part in the transitive mesh. True when connected.
+   */
+  hiddenConnect(peer: string): Promise<boolean> {
+    return this.kernel.hiddenConnect(peer);
+  }
+
+  /**
+   * Adds `nodes` to the list of nodes this node accepts connections from and connects
+   * to (OTP `net_kernel:allow/1`). Before the first call (and without the `allow`
+   * option) any node with the right cookie may connect; afterwards a connection from a
+   * node not in the list is refused, and logged. Nodes cannot be removed; connections
+   * already up stay.
+   */
+  allow(nodes: readonly string[]): void {
+    if (!Array.isArray(nodes) || nodes.some((n) => !isNodeName(n))) {
+      throw new BadArgError(`allow: expected an array of node names like alice@127.0.0.1, got ${describe(nodes)}`, nodes);
+    }
+    this.kernel.allow(nodes);
+  }
+
+  /**
+   * The cookie used with `peer` (OTP `erlang:get_cookie/1`), or, without `peer`, this
+   * node's own cookie (`erlang:get_cookie/0`).
+   */
+  getCookie(peer?: string): string {
+    return this.cookies.get(peer);
+  }
+
+  /**
+   * Sets this node's cookie (OTP `erlang:set_cookie/1`), or, with `peer`, the cookie
+   * used with that node only (`erlang:set_cookie/2`; `peer` this node's own name sets
+   * its own cookie). Connections already up keep going; the next handshake uses the
+   * new cookie, in both directions.
+   */
+  setCookie(cookie: string, peer?: string): void {
+    this.cookies.set(cookie, peer);
+  }
+
+  /** The net tick time in milliseconds (OTP `net_kernel:get_net_ticktime/0`, in seconds there). */
+  get netTickTimeMs(): number {
+    return this.kernel.options.netTickTimeMs;
+  }
+
+  /** True until distribution stops (OTP `erlang:is_alive/0`). */
+  get alive(): boolean {
+    return this.stopping === null && this.distStopping === null;
   }
 
   /** Closes the connection to `peer` (OTP `disconnect_node`); false when there was none. */
@@ -147,6 +270,46 @@ export class DistNode {
     return (await this.spawns.request(this.router.inbound.root.self, peer, name, args, { link: false, monitor: false })).pid;
   }
 
+  /** Closes every connection, unregisters from the port mapper, stops listening, and halts the node. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await (this.distStopping ??= this.endDistribution(false));
+      this.node.halt();
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * Stops distribution and keeps the node running locally (OTP `net_kernel:stop/0`):
+   * every connection closes (peers see `nodedown`), the node unregisters from the port
+   * mapper and stops listening, and `isAlive` becomes false. Its processes, names and
+   * timers go on; sends to other nodes are dropped, and links and monitors to
+   * processes on them fire with `noconnection`, as when a connection goes down. The
+   * kernel services (`net_kernel`, `global`, `rex`) end. The node keeps its name (see
+   * the README: Grove cannot rename live pids).
+   */
+  stopDistribution(): Promise<void> {
+    return (this.distStopping ??= this.endDistribution(true));
+  }
+
+  /**
+   * Closes the connections and detaches the router; with `keepNode`, also ends the
+   * kernel services one by one (the node goes on), else halts the node at once, so
+   * that what was under way ends with it.
+   */
+  private async endDistribution(keepNode: boolean): Promise<void> {
+    this.unwatchKernel();
+    this.kernel.stop();
+    if (keepNode) {
+      distNodes.delete(this.node);
+      await endKernelServices(this.node);
+    }
+    this.router.inbound.detach();
+    inbounds.delete(this.node);
+    if (!keepNode) this.node.halt();
+    await this.transport.close();
+  }
+
   /** @internal stops the node when the kernel supervisor `sup` terminates (it gave up: its children kept dying), as OTP's node halts. */
   watchKernel(sup: Pid): void {
     this.unwatchKernel = this.node.onExit((pid, reason) => {
@@ -155,18 +318,6 @@ export class DistNode {
       log.error(`${this.name}: ${KERNEL_SUP} terminated (${describeSafely(reason)}): the node stops`);
       void this.stop();
     });
-  }
-
-  /** Closes every connection, unregisters from the port mapper, stops listening, and halts the node. */
-  stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      this.unwatchKernel();
-      this.kernel.stop();
-      this.router.inbound.detach();
-      this.node.halt();
-      await this.transport.close();
-    })();
-    return this.stopping;
   }
 }
 
@@ -180,20 +331,53 @@ export class DistNode {
  */
 export async function startDistributed(options: DistOptions): Promise<DistNode> {
   if (typeof options !== 'object' || options === null) throw new BadArgError('startDistributed: options must be an object', options);
+  const existing = options.node;
+  if (existing !== undefined) {
+    if (!(existing instanceof Node)) throw new BadArgError(`startDistributed: node must be a Node, got ${describe(existing)}`, existing);
+    if (existing.name === LOCAL_NODE_NAME || !isNodeName(existing.name)) {
+      throw new BadArgError(
+        `startDistributed: node ${existing.name} has no node name, and Grove cannot rename its live processes: create it as new Node({ name: 'alice@127.0.0.1' }) to make it distributed later`,
+        existing.name,
+      );
+    }
+    if (options.name !== existing.name) {
+      throw new BadArgError(`startDistributed: name ${String(options.name)} differs from the node's name ${existing.name}: a running node keeps its name`, options.name);
+    }
+    if (distNodes.has(existing)) throw new BadArgError(`startDistributed: node ${existing.name} is already distributed`, existing.name);
+  }
   if (!isNodeName(options.name)) throw new BadArgError(`startDistributed: name must be a node name like alice@127.0.0.1, got ${String(options.name)}`, options.name);
   const netTickTimeMs = options.netTickTimeMs ?? DEFAULT_NET_TICK_TIME_MS;
   if (!(typeof netTickTimeMs === 'number' && Number.isFinite(netTickTimeMs) && netTickTimeMs >= 4)) {
     throw new BadArgError(`startDistributed: netTickTimeMs must be a number >= 4, got ${String(netTickTimeMs)}`, netTickTimeMs);
   }
-  const start: TransportStart = options.transport === 'memory' ? memoryTransport : tcpTransport;
+  checkListenOptions(options);
+  const allow = options.allow;
+  if (allow !== undefined && (!Array.isArray(allow) || allow.some((n) => !isNodeName(n)))) {
+    throw new BadArgError(`startDistributed: allow must be an array of node names like bob@127.0.0.1, got ${describe(allow)}`, allow);
+  }
+  const memory = options.transport === 'memory';
+  // The memory transport never reads the cookie file: without a cookie its nodes share 'nocookie'.
+  const cookies = new CookieJar(memory ? (options.cookie ?? 'nocookie') : resolveCookie(options.cookie !== undefined ? { cookie: options.cookie } : {}), options.name);
+  const start: TransportStart = memory ? memoryTransport : tcpTransport;
   let dist: DistNode | null = null;
-  const transport = await start(options, {
-    admit: (peer) => dist?.kernel.admit(peer) ?? 'nok',
-    accepted: (channel) => (dist !== null ? dist.kernel.accepted(channel) : channel.close('not_allowed')),
-  });
-  const node = new Node({ ...options.nodeOptions, name: options.name, creation: transport.creation });
+  const transport = await start(
+    options,
+    {
+      admit: (peer) => dist?.kernel.admit(peer) ?? 'nok',
+      accepted: (channel) => (dist !== null ? dist.kernel.accepted(channel) : channel.close('not_allowed')),
+      cookie: (peer) => cookies.get(peer),
+    },
+    existing?.creation,
+  );
+  const node = existing ?? new Node({ ...options.nodeOptions, name: options.name, creation: transport.creation });
   let router!: DistRouter;
-  const inbound = attachRouter(node, (inb) => (router = new DistRouter(node, inb)));
+  let inbound: NodeInbound;
+  try {
+    inbound = attachRouter(node, (inb) => (router = new DistRouter(node, inb)));
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
   inbounds.set(node, inbound);
   if (node.checkMessages) inbound.setMessageCopier(messageCopier(node));
   const spawns = new SpawnService(node, router);
@@ -203,27 +387,44 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
     sup = await startKernelSup(node, {
       router,
       monitors: new Map() satisfies NodeMonitors,
+      allowed: { nodes: allow === undefined ? null : new Set(allow) } satisfies AllowList,
       options: {
         hidden: options.hidden === true,
         netTickTimeMs,
         connectAll: options.connectAll ?? true,
         autoConnect: options.autoConnect ?? true,
         setupTimeoutMs: options.connectTimeoutMs ?? 7000,
-        dial: (peer) => transport.dial(peer, { name: node.name, creation: node.creation }),
+        dial: (peer, hidden) => transport.dial(peer, { name: node.name, creation: node.creation, hidden }),
       },
     });
   } catch (e) {
     kernelOf(node)?.stop();
-    node.halt();
+    if (existing === undefined) node.halt();
+    else {
+      await endKernelServices(node);
+      inbound.detach();
+      inbounds.delete(node);
+    }
     await transport.close();
     throw e;
   }
   // Only now does the transport admit peers: every service they may talk to runs.
-  const d = (dist = new DistNode(node, router, spawns, transport));
+  const d = (dist = new DistNode(node, router, spawns, transport, cookies));
   distNodes.set(node, d);
   router.membership = d;
   d.watchKernel(sup);
   return d;
+}
+
+function checkListenOptions(options: DistOptions): void {
+  const isPort = (p: unknown): p is number => typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= 65535;
+  if (options.port !== undefined && !isPort(options.port)) throw new BadArgError(`startDistributed: port must be a whole number from 0 to 65535, got ${describe(options.port)}`, options.port);
+  const r = options.portRange;
+  if (r === undefined) return;
+  if (options.port !== undefined) throw new BadArgError('startDistributed: port and portRange cannot go together', r);
+  if (typeof r !== 'object' || r === null || !isPort(r.min) || !isPort(r.max) || r.min < 1 || r.min > r.max) {
+    throw new BadArgError(`startDistributed: portRange must be { min, max } with 1 <= min <= max <= 65535, got ${describe(r)}`, r);
+  }
 }
 
 // ---- from inside processes ----

@@ -42,11 +42,11 @@ import { canReply, describeSafely, refuse } from './bad_request';
 /** The name of the net kernel process on every node. */
 export const NET_KERNEL = 'net_kernel';
 
-/** Opens an authenticated channel to `peer` (lookup, connect, handshake). */
-export type Dialer = (peer: string) => Promise<Channel>;
+/** Opens an authenticated channel to `peer` (lookup, connect, handshake); `hidden` makes this node hidden to it. */
+export type Dialer = (peer: string, hidden: boolean) => Promise<Channel>;
 
 /** What `admit` decides about an incoming connection from a peer (see handshake/handshake.ts). */
-export type Admission = 'ok' | 'ok_simultaneous' | 'nok' | 'alive';
+export type Admission = 'ok' | 'ok_simultaneous' | 'nok' | 'alive' | { refuse: string };
 
 /** `visible`, `hidden`, or both (`all`). */
 export type NodeType = 'visible' | 'hidden';
@@ -98,6 +98,13 @@ export interface NetKernelArgs {
   readonly router: DistRouter;
   readonly options: NetKernelOptions;
   readonly monitors: NodeMonitors;
+  /** `allow`'s list, kept outside the process so that a restarted kernel keeps it. */
+  readonly allowed: AllowList;
+}
+
+/** The nodes `allow` admits; `nodes` is null until its first call: every node with the right cookie may connect. */
+export interface AllowList {
+  nodes: Set<string> | null;
 }
 
 /** The mesh's peer list, sent to the peer's net kernel at nodeup. */
@@ -134,6 +141,10 @@ export class NetKernel extends GenServer {
   private subscribers!: NodeMonitors;
   private readonly waiters = new Map<Connection, Array<(up: boolean) => void>>();
   private explicit: string | null = null;
+  /** Peers connected to (or to be connected to) as a hidden node (`hidden_connect_node`). */
+  private readonly hiddenPeers = new Set<string>();
+  /** `allow`'s list (see {@link AllowList}). */
+  private allowed!: AllowList;
   private tickTimer: unknown = null;
   private stopped = false;
   private offExit: () => void = () => undefined;
@@ -141,13 +152,14 @@ export class NetKernel extends GenServer {
   private meshDials = MESH_DIALS_PER_PERIOD;
   private meshWindowAt = 0;
 
-  override init({ router, options, monitors }: NetKernelArgs): void {
+  override init({ router, options, monitors, allowed }: NetKernelArgs): void {
     // Restarted after a kill (no terminate ran): the connections close with the kernel that held them, as they would have.
     kernels.get(this.node)?.stop();
     for (const [key, s] of monitors) if (!this.node.isAlive(s.pid)) monitors.delete(key);
     this.router = router;
     this.options = options;
     this.subscribers = monitors;
+    this.allowed = allowed;
     kernels.set(this.node, this);
     router.hooks = this;
     this.offExit = this.node.onExit((pid) => this.subscribers.delete(pid.key));
@@ -180,6 +192,32 @@ export class NetKernel extends GenServer {
       if (list === undefined) this.waiters.set(c, (list = []));
       list.push(resolve);
     });
+  }
+
+  /**
+   * Connects to `peer` as if this node were hidden (OTP `net_kernel:hidden_connect_node`):
+   * neither side lists the other in `nodes()`, and the connection takes no part in the
+   * mesh. A connection already up stays as it is.
+   */
+  hiddenConnect(peer: string): Promise<boolean> {
+    if (typeof peer === 'string' && peer !== this.node.name && !this.router.connections.has(peer)) this.hiddenPeers.add(peer);
+    return this.connect(peer);
+  }
+
+  /**
+   * Adds `nodes` to the nodes this node accepts connections from, and connects to
+   * (OTP `net_kernel:allow/1`); before the first call every node may. Nodes cannot be
+   * removed, and connections already up stay.
+   */
+  allow(nodes: readonly string[]): void {
+    const list = (this.allowed.nodes ??= new Set());
+    for (const n of nodes) list.add(n);
+  }
+
+  /** Whether `peer` may connect (the allow list). */
+  isAllowed(peer: string): boolean {
+    const list = this.allowed.nodes;
+    return list === null || list.has(peer);
   }
 
   /** Closes the connection to `peer`; false when there was none. */
@@ -241,6 +279,8 @@ export class NetKernel extends GenServer {
    */
   admit(peer: string): Admission {
     if (this.stopped) return 'nok';
+    // The handshake logs the refusal with this reason, and tells the peer.
+    if (!this.isAllowed(peer)) return { refuse: `${peer} is not in the allow list (net_kernel:allow)` };
     const c = this.router.connections.get(peer);
     if (c === undefined) return 'ok';
     if (c.state === 'up') return 'alive';
@@ -274,7 +314,12 @@ export class NetKernel extends GenServer {
       conn.close(this.stopped ? 'net_kernel_terminated' : 'not_allowed');
       return;
     }
-    this.options.dial(peer).then(
+    if (!this.isAllowed(peer)) {
+      log.warn(`${this.node.name}: not connecting to ${peer}: it is not in the allow list (net_kernel:allow)`);
+      conn.close('not_allowed');
+      return;
+    }
+    this.options.dial(peer, this.options.hidden || this.hiddenPeers.has(peer)).then(
       (channel) => {
         // Another channel (an accepted one that won the tie-break) may have been adopted meanwhile.
         if (conn.state === 'pending') conn.adopt(channel);
@@ -297,7 +342,7 @@ export class NetKernel extends GenServer {
   /** @internal */
   up(conn: Connection): void {
     const channel = conn.channel!;
-    conn.hidden = this.options.hidden || channel.peerHidden;
+    conn.hidden = this.options.hidden || channel.peerHidden || this.hiddenPeers.has(conn.peer);
     this.settle(conn, true);
     const nodeType: NodeType = conn.hidden ? 'hidden' : 'visible';
     log.debug(`${this.node.name}: nodeup ${conn.peer} (${nodeType})`);
@@ -311,6 +356,7 @@ export class NetKernel extends GenServer {
   /** @internal */
   down(conn: Connection, reason: string, wasUp: boolean): void {
     this.settle(conn, false);
+    this.hiddenPeers.delete(conn.peer);
     if (!wasUp) return;
     const nodeType: NodeType = conn.hidden ? 'hidden' : 'visible';
     log.debug(`${this.node.name}: nodedown ${conn.peer} (${reason})`);

@@ -17,20 +17,18 @@ interface MemoryEntry {
   readonly hooks: TransportHooks;
   readonly creation: number;
   readonly hidden: boolean;
-  readonly cookie: string | undefined;
 }
 
 const memoryNodes = new Map<string, MemoryEntry>();
 
 /** The in-memory transport: a process-wide table of node names stands in for the port mapper. */
-export const memoryTransport: TransportStart = async (options, hooks) => {
+export const memoryTransport: TransportStart = async (options, hooks, fixedCreation) => {
   const name = options.name;
   if (memoryNodes.has(name)) throw new DistNodeError(`a node named ${name} is already running in this process`);
   const entry: MemoryEntry = {
     hooks,
-    creation: ((Math.random() * 0xfffffffe) >>> 0) + 1,
+    creation: fixedCreation ?? ((Math.random() * 0xfffffffe) >>> 0) + 1,
     hidden: options.hidden === true,
-    cookie: options.cookie,
   };
   memoryNodes.set(name, entry);
   return {
@@ -40,11 +38,14 @@ export const memoryTransport: TransportStart = async (options, hooks) => {
       await Promise.resolve();
       const target = memoryNodes.get(peer);
       if (target === undefined) throw new DistNodeError(`no node named ${peer} runs in this process`);
-      if (target.cookie !== entry.cookie) throw new HandshakeError('bad_cookie', `${peer} refused ${self.name}: cookies differ`, peer);
       const decision = target.hooks.admit(self.name);
-      if (decision !== 'ok' && decision !== 'ok_simultaneous') throw new HandshakeError(decision === 'nok' ? 'simultaneous' : 'name_clash', `${peer} refused ${self.name} (${decision})`, peer);
+      if (decision !== 'ok' && decision !== 'ok_simultaneous') {
+        if (typeof decision === 'object') throw new HandshakeError('not_allowed', `${peer} refused ${self.name}: ${decision.refuse}`, peer);
+        throw new HandshakeError(decision === 'nok' ? 'simultaneous' : 'name_clash', `${peer} refused ${self.name} (${decision})`, peer);
+      }
+      if (hooks.cookie(peer) !== target.hooks.cookie(self.name)) throw new HandshakeError('bad_cookie', `${peer} refused ${self.name}: cookies differ`, peer);
       const [mine, theirs] = memoryChannelPair(
-        { name: self.name, creation: self.creation, hidden: entry.hidden },
+        { name: self.name, creation: self.creation, hidden: self.hidden ?? entry.hidden },
         { name: peer, creation: target.creation, hidden: target.hidden },
       );
       target.hooks.accepted(theirs);

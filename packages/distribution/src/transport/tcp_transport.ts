@@ -18,12 +18,12 @@ import type { Socket } from 'node:net';
 import { GenCall, getLogger, Pid, Ref } from '@grove/core';
 import { ControlEncoder } from '../wire/control';
 import { ControlDecoder } from '../wire/control_decode';
-import { resolveCookie } from '../handshake/cookie';
 import { ConnectError, DistNodeError, EpmdError } from '../errors';
 import { acceptHandshake, initiateHandshake, type HandshakeResult } from '../handshake/handshake';
 import { decodeHandshake, encodeHandshake, StatusCode, type HandshakeMsg } from '../handshake/messages';
 import { parseNodeName } from '../node/node_name';
 import type { NodeTransport, TransportStart } from './transport';
+import type { DistOptions } from '../node/dist_node';
 import { PortMapper } from '../epmd/port_mapper';
 import { SocketChannel } from './socket_channel';
 import { connect, listen, socketAddress, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
@@ -101,9 +101,27 @@ function transportMismatch(peer: string, extra: Buffer, tls: boolean): string | 
   return `${peer}: it ${peerTls ? 'uses' : 'does not use'} TLS and this node ${tls ? 'does' : 'does not'}: give every node the same tls options`;
 }
 
-export const tcpTransport: TransportStart = async (options, hooks) => {
+/**
+ * Listens on `options.port`, or on the first free port of `options.portRange` (OTP's
+ * `inet_dist_listen_min`..`inet_dist_listen_max`): a port in use is skipped, any other
+ * failure ends the search.
+ */
+async function listenInRange(options: DistOptions, listenOn: (port: number) => Promise<Listener>): Promise<Listener> {
+  const range = options.portRange;
+  if (range === undefined) return listenOn(options.port ?? 0);
+  for (let port = range.min; port <= range.max; port++) {
+    try {
+      return await listenOn(port);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
+  }
+  throw new Error(`every port from ${range.min} to ${range.max} is in use`);
+}
+
+export const tcpTransport: TransportStart = async (options, hooks, fixedCreation) => {
   const name = parseNodeName(options.name);
-  const cookie = resolveCookie(options.cookie !== undefined ? { cookie: options.cookie } : {});
+  const cookie = (peer: string): string => hooks.cookie(peer);
   const hidden = options.hidden === true;
   const timeoutMs = options.connectTimeoutMs ?? 7000;
   const maxFrameBytes = options.maxFrameBytes;
@@ -137,14 +155,14 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
   };
   let listener: Listener;
   try {
-    listener = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...tls }, accept);
+    listener = await listenInRange(options, (port) => listen({ host: options.host ?? '127.0.0.1', port, ...tls }, accept));
   } catch (err) {
     await pm.close();
     throw new DistNodeError(`${options.name}: cannot listen: ${(err as Error).message}`, { cause: err });
   }
   try {
     const reg = await pm.register({ name: name.alive, port: listener.port, hidden, extra: options.tls !== undefined ? GROVE_TLS_EPMD_EXTRA : GROVE_EPMD_EXTRA });
-    creation = reg.creation;
+    creation = fixedCreation ?? reg.creation;
   } catch (err) {
     await listener.close({ destroyConnections: true });
     await pm.close();
@@ -174,7 +192,7 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
       }
       track(socket);
       // A dial only runs for a pending connection: if the peer still has one up to us, it is stale (we lost or restarted it).
-      const hs = await initiateHandshake(socket, { ...common, creation: self.creation, peer, onAlive: () => true });
+      const hs = await initiateHandshake(socket, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => true });
       return channelOf(hs, self.name, self.creation);
     },
     async close() {

@@ -24,6 +24,8 @@ export interface TransportHooks {
   admit(peer: string): Admission;
   /** An incoming connection finished its handshake. */
   accepted(channel: Channel): void;
+  /** The cookie to use with `peer`, read at each handshake (so `setCookie` applies to the next connection). */
+  cookie(peer: string): string;
 }
 
 /** A node's transport once started. */
@@ -33,13 +35,16 @@ export interface NodeTransport {
   /** Where it listens. */
   readonly address: { host: string; port: number };
   /** Opens an authenticated channel to `peer`. */
-  dial(peer: string, self: { name: string; creation: number }): Promise<Channel>;
+  dial(peer: string, self: { name: string; creation: number; hidden?: boolean }): Promise<Channel>;
   /** Stops listening and unregisters. */
   close(): Promise<void>;
 }
 
-/** Starts a transport for a node about to be created. */
-export type TransportStart = (options: DistOptions, hooks: TransportHooks) => Promise<NodeTransport>;
+/**
+ * Starts a transport for a node about to be created, or for a running node made
+ * distributed: then `creation` is that node's, which its pids already carry.
+ */
+export type TransportStart = (options: DistOptions, hooks: TransportHooks, creation?: number) => Promise<NodeTransport>;
 
 // ---- channels ----
 
