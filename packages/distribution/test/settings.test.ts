@@ -4,7 +4,7 @@
  * and the listen port range (`inet_dist_listen_min/max`).
  */
 import { BadArgError, Node, type Pid } from '@grove/core';
-import { isAlive, isNodeMessage, monitorNodes, startDistributed, type DistNode, type NodeDownMessage } from '@grove/distribution';
+import { isAlive, isNodeMessage, monitorNodes, NET_KERNEL, startDistributed, type DistNode, type NodeDownMessage } from '@grove/distribution';
 import { EpmdServer } from '@grove/distribution/internal';
 import * as net from 'node:net';
 import { memNode, stopAll, waitFor } from './router_helpers';
@@ -75,6 +75,18 @@ describe('allow (net_kernel:allow/1)', () => {
     expect(await b.ping(a.name)).toBe('pong');
     expect(() => a.allow(['nope'])).toThrow(BadArgError);
     await expect(memNode('x', { allow: 'b@127.0.0.1' as unknown as string[] })).rejects.toThrow(/allow must be an array of node names/);
+  });
+});
+
+describe('allow and the kernel supervisor', () => {
+  it('keeps the allow list when the net kernel is killed and restarted', async () => {
+    const [a, b, c] = [await memNode('a'), await memNode('b'), await memNode('c')];
+    a.allow([b.name]);
+    const first = a.node.whereis(NET_KERNEL)!;
+    a.node.exit(first, 'kill');
+    await waitFor(() => a.node.whereis(NET_KERNEL) !== undefined && !a.node.whereis(NET_KERNEL)!.equals(first), 'the net kernel to be restarted');
+    expect(await c.ping(a.name)).toBe('pang');
+    expect(await b.ping(a.name)).toBe('pong');
   });
 });
 
