@@ -39,11 +39,13 @@ import {
   type ChildSpecOptions,
   type Client,
   type ClientOptions,
+  type GenServerOptions,
   type StartArgs,
   type StartResult,
 } from './client';
 import { kState, unexpected, unknownCall, type ServerState } from './engine';
 import type { DeclaresProtocol, NamedProtocol, Protocol, ProtocolOf, Undeclared } from './protocol';
+import { ServerRef } from './server_ref';
 import { startServer, takeConstructing } from './start';
 
 // ---- what callbacks return besides a plain reply ----
@@ -208,14 +210,18 @@ export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared 
 
   // ---- starting ----
 
-  /** Starts a server (no link): resolves when init succeeded; rejects with StartError. */
-  static start<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, ...[args, options]: StartArgs<S>): Promise<StartResult<S>> {
-    return startServer(this, from, args, options, false);
+  /**
+   * Starts a server (no link): resolves when init succeeded with a {@link ServerRef}
+   * (the pid, plus `.call` / `.cast` typed from the class's protocol, calling from
+   * `from`); rejects with StartError.
+   */
+  static start<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, ...[args, options]: StartArgs<S>): Promise<StartResult<S, ServerRef<S>>> {
+    return startRef(this, from, args, options, false);
   }
 
-  /** Starts a server linked to `from` (what a supervisor calls). */
-  static startLink<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, ...[args, options]: StartArgs<S>): Promise<StartResult<S>> {
-    return startServer(this, from, args, options, true);
+  /** Starts a server linked to `from` (what a supervisor calls); resolves with a {@link ServerRef} as `start`. */
+  static startLink<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, ...[args, options]: StartArgs<S>): Promise<StartResult<S, ServerRef<S>>> {
+    return startRef(this, from, args, options, true);
   }
 
   /** A child spec for a Supervisor: `startLink(parent, args, options)`, worker, permanent, 5 s shutdown unless overridden. */
@@ -246,4 +252,9 @@ export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared 
   ): Client<ProtocolOf<S>> {
     return clientFor(this, from, server, options) as Client<ProtocolOf<S>>;
   }
+}
+
+/** Starts `cls` and wraps its pid in a typed reference (a supervisor's child spec starts through startServer: no wrapping on restarts). */
+function startRef(cls: ServerClass<GenServer<any>>, from: Caller, args: unknown, options: GenServerOptions | undefined, link: boolean): Promise<any> {
+  return startServer(cls, from, args, options, link).then((v: Pid | 'ignore') => (v === 'ignore' ? v : new ServerRef(v, cls, from)));
 }

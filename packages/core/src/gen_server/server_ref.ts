@@ -1,0 +1,83 @@
+/**
+ * Typed server references: what `Cls.start` / `Cls.startLink` resolve with. A
+ * {@link ServerRef} is a {@link Pid} (a subclass: it goes wherever a pid goes —
+ * `link`, `monitor`, `send`, a supervisor, another node, where it arrives as a plain
+ * pid) that also carries `.call` / `.cast`, typed from the class's declared protocol
+ * exactly as `Cls.client(...)` is.
+ *
+ * The calls go from the starter (the `from` given to start: a node's root process,
+ * or a process context). A process that is not the starter, or wants another call
+ * timeout, binds its own client with {@link ServerRef.client}.
+ */
+import { Pid } from '../runtime/pid';
+import type { TimeoutMs } from '../runtime/context';
+import { clientFor, type Caller, type Client, type ClientOptions } from './client';
+import type { DeclaresProtocol, Protocol, ProtocolOf } from './protocol';
+
+/** The typed client of server class instance `S` (none when it declares no protocol). */
+type RefClient<S> = [ProtocolOf<S>] extends [never] ? DeclaresProtocol<S> : Client<ProtocolOf<S>>;
+type RefSide<S, K extends 'call' | 'cast'> = [ProtocolOf<S>] extends [never] ? DeclaresProtocol<S> : Client<ProtocolOf<S>>[K];
+
+/**
+ * A started server: its pid, plus a typed client calling from the starter.
+ *
+ * ```ts
+ * const counter = await Counter.start(node, 0); // ServerRef<Counter>
+ * await counter.call.add(5);                     // typed from Counter's protocol
+ * ctx.link(counter);                              // still a Pid
+ * ```
+ */
+export class ServerRef<S = unknown> extends Pid {
+  /** @internal the server's class, for its client's routes. */
+  private readonly cls: Function;
+  /** @internal who calls through `.call` / `.cast`. */
+  private readonly from: Caller;
+  /** @internal made on first use. */
+  private made: Client<Protocol> | undefined = undefined;
+
+  /** @internal built by `start` / `startLink`. */
+  constructor(pid: Pid, cls: Function, from: Caller) {
+    super(pid.node, pid.id, pid.serial, pid.creation);
+    this.cls = cls;
+    this.from = from;
+  }
+
+  /** The server as a plain {@link Pid} (what arrives on another node). */
+  get pid(): Pid {
+    return new Pid(this.node, this.id, this.serial, this.creation);
+  }
+
+  /** Calls, from the starter: one method per call message of the declared protocol. */
+  get call(): RefSide<S, 'call'> {
+    return (this.bound().call as unknown) as RefSide<S, 'call'>;
+  }
+
+  /** Casts, from the starter: one method per cast message of the declared protocol. */
+  get cast(): RefSide<S, 'cast'> {
+    return (this.bound().cast as unknown) as RefSide<S, 'cast'>;
+  }
+
+  /** A typed client of this server calling from `from` (another process, or the same starter with other options). */
+  client(from: Caller, options?: ClientOptions): RefClient<S> {
+    return clientFor(this.cls, from, this.plain(), options) as unknown as RefClient<S>;
+  }
+
+  /** The same calls with another call timeout. */
+  withTimeout(timeoutMs: TimeoutMs): RefClient<S> {
+    return this.client(this.from, { timeoutMs });
+  }
+
+  private bound(): Client<Protocol> {
+    return (this.made ??= clientFor(this.cls, this.from, this.plain()));
+  }
+
+  /** The client's destination: a plain pid, so that nothing of the ref travels in a call. */
+  private plain(): Pid {
+    return this.pid;
+  }
+}
+
+/** True when `value` is a {@link ServerRef}. */
+export function isServerRef(value: unknown): value is ServerRef {
+  return value instanceof ServerRef;
+}
