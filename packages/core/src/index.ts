@@ -132,7 +132,19 @@ export {
   type ApplicationInfo,
   type NodeStopInfo,
 } from './application/application';
-export { DynamicSupervisor, startDynamicSupervisor, startLinkDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';
+export {
+  DynamicSupervisor,
+  startDynamicSupervisor,
+  startLinkDynamicSupervisor,
+  SimpleOneForOneSupervisor,
+  startSimpleOneForOne,
+  startLinkSimpleOneForOne,
+  type DynamicSupervisorInit,
+  type DynamicChildSpec,
+  type DynamicExtraArgs,
+  type SimpleOneForOneInit,
+  type SimpleOneForOneChildArgs,
+} from './supervisor/dynamic_supervisor';
 export { Registry, type RegisterResult } from './registry/registry';
 export type { RegistryEntry, RegistryKeys, RegistryOptions, RegistryRegisterEvent, RegistryUnregisterEvent } from './registry/key_table';
 export { Agent } from './agent/agent';

@@ -64,7 +64,7 @@ export interface SupervisorChildOptions extends SupervisorOptions {
 
 const decorated = new WeakMap<object, SupervisorFlags>();
 
-/** Class decorator: the flags of a {@link Supervisor} or {@link DynamicSupervisor} subclass. */
+/** Class decorator: the flags of a {@link Supervisor} or {@link SimpleOneForOneSupervisor} subclass. */
 export function supervisor(flags: SupervisorFlags): (ctor: abstract new (...args: never[]) => unknown) => void {
   return (ctor) => {
     decorated.set(ctor, flags);
@@ -252,8 +252,9 @@ function isSpecLike(x: unknown): x is ChildSpec {
 
 /**
  * Adds a child to a running supervisor and starts it (OTP `start_child`): with a
- * child spec for a static supervisor (which must run on this node: a spec holds a
- * function), with the child's args for a {@link DynamicSupervisor}. Resolves with
+ * child spec for a static supervisor or Elixir's {@link DynamicSupervisor} (which must
+ * run on this node: a spec holds a function), with the child's args for a
+ * {@link SimpleOneForOneSupervisor}. Resolves with
  * the pid or `'ignore'`; rejects with {@link ChildSpecError}, a
  * {@link SupervisorChildError} (`already_started`, `already_present`,
  * `max_children`) or a StartError.
