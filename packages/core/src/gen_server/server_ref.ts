@@ -9,6 +9,7 @@
  * or a process context). A process that is not the starter, or wants another call
  * timeout, binds its own client with {@link ServerRef.client}.
  */
+import { BadArgError, describe } from '../errors';
 import { Pid } from '../runtime/pid';
 import type { TimeoutMs } from '../runtime/context';
 import { clientFor, type Caller, type Client, type ClientOptions } from './client';
@@ -35,8 +36,15 @@ export class ServerRef<S = unknown> extends Pid {
   /** @internal made on first use. */
   private made: Client<Protocol> | undefined = undefined;
 
-  /** @internal built by `start` / `startLink`. */
-  constructor(pid: Pid, cls: Function, from: Caller) {
+  /**
+   * A reference to `pid`, a server of class `cls`, calling from `from`. `start` and
+   * `startLink` make one; so does `@grove/distribution`'s `spawnRemote` by class.
+   * Whether `pid` really runs a `cls` is not checked: a wrong one answers its calls
+   * with errors, as a wrong client's would.
+   */
+  constructor(pid: Pid, cls: new () => S, from: Caller) {
+    if (!(pid instanceof Pid)) throw new BadArgError(`ServerRef: expected a pid, got ${describe(pid)}`, pid);
+    if (typeof cls !== 'function') throw new BadArgError(`ServerRef: expected a GenServer class, got ${describe(cls)}`, cls);
     super(pid.node, pid.id, pid.serial, pid.creation);
     this.cls = cls;
     this.from = from;
