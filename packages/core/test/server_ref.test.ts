@@ -79,3 +79,21 @@ describe('ServerRef: what start and startLink resolve with', () => {
     expect(await Counter.client(node, child!.pid as Pid).call.get()).toBe(3);
   });
 });
+
+describe('startChild with a GenServer class child spec', () => {
+  useNode();
+
+  it('resolves with a ServerRef, also for a spread of the spec, and a plain pid for other specs', async () => {
+    const { startDynamicSupervisor, startChild, stopSupervisor, start } = await import('@grove/core');
+    const sup = await startDynamicSupervisor(node);
+    const ref = await startChild(node, sup, Counter.childSpec(2));
+    expect(ref).toBeInstanceOf(ServerRef);
+    expect(await (ref as ServerRef<Counter>).call.add(1)).toBe(3);
+    const spread = await startChild(node, sup, { ...Counter.childSpec(7), id: 'other', restart: 'temporary' });
+    expect(await (spread as ServerRef<Counter>).call.get()).toBe(7);
+    const plain = await startChild(node, sup, { id: 'p', start: (parent) => start(parent, () => ({ ok: true }), () => undefined, { link: true }) });
+    expect(plain).toBeInstanceOf(Pid);
+    expect(plain).not.toBeInstanceOf(ServerRef);
+    await stopSupervisor(node, sup);
+  });
+});

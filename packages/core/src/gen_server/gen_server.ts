@@ -45,7 +45,7 @@ import {
 } from './client';
 import { kState, unexpected, unknownCall, type ServerState } from './engine';
 import type { DeclaresProtocol, NamedProtocol, Protocol, ProtocolOf, Undeclared } from './protocol';
-import { ServerRef } from './server_ref';
+import { kServerClass, ServerRef, type ServerChildSpec } from './server_ref';
 import { startServer, takeConstructing } from './start';
 
 // ---- what callbacks return besides a plain reply ----
@@ -224,19 +224,16 @@ export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared 
     return startRef(this, from, args, options, true);
   }
 
-  /** A child spec for a Supervisor: `startLink(parent, args, options)`, worker, permanent, 5 s shutdown unless overridden. */
-  static childSpec<S extends GenServer<any>>(this: ServerClass<S>, ...[args, options]: StartArgs<S, ChildSpecOptions>): ChildSpec {
-    const cls = this;
-    const { id, restart, shutdown, significant, ...startOptions } = options ?? {};
-    const spec: ChildSpec = {
-      id: id ?? cls.name,
-      start: (parent: ProcessContext) => startServer(cls, parent, args, startOptions, true),
-      restart: restart ?? 'permanent',
-      shutdown: shutdown ?? 5000,
-      type: 'worker',
-    };
-    if (significant !== undefined) spec.significant = significant;
-    return spec;
+  /**
+   * A child spec for a Supervisor: `startLink(parent, args, options)`, worker,
+   * permanent, 5 s shutdown unless overridden. `startChild` with it resolves with a
+   * {@link ServerRef}.
+   */
+  static childSpec<S extends GenServer<any>>(this: ServerClass<S>, ...[args, options]: StartArgs<S, ChildSpecOptions>): ServerChildSpec<S> {
+    const spec = serverChildSpec(this, args, options);
+    // A symbol key: spec checks (string keys) do not see it, a spread keeps it.
+    (spec as { [kServerClass]?: unknown })[kServerClass] = this;
+    return spec as ServerChildSpec<S>;
   }
 
   /**
@@ -257,4 +254,21 @@ export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared 
 /** Starts `cls` and wraps its pid in a typed reference (a supervisor's child spec starts through startServer: no wrapping on restarts). */
 function startRef(cls: ServerClass<GenServer<any>>, from: Caller, args: unknown, options: GenServerOptions | undefined, link: boolean): Promise<any> {
   return startServer(cls, from, args, options, link).then((v: Pid | 'ignore') => (v === 'ignore' ? v : new ServerRef(v, cls, from)));
+}
+
+/**
+ * @internal `Cls.childSpec` without the class kept for `startChild`: for core's own
+ * servers (Agent, Registry, GenStateMachine's host), whose starts answer plain pids.
+ */
+export function serverChildSpec(cls: ServerClass<GenServer<any>>, args: unknown, options: ChildSpecOptions | undefined): ChildSpec {
+  const { id, restart, shutdown, significant, ...startOptions } = options ?? {};
+  const spec: ChildSpec = {
+    id: id ?? cls.name,
+    start: (parent: ProcessContext) => startServer(cls, parent, args, startOptions, true),
+    restart: restart ?? 'permanent',
+    shutdown: shutdown ?? 5000,
+    type: 'worker',
+  };
+  if (significant !== undefined) spec.significant = significant;
+  return spec;
 }

@@ -13,6 +13,7 @@ import { BadArgError, describe } from '../errors';
 import { Pid } from '../runtime/pid';
 import type { TimeoutMs } from '../runtime/context';
 import { clientFor, type Caller, type Client, type ClientOptions } from './client';
+import type { ChildSpec } from '../supervisor/child_spec';
 import type { DeclaresProtocol, Protocol, ProtocolOf } from './protocol';
 
 /** The typed client of server class instance `S` (none when it declares no protocol). */
@@ -29,12 +30,14 @@ type RefSide<S, K extends 'call' | 'cast'> = [ProtocolOf<S>] extends [never] ? D
  * ```
  */
 export class ServerRef<S = unknown> extends Pid {
+  // Not enumerable (defined in the constructor): a ServerRef looks, compares
+  // (`toEqual`) and prints as the pid it is.
   /** @internal the server's class, for its client's routes. */
-  private readonly cls: Function;
+  declare private readonly cls: Function;
   /** @internal who calls through `.call` / `.cast`. */
-  private readonly from: Caller;
+  declare private readonly from: Caller;
   /** @internal made on first use. */
-  private made: Client<Protocol> | undefined = undefined;
+  declare private made: Client<Protocol> | undefined;
 
   /**
    * A reference to `pid`, a server of class `cls`, calling from `from`. `start` and
@@ -46,14 +49,16 @@ export class ServerRef<S = unknown> extends Pid {
     if (!(pid instanceof Pid)) throw new BadArgError(`ServerRef: expected a pid, got ${describe(pid)}`, pid);
     if (typeof cls !== 'function') throw new BadArgError(`ServerRef: expected a GenServer class, got ${describe(cls)}`, cls);
     super(pid.node, pid.id, pid.serial, pid.creation);
-    this.cls = cls;
-    this.from = from;
+    Object.defineProperties(this, {
+      pid: { value: pid instanceof ServerRef ? pid.pid : pid },
+      cls: { value: cls },
+      from: { value: from },
+      made: { value: undefined, writable: true },
+    });
   }
 
-  /** The server as a plain {@link Pid} (what arrives on another node). */
-  get pid(): Pid {
-    return new Pid(this.node, this.id, this.serial, this.creation);
-  }
+  /** The server as the plain {@link Pid} its start resolved with (what arrives on another node). */
+  declare readonly pid: Pid;
 
   /** Calls, from the starter: one method per call message of the declared protocol. */
   get call(): RefSide<S, 'call'> {
@@ -79,7 +84,7 @@ export class ServerRef<S = unknown> extends Pid {
     return (this.made ??= clientFor(this.cls, this.from, this.plain()));
   }
 
-  /** The client's destination: a plain pid, so that nothing of the ref travels in a call. */
+  /** The client's destination: the plain pid, so that nothing of the ref travels in a call. */
   private plain(): Pid {
     return this.pid;
   }
@@ -88,4 +93,23 @@ export class ServerRef<S = unknown> extends Pid {
 /** True when `value` is a {@link ServerRef}. */
 export function isServerRef(value: unknown): value is ServerRef {
   return value instanceof ServerRef;
+}
+
+/** @internal the key under which `Cls.childSpec` keeps its class, so that `startChild` can answer with a typed reference. */
+export const kServerClass: unique symbol = Symbol('grove.gen_server.class');
+
+/** Type-level only: the class a {@link ServerChildSpec} starts. */
+declare const serverClass: unique symbol;
+
+/**
+ * A child spec made by a GenServer class's `childSpec`: `startChild` with it resolves
+ * with a `ServerRef<S>` (the class is kept with the spec, which stays on its node).
+ */
+export type ServerChildSpec<S> = ChildSpec & { readonly [serverClass]: S };
+
+/** @internal the reference `startChild` answers with for a spec that carries its class; the pid as it is otherwise. */
+export function refForSpec(spec: unknown, v: Pid | 'ignore', from: Caller): Pid | 'ignore' {
+  if (v === 'ignore') return v;
+  const cls = (spec as { [kServerClass]?: new () => unknown })[kServerClass];
+  return cls === undefined ? v : new ServerRef(v, cls, from);
 }

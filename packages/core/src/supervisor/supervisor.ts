@@ -25,7 +25,8 @@
  */
 import { BadArgError, ChildSpecError, describe } from '../errors';
 import { call } from '../gen';
-import { callerOf, stopServer } from '../gen_server/client';
+import { callerOf, stopServer, type StartResult } from '../gen_server/client';
+import { refForSpec, type ServerChildSpec, type ServerRef } from '../gen_server/server_ref';
 import type { ServerClass } from '../gen_server/gen_server';
 import { startServer } from '../gen_server/start';
 import { StartError } from '../proc_lib';
@@ -259,6 +260,7 @@ function isSpecLike(x: unknown): x is ChildSpec {
  * {@link SupervisorChildError} (`already_started`, `already_present`,
  * `max_children`) or a StartError.
  */
+export function startChild<S>(from: StartFrom, sup: Dest, spec: ServerChildSpec<S>): Promise<StartResult<S, ServerRef<S>>>;
 export function startChild(from: StartFrom, sup: Dest, spec: ChildSpec): Promise<Pid | 'ignore'>;
 export function startChild(from: StartFrom, sup: Dest, args: unknown): Promise<Pid | 'ignore'>;
 export async function startChild(from: StartFrom, sup: Dest, specOrArgs: unknown): Promise<Pid | 'ignore'> {
@@ -268,7 +270,8 @@ export async function startChild(from: StartFrom, sup: Dest, specOrArgs: unknown
   }
   const handoff = handOff(specOrArgs);
   try {
-    return (await supRequest(from, sup, ['start_child', handoff], specOrArgs.id)) as Pid | 'ignore';
+    // A GenServer class's spec answers with a typed reference (Cls.childSpec).
+    return refForSpec(specOrArgs, (await supRequest(from, sup, ['start_child', handoff], specOrArgs.id)) as Pid | 'ignore', from);
   } finally {
     dropHandoff(handoff);
   }

@@ -292,3 +292,15 @@ export async function declared(ctx: ProcessContext, pid: Pid): Promise<void> {
   const r: number = await slow.call.put('a', 'b');
   void r;
 }
+
+export async function startChildTyped(node: Node, sup: Pid): Promise<void> {
+  const { startChild } = await import('@grove/core');
+  const ref = await startChild(node, sup, Counter.childSpec(1));
+  assertType<Equal<typeof ref, ServerRef<Counter>>>();
+  const maybe = await startChild(node, sup, MaybeIgnores.childSpec(true));
+  assertType<Equal<typeof maybe, ServerRef<MaybeIgnores> | 'ignore'>>();
+  const plain = await startChild(node, sup, { id: 'x', start: async () => 'ignore' as const });
+  assertType<Equal<typeof plain, Pid | 'ignore'>>();
+  // @ts-expect-error: add takes a number
+  await ref.call.add('1');
+}
