@@ -2,7 +2,7 @@
  * The supervisors, all on the boss node:
  *
  *   boss root (one_for_all)
- *   ├── Pools: a DynamicSupervisor, one NodePool per worker node (temporary children)
+ *   ├── Pools: a SimpleOneForOneSupervisor, one NodePool per worker node (temporary children)
  *   │   ├── NodePool for w1 (one_for_one) ── Worker w1/1, Worker w1/2   ← on w1
  *   │   └── NodePool for w2 ...                                          ← on w2
  *   └── Dispatcher
@@ -14,7 +14,7 @@
  * up after `intensity` restarts and exits. It is a temporary child of Pools, so the
  * failure stops there: the other nodes' pools, and the dispatcher, never notice.
  */
-import { DynamicSupervisor, Supervisor, supervisor, type ChildSpec, type ChildTemplate } from '@grove/core';
+import { SimpleOneForOneSupervisor, Supervisor, supervisor, type ChildSpec, type ChildTemplate } from '@grove/core';
 import { remoteChild } from '@grove/distribution';
 import { short, WORKER_SPAWNABLE } from './job';
 import type { WorkerArgs } from './worker';
@@ -39,7 +39,7 @@ export class NodePool extends Supervisor<PoolArgs> {
 
 /** One NodePool per worker node, started as nodes come up. */
 @supervisor({ intensity: 10, periodMs: 5000 })
-export class Pools extends DynamicSupervisor<void, PoolArgs> {
+export class Pools extends SimpleOneForOneSupervisor<void, PoolArgs> {
   child(): ChildTemplate<PoolArgs> {
     return { start: (parent, args) => NodePool.startLink(parent, args), restart: 'temporary', type: 'supervisor' };
   }

@@ -30,6 +30,7 @@ export { GenCall, GenCast, ErrorReply, type From, call, cast, reply, DEFAULT_CAL
 export { start, StartError, isAlreadyStarted, type InitOutcome, type StartOptions } from './proc_lib';
 export { GenServer, type ServerClass, type InitResult } from './gen_server/gen_server';
 export { Call, Cast, Info } from './gen_server/decorators';
+export { ServerRef, isServerRef, type ServerChildSpec } from './gen_server/server_ref';
 export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server/gen_server';
 export {
   type Protocol,
@@ -131,7 +132,19 @@ export {
   type ApplicationInfo,
   type NodeStopInfo,
 } from './application/application';
-export { DynamicSupervisor, startDynamicSupervisor, startLinkDynamicSupervisor, type DynamicSupervisorInit, type DynamicChildArgs } from './supervisor/dynamic_supervisor';
+export {
+  DynamicSupervisor,
+  startDynamicSupervisor,
+  startLinkDynamicSupervisor,
+  SimpleOneForOneSupervisor,
+  startSimpleOneForOne,
+  startLinkSimpleOneForOne,
+  type DynamicSupervisorInit,
+  type DynamicChildSpec,
+  type DynamicExtraArgs,
+  type SimpleOneForOneInit,
+  type SimpleOneForOneChildArgs,
+} from './supervisor/dynamic_supervisor';
 export { Registry, type RegisterResult } from './registry/registry';
 export type { RegistryEntry, RegistryKeys, RegistryOptions, RegistryRegisterEvent, RegistryUnregisterEvent } from './registry/key_table';
 export { Agent } from './agent/agent';

@@ -73,7 +73,7 @@ describe('Registry with unique keys', () => {
     }
     await Registry.start(node, { name: 'rooms', keys: 'unique' });
     const name = Registry.via(node, 'rooms', 'room:7', { topic: 'tea' });
-    const pid = await Room.start(node, undefined, { name });
+    const pid = (await Room.start(node, undefined, { name })).pid; // the plain pid, to compare with toEqual
     expect(node.whereis(name)).toEqual(pid);
     expect(Registry.lookup(node, 'rooms', 'room:7')).toEqual([{ key: 'room:7', pid, value: { topic: 'tea' } }]);
     expect(await Room.client(node, name).call.hello()).toBe('hi');
@@ -81,7 +81,7 @@ describe('Registry with unique keys', () => {
     node.exit(pid, 'kill');
     await waitFor(() => node.whereis(name) === undefined, 'the via name to be freed');
     const again = await Room.start(node, undefined, { name });
-    expect(node.whereis(name)).toEqual(again);
+    expect(node.whereis(name)).toEqual(again.pid);
   });
 
   it('gives the unique key of a process that just died to the next one, before the EXIT reaches the registry', async () => {

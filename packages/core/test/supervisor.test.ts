@@ -4,7 +4,7 @@
  */
 import {
   BadArgError,
-  startDynamicSupervisor,
+  startSimpleOneForOne,
   startLinkSupervisor,
   startSupervisor,
   stopSupervisor,
@@ -68,7 +68,7 @@ describe('a static supervisor', () => {
   it('refuses a link option, naming the functions that say it', async () => {
     const sup = startSupervisor(node, { children: [] }, { link: true } as unknown as { name: string });
     await expect(sup).rejects.toThrow(/no link option: startSupervisor .* unlinked, startLinkSupervisor .* linked/);
-    await expect(startDynamicSupervisor(node, { child: { start: () => Promise.resolve('ignore') } }, { link: false } as never)).rejects.toThrow(BadArgError);
+    await expect(startSimpleOneForOne(node, { child: { start: () => Promise.resolve('ignore') } }, { link: false } as never)).rejects.toThrow(BadArgError);
     await expect(startSupervisor(node, { children: [] }, { nmae: 'x' } as never)).rejects.toThrow(/unknown option "nmae"/);
   });
 

@@ -4,13 +4,13 @@
 import {
   countChildren,
   deleteChild,
-  DynamicSupervisor,
+  SimpleOneForOneSupervisor,
   restartChild,
   start,
   startChild,
-  startDynamicSupervisor,
+  startSimpleOneForOne,
   StartError,
-  startLinkDynamicSupervisor,
+  startLinkSimpleOneForOne,
   startSupervisor,
   stopSupervisor,
   supervisor,
@@ -44,7 +44,7 @@ function session(parent: ProcessContext, args: { user: string }): Promise<Pid | 
 }
 
 @supervisor({ intensity: 5, periodMs: 1000, maxChildren: 2 })
-class Sessions extends DynamicSupervisor<void, { user: string }> {
+class Sessions extends SimpleOneForOneSupervisor<void, { user: string }> {
   child(): ChildTemplate<{ user: string }> {
     return { start: session, restart: 'transient', shutdown: 1000 };
   }
@@ -107,14 +107,14 @@ describe('a dynamic supervisor', () => {
   });
 
   it('stops all its children when it stops', async () => {
-    const sup = await startDynamicSupervisor(node, { child: { start: session } });
+    const sup = await startSimpleOneForOne(node, { child: { start: session } });
     for (const user of ['a', 'b', 'c']) await startChild(node, sup, { user });
     await stopSupervisor(node, sup);
     expect(trace.events.slice(3).sort()).toEqual(['exit a shutdown', 'exit b shutdown', 'exit c shutdown']);
   });
 
   it('gives up past its restart intensity', async () => {
-    const sup = await startDynamicSupervisor(node, { flags: { intensity: 1, periodMs: 60_000 }, child: { start: session } });
+    const sup = await startSimpleOneForOne(node, { flags: { intensity: 1, periodMs: 60_000 }, child: { start: session } });
     trace.ids.set(sup.key, 'sup');
     const a = (await startChild(node, sup, { user: 'a' })) as Pid;
     await startChild(node, sup, { user: 'b' });
@@ -134,7 +134,7 @@ describe('a dynamic supervisor', () => {
   });
 
   it('never restarts a temporary child', async () => {
-    const sup = await startDynamicSupervisor(node, { child: { start: session, restart: 'temporary' } });
+    const sup = await startSimpleOneForOne(node, { child: { start: session, restart: 'temporary' } });
     const ada = (await startChild(node, sup, { user: 'ada' })) as Pid;
     node.send(ada, 'crash');
     await waitFor(() => trace.count('exit ada error') === 1, 'ada to crash');
@@ -145,7 +145,7 @@ describe('a dynamic supervisor', () => {
   it('stops its children and exits with the reason when its parent exits', async () => {
     await node
       .run(async (ctx) => {
-        const sup = await startLinkDynamicSupervisor(ctx, { child: { start: session } });
+        const sup = await startLinkSimpleOneForOne(ctx, { child: { start: session } });
         trace.ids.set(sup.key, 'sup');
         await startChild(ctx, sup, { user: 'a' });
         ctx.exit('goodbye');
@@ -156,16 +156,16 @@ describe('a dynamic supervisor', () => {
   });
 
   it('answers not_supported to a child spec: its children come from the template', async () => {
-    const sup = await startDynamicSupervisor(node, { child: { start: session } });
+    const sup = await startSimpleOneForOne(node, { child: { start: session } });
     await expect(startChild(node, sup, { id: 'x', start: () => Promise.resolve('ignore') })).rejects.toMatchObject({ code: 'not_supported' });
   });
 
   it('rejects a missing description, a bad template, static-only flags and a bad maxChildren', async () => {
-    await expect(startDynamicSupervisor(node, null as unknown as { child: ChildTemplate })).rejects.toThrow(/startDynamicSupervisor: expected \{ flags\?, child \} or a function returning it, got null/);
-    await expect(startDynamicSupervisor(node, { child: { start: session, id: 'x' } as unknown as ChildTemplate })).rejects.toThrow(/child template: unknown key "id"/);
-    await expect(startDynamicSupervisor(node, { child: { start: 42 } as unknown as ChildTemplate })).rejects.toThrow(/child template: start must be a function/);
-    await expect(startDynamicSupervisor(node, { flags: { strategy: 'one_for_all' }, child: { start: session } })).rejects.toThrow(/unknown key "strategy" for a dynamic supervisor/);
-    await expect(startDynamicSupervisor(node, { flags: { maxChildren: -1 }, child: { start: session } })).rejects.toThrow(/maxChildren must be/);
+    await expect(startSimpleOneForOne(node, null as unknown as { child: ChildTemplate })).rejects.toThrow(/startSimpleOneForOne: expected \{ flags\?, child \} or a function returning it, got null/);
+    await expect(startSimpleOneForOne(node, { child: { start: session, id: 'x' } as unknown as ChildTemplate })).rejects.toThrow(/child template: unknown key "id"/);
+    await expect(startSimpleOneForOne(node, { child: { start: 42 } as unknown as ChildTemplate })).rejects.toThrow(/child template: start must be a function/);
+    await expect(startSimpleOneForOne(node, { flags: { strategy: 'one_for_all' }, child: { start: session } })).rejects.toThrow(/unknown key "strategy" for a dynamic supervisor/);
+    await expect(startSimpleOneForOne(node, { flags: { maxChildren: -1 }, child: { start: session } })).rejects.toThrow(/maxChildren must be/);
   });
 });
 
@@ -189,7 +189,7 @@ describe('a dynamic child that fails to start', () => {
   });
 
   it("rejects startChild with a StartError, and keeps nothing of a child that failed or answered 'ignore'", async () => {
-    const sup = await startDynamicSupervisor(node, { child: { start: flaky } });
+    const sup = await startSimpleOneForOne(node, { child: { start: flaky } });
     next = 'refuse';
     const refused = await startChild(node, sup, { user: 'a' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(StartError);
@@ -205,7 +205,7 @@ describe('a dynamic child that fails to start', () => {
   });
 
   it('retries a failed restart, each try counted, until the child starts', async () => {
-    const sup = await startDynamicSupervisor(node, { flags: { intensity: 5 }, child: { start: flaky } });
+    const sup = await startSimpleOneForOne(node, { flags: { intensity: 5 }, child: { start: flaky } });
     const ada = (await startChild(node, sup, { user: 'ada' })) as Pid;
     refusals = 2;
     node.send(ada, 'crash');
@@ -217,7 +217,7 @@ describe('a dynamic child that fails to start', () => {
   });
 
   it('makes the supervisor give up when a child never starts again', async () => {
-    const sup = await startDynamicSupervisor(node, { flags: { intensity: 3, periodMs: 60_000 }, child: { start: flaky } });
+    const sup = await startSimpleOneForOne(node, { flags: { intensity: 3, periodMs: 60_000 }, child: { start: flaky } });
     trace.ids.set(sup.key, 'sup');
     const ada = (await startChild(node, sup, { user: 'ada' })) as Pid;
     next = 'refuse';
@@ -226,7 +226,7 @@ describe('a dynamic child that fails to start', () => {
   });
 
   it('stops retrying the restart of a child terminated by its old pid, as OTP', async () => {
-    const sup = await startDynamicSupervisor(node, { flags: { intensity: 1_000_000, periodMs: 60_000 }, child: { start: flaky } });
+    const sup = await startSimpleOneForOne(node, { flags: { intensity: 1_000_000, periodMs: 60_000 }, child: { start: flaky } });
     const ada = (await startChild(node, sup, { user: 'ada' })) as Pid;
     next = 'refuse';
     node.send(ada, 'crash');
@@ -240,7 +240,7 @@ describe('a dynamic child that fails to start', () => {
   });
 
   it("drops a child whose restart answers 'ignore'", async () => {
-    const sup = await startDynamicSupervisor(node, { child: { start: flaky } });
+    const sup = await startSimpleOneForOne(node, { child: { start: flaky } });
     const ada = (await startChild(node, sup, { user: 'ada' })) as Pid;
     await startChild(node, sup, { user: 'bob' });
     next = 'ignore';

@@ -5,7 +5,7 @@
 import {
   Call,
   Cast,
-  DynamicSupervisor,
+  SimpleOneForOneSupervisor,
   GenServer,
   stopSupervisor,
   Supervisor,
@@ -47,7 +47,7 @@ class Counters extends Supervisor {
 }
 
 @supervisor({ maxChildren: 10 })
-class CounterPool extends DynamicSupervisor<void, string> {
+class CounterPool extends SimpleOneForOneSupervisor<void, string> {
   child(): ChildTemplate<string> {
     return { start: (parent, name) => Counter.startLink(parent, name) };
   }

@@ -7,7 +7,7 @@ import {
   type Node,
   setLogLevel,
   startApplication,
-  startDynamicSupervisor,
+  startSimpleOneForOne,
   startLinkSupervisor,
   startSupervisor,
   stopApplication,
@@ -80,7 +80,7 @@ describe('supervisor reports', () => {
 
   it.each([
     ['static', (n: Node) => startSupervisor(n, { children: [] })],
-    ['dynamic', (n: Node) => startDynamicSupervisor(n, { child: { start: () => Promise.resolve('ignore') } })],
+    ['dynamic', (n: Node) => startSimpleOneForOne(n, { child: { start: () => Promise.resolve('ignore') } })],
   ])('a %s supervisor logs an unexpected message and call at warn, fails the call with UnknownCallError, and goes on', async (_kind, startSup) => {
     const logs = captureLogs(['supervisor']);
     try {

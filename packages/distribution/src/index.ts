@@ -25,6 +25,8 @@ export {
   DEFAULT_NET_TICK_TIME_MS,
   type DistOptions,
   type RemoteChildSpec,
+  type RemoteClassChildSpec,
+  type RemoteStartArgs,
 } from './node/dist_node';
 export {
   NET_KERNEL,

@@ -1,4 +1,4 @@
-import { BadArgError, CallExitError, GenCall, GenCast, NotCopyableError, Pid, Ref, registerClass } from '@grove/core';
+import { BadArgError, CallExitError, GenCall, GenCast, GenServer, Node, NotCopyableError, Pid, Ref, registerClass, ServerRef } from '@grove/core';
 import { decodeTerm, encodeTerm, TermDecoder, TermEncoder, WireReader, WireWriter } from '@grove/distribution/internal';
 import fc from 'fast-check';
 import { termArb, termDiff } from './term_support';
@@ -410,5 +410,21 @@ describe('names with lone surrogates', () => {
 
   it('are not confused with BadArgError', () => {
     expect(() => encodeTerm(new Pid('bad\ud800@h', 1, 0, 1))).not.toThrow(BadArgError);
+  });
+});
+
+describe('a typed server reference', () => {
+  it('travels as the plain pid it is', async () => {
+    class Idle extends GenServer {}
+    const node = new Node();
+    try {
+      const ref = await Idle.start(node);
+      expect(ref).toBeInstanceOf(ServerRef);
+      const back = roundTrip({ who: ref }) as { who: Pid };
+      expect(Object.getPrototypeOf(back.who)).toBe(Pid.prototype);
+      expect(back.who.equals(ref)).toBe(true);
+    } finally {
+      node.halt();
+    }
   });
 });

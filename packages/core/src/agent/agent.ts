@@ -20,7 +20,8 @@
 import { BadArgError, describe } from '../errors';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../gen';
 import { Call, Cast } from '../gen_server/decorators';
-import { GenServer } from '../gen_server/gen_server';
+import { GenServer, serverChildSpec } from '../gen_server/gen_server';
+import { startServer } from '../gen_server/start';
 import { callServer, callerOf, castServer, stopServer, type Caller, type ChildSpecOptions, type GenServerOptions } from '../gen_server/client';
 import type { ProcessContext, TimeoutMs } from '../runtime/context';
 import type { ExitReason } from '../runtime/exit';
@@ -88,7 +89,7 @@ export const Agent = {
   /** Starts an agent (not linked) whose state is `init()`, run in the agent. */
   start<S>(from: Caller, init: () => S, options?: GenServerOptions): Promise<Pid> {
     try {
-      return AgentServer.start(from, initOf(from, init), options) as Promise<Pid>;
+      return startServer(AgentServer, from, initOf(from, init), options, false) as Promise<Pid>;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -97,7 +98,7 @@ export const Agent = {
   /** Starts an agent linked to `parent`. */
   startLink<S>(parent: ProcessContext, init: () => S, options?: GenServerOptions): Promise<Pid> {
     try {
-      return AgentServer.startLink(parent, initOf(parent, init), options) as Promise<Pid>;
+      return startServer(AgentServer, parent, initOf(parent, init), options, true) as Promise<Pid>;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -105,11 +106,11 @@ export const Agent = {
 
   /** A child spec (id `'Agent'` unless given) whose start runs `init` in each new agent. */
   childSpec<S>(init: () => S, options: ChildSpecOptions = {}): ChildSpec {
-    const spec = AgentServer.childSpec(undefined as unknown as LocalFun, { id: 'Agent', ...options });
+    const spec = serverChildSpec(AgentServer, undefined, { id: 'Agent', ...options });
     const startOptions: GenServerOptions = {};
     if (options.name !== undefined) startOptions.name = options.name;
     if (options.timeoutMs !== undefined) startOptions.timeoutMs = options.timeoutMs;
-    return { ...spec, start: (parent) => AgentServer.startLink(parent, initOf(parent, init), startOptions) as Promise<Pid> };
+    return { ...spec, start: (parent) => startServer(AgentServer, parent, initOf(parent, init), startOptions, true) as Promise<Pid> };
   },
 
   /** Resolves with `fn(state)`. */

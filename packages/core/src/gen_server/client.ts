@@ -74,8 +74,13 @@ export type StartArgs<S, O = GenServerOptions> = InitParams<S> extends []
 
 type InitReturn<S> = S extends { init(...args: any[]): infer R } ? Awaited<R> : void;
 
-/** A pid, or `'ignore'` too when init may return `ignore()` (a class that keeps GenServer's init never does). */
-export type StartResult<S> = S extends { init: infer I } ? (Same<I, GenServer['init']> extends true ? Pid : Ignore extends InitReturn<S> ? Pid | 'ignore' : Pid) : Pid;
+/**
+ * What a start resolves with: `R` (a pid by default), or `'ignore'` too when init may
+ * return `ignore()` (a class that keeps GenServer's init never does). TypeScript sees
+ * this from init's declared or inferred return type: an init typed as returning
+ * `InitResult` (or `any`) may ignore.
+ */
+export type StartResult<S, R = Pid> = S extends { init: infer I } ? (Same<I, GenServer['init']> extends true ? R : Ignore extends InitReturn<S> ? R | 'ignore' : R) : R;
 
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 

@@ -39,11 +39,13 @@ import {
   type ChildSpecOptions,
   type Client,
   type ClientOptions,
+  type GenServerOptions,
   type StartArgs,
   type StartResult,
 } from './client';
 import { kState, unexpected, unknownCall, type ServerState } from './engine';
 import type { DeclaresProtocol, NamedProtocol, Protocol, ProtocolOf, Undeclared } from './protocol';
+import { kServerClass, ServerRef, type ServerChildSpec } from './server_ref';
 import { startServer, takeConstructing } from './start';
 
 // ---- what callbacks return besides a plain reply ----
@@ -208,29 +210,30 @@ export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared 
 
   // ---- starting ----
 
-  /** Starts a server (no link): resolves when init succeeded; rejects with StartError. */
-  static start<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, ...[args, options]: StartArgs<S>): Promise<StartResult<S>> {
-    return startServer(this, from, args, options, false);
+  /**
+   * Starts a server (no link): resolves when init succeeded with a {@link ServerRef}
+   * (the pid, plus `.call` / `.cast` typed from the class's protocol, calling from
+   * `from`); rejects with StartError.
+   */
+  static start<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, ...[args, options]: StartArgs<S>): Promise<StartResult<S, ServerRef<S>>> {
+    return startRef(this, from, args, options, false);
   }
 
-  /** Starts a server linked to `from` (what a supervisor calls). */
-  static startLink<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, ...[args, options]: StartArgs<S>): Promise<StartResult<S>> {
-    return startServer(this, from, args, options, true);
+  /** Starts a server linked to `from` (what a supervisor calls); resolves with a {@link ServerRef} as `start`. */
+  static startLink<S extends GenServer<any>>(this: ServerClass<S>, from: Caller, ...[args, options]: StartArgs<S>): Promise<StartResult<S, ServerRef<S>>> {
+    return startRef(this, from, args, options, true);
   }
 
-  /** A child spec for a Supervisor: `startLink(parent, args, options)`, worker, permanent, 5 s shutdown unless overridden. */
-  static childSpec<S extends GenServer<any>>(this: ServerClass<S>, ...[args, options]: StartArgs<S, ChildSpecOptions>): ChildSpec {
-    const cls = this;
-    const { id, restart, shutdown, significant, ...startOptions } = options ?? {};
-    const spec: ChildSpec = {
-      id: id ?? cls.name,
-      start: (parent: ProcessContext) => startServer(cls, parent, args, startOptions, true),
-      restart: restart ?? 'permanent',
-      shutdown: shutdown ?? 5000,
-      type: 'worker',
-    };
-    if (significant !== undefined) spec.significant = significant;
-    return spec;
+  /**
+   * A child spec for a Supervisor: `startLink(parent, args, options)`, worker,
+   * permanent, 5 s shutdown unless overridden. `startChild` with it resolves with a
+   * {@link ServerRef}.
+   */
+  static childSpec<S extends GenServer<any>>(this: ServerClass<S>, ...[args, options]: StartArgs<S, ChildSpecOptions>): ServerChildSpec<S> {
+    const spec = serverChildSpec(this, args, options);
+    // A symbol key: spec checks (string keys) do not see it, a spread keeps it.
+    (spec as { [kServerClass]?: unknown })[kServerClass] = this;
+    return spec as ServerChildSpec<S>;
   }
 
   /**
@@ -246,4 +249,26 @@ export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared 
   ): Client<ProtocolOf<S>> {
     return clientFor(this, from, server, options) as Client<ProtocolOf<S>>;
   }
+}
+
+/** Starts `cls` and wraps its pid in a typed reference (a supervisor's child spec starts through startServer: no wrapping on restarts). */
+function startRef(cls: ServerClass<GenServer<any>>, from: Caller, args: unknown, options: GenServerOptions | undefined, link: boolean): Promise<any> {
+  return startServer(cls, from, args, options, link).then((v: Pid | 'ignore') => (v === 'ignore' ? v : new ServerRef(v, cls, from)));
+}
+
+/**
+ * @internal `Cls.childSpec` without the class kept for `startChild`: for core's own
+ * servers (Agent, Registry, GenStateMachine's host), whose starts answer plain pids.
+ */
+export function serverChildSpec(cls: ServerClass<GenServer<any>>, args: unknown, options: ChildSpecOptions | undefined): ChildSpec {
+  const { id, restart, shutdown, significant, ...startOptions } = options ?? {};
+  const spec: ChildSpec = {
+    id: id ?? cls.name,
+    start: (parent: ProcessContext) => startServer(cls, parent, args, startOptions, true),
+    restart: restart ?? 'permanent',
+    shutdown: shutdown ?? 5000,
+    type: 'worker',
+  };
+  if (significant !== undefined) spec.significant = significant;
+  return spec;
 }

@@ -42,7 +42,7 @@ import { BadArgError, describe } from '../errors';
 import { reply, type From } from '../gen';
 import { IGNORE, type Ignore } from '../gen_server/gen_server';
 import { clientOf, type Caller, type ChildSpecOptions, type Client, type ClientOptions, type GenServerOptions, type StartArgs, type StartResult } from '../gen_server/client';
-import { GenServer, type ServerClass } from '../gen_server/gen_server';
+import { GenServer, serverChildSpec, type ServerClass } from '../gen_server/gen_server';
 import { methodDecorator, wireName, type RouteOwner } from '../gen_server/decorators';
 import type { Protocol, Refused } from '../gen_server/protocol';
 import { startServer } from '../gen_server/start';
@@ -282,7 +282,7 @@ export abstract class GenStateMachine<S = string, P extends Protocol = Protocol>
 
   /** A child spec for a Supervisor: `startLink(parent, args, options)`, worker, permanent, 5 s shutdown unless overridden. */
   static childSpec<M extends GenStateMachine<any, any>>(this: StatemClass<M>, ...[args, options]: StartArgs<M, ChildSpecOptions>): ChildSpec {
-    return (GenServer.childSpec as (this: unknown, a: unknown, o: unknown) => ChildSpec).call(hostFor(this), args, options);
+    return serverChildSpec(hostFor(this), args, options);
   }
 
   /** A typed client of the machine `server`, from its declared protocol. */

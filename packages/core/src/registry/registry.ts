@@ -19,6 +19,8 @@ import type { ProcessContext } from '../runtime/context';
 import type { Pid } from '../runtime/pid';
 import type { ViaName } from '../runtime/registry';
 import { callerOf, type Caller, type ChildSpecOptions } from '../gen_server/client';
+import { serverChildSpec } from '../gen_server/gen_server';
+import { startServer } from '../gen_server/start';
 import type { Node } from '../runtime/node';
 import { Process } from '../runtime/process';
 import { RegistryServer, RegistryVia, tableOf, type RegistryEntry, type RegistryKeys, type RegistryOptions } from './key_table';
@@ -51,8 +53,7 @@ function launch(from: Caller, options: RegistryOptions, link: boolean): Promise<
   } catch (e) {
     return Promise.reject(e);
   }
-  const start = link ? RegistryServer.startLink : RegistryServer.start;
-  return start.call(RegistryServer, from, options, { name: options.name }) as Promise<Pid>;
+  return startServer(RegistryServer, from, options, { name: options.name }, link) as Promise<Pid>;
 }
 
 /** Elixir's Registry. Every function names the registry by the name it was started with. */
@@ -70,7 +71,7 @@ export const Registry = {
   /** A child spec (a worker; id: the registry's name unless given). */
   childSpec(options: RegistryOptions, specOptions: Omit<ChildSpecOptions, 'name'> = {}): ChildSpec {
     checkOptions(options);
-    return RegistryServer.childSpec(options, { id: options.name, ...specOptions, name: options.name });
+    return serverChildSpec(RegistryServer, options, { id: options.name, ...specOptions, name: options.name });
   },
 
   /**

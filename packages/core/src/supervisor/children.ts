@@ -254,20 +254,30 @@ export async function shutdownChild(sup: ProcessContext, pid: Pid, shutdown: Shu
 }
 
 /**
- * Stops many children with the same shutdown spec at once: all are told to stop,
- * then the supervisor waits (at most the shutdown time in all) and kills the rest.
- * Resolves with each child's outcome, in the order given.
+ * Stops many children at once: all are told to stop, then the supervisor waits (at
+ * most each child's shutdown time, counted from the start) and kills the rest.
+ * `shutdown` is every child's, or one per child. Resolves with each child's
+ * outcome, in the order given.
  */
-export async function shutdownChildren(sup: ProcessContext, pids: readonly Pid[], shutdown: Shutdown): Promise<Stopped[]> {
+export async function shutdownChildren(sup: ProcessContext, pids: readonly Pid[], shutdown: Shutdown | readonly Shutdown[]): Promise<Stopped[]> {
+  const shutdownOf = (i: number): Shutdown => (Array.isArray(shutdown) ? (shutdown as readonly Shutdown[])[i]! : (shutdown as Shutdown));
   const detached = [];
   for (const pid of pids) detached.push(await detach(sup, pid));
   const results: (Stopped | null)[] = detached.map((d) => d.early);
-  const asked = shutdown === 'brutal_kill' ? 'killed' : 'shutdown';
-  for (let i = 0; i < pids.length; i++) if (results[i] === null) sup.exit(pids[i]!, shutdown === 'brutal_kill' ? 'kill' : 'shutdown');
+  for (let i = 0; i < pids.length; i++) if (results[i] === null) sup.exit(pids[i]!, shutdownOf(i) === 'brutal_kill' ? 'kill' : 'shutdown');
   const clock = sup.node.clock;
-  const deadline = typeof shutdown === 'number' ? clock.now() + shutdown : Infinity;
-  for (let i = 0; i < pids.length; i++) {
+  const t0 = clock.now();
+  const deadlines = pids.map((_, i) => {
+    const s = shutdownOf(i);
+    return typeof s === 'number' ? t0 + s : Infinity;
+  });
+  // The nearest deadline first, so that no wait runs past another child's.
+  const order = pids.map((_, i) => i);
+  if (Array.isArray(shutdown)) order.sort((x, y) => deadlines[x]! - deadlines[y]!);
+  for (const i of order) {
     if (results[i] !== null) continue;
+    const asked = shutdownOf(i) === 'brutal_kill' ? 'killed' : 'shutdown';
+    const deadline = deadlines[i]!;
     const left = deadline === Infinity ? undefined : Math.max(0, Math.ceil(deadline - clock.now()));
     const down = await waitDown(sup, detached[i]!.ref, left);
     if (down !== TIMEOUT) {

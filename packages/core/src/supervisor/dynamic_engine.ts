@@ -1,8 +1,9 @@
 /**
- * The dynamic supervisor process (OTP `simple_one_for_one`, Elixir's
- * DynamicSupervisor): no children at start, one child template, children added by
- * `startChild(args)` up to `maxChildren`, each restarted on its own (one for one)
- * with the args it was started with. The GenServer, the restart executor and
+ * The dynamic supervisor process, in two forms: Elixir's DynamicSupervisor (any
+ * child spec per `startChild(spec)`, each started with `extraArguments` after the
+ * parent) and OTP's `simple_one_for_one` (one child template, children added by
+ * `startChild(args)`). No children at start, children up to `maxChildren`, each
+ * restarted on its own (one for one) as it was first started. The GenServer, the restart executor and
  * stopping one child are shared with the static supervisor (engine.ts).
  *
  * Differences from the static engine, as OTP: children have no ids (they are named
@@ -17,20 +18,24 @@ import { Call } from '../gen_server/decorators';
 import type { ProcessContext } from '../runtime/context';
 import { Pid } from '../runtime/pid';
 import type { Process } from '../runtime/process';
-import { checkChildTemplate, checkFlags, type CheckedChildSpec } from './child_spec';
+import { ChildSpecError } from '../errors';
+import { checkChildSpec, checkChildTemplate, checkFlags, type CheckedChildSpec } from './child_spec';
 import { shutdownChildren, SupervisedChild } from './children';
-import type { DynamicSupervisorInit } from './dynamic_supervisor';
+import type { DynamicSupervisorInit, SimpleOneForOneInit } from './dynamic_supervisor';
 import { SupervisorServer } from './engine';
-import { Handoff, type ChildInfo, type SupervisorReply } from './protocol';
+import { badSpec, Handoff, takeHandoff, type ChildInfo, type SupervisorReply } from './protocol';
 
-/** One dynamic child: its args and its process. */
+/**
+ * One dynamic child: its spec, what its start is given after the parent (the
+ * template form: its args; the spec form: the supervisor's extra arguments), and its process.
+ */
 class DynamicChild extends SupervisedChild {
   constructor(
     readonly key: number,
-    readonly args: unknown,
-    template: CheckedChildSpec,
+    readonly args: readonly unknown[],
+    spec: CheckedChildSpec,
   ) {
-    super(template);
+    super(spec);
   }
 
   /** Reports name every child of a dynamic supervisor alike (they have no ids). */
@@ -38,21 +43,29 @@ class DynamicChild extends SupervisedChild {
     return '(dynamic)';
   }
   launch(parent: Process): unknown {
-    return (this.spec.start as unknown as (parent: ProcessContext, args: unknown) => unknown)(parent, this.args);
+    return (this.spec.start as unknown as (parent: ProcessContext, ...args: unknown[]) => unknown)(parent, ...this.args);
   }
 }
 
 const NO_SIBLINGS: readonly DynamicChild[] = [];
 
 /** @internal one dynamic supervisor and its children. */
-export class DynamicSupervisorServer extends SupervisorServer<DynamicChild, DynamicSupervisorInit> {
+export class DynamicSupervisorServer extends SupervisorServer<DynamicChild, SimpleOneForOneInit | DynamicSupervisorInit> {
   private readonly entries = new Map<number, DynamicChild>();
   private nextKey = 1;
-  private template!: CheckedChildSpec;
+  /** The simple_one_for_one form's template; null for Elixir's (a spec per child). */
+  private template: CheckedChildSpec | null = null;
+  private extra: readonly unknown[] = [];
 
-  protected setup({ flags, child }: DynamicSupervisorInit): void {
-    this.configure(checkFlags(flags, true));
-    this.template = checkChildTemplate(child);
+  protected setup(init: SimpleOneForOneInit | DynamicSupervisorInit): void {
+    this.configure(checkFlags(init.flags, true));
+    if ('child' in init) {
+      this.template = checkChildTemplate(init.child);
+      return;
+    }
+    const extra = (init as DynamicSupervisorInit).extraArguments ?? [];
+    if (!Array.isArray(extra)) throw new ChildSpecError(undefined, 'extraArguments', `dynamic supervisor: extraArguments must be an array, got ${String(extra)}`);
+    this.extra = extra.slice();
   }
 
   protected childByKey(key: unknown): DynamicChild | undefined {
@@ -79,7 +92,8 @@ export class DynamicSupervisorServer extends SupervisorServer<DynamicChild, Dyna
     const pids = live.map((c) => c.pid!);
     for (const c of live) c.pid = null;
     this.byPid.clear();
-    const outcomes = await shutdownChildren(this.ctx, pids, this.template.shutdown);
+    // All at once, each within its own shutdown (the template's, or each spec's).
+    const outcomes = await shutdownChildren(this.ctx, pids, this.template !== null ? this.template.shutdown : live.map((c) => c.shutdown));
     outcomes.forEach((o, i) => this.stopped(live[i]!, pids[i]!, o));
   }
 
@@ -87,25 +101,46 @@ export class DynamicSupervisorServer extends SupervisorServer<DynamicChild, Dyna
 
   @Call('which_children')
   whichChildren(): SupervisorReply {
-    const { type, restart } = this.template;
     const out: ChildInfo[] = [];
-    for (const c of this.entries.values()) out.push({ id: undefined, pid: c.pid ?? 'restarting', type, restart });
+    for (const c of this.entries.values()) out.push({ id: undefined, pid: c.pid ?? 'restarting', type: c.type, restart: c.restart });
     return { ok: out };
   }
 
   @Call('count_children')
   countChildren(): SupervisorReply {
     const active = this.byPid.size;
-    const sup = this.template.type === 'supervisor';
-    return { ok: { specs: 1, active, supervisors: sup ? this.entries.size : 0, workers: sup ? 0 : this.entries.size } };
+    let supervisors = 0;
+    for (const c of this.entries.values()) if (c.type === 'supervisor') supervisors++;
+    // OTP counts the template as the one spec; Elixir counts every child's.
+    const specs = this.template !== null ? 1 : this.entries.size;
+    return { ok: { specs, active, supervisors, workers: this.entries.size - supervisors } };
   }
 
-  /** A child with `args` (a child spec is refused: children come from the template). */
+  /**
+   * simple_one_for_one: a child with `args` (a child spec is refused: children come
+   * from the template). Elixir's form: a child from its spec, started with the
+   * extra arguments.
+   */
   @Call('start_child')
-  startChild(args: unknown): SupervisorReply | Promise<SupervisorReply> {
-    if (args instanceof Handoff) return { error: { code: 'not_supported' } };
-    if (this.entries.size >= this.flags.maxChildren) return { error: { code: 'max_children' } };
-    const child = new DynamicChild(this.nextKey++, args, this.template);
+  startChild(arg: unknown): SupervisorReply | Promise<SupervisorReply> {
+    let child: DynamicChild;
+    if (this.template !== null) {
+      if (arg instanceof Handoff) {
+        takeHandoff(arg);
+        return { error: { code: 'not_supported' } };
+      }
+      if (this.entries.size >= this.flags.maxChildren) return { error: { code: 'max_children' } };
+      child = new DynamicChild(this.nextKey++, [arg], this.template);
+    } else {
+      let spec: CheckedChildSpec;
+      try {
+        spec = checkChildSpec(arg instanceof Handoff ? takeHandoff(arg) : arg);
+      } catch (e) {
+        return { error: badSpec(e as ChildSpecError) };
+      }
+      if (this.entries.size >= this.flags.maxChildren) return { error: { code: 'max_children' } };
+      child = new DynamicChild(this.nextKey++, this.extra, spec);
+    }
     return this.startForCall(child, (v) => {
       if (v === 'ignore') return;
       this.entries.set(child.key, child);

@@ -25,7 +25,8 @@
  */
 import { BadArgError, ChildSpecError, describe } from '../errors';
 import { call } from '../gen';
-import { callerOf, stopServer } from '../gen_server/client';
+import { callerOf, stopServer, type StartResult } from '../gen_server/client';
+import { refForSpec, type ServerChildSpec, type ServerRef } from '../gen_server/server_ref';
 import type { ServerClass } from '../gen_server/gen_server';
 import { startServer } from '../gen_server/start';
 import { StartError } from '../proc_lib';
@@ -64,7 +65,7 @@ export interface SupervisorChildOptions extends SupervisorOptions {
 
 const decorated = new WeakMap<object, SupervisorFlags>();
 
-/** Class decorator: the flags of a {@link Supervisor} or {@link DynamicSupervisor} subclass. */
+/** Class decorator: the flags of a {@link Supervisor} or {@link SimpleOneForOneSupervisor} subclass. */
 export function supervisor(flags: SupervisorFlags): (ctor: abstract new (...args: never[]) => unknown) => void {
   return (ctor) => {
     decorated.set(ctor, flags);
@@ -252,12 +253,14 @@ function isSpecLike(x: unknown): x is ChildSpec {
 
 /**
  * Adds a child to a running supervisor and starts it (OTP `start_child`): with a
- * child spec for a static supervisor (which must run on this node: a spec holds a
- * function), with the child's args for a {@link DynamicSupervisor}. Resolves with
+ * child spec for a static supervisor or Elixir's {@link DynamicSupervisor} (which must
+ * run on this node: a spec holds a function), with the child's args for a
+ * {@link SimpleOneForOneSupervisor}. Resolves with
  * the pid or `'ignore'`; rejects with {@link ChildSpecError}, a
  * {@link SupervisorChildError} (`already_started`, `already_present`,
  * `max_children`) or a StartError.
  */
+export function startChild<S>(from: StartFrom, sup: Dest, spec: ServerChildSpec<S>): Promise<StartResult<S, ServerRef<S>>>;
 export function startChild(from: StartFrom, sup: Dest, spec: ChildSpec): Promise<Pid | 'ignore'>;
 export function startChild(from: StartFrom, sup: Dest, args: unknown): Promise<Pid | 'ignore'>;
 export async function startChild(from: StartFrom, sup: Dest, specOrArgs: unknown): Promise<Pid | 'ignore'> {
@@ -267,7 +270,8 @@ export async function startChild(from: StartFrom, sup: Dest, specOrArgs: unknown
   }
   const handoff = handOff(specOrArgs);
   try {
-    return (await supRequest(from, sup, ['start_child', handoff], specOrArgs.id)) as Pid | 'ignore';
+    // A GenServer class's spec answers with a typed reference (Cls.childSpec).
+    return refForSpec(specOrArgs, (await supRequest(from, sup, ['start_child', handoff], specOrArgs.id)) as Pid | 'ignore', from);
   } finally {
     dropHandoff(handoff);
   }

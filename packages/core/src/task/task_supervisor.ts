@@ -1,5 +1,5 @@
 /**
- * TaskSupervisor: Elixir's `Task.Supervisor`, a DynamicSupervisor of temporary
+ * TaskSupervisor: Elixir's `Task.Supervisor`, a SimpleOneForOneSupervisor of temporary
  * tasks, so that tasks run under a supervision tree (shut down with it) and, with
  * `asyncNolink`, a crashing task does not take its owner down.
  *
@@ -24,7 +24,7 @@ import type { ProcessContext } from '../runtime/context';
 import type { Pid } from '../runtime/pid';
 import { isRemoteName, type Dest, type ViaName } from '../runtime/registry';
 import type { ChildSpec } from '../supervisor/child_spec';
-import { startDynamicSupervisor, startLinkDynamicSupervisor, type DynamicSupervisorInit } from '../supervisor/dynamic_supervisor';
+import { startSimpleOneForOne, startLinkSimpleOneForOne, type SimpleOneForOneInit } from '../supervisor/dynamic_supervisor';
 import { startChild, supervisorChildSpec, terminateChild, whichChildren } from '../supervisor/supervisor';
 import { localFun, takeFun, type LocalFun } from './local_fun';
 import { runStream, supervisedBody, type AsyncStreamOptions, type Task, type TaskFun, type TaskGo, type TaskResult } from './task';
@@ -73,7 +73,7 @@ function taskFunction(parent: ProcessContext, args: TaskArgs, functions: TaskSup
   return (c) => fn(c, ...params);
 }
 
-function init(options: TaskSupervisorOptions): () => DynamicSupervisorInit<TaskArgs> {
+function init(options: TaskSupervisorOptions): () => SimpleOneForOneInit<TaskArgs> {
   const flags = { maxChildren: options.maxChildren ?? 'infinity', intensity: options.intensity ?? 3, periodMs: options.periodMs ?? 5000 };
   return () => ({
     flags,
@@ -119,18 +119,18 @@ async function startTask<T>(ctx: ProcessContext, sup: Dest, fn: TaskFun<T> | Tas
 export const TaskSupervisor = {
   /** Starts a task supervisor (not linked). */
   start(from: Caller, options: TaskSupervisorOptions = {}): Promise<Pid> {
-    return startDynamicSupervisor(from, init(options), nameOptions(options));
+    return startSimpleOneForOne(from, init(options), nameOptions(options));
   },
 
   /** Starts a task supervisor linked to `parent`. */
   startLink(parent: ProcessContext, options: TaskSupervisorOptions = {}): Promise<Pid> {
-    return startLinkDynamicSupervisor(parent, init(options), nameOptions(options));
+    return startLinkSimpleOneForOne(parent, init(options), nameOptions(options));
   },
 
   /** A child spec (id `'TaskSupervisor'` unless given), type supervisor. */
   childSpec(options: TaskSupervisorOptions & { id?: string } = {}): ChildSpec {
     return supervisorChildSpec('TaskSupervisor', { ...nameOptions(options), ...(options.id === undefined ? {} : { id: options.id }) }, (parent, start) =>
-      startLinkDynamicSupervisor(parent, init(options), start),
+      startLinkSimpleOneForOne(parent, init(options), start),
     );
   },
 

@@ -3,7 +3,7 @@
  * `npx tsc -p tsconfig.test.json`. Every `@ts-expect-error` line must fail to
  * compile: a wrong message name, argument or reply type is a compile error.
  */
-import { Call, Cast, clientOf, GenServer, Info, type Handlers, type Node, type NoReply, type Pid, type ProcessContext, type ProtocolOf } from '@grove/core';
+import { Call, Cast, clientOf, GenServer, Info, type Handlers, type Node, type NoReply, type Pid, type ProcessContext, type ProtocolOf, type ServerRef, type Client } from '@grove/core';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | void {}
@@ -111,12 +111,30 @@ export async function named(ctx: ProcessContext, node: Node, pid: Pid): Promise<
 }
 
 export async function starting(ctx: ProcessContext, node: Node): Promise<void> {
-  assertType<Equal<ReturnType<typeof Counter.start<Counter>>, Promise<Pid>>>();
+  assertType<Equal<ReturnType<typeof Counter.start<Counter>>, Promise<ServerRef<Counter>>>>();
   const pid: Pid = await Counter.start(node, 1, { name: 'counter' });
-  await Counter.startLink(ctx, 2);
-  await NoArgs.start(node);
+  const linked = await Counter.startLink(ctx, 2);
+  // A reference: typed calls and casts from the class's protocol, still a pid.
+  assertType<Equal<Awaited<ReturnType<typeof linked.call.add>>, number>>();
+  assertType<Equal<Awaited<ReturnType<typeof linked.call.label>>, string>>();
+  linked.cast.reset();
+  ctx.link(linked);
+  const other: Client<ProtocolOf<Counter>> = linked.client(node, { timeoutMs: 100 });
+  void other;
+  // @ts-expect-error: add takes a number
+  await linked.call.add('1');
+  // @ts-expect-error: reset is a cast
+  await linked.call.reset();
+  // @ts-expect-error: not a message
+  await linked.call.peek();
+  const ping = await NoArgs.start(node);
+  assertType<Equal<Awaited<ReturnType<typeof ping.call.ping>>, 'pong'>>();
   const maybe = await MaybeIgnores.start(node, true);
-  assertType<Equal<typeof maybe, Pid | 'ignore'>>();
+  assertType<Equal<typeof maybe, ServerRef<MaybeIgnores> | 'ignore'>>();
+  if (maybe !== 'ignore') {
+    // @ts-expect-error: a class that declares no protocol has no typed calls
+    await maybe.call.anything();
+  }
   void pid;
 
   // @ts-expect-error: init takes a number
@@ -273,4 +291,16 @@ export async function declared(ctx: ProcessContext, pid: Pid): Promise<void> {
   // @ts-expect-error: a wrong reply type through a protocol-only client
   const r: number = await slow.call.put('a', 'b');
   void r;
+}
+
+export async function startChildTyped(node: Node, sup: Pid): Promise<void> {
+  const { startChild } = await import('@grove/core');
+  const ref = await startChild(node, sup, Counter.childSpec(1));
+  assertType<Equal<typeof ref, ServerRef<Counter>>>();
+  const maybe = await startChild(node, sup, MaybeIgnores.childSpec(true));
+  assertType<Equal<typeof maybe, ServerRef<MaybeIgnores> | 'ignore'>>();
+  const plain = await startChild(node, sup, { id: 'x', start: async () => 'ignore' as const });
+  assertType<Equal<typeof plain, Pid | 'ignore'>>();
+  // @ts-expect-error: add takes a number
+  await ref.call.add('1');
 }

@@ -4,11 +4,11 @@
  */
 import {
   Application,
-  DynamicSupervisor,
+  SimpleOneForOneSupervisor,
   getEnv,
   startApplication,
-  startDynamicSupervisor,
-  startLinkDynamicSupervisor,
+  startSimpleOneForOne,
+  startLinkSimpleOneForOne,
   startLinkSupervisor,
   startSupervisor,
   Supervisor,
@@ -61,12 +61,12 @@ export async function supervisors(): Promise<void> {
 export async function plainDescriptions(): Promise<void> {
   await startSupervisor(node, { children: [] }, { name: 'root' });
   await startLinkSupervisor(ctx, { children: [] });
-  await startDynamicSupervisor(ctx, { child: { start: () => Promise.resolve(pid) } });
-  await startLinkDynamicSupervisor(ctx, { child: { start: () => Promise.resolve(pid) } });
+  await startSimpleOneForOne(ctx, { child: { start: () => Promise.resolve(pid) } });
+  await startLinkSimpleOneForOne(ctx, { child: { start: () => Promise.resolve(pid) } });
   // @ts-expect-error whether it links is in the name: there is no link option
   await startSupervisor(ctx, { children: [] }, { link: true });
   // @ts-expect-error nor for a dynamic supervisor
-  await startDynamicSupervisor(ctx, { child: { start: () => Promise.resolve(pid) } }, { link: true });
+  await startSimpleOneForOne(ctx, { child: { start: () => Promise.resolve(pid) } }, { link: true });
   // @ts-expect-error a linked supervisor needs a parent process, not a node
   await startLinkSupervisor(node, { children: [] });
 }
@@ -79,7 +79,7 @@ export class BadFlags extends Supervisor {
   }
 }
 
-class Pool extends DynamicSupervisor<void, { user: string }> {
+class Pool extends SimpleOneForOneSupervisor<void, { user: string }> {
   child(): ChildTemplate<{ user: string }> {
     return { start: (_parent, args) => Promise.resolve(args.user === '' ? 'ignore' : pid) };
   }
@@ -109,4 +109,25 @@ export async function applications(): Promise<void> {
   await startApplication(node, Web, { type: 'sometimes' });
   const host: string | undefined = getEnv(node, Web, 'host');
   void host;
+}
+
+// ---- Elixir's DynamicSupervisor: typed extra arguments ----
+
+export async function elixirDynamic(node: import('@grove/core').Node): Promise<void> {
+  const { DynamicSupervisor, startDynamicSupervisor, startChild } = await import('@grove/core');
+  class Jobs extends DynamicSupervisor<number, [number]> {
+    override extraArguments(n: number): [number] {
+      return [n];
+    }
+  }
+  const sup = await Jobs.start(node, 1);
+  await Jobs.startChild(node, sup, { id: 'ok', start: async (_parent, n: number) => (n > 0 ? 'ignore' : 'ignore') });
+  // @ts-expect-error: the extra argument is a number
+  await Jobs.startChild(node, sup, { id: 'bad', start: async (_parent, s: string) => (s ? 'ignore' : 'ignore') });
+  // @ts-expect-error: the class's start args are a number
+  await Jobs.start(node, 'one');
+  const plain = await startDynamicSupervisor(node, { flags: { maxChildren: 3 }, extraArguments: ['x'] });
+  await startChild(node, plain, { id: 'w', start: async () => 'ignore' as const });
+  // @ts-expect-error: maxChildren is a number or 'infinity'
+  await startDynamicSupervisor(node, { flags: { maxChildren: 'lots' } });
 }

@@ -11,7 +11,7 @@
  * protocol is `remote_spawn.ts`), node monitors, `nodes()`, and `remoteChild`, a
  * supervisor child on another node.
  */
-import { attachRouter, BadArgError, describe, getLogger, Node, stopServer, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
+import { attachRouter, BadArgError, describe, GenServer, getLogger, Node, ServerRef, stopServer, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
 import { DistRouter } from './dist_router';
 import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
@@ -20,7 +20,7 @@ import { KERNEL_SUP, startKernelSup } from './kernel_sup';
 import { describeSafely } from './bad_request';
 import { MAX_COOKIE_BYTES, resolveCookie } from '../handshake/cookie';
 import { isNodeName } from './node_name';
-import { SpawnService, type Spawnable } from './remote_spawn';
+import { SpawnService, type Spawnable, type SpawnStarter } from './remote_spawn';
 import { memoryTransport } from '../transport/memory_transport';
 import type { NodeTransport, TransportStart } from '../transport/transport';
 import { tcpTransport } from '../transport/tcp_transport';
@@ -255,9 +255,19 @@ export class DistNode {
     this.kernel.monitorNodes(pid, on, options);
   }
 
-  /** Lets peers spawn `spawnable` (a process body `(ctx, ...args)`, or a GenServer class) by `name`. */
-  registerSpawnable(name: string, spawnable: Spawnable): void {
-    this.spawns.register(name, spawnable);
+  /**
+   * Lets peers spawn `spawnable` (a process body `(ctx, ...args)`, or a GenServer
+   * class) by `name`; a class alone is registered under its own name, which is what
+   * `spawnRemote(ctx, node, Cls, arg)` and `remoteChild(Cls, ...)` ask for.
+   */
+  registerSpawnable(cls: SpawnStarter & { readonly name: string }): void;
+  registerSpawnable(name: string, spawnable: Spawnable): void;
+  registerSpawnable(nameOrClass: string | (SpawnStarter & { readonly name: string }), spawnable?: Spawnable): void {
+    if (typeof nameOrClass === 'function' && spawnable === undefined) {
+      this.spawns.register((nameOrClass as { name: string }).name, nameOrClass);
+      return;
+    }
+    this.spawns.register(nameOrClass as string, spawnable as Spawnable);
   }
 
   /** Stops peers from spawning `name`. */
@@ -456,11 +466,38 @@ export function knownNodes(node: Node): string[] {
   return [node.name, ...(distOf(node)?.nodes('visible') ?? [])];
 }
 
+/** A GenServer class's init parameters. */
+type InitParams<S> = S extends { init(...args: infer A): any } ? A : [];
+
+/** What a remote start of class instance `S` takes after the class: init's argument (optional when init takes none or may take undefined). */
+export type RemoteStartArgs<S> = InitParams<S> extends [] ? [arg?: undefined] : undefined extends InitParams<S>[0] ? [arg?: InitParams<S>[0]] : [arg: InitParams<S>[0]];
+
+/**
+ * Starts a GenServer of class `cls` on `peer` (registered there under the class's
+ * name: `registerSpawnable(Cls)`), not linked, with init's argument `arg` (checked
+ * against the class at compile time); resolves with a typed {@link ServerRef}
+ * calling from `from`, once init returned there.
+ */
+export function spawnRemote<S extends GenServer<any>>(from: ProcessContext | Node, peer: string, cls: new () => S, ...arg: RemoteStartArgs<S>): Promise<ServerRef<S>>;
 /** Spawns the spawnable `name` on `peer` with `args` (OTP `spawn(Node, ...)`); resolves with its pid. */
-export async function spawnRemote(from: ProcessContext | Node, peer: string, name: string, args: readonly unknown[] = []): Promise<Pid> {
+export function spawnRemote(from: ProcessContext | Node, peer: string, name: string, args?: readonly unknown[]): Promise<Pid>;
+export async function spawnRemote(from: ProcessContext | Node, peer: string, nameOrClass: string | (new () => GenServer<any>), ...rest: unknown[]): Promise<Pid> {
   const caller = callerOf(from, 'spawnRemote');
   const d = requireDist(caller.node, 'spawnRemote');
-  return (await d.spawns.request(caller.self, peer, name, args, { link: false, monitor: false })).pid;
+  if (typeof nameOrClass === 'function') {
+    const cls = checkServerClass(nameOrClass, 'spawnRemote');
+    const args = rest.length === 0 || rest[0] === undefined ? [] : [rest[0]];
+    const pid = (await d.spawns.request(caller.self, peer, cls.name, args, { link: false, monitor: false })).pid;
+    return new ServerRef(pid, cls, from);
+  }
+  const args = (rest[0] ?? []) as readonly unknown[];
+  return (await d.spawns.request(caller.self, peer, nameOrClass, args, { link: false, monitor: false })).pid;
+}
+
+/** `cls` if it is a GenServer class; else a BadArgError naming `what`. */
+function checkServerClass<S extends GenServer<any>>(cls: new () => S, what: string): new () => S {
+  if (typeof cls !== 'function' || !(cls.prototype instanceof GenServer)) throw new BadArgError(`${what}: expected a GenServer class or a spawnable's name, got ${describe(cls)}`, cls);
+  return cls;
 }
 
 /** Spawns on `peer` linked to the calling process (OTP `spawn_link(Node, ...)`). */
@@ -505,6 +542,17 @@ export interface RemoteChildSpec {
 }
 
 /**
+ * A child of class `S` that runs on another node, registered there under the
+ * class's name (`registerSpawnable(Cls)`): `args` is init's argument, checked
+ * against the class at compile time; `id` defaults to the class's name.
+ */
+export type RemoteClassChildSpec<S> = Omit<RemoteChildSpec, 'id' | 'spawnable' | 'args'> & { id?: string } & (RemoteStartArgs<S> extends [arg: infer A]
+    ? { args: A }
+    : RemoteStartArgs<S> extends [arg?: infer A]
+      ? { args?: A }
+      : never);
+
+/**
  * A supervisor child spec whose child runs on `spec.node`. Its `start` spawn_links
  * the registered spawnable there (SPAWN_REQUEST with the link flag, so the link
  * exists before the child can run or die; a GenServer is answered after its `init`)
@@ -514,11 +562,27 @@ export interface RemoteChildSpec {
  * was lost: an abnormal exit, so a permanent child is restarted, which fails while
  * the node stays unreachable and escalates as OTP would) work as for a local child.
  *
+ * With a GenServer class, `remoteChild(Cls, { node, args })` asks for the class's
+ * name and types `args` (init's argument) from the class.
+ *
  * @example
  * bob.registerSpawnable('cache', Cache);          // on bob
  * startSupervisor(alice.node, { children: [remoteChild({ id: 'cache', node: 'bob@127.0.0.1', spawnable: 'cache' })] });
+ * bob.registerSpawnable(Counter);                 // under 'Counter'
+ * startSupervisor(alice.node, { children: [remoteChild(Counter, { node: 'bob@127.0.0.1', args: 0 })] });
  */
-export function remoteChild(spec: RemoteChildSpec): ChildSpec {
+export function remoteChild<S extends GenServer<any>>(cls: new () => S, spec: RemoteClassChildSpec<S>): ChildSpec;
+export function remoteChild(spec: RemoteChildSpec): ChildSpec;
+export function remoteChild(specOrClass: RemoteChildSpec | (new () => GenServer<any>), classSpec?: RemoteClassChildSpec<GenServer<any>>): ChildSpec {
+  let spec: RemoteChildSpec;
+  if (typeof specOrClass === 'function') {
+    const cls = checkServerClass(specOrClass, 'remoteChild');
+    if (typeof classSpec !== 'object' || classSpec === null) throw new BadArgError(`remoteChild(${cls.name}): expected { node, args? }`, classSpec);
+    const { args, ...rest } = classSpec as RemoteClassChildSpec<GenServer<any>> & { args?: unknown };
+    spec = { id: cls.name, ...rest, spawnable: cls.name, args: args === undefined ? [] : [args] };
+  } else {
+    spec = specOrClass;
+  }
   if (typeof spec !== 'object' || spec === null) throw new BadArgError('remoteChild: expected a spec object', spec);
   const { node, spawnable } = spec;
   if (typeof spawnable !== 'string' || spawnable.length === 0) throw new BadArgError(`remoteChild ${JSON.stringify(spec.id)}: spawnable must be a non-empty string`, spawnable);

@@ -275,6 +275,9 @@ export class TermEncoder {
       w.u8(T.CLASS);
       this.atom(codec.name);
       this.write(codec.toTerm(v));
+    } else if (v instanceof Pid) {
+      // A subclass of Pid (core's ServerRef) travels as the plain pid it is.
+      this.pid(v);
     } else if (v instanceof Date) {
       w.u8(T.DATE);
       w.f64(v.getTime());
