@@ -28,6 +28,7 @@ import type { DispatchTable, HandlerFn } from './decorators';
 import { NO_REPLY, ServerAction, type GenServer } from './gen_server';
 import { kindOf } from './start';
 import { crash, terminateServer } from './terminate';
+import { debugIn, debugOut, debugState, handleSystem, SysRequest, type SysData } from '../sys/system';
 
 /** @internal the instance's link to its {@link ServerState}, keyed by a symbol so it never clashes with user fields. */
 export const kState: unique symbol = Symbol('grove.gen_server.state');
@@ -45,6 +46,10 @@ export class ServerState {
   from: From | null = null;
   /** A continue requested by init and not yet run, else NONE. */
   cont: unknown = NONE;
+  /** `sys`'s data while the server is suspended or debugged, else null. */
+  sys: SysData | null = null;
+  /** True while `cont` or `sys` is set: the one check a message pays for both. */
+  slow = false;
 
   constructor(
     readonly table: DispatchTable,
@@ -108,7 +113,7 @@ export function isThenable(r: unknown): r is PromiseLike<unknown> {
 
 /** @internal The message handler of a GenServer process. */
 export function dispatch(st: ServerState, msg: unknown): Result {
-  if (st.cont !== NONE) return pendingContinue(st, msg);
+  if (st.slow) return slowDispatch(st, msg);
   if (msg instanceof GenCall) return handleCall(st, msg);
   if (msg instanceof GenCast) return handleCast(st, msg);
   return handleInfo(st, msg);
@@ -140,7 +145,10 @@ function handleCall(st: ServerState, msg: GenCall): Result {
   const req = msg.request;
   const from = msg.from;
   const fn = routeOf(st.table.calls, req);
-  if (fn === undefined && req instanceof SystemStop) return terminateServer(st, msg, req.reason, from, true, 'ok');
+  if (fn === undefined) {
+    if (req instanceof SystemStop) return terminateServer(st, msg, req.reason, from, true, 'ok');
+    if (req instanceof SysRequest) return system(st, msg, req);
+  }
   st.from = from;
   let r: unknown;
   try {
@@ -153,6 +161,12 @@ function handleCall(st: ServerState, msg: GenCall): Result {
   st.from = null;
   if (r === NO_REPLY) return;
   if (r instanceof ServerAction) return act(st, msg, r, from);
+  replyOut(st, from, r);
+}
+
+/** The engine's replies: a debugged server's are recorded. */
+function replyOut(st: ServerState, from: From, r: unknown): void {
+  if (st.sys !== null) debugOut(st, st.sys, from, r);
   reply(st.ctx.node, from, r);
 }
 
@@ -251,12 +265,12 @@ class Pending implements PromiseLike<void> {
 /** What a settled callback result means; `from` is the caller when it was a call. */
 function settle(st: ServerState, msg: unknown, r: unknown, from: From | null): Result {
   if (r instanceof ServerAction) return act(st, msg, r, from);
-  if (from !== null && r !== NO_REPLY) reply(st.ctx.node, from, r);
+  if (from !== null && r !== NO_REPLY) replyOut(st, from, r);
 }
 
 function act(st: ServerState, msg: unknown, a: ServerAction<unknown>, from: From | null): Result {
   if (a.kind === 'stop') return terminateServer(st, msg, a.value, from, a.hasReply, a.reply);
-  if (from !== null && a.hasReply) reply(st.ctx.node, from, a.reply);
+  if (from !== null && a.hasReply) replyOut(st, from, a.reply);
   return runContinue(st, msg, a.value);
 }
 
@@ -274,6 +288,7 @@ function runContinue(st: ServerState, msg: unknown, arg: unknown): Result {
 function pendingContinue(st: ServerState, msg: unknown): Result {
   const arg = st.cont;
   st.cont = NONE;
+  st.slow = st.sys !== null;
   const r = runContinue(st, msg, arg);
   if (msg === CONTINUE_TICK) return r;
   if (isThenable(r)) return Promise.resolve(r).then(() => dispatch(st, msg));
@@ -283,5 +298,52 @@ function pendingContinue(st: ServerState, msg: unknown): Result {
 /** @internal after init returned a continue: remember it and make sure the process runs. */
 export function scheduleContinue(st: ServerState, arg: unknown): void {
   st.cont = arg;
+  st.slow = true;
   st.ctx.deliver(CONTINUE_TICK);
+}
+
+/** A pending continue, or a suspended or debugged server (`sys`): off the hot path. */
+function slowDispatch(st: ServerState, msg: unknown): Result {
+  if (st.cont !== NONE) return pendingContinue(st, msg);
+  const sys = st.sys!;
+  if (msg instanceof GenCall && msg.request instanceof SysRequest) return system(st, msg, msg.request);
+  if (sys.suspended) {
+    // Suspended: only system requests, and the parent's EXIT (OTP's sys loop), are taken; the rest wait for resume.
+    if (!(isExitMessage(msg) && msg.from.equals(st.parent))) {
+      if (msg !== CONTINUE_TICK) sys.deferred.push(msg);
+      return;
+    }
+  }
+  if (!sys.debugging()) return fastDispatch(st, msg);
+  debugIn(st, sys, msg);
+  const r = fastDispatch(st, msg);
+  if (isThenable(r)) return Promise.resolve(r).then(() => afterDebug(st));
+  afterDebug(st);
+}
+
+function afterDebug(st: ServerState): void {
+  if (st.sys !== null && st.sys.debugging()) debugState(st, st.sys);
+}
+
+function fastDispatch(st: ServerState, msg: unknown): Result {
+  if (msg instanceof GenCall) return handleCall(st, msg);
+  if (msg instanceof GenCast) return handleCast(st, msg);
+  return handleInfo(st, msg);
+}
+
+/** A system request: answered here; a resume then handles what waited, in order. */
+function system(st: ServerState, msg: GenCall, req: SysRequest): Result {
+  const resumed = handleSystem(st, msg, req);
+  st.slow = st.cont !== NONE || st.sys !== null;
+  if (resumed !== undefined && resumed.length > 0) return dispatchAll(st, resumed, 0);
+}
+
+function dispatchAll(st: ServerState, msgs: unknown[], i: number): Result {
+  for (; i < msgs.length; i++) {
+    const r = dispatch(st, msgs[i]);
+    if (isThenable(r)) {
+      const next = i + 1;
+      return Promise.resolve(r).then(() => dispatchAll(st, msgs, next));
+    }
+  }
 }

@@ -30,6 +30,7 @@ import { kKind, type ServerKind } from '../gen_server/start';
 import type { ExitReason } from '../runtime/exit';
 import type { Ref } from '../runtime/ref';
 import { registerClass } from '../runtime/term';
+import { kSysReplace, kSysState } from '../sys/system';
 import { termKey, type TermKeyPolicy } from '../runtime/term_key';
 import { Action, GenStateMachine, Transition, type CallbackMode, type EventType, type StatemClass } from './gen_statem';
 
@@ -164,6 +165,22 @@ export class StatemHost extends GenServer {
 
   override formatState(): unknown {
     return this.machine.m.formatState();
+  }
+
+  /** `sys.getState`: `{ state, data }`, data the machine's own fields. */
+  [kSysState](): unknown {
+    const m = this.machine.m as unknown as Record<string, unknown>;
+    const data: Record<string, unknown> = {};
+    for (const k of Object.keys(m)) data[k] = m[k];
+    return { state: this.machine.state, data };
+  }
+
+  /** `sys.replaceState`: a new state (no enter call, as in OTP) and the data fields to set. */
+  [kSysReplace](next: unknown): void {
+    const n = next as { state?: unknown; data?: unknown } | null;
+    if (typeof n !== 'object' || n === null || !('state' in n)) throw new BadArgError(`sys.replaceState: a GenStateMachine's state is { state, data }, got ${describe(next)}`, next);
+    if (typeof n.data === 'object' && n.data !== null) Object.assign(this.machine.m, n.data);
+    this.machine.state = n.state as never;
   }
 }
 
