@@ -12,7 +12,7 @@ import { BadArgError, describe } from '../errors';
 import { ErrorReply, GenCall, GenCast, reply, type From } from '../gen';
 import { getLogger } from '../logger';
 import type { Pid } from '../runtime/pid';
-import { registerClass } from '../runtime/term';
+import { checkTerm, registerClass } from '../runtime/term';
 import { takeFun } from '../task/local_fun';
 import type { ServerState } from '../gen_server/engine';
 
@@ -233,9 +233,25 @@ export function handleSystem(st: ServerState, msg: GenCall, req: SysRequest): un
     // A bad system request never takes the server down: the caller gets the error.
     answer = new SysFailed(e instanceof Error ? e.message : describe(e));
   }
+  if (from.pid.node !== node.name) answer = forTheWire(req.op, answer);
   release(st);
   reply(node, from, answer);
   return resumed;
+}
+
+/**
+ * An answer for a caller on another node: what cannot be carried (a socket in a
+ * system process's state) is shown as text in a status, and fails getState with a
+ * clear error, rather than leaving the caller to time out.
+ */
+function forTheWire(op: SysOp, answer: unknown): unknown {
+  try {
+    checkTerm(answer);
+    return answer;
+  } catch (e) {
+    if (op === 'getStatus') return { ...(answer as SysStatus), state: describe((answer as SysStatus).state) };
+    return new SysFailed(`sys.${op}: the answer cannot be sent to another node: ${e instanceof Error ? e.message : describe(e)}`);
+  }
 }
 
 /** The answer to a system request that failed (a bad argument, a throwing hook). @internal */
