@@ -169,10 +169,7 @@ export class StatemHost extends GenServer {
 
   /** `sys.getState`: `{ state, data }`, data the machine's own fields. */
   [kSysState](): unknown {
-    const m = this.machine.m as unknown as Record<string, unknown>;
-    const data: Record<string, unknown> = {};
-    for (const k of Object.keys(m)) data[k] = m[k];
-    return { state: this.machine.state, data };
+    return { state: this.machine.state, data: GenServer.prototype.formatState.call(this.machine.m as never) };
   }
 
   /** `sys.replaceState`: a new state (no enter call, as in OTP) and the data fields to set. */

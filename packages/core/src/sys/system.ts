@@ -15,6 +15,7 @@ import type { Pid } from '../runtime/pid';
 import { checkTerm, registerClass } from '../runtime/term';
 import { takeFun } from '../task/local_fun';
 import type { ServerState } from '../gen_server/engine';
+import { GenServer } from '../gen_server/gen_server';
 
 /** What a behaviour's state is for `sys.getState` / `replaceState`: a behaviour overrides the default (the instance's own fields). @internal */
 export const kSysState: unique symbol = Symbol('grove.sys.state');
@@ -134,11 +135,9 @@ function formatted(st: ServerState): unknown {
 type Hooks = { [kSysState]?: () => unknown; [kSysReplace]?: (s: unknown) => void };
 
 function stateOf(st: ServerState): unknown {
-  const s = st.s as unknown as Hooks & Record<string, unknown>;
+  const s = st.s as unknown as Hooks;
   if (typeof s[kSysState] === 'function') return s[kSysState]();
-  const fields: Record<string, unknown> = {};
-  for (const k of Object.keys(s)) fields[k] = s[k];
-  return fields;
+  return GenServer.prototype.formatState.call(st.s); // the default: the instance's own fields, unhidden
 }
 
 function replaceWith(st: ServerState, next: unknown): void {
