@@ -2,7 +2,7 @@
  * `sys` (src/sys/): debugging a live server, the same for every behaviour on GenServer.
  */
 import { Agent, BadArgError, Call, Cast, callServer, castServer, GenServer, GenStateMachine, Info, Pid, State, startSupervisor, stopServer, sys, type StatemEvent, type StateResult } from '@grove/core';
-import { captureLogs, node, useNode } from './helpers';
+import { captureLogs, downReason, node, useNode } from './helpers';
 
 useNode();
 
@@ -96,6 +96,33 @@ describe('sys', () => {
     await sys.resume(node, pid);
     await stopped;
     expect(node.isAlive(pid)).toBe(false);
+  });
+
+  it("a suspended server still ends through terminate on its parent's EXIT", async () => {
+    const ended: unknown[] = [];
+    class Trapper extends GenServer {
+      override init(): void {
+        this.ctx.trapExit(true);
+      }
+      override terminate(reason: unknown): void {
+        ended.push(reason);
+      }
+    }
+    const parent = node.spawn(async (ctx) => {
+      const pid = (await Trapper.startLink(ctx)) as Pid;
+      ctx.send(ctx.self, pid);
+      await ctx.receive((m) => m === 'go');
+      throw new Error('parent down');
+    });
+    const pid = await node.run(async (ctx) => {
+      while (!node.processInfo(parent)?.links.length) await ctx.yield();
+      return node.processInfo(parent)!.links[0]!;
+    });
+    await sys.suspend(node, pid);
+    const reason = node.run((ctx) => downReason(ctx, pid));
+    node.send(parent, 'go');
+    expect(await reason).toMatchObject({ message: 'parent down' });
+    expect(ended).toEqual([expect.objectContaining({ message: 'parent down' })]);
   });
 
   it('logs events in, replies out and states, keeping the last N', async () => {
