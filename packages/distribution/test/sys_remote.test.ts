@@ -48,9 +48,9 @@ describe('sys on another node', () => {
     expect(await callServer(a.node, pid, 'total')).toBe(0);
   });
 
-  it("answers for the distribution's system processes (net_kernel, rex)", async () => {
+  it("answers for the distribution's system processes (net_kernel, rex, global_name_server)", async () => {
     const [a, b] = [await memNode('a'), await memNode('b')];
-    for (const name of ['net_kernel', 'rex']) {
+    for (const name of ['net_kernel', 'rex', 'global_name_server']) {
       const status = await sys.getStatus(a.node, [name, b.name]);
       expect(status).toMatchObject({ name, status: 'running' });
       await sys.suspend(a.node, [name, b.name]);
