@@ -6,7 +6,7 @@ import { captureLogs, downReason, node, useNode } from './helpers';
 
 useNode();
 
-class Account extends GenServer<{ call: 'balance' | 'deposit'; cast: 'add' }> {
+class Account extends GenServer<{ call: 'balance' | 'deposit' | 'later'; cast: 'add' }> {
   balance_ = 0;
   password = 'hunter2';
 
@@ -21,6 +21,11 @@ class Account extends GenServer<{ call: 'balance' | 'deposit'; cast: 'add' }> {
 
   @Cast() add(n: number): void {
     this.balance_ += n;
+  }
+
+  @Call() later() {
+    this.reply(this.from, 'later');
+    return this.noReply();
   }
 
   @Info((m) => typeof m === 'number') tick(n: number): void {
@@ -169,7 +174,8 @@ describe('sys', () => {
     await sys.statistics(node, pid, true);
     castServer(node, pid, ['add', 1]);
     await callServer(node, pid, 'balance');
-    expect(await sys.getStatistics(node, pid)).toMatchObject({ messagesIn: 2, messagesOut: 1 });
+    expect(await callServer(node, pid, 'later')).toBe('later');
+    expect(await sys.getStatistics(node, pid)).toMatchObject({ messagesIn: 3, messagesOut: 2 });
     await sys.statistics(node, pid, false);
     expect(await sys.getStatistics(node, pid)).toBe(false);
     await stopServer(node, pid);
@@ -179,8 +185,10 @@ describe('sys', () => {
     const light = (await Light.start(node)) as Pid;
     expect(await sys.getState(node, light)).toEqual({ state: 'off', data: { flips: 0 } });
     await sys.replaceState(node, light, (s: { state: string; data: { flips: number } }) => ({ state: 'on', data: { flips: 10 } }));
+    await sys.log(node, light, 5);
     expect(await callServer(node, light, 'flip')).toBe('off');
     expect(await sys.getState(node, light)).toEqual({ state: 'off', data: { flips: 11 } });
+    expect((await sys.getLog(node, light)).map((e) => e.type)).toEqual(['in', 'out', 'state']);
     await stopServer(node, light);
 
     const agent = await Agent.start(node, () => 41);

@@ -178,8 +178,8 @@ function handleCall(st: ServerState, msg: GenCall): Result {
   replyOut(st, from, r);
 }
 
-/** The engine's replies: a debugged server's are recorded. */
-function replyOut(st: ServerState, from: From, r: unknown): void {
+/** @internal A server's replies (the engine's and `this.reply`'s): a debugged server's are recorded. */
+export function replyOut(st: ServerState, from: From, r: unknown): void {
   if (st.sys !== null) debugOut(st, st.sys, from, r);
   reply(st.ctx.node, from, r);
 }

@@ -27,7 +27,7 @@
  * crashes it); an unknown cast is logged at warn and dropped, like an unknown info.
  */
 import { BadArgError } from '../errors';
-import { reply, type From } from '../gen';
+import type { From } from '../gen';
 import type { ProcessContext } from '../runtime/context';
 import type { ExitReason } from '../runtime/exit';
 import type { Pid } from '../runtime/pid';
@@ -42,7 +42,7 @@ import {
   type StartArgs,
   type StartResult,
 } from './client';
-import { kState, unexpected, unknownCall, type ServerState } from './engine';
+import { kState, replyOut, unexpected, unknownCall, type ServerState } from './engine';
 import type { DeclaresProtocol, NamedProtocol, Protocol, ProtocolOf, Undeclared } from './protocol';
 import { startServer, takeConstructing } from './start';
 
@@ -179,7 +179,7 @@ export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared 
 
   /** Replies to a caller (a `from` kept by a handler that returned `noReply()`). */
   protected reply(to: From, value: unknown): void {
-    reply(this[kState].ctx.node, to, value);
+    replyOut(this[kState], to, value);
   }
 
   /** Returned by a call handler: no reply now; reply later with `this.reply(from, value)`. */

@@ -22,9 +22,9 @@
  * after its message was sent is recognised as stale and dropped.
  */
 import { BadArgError, describe } from '../errors';
-import { reply, type From } from '../gen';
+import type { From } from '../gen';
 import { dispatchTable, type HandlerFn } from '../gen_server/decorators';
-import { isThenable } from '../gen_server/engine';
+import { isThenable, kState, replyOut } from '../gen_server/engine';
 import { GenServer, IGNORE, NO_REPLY, ServerAction, type Ignore, type InitResult, type NoReply } from '../gen_server/gen_server';
 import { kKind, type ServerKind } from '../gen_server/start';
 import type { ExitReason } from '../runtime/exit';
@@ -278,7 +278,7 @@ function transition(mc: Machine, ev: Event, r: unknown, init: boolean): Outcome 
   let inserted: Event[] | null = null;
   for (let i = 0; i < actions.length; i++) {
     const a = actions[i]!;
-    if (a.kind === 'reply') reply(mc.host.ctx.node, a.a as From, a.b);
+    if (a.kind === 'reply') replyOut(mc.host[kState], a.a as From, a.b);
     else if (a.kind === 'timeout' || a.kind === 'stateTimeout' || a.kind === 'genericTimeout') timeouts = true;
     else if (a.kind === 'postpone' || a.kind === 'nextEvent') {
       // OTP: no postpone without an event; an enter call neither postpones nor inserts.

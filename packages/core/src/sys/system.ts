@@ -53,7 +53,7 @@ export interface SysStatistics {
   readonly currentTime: number;
   /** Messages handled (calls, casts, infos; system requests not counted). */
   readonly messagesIn: number;
-  /** Replies sent by the engine (replies with `reply(from, x)` from a callback are not seen). */
+  /** Replies sent (a handler's return, or `this.reply(from, x)`; not the reply of a stop). */
   readonly messagesOut: number;
 }
 
