@@ -91,6 +91,20 @@ describe('grove shell helpers', () => {
     expect(await sh.eval('pg.help()')).toMatch(/^pg: process groups of the default scope 'pg'/);
   });
 
+  it('debugs a live server with sys.* (the local pg server), listed in help()', async () => {
+    const sh = new LocalShell();
+    await sh.g.waitFor(/^1> /);
+    expect(await sh.eval('help()')).toContain('sys.getState(dest)');
+    expect(await sh.eval('sys.help()')).toContain('sys.replaceState(dest, fn)');
+    expect(await sh.eval('(await sys.getStatus("pg")).status')).toBe("'running'");
+    expect(await sh.eval('await sys.suspend("pg")')).toBe("'ok'");
+    expect(await sh.eval('(await sys.getStatus(whereis("pg"))).status')).toBe("'suspended'");
+    expect(await sh.eval('await sys.resume("pg")')).toBe("'ok'");
+    expect(await sh.eval('await sys.statistics("pg")')).toBe("'ok'");
+    expect(await sh.eval('(await sys.getStatistics("pg")).messagesIn')).toBe('0');
+    expect(await sh.eval('typeof (await sys.getState("pg"))')).toBe("'object'");
+  });
+
   it('ends quietly with exit 0 when the reader of its output goes away (grove shell | head -1)', async () => {
     const child = spawn(process.execPath, [BIN, 'shell'], { env: groveEnv(), cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';

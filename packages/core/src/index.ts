@@ -148,6 +148,7 @@ export {
 export { Registry, type RegisterResult } from './registry/registry';
 export type { RegistryEntry, RegistryKeys, RegistryOptions, RegistryRegisterEvent, RegistryUnregisterEvent } from './registry/key_table';
 export { Agent } from './agent/agent';
+export { sys, type SysEvent, type SysStatistics, type SysStatus } from './sys/sys';
 export { Task, type TaskResult, type TaskFun, type AsyncStreamOptions } from './task/task';
 export { TaskSupervisor, type TaskSupervisorOptions, type TaskCall } from './task/task_supervisor';
 export {

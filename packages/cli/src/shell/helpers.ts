@@ -8,6 +8,7 @@ import {
   callServer,
   castServer,
   isPid,
+  sys,
   TIMEOUT,
   type Dest,
   type ExitReason,
@@ -54,6 +55,9 @@ const HELP = `Grove shell helpers (a promise an expression returns is awaited):
   exit(pid, reason), link(pid), unlink(pid), monitor(target), demonitor(ref)
   i()                       the processes: pid, name, behaviour, mailbox length, status
   processInfo(pid)          one process in detail
+  sys.*                     debug a live server (help: sys.help()): sys.getState(dest), sys.getStatus(dest),
+                            sys.replaceState(dest, fn), sys.suspend/resume(dest), sys.log(dest, n), sys.getLog(dest),
+                            sys.trace(dest, on), sys.statistics(dest, on), sys.getStatistics(dest)
   global.*  pg.*  rpc.*     cluster names, process groups, remote calls (help of each: global.help())
 A helper that takes a pid also takes a promise of one: send(spawn(node, 'echo'), msg) works.
 Ctrl-C interrupts the line being evaluated; the shell process and its mailbox stay.`;
@@ -175,8 +179,36 @@ export function makeHelpers(env: ShellEnv): Record<string, unknown> {
     demonitor: (ref: Ref, options?: { flush?: boolean }): boolean => shell.ctx.demonitor(ref, options),
     i: (): Shown => new Shown(processTable(node)),
     processInfo: pidFirst((pid: Pid) => node.processInfo(pid)),
+    sys: sysHelpers(env, dest),
     global: services.global,
     pg: services.pg,
     rpc: services.rpc,
+  };
+}
+
+const SYS_HELP = `sys: debugging a live GenServer (any behaviour on it), here or on another node; dest as for call()
+  sys.getState(dest)             its state (a GenServer's fields; an Agent's value; a state machine's { state, data })
+  sys.replaceState(dest, fn)     state = fn(state); fn runs in the server, so the server must be on this node
+  sys.getStatus(dest)            pid, module, name, running or suspended, parent, formatState()
+  sys.suspend(dest), sys.resume(dest)
+  sys.trace(dest, on)            events to the sys logger
+  sys.log(dest, n | false), sys.getLog(dest)
+  sys.statistics(dest, on), sys.getStatistics(dest)`;
+
+/** \`sys.*\` at the prompt: core's sys, called from the shell process, with shell destinations. */
+function sysHelpers(env: ShellEnv, dest: (d: unknown) => Dest): Record<string, unknown> {
+  const shell = env.shell; // its ctx is read on each use: a new shell process takes over after exit(reason)
+  return {
+    help: (): Shown => new Shown(SYS_HELP),
+    getState: pidFirst((d: ShellDest) => sys.getState(shell.ctx, dest(d))),
+    replaceState: pidFirst((d: ShellDest, fn: (s: unknown) => unknown) => sys.replaceState(shell.ctx, dest(d), fn)),
+    getStatus: pidFirst((d: ShellDest) => sys.getStatus(shell.ctx, dest(d))),
+    suspend: pidFirst((d: ShellDest) => sys.suspend(shell.ctx, dest(d))),
+    resume: pidFirst((d: ShellDest) => sys.resume(shell.ctx, dest(d))),
+    trace: pidFirst((d: ShellDest, on: boolean = true) => sys.trace(shell.ctx, dest(d), on)),
+    log: pidFirst((d: ShellDest, on: boolean | number = true) => sys.log(shell.ctx, dest(d), on)),
+    getLog: pidFirst((d: ShellDest) => sys.getLog(shell.ctx, dest(d))),
+    statistics: pidFirst((d: ShellDest, on: boolean = true) => sys.statistics(shell.ctx, dest(d), on)),
+    getStatistics: pidFirst((d: ShellDest) => sys.getStatistics(shell.ctx, dest(d))),
   };
 }

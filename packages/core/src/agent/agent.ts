@@ -29,6 +29,7 @@ import type { Pid } from '../runtime/pid';
 import { isRemoteName, type Dest } from '../runtime/registry';
 import type { ChildSpec } from '../supervisor/child_spec';
 import { localFun, takeFun, type LocalFun } from '../task/local_fun';
+import { kSysReplace, kSysState } from '../sys/system';
 
 /** @internal The agent process: its state is `state`, each request carries a function. */
 export class AgentServer extends GenServer {
@@ -59,6 +60,14 @@ export class AgentServer extends GenServer {
 
   override formatState(): unknown {
     return this.state;
+  }
+
+  [kSysState](): unknown {
+    return this.state;
+  }
+
+  [kSysReplace](next: unknown): void {
+    this.state = next;
   }
 }
 

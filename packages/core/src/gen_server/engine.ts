@@ -16,6 +16,10 @@
  * UnknownCallError; a cast or an info no handler takes is logged and dropped.
  * Besides the messages of gen.ts, the engine and the client exchange two system
  * messages: the stop request, and the answer to a call no handler takes.
+ *
+ * Off the hot path, behind one flag (`slow`): a continue init asked for, an idle
+ * timeout (`timeoutAfter`), and `sys` (sys/system.ts: a suspended server's waiting
+ * messages, debug events). `sys` requests themselves are calls no handler takes.
  */
 import { UnknownCallError } from '../errors';
 import { ErrorReply, GenCall, GenCast, reply, type From } from '../gen';
@@ -28,6 +32,7 @@ import type { DispatchTable, HandlerFn } from './decorators';
 import { NO_REPLY, ServerAction, type GenServer } from './gen_server';
 import { kindOf } from './start';
 import { crash, terminateServer } from './terminate';
+import { debugIn, debugOut, debugState, handleSystem, SysRequest, type SysData } from '../sys/system';
 
 /** @internal the instance's link to its {@link ServerState}, keyed by a symbol so it never clashes with user fields. */
 export const kState: unique symbol = Symbol('grove.gen_server.state');
@@ -45,6 +50,12 @@ export class ServerState {
   from: From | null = null;
   /** A continue requested by init and not yet run, else NONE. */
   cont: unknown = NONE;
+  /** `sys`'s data while the server is suspended or debugged, else null. */
+  sys: SysData | null = null;
+  /** The idle timeout armed by `timeoutAfter`, else null. */
+  idle: IdleTick | null = null;
+  /** True while `cont`, `sys` or `idle` is set: the one check a message pays for all. */
+  slow = false;
 
   constructor(
     readonly table: DispatchTable,
@@ -95,8 +106,16 @@ registerClass(UnknownCallReply, {
   fromTerm: (t) => new UnknownCallReply((t as [unknown, Pid])[0], (t as [unknown, Pid])[1]),
 });
 
+/** A message the engine sends itself; never a callback's. */
+class EngineTick {}
+
 /** Delivered to a server whose init asked for a continue, so it runs even with an empty mailbox. */
-const CONTINUE_TICK = Object.freeze({ continueTick: true });
+const CONTINUE_TICK = Object.freeze(new EngineTick());
+
+/** An idle timeout's message: one per arming, delivered by the clock (no copy), so a stale one is told apart. @internal */
+export class IdleTick extends EngineTick {
+  timer: unknown = null;
+}
 
 /** @internal what the engine hands the process: done, or a {@link Pending} callback the process waits for. */
 export type Result = void | PromiseLike<void>;
@@ -108,7 +127,7 @@ export function isThenable(r: unknown): r is PromiseLike<unknown> {
 
 /** @internal The message handler of a GenServer process. */
 export function dispatch(st: ServerState, msg: unknown): Result {
-  if (st.cont !== NONE) return pendingContinue(st, msg);
+  if (st.slow) return slowDispatch(st, msg);
   if (msg instanceof GenCall) return handleCall(st, msg);
   if (msg instanceof GenCast) return handleCast(st, msg);
   return handleInfo(st, msg);
@@ -140,7 +159,10 @@ function handleCall(st: ServerState, msg: GenCall): Result {
   const req = msg.request;
   const from = msg.from;
   const fn = routeOf(st.table.calls, req);
-  if (fn === undefined && req instanceof SystemStop) return terminateServer(st, msg, req.reason, from, true, 'ok');
+  if (fn === undefined) {
+    if (req instanceof SystemStop) return terminateServer(st, msg, req.reason, from, true, 'ok');
+    if (req instanceof SysRequest) return system(st, msg, req);
+  }
   st.from = from;
   let r: unknown;
   try {
@@ -153,6 +175,12 @@ function handleCall(st: ServerState, msg: GenCall): Result {
   st.from = null;
   if (r === NO_REPLY) return;
   if (r instanceof ServerAction) return act(st, msg, r, from);
+  replyOut(st, from, r);
+}
+
+/** @internal A server's replies (the engine's and `this.reply`'s): a debugged server's are recorded. */
+export function replyOut(st: ServerState, from: From, r: unknown): void {
+  if (st.sys !== null) debugOut(st, st.sys, from, r);
   reply(st.ctx.node, from, r);
 }
 
@@ -170,7 +198,7 @@ function handleCast(st: ServerState, msg: GenCast): Result {
 }
 
 function handleInfo(st: ServerState, msg: unknown): Result {
-  if (msg === CONTINUE_TICK) return;
+  if (msg instanceof EngineTick) return; // a continue's tick, or an idle timeout that no longer counts
   if (isExitMessage(msg) && msg.from.equals(st.parent)) {
     // The parent (a supervisor, or whoever started us linked) ends us: terminate, as OTP does when trapping exits.
     return terminateServer(st, msg, msg.reason, null, false, undefined);
@@ -251,13 +279,49 @@ class Pending implements PromiseLike<void> {
 /** What a settled callback result means; `from` is the caller when it was a call. */
 function settle(st: ServerState, msg: unknown, r: unknown, from: From | null): Result {
   if (r instanceof ServerAction) return act(st, msg, r, from);
-  if (from !== null && r !== NO_REPLY) reply(st.ctx.node, from, r);
+  if (from !== null && r !== NO_REPLY) replyOut(st, from, r);
 }
 
 function act(st: ServerState, msg: unknown, a: ServerAction<unknown>, from: From | null): Result {
   if (a.kind === 'stop') return terminateServer(st, msg, a.value, from, a.hasReply, a.reply);
-  if (from !== null && a.hasReply) reply(st.ctx.node, from, a.reply);
-  return runContinue(st, msg, a.value);
+  if (from !== null && a.hasReply) replyOut(st, from, a.reply);
+  if (a.kind === 'continue') return runContinue(st, msg, a.value);
+  if (a.kind === 'timeout') armIdle(st, a.value as number);
+  else hibernate(st);
+}
+
+/** @internal init returned `timeoutAfter` or `hibernate`. */
+export function afterInit(st: ServerState, a: ServerAction<unknown>): void {
+  if (a.kind === 'timeout') armIdle(st, a.value as number);
+  else if (a.kind === 'hibernate') hibernate(st);
+}
+
+function armIdle(st: ServerState, ms: number): void {
+  const tick = new IdleTick();
+  const p = st.ctx;
+  tick.timer = p.node.clock.setTimeout(() => p.deliver(tick), ms);
+  st.idle = tick;
+  st.slow = true;
+}
+
+/** Whatever waits the next message: no messages, no debug data, a mailbox buffer to drop. */
+function hibernate(st: ServerState): void {
+  const p = st.ctx;
+  if (p.mailbox !== null && p.mailbox.length === 0) p.mailbox = null;
+  if (st.sys !== null && st.sys.idle() && st.sys.deferred.length === 0) {
+    st.sys = null;
+    st.slow = st.cont !== NONE || st.idle !== null;
+  }
+}
+
+/** The first message after `timeoutAfter`: the timeout itself (as the info `'timeout'`), or one that cancels it. */
+function idleOver(st: ServerState, msg: unknown): unknown {
+  const tick = st.idle!;
+  st.idle = null;
+  st.slow = st.cont !== NONE || st.sys !== null;
+  if (msg === tick) return 'timeout';
+  st.ctx.node.clock.clearTimeout(tick.timer);
+  return msg;
 }
 
 function runContinue(st: ServerState, msg: unknown, arg: unknown): Result {
@@ -274,6 +338,7 @@ function runContinue(st: ServerState, msg: unknown, arg: unknown): Result {
 function pendingContinue(st: ServerState, msg: unknown): Result {
   const arg = st.cont;
   st.cont = NONE;
+  st.slow = st.sys !== null || st.idle !== null;
   const r = runContinue(st, msg, arg);
   if (msg === CONTINUE_TICK) return r;
   if (isThenable(r)) return Promise.resolve(r).then(() => dispatch(st, msg));
@@ -283,5 +348,58 @@ function pendingContinue(st: ServerState, msg: unknown): Result {
 /** @internal after init returned a continue: remember it and make sure the process runs. */
 export function scheduleContinue(st: ServerState, arg: unknown): void {
   st.cont = arg;
+  st.slow = true;
   st.ctx.deliver(CONTINUE_TICK);
+}
+
+/** A pending continue, or a suspended or debugged server (`sys`): off the hot path. */
+function slowDispatch(st: ServerState, msg: unknown): Result {
+  if (st.cont !== NONE) return pendingContinue(st, msg);
+  if (msg instanceof GenCall && msg.request instanceof SysRequest) return system(st, msg, msg.request); // leaves an idle timeout armed
+  const sys = st.sys;
+  if (sys !== null) {
+    if (sys.suspended) {
+      // Suspended: only system requests, and the parent's EXIT (OTP's sys loop), are taken; the rest wait for resume.
+      if (!(isExitMessage(msg) && msg.from.equals(st.parent))) {
+        if (msg !== CONTINUE_TICK) sys.deferred.push(msg);
+        return;
+      }
+    }
+  }
+  if (st.idle !== null) {
+    if (msg instanceof IdleTick && msg !== st.idle) return; // a stale one
+    msg = idleOver(st, msg);
+  }
+  if (sys === null || !sys.debugging()) return fastDispatch(st, msg);
+  debugIn(st, sys, msg);
+  const r = fastDispatch(st, msg);
+  if (isThenable(r)) return Promise.resolve(r).then(() => afterDebug(st));
+  afterDebug(st);
+}
+
+function afterDebug(st: ServerState): void {
+  if (st.sys !== null && st.sys.debugging()) debugState(st, st.sys);
+}
+
+function fastDispatch(st: ServerState, msg: unknown): Result {
+  if (msg instanceof GenCall) return handleCall(st, msg);
+  if (msg instanceof GenCast) return handleCast(st, msg);
+  return handleInfo(st, msg);
+}
+
+/** A system request: answered here; a resume then handles what waited, in order. */
+function system(st: ServerState, msg: GenCall, req: SysRequest): Result {
+  const resumed = handleSystem(st, msg, req);
+  st.slow = st.cont !== NONE || st.sys !== null || st.idle !== null;
+  if (resumed !== undefined && resumed.length > 0) return dispatchAll(st, resumed, 0);
+}
+
+function dispatchAll(st: ServerState, msgs: unknown[], i: number): Result {
+  for (; i < msgs.length; i++) {
+    const r = dispatch(st, msgs[i]);
+    if (isThenable(r)) {
+      const next = i + 1;
+      return Promise.resolve(r).then(() => dispatchAll(st, msgs, next));
+    }
+  }
 }

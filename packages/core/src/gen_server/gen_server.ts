@@ -12,9 +12,9 @@
  *
  * | callback                | returns                                                     |
  * | ----------------------- | ----------------------------------------------------------- |
- * | `init(args)`            | nothing (ok), `this.ignore()`, `this.stopWith(reason)`, `this.continueWith(arg)` |
- * | `@Call()` handler       | the reply, `this.noReply()` (reply later to `this.from`), `this.stopWith(reason, reply?)`, `this.continueWith(arg, reply?)` |
- * | `@Cast()`, `@Info()`    | nothing, `this.stopWith(reason)`, `this.continueWith(arg)` |
+ * | `init(args)`            | nothing (ok), `this.ignore()`, `this.stopWith(reason)`, `this.continueWith(arg)`, `this.timeoutAfter(ms)`, `this.hibernate()` |
+ * | `@Call()` handler       | the reply, `this.noReply()` (reply later to `this.from`), `this.stopWith(reason, reply?)`, `this.continueWith(arg, reply?)`, `this.timeoutAfter(ms, reply?)`, `this.hibernate(reply?)` |
+ * | `@Cast()`, `@Info()`    | nothing, `this.stopWith(reason)`, `this.continueWith(arg)`, `this.timeoutAfter(ms)`, `this.hibernate()` |
  * | `handleContinue(arg)`   | as a cast                                                    |
  * | `terminate(reason)`     | ignored; runs on stop, on a crash in a callback, and on the parent's exit signal when trapping exits; never on `kill` |
  *
@@ -27,7 +27,7 @@
  * crashes it); an unknown cast is logged at warn and dropped, like an unknown info.
  */
 import { BadArgError } from '../errors';
-import { reply, type From } from '../gen';
+import type { From } from '../gen';
 import type { ProcessContext } from '../runtime/context';
 import type { ExitReason } from '../runtime/exit';
 import type { Pid } from '../runtime/pid';
@@ -43,7 +43,7 @@ import {
   type StartArgs,
   type StartResult,
 } from './client';
-import { kState, unexpected, unknownCall, type ServerState } from './engine';
+import { kState, replyOut, unexpected, unknownCall, type ServerState } from './engine';
 import type { DeclaresProtocol, NamedProtocol, Protocol, ProtocolOf, Undeclared } from './protocol';
 import { kServerClass, ServerRef, type ServerChildSpec } from './server_ref';
 import { startServer, takeConstructing } from './start';
@@ -72,8 +72,8 @@ export const IGNORE: Ignore = Object.freeze({ '~ignore': true } as const);
 export class ServerAction<R = never> {
   /** @internal */
   constructor(
-    readonly kind: 'stop' | 'continue',
-    /** The stop reason, or the continue argument. */
+    readonly kind: 'stop' | 'continue' | 'timeout' | 'hibernate',
+    /** The stop reason, the continue argument, or the idle timeout's milliseconds. */
     readonly value: unknown,
     readonly hasReply: boolean,
     readonly reply: R | undefined,
@@ -181,7 +181,7 @@ export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared 
 
   /** Replies to a caller (a `from` kept by a handler that returned `noReply()`). */
   protected reply(to: From, value: unknown): void {
-    reply(this[kState].ctx.node, to, value);
+    replyOut(this[kState], to, value);
   }
 
   /** Returned by a call handler: no reply now; reply later with `this.reply(from, value)`. */
@@ -206,6 +206,30 @@ export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared 
   protected continueWith<R>(arg: unknown, reply: R): ServerAction<R>;
   protected continueWith(arg: unknown, ...rest: unknown[]): ServerAction<unknown> {
     return new ServerAction('continue', arg, rest.length > 0, rest[0]);
+  }
+
+  /**
+   * Returned by a callback: if no message arrives within `ms` milliseconds,
+   * `handleInfo('timeout')` runs (an `@Info('timeout')` handler takes it), OTP's
+   * `{reply, R, S, Timeout}` idle timeout. Any message (system requests aside)
+   * cancels it. Replies `reply` first when given.
+   */
+  protected timeoutAfter(ms: number): ServerAction<never>;
+  protected timeoutAfter<R>(ms: number, reply: R): ServerAction<R>;
+  protected timeoutAfter(ms: number, ...rest: unknown[]): ServerAction<unknown> {
+    if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) throw new BadArgError(`timeoutAfter: ms must be a finite number >= 0, got ${String(ms)}`, ms);
+    return new ServerAction('timeout', ms, rest.length > 0, rest[0]);
+  }
+
+  /**
+   * Returned by a callback: drop what the server holds while idle (OTP's
+   * `hibernate`): its empty mailbox's buffer, grown by a burst, and its idle `sys`
+   * data; replies `reply` first when given. The next message wakes it as usual.
+   */
+  protected hibernate(): ServerAction<never>;
+  protected hibernate<R>(reply: R): ServerAction<R>;
+  protected hibernate(...rest: unknown[]): ServerAction<unknown> {
+    return new ServerAction('hibernate', null, rest.length > 0, rest[0]);
   }
 
   // ---- starting ----

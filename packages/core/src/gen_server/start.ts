@@ -21,7 +21,7 @@ import { isCleanExit, type ExitReason } from '../runtime/exit';
 import type { Process } from '../runtime/process';
 import { callerOf, type Caller, type GenServerOptions } from './client';
 import { dispatchTable, type DispatchTable } from './decorators';
-import { dispatch, isThenable, scheduleContinue, ServerState } from './engine';
+import { afterInit, dispatch, isThenable, scheduleContinue, ServerState } from './engine';
 import { GenServer, IGNORE, ServerAction, type ServerClass } from './gen_server';
 import { crashReport, reasonOf } from './terminate';
 
@@ -146,7 +146,8 @@ function initOutcome(st: ServerState, r: unknown): InitOutcome | Promise<InitOut
   if (r === IGNORE) return INIT_IGNORE;
   if (r instanceof ServerAction) {
     if (r.kind === 'stop') return initFailed(st, r.value);
-    scheduleContinue(st, r.value);
+    if (r.kind === 'continue') scheduleContinue(st, r.value);
+    else afterInit(st, r);
   }
   return INIT_OK;
 }

@@ -22,14 +22,15 @@
  * after its message was sent is recognised as stale and dropped.
  */
 import { BadArgError, describe } from '../errors';
-import { reply, type From } from '../gen';
+import type { From } from '../gen';
 import { dispatchTable, type HandlerFn } from '../gen_server/decorators';
-import { isThenable } from '../gen_server/engine';
+import { isThenable, kState, replyOut } from '../gen_server/engine';
 import { GenServer, IGNORE, NO_REPLY, ServerAction, type Ignore, type InitResult, type NoReply } from '../gen_server/gen_server';
 import { kKind, type ServerKind } from '../gen_server/start';
 import type { ExitReason } from '../runtime/exit';
 import type { Ref } from '../runtime/ref';
 import { registerClass } from '../runtime/term';
+import { kSysReplace, kSysState } from '../sys/system';
 import { termKey, type TermKeyPolicy } from '../runtime/term_key';
 import { Action, GenStateMachine, Transition, type CallbackMode, type EventType, type StatemClass } from './gen_statem';
 
@@ -165,6 +166,19 @@ export class StatemHost extends GenServer {
   override formatState(): unknown {
     return this.machine.m.formatState();
   }
+
+  /** `sys.getState`: `{ state, data }`, data the machine's own fields. */
+  [kSysState](): unknown {
+    return { state: this.machine.state, data: GenServer.prototype.formatState.call(this.machine.m as never) };
+  }
+
+  /** `sys.replaceState`: a new state (no enter call, as in OTP) and the data fields to set. */
+  [kSysReplace](next: unknown): void {
+    const n = next as { state?: unknown; data?: unknown } | null;
+    if (typeof n !== 'object' || n === null || !('state' in n)) throw new BadArgError(`sys.replaceState: a GenStateMachine's state is { state, data }, got ${describe(next)}`, next);
+    if (typeof n.data === 'object' && n.data !== null) Object.assign(this.machine.m, n.data);
+    this.machine.state = n.state as never;
+  }
 }
 
 const hosts = new WeakMap<Function, typeof StatemHost>();
@@ -264,7 +278,7 @@ function transition(mc: Machine, ev: Event, r: unknown, init: boolean): Outcome 
   let inserted: Event[] | null = null;
   for (let i = 0; i < actions.length; i++) {
     const a = actions[i]!;
-    if (a.kind === 'reply') reply(mc.host.ctx.node, a.a as From, a.b);
+    if (a.kind === 'reply') replyOut(mc.host[kState], a.a as From, a.b);
     else if (a.kind === 'timeout' || a.kind === 'stateTimeout' || a.kind === 'genericTimeout') timeouts = true;
     else if (a.kind === 'postpone' || a.kind === 'nextEvent') {
       // OTP: no postpone without an event; an enter call neither postpones nor inserts.

@@ -23,6 +23,11 @@ export class Ring<T> {
     this.mask = c - 1;
   }
 
+  /** The slots the buffer holds (filled or not). */
+  get slots(): number {
+    return this.buf.length;
+  }
+
   get length(): number {
     return (this.tail - this.head) & this.mask;
   }

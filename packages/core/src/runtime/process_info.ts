@@ -26,6 +26,8 @@ export interface ProcessInfo {
 const BASE_BYTES = 320;
 const PER_MESSAGE_BYTES = 48;
 const PER_ENTRY_BYTES = 64;
+/** A mailbox buffer's slot (a pointer), empty or not: a burst leaves the grown buffer behind until a hibernate drops it. */
+const PER_SLOT_BYTES = 8;
 
 /** @internal */
 export function processInfo(p: Process): ProcessInfo {
@@ -43,6 +45,6 @@ export function processInfo(p: Process): ProcessInfo {
     name: p.name ?? undefined,
     trapExit: p.trapping,
     behaviour: p.label ?? ((p.handler ?? p.body)?.name || undefined),
-    memory: BASE_BYTES + mailboxLength * PER_MESSAGE_BYTES + (links.length + monitors.length + monitoredBy) * PER_ENTRY_BYTES,
+    memory: BASE_BYTES + mailboxLength * PER_MESSAGE_BYTES + (p.mailbox?.slots ?? 0) * PER_SLOT_BYTES + (links.length + monitors.length + monitoredBy) * PER_ENTRY_BYTES,
   };
 }
