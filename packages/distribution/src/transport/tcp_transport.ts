@@ -26,7 +26,7 @@ import { parseNodeName } from '../node/node_name';
 import type { NodeTransport, TransportStart } from './transport';
 import { PortMapper } from '../epmd/port_mapper';
 import { SocketChannel } from './socket_channel';
-import { connect, listen, socketAddress, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
+import { connect, listen, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
 import { ownCertificateProblems, type TlsIdentityMode } from '../handshake/tls_identity';
 import { GROVE_EPMD_EXTRA, GROVE_TLS_EPMD_EXTRA } from '../epmd/epmd';
 
@@ -124,12 +124,20 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
-  const accept = (socket: Socket): void => {
+  const accept = (socket: Socket, slot: HandshakeSlot): void => {
     track(socket);
     const from = socketAddress(socket);
-    acceptHandshake(socket, { ...common, creation, admit: (hello) => hooks.admit(hello.name) }).then(
-      (hs) => hooks.accepted(channelOf(hs, options.name, creation)),
+    const admit = (hello: { name: string }): ReturnType<typeof hooks.admit> => {
+      slot.identified();
+      return hooks.admit(hello.name);
+    };
+    acceptHandshake(socket, { ...common, creation, admit }).then(
+      (hs) => {
+        slot.release();
+        hooks.accepted(channelOf(hs, options.name, creation));
+      },
       (err: unknown) => {
+        slot.release();
         // The handshake already logged why and closed the socket.
         log.debug(`${options.name}: refused a connection from ${from}: ${(err as Error).message}`);
       },
@@ -137,7 +145,11 @@ export const tcpTransport: TransportStart = async (options, hooks) => {
   };
   let listener: Listener;
   try {
-    listener = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...tls }, accept);
+    const caps = {
+      ...(options.maxHandshakes !== undefined ? { maxHandshakes: options.maxHandshakes } : {}),
+      ...(options.maxHandshakesPerAddress !== undefined ? { maxHandshakesPerAddress: options.maxHandshakesPerAddress } : {}),
+    };
+    listener = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...caps, ...tls }, accept);
   } catch (err) {
     await pm.close();
     throw new DistNodeError(`${options.name}: cannot listen: ${(err as Error).message}`, { cause: err });
