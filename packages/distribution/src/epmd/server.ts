@@ -13,16 +13,36 @@
 import * as net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { getLogger } from '@grove/core';
+import { positiveOption, socketAddress } from '../transport/tcp';
 import { EPMD, decodeNodeInfo, encodeNodeInfo, type EpmdNodeInfo } from './epmd';
 
-/** How long a connection may take to send its request. */
-const REQUEST_TIMEOUT_MS = 10_000;
+import { refusals } from '../transport/warn_limit';
+
+/** Default time a connection gets to send its whole request ({@link EpmdServerOptions.requestTimeoutMs}). */
+export const DEFAULT_EPMD_REQUEST_TIMEOUT_MS = 5_000;
+/** Default cap on connections with a request in progress ({@link EpmdServerOptions.maxConnections}). */
+export const DEFAULT_EPMD_MAX_CONNECTIONS = 128;
+/** Default cap on registered names ({@link EpmdServerOptions.maxRegistrations}). */
+export const DEFAULT_EPMD_MAX_REGISTRATIONS = 512;
 
 export interface EpmdServerOptions {
   /** Port to listen on (0 picks a free one). */
   port: number;
   /** Address to bind. Default `127.0.0.1`. */
   host?: string;
+  /**
+   * Deadline for a connection's whole request, from its accept (bytes arriving do not
+   * extend it); past it the connection is closed. Default {@link DEFAULT_EPMD_REQUEST_TIMEOUT_MS}.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Connections with a request in progress, at most (registrations do not count). At
+   * the cap a new connection closes the oldest such one, as epmd does. Default
+   * {@link DEFAULT_EPMD_MAX_CONNECTIONS}.
+   */
+  maxConnections?: number;
+  /** Registered names, at most; a registration past it is refused. Default {@link DEFAULT_EPMD_MAX_REGISTRATIONS}. */
+  maxRegistrations?: number;
 }
 
 interface Entry extends EpmdNodeInfo {
@@ -34,6 +54,8 @@ interface Entry extends EpmdNodeInfo {
 export class EpmdServer {
   private readonly entries = new Map<string, Entry>();
   private readonly sockets = new Set<net.Socket>();
+  /** Connections whose request has not arrived yet, oldest first. */
+  private readonly pending = new Set<net.Socket>();
   private nextCreation = randomInt(1, 0x7fffffff);
   private stopped = false;
 
@@ -43,6 +65,9 @@ export class EpmdServer {
     readonly host: string,
     /** The bound port. */
     readonly port: number,
+    private readonly requestTimeoutMs: number,
+    private readonly maxConnections: number,
+    private readonly maxRegistrations: number,
   ) {}
 
   /**
@@ -52,11 +77,15 @@ export class EpmdServer {
   static start(options: EpmdServerOptions): Promise<EpmdServer> {
     const server = net.createServer();
     return new Promise((resolve, reject) => {
+      // A bad option rejects (the executor's throw), before anything listens.
+      const requestTimeoutMs = positiveOption('embedded port mapper: requestTimeoutMs', options.requestTimeoutMs, DEFAULT_EPMD_REQUEST_TIMEOUT_MS);
+      const maxConnections = positiveOption('embedded port mapper: maxConnections', options.maxConnections, DEFAULT_EPMD_MAX_CONNECTIONS);
+      const maxRegistrations = positiveOption('embedded port mapper: maxRegistrations', options.maxRegistrations, DEFAULT_EPMD_MAX_REGISTRATIONS);
       server.once('error', reject);
       server.listen({ port: options.port, host: options.host ?? '127.0.0.1', exclusive: true }, () => {
         server.off('error', reject);
         const address = server.address() as net.AddressInfo;
-        const self = new EpmdServer(server, address.address, address.port);
+        const self = new EpmdServer(server, address.address, address.port, requestTimeoutMs, maxConnections, maxRegistrations);
         server.on('connection', (socket) => self.accept(socket));
         server.on('error', (err) => getLogger('dist').error(`embedded port mapper on ${self.host}:${self.port} failed: ${err.message}`));
         resolve(self);
@@ -85,9 +114,18 @@ export class EpmdServer {
   }
 
   private accept(socket: net.Socket): void {
-    this.sockets.add(socket);
     socket.on('error', () => {}); // a peer that vanishes ends in `close`
-    socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
+    if (this.pending.size >= this.maxConnections) {
+      // Like epmd: the oldest connection still sending its request makes room.
+      const oldest = this.pending.values().next().value as net.Socket;
+      this.pending.delete(oldest);
+      refusals.warn(`epmd ${oldest.remoteAddress}`, `embedded port mapper closed a connection from ${socketAddress(oldest)} that had not sent its request, to make room (maxConnections ${this.maxConnections})`);
+      oldest.destroy();
+    }
+    this.sockets.add(socket);
+    this.pending.add(socket);
+    // One deadline for the whole request: a client trickling bytes does not extend it.
+    const deadline = setTimeout(() => socket.destroy(), this.requestTimeoutMs);
     let buf: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
@@ -95,11 +133,16 @@ export class EpmdServer {
       const len = buf.readUInt16BE(0);
       if (buf.length < 2 + len) return;
       socket.off('data', onData);
-      socket.setTimeout(0);
+      clearTimeout(deadline);
+      this.pending.delete(socket);
       this.handle(socket, buf.subarray(2, 2 + len));
     };
     socket.on('data', onData);
-    socket.once('close', () => this.sockets.delete(socket));
+    socket.once('close', () => {
+      clearTimeout(deadline);
+      this.pending.delete(socket);
+      this.sockets.delete(socket);
+    });
   }
 
   private handle(socket: net.Socket, req: Buffer): void {
@@ -136,13 +179,14 @@ export class EpmdServer {
     const info = decodeNodeInfo(req, 1);
     const x = info !== undefined && info.highestVersion >= 6;
     const refuse = (why: string): void => {
-      getLogger('dist').warn(`embedded port mapper refused to register ${JSON.stringify(info?.name)}: ${why}`);
+      refusals.warn(`epmd-register ${socket.remoteAddress} ${why}`, `embedded port mapper refused to register ${JSON.stringify(info?.name)} from ${socketAddress(socket)}: ${why}`);
       socket.end(x ? Buffer.of(EPMD.ALIVE2_X_RESP, 1, 0, 0, 0, 0) : Buffer.of(EPMD.ALIVE2_RESP, 1, 0, 0));
     };
     // Like epmd: only nodes on this host may register.
     if (!isLoopback(socket.remoteAddress)) return refuse(`registration from ${socket.remoteAddress}, not from this host`);
     if (info === undefined || info.name === '') return refuse('malformed ALIVE2_REQ');
     if (this.entries.has(info.name)) return refuse('the name is already registered');
+    if (this.entries.size >= this.maxRegistrations) return refuse(`${this.entries.size} names are registered (maxRegistrations)`);
     const creation = this.nextCreation;
     this.nextCreation = this.nextCreation >= 0xfffffff0 ? 1 : this.nextCreation + 1;
     const entry: Entry = { ...info, creation, socket };

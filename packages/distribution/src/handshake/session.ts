@@ -26,6 +26,7 @@ import {
 import { parseNodeName, type NodeNameKind } from '../node/node_name';
 import { peerCertificateProblem, tlsFailureCause } from './tls_identity';
 import { socketAddress } from '../transport/tcp';
+import { refusals } from '../transport/warn_limit';
 
 function cookies(spec: CookieSpec, peer: string): CookiePair {
   const c = typeof spec === 'string' ? spec : spec(peer);
@@ -126,9 +127,9 @@ abstract class Session {
     }
     const who = this.peer !== undefined ? `${this.peer} (${this.address})` : this.address;
     const message = `handshake (${this.side}) with ${who} refused: ${detail}`;
-    const log = getLogger('dist');
-    if (reason === 'simultaneous') log.debug(`${this.options.name}: ${message}`);
-    else log.warn(`${this.options.name}: ${message}`);
+    if (reason === 'simultaneous') getLogger('dist').debug(`${this.options.name}: ${message}`);
+    // A peer that retries in a loop gets a few lines a minute (`warn_limit.ts`).
+    else refusals.warn(`${this.options.name} ${this.address.replace(/:\d+$/, '')} ${reason}`, `${this.options.name}: ${message}`);
     this.reject(new HandshakeError(reason, message, this.peer, this.address));
   }
 

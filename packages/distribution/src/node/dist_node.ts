@@ -74,6 +74,10 @@ export interface DistOptions {
   maxFrameBytes?: number;
   /** How long connecting (lookup, socket, handshake) may take. Default 7000 ms. */
   connectTimeoutMs?: number;
+  /** Incoming connections in their handshake at once, at most (idle ones make room for new ones). Default 64. */
+  maxHandshakes?: number;
+  /** The same, per remote address. Default 16. */
+  maxHandshakesPerAddress?: number;
   /** `tcp` (default) or `memory`: nodes of one OS process linked without sockets (tests). */
   transport?: 'tcp' | 'memory';
   /** Further options for the underlying Node (clock, checkMessages, scheduler). */

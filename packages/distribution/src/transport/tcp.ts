@@ -13,11 +13,16 @@ import * as tls from 'node:tls';
 import { getLogger } from '@grove/core';
 import { ConnectError } from '../errors';
 import { tlsFailureCause } from '../handshake/tls_identity';
+import { refusals } from './warn_limit';
 
 /** Default host: loopback, so nothing listens on the network unless asked. */
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 /** Default time to open a connection (TCP and TLS), like Erlang's `net_setuptime` of 7 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 7000;
+/** Default cap on handshakes in progress on one listener ({@link ListenOptions.maxHandshakes}). */
+export const DEFAULT_MAX_HANDSHAKES = 64;
+/** Default cap on handshakes in progress from one remote address ({@link ListenOptions.maxHandshakesPerAddress}). */
+export const DEFAULT_MAX_HANDSHAKES_PER_ADDRESS = 16;
 
 /**
  * A node's TLS settings (`startDistributed`'s `tls`): its key and certificate, and the
@@ -67,6 +72,23 @@ export interface ListenOptions {
   tls?: SocketTlsOptions;
   /** Time a TLS client gets to finish its TLS handshake. Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
   tlsHandshakeTimeoutMs?: number;
+  /**
+   * Connections accepted and not yet through their handshake (TLS included), at
+   * most. At the cap, a new connection closes the oldest one whose peer has not yet
+   * said who it is ({@link HandshakeSlot.identified}); when every one has, the new
+   * connection is closed. Default {@link DEFAULT_MAX_HANDSHAKES}.
+   */
+  maxHandshakes?: number;
+  /** The same cap, per remote address. Default {@link DEFAULT_MAX_HANDSHAKES_PER_ADDRESS}. */
+  maxHandshakesPerAddress?: number;
+}
+
+/** A connection's place among the listener's handshakes in progress. */
+export interface HandshakeSlot {
+  /** The peer said who it is: this connection is no longer the first to be closed at the cap. */
+  identified(): void;
+  /** The handshake is over (either way): the connection no longer counts. */
+  release(): void;
 }
 
 /** A listening socket for node connections. */
@@ -88,16 +110,28 @@ export interface Listener {
  * Listens for node connections; `onConnection` gets each accepted socket (for TLS,
  * after the TLS handshake succeeded and the peer's certificate verified).
  */
-export function listen(options: ListenOptions, onConnection: (socket: net.Socket) => void): Promise<Listener> {
+export function listen(options: ListenOptions, onConnection: (socket: net.Socket, slot: HandshakeSlot) => void): Promise<Listener> {
   const host = options.host ?? DEFAULT_LISTEN_HOST;
   const log = getLogger('dist');
   const sockets = new Set<net.Socket>();
+  const gate = new HandshakeGate(
+    positiveOption('maxHandshakes', options.maxHandshakes, DEFAULT_MAX_HANDSHAKES),
+    positiveOption('maxHandshakesPerAddress', options.maxHandshakesPerAddress, DEFAULT_MAX_HANDSHAKES_PER_ADDRESS),
+  );
+  const slots = new WeakMap<net.Socket, HandshakeSlot>();
   const accept = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     keepErrorsQuiet(socket);
     socket.setNoDelay(true);
-    onConnection(socket);
+    onConnection(socket, slots.get(rawSocketOf(socket as tls.TLSSocket)) ?? NO_SLOT);
+  };
+  // Every TCP connection takes a slot first (for TLS, before its TLS handshake).
+  const admit = (raw: net.Socket): boolean => {
+    const slot = gate.admit(raw);
+    if (slot === undefined) return false;
+    slots.set(raw, slot);
+    return true;
   };
   let server: net.Server;
   if (options.tls !== undefined) {
@@ -117,16 +151,23 @@ export function listen(options: ListenOptions, onConnection: (socket: net.Socket
     // A socket that failed its TLS handshake is closed and has no address any more:
     // note each TCP connection's address when it arrives.
     const addresses = new WeakMap<net.Socket, string>();
-    server.on('connection', (raw: net.Socket) => addresses.set(raw, socketAddress(raw)));
+    server.prependListener('connection', (raw: net.Socket) => {
+      addresses.set(raw, socketAddress(raw));
+      admit(raw);
+    });
     server.on('tlsClientError', (err, socket) => {
+      const raw = rawSocketOf(socket);
+      if (!slots.has(raw)) return; // closed by the cap, which said so
       // A certificate refused by the TLS layer closes the socket without an error of
       // its own ("socket hang up"): the verification's code says why.
       const code = socket.authorizationError;
       const cause = tlsFailureCause(code ? Object.assign(new Error(String(code)), { code: String(code) }) : err);
-      log.warn(`refused a TLS connection from ${addresses.get(rawSocketOf(socket)) ?? socketAddress(socket)}: ${cause}`);
+      refusals.warn(`tls ${host} ${raw.remoteAddress} ${cause}`, `refused a TLS connection from ${addresses.get(raw) ?? socketAddress(socket)}: ${cause}`);
     });
   } else {
-    server = net.createServer(accept);
+    server = net.createServer((socket) => {
+      if (admit(socket)) accept(socket);
+    });
   }
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -227,6 +268,88 @@ export function connect(options: ConnectOptions): Promise<net.Socket> {
 function keepErrorsQuiet(socket: net.Socket): void {
   const address = socketAddress(socket);
   socket.on('error', (err) => getLogger('dist').debug(`socket ${address} failed: ${err.message}`));
+}
+
+const NO_SLOT: HandshakeSlot = { identified: () => undefined, release: () => undefined };
+
+/** `value` when a positive integer (else a RangeError naming the option), `fallback` when undefined. @internal */
+export function positiveOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+interface Pending {
+  readonly host: string;
+  identified: boolean;
+}
+
+/**
+ * The listener's handshakes in progress, oldest first, with a cap in all and per
+ * remote address. A connection over a cap takes the place of the oldest one (of that
+ * address, for the per-address cap) whose peer has not said who it is yet; idle
+ * sockets thus cannot keep a peer that speaks out. @internal
+ */
+export class HandshakeGate {
+  private readonly pending = new Map<net.Socket, Pending>();
+  private readonly perHost = new Map<string, number>();
+
+  constructor(
+    private readonly max: number,
+    private readonly maxPerHost: number,
+  ) {}
+
+  /** Handshakes in progress. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** A slot for `socket`, or undefined when it was refused (and destroyed). */
+  admit(socket: net.Socket): HandshakeSlot | undefined {
+    const host = socket.remoteAddress ?? 'unknown';
+    const fromHost = this.perHost.get(host) ?? 0;
+    let why: string | undefined;
+    if (fromHost >= this.maxPerHost && !this.evict(host)) why = `${fromHost} handshakes from ${host} in progress (maxHandshakesPerAddress)`;
+    else if (this.pending.size >= this.max && !this.evict(undefined)) why = `${this.pending.size} handshakes in progress (maxHandshakes)`;
+    if (why !== undefined) {
+      refusals.warn(`cap ${host}`, `refused a connection from ${socketAddress(socket)}: ${why}`);
+      socket.destroy();
+      return undefined;
+    }
+    const entry: Pending = { host, identified: false };
+    this.pending.set(socket, entry);
+    this.perHost.set(host, (this.perHost.get(host) ?? 0) + 1);
+    const release = (): void => this.release(socket);
+    socket.once('close', release);
+    return {
+      identified: () => (entry.identified = true),
+      release: () => {
+        socket.off('close', release);
+        release();
+      },
+    };
+  }
+
+  private release(socket: net.Socket): void {
+    const entry = this.pending.get(socket);
+    if (entry === undefined) return;
+    this.pending.delete(socket);
+    const n = (this.perHost.get(entry.host) ?? 1) - 1;
+    if (n === 0) this.perHost.delete(entry.host);
+    else this.perHost.set(entry.host, n);
+  }
+
+  /** Closes the oldest unidentified handshake (of `host`, if given); false when there is none. */
+  private evict(host: string | undefined): boolean {
+    for (const [socket, entry] of this.pending) {
+      if (entry.identified || (host !== undefined && entry.host !== host)) continue;
+      this.release(socket);
+      refusals.warn(`evict ${entry.host}`, `closed a connection from ${socketAddress(socket)} that had not said who it is, to make room for a new one (too many handshakes in progress)`);
+      socket.destroy();
+      return true;
+    }
+    return false;
+  }
 }
 
 /** The TCP socket a server-side TLS socket wraps (Node keeps it as `_parent`), else the socket itself. */

@@ -26,7 +26,7 @@ import type { NodeTransport, TransportStart } from './transport';
 import type { DistOptions } from '../node/dist_node';
 import { PortMapper } from '../epmd/port_mapper';
 import { SocketChannel } from './socket_channel';
-import { connect, listen, socketAddress, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
+import { connect, listen, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
 import { ownCertificateProblems, type TlsIdentityMode } from '../handshake/tls_identity';
 import { GROVE_EPMD_EXTRA, GROVE_TLS_EPMD_EXTRA } from '../epmd/epmd';
 
@@ -142,12 +142,20 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
-  const accept = (socket: Socket): void => {
+  const accept = (socket: Socket, slot: HandshakeSlot): void => {
     track(socket);
     const from = socketAddress(socket);
-    acceptHandshake(socket, { ...common, creation, admit: (hello) => hooks.admit(hello.name) }).then(
-      (hs) => hooks.accepted(channelOf(hs, options.name, creation)),
+    const admit = (hello: { name: string }): ReturnType<typeof hooks.admit> => {
+      slot.identified();
+      return hooks.admit(hello.name);
+    };
+    acceptHandshake(socket, { ...common, creation, admit }).then(
+      (hs) => {
+        slot.release();
+        hooks.accepted(channelOf(hs, options.name, creation));
+      },
       (err: unknown) => {
+        slot.release();
         // The handshake already logged why and closed the socket.
         log.debug(`${options.name}: refused a connection from ${from}: ${(err as Error).message}`);
       },
@@ -155,7 +163,11 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   };
   let listener: Listener;
   try {
-    listener = await listenInRange(options, (port) => listen({ host: options.host ?? '127.0.0.1', port, ...tls }, accept));
+    const caps = {
+      ...(options.maxHandshakes !== undefined ? { maxHandshakes: options.maxHandshakes } : {}),
+      ...(options.maxHandshakesPerAddress !== undefined ? { maxHandshakesPerAddress: options.maxHandshakesPerAddress } : {}),
+    };
+    listener = await listenInRange(options, (port) => listen({ host: options.host ?? '127.0.0.1', port, ...caps, ...tls }, accept));
   } catch (err) {
     await pm.close();
     throw new DistNodeError(`${options.name}: cannot listen: ${(err as Error).message}`, { cause: err });
