@@ -41,7 +41,11 @@ export interface ProcessContext {
   readonly self: Pid;
   /** The node the process runs on. */
   readonly node: Node;
-  /** Sends `msg` to `dest`. Unknown local names throw NoProcError; dead pids drop silently. */
+  /**
+   * Sends `msg` to `dest`. A bare local name that nobody holds throws NoProcError; a
+   * `[name, node]` pair with an unknown name (on this node or another) and a dead pid
+   * drop the message silently, as in Erlang.
+   */
   send(dest: Dest, msg: unknown): void;
   /**
    * Takes the oldest message that `match` accepts (any message without one),

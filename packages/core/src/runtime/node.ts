@@ -178,8 +178,13 @@ export class Node {
       if (p === undefined) throw new NoProcError(dest);
       p.deliver(this.checkMessages ? this.copy(msg) : msg);
     } else if (isRemoteName(dest)) {
-      if (dest[1] === this.name) this.sendFrom(from, dest[0], msg);
-      else this.router?.sendNamed(from, dest, msg);
+      if (dest[1] === this.name) {
+        // As to another node (OTP's `{Name, Node}`): an unknown name drops the message; only a bare name throws.
+        const m = this.checkMessages ? this.copy(msg) : msg;
+        this.names.get(dest[0])?.deliver(m);
+      } else {
+        this.router?.sendNamed(from, dest, msg);
+      }
     } else if (isViaName(dest)) {
       const pid = dest.via.whereisName(dest.name);
       if (pid === undefined) throw new NoProcError(dest.name);
