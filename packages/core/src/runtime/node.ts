@@ -3,7 +3,7 @@
  * distributes uses a local node (`nonode@nohost`); @grove/distribution names it and attaches a
  * {@link RemoteRouter} into it. Several nodes may live in one OS process.
  */
-import { AlreadyRegisteredError, BadArgError, NoProcError } from '../errors';
+import { AlreadyRegisteredError, BadArgError, describe, NoProcError } from '../errors';
 import { Deadlines, systemClock, type Clock } from './clock';
 import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
 import { isDownMessage, type ExitReason } from './exit';
@@ -95,7 +95,7 @@ export class Node {
         if (!dead.equals(pid)) return;
         off();
         if (reason === 'normal') resolve(result);
-        else reject(reason instanceof Error ? reason : new Error(`process exited: ${String(reason)}`, { cause: reason }));
+        else reject(reason instanceof Error ? reason : new Error(`process exited: ${describe(reason)}`, { cause: reason }));
       });
     });
   }

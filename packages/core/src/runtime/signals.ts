@@ -6,7 +6,7 @@
  */
 import { describe, ProcessExitedError } from '../errors';
 import { getLogger, logEnabled } from '../logger';
-import { isCleanExit, type ExitReason } from './exit';
+import { isCleanExit, thrownReason, type ExitReason } from './exit';
 import { Monitor, type CallerLink } from './monitor';
 import { ProcessExit, type Process } from './process';
 
@@ -19,7 +19,7 @@ export function onUserError(p: Process, e: unknown): void {
   } else if (e instanceof ProcessExitedError && !p.alive) {
     // The body ran on after its process died and touched its context: nothing to do.
   } else {
-    terminate(p, e, true);
+    terminate(p, thrownReason(e), true);
   }
 }
 
