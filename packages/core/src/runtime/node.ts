@@ -303,9 +303,12 @@ export class Node {
       p.monitors!.delete(m.refId);
       this.dropMonitor(m);
     }
-    if (flush && p.mailbox !== null) {
-      const i = p.mailbox.find((msg) => isDownMessage(msg, ref));
-      if (i >= 0) p.mailbox.takeAt(i);
+    if (flush) {
+      const isDown = (msg: unknown): boolean => isDownMessage(msg, ref);
+      const i = p.mailbox === null ? -1 : p.mailbox.find(isDown);
+      // Not in the mailbox: it may still wait behind an exit signal.
+      if (i >= 0) p.mailbox!.takeAt(i);
+      else p.flushQueuedDown(isDown);
     }
     return m !== undefined;
   }
@@ -398,6 +401,11 @@ export class Node {
   notifyExit(p: Process): void {
     // A Set's iteration survives a listener removing itself.
     for (const fn of this.exitListeners) fn(p.pid, p.exitReason);
+  }
+
+  /** @internal true for the node's own process (see {@link root}). */
+  isRoot(p: Process): boolean {
+    return p === this.rootProc;
   }
 
   /** @internal the node's own process: the caller for calls and exit signals made from outside processes. */

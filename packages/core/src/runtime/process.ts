@@ -8,14 +8,24 @@
  *
  * A process is either a *body* (an async function that runs once and uses `receive`)
  * or a *handler* process (a function called by the scheduler for each message; the
- * behaviours are built on these). Exit signals are queued and acted on at the start
- * of the process's next run, ahead of its messages, so a cascade of exits through a
- * long chain of links never recurses.
+ * behaviours are built on these).
+ *
+ * Signal order (OTP's guarantee: what one process sends another arrives in the order
+ * sent, whatever its kind). While nothing is pending, a message goes straight to the
+ * mailbox or to the waiting `receive` (the fast path: one null check more). An exit
+ * signal cannot act at once (a cascade through a long chain of links must not
+ * recurse), so it opens the process's signal queue, and until that queue is drained
+ * everything else sent to the process waits behind it in order: messages, DOWNs,
+ * and the outcomes of the calls and starts it awaits ({@link Process.resumeInOrder}).
+ * The scheduler drains the queue at the process's next run, as one batch, before the
+ * process runs any code: an exit signal kills, or becomes an `EXIT` appended to the
+ * mailbox in its place; messages are appended after it; a waiting `receive` and
+ * awaited outcomes are resumed only once the whole batch left the process alive.
  */
 import { BadArgError, ProcessExitedError } from '../errors';
 import { TIMEOUT, type MessageHandler, type ProcessBody, type ProcessContext, type SpawnOptions, type Timeout, type TimeoutMs } from './context';
 import type { ExitReason } from './exit';
-import { Mailbox } from './mailbox';
+import { Mailbox, Ring } from './mailbox';
 import { Monitor, type CallerLink, type Watch } from './monitor';
 import type { Node } from './node';
 import type { Pid } from './pid';
@@ -35,11 +45,28 @@ interface Waiter {
   timer: unknown;
 }
 
-interface ExitSignal {
-  from: Pid;
-  reason: ExitReason;
-  link: boolean;
+/** An exit signal waiting in a signal queue. */
+class ExitSignal {
+  constructor(
+    readonly from: Pid,
+    readonly reason: ExitReason,
+    readonly link: boolean,
+  ) {}
 }
+
+/** Code of the process to resume (a settled call or start) waiting in a signal queue. */
+class Resume {
+  constructor(
+    readonly fn: (x: unknown) => void,
+    readonly x: unknown,
+  ) {}
+}
+
+/**
+ * What a signal queue holds, oldest first: exit signals, resumptions, and messages as
+ * they are (a message is never an instance of the two internal classes).
+ */
+type Signal = ExitSignal | Resume | unknown;
 
 /** @internal Status of a process as introspection reports it. */
 export type ProcessStatus = 'running' | 'runnable' | 'waiting';
@@ -55,7 +82,8 @@ export class Process implements ProcessContext {
   reported = false;
   mailbox: Mailbox | null = null;
   waiter: Waiter | null = null;
-  signals: ExitSignal[] | null = null;
+  /** Signals waiting behind an exit signal, in arrival order; null when none waits (see the header). */
+  signals: Ring<Signal> | null = null;
   links: Map<string, Pid> | null = null;
   monitors: Map<number | string, Monitor> | null = null;
   monitoredBy: Map<number | string, Watch> | null = null;
@@ -87,9 +115,14 @@ export class Process implements ProcessContext {
 
   // ---- delivery (called by the node) ----
 
-  /** Puts a message in the mailbox or hands it to a waiting receive. */
+  /** Puts a message in the mailbox or hands it to a waiting receive; behind a pending exit signal, queues it after it. */
   deliver(msg: unknown): void {
     if (!this.alive) return;
+    if (this.signals !== null) {
+      this.signals.push(msg);
+      this.node.scheduler.delivered++;
+      return;
+    }
     const w = this.waiter;
     if (w !== null) {
       let hit = true;
@@ -113,11 +146,22 @@ export class Process implements ProcessContext {
     if (this.handler !== null && !this.busy && w === null) this.node.scheduler.enqueue(this);
   }
 
-  /** Queues an exit signal; it is acted on when the process next runs. */
+  /** Queues an exit signal; it is acted on when the process next runs, and what is sent after it waits behind it. */
   signal(from: Pid, reason: ExitReason, link: boolean): void {
     if (!this.alive) return;
-    (this.signals ??= []).push({ from, reason, link });
+    (this.signals ??= new Ring()).push(new ExitSignal(from, reason, link));
     this.node.scheduler.enqueue(this);
+  }
+
+  /**
+   * Resumes code of this process that awaits a Grove operation (a call's outcome, a
+   * start's): `fn(x)` now, or behind the signals already queued for it, so that the
+   * code never runs ahead of an exit signal sent before. A dead process is never
+   * resumed, except the node's root (node-level callers always hear back).
+   */
+  resumeInOrder(fn: (x: unknown) => void, x: unknown): void {
+    if (this.signals !== null) this.signals.push(new Resume(fn, x));
+    else if (this.alive || this.node.isRoot(this)) fn(x);
   }
 
   // ---- scheduling (called by the scheduler) ----
@@ -169,14 +213,63 @@ export class Process implements ProcessContext {
     return work + sched.delivered - sentBefore;
   }
 
+  /**
+   * Drains the signal queue as one batch (see the header). The queue stays open while
+   * it drains, so that what arrives meanwhile (a signal to itself) still waits its turn.
+   */
   private runSignals(): number {
-    const list = this.signals!;
-    this.signals = null;
-    for (let i = 0; i < list.length && this.alive; i++) {
-      const s = list[i]!;
-      this.actOnSignal(s.from, s.reason, s.link);
+    const q = this.signals!;
+    let n = 0;
+    let resumes: Resume[] | null = null;
+    while (this.alive && q.length > 0) {
+      const s = q.shift();
+      n++;
+      if (s instanceof ExitSignal) this.actOnSignal(s.from, s.reason, s.link);
+      else if (s instanceof Resume) (resumes ??= []).push(s);
+      else this.append(s);
     }
-    return list.length;
+    if (!this.alive) return n;
+    this.signals = null;
+    if (resumes !== null) for (const r of resumes) r.fn(r.x);
+    if (this.waiter !== null) this.wakeWaiter();
+    return n;
+  }
+
+  /** Appends to the mailbox while draining the signal queue (the run that drains goes on to the messages). */
+  private append(msg: unknown): void {
+    (this.mailbox ??= new Mailbox()).push(msg);
+  }
+
+  /** After a drain: hands the waiting receive the first message it accepts, if any. */
+  private wakeWaiter(): void {
+    const w = this.waiter!;
+    const mb = this.mailbox;
+    if (mb === null || mb.length === 0) return;
+    let i: number;
+    try {
+      i = w.match === undefined ? 0 : mb.find(w.match);
+    } catch (e) {
+      onUserError(this, e);
+      return;
+    }
+    if (i < 0) return;
+    this.waiter = null;
+    if (w.timer !== null) this.node.clock.clearTimeout(w.timer);
+    w.resolve(mb.takeAt(i));
+  }
+
+  /** @internal removes a DOWN for `ref` still waiting in the signal queue (demonitor with flush). */
+  flushQueuedDown(isDown: (msg: unknown) => boolean): boolean {
+    const q = this.signals;
+    if (q === null) return false;
+    for (let i = 0, n = q.length; i < n; i++) {
+      const s = q.at(i);
+      if (!(s instanceof ExitSignal) && !(s instanceof Resume) && isDown(s)) {
+        q.removeAt(i);
+        return true;
+      }
+    }
+    return false;
   }
 
   private actOnSignal(from: Pid, reason: ExitReason, link: boolean): void {
@@ -187,7 +280,7 @@ export class Process implements ProcessContext {
       terminate(this, 'killed');
       return;
     }
-    if (this.trapping) this.deliver({ type: 'EXIT', from, reason });
+    if (this.trapping) this.append({ type: 'EXIT', from, reason });
     else if (reason !== 'normal') terminate(this, reason);
     else if (!link && from.equals(this.pid)) terminate(this, 'normal');
   }
@@ -261,6 +354,11 @@ export class Process implements ProcessContext {
     if (timeoutMs !== undefined && timeoutMs !== 'infinity' && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
       throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${String(timeoutMs)}`, timeoutMs);
     }
+    if (this.signals !== null) {
+      // As OTP's receive, take in what was sent so far first: an exit signal in it may end the process here.
+      this.runSignals();
+      if (!this.alive) return new Promise(() => undefined);
+    }
     const mb = this.mailbox;
     if (mb !== null && mb.length > 0) {
       const i = match === undefined ? 0 : mb.find(match);
@@ -275,6 +373,9 @@ export class Process implements ProcessContext {
       const w: Waiter = { match, resolve, timer: null };
       if (timeoutMs !== undefined && timeoutMs !== 'infinity') {
         w.timer = this.node.clock.setTimeout(() => {
+          if (this.waiter !== w) return;
+          // What was sent before the deadline comes first: the message waited for, or an exit signal.
+          if (this.signals !== null) this.runSignals();
           if (this.waiter !== w) return;
           this.waiter = null;
           resolve(TIMEOUT);
