@@ -90,4 +90,13 @@ export interface ProcessContext {
   yield(): Promise<void>;
   /** Messages waiting in the mailbox. */
   readonly mailboxLength: number;
+  /**
+   * Aborted when this process dies, with its exit reason as `signal.reason`. Pass it to
+   * what the process awaits besides Grove (`fetch`, `timers/promises`' `setTimeout`,
+   * `events.once`, streams, sockets), so that a killed process's pending I/O and timers
+   * end with it and its code does not run on after its death. Still readable after
+   * death (then already aborted). Made on first use: a process that never reads it
+   * costs nothing.
+   */
+  readonly signal: AbortSignal;
 }

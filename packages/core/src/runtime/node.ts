@@ -52,6 +52,11 @@ export class Node {
   private readonly table = new Map<number, Process>();
   private readonly names = new Map<string, Process>();
   private readonly exitListeners = new Set<(pid: Pid, reason: ExitReason) => void>();
+  /**
+   * The AbortControllers of the live processes that read `ctx.signal`: a side table,
+   * since most processes never do and a field would grow every process.
+   */
+  private aborters: Map<Process, AbortController> | null = null;
   private nextPid = 1;
   private nextRef = 1;
   private rootProc: Process | null = null;
@@ -211,13 +216,13 @@ export class Node {
   /** @internal */
   exitFrom(from: Pid, to: Pid, reason: ExitReason): void {
     if (!(to instanceof Pid)) throw new BadArgError(`exit: not a pid: ${String(to)}`, to);
-    if (to.node === this.name) this.local(to)?.signal(from, reason, false);
+    if (to.node === this.name) this.local(to)?.exitSignal(from, reason, false);
     else this.router?.exit(from, to, reason, false);
   }
 
   /** @internal a link exit from a dying process `from` to `to`. */
   linkExit(from: Pid, to: Pid, reason: ExitReason): void {
-    if (to.node === this.name) this.local(to)?.signal(from, reason, true);
+    if (to.node === this.name) this.local(to)?.exitSignal(from, reason, true);
     else this.router?.exit(from, to, reason, true);
   }
 
@@ -235,7 +240,7 @@ export class Node {
       (other.links ??= new Map()).set(p.pid.key, p.pid);
     } else if (this.router === null) {
       (p.links ??= new Map()).set(pid.key, pid);
-      p.signal(pid, 'noconnection', true);
+      p.exitSignal(pid, 'noconnection', true);
       return;
     } else {
       this.router.link(p.pid, pid);
@@ -401,6 +406,26 @@ export class Node {
   notifyExit(p: Process): void {
     // A Set's iteration survives a listener removing itself.
     for (const fn of this.exitListeners) fn(p.pid, p.exitReason);
+  }
+
+  /** @internal the AbortSignal of `p` (`ctx.signal`): made on first use, aborted when `p` dies. */
+  abortSignalOf(p: Process): AbortSignal {
+    if (!p.alive) return AbortSignal.abort(p.exitReason);
+    const aborters = (this.aborters ??= new Map());
+    let ac = aborters.get(p);
+    if (ac === undefined) aborters.set(p, (ac = new AbortController()));
+    return ac.signal;
+  }
+
+  /**
+   * @internal `p` died: aborts its signal, if it has one. The listeners run now; one
+   * that throws is reported by Node.js as an uncaught exception, as for any event listener.
+   */
+  abortFor(p: Process): void {
+    const ac = this.aborters?.get(p);
+    if (ac === undefined) return;
+    this.aborters!.delete(p);
+    ac.abort(p.exitReason);
   }
 
   /** @internal true for the node's own process (see {@link root}). */

@@ -109,6 +109,11 @@ export class Process implements ProcessContext {
     return this.pid;
   }
 
+  /** Aborted when the process dies, with its exit reason (made on first use, see {@link Node.abortSignalOf}). */
+  get signal(): AbortSignal {
+    return this.node.abortSignalOf(this);
+  }
+
   get mailboxLength(): number {
     return this.mailbox === null ? 0 : this.mailbox.length;
   }
@@ -147,7 +152,7 @@ export class Process implements ProcessContext {
   }
 
   /** Queues an exit signal; it is acted on when the process next runs, and what is sent after it waits behind it. */
-  signal(from: Pid, reason: ExitReason, link: boolean): void {
+  exitSignal(from: Pid, reason: ExitReason, link: boolean): void {
     if (!this.alive) return;
     (this.signals ??= new Ring()).push(new ExitSignal(from, reason, link));
     this.node.scheduler.enqueue(this);

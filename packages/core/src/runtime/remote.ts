@@ -160,7 +160,7 @@ class Inbound implements NodeInbound {
   }
 
   exit(from: Pid, to: Pid, reason: ExitReason, link: boolean): void {
-    this.node.local(to)?.signal(from, reason, link);
+    this.node.local(to)?.exitSignal(from, reason, link);
   }
 
   monitor(watcher: Pid, target: Pid | string, ref: Ref): void {

@@ -90,4 +90,6 @@ export function terminate(p: Process, reason: ExitReason, crashed = false): void
     });
   }
   node.notifyExit(p);
+  // Last: what the process awaited with its signal (timers, I/O) ends once it is dead for everyone.
+  node.abortFor(p);
 }
