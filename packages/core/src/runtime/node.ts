@@ -15,7 +15,7 @@ import { Ref } from './ref';
 import { isRemoteName, isValidName, isViaName, type Dest } from './registry';
 import type { RemoteName, RemoteRouter } from './remote';
 import { Scheduler, type SchedulerOptions } from './scheduler';
-import { terminate } from './signals';
+import { flushQueuedDown, terminate } from './signals';
 import { checkTerm } from './term';
 import { Timers } from './timers';
 
@@ -313,7 +313,7 @@ export class Node {
       const i = p.mailbox === null ? -1 : p.mailbox.find(isDown);
       // Not in the mailbox: it may still wait behind an exit signal.
       if (i >= 0) p.mailbox!.takeAt(i);
-      else p.flushQueuedDown(isDown);
+      else flushQueuedDown(p, isDown);
     }
     return m !== undefined;
   }

@@ -10,17 +10,9 @@
  * or a *handler* process (a function called by the scheduler for each message; the
  * behaviours are built on these).
  *
- * Signal order (OTP's guarantee: what one process sends another arrives in the order
- * sent, whatever its kind). While nothing is pending, a message goes straight to the
- * mailbox or to the waiting `receive` (the fast path: one null check more). An exit
- * signal cannot act at once (a cascade through a long chain of links must not
- * recurse), so it opens the process's signal queue, and until that queue is drained
- * everything else sent to the process waits behind it in order: messages, DOWNs,
- * and the outcomes of the calls and starts it awaits ({@link Process.resumeInOrder}).
- * The scheduler drains the queue at the process's next run, as one batch, before the
- * process runs any code: an exit signal kills, or becomes an `EXIT` appended to the
- * mailbox in its place; messages are appended after it; a waiting `receive` and
- * awaited outcomes are resumed only once the whole batch left the process alive.
+ * What is sent to a process keeps its order (see signals.ts): while no exit signal
+ * is pending, a message goes straight to the mailbox or to the waiting `receive`
+ * (the fast path); behind a pending one, everything waits in the signal queue.
  */
 import { BadArgError, ProcessExitedError } from '../errors';
 import { TIMEOUT, type MessageHandler, type ProcessBody, type ProcessContext, type SpawnOptions, type Timeout, type TimeoutMs } from './context';
@@ -31,7 +23,7 @@ import type { Node } from './node';
 import type { Pid } from './pid';
 import type { Ref } from './ref';
 import type { Dest } from './registry';
-import { onUserError, terminate } from './signals';
+import { drainSignals, ExitSignal, onUserError, Resume, terminate, type Signal } from './signals';
 import type { Timer } from './timers';
 
 /** Thrown by `ctx.exit(reason)`; ends the process with `reason` unless caught. */
@@ -39,34 +31,12 @@ export class ProcessExit {
   constructor(readonly reason: ExitReason) {}
 }
 
-interface Waiter {
+/** @internal a pending `receive`. */
+export interface Waiter {
   match: ((msg: unknown) => boolean) | undefined;
   resolve: (msg: unknown) => void;
   timer: unknown;
 }
-
-/** An exit signal waiting in a signal queue. */
-class ExitSignal {
-  constructor(
-    readonly from: Pid,
-    readonly reason: ExitReason,
-    readonly link: boolean,
-  ) {}
-}
-
-/** Code of the process to resume (a settled call or start) waiting in a signal queue. */
-class Resume {
-  constructor(
-    readonly fn: (x: unknown) => void,
-    readonly x: unknown,
-  ) {}
-}
-
-/**
- * What a signal queue holds, oldest first: exit signals, resumptions, and messages as
- * they are (a message is never an instance of the two internal classes).
- */
-type Signal = ExitSignal | Resume | unknown;
 
 /** @internal Status of a process as introspection reports it. */
 export type ProcessStatus = 'running' | 'runnable' | 'waiting';
@@ -175,7 +145,7 @@ export class Process implements ProcessContext {
   run(budget: number): number {
     let work = 0;
     if (this.signals !== null) {
-      work += this.runSignals();
+      work += drainSignals(this);
       if (!this.alive) return work;
     }
     if (this.body !== null) {
@@ -216,78 +186,6 @@ export class Process implements ProcessContext {
       this.running = false;
     }
     return work + sched.delivered - sentBefore;
-  }
-
-  /**
-   * Drains the signal queue as one batch (see the header). The queue stays open while
-   * it drains, so that what arrives meanwhile (a signal to itself) still waits its turn.
-   */
-  private runSignals(): number {
-    const q = this.signals!;
-    let n = 0;
-    let resumes: Resume[] | null = null;
-    while (this.alive && q.length > 0) {
-      const s = q.shift();
-      n++;
-      if (s instanceof ExitSignal) this.actOnSignal(s.from, s.reason, s.link);
-      else if (s instanceof Resume) (resumes ??= []).push(s);
-      else this.append(s);
-    }
-    if (!this.alive) return n;
-    this.signals = null;
-    if (resumes !== null) for (const r of resumes) r.fn(r.x);
-    if (this.waiter !== null) this.wakeWaiter();
-    return n;
-  }
-
-  /** Appends to the mailbox while draining the signal queue (the run that drains goes on to the messages). */
-  private append(msg: unknown): void {
-    (this.mailbox ??= new Mailbox()).push(msg);
-  }
-
-  /** After a drain: hands the waiting receive the first message it accepts, if any. */
-  private wakeWaiter(): void {
-    const w = this.waiter!;
-    const mb = this.mailbox;
-    if (mb === null || mb.length === 0) return;
-    let i: number;
-    try {
-      i = w.match === undefined ? 0 : mb.find(w.match);
-    } catch (e) {
-      onUserError(this, e);
-      return;
-    }
-    if (i < 0) return;
-    this.waiter = null;
-    if (w.timer !== null) this.node.clock.clearTimeout(w.timer);
-    w.resolve(mb.takeAt(i));
-  }
-
-  /** @internal removes a DOWN for `ref` still waiting in the signal queue (demonitor with flush). */
-  flushQueuedDown(isDown: (msg: unknown) => boolean): boolean {
-    const q = this.signals;
-    if (q === null) return false;
-    for (let i = 0, n = q.length; i < n; i++) {
-      const s = q.at(i);
-      if (!(s instanceof ExitSignal) && !(s instanceof Resume) && isDown(s)) {
-        q.removeAt(i);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private actOnSignal(from: Pid, reason: ExitReason, link: boolean): void {
-    if (link) {
-      // A link exit from a process we already unlinked from is void (OTP 23+ link protocol).
-      if (this.links === null || !this.links.delete(from.key)) return;
-    } else if (reason === 'kill') {
-      terminate(this, 'killed');
-      return;
-    }
-    if (this.trapping) this.append({ type: 'EXIT', from, reason });
-    else if (reason !== 'normal') terminate(this, reason);
-    else if (!link && from.equals(this.pid)) terminate(this, 'normal');
   }
 
   /**
@@ -361,7 +259,7 @@ export class Process implements ProcessContext {
     }
     if (this.signals !== null) {
       // As OTP's receive, take in what was sent so far first: an exit signal in it may end the process here.
-      this.runSignals();
+      drainSignals(this);
       if (!this.alive) return new Promise(() => undefined);
     }
     const mb = this.mailbox;
@@ -380,7 +278,7 @@ export class Process implements ProcessContext {
         w.timer = this.node.clock.setTimeout(() => {
           if (this.waiter !== w) return;
           // What was sent before the deadline comes first: the message waited for, or an exit signal.
-          if (this.signals !== null) this.runSignals();
+          if (this.signals !== null) drainSignals(this);
           if (this.waiter !== w) return;
           this.waiter = null;
           resolve(TIMEOUT);

@@ -1,16 +1,129 @@
 /**
- * How a process ends, in one place: user errors become exit reasons, and
- * `terminate` releases everything the process held and tells its links and
- * monitors. One crash report per abnormal exit, written here (or by the behaviour
+ * A process's signals, in one place: the signal queue that keeps what one process
+ * sends another in the order sent, and how a process ends (user errors become exit
+ * reasons; `terminate` releases everything the process held and tells its links and
+ * monitors). One crash report per abnormal exit, written here (or by the behaviour
  * that already wrote a richer one).
+ *
+ * Signal order (OTP's guarantee, ERTS's `erl_proc_sig_queue.c`): what one process
+ * sends another arrives in the order sent, whatever its kind. While nothing is
+ * pending, a message goes straight to the mailbox or to the waiting `receive` (the
+ * fast path: one null check more, in `Process.deliver`). An exit signal cannot act
+ * at once (a cascade through a long chain of links must not recurse), so it opens
+ * the process's signal queue, and until that queue is drained everything else sent
+ * to the process waits behind it in order: messages, DOWNs, and the outcomes of the
+ * calls and starts it awaits (`Process.resumeInOrder`). The queue is drained as one
+ * batch before the process runs code — at its next scheduler run, its next
+ * `receive`, or a receive timeout: an exit signal kills, or becomes an `EXIT`
+ * appended to the mailbox in its place; messages are appended after it; a waiting
+ * `receive` and awaited outcomes resume only once the batch left the process alive.
+ * Links and monitors themselves take effect at once, which keeps every order that
+ * can be observed.
  */
 import { describe, ProcessExitedError } from '../errors';
 import { getLogger, logEnabled } from '../logger';
 import { isCleanExit, thrownReason, type ExitReason } from './exit';
+import { Mailbox } from './mailbox';
 import { Monitor, type CallerLink } from './monitor';
+import type { Pid } from './pid';
 import { ProcessExit, type Process } from './process';
 
 const log = getLogger('process');
+
+// ---- the signal queue ----
+
+/** An exit signal waiting in a signal queue. @internal */
+export class ExitSignal {
+  constructor(
+    readonly from: Pid,
+    readonly reason: ExitReason,
+    readonly link: boolean,
+  ) {}
+}
+
+/** Code of the process to resume (a settled call or start) waiting in a signal queue. @internal */
+export class Resume {
+  constructor(
+    readonly fn: (x: unknown) => void,
+    readonly x: unknown,
+  ) {}
+}
+
+/**
+ * What a signal queue holds, oldest first: exit signals, resumptions, and messages as
+ * they are (a message is never an instance of the two classes above). @internal
+ */
+export type Signal = ExitSignal | Resume | unknown;
+
+/**
+ * Drains `p`'s signal queue as one batch; returns the signals handled. The queue
+ * stays open while it drains, so that what arrives meanwhile (a signal to itself)
+ * still waits its turn. @internal
+ */
+export function drainSignals(p: Process): number {
+  const q = p.signals!;
+  let n = 0;
+  let resumes: Resume[] | null = null;
+  while (p.alive && q.length > 0) {
+    const s = q.shift();
+    n++;
+    if (s instanceof ExitSignal) actOnSignal(p, s);
+    else if (s instanceof Resume) (resumes ??= []).push(s);
+    else (p.mailbox ??= new Mailbox()).push(s);
+  }
+  if (!p.alive) return n;
+  p.signals = null;
+  if (resumes !== null) for (const r of resumes) r.fn(r.x);
+  if (p.waiter !== null) wakeWaiter(p);
+  return n;
+}
+
+function actOnSignal(p: Process, s: ExitSignal): void {
+  const { from, reason, link } = s;
+  if (link) {
+    // A link exit from a process we already unlinked from is void (OTP 23+ link protocol).
+    if (p.links === null || !p.links.delete(from.key)) return;
+  } else if (reason === 'kill') {
+    terminate(p, 'killed');
+    return;
+  }
+  if (p.trapping) (p.mailbox ??= new Mailbox()).push({ type: 'EXIT', from, reason });
+  else if (reason !== 'normal') terminate(p, reason);
+  else if (!link && from.equals(p.pid)) terminate(p, 'normal');
+}
+
+/** After a drain: hands the waiting receive the first message it accepts, if any. */
+function wakeWaiter(p: Process): void {
+  const w = p.waiter!;
+  const mb = p.mailbox;
+  if (mb === null || mb.length === 0) return;
+  let i: number;
+  try {
+    i = w.match === undefined ? 0 : mb.find(w.match);
+  } catch (e) {
+    onUserError(p, e);
+    return;
+  }
+  if (i < 0) return;
+  p.waiter = null;
+  if (w.timer !== null) p.node.clock.clearTimeout(w.timer);
+  w.resolve(mb.takeAt(i));
+}
+
+/** Removes the first message `isDown` accepts from `p`'s signal queue (demonitor with flush). @internal */
+export function flushQueuedDown(p: Process, isDown: (msg: unknown) => boolean): void {
+  const q = p.signals;
+  if (q === null) return;
+  for (let i = 0, n = q.length; i < n; i++) {
+    const s = q.at(i);
+    if (!(s instanceof ExitSignal) && !(s instanceof Resume) && isDown(s)) {
+      q.removeAt(i);
+      return;
+    }
+  }
+}
+
+// ---- how a process ends ----
 
 /** A throw or rejection from user code running in `p`. */
 export function onUserError(p: Process, e: unknown): void {
