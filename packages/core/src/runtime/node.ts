@@ -182,7 +182,14 @@ export class Node {
       const p = this.names.get(dest);
       if (p === undefined) throw new NoProcError(dest);
       p.deliver(this.checkMessages ? this.copy(msg) : msg);
-    } else if (isRemoteName(dest)) {
+    } else {
+      this.sendNamed(from, dest, msg);
+    }
+  }
+
+  /** A send to `[name, node]` or a via name (kept out of {@link sendFrom}, which stays small enough to inline). */
+  private sendNamed(from: Pid | undefined, dest: Dest, msg: unknown): void {
+    if (isRemoteName(dest)) {
       if (dest[1] === this.name) {
         // As to another node (OTP's `{Name, Node}`): an unknown name drops the message; only a bare name throws.
         const m = this.checkMessages ? this.copy(msg) : msg;

@@ -94,8 +94,7 @@ export class Process implements ProcessContext {
   deliver(msg: unknown): void {
     if (!this.alive) return;
     if (this.signals !== null) {
-      this.signals.push(msg);
-      this.node.scheduler.delivered++;
+      this.queueBehind(msg);
       return;
     }
     const w = this.waiter;
@@ -119,6 +118,12 @@ export class Process implements ProcessContext {
     (this.mailbox ??= new Mailbox()).push(msg);
     this.node.scheduler.delivered++;
     if (this.handler !== null && !this.busy && w === null) this.node.scheduler.enqueue(this);
+  }
+
+  /** A message that arrived behind a pending exit signal: it waits its turn in the signal queue. */
+  private queueBehind(msg: unknown): void {
+    this.signals!.push(msg);
+    this.node.scheduler.delivered++;
   }
 
   /** Queues an exit signal; it is acted on when the process next runs, and what is sent after it waits behind it. */
