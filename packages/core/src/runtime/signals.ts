@@ -23,7 +23,7 @@
 import { describe, ProcessExitedError } from '../errors';
 import { getLogger, logEnabled } from '../logger';
 import { isCleanExit, thrownReason, type ExitReason } from './exit';
-import { Mailbox } from './mailbox';
+import { Mailbox, Ring } from './mailbox';
 import { Monitor, type CallerLink } from './monitor';
 import type { Pid } from './pid';
 import { ProcessExit, type Process } from './process';
@@ -55,6 +55,15 @@ export class Resume {
  */
 export type Signal = ExitSignal | Resume | unknown;
 
+/** Drained queues kept for the next exit signal: a restart sends two, and would allocate two. */
+const spare: Ring<Signal>[] = [];
+const SPARE_QUEUES = 32;
+
+/** An empty signal queue for a process that gets an exit signal. @internal */
+export function openQueue(): Ring<Signal> {
+  return spare.pop() ?? new Ring();
+}
+
 /**
  * Drains `p`'s signal queue as one batch; returns the signals handled. The queue
  * stays open while it drains, so that what arrives meanwhile (a signal to itself)
@@ -73,6 +82,7 @@ export function drainSignals(p: Process): number {
   }
   if (!p.alive) return n;
   p.signals = null;
+  if (spare.length < SPARE_QUEUES && q.capacity <= 8) spare.push(q);
   if (resumes !== null) for (const r of resumes) r.fn(r.x);
   if (p.waiter !== null) wakeWaiter(p);
   return n;
