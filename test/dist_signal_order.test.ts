@@ -122,6 +122,19 @@ describe.each([['memory'], ['tcp']] as const)('signals between nodes (%s transpo
     expect(got).toEqual(['EXIT boom', 'DOWN boom']);
   });
 
+  it('answer a monitor made behind an exit signal that kills the remote target with DOWN noproc', async () => {
+    const [a, b] = await pair(transport);
+    const victim = b.node.spawn(async (c) => {
+      await c.receive((m) => m === 'never');
+    });
+    const reason = await a.node.run(async (ctx) => {
+      ctx.exit(victim, 'custom');
+      const ref = ctx.monitor(victim);
+      return ((await ctx.receive((m): m is DownMessage => isDownMessage(m, ref))) as DownMessage).reason;
+    });
+    expect(reason).toBe('noproc');
+  });
+
   it('never resume a remote caller that the server killed before it replied', async () => {
     const [a, b] = await pair(transport);
     const server = (await Killer.start(b.node)) as Pid;

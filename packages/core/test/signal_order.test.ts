@@ -15,7 +15,7 @@ import {
   type Pid,
   type ProcessContext,
 } from '@grove/core';
-import { downReason, node, useNode, waitFor } from './helpers';
+import { downReason, node, useNode, waitFor, waitForever } from './helpers';
 
 /** A body that reports every message it receives to `observer`, tagged, forever. */
 function reporter(observer: Pid, trap: boolean) {
@@ -48,9 +48,10 @@ describe('signals from one process to another', () => {
         ran.push(m); // code that does not touch ctx: it must never run
       });
       await waitingInReceive(victim);
+      const ref = ctx.monitor(victim);
       ctx.exit(victim, 'custom');
       ctx.send(victim, 'm1');
-      return downReason(ctx, victim);
+      return ((await ctx.receive((m): m is DownMessage => isDownMessage(m, ref))) as DownMessage).reason;
     });
     expect({ reason, ran }).toEqual({ reason: 'custom', ran: [] });
   });
@@ -213,6 +214,42 @@ describe('signals from one process to another', () => {
       return { polled: isExitMessage(polled) ? polled.reason : polled, victim: await downReason(ctx, victim) };
     });
     expect({ ...got, ran }).toEqual({ polled: 'to myself', victim: 'custom', ran: [] });
+  });
+
+  it('answer a monitor made behind an exit signal that kills the target with DOWN noproc, as OTP', async () => {
+    const got = await node.run(async (ctx) => {
+      const victim = ctx.spawn(waitForever);
+      ctx.exit(victim, 'custom');
+      const ref = ctx.monitor(victim);
+      return ((await ctx.receive((m): m is DownMessage => isDownMessage(m, ref))) as DownMessage).reason;
+    });
+    expect(got).toBe('noproc');
+  });
+
+  it('answer a link made behind an exit signal that kills the target with an exit noproc, as OTP', async () => {
+    const got = await node.run(async (ctx) => {
+      ctx.trapExit(true);
+      const victim = ctx.spawn(waitForever);
+      ctx.exit(victim, 'custom');
+      ctx.link(victim);
+      return ((await ctx.receive((m): m is ExitMessage => isExitMessage(m) && m.from.equals(victim))) as ExitMessage).reason;
+    });
+    expect(got).toBe('noproc');
+  });
+
+  it('leave nothing behind for a link and a monitor made and removed behind an exit signal', async () => {
+    const got = await node.run(async (ctx) => {
+      const victim = ctx.spawn(waitForever, { trapExit: true });
+      ctx.exit(victim, 'custom'); // trapped: the victim lives on
+      ctx.link(victim);
+      ctx.unlink(victim);
+      const ref = ctx.monitor(victim);
+      ctx.demonitor(ref);
+      await waitFor(() => node.processInfo(victim)?.status === 'waiting', 'the victim to take its signals in');
+      const info = node.processInfo(victim)!;
+      return { links: info.links.length, monitoredBy: info.monitoredBy };
+    });
+    expect(got).toEqual({ links: 0, monitoredBy: 0 });
   });
 
   it('keep a DOWN that waits behind an exit signal removable by demonitor with flush', async () => {

@@ -15,7 +15,7 @@ import { Ref } from './ref';
 import { isRemoteName, isValidName, isViaName, type Dest } from './registry';
 import type { RemoteName, RemoteRouter } from './remote';
 import { Scheduler, type SchedulerOptions } from './scheduler';
-import { flushQueuedDown, terminate } from './signals';
+import { flushQueuedDown, inTurn, lateMonitor, terminate } from './signals';
 import { checkTerm } from './term';
 import { Timers } from './timers';
 
@@ -244,7 +244,8 @@ export class Node {
         else throw new NoProcError(pid, 'link to');
         return;
       }
-      (other.links ??= new Map()).set(p.pid.key, p.pid);
+      if (other.signals === null) (other.links ??= new Map()).set(p.pid.key, p.pid);
+      else inTurn(other, (q) => (q.links ??= new Map()).set(p.pid.key, p.pid), () => this.linkExit(pid, p.pid, 'noproc'));
     } else if (this.router === null) {
       (p.links ??= new Map()).set(pid.key, pid);
       p.exitSignal(pid, 'noconnection', true);
@@ -259,8 +260,14 @@ export class Node {
   unlinkFrom(p: Process, pid: Pid): void {
     if (!(pid instanceof Pid)) throw new BadArgError(`unlink: not a pid: ${String(pid)}`, pid);
     if (p.links === null || !p.links.delete(pid.key)) return;
-    if (pid.node === this.name) this.local(pid)?.links?.delete(p.pid.key);
-    else this.router?.unlink(p.pid, pid);
+    if (pid.node === this.name) {
+      const other = this.local(pid);
+      if (other === undefined) return;
+      if (other.signals === null) other.links?.delete(p.pid.key);
+      else inTurn(other, (q) => q.links?.delete(p.pid.key));
+    } else {
+      this.router?.unlink(p.pid, pid);
+    }
   }
 
   // ---- monitors ----
@@ -295,7 +302,9 @@ export class Node {
     mon.target = spec;
     p.addMonitor(mon);
     const here = nodeOf(spec) === this.name;
-    if (tp !== undefined) {
+    if (tp !== undefined && tp.signals !== null) {
+      lateMonitor(tp, mon);
+    } else if (tp !== undefined) {
       mon.targetProc = tp;
       (tp.monitoredBy ??= new Map()).set(mon.refId, mon);
     } else if (here || this.router === null) {

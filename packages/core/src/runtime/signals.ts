@@ -17,8 +17,11 @@
  * `receive`, or a receive timeout: an exit signal kills, or becomes an `EXIT`
  * appended to the mailbox in its place; messages are appended after it; a waiting
  * `receive` and awaited outcomes resume only once the batch left the process alive.
- * Links and monitors themselves take effect at once, which keeps every order that
- * can be observed.
+ * Links, unlinks, monitors and demonitors act at once too while nothing is pending;
+ * behind a pending exit signal they wait their turn ({@link LateOp}), and one that
+ * finds the process dead gets OTP's answer: exit or DOWN `noproc`. (A local `call`
+ * is the exception: it watches its server at once, so a server that dies of an exit
+ * signal sent before the call fails it with that exit reason rather than `noproc`.)
  */
 import { describe, ProcessExitedError } from '../errors';
 import { getLogger, logEnabled } from '../logger';
@@ -50,10 +53,47 @@ export class Resume {
 }
 
 /**
- * What a signal queue holds, oldest first: exit signals, resumptions, and messages as
- * they are (a message is never an instance of the two classes above). @internal
+ * A link, unlink, monitor or demonitor that reached a process behind an exit signal:
+ * it acts in its turn; if the process dies first, `refuse` answers the other side as
+ * OTP does for a process that is gone (a link gets exit `noproc`, a monitor DOWN
+ * `noproc`). @internal
  */
-export type Signal = ExitSignal | Resume | unknown;
+export class LateOp {
+  constructor(
+    readonly act: (p: Process) => void,
+    readonly refuse: (() => void) | null,
+  ) {}
+}
+
+/**
+ * What a signal queue holds, oldest first: exit signals, resumptions, late link and
+ * monitor operations, and messages as they are (a message is never an instance of
+ * the classes above). @internal
+ */
+export type Signal = ExitSignal | Resume | LateOp | unknown;
+
+/** Queues `act` on `p` (which has a pending exit signal) in its turn; see {@link LateOp}. @internal */
+export function inTurn(p: Process, act: (p: Process) => void, refuse: (() => void) | null = null): void {
+  p.signals!.push(new LateOp(act, refuse));
+}
+
+/** A monitor of `p` made behind its pending exit signal: installed in its turn unless demonitored by then. @internal */
+export function lateMonitor(p: Process, mon: Monitor): void {
+  const active = (): boolean => mon.watcher.monitors?.get(mon.refId) === mon;
+  inTurn(
+    p,
+    (q) => {
+      if (!active()) return;
+      mon.targetProc = q;
+      (q.monitoredBy ??= new Map()).set(mon.refId, mon);
+    },
+    () => {
+      if (!active()) return;
+      mon.watcher.monitors!.delete(mon.refId);
+      mon.down('noproc');
+    },
+  );
+}
 
 /** Drained queues kept for the next exit signal: a restart sends two, and would allocate two. */
 const spare: Ring<Signal>[] = [];
@@ -78,6 +118,7 @@ export function drainSignals(p: Process): number {
     n++;
     if (s instanceof ExitSignal) actOnSignal(p, s);
     else if (s instanceof Resume) (resumes ??= []).push(s);
+    else if (s instanceof LateOp) s.act(p);
     else (p.mailbox ??= new Mailbox()).push(s);
   }
   if (!p.alive) return n;
@@ -126,7 +167,7 @@ export function flushQueuedDown(p: Process, isDown: (msg: unknown) => boolean): 
   if (q === null) return;
   for (let i = 0, n = q.length; i < n; i++) {
     const s = q.at(i);
-    if (!(s instanceof ExitSignal) && !(s instanceof Resume) && isDown(s)) {
+    if (!(s instanceof ExitSignal) && !(s instanceof Resume) && !(s instanceof LateOp) && isDown(s)) {
       q.removeAt(i);
       return;
     }
@@ -167,6 +208,7 @@ export function terminate(p: Process, reason: ExitReason, crashed = false): void
     p.timers = null;
   }
   p.mailbox = null;
+  const late = p.signals;
   p.signals = null;
   if (p.links !== null) {
     const linkReason = reason === 'kill' ? 'killed' : reason;
@@ -201,6 +243,13 @@ export function terminate(p: Process, reason: ExitReason, crashed = false): void
       } else {
         node.router?.down(watch.watcher, watch.ref, watch.target, reason);
       }
+    }
+  }
+  // Links and monitors that were still waiting their turn reach a dead process (OTP: noproc).
+  if (late !== null) {
+    while (late.length > 0) {
+      const s = late.shift();
+      if (s instanceof LateOp && s.refuse !== null) s.refuse();
     }
   }
   if (crashed && !p.reported && !isCleanExit(reason) && logEnabled('error')) {
