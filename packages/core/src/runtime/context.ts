@@ -67,7 +67,11 @@ export interface ProcessContext {
   trapExit(on: boolean): boolean;
   /** Raises an exit: the process ends with `reason` unless the exception is caught (Erlang `exit/1`). */
   exit(reason: ExitReason): never;
-  /** Sends an exit signal to `pid` (Erlang `exit/2`). */
+  /**
+   * Sends an exit signal to `pid` (Erlang `exit/2`). It acts at the target's next run;
+   * what this process sends the target afterwards (messages, links, monitors) arrives
+   * after it, as in OTP.
+   */
   exit(pid: Pid, reason: ExitReason): void;
   /** Spawns a process. */
   spawn(body: ProcessBody, options?: SpawnOptions): Pid;
