@@ -8,8 +8,9 @@ import {
   GenServer,
   isDownMessage,
   isExitMessage,
-  startSupervisor,
+  Supervisor,
   whichChildren,
+  type ChildSpec,
   type DownMessage,
   type ExitMessage,
   type Pid,
@@ -27,6 +28,13 @@ function reporter(observer: Pid, trap: boolean) {
       ctx.send(observer, { got: isExitMessage(m) ? `EXIT ${String(m.reason)}` : isDownMessage(m) ? `DOWN ${String(m.reason)}` : m });
     }
   };
+}
+
+/** A supervisor with no children. */
+class Empty extends Supervisor {
+  children(): ChildSpec[] {
+    return [];
+  }
 }
 
 const isReady = (m: unknown): m is { ready: Pid } => typeof m === 'object' && m !== null && 'ready' in m;
@@ -184,7 +192,7 @@ describe('signals from one process to another', () => {
   it('make a supervisor told to shut down by its parent, then called, shut down instead of answering', async () => {
     const got = await node.run(async (ctx) => {
       ctx.trapExit(true);
-      const sup = await startSupervisor(ctx, { children: [] }, { link: true });
+      const sup = await Empty.startLink(ctx);
       const ref = ctx.monitor(sup);
       ctx.exit(sup, 'shutdown');
       const answer = await whichChildren(ctx, sup).then(
