@@ -27,10 +27,6 @@ export class Ring<T> {
     return (this.tail - this.head) & this.mask;
   }
 
-  /** How many items fit before the buffer grows. */
-  get capacity(): number {
-    return this.mask + 1;
-  }
 
   push(item: T): void {
     this.buf[this.tail] = item;

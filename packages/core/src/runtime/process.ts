@@ -17,13 +17,13 @@
 import { BadArgError, ProcessExitedError } from '../errors';
 import { TIMEOUT, type MessageHandler, type ProcessBody, type ProcessContext, type SpawnOptions, type Timeout, type TimeoutMs } from './context';
 import type { ExitReason } from './exit';
-import { Mailbox, type Ring } from './mailbox';
+import { Mailbox } from './mailbox';
 import { Monitor, type CallerLink, type Watch } from './monitor';
 import type { Node } from './node';
 import type { Pid } from './pid';
 import type { Ref } from './ref';
 import type { Dest } from './registry';
-import { drainSignals, ExitSignal, onUserError, openQueue, Resume, terminate, type Signal } from './signals';
+import { drainSignals, ExitSignal, onUserError, Resume, terminate, type Signal } from './signals';
 import type { Timer } from './timers';
 
 /** Thrown by `ctx.exit(reason)`; ends the process with `reason` unless caught. */
@@ -53,7 +53,7 @@ export class Process implements ProcessContext {
   mailbox: Mailbox | null = null;
   waiter: Waiter | null = null;
   /** Signals waiting behind an exit signal, in arrival order; null when none waits (see the header). */
-  signals: Ring<Signal> | null = null;
+  signals: Signal[] | null = null;
   links: Map<string, Pid> | null = null;
   monitors: Map<number | string, Monitor> | null = null;
   monitoredBy: Map<number | string, Watch> | null = null;
@@ -129,7 +129,7 @@ export class Process implements ProcessContext {
   /** Queues an exit signal; it is acted on when the process next runs, and what is sent after it waits behind it. */
   exitSignal(from: Pid, reason: ExitReason, link: boolean): void {
     if (!this.alive) return;
-    (this.signals ??= openQueue()).push(new ExitSignal(from, reason, link));
+    (this.signals ??= []).push(new ExitSignal(from, reason, link));
     this.node.scheduler.enqueue(this);
   }
 

@@ -26,7 +26,7 @@
 import { describe, ProcessExitedError } from '../errors';
 import { getLogger, logEnabled } from '../logger';
 import { isCleanExit, thrownReason, type ExitReason } from './exit';
-import { Mailbox, Ring } from './mailbox';
+import { Mailbox } from './mailbox';
 import { Monitor, type CallerLink } from './monitor';
 import type { Pid } from './pid';
 import { ProcessExit, type Process } from './process';
@@ -95,38 +95,29 @@ export function lateMonitor(p: Process, mon: Monitor): void {
   );
 }
 
-/** Drained queues kept for the next exit signal: a restart sends two, and would allocate two. */
-const spare: Ring<Signal>[] = [];
-const SPARE_QUEUES = 32;
-
-/** An empty signal queue for a process that gets an exit signal. @internal */
-export function openQueue(): Ring<Signal> {
-  return spare.pop() ?? new Ring();
-}
-
 /**
  * Drains `p`'s signal queue as one batch; returns the signals handled. The queue
  * stays open while it drains, so that what arrives meanwhile (a signal to itself)
- * still waits its turn. @internal
+ * is appended and still waits its turn; a handled entry is cleared, so that a death
+ * midway leaves only what is left for `terminate`. @internal
  */
 export function drainSignals(p: Process): number {
   const q = p.signals!;
-  let n = 0;
+  let i = 0;
   let resumes: Resume[] | null = null;
-  while (p.alive && q.length > 0) {
-    const s = q.shift();
-    n++;
+  for (; i < q.length && p.alive; i++) {
+    const s = q[i];
+    q[i] = undefined;
     if (s instanceof ExitSignal) actOnSignal(p, s);
     else if (s instanceof Resume) (resumes ??= []).push(s);
     else if (s instanceof LateOp) s.act(p);
     else (p.mailbox ??= new Mailbox()).push(s);
   }
-  if (!p.alive) return n;
+  if (!p.alive) return i;
   p.signals = null;
-  if (spare.length < SPARE_QUEUES && q.capacity <= 8) spare.push(q);
   if (resumes !== null) for (const r of resumes) r.fn(r.x);
   if (p.waiter !== null) wakeWaiter(p);
-  return n;
+  return i;
 }
 
 function actOnSignal(p: Process, s: ExitSignal): void {
@@ -165,10 +156,10 @@ function wakeWaiter(p: Process): void {
 export function flushQueuedDown(p: Process, isDown: (msg: unknown) => boolean): void {
   const q = p.signals;
   if (q === null) return;
-  for (let i = 0, n = q.length; i < n; i++) {
-    const s = q.at(i);
+  for (let i = 0; i < q.length; i++) {
+    const s = q[i];
     if (!(s instanceof ExitSignal) && !(s instanceof Resume) && !(s instanceof LateOp) && isDown(s)) {
-      q.removeAt(i);
+      q.splice(i, 1);
       return;
     }
   }
@@ -247,10 +238,7 @@ export function terminate(p: Process, reason: ExitReason, crashed = false): void
   }
   // Links and monitors that were still waiting their turn reach a dead process (OTP: noproc).
   if (late !== null) {
-    while (late.length > 0) {
-      const s = late.shift();
-      if (s instanceof LateOp && s.refuse !== null) s.refuse();
-    }
+    for (const s of late) if (s instanceof LateOp && s.refuse !== null) s.refuse();
   }
   if (crashed && !p.reported && !isCleanExit(reason) && logEnabled('error')) {
     log.error('crash report', {
