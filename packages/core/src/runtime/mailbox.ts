@@ -27,7 +27,6 @@ export class Ring<T> {
     return (this.tail - this.head) & this.mask;
   }
 
-
   push(item: T): void {
     this.buf[this.tail] = item;
     this.tail = (this.tail + 1) & this.mask;
