@@ -104,11 +104,11 @@ class PendingCall extends Monitor implements From, CallerLink, Expiring {
     this.prevCaller = this.nextCaller = null;
   }
 
-  /** The reply: settle and take the monitor down. */
+  /** The reply: settle and take the monitor down; the caller resumes in order with what was sent to it before. */
   reply(value: unknown): void {
     if (!this.finish()) return;
-    if (value instanceof ErrorReply) this.reject(value.toError());
-    else this.resolve(value);
+    if (value instanceof ErrorReply) this.watcher.resumeInOrder(this.reject as (x: unknown) => void, value.toError());
+    else this.watcher.resumeInOrder(this.resolve, value);
   }
 
   serverDown(reason: ExitReason): void {
@@ -117,7 +117,7 @@ class PendingCall extends Monitor implements From, CallerLink, Expiring {
   }
 
   override down(reason: ExitReason): void {
-    if (this.finish()) this.reject(new CallExitError(this.server, this.request, reason));
+    if (this.finish()) this.watcher.resumeInOrder(this.reject as (x: unknown) => void, new CallExitError(this.server, this.request, reason));
   }
 
   /** The request could not be sent (e.g. not copyable). */
@@ -126,7 +126,7 @@ class PendingCall extends Monitor implements From, CallerLink, Expiring {
   }
 
   expire(): void {
-    if (this.finish()) this.reject(new CallTimeoutError(this.server, this.request, this.queue!.ms));
+    if (this.finish()) this.watcher.resumeInOrder(this.reject as (x: unknown) => void, new CallTimeoutError(this.server, this.request, this.queue!.ms));
   }
 
   private finish(): boolean {

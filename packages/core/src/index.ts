@@ -14,6 +14,7 @@ export type { ProcessInfo } from './runtime/process_info';
 export {
   type ExitReason,
   type ShutdownWith,
+  type NoCatch,
   type ExitMessage,
   type DownMessage,
   isCleanExit,

@@ -66,8 +66,9 @@ class StartWatch extends Monitor implements Expiring {
     this.queue?.settled();
     const starter = this.watcher;
     if (starter.monitors?.delete(this.refId) === true) starter.node.dropMonitor(this);
-    if (outcome instanceof StartError) this.reject(outcome);
-    else this.resolve(outcome);
+    // The starter resumes in order with what was sent to it before (an exit signal from its parent).
+    if (outcome instanceof StartError) starter.resumeInOrder(this.reject as (x: unknown) => void, outcome);
+    else starter.resumeInOrder(this.resolve as (x: unknown) => void, outcome);
   }
 
   override down(reason: ExitReason): void {

@@ -35,13 +35,13 @@ describe('a crashing process', () => {
     await expect(node.run(() => 'still running')).resolves.toBe('still running');
   });
 
-  it('exits with a thrown non-Error value as it is', async () => {
+  it('exits with { nocatch: value } for a thrown non-Error value', async () => {
     const reason = await node.run((ctx) =>
       exitReasonOf(ctx, () => {
         throw { custom: 'term' };
       }),
     );
-    expect(reason).toEqual({ custom: 'term' });
+    expect(reason).toEqual({ nocatch: { custom: 'term' } });
   });
 
   it('exits with the reason given to ctx.exit, even from deep inside its code', async () => {

@@ -161,6 +161,18 @@ describe('the local registry', () => {
     });
   });
 
+  it('drops a send to [unknownName, thisNode] silently, as a send to another node (OTP {Name, Node})', async () => {
+    const got = await node.run(async (ctx) => {
+      ctx.send(['no_such_name', node.name], 'dropped');
+      node.send(['no_such_name', node.name], 'dropped too');
+      ctx.send(['no_such_name', 'elsewhere@nohost'], 'dropped as well');
+      return ctx.receive(undefined, 0);
+    });
+    expect(got).toBe(TIMEOUT);
+    // A bare local name still throws: that form says "here", and the sender hears it is not.
+    expect(() => node.send('no_such_name', 'hello')).toThrow(NoProcError);
+  });
+
   it('accepts [name, node] for this node like a plain name', async () => {
     const got = await node.run(async (ctx) => {
       ctx.register('local_pair');

@@ -133,8 +133,12 @@ describe('names leave with their process or node', () => {
     const [a] = await cluster(2);
     const p = idle(a.node);
     await globalOf(a).registerName('svc', p);
-    const dead = exitReason(a.node, p);
-    a.node.exit(p, 'kill');
+    // Monitor, then kill, from one process: a monitor that arrives after the kill would get noproc (as in OTP).
+    const dead = a.node.run(async (ctx) => {
+      ctx.monitor(p);
+      ctx.exit(p, 'kill');
+      return ((await ctx.receive((m) => (m as { type?: unknown }).type === 'DOWN')) as { reason: unknown }).reason;
+    });
     expect(await dead).toBe('killed');
     // The global server may not have seen its DOWN yet: a dead local holder holds no name all the same.
     expect(await globalOf(a).registerName('svc', idle(a.node))).toBe(true);

@@ -172,6 +172,15 @@ export abstract class GenServer<P extends Protocol | NamedProtocol | Undeclared 
     return this[kState].ctx.pid;
   }
 
+  /**
+   * Aborted when this server's process dies (after `terminate`), with its exit reason:
+   * pass it to the timers and I/O a callback awaits (`fetch(url, { signal: this.signal })`),
+   * so that a killed server's callback does not run on after its death.
+   */
+  get signal(): AbortSignal {
+    return this[kState].ctx.signal;
+  }
+
   /** The caller of the call being handled (to reply later); throws outside a call handler. */
   protected get from(): From {
     const f = this[kState].from;

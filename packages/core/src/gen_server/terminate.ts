@@ -9,7 +9,7 @@
 import { describe } from '../errors';
 import { GenCall, GenCast, reply, type From } from '../gen';
 import { getLogger, logEnabled } from '../logger';
-import { isCleanExit, type ExitReason } from '../runtime/exit';
+import { isCleanExit, thrownReason, type ExitReason } from '../runtime/exit';
 import { ProcessExit } from '../runtime/process';
 import type { ViaName } from '../runtime/registry';
 import { isThenable, SystemStop, type Result, type ServerState } from './engine';
@@ -19,9 +19,9 @@ const log = getLogger('gen_server');
 /** Thrown to end the process once terminate ran; never caught by the engine again. */
 class ServerExit extends ProcessExit {}
 
-/** @internal the exit reason for a throw out of a callback (`ctx.exit(reason)` throws a ProcessExit). */
+/** @internal the exit reason for a throw out of a callback (`ctx.exit(reason)` throws a ProcessExit; any other non-Error is `{ nocatch: value }`). */
 export function reasonOf(e: unknown): ExitReason {
-  return e instanceof ProcessExit ? e.reason : e;
+  return e instanceof ProcessExit ? e.reason : thrownReason(e);
 }
 
 /** @internal a callback threw (or its promise rejected): terminate with the error, unless it is our own way out. */

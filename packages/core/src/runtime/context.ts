@@ -41,7 +41,11 @@ export interface ProcessContext {
   readonly self: Pid;
   /** The node the process runs on. */
   readonly node: Node;
-  /** Sends `msg` to `dest`. Unknown local names throw NoProcError; dead pids drop silently. */
+  /**
+   * Sends `msg` to `dest`. A bare local name that nobody holds throws NoProcError; a
+   * `[name, node]` pair with an unknown name (on this node or another) and a dead pid
+   * drop the message silently, as in Erlang.
+   */
   send(dest: Dest, msg: unknown): void;
   /**
    * Takes the oldest message that `match` accepts (any message without one),
@@ -63,7 +67,11 @@ export interface ProcessContext {
   trapExit(on: boolean): boolean;
   /** Raises an exit: the process ends with `reason` unless the exception is caught (Erlang `exit/1`). */
   exit(reason: ExitReason): never;
-  /** Sends an exit signal to `pid` (Erlang `exit/2`). */
+  /**
+   * Sends an exit signal to `pid` (Erlang `exit/2`). It acts at the target's next run;
+   * what this process sends the target afterwards (messages, links, monitors) arrives
+   * after it, as in OTP.
+   */
   exit(pid: Pid, reason: ExitReason): void;
   /** Spawns a process. */
   spawn(body: ProcessBody, options?: SpawnOptions): Pid;
@@ -86,4 +94,13 @@ export interface ProcessContext {
   yield(): Promise<void>;
   /** Messages waiting in the mailbox. */
   readonly mailboxLength: number;
+  /**
+   * Aborted when this process dies, with its exit reason as `signal.reason`. Pass it to
+   * what the process awaits besides Grove (`fetch`, `timers/promises`' `setTimeout`,
+   * `events.once`, streams, sockets), so that a killed process's pending I/O and timers
+   * end with it and its code does not run on after its death. Still readable after
+   * death (then already aborted). Made on first use: a process that never reads it
+   * costs nothing.
+   */
+  readonly signal: AbortSignal;
 }

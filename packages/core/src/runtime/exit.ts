@@ -13,6 +13,15 @@ export interface ShutdownWith {
   readonly shutdown: unknown;
 }
 
+/**
+ * `{nocatch, Value}`: the reason of a process whose code threw `nocatch`, a value that
+ * is not an `Error`. Always abnormal, whatever the value: `throw 'normal'` is a crash,
+ * `ctx.exit('normal')` a normal exit.
+ */
+export interface NoCatch {
+  readonly nocatch: unknown;
+}
+
 /** Why a process exited. Any copyable term is allowed; these are the ones the runtime knows. */
 export type ExitReason =
   | 'normal'
@@ -22,6 +31,7 @@ export type ExitReason =
   | 'noproc'
   | 'noconnection'
   | ShutdownWith
+  | NoCatch
   | Error
   // Any other copyable term: OTP allows any term as a reason.
   | unknown;
@@ -40,6 +50,15 @@ export interface DownMessage {
   /** The monitored pid, or `[name, node]` when a name was monitored. */
   readonly pid: Pid | readonly [name: string, node: string];
   readonly reason: ExitReason;
+}
+
+/**
+ * The exit reason for a value thrown out of a process's code (or a promise it
+ * rejected with): an `Error` as it is, any other value `{ nocatch: value }`, so that a
+ * throw is always a crash (`ctx.exit(reason)` is how to end with a reason). @internal
+ */
+export function thrownReason(e: unknown): ExitReason {
+  return e instanceof Error ? e : { nocatch: e };
 }
 
 /** `normal`, `shutdown` or `{shutdown, _}`: exits that supervisors and loggers treat as clean. */

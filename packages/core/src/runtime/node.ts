@@ -3,7 +3,7 @@
  * distributes uses a local node (`nonode@nohost`); @grove/distribution names it and attaches a
  * {@link RemoteRouter} into it. Several nodes may live in one OS process.
  */
-import { AlreadyRegisteredError, BadArgError, NoProcError } from '../errors';
+import { AlreadyRegisteredError, BadArgError, describe, NoProcError } from '../errors';
 import { Deadlines, systemClock, type Clock } from './clock';
 import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
 import { isDownMessage, type ExitReason } from './exit';
@@ -15,7 +15,7 @@ import { Ref } from './ref';
 import { isRemoteName, isValidName, isViaName, type Dest } from './registry';
 import type { RemoteName, RemoteRouter } from './remote';
 import { Scheduler, type SchedulerOptions } from './scheduler';
-import { terminate } from './signals';
+import { flushQueuedDown, inTurn, lateMonitor, terminate } from './signals';
 import { checkTerm } from './term';
 import { Timers } from './timers';
 
@@ -52,6 +52,11 @@ export class Node {
   private readonly table = new Map<number, Process>();
   private readonly names = new Map<string, Process>();
   private readonly exitListeners = new Set<(pid: Pid, reason: ExitReason) => void>();
+  /**
+   * The AbortControllers of the live processes that read `ctx.signal`: a side table,
+   * since most processes never do and a field would grow every process.
+   */
+  private aborters: Map<Process, AbortController> | null = null;
   private nextPid = 1;
   private nextRef = 1;
   private rootProc: Process | null = null;
@@ -95,7 +100,7 @@ export class Node {
         if (!dead.equals(pid)) return;
         off();
         if (reason === 'normal') resolve(result);
-        else reject(reason instanceof Error ? reason : new Error(`process exited: ${String(reason)}`, { cause: reason }));
+        else reject(reason instanceof Error ? reason : new Error(`process exited: ${describe(reason)}`, { cause: reason }));
       });
     });
   }
@@ -177,9 +182,21 @@ export class Node {
       const p = this.names.get(dest);
       if (p === undefined) throw new NoProcError(dest);
       p.deliver(this.checkMessages ? this.copy(msg) : msg);
-    } else if (isRemoteName(dest)) {
-      if (dest[1] === this.name) this.sendFrom(from, dest[0], msg);
-      else this.router?.sendNamed(from, dest, msg);
+    } else {
+      this.sendNamed(from, dest, msg);
+    }
+  }
+
+  /** A send to `[name, node]` or a via name (kept out of {@link sendFrom}, which stays small enough to inline). */
+  private sendNamed(from: Pid | undefined, dest: Dest, msg: unknown): void {
+    if (isRemoteName(dest)) {
+      if (dest[1] === this.name) {
+        // As to another node (OTP's `{Name, Node}`): an unknown name drops the message; only a bare name throws.
+        const m = this.checkMessages ? this.copy(msg) : msg;
+        this.names.get(dest[0])?.deliver(m);
+      } else {
+        this.router?.sendNamed(from, dest, msg);
+      }
     } else if (isViaName(dest)) {
       const pid = dest.via.whereisName(dest.name);
       if (pid === undefined) throw new NoProcError(dest.name);
@@ -206,13 +223,13 @@ export class Node {
   /** @internal */
   exitFrom(from: Pid, to: Pid, reason: ExitReason): void {
     if (!(to instanceof Pid)) throw new BadArgError(`exit: not a pid: ${String(to)}`, to);
-    if (to.node === this.name) this.local(to)?.signal(from, reason, false);
+    if (to.node === this.name) this.local(to)?.exitSignal(from, reason, false);
     else this.router?.exit(from, to, reason, false);
   }
 
   /** @internal a link exit from a dying process `from` to `to`. */
   linkExit(from: Pid, to: Pid, reason: ExitReason): void {
-    if (to.node === this.name) this.local(to)?.signal(from, reason, true);
+    if (to.node === this.name) this.local(to)?.exitSignal(from, reason, true);
     else this.router?.exit(from, to, reason, true);
   }
 
@@ -227,10 +244,11 @@ export class Node {
         else throw new NoProcError(pid, 'link to');
         return;
       }
-      (other.links ??= new Map()).set(p.pid.key, p.pid);
+      if (other.signals === null) (other.links ??= new Map()).set(p.pid.key, p.pid);
+      else inTurn(other, (q) => (q.links ??= new Map()).set(p.pid.key, p.pid), () => this.linkExit(pid, p.pid, 'noproc'));
     } else if (this.router === null) {
       (p.links ??= new Map()).set(pid.key, pid);
-      p.signal(pid, 'noconnection', true);
+      p.exitSignal(pid, 'noconnection', true);
       return;
     } else {
       this.router.link(p.pid, pid);
@@ -242,8 +260,14 @@ export class Node {
   unlinkFrom(p: Process, pid: Pid): void {
     if (!(pid instanceof Pid)) throw new BadArgError(`unlink: not a pid: ${String(pid)}`, pid);
     if (p.links === null || !p.links.delete(pid.key)) return;
-    if (pid.node === this.name) this.local(pid)?.links?.delete(p.pid.key);
-    else this.router?.unlink(p.pid, pid);
+    if (pid.node === this.name) {
+      const other = this.local(pid);
+      if (other === undefined) return;
+      if (other.signals === null) other.links?.delete(p.pid.key);
+      else inTurn(other, (q) => q.links?.delete(p.pid.key));
+    } else {
+      this.router?.unlink(p.pid, pid);
+    }
   }
 
   // ---- monitors ----
@@ -278,7 +302,9 @@ export class Node {
     mon.target = spec;
     p.addMonitor(mon);
     const here = nodeOf(spec) === this.name;
-    if (tp !== undefined) {
+    if (tp !== undefined && tp.signals !== null) {
+      lateMonitor(tp, mon);
+    } else if (tp !== undefined) {
       mon.targetProc = tp;
       (tp.monitoredBy ??= new Map()).set(mon.refId, mon);
     } else if (here || this.router === null) {
@@ -298,9 +324,12 @@ export class Node {
       p.monitors!.delete(m.refId);
       this.dropMonitor(m);
     }
-    if (flush && p.mailbox !== null) {
-      const i = p.mailbox.find((msg) => isDownMessage(msg, ref));
-      if (i >= 0) p.mailbox.takeAt(i);
+    if (flush) {
+      const isDown = (msg: unknown): boolean => isDownMessage(msg, ref);
+      const i = p.mailbox === null ? -1 : p.mailbox.find(isDown);
+      // Not in the mailbox: it may still wait behind an exit signal.
+      if (i >= 0) p.mailbox!.takeAt(i);
+      else flushQueuedDown(p, isDown);
     }
     return m !== undefined;
   }
@@ -393,6 +422,31 @@ export class Node {
   notifyExit(p: Process): void {
     // A Set's iteration survives a listener removing itself.
     for (const fn of this.exitListeners) fn(p.pid, p.exitReason);
+  }
+
+  /** @internal the AbortSignal of `p` (`ctx.signal`): made on first use, aborted when `p` dies. */
+  abortSignalOf(p: Process): AbortSignal {
+    if (!p.alive) return AbortSignal.abort(p.exitReason);
+    const aborters = (this.aborters ??= new Map());
+    let ac = aborters.get(p);
+    if (ac === undefined) aborters.set(p, (ac = new AbortController()));
+    return ac.signal;
+  }
+
+  /**
+   * @internal `p` died: aborts its signal, if it has one. The listeners run now; one
+   * that throws is reported by Node.js as an uncaught exception, as for any event listener.
+   */
+  abortFor(p: Process): void {
+    const ac = this.aborters?.get(p);
+    if (ac === undefined) return;
+    this.aborters!.delete(p);
+    ac.abort(p.exitReason);
+  }
+
+  /** @internal true for the node's own process (see {@link root}). */
+  isRoot(p: Process): boolean {
+    return p === this.rootProc;
   }
 
   /** @internal the node's own process: the caller for calls and exit signals made from outside processes. */

@@ -8,9 +8,11 @@
  *
  * A process is either a *body* (an async function that runs once and uses `receive`)
  * or a *handler* process (a function called by the scheduler for each message; the
- * behaviours are built on these). Exit signals are queued and acted on at the start
- * of the process's next run, ahead of its messages, so a cascade of exits through a
- * long chain of links never recurses.
+ * behaviours are built on these).
+ *
+ * What is sent to a process keeps its order (see signals.ts): while no exit signal
+ * is pending, a message goes straight to the mailbox or to the waiting `receive`
+ * (the fast path); behind a pending one, everything waits in the signal queue.
  */
 import { BadArgError, ProcessExitedError } from '../errors';
 import { TIMEOUT, type MessageHandler, type ProcessBody, type ProcessContext, type SpawnOptions, type Timeout, type TimeoutMs } from './context';
@@ -21,7 +23,7 @@ import type { Node } from './node';
 import type { Pid } from './pid';
 import type { Ref } from './ref';
 import type { Dest } from './registry';
-import { onUserError, terminate } from './signals';
+import { drainSignals, ExitSignal, onUserError, Resume, terminate, type Signal } from './signals';
 import type { Timer } from './timers';
 
 /** Thrown by `ctx.exit(reason)`; ends the process with `reason` unless caught. */
@@ -29,16 +31,11 @@ export class ProcessExit {
   constructor(readonly reason: ExitReason) {}
 }
 
-interface Waiter {
+/** @internal a pending `receive`. */
+export interface Waiter {
   match: ((msg: unknown) => boolean) | undefined;
   resolve: (msg: unknown) => void;
   timer: unknown;
-}
-
-interface ExitSignal {
-  from: Pid;
-  reason: ExitReason;
-  link: boolean;
 }
 
 /** @internal Status of a process as introspection reports it. */
@@ -55,7 +52,8 @@ export class Process implements ProcessContext {
   reported = false;
   mailbox: Mailbox | null = null;
   waiter: Waiter | null = null;
-  signals: ExitSignal[] | null = null;
+  /** Signals waiting behind an exit signal, in arrival order; null when none waits (see the header). */
+  signals: Signal[] | null = null;
   links: Map<string, Pid> | null = null;
   monitors: Map<number | string, Monitor> | null = null;
   monitoredBy: Map<number | string, Watch> | null = null;
@@ -81,15 +79,24 @@ export class Process implements ProcessContext {
     return this.pid;
   }
 
+  /** Aborted when the process dies, with its exit reason (made on first use, see {@link Node.abortSignalOf}). */
+  get signal(): AbortSignal {
+    return this.node.abortSignalOf(this);
+  }
+
   get mailboxLength(): number {
     return this.mailbox === null ? 0 : this.mailbox.length;
   }
 
   // ---- delivery (called by the node) ----
 
-  /** Puts a message in the mailbox or hands it to a waiting receive. */
+  /** Puts a message in the mailbox or hands it to a waiting receive; behind a pending exit signal, queues it after it. */
   deliver(msg: unknown): void {
     if (!this.alive) return;
+    if (this.signals !== null) {
+      this.queueBehind(msg);
+      return;
+    }
     const w = this.waiter;
     if (w !== null) {
       let hit = true;
@@ -113,11 +120,28 @@ export class Process implements ProcessContext {
     if (this.handler !== null && !this.busy && w === null) this.node.scheduler.enqueue(this);
   }
 
-  /** Queues an exit signal; it is acted on when the process next runs. */
-  signal(from: Pid, reason: ExitReason, link: boolean): void {
+  /** A message that arrived behind a pending exit signal: it waits its turn in the signal queue. */
+  private queueBehind(msg: unknown): void {
+    this.signals!.push(msg);
+    this.node.scheduler.delivered++;
+  }
+
+  /** Queues an exit signal; it is acted on when the process next runs, and what is sent after it waits behind it. */
+  exitSignal(from: Pid, reason: ExitReason, link: boolean): void {
     if (!this.alive) return;
-    (this.signals ??= []).push({ from, reason, link });
+    (this.signals ??= []).push(new ExitSignal(from, reason, link));
     this.node.scheduler.enqueue(this);
+  }
+
+  /**
+   * Resumes code of this process that awaits a Grove operation (a call's outcome, a
+   * start's): `fn(x)` now, or behind the signals already queued for it, so that the
+   * code never runs ahead of an exit signal sent before. A dead process is never
+   * resumed, except the node's root (node-level callers always hear back).
+   */
+  resumeInOrder(fn: (x: unknown) => void, x: unknown): void {
+    if (this.signals !== null) this.signals.push(new Resume(fn, x));
+    else if (this.alive || this.node.isRoot(this)) fn(x);
   }
 
   // ---- scheduling (called by the scheduler) ----
@@ -126,7 +150,7 @@ export class Process implements ProcessContext {
   run(budget: number): number {
     let work = 0;
     if (this.signals !== null) {
-      work += this.runSignals();
+      work += drainSignals(this);
       if (!this.alive) return work;
     }
     if (this.body !== null) {
@@ -167,29 +191,6 @@ export class Process implements ProcessContext {
       this.running = false;
     }
     return work + sched.delivered - sentBefore;
-  }
-
-  private runSignals(): number {
-    const list = this.signals!;
-    this.signals = null;
-    for (let i = 0; i < list.length && this.alive; i++) {
-      const s = list[i]!;
-      this.actOnSignal(s.from, s.reason, s.link);
-    }
-    return list.length;
-  }
-
-  private actOnSignal(from: Pid, reason: ExitReason, link: boolean): void {
-    if (link) {
-      // A link exit from a process we already unlinked from is void (OTP 23+ link protocol).
-      if (this.links === null || !this.links.delete(from.key)) return;
-    } else if (reason === 'kill') {
-      terminate(this, 'killed');
-      return;
-    }
-    if (this.trapping) this.deliver({ type: 'EXIT', from, reason });
-    else if (reason !== 'normal') terminate(this, reason);
-    else if (!link && from.equals(this.pid)) terminate(this, 'normal');
   }
 
   /**
@@ -261,6 +262,11 @@ export class Process implements ProcessContext {
     if (timeoutMs !== undefined && timeoutMs !== 'infinity' && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
       throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${String(timeoutMs)}`, timeoutMs);
     }
+    if (this.signals !== null) {
+      // As OTP's receive, take in what was sent so far first: an exit signal in it may end the process here.
+      drainSignals(this);
+      if (!this.alive) return new Promise(() => undefined);
+    }
     const mb = this.mailbox;
     if (mb !== null && mb.length > 0) {
       const i = match === undefined ? 0 : mb.find(match);
@@ -275,6 +281,9 @@ export class Process implements ProcessContext {
       const w: Waiter = { match, resolve, timer: null };
       if (timeoutMs !== undefined && timeoutMs !== 'infinity') {
         w.timer = this.node.clock.setTimeout(() => {
+          if (this.waiter !== w) return;
+          // What was sent before the deadline comes first: the message waited for, or an exit signal.
+          if (this.signals !== null) drainSignals(this);
           if (this.waiter !== w) return;
           this.waiter = null;
           resolve(TIMEOUT);

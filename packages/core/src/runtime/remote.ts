@@ -21,6 +21,7 @@ import { replyByTag } from '../gen';
 import type { ProcessContext } from './context';
 import type { ExitReason } from './exit';
 import { Monitor, RemoteWatch } from './monitor';
+import { inTurn } from './signals';
 import type { Node } from './node';
 import { Pid } from './pid';
 import type { Ref } from './ref';
@@ -151,29 +152,39 @@ class Inbound implements NodeInbound {
 
   link(from: Pid, to: Pid): void {
     const p = this.node.local(to);
-    if (p === undefined) this.node.router?.exit(to, from, 'noproc', true);
-    else (p.links ??= new Map()).set(from.key, from);
+    const refuse = (): void => this.node.router?.exit(to, from, 'noproc', true);
+    if (p === undefined) refuse();
+    else if (p.signals === null) (p.links ??= new Map()).set(from.key, from);
+    else inTurn(p, (q) => (q.links ??= new Map()).set(from.key, from), refuse);
   }
 
   unlink(from: Pid, to: Pid): void {
-    this.node.local(to)?.links?.delete(from.key);
+    const p = this.node.local(to);
+    if (p === undefined) return;
+    if (p.signals === null) p.links?.delete(from.key);
+    else inTurn(p, (q) => q.links?.delete(from.key));
   }
 
   exit(from: Pid, to: Pid, reason: ExitReason, link: boolean): void {
-    this.node.local(to)?.signal(from, reason, link);
+    this.node.local(to)?.exitSignal(from, reason, link);
   }
 
   monitor(watcher: Pid, target: Pid | string, ref: Ref): void {
     const node = this.node;
     const p = target instanceof Pid ? node.local(target) : node.named(target);
     const spec: Pid | RemoteName = target instanceof Pid ? target : [target, node.name];
-    if (p === undefined) node.router?.down(watcher, ref, spec, 'noproc');
-    else (p.monitoredBy ??= new Map()).set(ref.key, new RemoteWatch(watcher, ref, spec));
+    const refuse = (): void => node.router?.down(watcher, ref, spec, 'noproc');
+    const watch = new RemoteWatch(watcher, ref, spec);
+    if (p === undefined) refuse();
+    else if (p.signals === null) (p.monitoredBy ??= new Map()).set(ref.key, watch);
+    else inTurn(p, (q) => (q.monitoredBy ??= new Map()).set(ref.key, watch), refuse);
   }
 
   demonitor(target: Pid | string, ref: Ref): void {
     const p = target instanceof Pid ? this.node.local(target) : this.node.named(target);
-    p?.monitoredBy?.delete(ref.key);
+    if (p === undefined) return;
+    if (p.signals === null) p.monitoredBy?.delete(ref.key);
+    else inTurn(p, (q) => q.monitoredBy?.delete(ref.key));
   }
 
   monitorMade(watcher: Pid, target: Pid, ref: Ref): boolean {
