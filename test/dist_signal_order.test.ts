@@ -49,7 +49,7 @@ function exitOf(d: DistNode, pid: Pid): Promise<unknown> {
   });
 }
 
-class Killer extends GenServer {
+class Killer extends GenServer<{ call: 'killMe' }> {
   @Call() killMe(): string {
     this.ctx.exit(this.from.pid, 'custom');
     return 'reply after the exit signal';

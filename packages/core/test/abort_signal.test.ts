@@ -9,7 +9,7 @@ import { Cast, GenServer, startSupervisor, stopServer, type Pid, type ProcessCon
 import { downReason, node, useNode, waitFor } from './helpers';
 
 /** A worker that, cast `work`, waits for the emitter's `go` with its signal and then records a side effect. */
-class Worker extends GenServer {
+class Worker extends GenServer<{ cast: 'work' }> {
   static effects: string[] = [];
   static go = new EventEmitter();
   private id = '';

@@ -68,8 +68,9 @@ describe('Agent', () => {
     const [child] = await whichChildren(node, sup);
     expect(child!.id).toBe('counter');
     await node.run(async (ctx) => {
+      const down = downReason(ctx, child!.pid as Pid); // monitored before the kill: after it, OTP too says noproc
       ctx.exit(child!.pid as Pid, 'kill');
-      expect(await downReason(ctx, child!.pid as Pid)).toBe('killed');
+      expect(await down).toBe('killed');
     });
     await waitFor(() => node.whereis('counter') !== undefined, 'the agent to restart');
     expect(await Agent.get(node, 'counter', (n: number) => n)).toBe(0);

@@ -203,8 +203,9 @@ describe('Registry as a process', () => {
   it('is refused once it has stopped', async () => {
     const reg = await Registry.start(node, { name: 'names', keys: 'unique' });
     await node.run(async (ctx) => {
+      const down = downReason(ctx, reg); // monitored before the kill: after it, OTP too says noproc
       ctx.exit(reg, 'kill');
-      expect(await downReason(ctx, reg)).toBe('killed');
+      expect(await down).toBe('killed');
     });
     expect(() => Registry.lookup(node, 'names', 'x')).toThrow(/no registry named "names"/);
   });

@@ -172,7 +172,7 @@ describe('signals from one process to another', () => {
   });
 
   it('never resume a caller that the server killed before it replied', async () => {
-    class Killer extends GenServer {
+    class Killer extends GenServer<{ call: 'killMe' }> {
       @Call() killMe(): string {
         this.ctx.exit(this.from.pid, 'custom');
         return 'reply after the exit signal';

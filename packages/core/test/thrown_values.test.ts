@@ -18,7 +18,7 @@ async function exitReasonOf(ctx: ProcessContext, body: (c: ProcessContext) => un
 }
 
 /** A transient worker that throws whatever it is cast. */
-class Thrower extends GenServer {
+class Thrower extends GenServer<{ cast: 'throwIt' }> {
   override init(observer: Pid): void {
     this.ctx.send(observer, { started: this.self });
   }
