@@ -8,7 +8,8 @@
  * (one object), keyed by the tag that the reply carries back. Timeouts sit in one
  * FIFO queue per duration, so a call arms no timer of its own.
  */
-import { BadArgError, CallExitError, CallingSelfError, CallTimeoutError, NoProcError } from './errors';
+import { BadArgError, CallExitError, CallingSelfError, CallTimeoutError, describe, NoProcError } from './errors';
+import { getLogger } from './logger';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ProcessContext, TimeoutMs } from './runtime/context';
 import type { ExitReason } from './runtime/exit';
@@ -46,6 +47,25 @@ registerClass(GenCast, { name: 'grove.$gen_cast', toTerm: (c) => c.request, from
  */
 export abstract class ErrorReply {
   abstract toError(): Error;
+}
+
+const log = getLogger('gen_server');
+
+/**
+ * True when `from` is an address a reply can go to: a pid and an integer tag. Any
+ * term can be sent as a `$gen_call`; one whose `from` is not such an address has
+ * nobody to answer. @internal
+ */
+export function canAnswer(from: unknown): from is From {
+  if (from instanceof PendingCall) return true;
+  if (typeof from !== 'object' || from === null) return false;
+  const f = from as { pid?: unknown; tag?: unknown };
+  return f.pid instanceof Pid && Number.isInteger(f.tag);
+}
+
+/** Logs and drops a call that cannot be answered (a forged `$gen_call`). @internal */
+export function dropUnanswerable(server: Pid, msg: GenCall): void {
+  log.warn(`${server} dropped a call that cannot be answered (no caller pid and tag): ${describe(msg.from)}, request ${describe(msg.request)}`);
 }
 
 /** Default call timeout, as OTP: 5 s. */
@@ -219,6 +239,10 @@ export function cast(node: Node, from: Pid | undefined, server: Dest, request: u
 
 /** Replies to a call (OTP `gen:reply/2`); a reply to a caller that gave up is dropped. */
 export function reply(node: Node, from: From, value: unknown): void {
+  if (!canAnswer(from)) {
+    log.warn(`reply to ${describe(from)} dropped: not a caller's pid and tag`);
+    return;
+  }
   const pid = from.pid;
   if (pid.node !== node.name) {
     node.router?.reply(pid, from.tag, value);
