@@ -127,7 +127,7 @@ class PendingCall extends Monitor implements From, CallerLink, Expiring {
   /** The reply: settle and take the monitor down; the caller resumes in order with what was sent to it before. */
   reply(value: unknown): void {
     if (!this.finish()) return;
-    if (value instanceof ErrorReply) this.watcher.resumeInOrder(this.reject as (x: unknown) => void, value.toError());
+    if (value instanceof ErrorReply) this.watcher.resumeInOrder(this.reject as (x: unknown) => void, errorOf(value));
     else this.watcher.resumeInOrder(this.resolve, value);
   }
 
@@ -161,6 +161,17 @@ class PendingCall extends Monitor implements From, CallerLink, Expiring {
     }
     return true;
   }
+}
+
+/** The error an ErrorReply stands for; one whose toError throws (or returns a non-error) still ends the call. */
+function errorOf(r: ErrorReply): Error {
+  let e: unknown;
+  try {
+    e = r.toError();
+  } catch (thrown) {
+    e = thrown;
+  }
+  return e instanceof Error ? e : new BadArgError(`call: a reply's toError gave ${describe(e)}, not an Error`, e);
 }
 
 function validTimeout(t: unknown): t is TimeoutMs {
