@@ -276,7 +276,11 @@ export class Process implements ProcessContext {
         return Promise.resolve(msg);
       }
     }
-    if (timeoutMs === 0) return Promise.resolve(TIMEOUT);
+    if (timeoutMs === 0) {
+      // A poll is work like any receive: over the turn's budget it answers after the event loop's I/O.
+      if (this.node.scheduler.charge(1)) return new Promise((resolve) => setImmediate(resolve, TIMEOUT));
+      return Promise.resolve(TIMEOUT);
+    }
     return new Promise((resolve) => {
       const w: Waiter = { match, resolve, timer: null };
       if (timeoutMs !== undefined && timeoutMs !== 'infinity') {
