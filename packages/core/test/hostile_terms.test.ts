@@ -6,7 +6,7 @@ const hostile = (): unknown => JSON.parse('{"toString":"x"}');
 
 class Crasher extends GenServer<{ call: 'crash' | 'ping' }> {
   @Call() crash(): never {
-    this.ctx.exit(hostile() as never);
+    return this.ctx.exit(hostile() as never);
   }
   @Call() ping(): string {
     return 'pong';
@@ -121,7 +121,7 @@ class Replier extends GenServer<{ call: 'bad' | 'down' }> {
       throw new Error('trap');
     };
     const reason = new Proxy({}, { get: trap, ownKeys: trap, getPrototypeOf: trap, getOwnPropertyDescriptor: trap, has: trap });
-    this.ctx.exit(reason as never);
+    return this.ctx.exit(reason as never);
   }
 }
 
