@@ -188,7 +188,7 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
   // Every ProcessContext is a Process (process.ts); the type keeps internals out of the API.
   const caller = from as Process;
   if (!validTimeout(timeoutMs)) {
-    return Promise.reject(new BadArgError(`call: timeoutMs must be a finite number >= 0 or 'infinity', got ${String(timeoutMs)}`, timeoutMs));
+    return Promise.reject(new BadArgError(`call: timeoutMs must be a finite number >= 0 or 'infinity', got ${describe(timeoutMs)}`, timeoutMs));
   }
   caller.ensureAlive();
   const node = caller.node;
@@ -207,7 +207,7 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
     if (pid !== undefined && pid.node === node.name) local = node.local(pid);
     else remote = pid;
   } else {
-    return Promise.reject(new BadArgError(`call: not a destination: ${String(server)}`, server));
+    return Promise.reject(new BadArgError(`call: not a destination: ${describe(server)}`, server));
   }
   if (local === undefined && remote === undefined) return Promise.reject(new CallExitError(server, request, 'noproc'));
   // It could never answer: fail now rather than at the timeout (OTP's calling_self).

@@ -1,4 +1,4 @@
-import { Call, CallExitError, callServer, describe as describeTerm, ErrorReply, GenCall, GenServer, isDownMessage, type DownMessage, type ProcessContext } from '@grove/core';
+import { BadArgError, Call, CallExitError, callServer, describe as describeTerm, ErrorReply, GenCall, GenServer, isDownMessage, type DownMessage, type ProcessContext } from '@grove/core';
 import { captureLogs, node, useNode } from './helpers';
 
 /** What JSON.parse('{"toString":"x"}') returns: String() of it throws. */
@@ -143,5 +143,27 @@ describe('crafted replies and DOWN reasons', () => {
       return callServer(ctx, pid, 'down', 1000).then(() => null, (e: unknown) => e);
     });
     expect(err).toBeInstanceOf(CallExitError);
+  });
+});
+
+describe('hostile arguments at the boundary', () => {
+  useNode();
+
+  it('send, link, monitor, call and receive reject { toString: "x" } with BadArgError', async () => {
+    const errs = await node.run(async (ctx: ProcessContext) => {
+      const out: unknown[] = [];
+      const h = hostile();
+      for (const f of [() => ctx.send(h as never, 'm'), () => ctx.link(h as never), () => ctx.monitor(h as never), () => ctx.receive(undefined, h as never), () => ctx.sendAfter(ctx.self, 'm', h as never)]) {
+        try {
+          f();
+        } catch (e) {
+          out.push(e);
+        }
+      }
+      out.push(await callServer(ctx, h as never, 'ping').catch((e: unknown) => e));
+      return out;
+    });
+    expect(errs).toHaveLength(6);
+    for (const e of errs) expect(e).toBeInstanceOf(BadArgError);
   });
 });
