@@ -60,17 +60,48 @@ export class ProcessExitedError extends GroveError {
   }
 }
 
+/** The longest {@link describe} output, before its ellipsis. */
+const DESCRIBE_MAX = 200;
+
+const INSPECT_OPTIONS = {
+  depth: 4,
+  breakLength: Infinity,
+  maxArrayLength: 20,
+  maxStringLength: 100,
+  // Never run a term's code: a Proxy is shown as one (no trap runs), a getter is not called.
+  showProxy: true,
+  getters: false,
+} as const;
+
 /**
  * A short, printable description of a term for error messages and logs: a string as
  * it is, an error as `Name: message`, anything else as the shell prints a term
  * (`[ 'get', 'k' ]`, `{ type: 'is_auth' }`, `#PID<...>`, `2n`), on one line, cut after
- * 200 characters.
+ * 200 characters. Total: any value (from a peer, a throwing getter, a Proxy, a cycle,
+ * a `toString` that is not a function) gives a string, and it never throws.
  */
 export function describe(value: unknown): string {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  let s: string;
+  try {
+    s = describeUnbounded(value);
+  } catch {
+    s = unprintable(value);
+  }
+  return s.length > DESCRIBE_MAX ? s.slice(0, DESCRIBE_MAX) + '…' : s;
+}
+
+function describeUnbounded(value: unknown): string {
   if (typeof value === 'string') return value;
-  const s = inspect(value, { depth: 4, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 100 });
-  return s.length > 200 ? s.slice(0, 200) + '…' : s;
+  if (value instanceof Error) {
+    const name: unknown = value.name;
+    const message: unknown = value.message;
+    if (typeof name === 'string' && typeof message === 'string') return `${name}: ${message}`;
+  }
+  return inspect(value, INSPECT_OPTIONS);
+}
+
+function unprintable(value: unknown): string {
+  return `[unprintable ${typeof value}]`;
 }
 
 /** A process could not be started: `reason` is why (`{ alreadyStarted: pid }`, `'timeout'`, init's stop reason, the exit reason). */

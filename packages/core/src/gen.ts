@@ -8,7 +8,8 @@
  * (one object), keyed by the tag that the reply carries back. Timeouts sit in one
  * FIFO queue per duration, so a call arms no timer of its own.
  */
-import { BadArgError, CallExitError, CallingSelfError, CallTimeoutError, NoProcError } from './errors';
+import { BadArgError, CallExitError, CallingSelfError, CallTimeoutError, describe, NoProcError } from './errors';
+import { getLogger } from './logger';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ProcessContext, TimeoutMs } from './runtime/context';
 import type { ExitReason } from './runtime/exit';
@@ -46,6 +47,25 @@ registerClass(GenCast, { name: 'grove.$gen_cast', toTerm: (c) => c.request, from
  */
 export abstract class ErrorReply {
   abstract toError(): Error;
+}
+
+const log = getLogger('gen_server');
+
+/**
+ * True when `from` is an address a reply can go to: a pid and an integer tag. Any
+ * term can be sent as a `$gen_call`; one whose `from` is not such an address has
+ * nobody to answer. @internal
+ */
+export function canAnswer(from: unknown): from is From {
+  if (from instanceof PendingCall) return true;
+  if (typeof from !== 'object' || from === null) return false;
+  const f = from as { pid?: unknown; tag?: unknown };
+  return f.pid instanceof Pid && Number.isInteger(f.tag);
+}
+
+/** Logs and drops a call that cannot be answered (a forged `$gen_call`). @internal */
+export function dropUnanswerable(server: Pid, msg: GenCall): void {
+  log.warn(`${server} dropped a call that cannot be answered (no caller pid and tag): ${describe(msg.from)}, request ${describe(msg.request)}`);
 }
 
 /** Default call timeout, as OTP: 5 s. */
@@ -107,7 +127,7 @@ class PendingCall extends Monitor implements From, CallerLink, Expiring {
   /** The reply: settle and take the monitor down; the caller resumes in order with what was sent to it before. */
   reply(value: unknown): void {
     if (!this.finish()) return;
-    if (value instanceof ErrorReply) this.watcher.resumeInOrder(this.reject as (x: unknown) => void, value.toError());
+    if (value instanceof ErrorReply) this.watcher.resumeInOrder(this.reject as (x: unknown) => void, errorOf(value));
     else this.watcher.resumeInOrder(this.resolve, value);
   }
 
@@ -143,6 +163,17 @@ class PendingCall extends Monitor implements From, CallerLink, Expiring {
   }
 }
 
+/** The error an ErrorReply stands for; one whose toError throws (or returns a non-error) still ends the call. */
+function errorOf(r: ErrorReply): Error {
+  let e: unknown;
+  try {
+    e = r.toError();
+  } catch (thrown) {
+    e = thrown;
+  }
+  return e instanceof Error ? e : new BadArgError(`call: a reply's toError gave ${describe(e)}, not an Error`, e);
+}
+
 function validTimeout(t: unknown): t is TimeoutMs {
   return typeof t === 'number' ? t >= 0 && t < Infinity : t === 'infinity';
 }
@@ -157,7 +188,7 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
   // Every ProcessContext is a Process (process.ts); the type keeps internals out of the API.
   const caller = from as Process;
   if (!validTimeout(timeoutMs)) {
-    return Promise.reject(new BadArgError(`call: timeoutMs must be a finite number >= 0 or 'infinity', got ${String(timeoutMs)}`, timeoutMs));
+    return Promise.reject(new BadArgError(`call: timeoutMs must be a finite number >= 0 or 'infinity', got ${describe(timeoutMs)}`, timeoutMs));
   }
   caller.ensureAlive();
   const node = caller.node;
@@ -176,7 +207,7 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
     if (pid !== undefined && pid.node === node.name) local = node.local(pid);
     else remote = pid;
   } else {
-    return Promise.reject(new BadArgError(`call: not a destination: ${String(server)}`, server));
+    return Promise.reject(new BadArgError(`call: not a destination: ${describe(server)}`, server));
   }
   if (local === undefined && remote === undefined) return Promise.reject(new CallExitError(server, request, 'noproc'));
   // It could never answer: fail now rather than at the timeout (OTP's calling_self).
@@ -219,6 +250,10 @@ export function cast(node: Node, from: Pid | undefined, server: Dest, request: u
 
 /** Replies to a call (OTP `gen:reply/2`); a reply to a caller that gave up is dropped. */
 export function reply(node: Node, from: From, value: unknown): void {
+  if (!canAnswer(from)) {
+    log.warn(`reply to ${describe(from)} dropped: not a caller's pid and tag`);
+    return;
+  }
   const pid = from.pid;
   if (pid.node !== node.name) {
     node.router?.reply(pid, from.tag, value);

@@ -22,7 +22,7 @@
  * messages, debug events). `sys` requests themselves are calls no handler takes.
  */
 import { UnknownCallError } from '../errors';
-import { ErrorReply, GenCall, GenCast, reply, type From } from '../gen';
+import { canAnswer, dropUnanswerable, ErrorReply, GenCall, GenCast, reply, type From } from '../gen';
 import { isExitMessage, type ExitReason } from '../runtime/exit';
 import type { Pid } from '../runtime/pid';
 import type { Process } from '../runtime/process';
@@ -158,6 +158,7 @@ function invoke(st: ServerState, fn: HandlerFn, req: unknown): unknown {
 function handleCall(st: ServerState, msg: GenCall): Result {
   const req = msg.request;
   const from = msg.from;
+  if (!canAnswer(from)) return dropUnanswerable(st.ctx.self, msg);
   const fn = routeOf(st.table.calls, req);
   if (fn === undefined) {
     if (req instanceof SystemStop) return terminateServer(st, msg, req.reason, from, true, 'ok');

@@ -202,7 +202,7 @@ export class Node {
       if (pid === undefined) throw new NoProcError(dest.name);
       this.sendFrom(from, pid, msg);
     } else {
-      throw new BadArgError(`send: not a destination: ${String(dest)}`, dest);
+      throw new BadArgError(`send: not a destination: ${describe(dest)}`, dest);
     }
   }
 
@@ -222,7 +222,7 @@ export class Node {
 
   /** @internal */
   exitFrom(from: Pid, to: Pid, reason: ExitReason): void {
-    if (!(to instanceof Pid)) throw new BadArgError(`exit: not a pid: ${String(to)}`, to);
+    if (!(to instanceof Pid)) throw new BadArgError(`exit: not a pid: ${describe(to)}`, to);
     if (to.node === this.name) this.local(to)?.exitSignal(from, reason, false);
     else this.router?.exit(from, to, reason, false);
   }
@@ -235,7 +235,7 @@ export class Node {
 
   /** @internal */
   linkFrom(p: Process, pid: Pid): void {
-    if (!(pid instanceof Pid)) throw new BadArgError(`link: not a pid: ${String(pid)}`, pid);
+    if (!(pid instanceof Pid)) throw new BadArgError(`link: not a pid: ${describe(pid)}`, pid);
     if (pid.equals(p.pid)) return;
     if (pid.node === this.name) {
       const other = this.local(pid);
@@ -258,7 +258,7 @@ export class Node {
 
   /** @internal */
   unlinkFrom(p: Process, pid: Pid): void {
-    if (!(pid instanceof Pid)) throw new BadArgError(`unlink: not a pid: ${String(pid)}`, pid);
+    if (!(pid instanceof Pid)) throw new BadArgError(`unlink: not a pid: ${describe(pid)}`, pid);
     if (p.links === null || !p.links.delete(pid.key)) return;
     if (pid.node === this.name) {
       const other = this.local(pid);
@@ -296,7 +296,7 @@ export class Node {
       spec = target;
       if (target[1] === this.name) tp = this.names.get(target[0]);
     } else {
-      throw new BadArgError(`monitor: not a pid or name: ${String(target)}`, target);
+      throw new BadArgError(`monitor: not a pid or name: ${describe(target)}`, target);
     }
     const mon = m ?? new Monitor(p, this.nextRef++, spec, null);
     mon.target = spec;

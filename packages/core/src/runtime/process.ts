@@ -14,7 +14,7 @@
  * is pending, a message goes straight to the mailbox or to the waiting `receive`
  * (the fast path); behind a pending one, everything waits in the signal queue.
  */
-import { BadArgError, ProcessExitedError } from '../errors';
+import { BadArgError, describe, ProcessExitedError } from '../errors';
 import { TIMEOUT, type MessageHandler, type ProcessBody, type ProcessContext, type SpawnOptions, type Timeout, type TimeoutMs } from './context';
 import type { ExitReason } from './exit';
 import { Mailbox } from './mailbox';
@@ -260,7 +260,7 @@ export class Process implements ProcessContext {
     this.ensureAlive();
     if (this.waiter !== null) throw new BadArgError(`${this.pid} is already waiting in receive`);
     if (timeoutMs !== undefined && timeoutMs !== 'infinity' && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${String(timeoutMs)}`, timeoutMs);
+      throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${describe(timeoutMs)}`, timeoutMs);
     }
     if (this.signals !== null) {
       // As OTP's receive, take in what was sent so far first: an exit signal in it may end the process here.
@@ -276,7 +276,11 @@ export class Process implements ProcessContext {
         return Promise.resolve(msg);
       }
     }
-    if (timeoutMs === 0) return Promise.resolve(TIMEOUT);
+    if (timeoutMs === 0) {
+      // A poll is work like any receive: over the turn's budget it answers after the event loop's I/O.
+      if (this.node.scheduler.charge(1)) return new Promise((resolve) => setImmediate(resolve, TIMEOUT));
+      return Promise.resolve(TIMEOUT);
+    }
     return new Promise((resolve) => {
       const w: Waiter = { match, resolve, timer: null };
       if (timeoutMs !== undefined && timeoutMs !== 'infinity') {

@@ -13,10 +13,13 @@
  * dispatched synchronously; only a handler that returns a promise suspends its
  * process until the promise settles.
  */
+import { describe } from '../errors';
+import { getLogger } from '../logger';
 import { Ring } from './mailbox';
 import type { Process } from './process';
 
 const RESOLVED = Promise.resolve();
+const log = getLogger('process');
 
 export interface SchedulerOptions {
   /** Messages a process handles before it yields to others (about Erlang's 4000 reductions). Default 2000. */
@@ -107,7 +110,12 @@ export class Scheduler {
       let p: Process | undefined;
       while ((p = this.queue.shift()) !== undefined) {
         p.queued = false;
-        this.turnWork += p.run(budget);
+        try {
+          this.turnWork += p.run(budget);
+        } catch (e) {
+          // A bug of the runtime's own, never a user's (their errors end their process): log it, run the others.
+          log.error(`scheduler: running ${p.pid} threw ${describe(e)}`);
+        }
         if (this.turnWork >= this.turnBudget) break;
       }
     } finally {
