@@ -24,8 +24,8 @@
  *   empty table and syncs with every node it is connected to (it coordinates those
  *   syncs itself, since its peers see no nodeup), getting the cluster's names back.
  */
-import { BadArgError, GenServer, getLogger, isPid, isRef, type From, type Node, type Pid, type Ref } from '@grove/core';
-import { canReply, describeSafely, refuse } from '../node/bad_request';
+import { describe, BadArgError, GenServer, getLogger, isPid, isRef, type From, type Node, type Pid, type Ref } from '@grove/core';
+import { canReply, refuse } from '../node/bad_request';
 import { LockTable } from './lock';
 import { GLOBAL_NAME_SERVER, isGlobalRequest, malformedRequest, nameKey, type DelLockMessage, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
 import { builtinNamed, runResolve, type ResolveFn } from './resolve';
@@ -122,14 +122,14 @@ export class GlobalServer extends GenServer {
    * unknown call, as for any GenServer.
    */
   override handleCall(request: unknown, from: From): unknown {
-    if (!canReply(from)) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, `a call of ${describeSafely(request)}`);
+    if (!canReply(from)) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, `a call of ${describe(request)}`);
     if (!isGlobalRequest(request)) return super.handleCall(request, from);
     const bad = malformedRequest(request);
     if (bad !== null) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, bad);
     try {
       return this.request(request, from);
     } catch (e) {
-      return refuse(GLOBAL_NAME_SERVER, this.node.name, from, e instanceof Error ? e.message : describeSafely(e));
+      return refuse(GLOBAL_NAME_SERVER, this.node.name, from, e instanceof Error ? e.message : describe(e));
     }
   }
 
@@ -137,7 +137,7 @@ export class GlobalServer extends GenServer {
     try {
       this.info(msg);
     } catch (e) {
-      refuse(GLOBAL_NAME_SERVER, this.node.name, null, `${describeSafely(msg)} (${e instanceof Error ? e.message : describeSafely(e)})`);
+      refuse(GLOBAL_NAME_SERVER, this.node.name, null, `${describe(msg)} (${e instanceof Error ? e.message : describe(e)})`);
     }
   }
 
@@ -227,7 +227,7 @@ export class GlobalServer extends GenServer {
 
   private insert(rec: NameRecord): void {
     const key = nameKey(rec.name);
-    if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${describeSafely(rec.pid)}`, rec.pid);
+    if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${describe(rec.pid)}`, rec.pid);
     const old = this.names.get(key);
     if (old !== undefined) {
       if (old.pid.equals(rec.pid)) {
@@ -281,7 +281,7 @@ export class GlobalServer extends GenServer {
   private resolveHere(from: From, name: unknown, pid1: Pid, pid2: Pid): void {
     const fn = this.customResolvers.get(GlobalServer.resolverKey(nameKey(name), pid2));
     if (fn === undefined) {
-      log.error(`global: no resolve function for ${describeSafely(name)} held by ${pid2} on ${this.node.name}; the name is unregistered`);
+      log.error(`global: no resolve function for ${describe(name)} held by ${pid2} on ${this.node.name}; the name is unregistered`);
       return this.reply(from, 'none');
     }
     // Not awaited: the server keeps answering (the resolver may take its time).

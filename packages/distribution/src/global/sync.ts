@@ -19,8 +19,8 @@
  * still connected (a timeout) is retried after a random pause; a peer with no
  * global server counts as synced.
  */
-import { CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
-import { describeSafely } from '../node/bad_request';
+import { describe, CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
+
 import { callerOf } from '../node/dist_node';
 import { delLockOn, setLockOn } from './lock';
 import type { GlobalServer } from './name_server';
@@ -112,7 +112,7 @@ async function resolve(server: GlobalServer, m: NameRecord, theirs: NameRecord):
     const winner = await ask(callerOf(server.node, 'global'), m.method, { type: 'global.resolve', name: m.name, pid1: theirs.pid, pid2: m.pid });
     return isPid(winner) ? winner : 'none';
   } catch (e) {
-    log.error(`global: cannot run the resolve function for ${describeSafely(m.name)} on ${m.method} (${e instanceof Error ? e.message : describeSafely(e)}); the name is unregistered`);
+    log.error(`global: cannot run the resolve function for ${describe(m.name)} on ${m.method} (${e instanceof Error ? e.message : describe(e)}); the name is unregistered`);
     return 'none';
   }
 }

@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { describe, ErrorReply, getLogger, NO_REPLY, registerClass, type From, type NoReply } from '@grove/core';
+import { ErrorReply, getLogger, NO_REPLY, registerClass, type From, type NoReply } from '@grove/core';
 import { BadRequestError } from '../errors';
 import { isWirePid } from '../wire/term';
 import { fieldText, isVarint } from '../wire/wire';
@@ -62,5 +62,3 @@ export function refuse(server: string, node: string, from: unknown, detail: stri
   return NO_REPLY;
 }
 
-/** `value` for a log line or a refusal: core's {@link describe}, which never throws and is never long. */
-export const describeSafely: (value: unknown) => string = describe;

@@ -17,7 +17,7 @@ import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
 import { kernelOf, type AllowList, type MonitorNodesOptions, type NetKernel, type NodeMonitors } from './net_kernel';
 import { KERNEL_SUP, startKernelSup } from './kernel_sup';
-import { describeSafely } from './bad_request';
+
 import { MAX_COOKIE_BYTES, resolveCookie } from '../handshake/cookie';
 import { isNodeName } from './node_name';
 import { SpawnService, type Spawnable, type SpawnStarter } from './remote_spawn';
@@ -329,7 +329,7 @@ export class DistNode {
     this.unwatchKernel = this.node.onExit((pid, reason) => {
       if (!pid.equals(sup)) return;
       this.unwatchKernel();
-      log.error(`${this.name}: ${KERNEL_SUP} terminated (${describeSafely(reason)}): the node stops`);
+      log.error(`${this.name}: ${KERNEL_SUP} terminated (${describe(reason)}): the node stops`);
       void this.stop();
     });
   }

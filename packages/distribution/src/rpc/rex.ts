@@ -24,7 +24,7 @@
  * process, so a restarted server serves the same modules.
  */
 import { BadArgError, describe, GenServer, getLogger, Info, isDownMessage, isRef, NotCopyableError, ProcessExit, reply, type DownMessage, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
-import { canReply, describeSafely, refuse } from '../node/bad_request';
+import { canReply, refuse } from '../node/bad_request';
 import { fieldText } from '../wire/wire';
 
 /** The name of the rpc server on every node. */
@@ -135,7 +135,7 @@ export class RpcServer extends GenServer {
    */
   override handleCall(request: unknown, from: From): unknown {
     const req = request as RpcCallRequest | null;
-    if (!canReply(from)) return refuse(REX, this.node.name, from, `a call of ${describeSafely(req)}`);
+    if (!canReply(from)) return refuse(REX, this.node.name, from, `a call of ${describe(req)}`);
     if (typeof req !== 'object' || req === null || req.type !== 'rpc.call') return super.handleCall(request, from);
     const bad = malformed(req, true);
     if (bad !== null) return refuse(REX, this.node.name, from, bad);
@@ -222,14 +222,14 @@ async function work(w: ProcessContext, f: ExposedFunction, args: readonly unknow
     out = e instanceof ProcessExit ? { error: 'exit', reason: e.reason } : { error: 'throw', reason: e };
   }
   if (from === null) {
-    if ('error' in out) log.debug(`rpc.cast on ${w.node.name} ended with ${out.error}: ${describeSafely(out.reason)}`);
+    if ('error' in out) log.debug(`rpc.cast on ${w.node.name} ended with ${out.error}: ${describe(out.reason)}`);
     return;
   }
   try {
     reply(w.node, from, out);
   } catch (e) {
     // The value cannot cross the wire (a function, an unregistered class...): the caller hears why.
-    const reason = e instanceof NotCopyableError ? e : new NotCopyableError('$', describeSafely(e));
+    const reason = e instanceof NotCopyableError ? e : new NotCopyableError('$', describe(e));
     reply(w.node, from, { error: 'throw', reason } satisfies RpcReply);
   }
 }
