@@ -20,7 +20,6 @@
  * global server counts as synced.
  */
 import { describe, CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
-
 import { callerOf } from '../node/dist_node';
 import { delLockOn, setLockOn } from './lock';
 import type { GlobalServer } from './name_server';

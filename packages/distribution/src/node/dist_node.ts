@@ -17,7 +17,6 @@ import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
 import { kernelOf, type AllowList, type MonitorNodesOptions, type NetKernel, type NodeMonitors } from './net_kernel';
 import { KERNEL_SUP, startKernelSup } from './kernel_sup';
-
 import { MAX_COOKIE_BYTES, resolveCookie } from '../handshake/cookie';
 import { isNodeName } from './node_name';
 import { SpawnService, type Spawnable, type SpawnStarter } from './remote_spawn';
