@@ -54,6 +54,31 @@ run(spawn_bytes, N) ->
 run(genserver_bytes, N) ->
     memory_delta(N, fun() -> start_servers(N) end);
 
+%% Resident-set growth of the VM for N idle processes, as `top` shows it, in MB
+%% (10^6 bytes) per 1,000,000 processes, i.e. bytes per process (the Grove side
+%% reads its own RSS the same way).
+run(idle_1m, N) ->
+    wait_idle(),
+    erlang:garbage_collect(),
+    Before = rss_bytes(),
+    spawn_idle(N),
+    wait_idle(),
+    (rss_bytes() - Before) / N;
+
+%% A process with 1,000 queued {junk, I} messages sends itself {match, I} and
+%% takes it with a selective receive, N times; each receive passes the 1,000.
+run(mailbox_selective, N) ->
+    Self = self(),
+    spawn(fun() ->
+              [self() ! {junk, I} || I <- lists:seq(1, 1000)],
+              T0 = now_us(),
+              selective(N),
+              T1 = now_us(),
+              {message_queue_len, 1000} = process_info(self(), message_queue_len),
+              Self ! {rate, per_sec(N, T0, T1)}
+          end),
+    receive {rate, Rate} -> Rate end;
+
 %% one_for_one restarts, a fresh bench_sup every 100 crashes (start and stop
 %% not timed). Crash = exit(Child, kill), as in the anchor's 179k/s figure.
 run(restart, N) -> restart(N, kill);
@@ -98,6 +123,15 @@ casts(_Gs, 0) -> ok;
 casts(Gs, I) -> gen_server:cast(Gs, {msg, I}), casts(Gs, I - 1).
 
 idle() -> receive stop -> ok end.
+
+selective(0) -> ok;
+selective(I) -> self() ! {match, I}, receive {match, I} -> selective(I - 1) end.
+
+%% The OS process's resident set: /proc/self/statm's second field, in pages.
+rss_bytes() ->
+    {ok, Statm} = file:read_file("/proc/self/statm"),
+    [_, Resident | _] = binary:split(Statm, <<" ">>, [global]),
+    binary_to_integer(Resident) * 4096.
 
 spawn_idle(0) -> ok;
 spawn_idle(I) -> spawn(fun idle/0), spawn_idle(I - 1).

@@ -89,4 +89,22 @@ async function castThenCount(ctx, client, n) {
   return (n / ms) * 1000;
 }
 
-module.exports = { SLICE, BenchGs, BenchStatem, BenchSup, calls, callRate, castThenCount };
+/**
+ * pg_broadcast's members on one node: `count` processes that join group 'bench' of
+ * the default scope and count `['b', i]` broadcasts; each sends 'pg_done' to
+ * `reportTo` when it has counted `n`. `from` is a process context of that node.
+ */
+async function startPgMembers(from, count, reportTo, n) {
+  const pg = require('@grove/pg');
+  const pids = [];
+  for (let k = 0; k < count; k++) {
+    let seen = 0;
+    pids.push(from.node.spawnLoop((_m, ctx) => {
+      if (++seen === n) ctx.send(reportTo, 'pg_done');
+    }));
+  }
+  await pg.join(from, 'bench', pids);
+  return pids.length;
+}
+
+module.exports = { SLICE, BenchGs, BenchStatem, BenchSup, calls, callRate, castThenCount, startPgMembers };
