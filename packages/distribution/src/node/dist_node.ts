@@ -59,6 +59,14 @@ export interface DistOptions {
   allow?: readonly string[];
   /** The port mapper's port. Default GROVE_EPMD_PORT, ERL_EPMD_PORT, else 4369. */
   epmdPort?: number;
+  /**
+   * Where this host's port mapper answers, and where the embedded one binds when none
+   * does (it binds loopback only unless told otherwise). Default `127.0.0.1`. Set it to
+   * the address other machines reach this one at (e.g. the pod IP) for a cluster found
+   * by DNS, where peers look this node up on that address; registering stays limited to
+   * this host, as with `epmd`.
+   */
+  epmdHost?: string;
   /** Connect with TLS, verifying both ends' certificates. */
   tls?: TlsOptions;
   /** A hidden node: not in other nodes' `nodes()`, never part of the transitive mesh. */

@@ -135,7 +135,10 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       { ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}), decoder: hs.decoder },
     );
   warmUp(options.name);
-  const pm = await PortMapper.ensure(options.epmdPort !== undefined ? { port: options.epmdPort } : {});
+  const pm = await PortMapper.ensure({
+    ...(options.epmdPort !== undefined ? { port: options.epmdPort } : {}),
+    ...(options.epmdHost !== undefined ? { host: options.epmdHost } : {}),
+  });
   let creation = 0;
   const sockets = new Set<Socket>();
   const track = (s: Socket): void => {
