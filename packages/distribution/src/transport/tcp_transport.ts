@@ -25,12 +25,16 @@ import { parseNodeName } from '../node/node_name';
 import type { NodeTransport, TransportStart } from './transport';
 import type { DistOptions } from '../node/dist_node';
 import { PortMapper } from '../epmd/port_mapper';
+import { PortStream } from './port_stream';
+import { dialThread, registerThreadNode } from './thread_links';
 import { SocketChannel } from './socket_channel';
 import { connect, listen, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
 import { ownCertificateProblems, type TlsIdentityMode } from '../handshake/tls_identity';
 import { GROVE_EPMD_EXTRA, GROVE_TLS_EPMD_EXTRA } from '../epmd/epmd';
 
 const log = getLogger('dist');
+/** A thread link takes no place among the listener's handshakes (only sockets are capped). */
+const THREAD_SLOT: HandshakeSlot = { identified: () => undefined, release: () => undefined };
 
 /**
  * Builds the handshake's protobuf codecs now (protobufjs generates them on first
@@ -185,10 +189,19 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       ? new DistNodeError(`${options.name}: the name ${name.alive} is already registered on this host`, { cause: err })
       : err;
   }
+  // Nodes of other threads of this process reach this one over a MessagePort (thread_links.ts).
+  const unregisterThread = registerThreadNode(options.name, (port) => accept(new PortStream(port) as unknown as Socket, THREAD_SLOT));
   const transport: NodeTransport = {
     creation,
     address: { host: listener.host, port: listener.port },
     async dial(peer, self) {
+      const threadPort = await dialThread(peer);
+      if (threadPort !== undefined) {
+        const stream = new PortStream(threadPort) as unknown as Socket;
+        track(stream);
+        const hs = await initiateHandshake(stream, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => true });
+        return channelOf(hs, self.name, self.creation);
+      }
       const p = parseNodeName(peer);
       const info = await pm.portPlease(p.alive, p.host);
       if (info === undefined) throw new DistNodeError(`${peer} is not registered with the port mapper on ${p.host}`);
@@ -211,6 +224,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       return channelOf(hs, self.name, self.creation);
     },
     async close() {
+      unregisterThread();
       await listener.close({ destroyConnections: true });
       for (const s of sockets) s.destroy();
       await pm.close();
