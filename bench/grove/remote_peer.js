@@ -13,10 +13,9 @@
 // `{ name, epmdPort }` over IPC once both processes are registered. With
 // GROVE_BENCH_EPMD_PORT it registers with that port mapper instead (a second peer
 // of the same cluster). It exits on 'stop' or when the parent goes away.
-const { startDistributed, rpc } = require('@grove/distribution');
+const { startDistributed } = require('@grove/distribution');
 const { EpmdServer } = require('@grove/distribution/internal');
-const pg = require('@grove/pg');
-const { BenchGs, startPgMembers } = require('./support');
+const { serveBench } = require('./support');
 
 async function main() {
   const sharedPort = Number(process.env.GROVE_BENCH_EPMD_PORT || 0);
@@ -27,26 +26,7 @@ async function main() {
     epmdPort: epmd === null ? sharedPort : epmd.port,
     nodeOptions: { checkMessages: false },
   });
-  const node = d.node;
-  await BenchGs.start(node, undefined, { name: 'bench_gs' });
-  await pg.start(node);
-  rpc.expose(d, 'bench', {
-    echo: (x) => x,
-    pgMembers(count, reportTo, n) {
-      return startPgMembers(this, count, reportTo, n);
-    },
-  });
-  let count = 0;
-  // GROVE_BENCH_BACKLOG=1: print the sink's mailbox length every 65,536 messages (stderr).
-  const backlog = process.env.GROVE_BENCH_BACKLOG === '1';
-  node.spawnLoop(
-    (m, ctx) => {
-      if (m[0] === 'msg') {
-        if ((++count & 0xffff) === 0 && backlog) process.stderr.write(`sink: ${count} counted, ${ctx.mailboxLength} waiting\n`);
-      } else if (m[0] === 'count') ctx.send(m[1], ['count', count]);
-    },
-    { name: 'sink' },
-  );
+  await serveBench(d);
 
   let stopping = false;
   const stop = async () => {

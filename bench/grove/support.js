@@ -107,4 +107,35 @@ async function startPgMembers(from, count, reportTo, n) {
   return pids.length;
 }
 
-module.exports = { SLICE, BenchGs, BenchStatem, BenchSup, calls, callRate, castThenCount, startPgMembers };
+/**
+ * What the peer node of the remote workloads runs (bench_remote.erl's server): a
+ * registered `bench_gs`, a registered counting process `sink` (`['msg', i]` counts,
+ * `['count', from]` answers `['count', n]`), the default pg scope, and the rpc module
+ * `bench` (`echo(x)`, `pgMembers(count, reportTo, n)`). `d` is a distributed node.
+ */
+async function serveBench(d) {
+  const pg = require('@grove/pg');
+  const { rpc } = require('@grove/distribution');
+  const node = d.node;
+  await BenchGs.start(node, undefined, { name: 'bench_gs' });
+  await pg.start(node);
+  rpc.expose(d, 'bench', {
+    echo: (x) => x,
+    pgMembers(count, reportTo, n) {
+      return startPgMembers(this, count, reportTo, n);
+    },
+  });
+  let count = 0;
+  // GROVE_BENCH_BACKLOG=1: print the sink's mailbox length every 65,536 messages (stderr).
+  const backlog = process.env.GROVE_BENCH_BACKLOG === '1';
+  node.spawnLoop(
+    (m, ctx) => {
+      if (m[0] === 'msg') {
+        if ((++count & 0xffff) === 0 && backlog) process.stderr.write(`sink: ${count} counted, ${ctx.mailboxLength} waiting\n`);
+      } else if (m[0] === 'count') ctx.send(m[1], ['count', count]);
+    },
+    { name: 'sink' },
+  );
+}
+
+module.exports = { SLICE, BenchGs, BenchStatem, BenchSup, calls, callRate, castThenCount, startPgMembers, serveBench };

@@ -62,6 +62,7 @@ class ErlangSide {
     if (workload.erlang === 'local') return this.runLocal(workload.bench, n, warmup);
     if (workload.erlang === 'elixir') return this.runElixir(workload.bench, n, warmup);
     if (workload.erlang === 'mesh') return this.runMesh(n);
+    if (workload.erlang === 'none') return { value: null, note: workload.erlangNote };
     return this.runRemote(workload.bench, n, warmup, workload.erlang === 'remote3' ? 2 : 1);
   }
 

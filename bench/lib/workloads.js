@@ -6,6 +6,7 @@
 // erlang: 'local'  -> bench_local on `erl +S 1` (one scheduler, like one JS thread)
 //         'elixir' -> bench/elixir/<bench>.exs with `elixir` on the same flags (n/a without Elixir)
 //         'remote' -> bench_remote on two default `erl` nodes on 127.0.0.1
+//         'none'   -> no Erlang figure (erlangNote says what to compare with)
 // floor:  false    -> no honest plain-JS floor; floorNote says why
 // warmup: every side first runs the workload untimed with this N, on the same
 //         server or connection, then the timed run (V8 tiers code up as it
@@ -57,6 +58,12 @@ const WORKLOADS = [
     target: { kind: 'ratio', min: 2, text: '>=2x erl' } },
   { bench: 'connect', unit: 'ms', lowerIsBetter: true, n: 10, quickN: 3, erlang: 'remote',
     target: { kind: 'ratio', min: 2, text: '<=0.5x erl time' } },
+  { bench: 'thread_send', unit: 'msg/s', n: 1_000_000, quickN: 100_000, erlang: 'none',
+    erlangNote: 'none: compare with remote_send (another OS process over loopback TCP) in the same run',
+    floor: false, floorNote: 'none yet', target: null },
+  { bench: 'thread_call', unit: 'calls/s', n: 30_000, quickN: 2_000, warmup: 500, erlang: 'none',
+    erlangNote: 'none: compare with remote_call (another OS process over loopback TCP) in the same run',
+    floor: false, floorNote: 'none yet', target: null },
   { bench: 'rpc_call', unit: 'calls/s', n: 30_000, quickN: 2_000, warmup: 500, erlang: 'remote',
     floor: false, floorNote: 'none: remote_call is the round-trip floor; plain TCP has no rpc layer', target: null },
   { bench: 'pg_broadcast', unit: 'broadcasts/s', n: 2_000, quickN: 100, erlang: 'remote',
