@@ -8,6 +8,7 @@
  * belongs to the program and is not parsed (`grove run app.js --port 80` hands
  * `['--port', '80']` to `main`). `--` ends the options.
  */
+import * as os from 'node:os';
 import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { BadNodeNameError, localHostName, MAX_COOKIE_BYTES, parseNodeName, type NodeNameKind } from '@grove/distribution';
@@ -62,7 +63,7 @@ export type Command =
   | { readonly command: 'help'; readonly topic?: CommandName }
   | { readonly command: 'version' }
   | { readonly command: 'shell'; readonly node: NodeFlags }
-  | { readonly command: 'run'; readonly node: NodeFlags; readonly file: string; readonly args: readonly string[] }
+  | { readonly command: 'run'; readonly node: NodeFlags; readonly file: string; readonly args: readonly string[]; readonly workers?: number }
   | { readonly command: 'ping'; readonly target: string; readonly cookie?: string }
   | { readonly command: 'names' }
   | { readonly command: 'certs'; readonly nodes: readonly string[]; readonly dir: string; readonly days: number };
@@ -104,7 +105,7 @@ const MAX_NET_TICKTIME_S = 2_147_483;
 
 const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
   shell: NODE_OPTIONS,
-  run: NODE_OPTIONS,
+  run: { ...NODE_OPTIONS, workers: { value: true } },
   ping: { cookie: { value: true } },
   names: {},
   certs: { dir: { value: true }, days: { value: true } },
@@ -235,7 +236,18 @@ function runCommand(s: Scanned): Command {
   const node = nodeFlags('run', s);
   const file = s.operands[0];
   if (file === undefined) throw new UsageError('missing FILE: the module to run (e.g. grove run app.js)', 'run');
-  return { command: 'run', node, file, args: s.rest };
+  const workers = workersOption(s.options.get('workers'), node);
+  return { command: 'run', node, file, args: s.rest, ...(workers !== undefined ? { workers } : {}) };
+}
+
+/** `--workers N` (or `auto`: one per core): how many worker-thread nodes `grove run` starts. */
+function workersOption(value: string | true | undefined, node: NodeFlags): number | undefined {
+  if (value === undefined) return undefined;
+  if (node.name === undefined) throw new UsageError('--workers needs --sname or --name: worker nodes join the node\'s cluster', 'run');
+  if (value === 'auto') return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers ${String(value)}: expected a number of threads from 1 to 256, or auto (one per core)`, 'run');
+  return n;
 }
 
 function pingCommand(s: Scanned): Command {

@@ -66,7 +66,7 @@ Helpers (type help() in the shell for details):
   global.* pg.* rpc.*
 
 ${NODE_OPTIONS}`,
-  run: `Usage: grove run [--sname N | --name N@HOST] [--cookie C] [--hidden] [TLS options] [distribution options] FILE [args...]
+  run: `Usage: grove run [--sname N | --name N@HOST] [--cookie C] [--hidden] [--workers N|auto] [TLS options] [distribution options] FILE [args...]
 
 Starts a node and runs FILE (.js, .cjs, .mjs or .ts; TypeScript runs through tsx).
 FILE exports either:
@@ -75,6 +75,10 @@ FILE exports either:
   - a function main(node, args): called with the node and the words after FILE.
 The node runs until Ctrl-C or SIGTERM (then applications stop in reverse start order
 and grove exits 0), or until a node that is not distributed has nothing left to do.
+
+  --workers N|auto  also start N nodes (auto: one per core) in worker threads of this
+                    process, named N_1@HOST, N_2@HOST, ...; each loads FILE and calls
+                    its worker(node, info) export if it has one (needs --sname/--name)
 
 ${NODE_OPTIONS}`,
   ping: `Usage: grove ping NODE [--cookie C]

@@ -48,7 +48,7 @@ export async function main(argv: readonly string[], io: MainIo = { stdout: proce
       case 'shell':
         return await runShell(cmd.node);
       case 'run':
-        return await runModule(cmd.node, cmd.file, cmd.args, { error: io.stderr });
+        return await runModule(cmd.node, cmd.file, cmd.args, { error: io.stderr }, cmd.workers !== undefined ? { workers: cmd.workers } : {});
       case 'ping':
         return await runPing(cmd.target, cmd.cookie, io);
       case 'names':

@@ -19,6 +19,8 @@
 import { Application, describe, onNodeStop, startApplication, stopApplications, type ApplicationClass, type Node } from '@grove/core';
 import type { NodeFlags } from '../args';
 import { RunModuleError } from '../errors';
+import * as path from 'node:path';
+import { startWorkers, type WorkerNodes } from '@grove/distribution';
 import { loadModule, type ModuleExports } from './module_loader';
 import { startNode, type StartedNode } from '../node_start';
 
@@ -51,11 +53,37 @@ export interface RunIo {
   readonly error: NodeJS.WritableStream;
 }
 
+/** How `grove run` runs a module, beyond the node's flags. */
+export interface RunOptions {
+  /**
+   * Worker-thread nodes to start first (`--workers N`): `<alive>_1@host`, ... each loads
+   * FILE too and calls its `worker(node, info)` export when it has one.
+   */
+  readonly workers?: number;
+}
+
 /** Runs `file`; resolves with the exit code once grove should exit. */
-export async function runModule(flags: NodeFlags, file: string, args: readonly string[], io: RunIo = { error: process.stderr }): Promise<number> {
-  const target = findTarget(file, await loadModule(file));
+export async function runModule(flags: NodeFlags, file: string, args: readonly string[], io: RunIo = { error: process.stderr }, options: RunOptions = {}): Promise<number> {
+  const exports = await loadModule(file);
+  const target = findTarget(file, exports);
   const started = await startNode(flags, 'run');
-  return new Promise<number>((resolve) => new Runner(started, io, resolve).start(target, [...args]));
+  let workers: WorkerNodes | undefined;
+  if (options.workers !== undefined) {
+    try {
+      workers = await startWorkers(started.dist!, {
+        count: options.workers,
+        ...(typeof exports['worker'] === 'function' ? { main: path.resolve(file), entry: 'worker', loader: require.resolve('./module_loader') } : {}),
+      });
+    } catch (e) {
+      await started.stop();
+      throw e;
+    }
+  }
+  const stop = async (): Promise<void> => {
+    await workers?.stop();
+    await started.stop();
+  };
+  return new Promise<number>((resolve) => new Runner({ ...started, stop }, io, resolve).start(target, [...args]));
 }
 
 class Runner {

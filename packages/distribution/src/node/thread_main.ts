@@ -14,8 +14,12 @@ import type { ThreadBoot, WorkerInfo } from './workers';
 
 type StartFn = (node: DistNode, info: WorkerInfo) => unknown;
 
-/** The user's module: CommonJS by require, an ES module by import. */
-async function load(file: string): Promise<Record<string, unknown>> {
+/** The user's module: through `loader`'s `loadModule` when given, else CommonJS by require, an ES module by import. */
+async function load(file: string, loader: string | undefined): Promise<Record<string, unknown>> {
+  if (loader !== undefined) {
+    const { loadModule } = require(loader) as { loadModule: (file: string) => Promise<Record<string, unknown>> };
+    return loadModule(file);
+  }
   try {
     return require(file) as Record<string, unknown>;
   } catch (err) {
@@ -36,10 +40,11 @@ async function main(boot: ThreadBoot): Promise<void> {
   });
   if (!(await node.connect(boot.parent))) throw new Error(`${boot.name} cannot reach ${boot.parent}`);
   if (boot.main !== undefined) {
-    const mod = await load(boot.main);
+    const mod = await load(boot.main, boot.loader);
+    const entry = boot.entry ?? 'start';
     const def = mod.default as Record<string, unknown> | StartFn | undefined;
-    const start = (mod.start ?? (typeof def === 'function' ? def : def?.start)) as StartFn | undefined;
-    if (typeof start !== 'function') throw new Error(`${boot.main} exports no start(node, info) function`);
+    const start = (mod[entry] ?? (typeof def === 'function' && entry === 'start' ? def : (def as Record<string, unknown> | undefined)?.[entry])) as StartFn | undefined;
+    if (typeof start !== 'function') throw new Error(`${boot.main} exports no ${entry}(node, info) function`);
     await start(node, { index: boot.index, count: boot.count, parent: boot.parent, data: boot.data });
   }
 }

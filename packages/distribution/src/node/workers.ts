@@ -43,6 +43,14 @@ export interface WorkerNodesOptions {
    * worker node runs only what other nodes spawn on it (`registerSpawnable`, rpc).
    */
   main?: string;
+  /** The export of `main` to call. Default `start` (or the default export). */
+  entry?: string;
+  /**
+   * A module that loads `main` instead of Node's `require`/`import`: it exports
+   * `loadModule(file): Promise<exports>` (the CLI passes its own, which runs TypeScript
+   * through tsx in the thread as in the main thread).
+   */
+  loader?: string;
   /** Handed to `main` as `info.data`; must survive the structured clone. */
   data?: unknown;
   /** Node names are `<prefix>_<i>@<host of this node>`. Default: this node's alive part. */
@@ -79,6 +87,8 @@ export interface WorkerNodeSpec {
   readonly parent: string;
   readonly cookie: string;
   readonly main?: string;
+  readonly entry?: string;
+  readonly loader?: string;
   readonly data?: unknown;
   readonly epmdPort?: number;
   readonly listen?: string;
@@ -121,6 +131,8 @@ export class WorkerNode extends GenServer {
       parent: spec.parent,
       cookie: spec.cookie,
       ...(spec.main !== undefined ? { main: path.resolve(spec.main) } : {}),
+      ...(spec.entry !== undefined ? { entry: spec.entry } : {}),
+      ...(spec.loader !== undefined ? { loader: spec.loader } : {}),
       ...(spec.data !== undefined ? { data: spec.data } : {}),
       ...(spec.epmdPort !== undefined ? { epmdPort: spec.epmdPort } : {}),
       ...(spec.listen !== undefined ? { listen: spec.listen } : {}),
@@ -227,6 +239,8 @@ export async function startWorkers(dist: DistNode, options: WorkerNodesOptions =
       parent: dist.name,
       cookie,
       ...(options.main !== undefined ? { main: options.main } : {}),
+      ...(options.entry !== undefined ? { entry: options.entry } : {}),
+      ...(options.loader !== undefined ? { loader: options.loader } : {}),
       ...(options.data !== undefined ? { data: options.data } : {}),
       ...(options.epmdPort !== undefined ? { epmdPort: options.epmdPort } : {}),
       ...(options.listen !== undefined ? { listen: options.listen } : {}),
