@@ -37,6 +37,7 @@ export {
   type MonitorNodesOptions,
 } from './node/net_kernel';
 export type { Spawnable, SpawnFunction, SpawnStarter } from './node/remote_spawn';
+export { ServerPool, type ServerPoolOptions, type PoolPick } from './node/pool';
 export { startWorkers, WorkerNode, type WorkerNodes, type WorkerNodesOptions, type WorkerInfo, type WorkerNodeSpec } from './node/workers';
 export {
   parseNodeName,

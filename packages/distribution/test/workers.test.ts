@@ -5,8 +5,8 @@
  * supervisor. The threads run the built JavaScript (`npm test` builds first).
  */
 import * as path from 'node:path';
-import { isDownMessage, type ProcessContext } from '@grove/core';
-import { isNodeMessage, monitorNodes, startWorkers, type DistNode, type WorkerNodes } from '@grove/distribution';
+import { Call, GenServer, isDownMessage, type ProcessContext } from '@grove/core';
+import { isNodeMessage, monitorNodes, ServerPool, startWorkers, WorkerNode, type DistNode, type WorkerNodes } from '@grove/distribution';
 import { EpmdServer } from '@grove/distribution/internal';
 import { cleanup, privateEpmd, tcpNode, waitFor } from '../../../test/support/nodes';
 
@@ -30,6 +30,44 @@ async function startTwo(epmd: EpmdServer): Promise<[DistNode, WorkerNodes]> {
   workers = await startWorkers(main, { count: 2, main: MAIN, data: { job: 'test' }, epmdPort: epmd.port });
   return [main, workers];
 }
+
+/** The main thread's side of the fixture's `Where` (same class name, same protocol). */
+class Where extends GenServer<{ call: 'where' }> {
+  @Call() where(): [string, number] {
+    return [this.ctx.node.name, -1];
+  }
+}
+
+describe('a pool of servers on worker nodes', () => {
+  it('spreads requests round-robin, and sends equal keys to the same server', async () => {
+    const epmd = await privateEpmd();
+    const [main, w] = await startTwo(epmd);
+    await main.node.run(async (ctx) => {
+      const pool = await ServerPool.start(ctx, Where, undefined, { nodes: w.nodes, perNode: 2 });
+      expect(pool.size).toBe(4);
+      const seen = [];
+      for (let i = 0; i < 4; i++) seen.push((await pool.pick().call.where())[0]);
+      expect(seen).toEqual([w.nodes[0], w.nodes[0], w.nodes[1], w.nodes[1]]);
+      const [node, thread] = await pool.pickFor({ user: 42 }).call.where();
+      expect(thread).toBeGreaterThan(0); // ran in a worker thread, not here
+      for (let i = 0; i < 5; i++) expect((await pool.pickFor({ user: 42 }).call.where())[0]).toBe(node);
+      expect(pool.pickFor('a')).toBe(pool.pickFor('a'));
+      expect(() => pool.pickFor(() => 1)).toThrow(/cannot be a key/);
+      await pool.stop(ctx);
+    });
+  });
+
+  it('starts all servers or none, and refuses bad options', async () => {
+    const epmd = await privateEpmd();
+    const [main, w] = await startTwo(epmd);
+    await main.node.run(async (ctx) => {
+      await expect(ServerPool.start(ctx, Where, undefined, { nodes: [] })).rejects.toThrow(/at least one node/);
+      await expect(ServerPool.start(ctx, Where, undefined, { nodes: w.nodes, perNode: 0 })).rejects.toThrow(/perNode must be a positive integer/);
+      class Unknown extends GenServer {}
+      await expect(ServerPool.start(ctx, Unknown, undefined, { nodes: w.nodes })).rejects.toThrow(/a Unknown did not start/);
+    });
+  });
+});
 
 describe('worker-thread nodes', () => {
   it('start as named nodes connected to the main node, and answer from their own threads', async () => {
@@ -75,6 +113,19 @@ describe('worker-thread nodes', () => {
       expect(await ping(ctx, w.nodes[1]!)).toEqual(['pong', w.nodes[1], 2, { job: 'test' }]);
     });
     expect(main.nodes()).toEqual(expect.arrayContaining([...w.nodes]));
+  });
+
+  it('are processes of the main node that exit with what ended their thread', async () => {
+    const epmd = await privateEpmd();
+    const main = await tcpNode('app', epmd);
+    const name = `one_${process.pid}@127.0.0.1`;
+    await main.node.run(async (ctx) => {
+      const w = await WorkerNode.start(ctx, { name, index: 1, count: 1, parent: main.name, cookie: main.getCookie(), main: MAIN, epmdPort: epmd.port });
+      const ref = ctx.monitor(w.pid);
+      ctx.send(['echo', name], 'crash');
+      const down = await ctx.receive((m) => isDownMessage(m) && m.ref === ref, 10_000);
+      expect(isDownMessage(down) && down.reason).toEqual({ thread_error: 'thread crashed on purpose' });
+    });
   });
 
   it('refuse bad options, and a main module without start, with a clear error', async () => {

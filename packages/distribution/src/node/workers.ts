@@ -152,19 +152,28 @@ export class WorkerNode extends GenServer {
     }
     const node = this.ctx.node;
     const self = this.self;
-    worker.on('error', (err) => node.send(self, ['grove.thread_error', err instanceof Error ? err.message : describe(err)]));
+    // An error from another thread arrives as a copy, not always an instance of this thread's Error.
+    worker.on('error', (err: unknown) => {
+      const message = (err as { message?: unknown } | null)?.message;
+      node.send(self, ['grove.thread_error', typeof message === 'string' ? message : describe(err)]);
+    });
     worker.once('exit', (code) => node.send(self, ['grove.thread_exit', code]));
     return undefined;
   }
 
-  @Info('grove.thread_error') onThreadError(_tag: string, message: string) {
+  @Info('grove.thread_error') onThreadError([, message]: [string, string]) {
     this.worker = undefined;
     return this.stopWith({ thread_error: message });
   }
 
-  @Info('grove.thread_exit') onThreadExit(_tag: string, code: number) {
+  @Info('grove.thread_exit') onThreadExit([, code]: [string, number]) {
     this.worker = undefined;
     return this.stopWith(code === 0 ? 'normal' : { thread_exit: code });
+  }
+
+  /** Crash reports and `sys.getStatus` show the node and its thread, never the cookie. */
+  override formatState(): unknown {
+    return { node: this.spec.name, thread: this.worker?.threadId ?? null };
   }
 
   @Info('EXIT') onExit(): void {
