@@ -29,6 +29,10 @@ function which(cmd) {
   return null;
 }
 
+function cores() {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
 function version() {
   const expr = 'io:format("OTP ~s, ERTS ~s, ~s~n", [erlang:system_info(otp_release), ' +
     'erlang:system_info(version), erlang:system_info(emu_flavor)]), halt().';
@@ -60,14 +64,16 @@ class ErlangSide {
   async run(workload, n) {
     const warmup = String(workload.warmup ?? 0);
     if (workload.erlang === 'local') return this.runLocal(workload.bench, n, warmup);
+    if (workload.erlang === 'parallel') return this.runLocal(workload.bench, n, warmup, cores());
     if (workload.erlang === 'elixir') return this.runElixir(workload.bench, n, warmup);
     if (workload.erlang === 'mesh') return this.runMesh(n);
     if (workload.erlang === 'none') return { value: null, note: workload.erlangNote };
     return this.runRemote(workload.bench, n, warmup, workload.erlang === 'remote3' ? 2 : 1);
   }
 
-  runLocal(bench, n, warmup) {
-    const args = ['+S', '1', '+P', '4194304', '-noshell', '-kernel', 'logger_level', 'none',
+  // One scheduler (like one JS thread), or `schedulers` of them (the parallel workloads).
+  runLocal(bench, n, warmup, schedulers = 1) {
+    const args = ['+S', `${schedulers}:${schedulers}`, '+P', '4194304', '-noshell', '-kernel', 'logger_level', 'none',
       '-pa', this.beamDir, '-run', 'bench_local', 'main', bench, String(n), warmup];
     return runForResult('erl', args, { timeoutMs: this.timeoutMs });
   }

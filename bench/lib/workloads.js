@@ -7,6 +7,7 @@
 //         'elixir' -> bench/elixir/<bench>.exs with `elixir` on the same flags (n/a without Elixir)
 //         'remote' -> bench_remote on two default `erl` nodes on 127.0.0.1
 //         'none'   -> no Erlang figure (erlangNote says what to compare with)
+//         'parallel' -> bench_local on `erl +S C:C`, C = cores (all schedulers)
 // floor:  false    -> no honest plain-JS floor; floorNote says why
 // warmup: every side first runs the workload untimed with this N, on the same
 //         server or connection, then the timed run (V8 tiers code up as it
@@ -58,6 +59,10 @@ const WORKLOADS = [
     target: { kind: 'ratio', min: 2, text: '>=2x erl' } },
   { bench: 'connect', unit: 'ms', lowerIsBetter: true, n: 10, quickN: 3, erlang: 'remote',
     target: { kind: 'ratio', min: 2, text: '<=0.5x erl time' } },
+  { bench: 'parallel_call', unit: 'calls/s', n: 2_000_000, quickN: 100_000, warmup: 100_000, erlang: 'parallel',
+    floor: false, floorNote: 'none: the one-thread Grove figure is in the grove footnote', target: { kind: 'ratio', min: 1, text: '>=1x erl +S N' } },
+  { bench: 'parallel_ring', unit: 'hops/s', n: 20_000_000, quickN: 1_000_000, warmup: 1_000_000, erlang: 'parallel',
+    floor: false, floorNote: 'none: the one-thread Grove figure is in the grove footnote', target: { kind: 'ratio', min: 1, text: '>=1x erl +S N' } },
   { bench: 'thread_send', unit: 'msg/s', n: 1_000_000, quickN: 100_000, erlang: 'none',
     erlangNote: 'none: compare with remote_send (another OS process over loopback TCP) in the same run',
     floor: false, floorNote: 'none yet', target: null },
