@@ -11,6 +11,7 @@ export { Node, type NodeOptions } from './runtime/node';
 export { TIMEOUT, type Timeout, type TimeoutMs, type ProcessBody, type MessageHandler, type SpawnOptions, type ProcessContext } from './runtime/context';
 export { ProcessExit } from './runtime/process';
 export type { ProcessInfo } from './runtime/process_info';
+export { addIntrospection, introspectionSources, type IntrospectionSource } from './runtime/introspection';
 export {
   type ExitReason,
   type ShutdownWith,
@@ -98,6 +99,8 @@ export {
 } from './supervisor/strategy';
 export type { SupervisorFlags } from './supervisor/child_spec';
 export type { ChildInfo, ChildCounts } from './supervisor/protocol';
+export type { RestartCounts, ChildRestarts } from './supervisor/protocol';
+export { restartCounts } from './supervisor/supervisor';
 export {
   Supervisor,
   supervisor,

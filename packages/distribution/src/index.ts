@@ -37,6 +37,25 @@ export {
   type MonitorNodesOptions,
 } from './node/net_kernel';
 export type { Spawnable, SpawnFunction, SpawnStarter } from './node/remote_spawn';
+export {
+  introspect,
+  INTROSPECT,
+  INTROSPECT_CALL_TIMEOUT_MS,
+  type IntrospectWhat,
+  type IntrospectOptions,
+  type IntrospectAnswers,
+  type IntrospectRequest,
+  type ProcessesRequest,
+  type ProcessSort,
+  type NodeSummary,
+  type ConnectionStats,
+  type NodeDownEntry,
+  type CrashEntry,
+  type ProcessRow,
+  type ProcessDetail,
+  type TreeNode,
+  type ApplicationTree,
+} from './node/introspect';
 export { ServerPool, type ServerPoolOptions, type PoolPick } from './node/pool';
 export { startWorkers, WorkerNode, type WorkerNodes, type WorkerNodesOptions, type WorkerInfo, type WorkerNodeSpec } from './node/workers';
 export {

@@ -4,17 +4,17 @@
  * OTP's kernel would halt it.
  */
 import { whichChildren } from '@grove/core';
-import { GLOBAL_NAME_SERVER, isNodeMessage, monitorNodes, NET_KERNEL, REX, rpc } from '@grove/distribution';
+import { GLOBAL_NAME_SERVER, INTROSPECT, isNodeMessage, monitorNodes, NET_KERNEL, REX, rpc } from '@grove/distribution';
 import { memNode, stopAll, waitFor } from './router_helpers';
 
 afterEach(stopAll);
 
 describe('the kernel supervisor', () => {
-  it('runs net_kernel, global_name_server and rex, in that order', async () => {
+  it('runs net_kernel, global_name_server, rex and grove_introspect, in that order', async () => {
     const a = await memNode('a');
     const children = await whichChildren(a.node, 'kernel_sup');
-    expect(children.map((c) => c.id)).toEqual([NET_KERNEL, GLOBAL_NAME_SERVER, REX]);
-    expect(children.map((c) => String(c.pid))).toEqual([NET_KERNEL, GLOBAL_NAME_SERVER, REX].map((n) => String(a.node.whereis(n))));
+    expect(children.map((c) => c.id)).toEqual([NET_KERNEL, GLOBAL_NAME_SERVER, REX, INTROSPECT]);
+    expect(children.map((c) => String(c.pid))).toEqual([NET_KERNEL, GLOBAL_NAME_SERVER, REX, INTROSPECT].map((n) => String(a.node.whereis(n))));
   });
 
   it('stops the node when rex keeps dying past the restart intensity; its peers see it go', async () => {

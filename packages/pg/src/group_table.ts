@@ -29,7 +29,7 @@
  * shared (frozen) until the next one, so reading a group that did not change
  * allocates nothing.
  */
-import { termKey, type Node, type Pid, type TermKeyPolicy } from '@grove/core';
+import { addIntrospection, termKey, type Node, type Pid, type TermKeyPolicy } from '@grove/core';
 import { InvalidGroupError } from './errors';
 
 // ---- group keys ----
@@ -127,6 +127,14 @@ interface NodeTables {
 
 const registry = new WeakMap<Node, NodeTables>();
 
+/** What introspection shows of a node's scopes: each group with its members on every node. */
+function snapshot(t: NodeTables): { scope: string; groups: { group: unknown; members: readonly Pid[] }[] }[] {
+  return [...t.byScope.values()].map((table) => ({
+    scope: table.scope,
+    groups: [...table.groups.values()].map((e) => ({ group: e.group, members: e.all.toArray() })),
+  }));
+}
+
 /** The table of the running scope `scope` on `node`, if any. @internal */
 export function tableOf(node: Node, scope: string): GroupTable | undefined {
   return registry.get(node)?.byScope.get(scope);
@@ -138,7 +146,7 @@ export function publishTable(node: Node, table: GroupTable): void {
   if (tables === undefined) {
     const t: NodeTables = { byScope: new Map(), byOwner: new Map(), off: () => undefined };
     // One listener per node, whatever the number of scopes: an exit costs one map lookup.
-    t.off = node.onExit((pid) => {
+    const offExit = node.onExit((pid) => {
       const dead = t.byOwner.get(pid.id);
       if (dead === undefined || !dead.owner.equals(pid)) return;
       t.byOwner.delete(pid.id);
@@ -148,6 +156,11 @@ export function publishTable(node: Node, table: GroupTable): void {
         registry.delete(node);
       }
     });
+    const offIntrospection = addIntrospection(node, 'pg', () => snapshot(t));
+    t.off = () => {
+      offExit();
+      offIntrospection();
+    };
     registry.set(node, (tables = t));
   }
   tables.byScope.set(table.scope, table);

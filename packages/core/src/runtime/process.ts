@@ -64,6 +64,8 @@ export class Process implements ProcessContext {
   exitReason: ExitReason = undefined;
   /** What introspection shows as behaviour (`gen_server`, `supervisor`); else the function's name. */
   label: string | null;
+  /** Messages a handler process took from its mailbox (added once per run, not per message). */
+  handled = 0;
 
   constructor(
     readonly node: Node,
@@ -167,6 +169,7 @@ export class Process implements ProcessContext {
     this.running = true;
     const sched = this.node.scheduler;
     const sentBefore = sched.delivered;
+    const workBefore = work;
     try {
       while (mb.length > 0) {
         if (work + sched.delivered - sentBefore >= budget) {
@@ -189,6 +192,7 @@ export class Process implements ProcessContext {
       }
     } finally {
       this.running = false;
+      this.handled += work - workBefore;
     }
     return work + sched.delivered - sentBefore;
   }

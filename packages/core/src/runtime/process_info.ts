@@ -21,6 +21,8 @@ export interface ProcessInfo {
   readonly behaviour: string | undefined;
   /** Rough heap bytes held by the process (structure, mailbox, links, monitors). */
   readonly memory: number;
+  /** Messages a handler process (every behaviour) took from its mailbox so far; 0 for a body process. */
+  readonly messagesHandled: number;
 }
 
 const BASE_BYTES = 320;
@@ -46,5 +48,6 @@ export function processInfo(p: Process): ProcessInfo {
     trapExit: p.trapping,
     behaviour: p.label ?? ((p.handler ?? p.body)?.name || undefined),
     memory: BASE_BYTES + mailboxLength * PER_MESSAGE_BYTES + (p.mailbox?.slots ?? 0) * PER_SLOT_BYTES + (links.length + monitors.length + monitoredBy) * PER_ENTRY_BYTES,
+    messagesHandled: p.handled,
   };
 }

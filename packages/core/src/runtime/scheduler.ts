@@ -41,6 +41,11 @@ export class Scheduler {
   /** Messages delivered so far: a running process is charged for the sends it makes, as Erlang charges reductions. */
   delivered = 0;
 
+  /** Processes waiting for their turn to run (OTP's run queue length). */
+  get runQueueLength(): number {
+    return this.queue.length;
+  }
+
   constructor(options: SchedulerOptions = {}) {
     this.processBudget = options.processBudget ?? 2000;
     this.turnBudget = options.turnBudget ?? 20_000;

@@ -42,6 +42,8 @@ export abstract class SupervisedChild implements StrategyChild {
   lastPid: Pid | null = null;
   /** A restart failed and a retry message is on its way. */
   restarting = false;
+  /** Times the supervisor restarted it (retries of a failed restart count too). */
+  restarts = 0;
 
   constructor(readonly spec: CheckedChildSpec) {}
 

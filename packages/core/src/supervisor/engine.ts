@@ -34,7 +34,7 @@
  * its result without one of its own).
  */
 import { describe } from '../errors';
-import { Info } from '../gen_server/decorators';
+import { Call, Info } from '../gen_server/decorators';
 import { isThenable } from '../gen_server/engine';
 import type { InitResult, ServerAction } from '../gen_server/gen_server';
 import { kKind, type ServerKind, type UnexpectedLog } from '../gen_server/start';
@@ -43,6 +43,7 @@ import { isCleanExit, isExitMessage } from '../runtime/exit';
 import { Pid } from '../runtime/pid';
 import type { CheckedFlags } from './child_spec';
 import { badStartResult, SupervisorChildren, type SupervisedChild } from './children';
+import type { ChildRestarts, RestartCounts, SupervisorReply } from './protocol';
 import { planRestart, RestartIntensity, type StrategyAction, type StrategyEvent } from './strategy';
 
 const RETRY = '$supervisor_retry';
@@ -76,6 +77,8 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
   static readonly [kKind]: ServerKind = { label: 'supervisor', unexpected: warnUnexpected };
   protected flags!: CheckedFlags;
   private restarts!: RestartIntensity;
+  /** Restarts since it started, every child's (what observers show). */
+  private restartTotal = 0;
 
   /** Traps exits, then sets up from what `make` says (a static supervisor starts its children). */
   override init(args: SupervisorStart<I>): InitResult {
@@ -121,6 +124,13 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
   protected abstract remove(child: C): void;
   /** Stops every running child. */
   protected abstract terminateAll(): Promise<void>;
+
+  /** How often it restarted its children, in all and each (for observers and metrics). */
+  @Call('restart_counts')
+  restartCounts(): SupervisorReply {
+    const children: ChildRestarts[] = this.inOrder().map((c) => ({ id: c.id, pid: c.pid ?? undefined, restarts: c.restarts }));
+    return { ok: { total: this.restartTotal, children } satisfies RestartCounts };
+  }
 
   // ---- restarts ----
 
@@ -191,6 +201,8 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
 
   /** Starts `child` again: true (or a promise of it) when it runs or ignored, false when a retry was scheduled. */
   private restartOne(child: C): boolean | Promise<boolean> {
+    child.restarts++;
+    this.restartTotal++;
     let r: unknown;
     try {
       r = child.launch(this.proc);

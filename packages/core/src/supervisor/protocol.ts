@@ -21,6 +21,7 @@ import type { ChildSpec, ChildType, RestartType } from './child_spec';
 export type SupervisorRequest =
   | 'which_children'
   | 'count_children'
+  | 'restart_counts'
   | readonly ['start_child', unknown]
   | readonly ['terminate_child', string | Pid]
   | readonly ['restart_child', string]
@@ -43,6 +44,24 @@ export interface ChildInfo {
   readonly pid: Pid | 'restarting' | undefined;
   readonly type: ChildType;
   readonly restart: RestartType;
+}
+
+/** One child's restarts, as {@link RestartCounts} lists it. */
+export interface ChildRestarts {
+  /** The child's id (a dynamic supervisor's children get one made up). */
+  readonly id: string;
+  /** Its pid now; undefined when it is not running. */
+  readonly pid: Pid | undefined;
+  /** Times the supervisor restarted it (a retried failed restart counts again). */
+  readonly restarts: number;
+}
+
+/** How often a supervisor restarted its children (no OTP equivalent: what observers show). */
+export interface RestartCounts {
+  /** Every restart since the supervisor started, children deleted since included. */
+  readonly total: number;
+  /** The children it holds now, in start order. */
+  readonly children: readonly ChildRestarts[];
 }
 
 /** Child counts (OTP `count_children`). */

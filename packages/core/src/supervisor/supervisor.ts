@@ -30,14 +30,14 @@ import { refForSpec, type ServerChildSpec, type ServerRef } from '../gen_server/
 import type { ServerClass } from '../gen_server/gen_server';
 import { startServer } from '../gen_server/start';
 import { StartError } from '../proc_lib';
-import type { ProcessContext } from '../runtime/context';
+import type { ProcessContext, TimeoutMs } from '../runtime/context';
 import type { ExitReason } from '../runtime/exit';
 import { Node } from '../runtime/node';
 import { Pid } from '../runtime/pid';
 import { isRemoteName, isViaName, type Dest, type ViaName } from '../runtime/registry';
 import type { ChildSpec, RestartType, SupervisorFlags } from './child_spec';
 import type { SupervisorServer, SupervisorStart } from './engine';
-import { dropHandoff, handOff, unwrap, type ChildCounts, type ChildInfo, type SupervisorRequest } from './protocol';
+import { dropHandoff, handOff, unwrap, type ChildCounts, type ChildInfo, type RestartCounts, type SupervisorRequest } from './protocol';
 import { StaticSupervisorServer } from './static_engine';
 
 /** Where a supervisor is started from: a process (its parent) or a node (from outside any process). */
@@ -233,8 +233,8 @@ export function makerOf<T>(init: T | (() => T), what: string, expected: string):
 // ---- the supervisor API (calls to the supervisor process) ----
 
 /** A call to supervisor `sup`, its answer unwrapped; a bad caller rejects like any other bad input. */
-async function supRequest(from: StartFrom, sup: Dest, request: SupervisorRequest, child?: unknown): Promise<unknown> {
-  return unwrap(sup, child, await call(callerOf(from, 'supervisor call'), sup, request, 'infinity'));
+async function supRequest(from: StartFrom, sup: Dest, request: SupervisorRequest, child?: unknown, timeoutMs: TimeoutMs = 'infinity'): Promise<unknown> {
+  return unwrap(sup, child, await call(callerOf(from, 'supervisor call'), sup, request, timeoutMs));
 }
 
 function isLocal(node: Node, sup: Dest): boolean {
@@ -301,9 +301,17 @@ export function stopSupervisor(from: StartFrom, sup: Dest, reason: ExitReason = 
   return stopServer(from, sup, reason);
 }
 
-/** Every child, in start order: id, pid (or `'restarting'`, or undefined), type, restart. */
-export function whichChildren(from: StartFrom, sup: Dest): Promise<ChildInfo[]> {
-  return supRequest(from, sup, 'which_children') as Promise<ChildInfo[]>;
+/** Every child, in start order: id, pid (or `'restarting'`, or undefined), type, restart. `timeoutMs`: as a call's (default: none). */
+export function whichChildren(from: StartFrom, sup: Dest, timeoutMs: TimeoutMs = 'infinity'): Promise<ChildInfo[]> {
+  return supRequest(from, sup, 'which_children', undefined, timeoutMs) as Promise<ChildInfo[]>;
+}
+
+/**
+ * How often `sup` restarted its children since it started, in all and per child (no
+ * OTP equivalent: the figure observers and metrics show). `timeoutMs`: as a call's.
+ */
+export function restartCounts(from: StartFrom, sup: Dest, timeoutMs: TimeoutMs = 5000): Promise<RestartCounts> {
+  return supRequest(from, sup, 'restart_counts', undefined, timeoutMs) as Promise<RestartCounts>;
 }
 
 /** Counts of specs, running children, supervisors and workers. */

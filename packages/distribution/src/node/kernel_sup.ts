@@ -5,7 +5,9 @@
  *
  * 1. `net_kernel` (membership, connections, ticks);
  * 2. `global_name_server` (it hears of nodes through the net kernel);
- * 3. `rex` (rpc).
+ * 3. `rex` (rpc);
+ * 4. `grove_introspect` (what observers read of the node; no OTP equivalent: OTP's
+ *    observer reaches `observer_backend` through rpc).
  *
  * `rest_for_one`: a restarted net kernel (which closed every connection as it went)
  * restarts the two that follow it, so that the name server subscribes to the new one;
@@ -25,6 +27,7 @@ import { startSupervisor, type Node, type Pid, type SupervisorFlags } from '@gro
 import { GlobalServer } from '../global/name_server';
 import { GLOBAL_NAME_SERVER } from '../global/protocol';
 import { REX, RpcServer } from '../rpc/rex';
+import { INTROSPECT, IntrospectServer } from './introspect';
 import { kernelOf, NET_KERNEL, NetKernel, type NetKernelArgs } from './net_kernel';
 
 /** The name of the kernel supervisor on every distributed node. */
@@ -33,7 +36,7 @@ export const KERNEL_SUP = 'kernel_sup';
 /** At most 10 restarts in 10 s, then the node stops. */
 export const KERNEL_SUP_FLAGS: SupervisorFlags = { strategy: 'rest_for_one', intensity: 10, periodMs: 10_000 };
 
-/** Starts the kernel supervisor and its children; resolves with its pid once all three run. */
+/** Starts the kernel supervisor and its children; resolves with its pid once all of them run. */
 export function startKernelSup(node: Node, args: NetKernelArgs): Promise<Pid> {
   return startSupervisor(
     node,
@@ -44,6 +47,7 @@ export function startKernelSup(node: Node, args: NetKernelArgs): Promise<Pid> {
         // The name server of a restart must subscribe to the net kernel running then.
         { id: GLOBAL_NAME_SERVER, start: (parent) => GlobalServer.startLink(parent, kernelOf(node)!, { name: GLOBAL_NAME_SERVER }) },
         RpcServer.childSpec(undefined, { id: REX, name: REX }),
+        IntrospectServer.childSpec(undefined, { id: INTROSPECT, name: INTROSPECT }),
       ],
     },
     { name: KERNEL_SUP },

@@ -1,0 +1,429 @@
+/**
+ * The introspection service every distributed node runs (`grove_introspect`, under
+ * kernel_sup after rex): what `grove observer`, `grove top` and metrics read of a
+ * node, asked for by a call from any node of the cluster, so that nothing has to be
+ * installed on the nodes observed. OTP's observer reaches the same figures through
+ * rpc to `observer_backend`; here the answers come from one read-only system process.
+ *
+ * Read-only: a request only reads (the node's process table, its supervisors through
+ * `whichChildren`/`restartCounts`, a process's state through `sys.getState`). Killing
+ * or messaging a process is the observer node's own `exit`/`send`, not this service's.
+ *
+ * Each request is answered by a worker process of its own, so a supervisor or server
+ * that is slow to answer (each has {@link INTROSPECT_CALL_TIMEOUT_MS}) never holds up the
+ * next request. A malformed request is refused (a BadRequestError at the caller).
+ *
+ * The service keeps, from its start: the nodes seen going down (with the reason), and
+ * the processes that exited abnormally (a count and the last few, with the reason as
+ * text). These live outside the process, per node, so a restart keeps them.
+ *
+ * Per-connection figures are what the connection counts today: control messages in
+ * and out (ticks included). Bytes in and out per connection come with the connection
+ * statistics of the frame layer; {@link ConnectionStats}' `bytesIn`/`bytesOut` are then
+ * filled, and stay undefined until then.
+ */
+import {
+  describe,
+  GenServer,
+  Info,
+  introspectionSources,
+  isCleanExit,
+  isPid,
+  Pid,
+  reply,
+  restartCounts,
+  sys,
+  whichApplications,
+  whichChildren,
+  type From,
+  type Node,
+  type ProcessContext,
+  type ProcessInfo,
+  type TimeoutMs,
+  call,
+} from '@grove/core';
+import { globalServerOf } from '../global/name_server';
+import { canReply, refuse } from './bad_request';
+import type { Connection } from './connection';
+import { callerOf, distOf, type DistCaller } from './dist_node';
+import { isNodeMessage, kernelOf, type NodeDownMessage, type NodeUpMessage } from './net_kernel';
+
+/** The name of the introspection service on every distributed node. */
+export const INTROSPECT = 'grove_introspect';
+
+/** How long the service waits for one supervisor or server it asks (which_children, getState). */
+export const INTROSPECT_CALL_TIMEOUT_MS = 2000;
+
+/** Nodes seen going down, and crashes, kept per node (the last ones). */
+const KEPT_NODEDOWNS = 50;
+const KEPT_CRASHES = 20;
+
+/** A sort order for {@link ProcessesRequest}. */
+export type ProcessSort = 'mailbox' | 'memory' | 'messages';
+
+/** What one can ask the service: a request's `what`. */
+export type IntrospectRequest =
+  | { readonly type: 'introspect'; readonly what: 'node' }
+  | ProcessesRequest
+  | { readonly type: 'introspect'; readonly what: 'process'; readonly pid: Pid }
+  | { readonly type: 'introspect'; readonly what: 'applications' }
+  | { readonly type: 'introspect'; readonly what: 'global' }
+  | { readonly type: 'introspect'; readonly what: 'sources' };
+
+/** The process table, optionally sorted (largest first) and cut to `limit` rows. */
+export interface ProcessesRequest {
+  readonly type: 'introspect';
+  readonly what: 'processes';
+  readonly sort?: ProcessSort;
+  readonly limit?: number;
+}
+
+/** One connection's figures (see the header: bytes come with the frame layer's statistics). */
+export interface ConnectionStats {
+  readonly peer: string;
+  readonly hidden: boolean;
+  /** Control messages received (ticks included). */
+  readonly messagesIn: number;
+  /** Control messages sent (ticks included). */
+  readonly messagesOut: number;
+  /** Bytes received, where the transport counts them; undefined until then. */
+  readonly bytesIn: number | undefined;
+  readonly bytesOut: number | undefined;
+}
+
+/** A node going down, as the service saw it. */
+export interface NodeDownEntry {
+  readonly node: string;
+  readonly reason: string;
+  /** Wall-clock time (ms since the epoch). */
+  readonly at: number;
+}
+
+/** A process that exited abnormally. */
+export interface CrashEntry {
+  readonly pid: Pid;
+  /** The exit reason, as text. */
+  readonly reason: string;
+  readonly at: number;
+}
+
+/** A node at a glance. */
+export interface NodeSummary {
+  readonly name: string;
+  /** When the node started distribution (ms since the epoch), and since then. */
+  readonly startedAt: number;
+  readonly uptimeMs: number;
+  readonly processCount: number;
+  /** Processes waiting to run (OTP's run queue). */
+  readonly runQueue: number;
+  /** Of the OS process (several nodes in one OS process share these). */
+  readonly memory: { readonly heapUsed: number; readonly heapTotal: number; readonly rss: number; readonly external: number };
+  readonly connections: readonly ConnectionStats[];
+  readonly nodesDown: readonly NodeDownEntry[];
+  /** Abnormal exits since the service started, and the last ones. */
+  readonly crashes: number;
+  readonly lastCrashes: readonly CrashEntry[];
+}
+
+/** One row of the process table. */
+export interface ProcessRow {
+  readonly pid: Pid;
+  readonly name: string | undefined;
+  readonly behaviour: string | undefined;
+  readonly status: ProcessInfo['status'];
+  readonly mailboxLength: number;
+  readonly memory: number;
+  readonly messagesHandled: number;
+  readonly links: number;
+  readonly monitors: number;
+}
+
+/** One process in detail: its info, and for a behaviour its class and state as text. */
+export interface ProcessDetail extends ProcessInfo {
+  /** The class (`sys.getStatus`'s module), for a behaviour that answered. */
+  readonly module: string | undefined;
+  /** The state as text (`sys.getState`), or why there is none. */
+  readonly state: string | undefined;
+}
+
+/** A node of a supervision tree. */
+export interface TreeNode {
+  readonly id: string | undefined;
+  readonly pid: Pid | 'restarting' | undefined;
+  readonly name: string | undefined;
+  readonly type: 'worker' | 'supervisor';
+  /** Times its supervisor restarted it. */
+  readonly restarts: number;
+  /** For a supervisor: all its restarts, its children (undefined when it did not answer). */
+  readonly supervisorRestarts?: number;
+  readonly children?: readonly TreeNode[];
+  /** Why a supervisor's children are missing. */
+  readonly error?: string;
+}
+
+/** An application with its supervision tree (`kernel` is the node's kernel_sup). */
+export interface ApplicationTree {
+  readonly name: string;
+  readonly type: string;
+  readonly tree: TreeNode;
+}
+
+/** What each kind of request answers. */
+export interface IntrospectAnswers {
+  node: NodeSummary;
+  processes: ProcessRow[];
+  process: ProcessDetail | undefined;
+  applications: ApplicationTree[];
+  global: { readonly name: unknown; readonly pid: Pid }[];
+  sources: Record<string, unknown>;
+}
+
+// ---- what is kept per node ----
+
+interface Kept {
+  readonly startedAt: number;
+  readonly nodesDown: NodeDownEntry[];
+  readonly lastCrashes: CrashEntry[];
+  crashes: number;
+}
+
+const kept = new WeakMap<Node, Kept>();
+
+function keptOf(node: Node): Kept {
+  let r = kept.get(node);
+  if (r === undefined) {
+    const rec: Kept = { startedAt: Date.now(), nodesDown: [], lastCrashes: [], crashes: 0 };
+    kept.set(node, (r = rec));
+    node.onExit((pid, reason) => {
+      if (isCleanExit(reason)) return;
+      rec.crashes++;
+      keep(rec.lastCrashes, { pid, reason: describe(reason), at: Date.now() }, KEPT_CRASHES);
+    });
+  }
+  return r;
+}
+
+function keep<T>(list: T[], x: T, max: number): void {
+  list.push(x);
+  if (list.length > max) list.shift();
+}
+
+/** The introspection service of one node. @internal */
+export class IntrospectServer extends GenServer {
+  private kept!: Kept;
+
+  override init(): void {
+    this.kept = keptOf(this.ctx.node);
+    // The kernel: this runs under kernel_sup before startDistributed has made the DistNode.
+    kernelOf(this.ctx.node)?.monitorNodes(this.ctx.self, true, { nodeType: 'all' });
+  }
+
+  override handleCall(request: unknown, from: From): unknown {
+    const node = this.ctx.node;
+    if (!canReply(from)) return refuse(INTROSPECT, node.name, from, `a call of ${describe(request)}`);
+    const bad = malformed(request);
+    if (bad !== null) return refuse(INTROSPECT, node.name, from, bad);
+    const req = request as IntrospectRequest;
+    node.spawn(
+      async (ctx) => {
+        let answer: unknown;
+        try {
+          answer = await answerOf(ctx, req);
+        } catch (e) {
+          answer = refuse(INTROSPECT, node.name, from, `${req.what}: ${describe(e)}`);
+        }
+        reply(node, from, answer);
+      },
+      { label: `${INTROSPECT} ${req.what}` },
+    );
+    return this.noReply();
+  }
+
+  @Info(isNodeMessage)
+  nodeEvent(msg: NodeUpMessage | NodeDownMessage): void {
+    if (msg.type === 'nodedown') keep(this.kept.nodesDown, { node: msg.node, reason: msg.reason, at: Date.now() }, KEPT_NODEDOWNS);
+  }
+}
+
+const WHATS = new Set(['node', 'processes', 'process', 'applications', 'global', 'sources']);
+const SORTS = new Set(['mailbox', 'memory', 'messages']);
+
+/** Why `req` is not a request the service takes, or null. */
+function malformed(req: unknown): string | null {
+  if (typeof req !== 'object' || req === null) return `not a request: ${describe(req)}`;
+  const r = req as { type?: unknown; what?: unknown; pid?: unknown; sort?: unknown; limit?: unknown };
+  if (r.type !== 'introspect' || typeof r.what !== 'string' || !WHATS.has(r.what)) return `not an introspection request: ${describe(req)}`;
+  if (r.what === 'process' && !isPid(r.pid)) return `process: expected a pid, got ${describe(r.pid)}`;
+  if (r.what === 'processes') {
+    if (r.sort !== undefined && !SORTS.has(r.sort as string)) return `processes: sort must be mailbox, memory or messages, got ${describe(r.sort)}`;
+    if (r.limit !== undefined && !(Number.isInteger(r.limit) && (r.limit as number) >= 0)) return `processes: limit must be an integer >= 0, got ${describe(r.limit)}`;
+  }
+  return null;
+}
+
+async function answerOf(ctx: ProcessContext, req: IntrospectRequest): Promise<unknown> {
+  const node = ctx.node;
+  switch (req.what) {
+    case 'node':
+      return nodeSummary(node);
+    case 'processes':
+      return processRows(node, req.sort, req.limit);
+    case 'process':
+      return processDetail(ctx, req.pid);
+    case 'applications':
+      return applicationTrees(ctx);
+    case 'global':
+      return globalNames(node);
+    case 'sources': {
+      const out: Record<string, unknown> = {};
+      for (const [key, source] of introspectionSources(node)) out[key] = source();
+      return out;
+    }
+  }
+}
+
+/** What a connection counts now. The frame layer's statistics add bytes (see the header). @internal */
+export function connectionStats(c: Connection): ConnectionStats {
+  return { peer: c.peer, hidden: c.hidden, messagesIn: c.inCount, messagesOut: c.outCount, bytesIn: undefined, bytesOut: undefined };
+}
+
+function nodeSummary(node: Node): NodeSummary {
+  const rec = keptOf(node);
+  const m = process.memoryUsage();
+  const dist = distOf(node);
+  const connections: ConnectionStats[] = [];
+  if (dist !== undefined) for (const c of dist.router.connections.values()) if (c.state === 'up') connections.push(connectionStats(c));
+  return {
+    name: node.name,
+    startedAt: rec.startedAt,
+    uptimeMs: Date.now() - rec.startedAt,
+    processCount: node.processCount,
+    runQueue: node.scheduler.runQueueLength,
+    memory: { heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, external: m.external },
+    connections,
+    nodesDown: [...rec.nodesDown],
+    crashes: rec.crashes,
+    lastCrashes: [...rec.lastCrashes],
+  };
+}
+
+function rowOf(i: ProcessInfo): ProcessRow {
+  return {
+    pid: i.pid,
+    name: i.name,
+    behaviour: i.behaviour,
+    status: i.status,
+    mailboxLength: i.mailboxLength,
+    memory: i.memory,
+    messagesHandled: i.messagesHandled,
+    links: i.links.length,
+    monitors: i.monitors.length,
+  };
+}
+
+const SORT_KEYS: Record<ProcessSort, (r: ProcessRow) => number> = {
+  mailbox: (r) => r.mailboxLength,
+  memory: (r) => r.memory,
+  messages: (r) => r.messagesHandled,
+};
+
+/** The process table of `node`, largest first by `sort`, at most `limit` rows. @internal */
+export function processRows(node: Node, sort?: ProcessSort, limit?: number): ProcessRow[] {
+  const rows: ProcessRow[] = [];
+  for (const pid of node.processes()) {
+    const i = node.processInfo(pid);
+    if (i !== undefined) rows.push(rowOf(i));
+  }
+  if (sort !== undefined) {
+    const key = SORT_KEYS[sort];
+    rows.sort((a, b) => key(b) - key(a));
+  }
+  return limit === undefined ? rows : rows.slice(0, limit);
+}
+
+const STATEFUL = new Set(['gen_server', 'supervisor', 'gen_statem', 'agent']);
+
+async function processDetail(ctx: ProcessContext, pid: Pid): Promise<ProcessDetail | undefined> {
+  const info = ctx.node.processInfo(pid);
+  if (info === undefined) return undefined;
+  if (info.behaviour === undefined || !STATEFUL.has(info.behaviour) || pid.equals(ctx.self)) return { ...info, module: undefined, state: undefined };
+  let module: string | undefined;
+  let state: string | undefined;
+  try {
+    module = (await sys.getStatus(ctx, pid, INTROSPECT_CALL_TIMEOUT_MS)).module;
+    state = describe(await sys.getState(ctx, pid, INTROSPECT_CALL_TIMEOUT_MS));
+  } catch (e) {
+    state = `(not available: ${describe(e)})`;
+  }
+  return { ...info, module, state };
+}
+
+async function applicationTrees(ctx: ProcessContext): Promise<ApplicationTree[]> {
+  const node = ctx.node;
+  const roots: { name: string; type: string; root: Pid | undefined }[] = [{ name: 'kernel', type: 'permanent', root: node.whereis('kernel_sup') }];
+  for (const a of whichApplications(node)) roots.push({ name: a.name, type: a.type, root: a.root });
+  const out: ApplicationTree[] = [];
+  for (const r of roots) {
+    if (r.root === undefined) continue;
+    out.push({ name: r.name, type: r.type, tree: await supervisorTree(ctx, r.root, undefined, 0) });
+  }
+  return out;
+}
+
+/** A supervisor and everything under it (its children on other nodes too: they are asked by call). */
+async function supervisorTree(ctx: ProcessContext, sup: Pid, id: string | undefined, restarts: number): Promise<TreeNode> {
+  const name = ctx.node.isLocal(sup) ? ctx.node.processInfo(sup)?.name : undefined;
+  let children;
+  let counts;
+  try {
+    [children, counts] = await Promise.all([whichChildren(ctx, sup, INTROSPECT_CALL_TIMEOUT_MS), restartCounts(ctx, sup, INTROSPECT_CALL_TIMEOUT_MS)]);
+  } catch (e) {
+    return { id, pid: sup, name, type: 'supervisor', restarts, error: describe(e) };
+  }
+  const byKey = new Map<string, number>();
+  for (const c of counts.children) byKey.set(c.pid !== undefined ? c.pid.toString() : `id:${c.id}`, c.restarts);
+  const nodes: TreeNode[] = [];
+  for (const c of children) {
+    const n = (c.pid instanceof Pid ? byKey.get(c.pid.toString()) : undefined) ?? byKey.get(`id:${c.id}`) ?? 0;
+    if (c.type === 'supervisor' && c.pid instanceof Pid) nodes.push(await supervisorTree(ctx, c.pid, c.id, n));
+    else nodes.push({ id: c.id, pid: c.pid, name: c.pid instanceof Pid && ctx.node.isLocal(c.pid) ? ctx.node.processInfo(c.pid)?.name : undefined, type: c.type, restarts: n });
+  }
+  return { id, pid: sup, name, type: 'supervisor', restarts, supervisorRestarts: counts.total, children: nodes };
+}
+
+function globalNames(node: Node): { name: unknown; pid: Pid }[] {
+  const server = globalServerOf(node);
+  if (server === undefined) return [];
+  const out: { name: unknown; pid: Pid }[] = [];
+  for (const name of server.registeredNames()) {
+    const pid = server.whereis(name);
+    if (pid !== undefined) out.push({ name, pid });
+  }
+  return out;
+}
+
+// ---- the client ----
+
+/** What {@link introspect} can ask for. */
+export type IntrospectWhat = keyof IntrospectAnswers;
+
+/** Options of {@link introspect}: `pid` for `process`; `sort` and `limit` for `processes`. */
+export interface IntrospectOptions {
+  readonly pid?: Pid;
+  readonly sort?: ProcessSort;
+  readonly limit?: number;
+  /** Default 10 s. */
+  readonly timeoutMs?: TimeoutMs;
+}
+
+/**
+ * Asks the introspection service of node `peer` (this node's own included) for `what`:
+ * the node at a glance, its process table, one process, its applications' supervision
+ * trees, its global names, or what other packages add (`sources`: pg's scopes). Fails
+ * as a call does; a malformed request with a BadRequestError.
+ */
+export function introspect<W extends IntrospectWhat>(from: DistCaller, peer: string, what: W, options: IntrospectOptions = {}): Promise<IntrospectAnswers[W]> {
+  const ctx = callerOf(from, 'introspect');
+  const { timeoutMs = 10_000, ...fields } = options;
+  return call(ctx, [INTROSPECT, peer], { type: 'introspect', what, ...fields }, timeoutMs) as Promise<IntrospectAnswers[W]>;
+}
