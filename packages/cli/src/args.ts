@@ -13,6 +13,7 @@ import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { BadNodeNameError, localHostName, MAX_COOKIE_BYTES, parseNodeName, type NodeNameKind } from '@grove/distribution';
 import { UsageError, type CommandName } from './errors';
+import type { TopCommand } from './top';
 
 /** How a command's node is named and authenticated (`--sname`/`--name`, `--cookie`, `--hidden`). */
 export interface NodeFlags {
@@ -66,10 +67,11 @@ export type Command =
   | { readonly command: 'run'; readonly node: NodeFlags; readonly file: string; readonly args: readonly string[]; readonly workers?: number }
   | { readonly command: 'ping'; readonly target: string; readonly cookie?: string }
   | { readonly command: 'names' }
-  | { readonly command: 'certs'; readonly nodes: readonly string[]; readonly dir: string; readonly days: number };
+  | { readonly command: 'certs'; readonly nodes: readonly string[]; readonly dir: string; readonly days: number }
+  | TopCommand;
 
 /** The commands `grove` knows. */
-export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs'];
+export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs', 'top'];
 
 interface OptionSpec {
   /** True when the option takes a value. */
@@ -109,6 +111,7 @@ const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
   ping: { cookie: { value: true } },
   names: {},
   certs: { dir: { value: true }, days: { value: true } },
+  top: { cookie: { value: true }, sort: { value: true }, interval: { value: true }, count: { value: true }, lines: { value: true } },
 };
 
 /** What one command's options and operands came to, before validation. */
@@ -155,6 +158,8 @@ export function parseArgs(argv: readonly string[]): Command {
       return { command: 'names' };
     case 'certs':
       return certsCommand(scanned);
+    case 'top':
+      return topCommand(scanned);
   }
 }
 
@@ -279,6 +284,47 @@ function certsCommand(s: Scanned): Command {
   const n = days === undefined ? DEFAULT_CERT_DAYS : Number(days);
   if (!(Number.isInteger(n) && n >= 1 && n <= 36500)) throw new UsageError(`--days must be a whole number of days from 1 to 36500, got ${JSON.stringify(days)}`, 'certs');
   return { command: 'certs', nodes, dir: (s.options.get('dir') as string | undefined) ?? DEFAULT_CERTS_DIR, days: n };
+}
+
+function topCommand(s: Scanned): TopCommand {
+  const target = targetNode('top', s.operands);
+  const sort = (s.options.get('sort') as string | undefined) ?? 'messages';
+  if (sort !== 'mailbox' && sort !== 'memory' && sort !== 'messages') throw new UsageError(`--sort must be mailbox, memory or messages, got ${JSON.stringify(sort)}`, 'top');
+  const interval = s.options.get('interval') as string | undefined;
+  const seconds = interval === undefined ? 1 : Number(interval);
+  if (!(/^\d+(\.\d+)?$/.test(interval ?? '1') && seconds >= 0.05 && seconds <= 3600)) throw new UsageError(`--interval must be a number of seconds from 0.05 to 3600, got ${JSON.stringify(interval)}`, 'top');
+  const count = positiveOption('top', 'count', s.options.get('count'), 1_000_000);
+  const lines = positiveOption('top', 'lines', s.options.get('lines'), 10_000) ?? 20;
+  const cookie = s.options.get('cookie') as string | undefined;
+  return {
+    command: 'top',
+    target,
+    sort,
+    intervalMs: Math.round(seconds * 1000),
+    lines,
+    ...(count !== undefined ? { count } : {}),
+    ...(cookie !== undefined ? { cookie: checkCookie('top', cookie) } : {}),
+  };
+}
+
+/** The one operand NODE of a command that watches a node. */
+function targetNode(command: CommandName, operands: readonly string[]): string {
+  const target = operands[0];
+  if (target === undefined) throw new UsageError(`missing NODE: the node to watch (e.g. grove ${command} alice@127.0.0.1)`, command);
+  if (operands.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(operands[1])} for grove ${command}`, command);
+  try {
+    return parseNodeName(target).full;
+  } catch (e) {
+    throw new UsageError(`NODE ${JSON.stringify(target)} is not a node name: ${detailOf(e)}`, command);
+  }
+}
+
+/** A whole number from 1 to `max` given to `--key`, or undefined when not given. */
+function positiveOption(command: CommandName, key: string, value: string | true | undefined, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = wholeNumber(value as string);
+  if (n === undefined || n < 1 || n > max) throw new UsageError(`--${key} must be a whole number from 1 to ${max}, got ${JSON.stringify(value)}`, command);
+  return n;
 }
 
 /**

@@ -46,6 +46,7 @@ Commands:
   ping    check that a node answers: prints pong (exit 0) or pang (exit 1)
   names   list the node names registered with this host's port mapper
   certs   make a CA and node certificates for TLS distribution
+  top     the busiest processes of a node, refreshed every second (like etop)
 
 Run 'grove COMMAND --help' for a command's options.
 
@@ -106,6 +107,19 @@ Keys are EC P-256, written with mode 0600. Existing files are never overwritten.
 Options:
   --dir DIR         where to write (default grove-certs)
   --days N          how long the node certificates are valid (default 365; the CA: 3650)`,
+  top: `Usage: grove top NODE [--cookie C] [--sort mailbox|memory|messages] [--interval S] [--count N] [--lines N]
+
+Shows NODE's figures (processes, run queue, crashes, memory, connections) and its
+busiest processes, refreshed every interval, like OTP's etop. A temporary hidden node
+connects to NODE and asks the introspection service every distributed node runs.
+Ends on Ctrl-C, after --count refreshes, or (exit 1) when NODE cannot be reached.
+
+Options:
+  --cookie C        the cookie NODE expects; default: $GROVE_COOKIE, else ~/.grove.cookie
+  --sort KEY        mailbox (length), memory, or messages (handled; the default)
+  --interval S      seconds between refreshes (default 1; from 0.05)
+  --count N         end after N refreshes
+  --lines N         process rows shown (default 20)`,
 };
 
 /** The help text for `topic`, or the general one. */

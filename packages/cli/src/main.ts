@@ -11,6 +11,7 @@ import { runNames, runPing } from './net_adm';
 import { runModule } from './run/run';
 import { runShell } from './shell/shell';
 import { runCerts } from './certs/certs';
+import { runTop } from './top';
 
 /** Where `grove` writes. */
 export interface MainIo {
@@ -55,6 +56,8 @@ export async function main(argv: readonly string[], io: MainIo = { stdout: proce
         return await runNames(io);
       case 'certs':
         return await runCerts(cmd, io);
+      case 'top':
+        return await runTop(cmd, io);
     }
   } catch (e) {
     return report(e, argv[0], io);

@@ -8,9 +8,8 @@
  * - names: the names this host's port mapper knows, printed as `epmd -names` prints
  *   them, so scripts written for one read the other.
  */
-import { randomBytes } from 'node:crypto';
-import { EpmdError, localHostName, names, nodeNameKind } from '@grove/distribution';
-import { checkEpmdPort, startNode } from './node_start';
+import { EpmdError, names } from '@grove/distribution';
+import { checkEpmdPort, helperName, startNode } from './node_start';
 
 /** Where ping writes. */
 export interface PingIo {
@@ -36,10 +35,7 @@ export async function runPing(target: string, cookie: string | undefined, io: Pi
  * for a long name on a host whose name is not fully qualified.
  */
 export function pingerName(target: string): string {
-  const alive = `grove_ping_${process.pid}_${randomBytes(3).toString('hex')}`;
-  if (nodeNameKind(target) === 'short') return `${alive}@${localHostName('short')}`;
-  const local = localHostName('long');
-  return `${alive}@${local.includes('.') ? local : '127.0.0.1'}`;
+  return helperName('grove_ping', target);
 }
 
 /** Where names writes. */

@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import { isIP } from 'node:net';
 import { getLogger, Node } from '@grove/core';
-import { epmdPort, hostOf, startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
+import { randomBytes } from 'node:crypto';
+import { epmdPort, hostOf, localHostName, nodeNameKind, startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
 import type { NodeFlags, TlsFiles } from './args';
 
 const log = getLogger('grove');
@@ -90,4 +91,17 @@ function readTlsFiles(files: TlsFiles, command: CommandName | undefined): { cert
     }
   };
   return { cert: read('--tls-cert', files.cert), key: read('--tls-key', files.key), ca: read('--tls-ca', files.ca) };
+}
+
+/**
+ * A unique name for a command's helper node (ping, top, observer) of the same kind as
+ * `target` (short and long names do not mix). The node only dials out, so its host
+ * part is a label: this host's name, or 127.0.0.1 for a long name on a host whose
+ * name is not fully qualified.
+ */
+export function helperName(prefix: string, target: string): string {
+  const alive = `${prefix}_${process.pid}_${randomBytes(3).toString('hex')}`;
+  if (nodeNameKind(target) === 'short') return `${alive}@${localHostName('short')}`;
+  const local = localHostName('long');
+  return `${alive}@${local.includes('.') ? local : '127.0.0.1'}`;
 }

@@ -80,6 +80,19 @@ describe('grove command line', () => {
     expect(parseArgs(['certs', '--dir', 'x', '--days', '30'])).toEqual({ command: 'certs', nodes: [], dir: 'x', days: 30 });
   });
 
+  it('parses top with its sort, interval, count and lines', () => {
+    expect(parseArgs(['top', 'alice@127.0.0.1'])).toEqual({ command: 'top', target: 'alice@127.0.0.1', sort: 'messages', intervalMs: 1000, lines: 20 });
+    expect(parseArgs(['top', 'alice@127.0.0.1', '--cookie', 'c', '--sort', 'mailbox', '--interval', '0.25', '--count', '3', '--lines', '5'])).toEqual({
+      command: 'top',
+      target: 'alice@127.0.0.1',
+      cookie: 'c',
+      sort: 'mailbox',
+      intervalMs: 250,
+      count: 3,
+      lines: 5,
+    });
+  });
+
   it('parses ping with its cookie before or after NODE, and names', () => {
     expect(parseArgs(['ping', 'alice@127.0.0.1', '--cookie', 'c'])).toEqual({ command: 'ping', target: 'alice@127.0.0.1', cookie: 'c' });
     expect(parseArgs(['ping', '--cookie', 'c', 'alice@127.0.0.1'])).toEqual({ command: 'ping', target: 'alice@127.0.0.1', cookie: 'c' });
@@ -90,7 +103,7 @@ describe('grove command line', () => {
     expect(parseArgs(['--help'])).toEqual({ command: 'help' });
     expect(parseArgs(['-h'])).toEqual({ command: 'help' });
     expect(parseArgs(['help', 'ping'])).toEqual({ command: 'help', topic: 'ping' });
-    for (const cmd of ['shell', 'run', 'ping', 'names', 'certs'] as const) {
+    for (const cmd of ['shell', 'run', 'ping', 'names', 'certs', 'top'] as const) {
       expect(parseArgs([cmd, '--help'])).toEqual({ command: 'help', topic: cmd });
       expect(helpText(cmd)).toContain(`Usage: grove ${cmd}`);
     }
@@ -101,7 +114,7 @@ describe('grove command line', () => {
 
   it.each([
     [[], /missing command/],
-    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names, certs/],
+    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names, certs, top/],
     [['--sname', 'a'], /unknown option --sname \(options come after the command\)/],
     [['help', 'bogus'], /no help for "bogus"/],
     [['shell', '--bogus'], /unknown option --bogus for grove shell/],
@@ -129,6 +142,13 @@ describe('grove command line', () => {
     [['ping', 'a@127.0.0.1', '--hidden'], /unknown option --hidden for grove ping/],
     [['names', '--cookie', 'x'], /unknown option --cookie for grove names/],
     [['names', 'host'], /unexpected argument "host" for grove names/],
+    [['top'], /missing NODE: the node to watch/],
+    [['top', 'alice'], /NODE "alice" is not a node name/],
+    [['top', 'a@127.0.0.1', '--sort', 'cpu'], /--sort must be mailbox, memory or messages, got "cpu"/],
+    [['top', 'a@127.0.0.1', '--interval', '0'], /--interval must be a number of seconds from 0.05 to 3600/],
+    [['top', 'a@127.0.0.1', '--interval', '1e3'], /--interval must be a number of seconds/],
+    [['top', 'a@127.0.0.1', '--count', '0'], /--count must be a whole number from 1/],
+    [['top', 'a@127.0.0.1', '--lines', 'x'], /--lines must be a whole number from 1/],
     [['shell', '--tls-dir', 'certs'], /--tls-dir needs --sname or --name: a node without a name does not connect to others/],
     [['shell', '--name', 'a@127.0.0.1', '--tls-cert', 'a.crt'], /--tls-cert needs --tls-key and --tls-ca too/],
     [['shell', '--name', 'a@127.0.0.1', '--tls-cert', 'a.crt', '--tls-ca', 'ca.crt'], /--tls-cert needs --tls-key too/],
