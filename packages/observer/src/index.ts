@@ -7,3 +7,6 @@
  * @packageDocumentation
  */
 export { startMetrics, metricsText, METRICS_CONTENT_TYPE, type MetricsOptions, type MetricsServer } from './metrics';
+export { start, type ObserverOptions, type Observer } from './observer';
+export { ObserverOptionsError } from './errors';
+export type { Rates, HistoryPoint, WatchedNode, DownEntry } from './cluster_watch';

@@ -1,0 +1,145 @@
+/**
+ * The observer page in a real headless Chromium (Debian's `chromium`, driven by
+ * playwright-core): it lists three nodes the test starts, shows a supervision tree,
+ * follows a process's mailbox as the test sends it messages, and shows a crash as a
+ * restart. A screenshot of each view is written to build/observer-screenshots/ (and to
+ * packages/observer/docs/ with GROVE_UPDATE_SCREENSHOTS=1, for the README).
+ *
+ * Skipped, with a message, where no Chromium is installed (`apt-get install chromium`;
+ * .ci/run installs it).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Application, Cast, GenServer, startApplication, startLinkSupervisor, type Pid, type ProcessContext } from '@grove/core';
+import { globalOf, startDistributed, type DistNode } from '@grove/distribution';
+import { start, type Observer } from '@grove/observer';
+import * as pg from '@grove/pg';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** The page's document, as the functions run in the browser see it (the tests compile without the DOM's types). */
+declare const document: {
+  querySelectorAll(selector: string): { readonly length: number };
+  querySelector(selector: string): { readonly textContent: string | null; getAttribute(name: string): string | null } | null;
+};
+
+const CHROMIUM = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p !== undefined && fs.existsSync(p));
+const SHOTS = [path.join(__dirname, '..', '..', '..', 'build', 'observer-screenshots'), ...(process.env['GROVE_UPDATE_SCREENSHOTS'] === '1' ? [path.join(__dirname, '..', 'docs')] : [])];
+
+class Till extends GenServer<{ cast: 'sell' }> {
+  sold = 0;
+  @Cast('sell')
+  sell(): void {
+    this.sold++;
+  }
+}
+
+class Shop extends Application {
+  start(ctx: ProcessContext): Promise<Pid> {
+    return startLinkSupervisor(ctx, {
+      flags: { intensity: 10 },
+      children: [
+        Till.childSpec(undefined, { id: 'till', name: 'till' }),
+        { id: 'stockroom', type: 'supervisor', start: (p) => startLinkSupervisor(p, { children: [Till.childSpec(undefined, { id: 'shelf' })] }) },
+      ],
+    });
+  }
+}
+
+const nodes: DistNode[] = [];
+let observer: Observer | undefined;
+let browser: Browser | undefined;
+let seq = 0;
+
+async function node(prefix: string, hidden = false): Promise<DistNode> {
+  const d = await startDistributed({ name: `${prefix}${++seq}_${process.pid}@127.0.0.1`, cookie: 'observer-cookie', transport: 'memory', hidden });
+  nodes.push(d);
+  return d;
+}
+
+afterAll(async () => {
+  await browser?.close();
+  await observer?.close();
+  await Promise.all(nodes.map((d) => d.stop()));
+});
+
+async function shot(page: Page, name: string): Promise<void> {
+  for (const dir of SHOTS) {
+    fs.mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+  }
+}
+
+async function view(page: Page, name: string, nodeName: string): Promise<void> {
+  await page.selectOption('#node-select', nodeName);
+  await page.click(`nav button[data-view="${name}"]`);
+}
+
+if (CHROMIUM === undefined) {
+  // eslint-disable-next-line no-console
+  console.warn('observer browser test skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
+}
+
+(CHROMIUM === undefined ? describe.skip : describe)('the observer page in Chromium', () => {
+  it('lists three nodes, draws a supervision tree, follows a mailbox, and shows a crash as a restart', async () => {
+    const [a, b, c] = [await node('alpha'), await node('beta'), await node('gamma')];
+    expect(await a.connect(b.name)).toBe(true);
+    expect(await a.connect(c.name)).toBe(true);
+    await startApplication(b.node, Shop);
+    const stuck = c.node.spawn(async (ctx) => {
+      await ctx.receive((m) => m === 'never');
+    });
+    c.node.register('stuck', stuck);
+    const till = b.node.whereis('till')!;
+    expect(await globalOf(c).registerName('the-stuck', stuck)).toBe(true);
+    await pg.start(c.node, 'shops');
+    await pg.join(c.node, 'shops', 'tills', stuck);
+
+    const obs = await node('observer', true);
+    // Only alpha is given: the observer finds beta and gamma through it.
+    observer = await start(obs, { connect: [a.name], intervalMs: 250, allowWrite: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox', '--disable-gpu'] });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(15_000);
+    await page.goto(observer.url);
+
+    // Nodes: the three, and none of them the observer (hidden).
+    await page.waitForFunction((n) => document.querySelectorAll('#nodes-table tr[data-node]').length === n, 3);
+    const listed = await page.$$eval('#nodes-table tr[data-node]', (rows) => rows.map((r) => r.getAttribute('data-node')));
+    expect(listed.sort()).toEqual([a.name, b.name, c.name].sort());
+    await page.waitForFunction(() => document.querySelectorAll('#chart-rates .u-over').length === 1);
+    await shot(page, 'nodes');
+
+    // Processes of gamma: the stuck process's mailbox follows what the test sends.
+    await view(page, 'processes', c.name);
+    const mailbox = page.locator('#procs-table tr[data-name="stuck"] td.mailbox');
+    await mailbox.waitFor();
+    expect(await mailbox.textContent()).toBe('0');
+    for (let i = 0; i < 5; i++) c.node.send(stuck, { n: i });
+    await page.waitForFunction(() => document.querySelector('#procs-table tr[data-name="stuck"] td.mailbox')?.textContent === '5');
+    await page.click('#procs-table tr[data-name="stuck"]');
+    await page.locator('#detail h3').filter({ hasText: 'stuck' }).waitFor();
+    await page.fill('#filter', 'stu');
+    await page.waitForFunction(() => document.querySelectorAll('#procs-table tbody tr').length === 1);
+    await shot(page, 'processes');
+
+    // Applications of beta: the tree, and a killed child shown restarted.
+    await view(page, 'applications', b.name);
+    const tillItem = page.locator('.app[data-app="Shop"] li[data-child-id="till"]');
+    await tillItem.waitFor();
+    expect(await tillItem.getAttribute('data-restarts')).toBe('0');
+    await page.locator('.app[data-app="Shop"] li[data-child-id="shelf"]').waitFor();
+    await page.locator('.app[data-app="kernel"] li[data-child-id="grove_introspect"]').waitFor();
+    b.node.exit(till, 'boom');
+    await page.waitForFunction(() => document.querySelector('.app[data-app="Shop"] li[data-child-id="till"]')?.getAttribute('data-restarts') === '1');
+    await page.waitForFunction(() => document.querySelectorAll('#crash-table tbody tr').length === 1);
+    expect(await page.textContent('#crash-table tbody')).toContain('boom');
+    await shot(page, 'applications');
+
+    await view(page, 'global', a.name);
+    await page.locator('#global-table tr[data-global="the-stuck"]').waitFor();
+    await shot(page, 'global');
+    await view(page, 'pg', c.name);
+    await page.locator('[data-scope="shops"] tr[data-group="tills"]').waitFor();
+    await shot(page, 'pg');
+  }, 60_000);
+});
