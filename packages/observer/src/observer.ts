@@ -161,10 +161,15 @@ export async function start(dist: DistNode, options: ObserverOptions = {}): Prom
     send(res, 200, { ok: true });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+  } catch (e) {
+    watch.stop();
+    throw e;
+  }
   port = (server.address() as AddressInfo).port;
   await watch.tick();
   const timer = setInterval(() => {

@@ -1,0 +1,119 @@
+/**
+ * The observer's HTTP side without a browser: the event stream's content, the guard
+ * rails (loopback unless a token, the token checked, the Host header checked, writes
+ * only with allowWrite and the X-Grove-Observer header) and bad requests.
+ */
+import * as http from 'node:http';
+import { Cast, GenServer } from '@grove/core';
+import { startDistributed, type DistNode } from '@grove/distribution';
+import { ObserverOptionsError, start, type Observer } from '@grove/observer';
+
+class Box extends GenServer<{ cast: 'put' }> {
+  @Cast('put')
+  put(): void {}
+}
+
+const nodes: DistNode[] = [];
+const observers: Observer[] = [];
+let seq = 0;
+async function node(prefix: string, hidden = false): Promise<DistNode> {
+  const d = await startDistributed({ name: `${prefix}${++seq}_${process.pid}@127.0.0.1`, cookie: 'observer-api', transport: 'memory', hidden });
+  nodes.push(d);
+  return d;
+}
+afterEach(async () => {
+  await Promise.all(observers.splice(0).map((o) => o.close()));
+  await Promise.all(nodes.splice(0).map((d) => d.stop()));
+});
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** The first event of the stream at `url`. */
+function firstEvent(url: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      let buf = '';
+      res.setEncoding('utf8').on('data', (d: string) => {
+        buf += d;
+        const end = buf.indexOf('\n\n');
+        if (end < 0) return;
+        req.destroy();
+        resolve(JSON.parse(buf.slice('data: '.length, end)) as Record<string, unknown>);
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+async function observed(allowWrite: boolean): Promise<{ a: DistNode; o: Observer; base: string }> {
+  const a = await node('a');
+  const obs = await node('obs', true);
+  const o = await start(obs, { connect: [a.name], intervalMs: 100, allowWrite });
+  observers.push(o);
+  return { a, o, base: o.url.replace(/\/$/, '') };
+}
+
+describe('the observer over HTTP', () => {
+  it('streams the cluster and a view of a node', async () => {
+    const { a, base } = await observed(false);
+    const ref = await Box.start(a.node, undefined, { name: 'box' });
+    const e = await firstEvent(`${base}/events?view=processes&node=${encodeURIComponent(a.name)}`);
+    expect(e['allowWrite']).toBe(false);
+    expect((e['nodes'] as { summary: { name: string } }[]).map((n) => n.summary.name)).toEqual([a.name]);
+    expect((e['data'] as { name?: string; pid: string }[]).find((r) => r.name === 'box')?.pid).toBe(String(ref.pid));
+    expect((await request(`${base}/events?view=everything`)).status).toBe(400);
+    expect((await request(`${base}/nothing`)).status).toBe(404);
+    expect((await request(`${base}/`)).body).toContain('<title>Grove observer</title>');
+    expect((await request(`${base}/vendor/uPlot.iife.min.js`)).status).toBe(200);
+  });
+
+  it('refuses to kill or send unless allowed, and then only with its header', async () => {
+    const ro = await observed(false);
+    const victim = await Box.start(ro.a.node);
+    const kill = { method: 'POST', headers: { 'x-grove-observer': '1', 'content-type': 'application/json' }, body: JSON.stringify({ node: ro.a.name, pid: String(victim.pid) }) };
+    expect(await request(`${ro.base}/api/kill`, kill)).toMatchObject({ status: 403, body: expect.stringContaining('read-only') });
+    expect(ro.a.node.isAlive(victim.pid)).toBe(true);
+
+    const rw = await observed(true);
+    const target = await Box.start(rw.a.node);
+    const body = JSON.stringify({ node: rw.a.name, pid: String(target.pid) });
+    expect((await request(`${rw.base}/api/kill`, { method: 'POST', body })).status).toBe(403);
+    expect((await request(`${rw.base}/api/kill`, { ...kill, body: '{not json' })).status).toBe(400);
+    expect((await request(`${rw.base}/api/kill`, { ...kill, body: JSON.stringify({ node: rw.a.name, pid: '#PID<nobody.1.0>' }) })).status).toBe(404);
+    expect((await request(`${rw.base}/api/send`, { ...kill, body: JSON.stringify({ node: rw.a.name, pid: String(target.pid), message: 'x' }) })).status).toBe(200);
+    expect(await request(`${rw.base}/api/kill`, { ...kill, body })).toMatchObject({ status: 200 });
+    const until = Date.now() + 5000;
+    while (rw.a.node.isAlive(target.pid) && Date.now() < until) await new Promise((r) => setImmediate(r));
+    expect(rw.a.node.isAlive(target.pid)).toBe(false);
+  });
+
+  it('answers only to its own Host, needs a token off loopback, and checks it', async () => {
+    const { base } = await observed(false);
+    expect((await request(`${base}/`, { headers: { host: 'evil.example:80' } })).status).toBe(421);
+    const obs = await node('obs', true);
+    await expect(start(obs, { host: '0.0.0.0' })).rejects.toThrow(ObserverOptionsError);
+    await expect(start(obs, { host: '0.0.0.0', token: 'short' })).rejects.toThrow(/token of at least 16 characters/);
+    const o = await start(obs, { host: '0.0.0.0', token: 'a-token-of-twenty-chars' });
+    observers.push(o);
+    expect(o.url).toBe(`http://127.0.0.1:${o.port}/?token=a-token-of-twenty-chars`);
+    expect((await request(`http://127.0.0.1:${o.port}/`)).status).toBe(401);
+    expect((await request(`http://127.0.0.1:${o.port}/?token=wrong`)).status).toBe(401);
+    expect((await request(o.url)).status).toBe(200);
+    expect((await request(`http://127.0.0.1:${o.port}/`, { headers: { authorization: 'Bearer a-token-of-twenty-chars' } })).status).toBe(200);
+  });
+});
