@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { BadNodeNameError, localHostName, MAX_COOKIE_BYTES, parseNodeName, type NodeNameKind } from '@grove/distribution';
 import { UsageError, type CommandName } from './errors';
 import type { TopCommand } from './top';
+import type { ObserverCommand } from './observer';
 
 /** How a command's node is named and authenticated (`--sname`/`--name`, `--cookie`, `--hidden`). */
 export interface NodeFlags {
@@ -68,10 +69,11 @@ export type Command =
   | { readonly command: 'ping'; readonly target: string; readonly cookie?: string }
   | { readonly command: 'names' }
   | { readonly command: 'certs'; readonly nodes: readonly string[]; readonly dir: string; readonly days: number }
-  | TopCommand;
+  | TopCommand
+  | ObserverCommand;
 
 /** The commands `grove` knows. */
-export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs', 'top'];
+export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs', 'top', 'observer'];
 
 interface OptionSpec {
   /** True when the option takes a value. */
@@ -112,6 +114,16 @@ const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
   names: {},
   certs: { dir: { value: true }, days: { value: true } },
   top: { cookie: { value: true }, sort: { value: true }, interval: { value: true }, count: { value: true }, lines: { value: true } },
+  observer: {
+    sname: { value: true },
+    name: { value: true },
+    cookie: { value: true },
+    connect: { value: true, repeat: true },
+    port: { value: true },
+    listen: { value: true },
+    token: { value: true },
+    'allow-write': { value: false },
+  },
 };
 
 /** What one command's options and operands came to, before validation. */
@@ -160,6 +172,8 @@ export function parseArgs(argv: readonly string[]): Command {
       return certsCommand(scanned);
     case 'top':
       return topCommand(scanned);
+    case 'observer':
+      return observerCommand(scanned);
   }
 }
 
@@ -304,6 +318,32 @@ function topCommand(s: Scanned): TopCommand {
     lines,
     ...(count !== undefined ? { count } : {}),
     ...(cookie !== undefined ? { cookie: checkCookie('top', cookie) } : {}),
+  };
+}
+
+function observerCommand(s: Scanned): ObserverCommand {
+  noOperands('observer', s.operands);
+  const { options } = s;
+  if (!options.has('sname') && !options.has('name')) throw new UsageError('needs --sname or --name: the observer is a node of the cluster (hidden)', 'observer');
+  // --port and --listen are the page's: the node itself listens anywhere on loopback.
+  const nodeOptions = new Map([...options].filter(([k]) => k !== 'port' && k !== 'listen'));
+  const node = nodeFlags('observer', { ...s, options: nodeOptions });
+  const port = options.get('port') as string | undefined;
+  const n = port === undefined ? undefined : wholeNumber(port);
+  if (port !== undefined && (n === undefined || n > 65535)) throw new UsageError(`--port must be a port number from 0 to 65535 (0: any free port), got ${JSON.stringify(port)}`, 'observer');
+  const listen = options.get('listen') as string | undefined;
+  if (listen !== undefined && isIP(listen) === 0) throw new UsageError(`--listen must be an IP address to serve the page on, got ${JSON.stringify(listen)}`, 'observer');
+  const token = options.get('token') as string | undefined;
+  const loopback = listen === undefined || listen === '::1' || listen.startsWith('127.');
+  if (!loopback && token === undefined) throw new UsageError(`--listen ${listen} serves the page beyond this host: give --token T too (16 characters or more)`, 'observer');
+  if (token !== undefined && token.length < 16) throw new UsageError('--token must be 16 characters or more', 'observer');
+  return {
+    command: 'observer',
+    node,
+    allowWrite: options.get('allow-write') === true,
+    ...(n !== undefined ? { port: n } : {}),
+    ...(listen !== undefined ? { listen } : {}),
+    ...(token !== undefined ? { token } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
 import { GroveError, type ExitReason } from '@grove/core';
 
 /** The names of the `grove` commands. */
-export type CommandName = 'shell' | 'run' | 'ping' | 'names' | 'certs' | 'top';
+export type CommandName = 'shell' | 'run' | 'ping' | 'names' | 'certs' | 'top' | 'observer';
 
 /**
  * The command line is wrong: an unknown command or option, a missing or malformed

@@ -47,6 +47,7 @@ Commands:
   names   list the node names registered with this host's port mapper
   certs   make a CA and node certificates for TLS distribution
   top     the busiest processes of a node, refreshed every second (like etop)
+  observer  a live web page of the cluster: nodes, processes, supervision trees
 
 Run 'grove COMMAND --help' for a command's options.
 
@@ -120,6 +121,25 @@ Options:
   --interval S      seconds between refreshes (default 1; from 0.05)
   --count N         end after N refreshes
   --lines N         process rows shown (default 20)`,
+  observer: `Usage: grove observer (--sname N | --name N@HOST) [--cookie C] [--connect NODE...] [--port P] [--listen ADDR --token T] [--allow-write]
+
+Starts a hidden node that joins the cluster through the --connect nodes (and the nodes
+they are connected to) and serves a live web page of it, like OTP's observer: nodes
+(uptime, processes, memory, message rates, nodes seen going down), a node's processes
+(sortable, filtered, one in detail), applications' supervision trees with restart
+counts and crashes, global names and pg groups. It prints the page's address and runs
+until Ctrl-C. Nothing is installed on the nodes observed.
+
+Options:
+  --cookie C        the cluster's cookie; default: $GROVE_COOKIE, else ~/.grove.cookie
+  --connect NODE    a node of the cluster to observe (repeatable)
+  --port P          the page's port (default: any free port; the address is printed)
+  --listen ADDR     the address to serve the page on (default 127.0.0.1, this host only);
+                    another address needs --token
+  --token T         a secret (16 characters or more) every request must carry; the
+                    printed address includes it
+  --allow-write     show buttons that kill a process or send it a message (each asks
+                    for confirmation); read-only without it`,
 };
 
 /** The help text for `topic`, or the general one. */

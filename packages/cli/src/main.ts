@@ -12,6 +12,7 @@ import { runModule } from './run/run';
 import { runShell } from './shell/shell';
 import { runCerts } from './certs/certs';
 import { runTop } from './top';
+import { runObserver } from './observer';
 
 /** Where `grove` writes. */
 export interface MainIo {
@@ -58,6 +59,8 @@ export async function main(argv: readonly string[], io: MainIo = { stdout: proce
         return await runCerts(cmd, io);
       case 'top':
         return await runTop(cmd, io);
+      case 'observer':
+        return await runObserver(cmd, io);
     }
   } catch (e) {
     return report(e, argv[0], io);

@@ -80,6 +80,18 @@ describe('grove command line', () => {
     expect(parseArgs(['certs', '--dir', 'x', '--days', '30'])).toEqual({ command: 'certs', nodes: [], dir: 'x', days: 30 });
   });
 
+  it('parses observer: its node, the nodes to connect to, the page\'s port, address and token, and --allow-write', () => {
+    expect(parseArgs(['observer', '--name', 'obs@127.0.0.1', '--cookie', 'c', '--connect', 'a@127.0.0.1', '--connect', 'b@127.0.0.1', '--port', '8080', '--listen', '0.0.0.0', '--token', '0123456789abcdef', '--allow-write'])).toEqual({
+      command: 'observer',
+      node: { name: 'obs@127.0.0.1', nameKind: 'long', hidden: false, cookie: 'c', connect: ['a@127.0.0.1', 'b@127.0.0.1'] },
+      port: 8080,
+      listen: '0.0.0.0',
+      token: '0123456789abcdef',
+      allowWrite: true,
+    });
+    expect(parseArgs(['observer', '--name', 'obs@127.0.0.1'])).toEqual({ command: 'observer', node: { name: 'obs@127.0.0.1', nameKind: 'long', hidden: false }, allowWrite: false });
+  });
+
   it('parses top with its sort, interval, count and lines', () => {
     expect(parseArgs(['top', 'alice@127.0.0.1'])).toEqual({ command: 'top', target: 'alice@127.0.0.1', sort: 'messages', intervalMs: 1000, lines: 20 });
     expect(parseArgs(['top', 'alice@127.0.0.1', '--cookie', 'c', '--sort', 'mailbox', '--interval', '0.25', '--count', '3', '--lines', '5'])).toEqual({
@@ -103,7 +115,7 @@ describe('grove command line', () => {
     expect(parseArgs(['--help'])).toEqual({ command: 'help' });
     expect(parseArgs(['-h'])).toEqual({ command: 'help' });
     expect(parseArgs(['help', 'ping'])).toEqual({ command: 'help', topic: 'ping' });
-    for (const cmd of ['shell', 'run', 'ping', 'names', 'certs', 'top'] as const) {
+    for (const cmd of ['shell', 'run', 'ping', 'names', 'certs', 'top', 'observer'] as const) {
       expect(parseArgs([cmd, '--help'])).toEqual({ command: 'help', topic: cmd });
       expect(helpText(cmd)).toContain(`Usage: grove ${cmd}`);
     }
@@ -114,7 +126,7 @@ describe('grove command line', () => {
 
   it.each([
     [[], /missing command/],
-    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names, certs, top/],
+    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names, certs, top, observer/],
     [['--sname', 'a'], /unknown option --sname \(options come after the command\)/],
     [['help', 'bogus'], /no help for "bogus"/],
     [['shell', '--bogus'], /unknown option --bogus for grove shell/],
@@ -143,6 +155,12 @@ describe('grove command line', () => {
     [['names', '--cookie', 'x'], /unknown option --cookie for grove names/],
     [['names', 'host'], /unexpected argument "host" for grove names/],
     [['top'], /missing NODE: the node to watch/],
+    [['observer'], /needs --sname or --name: the observer is a node of the cluster/],
+    [['observer', '--name', 'o@127.0.0.1', 'extra'], /unexpected argument "extra" for grove observer/],
+    [['observer', '--name', 'o@127.0.0.1', '--listen', '10.0.0.1'], /--listen 10.0.0.1 serves the page beyond this host: give --token T too/],
+    [['observer', '--name', 'o@127.0.0.1', '--listen', 'x'], /--listen must be an IP address/],
+    [['observer', '--name', 'o@127.0.0.1', '--token', 'short'], /--token must be 16 characters or more/],
+    [['observer', '--name', 'o@127.0.0.1', '--port', '70000'], /--port must be a port number/],
     [['top', 'alice'], /NODE "alice" is not a node name/],
     [['top', 'a@127.0.0.1', '--sort', 'cpu'], /--sort must be mailbox, memory or messages, got "cpu"/],
     [['top', 'a@127.0.0.1', '--interval', '0'], /--interval must be a number of seconds from 0.05 to 3600/],

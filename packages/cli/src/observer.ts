@@ -1,0 +1,50 @@
+/**
+ * `grove observer`: a hidden node that serves a live web page of the cluster
+ * (@grove/observer's `start`): nodes, processes, supervision trees, global names and
+ * process groups, read from each node's introspection service. It prints the page's
+ * address and runs until Ctrl-C or SIGTERM.
+ */
+import { start } from '@grove/observer';
+import { startNode } from './node_start';
+import type { NodeFlags } from './args';
+
+/** What `grove observer` was asked for. */
+export interface ObserverCommand {
+  readonly command: 'observer';
+  /** The observer's own node (hidden; its --connect nodes are the observer's). */
+  readonly node: NodeFlags;
+  /** The page's port (`--port`), address (`--listen`) and token (`--token`). */
+  readonly port?: number;
+  readonly listen?: string;
+  readonly token?: string;
+  readonly allowWrite: boolean;
+}
+
+/** Where observer writes. */
+export interface ObserverIo {
+  readonly stdout: NodeJS.WritableStream;
+}
+
+/** Runs the observer until Ctrl-C or SIGTERM; 0 then. */
+export async function runObserver(cmd: ObserverCommand, io: ObserverIo): Promise<number> {
+  const { connect, ...flags } = cmd.node;
+  const started = await startNode({ ...flags, hidden: true });
+  try {
+    const observer = await start(started.dist!, {
+      allowWrite: cmd.allowWrite,
+      connect: connect ?? [],
+      ...(cmd.port !== undefined ? { port: cmd.port } : {}),
+      ...(cmd.listen !== undefined ? { host: cmd.listen } : {}),
+      ...(cmd.token !== undefined ? { token: cmd.token } : {}),
+    });
+    io.stdout.write(`grove observer: ${observer.url} (node ${started.node.name}, ${cmd.allowWrite ? 'kill and send allowed' : 'read-only'}; Ctrl-C to stop)\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await observer.close();
+    return 0;
+  } finally {
+    await started.stop();
+  }
+}
