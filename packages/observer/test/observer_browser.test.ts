@@ -90,9 +90,12 @@ if (CHROMIUM === undefined) {
     });
     c.node.register('stuck', stuck);
     const till = b.node.whereis('till')!;
-    expect(await globalOf(c).registerName('the-stuck', stuck)).toBe(true);
+    const keeper = c.node.spawn(async (ctx) => {
+      await ctx.receive((m) => m === 'never');
+    });
+    expect(await globalOf(c).registerName('the-keeper', keeper)).toBe(true);
     await pg.start(c.node, 'shops');
-    await pg.join(c.node, 'shops', 'tills', stuck);
+    await pg.join(c.node, 'shops', 'tills', keeper);
 
     const obs = await node('observer', true);
     // Only alpha is given: the observer finds beta and gamma through it.
@@ -121,6 +124,23 @@ if (CHROMIUM === undefined) {
     await page.fill('#filter', 'stu');
     await page.waitForFunction(() => document.querySelectorAll('#procs-table tbody tr').length === 1);
     await shot(page, 'processes');
+    // Send, then kill, each behind a confirmation (the send first asks for the message).
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(`${d.type()}: ${d.message()}`);
+      void (d.type() === 'prompt' ? d.accept('{"hello": "from the page"}') : d.accept());
+    });
+    await page.click('#send-button');
+    await page.waitForFunction(() => document.querySelector('#procs-table tr[data-name="stuck"] td.mailbox')?.textContent === '6');
+    await page.click('#kill-button');
+    await page.waitForFunction(() => document.querySelectorAll('#procs-table tr[data-name="stuck"]').length === 0);
+    expect(c.node.isAlive(stuck)).toBe(false);
+    expect(dialogs).toEqual([
+      expect.stringMatching(/^prompt: Message to send to #PID<gamma/),
+      expect.stringMatching(/^confirm: Send \{"hello": "from the page"\} to #PID<gamma/),
+      expect.stringMatching(/^confirm: Kill #PID<gamma.* on gamma/),
+    ]);
+    page.removeAllListeners('dialog');
 
     // Applications of beta: the tree, and a killed child shown restarted.
     await view(page, 'applications', b.name);
@@ -136,7 +156,7 @@ if (CHROMIUM === undefined) {
     await shot(page, 'applications');
 
     await view(page, 'global', a.name);
-    await page.locator('#global-table tr[data-global="the-stuck"]').waitFor();
+    await page.locator('#global-table tr[data-global="the-keeper"]').waitFor();
     await shot(page, 'global');
     await view(page, 'pg', c.name);
     await page.locator('[data-scope="shops"] tr[data-group="tills"]').waitFor();
