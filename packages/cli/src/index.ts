@@ -15,3 +15,5 @@ export { runCerts, CA_DAYS, type CertsRequest, type CertsIo } from './certs/cert
 export { runShell, type ShellIo } from './shell/shell';
 export { runModule, findTarget, type RunTarget, type RunIo } from './run/run';
 export { runPing, runNames, pingerName } from './net_adm';
+export { runTop, formatTop, type TopCommand, type TopIo } from './top';
+export { runObserver, type ObserverCommand, type ObserverIo } from './observer';
