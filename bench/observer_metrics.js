@@ -1,5 +1,5 @@
 // Call round trips and local sends on a distributed node with @grove/observer's metrics off and on
-// (on: an endpoint scraped every 200 ms), alternated in one process, 5 rounds, medians.
+// (on: an endpoint scraped every SCRAPE_MS, default 200 ms), alternated in one process, 5 rounds, medians.
 // Run after `npm run build`: node bench/observer_metrics.js
 const path = require('path');
 const R = path.join(__dirname, '..', 'packages') + '/';
@@ -36,7 +36,7 @@ async function measure(dist, ref) {
       let m, timer, scrapes = 0;
       if (mode === 'on') {
         m = await startMetrics(dist);
-        timer = setInterval(() => http.get(m.url, { agent: false }, (r) => { r.resume(); r.on('end', () => scrapes++); }), 200);
+        timer = setInterval(() => http.get(m.url, { agent: false }, (r) => { r.resume(); r.on('end', () => scrapes++); }), Number(process.env.SCRAPE_MS ?? 200));
       }
       res[mode].push(await measure(dist, ref.pid));
       if (m) { clearInterval(timer); await m.close(); }
