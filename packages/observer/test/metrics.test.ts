@@ -3,27 +3,15 @@
  * parser, as a Prometheus server would read it.
  */
 import * as http from 'node:http';
-import { Cast, GenServer, startSupervisor, whichChildren, type Pid } from '@grove/core';
-import { startDistributed, type DistNode } from '@grove/distribution';
+import { startSupervisor, whichChildren, type Pid } from '@grove/core';
 import { metricsText, startMetrics, type MetricsServer } from '@grove/observer';
+import { Box, node, stopNodes } from './helpers';
 import parsePrometheusTextFormat, { type MetricFamily } from 'parse-prometheus-text-format';
 
-class Sink extends GenServer<{ cast: 'put' }> {
-  @Cast('put')
-  put(): void {}
-}
-
-const nodes: DistNode[] = [];
 const servers: MetricsServer[] = [];
-let seq = 0;
-async function node(): Promise<DistNode> {
-  const d = await startDistributed({ name: `metrics${++seq}_${process.pid}@127.0.0.1`, cookie: 'metrics-cookie', transport: 'memory' });
-  nodes.push(d);
-  return d;
-}
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
-  await Promise.all(nodes.splice(0).map((d) => d.stop()));
+  await stopNodes();
 });
 
 function get(url: string): Promise<{ status: number; type: string | undefined; body: string }> {
@@ -44,12 +32,14 @@ function value(families: MetricFamily[], name: string, labels: Record<string, st
 
 describe('metrics in Prometheus text format', () => {
   it('serves processes, run queue, mailbox percentiles, restarts, crashes, memory and connections at /metrics', async () => {
-    const [a, b] = [await node(), await node()];
+    const [a, b] = [await node('a'), await node('b')];
     expect(await a.connect(b.name)).toBe(true);
+    // Traffic both ways on the connection: a call to b and its reply.
+    expect(await a.ping(b.name)).toBe('pong');
     const metrics = await startMetrics(a);
     servers.push(metrics);
     expect(metrics.url).toBe(`http://127.0.0.1:${metrics.port}/metrics`);
-    const sup = await startSupervisor(a.node, { flags: { intensity: 5 }, children: [Sink.childSpec(undefined, { id: 'sink' })] }, { name: 'sinks' });
+    const sup = await startSupervisor(a.node, { flags: { intensity: 5 }, children: [Box.childSpec(undefined, { id: 'sink' })] }, { name: 'sinks' });
     const [child] = await whichChildren(a.node, sup);
     a.node.exit(child!.pid as Pid, 'boom');
     // A process that does not run its mailbox: 9 messages wait in it.
@@ -85,7 +75,7 @@ describe('metrics in Prometheus text format', () => {
   });
 
   it('answers 404 elsewhere, escapes label values, and stops counting when closed', async () => {
-    const a = await node();
+    const a = await node('a');
     const metrics = await startMetrics(a.node, { port: 0 });
     servers.push(metrics);
     const other = await get(metrics.url.replace('/metrics', '/other'));

@@ -4,26 +4,14 @@
  * only with allowWrite and the X-Grove-Observer header) and bad requests.
  */
 import * as http from 'node:http';
-import { Cast, GenServer } from '@grove/core';
-import { startDistributed, type DistNode } from '@grove/distribution';
+import type { DistNode } from '@grove/distribution';
 import { ObserverOptionsError, start, type Observer } from '@grove/observer';
+import { Box, node, stopNodes } from './helpers';
 
-class Box extends GenServer<{ cast: 'put' }> {
-  @Cast('put')
-  put(): void {}
-}
-
-const nodes: DistNode[] = [];
 const observers: Observer[] = [];
-let seq = 0;
-async function node(prefix: string, hidden = false): Promise<DistNode> {
-  const d = await startDistributed({ name: `${prefix}${++seq}_${process.pid}@127.0.0.1`, cookie: 'observer-api', transport: 'memory', hidden });
-  nodes.push(d);
-  return d;
-}
 afterEach(async () => {
   await Promise.all(observers.splice(0).map((o) => o.close()));
-  await Promise.all(nodes.splice(0).map((d) => d.stop()));
+  await stopNodes();
 });
 
 interface Reply {

@@ -10,11 +10,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Application, Cast, GenServer, startApplication, startLinkSupervisor, type Pid, type ProcessContext } from '@grove/core';
-import { globalOf, startDistributed, type DistNode } from '@grove/distribution';
+import { Application, startApplication, startLinkSupervisor, type Pid, type ProcessContext } from '@grove/core';
+import { globalOf } from '@grove/distribution';
 import { start, type Observer } from '@grove/observer';
 import * as pg from '@grove/pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { Box, node, stopNodes } from './helpers';
 
 /** The page's document, as the functions run in the browser see it (the tests compile without the DOM's types). */
 declare const document: {
@@ -25,41 +26,25 @@ declare const document: {
 const CHROMIUM = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p !== undefined && fs.existsSync(p));
 const SHOTS = [path.join(__dirname, '..', '..', '..', 'build', 'observer-screenshots'), ...(process.env['GROVE_UPDATE_SCREENSHOTS'] === '1' ? [path.join(__dirname, '..', 'docs')] : [])];
 
-class Till extends GenServer<{ cast: 'sell' }> {
-  sold = 0;
-  @Cast('sell')
-  sell(): void {
-    this.sold++;
-  }
-}
-
 class Shop extends Application {
   start(ctx: ProcessContext): Promise<Pid> {
     return startLinkSupervisor(ctx, {
       flags: { intensity: 10 },
       children: [
-        Till.childSpec(undefined, { id: 'till', name: 'till' }),
-        { id: 'stockroom', type: 'supervisor', start: (p) => startLinkSupervisor(p, { children: [Till.childSpec(undefined, { id: 'shelf' })] }) },
+        Box.childSpec(undefined, { id: 'till', name: 'till' }),
+        { id: 'stockroom', type: 'supervisor', start: (p) => startLinkSupervisor(p, { children: [Box.childSpec(undefined, { id: 'shelf' })] }) },
       ],
     });
   }
 }
 
-const nodes: DistNode[] = [];
 let observer: Observer | undefined;
 let browser: Browser | undefined;
-let seq = 0;
-
-async function node(prefix: string, hidden = false): Promise<DistNode> {
-  const d = await startDistributed({ name: `${prefix}${++seq}_${process.pid}@127.0.0.1`, cookie: 'observer-cookie', transport: 'memory', hidden });
-  nodes.push(d);
-  return d;
-}
 
 afterAll(async () => {
   await browser?.close();
   await observer?.close();
-  await Promise.all(nodes.map((d) => d.stop()));
+  await stopNodes();
 });
 
 async function shot(page: Page, name: string): Promise<void> {
