@@ -10,6 +10,7 @@ import {
   GenServer,
   startApplication,
   startLinkSupervisor,
+  startSupervisor,
   whichChildren,
   type Pid,
   type ProcessContext,
@@ -104,6 +105,12 @@ describe('grove_introspect, asked from another node', () => {
     await waitFor(() => !b.node.isAlive(pid), 'the child to die');
     const apps = await introspect(a, b.name, 'applications');
     expect(apps.map((t) => t.name)).toEqual(['kernel', 'Shop']);
+    // A tree a program started without an application is listed too, once, from its top.
+    const loose = await startSupervisor(b.node, { children: [{ id: 'inner', type: 'supervisor', start: (p) => startLinkSupervisor(p, { children: [Counter.childSpec(undefined, { id: 'leaf' })] }) }] }, { name: 'loose' });
+    const withLoose = await introspect(a, b.name, 'applications');
+    expect(withLoose.map((t) => [t.name, t.type])).toEqual([['kernel', 'permanent'], ['Shop', 'temporary'], ['loose', 'supervisor']]);
+    expect(String(withLoose[2]!.tree.pid)).toBe(String(loose));
+    expect(find(withLoose[2]!.tree, 'leaf')).toMatchObject({ type: 'worker', restarts: 0 });
     expect(find(apps[0]!.tree, INTROSPECT)).toMatchObject({ type: 'worker', restarts: 0 });
     const shop = apps[1]!.tree;
     expect(find(shop, 'till')).toMatchObject({ name: 'till', restarts: 0 });

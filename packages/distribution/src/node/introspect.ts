@@ -161,9 +161,14 @@ export interface TreeNode {
   readonly error?: string;
 }
 
-/** An application with its supervision tree (`kernel` is the node's kernel_sup). */
+/**
+ * An application with its supervision tree (`kernel` is the node's kernel_sup); a
+ * supervisor under no application (started by a program's main) is one too, with
+ * type `supervisor` and its registered name (else its pid) as name.
+ */
 export interface ApplicationTree {
   readonly name: string;
+  /** The application's restart type, or `supervisor`. */
   readonly type: string;
   readonly tree: TreeNode;
 }
@@ -363,11 +368,34 @@ async function applicationTrees(ctx: ProcessContext): Promise<ApplicationTree[]>
   const roots: { name: string; type: string; root: Pid | undefined }[] = [{ name: 'kernel', type: 'permanent', root: node.whereis('kernel_sup') }];
   for (const a of whichApplications(node)) roots.push({ name: a.name, type: a.type, root: a.root });
   const out: ApplicationTree[] = [];
+  const seen = new Set<string>();
   for (const r of roots) {
     if (r.root === undefined) continue;
-    out.push({ name: r.name, type: r.type, tree: await supervisorTree(ctx, r.root, undefined, 0) });
+    const tree = node.processInfo(r.root)?.behaviour === 'supervisor' ? await supervisorTree(ctx, r.root, undefined, 0) : leaf(ctx, r.root);
+    collect(tree, seen);
+    out.push({ name: r.name, type: r.type, tree });
   }
-  return out;
+  // Supervisors under no application (a main that starts its own tree): each top one, as type `supervisor`.
+  const loose: ApplicationTree[] = [];
+  for (const pid of node.processes()) {
+    const info = node.processInfo(pid);
+    if (info?.behaviour !== 'supervisor' || seen.has(pid.toString())) continue;
+    const tree = await supervisorTree(ctx, pid, undefined, 0);
+    loose.push({ name: info.name ?? pid.toString(), type: 'supervisor', tree });
+  }
+  const inner = new Set<string>();
+  for (const t of loose) for (const c of t.tree.children ?? []) collect(c, inner);
+  return out.concat(loose.filter((t) => !inner.has(String(t.tree.pid))));
+}
+
+function leaf(ctx: ProcessContext, pid: Pid): TreeNode {
+  return { id: undefined, pid, name: ctx.node.processInfo(pid)?.name, type: 'worker', restarts: 0 };
+}
+
+/** Adds the pids of `t` and all under it to `into`. */
+function collect(t: TreeNode, into: Set<string>): void {
+  if (t.pid instanceof Pid) into.add(t.pid.toString());
+  for (const c of t.children ?? []) collect(c, into);
 }
 
 /** A supervisor and everything under it (its children on other nodes too: they are asked by call). */
