@@ -8,8 +8,16 @@ export interface Job {
   attempt: number;
 }
 
-/** How long a job takes (a timer: the worker stays responsive meanwhile). */
-export const JOB_MS = 250;
+/**
+ * How long a job takes (a timer: the worker stays responsive meanwhile); 250 ms, or
+ * DISPATCHER_JOB_MS to slow the story down enough to watch it in `grove observer`.
+ */
+export const JOB_MS = jobMs(process.env['DISPATCHER_JOB_MS']);
+
+function jobMs(given: string | undefined): number {
+  const ms = Number(given);
+  return Number.isInteger(ms) && ms > 0 ? ms : 250;
+}
 
 /** The job whose first attempt crashes its worker. */
 export const FLAKY_JOB = 5;
