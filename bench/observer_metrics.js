@@ -1,5 +1,6 @@
 // Call round trips and local sends on a distributed node with @grove/observer's metrics off and on
-// (on: an endpoint scraped every SCRAPE_MS, default 200 ms), alternated in one process, 5 rounds, medians.
+// (on: an endpoint scraped every SCRAPE_MS, default 200 ms; latency: the same with the call
+// latency histogram of the server measured), alternated in one process, 5 rounds, medians.
 // Run after `npm run build`: node bench/observer_metrics.js
 const path = require('path');
 const R = path.join(__dirname, '..', 'packages') + '/';
@@ -29,20 +30,22 @@ async function measure(dist, ref) {
 (async () => {
   core.setLogLevel('silent');
   const dist = await startDistributed({ name: `mb_${process.pid}@127.0.0.1`, cookie: 'x', transport: 'memory' });
-  const ref = await Echo.start(dist.node);
-  const res = { off: [], on: [] };
+  const res = { off: [], on: [], latency: [] };
   for (let round = 0; round < 5; round++) {
-    for (const mode of ['off', 'on']) {
+    for (const mode of ['off', 'on', 'latency']) {
       let m, timer, scrapes = 0;
-      if (mode === 'on') {
-        m = await startMetrics(dist);
+      if (mode !== 'off') {
+        m = await startMetrics(dist, mode === 'latency' ? { callLatency: ['Echo'] } : {});
         timer = setInterval(() => http.get(m.url, { agent: false }, (r) => { r.resume(); r.on('end', () => scrapes++); }), Number(process.env.SCRAPE_MS ?? 200));
       }
+      // Started after the metrics: with callLatency its calls are timed.
+      const ref = await Echo.start(dist.node);
       res[mode].push(await measure(dist, ref.pid));
+      await core.stopServer(dist.node, ref.pid);
       if (m) { clearInterval(timer); await m.close(); }
     }
   }
   const med = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  for (const mode of ['off', 'on']) console.log(mode, 'calls/s', Math.round(med(res[mode].map((x) => x.calls))), 'sends/s', Math.round(med(res[mode].map((x) => x.sends))));
+  for (const mode of ['off', 'on', 'latency']) console.log(mode, 'calls/s', Math.round(med(res[mode].map((x) => x.calls))), 'sends/s', Math.round(med(res[mode].map((x) => x.sends))));
   await dist.stop();
 })();

@@ -32,6 +32,7 @@ export { GenCall, GenCast, ErrorReply, type From, call, cast, reply, DEFAULT_CAL
 export { start, StartError, isAlreadyStarted, type InitOutcome, type StartOptions } from './proc_lib';
 export { GenServer, type ServerClass, type InitResult } from './gen_server/gen_server';
 export { Call, Cast, Info } from './gen_server/decorators';
+export { timeCalls, type CallTimingRecorder } from './gen_server/call_timing';
 export { ServerRef, isServerRef, type ServerChildSpec } from './gen_server/server_ref';
 export { NO_REPLY, IGNORE, ServerAction, type NoReply, type Ignore } from './gen_server/gen_server';
 export {

@@ -10,6 +10,9 @@ import {
   restartCounts,
   startSupervisor,
   sys,
+  timeCalls,
+  Call,
+  BadArgError,
   whichChildren,
   type Pid,
 } from '@grove/core';
@@ -70,4 +73,35 @@ describe('introspection in core', () => {
     off();
     expect(introspectionSources(node).size).toBe(0);
   });
+
+  it('times the calls of the classes asked for, sync and async, until stopped', async () => {
+    const seen: [string, number][] = [];
+    const stop = timeCalls(node, ['Timed'], (cls, ms) => seen.push([cls, ms]));
+    const timed = await Timed.start(node);
+    const other = await Untimed.start(node);
+    expect(await timed.call.now()).toBe('now');
+    expect(await timed.call.later()).toBe('later');
+    expect(await other.call.now()).toBe('now');
+    expect(seen.map(([cls]) => cls)).toEqual(['Timed', 'Timed']);
+    expect(seen.every(([, ms]) => ms >= 0)).toBe(true);
+    stop();
+    const after = await Timed.start(node);
+    await after.call.now();
+    expect(seen).toHaveLength(2);
+    expect(() => timeCalls(node, 'some' as 'all', () => undefined)).toThrow(BadArgError);
+  });
 });
+
+class Timed extends GenServer<{ call: { now(): string; later(): Promise<string> } }> {
+  @Call('now')
+  now(): string {
+    return 'now';
+  }
+  @Call('later')
+  async later(): Promise<string> {
+    await Promise.resolve();
+    return 'later';
+  }
+}
+
+class Untimed extends Timed {}

@@ -12,7 +12,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isCleanExit, restartCounts, type Node } from '@grove/core';
+import { isCleanExit, restartCounts, timeCalls, type Node } from '@grove/core';
 import { DistNode, distOf, introspect, type ConnectionStats } from '@grove/distribution';
 
 /** Options of {@link startMetrics}. */
@@ -23,6 +23,12 @@ export interface MetricsOptions {
   readonly host?: string;
   /** How long a scrape waits for one supervisor's restart counts; default 1000 ms. */
   readonly supervisorTimeoutMs?: number;
+  /**
+   * Opt-in: a histogram of the time GenServers of these classes (names, or `'all'`)
+   * spend on each call, `grove_call_duration_seconds{class}`. Servers started after
+   * the metrics are timed; each timed call costs two clock reads and a bucket update.
+   */
+  readonly callLatency?: 'all' | readonly string[];
 }
 
 /** A running metrics endpoint. */
@@ -65,14 +71,20 @@ function countCrashes(node: Node): () => void {
  */
 export async function startMetrics(from: Node | DistNode, options: MetricsOptions = {}): Promise<MetricsServer> {
   const node = from instanceof DistNode ? from.node : from;
-  const stopCounting = countCrashes(node);
+  const latency = options.callLatency === undefined ? null : new CallLatency();
+  const stopTiming = latency === null ? () => undefined : timeCalls(node, options.callLatency!, latency.record);
+  const countingStop = countCrashes(node);
+  const stopCounting = (): void => {
+    countingStop();
+    stopTiming();
+  };
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
       return;
     }
     metricsText(node, options).then(
-      (text) => res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(text),
+      (text) => res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(latency === null ? text : text + latency.render()),
       (e: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e instanceof Error ? e.message : String(e)}\n`),
     );
   });
@@ -187,4 +199,38 @@ function render(f: Family): string {
 /** A label value in the text format: backslash, double quote and newline escaped. */
 function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** Upper bounds of the call latency buckets, in seconds (100 µs to 10 s). */
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The call latency histograms, one per class, filled as calls are timed. */
+class CallLatency {
+  private readonly byClass = new Map<string, { counts: number[]; sum: number; count: number }>();
+
+  readonly record = (className: string, ms: number): void => {
+    let h = this.byClass.get(className);
+    if (h === undefined) this.byClass.set(className, (h = { counts: new Array<number>(LATENCY_BUCKETS.length).fill(0), sum: 0, count: 0 }));
+    const s = ms / 1000;
+    let i = 0;
+    while (i < LATENCY_BUCKETS.length && s > LATENCY_BUCKETS[i]!) i++;
+    if (i < LATENCY_BUCKETS.length) h.counts[i]!++;
+    h.sum += s;
+    h.count++;
+  };
+
+  render(): string {
+    const name = 'grove_call_duration_seconds';
+    let out = `# HELP ${name} Time GenServers spent on a call, from the handler's start to its outcome, per class.\n# TYPE ${name} histogram\n`;
+    for (const [cls, h] of this.byClass) {
+      const c = escapeLabel(cls);
+      let cumulative = 0;
+      LATENCY_BUCKETS.forEach((le, i) => {
+        cumulative += h.counts[i]!;
+        out += `${name}_bucket{class="${c}",le="${le}"} ${cumulative}\n`;
+      });
+      out += `${name}_bucket{class="${c}",le="+Inf"} ${h.count}\n${name}_sum{class="${c}"} ${h.sum}\n${name}_count{class="${c}"} ${h.count}\n`;
+    }
+    return out;
+  }
 }

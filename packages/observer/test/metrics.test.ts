@@ -3,10 +3,17 @@
  * parser, as a Prometheus server would read it.
  */
 import * as http from 'node:http';
-import { startSupervisor, whichChildren, type Pid } from '@grove/core';
+import { Call, GenServer, startSupervisor, whichChildren, type Pid } from '@grove/core';
 import { metricsText, startMetrics, type MetricsServer } from '@grove/observer';
 import { Box, node, stopNodes } from './helpers';
 import parsePrometheusTextFormat, { type MetricFamily } from 'parse-prometheus-text-format';
+
+class Clock extends GenServer<{ call: { time(): number } }> {
+  @Call('time')
+  time(): number {
+    return Date.now();
+  }
+}
 
 const servers: MetricsServer[] = [];
 afterEach(async () => {
@@ -72,6 +79,30 @@ describe('metrics in Prometheus text format', () => {
     expect(value(families, 'grove_memory_bytes', { kind: 'rss' })).toBeGreaterThan(0);
     expect(value(families, 'grove_connection_messages_total', { peer: b.name, direction: 'out' })).toBeGreaterThan(0);
     expect(value(families, 'grove_connection_messages_total', { peer: b.name, direction: 'in' })).toBeGreaterThan(0);
+  });
+
+  it('keeps a call latency histogram per GenServer class, opted in', async () => {
+    const a = await node('a');
+    const metrics = await startMetrics(a, { callLatency: ['Clock'] });
+    servers.push(metrics);
+    const clock = await Clock.start(a.node);
+    for (let i = 0; i < 4; i++) await clock.call.time();
+    const text = (await get(metrics.url)).body;
+    const h = parsePrometheusTextFormat(text).find((f) => f.name === 'grove_call_duration_seconds')!;
+    expect(h.type).toBe('HISTOGRAM');
+    // The parser folds a histogram's series into one bucket map (it keeps no labels for
+    // them): with one class that is the class's.
+    const buckets = h.metrics[0]!.buckets!;
+    expect(Number(buckets['+Inf'])).toBe(4);
+    const counts = Object.values(buckets).map(Number);
+    expect(counts).toEqual([...counts].sort((x, y) => x - y));
+    const lines = text.split('\n');
+    expect(lines).toContain('grove_call_duration_seconds_count{class="Clock"} 4');
+    expect(lines).toContain('grove_call_duration_seconds_bucket{class="Clock",le="+Inf"} 4');
+    // Without the option, no histogram.
+    const plain = await startMetrics(a);
+    servers.push(plain);
+    expect(parsePrometheusTextFormat((await get(plain.url)).body).some((f) => f.name === 'grove_call_duration_seconds')).toBe(false);
   });
 
   it('answers 404 elsewhere, escapes label values, and stops counting when closed', async () => {

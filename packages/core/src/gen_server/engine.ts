@@ -56,6 +56,8 @@ export class ServerState {
   idle: IdleTick | null = null;
   /** True while `cont`, `sys` or `idle` is set: the one check a message pays for all. */
   slow = false;
+  /** Where the calls it handles are timed to (see call_timing.ts), else null. */
+  timer: ((ms: number) => void) | null = null;
 
   constructor(
     readonly table: DispatchTable,
@@ -165,18 +167,36 @@ function handleCall(st: ServerState, msg: GenCall): Result {
     if (req instanceof SysRequest) return system(st, msg, req);
   }
   st.from = from;
+  const timer = st.timer;
+  const t0 = timer === null ? 0 : performance.now();
   let r: unknown;
   try {
     r = fn !== undefined ? invoke(st, fn, req) : st.s.handleCall(req, from);
   } catch (e) {
     st.from = null;
+    if (timer !== null) timer(performance.now() - t0);
     return crash(st, msg, e);
   }
-  if (isThenable(r)) return new Pending(st, msg, r, from);
+  if (isThenable(r)) return new Pending(st, msg, timer === null ? r : timed(r, timer, t0), from);
+  if (timer !== null) timer(performance.now() - t0);
   st.from = null;
   if (r === NO_REPLY) return;
   if (r instanceof ServerAction) return act(st, msg, r, from);
   replyOut(st, from, r);
+}
+
+/** `r`, reporting to `timer` when it settles. */
+function timed(r: PromiseLike<unknown>, timer: (ms: number) => void, t0: number): PromiseLike<unknown> {
+  return Promise.resolve(r).then(
+    (v) => {
+      timer(performance.now() - t0);
+      return v;
+    },
+    (e: unknown) => {
+      timer(performance.now() - t0);
+      throw e;
+    },
+  );
 }
 
 /** @internal A server's replies (the engine's and `this.reply`'s): a debugged server's are recorded. */

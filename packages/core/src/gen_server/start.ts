@@ -20,6 +20,7 @@ import { Pid } from '../runtime/pid';
 import { isCleanExit, type ExitReason } from '../runtime/exit';
 import type { Process } from '../runtime/process';
 import { callerOf, type Caller, type GenServerOptions } from './client';
+import { callTimerOf } from './call_timing';
 import { dispatchTable, type DispatchTable } from './decorators';
 import { afterInit, dispatch, isThenable, scheduleContinue, ServerState } from './engine';
 import { GenServer, IGNORE, ServerAction, type ServerClass } from './gen_server';
@@ -108,6 +109,7 @@ export function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args
   const handler = handlerFor(st);
   const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
     st.ctx = ctx as Process;
+    st.timer = callTimerOf(ctx.node, cls.name);
     // OTP gen_server:start: an unlinked server is its own parent.
     if (st.parent === null) st.parent = ctx.self;
     constructing = st;
