@@ -43,6 +43,19 @@ describe('grove observer', () => {
     const data = JSON.parse(event.slice('data: '.length, event.indexOf('\n\n'))) as { nodes: { summary: { name: string } }[] };
     expect(data.nodes.map((n) => n.summary.name)).toEqual([alice.name]);
     expect(alice.nodes()).toEqual([]);
+    expect(g.stderr).toBe('');
+    g.signal('SIGINT');
+    expect((await g.exited).code).toBe(0);
+  });
+
+  it('says so when a --connect node cannot be reached, and serves the page anyway', async () => {
+    const epmd = await privateEpmd();
+    const env = groveEnv({ GROVE_EPMD_PORT: String(epmd.port) });
+    const g = grove(['observer', '--name', `obs_${process.pid}@127.0.0.1`, '--cookie', COOKIE, '--connect', 'nobody@127.0.0.1'], env);
+    await g.waitFor(/grove observer: http/);
+    // Written before the address, but on another pipe: it may arrive after it.
+    await g.waitFor('going on without it\n', 15_000, 'stderr');
+    expect(g.stderr).toBe('grove observer: cannot connect to nobody@127.0.0.1 (not running, another cookie, or not allowed); going on without it\n');
     g.signal('SIGINT');
     expect((await g.exited).code).toBe(0);
   });

@@ -23,6 +23,7 @@ export interface ObserverCommand {
 /** Where observer writes. */
 export interface ObserverIo {
   readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
 }
 
 /** Runs the observer until Ctrl-C or SIGTERM; 0 then. */
@@ -37,11 +38,18 @@ export async function runObserver(cmd: ObserverCommand, io: ObserverIo): Promise
       ...(cmd.listen !== undefined ? { host: cmd.listen } : {}),
       ...(cmd.token !== undefined ? { token: cmd.token } : {}),
     });
+    // Listening before the address is printed: whoever reads it may send Ctrl-C at once.
+    let stop: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    for (const peer of connect ?? []) {
+      if (!started.dist!.nodes('connected').includes(peer)) io.stderr.write(`grove observer: cannot connect to ${peer} (not running, another cookie, or not allowed); going on without it\n`);
+    }
     io.stdout.write(`grove observer: ${observer.url} (node ${started.node.name}, ${cmd.allowWrite ? 'kill and send allowed' : 'read-only'}; Ctrl-C to stop)\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopped;
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
     await observer.close();
     return 0;
   } finally {
