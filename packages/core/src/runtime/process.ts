@@ -45,6 +45,8 @@ export type ProcessStatus = 'running' | 'runnable' | 'waiting';
 export class Process implements ProcessContext {
   queued = false;
   busy = false;
+  /** Set while a busy connection this process sent on holds it (see `NodeInbound.suspend`). */
+  held: PromiseLike<void> | null = null;
   alive = true;
   running = false;
   trapping = false;
@@ -163,7 +165,7 @@ export class Process implements ProcessContext {
     }
     const h = this.handler;
     const mb = this.mailbox;
-    if (h === null || mb === null || this.busy || this.waiter !== null) return work;
+    if (h === null || mb === null || this.busy || this.held !== null || this.waiter !== null) return work;
     this.running = true;
     const sched = this.node.scheduler;
     const sentBefore = sched.delivered;
@@ -185,7 +187,7 @@ export class Process implements ProcessContext {
           this.suspend(r as PromiseLike<void>);
           break;
         }
-        if (!this.alive || this.waiter !== null || this.signals !== null) break;
+        if (!this.alive || this.waiter !== null || this.signals !== null || this.held !== null) break;
       }
     } finally {
       this.running = false;
@@ -234,6 +236,21 @@ export class Process implements ProcessContext {
         onUserError(this, e);
       },
     );
+  }
+
+  /**
+   * Holds the process until `until` settles: a handler process takes no next message,
+   * a body's next `yield()` waits (OTP suspends a process that sends on a busy
+   * distribution port). A process already held keeps its first hold.
+   */
+  hold(until: PromiseLike<void>): void {
+    if (this.held !== null || !this.alive) return;
+    this.held = until;
+    const release = (): void => {
+      this.held = null;
+      if (this.alive) this.resume();
+    };
+    until.then(release, release);
   }
 
   /** Back to the mailbox after a start or a suspension: run again if messages wait. */
@@ -364,6 +381,7 @@ export class Process implements ProcessContext {
 
   yield(): Promise<void> {
     this.ensureAlive();
+    if (this.held !== null) return Promise.resolve(this.held);
     return this.node.scheduler.yieldPoint();
   }
 
