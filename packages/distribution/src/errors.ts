@@ -67,6 +67,17 @@ export class FrameTooLargeError extends GroveDistError {
   }
 }
 
+/**
+ * A peer sent a message (in fragments) larger than this node's `maxMessageBytes`: the
+ * connection is closed (`message_too_large`) before more memory is spent on it.
+ */
+export class MessageTooLargeError extends GroveDistError {
+  readonly code = 'message_too_large' as const;
+  constructor(readonly length: number, readonly maxMessageBytes: number) {
+    super(`a message of ${length} bytes is over the maximum message size of ${maxMessageBytes} bytes`);
+  }
+}
+
 /** Why a handshake failed; see `HandshakeError`. */
 export type HandshakeFailure =
   /** The peer's digest did not match: the cookies differ (or the peer is an impostor). */

@@ -24,6 +24,7 @@ export {
   remoteChild,
   DEFAULT_NET_TICK_TIME_MS,
   type DistOptions,
+  type ConnectionInfo,
   type RemoteChildSpec,
   type RemoteClassChildSpec,
   type RemoteStartArgs,

@@ -82,7 +82,7 @@ export interface HandshakeOptions {
   flags?: number;
   /** Default `DEFAULT_HANDSHAKE_TIMEOUT_MS` (7000). */
   timeoutMs?: number;
-  /** Largest frame of the connection after the handshake (set on the returned decoder). Default 64 MiB. */
+  /** Largest frame of the connection after the handshake (set on the returned decoder). Default 1 MiB. */
   maxFrameBytes?: number;
   /** Protocol versions spoken. Default `HANDSHAKE_VERSION`..`HANDSHAKE_VERSION` (1..1). */
   versions?: { min: number; max: number };

@@ -97,11 +97,15 @@ export class Connection implements ChannelHandler {
 
   constructor(private readonly owner: ConnectionOwner, readonly peer: string) {}
 
-  /** Queues `c` for the peer. Throws at the sender when its payload cannot be encoded. */
+  /**
+   * Queues `c` for the peer. Throws at the sender when its payload cannot be encoded.
+   * On a busy channel the sending process is held until it drains (see {@link busy}).
+   */
   write(c: Control): void {
     if (this.state === 'up') {
-      this.channel!.write(c);
+      const ok = this.channel!.write(c);
       this.outCount++;
+      if (!ok) this.busy('from' in c && typeof c.from === 'object' ? c.from : undefined);
     } else if (this.state === 'pending') {
       checkPayload(c);
       this.queue!.push(c);
@@ -112,8 +116,9 @@ export class Connection implements ChannelHandler {
   /** {@link write} of a `send`, without a message object when up (the hot path). */
   send(from: Pid | undefined, to: Pid, msg: unknown): void {
     if (this.state === 'up') {
-      this.channel!.send(from, to, msg);
+      const ok = this.channel!.send(from, to, msg);
       this.outCount++;
+      if (!ok) this.busy(from);
     } else {
       this.write({ type: 'send', from, to, msg });
     }
@@ -122,11 +127,21 @@ export class Connection implements ChannelHandler {
   /** {@link write} of a `reg_send`. */
   regSend(from: Pid | undefined, to: string, msg: unknown): void {
     if (this.state === 'up') {
-      this.channel!.regSend(from, to, msg);
+      const ok = this.channel!.regSend(from, to, msg);
       this.outCount++;
+      if (!ok) this.busy(from);
     } else {
       this.write({ type: 'reg_send', from, to, msg });
     }
+  }
+
+  /**
+   * The channel is busy: the local process that sent is held until it drains, as OTP
+   * suspends a process sending on a busy distribution port. A send from outside any
+   * process cannot be held; the channel caps those (`maxSendQueueBytes`).
+   */
+  private busy(from: Pid | undefined): void {
+    if (from !== undefined && from.node === this.owner.node.name) this.owner.inbound.suspend(from, this.channel!.drained());
   }
 
   /** Takes over an authenticated channel: the queue goes out first, in order. */

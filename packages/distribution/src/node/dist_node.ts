@@ -21,7 +21,7 @@ import { MAX_COOKIE_BYTES, resolveCookie } from '../handshake/cookie';
 import { isNodeName } from './node_name';
 import { SpawnService, type Spawnable, type SpawnStarter } from './remote_spawn';
 import { memoryTransport } from '../transport/memory_transport';
-import type { NodeTransport, TransportStart } from '../transport/transport';
+import type { ChannelStats, NodeTransport, TransportStart } from '../transport/transport';
 import { tcpTransport } from '../transport/tcp_transport';
 import type { TlsOptions } from '../transport/tcp';
 
@@ -69,8 +69,29 @@ export interface DistOptions {
   connectAll?: boolean;
   /** Connect on first send, link, monitor or spawn. Default true. */
   autoConnect?: boolean;
-  /** Largest frame accepted from a peer. Default 64 MiB. */
+  /**
+   * Largest frame accepted from a peer (and sent to one). Default 1 MiB: a larger
+   * message goes in fragments of a quarter of it.
+   */
   maxFrameBytes?: number;
+  /**
+   * Largest message, once reassembled from fragments, accepted from a peer (and sent
+   * to one: a larger one throws a NotCopyableError at its sender). A peer that sends a
+   * larger one is disconnected (`message_too_large`). Default 128 MiB.
+   */
+  maxMessageBytes?: number;
+  /**
+   * Bytes waiting to go to one peer over which its connection is busy, and the local
+   * processes that send to it are held until it drains under half (OTP's
+   * `dist_buf_busy_limit`). Default 1 MiB, as OTP's.
+   */
+  distBufBusyLimit?: number;
+  /**
+   * Bytes waiting to go to one peer over which messages to it are dropped (and
+   * counted in {@link DistNode.connectionInfo}): the bound for senders that cannot be
+   * held (the node itself, a process that never yields). Default 256 MiB.
+   */
+  maxSendQueueBytes?: number;
   /** How long connecting (lookup, socket, handshake) may take. Default 7000 ms. */
   connectTimeoutMs?: number;
   /** Incoming connections in their handshake at once, at most (idle ones make room for new ones). Default 64. */
@@ -81,6 +102,18 @@ export interface DistOptions {
   transport?: 'tcp' | 'memory';
   /** Further options for the underlying Node (clock, checkMessages, scheduler). */
   nodeOptions?: Omit<NodeOptions, 'name' | 'creation'>;
+}
+
+/** A connection as {@link DistNode.connectionInfo} reports it. */
+export interface ConnectionInfo extends ChannelStats {
+  readonly peer: string;
+  /** `pending` while connecting (what is sent queues), `up`, or `down`. */
+  readonly state: 'pending' | 'up' | 'down';
+  /** Either end is a hidden node. */
+  readonly hidden: boolean;
+  /** Control messages received and sent on it. */
+  readonly messagesIn: number;
+  readonly messagesOut: number;
 }
 
 const distNodes = new WeakMap<Node, DistNode>();
@@ -246,6 +279,31 @@ export class DistNode {
   /** `pong` when `peer` answers, else `pang` (OTP `net_adm:ping`). */
   ping(peer: string, timeoutMs?: number): Promise<'pong' | 'pang'> {
     return this.kernel.ping(peer, timeoutMs);
+  }
+
+  /**
+   * The connection to `peer` as it is now: its state, the bytes waiting to be sent,
+   * whether it is busy, how many messages it dropped or fragmented (see
+   * {@link ConnectionInfo}); undefined when there is none.
+   */
+  connectionInfo(peer: string): ConnectionInfo | undefined {
+    const c = this.router.connections.get(peer);
+    if (c === undefined) return undefined;
+    const stats = c.channel?.stats();
+    return {
+      peer,
+      state: c.state,
+      hidden: c.hidden,
+      messagesIn: c.inCount,
+      messagesOut: c.outCount,
+      pendingBytes: stats?.pendingBytes ?? 0,
+      busy: stats?.busy ?? false,
+      busyCount: stats?.busyCount ?? 0,
+      droppedMessages: stats?.droppedMessages ?? 0,
+      fragmentedOut: stats?.fragmentedOut ?? 0,
+      fragmentedIn: stats?.fragmentedIn ?? 0,
+      reassemblyBytes: stats?.reassemblyBytes ?? 0,
+    };
   }
 
   /** Connected nodes: `visible` (default), `hidden`, or `connected` (both). */

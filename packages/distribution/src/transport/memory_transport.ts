@@ -11,7 +11,7 @@ import type { Pid } from '@grove/core';
 import { DistNodeError, HandshakeError } from '../errors';
 import { encodeTerm } from '../wire/term';
 import { decodeTerm } from '../wire/term_decode';
-import type { Channel, ChannelHandler, Control, TransportHooks, TransportStart } from './transport';
+import type { Channel, ChannelHandler, ChannelStats, Control, TransportHooks, TransportStart } from './transport';
 
 interface MemoryEntry {
   readonly hooks: TransportHooks;
@@ -73,20 +73,30 @@ class MemoryChannel implements Channel {
     readonly peerHidden: boolean,
   ) {}
 
-  write(c: Control): void {
+  write(c: Control): boolean {
     // A control message is itself a term: copy it through the term codec, as the wire would.
     const bytes = encodeTerm(c);
-    if (this.closed) return;
+    if (this.closed) return true;
     this.other.queue.push(decodeTerm(bytes, { localNode: this.peer, localCreation: this.peerCreation }) as Control);
     this.other.schedule();
+    return true;
   }
 
-  send(from: Pid | undefined, to: Pid, msg: unknown): void {
-    this.write({ type: 'send', from, to, msg });
+  send(from: Pid | undefined, to: Pid, msg: unknown): boolean {
+    return this.write({ type: 'send', from, to, msg });
   }
 
-  regSend(from: Pid | undefined, to: string, msg: unknown): void {
-    this.write({ type: 'reg_send', from, to, msg });
+  regSend(from: Pid | undefined, to: string, msg: unknown): boolean {
+    return this.write({ type: 'reg_send', from, to, msg });
+  }
+
+  /** Never busy: delivery is a queue in this process. */
+  drained(): PromiseLike<void> {
+    return Promise.resolve();
+  }
+
+  stats(): ChannelStats {
+    return { pendingBytes: 0, busy: false, busyCount: 0, droppedMessages: 0, fragmentedOut: 0, fragmentedIn: 0, reassemblyBytes: 0 };
   }
 
   close(reason: string): void {

@@ -8,20 +8,48 @@
  * destroys this socket only: the connection goes down (`nodedown`, `noconnection`)
  * and every other connection carries on. An empty frame is a tick (as Erlang's).
  *
+ * Large messages: a message that does not fit a batch under the frame limit is
+ * encoded on its own and sent in fragments (`wire/fragment.ts`), a window of them at a
+ * time as the socket drains, so batches of other senders go out between them. A
+ * sender with a message in fragments queues its next messages behind it (order per
+ * sender); so does every sender behind a message with no sender (a call reply).
+ *
+ * Back-pressure (OTP's `dist_buf_busy_limit`): past `distBufBusyLimit` bytes pending
+ * the channel is busy, and `write`/`send` return false so the connection holds the
+ * sending process until {@link SocketChannel.drained}; past `maxSendQueueBytes`
+ * messages are dropped and counted (a sender that cannot be held: the node itself, or
+ * a process that sends without yielding), with one warning per busy period.
+ *
  * @internal
  */
 import type { Socket } from 'node:net';
 import { getLogger, type Pid } from '@grove/core';
-import type { Channel, ChannelHandler, Control } from './transport';
+import type { Channel, ChannelHandler, ChannelStats, Control } from './transport';
 import { ControlEncoder } from '../wire/control';
 import { ControlDecoder, type ControlFastPath } from '../wire/control_decode';
+import { DEFAULT_MAX_MESSAGE_BYTES, FRAGMENT_KEY, FragmentQueue, Reassembly } from '../wire/fragment';
 import { FrameWriter } from '../wire/frame_writer';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
+import { BATCH_FULL } from '../wire/wire';
+import { InAtomCache, OutAtomCache } from '../wire/atom_cache';
+import { SlicedDecode } from '../wire/term_slices';
 
 /** A batch this large is written at once instead of at the end of the tick (bounds frame size and latency). */
 const FLUSH_BYTES = 256 * 1024;
 /** Below this a batch always fits a frame: see the constructor. */
 const MIN_FRAME_BYTES = 1024;
+/** Largest fragment's data (less when a quarter of the frame limit is less). */
+const FRAGMENT_BYTES = 256 * 1024;
+/** Default bytes pending over which a channel is busy: 1 MiB, OTP's `dist_buf_busy_limit` default. */
+export const DEFAULT_DIST_BUF_BUSY_LIMIT = 1024 * 1024;
+/** Default bytes pending over which messages are dropped: 256 MiB (twice the default message limit). */
+export const DEFAULT_MAX_SEND_QUEUE_BYTES = 2 * DEFAULT_MAX_MESSAGE_BYTES;
+const RESOLVED: PromiseLike<void> = Promise.resolve();
+/** A reassembled message over this size is decoded a slice at a time, the event loop turning between slices. */
+const SLICED_DECODE_BYTES = 256 * 1024;
+/** One slice: at most this many terms, or a little over this many bytes. */
+const SLICE_TERMS = 4096;
+const SLICE_BYTES = 256 * 1024;
 const TICK: Control = { type: 'tick' };
 const log = getLogger('dist');
 
@@ -34,6 +62,14 @@ export interface ChannelIdentity {
   readonly peerHidden: boolean;
   /** The handshake replaced a stale connection to this peer. */
   readonly replaces?: boolean;
+}
+
+/** The limits of one channel (`startDistributed` options of the same names). */
+export interface ChannelLimits {
+  maxFrameBytes?: number;
+  maxMessageBytes?: number;
+  distBufBusyLimit?: number;
+  maxSendQueueBytes?: number;
 }
 
 export class SocketChannel implements Channel {
@@ -53,12 +89,32 @@ export class SocketChannel implements Channel {
   /** Reading is paused until the node's scheduler catches up (see `onFrame`). */
   private inputHeld = false;
   private reason: string | null = null;
+  private readonly context: { localNode: string; localCreation: number };
+  private readonly maxMessageBytes: number;
+  private readonly busyLimit: number;
+  private readonly hardLimit: number;
+  private readonly fragmentBytes: number;
+  /** Messages going in fragments; null when none (the fast path's one check). */
+  private out: FragmentQueue | null = null;
+  private readonly spare = new FragmentQueue();
+  private pumpArmed = false;
+  private readonly reassembly: Reassembly;
+  /** A large message being decoded a slice at a time (input is paused meanwhile). */
+  private slicing: SlicedDecode | null = null;
+  private busyFlag = false;
+  private watching = false;
+  private drainWait: Promise<void> | null = null;
+  private drainResolve: (() => void) | null = null;
+  private busyCount = 0;
+  private dropped = 0;
+  private droppedThisPeriod = 0;
+  private fragmentedOut = 0;
+  private fragmentedIn = 0;
 
   constructor(
     private readonly socket: Socket,
     id: ChannelIdentity,
-    options: {
-      maxFrameBytes?: number;
+    options: ChannelLimits & {
       /** The handshake's decoder (paused, maybe holding frames that came right behind it). */
       decoder?: FrameDecoder;
     } = {},
@@ -71,10 +127,17 @@ export class SocketChannel implements Channel {
     // A batch is flushed before a message is added once it holds flushAt bytes, and the
     // encoder refuses (at the sender) to grow past maxFrameBytes - flushAt: so a batch
     // never makes a frame over the maximum, and a message of up to half of it always fits.
+    // A larger message goes in fragments (see `overflow`).
     this.flushAt = Math.min(FLUSH_BYTES, Math.floor(maxFrameBytes / 4));
-    this.enc = new ControlEncoder({ maxBytes: maxFrameBytes - this.flushAt });
-    this.dec = new ControlDecoder({ localNode: id.localName, localCreation: id.localCreation }, this.inbound);
-    this.writer = new FrameWriter(socket, { maxFrameBytes });
+    this.fragmentBytes = Math.min(FRAGMENT_BYTES, Math.floor(maxFrameBytes / 4));
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.busyLimit = options.distBufBusyLimit ?? DEFAULT_DIST_BUF_BUSY_LIMIT;
+    this.hardLimit = options.maxSendQueueBytes ?? DEFAULT_MAX_SEND_QUEUE_BYTES;
+    this.enc = new ControlEncoder({ maxBytes: maxFrameBytes - this.flushAt, split: true });
+    this.context = { localNode: id.localName, localCreation: id.localCreation };
+    this.dec = new ControlDecoder(this.context, this.inbound);
+    this.reassembly = new Reassembly(this.maxMessageBytes);
+    this.writer = new FrameWriter(socket, { maxFrameBytes, highWaterMark: this.busyLimit });
     socket.on('error', this.onError);
     socket.once('close', this.onSocketClose);
     if (options.decoder !== undefined) {
@@ -105,25 +168,168 @@ export class SocketChannel implements Channel {
     }
   }
 
-  write(c: Control): void {
-    if (this.closed) return;
+  write(c: Control): boolean {
+    if (this.closed) return true;
+    if (this.out !== null && this.out.holds(senderOf(c))) return this.detach(c);
+    if (this.busyFlag && this.overHardLimit(c)) return false;
     if (this.enc.length >= this.flushAt) this.flush();
-    this.enc.encode(c);
+    try {
+      this.enc.encode(c);
+    } catch (e) {
+      if (e !== BATCH_FULL) throw e;
+      return this.overflow(c);
+    }
     this.schedule();
+    return !this.busyFlag;
   }
 
-  send(from: Pid | undefined, to: Pid, msg: unknown): void {
-    if (this.closed) return;
+  send(from: Pid | undefined, to: Pid, msg: unknown): boolean {
+    if (this.closed) return true;
+    if ((this.out !== null && this.out.holds(from?.key)) || this.busyFlag) return this.write({ type: 'send', from, to, msg });
     if (this.enc.length >= this.flushAt) this.flush();
-    this.enc.send(from, to, msg);
+    try {
+      this.enc.send(from, to, msg);
+    } catch (e) {
+      if (e !== BATCH_FULL) throw e;
+      return this.overflow({ type: 'send', from, to, msg });
+    }
     this.schedule();
+    return !this.busyFlag;
   }
 
-  regSend(from: Pid | undefined, to: string, msg: unknown): void {
-    if (this.closed) return;
+  regSend(from: Pid | undefined, to: string, msg: unknown): boolean {
+    if (this.closed) return true;
+    if ((this.out !== null && this.out.holds(from?.key)) || this.busyFlag) return this.write({ type: 'reg_send', from, to, msg });
     if (this.enc.length >= this.flushAt) this.flush();
-    this.enc.regSend(from, to, msg);
+    try {
+      this.enc.regSend(from, to, msg);
+    } catch (e) {
+      if (e !== BATCH_FULL) throw e;
+      return this.overflow({ type: 'reg_send', from, to, msg });
+    }
     this.schedule();
+    return !this.busyFlag;
+  }
+
+  drained(): PromiseLike<void> {
+    if (!this.busyFlag) return RESOLVED;
+    return (this.drainWait ??= new Promise<void>((resolve) => (this.drainResolve = resolve)));
+  }
+
+  stats(): ChannelStats {
+    return {
+      pendingBytes: this.pendingBytes(),
+      busy: this.busyFlag,
+      busyCount: this.busyCount,
+      droppedMessages: this.dropped,
+      fragmentedOut: this.fragmentedOut,
+      fragmentedIn: this.fragmentedIn,
+      reassemblyBytes: this.reassembly.bytes || (this.slicing?.size ?? 0),
+    };
+  }
+
+  /** The batch being built, frames queued, the socket's buffer and fragments not sent yet. */
+  private pendingBytes(): number {
+    return this.enc.length + this.writer.pendingBytes + (this.out?.bytes ?? 0);
+  }
+
+  /**
+   * Past the hard limit a message (not a link, exit or monitor signal: those are small
+   * and their loss would break links) is dropped and counted, with one warning per busy period.
+   */
+  private overHardLimit(c: Control): boolean {
+    if (c.type !== 'send' && c.type !== 'reg_send' && c.type !== 'reply') return false;
+    if (this.pendingBytes() <= this.hardLimit) return false;
+    this.dropped++;
+    if (this.droppedThisPeriod++ === 0) {
+      log.warn(`connection to ${this.peer}: over ${this.hardLimit} bytes waiting to be sent (maxSendQueueBytes; the peer reads too slowly); dropping messages until it drains`);
+    }
+    return true;
+  }
+
+  /** A message that does not fit the batch: after the batch if it fits an empty one, else in fragments. */
+  private overflow(c: Control): boolean {
+    if (this.enc.count > 0) {
+      this.flush();
+      try {
+        this.enc.encode(c);
+        this.schedule();
+        return !this.busyFlag;
+      } catch (e) {
+        if (e !== BATCH_FULL) throw e;
+      }
+    }
+    return this.detach(c);
+  }
+
+  /**
+   * Encodes `c` on its own (a fresh atom cache: it may go out after batches encoded
+   * later) and queues it to go in fragments, after what was batched so far.
+   */
+  private detach(c: Control): boolean {
+    const enc = new ControlEncoder({ maxBytes: this.maxMessageBytes, atoms: new OutAtomCache(0) });
+    enc.encode(c);
+    const data = enc.take();
+    this.flush();
+    const out = (this.out ??= this.spare);
+    out.push(senderOf(c), data);
+    this.fragmentedOut++;
+    if (!this.pumpArmed) this.pump();
+    return !this.busyFlag;
+  }
+
+  /** Hands fragments to the writer while it holds less than a window of bytes, then waits for the socket. */
+  private readonly pump = (): void => {
+    this.pumpArmed = false;
+    const out = this.out;
+    if (out === null || this.closed) return;
+    const window = 2 * this.fragmentBytes;
+    while (!out.empty && this.writer.pendingBytes < window) this.writer.write(out.next(this.fragmentBytes)!);
+    this.writer.flush();
+    if (out.empty) this.out = null;
+    else {
+      this.pumpArmed = true;
+      if (this.writer.pendingBytes >= window) this.socket.once('drain', this.pump);
+      else setImmediate(this.pump);
+    }
+    this.updateBusy();
+  };
+
+  /** Busy past the busy limit; not busy again under half of it (OTP's busy port hysteresis). */
+  private readonly updateBusy = (): void => {
+    const pending = this.pendingBytes();
+    if (!this.busyFlag) {
+      if (pending <= this.busyLimit) return;
+      this.busyFlag = true;
+      this.busyCount++;
+      this.watchBusy();
+    } else if (pending <= this.busyLimit / 2 || this.closed) {
+      this.notBusy();
+    }
+  };
+
+  /** While busy, looks again each time the socket drains (or next turn, when it has no drain to wait for). */
+  private watchBusy(): void {
+    if (this.watching) return;
+    this.watching = true;
+    if (this.socket.writableNeedDrain) this.socket.once('drain', this.recheckBusy);
+    else setImmediate(this.recheckBusy);
+  }
+
+  private readonly recheckBusy = (): void => {
+    this.watching = false;
+    this.updateBusy();
+    if (this.busyFlag && !this.closed) this.watchBusy();
+  };
+
+  private notBusy(): void {
+    this.busyFlag = false;
+    if (this.droppedThisPeriod > 0) log.warn(`connection to ${this.peer}: ${this.droppedThisPeriod} messages were dropped while over maxSendQueueBytes`);
+    this.droppedThisPeriod = 0;
+    const resolve = this.drainResolve;
+    this.drainWait = null;
+    this.drainResolve = null;
+    resolve?.();
   }
 
   close(reason: string): void {
@@ -132,6 +338,9 @@ export class SocketChannel implements Channel {
     this.flush();
     this.closed = true;
     this.writer.close();
+    this.out?.clear();
+    this.out = null;
+    if (this.busyFlag) this.notBusy();
     // Let what was queued go out, then make sure the socket is gone even if the peer never answers the FIN.
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
@@ -151,7 +360,7 @@ export class SocketChannel implements Channel {
   private flush(): void {
     if (this.enc.count === 0) return;
     try {
-      this.writer.write(this.enc.take());
+      if (!this.writer.write(this.enc.take()) && !this.busyFlag) this.updateBusy();
     } catch (err) {
       // Cannot happen by the sizing above; if it did, end this connection, not the OS process.
       this.socket.destroy(err as Error);
@@ -162,6 +371,7 @@ export class SocketChannel implements Channel {
     const h = this.h;
     if (h === null) return;
     if (frame.length === 0) h.onControl(TICK);
+    else if (frame[0] === FRAGMENT_KEY) this.fragment(frame);
     else this.dec.decode(frame, this.onMessage);
     // Decoding outran dispatch: stop reading (the decoder keeps the rest of the chunk,
     // the kernel the rest of the stream) until the node has caught up.
@@ -172,9 +382,47 @@ export class SocketChannel implements Channel {
     }
   };
 
+  /**
+   * A fragment. Once a message's last one is in, it is decoded as it was encoded: with
+   * no atom cache; a large one a slice at a time, reading nothing more meanwhile (the
+   * messages behind it wait their turn).
+   */
+  private fragment(frame: Buffer): void {
+    const whole = this.reassembly.add(frame);
+    if (whole === null) return;
+    this.fragmentedIn++;
+    const dec = new ControlDecoder({ ...this.context, atoms: new InAtomCache(0) }, this.inbound);
+    if (whole.length <= SLICED_DECODE_BYTES) {
+      dec.decode(whole, this.onMessage);
+      return;
+    }
+    this.slicing = new SlicedDecode(dec, whole);
+    this.decoder.pause();
+    this.socket.pause();
+    setImmediate(this.decodeSlice);
+  }
+
+  private readonly decodeSlice = (): void => {
+    const job = this.slicing;
+    if (job === null || this.h === null) return;
+    try {
+      if (!job.step(SLICE_TERMS, SLICE_BYTES)) {
+        setImmediate(this.decodeSlice);
+        return;
+      }
+      this.slicing = null;
+      job.finish(this.onMessage);
+    } catch (err) {
+      this.slicing = null;
+      this.socket.destroy(err as Error);
+      return;
+    }
+    if (!this.inputHeld) this.resumeInput();
+  };
+
   private readonly resumeInput = (): void => {
     this.inputHeld = false;
-    if (this.closed && this.h === null) return;
+    if ((this.closed && this.h === null) || this.slicing !== null) return;
     this.socket.resume();
     this.decoder.resume();
   };
@@ -191,15 +439,39 @@ export class SocketChannel implements Channel {
 
   private readonly onError = (err: Error): void => {
     const code = (err as { code?: unknown }).code;
-    this.reason ??= code === 'frame_too_large' ? 'frame_too_large' : code === 'decode' ? 'bad_frame' : 'connection_closed';
+    this.reason ??= code === 'frame_too_large' || code === 'message_too_large' ? code : code === 'decode' ? 'bad_frame' : 'connection_closed';
     log.warn(`connection to ${this.peer} closed: ${err.message}`);
   };
 
   private readonly onSocketClose = (): void => {
     this.closed = true;
     this.writer.drop();
+    this.out?.clear();
+    this.out = null;
+    if (this.busyFlag) this.notBusy();
     const h = this.h;
     this.h = null;
     h?.onClose(this.reason ?? 'connection_closed');
   };
+}
+
+/** The sending process of a control message, by key (undefined: none, as a call reply). */
+function senderOf(c: Control): string | undefined {
+  switch (c.type) {
+    case 'send':
+    case 'reg_send':
+    case 'spawn_request':
+    case 'link':
+    case 'unlink':
+    case 'unlink_ack':
+    case 'exit':
+    case 'exit2':
+    case 'monitor':
+    case 'demonitor':
+      return c.from?.key;
+    case 'monitor_exit':
+      return typeof c.from === 'string' ? undefined : c.from.key;
+    default:
+      return undefined;
+  }
 }

@@ -25,7 +25,7 @@ import { parseNodeName } from '../node/node_name';
 import type { NodeTransport, TransportStart } from './transport';
 import type { DistOptions } from '../node/dist_node';
 import { PortMapper } from '../epmd/port_mapper';
-import { SocketChannel } from './socket_channel';
+import { SocketChannel, type ChannelLimits } from './socket_channel';
 import { connect, listen, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
 import { ownCertificateProblems, type TlsIdentityMode } from '../handshake/tls_identity';
 import { GROVE_EPMD_EXTRA, GROVE_TLS_EPMD_EXTRA } from '../epmd/epmd';
@@ -128,11 +128,15 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   const tlsIdentity: TlsIdentityMode = options.tls?.unsafeSkipNodeNameCheck === true ? 'host' : 'node';
   const tls = options.tls !== undefined ? { tls: socketTls(options.name, options.tls, tlsIdentity) } : {};
   const common = { name: options.name, cookie, hidden, timeoutMs, tlsIdentity, ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}) };
+  const limits: ChannelLimits = {};
+  for (const k of ['maxFrameBytes', 'maxMessageBytes', 'distBufBusyLimit', 'maxSendQueueBytes'] as const) {
+    if (options[k] !== undefined) limits[k] = options[k];
+  }
   const channelOf = (hs: HandshakeResult, localName: string, localCreation: number): SocketChannel =>
     new SocketChannel(
       hs.socket,
       { localName, localCreation, peer: hs.peer, peerCreation: hs.peerCreation, peerHidden: hs.peerHidden, replaces: hs.replaced },
-      { ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}), decoder: hs.decoder },
+      { ...limits, decoder: hs.decoder },
     );
   warmUp(options.name);
   const pm = await PortMapper.ensure(options.epmdPort !== undefined ? { port: options.epmdPort } : {});

@@ -82,13 +82,36 @@ export interface Channel {
   handler: ChannelHandler | null;
   /**
    * Queues one control message. Throws (a NotCopyableError) when its payload cannot
-   * be encoded, with nothing queued; never blocks.
+   * be encoded, with nothing queued; never blocks. Returns false when the channel is
+   * busy (more than its busy limit queued): the sender should wait for {@link drained}.
    */
-  write(c: Control): void;
+  write(c: Control): boolean;
   /** The hot path of {@link write} for `send`, without a message object. */
-  send(from: Pid | undefined, to: Pid, msg: unknown): void;
+  send(from: Pid | undefined, to: Pid, msg: unknown): boolean;
   /** The hot path of {@link write} for `reg_send`. */
-  regSend(from: Pid | undefined, to: string, msg: unknown): void;
+  regSend(from: Pid | undefined, to: string, msg: unknown): boolean;
+  /** Settles once the channel is no longer busy (or closed); one promise per busy period. */
+  drained(): PromiseLike<void>;
+  /** What the channel holds and has done, for introspection. */
+  stats(): ChannelStats;
   /** Closes the link; `onClose` follows (once) with `reason`. */
   close(reason: string): void;
+}
+
+/** A channel's queues and counters (see `DistNode.connectionInfo`). */
+export interface ChannelStats {
+  /** Bytes waiting to go out: the batch being built, frames queued, the socket's buffer, fragments not yet sent. */
+  readonly pendingBytes: number;
+  /** True while pendingBytes is over the busy limit (until it falls under half of it). */
+  readonly busy: boolean;
+  /** How many times the channel became busy. */
+  readonly busyCount: number;
+  /** Messages dropped because pendingBytes was over the hard limit (`maxSendQueueBytes`). */
+  readonly droppedMessages: number;
+  /** Messages sent in fragments. */
+  readonly fragmentedOut: number;
+  /** Messages received in fragments. */
+  readonly fragmentedIn: number;
+  /** Bytes of the message being reassembled from fragments, or decoded a slice at a time; 0 when none. */
+  readonly reassemblyBytes: number;
 }

@@ -10,7 +10,7 @@
 import { checkTerm, classCodecOf, GenCall, GenCast, NotCopyableError, Pid, Ref } from '@grove/core';
 import { OutAtomCache } from './atom_cache';
 import { DEFAULT_MAX_DEPTH, T, type TermCodecOptions } from './term_format';
-import { fieldText, isUint32, isVarint, WireWriter } from './wire';
+import { BATCH_FULL, fieldText, isUint32, isVarint, WireWriter } from './wire';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 // Module-level copies: @grove/core's CommonJS re-exports are getters, too slow per value.
@@ -337,11 +337,12 @@ export class TermEncoder {
         this.string(k);
         this.write((e as unknown as Record<string, unknown>)[k]);
         count++;
-      } catch {
+      } catch (err) {
         w.pos = pos;
         this.atoms.rollback(atoms);
         this.depth = depth;
         this.errorStack.length = errors;
+        if (err === BATCH_FULL) throw err; // the batch is full, not the field uncopyable
       }
     }
     w.endVarint(mark, count);
