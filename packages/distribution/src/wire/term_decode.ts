@@ -55,7 +55,7 @@ export function decodeBudget(bytes: number): number {
 const COST: number[] = new Array<number>(256).fill(0);
 COST[T.MAP] = COST[T.SET] = 192;
 COST[T.ERROR] = 4096;
-COST[T.BYTES] = 128;
+COST[T.BYTES] = 192;
 COST[T.CLASS] = COST[T.GEN_CALL] = 64;
 COST[T.GEN_CAST] = 32;
 
