@@ -157,24 +157,17 @@ export class TermDecoder {
     return this.reader.length(what);
   }
 
+  /** @internal the term whose tag byte was just read (the reader backs up over it). */
+  term(): unknown {
+    this.reader.pos--;
+    return this.value();
+  }
+
   private value(): unknown {
     const r: WireReader = this.reader;
     const tag = r.u8();
     if (tag >= T.ASCII) return this.ascii(tag - T.ASCII);
     if (tag >= T.FIXINT) return tag - T.FIXINT;
-    return this.tagged(tag);
-  }
-
-  /** @internal the term whose tag was just read (as {@link value} after its first byte). */
-  term(tag: number): unknown {
-    if (tag >= T.ASCII) return this.ascii(tag - T.ASCII);
-    if (tag >= T.FIXINT) return tag - T.FIXINT;
-    return this.tagged(tag);
-  }
-
-  /** @internal the term whose tag (under {@link T.FIXINT}) was just read. */
-  tagged(tag: number): unknown {
-    const r: WireReader = this.reader;
     switch (tag) {
       case T.UNDEFINED:
         return undefined;
@@ -226,7 +219,8 @@ export class TermDecoder {
 
   private container(tag: number): unknown {
     if (++this.depth > this.maxDepth) this.reader.fail(`nesting deeper than ${this.maxDepth} levels`, this.reader.pos - 1);
-    if (COST[tag] !== 0 && (this.budget -= COST[tag]!) < 0) this.overBudget();
+    // Objects and arrays (the frequent containers) cost less than the budget's ratio: not counted.
+    if (tag > T.OBJECT_NULL && (this.budget -= COST[tag]!) < 0) this.overBudget();
     let v: unknown;
     switch (tag) {
       case T.ARRAY:

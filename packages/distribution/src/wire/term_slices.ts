@@ -127,7 +127,7 @@ export class SlicedDecode {
         continue;
       }
       d.nesting = stack.length;
-      if (this.put(d.term(tag))) return units - 1;
+      if (this.put(d.term())) return units - 1;
     }
     return 0;
   }
