@@ -103,7 +103,7 @@ describe('handshake', () => {
     expect(a).toMatchObject({ side: 'initiator', peer: B, peerCreation: 22, peerHidden: false, peerFlags: 0b1101, flags: 0b0101, version: 1, simultaneous: false, replaced: false });
     expect(b).toMatchObject({ side: 'acceptor', peer: A, peerCreation: 11, peerHidden: true, peerFlags: 0b0111, flags: 0b0101, version: 1 });
     expect(a.decoder.paused).toBe(true);
-    expect(a.decoder.maxFrameBytes).toBe(64 * 1024 * 1024);
+    expect(a.decoder.maxFrameBytes).toBe(1024 * 1024);
     await exchange(a, b);
   });
 

@@ -57,6 +57,12 @@ describe('a message larger than a frame', () => {
     expect(b.connectionInfo(a.name)).toMatchObject({ fragmentedIn: 2, reassemblyBytes: 0 });
   });
 
+  it('refuses limits that are not positive integers, or a message limit under the frame limit', async () => {
+    await expect(tcpNode('bad', { maxMessageBytes: 0 })).rejects.toThrow(/maxMessageBytes must be a positive integer, got 0/);
+    await expect(tcpNode('bad', { distBufBusyLimit: 1.5 })).rejects.toThrow(/distBufBusyLimit must be a positive integer, got 1.5/);
+    await expect(tcpNode('bad', { maxFrameBytes: 2 * MiB, maxMessageBytes: MiB })).rejects.toThrow(/maxMessageBytes \(1048576\) must be at least maxFrameBytes \(2097152\)/);
+  });
+
   it('is refused at its sender when over the sender\'s maxMessageBytes', async () => {
     const a = await tcpNode('limit_a', { maxMessageBytes: 2 * MiB });
     const b = await tcpNode('limit_b');

@@ -71,7 +71,7 @@ export interface DistOptions {
   autoConnect?: boolean;
   /**
    * Largest frame accepted from a peer (and sent to one). Default 1 MiB: a larger
-   * message goes in fragments of a quarter of it.
+   * message goes in fragments (of at most a quarter of it, and 256 KiB).
    */
   maxFrameBytes?: number;
   /**

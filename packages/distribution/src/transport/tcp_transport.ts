@@ -25,8 +25,10 @@ import { parseNodeName } from '../node/node_name';
 import type { NodeTransport, TransportStart } from './transport';
 import type { DistOptions } from '../node/dist_node';
 import { PortMapper } from '../epmd/port_mapper';
-import { SocketChannel, type ChannelLimits } from './socket_channel';
-import { connect, listen, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
+import { DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES, SocketChannel, type ChannelLimits } from './socket_channel';
+import { DEFAULT_MAX_FRAME_BYTES } from '../wire/framing';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/fragment';
+import { connect, listen, positiveOption, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
 import { ownCertificateProblems, type TlsIdentityMode } from '../handshake/tls_identity';
 import { GROVE_EPMD_EXTRA, GROVE_TLS_EPMD_EXTRA } from '../epmd/epmd';
 
@@ -128,9 +130,14 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   const tlsIdentity: TlsIdentityMode = options.tls?.unsafeSkipNodeNameCheck === true ? 'host' : 'node';
   const tls = options.tls !== undefined ? { tls: socketTls(options.name, options.tls, tlsIdentity) } : {};
   const common = { name: options.name, cookie, hidden, timeoutMs, tlsIdentity, ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}) };
-  const limits: ChannelLimits = {};
-  for (const k of ['maxFrameBytes', 'maxMessageBytes', 'distBufBusyLimit', 'maxSendQueueBytes'] as const) {
-    if (options[k] !== undefined) limits[k] = options[k];
+  const limits: Required<ChannelLimits> = {
+    maxFrameBytes: positiveOption('maxFrameBytes', maxFrameBytes, DEFAULT_MAX_FRAME_BYTES),
+    maxMessageBytes: positiveOption('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES),
+    distBufBusyLimit: positiveOption('distBufBusyLimit', options.distBufBusyLimit, DEFAULT_DIST_BUF_BUSY_LIMIT),
+    maxSendQueueBytes: positiveOption('maxSendQueueBytes', options.maxSendQueueBytes, DEFAULT_MAX_SEND_QUEUE_BYTES),
+  };
+  if (limits.maxMessageBytes < limits.maxFrameBytes) {
+    throw new RangeError(`maxMessageBytes (${limits.maxMessageBytes}) must be at least maxFrameBytes (${limits.maxFrameBytes}): a message that fits a frame is never split`);
   }
   const channelOf = (hs: HandshakeResult, localName: string, localCreation: number): SocketChannel =>
     new SocketChannel(
