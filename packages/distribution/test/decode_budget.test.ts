@@ -5,9 +5,9 @@
  * while the node lives on.
  */
 import { getLogger } from '@grove/core';
-import { DecodeError, isNodeMessage, monitorNodes, type NodeDownMessage } from '@grove/distribution';
+import { DecodeError } from '@grove/distribution';
 import { decodeTerm, encodeTerm } from '@grove/distribution/internal';
-import { AuthPeer } from './support/auth_peer';
+import { AuthPeer, nextNodedown } from './support/auth_peer';
 import { stopTcpNodes, tcpEpmdPort, tcpNode, TCP_COOKIE } from './support/tcp_nodes';
 
 const ctx = { localNode: 'n@h', localCreation: 1 };
@@ -56,10 +56,7 @@ describe('the decoding budget', () => {
   it('closes the connection of an authenticated peer that sends a frame of empty Maps; the node lives on', async () => {
     const node = await tcpNode('budget');
     const warn = jest.spyOn(getLogger('dist'), 'warn').mockImplementation(() => undefined);
-    const down = node.node.run(async (c) => {
-      monitorNodes(c);
-      return c.receive((m): m is NodeDownMessage => isNodeMessage(m) && m.type === 'nodedown');
-    });
+    const down = nextNodedown(node);
     const got: unknown[] = [];
     node.node.register('budget_sink', node.node.spawnLoop((m: unknown) => void got.push(m)));
     const peer = await AuthPeer.connect(node, await tcpEpmdPort(), TCP_COOKIE);

@@ -4,9 +4,9 @@
  * malformed or out-of-sequence fragment is a DecodeError (the connection closes).
  */
 import { getLogger } from '@grove/core';
-import { DecodeError, isNodeMessage, monitorNodes, type NodeDownMessage } from '@grove/distribution';
 import { FragmentQueue, fragmentFrame, MessageTooLargeError, Reassembly } from '@grove/distribution/internal';
-import { AuthPeer } from './support/auth_peer';
+import { AuthPeer, nextNodedown } from './support/auth_peer';
+import { decodeError } from './term_support';
 import { stopTcpNodes, tcpEpmdPort, tcpNode, TCP_COOKIE } from './support/tcp_nodes';
 
 const peers: AuthPeer[] = [];
@@ -67,14 +67,7 @@ describe('fragments', () => {
   ];
   it.each(cases)('refuse %s with a DecodeError', (_what, act, message) => {
     const r = new Reassembly(1024);
-    let err: unknown;
-    try {
-      act(r);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(DecodeError);
-    expect((err as Error).message).toMatch(message);
+    expect(decodeError(() => act(r)).message).toMatch(message);
   });
 
   it('refuse a message announced over the limit before buffering it', () => {
@@ -86,10 +79,7 @@ describe('fragments', () => {
   it('out of sequence from an authenticated peer close its connection (bad_frame); the node lives on', async () => {
     const node = await tcpNode('frag');
     const warn = jest.spyOn(getLogger('dist'), 'warn').mockImplementation(() => undefined);
-    const down = node.node.run(async (c) => {
-      monitorNodes(c);
-      return c.receive((m): m is NodeDownMessage => isNodeMessage(m) && m.type === 'nodedown');
-    });
+    const down = nextNodedown(node);
     const peer = await AuthPeer.connect(node, await tcpEpmdPort(), TCP_COOKIE);
     peers.push(peer);
     peer.sendFrame(fragmentFrame(0, true, bytes(8), 0, 8));

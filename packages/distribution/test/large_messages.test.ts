@@ -4,7 +4,7 @@
  * over the receiver's message limit is disconnected while the node lives on.
  */
 import { getLogger, NotCopyableError, type Pid } from '@grove/core';
-import { isNodeMessage, monitorNodes, type NodeDownMessage } from '@grove/distribution';
+import { nextNodedown } from './support/auth_peer';
 import { stopTcpNodes, tcpNode } from './support/tcp_nodes';
 import { waitFor } from './support/wait';
 
@@ -82,10 +82,7 @@ describe('a message larger than a frame', () => {
     await a.connect(b.name);
     const got: unknown[] = [];
     const sink = b.node.spawnLoop((m: unknown) => void got.push(m));
-    const down = b.node.run(async (ctx) => {
-      monitorNodes(ctx);
-      return ctx.receive((m): m is NodeDownMessage => isNodeMessage(m) && m.type === 'nodedown');
-    });
+    const down = nextNodedown(b);
     await a.node.run(async (ctx) => ctx.send(sink, Buffer.alloc(3 * MiB)));
     await expect(down).resolves.toMatchObject({ node: a.name, reason: 'message_too_large' });
     expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/a message of \d+ bytes is over the maximum message size of 2097152 bytes/);

@@ -4,7 +4,7 @@
  * peer (crafted frames, a socket that stops reading).
  */
 import type * as net from 'node:net';
-import { parseNodeName, portPlease, type DistNode } from '@grove/distribution';
+import { isNodeMessage, monitorNodes, parseNodeName, portPlease, type DistNode, type NodeDownMessage } from '@grove/distribution';
 import { connect, ControlDecoder, ControlEncoder, encodeFrame, FrameDecoder, initiateHandshake, readFrames, type ControlMessage } from '@grove/distribution/internal';
 
 let seq = 0;
@@ -53,4 +53,12 @@ export class AuthPeer {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** The next nodedown `node` sees (monitoring starts now). */
+export function nextNodedown(node: DistNode): Promise<NodeDownMessage> {
+  return node.node.run(async (c) => {
+    monitorNodes(c);
+    return c.receive((m): m is NodeDownMessage => isNodeMessage(m) && m.type === 'nodedown');
+  });
 }
