@@ -170,8 +170,8 @@ export class SocketChannel implements Channel {
 
   write(c: Control): boolean {
     if (this.closed) return true;
-    if (this.out !== null && this.out.holds(senderOf(c))) return this.detach(c);
     if (this.busyFlag && this.overHardLimit(c)) return false;
+    if (this.out !== null && this.out.holds(senderOf(c))) return this.detach(c);
     if (this.enc.length >= this.flushAt) this.flush();
     try {
       this.enc.encode(c);
