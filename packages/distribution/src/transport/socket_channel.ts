@@ -269,7 +269,7 @@ export class SocketChannel implements Channel {
   private detach(c: Control): boolean {
     const enc = new ControlEncoder({ maxBytes: this.maxMessageBytes, atoms: new OutAtomCache(0) });
     enc.encode(c);
-    const data = enc.take();
+    const data = enc.writer.view(); // the encoder is dropped: its buffer is the message's, no copy
     this.flush();
     const out = (this.out ??= this.spare);
     out.push(senderOf(c), data);
