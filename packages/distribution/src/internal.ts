@@ -107,4 +107,4 @@ export { SlicedDecode } from './wire/term_slices';
 export { decodeBudget, DECODE_BUDGET_PER_BYTE, DECODE_BUDGET_BASE } from './wire/term_decode';
 export { OutAtomCache, InAtomCache } from './wire/atom_cache';
 export { MessageTooLargeError } from './errors';
-export { DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './transport/socket_channel';
+export { DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './transport/busy_port';

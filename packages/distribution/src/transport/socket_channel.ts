@@ -14,11 +14,11 @@
  * sender with a message in fragments queues its next messages behind it (order per
  * sender); so does every sender behind a message with no sender (a call reply).
  *
- * Back-pressure (OTP's `dist_buf_busy_limit`): past `distBufBusyLimit` bytes pending
- * the channel is busy, and `write`/`send` return false so the connection holds the
- * sending process until {@link SocketChannel.drained}; past `maxSendQueueBytes`
- * messages are dropped and counted (a sender that cannot be held: the node itself, or
- * a process that sends without yielding), with one warning per busy period.
+ * Back-pressure (OTP's `dist_buf_busy_limit`, `busy_port.ts`): past `distBufBusyLimit`
+ * bytes pending the channel is busy, and `write`/`send` return false so the connection
+ * holds the sending process until {@link SocketChannel.drained}; past
+ * `maxSendQueueBytes` messages are dropped and counted (a sender that cannot be held:
+ * the node itself, or a process that sends without yielding).
  *
  * @internal
  */
@@ -33,6 +33,7 @@ import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/frami
 import { BATCH_FULL } from '../wire/wire';
 import { InAtomCache, OutAtomCache } from '../wire/atom_cache';
 import { SlicedDecode } from '../wire/term_slices';
+import { BusyPort, DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './busy_port';
 
 /** A batch this large is written at once instead of at the end of the tick (bounds frame size and latency). */
 const FLUSH_BYTES = 256 * 1024;
@@ -40,11 +41,6 @@ const FLUSH_BYTES = 256 * 1024;
 const MIN_FRAME_BYTES = 1024;
 /** Largest fragment's data (less when a quarter of the frame limit is less). */
 const FRAGMENT_BYTES = 256 * 1024;
-/** Default bytes pending over which a channel is busy: 1 MiB, OTP's `dist_buf_busy_limit` default. */
-export const DEFAULT_DIST_BUF_BUSY_LIMIT = 1024 * 1024;
-/** Default bytes pending over which messages are dropped: 256 MiB (twice the default message limit). */
-export const DEFAULT_MAX_SEND_QUEUE_BYTES = 2 * DEFAULT_MAX_MESSAGE_BYTES;
-const RESOLVED: PromiseLike<void> = Promise.resolve();
 /** A reassembled message over this size is decoded a slice at a time, the event loop turning between slices. */
 const SLICED_DECODE_BYTES = 256 * 1024;
 /** One slice: at most this many terms, or a little over this many bytes. */
@@ -91,8 +87,6 @@ export class SocketChannel implements Channel {
   private reason: string | null = null;
   private readonly context: { localNode: string; localCreation: number };
   private readonly maxMessageBytes: number;
-  private readonly busyLimit: number;
-  private readonly hardLimit: number;
   private readonly fragmentBytes: number;
   /** Messages going in fragments; null when none (the fast path's one check). */
   private out: FragmentQueue | null = null;
@@ -101,18 +95,13 @@ export class SocketChannel implements Channel {
   private readonly reassembly: Reassembly;
   /** A large message being decoded a slice at a time (input is paused meanwhile). */
   private slicing: SlicedDecode | null = null;
-  private busyFlag = false;
-  private watching = false;
-  private drainWait: Promise<void> | null = null;
-  private drainResolve: (() => void) | null = null;
-  private busyCount = 0;
-  private dropped = 0;
-  private droppedThisPeriod = 0;
+  private readonly port: BusyPort;
   private fragmentedOut = 0;
   private fragmentedIn = 0;
 
   constructor(
-    private readonly socket: Socket,
+    /** @internal */
+    readonly socket: Socket,
     id: ChannelIdentity,
     options: ChannelLimits & {
       /** The handshake's decoder (paused, maybe holding frames that came right behind it). */
@@ -131,13 +120,13 @@ export class SocketChannel implements Channel {
     this.flushAt = Math.min(FLUSH_BYTES, Math.floor(maxFrameBytes / 4));
     this.fragmentBytes = Math.min(FRAGMENT_BYTES, Math.floor(maxFrameBytes / 4));
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.busyLimit = options.distBufBusyLimit ?? DEFAULT_DIST_BUF_BUSY_LIMIT;
-    this.hardLimit = options.maxSendQueueBytes ?? DEFAULT_MAX_SEND_QUEUE_BYTES;
+    const busyLimit = options.distBufBusyLimit ?? DEFAULT_DIST_BUF_BUSY_LIMIT;
+    this.port = new BusyPort(this, busyLimit, options.maxSendQueueBytes ?? DEFAULT_MAX_SEND_QUEUE_BYTES);
     this.enc = new ControlEncoder({ maxBytes: maxFrameBytes - this.flushAt, split: true });
     this.context = { localNode: id.localName, localCreation: id.localCreation };
     this.dec = new ControlDecoder(this.context, this.inbound);
     this.reassembly = new Reassembly(this.maxMessageBytes);
-    this.writer = new FrameWriter(socket, { maxFrameBytes, highWaterMark: this.busyLimit });
+    this.writer = new FrameWriter(socket, { maxFrameBytes, highWaterMark: busyLimit });
     socket.on('error', this.onError);
     socket.once('close', this.onSocketClose);
     if (options.decoder !== undefined) {
@@ -170,7 +159,7 @@ export class SocketChannel implements Channel {
 
   write(c: Control): boolean {
     if (this.closed) return true;
-    if (this.busyFlag && this.overHardLimit(c)) return false;
+    if (this.port.busy && this.port.drops(c)) return false;
     if (this.out !== null && this.out.holds(senderOf(c))) return this.detach(c);
     if (this.enc.length >= this.flushAt) this.flush();
     try {
@@ -180,12 +169,12 @@ export class SocketChannel implements Channel {
       return this.overflow(c);
     }
     this.schedule();
-    return !this.busyFlag;
+    return !this.port.busy;
   }
 
   send(from: Pid | undefined, to: Pid, msg: unknown): boolean {
     if (this.closed) return true;
-    if ((this.out !== null && this.out.holds(from?.key)) || this.busyFlag) return this.write({ type: 'send', from, to, msg });
+    if ((this.out !== null && this.out.holds(from?.key)) || this.port.busy) return this.write({ type: 'send', from, to, msg });
     if (this.enc.length >= this.flushAt) this.flush();
     try {
       this.enc.send(from, to, msg);
@@ -194,12 +183,12 @@ export class SocketChannel implements Channel {
       return this.overflow({ type: 'send', from, to, msg });
     }
     this.schedule();
-    return !this.busyFlag;
+    return !this.port.busy;
   }
 
   regSend(from: Pid | undefined, to: string, msg: unknown): boolean {
     if (this.closed) return true;
-    if ((this.out !== null && this.out.holds(from?.key)) || this.busyFlag) return this.write({ type: 'reg_send', from, to, msg });
+    if ((this.out !== null && this.out.holds(from?.key)) || this.port.busy) return this.write({ type: 'reg_send', from, to, msg });
     if (this.enc.length >= this.flushAt) this.flush();
     try {
       this.enc.regSend(from, to, msg);
@@ -208,43 +197,28 @@ export class SocketChannel implements Channel {
       return this.overflow({ type: 'reg_send', from, to, msg });
     }
     this.schedule();
-    return !this.busyFlag;
+    return !this.port.busy;
   }
 
   drained(): PromiseLike<void> {
-    if (!this.busyFlag) return RESOLVED;
-    return (this.drainWait ??= new Promise<void>((resolve) => (this.drainResolve = resolve)));
+    return this.port.drained();
   }
 
   stats(): ChannelStats {
     return {
       pendingBytes: this.pendingBytes(),
-      busy: this.busyFlag,
-      busyCount: this.busyCount,
-      droppedMessages: this.dropped,
+      busy: this.port.busy,
+      busyCount: this.port.busyCount,
+      droppedMessages: this.port.dropped,
       fragmentedOut: this.fragmentedOut,
       fragmentedIn: this.fragmentedIn,
       reassemblyBytes: this.reassembly.bytes || (this.slicing?.size ?? 0),
     };
   }
 
-  /** The batch being built, frames queued, the socket's buffer and fragments not sent yet. */
-  private pendingBytes(): number {
+  /** The batch being built, frames queued, the socket's buffer and fragments not sent yet. @internal */
+  pendingBytes(): number {
     return this.enc.length + this.writer.pendingBytes + (this.out?.bytes ?? 0);
-  }
-
-  /**
-   * Past the hard limit a message (not a link, exit or monitor signal: those are small
-   * and their loss would break links) is dropped and counted, with one warning per busy period.
-   */
-  private overHardLimit(c: Control): boolean {
-    if (c.type !== 'send' && c.type !== 'reg_send' && c.type !== 'reply') return false;
-    if (this.pendingBytes() <= this.hardLimit) return false;
-    this.dropped++;
-    if (this.droppedThisPeriod++ === 0) {
-      log.warn(`connection to ${this.peer}: over ${this.hardLimit} bytes waiting to be sent (maxSendQueueBytes; the peer reads too slowly); dropping messages until it drains`);
-    }
-    return true;
   }
 
   /** A message that does not fit the batch: after the batch if it fits an empty one, else in fragments. */
@@ -254,7 +228,7 @@ export class SocketChannel implements Channel {
       try {
         this.enc.encode(c);
         this.schedule();
-        return !this.busyFlag;
+        return !this.port.busy;
       } catch (e) {
         if (e !== BATCH_FULL) throw e;
       }
@@ -275,7 +249,7 @@ export class SocketChannel implements Channel {
     out.push(senderOf(c), data);
     this.fragmentedOut++;
     if (!this.pumpArmed) this.pump();
-    return !this.busyFlag;
+    return !this.port.busy;
   }
 
   /** Hands fragments to the writer while it holds less than a window of bytes, then waits for the socket. */
@@ -292,45 +266,8 @@ export class SocketChannel implements Channel {
       if (this.writer.pendingBytes >= window) this.socket.once('drain', this.pump);
       else setImmediate(this.pump);
     }
-    this.updateBusy();
+    this.port.update();
   };
-
-  /** Busy past the busy limit; not busy again under half of it (OTP's busy port hysteresis). */
-  private readonly updateBusy = (): void => {
-    const pending = this.pendingBytes();
-    if (!this.busyFlag) {
-      if (pending <= this.busyLimit) return;
-      this.busyFlag = true;
-      this.busyCount++;
-      this.watchBusy();
-    } else if (pending <= this.busyLimit / 2 || this.closed) {
-      this.notBusy();
-    }
-  };
-
-  /** While busy, looks again each time the socket drains (or next turn, when it has no drain to wait for). */
-  private watchBusy(): void {
-    if (this.watching) return;
-    this.watching = true;
-    if (this.socket.writableNeedDrain) this.socket.once('drain', this.recheckBusy);
-    else setImmediate(this.recheckBusy);
-  }
-
-  private readonly recheckBusy = (): void => {
-    this.watching = false;
-    this.updateBusy();
-    if (this.busyFlag && !this.closed) this.watchBusy();
-  };
-
-  private notBusy(): void {
-    this.busyFlag = false;
-    if (this.droppedThisPeriod > 0) log.warn(`connection to ${this.peer}: ${this.droppedThisPeriod} messages were dropped while over maxSendQueueBytes`);
-    this.droppedThisPeriod = 0;
-    const resolve = this.drainResolve;
-    this.drainWait = null;
-    this.drainResolve = null;
-    resolve?.();
-  }
 
   close(reason: string): void {
     if (this.closed) return;
@@ -340,7 +277,7 @@ export class SocketChannel implements Channel {
     this.writer.close();
     this.out?.clear();
     this.out = null;
-    if (this.busyFlag) this.notBusy();
+    this.port.close();
     // Let what was queued go out, then make sure the socket is gone even if the peer never answers the FIN.
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
@@ -360,7 +297,7 @@ export class SocketChannel implements Channel {
   private flush(): void {
     if (this.enc.count === 0) return;
     try {
-      if (!this.writer.write(this.enc.take()) && !this.busyFlag) this.updateBusy();
+      if (!this.writer.write(this.enc.take()) && !this.port.busy) this.port.update();
     } catch (err) {
       // Cannot happen by the sizing above; if it did, end this connection, not the OS process.
       this.socket.destroy(err as Error);
@@ -448,7 +385,7 @@ export class SocketChannel implements Channel {
     this.writer.drop();
     this.out?.clear();
     this.out = null;
-    if (this.busyFlag) this.notBusy();
+    this.port.close();
     const h = this.h;
     this.h = null;
     h?.onClose(this.reason ?? 'connection_closed');
