@@ -83,7 +83,7 @@ export interface DistOptions {
   /**
    * Bytes waiting to go to one peer over which its connection is busy, and the local
    * processes that send to it are held until it drains under half (OTP's
-   * `dist_buf_busy_limit`). Default 1 MiB, as OTP's.
+   * `dist_buf_busy_limit`). Default 8 MiB (OTP's is 1 MiB: see the README's Limits).
    */
   distBufBusyLimit?: number;
   /**
