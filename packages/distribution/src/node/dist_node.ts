@@ -376,8 +376,9 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   const transport = await start(
     options,
     {
-      admit: (peer) => dist?.kernel.admit(peer) ?? 'nok',
-      accepted: (channel) => (dist !== null ? dist.kernel.accepted(channel) : channel.close('not_allowed')),
+      admit: (peer, attempt) => dist?.kernel.admit(peer, attempt) ?? 'nok',
+      accepted: (channel, attempt) => (dist !== null ? dist.kernel.accepted(channel, attempt) : channel.close('not_allowed')),
+      acceptFailed: (peer, attempt) => dist?.kernel.acceptFailed(peer, attempt),
       cookie: (peer) => cookies.get(peer),
     },
     existing?.creation,
@@ -407,7 +408,7 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
         connectAll: options.connectAll ?? true,
         autoConnect: options.autoConnect ?? true,
         setupTimeoutMs: options.connectTimeoutMs ?? 7000,
-        dial: (peer, hidden) => transport.dial(peer, { name: node.name, creation: node.creation, hidden }),
+        dial: (peer, hidden, attempt) => transport.dial(peer, { name: node.name, creation: node.creation, hidden }, attempt),
       },
     });
   } catch (e) {
