@@ -253,7 +253,11 @@ export class DistNode {
     return this.kernel.nodes(kind);
   }
 
-  /** Sends `pid` nodeup/nodedown messages (on), or stops (off). */
+  /**
+   * Subscribes `pid` to nodeup/nodedown messages (on), or ends its subscriptions with
+   * the same options (off); each `on` adds one and each message comes once per
+   * subscription (OTP `net_kernel:monitor_nodes/2`).
+   */
   monitorNodes(pid: Pid, on = true, options?: MonitorNodesOptions): void {
     this.kernel.monitorNodes(pid, on, options);
   }
@@ -517,7 +521,12 @@ export async function spawnMonitorRemote(ctx: ProcessContext, peer: string, name
   return [r.pid, r.ref!];
 }
 
-/** Subscribes the calling process to nodeup/nodedown messages (OTP `net_kernel:monitor_nodes`). */
+/**
+ * Subscribes the calling process to nodeup/nodedown messages (OTP
+ * `net_kernel:monitor_nodes/2`). Each call with `on` adds a subscription, and each
+ * message comes once per subscription; `on` false ends every subscription the process
+ * made with the same options (`nodeType`, default `visible`) and leaves the others.
+ */
 export function monitorNodes(ctx: ProcessContext, on = true, options?: MonitorNodesOptions): void {
   requireDist(ctx.node, 'monitorNodes').monitorNodes(ctx.self, on, options);
 }

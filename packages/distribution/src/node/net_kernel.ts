@@ -36,7 +36,7 @@
  *   dies, the node's connections close with it (`net_kernel_terminated`); the kernel
  *   supervisor (kernel_sup.ts) starts a new one, which keeps the node monitors.
  */
-import { describe, callServer, GenServer, getLogger, type From, type Node, type Pid } from '@grove/core';
+import { BadArgError, describe, callServer, GenServer, getLogger, type From, type Node, type Pid } from '@grove/core';
 import type { Channel, ConnectAttempt, DialAttempt } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
@@ -90,14 +90,17 @@ export interface NetKernelOptions {
   dial: Dialer;
 }
 
-/** A node monitor: who hears of which nodes. */
-interface Subscriber {
+/** A node monitor: who hears of which nodes, subscribed how many times (OTP counts `monitor_nodes(true)` calls). */
+interface Subscription {
   readonly pid: Pid;
   readonly nodeType: NodeType | 'all';
+  count: number;
 }
 
-/** The node monitors, by subscriber pid key: they outlive a net kernel that is restarted. */
-export type NodeMonitors = Map<string, Subscriber>;
+/** The node monitors by subscriber pid key, one subscription per option set: they outlive a net kernel that is restarted. */
+export type NodeMonitors = Map<string, Subscription[]>;
+
+const NODE_TYPES: ReadonlyArray<MonitorNodesOptions['nodeType']> = ['visible', 'hidden', 'all'];
 
 /** What {@link NetKernel.init} gets (the same on every restart). */
 export interface NetKernelArgs {
@@ -161,7 +164,7 @@ export class NetKernel extends GenServer {
   override init({ router, options, monitors, allowed }: NetKernelArgs): void {
     // Restarted after a kill (no terminate ran): the connections close with the kernel that held them, as they would have.
     kernels.get(this.node)?.stop();
-    for (const [key, s] of monitors) if (!this.node.isAlive(s.pid)) monitors.delete(key);
+    for (const [key, subs] of monitors) if (!this.node.isAlive(subs[0]!.pid)) monitors.delete(key);
     this.router = router;
     this.options = options;
     this.subscribers = monitors;
@@ -252,16 +255,28 @@ export class NetKernel extends GenServer {
   }
 
   /**
-   * Subscribes `pid` (on) or unsubscribes it (off) to nodeup/nodedown messages. A
-   * subscription ends with its process.
+   * Subscribes `pid` to nodeup/nodedown messages (on), or ends its subscriptions with
+   * these options (off), as OTP's `monitor_nodes/2`: each call with `on` adds a
+   * subscription and each message comes once per subscription; `off` ends every
+   * subscription made with the same options (the node type; none given is `visible`),
+   * and leaves those made with others. Subscriptions end with their process.
    */
   monitorNodes(pid: Pid, on: boolean, options: MonitorNodesOptions = {}): void {
+    if (typeof on !== 'boolean') throw new BadArgError(`monitorNodes: on must be true or false, got ${describe(on)}`, on);
+    const nodeType = options?.nodeType ?? 'visible';
+    if (!NODE_TYPES.includes(nodeType)) throw new BadArgError(`monitorNodes: nodeType must be 'visible', 'hidden' or 'all', got ${describe(nodeType)}`, nodeType);
+    const subs = this.subscribers.get(pid.key);
     if (!on) {
-      this.subscribers.delete(pid.key);
+      const rest = subs?.filter((s) => s.nodeType !== nodeType) ?? [];
+      if (rest.length > 0) this.subscribers.set(pid.key, rest);
+      else this.subscribers.delete(pid.key);
       return;
     }
     if (!this.node.isAlive(pid)) return;
-    this.subscribers.set(pid.key, { pid, nodeType: options.nodeType ?? 'visible' });
+    const same = subs?.find((s) => s.nodeType === nodeType);
+    if (same !== undefined) same.count++;
+    else if (subs !== undefined) subs.push({ pid, nodeType, count: 1 });
+    else this.subscribers.set(pid.key, [{ pid, nodeType, count: 1 }]);
   }
 
   /** Closes every connection and stops ticking. */
@@ -413,8 +428,11 @@ export class NetKernel extends GenServer {
   }
 
   private notify(msg: NodeUpMessage | NodeDownMessage): void {
-    for (const s of this.subscribers.values()) {
-      if (s.nodeType === 'all' || s.nodeType === msg.nodeType) this.node.send(s.pid, msg);
+    for (const subs of this.subscribers.values()) {
+      for (const s of subs) {
+        if (s.nodeType !== 'all' && s.nodeType !== msg.nodeType) continue;
+        for (let i = 0; i < s.count; i++) this.node.send(s.pid, msg);
+      }
     }
   }
 
