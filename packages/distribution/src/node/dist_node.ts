@@ -19,7 +19,7 @@ import { kernelOf, type AllowList, type MonitorNodesOptions, type NetKernel, typ
 import { KERNEL_SUP, startKernelSup } from './kernel_sup';
 import { MAX_COOKIE_BYTES, resolveCookie } from '../handshake/cookie';
 import { isNodeName } from './node_name';
-import { SpawnService, type Spawnable, type SpawnStarter } from './remote_spawn';
+import { SpawnService, type RemoteSpawnResult, type Spawnable, type SpawnStarter } from './remote_spawn';
 import { memoryTransport } from '../transport/memory_transport';
 import type { NodeTransport, TransportStart } from '../transport/transport';
 import { tcpTransport } from '../transport/tcp_transport';
@@ -508,17 +508,45 @@ function checkServerClass<S extends GenServer<any>>(cls: new () => S, what: stri
   return cls;
 }
 
-/** Spawns on `peer` linked to the calling process (OTP `spawn_link(Node, ...)`). */
+/**
+ * Spawns on `peer` linked to the calling process (OTP `spawn_link(Node, ...)`). When
+ * `peer` cannot be reached (or is lost before it answers) it resolves, as OTP, with the
+ * pid of a local stand-in that logs a warning and exits with `noconnection`, so the
+ * caller gets the link's exit signal (an `EXIT` when trapping). Other failures reject
+ * with a {@link SpawnError}.
+ */
 export async function spawnLinkRemote(ctx: ProcessContext, peer: string, name: string, args: readonly unknown[] = []): Promise<Pid> {
   const d = requireDist(ctx.node, 'spawnLinkRemote');
-  return (await d.spawns.request(ctx.self, peer, name, args, { link: true, monitor: false })).pid;
+  return (await d.spawns.request(ctx.self, peer, name, args, { link: true, monitor: false }).catch((e: unknown) => standIn(ctx, peer, name, e, true))).pid;
 }
 
-/** Spawns on `peer` monitored by the calling process (OTP `spawn_monitor(Node, ...)`). */
+/**
+ * Spawns on `peer` monitored by the calling process (OTP `spawn_monitor(Node, ...)`).
+ * When `peer` cannot be reached (or is lost before it answers) it resolves, as OTP,
+ * with a local stand-in's pid and the monitor's ref, and the `DOWN` says
+ * `noconnection`. Other failures reject with a {@link SpawnError}.
+ */
 export async function spawnMonitorRemote(ctx: ProcessContext, peer: string, name: string, args: readonly unknown[] = []): Promise<[Pid, Ref]> {
   const d = requireDist(ctx.node, 'spawnMonitorRemote');
-  const r = await d.spawns.request(ctx.self, peer, name, args, { link: false, monitor: true });
+  const r = await d.spawns.request(ctx.self, peer, name, args, { link: false, monitor: true }).catch((e: unknown) => standIn(ctx, peer, name, e, false));
   return [r.pid, r.ref!];
+}
+
+/**
+ * What OTP's `spawn_link`/`spawn_monitor` give when the node cannot be reached: a local
+ * process that says it cannot start `name` there and exits with `noconnection`, linked
+ * to or monitored by the caller. Any other failure `e` is thrown on.
+ */
+function standIn(ctx: ProcessContext, peer: string, name: string, e: unknown, link: boolean): RemoteSpawnResult {
+  if (!(e instanceof SpawnError && e.reason === 'noconnection')) throw e;
+  const pid = ctx.spawn(
+    (c) => {
+      log.warn(`${ctx.node.name}: cannot start ${name} on ${peer} for ${ctx.self}: the node cannot be reached`);
+      c.exit('noconnection');
+    },
+    { link, label: `noconnection ${name}@${peer}` },
+  );
+  return { pid, ref: link ? undefined : ctx.monitor(pid) };
 }
 
 /**
@@ -604,11 +632,17 @@ export function remoteChild(specOrClass: RemoteChildSpec | (new () => GenServer<
   const out: ChildSpec = {
     id: spec.id,
     node,
+    // Not spawnLinkRemote: a node that cannot be reached fails the start (SpawnError noconnection) rather than giving a stand-in.
     start: (parent: ProcessContext): Promise<Pid | 'ignore'> =>
-      spawnLinkRemote(parent, node, spawnable, args).catch((e: unknown) => {
-        if (e instanceof SpawnError && e.reason === 'ignore') return 'ignore';
-        throw e;
-      }),
+      requireDist(parent.node, 'remoteChild')
+        .spawns.request(parent.self, node, spawnable, args, { link: true, monitor: false })
+        .then(
+          (r) => r.pid,
+          (e: unknown) => {
+            if (e instanceof SpawnError && e.reason === 'ignore') return 'ignore';
+            throw e;
+          },
+        ),
   };
   if (spec.restart !== undefined) out.restart = spec.restart;
   if (spec.shutdown !== undefined) out.shutdown = spec.shutdown;
