@@ -6,8 +6,12 @@
  * ends with one connection and one nodeup on each side, no nodedown, the messages
  * delivered, and the monitor and call taken meanwhile unharmed.
  */
+import { TIMEOUT } from '@grove/core';
+import { isNodeMessage, monitorNodes, type DistNode } from '@grove/distribution';
+import { connect, HandshakeError, initiateHandshake } from '@grove/distribution/internal';
+import type { Socket } from 'node:net';
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, nodeName, privateEpmd, waitFor } from './support/nodes';
+import { ChildNode, cleanup, COOKIE, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 beforeAll(() => transpilePackages(['core', 'distribution']));
 afterAll(removeTranspiled);
@@ -68,3 +72,48 @@ it('ends every pair of a simultaneous connect with one connection and one nodeup
     await Promise.all([sideA.request('reset'), sideB.request('reset')]);
   }
 }, 60_000);
+
+describe('a handshake from a node that already has a connection up (alive)', () => {
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.destroy();
+  });
+
+  /** Node `a` with a connection up to node `b`, and a raw handshake to `a` under `b`'s name answering `alive` with `proceed`. */
+  async function comeBack(proceed: boolean): Promise<{ a: DistNode; b: DistNode; result: Promise<unknown> }> {
+    const epmd = await privateEpmd();
+    const [a, b] = await Promise.all([tcpNode('a', epmd), tcpNode('b', epmd)]);
+    expect(await b.connect(a.name)).toBe(true);
+    const socket = await connect({ host: a.address.host, port: a.address.port });
+    sockets.push(socket);
+    const result = initiateHandshake(socket, { name: b.name, creation: 4242, cookie: COOKIE, peer: a.name, onAlive: () => proceed }).catch((e: unknown) => e);
+    return { a, b, result };
+  }
+
+  it('replaces the connection when the newcomer says it has none (the peer restarted): nodedown, then nodeup', async () => {
+    const { a, b, result } = await comeBack(true);
+    const events = await a.node.run(async (ctx) => {
+      monitorNodes(ctx, true);
+      await result;
+      const got: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const m = await ctx.receive(isNodeMessage, 5000); // bounds a failure only
+        got.push(m === TIMEOUT ? 'none' : `${m.type} ${m.type === 'nodedown' ? m.reason : ''}`.trim());
+      }
+      return got;
+    });
+    expect({ events, nodes: a.nodes(), result: ((await result) as { peer?: string }).peer }).toEqual({ events: ['nodedown connection_closed', 'nodeup'], nodes: [b.name], result: a.name });
+    await waitFor(() => b.nodes().length === 0, 'the old b to lose its connection');
+  });
+
+  it('keeps the connection when the newcomer still has its own (a name clash), and asks the next newcomer again', async () => {
+    const { a, b, result } = await comeBack(false);
+    expect(((await result) as HandshakeError).reason).toBe('name_clash');
+    const again = await connect({ host: a.address.host, port: a.address.port });
+    sockets.push(again);
+    const second = await initiateHandshake(again, { name: b.name, creation: 4243, cookie: COOKIE, peer: a.name, onAlive: () => false }).catch((e: unknown) => e);
+    expect((second as HandshakeError).reason).toBe('name_clash');
+    expect(await b.ping(a.name)).toBe('pong');
+    expect([a.nodes(), b.nodes()]).toEqual([[b.name], [a.name]]);
+  });
+});
