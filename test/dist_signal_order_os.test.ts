@@ -9,7 +9,7 @@
 import { GenCall, isDownMessage, isExitMessage, reply, type Pid } from '@grove/core';
 import type { DistNode } from '@grove/distribution';
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
+import { ChildNode, cleanup, exitOf, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 beforeAll(() => transpilePackages(['core', 'distribution']));
 afterAll(removeTranspiled);
@@ -39,17 +39,6 @@ async function runOnBob(alice: DistNode, bob: ChildNode, target: Pid, steps: Ste
     { name: 'pids' },
   );
   await bob.request('signals', { node: alice.name, name: 'pids', steps });
-}
-
-/** Resolves with `pid`'s exit reason. */
-function exitOf(d: DistNode, pid: Pid): Promise<unknown> {
-  return new Promise((resolve) => {
-    const off = d.node.onExit((dead, reason) => {
-      if (!dead.equals(pid)) return;
-      off();
-      resolve(reason);
-    });
-  });
 }
 
 /** What a process got, in order, as lines (its `watch` message left out). */
