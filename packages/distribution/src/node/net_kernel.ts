@@ -409,7 +409,7 @@ export class NetKernel extends GenServer {
     const replacement = conn.replacement;
     conn.attempt = conn.replacement = null;
     if (replacement !== null) {
-      if (this.stopped) replacement.abort();
+      if (this.stopped || this.router.connections.has(conn.peer)) replacement.abort();
       else this.router.open(conn.peer).attempt = replacement;
     }
     this.settle(conn, false);
