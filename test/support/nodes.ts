@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import type { Pid } from '@grove/core';
 import { globalOf, startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
 import { EpmdServer } from '@grove/distribution/internal';
 import { waitFor } from '../../packages/distribution/test/support/wait';
@@ -49,6 +50,17 @@ export async function mesh(all: readonly DistNode[]): Promise<void> {
   for (const d of all.slice(1)) expect(await all[0]!.connect(d.name)).toBe(true);
   await waitFor(() => all.every((d) => d.nodes().length >= all.length - 1), 'a full mesh');
   await Promise.all(all.map((d) => globalOf(d).sync()));
+}
+
+/** Resolves with `pid`'s exit reason (`pid` a live process of `d`'s node). */
+export function exitOf(d: DistNode, pid: Pid): Promise<unknown> {
+  return new Promise((resolve) => {
+    const off = d.node.onExit((dead, reason) => {
+      if (!dead.equals(pid)) return;
+      off();
+      resolve(reason);
+    });
+  });
 }
 
 /** Kills every child (by pid) and waits for it, then stops every node and port mapper the test started. */

@@ -121,8 +121,9 @@ export class CallTimeoutError extends GroveError {
 }
 
 /**
- * The server of a `call` exited before replying, or did not exist (`reason` is
- * `'noproc'`), or its node is unreachable (`'noconnection'`).
+ * The server of a `call` exited before replying (`reason` is its exit reason), or did
+ * not exist (`'noproc'`), or its node was lost or cannot be reached (`{ nodedown:
+ * node }`, OTP's `{nodedown, Node}`; {@link noconnection} tells it).
  */
 export class CallExitError extends GroveError {
   readonly code = 'exit' as const;
@@ -137,6 +138,12 @@ export class CallExitError extends GroveError {
   /** True when the server did not exist. */
   get noproc(): boolean {
     return this.reason === 'noproc';
+  }
+
+  /** True when the server's node was lost or cannot be reached (`reason` is `{ nodedown: node }`). */
+  get noconnection(): boolean {
+    const r = this.reason;
+    return typeof r === 'object' && r !== null && typeof (r as { nodedown?: unknown }).nodedown === 'string' && Object.keys(r).length === 1;
   }
 }
 

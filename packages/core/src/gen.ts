@@ -137,7 +137,10 @@ class PendingCall extends Monitor implements From, CallerLink, Expiring {
   }
 
   override down(reason: ExitReason): void {
-    if (this.finish()) this.watcher.resumeInOrder(this.reject as (x: unknown) => void, new CallExitError(this.server, this.request, reason));
+    if (!this.finish()) return;
+    // The server's node is lost or cannot be reached: OTP's gen:call exits with {nodedown, Node}.
+    const why = reason === 'noconnection' ? { nodedown: this.target instanceof Pid ? this.target.node : this.target[1] } : reason;
+    this.watcher.resumeInOrder(this.reject as (x: unknown) => void, new CallExitError(this.server, this.request, why));
   }
 
   /** The request could not be sent (e.g. not copyable). */
@@ -180,7 +183,7 @@ function validTimeout(t: unknown): t is TimeoutMs {
 
 /**
  * Calls `server` from `caller` and resolves with the reply. Rejects with
- * {@link CallExitError} (server gone, `noproc`, `noconnection`),
+ * {@link CallExitError} (server gone, `noproc`, `{ nodedown: node }`),
  * {@link CallTimeoutError}, or at once with {@link CallingSelfError} when
  * `server` is the caller itself.
  */

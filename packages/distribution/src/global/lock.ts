@@ -78,7 +78,7 @@ async function lockOne(caller: ProcessContext, peer: string, resource: string, r
     return (await ask(caller, peer, req)) === true;
   } catch (e) {
     // A node that is gone, or runs no global server, takes no part in the lock.
-    if (e instanceof CallExitError) return e.reason === 'noconnection' || e.reason === 'noproc';
+    if (e instanceof CallExitError) return e.noconnection || e.noproc;
     // No answer in time: refused (and tried again). Anything else (the caller's node stopped) ends the attempt.
     if (e instanceof CallTimeoutError) return false;
     throw e;

@@ -83,8 +83,15 @@ abstract class Session {
     this.socket.on('close', this.onClose);
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.timer = setTimeout(() => this.fail('timeout', `no handshake within ${timeoutMs} ms (${this.waitingFor()})`), timeoutMs);
+    const signal = this.options.signal;
+    if (signal?.aborted === true) return this.onAbort();
+    signal?.addEventListener('abort', this.onAbort);
     this.begin();
   }
+
+  private readonly onAbort = (): void => {
+    this.fail('simultaneous', 'dropped by this node: another connection with the peer won the simultaneous connect');
+  };
 
   /** Sends the first message, if this side speaks first. */
   protected abstract begin(): void;
@@ -146,6 +153,7 @@ abstract class Session {
 
   private detach(): void {
     clearTimeout(this.timer);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
     this.socket.off('data', this.onData);
     this.socket.off('error', this.onError);
     this.socket.off('close', this.onClose);

@@ -18,7 +18,7 @@
  * this one object and one channel, in call order.
  */
 import { checkTerm, type Node, type NodeInbound, type Pid, type Ref } from '@grove/core';
-import type { Channel, ChannelHandler, Control } from '../transport/transport';
+import type { Channel, ChannelHandler, ConnectAttempt, Control } from '../transport/transport';
 import { isPeerList } from './net_kernel';
 
 /** pending: connecting; up: a channel is adopted; down: gone for good. */
@@ -84,6 +84,10 @@ export class Connection implements ChannelHandler {
   lastOutCount = 0;
   /** @internal inCount at the last tick check. */
   lastInCount = 0;
+  /** While pending: the attempt (a dial or an accepted handshake) it waits for; see net_kernel.ts. */
+  attempt: ConnectAttempt | null = null;
+  /** While up: an incoming connection from the peer that restarted (the handshake answered `alive`), to take over once this one is gone. */
+  replacement: ConnectAttempt | null = null;
 
   private queue: Control[] | null = [];
   /** Links across this connection, by `local.key remote.key`. */

@@ -19,7 +19,7 @@ import { kernelOf, type AllowList, type MonitorNodesOptions, type NetKernel, typ
 import { KERNEL_SUP, startKernelSup } from './kernel_sup';
 import { MAX_COOKIE_BYTES, resolveCookie } from '../handshake/cookie';
 import { isNodeName } from './node_name';
-import { SpawnService, type Spawnable, type SpawnStarter } from './remote_spawn';
+import { SpawnService, type RemoteSpawnResult, type Spawnable, type SpawnStarter } from './remote_spawn';
 import { memoryTransport } from '../transport/memory_transport';
 import type { NodeTransport, TransportStart } from '../transport/transport';
 import { tcpTransport } from '../transport/tcp_transport';
@@ -261,7 +261,11 @@ export class DistNode {
     return this.kernel.nodes(kind);
   }
 
-  /** Sends `pid` nodeup/nodedown messages (on), or stops (off). */
+  /**
+   * Subscribes `pid` to nodeup/nodedown messages (on), or ends its subscriptions with
+   * the same options (off); each `on` adds one and each message comes once per
+   * subscription (OTP `net_kernel:monitor_nodes/2`).
+   */
   monitorNodes(pid: Pid, on = true, options?: MonitorNodesOptions): void {
     this.kernel.monitorNodes(pid, on, options);
   }
@@ -384,8 +388,9 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   const transport = await start(
     options,
     {
-      admit: (peer) => dist?.kernel.admit(peer) ?? 'nok',
-      accepted: (channel) => (dist !== null ? dist.kernel.accepted(channel) : channel.close('not_allowed')),
+      admit: (peer, attempt) => dist?.kernel.admit(peer, attempt) ?? 'nok',
+      accepted: (channel, attempt) => (dist !== null ? dist.kernel.accepted(channel, attempt) : channel.close('not_allowed')),
+      acceptFailed: (peer, attempt) => dist?.kernel.acceptFailed(peer, attempt),
       cookie: (peer) => cookies.get(peer),
     },
     existing?.creation,
@@ -415,7 +420,7 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
         connectAll: options.connectAll ?? true,
         autoConnect: options.autoConnect ?? true,
         setupTimeoutMs: options.connectTimeoutMs ?? 7000,
-        dial: (peer, hidden) => transport.dial(peer, { name: node.name, creation: node.creation, hidden }),
+        dial: (peer, hidden, attempt) => transport.dial(peer, { name: node.name, creation: node.creation, hidden }, attempt),
       },
     });
   } catch (e) {
@@ -511,20 +516,53 @@ function checkServerClass<S extends GenServer<any>>(cls: new () => S, what: stri
   return cls;
 }
 
-/** Spawns on `peer` linked to the calling process (OTP `spawn_link(Node, ...)`). */
+/**
+ * Spawns on `peer` linked to the calling process (OTP `spawn_link(Node, ...)`). When
+ * `peer` cannot be reached (or is lost before it answers) it resolves, as OTP, with the
+ * pid of a local stand-in that logs a warning and exits with `noconnection`, so the
+ * caller gets the link's exit signal (an `EXIT` when trapping). Other failures reject
+ * with a {@link SpawnError}.
+ */
 export async function spawnLinkRemote(ctx: ProcessContext, peer: string, name: string, args: readonly unknown[] = []): Promise<Pid> {
   const d = requireDist(ctx.node, 'spawnLinkRemote');
-  return (await d.spawns.request(ctx.self, peer, name, args, { link: true, monitor: false })).pid;
+  return (await d.spawns.request(ctx.self, peer, name, args, { link: true, monitor: false }).catch((e: unknown) => standIn(ctx, peer, name, e, true))).pid;
 }
 
-/** Spawns on `peer` monitored by the calling process (OTP `spawn_monitor(Node, ...)`). */
+/**
+ * Spawns on `peer` monitored by the calling process (OTP `spawn_monitor(Node, ...)`).
+ * When `peer` cannot be reached (or is lost before it answers) it resolves, as OTP,
+ * with a local stand-in's pid and the monitor's ref, and the `DOWN` says
+ * `noconnection`. Other failures reject with a {@link SpawnError}.
+ */
 export async function spawnMonitorRemote(ctx: ProcessContext, peer: string, name: string, args: readonly unknown[] = []): Promise<[Pid, Ref]> {
   const d = requireDist(ctx.node, 'spawnMonitorRemote');
-  const r = await d.spawns.request(ctx.self, peer, name, args, { link: false, monitor: true });
+  const r = await d.spawns.request(ctx.self, peer, name, args, { link: false, monitor: true }).catch((e: unknown) => standIn(ctx, peer, name, e, false));
   return [r.pid, r.ref!];
 }
 
-/** Subscribes the calling process to nodeup/nodedown messages (OTP `net_kernel:monitor_nodes`). */
+/**
+ * What OTP's `spawn_link`/`spawn_monitor` give when the node cannot be reached: a local
+ * process that says it cannot start `name` there and exits with `noconnection`, linked
+ * to or monitored by the caller. Any other failure `e` is thrown on.
+ */
+function standIn(ctx: ProcessContext, peer: string, name: string, e: unknown, link: boolean): RemoteSpawnResult {
+  if (!(e instanceof SpawnError && e.reason === 'noconnection')) throw e;
+  const pid = ctx.spawn(
+    (c) => {
+      log.warn(`${ctx.node.name}: cannot start ${name} on ${peer} for ${ctx.self}: the node cannot be reached`);
+      c.exit('noconnection');
+    },
+    { link, label: `noconnection ${name}@${peer}` },
+  );
+  return { pid, ref: link ? undefined : ctx.monitor(pid) };
+}
+
+/**
+ * Subscribes the calling process to nodeup/nodedown messages (OTP
+ * `net_kernel:monitor_nodes/2`). Each call with `on` adds a subscription, and each
+ * message comes once per subscription; `on` false ends every subscription the process
+ * made with the same options (`nodeType`, default `visible`) and leaves the others.
+ */
 export function monitorNodes(ctx: ProcessContext, on = true, options?: MonitorNodesOptions): void {
   requireDist(ctx.node, 'monitorNodes').monitorNodes(ctx.self, on, options);
 }
@@ -602,11 +640,17 @@ export function remoteChild(specOrClass: RemoteChildSpec | (new () => GenServer<
   const out: ChildSpec = {
     id: spec.id,
     node,
+    // Not spawnLinkRemote: a node that cannot be reached fails the start (SpawnError noconnection) rather than giving a stand-in.
     start: (parent: ProcessContext): Promise<Pid | 'ignore'> =>
-      spawnLinkRemote(parent, node, spawnable, args).catch((e: unknown) => {
-        if (e instanceof SpawnError && e.reason === 'ignore') return 'ignore';
-        throw e;
-      }),
+      requireDist(parent.node, 'remoteChild')
+        .spawns.request(parent.self, node, spawnable, args, { link: true, monitor: false })
+        .then(
+          (r) => r.pid,
+          (e: unknown) => {
+            if (e instanceof SpawnError && e.reason === 'ignore') return 'ignore';
+            throw e;
+          },
+        ),
   };
   if (spec.restart !== undefined) out.restart = spec.restart;
   if (spec.shutdown !== undefined) out.shutdown = spec.shutdown;

@@ -98,7 +98,7 @@ export async function rpcCall<T = unknown>(from: RpcCaller, node: string, module
     }
     if (e instanceof CallExitError) {
       // No rex there (`noproc`) means no Grove node answers under that name.
-      if (e.reason === 'noconnection' || e.reason === 'noproc') throw new RpcError('noconnection', node, module, fn, e.reason);
+      if (e.noconnection || e.noproc) throw new RpcError('noconnection', node, module, fn, e.noproc ? 'noproc' : 'noconnection');
       throw new RpcError('exit', node, module, fn, e.reason);
     }
     throw e;

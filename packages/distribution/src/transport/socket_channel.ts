@@ -32,8 +32,6 @@ export interface ChannelIdentity {
   readonly peer: string;
   readonly peerCreation: number;
   readonly peerHidden: boolean;
-  /** The handshake replaced a stale connection to this peer. */
-  readonly replaces?: boolean;
 }
 
 export class SocketChannel implements Channel {
@@ -43,7 +41,6 @@ export class SocketChannel implements Channel {
   readonly peer: string;
   readonly peerCreation: number;
   readonly peerHidden: boolean;
-  readonly replaces: boolean;
   private readonly enc: ControlEncoder;
   private readonly dec: ControlDecoder;
   private readonly writer: FrameWriter;
@@ -66,7 +63,6 @@ export class SocketChannel implements Channel {
     this.peer = id.peer;
     this.peerCreation = id.peerCreation;
     this.peerHidden = id.peerHidden;
-    this.replaces = id.replaces === true;
     const maxFrameBytes = Math.max(MIN_FRAME_BYTES, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     // A batch is flushed before a message is added once it holds flushAt bytes, and the
     // encoder refuses (at the sender) to grow past maxFrameBytes - flushAt: so a batch

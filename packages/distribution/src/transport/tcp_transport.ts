@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import { GenCall, getLogger, Pid, Ref } from '@grove/core';
 import { ControlEncoder } from '../wire/control';
 import { ControlDecoder } from '../wire/control_decode';
-import { ConnectError, DistNodeError, EpmdError } from '../errors';
+import { ConnectError, DistNodeError, EpmdError, HandshakeError } from '../errors';
 import { acceptHandshake, initiateHandshake, type HandshakeResult } from '../handshake/handshake';
 import { decodeHandshake, encodeHandshake, StatusCode, type HandshakeMsg } from '../handshake/messages';
 import { parseNodeName } from '../node/node_name';
@@ -123,6 +123,11 @@ async function listenInRange(options: DistOptions, listenOn: (port: number) => P
   throw new Error(`every port from ${range.min} to ${range.max} is in use`);
 }
 
+/** Throws the handshake's `simultaneous` failure when the net kernel dropped this dial before its handshake began. */
+function dropped(peer: string, signal: AbortSignal): void {
+  if (signal.aborted) throw new HandshakeError('simultaneous', `connecting to ${peer}: dropped, another connection with it won the simultaneous connect`, peer);
+}
+
 export const tcpTransport: TransportStart = async (options, hooks, fixedCreation) => {
   const name = parseNodeName(options.name);
   const cookie = (peer: string): string => hooks.cookie(peer);
@@ -135,7 +140,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   const channelOf = (hs: HandshakeResult, localName: string, localCreation: number): SocketChannel =>
     new SocketChannel(
       hs.socket,
-      { localName, localCreation, peer: hs.peer, peerCreation: hs.peerCreation, peerHidden: hs.peerHidden, replaces: hs.replaced },
+      { localName, localCreation, peer: hs.peer, peerCreation: hs.peerCreation, peerHidden: hs.peerHidden },
       { ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}), decoder: hs.decoder },
     );
   warmUp(options.name);
@@ -152,19 +157,25 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   const accept = (socket: Socket, slot: HandshakeSlot): void => {
     track(socket);
     const from = socketAddress(socket);
+    const abort = new AbortController();
+    const attempt = { abort: () => abort.abort() };
+    let admitted: string | undefined;
     const admit = (hello: { name: string }): ReturnType<typeof hooks.admit> => {
       slot.identified();
-      return hooks.admit(hello.name);
+      const decision = hooks.admit(hello.name, attempt);
+      if (decision === 'ok' || decision === 'ok_simultaneous' || decision === 'alive') admitted = hello.name;
+      return decision;
     };
-    acceptHandshake(socket, { ...common, creation, admit }).then(
+    acceptHandshake(socket, { ...common, creation, admit, signal: abort.signal }).then(
       (hs) => {
         slot.release();
-        hooks.accepted(channelOf(hs, options.name, creation));
+        hooks.accepted(channelOf(hs, options.name, creation), attempt);
       },
       (err: unknown) => {
         slot.release();
         // The handshake already logged why and closed the socket.
         log.debug(`${options.name}: refused a connection from ${from}: ${(err as Error).message}`);
+        if (admitted !== undefined) hooks.acceptFailed(admitted, attempt);
       },
     );
   };
@@ -194,17 +205,19 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   const transport: NodeTransport = {
     creation,
     address: { host: listener.host, port: listener.port },
-    async dial(peer, self) {
+    async dial(peer, self, attempt) {
       const threadPort = await dialThread(peer);
       if (threadPort !== undefined) {
+        dropped(peer, attempt.signal);
         const stream = new PortStream(threadPort) as unknown as Socket;
         track(stream);
-        const hs = await initiateHandshake(stream, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => true });
+        const hs = await initiateHandshake(stream, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => attempt.isPending(), signal: attempt.signal });
         return channelOf(hs, self.name, self.creation);
       }
       const p = parseNodeName(peer);
       const info = await pm.portPlease(p.alive, p.host);
       if (info === undefined) throw new DistNodeError(`${peer} is not registered with the port mapper on ${p.host}`);
+      dropped(peer, attempt.signal);
       const mismatch = transportMismatch(peer, info.extra, options.tls !== undefined);
       if (mismatch !== undefined) {
         log.warn(`${self.name}: cannot connect to ${mismatch}`);
@@ -219,8 +232,8 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
         throw err;
       }
       track(socket);
-      // A dial only runs for a pending connection: if the peer still has one up to us, it is stale (we lost or restarted it).
-      const hs = await initiateHandshake(socket, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => true });
+      // The peer has a connection up to us: stale if this attempt is still what our pending connection waits for (we lost or restarted it).
+      const hs = await initiateHandshake(socket, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => attempt.isPending(), signal: attempt.signal });
       return channelOf(hs, self.name, self.creation);
     },
     async close() {
