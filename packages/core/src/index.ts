@@ -171,3 +171,4 @@ export {
 } from './gen_statem/gen_statem';
 export { type MailboxOptions, type MailboxOverflow, type MailboxOverflowReason } from './runtime/mailbox_bound';
 export { MailboxFullError } from './errors';
+export { type Backoff } from './supervisor/backoff';

@@ -14,6 +14,7 @@ import { Node } from '../runtime/node';
 import { Pid } from '../runtime/pid';
 import { Process } from '../runtime/process';
 import type { Dest, ViaName } from '../runtime/registry';
+import type { Backoff } from '../supervisor/backoff';
 import type { RestartType, Shutdown } from '../supervisor/child_spec';
 import { dispatchTable, type DispatchTable } from './decorators';
 import { SystemStop } from './engine';
@@ -68,6 +69,8 @@ export interface ChildSpecOptions extends Omit<GenServerOptions, 'parent'> {
   /** Default 5000 ms. */
   shutdown?: Shutdown;
   significant?: boolean;
+  /** Restart after a growing delay (see the supervisor's `backoff`). */
+  backoff?: Backoff;
 }
 
 type InitParams<S> = S extends { init(...args: infer A): any } ? A : [];
