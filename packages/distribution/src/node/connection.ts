@@ -16,6 +16,10 @@
  *
  * Per-pair ordering: every control message from this node to the peer goes through
  * this one object and one channel, in call order.
+ *
+ * Every message the peer sends (to a pid or a name) is marked, when it is an rpc
+ * request, with the peer's name (`stampRpcCaller`): the handshake proved it, so rex's
+ * `allowFrom` checks it rather than a name the request could forge.
  */
 import { checkTerm, type Node, type NodeInbound, type Pid, type Ref } from '@grove/core';
 import type { Channel, ChannelHandler, Control } from '../transport/transport';

@@ -12,6 +12,10 @@
  * a failed start, or a lost connection rejects the requester's promise with a
  * {@link SpawnError}.
  *
+ * A spawnable registered with `allowFrom` (allow_from.ts) is spawned only for those
+ * nodes (the requester's node is the connection's peer); another is answered as for a
+ * name that is not registered.
+ *
  * Deliberate difference from OTP: `spawn` on a remote node returns a promise of
  * the pid (JS cannot block), and a name the target does not know is an error at the
  * caller rather than a process that dies with `undef`.

@@ -15,6 +15,11 @@
  *
  * Functions run with `this` bound to the worker's process context.
  *
+ * A module exposed with `allowFrom` (node/allow_from.ts) runs only for those nodes
+ * (and this one); to another it is a module that is not exposed. Who calls is the
+ * peer of the connection the request came on, marked on it by the connection
+ * ({@link stampRpcCaller}); an unmarked request was made on this node.
+ *
  * The server is a GenServer (OTP's rex is a gen_server): a call request is a
  * `{ type: 'rpc.call' }` object, so it comes to `handleCall` (anything else there is
  * an unknown call); casts, cancels and the workers' DOWN are infos routed by type.
