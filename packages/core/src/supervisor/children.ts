@@ -187,10 +187,11 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
     log.error('child terminated', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason), restart: child.restart });
   }
 
-  /** The strategy restarts a child (and perhaps its siblings). */
-  protected reportRestarting(strategy: string, child: C): void {
+  /** The strategy restarts a child (and perhaps its siblings), after a back-off's delay when `delayMs` > 0. */
+  protected reportRestarting(strategy: string, child: C, delayMs = 0): void {
     if (!logEnabled('info')) return;
-    log.info('restarting', { supervisor: String(this), child: child.id, strategy });
+    if (delayMs > 0) log.info('restarting', { supervisor: String(this), child: child.id, strategy, delayMs: Math.round(delayMs) });
+    else log.info('restarting', { supervisor: String(this), child: child.id, strategy });
   }
 
   /** A child failed to start (at supervisor start, on a restart, or by startChild). */

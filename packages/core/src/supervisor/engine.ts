@@ -180,10 +180,10 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
     const { strategy, autoShutdown } = this.flags;
     const actions = planRestart(strategy, autoShutdown, this.inOrder(), event, this.restarts, this.proc.node.clock.now());
     const last = actions[actions.length - 1]!;
-    if (last.do === 'shutdown') this.reportGivingUp(last.cause, event.child);
-    else if (last.do === 'start') this.reportRestarting(strategy, event.child);
     // A retry already waited its delay (restartFailed).
     const delayMs = event.type === 'exit' && last.do === 'start' ? this.backoffFor(event.child, true) : 0;
+    if (last.do === 'shutdown') this.reportGivingUp(last.cause, event.child);
+    else if (last.do === 'start') this.reportRestarting(strategy, event.child, delayMs);
     return this.execute(actions, 0, delayMs);
   }
 
