@@ -6,7 +6,11 @@ import {
   Cast,
   castServer,
   GenServer,
+  GenStateMachine,
   isDownMessage,
+  ManualClock,
+  type StatemEvent,
+  type StateResult,
   MailboxFullError,
   startSupervisor,
   sys,
@@ -44,6 +48,37 @@ class Gate extends GenServer<{ call: 'block' | 'ping'; cast: 'note' }> {
     this.notes++;
   }
 }
+
+/** Waits in 'armed' for its state timeout, then moves to 'fired'; `state` answers the state, casts are counted. */
+class Alarm extends GenStateMachine<string> {
+  static override readonly callbackMode = 'handleEventFunction';
+  casts = 0;
+  override init() {
+    return this.nextState('armed', this.stateTimeout(100, 'ring'));
+  }
+  override handleEvent(ev: StatemEvent<string>, state: string): StateResult<string> {
+    if (ev.type === 'call') return this.keepState(this.replyTo(ev.from, [state, this.casts]));
+    if (ev.type === 'cast') this.casts++;
+    if (ev.type === 'stateTimeout') return this.nextState('fired');
+    return undefined;
+  }
+}
+
+describe('a bounded GenStateMachine', () => {
+  let clock: ManualClock;
+  useNode(() => ({ clock: (clock = new ManualClock()) }));
+
+  it('gets its own timeouts even when its mailbox is full', async () => {
+    const pid = (await Alarm.start(node, undefined, { mailbox: { max: 2, overflow: 'drop_newest' } })) as Pid;
+    expect(await callServer(node, pid, 'state')).toEqual(['armed', 0]);
+    for (const c of ['one', 'two', 'three']) castServer(node, pid, c);
+    clock.advance(100);
+    expect(node.processInfo(pid)).toMatchObject({ mailboxLength: 3, droppedMessages: 1 });
+    // A call now would find the mailbox full too: it waits until the machine took them.
+    await waitFor(() => node.processInfo(pid)?.mailboxLength === 0, 'the machine drains its mailbox');
+    expect(await callServer(node, pid, 'state')).toEqual(['fired', 2]);
+  });
+});
 
 describe('bounded mailboxes', () => {
   useNode();

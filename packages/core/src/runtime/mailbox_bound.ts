@@ -8,7 +8,9 @@
  * process is never refused or dropped, so that OTP's guarantees hold: `DOWN` and
  * `EXIT` messages, call replies (they never enter the mailbox), `sys` requests, and a
  * behaviour's own ticks and timeouts ({@link kSystemMessage}). They are admitted even
- * over the bound, so `mailboxLength` may exceed `max` by them.
+ * over the bound, so `mailboxLength` may exceed `max` by them, and they count like any
+ * queued message (a system message is never told apart on the way out, which keeps
+ * the mailbox's fast path as it is).
  *
  * Policies, for a message that finds `max` messages queued:
  * - `drop_newest`: the new message is dropped.
