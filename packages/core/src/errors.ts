@@ -159,6 +159,17 @@ export class CallingSelfError extends GroveError {
 }
 
 /**
+ * A `call` was refused at once: the server's bounded mailbox is full and its
+ * overflow policy is `'reject'` (see `SpawnOptions.mailbox`). The request was not queued.
+ */
+export class MailboxFullError extends GroveError {
+  readonly code = 'mailbox_full' as const;
+  constructor(readonly server: Pid, readonly max: number) {
+    super(`call to ${describe(server)} refused: its mailbox is full (max ${max} messages, overflow 'reject')`);
+  }
+}
+
+/**
  * A child spec (or a supervisor's flags) failed validation: rejected when the
  * supervisor starts, or by `startChild`. `id` is the child's id when it had a usable
  * one, `field` the key at fault.

@@ -222,11 +222,13 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
     if (node.checkMessages) caller.addMonitor(pc);
     try {
       const msg = new GenCall(pc, request);
-      local.deliver(node.checkMessages ? node.copy(msg) : msg);
+      local.post(node.checkMessages ? node.copy(msg) : msg);
     } catch (e) {
       pc.fail(e as Error);
       return pc.promise;
     }
+    // Refused at once by a full bounded mailbox (policy 'reject').
+    if (pc.settled) return pc.promise;
   } else {
     node.monitorFrom(caller, remote!, pc);
     if (pc.settled) return pc.promise;

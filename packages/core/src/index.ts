@@ -169,3 +169,6 @@ export {
   type StatemClass,
   type ProtocolOfMachine,
 } from './gen_statem/gen_statem';
+export { type MailboxOptions, type MailboxOverflow, type MailboxOverflowReason } from './runtime/mailbox_bound';
+export { MailboxFullError } from './errors';
+export { type Backoff } from './supervisor/backoff';

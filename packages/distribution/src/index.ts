@@ -133,3 +133,6 @@ export {
   BadRequestError,
   type RpcErrorKind,
 } from './errors';
+export type { SpawnableOptions } from './node/remote_spawn';
+export type { ExposeOptions } from './rpc/rex';
+export type { AllowFrom } from './node/allow_from';

@@ -119,6 +119,7 @@ export const Agent = {
     const startOptions: GenServerOptions = {};
     if (options.name !== undefined) startOptions.name = options.name;
     if (options.timeoutMs !== undefined) startOptions.timeoutMs = options.timeoutMs;
+    if (options.mailbox !== undefined) startOptions.mailbox = options.mailbox;
     return { ...spec, start: (parent) => startServer(AgentServer, parent, initOf(parent, init), startOptions, true) as Promise<Pid> };
   },
 

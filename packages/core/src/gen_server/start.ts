@@ -131,6 +131,7 @@ export function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args
   const startOptions: StartOptions = { link, label: kind.label };
   if (name !== undefined) startOptions.name = name;
   if (options?.timeoutMs !== undefined) startOptions.timeoutMs = options.timeoutMs;
+  if (options?.mailbox !== undefined) startOptions.mailbox = options.mailbox;
   return start(from, init, handler, startOptions);
 }
 

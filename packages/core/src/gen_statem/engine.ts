@@ -29,6 +29,7 @@ import { GenServer, IGNORE, NO_REPLY, ServerAction, type Ignore, type InitResult
 import { kKind, type ServerKind } from '../gen_server/start';
 import type { ExitReason } from '../runtime/exit';
 import type { Ref } from '../runtime/ref';
+import { markSystemMessage } from '../runtime/mailbox_bound';
 import { registerClass } from '../runtime/term';
 import { kSysReplace, kSysState } from '../sys/system';
 import { termKey, type TermKeyPolicy } from '../runtime/term_key';
@@ -54,6 +55,8 @@ class TimeoutFired {
     readonly gen: number,
   ) {}
 }
+// A machine's own timeouts are never dropped by its bounded mailbox.
+markSystemMessage(TimeoutFired);
 registerClass(TimeoutFired, {
   name: 'grove.$gen_statem_timeout',
   toTerm: (t) => [t.key, t.gen],

@@ -7,6 +7,7 @@ import { AlreadyRegisteredError, BadArgError, describe, NoProcError } from '../e
 import { Deadlines, systemClock, type Clock } from './clock';
 import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
 import { isDownMessage, type ExitReason } from './exit';
+import { mailboxBound } from './mailbox_bound';
 import { Monitor } from './monitor';
 import { Pid } from './pid';
 import { Process } from './process';
@@ -112,12 +113,14 @@ export class Node {
     if (options?.link === true && parent === null) {
       throw new BadArgError('spawn: `link` needs a parent process; use ctx.spawnLink inside a process');
     }
+    const bound = options?.mailbox === undefined ? null : mailboxBound(options.mailbox);
     const pid = new Pid(this.name, this.nextPid++, 0, this.creation);
     // The label is read from the function when introspection asks (spawn stays cheap).
     const p = new Process(this, pid, body, handler, options?.label ?? null);
     if (options !== undefined) {
       if (options.name !== undefined) this.registerProcess(options.name, p);
       if (options.trapExit === true) p.trapping = true;
+      p.bound = bound;
       if (options.link === true && parent !== null) {
         (parent.links ??= new Map()).set(pid.key, pid);
         (p.links ??= new Map()).set(parent.pid.key, parent.pid);
@@ -174,14 +177,14 @@ export class Node {
       if (dest.node === this.name) {
         // Checked even when the pid is dead, so a bad message never depends on timing.
         const m = this.checkMessages ? this.copy(msg) : msg;
-        this.local(dest)?.deliver(m);
+        this.local(dest)?.post(m);
       } else {
         this.router?.send(from, dest, msg);
       }
     } else if (typeof dest === 'string') {
       const p = this.names.get(dest);
       if (p === undefined) throw new NoProcError(dest);
-      p.deliver(this.checkMessages ? this.copy(msg) : msg);
+      p.post(this.checkMessages ? this.copy(msg) : msg);
     } else {
       this.sendNamed(from, dest, msg);
     }
@@ -193,7 +196,7 @@ export class Node {
       if (dest[1] === this.name) {
         // As to another node (OTP's `{Name, Node}`): an unknown name drops the message; only a bare name throws.
         const m = this.checkMessages ? this.copy(msg) : msg;
-        this.names.get(dest[0])?.deliver(m);
+        this.names.get(dest[0])?.post(m);
       } else {
         this.router?.sendNamed(from, dest, msg);
       }

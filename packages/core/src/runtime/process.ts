@@ -18,6 +18,7 @@ import { BadArgError, describe, ProcessExitedError } from '../errors';
 import { TIMEOUT, type MessageHandler, type ProcessBody, type ProcessContext, type SpawnOptions, type Timeout, type TimeoutMs } from './context';
 import type { ExitReason } from './exit';
 import { Mailbox } from './mailbox';
+import { offer, type MailboxBound } from './mailbox_bound';
 import { Monitor, type CallerLink, type Watch } from './monitor';
 import type { Node } from './node';
 import type { Pid } from './pid';
@@ -62,6 +63,8 @@ export class Process implements ProcessContext {
   name: string | null = null;
   timers: Set<Timer> | null = null;
   exitReason: ExitReason = undefined;
+  /** The limit of a bounded mailbox (spawn option `mailbox`); null (unbounded) for most. */
+  bound: MailboxBound | null = null;
   /** What introspection shows as behaviour (`gen_server`, `supervisor`); else the function's name. */
   label: string | null;
 
@@ -89,6 +92,16 @@ export class Process implements ProcessContext {
   }
 
   // ---- delivery (called by the node) ----
+
+  /**
+   * A message sent to this process (send, cast, call, timers, other nodes): a bounded
+   * mailbox may refuse it (see mailbox_bound.ts). What the runtime itself tells the
+   * process (DOWN, EXIT, a behaviour's ticks) goes to {@link deliver} directly.
+   */
+  post(msg: unknown): void {
+    if (this.bound === null) this.deliver(msg);
+    else offer(this, this.bound, msg);
+  }
 
   /** Puts a message in the mailbox or hands it to a waiting receive; behind a pending exit signal, queues it after it. */
   deliver(msg: unknown): void {

@@ -13,6 +13,7 @@
 import { ChildSpecError, describe } from '../errors';
 import type { ProcessContext } from '../runtime/context';
 import type { Pid } from '../runtime/pid';
+import { checkBackoff, type Backoff, type CheckedBackoff } from './backoff';
 import type { Strategy } from './strategy';
 
 /** When a terminated child is restarted: always, only after an abnormal exit, never. */
@@ -58,6 +59,8 @@ export interface ChildSpec {
   significant?: boolean;
   /** Reserved for @grove/distribution: the node the child runs on. Validated, not yet acted on. */
   node?: string;
+  /** Restart this child after a growing delay (overrides the supervisor's `backoff` flag). An extension to OTP. */
+  backoff?: Backoff;
 }
 
 /** A child spec with every default filled in. @internal */
@@ -69,12 +72,14 @@ export interface CheckedChildSpec {
   readonly type: ChildType;
   readonly significant: boolean;
   readonly node: string | undefined;
+  /** The child's own back-off; null: the supervisor's, if any. */
+  readonly backoff: CheckedBackoff | null;
 }
 
 /** Default shutdown time of a worker, as OTP: 5 s. */
 export const DEFAULT_WORKER_SHUTDOWN_MS = 5000;
 
-const KEYS = new Set(['id', 'start', 'restart', 'shutdown', 'type', 'significant', 'node']);
+const KEYS = new Set(['id', 'start', 'restart', 'shutdown', 'type', 'significant', 'node', 'backoff']);
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
 const TYPES: readonly string[] = ['worker', 'supervisor'];
 
@@ -110,9 +115,11 @@ export interface ChildTemplate<C = unknown> {
   shutdown?: Shutdown;
   /** Default `'worker'`. */
   type?: ChildType;
+  /** Restart children after a growing delay (overrides the supervisor's `backoff` flag). */
+  backoff?: Backoff;
 }
 
-const TEMPLATE_KEYS = new Set(['start', 'restart', 'shutdown', 'type']);
+const TEMPLATE_KEYS = new Set(['start', 'restart', 'shutdown', 'type', 'backoff']);
 
 /** Checks a dynamic supervisor's child template. @internal */
 export function checkChildTemplate(template: unknown): CheckedChildSpec {
@@ -145,6 +152,7 @@ function checkFields(s: Record<string, unknown>, id: string, who: string, autoSh
   }
   const node = s['node'];
   if (node !== undefined && (typeof node !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(node))) throw bad('node', 'a node name like name@host');
+  const backoff = s['backoff'] === undefined ? null : checkBackoff(s['backoff'], who, id);
   return {
     id,
     start: s['start'] as ChildStart,
@@ -153,6 +161,7 @@ function checkFields(s: Record<string, unknown>, id: string, who: string, autoSh
     type: type as ChildType,
     significant,
     node: node as string | undefined,
+    backoff,
   };
 }
 
@@ -187,6 +196,11 @@ export interface SupervisorFlags {
   autoShutdown?: AutoShutdown;
   /** Dynamic supervisors only: the most children at once (default `'infinity'`). */
   maxChildren?: number | 'infinity';
+  /**
+   * Restart crashed children after a growing delay rather than at once (a child spec's
+   * own `backoff` overrides it). Default: none, as OTP. An extension to OTP.
+   */
+  backoff?: Backoff;
 }
 
 /** Flags with defaults filled in. @internal */
@@ -196,10 +210,11 @@ export interface CheckedFlags {
   readonly periodMs: number;
   readonly autoShutdown: AutoShutdown;
   readonly maxChildren: number;
+  readonly backoff: CheckedBackoff | null;
 }
 
-const STATIC_KEYS = ['strategy', 'intensity', 'periodMs', 'autoShutdown'];
-const DYNAMIC_KEYS = ['intensity', 'periodMs', 'maxChildren'];
+const STATIC_KEYS = ['strategy', 'intensity', 'periodMs', 'autoShutdown', 'backoff'];
+const DYNAMIC_KEYS = ['intensity', 'periodMs', 'maxChildren', 'backoff'];
 const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
 const AUTO: readonly string[] = ['never', 'any_significant', 'all_significant'];
 
@@ -231,5 +246,6 @@ export function checkFlags(flags: unknown, dynamic: boolean): CheckedFlags {
     periodMs,
     autoShutdown: autoShutdown as AutoShutdown,
     maxChildren: max === 'infinity' ? Infinity : max,
+    backoff: f['backoff'] === undefined ? null : checkBackoff(f['backoff'], 'supervisor flags', undefined),
   };
 }

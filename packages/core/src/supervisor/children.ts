@@ -40,8 +40,12 @@ export abstract class SupervisedChild implements StrategyChild {
   pid: Pid | null = null;
   /** The pid it last ran as: a dynamic child waiting for a retried restart is still named by it (OTP). */
   lastPid: Pid | null = null;
-  /** A restart failed and a retry message is on its way. */
+  /** A restart failed and a retry message is on its way, or a back-off delays the restart. */
   restarting = false;
+  /** Back-off: consecutive crashes so far, when it last started, and the pending delayed restart (0: none). */
+  crashes = 0;
+  startedAt = 0;
+  backoffToken = 0;
 
   constructor(readonly spec: CheckedChildSpec) {}
 
@@ -128,6 +132,7 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
     child.pid = pid;
     child.lastPid = pid;
     child.restarting = false;
+    child.startedAt = this.proc.node.clock.now();
     this.byPid.set(pid.key, child);
     const links = this.proc.links;
     if (links === null || !links.has(pid.key)) this.ctx.link(pid);
@@ -149,6 +154,8 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
   protected stopChild(child: C): Promise<void> {
     const pid = child.pid;
     child.restarting = false;
+    // A restart the back-off still delays is off: the child is stopped.
+    child.backoffToken = 0;
     if (pid === null) return Promise.resolve();
     this.byPid.delete(pid.key);
     child.pid = null;
@@ -180,10 +187,11 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
     log.error('child terminated', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason), restart: child.restart });
   }
 
-  /** The strategy restarts a child (and perhaps its siblings). */
-  protected reportRestarting(strategy: string, child: C): void {
+  /** The strategy restarts a child (and perhaps its siblings), after a back-off's delay when `delayMs` > 0. */
+  protected reportRestarting(strategy: string, child: C, delayMs = 0): void {
     if (!logEnabled('info')) return;
-    log.info('restarting', { supervisor: String(this), child: child.id, strategy });
+    if (delayMs > 0) log.info('restarting', { supervisor: String(this), child: child.id, strategy, delayMs: Math.round(delayMs) });
+    else log.info('restarting', { supervisor: String(this), child: child.id, strategy });
   }
 
   /** A child failed to start (at supervisor start, on a restart, or by startChild). */

@@ -12,6 +12,7 @@ import { BadArgError, describe } from '../errors';
 import { ErrorReply, GenCall, GenCast, reply, type From } from '../gen';
 import { getLogger } from '../logger';
 import type { Pid } from '../runtime/pid';
+import { markSystemMessage } from '../runtime/mailbox_bound';
 import { checkTerm, registerClass } from '../runtime/term';
 import { takeFun } from '../task/local_fun';
 import type { ServerState } from '../gen_server/engine';
@@ -33,6 +34,8 @@ export class SysRequest {
   ) {}
 }
 
+// Never refused or dropped by a bounded mailbox: a flooded server can still be inspected.
+markSystemMessage(SysRequest);
 registerClass(SysRequest, {
   name: 'grove.$system',
   toTerm: (r) => [r.op, r.arg],

@@ -19,7 +19,7 @@ import { kernelOf, type AllowList, type MonitorNodesOptions, type NetKernel, typ
 import { KERNEL_SUP, startKernelSup } from './kernel_sup';
 import { MAX_COOKIE_BYTES, resolveCookie } from '../handshake/cookie';
 import { isNodeName } from './node_name';
-import { SpawnService, type RemoteSpawnResult, type Spawnable, type SpawnStarter } from './remote_spawn';
+import { SpawnService, type RemoteSpawnResult, type Spawnable, type SpawnableOptions, type SpawnStarter } from './remote_spawn';
 import { memoryTransport } from '../transport/memory_transport';
 import type { NodeTransport, TransportStart } from '../transport/transport';
 import { tcpTransport } from '../transport/tcp_transport';
@@ -273,16 +273,17 @@ export class DistNode {
   /**
    * Lets peers spawn `spawnable` (a process body `(ctx, ...args)`, or a GenServer
    * class) by `name`; a class alone is registered under its own name, which is what
-   * `spawnRemote(ctx, node, Cls, arg)` and `remoteChild(Cls, ...)` ask for.
+   * `spawnRemote(ctx, node, Cls, arg)` and `remoteChild(Cls, ...)` ask for. With
+   * `allowFrom`, only those nodes may spawn it; others are told it is not registered.
    */
-  registerSpawnable(cls: SpawnStarter & { readonly name: string }): void;
-  registerSpawnable(name: string, spawnable: Spawnable): void;
-  registerSpawnable(nameOrClass: string | (SpawnStarter & { readonly name: string }), spawnable?: Spawnable): void {
-    if (typeof nameOrClass === 'function' && spawnable === undefined) {
-      this.spawns.register((nameOrClass as { name: string }).name, nameOrClass);
+  registerSpawnable(cls: SpawnStarter & { readonly name: string }, options?: SpawnableOptions): void;
+  registerSpawnable(name: string, spawnable: Spawnable, options?: SpawnableOptions): void;
+  registerSpawnable(nameOrClass: string | (SpawnStarter & { readonly name: string }), spawnableOrOptions?: Spawnable | SpawnableOptions, options?: SpawnableOptions): void {
+    if (typeof nameOrClass === 'function') {
+      this.spawns.register((nameOrClass as { name: string }).name, nameOrClass, spawnableOrOptions as SpawnableOptions | undefined);
       return;
     }
-    this.spawns.register(nameOrClass as string, spawnable as Spawnable);
+    this.spawns.register(nameOrClass as string, spawnableOrOptions as Spawnable, options);
   }
 
   /** Stops peers from spawning `name`. */

@@ -12,6 +12,10 @@
  * a failed start, or a lost connection rejects the requester's promise with a
  * {@link SpawnError}.
  *
+ * A spawnable registered with `allowFrom` (allow_from.ts) is spawned only for those
+ * nodes (the requester's node is the connection's peer); another is answered as for a
+ * name that is not registered.
+ *
  * Deliberate difference from OTP: `spawn` on a remote node returns a promise of
  * the pid (JS cannot block), and a name the target does not know is an error at the
  * caller rather than a process that dies with `undef`.
@@ -21,6 +25,7 @@ import type { Control } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
 import { SpawnError } from '../errors';
+import { allows, checkAllowFrom, type Allow, type AllowFrom } from './allow_from';
 
 /** A process body a peer may spawn: called with the new process's context and the request's arguments. */
 export type SpawnFunction = (ctx: ProcessContext, ...args: any[]) => unknown;
@@ -39,6 +44,21 @@ export interface SpawnStarter {
 
 /** What {@link SpawnService.register} accepts. */
 export type Spawnable = SpawnFunction | SpawnStarter;
+
+/** Options of `registerSpawnable`. */
+export interface SpawnableOptions {
+  /**
+   * Only these nodes may spawn it (their names, or a predicate on a node's name); any
+   * other gets the answer for a name that is not registered (`unknown_spawnable`). The
+   * node itself always may. Default: every connected node.
+   */
+  readonly allowFrom?: AllowFrom;
+}
+
+interface Registered {
+  readonly spawnable: Spawnable;
+  readonly allow: Allow;
+}
 
 type SpawnRequest = Extract<Control, { type: 'spawn_request' }>;
 type SpawnReply = Extract<Control, { type: 'spawn_reply' }>;
@@ -61,22 +81,27 @@ function isStarter(s: Spawnable): s is SpawnStarter {
 
 /** The spawnables of one node, and both ends of the spawn protocol. */
 export class SpawnService {
-  private readonly table = new Map<string, Spawnable>();
+  private readonly table = new Map<string, Registered>();
 
   constructor(private readonly node: Node, private readonly router: DistRouter) {
     router.spawnHandler = (conn, c) => (c.type === 'spawn_request' ? this.serve(conn, c) : this.answered(conn, c));
   }
 
-  /** Lets peers spawn `spawnable` as `name`. Replaces nothing: a name is registered once. */
-  register(name: string, spawnable: Spawnable): void {
+  /** Lets peers (with `allowFrom`, only those) spawn `spawnable` as `name`. Replaces nothing: a name is registered once. */
+  register(name: string, spawnable: Spawnable, options?: SpawnableOptions): void {
     if (typeof name !== 'string' || name.length === 0) throw new BadArgError(`registerSpawnable: name must be a non-empty string, got ${describe(name)}`, name);
     if (typeof spawnable !== 'function' && !(typeof spawnable === 'object' && spawnable !== null && isStarter(spawnable))) {
       throw new BadArgError(`registerSpawnable(${JSON.stringify(name)}): expected a function or a GenServer class, got ${describe(spawnable)}`, spawnable);
     }
-    if (this.table.has(name) && this.table.get(name) !== spawnable) {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new BadArgError(`registerSpawnable(${JSON.stringify(name)}): options must be an object, got ${describe(options)}`, options);
+    }
+    const allow = checkAllowFrom(options?.allowFrom, `registerSpawnable(${JSON.stringify(name)})`);
+    const held = this.table.get(name);
+    if (held !== undefined && held.spawnable !== spawnable) {
       throw new BadArgError(`registerSpawnable: ${JSON.stringify(name)} is already registered`, name);
     }
-    this.table.set(name, spawnable);
+    this.table.set(name, { spawnable, allow });
   }
 
   /** Stops peers from spawning `name`; false when it was not registered. */
@@ -130,7 +155,7 @@ export class SpawnService {
 
   /** A "remote" spawn on this very node (OTP's `spawn(node(), ...)`): the same table, local links. */
   private async spawnHere(requester: Pid, name: string, args: readonly unknown[], opts: RemoteSpawnOptions): Promise<RemoteSpawnResult> {
-    const spawnable = this.table.get(name);
+    const spawnable = this.table.get(name)?.spawnable;
     if (spawnable === undefined) throw new SpawnError(this.node.name, name, 'unknown_spawnable', `no spawnable named ${JSON.stringify(name)} is registered on ${this.node.name}`);
     const ctx = this.router.inbound.contextOf(requester);
     if (ctx === undefined) throw new SpawnError(this.node.name, name, 'noproc', undefined);
@@ -174,7 +199,9 @@ export class SpawnService {
   // ---- target ----
 
   private serve(conn: Connection, c: SpawnRequest): void {
-    const spawnable = this.table.get(c.name);
+    const entry = this.table.get(c.name);
+    // A node allowFrom leaves out is told what it would be told of a name never registered.
+    const spawnable = entry !== undefined && allows(entry.allow, conn.peer, this.node.name) ? entry.spawnable : undefined;
     if (spawnable === undefined) return this.fail(conn, c, 'unknown_spawnable', `no spawnable named ${JSON.stringify(c.name)} is registered on ${this.node.name}`);
     if (!isStarter(spawnable)) {
       const args = c.args;

@@ -16,7 +16,7 @@ import { BadArgError, call, CallExitError, CallTimeoutError, describe, type Time
 import { callerOf, knownNodes, type DistCaller } from '../node/dist_node';
 import { DistNodeError, RpcError } from '../errors';
 import { isNodeName } from '../node/node_name';
-import { REX, rpcServerOf, type RpcServer, type ExposedModule, type RpcCallRequest, type RpcCancelMessage, type RpcCastMessage, type RpcReply } from './rex';
+import { REX, rpcServerOf, type RpcServer, type ExposeOptions, type ExposedModule, type RpcCallRequest, type RpcCancelMessage, type RpcCastMessage, type RpcReply } from './rex';
 
 /** Who calls: a process context, a node, or a distributed node (its root process calls). */
 export type RpcCaller = DistCaller;
@@ -59,9 +59,12 @@ function checkTimeout(t: unknown): void {
 
 // ---- exposing ----
 
-/** Lets other nodes call `fns` as `module` on `on`'s node. Throws when the module is already exposed. */
-export function expose<M extends ExposedModule>(on: RpcCaller, module: string, fns: M): M {
-  serverOf(on, 'rpc.expose').expose(module, fns);
+/**
+ * Lets other nodes call `fns` as `module` on `on`'s node (with `allowFrom`, only those
+ * nodes). Throws when the module is already exposed.
+ */
+export function expose<M extends ExposedModule>(on: RpcCaller, module: string, fns: M, options?: ExposeOptions): M {
+  serverOf(on, 'rpc.expose').expose(module, fns, options);
   return fns;
 }
 
