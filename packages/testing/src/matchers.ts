@@ -12,8 +12,9 @@
  * ```
  *
  * How each one observes, all through public API: `toReceive` reads a {@link Probe}
- * (a process the test owns); `toExit` monitors the pid from a process of a tracked
- * node (so it works for remote pids too) and waits for its DOWN; `toHaveRestarted`
+ * (a process the test owns); `toExit` listens to the exits of the pid's node from
+ * the call on (a pid of another node: monitors it from a tracked node and waits for
+ * its DOWN); `toHaveRestarted`
  * reads a {@link RestartWatch}; `toHaveMailboxLength` reads `node.processInfo`. The
  * waiting ones take a timeout in real milliseconds (default 1000) and must be awaited.
  */
@@ -59,8 +60,28 @@ async function toReceive(this: Context, probe: unknown, pattern: MessagePattern,
   }
 }
 
-/** The exit reason of `pid` as a DOWN reports it (`noproc` when it is already gone), or a timeout. */
-function downOf(observer: Node, pid: Pid, timeoutMs: number): Promise<{ reason: unknown } | 'timeout'> {
+/**
+ * The exit reason of `pid`, or a timeout. A local pid is watched through its node's
+ * exit listener, from the moment of the call (the exact reason, even when the
+ * process dies before any other process could run); a remote one through a
+ * monitor, whose DOWN says `noproc` when the process is already gone.
+ */
+function exitOf(observer: Node, pid: Pid, timeoutMs: number): Promise<{ reason: unknown } | 'timeout'> {
+  if (observer.isLocal(pid) && observer.creation === pid.creation) {
+    if (!observer.isAlive(pid)) return Promise.resolve({ reason: 'noproc' });
+    return new Promise((resolve) => {
+      const off = observer.onExit((dead, reason) => {
+        if (!dead.equals(pid)) return;
+        off();
+        clearTimeout(timer);
+        resolve({ reason });
+      });
+      const timer = setTimeout(() => {
+        off();
+        resolve('timeout');
+      }, timeoutMs);
+    });
+  }
   return new Promise((resolve) => {
     const watcher = observer.spawn(async (ctx) => {
       const ref = ctx.monitor(pid);
@@ -80,13 +101,13 @@ async function toExit(this: Context, pid: unknown, reason?: unknown, options: Wa
   const observer = options.node ?? observerFor(pid);
   if (observer === undefined) throw new Error(`toExit: no node to observe ${String(pid)} from: pass { node } or trackNode(node)`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const down = await downOf(observer, pid, timeoutMs);
+  const down = await exitOf(observer, pid, timeoutMs);
   const expected = reason === undefined ? 'any reason' : this.utils.printExpected(reason);
   if (down === 'timeout') {
     return { pass: false, message: () => `expected ${String(pid)} to exit with ${expected} within ${timeoutMs} ms; it is still alive` };
   }
   const pass = reason === undefined || this.equals(down.reason, reason);
-  const late = down.reason === 'noproc' ? ' (noproc: it was gone before the matcher looked, its real reason is unknown)' : '';
+  const late = down.reason === 'noproc' ? ' (noproc: it was gone before the matcher was called, its real reason is unknown)' : '';
   return {
     pass,
     message: () =>
