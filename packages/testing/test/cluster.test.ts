@@ -11,7 +11,7 @@ import { MODULES_DIR, removeTranspiled, transpilePackages } from '../../../test/
 const ECHO_NODE = path.join(__dirname, 'fixtures', 'echo_node.js');
 const env = { GROVE_MODULES: MODULES_DIR };
 
-beforeAll(() => transpilePackages(['core', 'distribution', 'testing']));
+beforeAll(() => transpilePackages(['core', 'distribution', 'testing']), 60_000);
 afterAll(() => removeTranspiled());
 
 describe('useCluster', () => {
