@@ -1,5 +1,5 @@
 /**
- * `import '@grove/testing/jest'` (in a test file, or in jest's `setupFilesAfterEach`)
+ * `import '@grove/testing/jest'` (in a test file, or in jest's `setupFilesAfterEnv`)
  * adds Grove's matchers to `expect`; their types come with it.
  *
  * @packageDocumentation
