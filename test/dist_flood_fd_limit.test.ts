@@ -9,7 +9,7 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { names } from '@grove/distribution';
-import { ChildNode, Cluster, waitFor } from '@grove/testing';
+import { ChildNode, Cluster, openIdleSockets, waitFor } from '@grove/testing';
 import { freePort } from '../packages/distribution/test/support/wait';
 import { MODULES_DIR, removeTranspiled, transpilePackages } from './support/children';
 
@@ -32,20 +32,11 @@ afterEach(async () => {
   await cluster.stop();
 });
 
-/** Opens `n` sockets to `port`; resolves once each has connected or failed. */
+/** Opens `n` silent sockets to `port`, destroyed after the test. */
 async function flood(port: number, n: number): Promise<net.Socket[]> {
-  const batch: net.Socket[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.on('error', () => undefined);
-    opened.push(s);
-    batch.push(s);
-  }
-  await Promise.all(batch.map((s) => new Promise<void>((resolve) => {
-    s.once('connect', () => resolve());
-    s.once('close', () => resolve());
-  })));
-  return batch;
+  const sockets = await openIdleSockets(port, n);
+  opened.push(...sockets);
+  return sockets;
 }
 
 /** Sends one byte every 50 ms on each socket (a slow client that never finishes). */

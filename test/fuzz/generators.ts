@@ -9,6 +9,7 @@
  */
 import { GenCall, GenCast, Pid, Ref } from '@grove/core';
 import { seededRandom } from '@grove/testing';
+import { varint } from '../../packages/distribution/test/term_support';
 
 export interface Rng {
   next(): number;
@@ -144,17 +145,6 @@ export function term(r: Rng, depth = 0): unknown {
     }
     default: return Object.assign(Object.create(null) as object, { [str(r)]: term(r, depth + 1) });
   }
-}
-
-/** The protobuf varint of n (n < 2^53). */
-export function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return out;
 }
 
 /**

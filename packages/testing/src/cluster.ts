@@ -118,19 +118,18 @@ export class Cluster {
 
   /** Kills the children (by pid), closes the relays, stops the nodes, then the port mappers. */
   async stop(): Promise<void> {
-    const cs = [...this.children];
-    this.children.clear();
-    await Promise.all(cs.map((c) => c.stop()));
-    const rs = [...this.relays];
-    this.relays.clear();
-    await Promise.all(rs.map((r) => r.close()));
-    const ds = [...this.dist];
-    this.dist.clear();
-    await Promise.all(ds.map((d) => d.stop()));
-    const es = [...this.epmds];
-    this.epmds.clear();
-    await Promise.all(es.map((e) => e.stop()));
+    await endAll(this.children, (c) => c.stop());
+    await endAll(this.relays, (r) => r.close());
+    await endAll(this.dist, (d) => d.stop());
+    await endAll(this.epmds, (e) => e.stop());
   }
+}
+
+/** Empties `set` and ends each of its items at once. */
+async function endAll<T>(set: Set<T>, end: (item: T) => Promise<void>): Promise<void> {
+  const items = [...set];
+  set.clear();
+  await Promise.all(items.map(end));
 }
 
 /**

@@ -15,3 +15,4 @@ export { RestartWatch } from './restart_watch';
 export { groveMatchers, type WaitOptions } from './matchers';
 export { trackNode } from './nodes';
 export { waitFor, nextTurn, WaitTimeoutError } from './wait';
+export { openIdleSockets } from './sockets';
