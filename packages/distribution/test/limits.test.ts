@@ -1,7 +1,9 @@
 /**
  * Hostile or careless peers cannot exhaust a node's listener or its embedded port
  * mapper, and cannot flood the log (issue 13, items 10-12). Small caps stand in for
- * a low descriptor limit: 40 idle sockets against a cap of 16.
+ * a low descriptor limit: 40 idle sockets against a cap of 16. The same floods against
+ * a node in a child process under a real `ulimit -n 256` are in
+ * test/dist_flood_fd_limit.test.ts.
  */
 import * as net from 'node:net';
 import { getLogger } from '@grove/core';
