@@ -13,6 +13,7 @@ module.exports = {
   moduleNameMapper: {
     '^@grove/([a-z]+)$': '<rootDir>/packages/$1/src',
     '^@grove/([a-z]+)/internal$': '<rootDir>/packages/$1/src/internal',
+    '^@grove/testing/jest$': '<rootDir>/packages/testing/src/jest',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json', diagnostics: false }],

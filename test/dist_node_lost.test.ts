@@ -8,9 +8,9 @@
 import { callServer, CallExitError, isDownMessage, isExitMessage, Pid, type DownMessage, type ExitMessage } from '@grove/core';
 import { spawnLinkRemote, spawnMonitorRemote, spawnRemote } from '@grove/distribution';
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, nodeName, privateEpmd, tcpNode } from './support/nodes';
+import { cleanup, startChild, nodeName, privateEpmd, tcpNode } from './support/nodes';
 
-beforeAll(() => transpilePackages(['core', 'distribution']));
+beforeAll(() => transpilePackages(['core', 'distribution', 'testing']));
 afterAll(removeTranspiled);
 afterEach(cleanup);
 
@@ -18,7 +18,7 @@ describe('a call whose node is lost', () => {
   it('fails with { nodedown: node } when the node goes down during the call', async () => {
     const epmd = await privateEpmd();
     const alice = await tcpNode('alice', epmd);
-    const bob = await ChildNode.start('dist_peer', nodeName('bob'), epmd);
+    const bob = await startChild('dist_peer', nodeName('bob'), epmd);
     const err = await alice.node.run(async (ctx) => {
       const idle = await spawnRemote(ctx, bob.name, 'idle'); // never answers a call
       const call = callServer(ctx, idle, 'hello', 'infinity').catch((e: unknown) => e);
@@ -42,7 +42,7 @@ describe('a spawn_link or spawn_monitor toward a node that cannot be reached', (
   it('returns a pid, then delivers EXIT noconnection to the linked caller and DOWN noconnection to the monitoring one', async () => {
     const epmd = await privateEpmd();
     const alice = await tcpNode('alice', epmd);
-    const bob = await ChildNode.start('dist_peer', nodeName('bob'), epmd);
+    const bob = await startChild('dist_peer', nodeName('bob'), epmd);
     expect(await alice.ping(bob.name)).toBe('pong');
     bob.kill();
     await bob.exited;

@@ -8,9 +8,9 @@
 import { BadArgError, TIMEOUT, type ProcessContext } from '@grove/core';
 import { isNodeMessage, monitorNodes, type NodeDownMessage } from '@grove/distribution';
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, nodeName, privateEpmd, tcpNode } from './support/nodes';
+import { cleanup, startChild, nodeName, privateEpmd, tcpNode } from './support/nodes';
 
-beforeAll(() => transpilePackages(['core', 'distribution']));
+beforeAll(() => transpilePackages(['core', 'distribution', 'testing']));
 afterAll(removeTranspiled);
 afterEach(cleanup);
 
@@ -31,7 +31,7 @@ it('delivers each nodeup and nodedown once per subscription, and monitorNodes(fa
     monitorNodes(ctx, true); // a library
     monitorNodes(ctx, true); // another library in the same process
     monitorNodes(ctx, true, { nodeType: 'all' });
-    const bob = await ChildNode.start('dist_peer', nodeName('bob'), epmd);
+    const bob = await startChild('dist_peer', nodeName('bob'), epmd);
     await bob.request('connect', { node: alice.name });
     const ups: string[] = [];
     for (let i = 0; i < 3; i++) {

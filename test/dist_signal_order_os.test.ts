@@ -9,9 +9,9 @@
 import { GenCall, isDownMessage, isExitMessage, reply, type Pid } from '@grove/core';
 import type { DistNode } from '@grove/distribution';
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, exitOf, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
+import { cleanup, startChild, exitOf, type ChildNode, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
-beforeAll(() => transpilePackages(['core', 'distribution']));
+beforeAll(() => transpilePackages(['core', 'distribution', 'testing']));
 afterAll(removeTranspiled);
 afterEach(cleanup);
 
@@ -20,7 +20,7 @@ type Step = ['send', string] | ['exit', string] | ['link'] | ['crash', string];
 /** Alice (here) and bob (a child OS process). */
 async function aliceAndBob(): Promise<{ alice: DistNode; bob: ChildNode }> {
   const epmd = await privateEpmd();
-  const [alice, bob] = await Promise.all([tcpNode('alice', epmd), ChildNode.start('dist_peer', nodeName('bob'), epmd)]);
+  const [alice, bob] = await Promise.all([tcpNode('alice', epmd), startChild('dist_peer', nodeName('bob'), epmd)]);
   return { alice, bob };
 }
 

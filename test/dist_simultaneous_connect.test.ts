@@ -11,9 +11,9 @@ import { isNodeMessage, monitorNodes, type DistNode } from '@grove/distribution'
 import { connect, HandshakeError, initiateHandshake } from '@grove/distribution/internal';
 import type { Socket } from 'node:net';
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, COOKIE, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
+import { cleanup, startChild, COOKIE, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
-beforeAll(() => transpilePackages(['core', 'distribution']));
+beforeAll(() => transpilePackages(['core', 'distribution', 'testing']));
 afterAll(removeTranspiled);
 afterEach(cleanup);
 
@@ -36,8 +36,8 @@ it('ends every pair of a simultaneous connect with one connection and one nodeup
     b: { name: nodeName('pb'), hidden: i % 3 === 1 },
   }));
   const [sideA, sideB] = await Promise.all([
-    ChildNode.start('dist_pairs', nodeName('sideA'), epmd, { PAIR_NODES: JSON.stringify(specs.map((s) => s.a)) }),
-    ChildNode.start('dist_pairs', nodeName('sideB'), epmd, { PAIR_NODES: JSON.stringify(specs.map((s) => s.b)) }),
+    startChild('dist_pairs', nodeName('sideA'), epmd, { PAIR_NODES: JSON.stringify(specs.map((s) => s.a)) }),
+    startChild('dist_pairs', nodeName('sideB'), epmd, { PAIR_NODES: JSON.stringify(specs.map((s) => s.b)) }),
   ]);
   const aToB = Object.fromEntries(specs.map((s) => [s.a.name, s.b.name]));
   const bToA = Object.fromEntries(specs.map((s) => [s.b.name, s.a.name]));

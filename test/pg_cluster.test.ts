@@ -8,7 +8,7 @@
  */
 import type { EpmdServer } from '@grove/distribution/internal';
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, nodeName, privateEpmd } from './support/nodes';
+import { ChildNode, cleanup, startChild, nodeName, privateEpmd } from './support/nodes';
 
 const CONVERGE_MS = 20_000;
 
@@ -16,7 +16,7 @@ let epmd: EpmdServer;
 
 /** A node running test/fixtures/pg_node.js with the pg scopes `scopes` (comma-separated). */
 function pgNode(name: string, scopes = 'pg'): Promise<ChildNode> {
-  return ChildNode.start('pg_node', name, epmd, { PG_SCOPES: scopes });
+  return startChild('pg_node', name, epmd, { PG_SCOPES: scopes });
 }
 
 const members = (c: ChildNode, group: string, scope = 'pg'): Promise<string[]> => c.request('members', { scope, group });
@@ -63,7 +63,7 @@ function converged(ns: ChildNode[], group: string, count: number, scope = 'pg'):
   );
 }
 
-beforeAll(() => transpilePackages(['core', 'distribution', 'pg']), 60_000);
+beforeAll(() => transpilePackages(['core', 'distribution', 'pg', 'testing']), 60_000);
 afterAll(removeTranspiled);
 beforeEach(async () => {
   epmd = await privateEpmd();
