@@ -23,12 +23,19 @@ describe('global names on a connected cluster', () => {
     expect(globalOf(b).whereisName('db')?.key).toBe(p1.key);
   });
 
-  it('lets a process hold several names', async () => {
+  it('refuses a second name for a process with register, as OTP, but re-register gives it one', async () => {
     const [a, b] = await cluster(2);
     const p = idle(a.node);
     expect(await globalOf(a).registerName('one', p)).toBe(true);
-    expect(await globalOf(b).registerName('two', p)).toBe(true);
-    expect(globalOf(b).registeredNames().sort()).toEqual(['one', 'two']);
+    expect(await globalOf(b).registerName('two', p)).toBe(false);
+    expect(await globalOf(a).registerName('two', p)).toBe(false);
+    expect(globalOf(b).registeredNames()).toEqual(['one']);
+    await globalOf(b).reRegisterName('two', p);
+    expect(globalOf(a).registeredNames().sort()).toEqual(['one', 'two']);
+    // Once its names are gone, the process may take a name again.
+    await globalOf(a).unregisterName('one');
+    await globalOf(a).unregisterName('two');
+    expect(await globalOf(b).registerName('three', p)).toBe(true);
   });
 
   it('re-registers a name to another pid everywhere', async () => {
@@ -69,9 +76,10 @@ describe('global names on a connected cluster', () => {
     const [a, b] = await cluster(2);
     const p = idle(a.node);
     expect(await globalOf(a).registerName(['session', 42], p)).toBe(true);
-    expect(await globalOf(a).registerName({ kind: 'cache', shard: 1 }, p)).toBe(true);
+    const q = idle(a.node);
+    expect(await globalOf(a).registerName({ kind: 'cache', shard: 1 }, q)).toBe(true);
     expect(globalOf(b).whereisName(['session', 42])?.key).toBe(p.key);
-    expect(globalOf(b).whereisName({ shard: 1, kind: 'cache' })?.key).toBe(p.key);
+    expect(globalOf(b).whereisName({ shard: 1, kind: 'cache' })?.key).toBe(q.key);
     expect(globalOf(b).whereisName(['session', 43])).toBeUndefined();
     expect(await globalOf(b).registerName(['session', 42], idle(b.node))).toBe(false);
   });
@@ -231,13 +239,23 @@ describe('global bad input', () => {
     }
     await expect(callServer(b.node, server, { type: 'nope' })).rejects.toThrow(UnknownCallError);
     // Messages: dropped. Calls with no caller to answer: dropped.
-    for (const msg of ['garbage', { type: 'global.del_lock', resource: 1 }, { type: 'DOWN' }, { type: 'global.synced' }, { type: 'global.rejoin', node: 5 }]) b.node.send(server, msg);
+    const partitionNews = [
+      { type: 'global.lost_connection', node: 5, lost: b.name, creation: 1, opId: 1 },
+      { type: 'global.lost_connection', node: 'carol@127.0.0.1', lost: 'not a node', creation: 1, opId: 1 },
+      { type: 'global.lost_connection', node: 'carol@127.0.0.1', lost: b.name, creation: 'one', opId: 1 },
+      { type: 'global.lost_connection', node: 'carol@host', lost: b.name, creation: 1, opId: 1 }, // a short name among long ones
+      { type: 'global.remove_connection', node: ['x'] },
+      { type: 'global.remove_connection', node: 'stranger@127.0.0.1' }, // well-formed, but not connected: nothing to do
+      { type: 'global.remove_grace', node: b.name }, // b was never asked: stays
+    ];
+    for (const msg of ['garbage', { type: 'global.del_lock', resource: 1 }, { type: 'DOWN' }, { type: 'global.synced' }, { type: 'global.rejoin', node: 5 }, ...partitionNews]) b.node.send(server, msg);
     for (const from of ['nobody', { pid: 'nope', tag: 1 }, { pid: idle(b.node), tag: NaN }]) b.node.send(server, forgedCall(b.node, from, { type: 'global.names' }));
     expect(await globalOf(b).registerName('still_works', idle(b.node))).toBe(true);
     expect(globalOf(a).whereisName('still_works')).toBeDefined();
     expect(globalOf(a).whereisName('half')).toBeUndefined();
     expect(globalOf(a).whereisName('kept')).toBeDefined();
     expect(a.node.whereis(GLOBAL_NAME_SERVER)).toBe(pid);
+    expect(a.nodes()).toEqual([b.name]);
   });
 
   it('drops a forged call that names no caller to answer, and keeps serving', async () => {
