@@ -1,4 +1,4 @@
-import { BadArgError, callServer, GenCall, Node, NoProcError, UnknownCallError, type Pid } from '@grove/core';
+import { BadArgError, callServer, GenCall, ManualClock, Node, NoProcError, reply, UnknownCallError, type From, type Pid } from '@grove/core';
 import { BadRequestError, DistNodeError, GLOBAL_NAME_SERVER, globalOf } from '@grove/distribution';
 import { cluster, exitReason, forgedCall, idle, memNode, stopAll, tables, waitFor } from './global_helpers';
 
@@ -11,6 +11,36 @@ describe('global names on a connected cluster', () => {
     expect(await globalOf(a).registerName('db', pid)).toBe(true);
     for (const d of [a, b, c]) expect(globalOf(d).whereisName('db')?.key).toBe(pid.key);
     expect(globalOf(c).registeredNames()).toEqual(['db']);
+  });
+
+  it('resolves a registration only once every connected node has the name, however long one takes to answer', async () => {
+    const clock = new ManualClock();
+    const a = await memNode('a', { nodeOptions: { clock } }); // the smaller name: a runs the pair's sync
+    const z = await memNode('z');
+    // z's name server grants locks and syncs at once, but holds its answer to a register.
+    z.node.unregister(GLOBAL_NAME_SERVER);
+    let held: From | null = null;
+    z.node.spawnLoop(
+      (m) => {
+        if (!(m instanceof GenCall)) return;
+        const type = (m.request as { type?: unknown }).type;
+        if (type === 'global.register') held = m.from;
+        else reply(z.node, m.from, type === 'global.nodes' ? [] : type === 'global.names' ? [] : type === 'global.set_lock' ? true : 'ok');
+      },
+      { name: GLOBAL_NAME_SERVER },
+    );
+    expect(await a.connect(z.name)).toBe(true);
+    await globalOf(a).sync();
+    let resolved = false;
+    const registration = globalOf(a).registerName('slow', idle(a.node)).then((r) => ((resolved = true), r));
+    await waitFor(() => held !== null, 'z to be asked to register the name');
+    // Long past any request timeout: the registrar still waits for z (OTP's multi_call, infinity).
+    clock.advance(60_000);
+    expect(await z.ping(a.name)).toBe('pong');
+    expect(await a.ping(z.name)).toBe('pong');
+    expect(resolved).toBe(false);
+    reply(z.node, held!, 'ok');
+    expect(await registration).toBe(true);
   });
 
   it('refuses a name that is taken, on any node', async () => {
