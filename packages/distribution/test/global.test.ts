@@ -43,6 +43,31 @@ describe('global names on a connected cluster', () => {
     expect(await registration).toBe(true);
   });
 
+  it('releases a lock request that timed out, so a late grant does not hold the lock forever', async () => {
+    const clock = new ManualClock();
+    const a = await memNode('a', { nodeOptions: { clock } });
+    const z = await memNode('z');
+    // z's name server answers everything at once but a set_lock of resource 'slow'.
+    z.node.unregister(GLOBAL_NAME_SERVER);
+    const seen: string[] = [];
+    z.node.spawnLoop(
+      (m) => {
+        if (!(m instanceof GenCall)) return void seen.push((m as { type?: string }).type ?? '?');
+        const r = m.request as { type?: unknown; resource?: unknown };
+        if (r.type === 'global.set_lock' && r.resource === 'slow') return void seen.push('set_lock slow');
+        reply(z.node, m.from, r.type === 'global.nodes' || r.type === 'global.names' ? [] : r.type === 'global.set_lock' ? true : 'ok');
+      },
+      { name: GLOBAL_NAME_SERVER },
+    );
+    expect(await a.connect(z.name)).toBe(true);
+    await globalOf(a).sync();
+    const attempt = globalOf(a).setLock(['slow', 'me'], [z.name], 0);
+    await waitFor(() => seen.includes('set_lock slow'), 'z to be asked for the lock');
+    clock.advance(60_000);
+    expect(await attempt).toBe(false);
+    await waitFor(() => seen.lastIndexOf('global.del_lock') > seen.indexOf('set_lock slow'), 'a release after the request');
+  });
+
   it('refuses a name that is taken, on any node', async () => {
     const [a, b] = await cluster(2);
     const p1 = idle(a.node);
