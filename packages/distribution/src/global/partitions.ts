@@ -87,8 +87,9 @@ export class PartitionGuard {
     const key = `${a} ${b}`;
     const last = this.seen.get(key);
     if (last !== undefined && last.creation === creation && (opId as number) <= last.opId) return;
-    this.multicast(m, a);
-    this.remember(key, creation as number, opId as number);
+    const news: LostConnectionMessage = { type: 'global.lost_connection', node: a, creation: creation as number, opId: opId as number, lost: b };
+    this.multicast(news, a);
+    this.remember(key, news.creation, news.opId);
     const me = this.ctx.node.name;
     const rm = b === me ? a : b;
     if (rm === me || !this.kernel.nodes('visible').includes(rm)) return;
