@@ -236,6 +236,35 @@ describe('names leave with their process or node', () => {
   });
 });
 
+describe('overlapping partitions', () => {
+  it('disconnects a peer that does not remove its connection when asked, from its own side', async () => {
+    const a = await memNode('a');
+    const c = await memNode('c');
+    // z's name server answers syncs and ignores every message (a peer without the feature;
+    // the real one, unregistered, runs on and would still report that z lost a: not with the setting off).
+    const z = await memNode('z', { preventOverlappingPartitions: false });
+    z.node.unregister(GLOBAL_NAME_SERVER);
+    const ignored: unknown[] = [];
+    z.node.spawnLoop(
+      (m) => {
+        if (!(m instanceof GenCall)) return void ignored.push((m as { type?: unknown }).type);
+        const type = (m.request as { type?: unknown }).type;
+        reply(z.node, m.from, type === 'global.nodes' || type === 'global.names' ? [] : type === 'global.set_lock' ? true : 'ok');
+      },
+      { name: GLOBAL_NAME_SERVER },
+    );
+    expect(await a.connect(z.name)).toBe(true);
+    expect(await a.connect(c.name)).toBe(true);
+    await waitFor(() => c.nodes().length === 2, 'c to see a and z');
+    a.disconnect(z.name);
+    // a tells c it lost z; c asks z to remove their connection; z does not; after the grace, c does.
+    await waitFor(() => ignored.includes('global.remove_connection'), 'c to ask z to remove their connection');
+    expect(c.nodes().sort()).toEqual([a.name, z.name].sort());
+    await waitFor(() => !c.nodes().includes(z.name), 'c to disconnect z itself, after a grace of 2 s');
+    expect(c.nodes()).toEqual([a.name]);
+  });
+});
+
 describe('global bad input', () => {
   it('refuses names that are not terms it can compare', async () => {
     const [a] = await cluster(1);
