@@ -27,6 +27,7 @@
 import { describe, BadArgError, GenServer, getLogger, isPid, isRef, type From, type Node, type Pid, type Ref } from '@grove/core';
 import { canReply, refuse } from '../node/bad_request';
 import { LockTable } from './lock';
+import { PartitionGuard } from './partitions';
 import { GLOBAL_NAME_SERVER, isGlobalRequest, malformedRequest, nameKey, type DelLockMessage, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
 import { builtinNamed, runResolve, type ResolveFn } from './resolve';
 import { syncWith } from './sync';
@@ -59,6 +60,10 @@ export class GlobalServer extends GenServer {
   /** The name table: canonical key → entry. */
   private readonly names = new Map<string, NameEntry>();
   private readonly byRef = new Map<number | string, NameEntry>();
+  /** Pid key → how many names it holds (OTP's `global_pid_names`). */
+  private readonly namesPerPid = new Map<string, number>();
+  /** Overlapping partitions (partitions.ts). */
+  private guard!: PartitionGuard;
   private readonly locks = new LockTable();
   /** Holder pid key → this server's monitor of it. */
   private readonly lockMonitors = new Map<string, Ref>();
@@ -71,6 +76,7 @@ export class GlobalServer extends GenServer {
 
   override init(kernel: NetKernel): void {
     this.kernel = kernel;
+    this.guard = new PartitionGuard(this.ctx, kernel);
     servers.set(this.node, this);
     kernel.monitorNodes(this.self, true);
     // Nodes connected before the server started (it was restarted: its table is empty)
@@ -91,6 +97,19 @@ export class GlobalServer extends GenServer {
     if (e === undefined) return undefined;
     const pid = e.pid;
     return pid.node === this.node.name && !this.node.isAlive(pid) ? undefined : pid;
+  }
+
+  /** True when `pid` holds some name (a local holder that already exited holds none). */
+  holdsName(pid: Pid): boolean {
+    if (!this.namesPerPid.has(pid.key)) return false;
+    return pid.node !== this.node.name || this.node.isAlive(pid);
+  }
+
+  /** The names `pid` holds. */
+  namesOf(pid: Pid): unknown[] {
+    const out: unknown[] = [];
+    for (const e of this.names.values()) if (e.pid.equals(pid)) out.push(e.name);
+    return out;
   }
 
   /** Every name in the table. */
@@ -201,6 +220,12 @@ export class GlobalServer extends GenServer {
         if (typeof node === 'string' && typeof epoch === 'number' && this.current(node, epoch)) void syncWith(this, node, epoch);
         return;
       }
+      case 'global.lost_connection':
+        return this.guard.lostConnection(m);
+      case 'global.remove_connection':
+        return this.guard.removeConnection(m);
+      case 'global.remove_grace':
+        return this.guard.graceOver(m);
       case 'global.rejoin':
         // Sent to itself by a restarted server, for a node connected before it started.
         if (typeof m['node'] === 'string' && this.kernel.nodes('visible').includes(m['node'])) this.nodeUp(m['node'], true);
@@ -239,12 +264,17 @@ export class GlobalServer extends GenServer {
     const entry: NameEntry = { name: rec.name, pid: rec.pid, method: rec.method, key, ref: this.ctx.monitor(rec.pid) };
     this.names.set(key, entry);
     this.byRef.set(entry.ref.key, entry);
+    this.namesPerPid.set(rec.pid.key, (this.namesPerPid.get(rec.pid.key) ?? 0) + 1);
   }
 
   /** Drops `e` from the table; `demonitor` unless its monitor already fired. */
   private remove(e: NameEntry, demonitor: boolean): void {
     if (this.names.get(e.key) === e) this.names.delete(e.key);
-    this.byRef.delete(e.ref.key);
+    if (this.byRef.delete(e.ref.key)) {
+      const n = this.namesPerPid.get(e.pid.key)! - 1;
+      if (n === 0) this.namesPerPid.delete(e.pid.key);
+      else this.namesPerPid.set(e.pid.key, n);
+    }
     if (demonitor) this.ctx.demonitor(e.ref, { flush: true });
     if (e.method === this.node.name) this.customResolvers.delete(GlobalServer.resolverKey(e.key, e.pid));
   }
@@ -304,6 +334,7 @@ export class GlobalServer extends GenServer {
 
   private nodeDown(peer: string): void {
     this.peers.delete(peer);
+    this.guard.nodeDown(peer);
     this.checkWaiters();
   }
 

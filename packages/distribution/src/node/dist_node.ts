@@ -75,6 +75,13 @@ export interface DistOptions {
   netTickTimeMs?: number;
   /** Connect to the nodes a new peer knows (a full mesh). Default true. */
   connectAll?: boolean;
+  /**
+   * OTP 25 global's `prevent_overlapping_partitions`: when a node loses another, the
+   * nodes still connected to both disconnect from them, so the cluster stays a set of
+   * fully connected partitions (see the README's global section). Needs `connectAll`,
+   * and should be the same on every node. Default true.
+   */
+  preventOverlappingPartitions?: boolean;
   /** Connect on first send, link, monitor or spawn. Default true. */
   autoConnect?: boolean;
   /** Largest frame accepted from a peer. Default 64 MiB. */
@@ -377,6 +384,8 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
     throw new BadArgError(`startDistributed: netTickTimeMs must be a number >= 4, got ${String(netTickTimeMs)}`, netTickTimeMs);
   }
   checkListenOptions(options);
+  const pop = options.preventOverlappingPartitions;
+  if (pop !== undefined && typeof pop !== 'boolean') throw new BadArgError(`startDistributed: preventOverlappingPartitions must be a boolean, got ${describe(pop)}`, pop);
   const allow = options.allow;
   if (allow !== undefined && (!Array.isArray(allow) || allow.some((n) => !isNodeName(n)))) {
     throw new BadArgError(`startDistributed: allow must be an array of node names like bob@127.0.0.1, got ${describe(allow)}`, allow);
@@ -419,6 +428,7 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
         hidden: options.hidden === true,
         netTickTimeMs,
         connectAll: options.connectAll ?? true,
+        preventOverlappingPartitions: options.preventOverlappingPartitions ?? true,
         autoConnect: options.autoConnect ?? true,
         setupTimeoutMs: options.connectTimeoutMs ?? 7000,
         dial: (peer, hidden, attempt) => transport.dial(peer, { name: node.name, creation: node.creation, hidden }, attempt),

@@ -83,6 +83,8 @@ export interface NetKernelOptions {
   hidden: boolean;
   netTickTimeMs: number;
   connectAll: boolean;
+  /** global's `prevent_overlapping_partitions` (see global/partitions.ts); only with `connectAll`. */
+  preventOverlappingPartitions: boolean;
   /** Connect on first use (Erlang's `dist_auto_connect`). Default true. */
   autoConnect: boolean;
   /** How long a connection may stay pending waiting for the peer's winning simultaneous attempt. */
@@ -457,18 +459,29 @@ export class NetKernel extends GenServer {
   peerList(conn: Connection, nodes: unknown): void {
     if (this.stopped || this.options.hidden || !this.options.connectAll || conn.state !== 'up' || conn.hidden) return;
     if (!Array.isArray(nodes)) return void log.warn(`${this.node.name}: ignored a malformed peer list from ${conn.peer}`);
+    for (const n of this.meshTargets(conn.peer, nodes)) void this.connect(n);
+  }
+
+  /**
+   * @internal the nodes of a peer's list (`from` sent it) this node may dial: well-formed
+   * names of this node's kind, not this node, not connected or connecting, at most
+   * {@link MESH_DIALS_PER_LIST} of them and within the mesh's rate (each one returned
+   * takes a dial from it). The mesh's peer lists and global's sync (the nodes of the
+   * peer's partition) both go through here.
+   */
+  meshTargets(from: string, nodes: readonly unknown[]): string[] {
     const kind = nodeNameKind(this.node.name);
     const dial: string[] = [];
     let skipped = 0;
-    for (const n of nodes as unknown[]) {
+    for (const n of nodes) {
       if (!isNodeName(n, kind) || n === this.node.name || this.router.connections.has(n) || dial.includes(n)) continue;
       if (dial.length < MESH_DIALS_PER_LIST && this.meshDial()) dial.push(n);
       else skipped++;
     }
     if (skipped > 0) {
-      log.warn(`${this.node.name}: ${conn.peer} listed ${dial.length + skipped} nodes to connect to; connecting to ${dial.length} (the mesh dials at most ${MESH_DIALS_PER_LIST} per list and ${MESH_DIALS_PER_PERIOD} every ${MESH_PERIOD_MS} ms)`);
+      log.warn(`${this.node.name}: ${from} listed ${dial.length + skipped} nodes to connect to; connecting to ${dial.length} (the mesh dials at most ${MESH_DIALS_PER_LIST} per list and ${MESH_DIALS_PER_PERIOD} every ${MESH_PERIOD_MS} ms)`);
     }
-    for (const n of dial) void this.connect(n);
+    return dial;
   }
 
   /** Takes one mesh dial from the current window: false when none is left. */
