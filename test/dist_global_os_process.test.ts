@@ -5,18 +5,18 @@
  * one global name per process, and a registration that every node sees at once.
  */
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, nodeName, privateEpmd, waitFor } from './support/nodes';
+import { cleanup, nodeName, privateEpmd, startChild, waitFor, type ChildNode } from './support/nodes';
 
 jest.setTimeout(60_000);
 
-beforeAll(() => transpilePackages(['core', 'distribution']));
+beforeAll(() => transpilePackages(['core', 'distribution', 'testing']));
 afterAll(removeTranspiled);
 afterEach(cleanup);
 
 /** `n` nodes in child processes, fully meshed (the first connects to the others) and synced. */
 async function cluster(n: number, env: Record<string, string> = {}): Promise<ChildNode[]> {
   const epmd = await privateEpmd();
-  const ns = await Promise.all([...Array(n)].map((_x, i) => ChildNode.start('rpc_node', nodeName(`glob${i}_`), epmd, env)));
+  const ns = await Promise.all([...Array(n)].map((_x, i) => startChild('rpc_node', nodeName(`glob${i}_`), epmd, env)));
   for (const c of ns.slice(1)) expect(await ns[0]!.request('connect', { node: c.name })).toBe(true);
   await waitFor(async () => (await Promise.all(ns.map((c) => c.request<string[]>('nodes')))).every((v) => v.length === n - 1), 'a full mesh');
   for (const c of ns) await c.request('sync');
