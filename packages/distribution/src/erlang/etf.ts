@@ -27,7 +27,8 @@ import { Atom, atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList
 
 const OBJECT_PROTO = Object.prototype;
 const MAX_STRING_EXT = 0xffff;
-const TWO_32 = 0x100000000;
+/** NEW_PORT_EXT carries 28 significant bits of a port id; OTP writes larger ids as V4_PORT_EXT. */
+const NEW_PORT_MAX = 0x10000000;
 
 /** Options of {@link termToBinary} and {@link writeTerm}. */
 export interface EtfEncodeOptions {
@@ -310,7 +311,7 @@ class Encoder {
     const id = BigInt(p.id);
     if (!isU32(p.creation) || id < 0n || id >= 1n << 64n) throw refuse(`a port whose id ${fieldText(p.id)} or creation does not fit Erlang's`);
     const w = this.w;
-    if (id < TWO_32) {
+    if (id < NEW_PORT_MAX) {
       w.u8(E.NEW_PORT);
       this.node(p.node);
       this.u32(Number(id));
