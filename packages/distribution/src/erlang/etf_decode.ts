@@ -454,10 +454,21 @@ function floatValue(v: number): number | ErlangFloat {
   return Number.isSafeInteger(v) && !Object.is(v, -0) ? new ErlangFloat(v) : v;
 }
 
+/** A binary field as text, whichever way binaries decode. */
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : v instanceof Buffer ? v.toString('utf8') : undefined;
+}
+
 /** `%Grove.Error{}` back into an Error (the inverse of the encoder's `errorFields`). */
 function toError(o: Record<string, unknown>): unknown {
-  const { __struct__: _s, __exception__: _x, name, message, stack, cause, ...rest } = o;
-  if (typeof message !== 'string' || typeof name !== 'string' || _x !== true || (stack !== undefined && typeof stack !== 'string')) return o;
+  const { __struct__: _s, __exception__: _x, cause, ...rest } = o;
+  const name = text(o.name);
+  const message = text(o.message);
+  const stack = text(o.stack);
+  if (message === undefined || name === undefined || _x !== true || (o.stack !== undefined && stack === undefined)) return o;
+  delete rest.name;
+  delete rest.message;
+  delete rest.stack;
   const e = new Error(message);
   const hidden = { writable: true, enumerable: false, configurable: true };
   if (name !== 'Error') Object.defineProperty(e, 'name', { value: name, ...hidden });
