@@ -21,7 +21,6 @@ import {
   isTuple,
   termToBinary,
   tuple,
-  Tuple,
 } from '@grove/distribution';
 import { decodeTerm, encodeTerm } from '@grove/distribution/internal';
 

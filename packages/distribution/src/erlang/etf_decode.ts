@@ -22,7 +22,6 @@ import { Atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList, MAX_
 
 const TWO_32 = 0x100000000;
 const hasOwn = Object.prototype.hasOwnProperty;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes a whole `term_to_binary` result (leading 131 included); trailing bytes are
@@ -236,13 +235,8 @@ export class EtfDecoder {
       name = (r.buf as FastBuffer).latin1Slice(start, start + n);
     } else {
       name = (r.buf as FastBuffer).utf8Slice(start, start + n);
-      if (name.includes('\uFFFD')) {
-        try {
-          strictUtf8.decode(r.buf.subarray(start, start + n));
-        } catch {
-          r.fail('invalid UTF-8 in an atom', start);
-        }
-      }
+      // Node replaces bad sequences with U+FFFD; only then pay for a check.
+      if (name.includes('\uFFFD') && !isUtf8(r.buf.subarray(start, start + n))) r.fail('invalid UTF-8 in an atom', start);
     }
     r.pos = start + n;
     if (name.length > MAX_ATOM_CHARS && [...name].length > MAX_ATOM_CHARS) r.fail(`atom longer than ${MAX_ATOM_CHARS} characters`, at);
