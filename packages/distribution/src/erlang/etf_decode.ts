@@ -15,12 +15,16 @@ import { isUtf8 } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
 import { classCodecNamed, Pid, Ref } from '@grove/core';
 import { DecodeError } from '../errors';
+import { CACHED_STRING_MAX, ShortStringCache } from '../wire/atom_cache';
 import { DEFAULT_MAX_DEPTH } from '../wire/term_format';
 import { DEFAULT_MAX_BYTES, WireReader, type FastBuffer } from '../wire/wire';
 import { E, ERROR_STRUCT, VERSION, type EtfDecodeOptions } from './etf_format';
 import { Atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList, MAX_ATOM_CHARS, Tuple } from './terms';
 
 const TWO_32 = 0x100000000;
+// Module-level copies: @grove/core's CommonJS re-exports are getters, too slow per value.
+const PidClass = Pid;
+const RefClass = Ref;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
@@ -49,6 +53,8 @@ export class EtfDecoder {
   private readonly localNode: string | undefined;
   private readonly localCreation: number | undefined;
   private r: WireReader = new WireReader();
+  /** Short ASCII atom names and strings seen before, as the very same string objects. */
+  private readonly strings = new ShortStringCache();
 
   constructor(options: EtfDecodeOptions = {}) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -231,7 +237,10 @@ export class EtfDecoder {
     r.need(n, 'atom');
     const start = r.pos;
     let name: string;
-    if (tag === E.ATOM || tag === E.SMALL_ATOM) {
+    const cached = n <= CACHED_STRING_MAX && n > 0 ? this.strings.get(r.buf, start, n) : undefined;
+    if (cached !== undefined) {
+      name = cached; // ASCII: the same in every encoding
+    } else if (tag === E.ATOM || tag === E.SMALL_ATOM) {
       name = (r.buf as FastBuffer).latin1Slice(start, start + n);
     } else {
       name = (r.buf as FastBuffer).utf8Slice(start, start + n);
@@ -260,7 +269,11 @@ export class EtfDecoder {
     r.need(n, 'binary');
     const start = r.pos;
     r.pos += n;
-    if (this.auto && (n === 0 || isUtf8(r.buf.subarray(start, start + n)))) return (r.buf as FastBuffer).utf8Slice(start, start + n);
+    if (this.auto) {
+      const cached = n <= CACHED_STRING_MAX && n > 0 ? this.strings.get(r.buf, start, n) : undefined;
+      if (cached !== undefined) return cached;
+      if (n === 0 || isUtf8(r.buf.subarray(start, start + n))) return (r.buf as FastBuffer).utf8Slice(start, start + n);
+    }
     return Buffer.from(r.buf.subarray(start, start + n));
   }
 
@@ -360,7 +373,7 @@ export class EtfDecoder {
     const id = this.u32();
     const serial = this.u32();
     const creation = tag === E.NEW_PID ? this.u32() : this.r.u8();
-    return new Pid(node, id, serial, creation);
+    return new PidClass(node, id, serial, creation);
   }
 
   private ref(tag: number, at: number): Ref {
@@ -383,9 +396,9 @@ export class EtfDecoder {
   private makeRef(node: string, creation: number, words: number[]): Ref {
     if (words.length === 3 && words[2] === 0 && words[1]! < 0x200000) {
       const local = node === this.localNode && creation === this.localCreation;
-      return new Ref(node, creation, words[0]! + words[1]! * TWO_32, local);
+      return new RefClass(node, creation, words[0]! + words[1]! * TWO_32, local);
     }
-    return new Ref(node, creation, -1, false, words);
+    return new RefClass(node, creation, -1, false, words);
   }
 
   private port(tag: number): ErlangPort {

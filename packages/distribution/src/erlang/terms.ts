@@ -28,10 +28,15 @@ const PLAIN_ATOM = /^[a-z][a-zA-Z0-9_@]*$/;
  * distinct atoms cannot grow it without bound (unlike Erlang's atom table).
  */
 export class Atom {
+  /** @internal the name in UTF-8, as the encoder writes it. */
+  readonly utf8: Buffer;
+
   private constructor(
     /** The atom's text. */
     readonly name: string,
-  ) {}
+  ) {
+    this.utf8 = Buffer.from(name, 'utf8');
+  }
 
   /** @internal the interned atom for `name` (checked by {@link atom}). */
   static intern(name: string): Atom {
