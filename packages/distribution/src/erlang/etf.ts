@@ -21,7 +21,8 @@
 import { classCodecOf, NotCopyableError, Pid, Ref } from '@grove/core';
 import { DEFAULT_MAX_DEPTH } from '../wire/term_format';
 import { fieldText, WireWriter } from '../wire/wire';
-import { E, ERROR_STRUCT, VERSION } from './etf_format';
+import { E, VERSION } from './etf_format';
+import { errorFields, structFields } from './struct';
 import { compareTerms, compareUtf8 } from './term_order';
 import { Atom, atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList, isWellFormed, Tuple } from './terms';
 
@@ -408,24 +409,6 @@ function isRefWords(words: readonly number[]): boolean {
 function isSortedUtf8(keys: string[]): boolean {
   for (let i = 1; i < keys.length; i++) if (compareUtf8(keys[i - 1]!, keys[i]!) > 0) return false;
   return true;
-}
-
-/** An Error as `%Grove.Error{}`: name, message, stack (when a string), cause (when set), own fields. */
-export function errorFields(e: Error): Record<string, unknown> {
-  const o: Record<string, unknown> = { ...e };
-  o.__struct__ = atom(ERROR_STRUCT);
-  o.__exception__ = true;
-  o.name = e.name;
-  o.message = e.message;
-  if (typeof e.stack === 'string') o.stack = e.stack;
-  if ('cause' in e) o.cause = e.cause;
-  return o;
-}
-
-/** An instance of a registered class: its fields with `__struct__`, or `__term__` when its term is not a plain object. */
-function structFields(name: string, term: unknown): Record<string, unknown> {
-  const plain = typeof term === 'object' && term !== null && Object.getPrototypeOf(term) === OBJECT_PROTO;
-  return plain ? { ...(term as Record<string, unknown>), __struct__: atom(name) } : { __struct__: atom(name), __term__: term };
 }
 
 function noCounterpart(v: object): string {

@@ -13,12 +13,13 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
-import { classCodecNamed, Pid, Ref } from '@grove/core';
+import { Pid, Ref } from '@grove/core';
 import { DecodeError } from '../errors';
 import { CACHED_STRING_MAX, ShortStringCache } from '../wire/atom_cache';
 import { DEFAULT_MAX_DEPTH } from '../wire/term_format';
 import { DEFAULT_MAX_BYTES, WireReader, type FastBuffer } from '../wire/wire';
-import { E, ERROR_STRUCT, VERSION, type EtfDecodeOptions } from './etf_format';
+import { E, VERSION, type EtfDecodeOptions } from './etf_format';
+import { fromStruct } from './struct';
 import { Atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList, MAX_ATOM_CHARS, Tuple } from './terms';
 
 const TWO_32 = 0x100000000;
@@ -342,30 +343,7 @@ export class EtfDecoder {
       if (m.has(k)) r.fail('a map key appears twice', keyAt);
       m.set(k, v);
     }
-    return o !== null ? this.struct(o, at) : m;
-  }
-
-  /** A map with a `__struct__` naming a Grove error or a registered class becomes that. */
-  private struct(o: Record<string, unknown>, at: number): unknown {
-    const name = o.__struct__;
-    if (!(name instanceof Atom)) return o;
-    if (name.name === ERROR_STRUCT) return toError(o);
-    const codec = classCodecNamed(name.name);
-    if (codec === undefined) return o;
-    const keys = Object.keys(o);
-    let term: unknown;
-    if (keys.length === 2 && hasOwn.call(o, '__term__')) {
-      term = o.__term__;
-    } else {
-      const fields: Record<string, unknown> = { ...o };
-      delete fields.__struct__;
-      term = fields;
-    }
-    try {
-      return codec.fromTerm(term);
-    } catch (e) {
-      throw new DecodeError(`fromTerm of the registered class ${JSON.stringify(name.name)} threw: ${String(e)}`, at, { cause: e });
-    }
+    return o !== null ? fromStruct(o, at) : m;
   }
 
   private pid(tag: number): Pid {
@@ -459,29 +437,4 @@ export function atomValue(name: string): unknown {
 /** A float: a plain number, or an ErlangFloat when its value would read as an integer. */
 function floatValue(v: number): number | ErlangFloat {
   return Number.isSafeInteger(v) && !Object.is(v, -0) ? new ErlangFloat(v) : v;
-}
-
-/** A binary field as text, whichever way binaries decode. */
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : v instanceof Buffer ? v.toString('utf8') : undefined;
-}
-
-/** `%Grove.Error{}` back into an Error (the inverse of the encoder's `errorFields`). */
-function toError(o: Record<string, unknown>): unknown {
-  const { __struct__: _s, __exception__: _x, cause, ...rest } = o;
-  const name = text(o.name);
-  const message = text(o.message);
-  const stack = text(o.stack);
-  if (message === undefined || name === undefined || _x !== true || (o.stack !== undefined && stack === undefined)) return o;
-  delete rest.name;
-  delete rest.message;
-  delete rest.stack;
-  const e = new Error(message);
-  const hidden = { writable: true, enumerable: false, configurable: true };
-  if (name !== 'Error') Object.defineProperty(e, 'name', { value: name, ...hidden });
-  if (stack === undefined) delete (e as { stack?: string }).stack;
-  else Object.defineProperty(e, 'stack', { value: stack, ...hidden });
-  if ('cause' in o) Object.defineProperty(e, 'cause', { value: cause, ...hidden });
-  for (const k of Object.keys(rest)) Object.defineProperty(e, k, { value: rest[k], enumerable: true, writable: true, configurable: true });
-  return e;
 }
