@@ -128,6 +128,23 @@ export function isTuple(value: unknown, tag?: string): value is Tuple {
 }
 
 /**
+ * The charlist of `text` (Erlang's `"abc"`, Elixir's `'abc'`): a list of its code
+ * points, for Erlang functions that take strings as lists (`io:format/2`).
+ */
+export function charlist(text: string): number[] {
+  if (typeof text !== 'string' || !isWellFormed(text)) throw new BadArgError('charlist: expected a string without lone surrogates', text);
+  return Array.from(text, (c) => c.codePointAt(0)!);
+}
+
+/** The text of a charlist (a list of code points), the inverse of {@link charlist}. */
+export function charlistToString(list: readonly number[]): string {
+  if (!Array.isArray(list) || !list.every((c) => Number.isInteger(c) && c >= 0 && c <= 0x10ffff && (c < 0xd800 || c > 0xdfff))) {
+    throw new BadArgError('charlistToString: expected a list of Unicode code points', list);
+  }
+  return String.fromCodePoint(...list);
+}
+
+/**
  * An improper list `[a, b | tail]`: at least one item and a tail that is not a list.
  * (OTP's `[alias | Ref]` call tags are one.)
  */
