@@ -27,6 +27,7 @@ const TWO_32 = 0x100000000;
 const PidClass = Pid;
 const RefClass = Ref;
 const hasOwn = Object.prototype.hasOwnProperty;
+const sharedStrings = new ShortStringCache();
 
 /**
  * Decodes a whole `term_to_binary` result (leading 131 included); trailing bytes are
@@ -54,8 +55,8 @@ export class EtfDecoder {
   private readonly localNode: string | undefined;
   private readonly localCreation: number | undefined;
   private r: WireReader = new WireReader();
-  /** Short ASCII atom names and strings seen before, as the very same string objects. */
-  private readonly strings = new ShortStringCache();
+  /** Short ASCII atom names and strings seen before (one table for every decoder: a lookup never calls out). */
+  private readonly strings = sharedStrings;
 
   constructor(options: EtfDecodeOptions = {}) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
