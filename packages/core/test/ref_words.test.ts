@@ -5,7 +5,7 @@
  */
 import { Ref, termKey } from '@grove/core';
 
-const policy = { plain: false, error: (path: string, detail: string) => new Error(`${path}: ${detail}`) };
+const policy = { noun: 'a key', plain: false, error: (path: string, detail: string) => new Error(`${path}: ${detail}`) };
 
 describe('refs with Erlang reference words', () => {
   const a = new Ref('erl@host', 3, -1, false, [156752, 3400531969, 2698545248]);
