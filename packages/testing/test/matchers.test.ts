@@ -2,7 +2,7 @@
  * The matchers' failures: what each one says when the expectation does not hold.
  */
 import { Node, startSupervisor, type Pid } from '@grove/core';
-import { groveMatchers, Probe, RestartWatch, trackNode, useCluster } from '@grove/testing';
+import { groveMatchers, Probe, RestartWatch, trackNode, useCluster, waitFor } from '@grove/testing';
 import '@grove/testing/jest';
 
 let node: Node;
@@ -76,7 +76,8 @@ describe('toExit across nodes', () => {
       ctx.exit('done');
     });
     const exited = expect(pid).toExit('done', { node: a!.node, timeoutMs: 5000 });
-    await new Promise((r) => setTimeout(r, 0));
+    // The matcher's monitor travels from a to b: only once b has it may the process exit.
+    await waitFor(() => b!.node.processInfo(pid)?.monitoredBy === 1, 'the matcher to monitor the pid');
     b!.node.send(pid, 'go');
     await exited;
   });
