@@ -100,3 +100,4 @@ export {
   type PortMapperOptions,
   type RegistrationWatch,
 } from './epmd/port_mapper';
+export * as erlang from './erlang/dist_terms';

@@ -29,6 +29,7 @@ import { SocketChannel } from './socket_channel';
 import { connect, listen, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
 import { ownCertificateProblems, type TlsIdentityMode } from '../handshake/tls_identity';
 import { GROVE_EPMD_EXTRA, GROVE_TLS_EPMD_EXTRA } from '../epmd/epmd';
+import { acceptErlang, dialErlang, peekHello, type ErlangSide } from '../erlang/erlang_transport';
 
 const log = getLogger('dist');
 
@@ -96,9 +97,14 @@ function socketTls(nodeName: string, t: TlsOptions, mode: TlsIdentityMode): Sock
  */
 function transportMismatch(peer: string, extra: Buffer, tls: boolean): string | undefined {
   const peerTls = extra.equals(GROVE_TLS_EPMD_EXTRA);
-  if (!peerTls && !extra.equals(GROVE_EPMD_EXTRA)) return `${peer}: it is an Erlang node (its port mapper entry is not a Grove node's); this node speaks Grove's protocol`;
+  if (!peerTls && !extra.equals(GROVE_EPMD_EXTRA)) return `${peer}: it is an Erlang node (its port mapper entry is not a Grove node's); this node uses TLS, and Erlang distribution over TLS is not supported`;
   if (peerTls === tls) return undefined;
   return `${peer}: it ${peerTls ? 'uses' : 'does not use'} TLS and this node ${tls ? 'does' : 'does not'}: give every node the same tls options`;
+}
+
+/** True when a port-mapper entry is a BEAM node's (not one of Grove's markers). */
+function isBeamEntry(extra: Buffer): boolean {
+  return !extra.equals(GROVE_EPMD_EXTRA) && !extra.equals(GROVE_TLS_EPMD_EXTRA);
 }
 
 /**
@@ -144,6 +150,45 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   };
   const accept = (socket: Socket, slot: HandshakeSlot): void => {
     track(socket);
+    // Plain TCP: Erlang's handshake or Grove's, told apart by the first bytes.
+    if (options.tls === undefined) {
+      void peekHello(socket, timeoutMs).then((hello) => {
+        if (hello === undefined) return slot.release();
+        if (hello.erlang) return acceptBeam(socket, slot, hello.first);
+        socket.unshift(hello.first);
+        acceptGrove(socket, slot);
+        socket.resume();
+      });
+      return;
+    }
+    acceptGrove(socket, slot);
+  };
+  const erlangSide = (self: { name: string; creation: number; hidden?: boolean }): ErlangSide => ({
+    name: self.name,
+    creation: self.creation,
+    cookie,
+    hidden: self.hidden ?? hidden,
+    timeoutMs,
+    ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}),
+  });
+  const acceptBeam = (socket: Socket, slot: HandshakeSlot, first: Buffer): void => {
+    const from = socketAddress(socket);
+    const admit = (peer: string): ReturnType<typeof hooks.admit> => {
+      slot.identified();
+      return hooks.admit(peer);
+    };
+    acceptErlang(socket, first, erlangSide({ name: options.name, creation }), admit).then(
+      (channel) => {
+        slot.release();
+        hooks.accepted(channel);
+      },
+      (err: unknown) => {
+        slot.release();
+        log.debug(`${options.name}: refused an Erlang connection from ${from}: ${(err as Error).message}`);
+      },
+    );
+  };
+  const acceptGrove = (socket: Socket, slot: HandshakeSlot): void => {
     const from = socketAddress(socket);
     const admit = (hello: { name: string }): ReturnType<typeof hooks.admit> => {
       slot.identified();
@@ -189,7 +234,8 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       const p = parseNodeName(peer);
       const info = await pm.portPlease(p.alive, p.host);
       if (info === undefined) throw new DistNodeError(`${peer} is not registered with the port mapper on ${p.host}`);
-      const mismatch = transportMismatch(peer, info.extra, options.tls !== undefined);
+      const beam = isBeamEntry(info.extra);
+      const mismatch = beam && options.tls === undefined ? undefined : transportMismatch(peer, info.extra, options.tls !== undefined);
       if (mismatch !== undefined) {
         log.warn(`${self.name}: cannot connect to ${mismatch}`);
         throw new DistNodeError(`cannot connect to ${mismatch}`);
@@ -203,6 +249,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
         throw err;
       }
       track(socket);
+      if (beam) return dialErlang(socket, peer, erlangSide(self));
       // A dial only runs for a pending connection: if the peer still has one up to us, it is stale (we lost or restarted it).
       const hs = await initiateHandshake(socket, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => true });
       return channelOf(hs, self.name, self.creation);
