@@ -118,6 +118,27 @@ export {
 export { REX, type ExposedFunction, type ExposedModule } from './rpc/rex';
 export { multiCall, abcast, type MultiCaller, type MultiCallResult } from './rpc/gen_server_multi';
 
+// ---- Erlang terms (erlang/) ----
+export {
+  Atom,
+  atom,
+  isAtom,
+  Tuple,
+  tuple,
+  isTuple,
+  ImproperList,
+  Bitstring,
+  ErlangFloat,
+  float,
+  ErlangPort,
+  ErlangFun,
+  MAX_ATOM_CHARS,
+} from './erlang/terms';
+export { termToBinary, type EtfEncodeOptions } from './erlang/etf';
+export { binaryToTerm } from './erlang/etf_decode';
+export type { EtfDecodeOptions } from './erlang/etf_format';
+export { compareTerms } from './erlang/term_order';
+
 // ---- errors ----
 export {
   GroveDistError,

@@ -1,0 +1,370 @@
+/**
+ * The ETF encoder: JS values to Erlang's external term format, as OTP 25 writes it
+ * with `term_to_binary(T, [{minor_version, 2}])` (the form of the distribution wire).
+ * The mapping is the README's ("Erlang and Elixir nodes › Term mapping"); in short:
+ *
+ * - numbers that are safe integers (not -0) → integers; other finite numbers and
+ *   `float(x)` → floats; bigints → integers; NaN and ±Infinity are refused;
+ * - strings → UTF-8 binaries (Elixir strings); Uint8Array/Buffer → binaries;
+ * - `true`/`false` → atoms, `undefined` → `undefined`, `null` → `nil`, `Atom` → atom;
+ * - arrays → lists (a list of bytes as STRING_EXT, as Erlang does); `Tuple` → tuple;
+ * - plain objects → maps with atom keys; `Map` → maps with any keys;
+ * - Pid, Ref → NEW_PID_EXT, NEWER_REFERENCE_EXT, which Erlang can send back to;
+ * - an Error → `%Grove.Error{name, message, stack}`; an instance of a registered
+ *   class → a struct named by its registered name;
+ * - anything else (a Date, a Set, a function, a cycle) is refused at the sender with a
+ *   NotCopyableError that says what and why.
+ *
+ * Maps are written with their keys in Erlang's term order (OTP does so for maps of up
+ * to 32 keys), which also finds two keys that are equal as Erlang terms.
+ */
+import { classCodecOf, NotCopyableError, Pid, Ref } from '@grove/core';
+import { DEFAULT_MAX_DEPTH } from '../wire/term_format';
+import { fieldText, WireWriter } from '../wire/wire';
+import { E, ERROR_STRUCT, VERSION } from './etf_format';
+import { compareTerms, compareUtf8, refWords } from './term_order';
+import { Atom, atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList, isWellFormed, MAX_ATOM_CHARS, Tuple } from './terms';
+
+const OBJECT_PROTO = Object.prototype;
+const MAX_STRING_EXT = 0xffff;
+const TWO_32 = 0x100000000;
+
+/** Options of {@link termToBinary} and {@link writeTerm}. */
+export interface EtfEncodeOptions {
+  /** Deepest nesting of lists, tuples and maps (default 1000). */
+  maxDepth?: number;
+}
+
+/**
+ * Encodes `value` as Erlang's `term_to_binary/1` would (leading 131 included).
+ *
+ * @example
+ * termToBinary(tuple(atom('ok'), 'hi')); // <<131,104,2,119,2,"ok",109,0,0,0,2,"hi">>
+ */
+export function termToBinary(value: unknown, options: EtfEncodeOptions = {}): Buffer {
+  const w = new WireWriter(64);
+  w.u8(VERSION);
+  writeTerm(w, value, options);
+  return w.take();
+}
+
+/**
+ * Appends `value` in the external term format, without the leading 131 (a
+ * connection writes the 131 and frames around it). On failure nothing is left in
+ * `w` and a NotCopyableError says which value could not be sent.
+ */
+export function writeTerm(w: WireWriter, value: unknown, options: EtfEncodeOptions = {}): void {
+  const start = w.pos;
+  try {
+    new Encoder(w, options.maxDepth ?? DEFAULT_MAX_DEPTH).write(value, 0);
+  } catch (e) {
+    w.pos = start;
+    throw e;
+  }
+}
+
+function refuse(detail: string): NotCopyableError {
+  return new NotCopyableError('$', `${detail} (Erlang term mapping)`);
+}
+
+class Encoder {
+  constructor(
+    private readonly w: WireWriter,
+    private readonly maxDepth: number,
+  ) {}
+
+  write(v: unknown, depth: number): void {
+    switch (typeof v) {
+      case 'number':
+        return this.number(v);
+      case 'string':
+        return this.binaryString(v);
+      case 'boolean':
+        return this.atom(v ? 'true' : 'false');
+      case 'undefined':
+        return this.atom('undefined');
+      case 'bigint':
+        return this.bigint(v);
+      case 'object':
+        if (v === null) return this.atom('nil');
+        return this.object(v, depth + 1);
+      case 'function':
+        throw refuse(`a function (${v.name || 'anonymous'}) cannot be sent to Erlang`);
+      default:
+        throw refuse('a symbol cannot be sent to Erlang');
+    }
+  }
+
+  private number(n: number): void {
+    const w = this.w;
+    if (Number.isSafeInteger(n) && (n !== 0 || 1 / n > 0)) {
+      if (n >= 0 && n <= 255) {
+        w.ensure(2);
+        w.buf[w.pos++] = E.SMALL_INTEGER;
+        w.buf[w.pos++] = n;
+      } else if (n >= -0x80000000 && n <= 0x7fffffff) {
+        w.ensure(5);
+        w.buf[w.pos++] = E.INTEGER;
+        w.buf.writeInt32BE(n, w.pos);
+        w.pos += 4;
+      } else {
+        this.big(BigInt(n));
+      }
+    } else {
+      this.float(n);
+    }
+  }
+
+  private float(n: number): void {
+    if (!Number.isFinite(n)) throw refuse(`${n} cannot be sent to Erlang (it has no NaN or infinity)`);
+    const w = this.w;
+    w.ensure(9);
+    w.buf[w.pos++] = E.NEW_FLOAT;
+    w.buf.writeDoubleBE(n, w.pos);
+    w.pos += 8;
+  }
+
+  private bigint(b: bigint): void {
+    if (b >= -0x80000000n && b <= 0x7fffffffn) this.number(Number(b));
+    else this.big(b);
+  }
+
+  private big(b: bigint): void {
+    const negative = b < 0n;
+    let hex = (negative ? -b : b).toString(16);
+    if (hex.length & 1) hex = '0' + hex;
+    const n = hex.length >> 1;
+    const w = this.w;
+    w.ensure(n + 6);
+    if (n <= 255) {
+      w.buf[w.pos++] = E.SMALL_BIG;
+      w.buf[w.pos++] = n;
+    } else {
+      w.buf[w.pos++] = E.LARGE_BIG;
+      w.buf.writeUInt32BE(n, w.pos);
+      w.pos += 4;
+    }
+    w.buf[w.pos++] = negative ? 1 : 0;
+    // Little-endian digits: the big-endian hex, byte by byte from its end.
+    for (let i = n - 1; i >= 0; i--) w.buf[w.pos++] = parseInt(hex.substr(i * 2, 2), 16);
+  }
+
+  /** @internal an atom by name (callers checked the name, or it is one of ours). */
+  atom(name: string): void {
+    const w = this.w;
+    const n = Buffer.byteLength(name, 'utf8');
+    w.ensure(n + 3);
+    if (n < 256) {
+      w.buf[w.pos++] = E.SMALL_ATOM_UTF8;
+      w.buf[w.pos++] = n;
+    } else {
+      w.buf[w.pos++] = E.ATOM_UTF8;
+      w.buf.writeUInt16BE(n, w.pos);
+      w.pos += 2;
+    }
+    w.utf8(name, n);
+  }
+
+  private binaryString(s: string): void {
+    if (!isWellFormed(s)) throw refuse(`the string ${fieldText(s)} has a lone surrogate, which is not valid UTF-8`);
+    const n = Buffer.byteLength(s, 'utf8');
+    const w = this.w;
+    w.ensure(n + 5);
+    w.buf[w.pos++] = E.BINARY;
+    w.buf.writeUInt32BE(n, w.pos);
+    w.pos += 4;
+    w.utf8(s, n);
+  }
+
+  private u32(n: number): void {
+    const w = this.w;
+    w.ensure(4);
+    w.buf.writeUInt32BE(n, w.pos);
+    w.pos += 4;
+  }
+
+  private tagged(tag: number, n: number): void {
+    this.w.u8(tag);
+    this.u32(n);
+  }
+
+  private object(v: object, depth: number): void {
+    if (depth > this.maxDepth) throw refuse(`nesting deeper than ${this.maxDepth} levels (or a cycle)`);
+    if (Array.isArray(v)) return this.list(v, depth);
+    const proto = Object.getPrototypeOf(v) as object | null;
+    if (proto === OBJECT_PROTO || proto === null) return this.fields(v as Record<string, unknown>, depth);
+    if (v instanceof Atom) return this.atom(v.name);
+    if (v instanceof Tuple) return this.tuple(v.elements, depth);
+    if (v instanceof Pid) return this.pid(v);
+    if (v instanceof Ref) return this.ref(v);
+    if (v instanceof Uint8Array) {
+      this.tagged(E.BINARY, v.length);
+      return this.w.bytes(v);
+    }
+    if (v instanceof Map) return this.map(v, depth);
+    if (v instanceof ErlangFloat) return this.float(v.value);
+    if (v instanceof ImproperList) {
+      this.tagged(E.LIST, v.items.length);
+      for (const x of v.items) this.write(x, depth);
+      return this.write(v.tail, depth);
+    }
+    if (v instanceof Bitstring) {
+      this.tagged(E.BIT_BINARY, v.bytes.length);
+      this.w.u8(v.bits);
+      return this.w.bytes(v.bytes);
+    }
+    if (v instanceof ErlangPort) return this.port(v);
+    if (v instanceof ErlangFun) return this.w.bytes(v.bytes);
+    if (v instanceof Error) return this.fields(errorFields(v), depth);
+    const codec = classCodecOf(v);
+    if (codec !== undefined) return this.fields(structFields(codec.name, codec.toTerm(v)), depth);
+    throw refuse(noCounterpart(v));
+  }
+
+  private list(a: readonly unknown[], depth: number): void {
+    const n = a.length;
+    const w = this.w;
+    if (n === 0) return w.u8(E.NIL);
+    if (n <= MAX_STRING_EXT && isByteList(a)) {
+      w.ensure(n + 3);
+      w.buf[w.pos++] = E.STRING;
+      w.buf.writeUInt16BE(n, w.pos);
+      w.pos += 2;
+      for (let i = 0; i < n; i++) w.buf[w.pos++] = a[i] as number;
+      return;
+    }
+    this.tagged(E.LIST, n);
+    for (let i = 0; i < n; i++) this.write(a[i], depth);
+    w.u8(E.NIL);
+  }
+
+  private tuple(elements: readonly unknown[], depth: number): void {
+    const n = elements.length;
+    if (n < 256) {
+      this.w.u8(E.SMALL_TUPLE);
+      this.w.u8(n);
+    } else {
+      this.tagged(E.LARGE_TUPLE, n);
+    }
+    for (let i = 0; i < n; i++) this.write(elements[i], depth);
+  }
+
+  /** A plain object: a map with atom keys, in atom order. */
+  private fields(o: Record<string, unknown>, depth: number): void {
+    const keys = Object.keys(o);
+    if (!isSortedUtf8(keys)) keys.sort(compareUtf8);
+    this.tagged(E.MAP, keys.length);
+    for (const k of keys) {
+      if (k.length > MAX_ATOM_CHARS || !isWellFormed(k)) atom(k); // Throws the reason.
+      this.atom(k);
+      this.write(o[k], depth);
+    }
+  }
+
+  private map(m: Map<unknown, unknown>, depth: number): void {
+    const entries = [...m].sort((x, y) => compareTerms(x[0], y[0], true));
+    for (let i = 1; i < entries.length; i++) {
+      if (compareTerms(entries[i - 1]![0], entries[i]![0], true) === 0) {
+        throw refuse(`a Map whose keys ${fieldText(entries[i - 1]![0])} and ${fieldText(entries[i]![0])} are the same Erlang term`);
+      }
+    }
+    this.tagged(E.MAP, entries.length);
+    for (const [k, x] of entries) {
+      this.write(k, depth);
+      this.write(x, depth);
+    }
+  }
+
+  private node(name: string): void {
+    if (typeof name !== 'string' || name.length > MAX_ATOM_CHARS || !isWellFormed(name)) throw refuse(`a node name ${fieldText(name)} that is not an atom`);
+    this.atom(name);
+  }
+
+  private pid(p: Pid): void {
+    if (!isU32(p.id) || !isU32(p.serial) || !isU32(p.creation)) {
+      throw refuse(`a pid whose id ${fieldText(p.id)}, serial ${fieldText(p.serial)} or creation ${fieldText(p.creation)} does not fit Erlang's 32 bits`);
+    }
+    this.w.u8(E.NEW_PID);
+    this.node(p.node);
+    this.u32(p.id);
+    this.u32(p.serial);
+    this.u32(p.creation);
+  }
+
+  private ref(r: Ref): void {
+    const words = refWords(r);
+    if (!isU32(r.creation) || !(r.words !== undefined || (Number.isSafeInteger(r.id) && r.id >= 0)) || words.length > 5 || !words.every(isU32)) {
+      throw refuse(`a ref whose creation ${fieldText(r.creation)} or id ${fieldText(r.id)} does not fit Erlang's reference words`);
+    }
+    const w = this.w;
+    w.u8(E.NEWER_REFERENCE);
+    w.ensure(2);
+    w.buf.writeUInt16BE(words.length, w.pos);
+    w.pos += 2;
+    this.node(r.node);
+    this.u32(r.creation);
+    for (const x of words) this.u32(x);
+  }
+
+  private port(p: ErlangPort): void {
+    const id = BigInt(p.id);
+    if (!isU32(p.creation) || id < 0n || id >= 1n << 64n) throw refuse(`a port whose id ${fieldText(p.id)} or creation does not fit Erlang's`);
+    const w = this.w;
+    if (id < TWO_32) {
+      w.u8(E.NEW_PORT);
+      this.node(p.node);
+      this.u32(Number(id));
+    } else {
+      w.u8(E.V4_PORT);
+      this.node(p.node);
+      w.ensure(8);
+      w.buf.writeBigUInt64BE(id, w.pos);
+      w.pos += 8;
+    }
+    this.u32(p.creation);
+  }
+}
+
+function isU32(n: unknown): n is number {
+  return (n as number) >>> 0 === n;
+}
+
+/** True for a list Erlang writes as STRING_EXT: every element an integer 0..255. */
+function isByteList(a: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (typeof x !== 'number' || (x & 0xff) !== x || (x === 0 && 1 / x < 0)) return false;
+  }
+  return true;
+}
+
+function isSortedUtf8(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (compareUtf8(keys[i - 1]!, keys[i]!) > 0) return false;
+  return true;
+}
+
+/** An Error as `%Grove.Error{}`: name, message, stack (when a string), cause (when set), own fields. */
+export function errorFields(e: Error): Record<string, unknown> {
+  const o: Record<string, unknown> = { ...e };
+  o.__struct__ = atom(ERROR_STRUCT);
+  o.__exception__ = true;
+  o.name = e.name;
+  o.message = e.message;
+  if (typeof e.stack === 'string') o.stack = e.stack;
+  if ('cause' in e) o.cause = e.cause;
+  return o;
+}
+
+/** An instance of a registered class: its fields with `__struct__`, or `__term__` when its term is not a plain object. */
+function structFields(name: string, term: unknown): Record<string, unknown> {
+  const plain = typeof term === 'object' && term !== null && Object.getPrototypeOf(term) === OBJECT_PROTO;
+  return plain ? { ...(term as Record<string, unknown>), __struct__: atom(name) } : { __struct__: atom(name), __term__: term };
+}
+
+function noCounterpart(v: object): string {
+  if (v instanceof Date) return 'a Date has no Erlang counterpart: send its getTime() or toISOString()';
+  if (v instanceof Set) return 'a Set has no Erlang counterpart: send [...set] (a list) or a Map';
+  const name = (v.constructor as { name?: string } | undefined)?.name ?? 'an anonymous class';
+  return `an instance of ${name} cannot be sent to Erlang: registerClass it (it then travels as a struct) or send a plain object`;
+}
+
