@@ -105,4 +105,3 @@ export {
   type PortMapperOptions,
   type RegistrationWatch,
 } from './epmd/port_mapper';
-export * as erlang from './erlang/dist_terms';

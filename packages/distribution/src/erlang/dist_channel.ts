@@ -32,11 +32,12 @@ import { FrameWriter } from '../wire/frame_writer';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
 import { DFLAG } from './dist_flags';
 import type { ErlangHandshakeResult } from './dist_handshake';
+import { WireReader, WireWriter } from '../wire/wire';
+import { writeTerm } from './etf';
+import { EtfDecoder } from './etf_decode';
 import {
   atom,
   callTagOf,
-  decodeTerm,
-  encodeTerms,
   isAtom,
   messageToErlang,
   reasonFromErlang,
@@ -50,7 +51,6 @@ import { RpcBridge } from './erpc';
 const log = getLogger('dist');
 const TICK: Control = { type: 'tick' };
 const EMPTY = new Uint8Array(0);
-const PASS_THROUGH = Buffer.from([112]);
 /** Erlang call tags remembered at most (a call never answered is forgotten, oldest first). */
 const MAX_PENDING_TAGS = 65536;
 
@@ -102,6 +102,9 @@ export class ErlangChannel implements Channel {
   private readonly decoder: FrameDecoder;
   private readonly writer: FrameWriter;
   private readonly ctx: DecodeContext;
+  private readonly out = new WireWriter(256);
+  private readonly reader = new WireReader();
+  private readonly terms: EtfDecoder;
   private readonly sendSender: boolean;
   private readonly exitPayload: boolean;
   /** A pid of this node for REG_SEND from outside any process (OTP demands a pid there). */
@@ -122,6 +125,7 @@ export class ErlangChannel implements Channel {
     this.sendSender = (hs.flags & DFLAG.SEND_SENDER) !== 0n;
     this.exitPayload = (hs.flags & DFLAG.EXIT_PAYLOAD) !== 0n;
     this.ctx = { localNode: options.localName, localCreation: options.localCreation };
+    this.terms = new EtfDecoder({ localNode: options.localName, localCreation: options.localCreation, maxBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
     this.nobody = new Pid(options.localName, 0, 0, options.localCreation);
     this.rpc = new RpcBridge(this.ctx, this);
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -156,8 +160,22 @@ export class ErlangChannel implements Channel {
   /** Writes one Erlang control message (and its payload): `'p'`, then each term with 131. */
   emit(control: unknown, payload?: unknown): void {
     if (this.closed) return;
-    const body = encodeTerms(payload === undefined ? [control] : [control, payload]);
-    this.writer.write(Buffer.concat([PASS_THROUGH, body]));
+    const w = this.out;
+    w.reset();
+    w.u8(112);
+    w.u8(131);
+    writeTerm(w, control);
+    if (payload !== undefined) {
+      w.u8(131);
+      try {
+        writeTerm(w, payload);
+      } catch (e) {
+        // Refused at the sender (a NotCopyableError), with nothing written.
+        w.reset();
+        throw e;
+      }
+    }
+    this.writer.write(w.take());
     this.lastWriteAt = Date.now();
   }
 
@@ -268,9 +286,11 @@ export class ErlangChannel implements Channel {
     let control: unknown;
     let payload: unknown;
     try {
-      const c = decodeTerm(frame, 1, this.ctx);
-      control = c.value;
-      if (c.end < frame.length) payload = decodeTerm(frame, c.end, this.ctx).value;
+      const r = this.reader;
+      r.reset(frame, 1);
+      control = this.terms.read(r);
+      if (r.pos < r.end) payload = this.terms.read(r);
+      if (r.pos < r.end) throw new Error(`${r.end - r.pos} bytes after the payload`);
     } catch (err) {
       throw Object.assign(new Error(`a malformed message from ${this.peer}: ${(err as Error).message}`), { code: 'decode' });
     }

@@ -1,25 +1,18 @@
 /**
- * What the Erlang channel needs of the term codec, in one place: encode/decode, atoms
- * and tuples, and the few Grove values that must look like OTP's on the wire (exit
- * reasons, `$gen_call`/`$gen_cast`, call tags).
+ * The few Grove values that must look like OTP's on the Erlang wire, beyond the term
+ * mapping (`etf.ts`): exit reasons, `$gen_call`/`$gen_cast`, call tags.
  *
  * @internal
  */
-import { GenCall, GenCast, Pid, Ref } from '@grove/core';
-// TODO(h-etf): switch to the real codec once merged.
-import { Atom, ErlangRef, Tuple, decodeTerm, encodeTerm, encodeTerms, type DecodeContext } from './etf_placeholder';
+import { GenCall, GenCast, Ref } from '@grove/core';
+import { Atom, atom, isAtom, Tuple, tuple } from './terms';
 
-export { Atom, Tuple, decodeTerm, encodeTerm, encodeTerms, type DecodeContext };
+export { atom, isAtom, tuple };
 
-/** The atom `name`. */
-export const atom = (name: string): Atom => Atom.of(name);
-
-/** The tuple of `els`. */
-export const tuple = (...els: unknown[]): Tuple => new Tuple(els);
-
-/** True when `t` is the atom `name` (any atom without `name`). */
-export function isAtom(t: unknown, name?: string): t is Atom {
-  return t instanceof Atom && (name === undefined || t.name === name);
+/** Who decodes: this node's refs decode as local refs (equal to the originals). */
+export interface DecodeContext {
+  readonly localNode: string;
+  readonly localCreation: number;
 }
 
 /** The elements of a tuple of `arity` (any arity without it), else undefined. */
@@ -33,12 +26,11 @@ const ATOM_REASONS = new Set(['normal', 'shutdown', 'kill', 'killed', 'noproc', 
 
 /**
  * A Grove exit reason as Erlang sees it: OTP's atoms (`'normal'`, `'kill'`, ...)
- * become atoms, `{ shutdown: x }` `{shutdown, X}`, an Error
- * `{Name, Message}` (`{'Error', <<"boom">>}`), anything else the codec's mapping.
+ * become atoms, `{ shutdown: x }` `{shutdown, X}`, anything else (an Error among them)
+ * the term mapping's.
  */
 export function reasonToErlang(reason: unknown): unknown {
   if (typeof reason === 'string' && ATOM_REASONS.has(reason)) return atom(reason);
-  if (reason instanceof Error) return tuple(atom(reason.name), reason.message);
   if (typeof reason === 'object' && reason !== null && !Array.isArray(reason) && Object.getPrototypeOf(reason) === Object.prototype) {
     const keys = Object.keys(reason);
     if (keys.length === 1 && keys[0] === 'shutdown') return tuple(atom('shutdown'), (reason as { shutdown: unknown }).shutdown);
@@ -58,13 +50,13 @@ export function reasonFromErlang(reason: unknown): unknown {
 const CALL_TAG_MARK = 0x67726f76; // "grov"
 
 /** The ref a Grove call's tag travels as: this node's, with the call mark. */
-export function callTagRef(node: string, creation: number, tag: number): ErlangRef {
-  return new ErlangRef(node, creation, [tag % 0x100000000, Math.floor(tag / 0x100000000), CALL_TAG_MARK]);
+export function callTagRef(node: string, creation: number, tag: number): Ref {
+  return new Ref(node, creation, -1, false, [tag % 0x100000000, Math.floor(tag / 0x100000000), CALL_TAG_MARK]);
 }
 
 /** The Grove call tag `t` stands for, when it is a ref made by {@link callTagRef} on this node. */
 export function callTagOf(t: unknown, ctx: DecodeContext): number | undefined {
-  if (!(t instanceof ErlangRef) || t.words.length !== 3 || t.words[2] !== CALL_TAG_MARK) return undefined;
+  if (!(t instanceof Ref) || t.words === undefined || t.words.length !== 3 || t.words[2] !== CALL_TAG_MARK) return undefined;
   if (t.node !== ctx.localNode || t.creation !== ctx.localCreation) return undefined;
   return t.words[0]! + t.words[1]! * 0x100000000;
 }
@@ -86,5 +78,3 @@ function requestToErlang(req: unknown): unknown {
   }
   return req;
 }
-
-export { GenCall, GenCast, Pid, Ref, ErlangRef };
