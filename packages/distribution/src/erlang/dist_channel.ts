@@ -93,6 +93,7 @@ export class ErlangChannel implements Channel {
   readonly peerCreation: number;
   readonly peerHidden: boolean;
   readonly replaces: boolean;
+  readonly protocol = 'erlang' as const;
   /** Flags both nodes have. */
   readonly flags: bigint;
   private h: ChannelHandler | null = null;
@@ -385,6 +386,11 @@ export class ErlangChannel implements Channel {
   }
 
   private deliverNamed(h: ChannelHandler, from: Pid | undefined, name: string, msg: unknown): void {
+    // A BEAM node's global and erpc talk to their counterparts on every visible node;
+    // Grove's speak other protocols, so what is meant for OTP's is dropped here, unread
+    // (OTP 25 carries on without an answer).
+    if (name === 'global_name_server') return h.onControl(TICK);
+    if (name === 'rex' && isAtom(tupleOf(msg, 2)?.[1], 'features_request')) return h.onControl(TICK);
     h.onRegSend(from, name, this.incoming(msg, name));
   }
 

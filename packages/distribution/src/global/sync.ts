@@ -61,7 +61,7 @@ export async function syncWith(server: GlobalServer, peer: string, epoch: number
 
 /** Both partitions: this node, the nodes it knows, and the nodes the peer knows (when the mesh is on). */
 function lockSet(server: GlobalServer, peer: string, peerNodes: readonly string[]): string[] {
-  const mine = server.kernel.nodes('visible');
+  const mine = server.kernel.groveNodes();
   const all = new Set([server.node.name, peer, ...mine]);
   const connectAll = server.kernel.options.connectAll;
   for (const n of Array.isArray(peerNodes) ? peerNodes : []) {

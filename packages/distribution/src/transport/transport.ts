@@ -78,6 +78,8 @@ export interface Channel {
   readonly peerHidden: boolean;
   /** The peer restarted: this channel replaces a connection to it that still looks up. */
   readonly replaces?: boolean;
+  /** `erlang` for a BEAM node (Erlang's distribution protocol, `erlang/dist_channel.ts`); absent for Grove's. */
+  readonly protocol?: 'erlang';
   /** Receives what the peer sends; set once by the connection that adopts the channel. */
   handler: ChannelHandler | null;
   /**

@@ -49,6 +49,8 @@ export class ErlPeer {
   readonly child: ChildProcess;
   /** Everything the node wrote to stderr (for failure messages). */
   stderr = '';
+  /** What the node printed besides results (its logger's reports). */
+  log = '';
 
   private constructor(readonly name: string, options: ErlPeerOptions) {
     this.home = fs.mkdtempSync(path.join(os.tmpdir(), 'grove-erl-'));
@@ -64,7 +66,10 @@ export class ErlPeer {
       while ((i = this.out.indexOf('\n')) >= 0) {
         const line = this.out.slice(0, i);
         this.out = this.out.slice(i + 1);
-        if (!line.startsWith('@@ ')) continue;
+        if (!line.startsWith('@@ ')) {
+          this.log += line + '\n';
+          continue;
+        }
         const w = this.waiting.shift();
         if (w !== undefined) w(line.slice(3));
         else this.lines.push(line.slice(3));
