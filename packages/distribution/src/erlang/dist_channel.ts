@@ -26,7 +26,7 @@
  * @internal
  */
 import type { Socket } from 'node:net';
-import { getLogger, GenCall, GenCast, Pid, Ref } from '@grove/core';
+import { describe, getLogger, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import type { Channel, ChannelHandler, Control } from '../transport/transport';
 import { FrameWriter } from '../wire/frame_writer';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
@@ -307,12 +307,12 @@ export class ErlangChannel implements Channel {
       case Op.SEND:
       case Op.SEND_SENDER: {
         const to = pid(2);
-        if (to === undefined) return this.ignore(control);
+        if (to === undefined || payload === undefined) return this.ignore(control);
         return this.deliver(h, op === Op.SEND_SENDER ? pid(1) : undefined, to, payload);
       }
       case Op.REG_SEND: {
         const name = t[3];
-        if (!isAtom(name)) return this.ignore(control);
+        if (!isAtom(name) || payload === undefined) return this.ignore(control);
         return this.deliverNamed(h, pid(1), name.name, payload);
       }
       case Op.LINK: {
@@ -364,11 +364,10 @@ export class ErlangChannel implements Channel {
       }
       case Op.SPAWN_REQUEST:
         return this.rpc.spawnRequest(h, t, payload);
-      case Op.SPAWN_REPLY:
-        return;
       default:
-        // NODE_LINK, GROUP_LEADER, ALIAS_SEND (not negotiated), seq-trace variants: nothing to do.
-        return;
+        // SPAWN_REPLY (Grove spawns nothing there), NODE_LINK, GROUP_LEADER, ALIAS_SEND
+        // (not negotiated), seq-trace variants: nothing to do.
+        return this.ignore(control);
     }
   }
 
@@ -413,8 +412,10 @@ export class ErlangChannel implements Channel {
     return msg;
   }
 
+  /** A control message this node has no use for (or cannot read): it still counts as traffic. */
   private ignore(control: unknown): void {
-    log.debug(`${this.ctx.localNode}: ignored a control message from ${this.peer}: ${String(control)}`);
+    log.debug(`${this.ctx.localNode}: ignored a control message from ${this.peer}: ${describe(control)}`);
+    this.h?.onControl(TICK);
   }
 
   private readonly onError = (err: Error): void => {
