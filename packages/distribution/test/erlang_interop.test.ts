@@ -4,8 +4,8 @@
  * port. One Grove node speaks Grove's protocol with Grove peers and Erlang's with BEAM
  * peers, chosen per connection.
  */
-import { callServer, castServer, GenServer, isDownMessage, type From, type Pid, type ProcessContext } from '@grove/core';
-import { atom, isAtom, isTuple, rpc, tuple, type DistNode } from '@grove/distribution';
+import { CallExitError, callServer, castServer, GenServer, isDownMessage, type From, type Pid, type ProcessContext } from '@grove/core';
+import { atom, isAtom, isTuple, rpc, spawnRemote, tuple, type DistNode } from '@grove/distribution';
 import { ErlPeer, haveErl } from './support/erl_peer';
 import { stopTcpNodes, tcpEpmdPort, tcpNode } from './support/tcp_nodes';
 import { waitFor } from './support/wait';
@@ -48,6 +48,20 @@ class Counter extends GenServer {
     if (isAtom(req, 'inc')) this.n++;
   }
 }
+
+/** A gen_server in Erlang: inc/get/add, echo, a slow call, a crash. */
+const COUNTER_SRV = `
+-module(counter_srv).
+-behaviour(gen_server).
+-export([init/1, handle_call/3, handle_cast/2]).
+init(N) -> {ok, N}.
+handle_call(inc, _From, N) -> {reply, N + 1, N + 1};
+handle_call(get, _From, N) -> {reply, N, N};
+handle_call({echo, X}, _From, N) -> {reply, X, N};
+handle_call(slow, _From, N) -> timer:sleep(1000), {reply, late, N};
+handle_call(crash, _From, N) -> {reply, 1 div (N - N), N}.
+handle_cast({add, K}, N) -> {noreply, N + K}.
+`;
 
 describeErl('a Grove node and real Erlang nodes', () => {
   it('is pinged by erl (pong), listed in nodes(), and lists the erl node in its own nodes() with a nodeup', async () => {
@@ -131,6 +145,22 @@ describeErl('messages and calls between Grove and Erlang', () => {
     // An Error reaches Erlang as a %Grove.Error{} struct (the term mapping).
     expect(crash).toMatch(/^\{'EXIT',\{#\{'__exception__' => true,'__struct__' => 'Elixir.Grove.Error',message => <<"crashed on purpose">>,name => <<"Error">>,stack => <<"Error: crashed on purpose/);
     expect(crash).toContain(`{gen_server,call,[{counter,'${g.name}'},crash]}}}`);
+  });
+
+  it('calls a real Erlang gen_server from Grove: the reply, the crash reason, a timeout; casts reach it', async () => {
+    const g = await tcpNode('grove');
+    const e = await erl();
+    await e.loadModule(COUNTER_SRV);
+    expect(await e.eval('{ok, _} = gen_server:start({local, counter_srv}, counter_srv, 10, []), ok.')).toBe('ok');
+    const callIt = (req: unknown, timeoutMs?: number): Promise<unknown> => g.node.run((ctx) => callServer(ctx, ['counter_srv', e.name], req, timeoutMs));
+    expect(await callIt(atom('inc'))).toBe(11);
+    castServer(g.node, ['counter_srv', e.name], tuple(atom('add'), 5));
+    expect(await callIt(atom('get'))).toBe(16);
+    expect(await callIt(tuple(atom('echo'), { text: 'héllo', list: [1, 2.5, 'x'] }))).toEqual({ text: 'héllo', list: [1, 2.5, 'x'] });
+    await expect(callIt(atom('slow'), 100)).rejects.toThrow(/timeout|timed out/i);
+    const err = (await callIt(atom('crash')).catch((x: unknown) => x)) as { reason?: unknown };
+    expect(err).toBeInstanceOf(CallExitError);
+    expect(isAtom(tupleOf(err.reason, 2)?.[0], 'badarith')).toBe(true);
   });
 
   it('calls and casts an Erlang gen_server from Grove, and fails with noproc for a missing one', async () => {
@@ -227,5 +257,27 @@ describeErl('rpc between Grove and Erlang', () => {
     expect(await e.eval(`rpc:call('${g.name}', math, sub, [1, 2]).`)).toMatch(/^\{badrpc,\{'EXIT',\{undef,/);
     expect(await e.eval(`rpc:call('${g.name}', os, cmd, ["ls"]).`)).toMatch(/^\{badrpc,\{'EXIT',\{undef,/);
     expect(await rpc.call(g, e.name, 'erlang', 'node', [])).toEqual(atom(e.name));
+    expect(await rpc.call(g, e.name, 'lists', 'reverse', [[1, 2, 3]])).toEqual([3, 2, 1]);
+    // An undefined function there: {badrpc, {'EXIT', {undef, _}}} becomes an RpcError (exit).
+    await expect(rpc.call(g, e.name, 'nomod', 'nofun', [])).rejects.toMatchObject({ kind: 'exit' });
+  });
+
+  it('refuses a Grove spawn on a BEAM node (code is never shipped), and answers a link to a dead Erlang pid with noproc', async () => {
+    const g = await tcpNode('grove');
+    const e = await erl();
+    await expect(g.node.run((ctx) => spawnRemote(ctx, e.name, 'worker'))).rejects.toThrow(/notsup/);
+    await e.eval('Dead = spawn(fun() -> ok end), ok.');
+    const got: unknown[] = [];
+    g.node.spawn(
+      async (ctx) => {
+        const dead = (await ctx.receive()) as Pid;
+        ctx.link(dead);
+        got.push(await ctx.receive());
+      },
+      { name: 'inbox', trapExit: true },
+    );
+    await e.eval(`{inbox, '${g.name}'} ! Dead, ok.`);
+    await waitFor(() => got.length === 1, 'the EXIT');
+    expect(got[0]).toMatchObject({ type: 'EXIT', reason: 'noproc' });
   });
 });

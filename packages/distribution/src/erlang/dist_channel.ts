@@ -227,7 +227,7 @@ export class ErlangChannel implements Channel {
         return;
       case 'spawn_request': {
         // Grove spawns by registered spawnable; a BEAM node has none: refuse, as OTP answers notsup.
-        const reply: Control = { type: 'spawn_reply', ref: c.ref, to: c.from, link: false, monitor: false, pid: undefined, reason: 'notsup' };
+        const reply: Control = { type: 'spawn_reply', ref: c.ref, to: c.from, link: false, monitor: false, pid: undefined, reason: { error: 'notsup', detail: `${this.peer} is a BEAM node: it has no Grove spawnables` } };
         queueMicrotask(() => this.h?.onControl(reply));
         return;
       }

@@ -112,6 +112,18 @@ export class ErlPeer {
     return this.next(timeoutMs);
   }
 
+  /** Compiles and loads an Erlang module from source (no `%` comments; one form per `.`). */
+  async loadModule(source: string): Promise<void> {
+    const lit = JSON.stringify(source.replace(/\s+/g, ' '));
+    const r = await this.eval(
+      `LmToks = element(2, erl_scan:string(${lit})), ` +
+        'LmSplit = fun LmS([], _, Out) -> lists:reverse(Out); LmS([{dot, _} = D | T], Acc, Out) -> LmS(T, [], [lists:reverse([D | Acc]) | Out]); LmS([H | T], Acc, Out) -> LmS(T, [H | Acc], Out) end, ' +
+        'LmForms = [element(2, erl_parse:parse_form(F)) || F <- LmSplit(LmToks, [], [])], ' +
+        '{ok, LmMod, LmBin} = compile:forms(LmForms, []), {module, _} = code:load_binary(LmMod, "nofile", LmBin), loaded.',
+    );
+    if (r !== 'loaded') throw new Error(`erl ${this.name}: could not load the module: ${r}`);
+  }
+
   /** Kills the node and removes its HOME. */
   async stop(): Promise<void> {
     const c = this.child;
