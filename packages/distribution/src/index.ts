@@ -138,6 +138,7 @@ export { termToBinary, type EtfEncodeOptions } from './erlang/etf';
 export { binaryToTerm } from './erlang/etf_decode';
 export type { EtfDecodeOptions } from './erlang/etf_format';
 export { compareTerms } from './erlang/term_order';
+export { exitReasonToErlang, exitReasonFromErlang } from './erlang/exit_reason';
 
 // ---- errors ----
 export {

@@ -27,7 +27,8 @@ import { Atom, atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList
 
 const OBJECT_PROTO = Object.prototype;
 const MAX_STRING_EXT = 0xffff;
-const TWO_32 = 0x100000000;
+/** NEW_PORT_EXT carries 28 significant bits of a port id; OTP writes larger ids as V4_PORT_EXT. */
+const NEW_PORT_MAX = 0x10000000;
 
 /** Options of {@link termToBinary} and {@link writeTerm}. */
 export interface EtfEncodeOptions {
@@ -53,13 +54,22 @@ export function termToBinary(value: unknown, options: EtfEncodeOptions = {}): Bu
  * connection writes the 131 and frames around it). On failure nothing is left in
  * `w` and a NotCopyableError says which value could not be sent.
  */
-export function writeTerm(w: WireWriter, value: unknown, options: EtfEncodeOptions = {}): void {
+export function writeTerm(w: WireWriter, value: unknown, options?: EtfEncodeOptions): void {
   const start = w.pos;
+  const enc = encoder;
+  const outerWriter = enc.w;
+  const outerDepth = enc.maxDepth;
+  enc.w = w;
+  enc.maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
   try {
-    new Encoder(w, options.maxDepth ?? DEFAULT_MAX_DEPTH).write(value, 0);
+    enc.write(value, 0);
   } catch (e) {
     w.pos = start;
     throw e;
+  } finally {
+    // A registered class's toTerm may itself encode a term: leave the encoder as it was.
+    enc.w = outerWriter;
+    enc.maxDepth = outerDepth;
   }
 }
 
@@ -67,11 +77,10 @@ function refuse(detail: string): NotCopyableError {
   return new NotCopyableError('$', `${detail} (Erlang term mapping)`);
 }
 
+/** The one encoder: it holds no state but the writer and the depth limit of the call in progress. */
 class Encoder {
-  constructor(
-    private readonly w: WireWriter,
-    private readonly maxDepth: number,
-  ) {}
+  w: WireWriter = new WireWriter(0);
+  maxDepth = DEFAULT_MAX_DEPTH;
 
   write(v: unknown, depth: number): void {
     switch (typeof v) {
@@ -255,7 +264,7 @@ class Encoder {
     if (!isSortedUtf8(keys)) keys.sort(compareUtf8);
     this.tagged(E.MAP, keys.length);
     for (const k of keys) {
-      if (k.length > MAX_ATOM_CHARS || !isWellFormed(k)) atom(k); // Throws the reason.
+      if (k.length > MAX_ATOM_CHARS || !isWellFormed(k)) checkKey(k);
       this.atom(k);
       this.write(o[k], depth);
     }
@@ -310,7 +319,7 @@ class Encoder {
     const id = BigInt(p.id);
     if (!isU32(p.creation) || id < 0n || id >= 1n << 64n) throw refuse(`a port whose id ${fieldText(p.id)} or creation does not fit Erlang's`);
     const w = this.w;
-    if (id < TWO_32) {
+    if (id < NEW_PORT_MAX) {
       w.u8(E.NEW_PORT);
       this.node(p.node);
       this.u32(Number(id));
@@ -325,6 +334,8 @@ class Encoder {
   }
 }
 
+const encoder = new Encoder();
+
 function isU32(n: unknown): n is number {
   return (n as number) >>> 0 === n;
 }
@@ -336,6 +347,15 @@ function isByteList(a: readonly unknown[]): boolean {
     if (typeof x !== 'number' || (x & 0xff) !== x || (x === 0 && 1 / x < 0)) return false;
   }
   return true;
+}
+
+/** Throws unless the object key `k` can be an atom. */
+function checkKey(k: string): void {
+  try {
+    atom(k);
+  } catch (e) {
+    throw refuse(`the object key ${fieldText(k)} cannot be an atom: ${(e as Error).message}`);
+  }
 }
 
 function isSortedUtf8(keys: string[]): boolean {

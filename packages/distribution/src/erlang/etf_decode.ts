@@ -22,7 +22,6 @@ import { Atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList, MAX_
 
 const TWO_32 = 0x100000000;
 const hasOwn = Object.prototype.hasOwnProperty;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes a whole `term_to_binary` result (leading 131 included); trailing bytes are
@@ -236,13 +235,8 @@ export class EtfDecoder {
       name = (r.buf as FastBuffer).latin1Slice(start, start + n);
     } else {
       name = (r.buf as FastBuffer).utf8Slice(start, start + n);
-      if (name.includes('\uFFFD')) {
-        try {
-          strictUtf8.decode(r.buf.subarray(start, start + n));
-        } catch {
-          r.fail('invalid UTF-8 in an atom', start);
-        }
-      }
+      // Node replaces bad sequences with U+FFFD; only then pay for a check.
+      if (name.includes('\uFFFD') && !isUtf8(r.buf.subarray(start, start + n))) r.fail('invalid UTF-8 in an atom', start);
     }
     r.pos = start + n;
     if (name.length > MAX_ATOM_CHARS && [...name].length > MAX_ATOM_CHARS) r.fail(`atom longer than ${MAX_ATOM_CHARS} characters`, at);
@@ -454,10 +448,21 @@ function floatValue(v: number): number | ErlangFloat {
   return Number.isSafeInteger(v) && !Object.is(v, -0) ? new ErlangFloat(v) : v;
 }
 
+/** A binary field as text, whichever way binaries decode. */
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : v instanceof Buffer ? v.toString('utf8') : undefined;
+}
+
 /** `%Grove.Error{}` back into an Error (the inverse of the encoder's `errorFields`). */
 function toError(o: Record<string, unknown>): unknown {
-  const { __struct__: _s, __exception__: _x, name, message, stack, cause, ...rest } = o;
-  if (typeof message !== 'string' || typeof name !== 'string' || _x !== true || (stack !== undefined && typeof stack !== 'string')) return o;
+  const { __struct__: _s, __exception__: _x, cause, ...rest } = o;
+  const name = text(o.name);
+  const message = text(o.message);
+  const stack = text(o.stack);
+  if (message === undefined || name === undefined || _x !== true || (o.stack !== undefined && stack === undefined)) return o;
+  delete rest.name;
+  delete rest.message;
+  delete rest.stack;
   const e = new Error(message);
   const hidden = { writable: true, enumerable: false, configurable: true };
   if (name !== 'Error') Object.defineProperty(e, 'name', { value: name, ...hidden });
