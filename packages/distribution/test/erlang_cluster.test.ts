@@ -99,7 +99,7 @@ describeErl('a Grove node in an Erlang cluster', () => {
     await e.eval(`V = spawn(fun() -> receive _ -> ok end end), R = monitor(process, V), {inbox, '${g.name}'} ! V, ok.`);
     await waitFor(() => got.length >= 1, 'the pid');
     await g.node.run(async (ctx) => ctx.exit(got[0] as Pid, { shutdown: 'bye' }));
-    expect(await e.eval(`receive {'DOWN', R, process, V, Why} -> Why after 5000 -> timeout end.`)).toBe('{shutdown,<<"bye">>}');
+    expect(await e.eval(`receive {'DOWN', R, process, V, Why} -> Why after 5000 -> timeout end.`)).toBe('{shutdown,bye}');
   });
 
   it('sends {nodedown, Node} to erlang:monitor_node when the Grove node stops', async () => {

@@ -35,13 +35,12 @@ import type { ErlangHandshakeResult } from './dist_handshake';
 import { WireReader, WireWriter } from '../wire/wire';
 import { writeTerm } from './etf';
 import { EtfDecoder } from './etf_decode';
+import { exitReasonFromErlang, exitReasonToErlang } from './exit_reason';
 import {
   atom,
   callTagOf,
   isAtom,
   messageToErlang,
-  reasonFromErlang,
-  reasonToErlang,
   tuple,
   tupleOf,
   type DecodeContext,
@@ -204,11 +203,11 @@ export class ErlangChannel implements Channel {
       case 'unlink_ack':
         return this.emit(tuple(Op.UNLINK_ID_ACK, c.id, c.from, c.to));
       case 'exit':
-        if (this.exitPayload) return this.emit(tuple(Op.PAYLOAD_EXIT, c.from, c.to), reasonToErlang(c.reason));
-        return this.emit(tuple(Op.EXIT, c.from, c.to, reasonToErlang(c.reason)));
+        if (this.exitPayload) return this.emit(tuple(Op.PAYLOAD_EXIT, c.from, c.to), exitReasonToErlang(c.reason));
+        return this.emit(tuple(Op.EXIT, c.from, c.to, exitReasonToErlang(c.reason)));
       case 'exit2':
-        if (this.exitPayload) return this.emit(tuple(Op.PAYLOAD_EXIT2, c.from, c.to), reasonToErlang(c.reason));
-        return this.emit(tuple(Op.EXIT2, c.from, c.to, reasonToErlang(c.reason)));
+        if (this.exitPayload) return this.emit(tuple(Op.PAYLOAD_EXIT2, c.from, c.to), exitReasonToErlang(c.reason));
+        return this.emit(tuple(Op.EXIT2, c.from, c.to, exitReasonToErlang(c.reason)));
       case 'monitor':
         return this.emit(tuple(Op.MONITOR_P, c.from, typeof c.to === 'string' ? atom(c.to) : c.to, c.ref));
       case 'demonitor':
@@ -216,8 +215,8 @@ export class ErlangChannel implements Channel {
       case 'monitor_exit': {
         if (this.rpc.monitorExit(c)) return;
         const from = typeof c.from === 'string' ? atom(c.from) : c.from;
-        if (this.exitPayload) return this.emit(tuple(Op.PAYLOAD_MONITOR_P_EXIT, from, c.to, c.ref), reasonToErlang(c.reason));
-        return this.emit(tuple(Op.MONITOR_P_EXIT, from, c.to, c.ref, reasonToErlang(c.reason)));
+        if (this.exitPayload) return this.emit(tuple(Op.PAYLOAD_MONITOR_P_EXIT, from, c.to, c.ref), exitReasonToErlang(c.reason));
+        return this.emit(tuple(Op.MONITOR_P_EXIT, from, c.to, c.ref, exitReasonToErlang(c.reason)));
       }
       case 'reply':
         return this.reply(c.to, c.tag, c.value);
@@ -338,7 +337,7 @@ export class ErlangChannel implements Channel {
         const from = pid(1);
         const to = pid(2);
         if (from === undefined || to === undefined) return this.ignore(control);
-        const reason = reasonFromErlang(op === Op.EXIT || op === Op.EXIT2 ? t[3] : payload);
+        const reason = exitReasonFromErlang(op === Op.EXIT || op === Op.EXIT2 ? t[3] : payload);
         return h.onControl({ type: op === Op.EXIT || op === Op.PAYLOAD_EXIT ? 'exit' : 'exit2', from, to, reason });
       }
       case Op.MONITOR_P:
@@ -359,7 +358,7 @@ export class ErlangChannel implements Channel {
         if (to === undefined || !(ref instanceof Ref)) return this.ignore(control);
         const from = source instanceof Pid ? source : isAtom(source) ? source.name : undefined;
         if (from === undefined) return this.ignore(control);
-        const reason = reasonFromErlang(op === Op.MONITOR_P_EXIT ? t[4] : payload);
+        const reason = exitReasonFromErlang(op === Op.MONITOR_P_EXIT ? t[4] : payload);
         return h.onControl({ type: 'monitor_exit', from, to, ref, reason });
       }
       case Op.SPAWN_REQUEST:

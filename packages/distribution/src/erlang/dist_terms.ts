@@ -1,11 +1,12 @@
 /**
  * The few Grove values that must look like OTP's on the Erlang wire, beyond the term
- * mapping (`etf.ts`): exit reasons, `$gen_call`/`$gen_cast`, call tags.
+ * mapping (`etf.ts`) and exit reasons (`exit_reason.ts`): `$gen_call`/`$gen_cast` and
+ * call tags.
  *
  * @internal
  */
 import { GenCall, GenCast, Ref } from '@grove/core';
-import { Atom, atom, isAtom, Tuple, tuple } from './terms';
+import { atom, isAtom, Tuple, tuple } from './terms';
 
 export { atom, isAtom, tuple };
 
@@ -19,31 +20,6 @@ export interface DecodeContext {
 export function tupleOf(t: unknown, arity?: number): readonly unknown[] | undefined {
   if (!(t instanceof Tuple)) return undefined;
   return arity === undefined || t.elements.length === arity ? t.elements : undefined;
-}
-
-/** The reasons that are atoms in OTP and strings in Grove. */
-const ATOM_REASONS = new Set(['normal', 'shutdown', 'kill', 'killed', 'noproc', 'noconnection', 'timeout', 'badarg', 'undef', 'nodedown']);
-
-/**
- * A Grove exit reason as Erlang sees it: OTP's atoms (`'normal'`, `'kill'`, ...)
- * become atoms, `{ shutdown: x }` `{shutdown, X}`, anything else (an Error among them)
- * the term mapping's.
- */
-export function reasonToErlang(reason: unknown): unknown {
-  if (typeof reason === 'string' && ATOM_REASONS.has(reason)) return atom(reason);
-  if (typeof reason === 'object' && reason !== null && !Array.isArray(reason) && Object.getPrototypeOf(reason) === Object.prototype) {
-    const keys = Object.keys(reason);
-    if (keys.length === 1 && keys[0] === 'shutdown') return tuple(atom('shutdown'), (reason as { shutdown: unknown }).shutdown);
-  }
-  return reason;
-}
-
-/** An Erlang exit reason as Grove sees it: the inverse of {@link reasonToErlang}. */
-export function reasonFromErlang(reason: unknown): unknown {
-  if (reason instanceof Atom && ATOM_REASONS.has(reason.name)) return reason.name;
-  const t = tupleOf(reason, 2);
-  if (t !== undefined && isAtom(t[0], 'shutdown')) return { shutdown: t[1] };
-  return reason;
 }
 
 /** The third word of a ref that stands for a Grove call's tag (the first two hold the tag). */
