@@ -20,6 +20,7 @@ import { GenCall, Pid, Ref } from '@grove/core';
 import type { ChannelHandler, Control } from '../transport/transport';
 import type { RpcReply } from '../rpc/rex';
 import { atom, callTagRef, isAtom, tuple, tupleOf, type DecodeContext } from './dist_terms';
+import { exitReasonFromErlang, exitReasonToErlang } from './exit_reason';
 
 /** What the bridge needs of its channel. */
 export interface RpcChannel {
@@ -111,7 +112,7 @@ export class RpcBridge {
     let result: unknown;
     if (typeof r === 'object' && r !== null && 'ok' in r) result = tuple(call.resRef, atom('return'), r.ok);
     else if (r?.error === 'throw') result = tuple(call.resRef, atom('throw'), r.reason);
-    else if (r?.error === 'exit') result = tuple(call.resRef, atom('exit'), r.reason);
+    else if (r?.error === 'exit') result = tuple(call.resRef, atom('exit'), exitReasonToErlang(r.reason));
     else {
       const mfa = tuple(atom(call.module), atom(call.fn), call.arity, []);
       result = tuple(call.resRef, atom('error'), atom('undef'), [mfa]);
@@ -135,7 +136,7 @@ export class RpcBridge {
   incomingReply(tag: number, value: unknown): unknown {
     if (!this.outCalls.delete(tag)) return value;
     const bad = tupleOf(value, 2);
-    if (bad !== undefined && isAtom(bad[0], 'badrpc')) return { error: 'exit', reason: bad[1] } satisfies RpcReply;
+    if (bad !== undefined && isAtom(bad[0], 'badrpc')) return { error: 'exit', reason: exitReasonFromErlang(bad[1]) } satisfies RpcReply;
     return { ok: value } satisfies RpcReply;
   }
 }
