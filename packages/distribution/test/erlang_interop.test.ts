@@ -260,6 +260,12 @@ describeErl('rpc between Grove and Erlang', () => {
     expect(await rpc.call(g, e.name, 'lists', 'reverse', [[1, 2, 3]])).toEqual([3, 2, 1]);
     // An undefined function there: {badrpc, {'EXIT', {undef, _}}} becomes an RpcError (exit).
     await expect(rpc.call(g, e.name, 'nomod', 'nofun', [])).rejects.toMatchObject({ kind: 'exit' });
+    // A cast runs there too; a call that timed out leaves nothing behind.
+    await e.eval('register(shell, self()).');
+    rpc.cast(g, e.name, 'erlang', 'send', [atom('shell'), atom('cast_ran')]);
+    expect(await e.eval('receive cast_ran -> cast_ran after 5000 -> timeout end.')).toBe('cast_ran');
+    await expect(rpc.call(g, e.name, 'timer', 'sleep', [2000], 50)).rejects.toMatchObject({ kind: 'timeout' });
+    expect(await rpc.call(g, e.name, 'erlang', 'node', [])).toEqual(atom(e.name));
   });
 
   it('refuses a Grove spawn on a BEAM node (code is never shipped), and answers a link to a dead Erlang pid with noproc', async () => {

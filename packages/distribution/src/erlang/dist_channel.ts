@@ -186,7 +186,9 @@ export class ErlangChannel implements Channel {
   }
 
   regSend(from: Pid | undefined, to: string, msg: unknown): void {
-    const m = to === 'rex' ? this.rpc.outgoing(msg) ?? this.outgoing(msg) : this.outgoing(msg);
+    const rex = to === 'rex' ? this.rpc.outgoing(msg) : undefined;
+    if (rex === null) return;
+    const m = rex !== undefined ? rex : this.outgoing(msg);
     this.emit(tuple(Op.REG_SEND, from ?? this.nobody, atom(''), atom(to)), m);
   }
 

@@ -51,6 +51,10 @@ function text(t: unknown): string | undefined {
   return undefined;
 }
 
+function isRpcMessage(m: unknown, type: string): m is { type: string; module?: unknown; fn?: unknown; args?: unknown } {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
+}
+
 function listOf(t: unknown): unknown[] | undefined {
   if (Array.isArray(t)) return t;
   return undefined;
@@ -120,8 +124,17 @@ export class RpcBridge {
     this.channel.emit(tuple(PAYLOAD_MONITOR_P_EXIT, call.pid, call.from, call.reqId), result);
   }
 
-  /** A message for the peer's `rex`: a Grove rpc call in OTP's shape, else undefined. */
+  /**
+   * A message for the peer's `rex` in OTP's shape: a Grove rpc call as `{call, M, F, A,
+   * user}`, a cast as `{cast, M, F, A, user}`; null for a cancel (OTP's rex has none:
+   * the late result is dropped at the caller); undefined for anything else.
+   */
   outgoing(msg: unknown): unknown {
+    if (isRpcMessage(msg, 'rpc.cancel')) return null;
+    if (isRpcMessage(msg, 'rpc.cast')) {
+      if (typeof msg.module !== 'string' || typeof msg.fn !== 'string' || !Array.isArray(msg.args)) return undefined;
+      return tuple(atom('$gen_cast'), tuple(atom('cast'), atom(msg.module), atom(msg.fn), msg.args, atom('user')));
+    }
     if (!(msg instanceof GenCall)) return undefined;
     const req = msg.request as { type?: unknown; module?: unknown; fn?: unknown; args?: unknown } | null;
     if (typeof req !== 'object' || req === null || req.type !== 'rpc.call') return undefined;
