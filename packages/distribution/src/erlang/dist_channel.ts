@@ -18,6 +18,8 @@
  *   numeric tag this channel maps back to the Erlang tag (kept opaque: `[alias|Ref]`
  *   is echoed as it came) when the reply goes out as `{Tag, Reply}`. `$gen_cast` ↔
  *   `GenCast`.
+ * - pg: Grove's and OTP's scope messages (`erlang/pg_bridge.ts`), so scopes of the same
+ *   name share groups.
  * - `rpc:call` into Grove: SPAWN_REQUEST for `{erpc, execute_call, 4}` becomes a call
  *   to the local `rex` server (so only exposed functions run); the result goes back as
  *   erpc expects it, as the exit reason of a monitor (`erlang/erpc.ts`).
@@ -46,6 +48,7 @@ import {
   type DecodeContext,
 } from './dist_terms';
 import { RpcBridge } from './erpc';
+import { pgFromErlang, pgToErlang } from './pg_bridge';
 
 const log = getLogger('dist');
 const TICK: Control = { type: 'tick' };
@@ -246,9 +249,9 @@ export class ErlangChannel implements Channel {
     this.emit(tuple(Op.SEND, atom(''), to), tuple(t.tag, v));
   }
 
-  /** A Grove message as Erlang expects it (`$gen_call`, `$gen_cast`). */
+  /** A Grove message as Erlang expects it (`$gen_call`, `$gen_cast`, pg's scope protocol). */
   private outgoing(msg: unknown): unknown {
-    return messageToErlang(msg, this.ctx);
+    return pgToErlang(msg, this.ctx.localNode) ?? messageToErlang(msg, this.ctx);
   }
 
   /** A numeric call tag no other call on this channel has. */
@@ -398,6 +401,8 @@ export class ErlangChannel implements Channel {
   private incoming(msg: unknown, toName: string | undefined): unknown {
     const t = tupleOf(msg);
     if (t === undefined) return msg;
+    const pg = pgFromErlang(msg, this.peer);
+    if (pg !== undefined) return pg;
     if (t.length === 3 && isAtom(t[0], '$gen_call')) {
       const from = tupleOf(t[1], 2);
       if (from === undefined || !(from[0] instanceof Pid)) return msg;
