@@ -110,6 +110,15 @@ describeErl('a Grove node in an Erlang cluster', () => {
     expect(await e.eval(`receive {nodedown, N} -> N after 10000 -> timeout end.`)).toBe(`'${g.name}'`);
   });
 
+  it('is a hidden node to erl when started hidden: in nodes(hidden), not nodes(), and global:sync() returns', async () => {
+    const g = await tcpNode('hid', { hidden: true });
+    const e = await erl();
+    expect(await e.eval(`net_adm:ping('${g.name}').`)).toBe('pong');
+    expect(await e.eval('{nodes(), nodes(hidden)}.')).toBe(`{[],['${g.name}']}`);
+    expect(await e.eval('global:sync().')).toBe('ok');
+    expect(g.nodes('hidden')).toEqual([e.name]);
+  });
+
   it("leaves erl's global alone and keeps its own: names registered on each side stay on their side, Grove's sync ends", async () => {
     const [g1, g2] = [await tcpNode('glob'), await tcpNode('glob')];
     const e = await erl();
