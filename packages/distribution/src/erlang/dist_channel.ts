@@ -30,7 +30,6 @@
 import type { Socket } from 'node:net';
 import { describe, getLogger, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import type { Channel, ChannelHandler, Control } from '../transport/transport';
-import { FrameWriter } from '../wire/frame_writer';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
 import { DFLAG } from './dist_flags';
 import type { ErlangHandshakeResult } from './dist_handshake';
@@ -52,7 +51,8 @@ import { pgFromErlang, pgToErlang } from './pg_bridge';
 
 const log = getLogger('dist');
 const TICK: Control = { type: 'tick' };
-const EMPTY = new Uint8Array(0);
+/** A batch this large is written at once rather than at the end of the turn. */
+const FLUSH_BYTES = 256 * 1024;
 /** Erlang call tags remembered at most (a call never answered is forgotten, oldest first). */
 const MAX_PENDING_TAGS = 65536;
 
@@ -103,9 +103,9 @@ export class ErlangChannel implements Channel {
   private closed = false;
   private reason: string | null = null;
   private readonly decoder: FrameDecoder;
-  private readonly writer: FrameWriter;
+  private scheduled = false;
   private readonly ctx: DecodeContext;
-  private readonly out = new WireWriter(256);
+  private readonly out: WireWriter;
   private readonly reader = new WireReader();
   private readonly terms: EtfDecoder;
   private readonly sendSender: boolean;
@@ -128,11 +128,12 @@ export class ErlangChannel implements Channel {
     this.sendSender = (hs.flags & DFLAG.SEND_SENDER) !== 0n;
     this.exitPayload = (hs.flags & DFLAG.EXIT_PAYLOAD) !== 0n;
     this.ctx = { localNode: options.localName, localCreation: options.localCreation };
-    this.terms = new EtfDecoder({ localNode: options.localName, localCreation: options.localCreation, maxBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
+    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    // A message of up to maxFrameBytes fits behind a batch that is not flushed yet.
+    this.out = new WireWriter(8192, maxFrameBytes + FLUSH_BYTES);
+    this.terms = new EtfDecoder({ localNode: options.localName, localCreation: options.localCreation, maxBytes: maxFrameBytes });
     this.nobody = new Pid(options.localName, 0, 0, options.localCreation);
     this.rpc = new RpcBridge(this.ctx, this);
-    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.writer = new FrameWriter(socket, { maxFrameBytes, flush: 'tick' });
     this.decoder = new FrameDecoder(this.onFrame, { maxFrameBytes });
     this.decoder.pause();
     socket.on('error', this.onError);
@@ -160,26 +161,52 @@ export class ErlangChannel implements Channel {
 
   // ---- out ----
 
-  /** Writes one Erlang control message (and its payload): `'p'`, then each term with 131. */
+  /**
+   * Writes one Erlang control message (and its payload) as a frame: its 4-byte length,
+   * `'p'`, then each term with its 131. Frames of one event-loop turn go out in one
+   * socket write (encoded in place: no buffer per message).
+   */
   emit(control: unknown, payload?: unknown): void {
     if (this.closed) return;
     const w = this.out;
-    w.reset();
-    w.u8(112);
-    w.u8(131);
-    writeTerm(w, control);
-    if (payload !== undefined) {
+    const start = w.pos;
+    try {
+      w.ensure(6);
+      w.pos += 4;
+      w.u8(112);
       w.u8(131);
-      try {
+      writeTerm(w, control);
+      if (payload !== undefined) {
+        w.u8(131);
         writeTerm(w, payload);
-      } catch (e) {
-        // Refused at the sender (a NotCopyableError), with nothing written.
-        w.reset();
-        throw e;
       }
+    } catch (e) {
+      // Refused at the sender (a NotCopyableError), with nothing written.
+      w.pos = start;
+      throw e;
     }
-    this.writer.write(w.take());
+    w.buf.writeUInt32BE(w.pos - start - 4, start);
+    this.written();
+  }
+
+  /** A frame is queued: flush at the end of this turn, or now when the batch is large. */
+  private written(): void {
     this.lastWriteAt = Date.now();
+    if (this.out.pos >= FLUSH_BYTES) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(this.flushScheduled);
+    }
+  }
+
+  private readonly flushScheduled = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
+
+  private flush(): void {
+    if (this.out.pos === 0 || this.socket.destroyed) return;
+    this.socket.write(this.out.take());
   }
 
   send(from: Pid | undefined, to: Pid, msg: unknown): void {
@@ -226,8 +253,11 @@ export class ErlangChannel implements Channel {
       case 'reply':
         return this.reply(c.to, c.tag, c.value);
       case 'tick':
-        this.writer.write(EMPTY);
-        this.lastWriteAt = Date.now();
+        if (this.closed) return;
+        this.out.ensure(4);
+        this.out.buf.writeUInt32BE(0, this.out.pos);
+        this.out.pos += 4;
+        this.written();
         return;
       case 'spawn_request': {
         // Grove spawns by registered spawnable; a BEAM node has none: refuse, as OTP answers notsup.
@@ -271,7 +301,7 @@ export class ErlangChannel implements Channel {
     if (this.closed) return;
     this.reason ??= reason;
     this.closed = true;
-    this.writer.close();
+    this.flush();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
@@ -432,7 +462,7 @@ export class ErlangChannel implements Channel {
 
   private readonly onSocketClose = (): void => {
     this.closed = true;
-    this.writer.drop();
+    this.out.reset();
     const h = this.h;
     this.h = null;
     h?.onClose(this.reason ?? 'connection_closed');
