@@ -4,21 +4,10 @@
 // (registered bench_gs and sink, bench/erlang/bench_remote.erl) that registers with
 // it. Everything on 127.0.0.1; both are stopped at the end.
 const fs = require('node:fs');
-const net = require('node:net');
 const { startDistributed } = require('@grove/distribution');
 const { compile, COOKIE } = require('../lib/erlang');
 const { startUntilReady } = require('../lib/child');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const { freePort } = require('../lib/epmd');
 
 /** Runs `body(ctx, erlNode)` in a process of a Grove node connected to a fresh Erlang server node. */
 async function withErlangPeer(body) {

@@ -31,6 +31,7 @@ import type { Socket } from 'node:net';
 import { describe, getLogger, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import type { Channel, ChannelHandler, Control } from '../transport/transport';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
+import { closeReason, startReading } from '../transport/socket_channel';
 import { DFLAG } from './dist_flags';
 import type { ErlangHandshakeResult } from './dist_handshake';
 import { WireReader, WireWriter } from '../wire/wire';
@@ -147,15 +148,12 @@ export class ErlangChannel implements Channel {
     return this.h;
   }
 
+  /** Frames are held until the connection adopts the channel, then delivered in order. */
   set handler(h: ChannelHandler | null) {
     this.h = h;
     if (h !== null && !this.reading) {
       this.reading = true;
-      try {
-        this.decoder.resume();
-      } catch (err) {
-        this.socket.destroy(err as Error);
-      }
+      startReading(this.decoder, this.socket);
     }
   }
 
@@ -455,9 +453,7 @@ export class ErlangChannel implements Channel {
   }
 
   private readonly onError = (err: Error): void => {
-    const code = (err as { code?: unknown }).code;
-    this.reason ??= code === 'frame_too_large' ? 'frame_too_large' : code === 'decode' ? 'bad_frame' : 'connection_closed';
-    log.warn(`connection to ${this.peer} closed: ${err.message}`);
+    this.reason ??= closeReason(this.peer, err);
   };
 
   private readonly onSocketClose = (): void => {

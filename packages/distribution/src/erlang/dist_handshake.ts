@@ -20,12 +20,11 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type * as net from 'node:net';
-import { getLogger } from '@grove/core';
-import { HandshakeError, type HandshakeFailure } from '../errors';
+import type { HandshakeError, HandshakeFailure } from '../errors';
 import type { AcceptDecision } from '../handshake/handshake';
 import { parseNodeName, type NodeNameKind } from '../node/node_name';
 import { socketAddress } from '../transport/tcp';
-import { refusals } from '../transport/warn_limit';
+import { peerNameProblem, refusal } from '../handshake/session';
 import { DFLAG, missingMandatory, ownFlags } from './dist_flags';
 
 /** Handshake packets are small: a name of at most 255 bytes plus 20. */
@@ -127,11 +126,7 @@ abstract class ErlangSession {
     } else {
       this.socket.destroy();
     }
-    const who = this.peer !== undefined ? `${this.peer} (${this.address})` : this.address;
-    const message = `Erlang handshake (${this.side}) with ${who} refused: ${detail}`;
-    if (reason === 'simultaneous') getLogger('dist').debug(`${this.options.name}: ${message}`);
-    else refusals.warn(`${this.options.name} ${this.address.replace(/:\d+$/, '')} ${reason}`, `${this.options.name}: ${message}`);
-    this.reject(new HandshakeError(reason, message, this.peer, this.address));
+    this.reject(refusal(this.options.name, `Erlang handshake (${this.side})`, this.peer, this.address, reason, detail));
   }
 
   protected succeed(r: Omit<ErlangHandshakeResult, 'socket' | 'rest'>): void {
@@ -145,15 +140,8 @@ abstract class ErlangSession {
   }
 
   protected checkPeerName(name: string): string | undefined {
-    let kind: NodeNameKind;
-    try {
-      kind = parseNodeName(name).kind;
-    } catch (e) {
-      return (e as Error).message;
-    }
     if (name === this.options.name) return `the peer claims this node's own name ${name}`;
-    if (kind !== this.kind) return `${name} has a ${kind} name and ${this.options.name} a ${this.kind} one; short and long names do not mix`;
-    return undefined;
+    return peerNameProblem(name, this.options.name, this.kind);
   }
 
   private detach(): void {
