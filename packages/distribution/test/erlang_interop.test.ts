@@ -248,6 +248,51 @@ describeErl('links and monitors between Grove and Erlang', () => {
   });
 });
 
+describeErl('links and monitors by pid, and unlink, from both sides', () => {
+  it('delivers DOWN by pid both ways with the exit reason, and an unlink from Grove holds', async () => {
+    const g = await tcpNode('grove');
+    const e = await erl();
+    const got: unknown[] = [];
+    g.node.spawnLoop((m) => void got.push(m), { name: 'inbox' });
+    // Erlang monitors a Grove process by pid; it exits with {shutdown, bye}.
+    const victim = g.node.spawn(async (ctx) => {
+      await ctx.receive();
+      ctx.exit({ shutdown: 'bye' });
+    });
+    await e.eval('register(shell, self()).');
+    g.node.send(['shell', e.name], victim);
+    expect(await e.eval(`GP = receive P -> P after 5000 -> timeout end, GR = monitor(process, GP), {inbox, '${g.name}'} ! monitoring, ok.`)).toBe('ok');
+    await waitFor(() => got.length === 1, 'the monitor to be in place');
+    g.node.send(victim, 'go');
+    expect(await e.eval(`receive {'DOWN', GR, process, GP, Why} -> Why after 5000 -> timeout end.`)).toBe('{shutdown,bye}');
+
+    // Grove monitors Erlang processes by pid, links to two, unlinks the first: only the second's exit arrives.
+    await e.eval(`E1 = spawn(fun() -> receive go -> exit(boom1) end end), E2 = spawn(fun() -> receive go -> exit(boom2) end end), {inbox, '${g.name}'} ! {E1, E2}, ok.`);
+    await waitFor(() => got.length === 2, 'the pids');
+    const [e1, e2] = (got[1] as { elements: Pid[] }).elements;
+    const seen: unknown[] = [];
+    g.node.spawn(
+      async (ctx) => {
+        ctx.monitor(e1!);
+        ctx.link(e1!);
+        ctx.link(e2!);
+        ctx.unlink(e1!);
+        ctx.send(['shell', e.name], atom('ready'));
+        for (;;) seen.push(await ctx.receive());
+      },
+      { trapExit: true },
+    );
+    expect(await e.eval('receive ready -> ready after 5000 -> timeout end.')).toBe('ready');
+    await e.eval('E1 ! go, ok.');
+    await waitFor(() => seen.length === 1, 'the DOWN of E1');
+    expect(seen[0]).toMatchObject({ type: 'DOWN', reason: 'boom1' });
+    await e.eval('E2 ! go, ok.');
+    await waitFor(() => seen.length === 2, 'the EXIT of E2');
+    expect(seen[1]).toMatchObject({ type: 'EXIT', reason: 'boom2' });
+    expect((seen[1] as { from: Pid }).from.equals(e2)).toBe(true);
+  });
+});
+
 describeErl('rpc between Grove and Erlang', () => {
   it('runs rpc:call from erl against exposed functions only, and rpc.call from Grove on erl', async () => {
     const g: DistNode = await tcpNode('grove');
