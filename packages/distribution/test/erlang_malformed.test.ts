@@ -99,6 +99,28 @@ describe('the Erlang side of a Grove node, given bad input', () => {
     ok.socket.destroy();
   });
 
+  it('survives a connection reset before its first bytes told the protocol, and accepts the next', async () => {
+    const g = await tcpNode('mal');
+    // An error event nobody listens to would end the OS process: catch it here to see it.
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown): void => void uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const s = net.connect(g.address.port, '127.0.0.1');
+      await new Promise((r) => s.once('connect', r));
+      s.write(Buffer.from([0]));
+      await new Promise((r) => setTimeout(r, 50)); // let the byte arrive before the reset
+      s.resetAndDestroy();
+      await closed(s);
+      const ok = await FakeBeam.connect(g);
+      await waitFor(() => g.nodes().includes(ok.name), 'the next connection');
+      ok.socket.destroy();
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+  });
+
   it('ignores control messages it cannot use, answers a spawn request it does not run with notsup, and delivers what follows', async () => {
     const g = await tcpNode('mal');
     const got: unknown[] = [];
