@@ -192,8 +192,10 @@ export class ErlangChannel implements Channel {
     this.lastWriteAt = Date.now();
     if (this.out.pos >= FLUSH_BYTES) this.flush();
     else if (!this.scheduled) {
+      // At the end of the event-loop turn (as FrameWriter's default): what a turn sends
+      // (a call's demonitor and the next call's monitor and request) is one write.
       this.scheduled = true;
-      process.nextTick(this.flushScheduled);
+      setImmediate(this.flushScheduled);
     }
   }
 
