@@ -126,6 +126,8 @@ export {
   Tuple,
   tuple,
   isTuple,
+  charlist,
+  charlistToString,
   ImproperList,
   Bitstring,
   ErlangFloat,

@@ -5,8 +5,8 @@
  * what OTP writes. One erl process for the whole batch.
  */
 import fc from 'fast-check';
-import { Pid, Ref } from '@grove/core';
-import { atom, binaryToTerm, Bitstring, ErlangPort, float, ImproperList, termToBinary, Tuple } from '@grove/distribution';
+import { Pid, Ref, registerClass } from '@grove/core';
+import { atom, binaryToTerm, Bitstring, ErlangPort, exitReasonToErlang, float, ImproperList, termToBinary, Tuple } from '@grove/distribution';
 import { erlRoundTrip, haveErl } from './support/erl_terms';
 
 const BATCH = 500;
@@ -85,5 +85,25 @@ const { term } = fc.letrec<{ term: unknown }>((tie) => ({
       }
     });
     expect(failures.slice(0, 5)).toEqual([]);
+  });
+
+  it("reads Grove's own values (an Error, a registered class, exit reasons) and writes them back unchanged", async () => {
+    class Money {
+      constructor(
+        readonly amount: number,
+        readonly currency: string,
+      ) {}
+    }
+    registerClass(Money, { name: 'Elixir.Shop.Money' });
+    const error = Object.assign(new RangeError('out of range'), { code: 'E_RANGE' });
+    const values = [error, new Money(3, 'EUR'), exitReasonToErlang({ shutdown: 'restart' }), exitReasonToErlang('noconnection')];
+    const encoded = values.map((v) => termToBinary(v));
+    const results = await erlRoundTrip(encoded);
+    results.forEach((r, i) => {
+      expect(r).toEqual({ ok: true, bytes: encoded[i] });
+    });
+    const back = binaryToTerm(encoded[0]!) as RangeError & { code: string };
+    expect([back.name, back.message, back.stack, back.code]).toEqual(['RangeError', 'out of range', error.stack, 'E_RANGE']);
+    expect(binaryToTerm(encoded[1]!)).toEqual(new Money(3, 'EUR'));
   });
 });

@@ -9,6 +9,8 @@ import {
   Atom,
   binaryToTerm,
   Bitstring,
+  charlist,
+  charlistToString,
   compareTerms,
   ErlangFloat,
   ErlangFun,
@@ -138,6 +140,13 @@ describe('the value classes', () => {
     expect([tag, value]).toEqual([atom('ok'), 42]);
     expect(isTuple(tuple(atom('ok'), 1), 'ok')).toBe(true);
     expect(isTuple([atom('ok')])).toBe(false);
+  });
+
+  it('turns text into charlists and back', () => {
+    expect(hex(charlist('hi'))).toBe('836b00026869'); // "hi" in Erlang
+    expect(charlist('€😀')).toEqual([0x20ac, 0x1f600]);
+    expect(charlistToString(binaryToTerm(termToBinary(charlist('€😀'))) as number[])).toBe('€😀');
+    expect(() => charlistToString([0xd800])).toThrow(/code points/);
   });
 
   it('refuses malformed improper lists and bitstrings', () => {

@@ -21,11 +21,20 @@
 import { classCodecOf, NotCopyableError, Pid, Ref } from '@grove/core';
 import { DEFAULT_MAX_DEPTH } from '../wire/term_format';
 import { fieldText, WireWriter } from '../wire/wire';
-import { E, ERROR_STRUCT, VERSION } from './etf_format';
-import { compareTerms, compareUtf8, refWords } from './term_order';
-import { Atom, atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList, isWellFormed, MAX_ATOM_CHARS, Tuple } from './terms';
+import { E, VERSION } from './etf_format';
+import { errorFields, structFields } from './struct';
+import { compareTerms, compareUtf8 } from './term_order';
+import { Atom, atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList, isWellFormed, Tuple } from './terms';
 
+// Module-level copies: @grove/core's CommonJS re-exports are getters, too slow per value.
 const OBJECT_PROTO = Object.prototype;
+const PidClass = Pid;
+const RefClass = Ref;
+const PID_PROTO = Pid.prototype;
+const REF_PROTO = Ref.prototype;
+const ATOM_PROTO = Atom.prototype;
+const TUPLE_PROTO = Tuple.prototype;
+const TWO_32 = 0x100000000;
 const MAX_STRING_EXT = 0xffff;
 /** NEW_PORT_EXT carries 28 significant bits of a port id; OTP writes larger ids as V4_PORT_EXT. */
 const NEW_PORT_MAX = 0x10000000;
@@ -158,20 +167,34 @@ class Encoder {
     for (let i = n - 1; i >= 0; i--) w.buf[w.pos++] = parseInt(hex.substr(i * 2, 2), 16);
   }
 
-  /** @internal an atom by name (callers checked the name, or it is one of ours). */
-  atom(name: string): void {
+  /** An atom named by a string (checked, and its bytes cached, by {@link nameBytes}). */
+  private atom(name: string): void {
+    this.atomBytes(nameBytes(name));
+  }
+
+  /** An atom from its UTF-8 bytes. */
+  private atomBytes(b: Buffer): void {
     const w = this.w;
-    const n = Buffer.byteLength(name, 'utf8');
+    const n = b.length;
     w.ensure(n + 3);
+    const buf = w.buf;
     if (n < 256) {
-      w.buf[w.pos++] = E.SMALL_ATOM_UTF8;
-      w.buf[w.pos++] = n;
+      buf[w.pos++] = E.SMALL_ATOM_UTF8;
+      buf[w.pos++] = n;
     } else {
-      w.buf[w.pos++] = E.ATOM_UTF8;
-      w.buf.writeUInt16BE(n, w.pos);
+      buf[w.pos++] = E.ATOM_UTF8;
+      buf.writeUInt16BE(n, w.pos);
       w.pos += 2;
     }
-    w.utf8(name, n);
+    if (n < 32) {
+      // Cheaper than a native copy for the short names most atoms have.
+      let pos = w.pos;
+      for (let i = 0; i < n; i++) buf[pos++] = b[i]!;
+      w.pos = pos;
+    } else {
+      buf.set(b, w.pos);
+      w.pos += n;
+    }
   }
 
   private binaryString(s: string): void {
@@ -199,13 +222,16 @@ class Encoder {
 
   private object(v: object, depth: number): void {
     if (depth > this.maxDepth) throw refuse(`nesting deeper than ${this.maxDepth} levels (or a cycle)`);
-    if (Array.isArray(v)) return this.list(v, depth);
+    // The common classes by prototype first: one comparison each.
     const proto = Object.getPrototypeOf(v) as object | null;
+    if (proto === ATOM_PROTO) return this.atomBytes((v as Atom).utf8);
+    if (proto === TUPLE_PROTO) return this.tuple((v as Tuple).elements, depth);
     if (proto === OBJECT_PROTO || proto === null) return this.fields(v as Record<string, unknown>, depth);
-    if (v instanceof Atom) return this.atom(v.name);
-    if (v instanceof Tuple) return this.tuple(v.elements, depth);
-    if (v instanceof Pid) return this.pid(v);
-    if (v instanceof Ref) return this.ref(v);
+    if (proto === PID_PROTO) return this.pid(v as Pid);
+    if (proto === REF_PROTO) return this.ref(v as Ref);
+    if (Array.isArray(v)) return this.list(v, depth);
+    if (v instanceof PidClass) return this.pid(v); // core's ServerRef, a subclass
+    if (v instanceof RefClass) return this.ref(v);
     if (v instanceof Uint8Array) {
       this.tagged(E.BINARY, v.length);
       return this.w.bytes(v);
@@ -264,7 +290,6 @@ class Encoder {
     if (!isSortedUtf8(keys)) keys.sort(compareUtf8);
     this.tagged(E.MAP, keys.length);
     for (const k of keys) {
-      if (k.length > MAX_ATOM_CHARS || !isWellFormed(k)) checkKey(k);
       this.atom(k);
       this.write(o[k], depth);
     }
@@ -285,7 +310,7 @@ class Encoder {
   }
 
   private node(name: string): void {
-    if (typeof name !== 'string' || name.length > MAX_ATOM_CHARS || !isWellFormed(name)) throw refuse(`a node name ${fieldText(name)} that is not an atom`);
+    if (typeof name !== 'string') throw refuse(`a node name ${fieldText(name)} that is not an atom`);
     this.atom(name);
   }
 
@@ -301,18 +326,25 @@ class Encoder {
   }
 
   private ref(r: Ref): void {
-    const words = refWords(r);
-    if (!isU32(r.creation) || !(r.words !== undefined || (Number.isSafeInteger(r.id) && r.id >= 0)) || words.length > 5 || !words.every(isU32)) {
+    const words = r.words;
+    const id = r.id;
+    if (!isU32(r.creation) || (words === undefined ? !(Number.isSafeInteger(id) && id >= 0) : !isRefWords(words))) {
       throw refuse(`a ref whose creation ${fieldText(r.creation)} or id ${fieldText(r.id)} does not fit Erlang's reference words`);
     }
     const w = this.w;
     w.u8(E.NEWER_REFERENCE);
-    w.ensure(2);
-    w.buf.writeUInt16BE(words.length, w.pos);
-    w.pos += 2;
+    w.u8(0);
+    w.u8(words === undefined ? 3 : words.length);
     this.node(r.node);
     this.u32(r.creation);
-    for (const x of words) this.u32(x);
+    if (words !== undefined) {
+      for (const x of words) this.u32(x);
+    } else {
+      // A Grove ref: its id as three words (see refWords).
+      this.u32(id % TWO_32);
+      this.u32(Math.floor(id / TWO_32));
+      this.u32(0);
+    }
   }
 
   private port(p: ErlangPort): void {
@@ -349,36 +381,34 @@ function isByteList(a: readonly unknown[]): boolean {
   return true;
 }
 
-/** Throws unless the object key `k` can be an atom. */
-function checkKey(k: string): void {
+const NAME_CACHE_MAX = 4096;
+const names = new Map<string, Buffer>();
+
+/**
+ * The UTF-8 bytes of an atom named by a string (an object key, a node name, `true`):
+ * checked once, then cached (a bounded table, emptied when full).
+ */
+function nameBytes(name: string): Buffer {
+  const known = names.get(name);
+  if (known !== undefined) return known;
+  let bytes: Buffer;
   try {
-    atom(k);
+    bytes = atom(name).utf8;
   } catch (e) {
-    throw refuse(`the object key ${fieldText(k)} cannot be an atom: ${(e as Error).message}`);
+    throw refuse(`${fieldText(name)} cannot be an atom (an object key or a node name): ${(e as Error).message}`);
   }
+  if (names.size >= NAME_CACHE_MAX) names.clear();
+  names.set(name, bytes);
+  return bytes;
+}
+
+function isRefWords(words: readonly number[]): boolean {
+  return Array.isArray(words) && words.length >= 1 && words.length <= 5 && words.every(isU32);
 }
 
 function isSortedUtf8(keys: string[]): boolean {
   for (let i = 1; i < keys.length; i++) if (compareUtf8(keys[i - 1]!, keys[i]!) > 0) return false;
   return true;
-}
-
-/** An Error as `%Grove.Error{}`: name, message, stack (when a string), cause (when set), own fields. */
-export function errorFields(e: Error): Record<string, unknown> {
-  const o: Record<string, unknown> = { ...e };
-  o.__struct__ = atom(ERROR_STRUCT);
-  o.__exception__ = true;
-  o.name = e.name;
-  o.message = e.message;
-  if (typeof e.stack === 'string') o.stack = e.stack;
-  if ('cause' in e) o.cause = e.cause;
-  return o;
-}
-
-/** An instance of a registered class: its fields with `__struct__`, or `__term__` when its term is not a plain object. */
-function structFields(name: string, term: unknown): Record<string, unknown> {
-  const plain = typeof term === 'object' && term !== null && Object.getPrototypeOf(term) === OBJECT_PROTO;
-  return plain ? { ...(term as Record<string, unknown>), __struct__: atom(name) } : { __struct__: atom(name), __term__: term };
 }
 
 function noCounterpart(v: object): string {

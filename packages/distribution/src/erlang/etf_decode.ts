@@ -13,15 +13,21 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
-import { classCodecNamed, Pid, Ref } from '@grove/core';
+import { Pid, Ref } from '@grove/core';
 import { DecodeError } from '../errors';
+import { CACHED_STRING_MAX, ShortStringCache } from '../wire/atom_cache';
 import { DEFAULT_MAX_DEPTH } from '../wire/term_format';
 import { DEFAULT_MAX_BYTES, WireReader, type FastBuffer } from '../wire/wire';
-import { E, ERROR_STRUCT, VERSION, type EtfDecodeOptions } from './etf_format';
+import { E, VERSION, type EtfDecodeOptions } from './etf_format';
+import { fromStruct } from './struct';
 import { Atom, Bitstring, ErlangFloat, ErlangFun, ErlangPort, ImproperList, MAX_ATOM_CHARS, Tuple } from './terms';
 
 const TWO_32 = 0x100000000;
+// Module-level copies: @grove/core's CommonJS re-exports are getters, too slow per value.
+const PidClass = Pid;
+const RefClass = Ref;
 const hasOwn = Object.prototype.hasOwnProperty;
+const sharedStrings = new ShortStringCache();
 
 /**
  * Decodes a whole `term_to_binary` result (leading 131 included); trailing bytes are
@@ -49,6 +55,8 @@ export class EtfDecoder {
   private readonly localNode: string | undefined;
   private readonly localCreation: number | undefined;
   private r: WireReader = new WireReader();
+  /** Short ASCII atom names and strings seen before (one table for every decoder: a lookup never calls out). */
+  private readonly strings = sharedStrings;
 
   constructor(options: EtfDecodeOptions = {}) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -231,7 +239,10 @@ export class EtfDecoder {
     r.need(n, 'atom');
     const start = r.pos;
     let name: string;
-    if (tag === E.ATOM || tag === E.SMALL_ATOM) {
+    const cached = n <= CACHED_STRING_MAX && n > 0 ? this.strings.get(r.buf, start, n) : undefined;
+    if (cached !== undefined) {
+      name = cached; // ASCII: the same in every encoding
+    } else if (tag === E.ATOM || tag === E.SMALL_ATOM) {
       name = (r.buf as FastBuffer).latin1Slice(start, start + n);
     } else {
       name = (r.buf as FastBuffer).utf8Slice(start, start + n);
@@ -260,7 +271,11 @@ export class EtfDecoder {
     r.need(n, 'binary');
     const start = r.pos;
     r.pos += n;
-    if (this.auto && (n === 0 || isUtf8(r.buf.subarray(start, start + n)))) return (r.buf as FastBuffer).utf8Slice(start, start + n);
+    if (this.auto) {
+      const cached = n <= CACHED_STRING_MAX && n > 0 ? this.strings.get(r.buf, start, n) : undefined;
+      if (cached !== undefined) return cached;
+      if (n === 0 || isUtf8(r.buf.subarray(start, start + n))) return (r.buf as FastBuffer).utf8Slice(start, start + n);
+    }
     return Buffer.from(r.buf.subarray(start, start + n));
   }
 
@@ -329,30 +344,7 @@ export class EtfDecoder {
       if (m.has(k)) r.fail('a map key appears twice', keyAt);
       m.set(k, v);
     }
-    return o !== null ? this.struct(o, at) : m;
-  }
-
-  /** A map with a `__struct__` naming a Grove error or a registered class becomes that. */
-  private struct(o: Record<string, unknown>, at: number): unknown {
-    const name = o.__struct__;
-    if (!(name instanceof Atom)) return o;
-    if (name.name === ERROR_STRUCT) return toError(o);
-    const codec = classCodecNamed(name.name);
-    if (codec === undefined) return o;
-    const keys = Object.keys(o);
-    let term: unknown;
-    if (keys.length === 2 && hasOwn.call(o, '__term__')) {
-      term = o.__term__;
-    } else {
-      const fields: Record<string, unknown> = { ...o };
-      delete fields.__struct__;
-      term = fields;
-    }
-    try {
-      return codec.fromTerm(term);
-    } catch (e) {
-      throw new DecodeError(`fromTerm of the registered class ${JSON.stringify(name.name)} threw: ${String(e)}`, at, { cause: e });
-    }
+    return o !== null ? fromStruct(o, at) : m;
   }
 
   private pid(tag: number): Pid {
@@ -360,7 +352,7 @@ export class EtfDecoder {
     const id = this.u32();
     const serial = this.u32();
     const creation = tag === E.NEW_PID ? this.u32() : this.r.u8();
-    return new Pid(node, id, serial, creation);
+    return new PidClass(node, id, serial, creation);
   }
 
   private ref(tag: number, at: number): Ref {
@@ -383,9 +375,9 @@ export class EtfDecoder {
   private makeRef(node: string, creation: number, words: number[]): Ref {
     if (words.length === 3 && words[2] === 0 && words[1]! < 0x200000) {
       const local = node === this.localNode && creation === this.localCreation;
-      return new Ref(node, creation, words[0]! + words[1]! * TWO_32, local);
+      return new RefClass(node, creation, words[0]! + words[1]! * TWO_32, local);
     }
-    return new Ref(node, creation, -1, false, words);
+    return new RefClass(node, creation, -1, false, words);
   }
 
   private port(tag: number): ErlangPort {
@@ -446,29 +438,4 @@ export function atomValue(name: string): unknown {
 /** A float: a plain number, or an ErlangFloat when its value would read as an integer. */
 function floatValue(v: number): number | ErlangFloat {
   return Number.isSafeInteger(v) && !Object.is(v, -0) ? new ErlangFloat(v) : v;
-}
-
-/** A binary field as text, whichever way binaries decode. */
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : v instanceof Buffer ? v.toString('utf8') : undefined;
-}
-
-/** `%Grove.Error{}` back into an Error (the inverse of the encoder's `errorFields`). */
-function toError(o: Record<string, unknown>): unknown {
-  const { __struct__: _s, __exception__: _x, cause, ...rest } = o;
-  const name = text(o.name);
-  const message = text(o.message);
-  const stack = text(o.stack);
-  if (message === undefined || name === undefined || _x !== true || (o.stack !== undefined && stack === undefined)) return o;
-  delete rest.name;
-  delete rest.message;
-  delete rest.stack;
-  const e = new Error(message);
-  const hidden = { writable: true, enumerable: false, configurable: true };
-  if (name !== 'Error') Object.defineProperty(e, 'name', { value: name, ...hidden });
-  if (stack === undefined) delete (e as { stack?: string }).stack;
-  else Object.defineProperty(e, 'stack', { value: stack, ...hidden });
-  if ('cause' in o) Object.defineProperty(e, 'cause', { value: cause, ...hidden });
-  for (const k of Object.keys(rest)) Object.defineProperty(e, k, { value: rest[k], enumerable: true, writable: true, configurable: true });
-  return e;
 }

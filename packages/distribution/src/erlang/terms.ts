@@ -28,10 +28,15 @@ const PLAIN_ATOM = /^[a-z][a-zA-Z0-9_@]*$/;
  * distinct atoms cannot grow it without bound (unlike Erlang's atom table).
  */
 export class Atom {
+  /** @internal the name in UTF-8, as the encoder writes it. */
+  readonly utf8: Buffer;
+
   private constructor(
     /** The atom's text. */
     readonly name: string,
-  ) {}
+  ) {
+    this.utf8 = Buffer.from(name, 'utf8');
+  }
 
   /** @internal the interned atom for `name` (checked by {@link atom}). */
   static intern(name: string): Atom {
@@ -120,6 +125,23 @@ export function tuple(...elements: unknown[]): Tuple {
 /** True when `value` is a {@link Tuple}, optionally one whose first element is the atom `tag`. */
 export function isTuple(value: unknown, tag?: string): value is Tuple {
   return value instanceof Tuple && (tag === undefined || isAtom(value.elements[0], tag));
+}
+
+/**
+ * The charlist of `text` (Erlang's `"abc"`, Elixir's `'abc'`): a list of its code
+ * points, for Erlang functions that take strings as lists (`io:format/2`).
+ */
+export function charlist(text: string): number[] {
+  if (typeof text !== 'string' || !isWellFormed(text)) throw new BadArgError('charlist: expected a string without lone surrogates', text);
+  return Array.from(text, (c) => c.codePointAt(0)!);
+}
+
+/** The text of a charlist (a list of code points), the inverse of {@link charlist}. */
+export function charlistToString(list: readonly number[]): string {
+  if (!Array.isArray(list) || !list.every((c) => Number.isInteger(c) && c >= 0 && c <= 0x10ffff && (c < 0xd800 || c > 0xdfff))) {
+    throw new BadArgError('charlistToString: expected a list of Unicode code points', list);
+  }
+  return String.fromCodePoint(...list);
 }
 
 /**
