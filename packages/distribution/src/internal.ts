@@ -105,3 +105,6 @@ export {
   type PortMapperOptions,
   type RegistrationWatch,
 } from './epmd/port_mapper';
+// ---- Erlang's distribution protocol (erlang/) ----
+export { acceptErlangHandshake, initiateErlangHandshake, erlangDigest, isErlangHello, type ErlangHandshakeResult } from './erlang/dist_handshake';
+export { DFLAG, GROVE_FLAGS, MANDATORY_FLAGS } from './erlang/dist_flags';

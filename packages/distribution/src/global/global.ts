@@ -18,7 +18,7 @@
  * accepts.
  */
 import { BadArgError, call, describe, getLogger, isPid, Node, NoProcError, type Pid, type ProcessContext, type TimeoutMs, type ViaName, type ViaRegistry } from '@grove/core';
-import { callerOf, DistNode, knownNodes, type DistCaller } from '../node/dist_node';
+import { callerOf, DistNode, knownGroveNodes, type DistCaller } from '../node/dist_node';
 import { DistNodeError } from '../errors';
 import { delLockOn, setLockOn } from './lock';
 import { globalServerOf, GlobalServer } from './name_server';
@@ -166,7 +166,7 @@ export class GlobalRegistry implements ViaRegistry {
   }
 
   private lockNodes(nodes: readonly string[] | undefined): string[] {
-    if (nodes === undefined) return knownNodes(this.node);
+    if (nodes === undefined) return knownGroveNodes(this.node);
     if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string')) throw new BadArgError(`global lock: nodes must be an array of node names, got ${String(nodes)}`, nodes);
     return [...nodes];
   }
@@ -179,9 +179,9 @@ export class GlobalRegistry implements ViaRegistry {
     const root = callerOf(this.node, 'global');
     const requester = `reg ${this.node.name} ${this.node.makeRef().key}`;
     for (;;) {
-      const nodes = knownNodes(this.node);
+      const nodes = knownGroveNodes(this.node);
       await setLockOn(root, nodes, GLOBAL_RESOURCE, requester, 'infinity');
-      const now = this.server.kernel.nodes('visible');
+      const now = this.server.kernel.groveNodes();
       if (now.every((n) => nodes.includes(n))) {
         try {
           return await fn(root, nodes);

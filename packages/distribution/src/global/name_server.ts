@@ -81,7 +81,7 @@ export class GlobalServer extends GenServer {
     kernel.monitorNodes(this.self, true);
     // Nodes connected before the server started (it was restarted: its table is empty)
     // did not see a nodeup, so they will not sync with it: it syncs with each itself.
-    for (const peer of kernel.nodes('visible')) this.ctx.send(this.self, { type: 'global.rejoin', node: peer });
+    for (const peer of kernel.groveNodes()) this.ctx.send(this.self, { type: 'global.rejoin', node: peer });
   }
 
   /** The node this server runs on. */
@@ -177,7 +177,7 @@ export class GlobalServer extends GenServer {
       case 'global.names':
         return this.records();
       case 'global.nodes':
-        return this.kernel.nodes('visible');
+        return this.kernel.groveNodes();
       case 'global.apply':
         for (const op of req.ops) {
           if (op.op === 'insert') this.insert(op.rec);
@@ -228,7 +228,7 @@ export class GlobalServer extends GenServer {
         return this.guard.graceOver(m);
       case 'global.rejoin':
         // Sent to itself by a restarted server, for a node connected before it started.
-        if (typeof m['node'] === 'string' && this.kernel.nodes('visible').includes(m['node'])) this.nodeUp(m['node'], true);
+        if (typeof m['node'] === 'string' && this.kernel.groveNodes().includes(m['node'])) this.nodeUp(m['node'], true);
         return;
     }
     if (!isNodeMessage(msg)) return void super.handleInfo(msg);
@@ -327,6 +327,8 @@ export class GlobalServer extends GenServer {
 
   /** A peer came up: the node with the smaller name syncs the pair (`rejoin`: this one does, whatever the names). */
   private nodeUp(peer: string, rejoin: boolean): void {
+    // A BEAM node's global speaks another protocol: Grove's global leaves it alone (and does not wait for it).
+    if (this.kernel.isErlang(peer)) return;
     const state: PeerState = { synced: false, epoch: ++this.epochs };
     this.peers.set(peer, state);
     if (rejoin || this.node.name < peer) void syncWith(this, peer, state.epoch);
@@ -346,7 +348,7 @@ export class GlobalServer extends GenServer {
   }
 
   private allSynced(): boolean {
-    for (const n of this.kernel.nodes('visible')) if (this.peers.get(n)?.synced !== true) return false;
+    for (const n of this.kernel.groveNodes()) if (this.peers.get(n)?.synced !== true) return false;
     return true;
   }
 

@@ -67,7 +67,7 @@ export async function syncWith(server: GlobalServer, peer: string, epoch: number
  * A node left out syncs with the peer's partition on its own.
  */
 function lockSet(server: GlobalServer, peer: string, peerNodes: unknown): string[] {
-  const mine = server.kernel.nodes('visible');
+  const mine = server.kernel.groveNodes();
   const all = new Set([server.node.name, peer, ...mine]);
   const listed = Array.isArray(peerNodes) ? (peerNodes as unknown[]) : [];
   if (server.kernel.options.connectAll) for (const n of server.kernel.meshTargets(peer, listed)) all.add(n);

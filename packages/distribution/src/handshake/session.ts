@@ -44,6 +44,31 @@ function sameDigest(got: Buffer, want: Buffer): boolean {
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
+/**
+ * Logs a refused handshake once (a simultaneous connect at debug; others rate-limited,
+ * so a peer that retries in a loop gets a few lines a minute, `warn_limit.ts`) and
+ * returns the error to reject with. Shared with Erlang's handshake (`erlang/`). @internal
+ */
+export function refusal(node: string, what: string, peer: string | undefined, address: string, reason: HandshakeFailure, detail: string): HandshakeError {
+  const who = peer !== undefined ? `${peer} (${address})` : address;
+  const message = `${what} with ${who} refused: ${detail}`;
+  if (reason === 'simultaneous') getLogger('dist').debug(`${node}: ${message}`);
+  else refusals.warn(`${node} ${address.replace(/:\d+$/, '')} ${reason}`, `${node}: ${message}`);
+  return new HandshakeError(reason, message, peer, address);
+}
+
+/** Why `name` cannot be a peer of the node `own` (of naming kind `kind`): not a node name, or of the other kind. @internal */
+export function peerNameProblem(name: string, own: string, kind: NodeNameKind): string | undefined {
+  let peerKind: NodeNameKind;
+  try {
+    peerKind = parseNodeName(name).kind;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (peerKind !== kind) return `${name} has a ${peerKind} name and ${own} a ${kind} one; short and long names do not mix`;
+  return undefined;
+}
+
 /** What both sides share: frames in one at a time, timeout, failure and success. */
 abstract class Session {
   protected readonly decoder: FrameDecoder;
@@ -132,12 +157,7 @@ abstract class Session {
     } else {
       this.socket.destroy();
     }
-    const who = this.peer !== undefined ? `${this.peer} (${this.address})` : this.address;
-    const message = `handshake (${this.side}) with ${who} refused: ${detail}`;
-    if (reason === 'simultaneous') getLogger('dist').debug(`${this.options.name}: ${message}`);
-    // A peer that retries in a loop gets a few lines a minute (`warn_limit.ts`).
-    else refusals.warn(`${this.options.name} ${this.address.replace(/:\d+$/, '')} ${reason}`, `${this.options.name}: ${message}`);
-    this.reject(new HandshakeError(reason, message, this.peer, this.address));
+    this.reject(refusal(this.options.name, `handshake (${this.side})`, this.peer, this.address, reason, detail));
   }
 
   protected succeed(result: Omit<HandshakeResult, 'side' | 'socket' | 'decoder'>): void {
@@ -215,14 +235,7 @@ abstract class Session {
   protected abstract closedHint(): string;
 
   protected checkPeerName(name: string): string | undefined {
-    let kind: NodeNameKind;
-    try {
-      kind = parseNodeName(name).kind;
-    } catch (e) {
-      return (e as Error).message;
-    }
-    if (kind !== this.kind) return `${name} has a ${kind} name and ${this.options.name} a ${this.kind} one; short and long names do not mix`;
-    return undefined;
+    return peerNameProblem(name, this.options.name, this.kind);
   }
 }
 

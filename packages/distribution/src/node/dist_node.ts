@@ -493,6 +493,11 @@ export function knownNodes(node: Node): string[] {
   return [node.name, ...(distOf(node)?.nodes('visible') ?? [])];
 }
 
+/** {@link knownNodes} without BEAM nodes: the nodes Grove's `global` speaks with. @internal */
+export function knownGroveNodes(node: Node): string[] {
+  return [node.name, ...(kernelOf(node)?.groveNodes() ?? [])];
+}
+
 /** A GenServer class's init parameters. */
 type InitParams<S> = S extends { init(...args: infer A): any } ? A : [];
 

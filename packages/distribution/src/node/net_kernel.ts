@@ -251,6 +251,16 @@ export class NetKernel extends GenServer {
     }
   }
 
+  /** True when `peer` is connected and is a BEAM node (Erlang's protocol), not a Grove one. */
+  isErlang(peer: string): boolean {
+    return this.router.connections.get(peer)?.channel?.protocol === 'erlang';
+  }
+
+  /** The visible nodes that are Grove nodes (not BEAM ones): those Grove's `global` speaks with. */
+  groveNodes(): string[] {
+    return this.nodes('visible').filter((n) => !this.isErlang(n));
+  }
+
   /** Connected nodes: `visible` (default, as `nodes()`), `hidden`, or `connected` (both). */
   nodes(kind: 'visible' | 'hidden' | 'connected' = 'visible'): string[] {
     return this.router.peers(kind);
@@ -398,7 +408,8 @@ export class NetKernel extends GenServer {
     const nodeType: NodeType = conn.hidden ? 'hidden' : 'visible';
     log.debug(`${this.node.name}: nodeup ${conn.peer} (${nodeType})`);
     this.notify({ type: 'nodeup', node: conn.peer, nodeType });
-    if (!conn.hidden && this.options.connectAll) {
+    // A BEAM node learns of others through its own global, not Grove's peer list.
+    if (!conn.hidden && this.options.connectAll && channel.protocol !== 'erlang') {
       const nodes = this.router.peers('visible').filter((n) => n !== conn.peer);
       if (nodes.length > 0) conn.regSend(undefined, NET_KERNEL, { type: PEERS, nodes });
     }

@@ -34,6 +34,22 @@ export interface ChannelIdentity {
   readonly peerHidden: boolean;
 }
 
+/** Delivers the frames a channel's decoder held until its connection adopted it; a failure destroys the socket. @internal */
+export function startReading(decoder: FrameDecoder, socket: Socket): void {
+  try {
+    decoder.resume();
+  } catch (err) {
+    socket.destroy(err as Error);
+  }
+}
+
+/** The nodedown reason for a channel's socket error (`frame_too_large`, `bad_frame`, `connection_closed`), logged. @internal */
+export function closeReason(peer: string, err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  log.warn(`connection to ${peer} closed: ${err.message}`);
+  return code === 'frame_too_large' ? 'frame_too_large' : code === 'decode' ? 'bad_frame' : 'connection_closed';
+}
+
 export class SocketChannel implements Channel {
   private h: ChannelHandler | null = null;
   private reading = false;
@@ -93,11 +109,7 @@ export class SocketChannel implements Channel {
     this.h = h;
     if (h !== null && !this.reading) {
       this.reading = true;
-      try {
-        this.decoder.resume();
-      } catch (err) {
-        this.socket.destroy(err as Error);
-      }
+      startReading(this.decoder, this.socket);
     }
   }
 
@@ -186,9 +198,7 @@ export class SocketChannel implements Channel {
   };
 
   private readonly onError = (err: Error): void => {
-    const code = (err as { code?: unknown }).code;
-    this.reason ??= code === 'frame_too_large' ? 'frame_too_large' : code === 'decode' ? 'bad_frame' : 'connection_closed';
-    log.warn(`connection to ${this.peer} closed: ${err.message}`);
+    this.reason ??= closeReason(this.peer, err);
   };
 
   private readonly onSocketClose = (): void => {

@@ -31,6 +31,7 @@ import { SocketChannel } from './socket_channel';
 import { connect, listen, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
 import { ownCertificateProblems, type TlsIdentityMode } from '../handshake/tls_identity';
 import { GROVE_EPMD_EXTRA, GROVE_TLS_EPMD_EXTRA } from '../epmd/epmd';
+import { acceptErlang, dialErlang, peekHello, type ErlangSide } from '../erlang/erlang_transport';
 
 const log = getLogger('dist');
 /** A thread link takes no place among the listener's handshakes (only sockets are capped). */
@@ -100,9 +101,14 @@ function socketTls(nodeName: string, t: TlsOptions, mode: TlsIdentityMode): Sock
  */
 function transportMismatch(peer: string, extra: Buffer, tls: boolean): string | undefined {
   const peerTls = extra.equals(GROVE_TLS_EPMD_EXTRA);
-  if (!peerTls && !extra.equals(GROVE_EPMD_EXTRA)) return `${peer}: it is an Erlang node (its port mapper entry is not a Grove node's); this node speaks Grove's protocol`;
+  if (!peerTls && !extra.equals(GROVE_EPMD_EXTRA)) return `${peer}: it is an Erlang node (its port mapper entry is not a Grove node's); this node uses TLS, and Erlang distribution over TLS is not supported`;
   if (peerTls === tls) return undefined;
   return `${peer}: it ${peerTls ? 'uses' : 'does not use'} TLS and this node ${tls ? 'does' : 'does not'}: give every node the same tls options`;
+}
+
+/** True when a port-mapper entry is a BEAM node's (not one of Grove's markers). */
+function isBeamEntry(extra: Buffer): boolean {
+  return !extra.equals(GROVE_EPMD_EXTRA) && !extra.equals(GROVE_TLS_EPMD_EXTRA);
 }
 
 /**
@@ -156,6 +162,51 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   };
   const accept = (socket: Socket, slot: HandshakeSlot): void => {
     track(socket);
+    // Plain TCP: Erlang's handshake or Grove's, told apart by the first bytes.
+    if (options.tls === undefined) {
+      void peekHello(socket, timeoutMs).then((hello) => {
+        if (hello === undefined) return slot.release();
+        if (hello.erlang) return acceptBeam(socket, slot, hello.first);
+        socket.unshift(hello.first);
+        acceptGrove(socket, slot);
+        socket.resume();
+      });
+      return;
+    }
+    acceptGrove(socket, slot);
+  };
+  const erlangSide = (self: { name: string; creation: number; hidden?: boolean }): ErlangSide => ({
+    name: self.name,
+    creation: self.creation,
+    cookie,
+    hidden: self.hidden ?? hidden,
+    timeoutMs,
+    ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}),
+  });
+  const acceptBeam = (socket: Socket, slot: HandshakeSlot, first: Buffer): void => {
+    const from = socketAddress(socket);
+    // A BEAM node's attempt: the simultaneous-connect bookkeeping is the same as for a Grove node's.
+    const attempt = { abort: () => socket.destroy() };
+    let admitted: string | undefined;
+    const admit = (peer: string): ReturnType<typeof hooks.admit> => {
+      slot.identified();
+      const decision = hooks.admit(peer, attempt);
+      if (decision === 'ok' || decision === 'ok_simultaneous' || decision === 'alive') admitted = peer;
+      return decision;
+    };
+    acceptErlang(socket, first, erlangSide({ name: options.name, creation }), admit).then(
+      (channel) => {
+        slot.release();
+        hooks.accepted(channel, attempt);
+      },
+      (err: unknown) => {
+        slot.release();
+        log.debug(`${options.name}: refused an Erlang connection from ${from}: ${(err as Error).message}`);
+        if (admitted !== undefined) hooks.acceptFailed(admitted, attempt);
+      },
+    );
+  };
+  const acceptGrove = (socket: Socket, slot: HandshakeSlot): void => {
     const from = socketAddress(socket);
     const abort = new AbortController();
     const attempt = { abort: () => abort.abort() };
@@ -201,7 +252,12 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       : err;
   }
   // Nodes of other threads of this process reach this one over a MessagePort (thread_links.ts).
-  const unregisterThread = registerThreadNode(options.name, (port) => accept(new PortStream(port) as unknown as Socket, THREAD_SLOT));
+  // Only Grove nodes run in threads of this process: no protocol to tell apart.
+  const unregisterThread = registerThreadNode(options.name, (port) => {
+    const stream = new PortStream(port) as unknown as Socket;
+    track(stream);
+    acceptGrove(stream, THREAD_SLOT);
+  });
   const transport: NodeTransport = {
     creation,
     address: { host: listener.host, port: listener.port },
@@ -218,7 +274,8 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       const info = await pm.portPlease(p.alive, p.host);
       if (info === undefined) throw new DistNodeError(`${peer} is not registered with the port mapper on ${p.host}`);
       dropped(peer, attempt.signal);
-      const mismatch = transportMismatch(peer, info.extra, options.tls !== undefined);
+      const beam = isBeamEntry(info.extra);
+      const mismatch = beam && options.tls === undefined ? undefined : transportMismatch(peer, info.extra, options.tls !== undefined);
       if (mismatch !== undefined) {
         log.warn(`${self.name}: cannot connect to ${mismatch}`);
         throw new DistNodeError(`cannot connect to ${mismatch}`);
@@ -232,6 +289,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
         throw err;
       }
       track(socket);
+      if (beam) return dialErlang(socket, peer, erlangSide(self));
       // The peer has a connection up to us: stale if this attempt is still what our pending connection waits for (we lost or restarted it).
       const hs = await initiateHandshake(socket, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => attempt.isPending(), signal: attempt.signal });
       return channelOf(hs, self.name, self.creation);

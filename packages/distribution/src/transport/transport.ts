@@ -101,6 +101,8 @@ export interface Channel {
   readonly peerCreation: number;
   /** True when the peer is a hidden node. */
   readonly peerHidden: boolean;
+  /** `erlang` for a BEAM node (Erlang's distribution protocol, `erlang/dist_channel.ts`); absent for Grove's. */
+  readonly protocol?: 'erlang';
   /** Receives what the peer sends; set once by the connection that adopts the channel. */
   handler: ChannelHandler | null;
   /**
