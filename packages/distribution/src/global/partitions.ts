@@ -92,7 +92,7 @@ export class PartitionGuard {
     this.remember(key, news.creation, news.opId);
     const me = this.ctx.node.name;
     const rm = b === me ? a : b;
-    if (rm === me || !this.kernel.nodes('visible').includes(rm)) return;
+    if (rm === me || !this.kernel.groveNodes().includes(rm)) return;
     this.asked.add(rm);
     const ask: RemoveConnectionMessage = { type: 'global.remove_connection', node: me };
     this.ctx.send([GLOBAL_NAME_SERVER, rm], ask);
@@ -104,7 +104,7 @@ export class PartitionGuard {
   removeConnection(m: Record<string, unknown>): void {
     const peer = m['node'];
     if (!isNodeName(peer)) throw new Error('remove_connection needs a node name');
-    if (!this.kernel.nodes('visible').includes(peer)) return;
+    if (!this.kernel.groveNodes().includes(peer)) return;
     this.asked.add(peer);
     log.warn(`global at ${this.ctx.node.name}: disconnecting ${peer}, which asked for it, to prevent overlapping partitions`);
     this.kernel.disconnect(peer);
@@ -113,12 +113,12 @@ export class PartitionGuard {
   /** The grace given to a peer asked to remove its connection has passed: disconnect it from here if it did not. */
   graceOver(m: Record<string, unknown>): void {
     const peer = m['node'];
-    if (typeof peer === 'string' && this.asked.has(peer) && this.kernel.nodes('visible').includes(peer)) this.kernel.disconnect(peer);
+    if (typeof peer === 'string' && this.asked.has(peer) && this.kernel.groveNodes().includes(peer)) this.kernel.disconnect(peer);
   }
 
-  /** Sends `msg` to every connected visible node but `except` (never dialling one). */
+  /** Sends `msg` to every connected visible Grove node but `except` (never dialling one; BEAM nodes run OTP's own global). */
   private multicast(msg: unknown, except: unknown): void {
-    for (const n of this.kernel.nodes('visible')) if (n !== except) this.ctx.send([GLOBAL_NAME_SERVER, n], msg);
+    for (const n of this.kernel.groveNodes()) if (n !== except) this.ctx.send([GLOBAL_NAME_SERVER, n], msg);
   }
 
   private remember(key: string, creation: number, opId: number): void {
