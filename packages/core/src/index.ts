@@ -74,7 +74,7 @@ export {
   type SupervisorChildErrorCode,
   ApplicationError,
   type ApplicationErrorCode,
-  describe,
+  formatTerm,
 } from './errors';
 export {
   type ChildSpec,

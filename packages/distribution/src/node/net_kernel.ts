@@ -30,7 +30,7 @@
  *   dies, the node's connections close with it (`net_kernel_terminated`); the kernel
  *   supervisor (kernel_sup.ts) starts a new one, which keeps the node monitors.
  */
-import { describe, callServer, GenServer, getLogger, type From, type Node, type Pid } from '@grove/core';
+import { formatTerm, callServer, GenServer, getLogger, type From, type Node, type Pid } from '@grove/core';
 import type { Channel } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
@@ -384,7 +384,7 @@ export class NetKernel extends GenServer {
    * (a forged GenCall) is dropped.
    */
   override handleCall(request: unknown, from: From): unknown {
-    if (!canReply(from)) return refuse(NET_KERNEL, this.node.name, from, `a call of ${describe(request)}`);
+    if (!canReply(from)) return refuse(NET_KERNEL, this.node.name, from, `a call of ${formatTerm(request)}`);
     const req = request as { type?: unknown } | null;
     if (typeof req === 'object' && req !== null && req.type === 'is_auth') return 'yes';
     return super.handleCall(request, from);
