@@ -58,6 +58,7 @@ export {
 } from './gen_server/client';
 export { Scheduler, type SchedulerOptions } from './runtime/scheduler';
 export { getLogger, setLogLevel, getLogLevel, type LogLevel } from './logger';
+export { setLogSink, consoleSink, tslogSink, type Logger, type LogSink, type LogRecord, type LogRecordLevel } from './logger';
 export {
   GroveError,
   NoProcError,
