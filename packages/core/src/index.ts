@@ -5,6 +5,8 @@
  *
  * @packageDocumentation
  */
+// First: a second copy of @grove/core in the program throws here, before anything else loads.
+import './instance';
 export { Pid, isPid } from './runtime/pid';
 export { Ref, isRef } from './runtime/ref';
 export { Node, type NodeOptions } from './runtime/node';

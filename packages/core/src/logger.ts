@@ -16,7 +16,8 @@
  * - Pids and refs in a record are written as their text (`#PID<node.id.serial>`),
  *   never as raw objects.
  */
-import { Logger as TsLogger, type ILogObj } from 'tslog';
+// tslog's typings are ES-module ones; its `require` entry is CommonJS: types from the one, the value from the other.
+import type * as TsLog from 'tslog' with { 'resolution-mode': 'import' };
 import { Pid } from './runtime/pid';
 import { Ref } from './runtime/ref';
 
@@ -209,14 +210,16 @@ function write(subsystem: string, level: LogRecordLevel, message: unknown, args:
   }
 }
 
-let tslogRoot: TsLogger<ILogObj> | undefined;
-const tslogChildren = new Map<string, TsLogger<ILogObj>>();
+type TsLogger = TsLog.Logger<TsLog.ILogObj>;
+let tslogRoot: TsLogger | undefined;
+const tslogChildren = new Map<string, TsLogger>();
 
 /** The default sink: tslog, pretty (colours on a terminal only) or JSON lines with `GROVE_LOG_FORMAT=json`. */
 export const tslogSink: LogSink = (record) => {
   let child = tslogChildren.get(record.subsystem);
   if (child === undefined) {
-    tslogRoot ??= new TsLogger<ILogObj>({
+    const { Logger } = require('tslog') as typeof TsLog;
+    tslogRoot ??= new Logger<TsLog.ILogObj>({
       name: 'grove',
       minLevel: 0,
       type: process.env['GROVE_LOG_FORMAT'] === 'json' ? 'json' : 'pretty',
