@@ -52,7 +52,7 @@ export class NotCopyableError extends GroveError {
   }
 }
 
-/** Thrown inside a process body that keeps running after its process exited. @internal */
+/** Thrown inside a process body that keeps running after its process exited. */
 export class ProcessExitedError extends GroveError {
   readonly code = 'process_exited' as const;
   constructor(readonly pid: Pid, readonly reason: unknown) {

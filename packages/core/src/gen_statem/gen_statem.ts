@@ -82,7 +82,7 @@ export type StatemEvent<S = unknown, P extends Protocol = Protocol> =
 
 // ---- what callbacks return ----
 
-/** @internal */
+/** The kinds of {@link Action}: what a state callback can ask for besides a transition. */
 export type ActionKind = 'reply' | 'postpone' | 'nextEvent' | 'timeout' | 'stateTimeout' | 'genericTimeout';
 
 /** A transition action (OTP `action()`), made by the machine's `replyTo`, `postpone`, `nextEvent` and timeout methods. */

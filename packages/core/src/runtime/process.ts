@@ -38,7 +38,7 @@ export interface Waiter {
   timer: unknown;
 }
 
-/** @internal Status of a process as introspection reports it. */
+/** Status of a process as introspection reports it. */
 export type ProcessStatus = 'running' | 'runnable' | 'waiting';
 
 /** @internal */

@@ -46,7 +46,7 @@ export class Scheduler {
     this.turnBudget = options.turnBudget ?? 20_000;
   }
 
-  /** Puts `p` in the run queue unless it is there already. */
+  /** @internal Puts `p` in the run queue unless it is there already. */
   enqueue(p: Process): void {
     if (p.queued) return;
     p.queued = true;
