@@ -17,3 +17,5 @@ export { runModule, findTarget, type RunTarget, type RunIo } from './run/run';
 export { runPing, runNames, pingerName } from './net_adm';
 export { runNew, type NewRequest, type NewIo } from './new/new';
 export { NewProjectError } from './errors';
+export type { ModuleExports } from './run/module_loader';
+export type { PingIo, NamesIo } from './net_adm';

@@ -172,3 +172,7 @@ export {
   type StatemClass,
   type ProtocolOfMachine,
 } from './gen_statem/gen_statem';
+export type { CallHandler, CastHandler, DeclaredSide, DeclaresProtocol } from './gen_server/protocol';
+export type { RouteDecorator } from './gen_server/decorators';
+export type { ActionKind } from './gen_statem/gen_statem';
+export type { ProcessStatus } from './runtime/process';

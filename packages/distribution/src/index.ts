@@ -131,3 +131,4 @@ export {
   BadRequestError,
   type RpcErrorKind,
 } from './errors';
+export type { DistCaller } from './node/dist_node';

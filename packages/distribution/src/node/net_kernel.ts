@@ -67,7 +67,7 @@ export interface NodeDownMessage {
   readonly reason: string;
 }
 
-/** Options of {@link NetKernel.monitorNodes}. */
+/** Options of `DistNode.monitorNodes` and `monitorNodes`. */
 export interface MonitorNodesOptions {
   /** Which nodes to hear about. Default `visible` (as OTP's `monitor_nodes(true)`). */
   nodeType?: NodeType | 'all';

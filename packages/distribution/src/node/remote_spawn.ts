@@ -37,7 +37,7 @@ export interface SpawnStarter {
   start(from: Node, args?: any, options?: { parent?: Pid }): Promise<Pid | 'ignore'>;
 }
 
-/** What {@link SpawnService.register} accepts. */
+/** What `DistNode.registerSpawnable` accepts. */
 export type Spawnable = SpawnFunction | SpawnStarter;
 
 type SpawnRequest = Extract<Control, { type: 'spawn_request' }>;
