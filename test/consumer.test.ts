@@ -173,6 +173,10 @@ describe('a project made with grove new, from the tarballs', () => {
     // npx with the packed CLI, as `npx -p @grove/cli grove new` does once published (peers given as tarballs too).
     const made = await ok('npm', ['exec', '--yes', ...tarballs.map((t) => `--package=${t}`), '--', 'grove', 'new', 'my-app'], tmp);
     expect(made).toContain('Created my-app, a Grove application, in my-app:');
+    if (NODE_BIN !== undefined) {
+      // Every command here runs on the Node in GROVE_CONSUMER_NODE_BIN.
+      expect((await ok('node', ['--version'], tmp)).trim()).toBe(execFileSync(path.join(NODE_BIN, 'node'), ['--version']).toString().trim());
+    }
     app = path.join(tmp, 'my-app');
     const again = await run('npm', ['exec', '--yes', ...tarballs.map((t) => `--package=${t}`), '--', 'grove', 'new', 'my-app'], tmp);
     expect(again.code).toBe(1);
