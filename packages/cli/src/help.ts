@@ -36,7 +36,8 @@ is issued to the node name it claims.`;
 const ENVIRONMENT = `Environment:
   GROVE_COOKIE      the cookie when --cookie is not given
   GROVE_EPMD_PORT   the port mapper's port (default 4369; ERL_EPMD_PORT is read too)
-  GROVE_LOG_LEVEL   trace, debug, info, warn (default; error for ping), error, fatal or silent`;
+  GROVE_LOG_LEVEL   trace, debug, info, warn (default; error for ping), error, fatal or silent;
+                    per subsystem too: warn,supervisor=debug,dist=error`;
 
 const GENERAL = `Usage: grove COMMAND [options]
 

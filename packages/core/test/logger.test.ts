@@ -2,6 +2,8 @@
  * Grove's logger: levels per subsystem, a replaceable sink, pids written as text,
  * and the term formatter under a name that leaves jest's `describe` alone.
  */
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import * as core from '@grove/core';
 import { consoleSink, getLogger, getLogLevel, setLogLevel, setLogSink, startSupervisor, tslogSink, type LogRecord } from '@grove/core';
 import { node, waitFor } from './helpers';
@@ -54,6 +56,14 @@ describe('log levels per subsystem', () => {
     setLogLevel('x', null);
     expect(getLogger('x').enabled('debug')).toBe(false);
     expect(getLogLevel('x')).toBe('warn');
+  });
+
+  it('GROVE_LOG_LEVEL sets the default and per-subsystem levels (warn,supervisor=debug); a part that makes no sense is ignored', () => {
+    const core = path.resolve(__dirname, '..');
+    const env: NodeJS.ProcessEnv = { ...process.env, GROVE_LOG_LEVEL: 'warn,supervisor=debug,dist=loud,=info' };
+    delete env['JEST_WORKER_ID'];
+    const script = `const c = require(${JSON.stringify(core)}); console.log(c.getLogLevel(), c.getLogLevel('supervisor'), c.getLogLevel('dist'))`;
+    expect(execFileSync(process.execPath, ['-e', script], { env }).toString()).toBe('warn debug warn\n');
   });
 
   it('refuses an unknown level or an empty subsystem with a TypeError', () => {
