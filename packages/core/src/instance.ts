@@ -5,6 +5,7 @@
  * under a global symbol, and a second copy from another folder throws at import
  * time, naming both.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** What the first loaded copy recorded. */
@@ -15,9 +16,21 @@ interface LoadedCore {
 
 const KEY = Symbol.for('grove.core');
 
+/** The folder of the package.json named @grove/core above this file, and its version. */
+function packageOf(dir: string): LoadedCore {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === '@grove/core') return { path: d, version: typeof pkg.version === 'string' ? pkg.version : 'unknown' };
+    } catch {
+      // no package.json here (or not JSON): look further up
+    }
+    if (path.dirname(d) === d) return { path: dir, version: 'unknown' };
+  }
+}
+
 function check(): void {
-  const root = path.resolve(__dirname, '..');
-  const version = (require('../package.json') as { version: string }).version;
+  const { path: root, version } = packageOf(__dirname);
   const registry = globalThis as { [KEY]?: LoadedCore };
   const first = registry[KEY];
   if (first === undefined) {
