@@ -66,10 +66,11 @@ export type Command =
   | { readonly command: 'run'; readonly node: NodeFlags; readonly file: string; readonly args: readonly string[]; readonly workers?: number }
   | { readonly command: 'ping'; readonly target: string; readonly cookie?: string }
   | { readonly command: 'names' }
-  | { readonly command: 'certs'; readonly nodes: readonly string[]; readonly dir: string; readonly days: number };
+  | { readonly command: 'certs'; readonly nodes: readonly string[]; readonly dir: string; readonly days: number }
+  | { readonly command: 'new'; readonly dir: string; readonly distributed: boolean };
 
 /** The commands `grove` knows. */
-export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs'];
+export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs', 'new'];
 
 interface OptionSpec {
   /** True when the option takes a value. */
@@ -109,6 +110,7 @@ const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
   ping: { cookie: { value: true } },
   names: {},
   certs: { dir: { value: true }, days: { value: true } },
+  new: { distributed: { value: false } },
 };
 
 /** What one command's options and operands came to, before validation. */
@@ -155,6 +157,8 @@ export function parseArgs(argv: readonly string[]): Command {
       return { command: 'names' };
     case 'certs':
       return certsCommand(scanned);
+    case 'new':
+      return newCommand(scanned);
   }
 }
 
@@ -262,6 +266,13 @@ function pingCommand(s: Scanned): Command {
   const cookie = s.options.get('cookie');
   if (cookie === undefined) return { command: 'ping', target };
   return { command: 'ping', target, cookie: checkCookie('ping', cookie as string) };
+}
+
+function newCommand(s: Scanned): Command {
+  const dir = s.operands[0];
+  if (dir === undefined) throw new UsageError('missing DIR: the folder of the new project (e.g. grove new my-app)', 'new');
+  if (s.operands.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(s.operands[1])} for grove new`, 'new');
+  return { command: 'new', dir, distributed: s.options.get('distributed') === true };
 }
 
 function certsCommand(s: Scanned): Command {

@@ -15,3 +15,7 @@ export { runCerts, CA_DAYS, type CertsRequest, type CertsIo } from './certs/cert
 export { runShell, type ShellIo } from './shell/shell';
 export { runModule, findTarget, type RunTarget, type RunIo } from './run/run';
 export { runPing, runNames, pingerName } from './net_adm';
+export { runNew, type NewRequest, type NewIo } from './new/new';
+export { NewProjectError } from './errors';
+export type { ModuleExports } from './run/module_loader';
+export type { PingIo, NamesIo } from './net_adm';

@@ -11,6 +11,7 @@ import { runNames, runPing } from './net_adm';
 import { runModule } from './run/run';
 import { runShell } from './shell/shell';
 import { runCerts } from './certs/certs';
+import { runNew } from './new/new';
 
 /** Where `grove` writes. */
 export interface MainIo {
@@ -55,6 +56,8 @@ export async function main(argv: readonly string[], io: MainIo = { stdout: proce
         return await runNames(io);
       case 'certs':
         return await runCerts(cmd, io);
+      case 'new':
+        return await runNew(cmd, version(), io);
     }
   } catch (e) {
     return report(e, argv[0], io);

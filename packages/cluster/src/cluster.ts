@@ -4,7 +4,7 @@
  * `Cluster.Strategy` processes, with the polling of `DNSPoll`). Run it under a
  * supervisor: `Cluster.childSpec(options)`.
  */
-import { Call, GenServer, Info, describe, getLogger, type Ref } from '@grove/core';
+import { Call, GenServer, Info, formatTerm, getLogger, type Ref } from '@grove/core';
 import { distOf, type DistNode } from '@grove/distribution';
 import { ClusterConfigError } from './errors';
 import type { Strategy } from './strategy';
@@ -61,12 +61,12 @@ export class Cluster extends GenServer<{ call: 'members' | 'poll' }> {
   private timer: Ref | undefined;
 
   override init(options: ClusterOptions) {
-    if (typeof options !== 'object' || options === null) throw new ClusterConfigError(`Cluster: expected options, got ${describe(options)}`);
+    if (typeof options !== 'object' || options === null) throw new ClusterConfigError(`Cluster: expected options, got ${formatTerm(options)}`);
     const dist = distOf(this.ctx.node);
     if (dist === undefined) throw new ClusterConfigError(`Cluster: node ${this.ctx.node.name} is not distributed (start it with startDistributed)`);
     const strategies = Array.isArray(options.strategies) ? options.strategies : [options.strategies];
     if (strategies.length === 0 || strategies.some((s) => typeof s?.discover !== 'function')) {
-      throw new ClusterConfigError(`Cluster: strategies must be one or more strategies (staticNodes, dnsA, ...), got ${describe(options.strategies)}`);
+      throw new ClusterConfigError(`Cluster: strategies must be one or more strategies (staticNodes, dnsA, ...), got ${formatTerm(options.strategies)}`);
     }
     this.dist = dist;
     this.strategies = strategies as readonly Strategy[];
@@ -121,11 +121,11 @@ export class Cluster extends GenServer<{ call: 'members' | 'poll' }> {
   private async discover(s: Strategy): Promise<void> {
     try {
       const list = await s.discover(this.dist);
-      if (!Array.isArray(list)) throw new ClusterConfigError(`answered ${describe(list)}, not a list of node names`);
+      if (!Array.isArray(list)) throw new ClusterConfigError(`answered ${formatTerm(list)}, not a list of node names`);
       this.lists.set(s, list);
       if (this.errors.delete(s)) log.info(`${this.dist.name}: ${s.describe} answers again`);
     } catch (err) {
-      const why = err instanceof Error ? err.message : describe(err);
+      const why = err instanceof Error ? err.message : formatTerm(err);
       // Logged when a strategy starts failing, not at every poll.
       if (!this.errors.has(s)) log.warn(`${this.dist.name}: ${s.describe} failed (keeping its last list): ${why}`);
       this.errors.set(s, why);
@@ -160,7 +160,7 @@ export class Cluster extends GenServer<{ call: 'members' | 'poll' }> {
 function positive(value: unknown, fallback: number, what: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ClusterConfigError(`Cluster: ${what} must be a positive number, got ${describe(value)}`);
+    throw new ClusterConfigError(`Cluster: ${what} must be a positive number, got ${formatTerm(value)}`);
   }
   return value;
 }

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe } from '@grove/core';
+import { formatTerm } from '@grove/core';
 import { hostOf, isNodeName, names, type DistNode } from '@grove/distribution';
 import { ClusterConfigError } from './errors';
 
@@ -38,9 +38,9 @@ export interface PortMapperOptions {
  * staticNodes(['app@10.0.0.1', 'app@10.0.0.2'])
  */
 export function staticNodes(nodes: readonly string[]): Strategy {
-  if (!Array.isArray(nodes)) throw new ClusterConfigError(`staticNodes: expected an array of node names, got ${describe(nodes)}`);
+  if (!Array.isArray(nodes)) throw new ClusterConfigError(`staticNodes: expected an array of node names, got ${formatTerm(nodes)}`);
   for (const n of nodes) {
-    if (!isNodeName(n)) throw new ClusterConfigError(`staticNodes: ${describe(n)} is not a node name (alive@host)`);
+    if (!isNodeName(n)) throw new ClusterConfigError(`staticNodes: ${formatTerm(n)} is not a node name (alive@host)`);
   }
   const list = [...nodes];
   return { describe: `static [${list.join(', ')}]`, discover: () => Promise.resolve(list) };
@@ -148,9 +148,9 @@ export function parseHostsFile(text: string, file = '.hosts.erlang'): string[] {
 }
 
 function checkHosts(hosts: readonly string[], what: string): void {
-  if (!Array.isArray(hosts)) throw new ClusterConfigError(`${what}: expected an array of hosts, got ${describe(hosts)}`);
+  if (!Array.isArray(hosts)) throw new ClusterConfigError(`${what}: expected an array of hosts, got ${formatTerm(hosts)}`);
   for (const h of hosts) {
-    if (typeof h !== 'string' || !isNodeName(`x@${h}`)) throw new ClusterConfigError(`${what}: ${describe(h)} is not a host name or address`);
+    if (typeof h !== 'string' || !isNodeName(`x@${h}`)) throw new ClusterConfigError(`${what}: ${formatTerm(h)} is not a host name or address`);
   }
 }
 

@@ -8,7 +8,7 @@
  * (one object), keyed by the tag that the reply carries back. Timeouts sit in one
  * FIFO queue per duration, so a call arms no timer of its own.
  */
-import { BadArgError, CallExitError, CallingSelfError, CallTimeoutError, describe, NoProcError } from './errors';
+import { BadArgError, CallExitError, CallingSelfError, CallTimeoutError, formatTerm, NoProcError } from './errors';
 import { getLogger } from './logger';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ProcessContext, TimeoutMs } from './runtime/context';
@@ -65,7 +65,7 @@ export function canAnswer(from: unknown): from is From {
 
 /** Logs and drops a call that cannot be answered (a forged `$gen_call`). @internal */
 export function dropUnanswerable(server: Pid, msg: GenCall): void {
-  log.warn(`${server} dropped a call that cannot be answered (no caller pid and tag): ${describe(msg.from)}, request ${describe(msg.request)}`);
+  log.warn(`${server} dropped a call that cannot be answered (no caller pid and tag): ${formatTerm(msg.from)}, request ${formatTerm(msg.request)}`);
 }
 
 /** Default call timeout, as OTP: 5 s. */
@@ -174,7 +174,7 @@ function errorOf(r: ErrorReply): Error {
   } catch (thrown) {
     e = thrown;
   }
-  return e instanceof Error ? e : new BadArgError(`call: a reply's toError gave ${describe(e)}, not an Error`, e);
+  return e instanceof Error ? e : new BadArgError(`call: a reply's toError gave ${formatTerm(e)}, not an Error`, e);
 }
 
 function validTimeout(t: unknown): t is TimeoutMs {
@@ -191,7 +191,7 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
   // Every ProcessContext is a Process (process.ts); the type keeps internals out of the API.
   const caller = from as Process;
   if (!validTimeout(timeoutMs)) {
-    return Promise.reject(new BadArgError(`call: timeoutMs must be a finite number >= 0 or 'infinity', got ${describe(timeoutMs)}`, timeoutMs));
+    return Promise.reject(new BadArgError(`call: timeoutMs must be a finite number >= 0 or 'infinity', got ${formatTerm(timeoutMs)}`, timeoutMs));
   }
   caller.ensureAlive();
   const node = caller.node;
@@ -210,7 +210,7 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
     if (pid !== undefined && pid.node === node.name) local = node.local(pid);
     else remote = pid;
   } else {
-    return Promise.reject(new BadArgError(`call: not a destination: ${describe(server)}`, server));
+    return Promise.reject(new BadArgError(`call: not a destination: ${formatTerm(server)}`, server));
   }
   if (local === undefined && remote === undefined) return Promise.reject(new CallExitError(server, request, 'noproc'));
   // It could never answer: fail now rather than at the timeout (OTP's calling_self).
@@ -256,7 +256,7 @@ export function cast(node: Node, from: Pid | undefined, server: Dest, request: u
 /** Replies to a call (OTP `gen:reply/2`); a reply to a caller that gave up is dropped. */
 export function reply(node: Node, from: From, value: unknown): void {
   if (!canAnswer(from)) {
-    log.warn(`reply to ${describe(from)} dropped: not a caller's pid and tag`);
+    log.warn(`reply to ${formatTerm(from)} dropped: not a caller's pid and tag`);
     return;
   }
   const pid = from.pid;

@@ -12,7 +12,7 @@
  * immediate restart never finds it taken.
  */
 import type { MessageHandler, ProcessContext, SpawnOptions, TimeoutMs } from './runtime/context';
-import { BadArgError, describe, StartError } from './errors';
+import { BadArgError, formatTerm, StartError } from './errors';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ExitReason } from './runtime/exit';
 import type { MailboxOptions } from './runtime/mailbox_bound';
@@ -105,7 +105,7 @@ export function start(
   const node: Node = starter.node;
   const { name } = options;
   if (name !== undefined && !isValidName(name) && !isViaName(name)) {
-    return Promise.reject(new BadArgError(`start: invalid name ${describe(name)}`, name));
+    return Promise.reject(new BadArgError(`start: invalid name ${formatTerm(name)}`, name));
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   return new Promise<Pid | 'ignore'>((resolve, reject) => {

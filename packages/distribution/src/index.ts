@@ -160,3 +160,4 @@ export {
 export type { SpawnableOptions } from './node/remote_spawn';
 export type { ExposeOptions } from './rpc/rex';
 export type { AllowFrom } from './node/allow_from';
+export type { DistCaller } from './node/dist_node';

@@ -5,7 +5,7 @@
  * reply type, does not compile. At run time a class's client answers a message
  * whose handler lacks its decorator (or has the other one) with a clear error.
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import { call, cast, DEFAULT_CALL_TIMEOUT_MS } from '../gen';
 import type { ProcessContext, TimeoutMs } from '../runtime/context';
 import type { ExitReason } from '../runtime/exit';
@@ -106,7 +106,7 @@ export function callerOf(from: unknown, what: string, whose?: { readonly name: s
   if (from instanceof Process) return from;
   if (from instanceof Node) return from.root;
   const op = whose === undefined ? what : `${what} of ${whose.name}`;
-  throw new BadArgError(`${op}: expected a Node or a process context, got ${describe(from)}`, from);
+  throw new BadArgError(`${op}: expected a Node or a process context, got ${formatTerm(from)}`, from);
 }
 
 function isDest(d: unknown): d is Dest {

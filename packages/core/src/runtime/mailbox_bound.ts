@@ -24,7 +24,7 @@
  * Drops are counted per process (`processInfo(pid).droppedMessages`) and logged as a
  * warning at most once per {@link WARN_EVERY_MS} per process.
  */
-import { BadArgError, describe, MailboxFullError } from '../errors';
+import { BadArgError, formatTerm, MailboxFullError } from '../errors';
 import { canAnswer, ErrorReply, GenCall, reply } from '../gen';
 import { getLogger, logEnabled } from '../logger';
 import { isDownMessage, isExitMessage } from './exit';
@@ -98,13 +98,13 @@ const log = getLogger('process');
 
 /** Checks a spawn option `mailbox`; a BadArgError names what is wrong. @internal */
 export function mailboxBound(o: unknown): MailboxBound {
-  if (typeof o !== 'object' || o === null) throw new BadArgError(`spawn: mailbox must be { max, overflow }, got ${describe(o)}`, o);
+  if (typeof o !== 'object' || o === null) throw new BadArgError(`spawn: mailbox must be { max, overflow }, got ${formatTerm(o)}`, o);
   const { max, overflow } = o as Partial<MailboxOptions>;
   if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1) {
-    throw new BadArgError(`spawn: mailbox.max must be an integer >= 1, got ${describe(max)}`, max);
+    throw new BadArgError(`spawn: mailbox.max must be an integer >= 1, got ${formatTerm(max)}`, max);
   }
   if (!POLICIES.includes(overflow as MailboxOverflow)) {
-    throw new BadArgError(`spawn: mailbox.overflow must be one of ${POLICIES.map((x) => `'${x}'`).join(', ')}, got ${describe(overflow)}`, overflow);
+    throw new BadArgError(`spawn: mailbox.overflow must be one of ${POLICIES.map((x) => `'${x}'`).join(', ')}, got ${formatTerm(overflow)}`, overflow);
   }
   return new MailboxBound(max, overflow as MailboxOverflow);
 }
@@ -204,7 +204,7 @@ registerClass(MailboxFullReply, {
   toTerm: (r) => [r.server, r.max],
   fromTerm: (t) => {
     const [server, max] = t as [unknown, unknown];
-    if (!(server instanceof Pid) || typeof max !== 'number') throw new BadArgError(`mailbox_full reply: bad term ${describe(t)}`, t);
+    if (!(server instanceof Pid) || typeof max !== 'number') throw new BadArgError(`mailbox_full reply: bad term ${formatTerm(t)}`, t);
     return new MailboxFullReply(server, max);
   },
 });

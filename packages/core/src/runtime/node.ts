@@ -3,7 +3,7 @@
  * distributes uses a local node (`nonode@nohost`); @grove/distribution names it and attaches a
  * {@link RemoteRouter} into it. Several nodes may live in one OS process.
  */
-import { AlreadyRegisteredError, BadArgError, describe, NoProcError } from '../errors';
+import { AlreadyRegisteredError, BadArgError, formatTerm, NoProcError } from '../errors';
 import { Deadlines, systemClock, type Clock } from './clock';
 import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
 import { isDownMessage, type ExitReason } from './exit';
@@ -101,7 +101,7 @@ export class Node {
         if (!dead.equals(pid)) return;
         off();
         if (reason === 'normal') resolve(result);
-        else reject(reason instanceof Error ? reason : new Error(`process exited: ${describe(reason)}`, { cause: reason }));
+        else reject(reason instanceof Error ? reason : new Error(`process exited: ${formatTerm(reason)}`, { cause: reason }));
       });
     });
   }
@@ -205,7 +205,7 @@ export class Node {
       if (pid === undefined) throw new NoProcError(dest.name);
       this.sendFrom(from, pid, msg);
     } else {
-      throw new BadArgError(`send: not a destination: ${describe(dest)}`, dest);
+      throw new BadArgError(`send: not a destination: ${formatTerm(dest)}`, dest);
     }
   }
 
@@ -225,7 +225,7 @@ export class Node {
 
   /** @internal */
   exitFrom(from: Pid, to: Pid, reason: ExitReason): void {
-    if (!(to instanceof Pid)) throw new BadArgError(`exit: not a pid: ${describe(to)}`, to);
+    if (!(to instanceof Pid)) throw new BadArgError(`exit: not a pid: ${formatTerm(to)}`, to);
     if (to.node === this.name) this.local(to)?.exitSignal(from, reason, false);
     else this.router?.exit(from, to, reason, false);
   }
@@ -238,7 +238,7 @@ export class Node {
 
   /** @internal */
   linkFrom(p: Process, pid: Pid): void {
-    if (!(pid instanceof Pid)) throw new BadArgError(`link: not a pid: ${describe(pid)}`, pid);
+    if (!(pid instanceof Pid)) throw new BadArgError(`link: not a pid: ${formatTerm(pid)}`, pid);
     if (pid.equals(p.pid)) return;
     if (pid.node === this.name) {
       const other = this.local(pid);
@@ -261,7 +261,7 @@ export class Node {
 
   /** @internal */
   unlinkFrom(p: Process, pid: Pid): void {
-    if (!(pid instanceof Pid)) throw new BadArgError(`unlink: not a pid: ${describe(pid)}`, pid);
+    if (!(pid instanceof Pid)) throw new BadArgError(`unlink: not a pid: ${formatTerm(pid)}`, pid);
     if (p.links === null || !p.links.delete(pid.key)) return;
     if (pid.node === this.name) {
       const other = this.local(pid);
@@ -299,7 +299,7 @@ export class Node {
       spec = target;
       if (target[1] === this.name) tp = this.names.get(target[0]);
     } else {
-      throw new BadArgError(`monitor: not a pid or name: ${describe(target)}`, target);
+      throw new BadArgError(`monitor: not a pid or name: ${formatTerm(target)}`, target);
     }
     const mon = m ?? new Monitor(p, this.nextRef++, spec, null);
     mon.target = spec;

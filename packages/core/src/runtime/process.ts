@@ -14,7 +14,7 @@
  * is pending, a message goes straight to the mailbox or to the waiting `receive`
  * (the fast path); behind a pending one, everything waits in the signal queue.
  */
-import { BadArgError, describe, ProcessExitedError } from '../errors';
+import { BadArgError, formatTerm, ProcessExitedError } from '../errors';
 import { TIMEOUT, type MessageHandler, type ProcessBody, type ProcessContext, type SpawnOptions, type Timeout, type TimeoutMs } from './context';
 import type { ExitReason } from './exit';
 import { Mailbox } from './mailbox';
@@ -39,7 +39,7 @@ export interface Waiter {
   timer: unknown;
 }
 
-/** @internal Status of a process as introspection reports it. */
+/** Status of a process as introspection reports it. */
 export type ProcessStatus = 'running' | 'runnable' | 'waiting';
 
 /** @internal */
@@ -273,7 +273,7 @@ export class Process implements ProcessContext {
     this.ensureAlive();
     if (this.waiter !== null) throw new BadArgError(`${this.pid} is already waiting in receive`);
     if (timeoutMs !== undefined && timeoutMs !== 'infinity' && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${describe(timeoutMs)}`, timeoutMs);
+      throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${formatTerm(timeoutMs)}`, timeoutMs);
     }
     if (this.signals !== null) {
       // As OTP's receive, take in what was sent so far first: an exit signal in it may end the process here.

@@ -12,7 +12,7 @@
  * the next delay). The executor (engine.ts) waits on the supervisor's own timer, so
  * the node's clock drives it and a supervisor that stops cancels it.
  */
-import { ChildSpecError, describe } from '../errors';
+import { ChildSpecError, formatTerm } from '../errors';
 
 /** Exponential restart back-off for a supervisor's children (durations in ms). */
 export interface Backoff {
@@ -42,7 +42,7 @@ const KEYS = ['minMs', 'maxMs', 'factor', 'jitter', 'resetAfterMs'];
 /** Checks a back-off given as a flag or in a child spec (`who` and `id` name it in the error). @internal */
 export function checkBackoff(value: unknown, who: string, id: string | undefined): CheckedBackoff {
   const bad = (field: string, expected: string, got: unknown): ChildSpecError =>
-    new ChildSpecError(id, 'backoff', `${who}: backoff${field === '' ? '' : `.${field}`} must be ${expected}, got ${describe(got)}`);
+    new ChildSpecError(id, 'backoff', `${who}: backoff${field === '' ? '' : `.${field}`} must be ${expected}, got ${formatTerm(got)}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('', '{ minMs, maxMs, factor?, jitter?, resetAfterMs? }', value);
   const b = value as Record<string, unknown>;
   for (const key of Object.keys(b)) {

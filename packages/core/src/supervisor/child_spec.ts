@@ -10,7 +10,7 @@
  * naming the child (or the flag) and the key. Unknown keys are refused too: a
  * misspelt `restrat: 'temporary'` would otherwise silently leave a child permanent.
  */
-import { ChildSpecError, describe } from '../errors';
+import { ChildSpecError, formatTerm } from '../errors';
 import type { ProcessContext } from '../runtime/context';
 import type { Pid } from '../runtime/pid';
 import { checkBackoff, type Backoff, type CheckedBackoff } from './backoff';
@@ -95,12 +95,12 @@ function isShutdown(value: unknown): value is Shutdown {
 export function checkChildSpec(spec: unknown, autoShutdown: AutoShutdown = 'never', position?: number): CheckedChildSpec {
   const where = position === undefined ? 'child spec' : `child spec #${position}`;
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new ChildSpecError(undefined, 'spec', `${where} must be an object, got ${describe(spec)}`);
+    throw new ChildSpecError(undefined, 'spec', `${where} must be an object, got ${formatTerm(spec)}`);
   }
   const s = spec as Record<string, unknown>;
   const id = s['id'];
   if (typeof id !== 'string' || id.length === 0) {
-    throw new ChildSpecError(undefined, 'id', `${where}: id must be a non-empty string, got ${describe(id)}`);
+    throw new ChildSpecError(undefined, 'id', `${where}: id must be a non-empty string, got ${formatTerm(id)}`);
   }
   return checkFields(s, id, `child ${JSON.stringify(id)}`, autoShutdown, KEYS);
 }
@@ -124,14 +124,14 @@ const TEMPLATE_KEYS = new Set(['start', 'restart', 'shutdown', 'type', 'backoff'
 /** Checks a dynamic supervisor's child template. @internal */
 export function checkChildTemplate(template: unknown): CheckedChildSpec {
   if (typeof template !== 'object' || template === null || Array.isArray(template)) {
-    throw new ChildSpecError(undefined, 'spec', `child template must be an object, got ${describe(template)}`);
+    throw new ChildSpecError(undefined, 'spec', `child template must be an object, got ${formatTerm(template)}`);
   }
   return checkFields(template as Record<string, unknown>, 'template', 'child template', 'never', TEMPLATE_KEYS);
 }
 
 function checkFields(s: Record<string, unknown>, id: string, who: string, autoShutdown: AutoShutdown, keys: ReadonlySet<string>): CheckedChildSpec {
   const bad = (field: string, expected: string): ChildSpecError =>
-    new ChildSpecError(id, field, `${who}: ${field} must be ${expected}, got ${describe(s[field])}`);
+    new ChildSpecError(id, field, `${who}: ${field} must be ${expected}, got ${formatTerm(s[field])}`);
   for (const key of Object.keys(s)) {
     if (!keys.has(key)) throw new ChildSpecError(id, key, `${who}: unknown key ${JSON.stringify(key)} (known: ${[...keys].join(', ')})`);
   }
@@ -167,7 +167,7 @@ function checkFields(s: Record<string, unknown>, id: string, who: string, autoSh
 
 /** Checks a supervisor's list of children: each spec, then that ids are unique. @internal */
 export function checkChildSpecs(specs: unknown, autoShutdown: AutoShutdown = 'never'): CheckedChildSpec[] {
-  if (!Array.isArray(specs)) throw new ChildSpecError(undefined, 'children', `children must be an array of child specs, got ${describe(specs)}`);
+  if (!Array.isArray(specs)) throw new ChildSpecError(undefined, 'children', `children must be an array of child specs, got ${formatTerm(specs)}`);
   const seen = new Map<string, number>();
   const out: CheckedChildSpec[] = [];
   for (let i = 0; i < specs.length; i++) {
@@ -221,9 +221,9 @@ const AUTO: readonly string[] = ['never', 'any_significant', 'all_significant'];
 /** Checks `flags` for a static (`dynamic` false) or dynamic supervisor. @internal */
 export function checkFlags(flags: unknown, dynamic: boolean): CheckedFlags {
   const f = (flags ?? {}) as Record<string, unknown>;
-  if (typeof f !== 'object' || Array.isArray(f)) throw new ChildSpecError(undefined, 'flags', `supervisor flags must be an object, got ${describe(flags)}`);
+  if (typeof f !== 'object' || Array.isArray(f)) throw new ChildSpecError(undefined, 'flags', `supervisor flags must be an object, got ${formatTerm(flags)}`);
   const bad = (key: string, expected: string): ChildSpecError =>
-    new ChildSpecError(undefined, key, `supervisor flags: ${key} must be ${expected}, got ${describe(f[key])}`);
+    new ChildSpecError(undefined, key, `supervisor flags: ${key} must be ${expected}, got ${formatTerm(f[key])}`);
   const known = dynamic ? DYNAMIC_KEYS : STATIC_KEYS;
   for (const key of Object.keys(f)) {
     if (f[key] !== undefined && !known.includes(key)) {

@@ -17,7 +17,7 @@
  * A dynamic supervisor stops all its children at once: the same steps, each phase
  * done for every child before the next.
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import { kState } from '../gen_server/engine';
 import { GenServer } from '../gen_server/gen_server';
 import { getLogger, logEnabled } from '../logger';
@@ -74,7 +74,7 @@ export abstract class SupervisedChild implements StrategyChild {
 
 /** @internal a start result that is neither a pid nor 'ignore'. */
 export function badStartResult(child: SupervisedChild, v: unknown): BadArgError {
-  return new BadArgError(`start of child ${JSON.stringify(child.id)} resolved with ${describe(v)}; expected a Pid or 'ignore'`, v);
+  return new BadArgError(`start of child ${JSON.stringify(child.id)} resolved with ${formatTerm(v)}; expected a Pid or 'ignore'`, v);
 }
 
 /**
@@ -184,7 +184,7 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
   /** A child terminated by itself. */
   protected reportTerminated(child: C, pid: Pid, reason: unknown): void {
     if (!logEnabled('error')) return;
-    log.error('child terminated', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason), restart: child.restart });
+    log.error('child terminated', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: formatTerm(reason), restart: child.restart });
   }
 
   /** The strategy restarts a child (and perhaps its siblings), after a back-off's delay when `delayMs` > 0. */
@@ -197,13 +197,13 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
   /** A child failed to start (at supervisor start, on a restart, or by startChild). */
   protected reportStartError(child: C, reason: unknown): void {
     if (!logEnabled('error')) return;
-    log.error('child start failed', { supervisor: String(this), child: child.id, reason: describe(reason) });
+    log.error('child start failed', { supervisor: String(this), child: child.id, reason: formatTerm(reason) });
   }
 
   /** A child, told to stop, ended with another reason than the one asked for. */
   private reportShutdownError(child: C, pid: Pid, reason: unknown): void {
     if (!logEnabled('error')) return;
-    log.error('child shutdown error', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason) });
+    log.error('child shutdown error', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: formatTerm(reason) });
   }
 
   /** The supervisor gives up: too many restarts, or a significant child ended. */

@@ -41,7 +41,7 @@
  * besides the child's start handshake (the GenServer engine waits for it and takes
  * its result without one of its own).
  */
-import { describe } from '../errors';
+import { formatTerm } from '../errors';
 import { Info } from '../gen_server/decorators';
 import { isThenable } from '../gen_server/engine';
 import type { InitResult, ServerAction } from '../gen_server/gen_server';
@@ -72,8 +72,8 @@ export interface SupervisorStart<I> {
 /** The `supervisor` logger's words for what no handler takes, as before supervisors were GenServers. */
 const warnUnexpected: UnexpectedLog = (sup, kind, msg) => {
   if (!logEnabled('warn')) return;
-  if (kind === 'call') log.warn('unexpected call', { supervisor: String(sup), request: describe(msg) });
-  else log.warn('unexpected message', { supervisor: String(sup), message: describe(msg) });
+  if (kind === 'call') log.warn('unexpected call', { supervisor: String(sup), request: formatTerm(msg) });
+  else log.warn('unexpected message', { supervisor: String(sup), message: formatTerm(msg) });
 };
 
 /**

@@ -28,7 +28,7 @@
  * @internal
  */
 import type { Socket } from 'node:net';
-import { describe, getLogger, GenCall, GenCast, Pid, Ref } from '@grove/core';
+import { formatTerm, getLogger, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import type { Channel, ChannelHandler, Control } from '../transport/transport';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
 import { closeReason, startReading } from '../transport/socket_channel';
@@ -450,7 +450,7 @@ export class ErlangChannel implements Channel {
 
   /** A control message this node has no use for (or cannot read): it still counts as traffic. */
   private ignore(control: unknown): void {
-    log.debug(`${this.ctx.localNode}: ignored a control message from ${this.peer}: ${describe(control)}`);
+    log.debug(`${this.ctx.localNode}: ignored a control message from ${this.peer}: ${formatTerm(control)}`);
     this.h?.onControl(TICK);
   }
 

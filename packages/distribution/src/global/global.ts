@@ -17,7 +17,7 @@
  * `{ globalNameConflict: name }` rather than `kill`; names are the terms protocol.ts
  * accepts.
  */
-import { BadArgError, call, describe, getLogger, isPid, Node, NoProcError, type Pid, type ProcessContext, type TimeoutMs, type ViaName, type ViaRegistry } from '@grove/core';
+import { BadArgError, call, formatTerm, getLogger, isPid, Node, NoProcError, type Pid, type ProcessContext, type TimeoutMs, type ViaName, type ViaRegistry } from '@grove/core';
 import { callerOf, DistNode, knownGroveNodes, type DistCaller } from '../node/dist_node';
 import { DistNodeError } from '../errors';
 import { delLockOn, setLockOn } from './lock';
@@ -91,7 +91,7 @@ export class GlobalRegistry implements ViaRegistry {
   private severalNames(name: GlobalName, pid: Pid): boolean {
     if (!this.server.holdsName(pid)) return false;
     const held = this.server.namesOf(pid);
-    log.error(`global: ${pid} registered under several names: ${describe([name, ...held])}`);
+    log.error(`global: ${pid} registered under several names: ${formatTerm([name, ...held])}`);
     return true;
   }
 

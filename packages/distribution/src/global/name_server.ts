@@ -24,7 +24,7 @@
  *   empty table and syncs with every node it is connected to (it coordinates those
  *   syncs itself, since its peers see no nodeup), getting the cluster's names back.
  */
-import { describe, BadArgError, GenServer, getLogger, isPid, isRef, type From, type Node, type Pid, type Ref } from '@grove/core';
+import { formatTerm, BadArgError, GenServer, getLogger, isPid, isRef, type From, type Node, type Pid, type Ref } from '@grove/core';
 import { canReply, refuse } from '../node/bad_request';
 import { LockTable } from './lock';
 import { PartitionGuard } from './partitions';
@@ -141,14 +141,14 @@ export class GlobalServer extends GenServer {
    * unknown call, as for any GenServer.
    */
   override handleCall(request: unknown, from: From): unknown {
-    if (!canReply(from)) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, `a call of ${describe(request)}`);
+    if (!canReply(from)) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, `a call of ${formatTerm(request)}`);
     if (!isGlobalRequest(request)) return super.handleCall(request, from);
     const bad = malformedRequest(request);
     if (bad !== null) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, bad);
     try {
       return this.request(request, from);
     } catch (e) {
-      return refuse(GLOBAL_NAME_SERVER, this.node.name, from, e instanceof Error ? e.message : describe(e));
+      return refuse(GLOBAL_NAME_SERVER, this.node.name, from, e instanceof Error ? e.message : formatTerm(e));
     }
   }
 
@@ -156,7 +156,7 @@ export class GlobalServer extends GenServer {
     try {
       this.info(msg);
     } catch (e) {
-      refuse(GLOBAL_NAME_SERVER, this.node.name, null, `${describe(msg)} (${e instanceof Error ? e.message : describe(e)})`);
+      refuse(GLOBAL_NAME_SERVER, this.node.name, null, `${formatTerm(msg)} (${e instanceof Error ? e.message : formatTerm(e)})`);
     }
   }
 
@@ -252,7 +252,7 @@ export class GlobalServer extends GenServer {
 
   private insert(rec: NameRecord): void {
     const key = nameKey(rec.name);
-    if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${describe(rec.pid)}`, rec.pid);
+    if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${formatTerm(rec.pid)}`, rec.pid);
     const old = this.names.get(key);
     if (old !== undefined) {
       if (old.pid.equals(rec.pid)) {
@@ -311,7 +311,7 @@ export class GlobalServer extends GenServer {
   private resolveHere(from: From, name: unknown, pid1: Pid, pid2: Pid): void {
     const fn = this.customResolvers.get(GlobalServer.resolverKey(nameKey(name), pid2));
     if (fn === undefined) {
-      log.error(`global: no resolve function for ${describe(name)} held by ${pid2} on ${this.node.name}; the name is unregistered`);
+      log.error(`global: no resolve function for ${formatTerm(name)} held by ${pid2} on ${this.node.name}; the name is unregistered`);
       return this.reply(from, 'none');
     }
     // Not awaited: the server keeps answering (the resolver may take its time).

@@ -19,7 +19,7 @@
  * still connected (a timeout) is retried after a random pause; a peer with no
  * global server counts as synced.
  */
-import { describe, CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
+import { formatTerm, CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
 import { callerOf } from '../node/dist_node';
 import { delLockOn, setLockOn } from './lock';
 import type { GlobalServer } from './name_server';
@@ -114,7 +114,7 @@ async function resolve(server: GlobalServer, m: NameRecord, theirs: NameRecord):
     const winner = await ask(callerOf(server.node, 'global'), m.method, { type: 'global.resolve', name: m.name, pid1: theirs.pid, pid2: m.pid });
     return isPid(winner) ? winner : 'none';
   } catch (e) {
-    log.error(`global: cannot run the resolve function for ${describe(m.name)} on ${m.method} (${e instanceof Error ? e.message : describe(e)}); the name is unregistered`);
+    log.error(`global: cannot run the resolve function for ${formatTerm(m.name)} on ${m.method} (${e instanceof Error ? e.message : formatTerm(e)}); the name is unregistered`);
     return 'none';
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The two sides of the handshake described in `handshake.ts`: a `Session` base that
  * takes frames one at a time and owns the timeout, failure and success paths, and
- * the `Initiator` and `Acceptor` state machines. @internal
+ * the `Initiator` and `Acceptor` state machines. Internal to the package.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type * as net from 'node:net';

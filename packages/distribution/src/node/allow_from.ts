@@ -8,7 +8,7 @@
  * The caller's node is the connection's peer (what the handshake proved), never a
  * name taken from the request.
  */
-import { BadArgError, describe, getLogger } from '@grove/core';
+import { BadArgError, formatTerm, getLogger } from '@grove/core';
 import { isNodeName } from './node_name';
 
 /** The nodes allowed: their names, or a predicate on a node's name. */
@@ -23,9 +23,9 @@ const log = getLogger('dist');
 export function checkAllowFrom(allowFrom: unknown, what: string): Allow {
   if (allowFrom === undefined) return null;
   if (typeof allowFrom === 'function') return allowFrom as (node: string) => boolean;
-  if (!Array.isArray(allowFrom)) throw new BadArgError(`${what}: allowFrom must be an array of node names or a function (node) => boolean, got ${describe(allowFrom)}`, allowFrom);
+  if (!Array.isArray(allowFrom)) throw new BadArgError(`${what}: allowFrom must be an array of node names or a function (node) => boolean, got ${formatTerm(allowFrom)}`, allowFrom);
   for (const n of allowFrom) {
-    if (typeof n !== 'string' || !isNodeName(n)) throw new BadArgError(`${what}: allowFrom must hold node names like b@127.0.0.1, got ${describe(n)}`, n);
+    if (typeof n !== 'string' || !isNodeName(n)) throw new BadArgError(`${what}: allowFrom must hold node names like b@127.0.0.1, got ${formatTerm(n)}`, n);
   }
   return new Set(allowFrom as string[]);
 }
@@ -37,7 +37,7 @@ export function allows(allow: Allow, node: string, self: string): boolean {
   try {
     return allow(node) === true;
   } catch (e) {
-    log.warn(`allowFrom predicate threw for ${node}; refused: ${describe(e)}`);
+    log.warn(`allowFrom predicate threw for ${node}; refused: ${formatTerm(e)}`);
     return false;
   }
 }

@@ -11,7 +11,7 @@
  * protocol is `remote_spawn.ts`), node monitors, `nodes()`, and `remoteChild`, a
  * supervisor child on another node.
  */
-import { attachRouter, BadArgError, describe, GenServer, getLogger, Node, ServerRef, stopServer, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
+import { attachRouter, BadArgError, formatTerm, GenServer, getLogger, Node, ServerRef, stopServer, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
 import { DistRouter } from './dist_router';
 import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
@@ -134,19 +134,19 @@ export class CookieJar {
 
   get(peer?: string): string {
     if (peer === undefined || peer === this.self) return this.own;
-    if (typeof peer !== 'string') throw new BadArgError(`getCookie: expected a node name, got ${describe(peer)}`, peer);
+    if (typeof peer !== 'string') throw new BadArgError(`getCookie: expected a node name, got ${formatTerm(peer)}`, peer);
     return this.perPeer.get(peer) ?? this.own;
   }
 
   set(cookie: string, peer?: string): void {
     if (typeof cookie !== 'string' || cookie === '' || Buffer.byteLength(cookie) > MAX_COOKIE_BYTES) {
-      throw new BadArgError(`setCookie: a cookie is a non-empty string of at most ${MAX_COOKIE_BYTES} bytes, got ${describe(cookie)}`, cookie);
+      throw new BadArgError(`setCookie: a cookie is a non-empty string of at most ${MAX_COOKIE_BYTES} bytes, got ${formatTerm(cookie)}`, cookie);
     }
     if (peer === undefined || peer === this.self) {
       this.own = cookie;
       return;
     }
-    if (!isNodeName(peer)) throw new BadArgError(`setCookie: peer must be a node name like bob@127.0.0.1, got ${describe(peer)}`, peer);
+    if (!isNodeName(peer)) throw new BadArgError(`setCookie: peer must be a node name like bob@127.0.0.1, got ${formatTerm(peer)}`, peer);
     this.perPeer.set(peer, cookie);
   }
 }
@@ -220,7 +220,7 @@ export class DistNode {
    */
   allow(nodes: readonly string[]): void {
     if (!Array.isArray(nodes) || nodes.some((n) => !isNodeName(n))) {
-      throw new BadArgError(`allow: expected an array of node names like alice@127.0.0.1, got ${describe(nodes)}`, nodes);
+      throw new BadArgError(`allow: expected an array of node names like alice@127.0.0.1, got ${formatTerm(nodes)}`, nodes);
     }
     this.kernel.allow(nodes);
   }
@@ -348,7 +348,7 @@ export class DistNode {
     this.unwatchKernel = this.node.onExit((pid, reason) => {
       if (!pid.equals(sup)) return;
       this.unwatchKernel();
-      log.error(`${this.name}: ${KERNEL_SUP} terminated (${describe(reason)}): the node stops`);
+      log.error(`${this.name}: ${KERNEL_SUP} terminated (${formatTerm(reason)}): the node stops`);
       void this.stop();
     });
   }
@@ -366,7 +366,7 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   if (typeof options !== 'object' || options === null) throw new BadArgError('startDistributed: options must be an object', options);
   const existing = options.node;
   if (existing !== undefined) {
-    if (!(existing instanceof Node)) throw new BadArgError(`startDistributed: node must be a Node, got ${describe(existing)}`, existing);
+    if (!(existing instanceof Node)) throw new BadArgError(`startDistributed: node must be a Node, got ${formatTerm(existing)}`, existing);
     if (existing.name === LOCAL_NODE_NAME || !isNodeName(existing.name)) {
       throw new BadArgError(
         `startDistributed: node ${existing.name} has no node name, and Grove cannot rename its live processes: create it as new Node({ name: 'alice@127.0.0.1' }) to make it distributed later`,
@@ -385,10 +385,10 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   }
   checkListenOptions(options);
   const pop = options.preventOverlappingPartitions;
-  if (pop !== undefined && typeof pop !== 'boolean') throw new BadArgError(`startDistributed: preventOverlappingPartitions must be a boolean, got ${describe(pop)}`, pop);
+  if (pop !== undefined && typeof pop !== 'boolean') throw new BadArgError(`startDistributed: preventOverlappingPartitions must be a boolean, got ${formatTerm(pop)}`, pop);
   const allow = options.allow;
   if (allow !== undefined && (!Array.isArray(allow) || allow.some((n) => !isNodeName(n)))) {
-    throw new BadArgError(`startDistributed: allow must be an array of node names like bob@127.0.0.1, got ${describe(allow)}`, allow);
+    throw new BadArgError(`startDistributed: allow must be an array of node names like bob@127.0.0.1, got ${formatTerm(allow)}`, allow);
   }
   const memory = options.transport === 'memory';
   // The memory transport never reads the cookie file: without a cookie its nodes share 'nocookie'.
@@ -455,12 +455,12 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
 
 function checkListenOptions(options: DistOptions): void {
   const isPort = (p: unknown): p is number => typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= 65535;
-  if (options.port !== undefined && !isPort(options.port)) throw new BadArgError(`startDistributed: port must be a whole number from 0 to 65535, got ${describe(options.port)}`, options.port);
+  if (options.port !== undefined && !isPort(options.port)) throw new BadArgError(`startDistributed: port must be a whole number from 0 to 65535, got ${formatTerm(options.port)}`, options.port);
   const r = options.portRange;
   if (r === undefined) return;
   if (options.port !== undefined) throw new BadArgError('startDistributed: port and portRange cannot go together', r);
   if (typeof r !== 'object' || r === null || !isPort(r.min) || !isPort(r.max) || r.min < 1 || r.min > r.max) {
-    throw new BadArgError(`startDistributed: portRange must be { min, max } with 1 <= min <= max <= 65535, got ${describe(r)}`, r);
+    throw new BadArgError(`startDistributed: portRange must be { min, max } with 1 <= min <= max <= 65535, got ${formatTerm(r)}`, r);
   }
 }
 
@@ -485,7 +485,7 @@ export function callerOf(from: DistCaller, what: string): ProcessContext {
     return inbound.root;
   }
   if (typeof from === 'object' && from !== null && from.node instanceof Node) return from;
-  throw new BadArgError(`${what}: expected a process context, a Node or a DistNode, got ${describe(from)}`, from);
+  throw new BadArgError(`${what}: expected a process context, a Node or a DistNode, got ${formatTerm(from)}`, from);
 }
 
 /** `node` and the visible nodes it is connected to (OTP `[node() | nodes()]`). @internal */
@@ -528,7 +528,7 @@ export async function spawnRemote(from: ProcessContext | Node, peer: string, nam
 
 /** `cls` if it is a GenServer class; else a BadArgError naming `what`. */
 function checkServerClass<S extends GenServer<any>>(cls: new () => S, what: string): new () => S {
-  if (typeof cls !== 'function' || !(cls.prototype instanceof GenServer)) throw new BadArgError(`${what}: expected a GenServer class or a spawnable's name, got ${describe(cls)}`, cls);
+  if (typeof cls !== 'function' || !(cls.prototype instanceof GenServer)) throw new BadArgError(`${what}: expected a GenServer class or a spawnable's name, got ${formatTerm(cls)}`, cls);
   return cls;
 }
 

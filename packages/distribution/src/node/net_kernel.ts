@@ -36,7 +36,7 @@
  *   dies, the node's connections close with it (`net_kernel_terminated`); the kernel
  *   supervisor (kernel_sup.ts) starts a new one, which keeps the node monitors.
  */
-import { BadArgError, describe, callServer, GenServer, getLogger, type From, type Node, type Pid } from '@grove/core';
+import { BadArgError, formatTerm, callServer, GenServer, getLogger, type From, type Node, type Pid } from '@grove/core';
 import type { Channel, ConnectAttempt, DialAttempt } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
@@ -73,7 +73,7 @@ export interface NodeDownMessage {
   readonly reason: string;
 }
 
-/** Options of {@link NetKernel.monitorNodes}. */
+/** Options of `DistNode.monitorNodes` and `monitorNodes`. */
 export interface MonitorNodesOptions {
   /** Which nodes to hear about. Default `visible` (as OTP's `monitor_nodes(true)`). */
   nodeType?: NodeType | 'all';
@@ -274,9 +274,9 @@ export class NetKernel extends GenServer {
    * and leaves those made with others. Subscriptions end with their process.
    */
   monitorNodes(pid: Pid, on: boolean, options: MonitorNodesOptions = {}): void {
-    if (typeof on !== 'boolean') throw new BadArgError(`monitorNodes: on must be true or false, got ${describe(on)}`, on);
+    if (typeof on !== 'boolean') throw new BadArgError(`monitorNodes: on must be true or false, got ${formatTerm(on)}`, on);
     const nodeType = options?.nodeType ?? 'visible';
-    if (!NODE_TYPES.includes(nodeType)) throw new BadArgError(`monitorNodes: nodeType must be 'visible', 'hidden' or 'all', got ${describe(nodeType)}`, nodeType);
+    if (!NODE_TYPES.includes(nodeType)) throw new BadArgError(`monitorNodes: nodeType must be 'visible', 'hidden' or 'all', got ${formatTerm(nodeType)}`, nodeType);
     const subs = this.subscribers.get(pid.key);
     if (!on) {
       const rest = subs?.filter((s) => s.nodeType !== nodeType) ?? [];
@@ -457,7 +457,7 @@ export class NetKernel extends GenServer {
    * (a forged GenCall) is dropped.
    */
   override handleCall(request: unknown, from: From): unknown {
-    if (!canReply(from)) return refuse(NET_KERNEL, this.node.name, from, `a call of ${describe(request)}`);
+    if (!canReply(from)) return refuse(NET_KERNEL, this.node.name, from, `a call of ${formatTerm(request)}`);
     const req = request as { type?: unknown } | null;
     if (typeof req === 'object' && req !== null && req.type === 'is_auth') return 'yes';
     return super.handleCall(request, from);

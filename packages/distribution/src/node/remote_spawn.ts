@@ -20,7 +20,7 @@
  * the pid (JS cannot block), and a name the target does not know is an error at the
  * caller rather than a process that dies with `undef`.
  */
-import { BadArgError, checkTerm, describe, Pid, Ref, type Node, type ProcessContext } from '@grove/core';
+import { BadArgError, checkTerm, formatTerm, Pid, Ref, type Node, type ProcessContext } from '@grove/core';
 import type { Control } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
@@ -42,7 +42,7 @@ export interface SpawnStarter {
   start(from: Node, args?: any, options?: { parent?: Pid }): Promise<Pid | 'ignore'>;
 }
 
-/** What {@link SpawnService.register} accepts. */
+/** What `DistNode.registerSpawnable` accepts. */
 export type Spawnable = SpawnFunction | SpawnStarter;
 
 /** Options of `registerSpawnable`. */
@@ -89,12 +89,12 @@ export class SpawnService {
 
   /** Lets peers (with `allowFrom`, only those) spawn `spawnable` as `name`. Replaces nothing: a name is registered once. */
   register(name: string, spawnable: Spawnable, options?: SpawnableOptions): void {
-    if (typeof name !== 'string' || name.length === 0) throw new BadArgError(`registerSpawnable: name must be a non-empty string, got ${describe(name)}`, name);
+    if (typeof name !== 'string' || name.length === 0) throw new BadArgError(`registerSpawnable: name must be a non-empty string, got ${formatTerm(name)}`, name);
     if (typeof spawnable !== 'function' && !(typeof spawnable === 'object' && spawnable !== null && isStarter(spawnable))) {
-      throw new BadArgError(`registerSpawnable(${JSON.stringify(name)}): expected a function or a GenServer class, got ${describe(spawnable)}`, spawnable);
+      throw new BadArgError(`registerSpawnable(${JSON.stringify(name)}): expected a function or a GenServer class, got ${formatTerm(spawnable)}`, spawnable);
     }
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new BadArgError(`registerSpawnable(${JSON.stringify(name)}): options must be an object, got ${describe(options)}`, options);
+      throw new BadArgError(`registerSpawnable(${JSON.stringify(name)}): options must be an object, got ${formatTerm(options)}`, options);
     }
     const allow = checkAllowFrom(options?.allowFrom, `registerSpawnable(${JSON.stringify(name)})`);
     const held = this.table.get(name);
@@ -119,10 +119,10 @@ export class SpawnService {
   /** Asks `peer` to spawn `name(args)` for `requester` (a live local process). */
   request(requester: Pid, peer: string, name: string, args: readonly unknown[], opts: RemoteSpawnOptions): Promise<RemoteSpawnResult> {
     if (typeof peer !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(peer)) {
-      return Promise.reject(new BadArgError(`spawn: node must be a node name like name@host, got ${describe(peer)}`, peer));
+      return Promise.reject(new BadArgError(`spawn: node must be a node name like name@host, got ${formatTerm(peer)}`, peer));
     }
-    if (typeof name !== 'string' || name.length === 0) return Promise.reject(new BadArgError(`spawn: name must be a non-empty string, got ${describe(name)}`, name));
-    if (!Array.isArray(args)) return Promise.reject(new BadArgError(`spawn: args must be an array, got ${describe(args)}`, args));
+    if (typeof name !== 'string' || name.length === 0) return Promise.reject(new BadArgError(`spawn: name must be a non-empty string, got ${formatTerm(name)}`, name));
+    if (!Array.isArray(args)) return Promise.reject(new BadArgError(`spawn: args must be an array, got ${formatTerm(args)}`, args));
     try {
       checkTerm(args);
     } catch (e) {
@@ -209,7 +209,7 @@ export class SpawnService {
       try {
         pid = this.node.spawn((ctx) => spawnable(ctx, ...args), { label: c.name });
       } catch (e) {
-        return this.fail(conn, c, 'spawn_failed', describe(e));
+        return this.fail(conn, c, 'spawn_failed', formatTerm(e));
       }
       // Linked and monitored before the new process first runs (it is only queued yet).
       return this.succeed(conn, c, pid);
@@ -242,7 +242,7 @@ export class SpawnService {
     try {
       checkTerm(detail);
     } catch {
-      reason.detail = describe(detail);
+      reason.detail = formatTerm(detail);
     }
     conn.write({ type: 'spawn_reply', ref: c.ref, to: c.from, link: c.link, monitor: c.monitor, pid: undefined, reason });
   }

@@ -28,7 +28,7 @@
  * under the kernel supervisor, and the table of exposed modules lives outside the
  * process, so a restarted server serves the same modules.
  */
-import { BadArgError, describe, GenCall, GenServer, getLogger, Info, isDownMessage, isRef, NotCopyableError, ProcessExit, reply, type DownMessage, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { BadArgError, formatTerm, GenCall, GenServer, getLogger, Info, isDownMessage, isRef, NotCopyableError, ProcessExit, reply, type DownMessage, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
 import { allows, checkAllowFrom, type Allow, type AllowFrom } from '../node/allow_from';
 import { canReply, refuse } from '../node/bad_request';
 import { fieldText } from '../wire/wire';
@@ -152,10 +152,10 @@ export class RpcServer extends GenServer {
 
   /** Exposes `fns` as `module`. Throws when the module is already exposed, a value is not a function, or `allowFrom` is malformed. */
   expose(module: string, fns: ExposedModule, options?: ExposeOptions): void {
-    if (typeof module !== 'string' || module.length === 0) throw new BadArgError(`rpc.expose: module must be a non-empty string, got ${describe(module)}`, module);
-    if (typeof fns !== 'object' || fns === null || Array.isArray(fns)) throw new BadArgError(`rpc.expose(${JSON.stringify(module)}): expected an object of functions, got ${describe(fns)}`, fns);
+    if (typeof module !== 'string' || module.length === 0) throw new BadArgError(`rpc.expose: module must be a non-empty string, got ${formatTerm(module)}`, module);
+    if (typeof fns !== 'object' || fns === null || Array.isArray(fns)) throw new BadArgError(`rpc.expose(${JSON.stringify(module)}): expected an object of functions, got ${formatTerm(fns)}`, fns);
     for (const [k, f] of Object.entries(fns)) {
-      if (typeof f !== 'function') throw new BadArgError(`rpc.expose(${JSON.stringify(module)}): ${JSON.stringify(k)} is not a function (${describe(f)})`, f);
+      if (typeof f !== 'function') throw new BadArgError(`rpc.expose(${JSON.stringify(module)}): ${JSON.stringify(k)} is not a function (${formatTerm(f)})`, f);
     }
     const allow = checkAllowFrom(options?.allowFrom, `rpc.expose(${JSON.stringify(module)})`);
     if (this.modules.has(module)) throw new BadArgError(`rpc.expose: module ${JSON.stringify(module)} is already exposed on ${this.node.name} (unexpose it first)`, module);
@@ -184,7 +184,7 @@ export class RpcServer extends GenServer {
    */
   override handleCall(request: unknown, from: From): unknown {
     const req = request as RpcCallRequest | null;
-    if (!canReply(from)) return refuse(REX, this.node.name, from, `a call of ${describe(req)}`);
+    if (!canReply(from)) return refuse(REX, this.node.name, from, `a call of ${formatTerm(req)}`);
     if (typeof req !== 'object' || req === null || req.type !== 'rpc.call') return super.handleCall(request, from);
     const bad = malformed(req, true);
     if (bad !== null) return refuse(REX, this.node.name, from, bad);
@@ -278,14 +278,14 @@ async function work(w: ProcessContext, f: ExposedFunction, args: readonly unknow
     out = e instanceof ProcessExit ? { error: 'exit', reason: e.reason } : { error: 'throw', reason: e };
   }
   if (from === null) {
-    if ('error' in out) log.debug(`rpc.cast on ${w.node.name} ended with ${out.error}: ${describe(out.reason)}`);
+    if ('error' in out) log.debug(`rpc.cast on ${w.node.name} ended with ${out.error}: ${formatTerm(out.reason)}`);
     return;
   }
   try {
     reply(w.node, from, out);
   } catch (e) {
     // The value cannot cross the wire (a function, an unregistered class...): the caller hears why.
-    const reason = e instanceof NotCopyableError ? e : new NotCopyableError('$', describe(e));
+    const reason = e instanceof NotCopyableError ? e : new NotCopyableError('$', formatTerm(e));
     reply(w.node, from, { error: 'throw', reason } satisfies RpcReply);
   }
 }

@@ -5,7 +5,7 @@
  * pair of channels for a socket: what one end writes, the other end's handler
  * receives a tick later, in order, copied through the term codec as the wire would.
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import type { Pid } from '@grove/core';
 import { DistNodeError, HandshakeError, type HandshakeFailure } from '../errors';

@@ -8,7 +8,7 @@
  * destroys this socket only: the connection goes down (`nodedown`, `noconnection`)
  * and every other connection carries on. An empty frame is a tick (as Erlang's).
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import type { Socket } from 'node:net';
 import { getLogger, type Pid } from '@grove/core';

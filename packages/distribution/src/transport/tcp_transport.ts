@@ -12,7 +12,7 @@
  *    fails the handshake (wrong cookie, garbage, timeout) is closed and logged, and
  *    nothing else happens.
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import type { Socket } from 'node:net';
 import { GenCall, getLogger, Pid, Ref } from '@grove/core';

@@ -11,7 +11,7 @@
  * nodes of one OS process without sockets (control messages still go through the
  * term codec) for fast tests of everything above the transport.
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import type { Pid } from '@grove/core';
 import type { DistOptions } from '../node/dist_node';
