@@ -13,7 +13,7 @@ export { helpText } from './help';
 export { UsageError, RunModuleError, ShellExitError, ShellInterruptError, CertsError, type CommandName } from './errors';
 export { runCerts, CA_DAYS, type CertsRequest, type CertsIo } from './certs/certs';
 export { runShell, type ShellIo } from './shell/shell';
-export { runModule, findTarget, type RunTarget, type RunIo } from './run/run';
+export { runModule, findTarget, type RunTarget, type RunIo, type RunOptions } from './run/run';
 export { runPing, runNames, pingerName } from './net_adm';
 export { runNew, type NewRequest, type NewIo } from './new/new';
 export { NewProjectError } from './errors';

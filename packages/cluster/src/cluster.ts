@@ -2,7 +2,7 @@
  * The cluster former: a GenServer that polls its strategies, connects this node to
  * every node they list and, when a node leaves every list, disconnects it (libcluster's
  * `Cluster.Strategy` processes, with the polling of `DNSPoll`). Run it under a
- * supervisor: `Cluster.childSpec(options)`.
+ * supervisor: `ClusterFormation.childSpec(options)`.
  */
 import { Call, GenServer, Info, formatTerm, getLogger, type Ref } from '@grove/core';
 import { distOf, type DistNode } from '@grove/distribution';
@@ -11,8 +11,8 @@ import type { Strategy } from './strategy';
 
 const log = getLogger('cluster');
 
-/** Options of {@link Cluster}. */
-export interface ClusterOptions {
+/** Options of {@link ClusterFormation}. */
+export interface ClusterFormationOptions {
   /** Where node names come from; the cluster is the union of what they list. */
   strategies: Strategy | readonly Strategy[];
   /** Time between polls. Default 5000 ms (libcluster's). */
@@ -29,7 +29,7 @@ export interface ClusterOptions {
   maxConcurrentConnects?: number;
 }
 
-/** What {@link Cluster}'s `members` and `poll` answer. */
+/** What {@link ClusterFormation}'s `members` and `poll` answer. */
 export interface ClusterMembers {
   /** Every node the strategies list (their last good answers), without this node. */
   readonly listed: readonly string[];
@@ -44,11 +44,11 @@ export interface ClusterMembers {
  * as the lists change. The first poll runs as soon as it starts.
  *
  * @example
- * await Cluster.start(node, { strategies: dnsA({ query: 'app.default.svc.cluster.local', basename: 'app' }) }, { name: 'cluster' });
+ * await ClusterFormation.start(node, { strategies: dnsA({ query: 'app.default.svc.cluster.local', basename: 'app' }) }, { name: 'cluster' });
  * // under a supervisor:
- * Cluster.childSpec({ strategies: [staticNodes(['app@10.0.0.1']), localEpmd()] })
+ * ClusterFormation.childSpec({ strategies: [staticNodes(['app@10.0.0.1']), localEpmd()] })
  */
-export class Cluster extends GenServer<{ call: 'members' | 'poll' }> {
+export class ClusterFormation extends GenServer<{ call: 'members' | 'poll' }> {
   private dist!: DistNode;
   private strategies: readonly Strategy[] = [];
   private pollMs = 5000;
@@ -60,7 +60,7 @@ export class Cluster extends GenServer<{ call: 'members' | 'poll' }> {
   private listed = new Set<string>();
   private timer: Ref | undefined;
 
-  override init(options: ClusterOptions) {
+  override init(options: ClusterFormationOptions) {
     if (typeof options !== 'object' || options === null) throw new ClusterConfigError(`Cluster: expected options, got ${formatTerm(options)}`);
     const dist = distOf(this.ctx.node);
     if (dist === undefined) throw new ClusterConfigError(`Cluster: node ${this.ctx.node.name} is not distributed (start it with startDistributed)`);

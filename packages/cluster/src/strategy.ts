@@ -1,7 +1,7 @@
 /**
  * Where the names of a cluster's nodes come from: a static list, the port mapper of
  * this host or of listed hosts (OTP's `.hosts.erlang` and `net_adm:world/0`), and DNS
- * (in dns.ts). A strategy only lists names; {@link Cluster} connects to them.
+ * (in dns.ts). A strategy only lists names; {@link ClusterFormation} connects to them.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -11,7 +11,7 @@ import { hostOf, isNodeName, names, type DistNode } from '@grove/distribution';
 import { ClusterConfigError } from './errors';
 
 /**
- * A source of node names, polled by {@link Cluster} (libcluster's strategies).
+ * A source of node names, polled by {@link ClusterFormation} (libcluster's strategies).
  * `discover` answers the nodes the source lists now; it may list the asking node
  * itself. It throws when the source cannot be read (the cluster then keeps what the
  * strategy listed last, so a DNS hiccup disconnects nobody).

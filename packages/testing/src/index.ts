@@ -12,7 +12,7 @@ export { Relay, seededRandom, type RelayEnd, type RelayOptions } from './relay';
 export { VirtualClock } from './virtual_clock';
 export { Probe, type MessagePattern } from './probe';
 export { RestartWatch } from './restart_watch';
-export { groveMatchers, type WaitOptions } from './matchers';
+export { groveMatchers, type WaitOptions, type MatcherResult, type MatcherContext } from './matchers';
 export { trackNode } from './nodes';
 export { waitFor, nextTurn, WaitTimeoutError } from './wait';
 export { openIdleSockets } from './sockets';

@@ -34,8 +34,20 @@ export interface WaitOptions {
   node?: Node;
 }
 
-type Result = jest.CustomMatcherResult;
-type Context = jest.MatcherContext;
+/** What a jest matcher returns (jest's `CustomMatcherResult`, declared here so these types need no @types/jest). */
+export interface MatcherResult {
+  pass: boolean;
+  message: () => string;
+}
+
+/** The parts of jest's matcher context (`this` in a matcher) the matchers use. */
+export interface MatcherContext {
+  equals(a: unknown, b: unknown): boolean;
+  utils: { printReceived(value: unknown): string; printExpected(value: unknown): string };
+}
+
+type Result = MatcherResult;
+type Context = MatcherContext;
 
 function show(ctx: Context, v: unknown): string {
   return ctx.utils.printReceived(v);

@@ -1,9 +1,8 @@
 /**
  * Erlang distribution capability flags (`DFLAG_*`, erts `dist.h`), the set a Grove
  * node advertises to a BEAM node, and the set it requires of one. Flags are 64 bits
- * wide; they are bigints here (only the handshake reads them).
- *
- * @internal
+ * wide; they are bigints here (only the handshake reads them). Exported on
+ * `@grove/distribution/internal` only.
  */
 
 export const DFLAG = {
