@@ -39,7 +39,7 @@ const MAX_STRING_EXT = 0xffff;
 /** NEW_PORT_EXT carries 28 significant bits of a port id; OTP writes larger ids as V4_PORT_EXT. */
 const NEW_PORT_MAX = 0x10000000;
 
-/** Options of {@link termToBinary} and {@link writeTerm}. */
+/** Options of {@link termToBinary} and `writeTerm` (on `@grove/distribution/internal`). */
 export interface EtfEncodeOptions {
   /** Deepest nesting of lists, tuples and maps (default 1000). */
   maxDepth?: number;
