@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 const REPO = path.resolve(__dirname, '..');
 const OUT = path.join(REPO, 'docs', 'api');
-const PACKAGES = ['core', 'distribution', 'pg', 'cli'];
+const PACKAGES = ['core', 'distribution', 'pg', 'cli', 'cluster', 'testing'];
 
 describe('npm run docs', () => {
   it('builds the API reference of every package without a warning, and each README links to its page', async () => {
