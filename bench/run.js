@@ -4,7 +4,7 @@
 // and on Erlang/OTP (when `erl` is installed), every side in a fresh process.
 // See bench/README.md. Usage: node bench/run.js --help
 const fs = require('node:fs');
-const { WORKLOADS } = require('./lib/workloads');
+const { WORKLOADS, MIN_SAMPLE_MS, scalable } = require('./lib/workloads');
 const { parseArgs, USAGE } = require('./lib/args');
 const { machineInfo, machineLine } = require('./lib/machine');
 const { ErlangSide, which, version } = require('./lib/erlang');
@@ -15,6 +15,7 @@ const { killAll } = require('./lib/child');
 const { prefault } = require('./lib/prefault');
 
 const SIDE_ORDER = ['node_floor', 'grove', 'erlang'];
+const QUICK_WARNING = 'QUICK RUN: a smoke test only. Small N, short samples: these figures are not comparable; quote full runs.';
 
 // status: 'run', 'not installed' or 'not run' (--sides without erlang).
 function setUpErlang(opts) {
@@ -35,16 +36,39 @@ async function runWorkload(workload, opts, ctx, erl) {
   const withErlang = erl.status === 'run';
   const sides = SIDE_ORDER.filter((s) => opts.sides.includes(s) && (s !== 'erlang' || withErlang));
   const outcomes = Object.fromEntries(sides.map((s) => [s, []]));
+  const nBySide = {};
   for (let run = 0; run < opts.runs; run++) {
     for (const side of sides) {
       const t0 = Date.now();
-      const outcome = await runSide(side, workload, n, ctx);
+      let outcome = await runSide(side, workload, nBySide[side] ?? n, ctx);
+      if (run === 0 && !opts.quick) {
+        const scaled = scaledN(workload, n, outcome);
+        if (scaled !== n) {
+          process.stderr.write(`  ${workload.bench} ${side}: ${describe(outcome, workload)} in under ${MIN_SAMPLE_MS} ms; again with N=${scaled}\n`);
+          outcome = await runSide(side, workload, scaled, ctx);
+        }
+        nBySide[side] = scaled;
+      }
       outcomes[side].push(outcome);
-      const shown = outcome.error ? `n/a (${outcome.error})` : fmtValue(outcome.value, workload.unit) ?? '-';
-      process.stderr.write(`  ${workload.bench} ${side}: ${shown} [${((Date.now() - t0) / 1000).toFixed(1)} s]\n`);
+      process.stderr.write(`  ${workload.bench} ${side}: ${describe(outcome, workload)} [${((Date.now() - t0) / 1000).toFixed(1)} s]\n`);
     }
   }
-  return buildResult(workload, n, outcomes, withErlang);
+  return buildResult(workload, n, outcomes, withErlang, nBySide);
+}
+
+function describe(outcome, workload) {
+  return outcome.error ? `n/a (${outcome.error})` : fmtValue(outcome.value, workload.unit) ?? '-';
+}
+
+// The N that makes one timed sample of a rate workload last at least
+// MIN_SAMPLE_MS (with 20% to spare), given a first sample at `n`; `n` itself
+// when that sample was long enough, failed, or the workload's N is fixed.
+function scaledN(workload, n, outcome) {
+  if (!scalable(workload) || !(outcome.value > 0)) return n;
+  const ms = (n / outcome.value) * 1000;
+  if (ms >= MIN_SAMPLE_MS) return n;
+  const factor = Math.min(workload.maxScale ?? 20, Math.ceil((MIN_SAMPLE_MS * 1.2) / ms));
+  return factor > 1 ? n * factor : n;
 }
 
 async function main() {
@@ -57,7 +81,10 @@ async function main() {
   if (erl.status === 'not installed') console.log('erlang: not installed — install erlang-base');
   if (erl.error) console.log(`erlang: ${erl.error}`);
   const mode = `${opts.quick ? 'quick' : 'full'} run, ${opts.runs} run(s) per side, medians`;
-  console.log(`${mode}; every side of every workload in a fresh process\n`);
+  console.log(`${mode}; every side of every workload in a fresh process`);
+  if (opts.quick) console.log(QUICK_WARNING);
+  else console.log(`a sample of a rate workload shorter than ${MIN_SAMPLE_MS} ms is run again with a larger N (per side)`);
+  console.log('');
 
   const ctx = { quick: opts.quick, timeoutMs: opts.timeoutSec * 1000, erlang: erl.side, erlangError: erl.error };
   const cleanUp = () => {
@@ -76,8 +103,10 @@ async function main() {
     cleanUp();
   }
   console.log(renderTable(results, { erlangStatus: erl.status }));
+  if (opts.quick) console.log(`\n${QUICK_WARNING}`);
   if (opts.json) {
-    const doc = { machine, options: { quick: opts.quick, runs: opts.runs, only: opts.only, sides: opts.sides }, results };
+    const options = { quick: opts.quick, runs: opts.runs, only: opts.only, sides: opts.sides, min_sample_ms: opts.quick ? null : MIN_SAMPLE_MS };
+    const doc = { machine, options, ...(opts.quick ? { smoke_test_only: QUICK_WARNING } : {}), results };
     fs.writeFileSync(opts.json, `${JSON.stringify(doc, null, 2)}\n`);
     console.log(`\nwrote ${opts.json}`);
   }

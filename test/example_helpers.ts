@@ -182,11 +182,14 @@ export function startLauncher(example: string): Child {
   return startProgram(`npm run example:${example}`, example, 'run.js');
 }
 
-/** Runs `node examples/<example>/dist/<file>` in a process group of its own, so that its own children die with it. */
-export function startProgram(label: string, example: string, file: string): Child {
+/**
+ * Runs `node examples/<example>/dist/<file>` in a process group of its own, so that its
+ * own children die with it; `env` adds to its environment (e.g. a private GROVE_EPMD_PORT).
+ */
+export function startProgram(label: string, example: string, file: string, env: Record<string, string> = {}): Child {
   const proc = spawn(process.execPath, [path.join(REPO, 'examples', example, 'dist', file)], {
     cwd: REPO,
-    env: exampleEnv(),
+    env: exampleEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });

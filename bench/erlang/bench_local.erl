@@ -54,10 +54,41 @@ run(spawn_bytes, N) ->
 run(genserver_bytes, N) ->
     memory_delta(N, fun() -> start_servers(N) end);
 
+%% Resident-set growth of the VM for N idle processes, as `top` shows it, in MB
+%% (10^6 bytes) per 1,000,000 processes, i.e. bytes per process (the Grove side
+%% reads its own RSS the same way).
+run(idle_1m, N) ->
+    wait_idle(),
+    erlang:garbage_collect(),
+    Before = rss_bytes(),
+    spawn_idle(N),
+    wait_idle(),
+    (rss_bytes() - Before) / N;
+
+%% A process with 1,000 queued {junk, I} messages sends itself {match, I} and
+%% takes it with a selective receive, N times; each receive passes the 1,000.
+run(mailbox_selective, N) ->
+    Self = self(),
+    spawn(fun() ->
+              [self() ! {junk, I} || I <- lists:seq(1, 1000)],
+              T0 = now_us(),
+              selective(N),
+              T1 = now_us(),
+              {message_queue_len, 1000} = process_info(self(), message_queue_len),
+              Self ! {rate, per_sec(N, T0, T1)}
+          end),
+    receive {rate, Rate} -> Rate end;
+
 %% one_for_one restarts, a fresh bench_sup every 100 crashes (start and stop
 %% not timed). Crash = exit(Child, kill), as in the anchor's 179k/s figure.
 run(restart, N) -> restart(N, kill);
-run(restart_self_crash, N) -> restart(N, self_crash).
+run(restart_self_crash, N) -> restart(N, self_crash);
+
+%% The same work split over the schedulers (run with +S C, C = cores): C shares at
+%% once, each N div C calls to its own bench_gs, or N div C token hops around its own
+%% ring of 1,000 processes; timed until every share is done.
+run(parallel_call, N) -> parallel(N, fun(K) -> {ok, Gs} = bench_gs:start_link(none), calls(Gs, K) end);
+run(parallel_ring, N) -> parallel(N, fun ring/1).
 
 %% The workloads with a warm-up; the others have none.
 run(call, N, Warmup) ->
@@ -72,6 +103,9 @@ run(statem_call, N, Warmup) ->
     T0 = now_us(),
     statem_calls(Sm, N),
     per_sec(N, T0, now_us());
+run(Parallel, N, Warmup) when Parallel =:= parallel_call; Parallel =:= parallel_ring ->
+    Warmup > 0 andalso run(Parallel, Warmup),
+    run(Parallel, N);
 run(Restart, N, Warmup) when Restart =:= restart; Restart =:= restart_self_crash ->
     Warmup > 0 andalso run(Restart, Warmup),
     run(Restart, N);
@@ -98,6 +132,39 @@ casts(_Gs, 0) -> ok;
 casts(Gs, I) -> gen_server:cast(Gs, {msg, I}), casts(Gs, I - 1).
 
 idle() -> receive stop -> ok end.
+
+parallel(N, Share) ->
+    C = erlang:system_info(schedulers_online),
+    K = N div C,
+    Self = self(),
+    T0 = now_us(),
+    [spawn(fun() -> Share(K), Self ! share_done end) || _ <- lists:seq(1, C)],
+    [receive share_done -> ok end || _ <- lists:seq(1, C)],
+    per_sec(K * C, T0, now_us()).
+
+%% A ring of 1,000 processes; a token goes Hops hops around it.
+ring(Hops) ->
+    Self = self(),
+    First = spawn(fun() -> receive {next, Next} -> ring_node(Next, Self) end end),
+    Last = lists:foldl(fun(_, Prev) -> spawn(fun() -> ring_node(Prev, Self) end) end, First, lists:seq(2, 1000)),
+    First ! {next, Last},
+    First ! Hops,
+    receive ring_done -> ok end.
+
+ring_node(Next, Report) ->
+    receive
+        0 -> Report ! ring_done, ring_node(Next, Report);
+        Left -> Next ! Left - 1, ring_node(Next, Report)
+    end.
+
+selective(0) -> ok;
+selective(I) -> self() ! {match, I}, receive {match, I} -> selective(I - 1) end.
+
+%% The OS process's resident set: /proc/self/statm's second field, in pages.
+rss_bytes() ->
+    {ok, Statm} = file:read_file("/proc/self/statm"),
+    [_, Resident | _] = binary:split(Statm, <<" ">>, [global]),
+    binary_to_integer(Resident) * 4096.
 
 spawn_idle(0) -> ok;
 spawn_idle(I) -> spawn(fun idle/0), spawn_idle(I - 1).

@@ -6,14 +6,14 @@
 const { BenchGs, calls } = require('./support');
 const { withPeer } = require('./remote_support');
 
-async function run({ n, warmup }) {
-  return withPeer(async (ctx, _client, peer) => {
+/** The workload against the peer `withPeerFn` provides (thread_call uses a worker thread's node). */
+const measure = (withPeerFn) => async ({ n, warmup }) =>
+  withPeerFn(async (ctx, _client, peer) => {
     const c = BenchGs.client(ctx, ['bench_gs', peer]);
     await calls(c, warmup);
     const t0 = performance.now();
     await calls(c, n);
     return (n / (performance.now() - t0)) * 1000;
   });
-}
 
-module.exports = { run };
+module.exports = { run: measure(withPeer), measure };

@@ -6,8 +6,9 @@
 const { SLICE } = require('./support');
 const { withPeer } = require('./remote_support');
 
-async function run({ n }) {
-  return withPeer(async (ctx, _client, peer) => {
+/** The workload against the peer `withPeerFn` provides (thread_send uses a worker thread's node). */
+const measure = (withPeerFn) => async ({ n }) =>
+  withPeerFn(async (ctx, _client, peer) => {
     const sink = ['sink', peer];
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
@@ -20,6 +21,5 @@ async function run({ n }) {
     if (reply[1] !== n) throw new Error(`sink counted ${reply[1]}, expected ${n}`);
     return (n / ms) * 1000;
   });
-}
 
-module.exports = { run };
+module.exports = { run: measure(withPeer), measure };

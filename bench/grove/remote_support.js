@@ -22,13 +22,22 @@ function peerExecArgv() {
   return [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=peer-${Date.now()}.cpuprofile`];
 }
 
-/** Forks the peer; resolves `{ name, epmdPort, stop() }` once its `bench_gs` and `sink` are registered. */
-function startPeer() {
+/**
+ * Forks the peer; resolves `{ name, epmdPort, stop() }` once its `bench_gs` and `sink`
+ * are registered. With `epmdPort` the peer registers with that port mapper (another
+ * peer's) instead of starting its own.
+ */
+function startPeer(epmdPort = 0) {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'remote_peer.js'), [], {
       stdio: 'inherit',
       execArgv: peerExecArgv(),
-      env: { ...process.env, GROVE_BENCH_COOKIE: COOKIE, GROVE_LOG_LEVEL: process.env.GROVE_LOG_LEVEL || 'error' },
+      env: {
+        ...process.env,
+        GROVE_BENCH_COOKIE: COOKIE,
+        GROVE_BENCH_EPMD_PORT: String(epmdPort),
+        GROVE_LOG_LEVEL: process.env.GROVE_LOG_LEVEL || 'error',
+      },
     });
     const exited = new Promise((r) => child.once('exit', r));
     child.once('error', reject);
@@ -66,17 +75,29 @@ function startClient(peer) {
  * of the client node, and stops both.
  */
 async function withPeer(body) {
-  const peer = await startPeer();
+  return withPeers(1, (ctx, client, [peerName]) => body(ctx, client, peerName));
+}
+
+/**
+ * withPeer with `count` peer nodes sharing the first one's port mapper:
+ * `body(ctx, client, peerNames)` runs once the client has pinged every peer.
+ */
+async function withPeers(count, body) {
+  const peers = [];
   let client = null;
   try {
-    client = await startClient(peer);
-    const pong = await client.ping(peer.name);
-    if (pong !== 'pong') throw new Error(`cannot reach ${peer.name}: ${pong}`);
-    return await client.node.run((ctx) => body(ctx, client, peer.name));
+    peers.push(await startPeer());
+    while (peers.length < count) peers.push(await startPeer(peers[0].epmdPort));
+    client = await startClient(peers[0]);
+    for (const peer of peers) {
+      const pong = await client.ping(peer.name);
+      if (pong !== 'pong') throw new Error(`cannot reach ${peer.name}: ${pong}`);
+    }
+    return await client.node.run((ctx) => body(ctx, client, peers.map((p) => p.name)));
   } finally {
     if (client !== null) await client.stop();
-    await peer.stop();
+    await Promise.all(peers.map((p) => p.stop()));
   }
 }
 
-module.exports = { startPeer, startClient, withPeer };
+module.exports = { COOKIE, startPeer, startClient, withPeer, withPeers };

@@ -89,4 +89,53 @@ async function castThenCount(ctx, client, n) {
   return (n / ms) * 1000;
 }
 
-module.exports = { SLICE, BenchGs, BenchStatem, BenchSup, calls, callRate, castThenCount };
+/**
+ * pg_broadcast's members on one node: `count` processes that join group 'bench' of
+ * the default scope and count `['b', i]` broadcasts; each sends 'pg_done' to
+ * `reportTo` when it has counted `n`. `from` is a process context of that node.
+ */
+async function startPgMembers(from, count, reportTo, n) {
+  const pg = require('@grove/pg');
+  const pids = [];
+  for (let k = 0; k < count; k++) {
+    let seen = 0;
+    pids.push(from.node.spawnLoop((_m, ctx) => {
+      if (++seen === n) ctx.send(reportTo, 'pg_done');
+    }));
+  }
+  await pg.join(from, 'bench', pids);
+  return pids.length;
+}
+
+/**
+ * What the peer node of the remote workloads runs (bench_remote.erl's server): a
+ * registered `bench_gs`, a registered counting process `sink` (`['msg', i]` counts,
+ * `['count', from]` answers `['count', n]`), the default pg scope, and the rpc module
+ * `bench` (`echo(x)`, `pgMembers(count, reportTo, n)`). `d` is a distributed node.
+ */
+async function serveBench(d) {
+  const pg = require('@grove/pg');
+  const { rpc } = require('@grove/distribution');
+  const node = d.node;
+  await BenchGs.start(node, undefined, { name: 'bench_gs' });
+  await pg.start(node);
+  rpc.expose(d, 'bench', {
+    echo: (x) => x,
+    pgMembers(count, reportTo, n) {
+      return startPgMembers(this, count, reportTo, n);
+    },
+  });
+  let count = 0;
+  // GROVE_BENCH_BACKLOG=1: print the sink's mailbox length every 65,536 messages (stderr).
+  const backlog = process.env.GROVE_BENCH_BACKLOG === '1';
+  node.spawnLoop(
+    (m, ctx) => {
+      if (m[0] === 'msg') {
+        if ((++count & 0xffff) === 0 && backlog) process.stderr.write(`sink: ${count} counted, ${ctx.mailboxLength} waiting\n`);
+      } else if (m[0] === 'count') ctx.send(m[1], ['count', count]);
+    },
+    { name: 'sink' },
+  );
+}
+
+module.exports = { SLICE, BenchGs, BenchStatem, BenchSup, calls, callRate, castThenCount, startPgMembers, serveBench };

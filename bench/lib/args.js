@@ -2,7 +2,7 @@
 // Command line of bench/run.js.
 const USAGE = `usage: node bench/run.js [--quick] [--runs K] [--only a,b] [--json FILE]
                          [--sides grove,node_floor,erlang] [--timeout SEC] [--no-prefault]
-  --quick      small N for every workload (whole suite well under 60 s)
+  --quick      small N for every workload, a smoke test only (whole suite under ~90 s)
   --runs K     run every side K times, report medians (default 1)
   --only a,b   run only these workloads
   --json FILE  also write the results as JSON to FILE

@@ -29,6 +29,10 @@ function which(cmd) {
   return null;
 }
 
+function cores() {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
 function version() {
   const expr = 'io:format("OTP ~s, ERTS ~s, ~s~n", [erlang:system_info(otp_release), ' +
     'erlang:system_info(version), erlang:system_info(emu_flavor)]), halt().';
@@ -60,12 +64,16 @@ class ErlangSide {
   async run(workload, n) {
     const warmup = String(workload.warmup ?? 0);
     if (workload.erlang === 'local') return this.runLocal(workload.bench, n, warmup);
+    if (workload.erlang === 'parallel') return this.runLocal(workload.bench, n, warmup, cores());
     if (workload.erlang === 'elixir') return this.runElixir(workload.bench, n, warmup);
-    return this.runRemote(workload.bench, n, warmup);
+    if (workload.erlang === 'mesh') return this.runMesh(n);
+    if (workload.erlang === 'none') return { value: null, note: workload.erlangNote };
+    return this.runRemote(workload.bench, n, warmup, workload.erlang === 'remote3' ? 2 : 1);
   }
 
-  runLocal(bench, n, warmup) {
-    const args = ['+S', '1', '+P', '4194304', '-noshell', '-kernel', 'logger_level', 'none',
+  // One scheduler (like one JS thread), or `schedulers` of them (the parallel workloads).
+  runLocal(bench, n, warmup, schedulers = 1) {
+    const args = ['+S', `${schedulers}:${schedulers}`, '+P', '4194304', '-noshell', '-kernel', 'logger_level', 'none',
       '-pa', this.beamDir, '-run', 'bench_local', 'main', bench, String(n), warmup];
     return runForResult('erl', args, { timeoutMs: this.timeoutMs });
   }
@@ -78,17 +86,23 @@ class ErlangSide {
     return runForResult('elixir', ['--erl', erlFlags, script, String(n), warmup], { timeoutMs: this.timeoutMs });
   }
 
-  async runRemote(bench, n, warmup) {
-    this.epmd ??= await startEpmd();
-    const env = { ...process.env, ERL_EPMD_PORT: String(this.epmd.port) };
-    const serverNode = this.nodeName('s');
-    let server;
+  // `servers` server nodes (global_register runs against two), then one client.
+  async runRemote(bench, n, warmup, servers = 1) {
+    const env = await this.distEnv();
+    const serverNodes = [];
+    const started = [];
     try {
-      server = await startUntilReady('erl', [...this.distArgs(serverNode), '-run', 'bench_remote', 'server'],
-        { env, readyLine: 'READY', timeoutMs: 30_000 });
+      for (let i = 0; i < servers; i++) {
+        const serverNode = this.nodeName('s');
+        started.push(await startUntilReady('erl', [...this.distArgs(serverNode), '-run', 'bench_remote', 'server'],
+          { env, readyLine: 'READY', timeoutMs: 30_000 }));
+        serverNodes.push(serverNode);
+      }
     } catch (err) {
+      for (const server of started) server.stop();
       return { value: null, error: err.message };
     }
+    const serverNode = serverNodes.join(',');
     try {
       // connect: one fresh client VM per sample, each timing its first connection.
       const samples = bench === 'connect' ? n : 1;
@@ -101,8 +115,22 @@ class ErlangSide {
       }
       return { value: median(results), samples: results };
     } finally {
-      server.stop();
+      for (const server of started) server.stop();
     }
+  }
+
+  // many_connections: bench_mesh starts `k` peer VMs (controlled over stdio, so
+  // no node is connected before the clock starts) and times the mesh forming.
+  async runMesh(k) {
+    const env = await this.distEnv();
+    const prefix = `grove_bench_${process.pid}_m${++this.nodeCount}_`;
+    const args = ['-noshell', '-pa', this.beamDir, '-run', 'bench_mesh', 'main', String(k), COOKIE, this.beamDir, prefix];
+    return runForResult('erl', args, { env, timeoutMs: this.timeoutMs });
+  }
+
+  async distEnv() {
+    this.epmd ??= await startEpmd();
+    return { ...process.env, ERL_EPMD_PORT: String(this.epmd.port) };
   }
 
   distArgs(name) {
@@ -121,4 +149,4 @@ class ErlangSide {
   }
 }
 
-module.exports = { ErlangSide, which, version };
+module.exports = { ErlangSide, which, version, compile, COOKIE };

@@ -4,18 +4,21 @@ const { median, speedup, targetMet } = require('./stats');
 
 // outcomes: { side: [{ value, note?, error?, missing? }, ...] } for the sides run.
 // withErlang: false leaves the `erlang` field out (erl not installed or not run).
-function buildResult(workload, n, outcomes, withErlang) {
+// nBySide: the N each side ran with, where the runner scaled it up from `n`.
+function buildResult(workload, n, outcomes, withErlang, nBySide = {}) {
   const lower = Boolean(workload.lowerIsBetter);
   const figure = (side) => round(median((outcomes[side] ?? []).map((o) => o.value)));
   const grove = figure('grove');
   const floor = figure('node_floor');
   const result = { bench: workload.bench, unit: workload.unit, lower_is_better: lower, n };
+  const scaled = Object.entries(nBySide).filter(([, sideN]) => sideN !== n);
+  if (scaled.length) result.n_by_side = Object.fromEntries(scaled);
   result.grove = grove;
   result.node_floor = floor;
   if (withErlang) result.erlang = figure('erlang');
   if (withErlang) result.grove_vs_erlang = round(speedup(grove, result.erlang, lower));
   result.grove_vs_node_floor = round(speedup(grove, floor, lower));
-  result.target = workload.target.text;
+  result.target = workload.target?.text ?? '-';
   result.target_met = targetMet(workload.target, grove, result.grove_vs_erlang ?? null);
   const notes = {};
   const missing = {};

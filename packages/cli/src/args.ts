@@ -8,6 +8,7 @@
  * belongs to the program and is not parsed (`grove run app.js --port 80` hands
  * `['--port', '80']` to `main`). `--` ends the options.
  */
+import * as os from 'node:os';
 import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { BadNodeNameError, localHostName, MAX_COOKIE_BYTES, parseNodeName, type NodeNameKind } from '@grove/distribution';
@@ -62,13 +63,14 @@ export type Command =
   | { readonly command: 'help'; readonly topic?: CommandName }
   | { readonly command: 'version' }
   | { readonly command: 'shell'; readonly node: NodeFlags }
-  | { readonly command: 'run'; readonly node: NodeFlags; readonly file: string; readonly args: readonly string[] }
+  | { readonly command: 'run'; readonly node: NodeFlags; readonly file: string; readonly args: readonly string[]; readonly workers?: number }
   | { readonly command: 'ping'; readonly target: string; readonly cookie?: string }
   | { readonly command: 'names' }
-  | { readonly command: 'certs'; readonly nodes: readonly string[]; readonly dir: string; readonly days: number };
+  | { readonly command: 'certs'; readonly nodes: readonly string[]; readonly dir: string; readonly days: number }
+  | { readonly command: 'new'; readonly dir: string; readonly distributed: boolean };
 
 /** The commands `grove` knows. */
-export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs'];
+export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs', 'new'];
 
 interface OptionSpec {
   /** True when the option takes a value. */
@@ -104,10 +106,11 @@ const MAX_NET_TICKTIME_S = 2_147_483;
 
 const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
   shell: NODE_OPTIONS,
-  run: NODE_OPTIONS,
+  run: { ...NODE_OPTIONS, workers: { value: true } },
   ping: { cookie: { value: true } },
   names: {},
   certs: { dir: { value: true }, days: { value: true } },
+  new: { distributed: { value: false } },
 };
 
 /** What one command's options and operands came to, before validation. */
@@ -154,6 +157,8 @@ export function parseArgs(argv: readonly string[]): Command {
       return { command: 'names' };
     case 'certs':
       return certsCommand(scanned);
+    case 'new':
+      return newCommand(scanned);
   }
 }
 
@@ -235,7 +240,18 @@ function runCommand(s: Scanned): Command {
   const node = nodeFlags('run', s);
   const file = s.operands[0];
   if (file === undefined) throw new UsageError('missing FILE: the module to run (e.g. grove run app.js)', 'run');
-  return { command: 'run', node, file, args: s.rest };
+  const workers = workersOption(s.options.get('workers'), node);
+  return { command: 'run', node, file, args: s.rest, ...(workers !== undefined ? { workers } : {}) };
+}
+
+/** `--workers N` (or `auto`: one per core): how many worker-thread nodes `grove run` starts. */
+function workersOption(value: string | true | undefined, node: NodeFlags): number | undefined {
+  if (value === undefined) return undefined;
+  if (node.name === undefined) throw new UsageError('--workers needs --sname or --name: worker nodes join the node\'s cluster', 'run');
+  if (value === 'auto') return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers ${String(value)}: expected a number of threads from 1 to 256, or auto (one per core)`, 'run');
+  return n;
 }
 
 function pingCommand(s: Scanned): Command {
@@ -250,6 +266,13 @@ function pingCommand(s: Scanned): Command {
   const cookie = s.options.get('cookie');
   if (cookie === undefined) return { command: 'ping', target };
   return { command: 'ping', target, cookie: checkCookie('ping', cookie as string) };
+}
+
+function newCommand(s: Scanned): Command {
+  const dir = s.operands[0];
+  if (dir === undefined) throw new UsageError('missing DIR: the folder of the new project (e.g. grove new my-app)', 'new');
+  if (s.operands.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(s.operands[1])} for grove new`, 'new');
+  return { command: 'new', dir, distributed: s.options.get('distributed') === true };
 }
 
 function certsCommand(s: Scanned): Command {

@@ -36,7 +36,8 @@ is issued to the node name it claims.`;
 const ENVIRONMENT = `Environment:
   GROVE_COOKIE      the cookie when --cookie is not given
   GROVE_EPMD_PORT   the port mapper's port (default 4369; ERL_EPMD_PORT is read too)
-  GROVE_LOG_LEVEL   trace, debug, info, warn (default; error for ping), error, fatal or silent`;
+  GROVE_LOG_LEVEL   trace, debug, info, warn (default; error for ping), error, fatal or silent;
+                    per subsystem too: warn,supervisor=debug,dist=error`;
 
 const GENERAL = `Usage: grove COMMAND [options]
 
@@ -46,6 +47,7 @@ Commands:
   ping    check that a node answers: prints pong (exit 0) or pang (exit 1)
   names   list the node names registered with this host's port mapper
   certs   make a CA and node certificates for TLS distribution
+  new     write a new project: an application, a supervision tree, a GenServer, tests
 
 Run 'grove COMMAND --help' for a command's options.
 
@@ -66,7 +68,7 @@ Helpers (type help() in the shell for details):
   global.* pg.* rpc.*
 
 ${NODE_OPTIONS}`,
-  run: `Usage: grove run [--sname N | --name N@HOST] [--cookie C] [--hidden] [TLS options] [distribution options] FILE [args...]
+  run: `Usage: grove run [--sname N | --name N@HOST] [--cookie C] [--hidden] [--workers N|auto] [TLS options] [distribution options] FILE [args...]
 
 Starts a node and runs FILE (.js, .cjs, .mjs or .ts; TypeScript runs through tsx).
 FILE exports either:
@@ -75,6 +77,10 @@ FILE exports either:
   - a function main(node, args): called with the node and the words after FILE.
 The node runs until Ctrl-C or SIGTERM (then applications stop in reverse start order
 and grove exits 0), or until a node that is not distributed has nothing left to do.
+
+  --workers N|auto  also start N nodes (auto: one per core) in worker threads of this
+                    process, named N_1@HOST, N_2@HOST, ...; each loads FILE and calls
+                    its worker(node, info) export if it has one (needs --sname/--name)
 
 ${NODE_OPTIONS}`,
   ping: `Usage: grove ping NODE [--cookie C]
@@ -102,6 +108,17 @@ Keys are EC P-256, written with mode 0600. Existing files are never overwritten.
 Options:
   --dir DIR         where to write (default grove-certs)
   --days N          how long the node certificates are valid (default 365; the CA: 3650)`,
+  new: `Usage: grove new DIR [--distributed]
+
+Writes a new project into DIR (a new or empty folder; nothing is overwritten), named
+after DIR: package.json (depending on this release's Grove packages), tsconfig.json,
+src/ with a GenServer (counter.ts), a supervision tree and an Application (app.ts),
+what 'npm start' runs (main.ts), jest tests in test/, and a README. Then:
+  cd DIR && npm install && npm test && npm start
+
+Options:
+  --distributed     two nodes: npm start runs the application on app@127.0.0.1,
+                    npm run start:client calls it from client@127.0.0.1`,
 };
 
 /** The help text for `topic`, or the general one. */

@@ -11,6 +11,7 @@ import { runNames, runPing } from './net_adm';
 import { runModule } from './run/run';
 import { runShell } from './shell/shell';
 import { runCerts } from './certs/certs';
+import { runNew } from './new/new';
 
 /** Where `grove` writes. */
 export interface MainIo {
@@ -48,13 +49,15 @@ export async function main(argv: readonly string[], io: MainIo = { stdout: proce
       case 'shell':
         return await runShell(cmd.node);
       case 'run':
-        return await runModule(cmd.node, cmd.file, cmd.args, { error: io.stderr });
+        return await runModule(cmd.node, cmd.file, cmd.args, { error: io.stderr }, cmd.workers !== undefined ? { workers: cmd.workers } : {});
       case 'ping':
         return await runPing(cmd.target, cmd.cookie, io);
       case 'names':
         return await runNames(io);
       case 'certs':
         return await runCerts(cmd, io);
+      case 'new':
+        return await runNew(cmd, version(), io);
     }
   } catch (e) {
     return report(e, argv[0], io);

@@ -101,7 +101,7 @@ describe('grove command line', () => {
 
   it.each([
     [[], /missing command/],
-    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names, certs/],
+    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names, certs, new/],
     [['--sname', 'a'], /unknown option --sname \(options come after the command\)/],
     [['help', 'bogus'], /no help for "bogus"/],
     [['shell', '--bogus'], /unknown option --bogus for grove shell/],

@@ -4,7 +4,7 @@
  * runtime (a message that cannot be copied: `NotCopyableError`) come from
  * @grove/core.
  */
-import { describe, GroveError } from '@grove/core';
+import { formatTerm, GroveError } from '@grove/core';
 
 /**
  * Bytes from a peer could not be decoded: a truncated buffer, an unknown tag, a
@@ -141,7 +141,7 @@ export class ConnectError extends GroveDistError {
 export class SpawnError extends GroveDistError {
   readonly code = 'spawn' as const;
   constructor(readonly node: string, readonly spawnable: string, readonly reason: string, readonly detail: unknown) {
-    super(`spawn of ${JSON.stringify(spawnable)} on ${node} failed: ${reason}${detail !== undefined && detail !== null ? ` (${describe(detail)})` : ''}`);
+    super(`spawn of ${JSON.stringify(spawnable)} on ${node} failed: ${reason}${detail !== undefined && detail !== null ? ` (${formatTerm(detail)})` : ''}`);
   }
 }
 
@@ -180,15 +180,15 @@ export class RpcError extends GroveError {
 function rpcWhat(kind: RpcErrorKind, reason: unknown): string {
   switch (kind) {
     case 'throw':
-      return `the function threw ${describe(reason)}`;
+      return `the function threw ${formatTerm(reason)}`;
     case 'exit':
-      return `the function's process exited with ${describe(reason)}`;
+      return `the function's process exited with ${formatTerm(reason)}`;
     case 'timeout':
       return `no answer within ${String(reason)} ms`;
     case 'noconnection':
-      return `the node cannot be reached (${describe(reason)})`;
+      return `the node cannot be reached (${formatTerm(reason)})`;
     case 'undef':
-      return `not exposed: ${describe(reason)}`;
+      return `not exposed: ${formatTerm(reason)}`;
   }
 }
 

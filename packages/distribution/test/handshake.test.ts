@@ -235,6 +235,24 @@ describe('handshake', () => {
       expect(ok(a).simultaneous).toBe(true);
       expect(ok(b).simultaneous).toBe(true);
     });
+
+    it('drops an attempt whose signal aborts (it lost to the peer\'s): simultaneous, and the other side sees it close', async () => {
+      const abort = new AbortController();
+      // The acceptor's connection manager admits the peer's attempt and drops this node's own (the initiator here).
+      const [a, b] = await run(initiator({ signal: abort.signal }), acceptor({ admit: () => (abort.abort(), 'ok') }));
+      expect(refused(a, 'simultaneous').message).toMatch(/won the simultaneous connect/);
+      refused(b, 'closed');
+    });
+
+    it('never starts a handshake whose signal aborted before', async () => {
+      const abort = new AbortController();
+      abort.abort();
+      const admit = jest.fn(() => 'ok' as const);
+      const [a, b] = await run(initiator({ signal: abort.signal }), acceptor({ admit }));
+      refused(a, 'simultaneous');
+      refused(b, 'closed');
+      expect(admit).not.toHaveBeenCalled();
+    });
   });
 
   it('passes what it knows of the initiator to the admit hook', async () => {

@@ -16,9 +16,11 @@
  * Ctrl-C and SIGTERM stop the running applications in reverse start order (OTP's
  * `init:stop`), then the node, then exit 0. A second signal exits at once (130).
  */
-import { Application, describe, onNodeStop, startApplication, stopApplications, type ApplicationClass, type Node } from '@grove/core';
+import { Application, formatTerm, onNodeStop, startApplication, stopApplications, type ApplicationClass, type Node } from '@grove/core';
 import type { NodeFlags } from '../args';
 import { RunModuleError } from '../errors';
+import * as path from 'node:path';
+import { startWorkers, type WorkerNodes } from '@grove/distribution';
 import { loadModule, type ModuleExports } from './module_loader';
 import { startNode, type StartedNode } from '../node_start';
 
@@ -51,11 +53,37 @@ export interface RunIo {
   readonly error: NodeJS.WritableStream;
 }
 
+/** How `grove run` runs a module, beyond the node's flags. */
+export interface RunOptions {
+  /**
+   * Worker-thread nodes to start first (`--workers N`): `<alive>_1@host`, ... each loads
+   * FILE too and calls its `worker(node, info)` export when it has one.
+   */
+  readonly workers?: number;
+}
+
 /** Runs `file`; resolves with the exit code once grove should exit. */
-export async function runModule(flags: NodeFlags, file: string, args: readonly string[], io: RunIo = { error: process.stderr }): Promise<number> {
-  const target = findTarget(file, await loadModule(file));
+export async function runModule(flags: NodeFlags, file: string, args: readonly string[], io: RunIo = { error: process.stderr }, options: RunOptions = {}): Promise<number> {
+  const exports = await loadModule(file);
+  const target = findTarget(file, exports);
   const started = await startNode(flags, 'run');
-  return new Promise<number>((resolve) => new Runner(started, io, resolve).start(target, [...args]));
+  let workers: WorkerNodes | undefined;
+  if (options.workers !== undefined) {
+    try {
+      workers = await startWorkers(started.dist!, {
+        count: options.workers,
+        ...(typeof exports['worker'] === 'function' ? { main: path.resolve(file), entry: 'worker', loader: require.resolve('./module_loader') } : {}),
+      });
+    } catch (e) {
+      await started.stop();
+      throw e;
+    }
+  }
+  const stop = async (): Promise<void> => {
+    await workers?.stop();
+    await started.stop();
+  };
+  return new Promise<number>((resolve) => new Runner({ ...started, stop }, io, resolve).start(target, [...args]));
 }
 
 class Runner {
@@ -80,7 +108,7 @@ class Runner {
     const node = this.started.node;
     if (target.kind === 'application') {
       onNodeStop(node, ({ application, reason }) => {
-        this.io.error.write(`grove run: application ${application} exited (${describe(reason)}); stopping the node\n`);
+        this.io.error.write(`grove run: application ${application} exited (${formatTerm(reason)}); stopping the node\n`);
         void this.finish(1);
       });
       startApplication(node, target.app, { type: 'permanent', args }).then(
@@ -117,7 +145,7 @@ class Runner {
   private fail(what: string, e: unknown): void {
     // main failing because a signal is stopping the node under it is no news.
     if (this.stopping) return;
-    this.io.error.write(`grove run: ${what}: ${e instanceof Error ? (e.stack ?? e.message) : describe(e)}\n`);
+    this.io.error.write(`grove run: ${what}: ${e instanceof Error ? (e.stack ?? e.message) : formatTerm(e)}\n`);
     void this.finish(1);
   }
 
@@ -128,7 +156,7 @@ class Runner {
     try {
       await stopApplications(this.started.node);
     } catch (e) {
-      this.io.error.write(`grove run: stopping the applications failed: ${e instanceof Error ? e.message : describe(e)}\n`);
+      this.io.error.write(`grove run: stopping the applications failed: ${e instanceof Error ? e.message : formatTerm(e)}\n`);
       code = code === 0 ? 1 : code;
     }
     await this.started.stop();

@@ -14,10 +14,11 @@
  * is pending, a message goes straight to the mailbox or to the waiting `receive`
  * (the fast path); behind a pending one, everything waits in the signal queue.
  */
-import { BadArgError, describe, ProcessExitedError } from '../errors';
+import { BadArgError, formatTerm, ProcessExitedError } from '../errors';
 import { TIMEOUT, type MessageHandler, type ProcessBody, type ProcessContext, type SpawnOptions, type Timeout, type TimeoutMs } from './context';
 import type { ExitReason } from './exit';
 import { Mailbox } from './mailbox';
+import { offer, type MailboxBound } from './mailbox_bound';
 import { Monitor, type CallerLink, type Watch } from './monitor';
 import type { Node } from './node';
 import type { Pid } from './pid';
@@ -38,7 +39,7 @@ export interface Waiter {
   timer: unknown;
 }
 
-/** @internal Status of a process as introspection reports it. */
+/** Status of a process as introspection reports it. */
 export type ProcessStatus = 'running' | 'runnable' | 'waiting';
 
 /** @internal */
@@ -64,6 +65,8 @@ export class Process implements ProcessContext {
   name: string | null = null;
   timers: Set<Timer> | null = null;
   exitReason: ExitReason = undefined;
+  /** The limit of a bounded mailbox (spawn option `mailbox`); null (unbounded) for most. */
+  bound: MailboxBound | null = null;
   /** What introspection shows as behaviour (`gen_server`, `supervisor`); else the function's name. */
   label: string | null;
 
@@ -91,6 +94,16 @@ export class Process implements ProcessContext {
   }
 
   // ---- delivery (called by the node) ----
+
+  /**
+   * A message sent to this process (send, cast, call, timers, other nodes): a bounded
+   * mailbox may refuse it (see mailbox_bound.ts). What the runtime itself tells the
+   * process (DOWN, EXIT, a behaviour's ticks) goes to {@link deliver} directly.
+   */
+  post(msg: unknown): void {
+    if (this.bound === null) this.deliver(msg);
+    else offer(this, this.bound, msg);
+  }
 
   /** Puts a message in the mailbox or hands it to a waiting receive; behind a pending exit signal, queues it after it. */
   deliver(msg: unknown): void {
@@ -277,7 +290,7 @@ export class Process implements ProcessContext {
     this.ensureAlive();
     if (this.waiter !== null) throw new BadArgError(`${this.pid} is already waiting in receive`);
     if (timeoutMs !== undefined && timeoutMs !== 'infinity' && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${describe(timeoutMs)}`, timeoutMs);
+      throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${formatTerm(timeoutMs)}`, timeoutMs);
     }
     if (this.signals !== null) {
       // As OTP's receive, take in what was sent so far first: an exit signal in it may end the process here.

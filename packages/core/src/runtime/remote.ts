@@ -145,11 +145,11 @@ class Inbound implements NodeInbound {
   }
 
   deliver(to: Pid, msg: unknown): void {
-    this.node.local(to)?.deliver(msg);
+    this.node.local(to)?.post(msg);
   }
 
   deliverNamed(name: string, msg: unknown): void {
-    this.node.named(name)?.deliver(msg);
+    this.node.named(name)?.post(msg);
   }
 
   reply(to: Pid, tag: number, value: unknown): void {

@@ -183,7 +183,7 @@ export class EpmdServer {
       socket.end(x ? Buffer.of(EPMD.ALIVE2_X_RESP, 1, 0, 0, 0, 0) : Buffer.of(EPMD.ALIVE2_RESP, 1, 0, 0));
     };
     // Like epmd: only nodes on this host may register.
-    if (!isLoopback(socket.remoteAddress)) return refuse(`registration from ${socket.remoteAddress}, not from this host`);
+    if (!fromThisHost(socket)) return refuse(`registration from ${socket.remoteAddress}, not from this host`);
     if (info === undefined || info.name === '') return refuse('malformed ALIVE2_REQ');
     if (this.entries.has(info.name)) return refuse('the name is already registered');
     if (this.entries.size >= this.maxRegistrations) return refuse(`${this.entries.size} names are registered (maxRegistrations)`);
@@ -203,6 +203,14 @@ export class EpmdServer {
     else resp.writeUInt16BE((creation % 3) + 1, 2);
     socket.write(resp);
   }
+}
+
+/**
+ * A connection from this host: from a loopback address, or from the address it came in
+ * on (a node registering with a port mapper bound to this machine's own address).
+ */
+function fromThisHost(socket: net.Socket): boolean {
+  return isLoopback(socket.remoteAddress) || (socket.remoteAddress !== undefined && socket.remoteAddress === socket.localAddress);
 }
 
 function isLoopback(address: string | undefined): boolean {

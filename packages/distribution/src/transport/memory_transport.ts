@@ -5,10 +5,10 @@
  * pair of channels for a socket: what one end writes, the other end's handler
  * receives a tick later, in order, copied through the term codec as the wire would.
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import type { Pid } from '@grove/core';
-import { DistNodeError, HandshakeError } from '../errors';
+import { DistNodeError, HandshakeError, type HandshakeFailure } from '../errors';
 import { encodeTerm } from '../wire/term';
 import { decodeTerm } from '../wire/term_decode';
 import type { Channel, ChannelHandler, ChannelStats, Control, TransportHooks, TransportStart } from './transport';
@@ -34,21 +34,27 @@ export const memoryTransport: TransportStart = async (options, hooks, fixedCreat
   return {
     creation: entry.creation,
     address: { host: 'memory', port: 0 },
-    async dial(peer, self) {
+    async dial(peer, self, attempt) {
       await Promise.resolve();
+      if (attempt.signal.aborted) throw new HandshakeError('simultaneous', `${self.name} dropped its attempt to reach ${peer}`, peer);
       const target = memoryNodes.get(peer);
       if (target === undefined) throw new DistNodeError(`no node named ${peer} runs in this process`);
-      const decision = target.hooks.admit(self.name);
-      if (decision !== 'ok' && decision !== 'ok_simultaneous') {
-        if (typeof decision === 'object') throw new HandshakeError('not_allowed', `${peer} refused ${self.name}: ${decision.refuse}`, peer);
-        throw new HandshakeError(decision === 'nok' ? 'simultaneous' : 'name_clash', `${peer} refused ${self.name} (${decision})`, peer);
-      }
-      if (hooks.cookie(peer) !== target.hooks.cookie(self.name)) throw new HandshakeError('bad_cookie', `${peer} refused ${self.name}: cookies differ`, peer);
+      // The whole handshake runs at once, so the target's attempt is never aborted meanwhile.
+      const theirAttempt = { abort: () => undefined };
+      const decision = target.hooks.admit(self.name, theirAttempt);
+      const refuse = (reason: HandshakeFailure, why: string): never => {
+        if (decision === 'ok' || decision === 'ok_simultaneous' || decision === 'alive') target.hooks.acceptFailed(self.name, theirAttempt);
+        throw new HandshakeError(reason, `${peer} refused ${self.name}: ${why}`, peer);
+      };
+      if (typeof decision === 'object') return refuse('not_allowed', decision.refuse);
+      if (decision === 'nok') return refuse('simultaneous', 'its own attempt wins the simultaneous connect');
+      if (decision === 'alive' && !attempt.isPending()) return refuse('name_clash', 'it has a connection up with a node of that name');
+      if (hooks.cookie(peer) !== target.hooks.cookie(self.name)) return refuse('bad_cookie', 'cookies differ');
       const [mine, theirs] = memoryChannelPair(
         { name: self.name, creation: self.creation, hidden: self.hidden ?? entry.hidden },
         { name: peer, creation: target.creation, hidden: target.hidden },
       );
-      target.hooks.accepted(theirs);
+      target.hooks.accepted(theirs, theirAttempt);
       return mine;
     },
     async close() {

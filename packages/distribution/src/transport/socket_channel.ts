@@ -20,7 +20,7 @@
  * `maxSendQueueBytes` messages are dropped and counted (a sender that cannot be held:
  * the node itself, or a process that sends without yielding).
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import type { Socket } from 'node:net';
 import { getLogger, type Pid } from '@grove/core';
@@ -56,8 +56,22 @@ export interface ChannelIdentity {
   readonly peer: string;
   readonly peerCreation: number;
   readonly peerHidden: boolean;
-  /** The handshake replaced a stale connection to this peer. */
-  readonly replaces?: boolean;
+}
+
+/** Delivers the frames a channel's decoder held until its connection adopted it; a failure destroys the socket. @internal */
+export function startReading(decoder: FrameDecoder, socket: Socket): void {
+  try {
+    decoder.resume();
+  } catch (err) {
+    socket.destroy(err as Error);
+  }
+}
+
+/** The nodedown reason for a channel's socket error (`frame_too_large`, `bad_frame`, `connection_closed`), logged. @internal */
+export function closeReason(peer: string, err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  log.warn(`connection to ${peer} closed: ${err.message}`);
+  return code === 'frame_too_large' || code === 'message_too_large' ? code : code === 'decode' ? 'bad_frame' : 'connection_closed';
 }
 
 /** The limits of one channel (`startDistributed` options of the same names). */
@@ -75,7 +89,6 @@ export class SocketChannel implements Channel {
   readonly peer: string;
   readonly peerCreation: number;
   readonly peerHidden: boolean;
-  readonly replaces: boolean;
   private readonly enc: ControlEncoder;
   private readonly dec: ControlDecoder;
   private readonly writer: FrameWriter;
@@ -111,7 +124,6 @@ export class SocketChannel implements Channel {
     this.peer = id.peer;
     this.peerCreation = id.peerCreation;
     this.peerHidden = id.peerHidden;
-    this.replaces = id.replaces === true;
     const maxFrameBytes = Math.max(MIN_FRAME_BYTES, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     // A batch is flushed before a message is added once it holds flushAt bytes, and the
     // encoder refuses (at the sender) to grow past maxFrameBytes - flushAt: so a batch
@@ -149,11 +161,7 @@ export class SocketChannel implements Channel {
     this.h = h;
     if (h !== null && !this.reading) {
       this.reading = true;
-      try {
-        this.decoder.resume();
-      } catch (err) {
-        this.socket.destroy(err as Error);
-      }
+      startReading(this.decoder, this.socket);
     }
   }
 
@@ -375,9 +383,7 @@ export class SocketChannel implements Channel {
   };
 
   private readonly onError = (err: Error): void => {
-    const code = (err as { code?: unknown }).code;
-    this.reason ??= code === 'frame_too_large' || code === 'message_too_large' ? code : code === 'decode' ? 'bad_frame' : 'connection_closed';
-    log.warn(`connection to ${this.peer} closed: ${err.message}`);
+    this.reason ??= closeReason(this.peer, err);
   };
 
   private readonly onSocketClose = (): void => {

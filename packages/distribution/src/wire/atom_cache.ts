@@ -18,7 +18,7 @@
  * Erlang sends as atoms ('ok', 'EXIT', a message's keys) is a short string here, and
  * the decoder returns the same string object for its repeats.
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import { NotCopyableError } from '@grove/core';
 

@@ -197,6 +197,8 @@ export class TermDecoder {
         return this.pid();
       case T.REF:
         return this.ref();
+      case T.REF_WORDS:
+        return this.refWords();
       case T.ARRAY:
       case T.OBJECT:
       case T.OBJECT_NULL:
@@ -380,6 +382,18 @@ export class TermDecoder {
     const node = this.atom();
     const creation = r.uint32();
     return this.makeRef(node, creation, r.varint());
+  }
+
+  private refWords(): Ref {
+    const r: WireReader = this.reader;
+    const node = this.atom();
+    const creation = r.uint32();
+    const at = r.pos;
+    const n = r.varint();
+    if (n < 1 || n > 5) r.fail(`an Erlang ref of ${n} words (1 to 5)`, at);
+    const words = new Array<number>(n);
+    for (let i = 0; i < n; i++) words[i] = r.uint32();
+    return new RefClass(node, creation, -1, false, words);
   }
 
   private array(): unknown[] {

@@ -11,7 +11,7 @@
  * content reaches 128 bytes, moves the content right to make room for a longer varint
  * (cheaper than sizing every message twice).
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import { NotCopyableError } from '@grove/core';
 import { DecodeError } from '../errors';

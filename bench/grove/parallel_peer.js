@@ -1,0 +1,21 @@
+'use strict';
+// The `main` module of the worker-thread nodes of parallel_call and parallel_ring
+// (parallel_support.js): registers `bench_par`, which runs a share of the work in this
+// thread when told (['call', k, from]: k sequential calls to a local bench_gs;
+// ['ring', hops, from]: a token passed `hops` times around a local ring) and then
+// sends ['done'] to `from`.
+const { callShare, ringShare } = require('./parallel_support');
+
+exports.start = (dist) => {
+  dist.node.spawnLoop(
+    (m, ctx) => {
+      const [what, k, from] = m;
+      ctx.node.spawn(async (c) => {
+        if (what === 'call') await callShare(c, k);
+        else await ringShare(c, k);
+        c.send(from, ['done']);
+      });
+    },
+    { name: 'bench_par' },
+  );
+};

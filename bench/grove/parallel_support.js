@@ -1,0 +1,98 @@
+'use strict';
+// parallel_call and parallel_ring: the same work split over the cores, measured twice
+// in one run: on one thread (one node, one share per core, all at once), then on one
+// worker-thread node per core (startWorkers; each node runs one share in its own
+// thread). The result is the worker-node figure; the one-thread figure and the ratio
+// go in the footnote. The worker nodes are started before the clock.
+const path = require('node:path');
+const os = require('node:os');
+const { Node } = require('@grove/core');
+const { BenchGs, calls } = require('./support');
+
+const RING = 1000;
+
+/** k sequential calls to a fresh local bench_gs, from the process `ctx`. */
+async function callShare(ctx, k) {
+  const c = BenchGs.client(ctx, await BenchGs.start(ctx));
+  await calls(c, k);
+}
+
+/** A ring of RING processes on ctx's node; a token goes `hops` hops around it. */
+function ringShare(ctx, hops) {
+  const node = ctx.node;
+  const me = ctx.self;
+  let next = null;
+  const first = node.spawnLoop((left, p) => (left === 0 ? p.send(me, 'ring_done') : p.send(next, left - 1)));
+  let prev = first;
+  for (let i = 1; i < RING; i++) {
+    const to = prev;
+    prev = node.spawnLoop((left, p) => (left === 0 ? p.send(me, 'ring_done') : p.send(to, left - 1)));
+  }
+  next = prev;
+  ctx.send(first, hops);
+  return ctx.receive((m) => m === 'ring_done');
+}
+
+function cores() {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** Runs `share(ctx, n / c)` in c processes of one node at once; ops per second. */
+async function oneThread(share, n, c) {
+  const node = new Node({ checkMessages: false });
+  return node.run(async (ctx) => {
+    const t0 = performance.now();
+    const me = ctx.self;
+    for (let i = 0; i < c; i++) node.spawn(async (p) => {
+      await share(p, Math.floor(n / c));
+      p.send(me, 'share_done');
+    });
+    for (let i = 0; i < c; i++) await ctx.receive((m) => m === 'share_done');
+    return (Math.floor(n / c) * c / (performance.now() - t0)) * 1000;
+  });
+}
+
+/** One worker node per core, each running `what` with n / c in its own thread at once; ops per second. */
+async function onWorkers(what, n, warmup, c) {
+  const { startDistributed, startWorkers } = require('@grove/distribution');
+  const { EpmdServer } = require('@grove/distribution/internal');
+  const epmd = await EpmdServer.start({ port: 0, host: '127.0.0.1' });
+  const d = await startDistributed({ name: `bench_par_${process.pid}@127.0.0.1`, cookie: 'grove-bench', epmdPort: epmd.port, nodeOptions: { checkMessages: false } });
+  const workers = await startWorkers(d, { count: c, main: path.join(__dirname, 'parallel_peer.js'), epmdPort: epmd.port });
+  try {
+    return await d.node.run(async (ctx) => {
+      const round = async (total) => {
+        for (const w of workers.nodes) ctx.send(['bench_par', w], [what, Math.floor(total / c), ctx.self]);
+        for (let i = 0; i < c; i++) await ctx.receive((m) => Array.isArray(m) && m[0] === 'done');
+      };
+      if (warmup > 0) await round(warmup);
+      const t0 = performance.now();
+      await round(n);
+      return (Math.floor(n / c) * c / (performance.now() - t0)) * 1000;
+    });
+  } finally {
+    await workers.stop();
+    await d.stop();
+    await epmd.stop();
+  }
+}
+
+/** The module of a parallel workload: `run` returns the worker-node figure and sets `note`. */
+function parallelWorkload(what) {
+  const share = what === 'call' ? callShare : ringShare;
+  const mod = {
+    async run({ n, warmup }) {
+      const c = cores();
+      if (warmup > 0) await oneThread(share, warmup, c);
+      const single = await oneThread(share, n, c);
+      const spread = await onWorkers(what, n, warmup, c);
+      const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toPrecision(3)}M` : `${(x / 1e3).toPrecision(3)}k`);
+      mod.note = `one thread: ${fmt(single)}/s; ${c} worker nodes: ${(spread / single).toFixed(2)}x that (goal >= ${(0.8 * c).toFixed(1)}x)`;
+      return spread;
+    },
+    note: undefined,
+  };
+  return mod;
+}
+
+module.exports = { callShare, ringShare, parallelWorkload, RING };

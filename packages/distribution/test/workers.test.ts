@@ -1,0 +1,141 @@
+/**
+ * Nodes in worker threads (startWorkers): real threads of this OS process, each a
+ * Grove node, connected to the main node and to each other over MessagePorts; a thread
+ * that dies is a nodedown with noconnection for the others and is restarted by its
+ * supervisor. The threads run the built JavaScript (`npm test` builds first).
+ */
+import * as path from 'node:path';
+import { Call, GenServer, isDownMessage, type ProcessContext } from '@grove/core';
+import { isNodeMessage, monitorNodes, ServerPool, startWorkers, WorkerNode, type DistNode, type WorkerNodes } from '@grove/distribution';
+import { EpmdServer } from '@grove/distribution/internal';
+import { cleanup, privateEpmd, tcpNode, waitFor } from '../../../test/support/nodes';
+
+const MAIN = path.join(__dirname, 'fixtures', 'worker_main.js');
+let workers: WorkerNodes | undefined;
+
+afterEach(async () => {
+  await workers?.stop().catch(() => undefined);
+  workers = undefined;
+  await cleanup();
+});
+
+/** Pings `echo` on `node` from `ctx`; resolves with its pong. */
+async function ping(ctx: ProcessContext, node: string): Promise<unknown[]> {
+  ctx.send(['echo', node], ['ping', ctx.self]);
+  return (await ctx.receive((m) => Array.isArray(m) && m[0] === 'pong' && m[1] === node, 10_000)) as unknown[];
+}
+
+async function startTwo(epmd: EpmdServer): Promise<[DistNode, WorkerNodes]> {
+  const main = await tcpNode('app', epmd);
+  workers = await startWorkers(main, { count: 2, main: MAIN, data: { job: 'test' }, epmdPort: epmd.port });
+  return [main, workers];
+}
+
+/** The main thread's side of the fixture's `Where` (same class name, same protocol). */
+class Where extends GenServer<{ call: 'where' }> {
+  @Call() where(): [string, number] {
+    return [this.ctx.node.name, -1];
+  }
+}
+
+describe('a pool of servers on worker nodes', () => {
+  it('spreads requests round-robin, and sends equal keys to the same server', async () => {
+    const epmd = await privateEpmd();
+    const [main, w] = await startTwo(epmd);
+    await main.node.run(async (ctx) => {
+      const pool = await ServerPool.start(ctx, Where, undefined, { nodes: w.nodes, perNode: 2 });
+      expect(pool.size).toBe(4);
+      const seen = [];
+      for (let i = 0; i < 4; i++) seen.push((await pool.pick().call.where())[0]);
+      expect(seen).toEqual([w.nodes[0], w.nodes[0], w.nodes[1], w.nodes[1]]);
+      const [node, thread] = await pool.pickFor({ user: 42 }).call.where();
+      expect(thread).toBeGreaterThan(0); // ran in a worker thread, not here
+      for (let i = 0; i < 5; i++) expect((await pool.pickFor({ user: 42 }).call.where())[0]).toBe(node);
+      expect(pool.pickFor('a')).toBe(pool.pickFor('a'));
+      expect(() => pool.pickFor(() => 1)).toThrow(/cannot be a key/);
+      await pool.stop(ctx);
+    });
+  });
+
+  it('starts all servers or none, and refuses bad options', async () => {
+    const epmd = await privateEpmd();
+    const [main, w] = await startTwo(epmd);
+    await main.node.run(async (ctx) => {
+      await expect(ServerPool.start(ctx, Where, undefined, { nodes: [] })).rejects.toThrow(/at least one node/);
+      await expect(ServerPool.start(ctx, Where, undefined, { nodes: w.nodes, perNode: 0 })).rejects.toThrow(/perNode must be a positive integer/);
+      class Unknown extends GenServer {}
+      await expect(ServerPool.start(ctx, Unknown, undefined, { nodes: w.nodes })).rejects.toThrow(/a Unknown did not start/);
+    });
+  });
+});
+
+describe('worker-thread nodes', () => {
+  it('start as named nodes connected to the main node, and answer from their own threads', async () => {
+    const epmd = await privateEpmd();
+    const [main, w] = await startTwo(epmd);
+    expect(w.nodes).toEqual([1, 2].map((i) => `${main.name.split('@')[0]}_${i}@127.0.0.1`));
+    await waitFor(() => w.nodes.every((n) => main.nodes().includes(n)), 'both workers connected to main');
+    await main.node.run(async (ctx) => {
+      expect(await ping(ctx, w.nodes[0]!)).toEqual(['pong', w.nodes[0], 1, { job: 'test' }]);
+      expect(await ping(ctx, w.nodes[1]!)).toEqual(['pong', w.nodes[1], 2, { job: 'test' }]);
+    });
+  });
+
+  it('reach each other with no port mapper: the link between threads is a MessagePort', async () => {
+    const epmd = await privateEpmd();
+    const [main, w] = await startTwo(epmd);
+    // Without the port mapper no TCP connection can be set up any more.
+    await epmd.stop();
+    await main.node.run(async (ctx) => {
+      // worker 1 forwards a ping to worker 2, which answers here.
+      ctx.send(['echo', w.nodes[0]!], ['relay', ['echo', w.nodes[1]!], ['ping', ctx.self]]);
+      const pong = await ctx.receive((m) => Array.isArray(m) && m[0] === 'pong', 10_000);
+      expect(pong).toEqual(['pong', w.nodes[1], 2, { job: 'test' }]);
+    });
+  });
+
+  it('survive a thread that crashes: nodedown and noconnection for the others, then a new thread under the same name', async () => {
+    const epmd = await privateEpmd();
+    const [main, w] = await startTwo(epmd);
+    const victim = w.nodes[0]!;
+    await main.node.run(async (ctx) => {
+      await ping(ctx, victim);
+      monitorNodes(ctx, true);
+      const ref = ctx.monitor(['echo', victim]);
+      ctx.send(['echo', victim], 'crash');
+      const down = await ctx.receive((m) => isDownMessage(m) && m.ref === ref, 10_000);
+      expect(isDownMessage(down) && down.reason).toBe('noconnection');
+      await ctx.receive((m) => isNodeMessage(m) && m.type === 'nodedown' && m.node === victim, 10_000);
+      // The supervisor starts a new thread with the same node name.
+      await ctx.receive((m) => isNodeMessage(m) && m.type === 'nodeup' && m.node === victim, 20_000);
+      expect(await ping(ctx, victim)).toEqual(['pong', victim, 1, { job: 'test' }]);
+      // The other worker never went down.
+      expect(await ping(ctx, w.nodes[1]!)).toEqual(['pong', w.nodes[1], 2, { job: 'test' }]);
+    });
+    expect(main.nodes()).toEqual(expect.arrayContaining([...w.nodes]));
+  });
+
+  it('are processes of the main node that exit with what ended their thread', async () => {
+    const epmd = await privateEpmd();
+    const main = await tcpNode('app', epmd);
+    const name = `one_${process.pid}@127.0.0.1`;
+    await main.node.run(async (ctx) => {
+      const w = await WorkerNode.start(ctx, { name, index: 1, count: 1, parent: main.name, cookie: main.getCookie(), main: MAIN, epmdPort: epmd.port });
+      const ref = ctx.monitor(w.pid);
+      ctx.send(['echo', name], 'crash');
+      const down = await ctx.receive((m) => isDownMessage(m) && m.ref === ref, 10_000);
+      expect(isDownMessage(down) && down.reason).toEqual({ thread_error: 'thread crashed on purpose' });
+    });
+  });
+
+  it('refuse bad options, and a main module without start, with a clear error', async () => {
+    const epmd = await privateEpmd();
+    const main = await tcpNode('app', epmd);
+    await expect(startWorkers(main, { count: 0 })).rejects.toThrow(/count must be an integer/);
+    await expect(startWorkers(main, { count: 1, main: 42 as never })).rejects.toThrow(/main must be a module path/);
+    await expect(
+      startWorkers(main, { count: 1, main: path.join(__dirname, 'fixtures', 'worker_no_start.js'), epmdPort: epmd.port }),
+    ).rejects.toThrow(/exports no start\(node, info\) function/);
+    expect(main.nodes()).toEqual([]);
+  });
+});
