@@ -13,9 +13,19 @@ module.exports = {
   moduleNameMapper: {
     '^@grove/([a-z]+)$': '<rootDir>/packages/$1/src',
     '^@grove/([a-z]+)/internal$': '<rootDir>/packages/$1/src/internal',
+    '^@grove/testing/jest$': '<rootDir>/packages/testing/src/jest',
   },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json', diagnostics: false }],
+    // Transpile only (tsc -p tsconfig.test.json type-checks the tests). CommonJS emit, as
+    // the build's node16 emit is for these .ts files, except that `await import(x)` in a
+    // test becomes a require (jest runs test code as CommonJS, without vm modules).
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: { module: 'commonjs', target: 'ES2022', experimentalDecorators: true, esModuleInterop: true, isolatedModules: true },
+        diagnostics: false,
+      },
+    ],
   },
   testTimeout: 30000,
 };

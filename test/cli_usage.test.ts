@@ -28,7 +28,7 @@ describe('grove help and usage errors', () => {
 
   it.each([
     [[], "grove: missing command\nRun 'grove --help' for usage.\n"],
-    [['bogus'], 'grove: unknown command "bogus"; the commands are shell, run, ping, names, certs, top, observer\nRun \'grove --help\' for usage.\n'],
+    [['bogus'], 'grove: unknown command "bogus"; the commands are shell, run, ping, names, certs, new, top, observer\nRun \'grove --help\' for usage.\n'],
     [['shell', '--sname'], "grove shell: --sname needs a value\nRun 'grove shell --help' for usage.\n"],
     [['shell', '--hidden'], "grove shell: --hidden needs --sname or --name: a node without a name is not distributed\nRun 'grove shell --help' for usage.\n"],
     [['ping', 'nobody'], 'grove ping: NODE "nobody" is not a node name: must be alive@host with exactly one @\nRun \'grove ping --help\' for usage.\n'],

@@ -4,17 +4,14 @@
  * cannot leave the node that made it).
  */
 import { Agent, BadArgError, Registry, Task, TaskSupervisor, type ProcessContext } from '@grove/core';
-import { globalOf } from '@grove/distribution';
-import { cleanup, mesh, privateEpmd, tcpNode } from './support/nodes';
+import { globalOf, type DistNode } from '@grove/distribution';
+import { useCluster } from '@grove/testing';
 
-afterEach(cleanup);
+const cluster = useCluster();
 
 describe('Agent, Task and Registry across nodes', () => {
   it('names an agent globally: its node uses it by that name, another node is refused at the caller', async () => {
-    const epmd = await privateEpmd();
-    const a = await tcpNode('ea', epmd);
-    const b = await tcpNode('eb', epmd);
-    await mesh([a, b]);
+    const [a, b] = (await cluster().nodes(2, 'e')) as [DistNode, DistNode];
     const pid = await Agent.start(b.node, () => ['tea'], { name: globalOf(b).via('menu') });
     await globalOf(a).sync();
     expect(globalOf(a).whereisName('menu')?.key).toBe(pid.key);
@@ -25,10 +22,7 @@ describe('Agent, Task and Registry across nodes', () => {
   });
 
   it("runs a task on another node by one of its task supervisor's function names, linked or not", async () => {
-    const epmd = await privateEpmd();
-    const a = await tcpNode('ra', epmd);
-    const b = await tcpNode('rb', epmd);
-    await mesh([a, b]);
+    const [a, b] = (await cluster().nodes(2, 'r')) as [DistNode, DistNode];
     await TaskSupervisor.start(b.node, {
       name: 'tasks',
       functions: {
@@ -55,10 +49,7 @@ describe('Agent, Task and Registry across nodes', () => {
   });
 
   it('refuses a task supervisor on another node, and keeps registries per node', async () => {
-    const epmd = await privateEpmd();
-    const a = await tcpNode('ta', epmd);
-    const b = await tcpNode('tb', epmd);
-    await mesh([a, b]);
+    const [a, b] = (await cluster().nodes(2, 't')) as [DistNode, DistNode];
     await TaskSupervisor.start(b.node, { name: 'tasks' });
     await expect(a.node.run((ctx) => TaskSupervisor.async(ctx, ['tasks', b.name], () => 1))).rejects.toBeInstanceOf(BadArgError);
     await Registry.start(b.node, { name: 'reg', keys: 'unique' });

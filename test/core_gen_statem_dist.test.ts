@@ -4,9 +4,11 @@
  * state, replies to a remote From, and a remote stop.
  */
 import { CallExitError, GenStateMachine, State, stopServer, type StatemEvent, type StateResult } from '@grove/core';
-import { cleanup, mesh, privateEpmd, tcpNode } from './support/nodes';
+import type { DistNode } from '@grove/distribution';
+import { useCluster } from '@grove/testing';
+import '@grove/testing/jest';
 
-afterEach(cleanup);
+const cluster = useCluster();
 
 type GateState = 'closed' | 'open';
 interface GateProtocol {
@@ -30,10 +32,9 @@ class Gate extends GenStateMachine<GateState, GateProtocol> {
 
 describe('a GenStateMachine on another node', () => {
   it('answers typed calls, postpones a call until a remote cast opens it, and stops on request', async () => {
-    const epmd = await privateEpmd();
-    const [a, b] = await Promise.all([tcpNode('a', epmd), tcpNode('b', epmd)]);
-    await mesh([a, b]);
-    await Gate.start(b.node, undefined, { name: 'gate' });
+    const [a, b] = (await cluster().nodes(2)) as [DistNode, DistNode];
+    const gatePid = await Gate.start(b.node, undefined, { name: 'gate' });
+    const stopped = expect(gatePid).toExit('normal', { node: a.node, timeoutMs: 5000 });
     const got = await a.node.run(async (ctx) => {
       const gate = Gate.client(ctx, ['gate', b.name]);
       const first = await gate.call.status();
@@ -50,6 +51,7 @@ describe('a GenStateMachine on another node', () => {
     expect(got.opened).toBe('open');
     expect(got.now).toBe('open');
     expect(got.after).toBeInstanceOf(CallExitError);
+    await stopped; // seen from a, through a monitor across the link
     expect(b.node.whereis('gate')).toBeUndefined();
   });
 });

@@ -25,9 +25,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makePki } from '../packages/distribution/test/support/certs';
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
+import { ChildNode, cleanup, nodeName, privateEpmd, startChild, tcpNode, waitFor } from './support/nodes';
 
-beforeAll(() => transpilePackages(['core', 'distribution']));
+beforeAll(() => transpilePackages(['core', 'distribution', 'testing']));
 afterAll(removeTranspiled);
 
 class Point {
@@ -44,7 +44,7 @@ interface PeerOptions {
 
 /** A node running test/fixtures/dist_peer.js in a child OS process (named `nodeName(prefix)` unless `name` says). */
 function peer(prefix: string, epmd: EpmdServer, options: PeerOptions = {}, name = nodeName(prefix)): Promise<ChildNode> {
-  return ChildNode.start('dist_peer', name, epmd, {
+  return startChild('dist_peer', name, epmd, {
     ...(options.cookie !== undefined ? { TEST_COOKIE: options.cookie } : {}),
     ...(options.netTickTimeMs !== undefined ? { DIST_TICK_MS: String(options.netTickTimeMs) } : {}),
     ...(options.tls !== undefined ? { DIST_TLS: JSON.stringify(options.tls) } : {}),

@@ -12,7 +12,7 @@ const all = readmeExamples('packages/distribution/README.md', '<!-- tested: dist
 
 describe('the global and rpc sections of the dist README', () => {
   it('has the tested examples', () => {
-    expect(all).toHaveLength(2);
+    expect(all).toHaveLength(3);
   });
 
   it.each(all.map((e) => [e.index, e] as const))('runs example %i and prints what its comments say', async (_i, example) => {

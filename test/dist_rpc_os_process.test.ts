@@ -5,18 +5,18 @@
  */
 import { globalOf, rpc, RpcError, type DistNode } from '@grove/distribution';
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, mesh, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
+import { ChildNode, cleanup, mesh, nodeName, privateEpmd, startChild, tcpNode, waitFor } from './support/nodes';
 
 jest.setTimeout(60_000);
 
-beforeAll(() => transpilePackages(['core', 'distribution']));
+beforeAll(() => transpilePackages(['core', 'distribution', 'testing']));
 afterAll(removeTranspiled);
 afterEach(cleanup);
 
 async function setup(children: number): Promise<{ local: DistNode; peers: ChildNode[] }> {
   const epmd = await privateEpmd();
   const local = await tcpNode('host', epmd);
-  const peers = await Promise.all([...Array(children)].map((_x, i) => ChildNode.start('rpc_node', nodeName(`child${i}_`), epmd)));
+  const peers = await Promise.all([...Array(children)].map((_x, i) => startChild('rpc_node', nodeName(`child${i}_`), epmd)));
   for (const p of peers) expect(await local.connect(p.name)).toBe(true);
   await waitFor(async () => {
     for (const p of peers) if ((await p.request<string[]>('nodes')).length !== children) return false;

@@ -5,7 +5,7 @@
  */
 import { Call, GenServer, isDownMessage, isExitMessage, type DownMessage, type Pid, type ProcessContext } from '@grove/core';
 import { startDistributed, type DistNode } from '@grove/distribution';
-import { cleanup, COOKIE, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
+import { cleanup, COOKIE, exitOf, nodeName, privateEpmd, tcpNode, waitFor } from './support/nodes';
 
 const memoryNodes = new Set<DistNode>();
 
@@ -36,17 +36,6 @@ async function pair(transport: 'memory' | 'tcp'): Promise<[DistNode, DistNode]> 
 /** Waits until `pid` (a process of `d`) sits in `receive` with nothing to do. */
 async function waitingInReceive(d: DistNode, pid: Pid): Promise<void> {
   await waitFor(() => d.node.processInfo(pid)?.status === 'waiting', 'the process to wait in receive');
-}
-
-/** Resolves with `pid`'s exit reason, seen from `d`'s root (any process of `d`'s node). */
-function exitOf(d: DistNode, pid: Pid): Promise<unknown> {
-  return new Promise((resolve) => {
-    const off = d.node.onExit((dead, reason) => {
-      if (!dead.equals(pid)) return;
-      off();
-      resolve(reason);
-    });
-  });
 }
 
 class Killer extends GenServer<{ call: 'killMe' }> {

@@ -8,7 +8,7 @@
  */
 import type { EpmdServer } from '@grove/distribution/internal';
 import { removeTranspiled, transpilePackages } from './support/children';
-import { ChildNode, cleanup, nodeName, privateEpmd } from './support/nodes';
+import { ChildNode, cleanup, startChild, nodeName, privateEpmd } from './support/nodes';
 
 const CONVERGE_MS = 20_000;
 
@@ -16,7 +16,7 @@ let epmd: EpmdServer;
 
 /** A node running test/fixtures/pg_node.js with the pg scopes `scopes` (comma-separated). */
 function pgNode(name: string, scopes = 'pg'): Promise<ChildNode> {
-  return ChildNode.start('pg_node', name, epmd, { PG_SCOPES: scopes });
+  return startChild('pg_node', name, epmd, { PG_SCOPES: scopes });
 }
 
 const members = (c: ChildNode, group: string, scope = 'pg'): Promise<string[]> => c.request('members', { scope, group });
@@ -63,7 +63,7 @@ function converged(ns: ChildNode[], group: string, count: number, scope = 'pg'):
   );
 }
 
-beforeAll(() => transpilePackages(['core', 'distribution', 'pg']), 60_000);
+beforeAll(() => transpilePackages(['core', 'distribution', 'pg', 'testing']), 60_000);
 afterAll(removeTranspiled);
 beforeEach(async () => {
   epmd = await privateEpmd();
@@ -76,6 +76,20 @@ describe('pg on three nodes in separate OS processes', () => {
     await Promise.all(ns.map((c, i) => join(c, 'room', i + 1)));
     const [v] = await converged(ns, 'room', 6);
     for (const c of ns) expect(v!.filter((k) => k.startsWith(c.name + '/'))).toHaveLength(ns.indexOf(c) + 1);
+  });
+
+  it('names every pid of a leave of several in the leave event on the other nodes', async () => {
+    const ns = await cluster();
+    for (const c of ns) await c.request('watch', { scope: 'pg', group: 'duo' });
+    const keys = await ns[0]!.request<string[]>('spawnJoin', { scope: 'pg', group: 'duo', count: 2 });
+    await converged(ns, 'duo', 2);
+    expect(await ns[0]!.request('leave', { scope: 'pg', group: 'duo', keys })).toBe('ok');
+    await converged(ns, 'duo', 0);
+    const want = [
+      ['join', [...keys].sort()],
+      ['leave', [...keys].sort()],
+    ];
+    for (const c of ns) await until(() => c.request('events'), (e) => JSON.stringify(e) === JSON.stringify(want), `${c.name} to see the join and the leave of both`, 5000);
   });
 
   it('removes the members of a node killed with SIGKILL from the others', async () => {
@@ -91,9 +105,10 @@ describe('pg on three nodes in separate OS processes', () => {
     const ns = await cluster();
     await Promise.all(ns.map((c) => join(c, 'room', 1)));
     await converged(ns, 'room', 3);
-    // Disconnect n2 from both others: they drop its member; it keeps only its own.
-    await ns[1]!.request('disconnect', { node: ns[0]!.name });
-    await ns[1]!.request('disconnect', { node: ns[2]!.name });
+    // Disconnect n2 from both others at once: they drop its member; it keeps only its own.
+    // (One at a time, n3 would hear that n2 lost n1 while still connected to both, and
+    // leave n1 too: global's prevention of overlapping partitions, as OTP 25.)
+    await ns[1]!.request('disconnect', { nodes: [ns[0]!.name, ns[2]!.name] });
     await converged([ns[0]!, ns[2]!], 'room', 2);
     await converged([ns[1]!], 'room', 1);
     await join(ns[1]!, 'room', 1); // a change made while apart

@@ -86,6 +86,10 @@ wait_members(Group, Count) ->
 
 %% Each returns the number of operations it performed.
 
+%% erlang_call / erlang_send: the Erlang-to-Erlang baseline of Grove calling and
+%% sending to an Erlang node (bench/grove/erlang_*.js).
+measure(erlang_call, Node, N) -> measure(remote_call, Node, N);
+measure(erlang_send, Node, N) -> measure(remote_send, Node, N);
 measure(remote_send, Node, N) ->
     sends({sink, Node}, N),
     {sink, Node} ! {count, self()},

@@ -45,4 +45,4 @@ async function startEpmd(timeoutMs = 5000) {
   return { port, stop: () => killGroup(child) };
 }
 
-module.exports = { startEpmd };
+module.exports = { startEpmd, freePort };

@@ -149,4 +149,4 @@ class ErlangSide {
   }
 }
 
-module.exports = { ErlangSide, which, version };
+module.exports = { ErlangSide, which, version, compile, COOKIE };

@@ -57,6 +57,13 @@ const WORKLOADS = [
     target: { kind: 'ratio', min: 1.2, text: '>=1.2x erl' } },
   { bench: 'remote_call_16', unit: 'calls/s', n: 80_000, quickN: 8_000, warmup: 480, erlang: 'remote',
     target: { kind: 'ratio', min: 2, text: '>=2x erl' } },
+  // Grove calling/sending to an Erlang node (the Erlang side: Erlang to Erlang, as remote_*).
+  { bench: 'erlang_call', unit: 'calls/s', n: 30_000, quickN: 2_000, warmup: 500, erlang: 'remote',
+    floor: false, floorNote: 'none: plain JS does not speak Erlang\'s distribution protocol',
+    target: { kind: 'ratio', min: 1 / 1.5, text: '>=0.67x erl (within 1.5x)' } },
+  { bench: 'erlang_send', unit: 'msg/s', n: 1_000_000, quickN: 100_000, erlang: 'remote',
+    floor: false, floorNote: 'none: plain JS does not speak Erlang\'s distribution protocol',
+    target: { kind: 'ratio', min: 1, text: '>=1x erl' } },
   { bench: 'connect', unit: 'ms', lowerIsBetter: true, n: 10, quickN: 3, erlang: 'remote',
     target: { kind: 'ratio', min: 2, text: '<=0.5x erl time' } },
   { bench: 'parallel_call', unit: 'calls/s', n: 2_000_000, quickN: 100_000, warmup: 100_000, erlang: 'parallel',

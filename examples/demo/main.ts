@@ -19,7 +19,7 @@
  */
 import {
   Application,
-  getLogger,
+  setLogLevel,
   Call,
   Cast,
   GenServer,
@@ -95,14 +95,13 @@ class WeatherStation extends Application {
 }
 
 /**
- * Grove reports through tslog (see packages/core/README.md): colours only on a
- * terminal, and GenServer crash reports (which print the whole stack) off unless
+ * Grove reports through its default sink, tslog (see packages/core/README.md;
+ * colours only on a terminal), with GenServer crash reports (which print the whole stack) off unless
  * GROVE_DEMO_VERBOSE=1: the supervisor's "child terminated" report already says
  * which child crashed and why.
  */
 function tidyReports(): void {
-  for (const name of ['supervisor', 'application', 'gen_server']) getLogger(name).settings.stylePrettyLogs = process.stdout.isTTY === true;
-  if (process.env['GROVE_DEMO_VERBOSE'] !== '1') getLogger('gen_server').settings.minLevel = 6;
+  if (process.env['GROVE_DEMO_VERBOSE'] !== '1') setLogLevel('gen_server', 'fatal');
 }
 
 async function main(): Promise<void> {

@@ -16,7 +16,7 @@
  * desk, and whoever comes next is held until then), a power cut that crashes a door
  * (restarted by its supervisor, under the same name), and the doors' final states.
  */
-import { getLogger, Node, Registry, startSupervisor, stopSupervisor, Task, TaskSupervisor, type ProcessContext, type TaskResult } from '@grove/core';
+import { Node, Registry, setLogLevel, startSupervisor, stopSupervisor, Task, TaskSupervisor, type ProcessContext, type TaskResult } from '@grove/core';
 import { Door, DOORS, WATCHERS, type DoorArgs, type DoorInfo } from './door';
 import { CHECKS, via } from './names';
 import { Watcher, type WatcherArgs } from './watcher';
@@ -105,8 +105,7 @@ async function story(ctx: ProcessContext): Promise<void> {
 
 /** Crash reports print whole stacks: off unless GROVE_EXAMPLE_VERBOSE=1 (the supervisor's report says what crashed and why). */
 function tidyReports(): void {
-  for (const name of ['supervisor', 'gen_server', 'process']) getLogger(name).settings.stylePrettyLogs = process.stdout.isTTY === true;
-  if (process.env['GROVE_EXAMPLE_VERBOSE'] !== '1') for (const name of ['gen_server', 'process']) getLogger(name).settings.minLevel = 6;
+  if (process.env['GROVE_EXAMPLE_VERBOSE'] !== '1') for (const name of ['gen_server', 'process']) setLogLevel(name, 'fatal');
 }
 
 tidyReports();

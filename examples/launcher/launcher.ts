@@ -132,6 +132,18 @@ export class Launcher {
     return p;
   }
 
+  /**
+   * Another program (an `elixir` or `erl` node, say), run with the port mapper of the
+   * story as its `ERL_EPMD_PORT`, so that BEAM nodes and Grove nodes find each other.
+   */
+  command(label: string, cmd: string, args: string[]): NodeProcess {
+    const proc = spawn(cmd, args, { env: { ...this.env, ERL_EPMD_PORT: this.env['GROVE_EPMD_PORT'] }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = new NodeProcess(label, proc);
+    this.children.add(p);
+    void p.exited.then(() => this.children.delete(p));
+    return p;
+  }
+
   /** Prints a line of the launcher's own. */
   say(text: string): void {
     print('run', text);

@@ -3,7 +3,8 @@
  * build: `transpilePackages()` (in beforeAll) writes `<dir>/node_modules/@grove/<pkg>`,
  * where a file in `<dir>` (or a fixture given GROVE_MODULES=<dir>) finds them;
  * `removeTranspiled()` (afterAll) deletes them. One folder per jest worker, which
- * runs its test files one at a time. `childEnv()` is the environment to run them in.
+ * runs its test files one at a time. `childEnv()` (from @grove/testing) is the
+ * environment to run them in.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,7 +15,7 @@ const REPO = path.resolve(__dirname, '..', '..');
 export const MODULES_DIR = path.join(REPO, 'build', `test-modules-${process.pid}`);
 
 /** Transpiles `packages/<pkg>/src` of each package (its folders too) into {@link MODULES_DIR}. */
-export function transpilePackages(pkgs: readonly string[] = ['core', 'distribution', 'pg']): void {
+export function transpilePackages(pkgs: readonly string[] = ['core', 'distribution', 'pg', 'testing']): void {
   const base = ts.readConfigFile(path.join(REPO, 'tsconfig.base.json'), (f) => fs.readFileSync(f, 'utf8'));
   const { options } = ts.convertCompilerOptionsFromJson(base.config.compilerOptions, REPO);
   const compilerOptions: ts.CompilerOptions = { ...options, module: ts.ModuleKind.CommonJS, sourceMap: false, declaration: false, declarationMap: false, composite: false, incremental: false };
@@ -39,9 +40,4 @@ export function removeTranspiled(): void {
 }
 
 /** The environment of a child OS process: not under jest (so it behaves as for a user), quiet JSON logs. */
-export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GROVE_LOG_LEVEL: 'error', GROVE_LOG_FORMAT: 'json', ...extra };
-  delete env['JEST_WORKER_ID'];
-  delete env['NODE_OPTIONS'];
-  return env;
-}
+export { childEnv } from '@grove/testing';

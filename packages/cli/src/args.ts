@@ -69,11 +69,12 @@ export type Command =
   | { readonly command: 'ping'; readonly target: string; readonly cookie?: string }
   | { readonly command: 'names' }
   | { readonly command: 'certs'; readonly nodes: readonly string[]; readonly dir: string; readonly days: number }
+  | { readonly command: 'new'; readonly dir: string; readonly distributed: boolean }
   | TopCommand
   | ObserverCommand;
 
 /** The commands `grove` knows. */
-export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs', 'top', 'observer'];
+export const COMMANDS: readonly CommandName[] = ['shell', 'run', 'ping', 'names', 'certs', 'new', 'top', 'observer'];
 
 interface OptionSpec {
   /** True when the option takes a value. */
@@ -113,6 +114,7 @@ const SPECS: Record<CommandName, Record<string, OptionSpec>> = {
   ping: { cookie: { value: true } },
   names: {},
   certs: { dir: { value: true }, days: { value: true } },
+  new: { distributed: { value: false } },
   top: { cookie: { value: true }, sort: { value: true }, interval: { value: true }, count: { value: true }, lines: { value: true } },
   observer: {
     sname: { value: true },
@@ -170,6 +172,8 @@ export function parseArgs(argv: readonly string[]): Command {
       return { command: 'names' };
     case 'certs':
       return certsCommand(scanned);
+    case 'new':
+      return newCommand(scanned);
     case 'top':
       return topCommand(scanned);
     case 'observer':
@@ -281,6 +285,13 @@ function pingCommand(s: Scanned): Command {
   const cookie = s.options.get('cookie');
   if (cookie === undefined) return { command: 'ping', target };
   return { command: 'ping', target, cookie: checkCookie('ping', cookie as string) };
+}
+
+function newCommand(s: Scanned): Command {
+  const dir = s.operands[0];
+  if (dir === undefined) throw new UsageError('missing DIR: the folder of the new project (e.g. grove new my-app)', 'new');
+  if (s.operands.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(s.operands[1])} for grove new`, 'new');
+  return { command: 'new', dir, distributed: s.options.get('distributed') === true };
 }
 
 function certsCommand(s: Scanned): Command {

@@ -5,7 +5,7 @@
 import { GroveError, type ExitReason } from '@grove/core';
 
 /** The names of the `grove` commands. */
-export type CommandName = 'shell' | 'run' | 'ping' | 'names' | 'certs' | 'top' | 'observer';
+export type CommandName = 'shell' | 'run' | 'ping' | 'names' | 'certs' | 'new' | 'top' | 'observer';
 
 /**
  * The command line is wrong: an unknown command or option, a missing or malformed
@@ -28,6 +28,11 @@ export class RunModuleError extends GroveError {
   constructor(readonly file: string, readonly detail: string, options?: { cause?: unknown }) {
     super(`cannot run ${file}: ${detail}`, options);
   }
+}
+
+/** `grove new` cannot write the project: DIR is not empty, or its name cannot name a package. */
+export class NewProjectError extends GroveError {
+  readonly code = 'new_project' as const;
 }
 
 /** `grove certs` cannot make what it was asked: a file is in the way, or the CA there cannot sign. */

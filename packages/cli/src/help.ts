@@ -36,7 +36,8 @@ is issued to the node name it claims.`;
 const ENVIRONMENT = `Environment:
   GROVE_COOKIE      the cookie when --cookie is not given
   GROVE_EPMD_PORT   the port mapper's port (default 4369; ERL_EPMD_PORT is read too)
-  GROVE_LOG_LEVEL   trace, debug, info, warn (default; error for ping), error, fatal or silent`;
+  GROVE_LOG_LEVEL   trace, debug, info, warn (default; error for ping), error, fatal or silent;
+                    per subsystem too: warn,supervisor=debug,dist=error`;
 
 const GENERAL = `Usage: grove COMMAND [options]
 
@@ -46,6 +47,7 @@ Commands:
   ping    check that a node answers: prints pong (exit 0) or pang (exit 1)
   names   list the node names registered with this host's port mapper
   certs   make a CA and node certificates for TLS distribution
+  new     write a new project: an application, a supervision tree, a GenServer, tests
   top     the busiest processes of a node, refreshed every second (like etop)
   observer  a live web page of the cluster: nodes, processes, supervision trees
 
@@ -108,6 +110,17 @@ Keys are EC P-256, written with mode 0600. Existing files are never overwritten.
 Options:
   --dir DIR         where to write (default grove-certs)
   --days N          how long the node certificates are valid (default 365; the CA: 3650)`,
+  new: `Usage: grove new DIR [--distributed]
+
+Writes a new project into DIR (a new or empty folder; nothing is overwritten), named
+after DIR: package.json (depending on this release's Grove packages), tsconfig.json,
+src/ with a GenServer (counter.ts), a supervision tree and an Application (app.ts),
+what 'npm start' runs (main.ts), jest tests in test/, and a README. Then:
+  cd DIR && npm install && npm test && npm start
+
+Options:
+  --distributed     two nodes: npm start runs the application on app@127.0.0.1,
+                    npm run start:client calls it from client@127.0.0.1`,
   top: `Usage: grove top NODE [--cookie C] [--sort mailbox|memory|messages] [--interval S] [--count N] [--lines N]
 
 Shows NODE's figures (processes, run queue, crashes, memory, connections) and its

@@ -13,6 +13,7 @@ import { runShell } from './shell/shell';
 import { runCerts } from './certs/certs';
 import { runTop } from './top';
 import { runObserver } from './observer';
+import { runNew } from './new/new';
 
 /** Where `grove` writes. */
 export interface MainIo {
@@ -61,6 +62,8 @@ export async function main(argv: readonly string[], io: MainIo = { stdout: proce
         return await runTop(cmd, io);
       case 'observer':
         return await runObserver(cmd, io);
+      case 'new':
+        return await runNew(cmd, version(), io);
     }
   } catch (e) {
     return report(e, argv[0], io);

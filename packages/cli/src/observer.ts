@@ -4,7 +4,7 @@
  * process groups, read from each node's introspection service. It prints the page's
  * address and runs until Ctrl-C or SIGTERM.
  */
-import { start } from '@grove/observer';
+import type * as Observer from '@grove/observer';
 import { startNode } from './node_start';
 import type { NodeFlags } from './args';
 
@@ -28,6 +28,15 @@ export interface ObserverIo {
 
 /** Runs the observer until Ctrl-C or SIGTERM; 0 then. */
 export async function runObserver(cmd: ObserverCommand, io: ObserverIo): Promise<number> {
+  // @grove/observer is an optional peer of the CLI: loaded only for this command.
+  let start: typeof Observer.start;
+  try {
+    ({ start } = require('@grove/observer') as typeof Observer);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    io.stderr.write('grove observer: @grove/observer is not installed; install it beside @grove/cli (npm install @grove/observer)\n');
+    return 1;
+  }
   const { connect, ...flags } = cmd.node;
   const started = await startNode({ ...flags, hidden: true });
   try {

@@ -9,7 +9,7 @@
  * separated by a blank line, so that output piped to a file or a test reads in order.
  * Ends after `--count` refreshes, on Ctrl-C, or (exit 1) when NODE goes away.
  */
-import { describe } from '@grove/core';
+import { formatTerm } from '@grove/core';
 import { introspect, type NodeSummary, type ProcessRow, type ProcessSort } from '@grove/distribution';
 import { helperName, startNode } from './node_start';
 
@@ -55,7 +55,7 @@ export async function runTop(cmd: TopCommand, io: TopIo): Promise<number> {
         const [summary, rows] = await Promise.all([introspect(started.node, cmd.target, 'node'), introspect(started.node, cmd.target, 'processes', { sort: cmd.sort, limit: cmd.lines })]);
         screen = formatTop(summary, rows, cmd.sort, new Date());
       } catch (e) {
-        io.stderr.write(`grove top: ${cmd.target} did not answer: ${e instanceof Error ? e.message : describe(e)}\n`);
+        io.stderr.write(`grove top: ${cmd.target} did not answer: ${e instanceof Error ? e.message : formatTerm(e)}\n`);
         return 1;
       }
       io.stdout.write((io.stdout.isTTY === true ? CLEAR : n > 1 ? '\n' : '') + screen);

@@ -126,7 +126,7 @@ describe('grove command line', () => {
 
   it.each([
     [[], /missing command/],
-    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names, certs, top, observer/],
+    [['bogus'], /unknown command "bogus"; the commands are shell, run, ping, names, certs, new, top, observer/],
     [['--sname', 'a'], /unknown option --sname \(options come after the command\)/],
     [['help', 'bogus'], /no help for "bogus"/],
     [['shell', '--bogus'], /unknown option --bogus for grove shell/],

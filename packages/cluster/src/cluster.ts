@@ -2,17 +2,17 @@
  * The cluster former: a GenServer that polls its strategies, connects this node to
  * every node they list and, when a node leaves every list, disconnects it (libcluster's
  * `Cluster.Strategy` processes, with the polling of `DNSPoll`). Run it under a
- * supervisor: `Cluster.childSpec(options)`.
+ * supervisor: `ClusterFormation.childSpec(options)`.
  */
-import { Call, GenServer, Info, describe, getLogger, type Ref } from '@grove/core';
+import { Call, GenServer, Info, formatTerm, getLogger, type Ref } from '@grove/core';
 import { distOf, type DistNode } from '@grove/distribution';
 import { ClusterConfigError } from './errors';
 import type { Strategy } from './strategy';
 
 const log = getLogger('cluster');
 
-/** Options of {@link Cluster}. */
-export interface ClusterOptions {
+/** Options of {@link ClusterFormation}. */
+export interface ClusterFormationOptions {
   /** Where node names come from; the cluster is the union of what they list. */
   strategies: Strategy | readonly Strategy[];
   /** Time between polls. Default 5000 ms (libcluster's). */
@@ -29,7 +29,7 @@ export interface ClusterOptions {
   maxConcurrentConnects?: number;
 }
 
-/** What {@link Cluster}'s `members` and `poll` answer. */
+/** What {@link ClusterFormation}'s `members` and `poll` answer. */
 export interface ClusterMembers {
   /** Every node the strategies list (their last good answers), without this node. */
   readonly listed: readonly string[];
@@ -44,11 +44,11 @@ export interface ClusterMembers {
  * as the lists change. The first poll runs as soon as it starts.
  *
  * @example
- * await Cluster.start(node, { strategies: dnsA({ query: 'app.default.svc.cluster.local', basename: 'app' }) }, { name: 'cluster' });
+ * await ClusterFormation.start(node, { strategies: dnsA({ query: 'app.default.svc.cluster.local', basename: 'app' }) }, { name: 'cluster' });
  * // under a supervisor:
- * Cluster.childSpec({ strategies: [staticNodes(['app@10.0.0.1']), localEpmd()] })
+ * ClusterFormation.childSpec({ strategies: [staticNodes(['app@10.0.0.1']), localEpmd()] })
  */
-export class Cluster extends GenServer<{ call: 'members' | 'poll' }> {
+export class ClusterFormation extends GenServer<{ call: 'members' | 'poll' }> {
   private dist!: DistNode;
   private strategies: readonly Strategy[] = [];
   private pollMs = 5000;
@@ -60,13 +60,13 @@ export class Cluster extends GenServer<{ call: 'members' | 'poll' }> {
   private listed = new Set<string>();
   private timer: Ref | undefined;
 
-  override init(options: ClusterOptions) {
-    if (typeof options !== 'object' || options === null) throw new ClusterConfigError(`Cluster: expected options, got ${describe(options)}`);
+  override init(options: ClusterFormationOptions) {
+    if (typeof options !== 'object' || options === null) throw new ClusterConfigError(`Cluster: expected options, got ${formatTerm(options)}`);
     const dist = distOf(this.ctx.node);
     if (dist === undefined) throw new ClusterConfigError(`Cluster: node ${this.ctx.node.name} is not distributed (start it with startDistributed)`);
     const strategies = Array.isArray(options.strategies) ? options.strategies : [options.strategies];
     if (strategies.length === 0 || strategies.some((s) => typeof s?.discover !== 'function')) {
-      throw new ClusterConfigError(`Cluster: strategies must be one or more strategies (staticNodes, dnsA, ...), got ${describe(options.strategies)}`);
+      throw new ClusterConfigError(`Cluster: strategies must be one or more strategies (staticNodes, dnsA, ...), got ${formatTerm(options.strategies)}`);
     }
     this.dist = dist;
     this.strategies = strategies as readonly Strategy[];
@@ -121,11 +121,11 @@ export class Cluster extends GenServer<{ call: 'members' | 'poll' }> {
   private async discover(s: Strategy): Promise<void> {
     try {
       const list = await s.discover(this.dist);
-      if (!Array.isArray(list)) throw new ClusterConfigError(`answered ${describe(list)}, not a list of node names`);
+      if (!Array.isArray(list)) throw new ClusterConfigError(`answered ${formatTerm(list)}, not a list of node names`);
       this.lists.set(s, list);
       if (this.errors.delete(s)) log.info(`${this.dist.name}: ${s.describe} answers again`);
     } catch (err) {
-      const why = err instanceof Error ? err.message : describe(err);
+      const why = err instanceof Error ? err.message : formatTerm(err);
       // Logged when a strategy starts failing, not at every poll.
       if (!this.errors.has(s)) log.warn(`${this.dist.name}: ${s.describe} failed (keeping its last list): ${why}`);
       this.errors.set(s, why);
@@ -160,7 +160,7 @@ export class Cluster extends GenServer<{ call: 'members' | 'poll' }> {
 function positive(value: unknown, fallback: number, what: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ClusterConfigError(`Cluster: ${what} must be a positive number, got ${describe(value)}`);
+    throw new ClusterConfigError(`Cluster: ${what} must be a positive number, got ${formatTerm(value)}`);
   }
   return value;
 }

@@ -5,7 +5,7 @@
  * servers can be given per strategy (with a port: `'10.96.0.10'`, `'127.0.0.1:5353'`).
  */
 import { promises as dns } from 'node:dns';
-import { describe } from '@grove/core';
+import { formatTerm } from '@grove/core';
 import { isNodeName } from '@grove/distribution';
 import { ClusterConfigError } from './errors';
 import type { Strategy } from './strategy';
@@ -80,7 +80,7 @@ function makeResolver(options: DnsOptions): dns.Resolver {
     try {
       resolver.setServers([...options.servers]);
     } catch (err) {
-      throw new ClusterConfigError(`bad DNS servers ${describe(options.servers)}: ${(err as Error).message}`);
+      throw new ClusterConfigError(`bad DNS servers ${formatTerm(options.servers)}: ${(err as Error).message}`);
     }
   }
   return resolver;
@@ -107,17 +107,17 @@ function namesOf(basename: string, hosts: readonly string[]): string[] {
 }
 
 function checkDns(options: DnsOptions, what: string): void {
-  if (typeof options !== 'object' || options === null) throw new ClusterConfigError(`${what}: expected options, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null) throw new ClusterConfigError(`${what}: expected options, got ${formatTerm(options)}`);
   if (typeof options.basename !== 'string' || !isNodeName(`${options.basename}@localhost`)) {
-    throw new ClusterConfigError(`${what}: basename ${describe(options.basename)} is not the alive part of a node name (letters, digits, _ and -)`);
+    throw new ClusterConfigError(`${what}: basename ${formatTerm(options.basename)} is not the alive part of a node name (letters, digits, _ and -)`);
   }
   if (options.servers !== undefined && !Array.isArray(options.servers)) {
-    throw new ClusterConfigError(`${what}: servers must be an array of 'host' or 'host:port', got ${describe(options.servers)}`);
+    throw new ClusterConfigError(`${what}: servers must be an array of 'host' or 'host:port', got ${formatTerm(options.servers)}`);
   }
 }
 
 function checkDomain(name: unknown, what: string): void {
   if (typeof name !== 'string' || name.length === 0 || name.length > 253 || /\s/.test(name)) {
-    throw new ClusterConfigError(`${what} ${describe(name)} is not a domain name`);
+    throw new ClusterConfigError(`${what} ${formatTerm(name)} is not a domain name`);
   }
 }

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { Cluster, type ClusterOptions, type ClusterMembers } from './cluster';
+export { ClusterFormation, type ClusterFormationOptions, type ClusterMembers } from './cluster';
 export { staticNodes, localEpmd, epmdHosts, readHostsFile, parseHostsFile, type Strategy, type PortMapperOptions } from './strategy';
 export { dnsA, dnsSrv, type DnsOptions } from './dns';
 export { ClusterConfigError } from './errors';

@@ -1,17 +1,17 @@
 /**
  * Where the names of a cluster's nodes come from: a static list, the port mapper of
  * this host or of listed hosts (OTP's `.hosts.erlang` and `net_adm:world/0`), and DNS
- * (in dns.ts). A strategy only lists names; {@link Cluster} connects to them.
+ * (in dns.ts). A strategy only lists names; {@link ClusterFormation} connects to them.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe } from '@grove/core';
+import { formatTerm } from '@grove/core';
 import { hostOf, isNodeName, names, type DistNode } from '@grove/distribution';
 import { ClusterConfigError } from './errors';
 
 /**
- * A source of node names, polled by {@link Cluster} (libcluster's strategies).
+ * A source of node names, polled by {@link ClusterFormation} (libcluster's strategies).
  * `discover` answers the nodes the source lists now; it may list the asking node
  * itself. It throws when the source cannot be read (the cluster then keeps what the
  * strategy listed last, so a DNS hiccup disconnects nobody).
@@ -38,9 +38,9 @@ export interface PortMapperOptions {
  * staticNodes(['app@10.0.0.1', 'app@10.0.0.2'])
  */
 export function staticNodes(nodes: readonly string[]): Strategy {
-  if (!Array.isArray(nodes)) throw new ClusterConfigError(`staticNodes: expected an array of node names, got ${describe(nodes)}`);
+  if (!Array.isArray(nodes)) throw new ClusterConfigError(`staticNodes: expected an array of node names, got ${formatTerm(nodes)}`);
   for (const n of nodes) {
-    if (!isNodeName(n)) throw new ClusterConfigError(`staticNodes: ${describe(n)} is not a node name (alive@host)`);
+    if (!isNodeName(n)) throw new ClusterConfigError(`staticNodes: ${formatTerm(n)} is not a node name (alive@host)`);
   }
   const list = [...nodes];
   return { describe: `static [${list.join(', ')}]`, discover: () => Promise.resolve(list) };
@@ -148,9 +148,9 @@ export function parseHostsFile(text: string, file = '.hosts.erlang'): string[] {
 }
 
 function checkHosts(hosts: readonly string[], what: string): void {
-  if (!Array.isArray(hosts)) throw new ClusterConfigError(`${what}: expected an array of hosts, got ${describe(hosts)}`);
+  if (!Array.isArray(hosts)) throw new ClusterConfigError(`${what}: expected an array of hosts, got ${formatTerm(hosts)}`);
   for (const h of hosts) {
-    if (typeof h !== 'string' || !isNodeName(`x@${h}`)) throw new ClusterConfigError(`${what}: ${describe(h)} is not a host name or address`);
+    if (typeof h !== 'string' || !isNodeName(`x@${h}`)) throw new ClusterConfigError(`${what}: ${formatTerm(h)} is not a host name or address`);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Cluster formation from a static list, this host's port mapper, a host list and a
+ * ClusterFormation formation from a static list, this host's port mapper, a host list and a
  * `.hosts.erlang` file, over TCP on 127.0.0.1 with a private port mapper; nodes joining
  * and leaving as a strategy's list changes; failing strategies; bad options.
  */
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Node } from '@grove/core';
 import {
-  Cluster,
+  ClusterFormation,
   ClusterConfigError,
   epmdHosts,
   localEpmd,
@@ -16,7 +16,7 @@ import {
   readHostsFile,
   staticNodes,
   type ClusterMembers,
-  type ClusterOptions,
+  type ClusterFormationOptions,
   type Strategy,
 } from '@grove/cluster';
 import type { DistNode } from '@grove/distribution';
@@ -24,10 +24,10 @@ import { cleanup, privateEpmd, tcpNode, waitFor } from '../../../test/support/no
 
 afterEach(cleanup);
 
-/** Starts a Cluster on `d` (polling slowly: tests poll by calling `poll`) and returns a client. */
-async function cluster(d: DistNode, options: ClusterOptions) {
-  await Cluster.start(d.node, { pollMs: 60_000, ...options }, { name: 'cluster' });
-  const c = Cluster.client(d.node, 'cluster');
+/** Starts a ClusterFormation on `d` (polling slowly: tests poll by calling `poll`) and returns a client. */
+async function cluster(d: DistNode, options: ClusterFormationOptions) {
+  await ClusterFormation.start(d.node, { pollMs: 60_000, ...options }, { name: 'cluster' });
+  const c = ClusterFormation.client(d.node, 'cluster');
   return { poll: (): Promise<ClusterMembers> => c.call.poll(), members: (): Promise<ClusterMembers> => c.call.members() };
 }
 
@@ -184,14 +184,14 @@ describe('bad options', () => {
   it('refuses to start on a node that is not distributed, and with no strategies or a bad poll time', async () => {
     const node = new Node();
     try {
-      await expect(Cluster.start(node, { strategies: staticNodes([]) })).rejects.toThrow(/not distributed/);
+      await expect(ClusterFormation.start(node, { strategies: staticNodes([]) })).rejects.toThrow(/not distributed/);
     } finally {
       await node.halt();
     }
     const epmd = await privateEpmd();
     const a = await tcpNode('a', epmd);
-    await expect(Cluster.start(a.node, { strategies: [] })).rejects.toThrow(/strategies must be/);
-    await expect(Cluster.start(a.node, { strategies: staticNodes([]), pollMs: -1 })).rejects.toThrow(/pollMs must be a positive number/);
-    await expect(Cluster.start(a.node, null as never)).rejects.toThrow(/expected options/);
+    await expect(ClusterFormation.start(a.node, { strategies: [] })).rejects.toThrow(/strategies must be/);
+    await expect(ClusterFormation.start(a.node, { strategies: staticNodes([]), pollMs: -1 })).rejects.toThrow(/pollMs must be a positive number/);
+    await expect(ClusterFormation.start(a.node, null as never)).rejects.toThrow(/expected options/);
   });
 });

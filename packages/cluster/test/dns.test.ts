@@ -11,7 +11,7 @@ import { promises as dnsp } from 'node:dns';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Cluster, ClusterConfigError, dnsA, dnsSrv, type ClusterMembers, type ClusterOptions } from '@grove/cluster';
+import { ClusterFormation, ClusterConfigError, dnsA, dnsSrv, type ClusterMembers, type ClusterFormationOptions } from '@grove/cluster';
 import { startDistributed, type DistNode } from '@grove/distribution';
 import { EpmdServer } from '@grove/distribution/internal';
 import { COOKIE, waitFor } from '../../../test/support/nodes';
@@ -160,9 +160,9 @@ run('DNS strategies against dnsmasq', () => {
     dns.remove();
   });
 
-  async function startCluster(on: DistNode, strategy: ClusterOptions['strategies']): Promise<() => Promise<ClusterMembers>> {
-    await Cluster.start(on.node, { strategies: strategy, pollMs: 60_000 }, { name: 'cluster' });
-    const c = Cluster.client(on.node, 'cluster');
+  async function startCluster(on: DistNode, strategy: ClusterFormationOptions['strategies']): Promise<() => Promise<ClusterMembers>> {
+    await ClusterFormation.start(on.node, { strategies: strategy, pollMs: 60_000 }, { name: 'cluster' });
+    const c = ClusterFormation.client(on.node, 'cluster');
     return () => c.call.poll();
   }
 

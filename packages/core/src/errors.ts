@@ -17,7 +17,7 @@ export abstract class GroveError extends Error {
 export class NoProcError extends GroveError {
   readonly code = 'noproc' as const;
   constructor(readonly target: unknown, what = 'send to') {
-    super(`${what} ${describe(target)}: no such process (noproc)`);
+    super(`${what} ${formatTerm(target)}: no such process (noproc)`);
   }
 }
 
@@ -52,15 +52,15 @@ export class NotCopyableError extends GroveError {
   }
 }
 
-/** Thrown inside a process body that keeps running after its process exited. @internal */
+/** Thrown inside a process body that keeps running after its process exited. */
 export class ProcessExitedError extends GroveError {
   readonly code = 'process_exited' as const;
   constructor(readonly pid: Pid, readonly reason: unknown) {
-    super(`${pid} has exited (${describe(reason)}); its context can no longer be used`);
+    super(`${pid} has exited (${formatTerm(reason)}); its context can no longer be used`);
   }
 }
 
-/** The longest {@link describe} output, before its ellipsis. */
+/** The longest {@link formatTerm} output, before its ellipsis. */
 const DESCRIBE_MAX = 200;
 
 const INSPECT_OPTIONS = {
@@ -80,7 +80,7 @@ const INSPECT_OPTIONS = {
  * 200 characters. Total: any value (from a peer, a throwing getter, a Proxy, a cycle,
  * a `toString` that is not a function) gives a string, and it never throws.
  */
-export function describe(value: unknown): string {
+export function formatTerm(value: unknown): string {
   let s: string;
   try {
     s = describeUnbounded(value);
@@ -108,7 +108,7 @@ function unprintable(value: unknown): string {
 export class StartError extends GroveError {
   readonly code = 'start_failed' as const;
   constructor(readonly reason: unknown, what: string) {
-    super(`${what} failed to start: ${describe(reason)}`);
+    super(`${what} failed to start: ${formatTerm(reason)}`);
   }
 }
 
@@ -116,27 +116,34 @@ export class StartError extends GroveError {
 export class CallTimeoutError extends GroveError {
   readonly code = 'timeout' as const;
   constructor(readonly server: unknown, readonly request: unknown, readonly timeoutMs: number) {
-    super(`call to ${describe(server)} timed out after ${timeoutMs} ms (request ${describe(request)})`);
+    super(`call to ${formatTerm(server)} timed out after ${timeoutMs} ms (request ${formatTerm(request)})`);
   }
 }
 
 /**
- * The server of a `call` exited before replying, or did not exist (`reason` is
- * `'noproc'`), or its node is unreachable (`'noconnection'`).
+ * The server of a `call` exited before replying (`reason` is its exit reason), or did
+ * not exist (`'noproc'`), or its node was lost or cannot be reached (`{ nodedown:
+ * node }`, OTP's `{nodedown, Node}`; {@link noconnection} tells it).
  */
 export class CallExitError extends GroveError {
   readonly code = 'exit' as const;
   constructor(readonly server: unknown, readonly request: unknown, readonly reason: unknown) {
     super(
       reason === 'noproc'
-        ? `call to ${describe(server)}: no such process (noproc); request ${describe(request)}`
-        : `call to ${describe(server)} failed: the server exited with ${describe(reason)}; request ${describe(request)}`,
+        ? `call to ${formatTerm(server)}: no such process (noproc); request ${formatTerm(request)}`
+        : `call to ${formatTerm(server)} failed: the server exited with ${formatTerm(reason)}; request ${formatTerm(request)}`,
     );
   }
 
   /** True when the server did not exist. */
   get noproc(): boolean {
     return this.reason === 'noproc';
+  }
+
+  /** True when the server's node was lost or cannot be reached (`reason` is `{ nodedown: node }`). */
+  get noconnection(): boolean {
+    const r = this.reason;
+    return typeof r === 'object' && r !== null && typeof (r as { nodedown?: unknown }).nodedown === 'string' && Object.keys(r).length === 1;
   }
 }
 
@@ -147,7 +154,18 @@ export class CallExitError extends GroveError {
 export class CallingSelfError extends GroveError {
   readonly code = 'calling_self' as const;
   constructor(readonly server: unknown, readonly request: unknown) {
-    super(`call to ${describe(server)}: the process calls itself (calling_self); request ${describe(request)}`);
+    super(`call to ${formatTerm(server)}: the process calls itself (calling_self); request ${formatTerm(request)}`);
+  }
+}
+
+/**
+ * A `call` was refused at once: the server's bounded mailbox is full and its
+ * overflow policy is `'reject'` (see `SpawnOptions.mailbox`). The request was not queued.
+ */
+export class MailboxFullError extends GroveError {
+  readonly code = 'mailbox_full' as const;
+  constructor(readonly server: Pid, readonly max: number) {
+    super(`call to ${formatTerm(server)} refused: its mailbox is full (max ${max} messages, overflow 'reject')`);
   }
 }
 
@@ -186,7 +204,7 @@ export class SupervisorChildError extends GroveError {
     readonly child: unknown,
     readonly pid?: Pid,
   ) {
-    super(`supervisor ${describe(supervisor)}: child ${describe(child)}: ${code.replace(/_/g, ' ')}${pid !== undefined ? ` (${pid})` : ''}`);
+    super(`supervisor ${formatTerm(supervisor)}: child ${formatTerm(child)}: ${code.replace(/_/g, ' ')}${pid !== undefined ? ` (${pid})` : ''}`);
   }
 }
 
@@ -197,7 +215,7 @@ export class SupervisorChildError extends GroveError {
 export class UnknownCallError extends GroveError {
   readonly code = 'unknown_call' as const;
   constructor(readonly server: unknown, readonly request: unknown) {
-    super(`call to ${describe(server)}: no handler for request ${describe(request)}`);
+    super(`call to ${formatTerm(server)}: no handler for request ${formatTerm(request)}`);
   }
 }
 
@@ -216,7 +234,7 @@ export class ApplicationError extends GroveError {
     readonly reason?: unknown,
   ) {
     super(
-      `application ${JSON.stringify(application)}: ${code.replace(/_/g, ' ')}${reason === undefined ? '' : `: ${describe(reason)}`}`,
+      `application ${JSON.stringify(application)}: ${code.replace(/_/g, ' ')}${reason === undefined ? '' : `: ${formatTerm(reason)}`}`,
     );
   }
 }

@@ -8,7 +8,7 @@
  * (one object), keyed by the tag that the reply carries back. Timeouts sit in one
  * FIFO queue per duration, so a call arms no timer of its own.
  */
-import { BadArgError, CallExitError, CallingSelfError, CallTimeoutError, describe, NoProcError } from './errors';
+import { BadArgError, CallExitError, CallingSelfError, CallTimeoutError, formatTerm, NoProcError } from './errors';
 import { getLogger } from './logger';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ProcessContext, TimeoutMs } from './runtime/context';
@@ -65,7 +65,7 @@ export function canAnswer(from: unknown): from is From {
 
 /** Logs and drops a call that cannot be answered (a forged `$gen_call`). @internal */
 export function dropUnanswerable(server: Pid, msg: GenCall): void {
-  log.warn(`${server} dropped a call that cannot be answered (no caller pid and tag): ${describe(msg.from)}, request ${describe(msg.request)}`);
+  log.warn(`${server} dropped a call that cannot be answered (no caller pid and tag): ${formatTerm(msg.from)}, request ${formatTerm(msg.request)}`);
 }
 
 /** Default call timeout, as OTP: 5 s. */
@@ -137,7 +137,10 @@ class PendingCall extends Monitor implements From, CallerLink, Expiring {
   }
 
   override down(reason: ExitReason): void {
-    if (this.finish()) this.watcher.resumeInOrder(this.reject as (x: unknown) => void, new CallExitError(this.server, this.request, reason));
+    if (!this.finish()) return;
+    // The server's node is lost or cannot be reached: OTP's gen:call exits with {nodedown, Node}.
+    const why = reason === 'noconnection' ? { nodedown: this.target instanceof Pid ? this.target.node : this.target[1] } : reason;
+    this.watcher.resumeInOrder(this.reject as (x: unknown) => void, new CallExitError(this.server, this.request, why));
   }
 
   /** The request could not be sent (e.g. not copyable). */
@@ -171,7 +174,7 @@ function errorOf(r: ErrorReply): Error {
   } catch (thrown) {
     e = thrown;
   }
-  return e instanceof Error ? e : new BadArgError(`call: a reply's toError gave ${describe(e)}, not an Error`, e);
+  return e instanceof Error ? e : new BadArgError(`call: a reply's toError gave ${formatTerm(e)}, not an Error`, e);
 }
 
 function validTimeout(t: unknown): t is TimeoutMs {
@@ -180,7 +183,7 @@ function validTimeout(t: unknown): t is TimeoutMs {
 
 /**
  * Calls `server` from `caller` and resolves with the reply. Rejects with
- * {@link CallExitError} (server gone, `noproc`, `noconnection`),
+ * {@link CallExitError} (server gone, `noproc`, `{ nodedown: node }`),
  * {@link CallTimeoutError}, or at once with {@link CallingSelfError} when
  * `server` is the caller itself.
  */
@@ -188,7 +191,7 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
   // Every ProcessContext is a Process (process.ts); the type keeps internals out of the API.
   const caller = from as Process;
   if (!validTimeout(timeoutMs)) {
-    return Promise.reject(new BadArgError(`call: timeoutMs must be a finite number >= 0 or 'infinity', got ${describe(timeoutMs)}`, timeoutMs));
+    return Promise.reject(new BadArgError(`call: timeoutMs must be a finite number >= 0 or 'infinity', got ${formatTerm(timeoutMs)}`, timeoutMs));
   }
   caller.ensureAlive();
   const node = caller.node;
@@ -207,7 +210,7 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
     if (pid !== undefined && pid.node === node.name) local = node.local(pid);
     else remote = pid;
   } else {
-    return Promise.reject(new BadArgError(`call: not a destination: ${describe(server)}`, server));
+    return Promise.reject(new BadArgError(`call: not a destination: ${formatTerm(server)}`, server));
   }
   if (local === undefined && remote === undefined) return Promise.reject(new CallExitError(server, request, 'noproc'));
   // It could never answer: fail now rather than at the timeout (OTP's calling_self).
@@ -219,11 +222,13 @@ export function call(from: ProcessContext, server: Dest, request: unknown, timeo
     if (node.checkMessages) caller.addMonitor(pc);
     try {
       const msg = new GenCall(pc, request);
-      local.deliver(node.checkMessages ? node.copy(msg) : msg);
+      local.post(node.checkMessages ? node.copy(msg) : msg);
     } catch (e) {
       pc.fail(e as Error);
       return pc.promise;
     }
+    // Refused at once by a full bounded mailbox (policy 'reject').
+    if (pc.settled) return pc.promise;
   } else {
     node.monitorFrom(caller, remote!, pc);
     if (pc.settled) return pc.promise;
@@ -251,7 +256,7 @@ export function cast(node: Node, from: Pid | undefined, server: Dest, request: u
 /** Replies to a call (OTP `gen:reply/2`); a reply to a caller that gave up is dropped. */
 export function reply(node: Node, from: From, value: unknown): void {
   if (!canAnswer(from)) {
-    log.warn(`reply to ${describe(from)} dropped: not a caller's pid and tag`);
+    log.warn(`reply to ${formatTerm(from)} dropped: not a caller's pid and tag`);
     return;
   }
   const pid = from.pid;

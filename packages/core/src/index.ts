@@ -5,6 +5,8 @@
  *
  * @packageDocumentation
  */
+// First: a second copy of @grove/core in the program throws here, before anything else loads.
+import './instance';
 export { Pid, isPid } from './runtime/pid';
 export { Ref, isRef } from './runtime/ref';
 export { Node, type NodeOptions } from './runtime/node';
@@ -60,6 +62,7 @@ export {
 } from './gen_server/client';
 export { Scheduler, type SchedulerOptions } from './runtime/scheduler';
 export { getLogger, setLogLevel, getLogLevel, type LogLevel } from './logger';
+export { setLogSink, consoleSink, tslogSink, type Logger, type LogSink, type LogRecord, type LogRecordLevel } from './logger';
 export {
   GroveError,
   NoProcError,
@@ -76,7 +79,7 @@ export {
   type SupervisorChildErrorCode,
   ApplicationError,
   type ApplicationErrorCode,
-  describe,
+  formatTerm,
 } from './errors';
 export {
   type ChildSpec,
@@ -173,3 +176,10 @@ export {
   type StatemClass,
   type ProtocolOfMachine,
 } from './gen_statem/gen_statem';
+export { type MailboxOptions, type MailboxOverflow, type MailboxOverflowReason } from './runtime/mailbox_bound';
+export { MailboxFullError } from './errors';
+export { type Backoff } from './supervisor/backoff';
+export type { CallHandler, CastHandler, DeclaredSide, DeclaresProtocol } from './gen_server/protocol';
+export type { RouteDecorator } from './gen_server/decorators';
+export type { ActionKind } from './gen_statem/gen_statem';
+export type { ProcessStatus } from './runtime/process';

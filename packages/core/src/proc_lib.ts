@@ -11,10 +11,11 @@
  * before the starter hears of a failure (terminate releases it first), so an
  * immediate restart never finds it taken.
  */
-import type { MessageHandler, ProcessContext, TimeoutMs } from './runtime/context';
-import { BadArgError, describe, StartError } from './errors';
+import type { MessageHandler, ProcessContext, SpawnOptions, TimeoutMs } from './runtime/context';
+import { BadArgError, formatTerm, StartError } from './errors';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ExitReason } from './runtime/exit';
+import type { MailboxOptions } from './runtime/mailbox_bound';
 import { Monitor } from './runtime/monitor';
 import { Node as NodeClass, type Node } from './runtime/node';
 import type { Pid } from './runtime/pid';
@@ -35,6 +36,8 @@ export interface StartOptions {
   timeoutMs?: TimeoutMs;
   /** Introspection label (`gen_server`, `supervisor`, ...). */
   label?: string;
+  /** Bound the new process's mailbox (see `SpawnOptions.mailbox`). */
+  mailbox?: MailboxOptions;
 }
 
 
@@ -102,7 +105,7 @@ export function start(
   const node: Node = starter.node;
   const { name } = options;
   if (name !== undefined && !isValidName(name) && !isViaName(name)) {
-    return Promise.reject(new BadArgError(`start: invalid name ${describe(name)}`, name));
+    return Promise.reject(new BadArgError(`start: invalid name ${formatTerm(name)}`, name));
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   return new Promise<Pid | 'ignore'>((resolve, reject) => {
@@ -138,7 +141,9 @@ export function start(
     };
     let pid: Pid;
     try {
-      pid = node.spawnFrom(starter, body, handler, { link: options.link === true, label: options.label ?? handler.name });
+      const spawnOptions: SpawnOptions = { link: options.link === true, label: options.label ?? handler.name };
+      if (options.mailbox !== undefined) spawnOptions.mailbox = options.mailbox;
+      pid = node.spawnFrom(starter, body, handler, spawnOptions);
     } catch (e) {
       reject(e as StartError);
       return;

@@ -92,7 +92,7 @@ describe('Agent', () => {
     const codec = classCodecNamed('grove.LocalFun')!;
     const token = findToken(request, 0);
     expect(token).toBeDefined();
-    const term = codec.toTerm(token) as { id: number; node: string; origin: string };
+    const term = codec.toTerm(token!) as { id: number; node: string; origin: string };
     expect(codec.fromTerm(term)).toBe(token); // a local copy: the same function
     expect(codec.fromTerm({ ...term, origin: 'another OS process' })).not.toBe(token);
   });

@@ -6,7 +6,7 @@ import {
   CallTimeoutError,
   Cast,
   stopServer,
-  describe as describeTerm,
+  formatTerm,
   GenServer,
   ManualClock,
   type From,
@@ -114,8 +114,8 @@ describe('GenServer calls', () => {
   it('prints the server and the request as terms in its errors, not as their elements joined by commas', async () => {
     const err = await callServer(node, ['kv', node.name], ['get', 'k']).catch((e: unknown) => e);
     expect((err as Error).message).toBe(`call to [ 'kv', '${node.name}' ]: no such process (noproc); request [ 'get', 'k' ]`);
-    expect(describeTerm({ key: ['a', 2n, new Map([['m', 1]])] })).toBe("{ key: [ 'a', 2n, Map(1) { 'm' => 1 } ] }");
-    expect(describeTerm('a string stays bare')).toBe('a string stays bare');
+    expect(formatTerm({ key: ['a', 2n, new Map([['m', 1]])] })).toBe("{ key: [ 'a', 2n, Map(1) { 'm' => 1 } ] }");
+    expect(formatTerm('a string stays bare')).toBe('a string stays bare');
   });
 
   it('fails the call with the reason when the server crashes while handling it', async () => {

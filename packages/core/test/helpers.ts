@@ -2,7 +2,7 @@
  * Shared bits for the core tests: a node for each test, a waitFor, a DOWN waiter,
  * an idle process body, and a log capture.
  */
-import { getLogger, isDownMessage, Node, setLogLevel, type DownMessage, type NodeOptions, type Pid, type ProcessContext } from '@grove/core';
+import { isDownMessage, Node, setLogLevel, setLogSink, type DownMessage, type NodeOptions, type Pid, type ProcessContext } from '@grove/core';
 
 /**
  * The running test's node, made before each test and halted after it by
@@ -50,38 +50,21 @@ export interface LogRecord {
   data: Record<string, unknown>;
 }
 
-interface TsLogSettings {
-  type: string;
-  attachedTransports: ((o: Record<string, unknown>) => void)[];
-}
-
 /**
  * Captures what the named loggers write at `warn` and above (nothing reaches the
  * console). Call `restore()` in afterEach.
  */
 export function captureLogs(names: string[] = ['gen_server', 'process']): { records: LogRecord[]; restore: () => void } {
   const records: LogRecord[] = [];
-  const undo: (() => void)[] = [];
-  for (const name of names) {
-    const settings = getLogger(name).settings as unknown as TsLogSettings;
-    const type = settings.type;
-    const transport = (o: Record<string, unknown>): void => {
-      const meta = o['_meta'] as { logLevelName: string };
-      records.push({ logger: name, level: meta.logLevelName, message: String(o['0']), data: (o['1'] ?? {}) as Record<string, unknown> });
-    };
-    settings.type = 'hidden';
-    settings.attachedTransports.push(transport);
-    undo.push(() => {
-      settings.type = type;
-      settings.attachedTransports.splice(settings.attachedTransports.indexOf(transport), 1);
-    });
-  }
+  setLogSink((r) => {
+    if (names.includes(r.subsystem)) records.push({ logger: r.subsystem, level: r.level.toUpperCase(), message: r.message, data: { ...r.fields } });
+  });
   setLogLevel('warn');
   return {
     records,
     restore: () => {
       setLogLevel('silent');
-      for (const u of undo) u();
+      setLogSink(null);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { BadArgError, Call, CallExitError, callServer, describe as describeTerm, ErrorReply, GenCall, GenServer, isDownMessage, type DownMessage, type ProcessContext } from '@grove/core';
+import { BadArgError, Call, CallExitError, callServer, formatTerm, ErrorReply, GenCall, GenServer, isDownMessage, type DownMessage, type ProcessContext } from '@grove/core';
 import { captureLogs, node, useNode } from './helpers';
 
 /** What JSON.parse('{"toString":"x"}') returns: String() of it throws. */
@@ -13,7 +13,7 @@ class Crasher extends GenServer<{ call: 'crash' | 'ping' }> {
   }
 }
 
-describe('describe on hostile values', () => {
+describe('formatTerm on hostile values', () => {
   it('never throws and stays bounded', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
@@ -23,7 +23,7 @@ describe('describe on hostile values', () => {
     Object.defineProperty(badError, 'message', { get: () => { throw new Error('msg'); } });
     const huge = { s: 'x'.repeat(1e6), a: Array.from({ length: 1e5 }, (_, i) => i) };
     for (const v of [hostile(), { toString: 1, valueOf: null }, cyclic, getter, proxy, badError, huge, Object.create(null), Symbol('s'), 'y'.repeat(10_000)]) {
-      const s = describeTerm(v);
+      const s = formatTerm(v);
       expect(typeof s).toBe('string');
       expect(s.length).toBeLessThanOrEqual(201);
     }

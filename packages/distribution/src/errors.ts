@@ -4,7 +4,7 @@
  * runtime (a message that cannot be copied: `NotCopyableError`) come from
  * @grove/core.
  */
-import { describe, GroveError } from '@grove/core';
+import { formatTerm, GroveError } from '@grove/core';
 
 /**
  * Bytes from a peer could not be decoded: a truncated buffer, an unknown tag, a
@@ -64,6 +64,17 @@ export class FrameTooLargeError extends GroveDistError {
   readonly code = 'frame_too_large' as const;
   constructor(readonly length: number, readonly maxFrameBytes: number) {
     super(`frame of ${length} bytes is over the maximum frame size of ${maxFrameBytes} bytes`);
+  }
+}
+
+/**
+ * A peer sent a message (in fragments) larger than this node's `maxMessageBytes`: the
+ * connection is closed (`message_too_large`) before more memory is spent on it.
+ */
+export class MessageTooLargeError extends GroveDistError {
+  readonly code = 'message_too_large' as const;
+  constructor(readonly length: number, readonly maxMessageBytes: number) {
+    super(`a message of ${length} bytes is over the maximum message size of ${maxMessageBytes} bytes`);
   }
 }
 
@@ -130,7 +141,7 @@ export class ConnectError extends GroveDistError {
 export class SpawnError extends GroveDistError {
   readonly code = 'spawn' as const;
   constructor(readonly node: string, readonly spawnable: string, readonly reason: string, readonly detail: unknown) {
-    super(`spawn of ${JSON.stringify(spawnable)} on ${node} failed: ${reason}${detail !== undefined && detail !== null ? ` (${describe(detail)})` : ''}`);
+    super(`spawn of ${JSON.stringify(spawnable)} on ${node} failed: ${reason}${detail !== undefined && detail !== null ? ` (${formatTerm(detail)})` : ''}`);
   }
 }
 
@@ -169,15 +180,15 @@ export class RpcError extends GroveError {
 function rpcWhat(kind: RpcErrorKind, reason: unknown): string {
   switch (kind) {
     case 'throw':
-      return `the function threw ${describe(reason)}`;
+      return `the function threw ${formatTerm(reason)}`;
     case 'exit':
-      return `the function's process exited with ${describe(reason)}`;
+      return `the function's process exited with ${formatTerm(reason)}`;
     case 'timeout':
       return `no answer within ${String(reason)} ms`;
     case 'noconnection':
-      return `the node cannot be reached (${describe(reason)})`;
+      return `the node cannot be reached (${formatTerm(reason)})`;
     case 'undef':
-      return `not exposed: ${describe(reason)}`;
+      return `not exposed: ${formatTerm(reason)}`;
   }
 }
 

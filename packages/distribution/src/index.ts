@@ -24,6 +24,7 @@ export {
   remoteChild,
   DEFAULT_NET_TICK_TIME_MS,
   type DistOptions,
+  type ConnectionInfo,
   type RemoteChildSpec,
   type RemoteClassChildSpec,
   type RemoteStartArgs,
@@ -139,6 +140,30 @@ export {
 export { REX, type ExposedFunction, type ExposedModule } from './rpc/rex';
 export { multiCall, abcast, type MultiCaller, type MultiCallResult } from './rpc/gen_server_multi';
 
+// ---- Erlang terms (erlang/) ----
+export {
+  Atom,
+  atom,
+  isAtom,
+  Tuple,
+  tuple,
+  isTuple,
+  charlist,
+  charlistToString,
+  ImproperList,
+  Bitstring,
+  ErlangFloat,
+  float,
+  ErlangPort,
+  ErlangFun,
+  MAX_ATOM_CHARS,
+} from './erlang/terms';
+export { termToBinary, type EtfEncodeOptions } from './erlang/etf';
+export { binaryToTerm } from './erlang/etf_decode';
+export type { EtfDecodeOptions } from './erlang/etf_format';
+export { compareTerms } from './erlang/term_order';
+export { exitReasonToErlang, exitReasonFromErlang } from './erlang/exit_reason';
+
 // ---- errors ----
 export {
   GroveDistError,
@@ -152,3 +177,7 @@ export {
   BadRequestError,
   type RpcErrorKind,
 } from './errors';
+export type { SpawnableOptions } from './node/remote_spawn';
+export type { ExposeOptions } from './rpc/rex';
+export type { AllowFrom } from './node/allow_from';
+export type { DistCaller } from './node/dist_node';

@@ -25,6 +25,11 @@ export { ATOM_CACHE_SIZE, MAX_ATOM_BYTES } from './wire/atom_cache';
 export { WireWriter, WireReader, DEFAULT_MAX_BYTES } from './wire/wire';
 export { messageCopier, type CopierNode } from './wire/message_copier';
 
+// ---- Erlang's external term format (erlang/) ----
+export { writeTerm } from './erlang/etf';
+export { EtfDecoder, atomValue } from './erlang/etf_decode';
+export { E as EtfTag, VERSION as ETF_VERSION, ERROR_STRUCT } from './erlang/etf_format';
+
 // ---- wire: control messages ----
 export { controlSchema, controlSchemaJson, type ControlMessage, type ControlType, type ControlMessageOf } from './wire/control_message';
 export { ControlEncoder, type ControlCodecOptions } from './wire/control';
@@ -100,3 +105,15 @@ export {
   type PortMapperOptions,
   type RegistrationWatch,
 } from './epmd/port_mapper';
+
+// ---- large messages: fragments, slices, the decoding budget ----
+export { FragmentQueue, Reassembly, fragmentFrame, FRAGMENT_KEY, DEFAULT_MAX_MESSAGE_BYTES } from './wire/fragment';
+export { SlicedDecode } from './wire/term_slices';
+export { decodeBudget, DECODE_BUDGET_PER_BYTE, DECODE_BUDGET_BASE } from './wire/term_decode';
+export { OutAtomCache, InAtomCache } from './wire/atom_cache';
+export { MessageTooLargeError } from './errors';
+export { DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './transport/busy_port';
+
+// ---- Erlang's distribution protocol (erlang/) ----
+export { acceptErlangHandshake, initiateErlangHandshake, erlangDigest, isErlangHello, type ErlangHandshakeResult } from './erlang/dist_handshake';
+export { DFLAG, GROVE_FLAGS, MANDATORY_FLAGS } from './erlang/dist_flags';

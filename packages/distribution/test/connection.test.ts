@@ -60,14 +60,14 @@ describe('a connection', () => {
     await waitFor(() => b.nodes().length === 0, 'b to see the connection close');
   });
 
-  it('fails a pending remote call with noconnection when the connection is lost', async () => {
+  it('fails a pending remote call with { nodedown: node } when the connection is lost', async () => {
     const [a, b] = [await memNode('a'), await memNode('b')];
     const silent = b.node.spawnLoop(() => {}, { name: 'silent' });
     const pending = callServer(a.node, silent, 'hello', 'infinity').catch((e: unknown) => e);
     await waitFor(() => b.nodes().length === 1, 'the connection');
     await turn();
     b.disconnect(a.name);
-    expect(((await pending) as { reason?: unknown }).reason).toBe('noconnection');
+    expect(((await pending) as { reason?: unknown }).reason).toEqual({ nodedown: b.name });
   });
 
   it('lets a process that trapped exits survive a lost link, and a non-trapping one die of noconnection', async () => {

@@ -238,6 +238,15 @@ describe('the control wire format', () => {
     });
   });
 
+  it('skips an unknown length-delimited field whole, whatever the size of its length', () => {
+    const enc = new ControlEncoder();
+    enc.link(a, b);
+    enc.tick();
+    // Field 15, wire type 2, 3 bytes: the whole field must be skipped, not 3 bytes from its length.
+    const batch = insertUnknownField(enc.take(), Buffer.from([0x7a, 0x03, 0x01, 0x02, 0x03]));
+    expect(termDiff(new ControlDecoder(here).decodeAll(batch), [{ type: 'link', from: a, to: b }, { type: 'tick' }])).toBeNull();
+  });
+
   it('decodes what protobufjs encodes, skipping fields it does not know', () => {
     const pid = (p: Pid) => ({ node_name: p.node, id: p.id, serial: p.serial, creation: p.creation });
     const bytes = Batch.encode(
@@ -264,13 +273,13 @@ describe('the control wire format', () => {
   });
 });
 
-/** Appends field 15 (varint 1) to the first envelope's message, fixing both lengths. */
-function insertUnknownField(batch: Buffer): Buffer {
+/** Appends field 15 (varint 1, or `field` bytes) to the first envelope's message, fixing both lengths. */
+function insertUnknownField(batch: Buffer, field: Buffer = Buffer.from([0x78, 0x01])): Buffer {
   // Layout: 0x0a envLen(1 byte) key(1 byte) bodyLen(1 byte) body...
-  expect(batch[1]! < 0x7f && batch[3]! < 0x7f).toBe(true);
+  expect(batch[1]! + field.length < 0x7f && batch[3]! + field.length < 0x7f).toBe(true);
   const envLen = batch[1]!;
-  const out = Buffer.concat([batch.subarray(0, 2 + envLen), Buffer.from([0x78, 0x01]), batch.subarray(2 + envLen)]);
-  out[1] = envLen + 2;
-  out[3] = batch[3]! + 2;
+  const out = Buffer.concat([batch.subarray(0, 2 + envLen), field, batch.subarray(2 + envLen)]);
+  out[1] = envLen + field.length;
+  out[3] = batch[3]! + field.length;
   return out;
 }

@@ -1,4 +1,4 @@
-import { BadArgError, callServer, GenCall, Node, NoProcError, UnknownCallError, type Pid } from '@grove/core';
+import { BadArgError, callServer, GenCall, ManualClock, Node, NoProcError, reply, UnknownCallError, type From, type Pid } from '@grove/core';
 import { BadRequestError, DistNodeError, GLOBAL_NAME_SERVER, globalOf } from '@grove/distribution';
 import { cluster, exitReason, forgedCall, idle, memNode, stopAll, tables, waitFor } from './global_helpers';
 
@@ -13,6 +13,61 @@ describe('global names on a connected cluster', () => {
     expect(globalOf(c).registeredNames()).toEqual(['db']);
   });
 
+  it('resolves a registration only once every connected node has the name, however long one takes to answer', async () => {
+    const clock = new ManualClock();
+    const a = await memNode('a', { nodeOptions: { clock } }); // the smaller name: a runs the pair's sync
+    const z = await memNode('z');
+    // z's name server grants locks and syncs at once, but holds its answer to a register.
+    z.node.unregister(GLOBAL_NAME_SERVER);
+    let held: From | null = null;
+    z.node.spawnLoop(
+      (m) => {
+        if (!(m instanceof GenCall)) return;
+        const type = (m.request as { type?: unknown }).type;
+        if (type === 'global.register') held = m.from;
+        else reply(z.node, m.from, type === 'global.nodes' ? [] : type === 'global.names' ? [] : type === 'global.set_lock' ? true : 'ok');
+      },
+      { name: GLOBAL_NAME_SERVER },
+    );
+    expect(await a.connect(z.name)).toBe(true);
+    await globalOf(a).sync();
+    let resolved = false;
+    const registration = globalOf(a).registerName('slow', idle(a.node)).then((r) => ((resolved = true), r));
+    await waitFor(() => held !== null, 'z to be asked to register the name');
+    // Long past any request timeout: the registrar still waits for z (OTP's multi_call, infinity).
+    clock.advance(60_000);
+    expect(await z.ping(a.name)).toBe('pong');
+    expect(await a.ping(z.name)).toBe('pong');
+    expect(resolved).toBe(false);
+    reply(z.node, held!, 'ok');
+    expect(await registration).toBe(true);
+  });
+
+  it('releases a lock request that timed out, so a late grant does not hold the lock forever', async () => {
+    const clock = new ManualClock();
+    const a = await memNode('a', { nodeOptions: { clock } });
+    const z = await memNode('z');
+    // z's name server answers everything at once but a set_lock of resource 'slow'.
+    z.node.unregister(GLOBAL_NAME_SERVER);
+    const seen: string[] = [];
+    z.node.spawnLoop(
+      (m) => {
+        if (!(m instanceof GenCall)) return void seen.push((m as { type?: string }).type ?? '?');
+        const r = m.request as { type?: unknown; resource?: unknown };
+        if (r.type === 'global.set_lock' && r.resource === 'slow') return void seen.push('set_lock slow');
+        reply(z.node, m.from, r.type === 'global.nodes' || r.type === 'global.names' ? [] : r.type === 'global.set_lock' ? true : 'ok');
+      },
+      { name: GLOBAL_NAME_SERVER },
+    );
+    expect(await a.connect(z.name)).toBe(true);
+    await globalOf(a).sync();
+    const attempt = globalOf(a).setLock(['slow', 'me'], [z.name], 0);
+    await waitFor(() => seen.includes('set_lock slow'), 'z to be asked for the lock');
+    clock.advance(60_000);
+    expect(await attempt).toBe(false);
+    await waitFor(() => seen.lastIndexOf('global.del_lock') > seen.indexOf('set_lock slow'), 'a release after the request');
+  });
+
   it('refuses a name that is taken, on any node', async () => {
     const [a, b] = await cluster(2);
     const p1 = idle(a.node);
@@ -23,12 +78,19 @@ describe('global names on a connected cluster', () => {
     expect(globalOf(b).whereisName('db')?.key).toBe(p1.key);
   });
 
-  it('lets a process hold several names', async () => {
+  it('refuses a second name for a process with register, as OTP, but re-register gives it one', async () => {
     const [a, b] = await cluster(2);
     const p = idle(a.node);
     expect(await globalOf(a).registerName('one', p)).toBe(true);
-    expect(await globalOf(b).registerName('two', p)).toBe(true);
-    expect(globalOf(b).registeredNames().sort()).toEqual(['one', 'two']);
+    expect(await globalOf(b).registerName('two', p)).toBe(false);
+    expect(await globalOf(a).registerName('two', p)).toBe(false);
+    expect(globalOf(b).registeredNames()).toEqual(['one']);
+    await globalOf(b).reRegisterName('two', p);
+    expect(globalOf(a).registeredNames().sort()).toEqual(['one', 'two']);
+    // Once its names are gone, the process may take a name again.
+    await globalOf(a).unregisterName('one');
+    await globalOf(a).unregisterName('two');
+    expect(await globalOf(b).registerName('three', p)).toBe(true);
   });
 
   it('re-registers a name to another pid everywhere', async () => {
@@ -69,9 +131,10 @@ describe('global names on a connected cluster', () => {
     const [a, b] = await cluster(2);
     const p = idle(a.node);
     expect(await globalOf(a).registerName(['session', 42], p)).toBe(true);
-    expect(await globalOf(a).registerName({ kind: 'cache', shard: 1 }, p)).toBe(true);
+    const q = idle(a.node);
+    expect(await globalOf(a).registerName({ kind: 'cache', shard: 1 }, q)).toBe(true);
     expect(globalOf(b).whereisName(['session', 42])?.key).toBe(p.key);
-    expect(globalOf(b).whereisName({ shard: 1, kind: 'cache' })?.key).toBe(p.key);
+    expect(globalOf(b).whereisName({ shard: 1, kind: 'cache' })?.key).toBe(q.key);
     expect(globalOf(b).whereisName(['session', 43])).toBeUndefined();
     expect(await globalOf(b).registerName(['session', 42], idle(b.node))).toBe(false);
   });
@@ -173,6 +236,35 @@ describe('names leave with their process or node', () => {
   });
 });
 
+describe('overlapping partitions', () => {
+  it('disconnects a peer that does not remove its connection when asked, from its own side', async () => {
+    const a = await memNode('a');
+    const c = await memNode('c');
+    // z's name server answers syncs and ignores every message (a peer without the feature;
+    // the real one, unregistered, runs on and would still report that z lost a: not with the setting off).
+    const z = await memNode('z', { preventOverlappingPartitions: false });
+    z.node.unregister(GLOBAL_NAME_SERVER);
+    const ignored: unknown[] = [];
+    z.node.spawnLoop(
+      (m) => {
+        if (!(m instanceof GenCall)) return void ignored.push((m as { type?: unknown }).type);
+        const type = (m.request as { type?: unknown }).type;
+        reply(z.node, m.from, type === 'global.nodes' || type === 'global.names' ? [] : type === 'global.set_lock' ? true : 'ok');
+      },
+      { name: GLOBAL_NAME_SERVER },
+    );
+    expect(await a.connect(z.name)).toBe(true);
+    expect(await a.connect(c.name)).toBe(true);
+    await waitFor(() => c.nodes().length === 2, 'c to see a and z');
+    a.disconnect(z.name);
+    // a tells c it lost z; c asks z to remove their connection; z does not; after the grace, c does.
+    await waitFor(() => ignored.includes('global.remove_connection'), 'c to ask z to remove their connection');
+    expect(c.nodes().sort()).toEqual([a.name, z.name].sort());
+    await waitFor(() => !c.nodes().includes(z.name), 'c to disconnect z itself, after a grace of 2 s');
+    expect(c.nodes()).toEqual([a.name]);
+  });
+});
+
 describe('global bad input', () => {
   it('refuses names that are not terms it can compare', async () => {
     const [a] = await cluster(1);
@@ -231,13 +323,23 @@ describe('global bad input', () => {
     }
     await expect(callServer(b.node, server, { type: 'nope' })).rejects.toThrow(UnknownCallError);
     // Messages: dropped. Calls with no caller to answer: dropped.
-    for (const msg of ['garbage', { type: 'global.del_lock', resource: 1 }, { type: 'DOWN' }, { type: 'global.synced' }, { type: 'global.rejoin', node: 5 }]) b.node.send(server, msg);
+    const partitionNews = [
+      { type: 'global.lost_connection', node: 5, lost: b.name, creation: 1, opId: 1 },
+      { type: 'global.lost_connection', node: 'carol@127.0.0.1', lost: 'not a node', creation: 1, opId: 1 },
+      { type: 'global.lost_connection', node: 'carol@127.0.0.1', lost: b.name, creation: 'one', opId: 1 },
+      { type: 'global.lost_connection', node: 'carol@host', lost: b.name, creation: 1, opId: 1 }, // a short name among long ones
+      { type: 'global.remove_connection', node: ['x'] },
+      { type: 'global.remove_connection', node: 'stranger@127.0.0.1' }, // well-formed, but not connected: nothing to do
+      { type: 'global.remove_grace', node: b.name }, // b was never asked: stays
+    ];
+    for (const msg of ['garbage', { type: 'global.del_lock', resource: 1 }, { type: 'DOWN' }, { type: 'global.synced' }, { type: 'global.rejoin', node: 5 }, ...partitionNews]) b.node.send(server, msg);
     for (const from of ['nobody', { pid: 'nope', tag: 1 }, { pid: idle(b.node), tag: NaN }]) b.node.send(server, forgedCall(b.node, from, { type: 'global.names' }));
     expect(await globalOf(b).registerName('still_works', idle(b.node))).toBe(true);
     expect(globalOf(a).whereisName('still_works')).toBeDefined();
     expect(globalOf(a).whereisName('half')).toBeUndefined();
     expect(globalOf(a).whereisName('kept')).toBeDefined();
     expect(a.node.whereis(GLOBAL_NAME_SERVER)).toBe(pid);
+    expect(a.nodes()).toEqual([b.name]);
   });
 
   it('drops a forged call that names no caller to answer, and keeps serving', async () => {

@@ -103,7 +103,7 @@ describe('handshake', () => {
     expect(a).toMatchObject({ side: 'initiator', peer: B, peerCreation: 22, peerHidden: false, peerFlags: 0b1101, flags: 0b0101, version: 1, simultaneous: false, replaced: false });
     expect(b).toMatchObject({ side: 'acceptor', peer: A, peerCreation: 11, peerHidden: true, peerFlags: 0b0111, flags: 0b0101, version: 1 });
     expect(a.decoder.paused).toBe(true);
-    expect(a.decoder.maxFrameBytes).toBe(64 * 1024 * 1024);
+    expect(a.decoder.maxFrameBytes).toBe(1024 * 1024);
     await exchange(a, b);
   });
 
@@ -234,6 +234,24 @@ describe('handshake', () => {
       const [a, b] = await run(initiator(), acceptor({ admit: () => 'ok_simultaneous' }));
       expect(ok(a).simultaneous).toBe(true);
       expect(ok(b).simultaneous).toBe(true);
+    });
+
+    it('drops an attempt whose signal aborts (it lost to the peer\'s): simultaneous, and the other side sees it close', async () => {
+      const abort = new AbortController();
+      // The acceptor's connection manager admits the peer's attempt and drops this node's own (the initiator here).
+      const [a, b] = await run(initiator({ signal: abort.signal }), acceptor({ admit: () => (abort.abort(), 'ok') }));
+      expect(refused(a, 'simultaneous').message).toMatch(/won the simultaneous connect/);
+      refused(b, 'closed');
+    });
+
+    it('never starts a handshake whose signal aborted before', async () => {
+      const abort = new AbortController();
+      abort.abort();
+      const admit = jest.fn(() => 'ok' as const);
+      const [a, b] = await run(initiator({ signal: abort.signal }), acceptor({ admit }));
+      refused(a, 'simultaneous');
+      refused(b, 'closed');
+      expect(admit).not.toHaveBeenCalled();
     });
   });
 

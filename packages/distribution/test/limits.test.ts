@@ -1,31 +1,24 @@
 /**
  * Hostile or careless peers cannot exhaust a node's listener or its embedded port
  * mapper, and cannot flood the log (issue 13, items 10-12). Small caps stand in for
- * a low descriptor limit: 40 idle sockets against a cap of 16.
+ * a low descriptor limit: 40 idle sockets against a cap of 16. The same floods against
+ * a node in a child process under a real `ulimit -n 256` are in
+ * test/dist_flood_fd_limit.test.ts.
  */
 import * as net from 'node:net';
 import { getLogger } from '@grove/core';
 import { EpmdError, names } from '@grove/distribution';
 import { EpmdServer, register, type EpmdRegistration } from '@grove/distribution/internal';
+import { openIdleSockets } from '@grove/testing';
 import { stopTcpNodes, tcpNode } from './support/tcp_nodes';
 import { closed, waitFor } from './support/wait';
 
 const opened: net.Socket[] = [];
 
-/** Opens `n` sockets to `port` that say nothing; resolves once all are connected. */
+/** Opens `n` sockets to `port` that say nothing, destroyed after the test. */
 async function idleSockets(port: number, n: number): Promise<net.Socket[]> {
-  const batch: net.Socket[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.on('error', () => undefined);
-    opened.push(s);
-    batch.push(s);
-  }
-  await Promise.all(batch.map((s) => new Promise<void>((resolve) => {
-    if (s.destroyed) return resolve();
-    s.once('connect', () => resolve());
-    s.once('close', () => resolve());
-  })));
+  const batch = await openIdleSockets(port, n);
+  opened.push(...batch);
   return batch;
 }
 

@@ -4,8 +4,8 @@
  * are counted at its port mapper, through a counting proxy: every dial starts with
  * a lookup there.
  */
-import { ManualClock } from '@grove/core';
-import { NET_KERNEL, type DistNode } from '@grove/distribution';
+import { GenCall, ManualClock, reply } from '@grove/core';
+import { GLOBAL_NAME_SERVER, globalOf, NET_KERNEL, type DistNode } from '@grove/distribution';
 import { MESH_DIALS_PER_LIST, MESH_DIALS_PER_PERIOD, MESH_PERIOD_MS } from '@grove/distribution/internal';
 import { countingProxy, type CountingProxy } from './support/counting_proxy';
 import { stopTcpNodes, tcpEpmdPort, tcpNode } from './support/tcp_nodes';
@@ -68,5 +68,28 @@ describe('the mesh\'s peer lists', () => {
     // The same names, well-formed, from the peer: dialled once each.
     expect(await dialsAfter(lookups, a, b, () => a.node.send([NET_KERNEL, b.name], { type: '$peers', nodes: [...peers.nodes, ...peers.nodes] }))).toBe(3);
     expect(b.node.whereis(NET_KERNEL)).toBeDefined();
+  });
+
+  it("bound global's sync too: the nodes a peer's partition lists are dialled within the same caps", async () => {
+    const lookups = (proxy = await countingProxy(await tcpEpmdPort()));
+    const b = await tcpNode('m', { epmdPort: lookups.port }); // the smaller name: b runs the sync of the pair
+    const a = await tcpNode('z');
+    // a's name server answers that its partition is 500 nodes (a peer that lies, or a bug).
+    a.node.unregister(GLOBAL_NAME_SERVER);
+    a.node.spawnLoop(
+      (m) => {
+        if (!(m instanceof GenCall)) return;
+        const type = (m.request as { type?: unknown }).type;
+        reply(a.node, m.from, type === 'global.nodes' ? ghosts(0, 500) : type === 'global.names' ? [] : type === 'global.set_lock' ? true : 'ok');
+      },
+      { name: GLOBAL_NAME_SERVER },
+    );
+    await lookups.settled();
+    const before = lookups.count;
+    expect(await a.connect(b.name)).toBe(true);
+    await globalOf(b).sync();
+    await lookups.settled();
+    expect(lookups.count - before).toBe(MESH_DIALS_PER_LIST);
+    expect(b.nodes()).toEqual([a.name]);
   });
 });

@@ -27,6 +27,27 @@ describe('the net kernel over the in-memory transport', () => {
     expect(b.nodes()).toEqual([]);
   });
 
+  it.each([[false], [true]])('settles a simultaneous connect (hidden: %s) with one connection and one nodeup per side', async (hidden) => {
+    const [a, b] = [await memNode('a', { hidden }), await memNode('b', { hidden })];
+    const events: string[] = [];
+    const got: string[] = [];
+    for (const d of [a, b]) {
+      d.monitorNodes(d.node.spawnLoop((m) => void events.push(`${d.name}: ${(m as NodeUpMessage).type}`)), true, { nodeType: 'all' });
+      d.node.spawnLoop((m) => void got.push(`${d.name} got ${String(m)}`), { name: 'inbox' });
+    }
+    // The same turn: both connections are pending when the handshakes cross.
+    a.node.send(['inbox', b.name], 'from a');
+    b.node.send(['inbox', a.name], 'from b');
+    await waitFor(() => got.length === 2, 'both messages');
+    expect(await a.ping(b.name)).toBe('pong');
+    expect(await b.ping(a.name)).toBe('pong');
+    expect({ events: events.sort(), got: got.sort(), nodes: [a.nodes('connected'), b.nodes('connected')] }).toEqual({
+      events: [`${a.name}: nodeup`, `${b.name}: nodeup`],
+      got: [`${a.name} got from b`, `${b.name} got from a`],
+      nodes: [[b.name], [a.name]],
+    });
+  });
+
   it('connects transitively: a-b then b-c gives a-c', async () => {
     const [a, b, c] = [await memNode('a'), await memNode('b'), await memNode('c')];
     expect(await b.connect(c.name)).toBe(true);

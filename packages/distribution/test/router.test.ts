@@ -96,10 +96,10 @@ describe('the remote router over in-memory channels', () => {
     expect((err as CallExitError).reason).toBe('noproc');
   });
 
-  it('fails a call to an unreachable node with noconnection', async () => {
+  it('fails a call to an unreachable node with { nodedown: node }', async () => {
     const a = await memNode('a');
     const err = await callServer(a.node, ['x', 'ghost@127.0.0.1'], 'hi').catch((e: unknown) => e);
-    expect((err as CallExitError).reason).toBe('noconnection');
+    expect((err as CallExitError).reason).toEqual({ nodedown: 'ghost@127.0.0.1' });
   });
 
   it('propagates a remote crash through a link to a trapping process', async () => {

@@ -4,7 +4,7 @@
  * and the listen port range (`inet_dist_listen_min/max`).
  */
 import { BadArgError, Node, type Pid } from '@grove/core';
-import { isAlive, isNodeMessage, monitorNodes, NET_KERNEL, startDistributed, type DistNode, type NodeDownMessage } from '@grove/distribution';
+import { isAlive, isNodeMessage, monitorNodes, NET_KERNEL, startDistributed, type DistNode, type DistOptions, type NodeDownMessage } from '@grove/distribution';
 import { EpmdServer } from '@grove/distribution/internal';
 import * as net from 'node:net';
 import { memNode, stopAll, waitFor } from './router_helpers';
@@ -245,5 +245,11 @@ describe('listen port range (inet_dist_listen_min/max)', () => {
     await expect(startDistributed({ name: 'r@127.0.0.1', cookie: 'c', portRange: { min: 10, max: 5 } })).rejects.toThrow(/portRange must be/);
     await expect(startDistributed({ name: 'r@127.0.0.1', cookie: 'c', port: 1, portRange: { min: 1, max: 5 } })).rejects.toThrow(/cannot go together/);
     await expect(startDistributed({ name: 'r@127.0.0.1', cookie: 'c', port: 70000 })).rejects.toThrow(/port must be/);
+  });
+
+  it('refuses a preventOverlappingPartitions that is not a boolean', async () => {
+    const bad = { name: 'r@127.0.0.1', cookie: 'c', transport: 'memory', preventOverlappingPartitions: 'no' } as unknown as DistOptions;
+    await expect(startDistributed(bad)).rejects.toThrow(BadArgError);
+    await expect(startDistributed(bad)).rejects.toThrow(/preventOverlappingPartitions must be a boolean, got no/);
   });
 });

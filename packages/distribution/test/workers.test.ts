@@ -94,6 +94,29 @@ describe('worker-thread nodes', () => {
     });
   });
 
+  it('hold a sender when the other thread reads slowly: the link is busy, nothing is lost or reordered', async () => {
+    const epmd = await privateEpmd();
+    const [main, w] = await startTwo(epmd);
+    const peer = w.nodes[0]!;
+    await main.node.run(async (ctx) => {
+      ctx.send(['sink', peer], ['block', 1500]); // the worker's thread stops reading for 1.5 s
+      const payload = 'x'.repeat(1000);
+      const n = 20_000; // 20 MB: well past the link's window and the connection's busy limit
+      let busySeen = false;
+      for (let i = 0; i < n; i++) {
+        ctx.send(['sink', peer], ['n', i, payload]);
+        if (i % 256 === 255) {
+          busySeen ||= main.connectionInfo(peer)?.busy === true;
+          await ctx.yield();
+        }
+      }
+      expect(busySeen).toBe(true);
+      ctx.send(['sink', peer], ['count', ctx.self]);
+      expect(await ctx.receive((m) => Array.isArray(m) && m[0] === 'count', 30_000)).toEqual(['count', n, 0]);
+      expect(main.connectionInfo(peer)?.droppedMessages).toBe(0);
+    });
+  });
+
   it('survive a thread that crashes: nodedown and noconnection for the others, then a new thread under the same name', async () => {
     const epmd = await privateEpmd();
     const [main, w] = await startTwo(epmd);

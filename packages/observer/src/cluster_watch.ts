@@ -9,7 +9,7 @@
  * visible peers they report, so that it sees the whole cluster without joining it.
  * Its own polling traffic is left out of the rates.
  */
-import { describe, isPid, type Pid } from '@grove/core';
+import { formatTerm, isPid, type Pid } from '@grove/core';
 import { introspect, isNodeMessage, monitorNodes, type DistNode, type NodeSummary } from '@grove/distribution';
 
 /** Messages per second over one connection, or a node's connections together. */
@@ -144,9 +144,9 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (isPid(v)) return String(v);
     if (typeof v === 'bigint') return `${v}n`;
-    if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [typeof k === 'string' ? k : describe(k), x]));
+    if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [typeof k === 'string' ? k : formatTerm(k), x]));
     if (v instanceof Set) return [...v];
-    if (typeof v === 'function' || typeof v === 'symbol') return describe(v);
+    if (typeof v === 'function' || typeof v === 'symbol') return formatTerm(v);
     return v;
   });
 }

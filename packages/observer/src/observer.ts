@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { describe, type Pid } from '@grove/core';
+import { formatTerm, type Pid } from '@grove/core';
 import { introspect, type DistNode, type IntrospectWhat } from '@grove/distribution';
 import { ClusterWatch, toJson } from './cluster_watch';
 import { ObserverOptionsError } from './errors';
@@ -84,7 +84,7 @@ export async function start(dist: DistNode, options: ObserverOptions = {}): Prom
   for (const peer of options.connect ?? []) await dist.connect(peer);
   const clients = new Set<Client>();
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => send(res, 500, { error: describe(e) }));
+    handle(req, res).catch((e: unknown) => send(res, 500, { error: formatTerm(e) }));
   });
   let port = 0;
 
@@ -120,7 +120,7 @@ export async function start(dist: DistNode, options: ObserverOptions = {}): Prom
       const key = `${c.node}\n${c.view}`;
       let v = views.get(key);
       if (v === undefined) {
-        v = introspect(dist, c.node, VIEWS[c.view]!, { timeoutMs: Math.max(intervalMs * 2, 2000) }).catch((e: unknown) => ({ error: describe(e) }));
+        v = introspect(dist, c.node, VIEWS[c.view]!, { timeoutMs: Math.max(intervalMs * 2, 2000) }).catch((e: unknown) => ({ error: formatTerm(e) }));
         views.set(key, v);
       }
       return v;
@@ -152,10 +152,10 @@ export async function start(dist: DistNode, options: ObserverOptions = {}): Prom
     try {
       body = JSON.parse(await readBody(req)) as typeof body;
     } catch (e) {
-      return send(res, 400, { error: `the body is not JSON: ${describe(e)}` });
+      return send(res, 400, { error: `the body is not JSON: ${formatTerm(e)}` });
     }
     const pid = typeof body?.node === 'string' && typeof body.pid === 'string' ? await findPid(body.node, body.pid) : undefined;
-    if (pid === undefined) return send(res, 404, { error: `no process ${describe(body?.pid)} on ${describe(body?.node)}` });
+    if (pid === undefined) return send(res, 404, { error: `no process ${formatTerm(body?.pid)} on ${formatTerm(body?.node)}` });
     if (op === 'kill') dist.node.exit(pid, typeof body.reason === 'string' && body.reason !== '' ? body.reason : 'kill');
     else dist.node.send(pid, body.message);
     send(res, 200, { ok: true });

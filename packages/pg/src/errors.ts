@@ -3,7 +3,7 @@
  * that says what happened, to which value. Errors shared with the runtime
  * (`BadArgError`, `CallExitError`, `NotCopyableError`) come from @grove/core.
  */
-import { describe, GroveError } from '@grove/core';
+import { formatTerm, GroveError } from '@grove/core';
 
 /**
  * A pid given to `join` or `leave` is not a process of this node (OTP's
@@ -13,7 +13,7 @@ import { describe, GroveError } from '@grove/core';
 export class NotLocalError extends GroveError {
   readonly code = 'nolocal' as const;
   constructor(readonly value: unknown, readonly node: string) {
-    super(`pg: ${describe(value)} is not a process of the local node ${node} (nolocal)`);
+    super(`pg: ${formatTerm(value)} is not a process of the local node ${node} (nolocal)`);
   }
 }
 
@@ -37,6 +37,6 @@ export class InvalidGroupError extends GroveError {
 export class UnexpectedMessageError extends GroveError {
   readonly code = 'badarg' as const;
   constructor(readonly scope: string, readonly received: unknown) {
-    super(`pg scope ${JSON.stringify(scope)} got an unexpected message: ${describe(received)}`);
+    super(`pg scope ${JSON.stringify(scope)} got an unexpected message: ${formatTerm(received)}`);
   }
 }

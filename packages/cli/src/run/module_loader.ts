@@ -5,8 +5,8 @@
  *
  * The module must see the same @grove/core as the CLI (a Node made by the CLI must be
  * an `instanceof Node` to it, an Application class must extend the CLI's
- * Application): both resolve `@grove/core` from node_modules, so they share it as
- * long as the program lives in (or links to) the same install.
+ * Application): program_grove.ts makes the CLI use the program's own copy when it
+ * has one, before any of Grove loads.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

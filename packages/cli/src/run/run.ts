@@ -16,7 +16,7 @@
  * Ctrl-C and SIGTERM stop the running applications in reverse start order (OTP's
  * `init:stop`), then the node, then exit 0. A second signal exits at once (130).
  */
-import { Application, describe, onNodeStop, startApplication, stopApplications, type ApplicationClass, type Node } from '@grove/core';
+import { Application, formatTerm, onNodeStop, startApplication, stopApplications, type ApplicationClass, type Node } from '@grove/core';
 import type { NodeFlags } from '../args';
 import { RunModuleError } from '../errors';
 import * as path from 'node:path';
@@ -108,7 +108,7 @@ class Runner {
     const node = this.started.node;
     if (target.kind === 'application') {
       onNodeStop(node, ({ application, reason }) => {
-        this.io.error.write(`grove run: application ${application} exited (${describe(reason)}); stopping the node\n`);
+        this.io.error.write(`grove run: application ${application} exited (${formatTerm(reason)}); stopping the node\n`);
         void this.finish(1);
       });
       startApplication(node, target.app, { type: 'permanent', args }).then(
@@ -145,7 +145,7 @@ class Runner {
   private fail(what: string, e: unknown): void {
     // main failing because a signal is stopping the node under it is no news.
     if (this.stopping) return;
-    this.io.error.write(`grove run: ${what}: ${e instanceof Error ? (e.stack ?? e.message) : describe(e)}\n`);
+    this.io.error.write(`grove run: ${what}: ${e instanceof Error ? (e.stack ?? e.message) : formatTerm(e)}\n`);
     void this.finish(1);
   }
 
@@ -156,7 +156,7 @@ class Runner {
     try {
       await stopApplications(this.started.node);
     } catch (e) {
-      this.io.error.write(`grove run: stopping the applications failed: ${e instanceof Error ? e.message : describe(e)}\n`);
+      this.io.error.write(`grove run: stopping the applications failed: ${e instanceof Error ? e.message : formatTerm(e)}\n`);
       code = code === 0 ? 1 : code;
     }
     await this.started.stop();

@@ -16,7 +16,7 @@
  * interrupted); anything else the line awaited (a call, a timer) goes on in the
  * background and its result is dropped.
  */
-import { describe, TIMEOUT, type ExitReason, type Node, type Pid, type ProcessContext, type TimeoutMs, type Timeout } from '@grove/core';
+import { formatTerm, TIMEOUT, type ExitReason, type Node, type Pid, type ProcessContext, type TimeoutMs, type Timeout } from '@grove/core';
 import { ShellExitError, ShellInterruptError } from '../errors';
 
 /** How long the shell's `receive` waits before it looks whether its line was interrupted. */
@@ -167,7 +167,7 @@ export class ShellProcess {
     this.running = null;
     if (this.closed) return;
     this.spawn();
-    const note = `the shell process ${old} exited (${describe(reason)}); the new shell process is ${this.pid}`;
+    const note = `the shell process ${old} exited (${formatTerm(reason)}); the new shell process is ${this.pid}`;
     if (job !== null) job.reject(new ShellExitError(note, reason));
     else this.onRestart(old, reason, this.pid!);
     // The dead body may be parked in `next`: wake it so it sees it is no longer current and returns.

@@ -21,7 +21,7 @@
  */
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import * as repl from 'node:repl';
-import { describe, GroveError } from '@grove/core';
+import { formatTerm, GroveError } from '@grove/core';
 import type { NodeFlags } from '../args';
 import { LineFeeder } from './line_feeder';
 import { startNode } from '../node_start';
@@ -44,7 +44,7 @@ export async function runShell(flags: NodeFlags, io: ShellIo = { input: process.
   const started = await startNode(flags, 'shell');
   const { node, dist } = started;
   const print = (line: string): void => void io.output.write(line + '\n');
-  const shell = new ShellProcess(node, (old, reason, next) => print(`*** the shell process ${old} exited (${describe(reason)}); the new shell process is ${next}`));
+  const shell = new ShellProcess(node, (old, reason, next) => print(`*** the shell process ${old} exited (${formatTerm(reason)}); the new shell process is ${next}`));
   const services = makeServices(shell);
   const problem = await startDefaultScope(shell);
   if (problem !== undefined) io.error.write(`grove shell: ${problem}\n`);
@@ -77,7 +77,7 @@ export async function runShell(flags: NodeFlags, io: ShellIo = { input: process.
         (err: unknown) => {
           if (err === REPORTED) return;
           step(err);
-          cb(err instanceof Error ? err : new Error(describe(err)));
+          cb(err instanceof Error ? err : new Error(formatTerm(err)));
         },
       );
   };

@@ -17,7 +17,7 @@
  * to another one (no `{M, F, A}` form); calling an agent on another node is refused
  * with `BadArgError` at the caller.
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../gen';
 import { Call, Cast } from '../gen_server/decorators';
 import { GenServer, serverChildSpec } from '../gen_server/gen_server';
@@ -76,7 +76,7 @@ function request(from: Caller, agent: Dest, op: string, fn: (...args: never[]) =
   const node = callerOf(from, `Agent.${op}`).node;
   const pid = node.whereis(agent);
   if ((pid !== undefined && !node.isLocal(pid)) || (isRemoteName(agent) && agent[1] !== node.name)) {
-    throw new BadArgError(`Agent.${op}: ${describe(agent)} is on another node; an agent's functions run on the caller's node`, agent);
+    throw new BadArgError(`Agent.${op}: ${formatTerm(agent)} is on another node; an agent's functions run on the caller's node`, agent);
   }
   return [op, localFun(node, fn, `Agent.${op}`)];
 }
@@ -119,6 +119,7 @@ export const Agent = {
     const startOptions: GenServerOptions = {};
     if (options.name !== undefined) startOptions.name = options.name;
     if (options.timeoutMs !== undefined) startOptions.timeoutMs = options.timeoutMs;
+    if (options.mailbox !== undefined) startOptions.mailbox = options.mailbox;
     return { ...spec, start: (parent) => startServer(AgentServer, parent, initOf(parent, init), startOptions, true) as Promise<Pid> };
   },
 

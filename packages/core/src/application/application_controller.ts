@@ -16,7 +16,7 @@
  * applications that depend on it, so a dependency is always stopped after its
  * dependents.
  */
-import { ApplicationError, describe } from '../errors';
+import { ApplicationError, formatTerm } from '../errors';
 import { getLogger, logEnabled } from '../logger';
 import type { ProcessContext } from '../runtime/context';
 import { isExitMessage, type ExitMessage, type ExitReason } from '../runtime/exit';
@@ -63,7 +63,7 @@ export function controllerOf(node: Node): ApplicationController {
 function dependenciesOf(app: Application<unknown>): ApplicationClass[] {
   const deps = (app as { dependencies?: unknown }).dependencies ?? [];
   if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'function')) {
-    throw new ApplicationError('bad_application', app.name, `dependencies must be an array of application classes, got ${describe(deps)}`);
+    throw new ApplicationError('bad_application', app.name, `dependencies must be an array of application classes, got ${formatTerm(deps)}`);
   }
   return deps as ApplicationClass[];
 }
@@ -164,7 +164,7 @@ export class ApplicationController {
       let root: Pid;
       try {
         root = await app.start(ctx, args);
-        if (!(root instanceof Pid)) throw new TypeError(`start resolved with ${describe(root)}; expected the root Pid`);
+        if (!(root instanceof Pid)) throw new TypeError(`start resolved with ${formatTerm(root)}; expected the root Pid`);
         // The root must be linked to the master, its parent: that is how it is told to
         // stop (a supervisor only obeys its parent's exit signal).
         const links = (ctx as Process).links;
@@ -241,7 +241,7 @@ export class ApplicationController {
     const reason = await r.requestStop();
     this.apps.delete(name);
     await runStopHook(r);
-    if (logEnabled('info')) log.info('application stopped', { application: name, reason: describe(reason) });
+    if (logEnabled('info')) log.info('application stopped', { application: name, reason: formatTerm(reason) });
   }
 
   /**
@@ -257,11 +257,11 @@ export class ApplicationController {
       await runStopHook(r);
       const fatal = r.type === 'permanent' || (r.type === 'transient' && reason !== 'normal');
       if (reason === 'normal' ? logEnabled('info') : logEnabled('error')) {
-        (reason === 'normal' ? log.info : log.error).call(log, 'application exited', { application: name, reason: describe(reason), type: r.type });
+        (reason === 'normal' ? log.info : log.error).call(log, 'application exited', { application: name, reason: formatTerm(reason), type: r.type });
       }
       if (!fatal) return;
       await this.stopEverything();
-      if (logEnabled('error')) log.error('node stopping', { application: name, reason: describe(reason) });
+      if (logEnabled('error')) log.error('node stopping', { application: name, reason: formatTerm(reason) });
       this.node.halt();
       for (const l of [...this.listeners]) l({ application: name, reason });
     });
@@ -273,6 +273,6 @@ async function runStopHook(r: RunningApplication): Promise<void> {
   try {
     await r.app.stop();
   } catch (e) {
-    log.error('application stop hook failed', { application: r.name, reason: describe(e) });
+    log.error('application stop hook failed', { application: r.name, reason: formatTerm(e) });
   }
 }

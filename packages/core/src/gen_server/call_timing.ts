@@ -9,7 +9,7 @@
  * With no timing asked for, a call pays one null check; a timed call pays two clock
  * reads and the recorder's work.
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import type { Node } from '../runtime/node';
 
 /** Receives one timed call: the server's class name and the milliseconds it took. */
@@ -30,9 +30,9 @@ const timings = new WeakMap<Node, Timing>();
  */
 export function timeCalls(node: Node, classes: 'all' | readonly string[], record: CallTimingRecorder): () => void {
   if (classes !== 'all' && !(Array.isArray(classes) && classes.every((c) => typeof c === 'string'))) {
-    throw new BadArgError(`timeCalls: classes must be 'all' or an array of class names, got ${describe(classes)}`, classes);
+    throw new BadArgError(`timeCalls: classes must be 'all' or an array of class names, got ${formatTerm(classes)}`, classes);
   }
-  if (typeof record !== 'function') throw new BadArgError(`timeCalls: record must be a function, got ${describe(record)}`, record);
+  if (typeof record !== 'function') throw new BadArgError(`timeCalls: record must be a function, got ${formatTerm(record)}`, record);
   const t: Timing = { classes: classes === 'all' ? 'all' : new Set(classes), record };
   timings.set(node, t);
   return () => {

@@ -5,14 +5,16 @@
  * reply type, does not compile. At run time a class's client answers a message
  * whose handler lacks its decorator (or has the other one) with a clear error.
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import { call, cast, DEFAULT_CALL_TIMEOUT_MS } from '../gen';
 import type { ProcessContext, TimeoutMs } from '../runtime/context';
 import type { ExitReason } from '../runtime/exit';
+import type { MailboxOptions } from '../runtime/mailbox_bound';
 import { Node } from '../runtime/node';
 import { Pid } from '../runtime/pid';
 import { Process } from '../runtime/process';
 import type { Dest, ViaName } from '../runtime/registry';
+import type { Backoff } from '../supervisor/backoff';
 import type { RestartType, Shutdown } from '../supervisor/child_spec';
 import { dispatchTable, type DispatchTable } from './decorators';
 import { SystemStop } from './engine';
@@ -50,6 +52,12 @@ export interface GenServerOptions {
    * Default: none but the server itself (`startLink`'s parent is its caller).
    */
   parent?: Pid;
+  /**
+   * Bound the server's mailbox: at most `max` queued messages; `overflow` says what a
+   * message past that does (`'reject'` fails a call at once with MailboxFullError).
+   * Default unbounded. See the README's "Bounded mailboxes".
+   */
+  mailbox?: MailboxOptions;
 }
 
 /** Options for `childSpec`: start options (the parent is the supervisor) plus the supervisor's. */
@@ -61,6 +69,8 @@ export interface ChildSpecOptions extends Omit<GenServerOptions, 'parent'> {
   /** Default 5000 ms. */
   shutdown?: Shutdown;
   significant?: boolean;
+  /** Restart after a growing delay (see the supervisor's `backoff`). */
+  backoff?: Backoff;
 }
 
 type InitParams<S> = S extends { init(...args: infer A): any } ? A : [];
@@ -96,7 +106,7 @@ export function callerOf(from: unknown, what: string, whose?: { readonly name: s
   if (from instanceof Process) return from;
   if (from instanceof Node) return from.root;
   const op = whose === undefined ? what : `${what} of ${whose.name}`;
-  throw new BadArgError(`${op}: expected a Node or a process context, got ${describe(from)}`, from);
+  throw new BadArgError(`${op}: expected a Node or a process context, got ${formatTerm(from)}`, from);
 }
 
 function isDest(d: unknown): d is Dest {

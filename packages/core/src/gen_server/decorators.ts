@@ -113,7 +113,7 @@ type SignatureCheck<M, S extends 'call' | 'cast', K extends string, N, F> = [N] 
 /**
  * A method decorator: `S` is what it routes, `N` the wire name it was given. It works
  * with `experimentalDecorators` (target, key, descriptor) and with standard
- * decorators (method, context); the compiler checks each use ({@link RouteCheck}).
+ * decorators (method, context); the compiler checks each use (`RouteCheck`).
  */
 export interface RouteDecorator<S extends Side = Side, N = undefined> {
   <T extends object, K extends string | symbol, F>(target: T, key: K, descriptor: TypedPropertyDescriptor<F> & RouteCheck<T, S, K, N, F>): void;

@@ -27,6 +27,7 @@ import { isExitMessage, type ExitReason } from '../runtime/exit';
 import type { Pid } from '../runtime/pid';
 import type { Process } from '../runtime/process';
 import type { ViaName } from '../runtime/registry';
+import { markSystemMessage } from '../runtime/mailbox_bound';
 import { registerClass } from '../runtime/term';
 import type { DispatchTable, HandlerFn } from './decorators';
 import { NO_REPLY, ServerAction, type GenServer } from './gen_server';
@@ -102,6 +103,8 @@ export class UnknownCallReply extends ErrorReply {
 }
 
 registerClass(SystemStop, { name: 'grove.$gen_server_stop' });
+// A stop request (OTP's system message) and the engine's ticks are never dropped by a bounded mailbox.
+markSystemMessage(SystemStop);
 registerClass(UnknownCallReply, {
   name: 'grove.$gen_server_unknown_call',
   toTerm: (r) => [r.request, r.server],
@@ -110,6 +113,7 @@ registerClass(UnknownCallReply, {
 
 /** A message the engine sends itself; never a callback's. */
 class EngineTick {}
+markSystemMessage(EngineTick);
 
 /** Delivered to a server whose init asked for a continue, so it runs even with an empty mailbox. */
 const CONTINUE_TICK = Object.freeze(new EngineTick());

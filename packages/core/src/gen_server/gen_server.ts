@@ -294,7 +294,7 @@ function startRef(cls: ServerClass<GenServer<any>>, from: Caller, args: unknown,
  * servers (Agent, Registry, GenStateMachine's host), whose starts answer plain pids.
  */
 export function serverChildSpec(cls: ServerClass<GenServer<any>>, args: unknown, options: ChildSpecOptions | undefined): ChildSpec {
-  const { id, restart, shutdown, significant, ...startOptions } = options ?? {};
+  const { id, restart, shutdown, significant, backoff, ...startOptions } = options ?? {};
   const spec: ChildSpec = {
     id: id ?? cls.name,
     start: (parent: ProcessContext) => startServer(cls, parent, args, startOptions, true),
@@ -303,5 +303,6 @@ export function serverChildSpec(cls: ServerClass<GenServer<any>>, args: unknown,
     type: 'worker',
   };
   if (significant !== undefined) spec.significant = significant;
+  if (backoff !== undefined) spec.backoff = backoff;
   return spec;
 }

@@ -9,7 +9,7 @@
  * or a process context). A process that is not the starter, or wants another call
  * timeout, binds its own client with {@link ServerRef.client}.
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import { Pid } from '../runtime/pid';
 import type { TimeoutMs } from '../runtime/context';
 import { clientFor, type Caller, type Client, type ClientOptions } from './client';
@@ -46,8 +46,8 @@ export class ServerRef<S = unknown> extends Pid {
    * with errors, as a wrong client's would.
    */
   constructor(pid: Pid, cls: new () => S, from: Caller) {
-    if (!(pid instanceof Pid)) throw new BadArgError(`ServerRef: expected a pid, got ${describe(pid)}`, pid);
-    if (typeof cls !== 'function') throw new BadArgError(`ServerRef: expected a GenServer class, got ${describe(cls)}`, cls);
+    if (!(pid instanceof Pid)) throw new BadArgError(`ServerRef: expected a pid, got ${formatTerm(pid)}`, pid);
+    if (typeof cls !== 'function') throw new BadArgError(`ServerRef: expected a GenServer class, got ${formatTerm(cls)}`, cls);
     super(pid.node, pid.id, pid.serial, pid.creation);
     Object.defineProperties(this, {
       pid: { value: pid instanceof ServerRef ? pid.pid : pid },

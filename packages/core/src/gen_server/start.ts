@@ -11,7 +11,7 @@
  * itself for `start` (so a starter's EXIT is an info like any other), unless
  * `start` is given the `parent` that links to it (a remote supervisor).
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import type { From } from '../gen';
 import { getLogger, logEnabled } from '../logger';
 import { start, type InitOutcome, type StartOptions } from '../proc_lib';
@@ -100,7 +100,7 @@ export function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args
   }
   const parent = options?.parent;
   if (parent !== undefined && (link || !(parent instanceof Pid))) {
-    const why = link ? 'startLink: the parent is the caller, give no parent option' : `start: parent must be a pid, got ${describe(parent)}`;
+    const why = link ? 'startLink: the parent is the caller, give no parent option' : `start: parent must be a pid, got ${formatTerm(parent)}`;
     return Promise.reject(new BadArgError(why, parent));
   }
   const name = options?.name;
@@ -133,6 +133,7 @@ export function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args
   const startOptions: StartOptions = { link, label: kind.label };
   if (name !== undefined) startOptions.name = name;
   if (options?.timeoutMs !== undefined) startOptions.timeoutMs = options.timeoutMs;
+  if (options?.mailbox !== undefined) startOptions.mailbox = options.mailbox;
   return start(from, init, handler, startOptions);
 }
 
@@ -158,7 +159,7 @@ function initOutcome(st: ServerState, r: unknown): InitOutcome | Promise<InitOut
 function initFailed(st: ServerState, reason: ExitReason): InitOutcome {
   if (!isCleanExit(reason)) {
     if (st.s !== null) crashReport(st, undefined, reason);
-    else log.error('GenServer failed to construct', { pid: st.ctx.pid.toString(), reason: describe(reason), stack: reason instanceof Error ? reason.stack : undefined });
+    else log.error('GenServer failed to construct', { pid: st.ctx.pid.toString(), reason: formatTerm(reason), stack: reason instanceof Error ? reason.stack : undefined });
   }
   st.ctx.reported = true;
   // proc_lib's start releases the name (local or via) before the starter hears.

@@ -6,7 +6,7 @@
  * writes none), then throws a `ServerExit` that the runtime turns into the
  * process's exit.
  */
-import { describe } from '../errors';
+import { formatTerm } from '../errors';
 import { GenCall, GenCast, reply, type From } from '../gen';
 import { getLogger, logEnabled } from '../logger';
 import { isCleanExit, thrownReason, type ExitReason } from '../runtime/exit';
@@ -74,14 +74,14 @@ export function crashReport(st: ServerState, msg: unknown, reason: ExitReason): 
     pid: p.pid.toString(),
     module: st.s.constructor.name,
     lastMessage: describeMessage(msg),
-    state: safely(() => describe(st.s.formatState())),
-    reason: describe(reason),
+    state: safely(() => formatTerm(st.s.formatState())),
+    reason: formatTerm(reason),
     stack: reason instanceof Error ? reason.stack : undefined,
   });
 }
 
 function nameOf(name: string | ViaName | undefined): string | undefined {
-  return name === undefined ? undefined : typeof name === 'string' ? name : `{via, ${describe(name.name)}}`;
+  return name === undefined ? undefined : typeof name === 'string' ? name : `{via, ${formatTerm(name.name)}}`;
 }
 
 function describeMessage(msg: unknown): string {
@@ -92,13 +92,13 @@ function describeMessage(msg: unknown): string {
 
 /** Requests are often `[name, ...args]`: show the brackets. */
 function show(v: unknown): string {
-  return Array.isArray(v) ? `[${v.map(describe).join(', ')}]` : describe(v);
+  return Array.isArray(v) ? `[${v.map(formatTerm).join(', ')}]` : formatTerm(v);
 }
 
 function safely(f: () => string): string {
   try {
     return f();
   } catch (e) {
-    return `<formatState failed: ${describe(e)}>`;
+    return `<formatState failed: ${formatTerm(e)}>`;
   }
 }

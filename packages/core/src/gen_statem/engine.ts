@@ -21,7 +21,7 @@
  * Timeout messages carry a generation: one that was cancelled (or restarted)
  * after its message was sent is recognised as stale and dropped.
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import type { From } from '../gen';
 import { dispatchTable, type HandlerFn } from '../gen_server/decorators';
 import { isThenable, kState, replyOut } from '../gen_server/engine';
@@ -29,6 +29,7 @@ import { GenServer, IGNORE, NO_REPLY, ServerAction, type Ignore, type InitResult
 import { kKind, type ServerKind } from '../gen_server/start';
 import type { ExitReason } from '../runtime/exit';
 import type { Ref } from '../runtime/ref';
+import { markSystemMessage } from '../runtime/mailbox_bound';
 import { registerClass } from '../runtime/term';
 import { kSysReplace, kSysState } from '../sys/system';
 import { termKey, type TermKeyPolicy } from '../runtime/term_key';
@@ -54,6 +55,8 @@ class TimeoutFired {
     readonly gen: number,
   ) {}
 }
+// A machine's own timeouts are never dropped by its bounded mailbox.
+markSystemMessage(TimeoutFired);
 registerClass(TimeoutFired, {
   name: 'grove.$gen_statem_timeout',
   toTerm: (t) => [t.key, t.gen],
@@ -175,7 +178,7 @@ export class StatemHost extends GenServer {
   /** `sys.replaceState`: a new state (no enter call, as in OTP) and the data fields to set. */
   [kSysReplace](next: unknown): void {
     const n = next as { state?: unknown; data?: unknown } | null;
-    if (typeof n !== 'object' || n === null || !('state' in n)) throw new BadArgError(`sys.replaceState: a GenStateMachine's state is { state, data }, got ${describe(next)}`, next);
+    if (typeof n !== 'object' || n === null || !('state' in n)) throw new BadArgError(`sys.replaceState: a GenStateMachine's state is { state, data }, got ${formatTerm(next)}`, next);
     if (typeof n.data === 'object' && n.data !== null) Object.assign(this.machine.m, n.data);
     this.machine.state = n.state as never;
   }
@@ -187,9 +190,9 @@ const hosts = new WeakMap<Function, typeof StatemHost>();
 export function hostFor(cls: StatemClass<GenStateMachine<any, any>>): typeof StatemHost {
   let h = hosts.get(cls);
   if (h !== undefined) return h;
-  if (typeof cls !== 'function' || !(cls.prototype instanceof GenStateMachine)) throw new BadArgError(`start: ${describe(cls)} is not a GenStateMachine class`, cls);
+  if (typeof cls !== 'function' || !(cls.prototype instanceof GenStateMachine)) throw new BadArgError(`start: ${formatTerm(cls)} is not a GenStateMachine class`, cls);
   if (cls.callbackMode !== 'stateFunctions' && cls.callbackMode !== 'handleEventFunction') {
-    throw new BadArgError(`${cls.name}.callbackMode must be 'stateFunctions' or 'handleEventFunction', got ${describe(cls.callbackMode)}`, cls.callbackMode);
+    throw new BadArgError(`${cls.name}.callbackMode must be 'stateFunctions' or 'handleEventFunction', got ${formatTerm(cls.callbackMode)}`, cls.callbackMode);
   }
   const states = dispatchTable(cls).states;
   if (cls.callbackMode === 'stateFunctions' && states.size === 0) throw new BadArgError(`${cls.name} has callbackMode 'stateFunctions' but no @State() method`, cls);
@@ -263,14 +266,14 @@ function callback(mc: Machine, ev: Event): unknown {
   const m = mc.m;
   if (mc.mode === 'handleEventFunction') return m.handleEvent(ev as never, mc.state);
   const fn = typeof mc.state === 'string' ? mc.states.get(mc.state) : undefined;
-  if (fn === undefined) throw new BadArgError(`${m.constructor.name} has no @State() function for state ${describe(mc.state)}`, mc.state);
+  if (fn === undefined) throw new BadArgError(`${m.constructor.name} has no @State() function for state ${formatTerm(mc.state)}`, mc.state);
   return fn.call(m, ev);
 }
 
 /** Applies what a callback returned for `ev` (OTP's order, see the header); `init` forces the enter call. */
 function transition(mc: Machine, ev: Event, r: unknown, init: boolean): Outcome | undefined {
   if (r === undefined) return undefined;
-  if (!(r instanceof Transition)) throw new BadArgError(`${nameOf(mc)}: a state callback returned ${describe(r)}, not a transition (nextState, keepState, repeatState, stopWith) or nothing`, r);
+  if (!(r instanceof Transition)) throw new BadArgError(`${nameOf(mc)}: a state callback returned ${formatTerm(r)}, not a transition (nextState, keepState, repeatState, stopWith) or nothing`, r);
   const isEnter = ev.type === 'enter';
   const actions = r.actions;
   let postpone = false;
@@ -292,7 +295,7 @@ function transition(mc: Machine, ev: Event, r: unknown, init: boolean): Outcome 
   let changed = init;
   if (r.kind === 'next') {
     if (!init && !sameState(old, r.state)) {
-      if (isEnter) throw new BadArgError(`${nameOf(mc)}: a state enter call may not change the state (from ${describe(old)} to ${describe(r.state)})`, r.state);
+      if (isEnter) throw new BadArgError(`${nameOf(mc)}: a state enter call may not change the state (from ${formatTerm(old)} to ${formatTerm(r.state)})`, r.state);
       changed = true;
     }
     mc.state = r.state;

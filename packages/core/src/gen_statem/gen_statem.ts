@@ -38,7 +38,7 @@
  * crashes the machine on a `function_clause`); event types are strings
  * (`'stateTimeout'`, `'genericTimeout'` with the timeout's `name` on the event).
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import { reply, type From } from '../gen';
 import { IGNORE, type Ignore } from '../gen_server/gen_server';
 import { clientOf, type Caller, type ChildSpecOptions, type Client, type ClientOptions, type GenServerOptions, type StartArgs, type StartResult } from '../gen_server/client';
@@ -82,7 +82,7 @@ export type StatemEvent<S = unknown, P extends Protocol = Protocol> =
 
 // ---- what callbacks return ----
 
-/** @internal */
+/** The kinds of {@link Action}: what a state callback can ask for besides a transition. */
 export type ActionKind = 'reply' | 'postpone' | 'nextEvent' | 'timeout' | 'stateTimeout' | 'genericTimeout';
 
 /** A transition action (OTP `action()`), made by the machine's `replyTo`, `postpone`, `nextEvent` and timeout methods. */
@@ -134,7 +134,7 @@ export type StatemClass<M extends GenStateMachine<any, any>> = (new () => M) & {
 
 function checkMs(what: string, ms: unknown): TimeoutMs {
   if (ms === 'infinity' || (typeof ms === 'number' && ms >= 0 && ms < Infinity)) return ms;
-  throw new BadArgError(`${what}: ms must be a finite number >= 0 or 'infinity', got ${describe(ms)}`, ms);
+  throw new BadArgError(`${what}: ms must be a finite number >= 0 or 'infinity', got ${formatTerm(ms)}`, ms);
 }
 
 /**
@@ -173,7 +173,7 @@ export abstract class GenStateMachine<S = string, P extends Protocol = Protocol>
 
   /** The one event handler in `'handleEventFunction'` mode. */
   handleEvent(_event: StatemEvent<S, P>, state: S): StateResult<S> {
-    throw new BadArgError(`${this.constructor.name} has callbackMode 'handleEventFunction' but no handleEvent (state ${describe(state)})`, state);
+    throw new BadArgError(`${this.constructor.name} has callbackMode 'handleEventFunction' but no handleEvent (state ${formatTerm(state)})`, state);
   }
 
   /** Runs when the machine stops (not on `kill`, nor on an exit signal when not trapping exits). */
@@ -226,7 +226,7 @@ export abstract class GenStateMachine<S = string, P extends Protocol = Protocol>
   /** Stop with `reason` after sending `replies` (made by `replyTo`); terminate runs. */
   protected stopWith(reason: ExitReason, ...replies: Action[]): Transition<S> {
     for (const r of replies) {
-      if (!(r instanceof Action) || r.kind !== 'reply') throw new BadArgError(`stopWith: only replyTo(...) actions may go with a stop, got ${describe(r)}`, r);
+      if (!(r instanceof Action) || r.kind !== 'reply') throw new BadArgError(`stopWith: only replyTo(...) actions may go with a stop, got ${formatTerm(r)}`, r);
     }
     return new Transition<S>('stop', undefined, replies, reason);
   }
@@ -248,7 +248,7 @@ export abstract class GenStateMachine<S = string, P extends Protocol = Protocol>
 
   /** Action: handle this event next, before anything queued and any message (OTP `{next_event, Type, Content}`). */
   protected nextEvent<T extends 'internal' | 'cast' | 'info'>(type: T, content: T extends 'cast' ? RequestOf<P['cast']> : unknown): Action {
-    if (type !== 'internal' && type !== 'cast' && type !== 'info') throw new BadArgError(`nextEvent: type must be 'internal', 'cast' or 'info', got ${describe(type)}`, type);
+    if (type !== 'internal' && type !== 'cast' && type !== 'info') throw new BadArgError(`nextEvent: type must be 'internal', 'cast' or 'info', got ${formatTerm(type)}`, type);
     return new Action('nextEvent', type, content, 0);
   }
 
@@ -264,7 +264,7 @@ export abstract class GenStateMachine<S = string, P extends Protocol = Protocol>
 
   /** Action: a `genericTimeout` event named `name` after `ms`; setting it again restarts it; state changes keep it. */
   protected genericTimeout(name: string, ms: TimeoutMs, content?: unknown): Action {
-    if (typeof name !== 'string') throw new BadArgError(`genericTimeout: name must be a string, got ${describe(name)}`, name);
+    if (typeof name !== 'string') throw new BadArgError(`genericTimeout: name must be a string, got ${formatTerm(name)}`, name);
     return new Action('genericTimeout', name, content, checkMs('genericTimeout', ms));
   }
 

@@ -73,6 +73,13 @@ export class ManualClock implements Clock {
     this.time = until;
   }
 
+  /** When the next timer is due, or undefined when none waits. */
+  get nextDue(): number | undefined {
+    let at: number | undefined;
+    for (const t of this.timers) if (!t.cancelled && (at === undefined || t.at < at)) at = t.at;
+    return at;
+  }
+
   /** Number of timers waiting. */
   get pending(): number {
     return this.timers.filter((t) => !t.cancelled).length;

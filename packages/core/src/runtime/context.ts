@@ -8,6 +8,7 @@ import type { ExitReason } from './exit';
 import type { Node } from './node';
 import type { Pid } from './pid';
 import type { Ref } from './ref';
+import type { MailboxOptions } from './mailbox_bound';
 import type { Dest } from './registry';
 
 /** Returned by `receive` when its timeout passed with no matching message (Erlang's `after`). */
@@ -34,6 +35,11 @@ export interface SpawnOptions {
   trapExit?: boolean;
   /** A label shown by introspection (`behaviour`). */
   label?: string;
+  /**
+   * Bound the mailbox: at most `max` queued messages, and what a message sent past
+   * that does (`overflow`). Default: unbounded, as OTP. See the README's "Bounded mailboxes".
+   */
+  mailbox?: MailboxOptions;
 }
 
 export interface ProcessContext {

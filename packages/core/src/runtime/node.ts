@@ -3,10 +3,11 @@
  * distributes uses a local node (`nonode@nohost`); @grove/distribution names it and attaches a
  * {@link RemoteRouter} into it. Several nodes may live in one OS process.
  */
-import { AlreadyRegisteredError, BadArgError, describe, NoProcError } from '../errors';
+import { AlreadyRegisteredError, BadArgError, formatTerm, NoProcError } from '../errors';
 import { Deadlines, systemClock, type Clock } from './clock';
 import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
 import { isDownMessage, type ExitReason } from './exit';
+import { mailboxBound } from './mailbox_bound';
 import { Monitor } from './monitor';
 import { Pid } from './pid';
 import { Process } from './process';
@@ -100,7 +101,7 @@ export class Node {
         if (!dead.equals(pid)) return;
         off();
         if (reason === 'normal') resolve(result);
-        else reject(reason instanceof Error ? reason : new Error(`process exited: ${describe(reason)}`, { cause: reason }));
+        else reject(reason instanceof Error ? reason : new Error(`process exited: ${formatTerm(reason)}`, { cause: reason }));
       });
     });
   }
@@ -112,12 +113,14 @@ export class Node {
     if (options?.link === true && parent === null) {
       throw new BadArgError('spawn: `link` needs a parent process; use ctx.spawnLink inside a process');
     }
+    const bound = options?.mailbox === undefined ? null : mailboxBound(options.mailbox);
     const pid = new Pid(this.name, this.nextPid++, 0, this.creation);
     // The label is read from the function when introspection asks (spawn stays cheap).
     const p = new Process(this, pid, body, handler, options?.label ?? null);
     if (options !== undefined) {
       if (options.name !== undefined) this.registerProcess(options.name, p);
       if (options.trapExit === true) p.trapping = true;
+      p.bound = bound;
       if (options.link === true && parent !== null) {
         (parent.links ??= new Map()).set(pid.key, pid);
         (p.links ??= new Map()).set(parent.pid.key, parent.pid);
@@ -174,14 +177,14 @@ export class Node {
       if (dest.node === this.name) {
         // Checked even when the pid is dead, so a bad message never depends on timing.
         const m = this.checkMessages ? this.copy(msg) : msg;
-        this.local(dest)?.deliver(m);
+        this.local(dest)?.post(m);
       } else {
         this.router?.send(from, dest, msg);
       }
     } else if (typeof dest === 'string') {
       const p = this.names.get(dest);
       if (p === undefined) throw new NoProcError(dest);
-      p.deliver(this.checkMessages ? this.copy(msg) : msg);
+      p.post(this.checkMessages ? this.copy(msg) : msg);
     } else {
       this.sendNamed(from, dest, msg);
     }
@@ -193,7 +196,7 @@ export class Node {
       if (dest[1] === this.name) {
         // As to another node (OTP's `{Name, Node}`): an unknown name drops the message; only a bare name throws.
         const m = this.checkMessages ? this.copy(msg) : msg;
-        this.names.get(dest[0])?.deliver(m);
+        this.names.get(dest[0])?.post(m);
       } else {
         this.router?.sendNamed(from, dest, msg);
       }
@@ -202,7 +205,7 @@ export class Node {
       if (pid === undefined) throw new NoProcError(dest.name);
       this.sendFrom(from, pid, msg);
     } else {
-      throw new BadArgError(`send: not a destination: ${describe(dest)}`, dest);
+      throw new BadArgError(`send: not a destination: ${formatTerm(dest)}`, dest);
     }
   }
 
@@ -222,7 +225,7 @@ export class Node {
 
   /** @internal */
   exitFrom(from: Pid, to: Pid, reason: ExitReason): void {
-    if (!(to instanceof Pid)) throw new BadArgError(`exit: not a pid: ${describe(to)}`, to);
+    if (!(to instanceof Pid)) throw new BadArgError(`exit: not a pid: ${formatTerm(to)}`, to);
     if (to.node === this.name) this.local(to)?.exitSignal(from, reason, false);
     else this.router?.exit(from, to, reason, false);
   }
@@ -235,7 +238,7 @@ export class Node {
 
   /** @internal */
   linkFrom(p: Process, pid: Pid): void {
-    if (!(pid instanceof Pid)) throw new BadArgError(`link: not a pid: ${describe(pid)}`, pid);
+    if (!(pid instanceof Pid)) throw new BadArgError(`link: not a pid: ${formatTerm(pid)}`, pid);
     if (pid.equals(p.pid)) return;
     if (pid.node === this.name) {
       const other = this.local(pid);
@@ -258,7 +261,7 @@ export class Node {
 
   /** @internal */
   unlinkFrom(p: Process, pid: Pid): void {
-    if (!(pid instanceof Pid)) throw new BadArgError(`unlink: not a pid: ${describe(pid)}`, pid);
+    if (!(pid instanceof Pid)) throw new BadArgError(`unlink: not a pid: ${formatTerm(pid)}`, pid);
     if (p.links === null || !p.links.delete(pid.key)) return;
     if (pid.node === this.name) {
       const other = this.local(pid);
@@ -296,7 +299,7 @@ export class Node {
       spec = target;
       if (target[1] === this.name) tp = this.names.get(target[0]);
     } else {
-      throw new BadArgError(`monitor: not a pid or name: ${describe(target)}`, target);
+      throw new BadArgError(`monitor: not a pid or name: ${formatTerm(target)}`, target);
     }
     const mon = m ?? new Monitor(p, this.nextRef++, spec, null);
     mon.target = spec;

@@ -14,10 +14,11 @@
  * is pending, a message goes straight to the mailbox or to the waiting `receive`
  * (the fast path); behind a pending one, everything waits in the signal queue.
  */
-import { BadArgError, describe, ProcessExitedError } from '../errors';
+import { BadArgError, formatTerm, ProcessExitedError } from '../errors';
 import { TIMEOUT, type MessageHandler, type ProcessBody, type ProcessContext, type SpawnOptions, type Timeout, type TimeoutMs } from './context';
 import type { ExitReason } from './exit';
 import { Mailbox } from './mailbox';
+import { offer, type MailboxBound } from './mailbox_bound';
 import { Monitor, type CallerLink, type Watch } from './monitor';
 import type { Node } from './node';
 import type { Pid } from './pid';
@@ -38,13 +39,15 @@ export interface Waiter {
   timer: unknown;
 }
 
-/** @internal Status of a process as introspection reports it. */
+/** Status of a process as introspection reports it. */
 export type ProcessStatus = 'running' | 'runnable' | 'waiting';
 
 /** @internal */
 export class Process implements ProcessContext {
   queued = false;
   busy = false;
+  /** Set while a busy connection this process sent on holds it (see `NodeInbound.suspend`). */
+  held: PromiseLike<void> | null = null;
   alive = true;
   running = false;
   trapping = false;
@@ -62,6 +65,8 @@ export class Process implements ProcessContext {
   name: string | null = null;
   timers: Set<Timer> | null = null;
   exitReason: ExitReason = undefined;
+  /** The limit of a bounded mailbox (spawn option `mailbox`); null (unbounded) for most. */
+  bound: MailboxBound | null = null;
   /** What introspection shows as behaviour (`gen_server`, `supervisor`); else the function's name. */
   label: string | null;
   /** Messages a handler process took from its mailbox (added once per run, not per message). */
@@ -91,6 +96,16 @@ export class Process implements ProcessContext {
   }
 
   // ---- delivery (called by the node) ----
+
+  /**
+   * A message sent to this process (send, cast, call, timers, other nodes): a bounded
+   * mailbox may refuse it (see mailbox_bound.ts). What the runtime itself tells the
+   * process (DOWN, EXIT, a behaviour's ticks) goes to {@link deliver} directly.
+   */
+  post(msg: unknown): void {
+    if (this.bound === null) this.deliver(msg);
+    else offer(this, this.bound, msg);
+  }
 
   /** Puts a message in the mailbox or hands it to a waiting receive; behind a pending exit signal, queues it after it. */
   deliver(msg: unknown): void {
@@ -165,7 +180,7 @@ export class Process implements ProcessContext {
     }
     const h = this.handler;
     const mb = this.mailbox;
-    if (h === null || mb === null || this.busy || this.waiter !== null) return work;
+    if (h === null || mb === null || this.busy || this.held !== null || this.waiter !== null) return work;
     this.running = true;
     const sched = this.node.scheduler;
     const sentBefore = sched.delivered;
@@ -188,7 +203,7 @@ export class Process implements ProcessContext {
           this.suspend(r as PromiseLike<void>);
           break;
         }
-        if (!this.alive || this.waiter !== null || this.signals !== null) break;
+        if (!this.alive || this.waiter !== null || this.signals !== null || this.held !== null) break;
       }
     } finally {
       this.running = false;
@@ -240,6 +255,21 @@ export class Process implements ProcessContext {
     );
   }
 
+  /**
+   * Holds the process until `until` settles: a handler process takes no next message,
+   * a body's next `yield()` waits (OTP suspends a process that sends on a busy
+   * distribution port). A process already held keeps its first hold.
+   */
+  hold(until: PromiseLike<void>): void {
+    if (this.held !== null || !this.alive) return;
+    this.held = until;
+    const release = (): void => {
+      this.held = null;
+      if (this.alive) this.resume();
+    };
+    until.then(release, release);
+  }
+
   /** Back to the mailbox after a start or a suspension: run again if messages wait. */
   private resume(): void {
     if (this.mailbox !== null && this.mailbox.length > 0 && this.waiter === null) this.node.scheduler.enqueue(this);
@@ -264,7 +294,7 @@ export class Process implements ProcessContext {
     this.ensureAlive();
     if (this.waiter !== null) throw new BadArgError(`${this.pid} is already waiting in receive`);
     if (timeoutMs !== undefined && timeoutMs !== 'infinity' && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${describe(timeoutMs)}`, timeoutMs);
+      throw new BadArgError(`receive: timeoutMs must be a number >= 0 or 'infinity', got ${formatTerm(timeoutMs)}`, timeoutMs);
     }
     if (this.signals !== null) {
       // As OTP's receive, take in what was sent so far first: an exit signal in it may end the process here.
@@ -368,6 +398,7 @@ export class Process implements ProcessContext {
 
   yield(): Promise<void> {
     this.ensureAlive();
+    if (this.held !== null) return Promise.resolve(this.held);
     return this.node.scheduler.yieldPoint();
   }
 

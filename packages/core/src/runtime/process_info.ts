@@ -1,6 +1,7 @@
 /**
  * Introspection of one process: what the shell's `i()`, logs and observers show.
  */
+import type { MailboxOptions } from './mailbox_bound';
 import type { Pid } from './pid';
 import type { Process, ProcessStatus } from './process';
 import type { RemoteName } from './remote';
@@ -9,7 +10,12 @@ export interface ProcessInfo {
   readonly pid: Pid;
   /** `running` (on the stack now), `runnable` (queued to run), `waiting` (idle or awaiting). */
   readonly status: ProcessStatus;
+  /** Messages queued (OTP's `message_queue_len`). */
   readonly mailboxLength: number;
+  /** The bound of a bounded mailbox (spawn option `mailbox`); undefined when unbounded. */
+  readonly mailboxLimit: MailboxOptions | undefined;
+  /** Messages a bounded mailbox dropped or refused so far (0 when unbounded). */
+  readonly droppedMessages: number;
   readonly links: Pid[];
   /** What this process monitors. */
   readonly monitors: (Pid | RemoteName)[];
@@ -41,6 +47,8 @@ export function processInfo(p: Process): ProcessInfo {
     pid: p.pid,
     status: p.running ? 'running' : p.queued ? 'runnable' : 'waiting',
     mailboxLength,
+    mailboxLimit: p.bound === null ? undefined : { max: p.bound.max, overflow: p.bound.overflow },
+    droppedMessages: p.bound?.dropped ?? 0,
     links,
     monitors,
     monitoredBy,

@@ -4,6 +4,10 @@
  * A ref made on a node carries a numeric {@link Ref.key}, so the hot paths that key
  * maps by ref (calls, monitors) allocate no string; a ref that came from another
  * node keys by a string that includes its node.
+ *
+ * A ref made by an Erlang node carries up to five 32-bit words where a Grove ref has
+ * one integer id: such a ref keeps them in {@link Ref.words} (see @grove/distribution's
+ * term mapping) and is equal only to a ref with the same words.
  */
 export class Ref {
   /** Map key: the id for a ref made here, `node/creation/id` for a foreign one. */
@@ -18,21 +22,30 @@ export class Ref {
     readonly id: number,
     /** Whether the ref was made by the node that holds this object (false for one decoded from another node). */
     local: boolean,
+    /**
+     * The reference words of a ref an Erlang node made, in wire order, when they do
+     * not fit `id` (`id` is then -1); undefined for every ref a Grove node makes.
+     */
+    readonly words?: readonly number[],
   ) {
-    this.key = local ? id : `${node}/${creation}/${id}`;
+    this.key = words !== undefined ? `${node}/${creation}/${words.join('.')}` : local ? id : `${node}/${creation}/${id}`;
   }
 
   /** True when `other` is the same reference (possibly another copy of it). */
   equals(other: unknown): boolean {
     return (
       other === this ||
-      (other instanceof Ref && other.id === this.id && other.creation === this.creation && other.node === this.node)
+      (other instanceof Ref &&
+        other.id === this.id &&
+        other.creation === this.creation &&
+        other.node === this.node &&
+        (this.words === undefined ? other.words === undefined : other.words !== undefined && other.key === this.key))
     );
   }
 
   /** `#Ref<alice@host.42>` */
   toString(): string {
-    return `#Ref<${this.node}.${this.id}>`;
+    return `#Ref<${this.node}.${this.words === undefined ? this.id : this.words.join('.')}>`;
   }
 
   /** @internal */

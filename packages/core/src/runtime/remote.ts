@@ -105,6 +105,12 @@ export interface NodeInbound {
    * local messages behave as remote ones; null restores the check.
    */
   setMessageCopier(copy: ((msg: unknown) => unknown) | null): void;
+  /**
+   * The local process `pid` sent on a busy connection: hold it until `until` settles
+   * (a handler process takes no next message, a body's next `yield()` waits), as OTP
+   * suspends a sender on a busy distribution port. Anything else is left alone.
+   */
+  suspend(pid: Pid, until: PromiseLike<void>): void;
   /** Detaches the router: other nodes are unreachable again. */
   detach(): void;
 }
@@ -139,11 +145,11 @@ class Inbound implements NodeInbound {
   }
 
   deliver(to: Pid, msg: unknown): void {
-    this.node.local(to)?.deliver(msg);
+    this.node.local(to)?.post(msg);
   }
 
   deliverNamed(name: string, msg: unknown): void {
-    this.node.named(name)?.deliver(msg);
+    this.node.named(name)?.post(msg);
   }
 
   reply(to: Pid, tag: number, value: unknown): void {
@@ -204,6 +210,11 @@ class Inbound implements NodeInbound {
 
   setMessageCopier(copy: ((msg: unknown) => unknown) | null): void {
     this.node.messageCopier = copy;
+  }
+
+  suspend(pid: Pid, until: PromiseLike<void>): void {
+    const p = this.node.local(pid);
+    if (p !== undefined && !this.node.isRoot(p)) p.hold(until);
   }
 
   detach(): void {

@@ -13,7 +13,7 @@
  * dispatched synchronously; only a handler that returns a promise suspends its
  * process until the promise settles.
  */
-import { describe } from '../errors';
+import { formatTerm } from '../errors';
 import { getLogger } from '../logger';
 import { Ring } from './mailbox';
 import type { Process } from './process';
@@ -51,7 +51,7 @@ export class Scheduler {
     this.turnBudget = options.turnBudget ?? 20_000;
   }
 
-  /** Puts `p` in the run queue unless it is there already. */
+  /** @internal Puts `p` in the run queue unless it is there already. */
   enqueue(p: Process): void {
     if (p.queued) return;
     p.queued = true;
@@ -119,7 +119,7 @@ export class Scheduler {
           this.turnWork += p.run(budget);
         } catch (e) {
           // A bug of the runtime's own, never a user's (their errors end their process): log it, run the others.
-          log.error(`scheduler: running ${p.pid} threw ${describe(e)}`);
+          log.error(`scheduler: running ${p.pid} threw ${formatTerm(e)}`);
         }
         if (this.turnWork >= this.turnBudget) break;
       }

@@ -23,7 +23,7 @@
  * is the exception: it watches its server at once, so a server that dies of an exit
  * signal sent before the call fails it with that exit reason rather than `noproc`.)
  */
-import { describe, ProcessExitedError } from '../errors';
+import { formatTerm, ProcessExitedError } from '../errors';
 import { getLogger, logEnabled } from '../logger';
 import { isCleanExit, thrownReason, type ExitReason } from './exit';
 import { Mailbox } from './mailbox';
@@ -245,7 +245,7 @@ export function terminate(p: Process, reason: ExitReason, crashed = false): void
       pid: p.pid.toString(),
       name: p.name ?? undefined,
       label: p.label ?? undefined,
-      reason: describe(reason),
+      reason: formatTerm(reason),
       stack: reason instanceof Error ? reason.stack : undefined,
     });
   }

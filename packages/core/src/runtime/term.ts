@@ -84,13 +84,14 @@ function assignFields<T extends object>(target: T, t: unknown): T {
 
 /**
  * The codec for the class of `value`, if registered: the class its prototype names, so
- * an own `constructor` field (data from another node may hold one) changes nothing. @internal
+ * an own `constructor` field (data from another node may hold one) changes nothing.
+ * For codecs (@grove/distribution's wire format).
  */
 export function classCodecOf(value: object): ClassCodec | undefined {
   return byCtor.get((Object.getPrototypeOf(value) as { constructor?: unknown } | null)?.constructor);
 }
 
-/** The codec registered under `name`. @internal */
+/** The codec registered under `name` (for codecs, as {@link classCodecOf}). */
 export function classCodecNamed(name: string): ClassCodec | undefined {
   return byName.get(name);
 }

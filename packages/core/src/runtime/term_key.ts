@@ -89,7 +89,7 @@ function encode(v: unknown, out: string[], path: string, ancestors: object[], po
   if (policy.plain && !plainObject && !Array.isArray(obj)) {
     throw refuse(policy, path, `an instance of ${(obj.constructor as { name?: string } | undefined)?.name ?? 'an anonymous class'}`, obj);
   }
-  if (obj instanceof Ref) return tagged('r', `${obj.node}/${obj.creation}/${obj.id}`, out);
+  if (obj instanceof Ref) return tagged('r', obj.words === undefined ? `${obj.node}/${obj.creation}/${obj.id}` : obj.key as string, out);
   if (obj instanceof Date) {
     out.push('D', String(obj.getTime()), ';');
     return;

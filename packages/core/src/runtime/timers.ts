@@ -9,7 +9,7 @@
  * nobody holds it then. Each live timer sits in the node's table (for
  * `cancelTimer` and `halt`) and in its owner's and destination's `timers` sets.
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import type { Node } from './node';
 import { Pid } from './pid';
 import type { Process } from './process';
@@ -35,7 +35,7 @@ export class Timers {
   start(owner: Process | null, dest: Dest, msg: unknown, ms: number): Ref {
     const node = this.node;
     if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) {
-      throw new BadArgError(`sendAfter: ms must be a finite number >= 0, got ${describe(ms)}`, ms);
+      throw new BadArgError(`sendAfter: ms must be a finite number >= 0, got ${formatTerm(ms)}`, ms);
     }
     if (node.checkMessages) node.copy(msg);
     const refId = node.newRefId();

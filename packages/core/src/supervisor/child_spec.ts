@@ -10,9 +10,10 @@
  * naming the child (or the flag) and the key. Unknown keys are refused too: a
  * misspelt `restrat: 'temporary'` would otherwise silently leave a child permanent.
  */
-import { ChildSpecError, describe } from '../errors';
+import { ChildSpecError, formatTerm } from '../errors';
 import type { ProcessContext } from '../runtime/context';
 import type { Pid } from '../runtime/pid';
+import { checkBackoff, type Backoff, type CheckedBackoff } from './backoff';
 import type { Strategy } from './strategy';
 
 /** When a terminated child is restarted: always, only after an abnormal exit, never. */
@@ -58,6 +59,8 @@ export interface ChildSpec {
   significant?: boolean;
   /** Reserved for @grove/distribution: the node the child runs on. Validated, not yet acted on. */
   node?: string;
+  /** Restart this child after a growing delay (overrides the supervisor's `backoff` flag). An extension to OTP. */
+  backoff?: Backoff;
 }
 
 /** A child spec with every default filled in. @internal */
@@ -69,12 +72,14 @@ export interface CheckedChildSpec {
   readonly type: ChildType;
   readonly significant: boolean;
   readonly node: string | undefined;
+  /** The child's own back-off; null: the supervisor's, if any. */
+  readonly backoff: CheckedBackoff | null;
 }
 
 /** Default shutdown time of a worker, as OTP: 5 s. */
 export const DEFAULT_WORKER_SHUTDOWN_MS = 5000;
 
-const KEYS = new Set(['id', 'start', 'restart', 'shutdown', 'type', 'significant', 'node']);
+const KEYS = new Set(['id', 'start', 'restart', 'shutdown', 'type', 'significant', 'node', 'backoff']);
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
 const TYPES: readonly string[] = ['worker', 'supervisor'];
 
@@ -90,12 +95,12 @@ function isShutdown(value: unknown): value is Shutdown {
 export function checkChildSpec(spec: unknown, autoShutdown: AutoShutdown = 'never', position?: number): CheckedChildSpec {
   const where = position === undefined ? 'child spec' : `child spec #${position}`;
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new ChildSpecError(undefined, 'spec', `${where} must be an object, got ${describe(spec)}`);
+    throw new ChildSpecError(undefined, 'spec', `${where} must be an object, got ${formatTerm(spec)}`);
   }
   const s = spec as Record<string, unknown>;
   const id = s['id'];
   if (typeof id !== 'string' || id.length === 0) {
-    throw new ChildSpecError(undefined, 'id', `${where}: id must be a non-empty string, got ${describe(id)}`);
+    throw new ChildSpecError(undefined, 'id', `${where}: id must be a non-empty string, got ${formatTerm(id)}`);
   }
   return checkFields(s, id, `child ${JSON.stringify(id)}`, autoShutdown, KEYS);
 }
@@ -110,21 +115,23 @@ export interface ChildTemplate<C = unknown> {
   shutdown?: Shutdown;
   /** Default `'worker'`. */
   type?: ChildType;
+  /** Restart children after a growing delay (overrides the supervisor's `backoff` flag). */
+  backoff?: Backoff;
 }
 
-const TEMPLATE_KEYS = new Set(['start', 'restart', 'shutdown', 'type']);
+const TEMPLATE_KEYS = new Set(['start', 'restart', 'shutdown', 'type', 'backoff']);
 
 /** Checks a dynamic supervisor's child template. @internal */
 export function checkChildTemplate(template: unknown): CheckedChildSpec {
   if (typeof template !== 'object' || template === null || Array.isArray(template)) {
-    throw new ChildSpecError(undefined, 'spec', `child template must be an object, got ${describe(template)}`);
+    throw new ChildSpecError(undefined, 'spec', `child template must be an object, got ${formatTerm(template)}`);
   }
   return checkFields(template as Record<string, unknown>, 'template', 'child template', 'never', TEMPLATE_KEYS);
 }
 
 function checkFields(s: Record<string, unknown>, id: string, who: string, autoShutdown: AutoShutdown, keys: ReadonlySet<string>): CheckedChildSpec {
   const bad = (field: string, expected: string): ChildSpecError =>
-    new ChildSpecError(id, field, `${who}: ${field} must be ${expected}, got ${describe(s[field])}`);
+    new ChildSpecError(id, field, `${who}: ${field} must be ${expected}, got ${formatTerm(s[field])}`);
   for (const key of Object.keys(s)) {
     if (!keys.has(key)) throw new ChildSpecError(id, key, `${who}: unknown key ${JSON.stringify(key)} (known: ${[...keys].join(', ')})`);
   }
@@ -145,6 +152,7 @@ function checkFields(s: Record<string, unknown>, id: string, who: string, autoSh
   }
   const node = s['node'];
   if (node !== undefined && (typeof node !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(node))) throw bad('node', 'a node name like name@host');
+  const backoff = s['backoff'] === undefined ? null : checkBackoff(s['backoff'], who, id);
   return {
     id,
     start: s['start'] as ChildStart,
@@ -153,12 +161,13 @@ function checkFields(s: Record<string, unknown>, id: string, who: string, autoSh
     type: type as ChildType,
     significant,
     node: node as string | undefined,
+    backoff,
   };
 }
 
 /** Checks a supervisor's list of children: each spec, then that ids are unique. @internal */
 export function checkChildSpecs(specs: unknown, autoShutdown: AutoShutdown = 'never'): CheckedChildSpec[] {
-  if (!Array.isArray(specs)) throw new ChildSpecError(undefined, 'children', `children must be an array of child specs, got ${describe(specs)}`);
+  if (!Array.isArray(specs)) throw new ChildSpecError(undefined, 'children', `children must be an array of child specs, got ${formatTerm(specs)}`);
   const seen = new Map<string, number>();
   const out: CheckedChildSpec[] = [];
   for (let i = 0; i < specs.length; i++) {
@@ -187,6 +196,11 @@ export interface SupervisorFlags {
   autoShutdown?: AutoShutdown;
   /** Dynamic supervisors only: the most children at once (default `'infinity'`). */
   maxChildren?: number | 'infinity';
+  /**
+   * Restart crashed children after a growing delay rather than at once (a child spec's
+   * own `backoff` overrides it). Default: none, as OTP. An extension to OTP.
+   */
+  backoff?: Backoff;
 }
 
 /** Flags with defaults filled in. @internal */
@@ -196,19 +210,20 @@ export interface CheckedFlags {
   readonly periodMs: number;
   readonly autoShutdown: AutoShutdown;
   readonly maxChildren: number;
+  readonly backoff: CheckedBackoff | null;
 }
 
-const STATIC_KEYS = ['strategy', 'intensity', 'periodMs', 'autoShutdown'];
-const DYNAMIC_KEYS = ['intensity', 'periodMs', 'maxChildren'];
+const STATIC_KEYS = ['strategy', 'intensity', 'periodMs', 'autoShutdown', 'backoff'];
+const DYNAMIC_KEYS = ['intensity', 'periodMs', 'maxChildren', 'backoff'];
 const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
 const AUTO: readonly string[] = ['never', 'any_significant', 'all_significant'];
 
 /** Checks `flags` for a static (`dynamic` false) or dynamic supervisor. @internal */
 export function checkFlags(flags: unknown, dynamic: boolean): CheckedFlags {
   const f = (flags ?? {}) as Record<string, unknown>;
-  if (typeof f !== 'object' || Array.isArray(f)) throw new ChildSpecError(undefined, 'flags', `supervisor flags must be an object, got ${describe(flags)}`);
+  if (typeof f !== 'object' || Array.isArray(f)) throw new ChildSpecError(undefined, 'flags', `supervisor flags must be an object, got ${formatTerm(flags)}`);
   const bad = (key: string, expected: string): ChildSpecError =>
-    new ChildSpecError(undefined, key, `supervisor flags: ${key} must be ${expected}, got ${describe(f[key])}`);
+    new ChildSpecError(undefined, key, `supervisor flags: ${key} must be ${expected}, got ${formatTerm(f[key])}`);
   const known = dynamic ? DYNAMIC_KEYS : STATIC_KEYS;
   for (const key of Object.keys(f)) {
     if (f[key] !== undefined && !known.includes(key)) {
@@ -231,5 +246,6 @@ export function checkFlags(flags: unknown, dynamic: boolean): CheckedFlags {
     periodMs,
     autoShutdown: autoShutdown as AutoShutdown,
     maxChildren: max === 'infinity' ? Infinity : max,
+    backoff: f['backoff'] === undefined ? null : checkBackoff(f['backoff'], 'supervisor flags', undefined),
   };
 }

@@ -17,7 +17,7 @@
  * A dynamic supervisor stops all its children at once: the same steps, each phase
  * done for every child before the next.
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import { kState } from '../gen_server/engine';
 import { GenServer } from '../gen_server/gen_server';
 import { getLogger, logEnabled } from '../logger';
@@ -40,10 +40,14 @@ export abstract class SupervisedChild implements StrategyChild {
   pid: Pid | null = null;
   /** The pid it last ran as: a dynamic child waiting for a retried restart is still named by it (OTP). */
   lastPid: Pid | null = null;
-  /** A restart failed and a retry message is on its way. */
+  /** A restart failed and a retry message is on its way, or a back-off delays the restart. */
   restarting = false;
   /** Times the supervisor restarted it (retries of a failed restart count too). */
   restarts = 0;
+  /** Back-off: consecutive crashes so far, when it last started, and the pending delayed restart (0: none). */
+  crashes = 0;
+  startedAt = 0;
+  backoffToken = 0;
 
   constructor(readonly spec: CheckedChildSpec) {}
 
@@ -72,7 +76,7 @@ export abstract class SupervisedChild implements StrategyChild {
 
 /** @internal a start result that is neither a pid nor 'ignore'. */
 export function badStartResult(child: SupervisedChild, v: unknown): BadArgError {
-  return new BadArgError(`start of child ${JSON.stringify(child.id)} resolved with ${describe(v)}; expected a Pid or 'ignore'`, v);
+  return new BadArgError(`start of child ${JSON.stringify(child.id)} resolved with ${formatTerm(v)}; expected a Pid or 'ignore'`, v);
 }
 
 /**
@@ -130,6 +134,7 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
     child.pid = pid;
     child.lastPid = pid;
     child.restarting = false;
+    child.startedAt = this.proc.node.clock.now();
     this.byPid.set(pid.key, child);
     const links = this.proc.links;
     if (links === null || !links.has(pid.key)) this.ctx.link(pid);
@@ -151,6 +156,8 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
   protected stopChild(child: C): Promise<void> {
     const pid = child.pid;
     child.restarting = false;
+    // A restart the back-off still delays is off: the child is stopped.
+    child.backoffToken = 0;
     if (pid === null) return Promise.resolve();
     this.byPid.delete(pid.key);
     child.pid = null;
@@ -179,25 +186,26 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
   /** A child terminated by itself. */
   protected reportTerminated(child: C, pid: Pid, reason: unknown): void {
     if (!logEnabled('error')) return;
-    log.error('child terminated', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason), restart: child.restart });
+    log.error('child terminated', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: formatTerm(reason), restart: child.restart });
   }
 
-  /** The strategy restarts a child (and perhaps its siblings). */
-  protected reportRestarting(strategy: string, child: C): void {
+  /** The strategy restarts a child (and perhaps its siblings), after a back-off's delay when `delayMs` > 0. */
+  protected reportRestarting(strategy: string, child: C, delayMs = 0): void {
     if (!logEnabled('info')) return;
-    log.info('restarting', { supervisor: String(this), child: child.id, strategy });
+    if (delayMs > 0) log.info('restarting', { supervisor: String(this), child: child.id, strategy, delayMs: Math.round(delayMs) });
+    else log.info('restarting', { supervisor: String(this), child: child.id, strategy });
   }
 
   /** A child failed to start (at supervisor start, on a restart, or by startChild). */
   protected reportStartError(child: C, reason: unknown): void {
     if (!logEnabled('error')) return;
-    log.error('child start failed', { supervisor: String(this), child: child.id, reason: describe(reason) });
+    log.error('child start failed', { supervisor: String(this), child: child.id, reason: formatTerm(reason) });
   }
 
   /** A child, told to stop, ended with another reason than the one asked for. */
   private reportShutdownError(child: C, pid: Pid, reason: unknown): void {
     if (!logEnabled('error')) return;
-    log.error('child shutdown error', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: describe(reason) });
+    log.error('child shutdown error', { supervisor: String(this), child: child.id, pid: pid.toString(), reason: formatTerm(reason) });
   }
 
   /** The supervisor gives up: too many restarts, or a significant child ended. */

@@ -25,6 +25,14 @@
  *   supervisor a retry message (OTP's `try_again_restart`), which is counted as
  *   another restart, so a child that never starts ends in `shutdown`. A restart
  *   that answers `'ignore'` leaves the child not running.
+ * - Back-off (backoff.ts): a crash whose plan restarts something, for a child with
+ *   a back-off (its own, or the supervisor's flag), runs the plan's stops at once and
+ *   its starts after the delay: the children to start are marked `restarting`, the
+ *   supervisor's own timer sends it a back-off message, and it stays responsive
+ *   meanwhile. The restart is counted in the intensity window at crash time, like
+ *   any other. A child stopped (terminateChild) or restarted by another plan before
+ *   the delay ends is not started by it; the timer dies with the supervisor. A
+ *   failed restart's retry waits the next delay.
  * - Only a linked starter is the parent, whose EXIT stops the supervisor. An EXIT
  *   from any other process that is not a child is ignored, as OTP does;
  *   `stopSupervisor` (or `stopServer`) stops a supervisor that has no parent.
@@ -33,7 +41,7 @@
  * besides the child's start handshake (the GenServer engine waits for it and takes
  * its result without one of its own).
  */
-import { describe } from '../errors';
+import { formatTerm } from '../errors';
 import { Call, Info } from '../gen_server/decorators';
 import { isThenable } from '../gen_server/engine';
 import type { InitResult, ServerAction } from '../gen_server/gen_server';
@@ -41,12 +49,14 @@ import { kKind, type ServerKind, type UnexpectedLog } from '../gen_server/start'
 import { getLogger, logEnabled } from '../logger';
 import { isCleanExit, isExitMessage } from '../runtime/exit';
 import { Pid } from '../runtime/pid';
+import { backoffDelay } from './backoff';
 import type { CheckedFlags } from './child_spec';
 import { badStartResult, SupervisorChildren, type SupervisedChild } from './children';
 import type { ChildRestarts, RestartCounts, SupervisorReply } from './protocol';
 import { planRestart, RestartIntensity, type StrategyAction, type StrategyEvent } from './strategy';
 
 const RETRY = '$supervisor_retry';
+const BACKOFF = '$supervisor_backoff';
 
 const log = getLogger('supervisor');
 
@@ -63,8 +73,8 @@ export interface SupervisorStart<I> {
 /** The `supervisor` logger's words for what no handler takes, as before supervisors were GenServers. */
 const warnUnexpected: UnexpectedLog = (sup, kind, msg) => {
   if (!logEnabled('warn')) return;
-  if (kind === 'call') log.warn('unexpected call', { supervisor: String(sup), request: describe(msg) });
-  else log.warn('unexpected message', { supervisor: String(sup), message: describe(msg) });
+  if (kind === 'call') log.warn('unexpected call', { supervisor: String(sup), request: formatTerm(msg) });
+  else log.warn('unexpected message', { supervisor: String(sup), message: formatTerm(msg) });
 };
 
 /**
@@ -151,6 +161,23 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
     return this.plan({ type: 'exit', child, reason });
   }
 
+  /** A back-off's delay is over: the starts it held back run, for the children still waiting on it. */
+  @Info(BACKOFF)
+  onBackoff(msg: { readonly token: number }): Handled {
+    const actions = this.delayed.get(msg.token);
+    if (actions === undefined) return;
+    this.delayed.delete(msg.token);
+    const due: StrategyAction<C>[] = [];
+    for (const a of actions) {
+      if (a.do !== 'start') due.push(a);
+      else if (a.child.backoffToken === msg.token && a.child.restarting && this.childByKey(a.child.key) === a.child) {
+        a.child.backoffToken = 0;
+        due.push(a);
+      }
+    }
+    return this.execute(due, 0, 0);
+  }
+
   /** A restart that failed is tried again. */
   @Info(RETRY)
   onRetry(msg: { readonly key: unknown }): Handled {
@@ -163,13 +190,40 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
     const { strategy, autoShutdown } = this.flags;
     const actions = planRestart(strategy, autoShutdown, this.inOrder(), event, this.restarts, this.proc.node.clock.now());
     const last = actions[actions.length - 1]!;
+    // A retry already waited its delay (restartFailed).
+    const delayMs = event.type === 'exit' && last.do === 'start' ? this.backoffFor(event.child, true) : 0;
     if (last.do === 'shutdown') this.reportGivingUp(last.cause, event.child);
-    else if (last.do === 'start') this.reportRestarting(strategy, event.child);
-    return this.execute(actions, 0);
+    else if (last.do === 'start') this.reportRestarting(strategy, event.child, delayMs);
+    return this.execute(actions, 0, delayMs);
   }
 
-  /** Carries out `actions` from `i` on; async only where a child must be stopped or started. */
-  private execute(actions: StrategyAction<C>[], i: number): Handled {
+  /** The back-off delay before restarting `child` (0: at once); `crashed`: it ran, and may have run long enough to reset. */
+  private backoffFor(child: C, crashed: boolean): number {
+    const b = child.spec.backoff ?? this.flags.backoff;
+    if (b === null) return 0;
+    if (crashed && this.proc.node.clock.now() - child.startedAt >= b.resetAfterMs) child.crashes = 0;
+    return backoffDelay(b, child.crashes++, Math.random());
+  }
+
+  /** Plans whose starts wait out a back-off, by token. */
+  private readonly delayed = new Map<number, StrategyAction<C>[]>();
+  private nextToken = 1;
+
+  /** Holds back the starts from `actions[i]` on for `delayMs`: their children show as restarting meanwhile. */
+  private delay(actions: StrategyAction<C>[], i: number, delayMs: number): void {
+    const token = this.nextToken++;
+    const rest = actions.slice(i);
+    for (const a of rest) {
+      if (a.do !== 'start') continue;
+      a.child.restarting = true;
+      a.child.backoffToken = token;
+    }
+    this.delayed.set(token, rest);
+    this.ctx.sendAfter(this.self, { type: BACKOFF, token }, delayMs);
+  }
+
+  /** Carries out `actions` from `i` on, the starts after `delayMs`; async only where a child must be stopped or started. */
+  private execute(actions: StrategyAction<C>[], i: number, delayMs: number): Handled {
     for (; i < actions.length; i++) {
       const a = actions[i]!;
       switch (a.do) {
@@ -182,15 +236,19 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
           break;
         case 'terminate': {
           const next = i + 1;
-          return this.stopChild(a.child).then(() => this.execute(actions, next));
+          return this.stopChild(a.child).then(() => this.execute(actions, next, delayMs));
         }
         case 'start': {
+          if (delayMs > 0) {
+            this.delay(actions, i, delayMs);
+            return;
+          }
           const r = this.restartOne(a.child);
           if (r === true) break;
           if (r === false) return;
           if (i + 1 === actions.length) return r;
           const next = i + 1;
-          return r.then((ok) => (ok ? this.execute(actions, next) : undefined));
+          return r.then((ok) => (ok ? this.execute(actions, next, 0) : undefined));
         }
         case 'shutdown':
           // The GenServer way out: terminate stops every child, then the process exits.
@@ -240,7 +298,9 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
   private restartFailed(child: C, e: unknown): false {
     this.reportStartError(child, e);
     child.restarting = true;
-    this.ctx.send(this.self, { type: RETRY, key: child.key });
+    const delayMs = this.backoffFor(child, false);
+    if (delayMs > 0) this.ctx.sendAfter(this.self, { type: RETRY, key: child.key }, delayMs);
+    else this.ctx.send(this.self, { type: RETRY, key: child.key });
     return false;
   }
 }

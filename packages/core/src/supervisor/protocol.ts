@@ -11,7 +11,7 @@
  * the supervisor on the caller's node (a dynamic supervisor's child args are plain
  * terms and travel).
  */
-import { ChildSpecError, describe, SupervisorChildError, type SupervisorChildErrorCode } from '../errors';
+import { ChildSpecError, formatTerm, SupervisorChildError, type SupervisorChildErrorCode } from '../errors';
 import { StartError } from '../proc_lib';
 import type { Pid } from '../runtime/pid';
 import { checkTerm, registerClass } from '../runtime/term';
@@ -121,7 +121,7 @@ function copyable(reason: unknown): unknown {
     checkTerm(reason);
     return reason;
   } catch {
-    return describe(reason);
+    return formatTerm(reason);
   }
 }
 
@@ -134,7 +134,7 @@ export function unwrap(sup: unknown, child: unknown, reply: unknown): unknown {
     case 'bad_spec':
       throw new ChildSpecError(e.id, e.field, e.message);
     case 'start':
-      throw new StartError(e.reason, `child ${describe(child)} of supervisor ${describe(sup)}`);
+      throw new StartError(e.reason, `child ${formatTerm(child)} of supervisor ${formatTerm(sup)}`);
     default:
       throw new SupervisorChildError(e.code, sup, child, e.pid);
   }

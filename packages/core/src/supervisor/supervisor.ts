@@ -23,7 +23,7 @@
  * child (both shared with dynamic supervisors), static_engine.ts the children and
  * the API calls. The API below calls it.
  */
-import { BadArgError, ChildSpecError, describe } from '../errors';
+import { BadArgError, ChildSpecError, formatTerm } from '../errors';
 import { call } from '../gen';
 import { callerOf, stopServer, type StartResult } from '../gen_server/client';
 import { refForSpec, type ServerChildSpec, type ServerRef } from '../gen_server/server_ref';
@@ -171,7 +171,7 @@ export function launch<I>(cls: ServerClass<SupervisorServer<any, I>>, from: Star
  * name (`start` / `startLink`), so a `link` key is refused with the way to say it.
  */
 function checkOptions(options: unknown): void {
-  if (typeof options !== 'object' || options === null) throw new BadArgError(`supervisor start: options must be an object, got ${describe(options)}`, options);
+  if (typeof options !== 'object' || options === null) throw new BadArgError(`supervisor start: options must be an object, got ${formatTerm(options)}`, options);
   for (const key of Object.keys(options)) {
     if (key === 'name') continue;
     throw new BadArgError(
@@ -226,7 +226,7 @@ export function launchDescribed<I>(kind: DescribedKind<I>, from: StartFrom, link
 /** @internal `init` as the function the new supervisor runs: a description, or a function returning one; anything else is a BadArgError. */
 export function makerOf<T>(init: T | (() => T), what: string, expected: string): () => T {
   if (typeof init === 'function') return init as () => T;
-  if (typeof init !== 'object' || init === null) throw new BadArgError(`${what}: expected ${expected} or a function returning it, got ${describe(init)}`, init);
+  if (typeof init !== 'object' || init === null) throw new BadArgError(`${what}: expected ${expected} or a function returning it, got ${formatTerm(init)}`, init);
   return () => init;
 }
 

@@ -8,10 +8,11 @@
  * looks at a server's {@link SysData} with one field check per message (`st.sys`,
  * null unless the server is suspended or debugged).
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import { ErrorReply, GenCall, GenCast, reply, type From } from '../gen';
 import { getLogger } from '../logger';
 import type { Pid } from '../runtime/pid';
+import { markSystemMessage } from '../runtime/mailbox_bound';
 import { checkTerm, registerClass } from '../runtime/term';
 import { takeFun } from '../task/local_fun';
 import type { ServerState } from '../gen_server/engine';
@@ -33,6 +34,8 @@ export class SysRequest {
   ) {}
 }
 
+// Never refused or dropped by a bounded mailbox: a flooded server can still be inspected.
+markSystemMessage(SysRequest);
 registerClass(SysRequest, {
   name: 'grove.$system',
   toTerm: (r) => [r.op, r.arg],
@@ -97,7 +100,7 @@ export class SysData {
 }
 
 function record(st: ServerState, sys: SysData, ev: SysEvent): void {
-  if (sys.trace) log.info(`${describe(st.name ?? st.ctx.pid)} event = ${describe(ev)}`);
+  if (sys.trace) log.info(`${formatTerm(st.name ?? st.ctx.pid)} event = ${formatTerm(ev)}`);
   if (sys.logMax > 0) {
     sys.events.push(ev);
     if (sys.events.length > sys.logMax) sys.events.shift();
@@ -128,7 +131,7 @@ function formatted(st: ServerState): unknown {
   try {
     return st.s.formatState();
   } catch (e) {
-    return `<formatState failed: ${describe(e)}>`;
+    return `<formatState failed: ${formatTerm(e)}>`;
   }
 }
 
@@ -143,7 +146,7 @@ function stateOf(st: ServerState): unknown {
 function replaceWith(st: ServerState, next: unknown): void {
   const s = st.s as unknown as Hooks;
   if (typeof s[kSysReplace] === 'function') return s[kSysReplace](next);
-  if (typeof next !== 'object' || next === null) throw new BadArgError(`sys.replaceState: a GenServer's state is its fields; the function must return an object of them, got ${describe(next)}`, next);
+  if (typeof next !== 'object' || next === null) throw new BadArgError(`sys.replaceState: a GenServer's state is its fields; the function must return an object of them, got ${formatTerm(next)}`, next);
   Object.assign(s, next);
 }
 
@@ -226,11 +229,11 @@ export function handleSystem(st: ServerState, msg: GenCall, req: SysRequest): un
         break;
       }
       default:
-        throw new BadArgError(`sys: unknown system request ${describe(req.op)}`, req.op);
+        throw new BadArgError(`sys: unknown system request ${formatTerm(req.op)}`, req.op);
     }
   } catch (e) {
     // A bad system request never takes the server down: the caller gets the error.
-    answer = new SysFailed(e instanceof Error ? e.message : describe(e));
+    answer = new SysFailed(e instanceof Error ? e.message : formatTerm(e));
   }
   if (from.pid.node !== node.name) answer = forTheWire(req.op, answer);
   release(st);
@@ -248,8 +251,8 @@ function forTheWire(op: SysOp, answer: unknown): unknown {
     checkTerm(answer);
     return answer;
   } catch (e) {
-    if (op === 'getStatus') return { ...(answer as SysStatus), state: describe((answer as SysStatus).state) };
-    return new SysFailed(`sys.${op}: the answer cannot be sent to another node: ${e instanceof Error ? e.message : describe(e)}`);
+    if (op === 'getStatus') return { ...(answer as SysStatus), state: formatTerm((answer as SysStatus).state) };
+    return new SysFailed(`sys.${op}: the answer cannot be sent to another node: ${e instanceof Error ? e.message : formatTerm(e)}`);
   }
 }
 

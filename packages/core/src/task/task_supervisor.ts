@@ -18,7 +18,7 @@
  * started with, by name (`{ call, args }`); a closure for it is refused with
  * `BadArgError` at the caller (Elixir sends the closure, or `{M, F, A}`).
  */
-import { BadArgError, describe } from '../errors';
+import { BadArgError, formatTerm } from '../errors';
 import { callerOf, type Caller } from '../gen_server/client';
 import type { ProcessContext } from '../runtime/context';
 import type { Pid } from '../runtime/pid';
@@ -102,7 +102,7 @@ function taskArgs(from: Caller, sup: Dest, fn: TaskFun<unknown> | TaskCall, owne
     return { fun: null, call: fn.call, args: fn.args ?? [], owner };
   }
   if (isRemoteName(sup) && sup[1] !== node.name) {
-    throw new BadArgError(`TaskSupervisor.${what}: ${describe(sup)} is on another node; a function runs only on the caller's node (use { call, args })`, sup);
+    throw new BadArgError(`TaskSupervisor.${what}: ${formatTerm(sup)} is on another node; a function runs only on the caller's node (use { call, args })`, sup);
   }
   return { fun: localFun(node, fn, `TaskSupervisor.${what}`), owner };
 }

@@ -17,8 +17,8 @@
  * `{ globalNameConflict: name }` rather than `kill`; names are the terms protocol.ts
  * accepts.
  */
-import { BadArgError, call, isPid, Node, NoProcError, type Pid, type ProcessContext, type TimeoutMs, type ViaName, type ViaRegistry } from '@grove/core';
-import { callerOf, DistNode, knownNodes, type DistCaller } from '../node/dist_node';
+import { BadArgError, call, formatTerm, getLogger, isPid, Node, NoProcError, type Pid, type ProcessContext, type TimeoutMs, type ViaName, type ViaRegistry } from '@grove/core';
+import { callerOf, DistNode, knownGroveNodes, type DistCaller } from '../node/dist_node';
 import { DistNodeError } from '../errors';
 import { delLockOn, setLockOn } from './lock';
 import { globalServerOf, GlobalServer } from './name_server';
@@ -48,20 +48,22 @@ export class GlobalRegistry implements ViaRegistry {
 
   /**
    * Registers `name` for `pid` across the cluster (OTP `register_name/3`): true, or
-   * false when the name is taken. `resolve` decides a clash found when partitions
-   * heal (default {@link randomExitName}).
+   * false when the name is taken or `pid` already holds another global name (logged,
+   * as OTP). `resolve` decides a clash found when partitions heal (default
+   * {@link randomExitName}). Resolves once every node this node is connected to has
+   * the name (or has gone), so a `whereisName` on any of them sees it.
    */
   async registerName(name: GlobalName, pid: Pid, resolve: ResolveFn = randomExitName): Promise<boolean> {
     const key = nameKey(name);
     checkPid(pid, 'registerName');
     const method = methodOf(resolve, this.server);
-    if (this.server.whereis(name) !== undefined) return false;
+    if (this.server.whereis(name) !== undefined || this.severalNames(name, pid)) return false;
     return this.transAllKnown(async (root, nodes) => {
-      if (this.server.whereis(name) !== undefined) return false;
+      if (this.server.whereis(name) !== undefined || this.severalNames(name, pid)) return false;
       const rkey = GlobalServer.resolverKey(key, pid);
       if (method === this.node.name) this.server.customResolvers.set(rkey, resolve);
       const rec: NameRecord = { name, pid, method };
-      const replies = await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.register', rec, force: false }).catch(() => 'gone')));
+      const replies = await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.register', rec, force: false }, 'infinity').catch(() => 'gone')));
       if (!replies.some(isTaken)) return true;
       // Another node holds the name (its table was ahead of ours): undo where it went in.
       await Promise.all(nodes.filter((_n, i) => replies[i] === 'ok').map((n) => ask(root, n, { type: 'global.unregister', name, pid }).catch(() => undefined)));
@@ -70,7 +72,10 @@ export class GlobalRegistry implements ViaRegistry {
     });
   }
 
-  /** Registers `name` for `pid` whoever holds it now (OTP `re_register_name/3`). */
+  /**
+   * Registers `name` for `pid` whoever holds it now (OTP `re_register_name/3`; as
+   * there, `pid` may already hold other names).
+   */
   async reRegisterName(name: GlobalName, pid: Pid, resolve: ResolveFn = randomExitName): Promise<void> {
     const key = nameKey(name);
     checkPid(pid, 'reRegisterName');
@@ -78,15 +83,23 @@ export class GlobalRegistry implements ViaRegistry {
     await this.transAllKnown(async (root, nodes) => {
       if (method === this.node.name) this.server.customResolvers.set(GlobalServer.resolverKey(key, pid), resolve);
       const rec: NameRecord = { name, pid, method };
-      await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.register', rec, force: true }).catch(() => undefined)));
+      await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.register', rec, force: true }, 'infinity').catch(() => undefined)));
     });
+  }
+
+  /** True (and logged, as OTP's `check_dupname`) when `pid` holds a global name already. */
+  private severalNames(name: GlobalName, pid: Pid): boolean {
+    if (!this.server.holdsName(pid)) return false;
+    const held = this.server.namesOf(pid);
+    log.error(`global: ${pid} registered under several names: ${formatTerm([name, ...held])}`);
+    return true;
   }
 
   /** Removes `name` across the cluster (OTP `unregister_name/1`); nothing when it is not registered. */
   async unregisterName(name: GlobalName): Promise<void> {
     nameKey(name);
     await this.transAllKnown(async (root, nodes) => {
-      await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.unregister', name, pid: null }).catch(() => undefined)));
+      await Promise.all(nodes.map((n) => ask(root, n, { type: 'global.unregister', name, pid: null }, 'infinity').catch(() => undefined)));
     });
   }
 
@@ -153,7 +166,7 @@ export class GlobalRegistry implements ViaRegistry {
   }
 
   private lockNodes(nodes: readonly string[] | undefined): string[] {
-    if (nodes === undefined) return knownNodes(this.node);
+    if (nodes === undefined) return knownGroveNodes(this.node);
     if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string')) throw new BadArgError(`global lock: nodes must be an array of node names, got ${String(nodes)}`, nodes);
     return [...nodes];
   }
@@ -166,9 +179,9 @@ export class GlobalRegistry implements ViaRegistry {
     const root = callerOf(this.node, 'global');
     const requester = `reg ${this.node.name} ${this.node.makeRef().key}`;
     for (;;) {
-      const nodes = knownNodes(this.node);
+      const nodes = knownGroveNodes(this.node);
       await setLockOn(root, nodes, GLOBAL_RESOURCE, requester, 'infinity');
-      const now = this.server.kernel.nodes('visible');
+      const now = this.server.kernel.groveNodes();
       if (now.every((n) => nodes.includes(n))) {
         try {
           return await fn(root, nodes);
@@ -195,6 +208,7 @@ export function globalOf(from: DistCaller): GlobalRegistry {
 }
 
 const rootRegistries = new WeakMap<Node, GlobalRegistry>();
+const log = getLogger('dist');
 
 function isTaken(r: unknown): boolean {
   return typeof r === 'object' && r !== null && isPid((r as Exclude<RegisterReply, 'ok'>).taken);

@@ -78,9 +78,15 @@ async function lockOne(caller: ProcessContext, peer: string, resource: string, r
     return (await ask(caller, peer, req)) === true;
   } catch (e) {
     // A node that is gone, or runs no global server, takes no part in the lock.
-    if (e instanceof CallExitError) return e.reason === 'noconnection' || e.reason === 'noproc';
-    // No answer in time: refused (and tried again). Anything else (the caller's node stopped) ends the attempt.
-    if (e instanceof CallTimeoutError) return false;
+    if (e instanceof CallExitError) return e.noconnection || e.noproc;
+    // No answer in time: refused (and tried again). The node may still grant it late, and
+    // a grant nobody releases would hold the lock forever: a release follows the request
+    // (the node handles them in order; if it refused, the release changes nothing).
+    if (e instanceof CallTimeoutError) {
+      delLockOn(caller, [peer], resource, requester);
+      return false;
+    }
+    // Anything else (the caller's node stopped) ends the attempt.
     throw e;
   }
 }

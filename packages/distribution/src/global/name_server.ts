@@ -24,9 +24,10 @@
  *   empty table and syncs with every node it is connected to (it coordinates those
  *   syncs itself, since its peers see no nodeup), getting the cluster's names back.
  */
-import { describe, BadArgError, GenServer, getLogger, isPid, isRef, type From, type Node, type Pid, type Ref } from '@grove/core';
+import { formatTerm, BadArgError, GenServer, getLogger, isPid, isRef, type From, type Node, type Pid, type Ref } from '@grove/core';
 import { canReply, refuse } from '../node/bad_request';
 import { LockTable } from './lock';
+import { PartitionGuard } from './partitions';
 import { GLOBAL_NAME_SERVER, isGlobalRequest, malformedRequest, nameKey, type DelLockMessage, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
 import { builtinNamed, runResolve, type ResolveFn } from './resolve';
 import { syncWith } from './sync';
@@ -59,6 +60,10 @@ export class GlobalServer extends GenServer {
   /** The name table: canonical key → entry. */
   private readonly names = new Map<string, NameEntry>();
   private readonly byRef = new Map<number | string, NameEntry>();
+  /** Pid key → how many names it holds (OTP's `global_pid_names`). */
+  private readonly namesPerPid = new Map<string, number>();
+  /** Overlapping partitions (partitions.ts). */
+  private guard!: PartitionGuard;
   private readonly locks = new LockTable();
   /** Holder pid key → this server's monitor of it. */
   private readonly lockMonitors = new Map<string, Ref>();
@@ -71,11 +76,12 @@ export class GlobalServer extends GenServer {
 
   override init(kernel: NetKernel): void {
     this.kernel = kernel;
+    this.guard = new PartitionGuard(this.ctx, kernel);
     servers.set(this.node, this);
     kernel.monitorNodes(this.self, true);
     // Nodes connected before the server started (it was restarted: its table is empty)
     // did not see a nodeup, so they will not sync with it: it syncs with each itself.
-    for (const peer of kernel.nodes('visible')) this.ctx.send(this.self, { type: 'global.rejoin', node: peer });
+    for (const peer of kernel.groveNodes()) this.ctx.send(this.self, { type: 'global.rejoin', node: peer });
   }
 
   /** The node this server runs on. */
@@ -91,6 +97,19 @@ export class GlobalServer extends GenServer {
     if (e === undefined) return undefined;
     const pid = e.pid;
     return pid.node === this.node.name && !this.node.isAlive(pid) ? undefined : pid;
+  }
+
+  /** True when `pid` holds some name (a local holder that already exited holds none). */
+  holdsName(pid: Pid): boolean {
+    if (!this.namesPerPid.has(pid.key)) return false;
+    return pid.node !== this.node.name || this.node.isAlive(pid);
+  }
+
+  /** The names `pid` holds. */
+  namesOf(pid: Pid): unknown[] {
+    const out: unknown[] = [];
+    for (const e of this.names.values()) if (e.pid.equals(pid)) out.push(e.name);
+    return out;
   }
 
   /** Every name in the table. */
@@ -122,14 +141,14 @@ export class GlobalServer extends GenServer {
    * unknown call, as for any GenServer.
    */
   override handleCall(request: unknown, from: From): unknown {
-    if (!canReply(from)) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, `a call of ${describe(request)}`);
+    if (!canReply(from)) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, `a call of ${formatTerm(request)}`);
     if (!isGlobalRequest(request)) return super.handleCall(request, from);
     const bad = malformedRequest(request);
     if (bad !== null) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, bad);
     try {
       return this.request(request, from);
     } catch (e) {
-      return refuse(GLOBAL_NAME_SERVER, this.node.name, from, e instanceof Error ? e.message : describe(e));
+      return refuse(GLOBAL_NAME_SERVER, this.node.name, from, e instanceof Error ? e.message : formatTerm(e));
     }
   }
 
@@ -137,7 +156,7 @@ export class GlobalServer extends GenServer {
     try {
       this.info(msg);
     } catch (e) {
-      refuse(GLOBAL_NAME_SERVER, this.node.name, null, `${describe(msg)} (${e instanceof Error ? e.message : describe(e)})`);
+      refuse(GLOBAL_NAME_SERVER, this.node.name, null, `${formatTerm(msg)} (${e instanceof Error ? e.message : formatTerm(e)})`);
     }
   }
 
@@ -158,7 +177,7 @@ export class GlobalServer extends GenServer {
       case 'global.names':
         return this.records();
       case 'global.nodes':
-        return this.kernel.nodes('visible');
+        return this.kernel.groveNodes();
       case 'global.apply':
         for (const op of req.ops) {
           if (op.op === 'insert') this.insert(op.rec);
@@ -201,9 +220,15 @@ export class GlobalServer extends GenServer {
         if (typeof node === 'string' && typeof epoch === 'number' && this.current(node, epoch)) void syncWith(this, node, epoch);
         return;
       }
+      case 'global.lost_connection':
+        return this.guard.lostConnection(m);
+      case 'global.remove_connection':
+        return this.guard.removeConnection(m);
+      case 'global.remove_grace':
+        return this.guard.graceOver(m);
       case 'global.rejoin':
         // Sent to itself by a restarted server, for a node connected before it started.
-        if (typeof m['node'] === 'string' && this.kernel.nodes('visible').includes(m['node'])) this.nodeUp(m['node'], true);
+        if (typeof m['node'] === 'string' && this.kernel.groveNodes().includes(m['node'])) this.nodeUp(m['node'], true);
         return;
     }
     if (!isNodeMessage(msg)) return void super.handleInfo(msg);
@@ -227,7 +252,7 @@ export class GlobalServer extends GenServer {
 
   private insert(rec: NameRecord): void {
     const key = nameKey(rec.name);
-    if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${describe(rec.pid)}`, rec.pid);
+    if (!isPid(rec.pid)) throw new BadArgError(`global: a name record without a pid: ${formatTerm(rec.pid)}`, rec.pid);
     const old = this.names.get(key);
     if (old !== undefined) {
       if (old.pid.equals(rec.pid)) {
@@ -239,12 +264,17 @@ export class GlobalServer extends GenServer {
     const entry: NameEntry = { name: rec.name, pid: rec.pid, method: rec.method, key, ref: this.ctx.monitor(rec.pid) };
     this.names.set(key, entry);
     this.byRef.set(entry.ref.key, entry);
+    this.namesPerPid.set(rec.pid.key, (this.namesPerPid.get(rec.pid.key) ?? 0) + 1);
   }
 
   /** Drops `e` from the table; `demonitor` unless its monitor already fired. */
   private remove(e: NameEntry, demonitor: boolean): void {
     if (this.names.get(e.key) === e) this.names.delete(e.key);
-    this.byRef.delete(e.ref.key);
+    if (this.byRef.delete(e.ref.key)) {
+      const n = this.namesPerPid.get(e.pid.key)! - 1;
+      if (n === 0) this.namesPerPid.delete(e.pid.key);
+      else this.namesPerPid.set(e.pid.key, n);
+    }
     if (demonitor) this.ctx.demonitor(e.ref, { flush: true });
     if (e.method === this.node.name) this.customResolvers.delete(GlobalServer.resolverKey(e.key, e.pid));
   }
@@ -281,7 +311,7 @@ export class GlobalServer extends GenServer {
   private resolveHere(from: From, name: unknown, pid1: Pid, pid2: Pid): void {
     const fn = this.customResolvers.get(GlobalServer.resolverKey(nameKey(name), pid2));
     if (fn === undefined) {
-      log.error(`global: no resolve function for ${describe(name)} held by ${pid2} on ${this.node.name}; the name is unregistered`);
+      log.error(`global: no resolve function for ${formatTerm(name)} held by ${pid2} on ${this.node.name}; the name is unregistered`);
       return this.reply(from, 'none');
     }
     // Not awaited: the server keeps answering (the resolver may take its time).
@@ -297,6 +327,8 @@ export class GlobalServer extends GenServer {
 
   /** A peer came up: the node with the smaller name syncs the pair (`rejoin`: this one does, whatever the names). */
   private nodeUp(peer: string, rejoin: boolean): void {
+    // A BEAM node's global speaks another protocol: Grove's global leaves it alone (and does not wait for it).
+    if (this.kernel.isErlang(peer)) return;
     const state: PeerState = { synced: false, epoch: ++this.epochs };
     this.peers.set(peer, state);
     if (rejoin || this.node.name < peer) void syncWith(this, peer, state.epoch);
@@ -304,6 +336,7 @@ export class GlobalServer extends GenServer {
 
   private nodeDown(peer: string): void {
     this.peers.delete(peer);
+    this.guard.nodeDown(peer);
     this.checkWaiters();
   }
 
@@ -315,7 +348,7 @@ export class GlobalServer extends GenServer {
   }
 
   private allSynced(): boolean {
-    for (const n of this.kernel.nodes('visible')) if (this.peers.get(n)?.synced !== true) return false;
+    for (const n of this.kernel.groveNodes()) if (this.peers.get(n)?.synced !== true) return false;
     return true;
   }
 

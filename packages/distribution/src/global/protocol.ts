@@ -14,7 +14,7 @@
  * `del_lock` and the sync's `synced` notice are plain messages. All of it is made of
  * copyable terms.
  */
-import { BadArgError, call, isPid, termKey, type Pid, type ProcessContext, type TermKeyPolicy } from '@grove/core';
+import { BadArgError, call, isPid, termKey, type Pid, type ProcessContext, type TermKeyPolicy, type TimeoutMs } from '@grove/core';
 import { fieldText } from '../wire/wire';
 
 
@@ -158,7 +158,11 @@ function badRecord(rec: unknown): string | null {
   return badName(r.name);
 }
 
-/** Calls `peer`'s name server with `request`, waiting at most {@link GLOBAL_REQUEST_TIMEOUT_MS}. */
-export function ask(caller: ProcessContext, peer: string, request: GlobalRequest): Promise<unknown> {
-  return call(caller, [GLOBAL_NAME_SERVER, peer], request, GLOBAL_REQUEST_TIMEOUT_MS);
+/**
+ * Calls `peer`'s name server with `request`, waiting at most `timeoutMs` (default
+ * {@link GLOBAL_REQUEST_TIMEOUT_MS}); the call fails at once if the peer's node or
+ * server goes.
+ */
+export function ask(caller: ProcessContext, peer: string, request: GlobalRequest, timeoutMs: TimeoutMs = GLOBAL_REQUEST_TIMEOUT_MS): Promise<unknown> {
+  return call(caller, [GLOBAL_NAME_SERVER, peer], request, timeoutMs);
 }

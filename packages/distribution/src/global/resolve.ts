@@ -10,7 +10,7 @@
  * something else, or cannot be reached unregisters the name everywhere (as OTP does
  * with a bad resolve result), and the error is logged.
  */
-import { describe, getLogger, isPid, Pid, type Node } from '@grove/core';
+import { formatTerm, getLogger, isPid, Pid, type Node } from '@grove/core';
 
 /**
  * Decides a name clash: `pid1` and `pid2` both hold `name` (pid1 from the other
@@ -112,7 +112,7 @@ export async function runResolve(fn: ResolveFn, name: unknown, pid1: Pid, pid2: 
   }
   if (answer === 'none') return 'none';
   if (isPid(answer) && (answer.equals(pid1) || answer.equals(pid2))) return answer;
-  log.error(`global: the resolve function for ${nameText(name)} returned ${describe(answer)}, not one of ${pid1}, ${pid2} or 'none'; the name is unregistered`);
+  log.error(`global: the resolve function for ${nameText(name)} returned ${formatTerm(answer)}, not one of ${pid1}, ${pid2} or 'none'; the name is unregistered`);
   return 'none';
 }
 

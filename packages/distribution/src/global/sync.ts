@@ -19,7 +19,7 @@
  * still connected (a timeout) is retried after a random pause; a peer with no
  * global server counts as synced.
  */
-import { describe, CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
+import { formatTerm, CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
 import { callerOf } from '../node/dist_node';
 import { delLockOn, setLockOn } from './lock';
 import type { GlobalServer } from './name_server';
@@ -35,7 +35,7 @@ export async function syncWith(server: GlobalServer, peer: string, epoch: number
   const requester = `sync ${node.name} ${peer} ${node.makeRef().key}`;
   let locked: string[] | null = null;
   try {
-    const peerNodes = (await ask(caller, peer, { type: 'global.nodes' })) as string[];
+    const peerNodes = await ask(caller, peer, { type: 'global.nodes' });
     if (!server.current(peer, epoch)) return;
     const lockNodes = lockSet(server, peer, peerNodes);
     if (!(await lockUntil(caller, lockNodes, requester, () => server.current(peer, epoch)))) return;
@@ -59,15 +59,18 @@ export async function syncWith(server: GlobalServer, peer: string, epoch: number
   }
 }
 
-/** Both partitions: this node, the nodes it knows, and the nodes the peer knows (when the mesh is on). */
-function lockSet(server: GlobalServer, peer: string, peerNodes: readonly string[]): string[] {
-  const mine = server.kernel.nodes('visible');
+/**
+ * Both partitions: this node, the nodes it knows, and the nodes the peer knows. Locking
+ * a node this one is not connected to dials it: only with the mesh on, and only those
+ * the mesh's rules let through (net_kernel.ts `meshTargets`: well-formed names, capped,
+ * rate-limited), so a peer's reply cannot make this node dial a list of its choice.
+ * A node left out syncs with the peer's partition on its own.
+ */
+function lockSet(server: GlobalServer, peer: string, peerNodes: unknown): string[] {
+  const mine = server.kernel.groveNodes();
   const all = new Set([server.node.name, peer, ...mine]);
-  const connectAll = server.kernel.options.connectAll;
-  for (const n of Array.isArray(peerNodes) ? peerNodes : []) {
-    // Without the mesh a node this one is not connected to is not dialled: the peer's partition syncs with it.
-    if (typeof n === 'string' && (connectAll || mine.includes(n))) all.add(n);
-  }
+  const listed = Array.isArray(peerNodes) ? (peerNodes as unknown[]) : [];
+  if (server.kernel.options.connectAll) for (const n of server.kernel.meshTargets(peer, listed)) all.add(n);
   return [...all];
 }
 
@@ -111,7 +114,7 @@ async function resolve(server: GlobalServer, m: NameRecord, theirs: NameRecord):
     const winner = await ask(callerOf(server.node, 'global'), m.method, { type: 'global.resolve', name: m.name, pid1: theirs.pid, pid2: m.pid });
     return isPid(winner) ? winner : 'none';
   } catch (e) {
-    log.error(`global: cannot run the resolve function for ${describe(m.name)} on ${m.method} (${e instanceof Error ? e.message : describe(e)}); the name is unregistered`);
+    log.error(`global: cannot run the resolve function for ${formatTerm(m.name)} on ${m.method} (${e instanceof Error ? e.message : formatTerm(e)}); the name is unregistered`);
     return 'none';
   }
 }

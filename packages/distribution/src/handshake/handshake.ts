@@ -82,7 +82,7 @@ export interface HandshakeOptions {
   flags?: number;
   /** Default `DEFAULT_HANDSHAKE_TIMEOUT_MS` (7000). */
   timeoutMs?: number;
-  /** Largest frame of the connection after the handshake (set on the returned decoder). Default 64 MiB. */
+  /** Largest frame of the connection after the handshake (set on the returned decoder). Default 1 MiB. */
   maxFrameBytes?: number;
   /** Protocol versions spoken. Default `HANDSHAKE_VERSION`..`HANDSHAKE_VERSION` (1..1). */
   versions?: { min: number; max: number };
@@ -95,6 +95,12 @@ export interface HandshakeOptions {
    * other why (`Status` `CERTIFICATE`), and both fail with `bad_certificate`.
    */
   tlsIdentity?: TlsIdentityMode;
+  /**
+   * Aborts the handshake: the socket is destroyed and the promise rejects with
+   * `simultaneous` (the connection manager dropped this attempt for another one to the
+   * same peer, as OTP's net kernel kills the loser of a simultaneous connect).
+   */
+  signal?: AbortSignal;
 }
 
 /** What an acceptor knows of the initiator when it asks `admit`. */
@@ -117,7 +123,11 @@ export type AcceptDecision = 'ok' | 'ok_simultaneous' | 'nok' | 'alive' | 'not_a
 export interface InitiateOptions extends HandshakeOptions {
   /** The node we mean to reach; a different name in its challenge is `wrong_node`. */
   peer?: string;
-  /** The acceptor has a live connection to our name: proceed (replacing it)? Default: no. */
+  /**
+   * The acceptor has a live connection to our name: proceed (replacing it)? Default: no.
+   * OTP answers with `is_pending`: yes when this attempt is still the one this node's
+   * pending connection to the peer waits for (so the peer's connection is stale).
+   */
   onAlive?: (peer: string | undefined) => boolean;
 }
 

@@ -7,7 +7,7 @@
  *
  * `decodeHandshake` is the boundary: it turns bytes into a checked, plain message or
  * throws a `HandshakeGarbageError` saying what is wrong, so the protocol code never sees a
- * half-valid message. @internal
+ * half-valid message. Internal to the package.
  */
 import { HandshakeGarbageError } from '../errors';
 import { createHmac } from 'node:crypto';

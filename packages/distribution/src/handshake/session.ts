@@ -1,7 +1,7 @@
 /**
  * The two sides of the handshake described in `handshake.ts`: a `Session` base that
  * takes frames one at a time and owns the timeout, failure and success paths, and
- * the `Initiator` and `Acceptor` state machines. @internal
+ * the `Initiator` and `Acceptor` state machines. Internal to the package.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type * as net from 'node:net';
@@ -44,6 +44,31 @@ function sameDigest(got: Buffer, want: Buffer): boolean {
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
+/**
+ * Logs a refused handshake once (a simultaneous connect at debug; others rate-limited,
+ * so a peer that retries in a loop gets a few lines a minute, `warn_limit.ts`) and
+ * returns the error to reject with. Shared with Erlang's handshake (`erlang/`). @internal
+ */
+export function refusal(node: string, what: string, peer: string | undefined, address: string, reason: HandshakeFailure, detail: string): HandshakeError {
+  const who = peer !== undefined ? `${peer} (${address})` : address;
+  const message = `${what} with ${who} refused: ${detail}`;
+  if (reason === 'simultaneous') getLogger('dist').debug(`${node}: ${message}`);
+  else refusals.warn(`${node} ${address.replace(/:\d+$/, '')} ${reason}`, `${node}: ${message}`);
+  return new HandshakeError(reason, message, peer, address);
+}
+
+/** Why `name` cannot be a peer of the node `own` (of naming kind `kind`): not a node name, or of the other kind. @internal */
+export function peerNameProblem(name: string, own: string, kind: NodeNameKind): string | undefined {
+  let peerKind: NodeNameKind;
+  try {
+    peerKind = parseNodeName(name).kind;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (peerKind !== kind) return `${name} has a ${peerKind} name and ${own} a ${kind} one; short and long names do not mix`;
+  return undefined;
+}
+
 /** What both sides share: frames in one at a time, timeout, failure and success. */
 abstract class Session {
   protected readonly decoder: FrameDecoder;
@@ -83,8 +108,15 @@ abstract class Session {
     this.socket.on('close', this.onClose);
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.timer = setTimeout(() => this.fail('timeout', `no handshake within ${timeoutMs} ms (${this.waitingFor()})`), timeoutMs);
+    const signal = this.options.signal;
+    if (signal?.aborted === true) return this.onAbort();
+    signal?.addEventListener('abort', this.onAbort);
     this.begin();
   }
+
+  private readonly onAbort = (): void => {
+    this.fail('simultaneous', 'dropped by this node: another connection with the peer won the simultaneous connect');
+  };
 
   /** Sends the first message, if this side speaks first. */
   protected abstract begin(): void;
@@ -125,12 +157,7 @@ abstract class Session {
     } else {
       this.socket.destroy();
     }
-    const who = this.peer !== undefined ? `${this.peer} (${this.address})` : this.address;
-    const message = `handshake (${this.side}) with ${who} refused: ${detail}`;
-    if (reason === 'simultaneous') getLogger('dist').debug(`${this.options.name}: ${message}`);
-    // A peer that retries in a loop gets a few lines a minute (`warn_limit.ts`).
-    else refusals.warn(`${this.options.name} ${this.address.replace(/:\d+$/, '')} ${reason}`, `${this.options.name}: ${message}`);
-    this.reject(new HandshakeError(reason, message, this.peer, this.address));
+    this.reject(refusal(this.options.name, `handshake (${this.side})`, this.peer, this.address, reason, detail));
   }
 
   protected succeed(result: Omit<HandshakeResult, 'side' | 'socket' | 'decoder'>): void {
@@ -146,6 +173,7 @@ abstract class Session {
 
   private detach(): void {
     clearTimeout(this.timer);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
     this.socket.off('data', this.onData);
     this.socket.off('error', this.onError);
     this.socket.off('close', this.onClose);
@@ -207,14 +235,7 @@ abstract class Session {
   protected abstract closedHint(): string;
 
   protected checkPeerName(name: string): string | undefined {
-    let kind: NodeNameKind;
-    try {
-      kind = parseNodeName(name).kind;
-    } catch (e) {
-      return (e as Error).message;
-    }
-    if (kind !== this.kind) return `${name} has a ${kind} name and ${this.options.name} a ${this.kind} one; short and long names do not mix`;
-    return undefined;
+    return peerNameProblem(name, this.options.name, this.kind);
   }
 }
 

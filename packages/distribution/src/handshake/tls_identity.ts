@@ -26,7 +26,7 @@
  * to the handshake: the side that finds a certificate wrong then tells the other why
  * (a `Status` with code `CERTIFICATE`) before closing, and both log the same cause.
  * A TLS layer that refuses by itself closes the socket with no word to the peer.
- * @internal
+ * Internal to the package, not part of its API.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';

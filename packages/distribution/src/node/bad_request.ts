@@ -7,7 +7,7 @@
  * pid and a tag (any term can be sent as a `$gen_call`) cannot be answered: it is
  * logged and dropped, as OTP drops a reply it cannot send.
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import { ErrorReply, getLogger, NO_REPLY, registerClass, type From, type NoReply } from '@grove/core';
 import { BadRequestError } from '../errors';

@@ -16,9 +16,14 @@
  *
  * Per-pair ordering: every control message from this node to the peer goes through
  * this one object and one channel, in call order.
+ *
+ * Every message the peer sends (to a pid or a name) is marked, when it is an rpc
+ * request, with the peer's name (`stampRpcCaller`): the handshake proved it, so rex's
+ * `allowFrom` checks it rather than a name the request could forge.
  */
 import { checkTerm, type Node, type NodeInbound, type Pid, type Ref } from '@grove/core';
-import type { Channel, ChannelHandler, Control } from '../transport/transport';
+import type { Channel, ChannelHandler, ConnectAttempt, Control } from '../transport/transport';
+import { stampRpcCaller } from '../rpc/rex';
 import { isPeerList } from './net_kernel';
 
 /** pending: connecting; up: a channel is adopted; down: gone for good. */
@@ -84,6 +89,10 @@ export class Connection implements ChannelHandler {
   lastOutCount = 0;
   /** @internal inCount at the last tick check. */
   lastInCount = 0;
+  /** While pending: the attempt (a dial or an accepted handshake) it waits for; see net_kernel.ts. */
+  attempt: ConnectAttempt | null = null;
+  /** While up: an incoming connection from the peer that restarted (the handshake answered `alive`), to take over once this one is gone. */
+  replacement: ConnectAttempt | null = null;
 
   private queue: Control[] | null = [];
   /** Links across this connection, by `local.key remote.key`. */
@@ -97,11 +106,15 @@ export class Connection implements ChannelHandler {
 
   constructor(private readonly owner: ConnectionOwner, readonly peer: string) {}
 
-  /** Queues `c` for the peer. Throws at the sender when its payload cannot be encoded. */
+  /**
+   * Queues `c` for the peer. Throws at the sender when its payload cannot be encoded.
+   * On a busy channel the sending process is held until it drains (see {@link busy}).
+   */
   write(c: Control): void {
     if (this.state === 'up') {
-      this.channel!.write(c);
+      const ok = this.channel!.write(c);
       this.outCount++;
+      if (!ok) this.busy('from' in c && typeof c.from === 'object' ? c.from : undefined);
     } else if (this.state === 'pending') {
       checkPayload(c);
       this.queue!.push(c);
@@ -112,8 +125,9 @@ export class Connection implements ChannelHandler {
   /** {@link write} of a `send`, without a message object when up (the hot path). */
   send(from: Pid | undefined, to: Pid, msg: unknown): void {
     if (this.state === 'up') {
-      this.channel!.send(from, to, msg);
+      const ok = this.channel!.send(from, to, msg);
       this.outCount++;
+      if (!ok) this.busy(from);
     } else {
       this.write({ type: 'send', from, to, msg });
     }
@@ -122,11 +136,21 @@ export class Connection implements ChannelHandler {
   /** {@link write} of a `reg_send`. */
   regSend(from: Pid | undefined, to: string, msg: unknown): void {
     if (this.state === 'up') {
-      this.channel!.regSend(from, to, msg);
+      const ok = this.channel!.regSend(from, to, msg);
       this.outCount++;
+      if (!ok) this.busy(from);
     } else {
       this.write({ type: 'reg_send', from, to, msg });
     }
+  }
+
+  /**
+   * The channel is busy: the local process that sent is held until it drains, as OTP
+   * suspends a process sending on a busy distribution port. A send from outside any
+   * process cannot be held; the channel caps those (`maxSendQueueBytes`).
+   */
+  private busy(from: Pid | undefined): void {
+    if (from !== undefined && from.node === this.owner.node.name) this.owner.inbound.suspend(from, this.channel!.drained());
   }
 
   /** Takes over an authenticated channel: the queue goes out first, in order. */
@@ -180,14 +204,14 @@ export class Connection implements ChannelHandler {
 
   onSend(_from: Pid | undefined, to: Pid, msg: unknown): void {
     this.inCount++;
-    this.owner.inbound.deliver(to, msg);
+    if (stampRpcCaller(msg, this.peer)) this.owner.inbound.deliver(to, msg);
   }
 
   onRegSend(_from: Pid | undefined, to: string, msg: unknown): void {
     this.inCount++;
     // The mesh's peer list goes to the net kernel with this connection: only a peer can give one.
     if (isPeerList(to, msg)) this.owner.peerList(this, msg.nodes);
-    else this.owner.inbound.deliverNamed(to, msg);
+    else if (stampRpcCaller(msg, this.peer)) this.owner.inbound.deliverNamed(to, msg);
   }
 
   onControl(c: Control): void {
@@ -195,11 +219,11 @@ export class Connection implements ChannelHandler {
     const node = this.owner.inbound;
     switch (c.type) {
       case 'send':
-        node.deliver(c.to, c.msg);
+        if (stampRpcCaller(c.msg, this.peer)) node.deliver(c.to, c.msg);
         return;
       case 'reg_send':
         if (isPeerList(c.to, c.msg)) this.owner.peerList(this, c.msg.nodes);
-        else node.deliverNamed(c.to, c.msg);
+        else if (stampRpcCaller(c.msg, this.peer)) node.deliverNamed(c.to, c.msg);
         return;
       case 'reply':
         node.reply(c.to, c.tag, c.value);

@@ -11,7 +11,7 @@
  * protocol is `remote_spawn.ts`), node monitors, `nodes()`, and `remoteChild`, a
  * supervisor child on another node.
  */
-import { attachRouter, BadArgError, describe, GenServer, getLogger, Node, ServerRef, stopServer, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
+import { attachRouter, BadArgError, formatTerm, GenServer, getLogger, Node, ServerRef, stopServer, type NodeInbound, type ChildSpec, type ChildType, type NodeOptions, type Pid, type ProcessContext, type Ref, type RestartType, type Shutdown } from '@grove/core';
 import { DistRouter } from './dist_router';
 import { DistNodeError, SpawnError } from '../errors';
 import { messageCopier } from '../wire/message_copier';
@@ -19,9 +19,9 @@ import { kernelOf, type AllowList, type MonitorNodesOptions, type NetKernel, typ
 import { KERNEL_SUP, startKernelSup } from './kernel_sup';
 import { MAX_COOKIE_BYTES, resolveCookie } from '../handshake/cookie';
 import { isNodeName } from './node_name';
-import { SpawnService, type Spawnable, type SpawnStarter } from './remote_spawn';
+import { SpawnService, type RemoteSpawnResult, type Spawnable, type SpawnableOptions, type SpawnStarter } from './remote_spawn';
 import { memoryTransport } from '../transport/memory_transport';
-import type { NodeTransport, TransportStart } from '../transport/transport';
+import type { ChannelStats, NodeTransport, TransportStart } from '../transport/transport';
 import { tcpTransport } from '../transport/tcp_transport';
 import type { TlsOptions } from '../transport/tcp';
 
@@ -75,10 +75,38 @@ export interface DistOptions {
   netTickTimeMs?: number;
   /** Connect to the nodes a new peer knows (a full mesh). Default true. */
   connectAll?: boolean;
+  /**
+   * OTP 25 global's `prevent_overlapping_partitions`: when a node loses another, the
+   * nodes still connected to both disconnect from them, so the cluster stays a set of
+   * fully connected partitions (see the README's global section). Needs `connectAll`,
+   * and should be the same on every node. Default true.
+   */
+  preventOverlappingPartitions?: boolean;
   /** Connect on first send, link, monitor or spawn. Default true. */
   autoConnect?: boolean;
-  /** Largest frame accepted from a peer. Default 64 MiB. */
+  /**
+   * Largest frame accepted from a peer (and sent to one). Default 1 MiB: a larger
+   * message goes in fragments (of at most a quarter of it, and 256 KiB).
+   */
   maxFrameBytes?: number;
+  /**
+   * Largest message, once reassembled from fragments, accepted from a peer (and sent
+   * to one: a larger one throws a NotCopyableError at its sender). A peer that sends a
+   * larger one is disconnected (`message_too_large`). Default 128 MiB.
+   */
+  maxMessageBytes?: number;
+  /**
+   * Bytes waiting to go to one peer over which its connection is busy, and the local
+   * processes that send to it are held until it drains under half (OTP's
+   * `dist_buf_busy_limit`). Default 8 MiB (OTP's is 1 MiB: see the README's Limits).
+   */
+  distBufBusyLimit?: number;
+  /**
+   * Bytes waiting to go to one peer over which messages to it are dropped (and
+   * counted in {@link DistNode.connectionInfo}): the bound for senders that cannot be
+   * held (the node itself, a process that never yields). Default 256 MiB.
+   */
+  maxSendQueueBytes?: number;
   /** How long connecting (lookup, socket, handshake) may take. Default 7000 ms. */
   connectTimeoutMs?: number;
   /** Incoming connections in their handshake at once, at most (idle ones make room for new ones). Default 64. */
@@ -89,6 +117,18 @@ export interface DistOptions {
   transport?: 'tcp' | 'memory';
   /** Further options for the underlying Node (clock, checkMessages, scheduler). */
   nodeOptions?: Omit<NodeOptions, 'name' | 'creation'>;
+}
+
+/** A connection as {@link DistNode.connectionInfo} reports it. */
+export interface ConnectionInfo extends ChannelStats {
+  readonly peer: string;
+  /** `pending` while connecting (what is sent queues), `up`, or `down`. */
+  readonly state: 'pending' | 'up' | 'down';
+  /** Either end is a hidden node. */
+  readonly hidden: boolean;
+  /** Control messages received and sent on it. */
+  readonly messagesIn: number;
+  readonly messagesOut: number;
 }
 
 const distNodes = new WeakMap<Node, DistNode>();
@@ -127,19 +167,19 @@ export class CookieJar {
 
   get(peer?: string): string {
     if (peer === undefined || peer === this.self) return this.own;
-    if (typeof peer !== 'string') throw new BadArgError(`getCookie: expected a node name, got ${describe(peer)}`, peer);
+    if (typeof peer !== 'string') throw new BadArgError(`getCookie: expected a node name, got ${formatTerm(peer)}`, peer);
     return this.perPeer.get(peer) ?? this.own;
   }
 
   set(cookie: string, peer?: string): void {
     if (typeof cookie !== 'string' || cookie === '' || Buffer.byteLength(cookie) > MAX_COOKIE_BYTES) {
-      throw new BadArgError(`setCookie: a cookie is a non-empty string of at most ${MAX_COOKIE_BYTES} bytes, got ${describe(cookie)}`, cookie);
+      throw new BadArgError(`setCookie: a cookie is a non-empty string of at most ${MAX_COOKIE_BYTES} bytes, got ${formatTerm(cookie)}`, cookie);
     }
     if (peer === undefined || peer === this.self) {
       this.own = cookie;
       return;
     }
-    if (!isNodeName(peer)) throw new BadArgError(`setCookie: peer must be a node name like bob@127.0.0.1, got ${describe(peer)}`, peer);
+    if (!isNodeName(peer)) throw new BadArgError(`setCookie: peer must be a node name like bob@127.0.0.1, got ${formatTerm(peer)}`, peer);
     this.perPeer.set(peer, cookie);
   }
 }
@@ -213,7 +253,7 @@ export class DistNode {
    */
   allow(nodes: readonly string[]): void {
     if (!Array.isArray(nodes) || nodes.some((n) => !isNodeName(n))) {
-      throw new BadArgError(`allow: expected an array of node names like alice@127.0.0.1, got ${describe(nodes)}`, nodes);
+      throw new BadArgError(`allow: expected an array of node names like alice@127.0.0.1, got ${formatTerm(nodes)}`, nodes);
     }
     this.kernel.allow(nodes);
   }
@@ -256,12 +296,41 @@ export class DistNode {
     return this.kernel.ping(peer, timeoutMs);
   }
 
+  /**
+   * The connection to `peer` as it is now: its state, the bytes waiting to be sent,
+   * whether it is busy, how many messages it dropped or fragmented (see
+   * {@link ConnectionInfo}); undefined when there is none.
+   */
+  connectionInfo(peer: string): ConnectionInfo | undefined {
+    const c = this.router.connections.get(peer);
+    if (c === undefined) return undefined;
+    const stats = c.channel?.stats();
+    return {
+      peer,
+      state: c.state,
+      hidden: c.hidden,
+      messagesIn: c.inCount,
+      messagesOut: c.outCount,
+      pendingBytes: stats?.pendingBytes ?? 0,
+      busy: stats?.busy ?? false,
+      busyCount: stats?.busyCount ?? 0,
+      droppedMessages: stats?.droppedMessages ?? 0,
+      fragmentedOut: stats?.fragmentedOut ?? 0,
+      fragmentedIn: stats?.fragmentedIn ?? 0,
+      reassemblyBytes: stats?.reassemblyBytes ?? 0,
+    };
+  }
+
   /** Connected nodes: `visible` (default), `hidden`, or `connected` (both). */
   nodes(kind: 'visible' | 'hidden' | 'connected' = 'visible'): string[] {
     return this.kernel.nodes(kind);
   }
 
-  /** Sends `pid` nodeup/nodedown messages (on), or stops (off). */
+  /**
+   * Subscribes `pid` to nodeup/nodedown messages (on), or ends its subscriptions with
+   * the same options (off); each `on` adds one and each message comes once per
+   * subscription (OTP `net_kernel:monitor_nodes/2`).
+   */
   monitorNodes(pid: Pid, on = true, options?: MonitorNodesOptions): void {
     this.kernel.monitorNodes(pid, on, options);
   }
@@ -269,16 +338,17 @@ export class DistNode {
   /**
    * Lets peers spawn `spawnable` (a process body `(ctx, ...args)`, or a GenServer
    * class) by `name`; a class alone is registered under its own name, which is what
-   * `spawnRemote(ctx, node, Cls, arg)` and `remoteChild(Cls, ...)` ask for.
+   * `spawnRemote(ctx, node, Cls, arg)` and `remoteChild(Cls, ...)` ask for. With
+   * `allowFrom`, only those nodes may spawn it; others are told it is not registered.
    */
-  registerSpawnable(cls: SpawnStarter & { readonly name: string }): void;
-  registerSpawnable(name: string, spawnable: Spawnable): void;
-  registerSpawnable(nameOrClass: string | (SpawnStarter & { readonly name: string }), spawnable?: Spawnable): void {
-    if (typeof nameOrClass === 'function' && spawnable === undefined) {
-      this.spawns.register((nameOrClass as { name: string }).name, nameOrClass);
+  registerSpawnable(cls: SpawnStarter & { readonly name: string }, options?: SpawnableOptions): void;
+  registerSpawnable(name: string, spawnable: Spawnable, options?: SpawnableOptions): void;
+  registerSpawnable(nameOrClass: string | (SpawnStarter & { readonly name: string }), spawnableOrOptions?: Spawnable | SpawnableOptions, options?: SpawnableOptions): void {
+    if (typeof nameOrClass === 'function') {
+      this.spawns.register((nameOrClass as { name: string }).name, nameOrClass, spawnableOrOptions as SpawnableOptions | undefined);
       return;
     }
-    this.spawns.register(nameOrClass as string, spawnable as Spawnable);
+    this.spawns.register(nameOrClass as string, spawnableOrOptions as Spawnable, options);
   }
 
   /** Stops peers from spawning `name`. */
@@ -336,7 +406,7 @@ export class DistNode {
     this.unwatchKernel = this.node.onExit((pid, reason) => {
       if (!pid.equals(sup)) return;
       this.unwatchKernel();
-      log.error(`${this.name}: ${KERNEL_SUP} terminated (${describe(reason)}): the node stops`);
+      log.error(`${this.name}: ${KERNEL_SUP} terminated (${formatTerm(reason)}): the node stops`);
       void this.stop();
     });
   }
@@ -354,7 +424,7 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   if (typeof options !== 'object' || options === null) throw new BadArgError('startDistributed: options must be an object', options);
   const existing = options.node;
   if (existing !== undefined) {
-    if (!(existing instanceof Node)) throw new BadArgError(`startDistributed: node must be a Node, got ${describe(existing)}`, existing);
+    if (!(existing instanceof Node)) throw new BadArgError(`startDistributed: node must be a Node, got ${formatTerm(existing)}`, existing);
     if (existing.name === LOCAL_NODE_NAME || !isNodeName(existing.name)) {
       throw new BadArgError(
         `startDistributed: node ${existing.name} has no node name, and Grove cannot rename its live processes: create it as new Node({ name: 'alice@127.0.0.1' }) to make it distributed later`,
@@ -372,9 +442,11 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
     throw new BadArgError(`startDistributed: netTickTimeMs must be a number >= 4, got ${String(netTickTimeMs)}`, netTickTimeMs);
   }
   checkListenOptions(options);
+  const pop = options.preventOverlappingPartitions;
+  if (pop !== undefined && typeof pop !== 'boolean') throw new BadArgError(`startDistributed: preventOverlappingPartitions must be a boolean, got ${formatTerm(pop)}`, pop);
   const allow = options.allow;
   if (allow !== undefined && (!Array.isArray(allow) || allow.some((n) => !isNodeName(n)))) {
-    throw new BadArgError(`startDistributed: allow must be an array of node names like bob@127.0.0.1, got ${describe(allow)}`, allow);
+    throw new BadArgError(`startDistributed: allow must be an array of node names like bob@127.0.0.1, got ${formatTerm(allow)}`, allow);
   }
   const memory = options.transport === 'memory';
   // The memory transport never reads the cookie file: without a cookie its nodes share 'nocookie'.
@@ -384,8 +456,9 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
   const transport = await start(
     options,
     {
-      admit: (peer) => dist?.kernel.admit(peer) ?? 'nok',
-      accepted: (channel) => (dist !== null ? dist.kernel.accepted(channel) : channel.close('not_allowed')),
+      admit: (peer, attempt) => dist?.kernel.admit(peer, attempt) ?? 'nok',
+      accepted: (channel, attempt) => (dist !== null ? dist.kernel.accepted(channel, attempt) : channel.close('not_allowed')),
+      acceptFailed: (peer, attempt) => dist?.kernel.acceptFailed(peer, attempt),
       cookie: (peer) => cookies.get(peer),
     },
     existing?.creation,
@@ -413,9 +486,10 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
         hidden: options.hidden === true,
         netTickTimeMs,
         connectAll: options.connectAll ?? true,
+        preventOverlappingPartitions: options.preventOverlappingPartitions ?? true,
         autoConnect: options.autoConnect ?? true,
         setupTimeoutMs: options.connectTimeoutMs ?? 7000,
-        dial: (peer, hidden) => transport.dial(peer, { name: node.name, creation: node.creation, hidden }),
+        dial: (peer, hidden, attempt) => transport.dial(peer, { name: node.name, creation: node.creation, hidden }, attempt),
       },
     });
   } catch (e) {
@@ -439,12 +513,12 @@ export async function startDistributed(options: DistOptions): Promise<DistNode> 
 
 function checkListenOptions(options: DistOptions): void {
   const isPort = (p: unknown): p is number => typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= 65535;
-  if (options.port !== undefined && !isPort(options.port)) throw new BadArgError(`startDistributed: port must be a whole number from 0 to 65535, got ${describe(options.port)}`, options.port);
+  if (options.port !== undefined && !isPort(options.port)) throw new BadArgError(`startDistributed: port must be a whole number from 0 to 65535, got ${formatTerm(options.port)}`, options.port);
   const r = options.portRange;
   if (r === undefined) return;
   if (options.port !== undefined) throw new BadArgError('startDistributed: port and portRange cannot go together', r);
   if (typeof r !== 'object' || r === null || !isPort(r.min) || !isPort(r.max) || r.min < 1 || r.min > r.max) {
-    throw new BadArgError(`startDistributed: portRange must be { min, max } with 1 <= min <= max <= 65535, got ${describe(r)}`, r);
+    throw new BadArgError(`startDistributed: portRange must be { min, max } with 1 <= min <= max <= 65535, got ${formatTerm(r)}`, r);
   }
 }
 
@@ -469,12 +543,17 @@ export function callerOf(from: DistCaller, what: string): ProcessContext {
     return inbound.root;
   }
   if (typeof from === 'object' && from !== null && from.node instanceof Node) return from;
-  throw new BadArgError(`${what}: expected a process context, a Node or a DistNode, got ${describe(from)}`, from);
+  throw new BadArgError(`${what}: expected a process context, a Node or a DistNode, got ${formatTerm(from)}`, from);
 }
 
 /** `node` and the visible nodes it is connected to (OTP `[node() | nodes()]`). @internal */
 export function knownNodes(node: Node): string[] {
   return [node.name, ...(distOf(node)?.nodes('visible') ?? [])];
+}
+
+/** {@link knownNodes} without BEAM nodes: the nodes Grove's `global` speaks with. @internal */
+export function knownGroveNodes(node: Node): string[] {
+  return [node.name, ...(kernelOf(node)?.groveNodes() ?? [])];
 }
 
 /** A GenServer class's init parameters. */
@@ -507,24 +586,57 @@ export async function spawnRemote(from: ProcessContext | Node, peer: string, nam
 
 /** `cls` if it is a GenServer class; else a BadArgError naming `what`. */
 function checkServerClass<S extends GenServer<any>>(cls: new () => S, what: string): new () => S {
-  if (typeof cls !== 'function' || !(cls.prototype instanceof GenServer)) throw new BadArgError(`${what}: expected a GenServer class or a spawnable's name, got ${describe(cls)}`, cls);
+  if (typeof cls !== 'function' || !(cls.prototype instanceof GenServer)) throw new BadArgError(`${what}: expected a GenServer class or a spawnable's name, got ${formatTerm(cls)}`, cls);
   return cls;
 }
 
-/** Spawns on `peer` linked to the calling process (OTP `spawn_link(Node, ...)`). */
+/**
+ * Spawns on `peer` linked to the calling process (OTP `spawn_link(Node, ...)`). When
+ * `peer` cannot be reached (or is lost before it answers) it resolves, as OTP, with the
+ * pid of a local stand-in that logs a warning and exits with `noconnection`, so the
+ * caller gets the link's exit signal (an `EXIT` when trapping). Other failures reject
+ * with a {@link SpawnError}.
+ */
 export async function spawnLinkRemote(ctx: ProcessContext, peer: string, name: string, args: readonly unknown[] = []): Promise<Pid> {
   const d = requireDist(ctx.node, 'spawnLinkRemote');
-  return (await d.spawns.request(ctx.self, peer, name, args, { link: true, monitor: false })).pid;
+  return (await d.spawns.request(ctx.self, peer, name, args, { link: true, monitor: false }).catch((e: unknown) => standIn(ctx, peer, name, e, true))).pid;
 }
 
-/** Spawns on `peer` monitored by the calling process (OTP `spawn_monitor(Node, ...)`). */
+/**
+ * Spawns on `peer` monitored by the calling process (OTP `spawn_monitor(Node, ...)`).
+ * When `peer` cannot be reached (or is lost before it answers) it resolves, as OTP,
+ * with a local stand-in's pid and the monitor's ref, and the `DOWN` says
+ * `noconnection`. Other failures reject with a {@link SpawnError}.
+ */
 export async function spawnMonitorRemote(ctx: ProcessContext, peer: string, name: string, args: readonly unknown[] = []): Promise<[Pid, Ref]> {
   const d = requireDist(ctx.node, 'spawnMonitorRemote');
-  const r = await d.spawns.request(ctx.self, peer, name, args, { link: false, monitor: true });
+  const r = await d.spawns.request(ctx.self, peer, name, args, { link: false, monitor: true }).catch((e: unknown) => standIn(ctx, peer, name, e, false));
   return [r.pid, r.ref!];
 }
 
-/** Subscribes the calling process to nodeup/nodedown messages (OTP `net_kernel:monitor_nodes`). */
+/**
+ * What OTP's `spawn_link`/`spawn_monitor` give when the node cannot be reached: a local
+ * process that says it cannot start `name` there and exits with `noconnection`, linked
+ * to or monitored by the caller. Any other failure `e` is thrown on.
+ */
+function standIn(ctx: ProcessContext, peer: string, name: string, e: unknown, link: boolean): RemoteSpawnResult {
+  if (!(e instanceof SpawnError && e.reason === 'noconnection')) throw e;
+  const pid = ctx.spawn(
+    (c) => {
+      log.warn(`${ctx.node.name}: cannot start ${name} on ${peer} for ${ctx.self}: the node cannot be reached`);
+      c.exit('noconnection');
+    },
+    { link, label: `noconnection ${name}@${peer}` },
+  );
+  return { pid, ref: link ? undefined : ctx.monitor(pid) };
+}
+
+/**
+ * Subscribes the calling process to nodeup/nodedown messages (OTP
+ * `net_kernel:monitor_nodes/2`). Each call with `on` adds a subscription, and each
+ * message comes once per subscription; `on` false ends every subscription the process
+ * made with the same options (`nodeType`, default `visible`) and leaves the others.
+ */
 export function monitorNodes(ctx: ProcessContext, on = true, options?: MonitorNodesOptions): void {
   requireDist(ctx.node, 'monitorNodes').monitorNodes(ctx.self, on, options);
 }
@@ -602,11 +714,17 @@ export function remoteChild(specOrClass: RemoteChildSpec | (new () => GenServer<
   const out: ChildSpec = {
     id: spec.id,
     node,
+    // Not spawnLinkRemote: a node that cannot be reached fails the start (SpawnError noconnection) rather than giving a stand-in.
     start: (parent: ProcessContext): Promise<Pid | 'ignore'> =>
-      spawnLinkRemote(parent, node, spawnable, args).catch((e: unknown) => {
-        if (e instanceof SpawnError && e.reason === 'ignore') return 'ignore';
-        throw e;
-      }),
+      requireDist(parent.node, 'remoteChild')
+        .spawns.request(parent.self, node, spawnable, args, { link: true, monitor: false })
+        .then(
+          (r) => r.pid,
+          (e: unknown) => {
+            if (e instanceof SpawnError && e.reason === 'ignore') return 'ignore';
+            throw e;
+          },
+        ),
   };
   if (spec.restart !== undefined) out.restart = spec.restart;
   if (spec.shutdown !== undefined) out.shutdown = spec.shutdown;

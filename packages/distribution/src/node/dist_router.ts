@@ -14,7 +14,7 @@
  * lost connection does not reconnect to tell the lost node.
  */
 import { checkTerm, getLogger, Pid, type ExitReason, type Membership, type Node, type NodeInbound, type Ref, type RemoteName, type RemoteRouter } from '@grove/core';
-import type { Channel, Control } from '../transport/transport';
+import type { Control } from '../transport/transport';
 import { Connection, type ConnectionOwner } from './connection';
 import { isWirePid } from '../wire/term';
 import { fieldText, isVarint } from '../wire/wire';
@@ -65,8 +65,7 @@ export class DistRouter implements RemoteRouter, ConnectionOwner {
     let c = this.connections.get(peer);
     if (c === undefined) {
       if (!create || this.hooks === null || peer === this.node.name) return null;
-      c = new Connection(this, peer);
-      this.connections.set(peer, c);
+      c = this.open(peer);
       this.hooks.setup(c);
       if (c.state === 'down') return null;
     }
@@ -75,17 +74,12 @@ export class DistRouter implements RemoteRouter, ConnectionOwner {
   }
 
   /**
-   * Takes an authenticated channel (accepted, or connected by the net kernel) into
-   * the connection for its peer, creating it when there is none. A pending connection
-   * keeps what was queued on it.
+   * A new pending connection to `peer` (there is none), which the net kernel connects
+   * or fills with an incoming channel: what is queued on it meanwhile goes out first.
    */
-  adoptChannel(channel: Channel): Connection {
-    let c = this.connections.get(channel.peer);
-    if (c === undefined) {
-      c = new Connection(this, channel.peer);
-      this.connections.set(channel.peer, c);
-    }
-    c.adopt(channel);
+  open(peer: string): Connection {
+    const c = new Connection(this, peer);
+    this.connections.set(peer, c);
     return c;
   }
 

@@ -23,7 +23,7 @@
  * filled, and stay undefined until then.
  */
 import {
-  describe,
+  formatTerm,
   GenServer,
   Info,
   introspectionSources,
@@ -202,7 +202,7 @@ function keptOf(node: Node): Kept {
     node.onExit((pid, reason) => {
       if (isCleanExit(reason)) return;
       rec.crashes++;
-      keep(rec.lastCrashes, { pid, reason: describe(reason), at: Date.now() }, KEPT_CRASHES);
+      keep(rec.lastCrashes, { pid, reason: formatTerm(reason), at: Date.now() }, KEPT_CRASHES);
     });
   }
   return r;
@@ -225,7 +225,7 @@ export class IntrospectServer extends GenServer {
 
   override handleCall(request: unknown, from: From): unknown {
     const node = this.ctx.node;
-    if (!canReply(from)) return refuse(INTROSPECT, node.name, from, `a call of ${describe(request)}`);
+    if (!canReply(from)) return refuse(INTROSPECT, node.name, from, `a call of ${formatTerm(request)}`);
     const bad = malformed(request);
     if (bad !== null) return refuse(INTROSPECT, node.name, from, bad);
     const req = request as IntrospectRequest;
@@ -235,7 +235,7 @@ export class IntrospectServer extends GenServer {
         try {
           answer = await answerOf(ctx, req);
         } catch (e) {
-          answer = refuse(INTROSPECT, node.name, from, `${req.what}: ${describe(e)}`);
+          answer = refuse(INTROSPECT, node.name, from, `${req.what}: ${formatTerm(e)}`);
         }
         reply(node, from, answer);
       },
@@ -255,13 +255,13 @@ const SORTS = new Set(['mailbox', 'memory', 'messages']);
 
 /** Why `req` is not a request the service takes, or null. */
 function malformed(req: unknown): string | null {
-  if (typeof req !== 'object' || req === null) return `not a request: ${describe(req)}`;
+  if (typeof req !== 'object' || req === null) return `not a request: ${formatTerm(req)}`;
   const r = req as { type?: unknown; what?: unknown; pid?: unknown; sort?: unknown; limit?: unknown };
-  if (r.type !== 'introspect' || typeof r.what !== 'string' || !WHATS.has(r.what)) return `not an introspection request: ${describe(req)}`;
-  if (r.what === 'process' && !isPid(r.pid)) return `process: expected a pid, got ${describe(r.pid)}`;
+  if (r.type !== 'introspect' || typeof r.what !== 'string' || !WHATS.has(r.what)) return `not an introspection request: ${formatTerm(req)}`;
+  if (r.what === 'process' && !isPid(r.pid)) return `process: expected a pid, got ${formatTerm(r.pid)}`;
   if (r.what === 'processes') {
-    if (r.sort !== undefined && !SORTS.has(r.sort as string)) return `processes: sort must be mailbox, memory or messages, got ${describe(r.sort)}`;
-    if (r.limit !== undefined && !(Number.isInteger(r.limit) && (r.limit as number) >= 0)) return `processes: limit must be an integer >= 0, got ${describe(r.limit)}`;
+    if (r.sort !== undefined && !SORTS.has(r.sort as string)) return `processes: sort must be mailbox, memory or messages, got ${formatTerm(r.sort)}`;
+    if (r.limit !== undefined && !(Number.isInteger(r.limit) && (r.limit as number) >= 0)) return `processes: limit must be an integer >= 0, got ${formatTerm(r.limit)}`;
   }
   return null;
 }
@@ -356,9 +356,9 @@ async function processDetail(ctx: ProcessContext, pid: Pid): Promise<ProcessDeta
   let state: string | undefined;
   try {
     module = (await sys.getStatus(ctx, pid, INTROSPECT_CALL_TIMEOUT_MS)).module;
-    state = describe(await sys.getState(ctx, pid, INTROSPECT_CALL_TIMEOUT_MS));
+    state = formatTerm(await sys.getState(ctx, pid, INTROSPECT_CALL_TIMEOUT_MS));
   } catch (e) {
-    state = `(not available: ${describe(e)})`;
+    state = `(not available: ${formatTerm(e)})`;
   }
   return { ...info, module, state };
 }
@@ -406,7 +406,7 @@ async function supervisorTree(ctx: ProcessContext, sup: Pid, id: string | undefi
   try {
     [children, counts] = await Promise.all([whichChildren(ctx, sup, INTROSPECT_CALL_TIMEOUT_MS), restartCounts(ctx, sup, INTROSPECT_CALL_TIMEOUT_MS)]);
   } catch (e) {
-    return { id, pid: sup, name, type: 'supervisor', restarts, error: describe(e) };
+    return { id, pid: sup, name, type: 'supervisor', restarts, error: formatTerm(e) };
   }
   const byKey = new Map<string, number>();
   for (const c of counts.children) byKey.set(c.pid !== undefined ? c.pid.toString() : `id:${c.id}`, c.restarts);

@@ -21,7 +21,7 @@
  * Past {@link KERNEL_SUP_FLAGS}' intensity the supervisor gives up, and the node stops
  * (its connections close, as OTP's node would halt at once).
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import { startSupervisor, type Node, type Pid, type SupervisorFlags } from '@grove/core';
 import { GlobalServer } from '../global/name_server';

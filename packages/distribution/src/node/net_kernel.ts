@@ -4,10 +4,16 @@
  *
  * - Connecting: the router creates a pending connection on first use (or `connect`
  *   does); `setup` dials (port-mapper lookup, socket, handshake: the `Dialer`) and
- *   hands the channel to the connection, or closes it when dialing fails. Accepted
- *   channels come in through `accepted`, after `admit` settled name clashes and
- *   simultaneous connects (the node with the greater name keeps its own attempt,
- *   as in OTP's `dist_util`).
+ *   hands the channel to the connection, or closes it when dialing fails. An incoming
+ *   handshake is asked about in `admit` and, once it succeeded, comes in through
+ *   `accepted`. As in OTP's net kernel, a pending connection waits for exactly one
+ *   attempt (`Connection.attempt`, OTP's pending owner): its own dial, or an incoming
+ *   handshake admitted while there was no connection (so a send meanwhile queues on it
+ *   instead of dialing a second connection). In a simultaneous connect the attempt of
+ *   the node with the greater name wins on both sides: the loser's dial is refused
+ *   (`nok`) and its pending connection, queue included, waits for the winner's
+ *   attempt, which it adopts; a node that admits the winner aborts its own dial. So
+ *   each side ends with one connection and one nodeup.
  * - Ticks: every `netTickTimeMs / 4` each live connection that sent nothing since the
  *   last tick sends a TICK; a connection that received nothing for four ticks in a
  *   row is closed with `net_tick_timeout` (so a silent peer is found within the net
@@ -30,8 +36,8 @@
  *   dies, the node's connections close with it (`net_kernel_terminated`); the kernel
  *   supervisor (kernel_sup.ts) starts a new one, which keeps the node monitors.
  */
-import { describe, callServer, GenServer, getLogger, type From, type Node, type Pid } from '@grove/core';
-import type { Channel } from '../transport/transport';
+import { BadArgError, formatTerm, callServer, GenServer, getLogger, type From, type Node, type Pid } from '@grove/core';
+import type { Channel, ConnectAttempt, DialAttempt } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
 import { HandshakeError } from '../errors';
@@ -43,7 +49,7 @@ import { canReply, refuse } from './bad_request';
 export const NET_KERNEL = 'net_kernel';
 
 /** Opens an authenticated channel to `peer` (lookup, connect, handshake); `hidden` makes this node hidden to it. */
-export type Dialer = (peer: string, hidden: boolean) => Promise<Channel>;
+export type Dialer = (peer: string, hidden: boolean, attempt: DialAttempt) => Promise<Channel>;
 
 /** What `admit` decides about an incoming connection from a peer (see handshake/handshake.ts). */
 export type Admission = 'ok' | 'ok_simultaneous' | 'nok' | 'alive' | { refuse: string };
@@ -67,7 +73,7 @@ export interface NodeDownMessage {
   readonly reason: string;
 }
 
-/** Options of {@link NetKernel.monitorNodes}. */
+/** Options of `DistNode.monitorNodes` and `monitorNodes`. */
 export interface MonitorNodesOptions {
   /** Which nodes to hear about. Default `visible` (as OTP's `monitor_nodes(true)`). */
   nodeType?: NodeType | 'all';
@@ -77,6 +83,8 @@ export interface NetKernelOptions {
   hidden: boolean;
   netTickTimeMs: number;
   connectAll: boolean;
+  /** global's `prevent_overlapping_partitions` (see global/partitions.ts); only with `connectAll`. */
+  preventOverlappingPartitions: boolean;
   /** Connect on first use (Erlang's `dist_auto_connect`). Default true. */
   autoConnect: boolean;
   /** How long a connection may stay pending waiting for the peer's winning simultaneous attempt. */
@@ -84,14 +92,17 @@ export interface NetKernelOptions {
   dial: Dialer;
 }
 
-/** A node monitor: who hears of which nodes. */
-interface Subscriber {
+/** A node monitor: who hears of which nodes, subscribed how many times (OTP counts `monitor_nodes(true)` calls). */
+interface Subscription {
   readonly pid: Pid;
   readonly nodeType: NodeType | 'all';
+  count: number;
 }
 
-/** The node monitors, by subscriber pid key: they outlive a net kernel that is restarted. */
-export type NodeMonitors = Map<string, Subscriber>;
+/** The node monitors by subscriber pid key, one subscription per option set: they outlive a net kernel that is restarted. */
+export type NodeMonitors = Map<string, Subscription[]>;
+
+const NODE_TYPES: ReadonlyArray<MonitorNodesOptions['nodeType']> = ['visible', 'hidden', 'all'];
 
 /** What {@link NetKernel.init} gets (the same on every restart). */
 export interface NetKernelArgs {
@@ -155,7 +166,7 @@ export class NetKernel extends GenServer {
   override init({ router, options, monitors, allowed }: NetKernelArgs): void {
     // Restarted after a kill (no terminate ran): the connections close with the kernel that held them, as they would have.
     kernels.get(this.node)?.stop();
-    for (const [key, s] of monitors) if (!this.node.isAlive(s.pid)) monitors.delete(key);
+    for (const [key, subs] of monitors) if (!this.node.isAlive(subs[0]!.pid)) monitors.delete(key);
     this.router = router;
     this.options = options;
     this.subscribers = monitors;
@@ -240,22 +251,44 @@ export class NetKernel extends GenServer {
     }
   }
 
+  /** True when `peer` is connected and is a BEAM node (Erlang's protocol), not a Grove one. */
+  isErlang(peer: string): boolean {
+    return this.router.connections.get(peer)?.channel?.protocol === 'erlang';
+  }
+
+  /** The visible nodes that are Grove nodes (not BEAM ones): those Grove's `global` speaks with. */
+  groveNodes(): string[] {
+    return this.nodes('visible').filter((n) => !this.isErlang(n));
+  }
+
   /** Connected nodes: `visible` (default, as `nodes()`), `hidden`, or `connected` (both). */
   nodes(kind: 'visible' | 'hidden' | 'connected' = 'visible'): string[] {
     return this.router.peers(kind);
   }
 
   /**
-   * Subscribes `pid` (on) or unsubscribes it (off) to nodeup/nodedown messages. A
-   * subscription ends with its process.
+   * Subscribes `pid` to nodeup/nodedown messages (on), or ends its subscriptions with
+   * these options (off), as OTP's `monitor_nodes/2`: each call with `on` adds a
+   * subscription and each message comes once per subscription; `off` ends every
+   * subscription made with the same options (the node type; none given is `visible`),
+   * and leaves those made with others. Subscriptions end with their process.
    */
   monitorNodes(pid: Pid, on: boolean, options: MonitorNodesOptions = {}): void {
+    if (typeof on !== 'boolean') throw new BadArgError(`monitorNodes: on must be true or false, got ${formatTerm(on)}`, on);
+    const nodeType = options?.nodeType ?? 'visible';
+    if (!NODE_TYPES.includes(nodeType)) throw new BadArgError(`monitorNodes: nodeType must be 'visible', 'hidden' or 'all', got ${formatTerm(nodeType)}`, nodeType);
+    const subs = this.subscribers.get(pid.key);
     if (!on) {
-      this.subscribers.delete(pid.key);
+      const rest = subs?.filter((s) => s.nodeType !== nodeType) ?? [];
+      if (rest.length > 0) this.subscribers.set(pid.key, rest);
+      else this.subscribers.delete(pid.key);
       return;
     }
     if (!this.node.isAlive(pid)) return;
-    this.subscribers.set(pid.key, { pid, nodeType: options.nodeType ?? 'visible' });
+    const same = subs?.find((s) => s.nodeType === nodeType);
+    if (same !== undefined) same.count++;
+    else if (subs !== undefined) subs.push({ pid, nodeType, count: 1 });
+    else this.subscribers.set(pid.key, [{ pid, nodeType, count: 1 }]);
   }
 
   /** Closes every connection and stops ticking. */
@@ -272,37 +305,57 @@ export class NetKernel extends GenServer {
   // ---- incoming connections ----
 
   /**
-   * Decides on an incoming connection from `peer` (the handshake asks before it
-   * answers): `ok`; in a simultaneous connect, `nok` when this node's own attempt
-   * wins, `ok_simultaneous` when the peer's does (the greater name wins, as OTP);
-   * `alive` when a connection is already up (the peer says whether it restarted).
+   * Decides on the incoming connection `attempt` from `peer` (the handshake asks before
+   * it answers), as OTP's net kernel does (`accept_pending`):
+   * - no connection: `ok`, and a pending connection now waits for this attempt, so that
+   *   what this node sends the peer meanwhile queues on it rather than dialing a second
+   *   connection;
+   * - a pending one (this node is connecting too: a simultaneous connect): the greater
+   *   name's attempt wins. `nok` when this node's is greater; else `ok_simultaneous`:
+   *   this node drops its own attempt (aborts it) and the pending connection, with its
+   *   queue, waits for the peer's;
+   * - one up: `alive` (the peer says whether it restarted: then this attempt replaces
+   *   the connection); refused while another such attempt is under way.
    */
-  admit(peer: string): Admission {
+  admit(peer: string, attempt: ConnectAttempt): Admission {
     if (this.stopped) return 'nok';
     // The handshake logs the refusal with this reason, and tells the peer.
     if (!this.isAllowed(peer)) return { refuse: `${peer} is not in the allow list (net_kernel:allow)` };
     const c = this.router.connections.get(peer);
-    if (c === undefined) return 'ok';
-    if (c.state === 'up') return 'alive';
-    return simultaneousConnectStatus(this.node.name, peer);
+    if (c === undefined) {
+      this.router.open(peer).attempt = attempt;
+      return 'ok';
+    }
+    if (c.state === 'up') {
+      if (c.replacement !== null) return { refuse: `a connection from ${peer} is already being set up` };
+      c.replacement = attempt;
+      return 'alive';
+    }
+    if (simultaneousConnectStatus(this.node.name, peer) === 'nok') return 'nok';
+    const lost = c.attempt;
+    c.attempt = attempt;
+    lost?.abort();
+    return 'ok_simultaneous';
   }
 
-  /** An accepted, authenticated channel: adopted by the peer's connection (pending ones keep their queue). */
-  accepted(channel: Channel): void {
-    if (this.stopped) {
-      channel.close('net_kernel_terminated');
-      return;
-    }
+  /** The incoming connection `attempt` finished its handshake: the connection waiting for it adopts the channel. */
+  accepted(channel: Channel, attempt: ConnectAttempt): void {
+    if (this.stopped) return void channel.close('net_kernel_terminated');
+    const stale = this.router.connections.get(channel.peer);
+    // The peer restarted: its old connection goes (nodedown), and a pending one takes this attempt over (see `down`).
+    if (stale?.state === 'up' && stale.replacement === attempt) stale.close('connection_closed');
     const c = this.router.connections.get(channel.peer);
-    if (c !== undefined && c.state === 'up') {
-      // The peer restarted (`alive`, then it said proceed): the old connection is stale.
-      if (channel.replaces === true) c.close('connection_closed');
-      else {
-        channel.close('name_clash');
-        return;
-      }
-    }
-    this.router.adoptChannel(channel);
+    if (c === undefined || c.state !== 'pending' || c.attempt !== attempt) return void channel.close('connection_closed');
+    c.attempt = null;
+    c.adopt(channel);
+  }
+
+  /** The incoming connection `attempt` from `peer` failed: a pending connection that waited for it fails too (OTP's `pending_nodedown`). */
+  acceptFailed(peer: string, attempt: ConnectAttempt): void {
+    const c = this.router.connections.get(peer);
+    if (c === undefined) return;
+    if (c.replacement === attempt) c.replacement = null;
+    else if (c.state === 'pending' && c.attempt === attempt) c.close('connect_failed');
   }
 
   // ---- RouterHooks ----
@@ -319,19 +372,27 @@ export class NetKernel extends GenServer {
       conn.close('not_allowed');
       return;
     }
-    this.options.dial(peer, this.options.hidden || this.hiddenPeers.has(peer)).then(
+    const abort = new AbortController();
+    const attempt: ConnectAttempt = { abort: () => abort.abort() };
+    conn.attempt = attempt;
+    const current = (): boolean => conn.state === 'pending' && conn.attempt === attempt;
+    this.options.dial(peer, this.options.hidden || this.hiddenPeers.has(peer), { signal: abort.signal, isPending: current }).then(
       (channel) => {
-        // Another channel (an accepted one that won the tie-break) may have been adopted meanwhile.
-        if (conn.state === 'pending') conn.adopt(channel);
-        else channel.close('connection_closed');
+        // Dropped for the peer's attempt meanwhile (its abort came too late to stop this one).
+        if (!current()) return void channel.close('connection_closed');
+        conn.attempt = null;
+        conn.adopt(channel);
       },
       (err: unknown) => {
         log.debug(`cannot connect to ${peer}: ${err instanceof Error ? err.message : String(err)}`);
-        if (conn.state !== 'pending') return;
+        if (!current()) return; // dropped for the peer's attempt, which the connection now waits for
         if (err instanceof HandshakeError && err.reason === 'simultaneous') {
-          // The peer is connecting to us and its attempt won the tie-break: keep this
-          // connection (and its queue) pending for that channel, within the setup time.
-          this.node.clock.setTimeout(() => conn.state === 'pending' && conn.close('connect_failed'), this.options.setupTimeoutMs, true);
+          // The peer is connecting to us and its attempt won the tie-break (`nok`): keep this
+          // connection (and its queue) pending for that attempt, within the setup time (OTP's
+          // loser waits to be replaced the same way).
+          const waiting: ConnectAttempt = { abort: () => undefined };
+          conn.attempt = waiting;
+          this.node.clock.setTimeout(() => conn.state === 'pending' && conn.attempt === waiting && conn.close('connect_failed'), this.options.setupTimeoutMs, true);
           return;
         }
         conn.close('connect_failed');
@@ -347,7 +408,8 @@ export class NetKernel extends GenServer {
     const nodeType: NodeType = conn.hidden ? 'hidden' : 'visible';
     log.debug(`${this.node.name}: nodeup ${conn.peer} (${nodeType})`);
     this.notify({ type: 'nodeup', node: conn.peer, nodeType });
-    if (!conn.hidden && this.options.connectAll) {
+    // A BEAM node learns of others through its own global, not Grove's peer list.
+    if (!conn.hidden && this.options.connectAll && channel.protocol !== 'erlang') {
       const nodes = this.router.peers('visible').filter((n) => n !== conn.peer);
       if (nodes.length > 0) conn.regSend(undefined, NET_KERNEL, { type: PEERS, nodes });
     }
@@ -355,6 +417,14 @@ export class NetKernel extends GenServer {
 
   /** @internal */
   down(conn: Connection, reason: string, wasUp: boolean): void {
+    // A pending connection's attempt ends with it; a restarted peer's attempt to replace an up one takes over a new pending connection.
+    conn.attempt?.abort();
+    const replacement = conn.replacement;
+    conn.attempt = conn.replacement = null;
+    if (replacement !== null) {
+      if (this.stopped || this.router.connections.has(conn.peer)) replacement.abort();
+      else this.router.open(conn.peer).attempt = replacement;
+    }
     this.settle(conn, false);
     this.hiddenPeers.delete(conn.peer);
     if (!wasUp) return;
@@ -371,8 +441,11 @@ export class NetKernel extends GenServer {
   }
 
   private notify(msg: NodeUpMessage | NodeDownMessage): void {
-    for (const s of this.subscribers.values()) {
-      if (s.nodeType === 'all' || s.nodeType === msg.nodeType) this.node.send(s.pid, msg);
+    for (const subs of this.subscribers.values()) {
+      for (const s of subs) {
+        if (s.nodeType !== 'all' && s.nodeType !== msg.nodeType) continue;
+        for (let i = 0; i < s.count; i++) this.node.send(s.pid, msg);
+      }
     }
   }
 
@@ -384,7 +457,7 @@ export class NetKernel extends GenServer {
    * (a forged GenCall) is dropped.
    */
   override handleCall(request: unknown, from: From): unknown {
-    if (!canReply(from)) return refuse(NET_KERNEL, this.node.name, from, `a call of ${describe(request)}`);
+    if (!canReply(from)) return refuse(NET_KERNEL, this.node.name, from, `a call of ${formatTerm(request)}`);
     const req = request as { type?: unknown } | null;
     if (typeof req === 'object' && req !== null && req.type === 'is_auth') return 'yes';
     return super.handleCall(request, from);
@@ -397,18 +470,29 @@ export class NetKernel extends GenServer {
   peerList(conn: Connection, nodes: unknown): void {
     if (this.stopped || this.options.hidden || !this.options.connectAll || conn.state !== 'up' || conn.hidden) return;
     if (!Array.isArray(nodes)) return void log.warn(`${this.node.name}: ignored a malformed peer list from ${conn.peer}`);
+    for (const n of this.meshTargets(conn.peer, nodes)) void this.connect(n);
+  }
+
+  /**
+   * @internal the nodes of a peer's list (`from` sent it) this node may dial: well-formed
+   * names of this node's kind, not this node, not connected or connecting, at most
+   * {@link MESH_DIALS_PER_LIST} of them and within the mesh's rate (each one returned
+   * takes a dial from it). The mesh's peer lists and global's sync (the nodes of the
+   * peer's partition) both go through here.
+   */
+  meshTargets(from: string, nodes: readonly unknown[]): string[] {
     const kind = nodeNameKind(this.node.name);
     const dial: string[] = [];
     let skipped = 0;
-    for (const n of nodes as unknown[]) {
+    for (const n of nodes) {
       if (!isNodeName(n, kind) || n === this.node.name || this.router.connections.has(n) || dial.includes(n)) continue;
       if (dial.length < MESH_DIALS_PER_LIST && this.meshDial()) dial.push(n);
       else skipped++;
     }
     if (skipped > 0) {
-      log.warn(`${this.node.name}: ${conn.peer} listed ${dial.length + skipped} nodes to connect to; connecting to ${dial.length} (the mesh dials at most ${MESH_DIALS_PER_LIST} per list and ${MESH_DIALS_PER_PERIOD} every ${MESH_PERIOD_MS} ms)`);
+      log.warn(`${this.node.name}: ${from} listed ${dial.length + skipped} nodes to connect to; connecting to ${dial.length} (the mesh dials at most ${MESH_DIALS_PER_LIST} per list and ${MESH_DIALS_PER_PERIOD} every ${MESH_PERIOD_MS} ms)`);
     }
-    for (const n of dial) void this.connect(n);
+    return dial;
   }
 
   /** Takes one mesh dial from the current window: false when none is left. */

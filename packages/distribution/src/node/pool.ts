@@ -4,7 +4,7 @@
  * of them per request, round-robin or by a key's hash (so that one key always reaches
  * the same server, e.g. a cache shard).
  */
-import { describe, GenServer, stopServer, termKey, type ProcessContext, type ServerRef, type TermKeyPolicy } from '@grove/core';
+import { formatTerm, GenServer, stopServer, termKey, type ProcessContext, type ServerRef, type TermKeyPolicy } from '@grove/core';
 import { DistNodeError } from '../errors';
 import { spawnRemote, type RemoteStartArgs } from './dist_node';
 
@@ -24,7 +24,7 @@ export interface ServerPoolOptions {
 const KEYS: TermKeyPolicy = {
   noun: 'a pool key',
   plain: true,
-  error: (at, detail, value) => new DistNodeError(`ServerPool.pickFor: ${describe(value)} cannot be a key (${at}: ${detail})`),
+  error: (at, detail, value) => new DistNodeError(`ServerPool.pickFor: ${formatTerm(value)} cannot be a key (${at}: ${detail})`),
 };
 
 /**
@@ -56,10 +56,10 @@ export class ServerPool<S extends GenServer<any>> {
     options: ServerPoolOptions,
   ): Promise<ServerPool<S>> {
     if (typeof options !== 'object' || options === null || !Array.isArray(options.nodes) || options.nodes.length === 0) {
-      throw new DistNodeError(`ServerPool.start: options.nodes must list at least one node, got ${describe(options?.nodes)}`);
+      throw new DistNodeError(`ServerPool.start: options.nodes must list at least one node, got ${formatTerm(options?.nodes)}`);
     }
     const perNode = options.perNode ?? 1;
-    if (!Number.isInteger(perNode) || perNode < 1) throw new DistNodeError(`ServerPool.start: perNode must be a positive integer, got ${describe(perNode)}`);
+    if (!Number.isInteger(perNode) || perNode < 1) throw new DistNodeError(`ServerPool.start: perNode must be a positive integer, got ${formatTerm(perNode)}`);
     const starts = options.nodes.flatMap((node) =>
       Array.from({ length: perNode }, () => spawnRemote(from, node, cls, ...([arg] as RemoteStartArgs<S>))),
     );
@@ -69,7 +69,7 @@ export class ServerPool<S extends GenServer<any>> {
     if (failed !== undefined) {
       // All or nothing: stop the servers that did start.
       await Promise.all(members.map((m) => stopServer(from, m.pid).catch(() => undefined)));
-      throw new DistNodeError(`ServerPool.start: a ${cls.name} did not start: ${(failed.reason as Error)?.message ?? describe(failed.reason)}`, { cause: failed.reason });
+      throw new DistNodeError(`ServerPool.start: a ${cls.name} did not start: ${(failed.reason as Error)?.message ?? formatTerm(failed.reason)}`, { cause: failed.reason });
     }
     return new ServerPool(members, options.pick ?? 'round_robin');
   }

@@ -12,15 +12,20 @@
  * a failed start, or a lost connection rejects the requester's promise with a
  * {@link SpawnError}.
  *
+ * A spawnable registered with `allowFrom` (allow_from.ts) is spawned only for those
+ * nodes (the requester's node is the connection's peer); another is answered as for a
+ * name that is not registered.
+ *
  * Deliberate difference from OTP: `spawn` on a remote node returns a promise of
  * the pid (JS cannot block), and a name the target does not know is an error at the
  * caller rather than a process that dies with `undef`.
  */
-import { BadArgError, checkTerm, describe, Pid, Ref, type Node, type ProcessContext } from '@grove/core';
+import { BadArgError, checkTerm, formatTerm, Pid, Ref, type Node, type ProcessContext } from '@grove/core';
 import type { Control } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
 import { SpawnError } from '../errors';
+import { allows, checkAllowFrom, type Allow, type AllowFrom } from './allow_from';
 
 /** A process body a peer may spawn: called with the new process's context and the request's arguments. */
 export type SpawnFunction = (ctx: ProcessContext, ...args: any[]) => unknown;
@@ -37,8 +42,23 @@ export interface SpawnStarter {
   start(from: Node, args?: any, options?: { parent?: Pid }): Promise<Pid | 'ignore'>;
 }
 
-/** What {@link SpawnService.register} accepts. */
+/** What `DistNode.registerSpawnable` accepts. */
 export type Spawnable = SpawnFunction | SpawnStarter;
+
+/** Options of `registerSpawnable`. */
+export interface SpawnableOptions {
+  /**
+   * Only these nodes may spawn it (their names, or a predicate on a node's name); any
+   * other gets the answer for a name that is not registered (`unknown_spawnable`). The
+   * node itself always may. Default: every connected node.
+   */
+  readonly allowFrom?: AllowFrom;
+}
+
+interface Registered {
+  readonly spawnable: Spawnable;
+  readonly allow: Allow;
+}
 
 type SpawnRequest = Extract<Control, { type: 'spawn_request' }>;
 type SpawnReply = Extract<Control, { type: 'spawn_reply' }>;
@@ -61,22 +81,27 @@ function isStarter(s: Spawnable): s is SpawnStarter {
 
 /** The spawnables of one node, and both ends of the spawn protocol. */
 export class SpawnService {
-  private readonly table = new Map<string, Spawnable>();
+  private readonly table = new Map<string, Registered>();
 
   constructor(private readonly node: Node, private readonly router: DistRouter) {
     router.spawnHandler = (conn, c) => (c.type === 'spawn_request' ? this.serve(conn, c) : this.answered(conn, c));
   }
 
-  /** Lets peers spawn `spawnable` as `name`. Replaces nothing: a name is registered once. */
-  register(name: string, spawnable: Spawnable): void {
-    if (typeof name !== 'string' || name.length === 0) throw new BadArgError(`registerSpawnable: name must be a non-empty string, got ${describe(name)}`, name);
+  /** Lets peers (with `allowFrom`, only those) spawn `spawnable` as `name`. Replaces nothing: a name is registered once. */
+  register(name: string, spawnable: Spawnable, options?: SpawnableOptions): void {
+    if (typeof name !== 'string' || name.length === 0) throw new BadArgError(`registerSpawnable: name must be a non-empty string, got ${formatTerm(name)}`, name);
     if (typeof spawnable !== 'function' && !(typeof spawnable === 'object' && spawnable !== null && isStarter(spawnable))) {
-      throw new BadArgError(`registerSpawnable(${JSON.stringify(name)}): expected a function or a GenServer class, got ${describe(spawnable)}`, spawnable);
+      throw new BadArgError(`registerSpawnable(${JSON.stringify(name)}): expected a function or a GenServer class, got ${formatTerm(spawnable)}`, spawnable);
     }
-    if (this.table.has(name) && this.table.get(name) !== spawnable) {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new BadArgError(`registerSpawnable(${JSON.stringify(name)}): options must be an object, got ${formatTerm(options)}`, options);
+    }
+    const allow = checkAllowFrom(options?.allowFrom, `registerSpawnable(${JSON.stringify(name)})`);
+    const held = this.table.get(name);
+    if (held !== undefined && held.spawnable !== spawnable) {
       throw new BadArgError(`registerSpawnable: ${JSON.stringify(name)} is already registered`, name);
     }
-    this.table.set(name, spawnable);
+    this.table.set(name, { spawnable, allow });
   }
 
   /** Stops peers from spawning `name`; false when it was not registered. */
@@ -94,10 +119,10 @@ export class SpawnService {
   /** Asks `peer` to spawn `name(args)` for `requester` (a live local process). */
   request(requester: Pid, peer: string, name: string, args: readonly unknown[], opts: RemoteSpawnOptions): Promise<RemoteSpawnResult> {
     if (typeof peer !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(peer)) {
-      return Promise.reject(new BadArgError(`spawn: node must be a node name like name@host, got ${describe(peer)}`, peer));
+      return Promise.reject(new BadArgError(`spawn: node must be a node name like name@host, got ${formatTerm(peer)}`, peer));
     }
-    if (typeof name !== 'string' || name.length === 0) return Promise.reject(new BadArgError(`spawn: name must be a non-empty string, got ${describe(name)}`, name));
-    if (!Array.isArray(args)) return Promise.reject(new BadArgError(`spawn: args must be an array, got ${describe(args)}`, args));
+    if (typeof name !== 'string' || name.length === 0) return Promise.reject(new BadArgError(`spawn: name must be a non-empty string, got ${formatTerm(name)}`, name));
+    if (!Array.isArray(args)) return Promise.reject(new BadArgError(`spawn: args must be an array, got ${formatTerm(args)}`, args));
     try {
       checkTerm(args);
     } catch (e) {
@@ -130,7 +155,7 @@ export class SpawnService {
 
   /** A "remote" spawn on this very node (OTP's `spawn(node(), ...)`): the same table, local links. */
   private async spawnHere(requester: Pid, name: string, args: readonly unknown[], opts: RemoteSpawnOptions): Promise<RemoteSpawnResult> {
-    const spawnable = this.table.get(name);
+    const spawnable = this.table.get(name)?.spawnable;
     if (spawnable === undefined) throw new SpawnError(this.node.name, name, 'unknown_spawnable', `no spawnable named ${JSON.stringify(name)} is registered on ${this.node.name}`);
     const ctx = this.router.inbound.contextOf(requester);
     if (ctx === undefined) throw new SpawnError(this.node.name, name, 'noproc', undefined);
@@ -174,7 +199,9 @@ export class SpawnService {
   // ---- target ----
 
   private serve(conn: Connection, c: SpawnRequest): void {
-    const spawnable = this.table.get(c.name);
+    const entry = this.table.get(c.name);
+    // A node allowFrom leaves out is told what it would be told of a name never registered.
+    const spawnable = entry !== undefined && allows(entry.allow, conn.peer, this.node.name) ? entry.spawnable : undefined;
     if (spawnable === undefined) return this.fail(conn, c, 'unknown_spawnable', `no spawnable named ${JSON.stringify(c.name)} is registered on ${this.node.name}`);
     if (!isStarter(spawnable)) {
       const args = c.args;
@@ -182,7 +209,7 @@ export class SpawnService {
       try {
         pid = this.node.spawn((ctx) => spawnable(ctx, ...args), { label: c.name });
       } catch (e) {
-        return this.fail(conn, c, 'spawn_failed', describe(e));
+        return this.fail(conn, c, 'spawn_failed', formatTerm(e));
       }
       // Linked and monitored before the new process first runs (it is only queued yet).
       return this.succeed(conn, c, pid);
@@ -215,7 +242,7 @@ export class SpawnService {
     try {
       checkTerm(detail);
     } catch {
-      reason.detail = describe(detail);
+      reason.detail = formatTerm(detail);
     }
     conn.write({ type: 'spawn_reply', ref: c.ref, to: c.from, link: c.link, monitor: c.monitor, pid: undefined, reason });
   }

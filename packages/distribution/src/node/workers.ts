@@ -14,7 +14,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
-import { describe, GenServer, Info, StartError, startSupervisor, stopSupervisor, type ExitReason, type Pid, type RestartType } from '@grove/core';
+import { formatTerm, GenServer, Info, StartError, startSupervisor, stopSupervisor, type ExitReason, type Pid, type RestartType } from '@grove/core';
 import { DistNodeError } from '../errors';
 import { attachWorker, detachWorker } from '../transport/thread_links';
 import type { DistNode } from './dist_node';
@@ -155,7 +155,7 @@ export class WorkerNode extends GenServer {
     // An error from another thread arrives as a copy, not always an instance of this thread's Error.
     worker.on('error', (err: unknown) => {
       const message = (err as { message?: unknown } | null)?.message;
-      node.send(self, ['grove.thread_error', typeof message === 'string' ? message : describe(err)]);
+      node.send(self, ['grove.thread_error', typeof message === 'string' ? message : formatTerm(err)]);
     });
     worker.once('exit', (code) => node.send(self, ['grove.thread_exit', code]));
     return undefined;
@@ -232,13 +232,13 @@ function started(worker: Worker, spec: WorkerNodeSpec): Promise<void> {
  * await workers.stop();
  */
 export async function startWorkers(dist: DistNode, options: WorkerNodesOptions = {}): Promise<WorkerNodes> {
-  if (typeof options !== 'object' || options === null) throw new DistNodeError(`startWorkers: expected options, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null) throw new DistNodeError(`startWorkers: expected options, got ${formatTerm(options)}`);
   const count = options.count ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
-  if (!Number.isInteger(count) || count < 1 || count > 1024) throw new DistNodeError(`startWorkers: count must be an integer from 1 to 1024, got ${describe(count)}`);
-  if (options.main !== undefined && typeof options.main !== 'string') throw new DistNodeError(`startWorkers: main must be a module path, got ${describe(options.main)}`);
+  if (!Number.isInteger(count) || count < 1 || count > 1024) throw new DistNodeError(`startWorkers: count must be an integer from 1 to 1024, got ${formatTerm(count)}`);
+  if (options.main !== undefined && typeof options.main !== 'string') throw new DistNodeError(`startWorkers: main must be a module path, got ${formatTerm(options.main)}`);
   const prefix = options.prefix ?? aliveOf(dist.name);
   const names = Array.from({ length: count }, (_, i) => `${prefix}_${i + 1}@${hostOf(dist.name)}`);
-  for (const n of names) if (!isNodeName(n)) throw new DistNodeError(`startWorkers: ${describe(n)} is not a node name (check prefix)`);
+  for (const n of names) if (!isNodeName(n)) throw new DistNodeError(`startWorkers: ${formatTerm(n)} is not a node name (check prefix)`);
   const cookie = options.cookie ?? dist.getCookie();
   const children = names.map((name, i) => {
     const spec: WorkerNodeSpec = {

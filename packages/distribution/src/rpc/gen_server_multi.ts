@@ -8,7 +8,7 @@
  * A node whose server is not there, is unreachable, dies, has no handler for the
  * request, or does not answer within the timeout is a bad node.
  */
-import { BadArgError, callServer, castServer, describe, type ProcessContext, type TimeoutMs } from '@grove/core';
+import { BadArgError, callServer, castServer, formatTerm, type ProcessContext, type TimeoutMs } from '@grove/core';
 import { callerOf, knownNodes, type DistCaller } from '../node/dist_node';
 import { isNodeName } from '../node/node_name';
 
@@ -27,13 +27,13 @@ export interface MultiCallResult<R> {
 function targets(caller: ProcessContext, nodes: unknown, what: string): string[] {
   if (nodes === undefined) return knownNodes(caller.node);
   if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string' && isNodeName(n))) {
-    throw new BadArgError(`${what}: nodes must be an array of node names, got ${describe(nodes)}`, nodes);
+    throw new BadArgError(`${what}: nodes must be an array of node names, got ${formatTerm(nodes)}`, nodes);
   }
   return [...(nodes as string[])];
 }
 
 function checkName(name: unknown, what: string): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0) throw new BadArgError(`${what}: name must be a registered name (a non-empty string), got ${describe(name)}`, name);
+  if (typeof name !== 'string' || name.length === 0) throw new BadArgError(`${what}: name must be a registered name (a non-empty string), got ${formatTerm(name)}`, name);
 }
 
 /** Calls the server registered as `name` on this node and every visible node. */
@@ -47,7 +47,7 @@ export async function multiCall<R>(from: MultiCaller, ...rest: unknown[]): Promi
   const list = targets(caller, nodes, 'multiCall');
   checkName(name, 'multiCall');
   const t = (timeoutMs ?? 'infinity') as TimeoutMs;
-  if (t !== 'infinity' && !(typeof t === 'number' && t >= 0 && t < Infinity)) throw new BadArgError(`multiCall: timeoutMs must be a finite number >= 0 or 'infinity', got ${describe(t)}`, t);
+  if (t !== 'infinity' && !(typeof t === 'number' && t >= 0 && t < Infinity)) throw new BadArgError(`multiCall: timeoutMs must be a finite number >= 0 or 'infinity', got ${formatTerm(t)}`, t);
   const settled = await Promise.all(
     list.map((node) =>
       callServer(caller, [name, node], request, t).then(

@@ -15,6 +15,11 @@
  *
  * Functions run with `this` bound to the worker's process context.
  *
+ * A module exposed with `allowFrom` (node/allow_from.ts) runs only for those nodes
+ * (and this one); to another it is a module that is not exposed. Who calls is the
+ * peer of the connection the request came on, marked on it by the connection
+ * ({@link stampRpcCaller}); an unmarked request was made on this node.
+ *
  * The server is a GenServer (OTP's rex is a gen_server): a call request is a
  * `{ type: 'rpc.call' }` object, so it comes to `handleCall` (anything else there is
  * an unknown call); casts, cancels and the workers' DOWN are infos routed by type.
@@ -23,7 +28,8 @@
  * under the kernel supervisor, and the table of exposed modules lives outside the
  * process, so a restarted server serves the same modules.
  */
-import { BadArgError, describe, GenServer, getLogger, Info, isDownMessage, isRef, NotCopyableError, ProcessExit, reply, type DownMessage, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { BadArgError, formatTerm, GenCall, GenServer, getLogger, Info, isDownMessage, isRef, NotCopyableError, ProcessExit, reply, type DownMessage, type From, type Node, type Pid, type ProcessContext, type Ref } from '@grove/core';
+import { allows, checkAllowFrom, type Allow, type AllowFrom } from '../node/allow_from';
 import { canReply, refuse } from '../node/bad_request';
 import { fieldText } from '../wire/wire';
 
@@ -35,6 +41,48 @@ export type ExposedFunction = (this: ProcessContext, ...args: any[]) => unknown;
 
 /** A module: function name → function. */
 export type ExposedModule = Readonly<Record<string, ExposedFunction>>;
+
+/** Options of `expose`. */
+export interface ExposeOptions {
+  /**
+   * Only these nodes may call the module (their names, or a predicate on a node's
+   * name); any other gets the answer of a module that is not exposed. The node itself
+   * always may. Default: every connected node.
+   */
+  readonly allowFrom?: AllowFrom;
+}
+
+/** An exposed module in a node's table. */
+interface Exposed {
+  readonly fns: ExposedModule;
+  readonly allow: Allow;
+}
+
+/**
+ * Where an rpc request came from: set by the connection it arrived on (the peer's
+ * node name, as the handshake proved it). A symbol key never comes off the wire, so a
+ * request without it was made on this node. @internal
+ */
+export const kCallerNode: unique symbol = Symbol('grove.rpc.caller_node');
+
+/**
+ * Marks `msg` with the peer it came from when it is an rpc request (a call's or a
+ * cast's): called by the connection for every message a peer sends (one type check
+ * for any other message). False when a request cannot be marked (a registered
+ * class's frozen instance): the connection drops it, since unmarked it would pass
+ * for a request made on this node. @internal
+ */
+export function stampRpcCaller(msg: unknown, peer: string): boolean {
+  const req = msg instanceof GenCall ? msg.request : msg;
+  if (typeof req !== 'object' || req === null) return true;
+  try {
+    const type = (req as { type?: unknown }).type;
+    if (type === 'rpc.call' || type === 'rpc.cast') (req as { [kCallerNode]?: string })[kCallerNode] = peer;
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A call request. */
 export interface RpcCallRequest {
@@ -69,7 +117,7 @@ export interface RpcCancelMessage {
 const log = getLogger('dist');
 const servers = new WeakMap<Node, RpcServer>();
 /** Each node's exposed modules: they outlive a server that is restarted. */
-const tables = new WeakMap<Node, Map<string, ExposedModule>>();
+const tables = new WeakMap<Node, Map<string, Exposed>>();
 
 /** The rpc server of `node` (the one running, or the last one to run), if it is distributed. @internal */
 export function rpcServerOf(node: Node): RpcServer | undefined {
@@ -84,7 +132,7 @@ interface Running {
 
 /** One node's rpc server (`rex`): the exposed modules and the workers running calls. @internal */
 export class RpcServer extends GenServer {
-  private modules!: Map<string, ExposedModule>;
+  private modules!: Map<string, Exposed>;
   /** Worker monitor ref key → what it runs. */
   private readonly running = new Map<number | string, Running>();
   /** Call id → worker monitor ref key, for cancels. */
@@ -102,16 +150,17 @@ export class RpcServer extends GenServer {
     return this.ctx.node;
   }
 
-  /** Exposes `fns` as `module`. Throws when the module is already exposed or a value is not a function. */
-  expose(module: string, fns: ExposedModule): void {
-    if (typeof module !== 'string' || module.length === 0) throw new BadArgError(`rpc.expose: module must be a non-empty string, got ${describe(module)}`, module);
-    if (typeof fns !== 'object' || fns === null || Array.isArray(fns)) throw new BadArgError(`rpc.expose(${JSON.stringify(module)}): expected an object of functions, got ${describe(fns)}`, fns);
+  /** Exposes `fns` as `module`. Throws when the module is already exposed, a value is not a function, or `allowFrom` is malformed. */
+  expose(module: string, fns: ExposedModule, options?: ExposeOptions): void {
+    if (typeof module !== 'string' || module.length === 0) throw new BadArgError(`rpc.expose: module must be a non-empty string, got ${formatTerm(module)}`, module);
+    if (typeof fns !== 'object' || fns === null || Array.isArray(fns)) throw new BadArgError(`rpc.expose(${JSON.stringify(module)}): expected an object of functions, got ${formatTerm(fns)}`, fns);
     for (const [k, f] of Object.entries(fns)) {
-      if (typeof f !== 'function') throw new BadArgError(`rpc.expose(${JSON.stringify(module)}): ${JSON.stringify(k)} is not a function (${describe(f)})`, f);
+      if (typeof f !== 'function') throw new BadArgError(`rpc.expose(${JSON.stringify(module)}): ${JSON.stringify(k)} is not a function (${formatTerm(f)})`, f);
     }
+    const allow = checkAllowFrom(options?.allowFrom, `rpc.expose(${JSON.stringify(module)})`);
     if (this.modules.has(module)) throw new BadArgError(`rpc.expose: module ${JSON.stringify(module)} is already exposed on ${this.node.name} (unexpose it first)`, module);
     // A copy: what was exposed cannot change behind the table's back, and no prototype is consulted.
-    this.modules.set(module, Object.freeze(Object.assign(Object.create(null) as Record<string, ExposedFunction>, fns)));
+    this.modules.set(module, { fns: Object.freeze(Object.assign(Object.create(null) as Record<string, ExposedFunction>, fns)), allow });
   }
 
   /** Stops exposing `module`; false when it was not exposed. */
@@ -122,7 +171,7 @@ export class RpcServer extends GenServer {
   /** The exposed modules and their functions. */
   exposed(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const [m, fns] of this.modules) out[m] = Object.keys(fns);
+    for (const [m, e] of this.modules) out[m] = Object.keys(e.fns);
     return out;
   }
 
@@ -135,7 +184,7 @@ export class RpcServer extends GenServer {
    */
   override handleCall(request: unknown, from: From): unknown {
     const req = request as RpcCallRequest | null;
-    if (!canReply(from)) return refuse(REX, this.node.name, from, `a call of ${describe(req)}`);
+    if (!canReply(from)) return refuse(REX, this.node.name, from, `a call of ${formatTerm(req)}`);
     if (typeof req !== 'object' || req === null || req.type !== 'rpc.call') return super.handleCall(request, from);
     const bad = malformed(req, true);
     if (bad !== null) return refuse(REX, this.node.name, from, bad);
@@ -171,7 +220,8 @@ export class RpcServer extends GenServer {
 
   /** Runs a well-formed request (see {@link malformed}). */
   private run(req: RpcCallRequest | RpcCastMessage, from: From | null): void {
-    const f = this.lookup(req.module, req.fn);
+    const caller = (req as { [kCallerNode]?: string })[kCallerNode] ?? this.node.name;
+    const f = this.lookup(req.module, req.fn, caller);
     if (typeof f === 'string') {
       if (from !== null) this.reply(from, { error: 'undef', reason: f } satisfies RpcReply);
       else log.debug(`rpc.cast on ${this.node.name}: ${f}`);
@@ -185,10 +235,16 @@ export class RpcServer extends GenServer {
     if (key !== null) this.byCall.set(key, ref.key);
   }
 
-  /** The function, or why there is none. */
-  private lookup(module: string, fn: string): ExposedFunction | string {
-    const mod = this.modules.get(module);
-    if (mod === undefined) return `module ${JSON.stringify(module)} is not exposed on ${this.node.name}`;
+  /** The function, or why there is none; a module `caller` may not use is one that is not exposed. */
+  private lookup(module: string, fn: string, caller: string): ExposedFunction | string {
+    const e = this.modules.get(module);
+    const notExposed = `module ${JSON.stringify(module)} is not exposed on ${this.node.name}`;
+    if (e === undefined) return notExposed;
+    if (!allows(e.allow, caller, this.node.name)) {
+      log.debug(`rpc ${module}.${fn} on ${this.node.name}: refused to ${caller} (not in allowFrom)`);
+      return notExposed;
+    }
+    const mod = e.fns;
     const f = mod[fn];
     if (typeof f !== 'function') return `${module}.${fn} is not exposed on ${this.node.name} (module ${JSON.stringify(module)} exposes ${Object.keys(mod).join(', ') || 'nothing'})`;
     return f;
@@ -222,14 +278,14 @@ async function work(w: ProcessContext, f: ExposedFunction, args: readonly unknow
     out = e instanceof ProcessExit ? { error: 'exit', reason: e.reason } : { error: 'throw', reason: e };
   }
   if (from === null) {
-    if ('error' in out) log.debug(`rpc.cast on ${w.node.name} ended with ${out.error}: ${describe(out.reason)}`);
+    if ('error' in out) log.debug(`rpc.cast on ${w.node.name} ended with ${out.error}: ${formatTerm(out.reason)}`);
     return;
   }
   try {
     reply(w.node, from, out);
   } catch (e) {
     // The value cannot cross the wire (a function, an unregistered class...): the caller hears why.
-    const reason = e instanceof NotCopyableError ? e : new NotCopyableError('$', describe(e));
+    const reason = e instanceof NotCopyableError ? e : new NotCopyableError('$', formatTerm(e));
     reply(w.node, from, { error: 'throw', reason } satisfies RpcReply);
   }
 }

@@ -12,11 +12,11 @@
  * exposed (no `apply` of arbitrary code); `rpc` and `erpc` report failures the same
  * way (a JS exception carries its class), and differ only in `multicall`'s shape.
  */
-import { BadArgError, call, CallExitError, CallTimeoutError, describe, type TimeoutMs } from '@grove/core';
+import { BadArgError, call, CallExitError, CallTimeoutError, formatTerm, type TimeoutMs } from '@grove/core';
 import { callerOf, knownNodes, type DistCaller } from '../node/dist_node';
 import { DistNodeError, RpcError } from '../errors';
 import { isNodeName } from '../node/node_name';
-import { REX, rpcServerOf, type RpcServer, type ExposedModule, type RpcCallRequest, type RpcCancelMessage, type RpcCastMessage, type RpcReply } from './rex';
+import { REX, rpcServerOf, type RpcServer, type ExposeOptions, type ExposedModule, type RpcCallRequest, type RpcCancelMessage, type RpcCastMessage, type RpcReply } from './rex';
 
 /** Who calls: a process context, a node, or a distributed node (its root process calls). */
 export type RpcCaller = DistCaller;
@@ -45,23 +45,26 @@ function serverOf(from: RpcCaller, what: string): RpcServer {
 }
 
 function checkTarget(node: unknown, module: unknown, fn: unknown, args: unknown): void {
-  if (typeof node !== 'string' || !isNodeName(node)) throw new BadArgError(`rpc: node must be a node name like b@127.0.0.1, got ${describe(node)}`, node);
-  if (typeof module !== 'string' || module.length === 0) throw new BadArgError(`rpc: module must be a non-empty string, got ${describe(module)}`, module);
-  if (typeof fn !== 'string' || fn.length === 0) throw new BadArgError(`rpc: function must be a non-empty string, got ${describe(fn)}`, fn);
-  if (!Array.isArray(args)) throw new BadArgError(`rpc ${module}.${fn}: args must be an array, got ${describe(args)}`, args);
+  if (typeof node !== 'string' || !isNodeName(node)) throw new BadArgError(`rpc: node must be a node name like b@127.0.0.1, got ${formatTerm(node)}`, node);
+  if (typeof module !== 'string' || module.length === 0) throw new BadArgError(`rpc: module must be a non-empty string, got ${formatTerm(module)}`, module);
+  if (typeof fn !== 'string' || fn.length === 0) throw new BadArgError(`rpc: function must be a non-empty string, got ${formatTerm(fn)}`, fn);
+  if (!Array.isArray(args)) throw new BadArgError(`rpc ${module}.${fn}: args must be an array, got ${formatTerm(args)}`, args);
 }
 
 function checkTimeout(t: unknown): void {
   if (t !== 'infinity' && !(typeof t === 'number' && t >= 0 && t < Infinity)) {
-    throw new BadArgError(`rpc: timeoutMs must be a finite number >= 0 or 'infinity', got ${describe(t)}`, t);
+    throw new BadArgError(`rpc: timeoutMs must be a finite number >= 0 or 'infinity', got ${formatTerm(t)}`, t);
   }
 }
 
 // ---- exposing ----
 
-/** Lets other nodes call `fns` as `module` on `on`'s node. Throws when the module is already exposed. */
-export function expose<M extends ExposedModule>(on: RpcCaller, module: string, fns: M): M {
-  serverOf(on, 'rpc.expose').expose(module, fns);
+/**
+ * Lets other nodes call `fns` as `module` on `on`'s node (with `allowFrom`, only those
+ * nodes). Throws when the module is already exposed.
+ */
+export function expose<M extends ExposedModule>(on: RpcCaller, module: string, fns: M, options?: ExposeOptions): M {
+  serverOf(on, 'rpc.expose').expose(module, fns, options);
   return fns;
 }
 
@@ -98,7 +101,7 @@ export async function rpcCall<T = unknown>(from: RpcCaller, node: string, module
     }
     if (e instanceof CallExitError) {
       // No rex there (`noproc`) means no Grove node answers under that name.
-      if (e.reason === 'noconnection' || e.reason === 'noproc') throw new RpcError('noconnection', node, module, fn, e.reason);
+      if (e.noconnection || e.noproc) throw new RpcError('noconnection', node, module, fn, e.noproc ? 'noproc' : 'noconnection');
       throw new RpcError('exit', node, module, fn, e.reason);
     }
     throw e;
@@ -119,7 +122,7 @@ export function rpcCast(from: RpcCaller, node: string, module: string, fn: strin
 /** Settles one call per node, in order. */
 async function settleAll<T>(from: RpcCaller, nodes: readonly string[] | undefined, module: string, fn: string, args: readonly unknown[], timeoutMs: TimeoutMs): Promise<RpcSettled<T>[]> {
   const list = nodes ?? knownNodes(callerOf(from, 'rpc').node);
-  if (!Array.isArray(list)) throw new BadArgError(`rpc.multicall: nodes must be an array of node names, got ${describe(list)}`, list);
+  if (!Array.isArray(list)) throw new BadArgError(`rpc.multicall: nodes must be an array of node names, got ${formatTerm(list)}`, list);
   for (const n of list) checkTarget(n, module, fn, args);
   checkTimeout(timeoutMs);
   return Promise.all(
@@ -211,7 +214,7 @@ export async function nbYield<T>(key: RpcKey<T>, timeoutMs: TimeoutMs = 0): Prom
 }
 
 function checkKey(key: unknown): void {
-  if (!(key instanceof RpcKey)) throw new BadArgError(`rpc.yield: expected a key from rpc.asyncCall, got ${describe(key)}`, key);
+  if (!(key instanceof RpcKey)) throw new BadArgError(`rpc.yield: expected a key from rpc.asyncCall, got ${formatTerm(key)}`, key);
 }
 
 /**

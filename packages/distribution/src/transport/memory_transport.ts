@@ -5,13 +5,13 @@
  * pair of channels for a socket: what one end writes, the other end's handler
  * receives a tick later, in order, copied through the term codec as the wire would.
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import type { Pid } from '@grove/core';
-import { DistNodeError, HandshakeError } from '../errors';
+import { DistNodeError, HandshakeError, type HandshakeFailure } from '../errors';
 import { encodeTerm } from '../wire/term';
 import { decodeTerm } from '../wire/term_decode';
-import type { Channel, ChannelHandler, Control, TransportHooks, TransportStart } from './transport';
+import type { Channel, ChannelHandler, ChannelStats, Control, TransportHooks, TransportStart } from './transport';
 
 interface MemoryEntry {
   readonly hooks: TransportHooks;
@@ -34,21 +34,27 @@ export const memoryTransport: TransportStart = async (options, hooks, fixedCreat
   return {
     creation: entry.creation,
     address: { host: 'memory', port: 0 },
-    async dial(peer, self) {
+    async dial(peer, self, attempt) {
       await Promise.resolve();
+      if (attempt.signal.aborted) throw new HandshakeError('simultaneous', `${self.name} dropped its attempt to reach ${peer}`, peer);
       const target = memoryNodes.get(peer);
       if (target === undefined) throw new DistNodeError(`no node named ${peer} runs in this process`);
-      const decision = target.hooks.admit(self.name);
-      if (decision !== 'ok' && decision !== 'ok_simultaneous') {
-        if (typeof decision === 'object') throw new HandshakeError('not_allowed', `${peer} refused ${self.name}: ${decision.refuse}`, peer);
-        throw new HandshakeError(decision === 'nok' ? 'simultaneous' : 'name_clash', `${peer} refused ${self.name} (${decision})`, peer);
-      }
-      if (hooks.cookie(peer) !== target.hooks.cookie(self.name)) throw new HandshakeError('bad_cookie', `${peer} refused ${self.name}: cookies differ`, peer);
+      // The whole handshake runs at once, so the target's attempt is never aborted meanwhile.
+      const theirAttempt = { abort: () => undefined };
+      const decision = target.hooks.admit(self.name, theirAttempt);
+      const refuse = (reason: HandshakeFailure, why: string): never => {
+        if (decision === 'ok' || decision === 'ok_simultaneous' || decision === 'alive') target.hooks.acceptFailed(self.name, theirAttempt);
+        throw new HandshakeError(reason, `${peer} refused ${self.name}: ${why}`, peer);
+      };
+      if (typeof decision === 'object') return refuse('not_allowed', decision.refuse);
+      if (decision === 'nok') return refuse('simultaneous', 'its own attempt wins the simultaneous connect');
+      if (decision === 'alive' && !attempt.isPending()) return refuse('name_clash', 'it has a connection up with a node of that name');
+      if (hooks.cookie(peer) !== target.hooks.cookie(self.name)) return refuse('bad_cookie', 'cookies differ');
       const [mine, theirs] = memoryChannelPair(
         { name: self.name, creation: self.creation, hidden: self.hidden ?? entry.hidden },
         { name: peer, creation: target.creation, hidden: target.hidden },
       );
-      target.hooks.accepted(theirs);
+      target.hooks.accepted(theirs, theirAttempt);
       return mine;
     },
     async close() {
@@ -73,20 +79,30 @@ class MemoryChannel implements Channel {
     readonly peerHidden: boolean,
   ) {}
 
-  write(c: Control): void {
+  write(c: Control): boolean {
     // A control message is itself a term: copy it through the term codec, as the wire would.
     const bytes = encodeTerm(c);
-    if (this.closed) return;
+    if (this.closed) return true;
     this.other.queue.push(decodeTerm(bytes, { localNode: this.peer, localCreation: this.peerCreation }) as Control);
     this.other.schedule();
+    return true;
   }
 
-  send(from: Pid | undefined, to: Pid, msg: unknown): void {
-    this.write({ type: 'send', from, to, msg });
+  send(from: Pid | undefined, to: Pid, msg: unknown): boolean {
+    return this.write({ type: 'send', from, to, msg });
   }
 
-  regSend(from: Pid | undefined, to: string, msg: unknown): void {
-    this.write({ type: 'reg_send', from, to, msg });
+  regSend(from: Pid | undefined, to: string, msg: unknown): boolean {
+    return this.write({ type: 'reg_send', from, to, msg });
+  }
+
+  /** Never busy: delivery is a queue in this process. */
+  drained(): PromiseLike<void> {
+    return Promise.resolve();
+  }
+
+  stats(): ChannelStats {
+    return { pendingBytes: 0, busy: false, busyCount: 0, droppedMessages: 0, fragmentedOut: 0, fragmentedIn: 0, reassemblyBytes: 0 };
   }
 
   close(reason: string): void {

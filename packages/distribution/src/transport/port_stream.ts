@@ -15,9 +15,17 @@ import { Duplex } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 
 const END = 'end';
+/** Bytes sent and not yet acknowledged by the reader, past which writes wait (the stream's "socket buffer"). */
+const IN_FLIGHT_LIMIT = 4 * 1024 * 1024;
 
 export class PortStream extends Duplex {
   private ended = false;
+  /** Bytes posted to the other side that its reader has not taken yet. */
+  private inFlight = 0;
+  /** Bytes received and handed to this side's reader, not yet acknowledged. */
+  private unacked = 0;
+  /** A write waiting for the other side to take what is in flight. */
+  private waiting: (() => void) | null = null;
 
   constructor(private readonly port: MessagePort) {
     super({ allowHalfOpen: false });
@@ -48,19 +56,34 @@ export class PortStream extends Duplex {
     return this;
   }
 
+  /**
+   * The reader wants more: acknowledge what it took, so that the writer on the other
+   * side may send more. A MessagePort has no flow control of its own; this is the
+   * stream's (a TCP socket's window, in effect), so a slow reader makes the writer's
+   * connection busy instead of queueing without bound in the port.
+   */
   override _read(): void {
-    // Messages are pushed as they come; the port has no flow control of its own.
+    if (this.unacked > 0) {
+      this.port.postMessage(this.unacked);
+      this.unacked = 0;
+    }
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
     this.post(chunk);
-    done();
+    this.proceed(done);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, done: (err?: Error | null) => void): void {
     if (chunks.length === 1) this.post(chunks[0]!.chunk);
     else this.post(Buffer.concat(chunks.map((c) => c.chunk)));
-    done();
+    this.proceed(done);
+  }
+
+  /** Completes a write at once, or once the other side has taken enough of what is in flight. */
+  private proceed(done: () => void): void {
+    if (this.inFlight <= IN_FLIGHT_LIMIT) done();
+    else this.waiting = done;
   }
 
   override _final(done: (err?: Error | null) => void): void {
@@ -69,6 +92,7 @@ export class PortStream extends Duplex {
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    this.waiting = null;
     this.port.off('message', this.onMessage);
     this.port.close();
     done(err);
@@ -78,16 +102,32 @@ export class PortStream extends Duplex {
     // One copy of just these bytes (the writer may reuse its buffer, and cloning a view
     // would clone all of the buffer behind it), then moved to the other thread.
     const bytes = new Uint8Array(chunk);
+    this.inFlight += bytes.byteLength;
     this.port.postMessage(bytes, [bytes.buffer]);
   }
 
   private readonly onMessage = (data: unknown): void => {
+    if (typeof data === 'number') {
+      // The other side's reader took `data` bytes.
+      this.inFlight -= data;
+      const waiting = this.waiting;
+      if (waiting !== null && this.inFlight <= IN_FLIGHT_LIMIT) {
+        this.waiting = null;
+        waiting();
+      }
+      return;
+    }
     if (data === END) {
       this.endRead();
       return;
     }
-    if (data instanceof Uint8Array) this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    else this.destroy(new Error('a thread link received something other than bytes'));
+    if (!(data instanceof Uint8Array)) {
+      this.destroy(new Error('a thread link received something other than bytes'));
+      return;
+    }
+    this.unacked += data.byteLength;
+    // A reader that keeps up is acknowledged now; one that is behind, when it asks for more (_read).
+    if (this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) this._read();
   };
 
   private readonly onClose = (): void => {

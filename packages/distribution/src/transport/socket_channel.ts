@@ -8,20 +8,44 @@
  * destroys this socket only: the connection goes down (`nodedown`, `noconnection`)
  * and every other connection carries on. An empty frame is a tick (as Erlang's).
  *
- * @internal
+ * Large messages: a message that does not fit a batch under the frame limit is
+ * encoded on its own and sent in fragments (`wire/fragment.ts`), a window of them at a
+ * time as the socket drains, so batches of other senders go out between them. A
+ * sender with a message in fragments queues its next messages behind it (order per
+ * sender); so does every sender behind a message with no sender (a call reply).
+ *
+ * Back-pressure (OTP's `dist_buf_busy_limit`, `busy_port.ts`): past `distBufBusyLimit`
+ * bytes pending the channel is busy, and `write`/`send` return false so the connection
+ * holds the sending process until {@link SocketChannel.drained}; past
+ * `maxSendQueueBytes` messages are dropped and counted (a sender that cannot be held:
+ * the node itself, or a process that sends without yielding).
+ *
+ * Internal to the package, not part of its API.
  */
 import type { Socket } from 'node:net';
 import { getLogger, type Pid } from '@grove/core';
-import type { Channel, ChannelHandler, Control } from './transport';
+import type { Channel, ChannelHandler, ChannelStats, Control } from './transport';
 import { ControlEncoder } from '../wire/control';
 import { ControlDecoder, type ControlFastPath } from '../wire/control_decode';
+import { DEFAULT_MAX_MESSAGE_BYTES, FRAGMENT_KEY, FragmentQueue, Reassembly } from '../wire/fragment';
 import { FrameWriter } from '../wire/frame_writer';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
+import { BATCH_FULL } from '../wire/wire';
+import { InAtomCache, OutAtomCache } from '../wire/atom_cache';
+import { SlicedDecode } from '../wire/term_slices';
+import { BusyPort, DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './busy_port';
 
 /** A batch this large is written at once instead of at the end of the tick (bounds frame size and latency). */
 const FLUSH_BYTES = 256 * 1024;
 /** Below this a batch always fits a frame: see the constructor. */
 const MIN_FRAME_BYTES = 1024;
+/** Largest fragment's data (less when a quarter of the frame limit is less). */
+const FRAGMENT_BYTES = 256 * 1024;
+/** A reassembled message over this size is decoded a slice at a time, the event loop turning between slices. */
+const SLICED_DECODE_BYTES = 256 * 1024;
+/** One slice: at most this many terms, or a little over this many bytes. */
+const SLICE_TERMS = 4096;
+const SLICE_BYTES = 256 * 1024;
 const TICK: Control = { type: 'tick' };
 const log = getLogger('dist');
 
@@ -32,8 +56,30 @@ export interface ChannelIdentity {
   readonly peer: string;
   readonly peerCreation: number;
   readonly peerHidden: boolean;
-  /** The handshake replaced a stale connection to this peer. */
-  readonly replaces?: boolean;
+}
+
+/** Delivers the frames a channel's decoder held until its connection adopted it; a failure destroys the socket. @internal */
+export function startReading(decoder: FrameDecoder, socket: Socket): void {
+  try {
+    decoder.resume();
+  } catch (err) {
+    socket.destroy(err as Error);
+  }
+}
+
+/** The nodedown reason for a channel's socket error (`frame_too_large`, `bad_frame`, `connection_closed`), logged. @internal */
+export function closeReason(peer: string, err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  log.warn(`connection to ${peer} closed: ${err.message}`);
+  return code === 'frame_too_large' || code === 'message_too_large' ? code : code === 'decode' ? 'bad_frame' : 'connection_closed';
+}
+
+/** The limits of one channel (`startDistributed` options of the same names). */
+export interface ChannelLimits {
+  maxFrameBytes?: number;
+  maxMessageBytes?: number;
+  distBufBusyLimit?: number;
+  maxSendQueueBytes?: number;
 }
 
 export class SocketChannel implements Channel {
@@ -43,7 +89,6 @@ export class SocketChannel implements Channel {
   readonly peer: string;
   readonly peerCreation: number;
   readonly peerHidden: boolean;
-  readonly replaces: boolean;
   private readonly enc: ControlEncoder;
   private readonly dec: ControlDecoder;
   private readonly writer: FrameWriter;
@@ -53,12 +98,25 @@ export class SocketChannel implements Channel {
   /** Reading is paused until the node's scheduler catches up (see `onFrame`). */
   private inputHeld = false;
   private reason: string | null = null;
+  private readonly context: { localNode: string; localCreation: number };
+  private readonly maxMessageBytes: number;
+  private readonly fragmentBytes: number;
+  /** Messages going in fragments; null when none (the fast path's one check). */
+  private out: FragmentQueue | null = null;
+  private readonly spare = new FragmentQueue();
+  private pumpArmed = false;
+  private readonly reassembly: Reassembly;
+  /** A large message being decoded a slice at a time (input is paused meanwhile). */
+  private slicing: SlicedDecode | null = null;
+  private readonly port: BusyPort;
+  private fragmentedOut = 0;
+  private fragmentedIn = 0;
 
   constructor(
-    private readonly socket: Socket,
+    /** @internal */
+    readonly socket: Socket,
     id: ChannelIdentity,
-    options: {
-      maxFrameBytes?: number;
+    options: ChannelLimits & {
       /** The handshake's decoder (paused, maybe holding frames that came right behind it). */
       decoder?: FrameDecoder;
     } = {},
@@ -66,15 +124,21 @@ export class SocketChannel implements Channel {
     this.peer = id.peer;
     this.peerCreation = id.peerCreation;
     this.peerHidden = id.peerHidden;
-    this.replaces = id.replaces === true;
     const maxFrameBytes = Math.max(MIN_FRAME_BYTES, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     // A batch is flushed before a message is added once it holds flushAt bytes, and the
     // encoder refuses (at the sender) to grow past maxFrameBytes - flushAt: so a batch
     // never makes a frame over the maximum, and a message of up to half of it always fits.
+    // A larger message goes in fragments (see `overflow`).
     this.flushAt = Math.min(FLUSH_BYTES, Math.floor(maxFrameBytes / 4));
-    this.enc = new ControlEncoder({ maxBytes: maxFrameBytes - this.flushAt });
-    this.dec = new ControlDecoder({ localNode: id.localName, localCreation: id.localCreation }, this.inbound);
-    this.writer = new FrameWriter(socket, { maxFrameBytes });
+    this.fragmentBytes = Math.min(FRAGMENT_BYTES, Math.floor(maxFrameBytes / 4));
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const busyLimit = options.distBufBusyLimit ?? DEFAULT_DIST_BUF_BUSY_LIMIT;
+    this.port = new BusyPort(this, busyLimit, options.maxSendQueueBytes ?? DEFAULT_MAX_SEND_QUEUE_BYTES);
+    this.enc = new ControlEncoder({ maxBytes: maxFrameBytes - this.flushAt, split: true });
+    this.context = { localNode: id.localName, localCreation: id.localCreation };
+    this.dec = new ControlDecoder(this.context, this.inbound);
+    this.reassembly = new Reassembly(this.maxMessageBytes);
+    this.writer = new FrameWriter(socket, { maxFrameBytes, highWaterMark: busyLimit });
     socket.on('error', this.onError);
     socket.once('close', this.onSocketClose);
     if (options.decoder !== undefined) {
@@ -97,34 +161,121 @@ export class SocketChannel implements Channel {
     this.h = h;
     if (h !== null && !this.reading) {
       this.reading = true;
-      try {
-        this.decoder.resume();
-      } catch (err) {
-        this.socket.destroy(err as Error);
-      }
+      startReading(this.decoder, this.socket);
     }
   }
 
-  write(c: Control): void {
-    if (this.closed) return;
+  write(c: Control): boolean {
+    if (this.closed) return true;
+    if (this.port.busy && this.port.drops(c)) return false;
+    if (this.out !== null && this.out.holds(senderOf(c))) return this.detach(c);
     if (this.enc.length >= this.flushAt) this.flush();
-    this.enc.encode(c);
+    try {
+      this.enc.encode(c);
+    } catch (e) {
+      if (e !== BATCH_FULL) throw e;
+      return this.overflow(c);
+    }
     this.schedule();
+    return !this.port.busy;
   }
 
-  send(from: Pid | undefined, to: Pid, msg: unknown): void {
-    if (this.closed) return;
+  send(from: Pid | undefined, to: Pid, msg: unknown): boolean {
+    if (this.closed) return true;
+    if ((this.out !== null && this.out.holds(from?.key)) || this.port.busy) return this.write({ type: 'send', from, to, msg });
     if (this.enc.length >= this.flushAt) this.flush();
-    this.enc.send(from, to, msg);
+    try {
+      this.enc.send(from, to, msg);
+    } catch (e) {
+      if (e !== BATCH_FULL) throw e;
+      return this.overflow({ type: 'send', from, to, msg });
+    }
     this.schedule();
+    return !this.port.busy;
   }
 
-  regSend(from: Pid | undefined, to: string, msg: unknown): void {
-    if (this.closed) return;
+  regSend(from: Pid | undefined, to: string, msg: unknown): boolean {
+    if (this.closed) return true;
+    if ((this.out !== null && this.out.holds(from?.key)) || this.port.busy) return this.write({ type: 'reg_send', from, to, msg });
     if (this.enc.length >= this.flushAt) this.flush();
-    this.enc.regSend(from, to, msg);
+    try {
+      this.enc.regSend(from, to, msg);
+    } catch (e) {
+      if (e !== BATCH_FULL) throw e;
+      return this.overflow({ type: 'reg_send', from, to, msg });
+    }
     this.schedule();
+    return !this.port.busy;
   }
+
+  drained(): PromiseLike<void> {
+    return this.port.drained();
+  }
+
+  stats(): ChannelStats {
+    return {
+      pendingBytes: this.pendingBytes(),
+      busy: this.port.busy,
+      busyCount: this.port.busyCount,
+      droppedMessages: this.port.dropped,
+      fragmentedOut: this.fragmentedOut,
+      fragmentedIn: this.fragmentedIn,
+      reassemblyBytes: this.reassembly.bytes || (this.slicing?.size ?? 0),
+    };
+  }
+
+  /** The batch being built, frames queued, the socket's buffer and fragments not sent yet. @internal */
+  pendingBytes(): number {
+    return this.enc.length + this.writer.pendingBytes + (this.out?.bytes ?? 0);
+  }
+
+  /** A message that does not fit the batch: after the batch if it fits an empty one, else in fragments. */
+  private overflow(c: Control): boolean {
+    if (this.enc.count > 0) {
+      this.flush();
+      try {
+        this.enc.encode(c);
+        this.schedule();
+        return !this.port.busy;
+      } catch (e) {
+        if (e !== BATCH_FULL) throw e;
+      }
+    }
+    return this.detach(c);
+  }
+
+  /**
+   * Encodes `c` on its own (a fresh atom cache: it may go out after batches encoded
+   * later) and queues it to go in fragments, after what was batched so far.
+   */
+  private detach(c: Control): boolean {
+    const enc = new ControlEncoder({ maxBytes: this.maxMessageBytes, atoms: new OutAtomCache(0) });
+    enc.encode(c);
+    const data = enc.writer.view(); // the encoder is dropped: its buffer is the message's, no copy
+    this.flush();
+    const out = (this.out ??= this.spare);
+    out.push(senderOf(c), data);
+    this.fragmentedOut++;
+    if (!this.pumpArmed) this.pump();
+    return !this.port.busy;
+  }
+
+  /** Hands fragments to the writer while it holds less than a window of bytes, then waits for the socket. */
+  private readonly pump = (): void => {
+    this.pumpArmed = false;
+    const out = this.out;
+    if (out === null || this.closed) return;
+    const window = 2 * this.fragmentBytes;
+    while (!out.empty && this.writer.pendingBytes < window) this.writer.write(out.next(this.fragmentBytes)!);
+    this.writer.flush();
+    if (out.empty) this.out = null;
+    else {
+      this.pumpArmed = true;
+      if (this.writer.pendingBytes >= window) this.socket.once('drain', this.pump);
+      else setImmediate(this.pump);
+    }
+    this.port.update();
+  };
 
   close(reason: string): void {
     if (this.closed) return;
@@ -132,6 +283,9 @@ export class SocketChannel implements Channel {
     this.flush();
     this.closed = true;
     this.writer.close();
+    this.out?.clear();
+    this.out = null;
+    this.port.close();
     // Let what was queued go out, then make sure the socket is gone even if the peer never answers the FIN.
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref();
@@ -151,7 +305,7 @@ export class SocketChannel implements Channel {
   private flush(): void {
     if (this.enc.count === 0) return;
     try {
-      this.writer.write(this.enc.take());
+      if (!this.writer.write(this.enc.take()) && !this.port.busy) this.port.update();
     } catch (err) {
       // Cannot happen by the sizing above; if it did, end this connection, not the OS process.
       this.socket.destroy(err as Error);
@@ -162,6 +316,7 @@ export class SocketChannel implements Channel {
     const h = this.h;
     if (h === null) return;
     if (frame.length === 0) h.onControl(TICK);
+    else if (frame[0] === FRAGMENT_KEY) this.fragment(frame);
     else this.dec.decode(frame, this.onMessage);
     // Decoding outran dispatch: stop reading (the decoder keeps the rest of the chunk,
     // the kernel the rest of the stream) until the node has caught up.
@@ -172,9 +327,47 @@ export class SocketChannel implements Channel {
     }
   };
 
+  /**
+   * A fragment. Once a message's last one is in, it is decoded as it was encoded: with
+   * no atom cache; a large one a slice at a time, reading nothing more meanwhile (the
+   * messages behind it wait their turn).
+   */
+  private fragment(frame: Buffer): void {
+    const whole = this.reassembly.add(frame);
+    if (whole === null) return;
+    this.fragmentedIn++;
+    const dec = new ControlDecoder({ ...this.context, atoms: new InAtomCache(0) }, this.inbound);
+    if (whole.length <= SLICED_DECODE_BYTES) {
+      dec.decode(whole, this.onMessage);
+      return;
+    }
+    this.slicing = new SlicedDecode(dec, whole);
+    this.decoder.pause();
+    this.socket.pause();
+    setImmediate(this.decodeSlice);
+  }
+
+  private readonly decodeSlice = (): void => {
+    const job = this.slicing;
+    if (job === null || this.h === null) return;
+    try {
+      if (!job.step(SLICE_TERMS, SLICE_BYTES)) {
+        setImmediate(this.decodeSlice);
+        return;
+      }
+      this.slicing = null;
+      job.finish(this.onMessage);
+    } catch (err) {
+      this.slicing = null;
+      this.socket.destroy(err as Error);
+      return;
+    }
+    if (!this.inputHeld) this.resumeInput();
+  };
+
   private readonly resumeInput = (): void => {
     this.inputHeld = false;
-    if (this.closed && this.h === null) return;
+    if ((this.closed && this.h === null) || this.slicing !== null) return;
     this.socket.resume();
     this.decoder.resume();
   };
@@ -190,16 +383,38 @@ export class SocketChannel implements Channel {
   };
 
   private readonly onError = (err: Error): void => {
-    const code = (err as { code?: unknown }).code;
-    this.reason ??= code === 'frame_too_large' ? 'frame_too_large' : code === 'decode' ? 'bad_frame' : 'connection_closed';
-    log.warn(`connection to ${this.peer} closed: ${err.message}`);
+    this.reason ??= closeReason(this.peer, err);
   };
 
   private readonly onSocketClose = (): void => {
     this.closed = true;
     this.writer.drop();
+    this.out?.clear();
+    this.out = null;
+    this.port.close();
     const h = this.h;
     this.h = null;
     h?.onClose(this.reason ?? 'connection_closed');
   };
+}
+
+/** The sending process of a control message, by key (undefined: none, as a call reply). */
+function senderOf(c: Control): string | undefined {
+  switch (c.type) {
+    case 'send':
+    case 'reg_send':
+    case 'spawn_request':
+    case 'link':
+    case 'unlink':
+    case 'unlink_ack':
+    case 'exit':
+    case 'exit2':
+    case 'monitor':
+    case 'demonitor':
+      return c.from?.key;
+    case 'monitor_exit':
+      return typeof c.from === 'string' ? undefined : c.from.key;
+    default:
+      return undefined;
+  }
 }

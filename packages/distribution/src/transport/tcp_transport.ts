@@ -12,13 +12,13 @@
  *    fails the handshake (wrong cookie, garbage, timeout) is closed and logged, and
  *    nothing else happens.
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import type { Socket } from 'node:net';
 import { GenCall, getLogger, Pid, Ref } from '@grove/core';
 import { ControlEncoder } from '../wire/control';
 import { ControlDecoder } from '../wire/control_decode';
-import { ConnectError, DistNodeError, EpmdError } from '../errors';
+import { ConnectError, DistNodeError, EpmdError, HandshakeError } from '../errors';
 import { acceptHandshake, initiateHandshake, type HandshakeResult } from '../handshake/handshake';
 import { decodeHandshake, encodeHandshake, StatusCode, type HandshakeMsg } from '../handshake/messages';
 import { parseNodeName } from '../node/node_name';
@@ -27,10 +27,14 @@ import type { DistOptions } from '../node/dist_node';
 import { PortMapper } from '../epmd/port_mapper';
 import { PortStream } from './port_stream';
 import { dialThread, registerThreadNode } from './thread_links';
-import { SocketChannel } from './socket_channel';
-import { connect, listen, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
+import { SocketChannel, type ChannelLimits } from './socket_channel';
+import { DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './busy_port';
+import { DEFAULT_MAX_FRAME_BYTES } from '../wire/framing';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/fragment';
+import { connect, listen, positiveOption, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
 import { ownCertificateProblems, type TlsIdentityMode } from '../handshake/tls_identity';
 import { GROVE_EPMD_EXTRA, GROVE_TLS_EPMD_EXTRA } from '../epmd/epmd';
+import { acceptErlang, dialErlang, peekHello, type ErlangSide } from '../erlang/erlang_transport';
 
 const log = getLogger('dist');
 /** A thread link takes no place among the listener's handshakes (only sockets are capped). */
@@ -100,9 +104,14 @@ function socketTls(nodeName: string, t: TlsOptions, mode: TlsIdentityMode): Sock
  */
 function transportMismatch(peer: string, extra: Buffer, tls: boolean): string | undefined {
   const peerTls = extra.equals(GROVE_TLS_EPMD_EXTRA);
-  if (!peerTls && !extra.equals(GROVE_EPMD_EXTRA)) return `${peer}: it is an Erlang node (its port mapper entry is not a Grove node's); this node speaks Grove's protocol`;
+  if (!peerTls && !extra.equals(GROVE_EPMD_EXTRA)) return `${peer}: it is an Erlang node (its port mapper entry is not a Grove node's); this node uses TLS, and Erlang distribution over TLS is not supported`;
   if (peerTls === tls) return undefined;
   return `${peer}: it ${peerTls ? 'uses' : 'does not use'} TLS and this node ${tls ? 'does' : 'does not'}: give every node the same tls options`;
+}
+
+/** True when a port-mapper entry is a BEAM node's (not one of Grove's markers). */
+function isBeamEntry(extra: Buffer): boolean {
+  return !extra.equals(GROVE_EPMD_EXTRA) && !extra.equals(GROVE_TLS_EPMD_EXTRA);
 }
 
 /**
@@ -123,6 +132,11 @@ async function listenInRange(options: DistOptions, listenOn: (port: number) => P
   throw new Error(`every port from ${range.min} to ${range.max} is in use`);
 }
 
+/** Throws the handshake's `simultaneous` failure when the net kernel dropped this dial before its handshake began. */
+function dropped(peer: string, signal: AbortSignal): void {
+  if (signal.aborted) throw new HandshakeError('simultaneous', `connecting to ${peer}: dropped, another connection with it won the simultaneous connect`, peer);
+}
+
 export const tcpTransport: TransportStart = async (options, hooks, fixedCreation) => {
   const name = parseNodeName(options.name);
   const cookie = (peer: string): string => hooks.cookie(peer);
@@ -132,11 +146,20 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   const tlsIdentity: TlsIdentityMode = options.tls?.unsafeSkipNodeNameCheck === true ? 'host' : 'node';
   const tls = options.tls !== undefined ? { tls: socketTls(options.name, options.tls, tlsIdentity) } : {};
   const common = { name: options.name, cookie, hidden, timeoutMs, tlsIdentity, ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}) };
+  const limits: Required<ChannelLimits> = {
+    maxFrameBytes: positiveOption('maxFrameBytes', maxFrameBytes, DEFAULT_MAX_FRAME_BYTES),
+    maxMessageBytes: positiveOption('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES),
+    distBufBusyLimit: positiveOption('distBufBusyLimit', options.distBufBusyLimit, DEFAULT_DIST_BUF_BUSY_LIMIT),
+    maxSendQueueBytes: positiveOption('maxSendQueueBytes', options.maxSendQueueBytes, DEFAULT_MAX_SEND_QUEUE_BYTES),
+  };
+  if (limits.maxMessageBytes < limits.maxFrameBytes) {
+    throw new RangeError(`maxMessageBytes (${limits.maxMessageBytes}) must be at least maxFrameBytes (${limits.maxFrameBytes}): a message that fits a frame is never split`);
+  }
   const channelOf = (hs: HandshakeResult, localName: string, localCreation: number): SocketChannel =>
     new SocketChannel(
       hs.socket,
-      { localName, localCreation, peer: hs.peer, peerCreation: hs.peerCreation, peerHidden: hs.peerHidden, replaces: hs.replaced },
-      { ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}), decoder: hs.decoder },
+      { localName, localCreation, peer: hs.peer, peerCreation: hs.peerCreation, peerHidden: hs.peerHidden },
+      { ...limits, decoder: hs.decoder },
     );
   warmUp(options.name);
   const pm = await PortMapper.ensure({
@@ -151,20 +174,71 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   };
   const accept = (socket: Socket, slot: HandshakeSlot): void => {
     track(socket);
+    // Plain TCP: Erlang's handshake or Grove's, told apart by the first bytes.
+    if (options.tls === undefined) {
+      void peekHello(socket, timeoutMs).then((hello) => {
+        if (hello === undefined) return slot.release();
+        if (hello.erlang) return acceptBeam(socket, slot, hello.first);
+        socket.unshift(hello.first);
+        acceptGrove(socket, slot);
+        socket.resume();
+      });
+      return;
+    }
+    acceptGrove(socket, slot);
+  };
+  const erlangSide = (self: { name: string; creation: number; hidden?: boolean }): ErlangSide => ({
+    name: self.name,
+    creation: self.creation,
+    cookie,
+    hidden: self.hidden ?? hidden,
+    timeoutMs,
+    ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}),
+  });
+  const acceptBeam = (socket: Socket, slot: HandshakeSlot, first: Buffer): void => {
     const from = socketAddress(socket);
+    // A BEAM node's attempt: the simultaneous-connect bookkeeping is the same as for a Grove node's.
+    const attempt = { abort: () => socket.destroy() };
+    let admitted: string | undefined;
+    const admit = (peer: string): ReturnType<typeof hooks.admit> => {
+      slot.identified();
+      const decision = hooks.admit(peer, attempt);
+      if (decision === 'ok' || decision === 'ok_simultaneous' || decision === 'alive') admitted = peer;
+      return decision;
+    };
+    acceptErlang(socket, first, erlangSide({ name: options.name, creation }), admit).then(
+      (channel) => {
+        slot.release();
+        hooks.accepted(channel, attempt);
+      },
+      (err: unknown) => {
+        slot.release();
+        log.debug(`${options.name}: refused an Erlang connection from ${from}: ${(err as Error).message}`);
+        if (admitted !== undefined) hooks.acceptFailed(admitted, attempt);
+      },
+    );
+  };
+  const acceptGrove = (socket: Socket, slot: HandshakeSlot): void => {
+    const from = socketAddress(socket);
+    const abort = new AbortController();
+    const attempt = { abort: () => abort.abort() };
+    let admitted: string | undefined;
     const admit = (hello: { name: string }): ReturnType<typeof hooks.admit> => {
       slot.identified();
-      return hooks.admit(hello.name);
+      const decision = hooks.admit(hello.name, attempt);
+      if (decision === 'ok' || decision === 'ok_simultaneous' || decision === 'alive') admitted = hello.name;
+      return decision;
     };
-    acceptHandshake(socket, { ...common, creation, admit }).then(
+    acceptHandshake(socket, { ...common, creation, admit, signal: abort.signal }).then(
       (hs) => {
         slot.release();
-        hooks.accepted(channelOf(hs, options.name, creation));
+        hooks.accepted(channelOf(hs, options.name, creation), attempt);
       },
       (err: unknown) => {
         slot.release();
         // The handshake already logged why and closed the socket.
         log.debug(`${options.name}: refused a connection from ${from}: ${(err as Error).message}`);
+        if (admitted !== undefined) hooks.acceptFailed(admitted, attempt);
       },
     );
   };
@@ -190,22 +264,30 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       : err;
   }
   // Nodes of other threads of this process reach this one over a MessagePort (thread_links.ts).
-  const unregisterThread = registerThreadNode(options.name, (port) => accept(new PortStream(port) as unknown as Socket, THREAD_SLOT));
+  // Only Grove nodes run in threads of this process: no protocol to tell apart.
+  const unregisterThread = registerThreadNode(options.name, (port) => {
+    const stream = new PortStream(port) as unknown as Socket;
+    track(stream);
+    acceptGrove(stream, THREAD_SLOT);
+  });
   const transport: NodeTransport = {
     creation,
     address: { host: listener.host, port: listener.port },
-    async dial(peer, self) {
+    async dial(peer, self, attempt) {
       const threadPort = await dialThread(peer);
       if (threadPort !== undefined) {
+        dropped(peer, attempt.signal);
         const stream = new PortStream(threadPort) as unknown as Socket;
         track(stream);
-        const hs = await initiateHandshake(stream, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => true });
+        const hs = await initiateHandshake(stream, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => attempt.isPending(), signal: attempt.signal });
         return channelOf(hs, self.name, self.creation);
       }
       const p = parseNodeName(peer);
       const info = await pm.portPlease(p.alive, p.host);
       if (info === undefined) throw new DistNodeError(`${peer} is not registered with the port mapper on ${p.host}`);
-      const mismatch = transportMismatch(peer, info.extra, options.tls !== undefined);
+      dropped(peer, attempt.signal);
+      const beam = isBeamEntry(info.extra);
+      const mismatch = beam && options.tls === undefined ? undefined : transportMismatch(peer, info.extra, options.tls !== undefined);
       if (mismatch !== undefined) {
         log.warn(`${self.name}: cannot connect to ${mismatch}`);
         throw new DistNodeError(`cannot connect to ${mismatch}`);
@@ -219,8 +301,9 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
         throw err;
       }
       track(socket);
-      // A dial only runs for a pending connection: if the peer still has one up to us, it is stale (we lost or restarted it).
-      const hs = await initiateHandshake(socket, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => true });
+      if (beam) return dialErlang(socket, peer, erlangSide(self));
+      // The peer has a connection up to us: stale if this attempt is still what our pending connection waits for (we lost or restarted it).
+      const hs = await initiateHandshake(socket, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => attempt.isPending(), signal: attempt.signal });
       return channelOf(hs, self.name, self.creation);
     },
     async close() {

@@ -11,19 +11,44 @@
  * nodes of one OS process without sockets (control messages still go through the
  * term codec) for fast tests of everything above the transport.
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import type { Pid } from '@grove/core';
 import type { DistOptions } from '../node/dist_node';
 import type { Admission } from '../node/net_kernel';
 import type { ControlMessage } from '../wire/control_message';
 
+/**
+ * One attempt at a connection with a peer, outgoing (a dial) or incoming (a handshake
+ * being accepted): what OTP's net kernel calls a pending connection's owner. The net
+ * kernel keeps, for a pending connection, the one attempt it waits for, and aborts an
+ * attempt that lost a simultaneous connect.
+ */
+export interface ConnectAttempt {
+  /** Ends the attempt's handshake now: its socket closes, and it fails with `simultaneous`. */
+  abort(): void;
+}
+
+/** What a dial is given by the net kernel. */
+export interface DialAttempt {
+  /** Aborted when the attempt lost a simultaneous connect (or its connection was closed). */
+  readonly signal: AbortSignal;
+  /**
+   * OTP's `is_pending`: whether this attempt is still the one its pending connection
+   * waits for. Asked when the peer answers `alive` (it has a connection up to this
+   * node): only then is that connection stale and replaced.
+   */
+  isPending(): boolean;
+}
+
 /** The net kernel's say on incoming connections. */
 export interface TransportHooks {
-  /** Asked during the handshake, once the peer's name is known. */
-  admit(peer: string): Admission;
-  /** An incoming connection finished its handshake. */
-  accepted(channel: Channel): void;
+  /** Asked during the handshake of `attempt`, once the peer's name is known. */
+  admit(peer: string, attempt: ConnectAttempt): Admission;
+  /** The incoming connection `attempt` (admitted) finished its handshake. */
+  accepted(channel: Channel, attempt: ConnectAttempt): void;
+  /** The incoming connection `attempt`, admitted with `peer`'s name, failed its handshake. */
+  acceptFailed(peer: string, attempt: ConnectAttempt): void;
   /** The cookie to use with `peer`, read at each handshake (so `setCookie` applies to the next connection). */
   cookie(peer: string): string;
 }
@@ -34,8 +59,8 @@ export interface NodeTransport {
   readonly creation: number;
   /** Where it listens. */
   readonly address: { host: string; port: number };
-  /** Opens an authenticated channel to `peer`. */
-  dial(peer: string, self: { name: string; creation: number; hidden?: boolean }): Promise<Channel>;
+  /** Opens an authenticated channel to `peer`; `attempt` may abort it, and decides an `alive` answer. */
+  dial(peer: string, self: { name: string; creation: number; hidden?: boolean }, attempt: DialAttempt): Promise<Channel>;
   /** Stops listening and unregisters. */
   close(): Promise<void>;
 }
@@ -76,19 +101,42 @@ export interface Channel {
   readonly peerCreation: number;
   /** True when the peer is a hidden node. */
   readonly peerHidden: boolean;
-  /** The peer restarted: this channel replaces a connection to it that still looks up. */
-  readonly replaces?: boolean;
+  /** `erlang` for a BEAM node (Erlang's distribution protocol, `erlang/dist_channel.ts`); absent for Grove's. */
+  readonly protocol?: 'erlang';
   /** Receives what the peer sends; set once by the connection that adopts the channel. */
   handler: ChannelHandler | null;
   /**
    * Queues one control message. Throws (a NotCopyableError) when its payload cannot
-   * be encoded, with nothing queued; never blocks.
+   * be encoded, with nothing queued; never blocks. Returns false when the channel is
+   * busy (more than its busy limit queued): the sender should wait for {@link drained}.
    */
-  write(c: Control): void;
+  write(c: Control): boolean;
   /** The hot path of {@link write} for `send`, without a message object. */
-  send(from: Pid | undefined, to: Pid, msg: unknown): void;
+  send(from: Pid | undefined, to: Pid, msg: unknown): boolean;
   /** The hot path of {@link write} for `reg_send`. */
-  regSend(from: Pid | undefined, to: string, msg: unknown): void;
+  regSend(from: Pid | undefined, to: string, msg: unknown): boolean;
+  /** Settles once the channel is no longer busy (or closed); one promise per busy period. */
+  drained(): PromiseLike<void>;
+  /** What the channel holds and has done, for introspection. */
+  stats(): ChannelStats;
   /** Closes the link; `onClose` follows (once) with `reason`. */
   close(reason: string): void;
+}
+
+/** A channel's queues and counters (see `DistNode.connectionInfo`). */
+export interface ChannelStats {
+  /** Bytes waiting to go out: the batch being built, frames queued, the socket's buffer, fragments not yet sent. */
+  readonly pendingBytes: number;
+  /** True while pendingBytes is over the busy limit (until it falls under half of it). */
+  readonly busy: boolean;
+  /** How many times the channel became busy. */
+  readonly busyCount: number;
+  /** Messages dropped because pendingBytes was over the hard limit (`maxSendQueueBytes`). */
+  readonly droppedMessages: number;
+  /** Messages sent in fragments. */
+  readonly fragmentedOut: number;
+  /** Messages received in fragments. */
+  readonly fragmentedIn: number;
+  /** Bytes of the message being reassembled from fragments, or decoded a slice at a time; 0 when none. */
+  readonly reassemblyBytes: number;
 }

@@ -2,7 +2,7 @@
  * Rate limit for the warnings a peer can provoke (a refused connection, a refused
  * registration): at most a few lines per kind of warning and remote host in a window,
  * then one line saying how many were left out. A client that reconnects in a loop
- * gets a handful of lines a minute, not one per attempt. @internal
+ * gets a handful of lines a minute, not one per attempt. Internal to the package.
  */
 import { getLogger } from '@grove/core';
 

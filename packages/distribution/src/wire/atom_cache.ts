@@ -18,7 +18,7 @@
  * Erlang sends as atoms ('ok', 'EXIT', a message's keys) is a short string here, and
  * the decoder returns the same string object for its repeats.
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import { NotCopyableError } from '@grove/core';
 
@@ -29,6 +29,9 @@ export const MAX_ATOM_BYTES = 255;
 
 /** The sender's table: name to index. */
 export class OutAtomCache {
+  /** Names it may hold: {@link ATOM_CACHE_SIZE}, or 0 for a message encoded to stand alone (every name in full). */
+  constructor(private readonly capacity = ATOM_CACHE_SIZE) {}
+
   private readonly index = new Map<string, number>();
   private readonly names: string[] = [];
   // The two names looked up last: a message usually names the same one or two nodes
@@ -65,7 +68,7 @@ export class OutAtomCache {
       throw new NotCopyableError('$', `the name ${JSON.stringify(name)} contains a lone surrogate`);
     }
     const bytes = Buffer.byteLength(name, 'utf8');
-    if (this.names.length < ATOM_CACHE_SIZE && bytes <= MAX_ATOM_BYTES) {
+    if (this.names.length < this.capacity && bytes <= MAX_ATOM_BYTES) {
       this.index.set(name, this.names.length);
       this.names.push(name);
     }
@@ -98,6 +101,9 @@ export class OutAtomCache {
 
 /** The receiver's table: index to name. */
 export class InAtomCache {
+  /** Names it may hold (as the sender's {@link OutAtomCache}). */
+  constructor(private readonly capacity = ATOM_CACHE_SIZE) {}
+
   private readonly names: string[] = [];
 
   /** The name at `index`, or undefined when the peer named an index it never defined. */
@@ -107,7 +113,7 @@ export class InAtomCache {
 
   /** Applies the append rule to a name the peer wrote in full. */
   add(name: string, bytes: number): void {
-    if (this.names.length < ATOM_CACHE_SIZE && bytes <= MAX_ATOM_BYTES) this.names.push(name);
+    if (this.names.length < this.capacity && bytes <= MAX_ATOM_BYTES) this.names.push(name);
   }
 
   /** Number of names remembered. */

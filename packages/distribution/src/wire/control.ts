@@ -14,11 +14,20 @@ import { Op, type ControlMessage } from './control_message';
 import { checkPid, checkRef, TermEncoder } from './term';
 import type { TermCodecOptions } from './term_format';
 import { fieldText, isVarint, putVarint, WireWriter } from './wire';
+import type { OutAtomCache } from './atom_cache';
 
 /** Options of a control encoder or decoder. */
 export interface ControlCodecOptions extends TermCodecOptions {
   /** Largest batch the encoder may build, in bytes (default 64 MiB). */
   maxBytes?: number;
+  /**
+   * A message that would grow the batch past `maxBytes` throws `BATCH_FULL` (and
+   * leaves the batch as it was) instead of a NotCopyableError: the transport then sends
+   * it on its own, in fragments.
+   */
+  split?: boolean;
+  /** The outgoing atom cache (default: a new one; `new OutAtomCache(0)` for a message that stands alone). */
+  atoms?: OutAtomCache;
 }
 
 // Field keys: (field number << 3) | wire type (0 varint, 2 length-delimited).
@@ -43,7 +52,7 @@ export class ControlEncoder {
   private bodyMark = 0;
 
   constructor(options: ControlCodecOptions = {}) {
-    this.writer = new WireWriter(8192, options.maxBytes);
+    this.writer = new WireWriter(8192, options.maxBytes, options.split === true);
     this.terms = new TermEncoder(this.writer, options);
   }
 

@@ -9,7 +9,7 @@
  */
 import type { Pid, Ref } from '@grove/core';
 import { Op, type ControlMessage } from './control_message';
-import { CACHED_STRING_MAX, ShortStringCache } from './atom_cache';
+import { CACHED_STRING_MAX, ShortStringCache, type InAtomCache } from './atom_cache';
 import { TermDecoder, type DecodeContext } from './term_decode';
 import { WireReader } from './wire';
 
@@ -102,7 +102,7 @@ export class ControlDecoder {
   private sendMsg: unknown = undefined;
 
   constructor(
-    context: DecodeContext,
+    context: DecodeContext & { atoms?: InAtomCache },
     /** Optional direct delivery of SEND and REG_SEND. */
     private readonly fast: ControlFastPath | null = null,
   ) {
@@ -117,6 +117,7 @@ export class ControlDecoder {
   decode(buf: Uint8Array, onMessage: (m: ControlMessage) => void, start = 0, end = buf.length): number {
     const r: WireReader = this.reader;
     r.reset(buf, start, end);
+    this.terms.setBudget(end - start);
     let count = 0;
     while (r.pos < end) {
       if (r.buf[r.pos] !== 0x0a) r.fail(`expected a Batch.messages entry (key 0x0a), got 0x${r.buf[r.pos]!.toString(16)}`);
@@ -130,6 +131,40 @@ export class ControlDecoder {
       count++;
     }
     return count;
+  }
+
+  /**
+   * Where the payload terms of the batch in `buf` are (`[start, end)` pairs, in
+   * order): a light scan of the envelopes that decodes nothing, so that the terms can
+   * be decoded ahead, a slice at a time (`term_slices.ts`). Only for a batch encoded
+   * to stand alone (no atom cache): its terms never refer to names in the envelopes.
+   */
+  payloads(buf: Uint8Array): number[] {
+    const r: WireReader = this.reader;
+    r.reset(buf);
+    const out: number[] = [];
+    while (r.pos < r.end) {
+      if (r.u8() !== 0x0a) r.fail('expected a Batch.messages entry (key 0x0a)', r.pos - 1);
+      const envLength = r.length('envelope');
+      const envEnd = r.pos + envLength;
+      const key = r.uint32();
+      const layout = LAYOUTS[key >>> 3];
+      if (layout === undefined || (key & 7) !== 2) r.fail(`unknown control message (envelope field ${key >>> 3})`);
+      const bodyLength = r.length('control message');
+      const end = r.pos + bodyLength;
+      while (r.pos < end) {
+        const fieldKey = r.uint32();
+        if ((fieldKey & 7) === 2 && layout![(fieldKey >>> 3) - 1] === K.TERM) {
+          const n = r.length('term');
+          out.push(r.pos, r.pos + n);
+          r.pos += n;
+        } else {
+          r.skipField(fieldKey & 7);
+        }
+      }
+      if (r.pos !== envEnd) r.fail('envelope carries more than one control message');
+    }
+    return out;
   }
 
   /** Decodes a whole batch into an array. */

@@ -23,7 +23,7 @@ export type FlushMode = 'tick' | 'immediate';
 export interface FrameWriterOptions {
   /** Bytes pending (queued here and in the socket) over which the peer is busy. Default 8 MiB. */
   highWaterMark?: number;
-  /** Largest frame the writer accepts; a larger payload throws at the sender. Default 64 MiB. */
+  /** Largest frame the writer accepts; a larger payload throws at the sender. Default 1 MiB. */
   maxFrameBytes?: number;
   /**
    * Batching boundary. Default `immediate`: same round-trip latency as `tick` on

@@ -15,8 +15,13 @@ import { FrameTooLargeError } from '../errors';
 
 /** Bytes of the length prefix. */
 export const FRAME_HEADER_BYTES = 4;
-/** Default maximum frame size: 64 MiB. */
-export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/**
+ * Default maximum frame size: 1 MiB. A message larger than a frame goes in fragments
+ * (`fragment.ts`), so the limit bounds what one frame costs to buffer and decode (with
+ * the decoder's budget, `term_decode.ts`: at most about 64 bytes of heap per byte),
+ * not what a message may be.
+ */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 /** The frame `payload` as one buffer: length prefix then bytes. */

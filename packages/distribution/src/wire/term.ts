@@ -10,7 +10,7 @@
 import { checkTerm, classCodecOf, GenCall, GenCast, NotCopyableError, Pid, Ref } from '@grove/core';
 import { OutAtomCache } from './atom_cache';
 import { DEFAULT_MAX_DEPTH, T, type TermCodecOptions } from './term_format';
-import { fieldText, isUint32, isVarint, WireWriter } from './wire';
+import { BATCH_FULL, fieldText, isUint32, isVarint, WireWriter } from './wire';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 // Module-level copies: @grove/core's CommonJS re-exports are getters, too slow per value.
@@ -260,12 +260,26 @@ export class TermEncoder {
   }
 
   private ref(r: Ref): void {
+    if (r.words !== undefined) return this.refWords(r, r.words);
     checkRef(r);
     const w = this.writer;
     w.u8(T.REF);
     this.atom(r.node);
     w.varint(r.creation);
     w.varint(r.id);
+  }
+
+  /** A ref an Erlang node made: its words (1 to 5, 32 bits each) in place of a Grove id. */
+  private refWords(r: Ref, words: readonly number[]): void {
+    if (typeof r.node !== 'string' || !isUint32(r.creation) || !Array.isArray(words) || words.length < 1 || words.length > 5 || !words.every(isUint32)) {
+      throw new NotCopyableError('$', `a ref whose fields cannot cross the wire (node ${fieldText(r.node)}, creation ${fieldText(r.creation)}, words of an Erlang ref that are not 1 to 5 32-bit integers)`);
+    }
+    const w = this.writer;
+    w.u8(T.REF_WORDS);
+    this.atom(r.node);
+    w.varint(r.creation);
+    w.varint(words.length);
+    for (const x of words) w.varint(x);
   }
 
   private special(v: object): void {
@@ -337,11 +351,12 @@ export class TermEncoder {
         this.string(k);
         this.write((e as unknown as Record<string, unknown>)[k]);
         count++;
-      } catch {
+      } catch (err) {
         w.pos = pos;
         this.atoms.rollback(atoms);
         this.depth = depth;
         this.errorStack.length = errors;
+        if (err === BATCH_FULL) throw err; // the batch is full, not the field uncopyable
       }
     }
     w.endVarint(mark, count);

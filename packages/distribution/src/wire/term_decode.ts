@@ -4,6 +4,15 @@
  * strings must be valid UTF-8 (no silent U+FFFD), and any problem is a
  * {@link DecodeError}. The decoder knows which node it runs on, so a pid or ref made
  * by this node comes back as the same local value (a local ref keys by number).
+ *
+ * A budget bounds what a frame can build (an "expansion bomb": a few bytes per empty
+ * Map or Error, each costing far more in heap or time): whoever decodes a frame sets
+ * {@link TermDecoder.budget} to {@link decodeBudget} of its size, and the terms that
+ * cost more than {@link DECODE_BUDGET_PER_BYTE} per byte they take on the wire (Map,
+ * Set, Error, Buffer, registered-class instances, calls and casts) are charged their
+ * estimated cost; past it the frame is a DecodeError. Everything else builds at most
+ * about 32 bytes of heap per byte (a `{}` from 2 bytes, a 1-character string from 2),
+ * within the ratio by construction, and is not counted.
  */
 import { classCodecNamed, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import { CACHED_STRING_MAX, InAtomCache, ShortStringCache } from './atom_cache';
@@ -29,6 +38,27 @@ const codecNamed = classCodecNamed;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Heap a frame may build per byte of it (estimated), besides {@link DECODE_BUDGET_BASE}. */
+export const DECODE_BUDGET_PER_BYTE = 64;
+/** What any frame may build whatever its size: 256 KiB (e.g. 64 errors without stacks). */
+export const DECODE_BUDGET_BASE = 256 * 1024;
+
+/** The decoding budget of a frame (or reassembled message) of `bytes` bytes. */
+export function decodeBudget(bytes: number): number {
+  return DECODE_BUDGET_PER_BYTE * bytes + DECODE_BUDGET_BASE;
+}
+
+/**
+ * The estimated cost of the terms that can cost more than the budget's ratio, by tag
+ * (heap bytes; an Error's also stands for the time to make one, some microseconds).
+ */
+const COST: number[] = new Array<number>(256).fill(0);
+COST[T.MAP] = COST[T.SET] = 192;
+COST[T.ERROR] = 4096;
+COST[T.BYTES] = 192;
+COST[T.CLASS] = COST[T.GEN_CALL] = 64;
+COST[T.GEN_CAST] = 32;
+
 const ERROR_CTORS = new Map<string, new (message: string) => Error>([
   ['Error', Error],
   ['TypeError', TypeError],
@@ -52,6 +82,16 @@ export class TermDecoder {
   private depth = 0;
   private readonly strings = new ShortStringCache();
   private readonly pids: (Pid | undefined)[] = new Array<Pid | undefined>(PID_CACHE_SLOTS).fill(undefined);
+  /**
+   * What the terms decoded since it was set may still cost (see the header); set it
+   * before each frame. Unlimited by default (a codec that only reads back what this
+   * node encoded: the message copier).
+   */
+  budget = Infinity;
+  /** The budget set for the current frame, for the error message. @internal */
+  budgetOf = 0;
+  /** Terms decoded ahead (a slice at a time, `term_slices.ts`): where each starts and ends, and its value. */
+  private prepared: PreparedTerms | null = null;
 
   constructor(
     /** Where the bytes come from. */
@@ -64,9 +104,62 @@ export class TermDecoder {
     this.atoms = context.atoms ?? new InAtomCache();
   }
 
+  /** Sets the budget for a frame of `bytes` bytes. */
+  setBudget(bytes: number): void {
+    this.budget = this.budgetOf = decodeBudget(bytes);
+  }
+
   /** Reads one term. */
   read(): unknown {
+    if (this.prepared !== null) return this.takePrepared();
     this.depth = 0;
+    return this.value();
+  }
+
+  /**
+   * @internal the terms of `terms`, decoded ahead: {@link read} at one of their
+   * starts returns the value and moves past it; null stops.
+   */
+  prepare(terms: PreparedTerms | null): void {
+    this.prepared = terms;
+  }
+
+  private takePrepared(): unknown {
+    const p = this.prepared!;
+    const r: WireReader = this.reader;
+    const i = p.starts.indexOf(r.pos);
+    if (i < 0) {
+      this.depth = 0;
+      return this.value();
+    }
+    r.pos = p.ends[i]!;
+    return p.values[i];
+  }
+
+  /** @internal charges the cost of a term tagged `tag` to the budget. */
+  spend(tag: number): void {
+    if ((this.budget -= COST[tag]!) < 0) this.overBudget();
+  }
+
+  private overBudget(): never {
+    return this.reader.fail(
+      `the frame would build more than ${this.budgetOf} bytes of terms (${DECODE_BUDGET_PER_BYTE} per byte of it, plus ${DECODE_BUDGET_BASE}): too many Maps, Sets, Errors or Buffers for its size`,
+    );
+  }
+
+  /** @internal the current nesting depth (a sliced decode sets it before decoding a term inside its own levels). */
+  set nesting(depth: number) {
+    this.depth = depth;
+  }
+
+  /** @internal reads a count (of items, entries, fields) for a container of `what`. */
+  count(what: string): number {
+    return this.reader.length(what);
+  }
+
+  /** @internal the term whose tag byte was just read (the reader backs up over it). */
+  term(): unknown {
+    this.reader.pos--;
     return this.value();
   }
 
@@ -104,6 +197,8 @@ export class TermDecoder {
         return this.pid();
       case T.REF:
         return this.ref();
+      case T.REF_WORDS:
+        return this.refWords();
       case T.ARRAY:
       case T.OBJECT:
       case T.OBJECT_NULL:
@@ -119,8 +214,15 @@ export class TermDecoder {
     }
   }
 
+  /** @internal the nesting limit. */
+  get depthLimit(): number {
+    return this.maxDepth;
+  }
+
   private container(tag: number): unknown {
     if (++this.depth > this.maxDepth) this.reader.fail(`nesting deeper than ${this.maxDepth} levels`, this.reader.pos - 1);
+    // Objects and arrays (the frequent containers) cost less than the budget's ratio: not counted.
+    if (tag > T.OBJECT_NULL && (this.budget -= COST[tag]!) < 0) this.overBudget();
     let v: unknown;
     switch (tag) {
       case T.ARRAY:
@@ -201,8 +303,8 @@ export class TermDecoder {
     return s;
   }
 
-  /** An object key: any string form. */
-  private key(): string {
+  /** @internal an object key: any string form. */
+  key(): string {
     const r: WireReader = this.reader;
     const tag = r.u8();
     if (tag >= T.ASCII) return this.ascii(tag - T.ASCII);
@@ -267,6 +369,7 @@ export class TermDecoder {
 
   private bytes(): Buffer {
     const r: WireReader = this.reader;
+    if ((this.budget -= COST[T.BYTES]!) < 0) this.overBudget();
     const n = r.length('byte array');
     const out = Buffer.allocUnsafe(n);
     r.buf.copy(out, 0, r.pos, r.pos + n);
@@ -279,6 +382,18 @@ export class TermDecoder {
     const node = this.atom();
     const creation = r.uint32();
     return this.makeRef(node, creation, r.varint());
+  }
+
+  private refWords(): Ref {
+    const r: WireReader = this.reader;
+    const node = this.atom();
+    const creation = r.uint32();
+    const at = r.pos;
+    const n = r.varint();
+    if (n < 1 || n > 5) r.fail(`an Erlang ref of ${n} words (1 to 5)`, at);
+    const words = new Array<number>(n);
+    for (let i = 0; i < n; i++) words[i] = r.uint32();
+    return new RefClass(node, creation, -1, false, words);
   }
 
   private array(): unknown[] {
@@ -300,9 +415,7 @@ export class TermDecoder {
     const n = this.reader.length('object');
     for (let i = 0; i < n; i++) {
       const k = this.key();
-      const v = this.value();
-      if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-      else o[k] = v;
+      setField(o, k, this.value());
     }
     return o;
   }
@@ -315,9 +428,8 @@ export class TermDecoder {
     const n = this.reader.length('map');
     const m = new Map<unknown, unknown>();
     for (let i = 0; i < n; i++) {
-      let k = this.value();
-      if (m.has(k)) k = uncached(k);
-      m.set(k, this.value());
+      const k = this.value();
+      mapSet(m, k, this.value());
     }
     return m;
   }
@@ -325,11 +437,7 @@ export class TermDecoder {
   private set(): Set<unknown> {
     const n = this.reader.length('set');
     const s = new Set<unknown>();
-    for (let i = 0; i < n; i++) {
-      const size = s.size;
-      const x = this.value();
-      if (s.add(x).size === size) s.add(uncached(x));
-    }
+    for (let i = 0; i < n; i++) setAdd(s, this.value());
     return s;
   }
 
@@ -344,7 +452,11 @@ export class TermDecoder {
     if (flag > 1) r.fail(`bad error cause flag ${flag}`, r.pos - 1);
     const cause = flag === 1 ? this.value() : undefined;
     const Ctor = ERROR_CTORS.get(name) ?? Error;
+    // The stack is the sender's (or none): capturing one here would cost ten times the rest.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     const e = new Ctor(message);
+    Error.stackTraceLimit = limit;
     const hidden = { writable: true, enumerable: false, configurable: true };
     if (name !== Ctor.prototype.name) Object.defineProperty(e, 'name', { value: name, ...hidden });
     if (stack === undefined) delete (e as { stack?: string }).stack;
@@ -357,16 +469,54 @@ export class TermDecoder {
   private instance(): unknown {
     const r: WireReader = this.reader;
     const at = r.pos;
+    const name = this.className(at);
+    return this.instanceOf(name, this.value(), at);
+  }
+
+  /** @internal a registered class's name, which must be known here. */
+  className(at: number): string {
     const name = this.atom();
-    const codec = codecNamed(name);
-    if (codec === undefined) return r.fail(`unknown registered class ${JSON.stringify(name)} (registerClass it on this node too)`, at);
-    const term = this.value();
+    if (codecNamed(name) === undefined) return this.reader.fail(`unknown registered class ${JSON.stringify(name)} (registerClass it on this node too)`, at);
+    return name;
+  }
+
+  /** @internal the instance of the registered class `name` from its term. */
+  instanceOf(name: string, term: unknown, at: number): unknown {
     try {
-      return codec.fromTerm(term);
+      return codecNamed(name)!.fromTerm(term);
     } catch (e) {
       throw new DecodeError(`fromTerm of the registered class ${JSON.stringify(name)} threw: ${String(e)}`, at, { cause: e });
     }
   }
+
+  /** @internal a pid in a term (a call's). */
+  termPid(): Pid {
+    return this.pid();
+  }
+}
+
+/** Terms decoded ahead of their batch (see {@link TermDecoder.prepare}). */
+export interface PreparedTerms {
+  readonly starts: number[];
+  readonly ends: number[];
+  readonly values: unknown[];
+}
+
+/** @internal sets an object's field; a `__proto__` key is a field, never the prototype. */
+export function setField(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+/** @internal a Map entry; a key the pid cache collapsed onto an earlier one becomes its own pid. */
+export function mapSet(m: Map<unknown, unknown>, k: unknown, v: unknown): void {
+  m.set(m.has(k) ? uncached(k) : k, v);
+}
+
+/** @internal a Set item, likewise. */
+export function setAdd(s: Set<unknown>, x: unknown): void {
+  const size = s.size;
+  if (s.add(x).size === size) s.add(uncached(x));
 }
 
 /** A pid the cache handed out, as an object of its own (anything else as it is). */
@@ -378,7 +528,9 @@ function uncached(v: unknown): unknown {
 export function decodeTerm(bytes: Uint8Array, context: DecodeContext): unknown {
   const r = new WireReader();
   r.reset(bytes);
-  const v = new TermDecoder(r, context).read();
+  const d = new TermDecoder(r, context);
+  d.setBudget(bytes.length);
+  const v = d.read();
   if (r.pos !== r.end) r.fail(`${r.end - r.pos} trailing bytes after the term`);
   return v;
 }

@@ -31,6 +31,7 @@
  * | 0x15           | registered class instance | atom class name, term from `toTerm`           |
  * | 0x16           | core's GenCall            | pid (as 0x13's body), varint tag, request     |
  * | 0x17           | core's GenCast            | request                                       |
+ * | 0x30           | Ref an Erlang node made   | atom node, varint creation, varint n, n words |
  * | 0x40 + n       | integer 0 ≤ n < 64        |                                               |
  * | 0x80 + n       | ASCII string, n < 128     | n bytes                                       |
  *
@@ -65,6 +66,7 @@ export const enum T {
   CLASS = 0x15,
   GEN_CALL = 0x16,
   GEN_CAST = 0x17,
+  REF_WORDS = 0x30,
   FIXINT = 0x40,
   ASCII = 0x80,
 }

@@ -11,7 +11,7 @@
  * content reaches 128 bytes, moves the content right to make room for a longer varint
  * (cheaper than sizing every message twice).
  *
- * @internal
+ * Internal to the package, not part of its API.
  */
 import { NotCopyableError } from '@grove/core';
 import { DecodeError } from '../errors';
@@ -92,6 +92,13 @@ export function putVarint(buf: Uint8Array, pos: number, n: number): number {
   return pos;
 }
 
+/**
+ * What a writer made with `split` throws instead of growing past its maximum: not an
+ * error (no stack is captured), a signal to its owner that the message goes another
+ * way (a batch's transport sends it in fragments). The encoders let it through as it is.
+ */
+export const BATCH_FULL: { readonly batchFull: true } = Object.freeze({ batchFull: true as const });
+
 /** A growable output buffer, reused across messages. */
 export class WireWriter {
   /** The bytes; valid from 0 to {@link pos}. Replaced when the writer grows. */
@@ -103,6 +110,8 @@ export class WireWriter {
     initialSize = 8192,
     /** Growing past this many bytes throws a NotCopyableError at the sender. */
     readonly maxBytes = DEFAULT_MAX_BYTES,
+    /** Throw {@link BATCH_FULL} rather than a NotCopyableError past `maxBytes`. */
+    private readonly split = false,
   ) {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
@@ -115,6 +124,7 @@ export class WireWriter {
   private grow(n: number): void {
     const need = this.pos + n;
     if (need > this.maxBytes) {
+      if (this.split) throw BATCH_FULL;
       throw new NotCopyableError('$', `the encoded message is larger than the limit of ${this.maxBytes} bytes`);
     }
     const next = Buffer.allocUnsafe(Math.min(this.maxBytes, Math.max(need, this.buf.length * 2)));
@@ -335,9 +345,12 @@ export class WireReader {
         this.need(8, 'fixed64 field');
         this.pos += 8;
         return;
-      case 2:
-        this.pos += this.length('field');
+      case 2: {
+        // Not `this.pos += this.length(...)`: that adds to the position read before the length.
+        const n = this.length('field');
+        this.pos += n;
         return;
+      }
       case 5:
         this.need(4, 'fixed32 field');
         this.pos += 4;

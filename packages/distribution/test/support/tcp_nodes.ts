@@ -6,7 +6,9 @@
 import { startDistributed, type DistNode, type DistOptions } from '@grove/distribution';
 import { EpmdServer } from '@grove/distribution/internal';
 
-const COOKIE = `tcp-test-${process.pid}`;
+/** The cookie of every node {@link tcpNode} starts. */
+export const TCP_COOKIE = `tcp-test-${process.pid}`;
+const COOKIE = TCP_COOKIE;
 let seq = 0;
 let epmd: EpmdServer | null = null;
 const running: DistNode[] = [];

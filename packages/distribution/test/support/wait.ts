@@ -1,14 +1,7 @@
 import * as net from 'node:net';
 
-/** Resolves once `cond()` is true; rejects with `what` after `timeoutMs`. Polls on timers, never asserts a time. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Resolves once `cond()` is true; rejects naming what it waited for after `timeoutMs`. */
+export { waitFor } from '@grove/testing';
 
 /** A port that was free a moment ago: bind 127.0.0.1:0, read the port, close. */
 export function freePort(): Promise<number> {
