@@ -20,7 +20,12 @@ const path = require('node:path');
 
 // GROVE_RELEASE_ROOT: another checkout to release from (the test releases a copy).
 const ROOT = process.env.GROVE_RELEASE_ROOT ?? path.resolve(__dirname, '..');
-const PACKAGES = ['core', 'distribution', 'pg', 'cli'];
+// Every package under packages/ that is published (has publishConfig).
+const PACKAGES = fs
+  .readdirSync(path.join(ROOT, 'packages'))
+  .filter((p) => fs.existsSync(path.join(ROOT, 'packages', p, 'package.json')))
+  .filter((p) => JSON.parse(fs.readFileSync(path.join(ROOT, 'packages', p, 'package.json'), 'utf8')).publishConfig !== undefined)
+  .sort();
 
 function usage(message) {
   process.stderr.write(`release: ${message}\nusage: npm run release [-- patch|minor|major|VERSION] [--publish] [--no-build]\n`);
@@ -63,7 +68,16 @@ function alignPeers(version) {
 let ok = false;
 try {
   if (build) run('npm', ['run', 'build']);
-  run('npx', ['lerna', 'version', bump, '--force-publish', '--no-git-tag-version', '--no-push', '--yes']);
+  // lerna updates package-lock.json itself when there is one, resolving the peer
+  // ranges (still ^OLD until alignPeers) against the registry, where nothing is
+  // published yet: it runs without the lockfile, which is updated below instead.
+  const lock = path.join(ROOT, 'package-lock.json');
+  fs.renameSync(lock, `${lock}.release`);
+  try {
+    run('npx', ['lerna', 'version', bump, '--force-publish', '--no-git-tag-version', '--no-push', '--yes']);
+  } finally {
+    fs.renameSync(`${lock}.release`, lock);
+  }
   const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'lerna.json'), 'utf8')).version;
   alignPeers(version);
   run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund']);
