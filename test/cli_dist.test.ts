@@ -9,19 +9,20 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { freePort, groveEnv, groveRun, killChildren, requireBuild, tempHome, FIXTURES, REPO, grove, ShellDriver } from './fixtures/cli_harness';
+import { freePort, groveEnv, groveRun, requireBuild, useDistEnv, FIXTURES, REPO, grove, ShellDriver } from './fixtures/cli_harness';
+
+/** Each test's own port mapper port and HOME (jest hooks; see useDistEnv). */
+const t = useDistEnv();
 
 const COOKIE = 'cli-dist-test-cookie';
 
-let env: NodeJS.ProcessEnv;
-let home: string;
 
 function name(alive: string): string {
   return `${alive}@127.0.0.1`;
 }
 
 /** A shell on node `alive@127.0.0.1`, ready (its first prompt shown). */
-function shellNode(alive: string, extra: string[] = ['--cookie', COOKIE], e: NodeJS.ProcessEnv = env): Promise<ShellDriver> {
+function shellNode(alive: string, extra: string[] = ['--cookie', COOKIE], e: NodeJS.ProcessEnv = t.env): Promise<ShellDriver> {
   return ShellDriver.start(name(alive), ['shell', '--name', name(alive), ...extra], e);
 }
 
@@ -43,14 +44,6 @@ async function freeRange(n: number): Promise<number> {
 
 describe('grove with distribution', () => {
   beforeAll(requireBuild);
-  beforeEach(async () => {
-    home = tempHome();
-    env = groveEnv({ GROVE_EPMD_PORT: String(await freePort()), HOME: home });
-  });
-  afterEach(async () => {
-    await killChildren();
-    fs.rmSync(home, { recursive: true, force: true });
-  });
 
   it('runs two shells that ping each other, list each other, and send to each other', async () => {
     const alice = await shellNode('alice');
@@ -144,60 +137,60 @@ describe('grove with distribution', () => {
 
   it('pings from the command line: pong and exit 0, pang and exit 1 for a wrong cookie or no node', async () => {
     await shellNode('alice');
-    expect(await groveRun(['ping', name('alice'), '--cookie', COOKIE], [], env)).toEqual({ code: 0, stdout: 'pong\n', stderr: '' });
-    expect(await groveRun(['ping', name('alice'), '--cookie', 'wrong'], [], env)).toEqual({ code: 1, stdout: 'pang\n', stderr: '' });
-    expect(await groveRun(['ping', name('nobody'), '--cookie', COOKIE], [], env)).toEqual({ code: 1, stdout: 'pang\n', stderr: '' });
+    expect(await groveRun(['ping', name('alice'), '--cookie', COOKIE], [], t.env)).toEqual({ code: 0, stdout: 'pong\n', stderr: '' });
+    expect(await groveRun(['ping', name('alice'), '--cookie', 'wrong'], [], t.env)).toEqual({ code: 1, stdout: 'pang\n', stderr: '' });
+    expect(await groveRun(['ping', name('nobody'), '--cookie', COOKIE], [], t.env)).toEqual({ code: 1, stdout: 'pang\n', stderr: '' });
   });
 
   it('lists two running nodes with grove names', async () => {
     await shellNode('alice');
     await shellNode('bob');
-    const { code, stdout } = await groveRun(['names'], [], env);
+    const { code, stdout } = await groveRun(['names'], [], t.env);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe(`epmd: up and running on port ${env['GROVE_EPMD_PORT']} with data:`);
+    expect(lines[0]).toBe(`epmd: up and running on port ${t.env['GROVE_EPMD_PORT']} with data:`);
     expect(lines.slice(1).map((l) => l.replace(/[0-9]+$/, 'N')).sort()).toEqual(
       expect.arrayContaining(['name alice at port N', 'name bob at port N']),
     );
   });
 
   it('resolves the cookie from GROVE_COOKIE, then from the cookie file', async () => {
-    fs.writeFileSync(path.join(home, '.grove.cookie'), 'from-the-file\n', { mode: 0o600 });
-    await shellNode('alice', [], groveEnv({ ...env, GROVE_COOKIE: 'from-the-env' }));
+    fs.writeFileSync(path.join(t.home, '.grove.cookie'), 'from-the-file\n', { mode: 0o600 });
+    await shellNode('alice', [], groveEnv({ ...t.env, GROVE_COOKIE: 'from-the-env' }));
     await shellNode('bob', []);
-    expect((await groveRun(['ping', name('alice')], [], groveEnv({ ...env, GROVE_COOKIE: 'from-the-env' }))).stdout).toBe('pong\n');
-    expect((await groveRun(['ping', name('bob')], [], env)).stdout).toBe('pong\n');
-    expect((await groveRun(['ping', name('alice')], [], env)).stdout).toBe('pang\n');
-    expect((await groveRun(['ping', name('bob'), '--cookie', 'from-the-file'], [], groveEnv({ ...env, GROVE_COOKIE: 'from-the-env' }))).stdout).toBe('pong\n');
+    expect((await groveRun(['ping', name('alice')], [], groveEnv({ ...t.env, GROVE_COOKIE: 'from-the-env' }))).stdout).toBe('pong\n');
+    expect((await groveRun(['ping', name('bob')], [], t.env)).stdout).toBe('pong\n');
+    expect((await groveRun(['ping', name('alice')], [], t.env)).stdout).toBe('pang\n');
+    expect((await groveRun(['ping', name('bob'), '--cookie', 'from-the-file'], [], groveEnv({ ...t.env, GROVE_COOKIE: 'from-the-env' }))).stdout).toBe('pong\n');
   });
 
   it('refuses a cookie file that others can read, saying how to fix it', async () => {
-    const file = path.join(home, '.grove.cookie');
+    const file = path.join(t.home, '.grove.cookie');
     fs.writeFileSync(file, 'secret\n', { mode: 0o644 });
     fs.chmodSync(file, 0o644);
-    const { code, stderr } = await groveRun(['shell', '--name', name('alice')], [], env);
+    const { code, stderr } = await groveRun(['shell', '--name', name('alice')], [], t.env);
     expect(code).toBe(1);
     expect(stderr).toContain(`chmod 600 ${file}`);
   });
 
   it('refuses a second node with a name already running', async () => {
     await shellNode('alice');
-    const { code, stdout, stderr } = await groveRun(['shell', '--name', name('alice'), '--cookie', COOKIE], [], env);
+    const { code, stdout, stderr } = await groveRun(['shell', '--name', name('alice'), '--cookie', COOKIE], [], t.env);
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
     expect(stderr).toMatch(/^grove shell: .*alice/);
   });
 
   it('keeps a named node up after main returns nothing, until SIGTERM', async () => {
-    const app = grove(['run', '--name', name('svc'), '--cookie', COOKIE, path.relative(REPO, path.join(FIXTURES, 'cli_main.js')), 'stay'], env);
+    const app = grove(['run', '--name', name('svc'), '--cookie', COOKIE, path.relative(REPO, path.join(FIXTURES, 'cli_main.js')), 'stay'], t.env);
     await app.waitFor('staying\n');
-    expect(await groveRun(['ping', name('svc'), '--cookie', COOKIE], [], env)).toEqual({ code: 0, stdout: 'pong\n', stderr: '' });
+    expect(await groveRun(['ping', name('svc'), '--cookie', COOKIE], [], t.env)).toEqual({ code: 0, stdout: 'pong\n', stderr: '' });
     app.signal('SIGTERM');
     expect(await app.exited).toEqual({ code: 0, signal: null });
     expect(app.stdout).toBe(`main on ${name('svc')} args ["stay"] echo ""\nstaying\n`);
   });
 
   it('names a node with --sname as alive@<short host name>', async () => {
-    const s = grove(['shell', '--sname', 'shorty', '--cookie', COOKIE], env);
+    const s = grove(['shell', '--sname', 'shorty', '--cookie', COOKIE], t.env);
     s.write('node()');
     const host = (await s.waitFor(/\(shorty@([^)]+)\)1> /))[1]!;
     expect(host).not.toContain('.');
@@ -206,7 +199,7 @@ describe('grove with distribution', () => {
   });
 
   it('runs an application on a named node that a shell on another node calls, and stops it on SIGTERM', async () => {
-    const app = grove(['run', '--name', name('app'), '--cookie', COOKIE, path.relative(REPO, path.join(FIXTURES, 'cli_app.ts')), '7'], env);
+    const app = grove(['run', '--name', name('app'), '--cookie', COOKIE, path.relative(REPO, path.join(FIXTURES, 'cli_app.ts')), '7'], t.env);
     await app.waitFor(`CounterApp started on ${name('app')}, counter at 7\n`);
     const alice = await shellNode('alice');
     expect(await alice.eval(`call(["counter", "${name('app')}"], ["add", 5])`)).toBe('12');
@@ -223,7 +216,7 @@ describe('grove with distribution', () => {
     const bob = await shellNode('bob', ['--cookie', COOKIE, '--port-range', `${min}-${min + 3}`, '--listen', '127.0.0.1', '--net-ticktime', '20']);
     const carol = await shellNode('carol', ['--cookie', COOKIE, '--connect', name('bob')]);
     const dave = await shellNode('dave', ['--cookie', COOKIE, '--hidden-connect', name('bob')]);
-    const alice = await shellNode('alice', ['--cookie', COOKIE, '--no-connect-all', '--allow', name('bob'), '--allow', name('carol'), '--connect', name('bob')], { ...env, GROVE_LOG_LEVEL: 'warn' });
+    const alice = await shellNode('alice', ['--cookie', COOKIE, '--no-connect-all', '--allow', name('bob'), '--allow', name('carol'), '--connect', name('bob')], { ...t.env, GROVE_LOG_LEVEL: 'warn' });
 
     const dist = 'require("@grove/distribution").distOf(thisNode())';
     const port = Number(await bob.eval(`${dist}.address.port`));

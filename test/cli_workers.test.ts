@@ -3,33 +3,25 @@
  * process, each loading FILE (JavaScript, or TypeScript through tsx) and running its
  * `worker(node, info)`, while the main node runs `main`; and the usage errors.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, freePort, groveEnv, groveRun, killChildren, REPO, requireBuild, tempHome } from './fixtures/cli_harness';
+import { FIXTURES, groveRun, REPO, requireBuild, useDistEnv } from './fixtures/cli_harness';
+
+/** Each test's own port mapper port and HOME (jest hooks; see useDistEnv). */
+const t = useDistEnv();
 
 const fixture = (name: string): string => path.relative(REPO, path.join(FIXTURES, name));
-let env: NodeJS.ProcessEnv;
-let home: string;
 
 describe('grove run --workers', () => {
   beforeAll(requireBuild);
-  beforeEach(async () => {
-    home = tempHome();
-    env = groveEnv({ GROVE_EPMD_PORT: String(await freePort()), HOME: home });
-  });
-  afterEach(async () => {
-    await killChildren();
-    fs.rmSync(home, { recursive: true, force: true });
-  });
 
   it('starts worker nodes in threads that run the module\'s worker(), beside main()', async () => {
-    const { code, stdout, stderr } = await groveRun(['run', '--name', 'app@127.0.0.1', '--cookie', 'c', '--workers', '2', fixture('cli_workers.js')], [], env, 30_000);
+    const { code, stdout, stderr } = await groveRun(['run', '--name', 'app@127.0.0.1', '--cookie', 'c', '--workers', '2', fixture('cli_workers.js')], [], t.env, 30_000);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toBe('app_1@127.0.0.1 squared 2: 4 (thread worker)\napp_2@127.0.0.1 squared 3: 9 (thread worker)\n');
   });
 
   it('loads a TypeScript module in the worker threads too', async () => {
-    const { code, stdout, stderr } = await groveRun(['run', '--name', 'ts@127.0.0.1', '--cookie', 'c', '--workers', '2', fixture('cli_workers.ts')], [], env, 30_000);
+    const { code, stdout, stderr } = await groveRun(['run', '--name', 'ts@127.0.0.1', '--cookie', 'c', '--workers', '2', fixture('cli_workers.ts')], [], t.env, 30_000);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toBe('ts worker 1 of 2 on ts_1@127.0.0.1\nts worker 2 of 2 on ts_2@127.0.0.1\n');
   });
@@ -39,7 +31,7 @@ describe('grove run --workers', () => {
     [['--name', 'a@127.0.0.1', '--workers', 'many'], /--workers many: expected a number of threads from 1 to 256, or auto/],
     [['--name', 'a@127.0.0.1', '--workers', '0'], /expected a number of threads/],
   ])('refuses %j with a usage error', async (flags, message) => {
-    const { code, stderr } = await groveRun(['run', ...flags, fixture('cli_workers.js')], [], env);
+    const { code, stderr } = await groveRun(['run', ...flags, fixture('cli_workers.js')], [], t.env);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
   });
