@@ -17,6 +17,8 @@ import type { MessagePort } from 'node:worker_threads';
 const END = 'end';
 /** Bytes sent and not yet acknowledged by the reader, past which writes wait (the stream's "socket buffer"). */
 const IN_FLIGHT_LIMIT = 4 * 1024 * 1024;
+/** The reader acknowledges in steps of at least this much (well under the limit, so a waiting writer always hears). */
+const ACK_STEP = 256 * 1024;
 
 export class PortStream extends Duplex {
   private ended = false;
@@ -63,7 +65,7 @@ export class PortStream extends Duplex {
    * connection busy instead of queueing without bound in the port.
    */
   override _read(): void {
-    if (this.unacked > 0) {
+    if (this.unacked >= ACK_STEP) {
       this.port.postMessage(this.unacked);
       this.unacked = 0;
     }
