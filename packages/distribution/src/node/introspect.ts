@@ -474,7 +474,11 @@ async function trace(ctx: ProcessContext, req: TraceRequest): Promise<TraceAnswe
     rec.timer = setTimeout(() => {
       if (rec.timer === undefined) return;
       rec.timer = undefined;
-      node.spawn((c) => endTrace(c, req.pid, rec), { label: `${INTROSPECT} trace end` });
+      try {
+        node.spawn((c) => endTrace(c, req.pid, rec), { label: `${INTROSPECT} trace end` });
+      } catch {
+        // The node has stopped: its servers, and their logs, with it.
+      }
     }, durationMs);
     rec.timer.unref();
     traces.set(key, (t = rec));
