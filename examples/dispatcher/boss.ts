@@ -3,7 +3,10 @@
  * every job is done, prints a summary and exits.
  *
  *   npx grove run --name boss@127.0.0.1 --cookie work examples/dispatcher/dist/boss.js \
- *     [--jobs 24] [--nodes 3] [--workers 2]
+ *     [--jobs 24] [--nodes 3] [--workers 2] [--stay]
+ *
+ * With --stay it stays up after the summary (workers still supervised, worker nodes
+ * still welcome) until stopped (Ctrl-C), for an observer to look at.
  */
 import { Supervisor, supervisor, type ChildSpec, type Node } from '@grove/core';
 import { Dispatcher, type DispatcherArgs } from './dispatcher';
@@ -27,6 +30,10 @@ export async function main(node: Node, args: string[]): Promise<number> {
   const byNode = Object.entries(summary.byNode).sort().map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(`all ${summary.jobs} jobs done (${byNode}); ${summary.redone} redone after a worker died`);
   console.log(`sum of results ${summary.sum}, expected ${expected}: ${summary.sum === expected ? 'every job counted once' : 'WRONG'}`);
+  if (args.includes('--stay')) {
+    console.log('staying up (--stay): Ctrl-C to stop');
+    await node.run((ctx) => ctx.receive(() => false));
+  }
   return summary.sum === expected ? 0 : 1;
 }
 

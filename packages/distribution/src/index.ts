@@ -57,6 +57,7 @@ export {
   type TreeNode,
   type ApplicationTree,
 } from './node/introspect';
+export { TRACE_MAX_EVENTS, TRACE_MAX_MS, type TraceRequest, type TraceEvent, type TraceAnswer } from './node/introspect';
 export { ServerPool, type ServerPoolOptions, type PoolPick } from './node/pool';
 export { startWorkers, WorkerNode, type WorkerNodes, type WorkerNodesOptions, type WorkerInfo, type WorkerNodeSpec } from './node/workers';
 export {

@@ -11,6 +11,7 @@ import {
   startApplication,
   startLinkSupervisor,
   startSupervisor,
+  sys,
   whichChildren,
   type Pid,
   type ProcessContext,
@@ -131,6 +132,45 @@ describe('grove_introspect, asked from another node', () => {
     expect((await introspect(a, b.name, 'global')).map((g) => [g.name, String(g.pid)])).toEqual([['the-counter', String(ref.pid)]]);
     const scopes = (await introspect(a, b.name, 'sources'))['pg'] as { scope: string; groups: { group: unknown; members: Pid[] }[] }[];
     expect(scopes.map((s) => [s.scope, s.groups.map((g) => [g.group, g.members.map(String)])])).toEqual([['observed', [['workers', [String(ref.pid)]]]]]);
+  });
+
+  it('traces a server on demand: its last messages, bounded in count and time', async () => {
+    const [a, b] = [await memNode('a'), await memNode('b')];
+    const ref = await Counter.start(b.node);
+    expect(await introspect(a, b.name, 'trace', { pid: ref.pid, op: 'get' })).toMatchObject({ tracing: false, events: [] });
+    const started = (await introspect(a, b.name, 'trace', { pid: ref.pid, op: 'start', limit: 3 }))!;
+    expect(started).toMatchObject({ tracing: true, limit: 3, events: [] });
+    expect(started.until! - Date.now()).toBeGreaterThan(20_000); // 30 s by default
+    for (let i = 0; i < 5; i++) ref.cast.bump();
+    await sys.getState(b.node, ref.pid); // behind the casts: they are handled
+    const got = (await introspect(a, b.name, 'trace', { pid: ref.pid, op: 'get' }))!;
+    expect(got.tracing).toBe(true);
+    expect(got.events).toHaveLength(3); // the last 3 only
+    expect(got.events.filter((e) => e.type === 'in')).toContainEqual({ type: 'in', kind: 'cast', term: expect.stringContaining('bump') });
+    const stopped = (await introspect(a, b.name, 'trace', { pid: ref.pid, op: 'stop' }))!;
+    expect(stopped).toMatchObject({ tracing: false, until: undefined });
+    expect(stopped.events).toEqual(got.events);
+    ref.cast.bump();
+    // Ended, the trace keeps what it held; the server logs no more.
+    expect((await introspect(a, b.name, 'trace', { pid: ref.pid, op: 'get' }))!.events).toEqual(got.events);
+
+    // A trace ends by itself after durationMs, and keeps its events.
+    await introspect(a, b.name, 'trace', { pid: ref.pid, op: 'start', durationMs: 200 });
+    ref.cast.bump();
+    await waitFor(async () => (await introspect(a, b.name, 'trace', { pid: ref.pid, op: 'get' }))!.tracing === false, 'the trace to end');
+    const ended = (await introspect(a, b.name, 'trace', { pid: ref.pid, op: 'get' }))!;
+    expect(ended.events.some((e) => e.type === 'in' && e.term.includes('bump'))).toBe(true);
+
+    // Only servers: a plain process has no sys to ask; a process not there is undefined.
+    const plain = b.node.spawn((ctx) => ctx.receive(() => true));
+    await expect(introspect(a, b.name, 'trace', { pid: plain, op: 'start' })).rejects.toThrow(/not a behaviour: only servers/);
+    b.node.exit(plain, 'kill');
+    await waitFor(() => !b.node.isAlive(plain), 'the process to end');
+    expect(await introspect(a, b.name, 'trace', { pid: plain, op: 'start' })).toBeUndefined();
+    await expect(introspect(a, b.name, 'trace', { pid: ref.pid, op: 'watch' as 'get' })).rejects.toThrow(/op must be start, get or stop/);
+    await expect(introspect(a, b.name, 'trace', { pid: ref.pid, op: 'start', limit: 1000 })).rejects.toThrow(/limit must be an integer from 1 to 100/);
+    await expect(introspect(a, b.name, 'trace', { pid: ref.pid, op: 'start', durationMs: 60_000 })).rejects.toThrow(/durationMs must be an integer from 1 to 30000/);
+    await expect(introspect(a, b.name, 'trace', { op: 'get' })).rejects.toThrow(/trace: expected a pid/);
   });
 
   it('refuses a malformed request with a clear error and goes on serving', async () => {

@@ -8,13 +8,16 @@
  *   data of view V (`processes`, `applications`, `global`, `pg`) of node N. The first
  *   event carries each node's whole history, for the charts.
  * - `GET /api/process?node=N&pid=P` one process in detail.
+ * - `GET /api/trace?node=N&pid=P` a server's trace (its last messages); `POST /api/trace`
+ *   (JSON `{node, pid, op}`, op `start` or `stop`) starts one (the last 20 events, for
+ *   30 s) or ends it. Observation, so allowed read-only, but a POST with the header below.
  * - `POST /api/kill` and `POST /api/send` (JSON `{node, pid, reason}` / `{node, pid,
  *   message}`) only with `allowWrite`; else 403.
  *
  * Security: served on 127.0.0.1 unless `host` says otherwise, and then only with a
  * `token`, which every request must carry (`?token=` or `Authorization: Bearer`).
- * The `Host` header must name this server (no DNS rebinding), and the write requests
- * must carry the header `X-Grove-Observer: 1`, which a page of another origin cannot
+ * The `Host` header must name this server (no DNS rebinding), and the POSTs (the write
+ * requests, and starting a trace) must carry the header `X-Grove-Observer: 1`, which a page of another origin cannot
  * send without a preflight this server never grants.
  */
 import * as fs from 'node:fs';
@@ -49,6 +52,17 @@ export interface Observer {
   readonly port: number;
   /** Stops the page and the polling; the node stays up. */
   close(): Promise<void>;
+}
+
+/** What a trace the page starts keeps: the last events (its time is the service's most, 30 s). */
+const TRACE_EVENTS = 20;
+
+interface PostBody {
+  readonly node?: unknown;
+  readonly pid?: unknown;
+  readonly reason?: unknown;
+  readonly message?: unknown;
+  readonly op?: unknown;
 }
 
 /** The views a page can ask for besides the cluster. */
@@ -98,6 +112,8 @@ export async function start(dist: DistNode, options: ObserverOptions = {}): Prom
     if (req.method === 'GET' && p.startsWith('/vendor/') && VENDOR[p.slice(8)] !== undefined) return file(res, VENDOR[p.slice(8)]!);
     if (req.method === 'GET' && p === '/events') return subscribe(req, res, url);
     if (req.method === 'GET' && p === '/api/process') return processDetail(res, url.searchParams.get('node'), url.searchParams.get('pid'));
+    if (req.method === 'GET' && p === '/api/trace') return trace(res, url.searchParams.get('node'), url.searchParams.get('pid'), 'get');
+    if (req.method === 'POST' && p === '/api/trace') return tracePost(req, res);
     if (req.method === 'POST' && (p === '/api/kill' || p === '/api/send')) return write(req, res, p === '/api/kill' ? 'kill' : 'send');
     send(res, 404, { error: `no such page: ${p}` });
   }
@@ -145,17 +161,43 @@ export async function start(dist: DistNode, options: ObserverOptions = {}): Prom
     send(res, 200, detail);
   }
 
+  async function trace(res: http.ServerResponse, node: string | null, pid: string | null, op: 'start' | 'get' | 'stop'): Promise<void> {
+    const p = await findPid(node, pid);
+    let answer;
+    try {
+      answer = p === undefined ? undefined : await introspect(dist, node!, 'trace', { pid: p, op, limit: TRACE_EVENTS });
+    } catch (e) {
+      return send(res, 409, { error: e instanceof Error ? e.message : formatTerm(e) });
+    }
+    if (answer === undefined) return send(res, 404, { error: `no process ${pid ?? '(none given)'} on ${node ?? '(no node given)'}` });
+    send(res, 200, answer);
+  }
+
+  async function tracePost(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await postBody(req, res);
+    if (body === undefined) return;
+    if (body.op !== 'start' && body.op !== 'stop') return send(res, 400, { error: `op must be start or stop, got ${formatTerm(body.op)}` });
+    return trace(res, typeof body.node === 'string' ? body.node : null, typeof body.pid === 'string' ? body.pid : null, body.op);
+  }
+
+  /** The JSON body of a POST that carries the observer's header; undefined once refused. */
+  async function postBody(req: http.IncomingMessage, res: http.ServerResponse): Promise<PostBody | undefined> {
+    if (req.headers['x-grove-observer'] !== '1') return void send(res, 403, { error: 'the X-Grove-Observer: 1 header is needed' });
+    try {
+      const body = JSON.parse(await readBody(req)) as unknown;
+      if (typeof body === 'object' && body !== null) return body as PostBody;
+      return void send(res, 400, { error: `the body is not a JSON object: ${formatTerm(body)}` });
+    } catch (e) {
+      return void send(res, 400, { error: `the body is not JSON: ${formatTerm(e)}` });
+    }
+  }
+
   async function write(req: http.IncomingMessage, res: http.ServerResponse, op: 'kill' | 'send'): Promise<void> {
     if (options.allowWrite !== true) return send(res, 403, { error: 'read-only: start the observer with --allow-write to kill or send' });
-    if (req.headers['x-grove-observer'] !== '1') return send(res, 403, { error: 'the X-Grove-Observer: 1 header is needed' });
-    let body: { node?: unknown; pid?: unknown; reason?: unknown; message?: unknown };
-    try {
-      body = JSON.parse(await readBody(req)) as typeof body;
-    } catch (e) {
-      return send(res, 400, { error: `the body is not JSON: ${formatTerm(e)}` });
-    }
-    const pid = typeof body?.node === 'string' && typeof body.pid === 'string' ? await findPid(body.node, body.pid) : undefined;
-    if (pid === undefined) return send(res, 404, { error: `no process ${formatTerm(body?.pid)} on ${formatTerm(body?.node)}` });
+    const body = await postBody(req, res);
+    if (body === undefined) return;
+    const pid = typeof body.node === 'string' && typeof body.pid === 'string' ? await findPid(body.node, body.pid) : undefined;
+    if (pid === undefined) return send(res, 404, { error: `no process ${formatTerm(body.pid)} on ${formatTerm(body.node)}` });
     if (op === 'kill') dist.node.exit(pid, typeof body.reason === 'string' && body.reason !== '' ? body.reason : 'kill');
     else dist.node.send(pid, body.message);
     send(res, 200, { ok: true });

@@ -172,6 +172,11 @@
         el('p', { text: 'Monitors: ' + (d.monitors.length ? d.monitors.map(String).join(', ') : 'none') + ' · monitored by ' + d.monitoredBy }),
       ];
       if (d.state !== undefined && d.state !== null) items.push(el('h4', { text: 'State' }), el('pre', { id: 'detail-state', text: d.state }));
+      var traceBox = null;
+      if (d.module) {
+        traceBox = el('div', { id: 'detail-trace' });
+        items.push(el('h4', { text: 'Last messages' }), traceBox);
+      }
       if (state.allowWrite) {
         items.push(el('div', {}, [
           el('button', { id: 'kill-button', onclick: function () { if (confirm('Kill ' + pid + ' on ' + node + '?')) post('/api/kill', { node: node, pid: pid }); } }, ['Kill']),
@@ -183,7 +188,31 @@
           } }, ['Send message']),
         ]));
       }
-      if (fresh || aside.getAttribute('data-pid') !== pid || !aside.querySelector('button:focus')) { aside.setAttribute('data-pid', pid); aside.replaceChildren.apply(aside, items); }
+      if (fresh || aside.getAttribute('data-pid') !== pid || !aside.querySelector('button:focus')) {
+        aside.setAttribute('data-pid', pid);
+        aside.replaceChildren.apply(aside, items);
+        if (traceBox) showTrace(traceBox, node, pid);
+      } else if (aside.querySelector('#detail-trace')) showTrace(aside.querySelector('#detail-trace'), node, pid);
+    });
+  }
+
+  // A server's trace: its last messages, on demand (the observer keeps the last 20, for 30 s).
+  function showTrace(box, node, pid) {
+    fetch(withToken('/api/trace?node=' + encodeURIComponent(node) + '&pid=' + encodeURIComponent(pid))).then(function (r) { return r.json(); }).then(function (t) {
+      if (state.selected !== pid || !box.isConnected) return;
+      if (t.error) { box.replaceChildren(el('p', { class: 'muted', text: t.error })); return; }
+      var op = t.tracing ? 'stop' : 'start';
+      var button = el('button', { id: 'trace-button', onclick: function () {
+        fetch(withToken('/api/trace'), { method: 'POST', headers: { 'content-type': 'application/json', 'x-grove-observer': '1' }, body: JSON.stringify({ node: node, pid: pid, op: op }) })
+          .then(function (r) { return r.json(); })
+          .then(function (b) { document.getElementById('status').textContent = b.error ? 'refused: ' + b.error : (op === 'start' ? 'tracing' : 'trace stopped'); showTrace(box, node, pid); });
+      } }, [t.tracing ? 'Stop trace' : 'Trace (its last 20 events, for 30 s)']);
+      var head = el('p', { class: 'muted', text: t.tracing ? 'tracing until ' + when(t.until) : (t.events.length ? 'the last trace' : 'not traced') });
+      var list = el('ol', { id: 'trace-events' }, t.events.map(function (e) {
+        var who = e.type === 'in' ? (e.kind + (e.from ? ' from ' + e.from : '')) : e.type === 'out' ? 'reply to ' + e.to : 'state';
+        return el('li', { 'data-type': e.type }, [el('span', { class: 'muted', text: who + ': ' }), el('code', { text: e.term })]);
+      }));
+      box.replaceChildren(head, button, list);
     });
   }
 

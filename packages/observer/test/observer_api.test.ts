@@ -4,6 +4,7 @@
  * only with allowWrite and the X-Grove-Observer header) and bad requests.
  */
 import * as http from 'node:http';
+import { sys } from '@grove/core';
 import type { DistNode } from '@grove/distribution';
 import { ObserverOptionsError, start, type Observer } from '@grove/observer';
 import { Box, node, stopNodes } from './helpers';
@@ -88,6 +89,37 @@ describe('the observer over HTTP', () => {
     const until = Date.now() + 5000;
     while (rw.a.node.isAlive(target.pid) && Date.now() < until) await new Promise((r) => setImmediate(r));
     expect(rw.a.node.isAlive(target.pid)).toBe(false);
+  });
+
+  it('traces a server on demand, read-only, and shows its last messages', async () => {
+    const { a, base } = await observed(false);
+    const ref = await Box.start(a.node);
+    const q = `node=${encodeURIComponent(a.name)}&pid=${encodeURIComponent(String(ref.pid))}`;
+    const post = (body: unknown, headers: Record<string, string> = { 'x-grove-observer': '1' }): Promise<Reply> =>
+      request(`${base}/api/trace`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    expect(JSON.parse((await request(`${base}/api/trace?${q}`)).body)).toMatchObject({ tracing: false, events: [] });
+    const target = { node: a.name, pid: String(ref.pid) };
+    expect((await post({ ...target, op: 'start' }, {})).status).toBe(403); // the header, as for writes
+    const started = await post({ ...target, op: 'start' });
+    expect(started.status).toBe(200);
+    expect(JSON.parse(started.body)).toMatchObject({ tracing: true, limit: 20 });
+    for (let i = 0; i < 25; i++) ref.cast.put();
+    await sys.getState(a.node, ref.pid); // behind the casts
+    const got = JSON.parse((await request(`${base}/api/trace?${q}`)).body) as { tracing: boolean; events: { type: string; kind?: string; term: string }[] };
+    expect(got.tracing).toBe(true);
+    expect(got.events).toHaveLength(20);
+    expect(got.events[0]).toEqual({ type: 'in', kind: 'cast', term: expect.stringContaining('put') });
+    const stopped = JSON.parse((await post({ ...target, op: 'stop' })).body) as typeof got;
+    expect(stopped.tracing).toBe(false);
+    expect(stopped.events).toEqual(got.events);
+    // Bad requests: a plain process, no such process, a bad op, not JSON.
+    const plain = a.node.spawn((ctx) => ctx.receive(() => false));
+    expect(await post({ node: a.name, pid: String(plain), op: 'start' })).toMatchObject({ status: 409, body: expect.stringContaining('only servers') });
+    a.node.exit(plain, 'kill');
+    expect((await post({ node: a.name, pid: '#PID<nobody.1.0>', op: 'start' })).status).toBe(404);
+    expect((await post({ ...target, op: 'forever' })).status).toBe(400);
+    expect((await request(`${base}/api/trace`, { method: 'POST', headers: { 'x-grove-observer': '1' }, body: '{nope' })).status).toBe(400);
+    expect((await request(`${base}/api/trace`, { method: 'POST', headers: { 'x-grove-observer': '1' }, body: '3' })).status).toBe(400);
   });
 
   it('answers only to its own Host, needs a token off loopback, and checks it', async () => {

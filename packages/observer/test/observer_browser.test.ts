@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Application, startApplication, startLinkSupervisor, type Pid, type ProcessContext } from '@grove/core';
+import { Application, cast, startApplication, startLinkSupervisor, type Pid, type ProcessContext } from '@grove/core';
 import { globalOf } from '@grove/distribution';
 import { start, type Observer } from '@grove/observer';
 import * as pg from '@grove/pg';
@@ -126,6 +126,18 @@ if (CHROMIUM === undefined) {
       expect.stringMatching(/^confirm: Kill #PID<gamma.* on gamma/),
     ]);
     page.removeAllListeners('dialog');
+
+    // A server's last messages, traced on demand (read-only: no confirmation).
+    await page.fill('#filter', '');
+    await view(page, 'processes', b.name);
+    await page.click('#procs-table tr[data-name="till"]');
+    await page.locator('#trace-button').filter({ hasText: 'Trace (' }).waitFor();
+    await page.click('#trace-button');
+    await page.locator('#trace-button').filter({ hasText: 'Stop trace' }).waitFor();
+    for (let i = 0; i < 3; i++) cast(b.node, undefined, till, 'put');
+    await page.waitForFunction(() => document.querySelectorAll('#trace-events li[data-type="in"]').length === 3);
+    expect(await page.textContent('#trace-events')).toContain('put');
+    await shot(page, 'trace');
 
     // Applications of beta: the tree, and a killed child shown restarted.
     await view(page, 'applications', b.name);

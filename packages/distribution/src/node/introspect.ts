@@ -6,7 +6,9 @@
  * rpc to `observer_backend`; here the answers come from one read-only system process.
  *
  * Read-only: a request only reads (the node's process table, its supervisors through
- * `whichChildren`/`restartCounts`, a process's state through `sys.getState`). Killing
+ * `whichChildren`/`restartCounts`, a process's state through `sys.getState`, and on
+ * demand the last messages a server takes, through `sys.log`: see {@link TraceRequest},
+ * bounded in count and time). Killing
  * or messaging a process is the observer node's own `exit`/`send`, not this service's.
  *
  * Each request is answered by a worker process of its own, so a supervisor or server
@@ -39,6 +41,7 @@ import {
   type Node,
   type ProcessContext,
   type ProcessInfo,
+  type SysEvent,
   type TimeoutMs,
   call,
 } from '@grove/core';
@@ -57,6 +60,8 @@ export const INTROSPECT_CALL_TIMEOUT_MS = 2000;
 /** Nodes seen going down, and crashes, kept per node (the last ones). */
 const KEPT_NODEDOWNS = 50;
 const KEPT_CRASHES = 20;
+/** Ended traces kept (their events), the oldest dropped first. */
+const KEPT_TRACES = 20;
 
 /** A sort order for {@link ProcessesRequest}. */
 export type ProcessSort = 'mailbox' | 'memory' | 'messages';
@@ -68,7 +73,50 @@ export type IntrospectRequest =
   | { readonly type: 'introspect'; readonly what: 'process'; readonly pid: Pid }
   | { readonly type: 'introspect'; readonly what: 'applications' }
   | { readonly type: 'introspect'; readonly what: 'global' }
-  | { readonly type: 'introspect'; readonly what: 'sources' };
+  | { readonly type: 'introspect'; readonly what: 'sources' }
+  | TraceRequest;
+
+/** The most events a trace keeps, and the longest it runs. */
+export const TRACE_MAX_EVENTS = 100;
+export const TRACE_MAX_MS = 30_000;
+
+/**
+ * Tracing a server on demand (the observer's "last messages"): `start` has the server
+ * keep its last `limit` events (default 20, at most {@link TRACE_MAX_EVENTS}) through
+ * `sys.log`, for `durationMs` (default and at most {@link TRACE_MAX_MS}), after which the
+ * service switches the log off and keeps what it held; `get` reads the events (while
+ * tracing, or what the last trace kept); `stop` ends it now. Only servers (behaviours
+ * that answer `sys`) can be traced: a plain process has no `sys` to ask.
+ */
+export interface TraceRequest {
+  readonly type: 'introspect';
+  readonly what: 'trace';
+  readonly pid: Pid;
+  readonly op: 'start' | 'get' | 'stop';
+  readonly limit?: number;
+  readonly durationMs?: number;
+}
+
+/** One event of a trace, its term as text (a message may hold what cannot cross nodes). */
+export interface TraceEvent {
+  /** `in`: a message taken (`kind` call, cast or info, `from` a call's caller); `out`: a reply sent (`to`); `state`: a new state. */
+  readonly type: 'in' | 'out' | 'state';
+  readonly kind?: 'call' | 'cast' | 'info';
+  readonly from?: Pid;
+  readonly to?: Pid;
+  /** The message, reply or state, as text. */
+  readonly term: string;
+}
+
+/** A trace's state: whether it runs (and until when), and the events kept, oldest first. */
+export interface TraceAnswer {
+  readonly pid: Pid;
+  readonly tracing: boolean;
+  /** When the trace ends (ms since the epoch), while it runs. */
+  readonly until: number | undefined;
+  readonly limit: number;
+  readonly events: readonly TraceEvent[];
+}
 
 /** The process table, optionally sorted (largest first) and cut to `limit` rows. */
 export interface ProcessesRequest {
@@ -181,6 +229,8 @@ export interface IntrospectAnswers {
   applications: ApplicationTree[];
   global: { readonly name: unknown; readonly pid: Pid }[];
   sources: Record<string, unknown>;
+  /** Undefined for a process that is not (or no longer) there and was never traced. */
+  trace: TraceAnswer | undefined;
 }
 
 // ---- what is kept per node ----
@@ -190,6 +240,16 @@ interface Kept {
   readonly nodesDown: NodeDownEntry[];
   readonly lastCrashes: CrashEntry[];
   crashes: number;
+  /** Traces by pid: running (a timer ends them) or ended (the events they kept). */
+  readonly traces: Map<string, Trace>;
+}
+
+interface Trace {
+  until: number | undefined;
+  limit: number;
+  timer: NodeJS.Timeout | undefined;
+  /** What the trace kept once it ended. */
+  events: readonly TraceEvent[];
 }
 
 const kept = new WeakMap<Node, Kept>();
@@ -197,7 +257,7 @@ const kept = new WeakMap<Node, Kept>();
 function keptOf(node: Node): Kept {
   let r = kept.get(node);
   if (r === undefined) {
-    const rec: Kept = { startedAt: Date.now(), nodesDown: [], lastCrashes: [], crashes: 0 };
+    const rec: Kept = { startedAt: Date.now(), nodesDown: [], lastCrashes: [], crashes: 0, traces: new Map() };
     kept.set(node, (r = rec));
     node.onExit((pid, reason) => {
       if (isCleanExit(reason)) return;
@@ -250,15 +310,21 @@ export class IntrospectServer extends GenServer {
   }
 }
 
-const WHATS = new Set(['node', 'processes', 'process', 'applications', 'global', 'sources']);
+const WHATS = new Set(['node', 'processes', 'process', 'applications', 'global', 'sources', 'trace']);
+const TRACE_OPS = new Set(['start', 'get', 'stop']);
 const SORTS = new Set(['mailbox', 'memory', 'messages']);
 
 /** Why `req` is not a request the service takes, or null. */
 function malformed(req: unknown): string | null {
   if (typeof req !== 'object' || req === null) return `not a request: ${formatTerm(req)}`;
-  const r = req as { type?: unknown; what?: unknown; pid?: unknown; sort?: unknown; limit?: unknown };
+  const r = req as { type?: unknown; what?: unknown; pid?: unknown; sort?: unknown; limit?: unknown; op?: unknown; durationMs?: unknown };
   if (r.type !== 'introspect' || typeof r.what !== 'string' || !WHATS.has(r.what)) return `not an introspection request: ${formatTerm(req)}`;
-  if (r.what === 'process' && !isPid(r.pid)) return `process: expected a pid, got ${formatTerm(r.pid)}`;
+  if ((r.what === 'process' || r.what === 'trace') && !isPid(r.pid)) return `${r.what}: expected a pid, got ${formatTerm(r.pid)}`;
+  if (r.what === 'trace') {
+    if (!TRACE_OPS.has(r.op as string)) return `trace: op must be start, get or stop, got ${formatTerm(r.op)}`;
+    if (r.limit !== undefined && !(Number.isInteger(r.limit) && (r.limit as number) > 0 && (r.limit as number) <= TRACE_MAX_EVENTS)) return `trace: limit must be an integer from 1 to ${TRACE_MAX_EVENTS}, got ${formatTerm(r.limit)}`;
+    if (r.durationMs !== undefined && !(Number.isInteger(r.durationMs) && (r.durationMs as number) > 0 && (r.durationMs as number) <= TRACE_MAX_MS)) return `trace: durationMs must be an integer from 1 to ${TRACE_MAX_MS}, got ${formatTerm(r.durationMs)}`;
+  }
   if (r.what === 'processes') {
     if (r.sort !== undefined && !SORTS.has(r.sort as string)) return `processes: sort must be mailbox, memory or messages, got ${formatTerm(r.sort)}`;
     if (r.limit !== undefined && !(Number.isInteger(r.limit) && (r.limit as number) >= 0)) return `processes: limit must be an integer >= 0, got ${formatTerm(r.limit)}`;
@@ -279,6 +345,8 @@ async function answerOf(ctx: ProcessContext, req: IntrospectRequest): Promise<un
       return applicationTrees(ctx);
     case 'global':
       return globalNames(node);
+    case 'trace':
+      return trace(ctx, req);
     case 'sources': {
       const out: Record<string, unknown> = {};
       for (const [key, source] of introspectionSources(node)) out[key] = source();
@@ -363,6 +431,74 @@ async function processDetail(ctx: ProcessContext, pid: Pid): Promise<ProcessDeta
   return { ...info, module, state };
 }
 
+function traceEvent(e: SysEvent): TraceEvent {
+  switch (e.type) {
+    case 'in':
+      return e.from !== undefined ? { type: 'in', kind: e.kind, from: e.from, term: formatTerm(e.msg) } : { type: 'in', kind: e.kind, term: formatTerm(e.msg) };
+    case 'out':
+      return { type: 'out', to: e.to, term: formatTerm(e.reply) };
+    case 'state':
+      return { type: 'state', term: formatTerm(e.state) };
+  }
+}
+
+/** Switches the log of `pid` off and keeps what it held in `t`; the server may be gone (nothing then). */
+async function endTrace(ctx: ProcessContext, pid: Pid, t: Trace): Promise<void> {
+  if (t.timer !== undefined) clearTimeout(t.timer);
+  t.timer = undefined;
+  t.until = undefined;
+  try {
+    const held = await sys.log(ctx, pid, false, INTROSPECT_CALL_TIMEOUT_MS);
+    if (Array.isArray(held)) t.events = held.map(traceEvent);
+  } catch {
+    // The server went away: the events it held went with it; the last ones read stay.
+  }
+}
+
+async function trace(ctx: ProcessContext, req: TraceRequest): Promise<TraceAnswer | undefined> {
+  const node = ctx.node;
+  const traces = keptOf(node).traces;
+  const key = req.pid.toString();
+  let t = traces.get(key);
+  const info = node.processInfo(req.pid);
+  if (req.op === 'start') {
+    if (info === undefined) return undefined;
+    if (info.behaviour === undefined || !STATEFUL.has(info.behaviour) || req.pid.equals(ctx.self)) {
+      throw new Error(`${req.pid.toString()} is ${info.behaviour === undefined ? 'not a behaviour' : `a ${info.behaviour}`}: only servers that answer sys can be traced`);
+    }
+    const limit = req.limit ?? 20;
+    await sys.log(ctx, req.pid, limit, INTROSPECT_CALL_TIMEOUT_MS);
+    if (t?.timer !== undefined) clearTimeout(t.timer);
+    const durationMs = req.durationMs ?? TRACE_MAX_MS;
+    const rec: Trace = { until: Date.now() + durationMs, limit, timer: undefined, events: [] };
+    rec.timer = setTimeout(() => {
+      if (rec.timer === undefined) return;
+      rec.timer = undefined;
+      try {
+        node.spawn((c) => endTrace(c, req.pid, rec), { label: `${INTROSPECT} trace end` });
+      } catch {
+        // The node has stopped: its servers, and their logs, with it.
+      }
+    }, durationMs);
+    rec.timer.unref();
+    traces.set(key, (t = rec));
+    for (const [k, old] of traces) if (traces.size > KEPT_TRACES && old.timer === undefined) traces.delete(k);
+    return { pid: req.pid, tracing: true, until: rec.until, limit, events: [] };
+  }
+  if (t === undefined) return info === undefined ? undefined : { pid: req.pid, tracing: false, until: undefined, limit: 0, events: [] };
+  if (t.timer !== undefined) {
+    if (req.op === 'stop' || info === undefined) await endTrace(ctx, req.pid, t);
+    else {
+      try {
+        t.events = (await sys.getLog(ctx, req.pid, INTROSPECT_CALL_TIMEOUT_MS)).map(traceEvent);
+      } catch {
+        await endTrace(ctx, req.pid, t);
+      }
+    }
+  }
+  return { pid: req.pid, tracing: t.timer !== undefined, until: t.until, limit: t.limit, events: t.events };
+}
+
 async function applicationTrees(ctx: ProcessContext): Promise<ApplicationTree[]> {
   const node = ctx.node;
   const roots: { name: string; type: string; root: Pid | undefined }[] = [{ name: 'kernel', type: 'permanent', root: node.whereis('kernel_sup') }];
@@ -435,11 +571,13 @@ function globalNames(node: Node): { name: unknown; pid: Pid }[] {
 /** What {@link introspect} can ask for. */
 export type IntrospectWhat = keyof IntrospectAnswers;
 
-/** Options of {@link introspect}: `pid` for `process`; `sort` and `limit` for `processes`. */
+/** Options of {@link introspect}: `pid` for `process`; `sort` and `limit` for `processes`; `pid`, `op`, `limit` and `durationMs` for `trace`. */
 export interface IntrospectOptions {
   readonly pid?: Pid;
   readonly sort?: ProcessSort;
   readonly limit?: number;
+  readonly op?: TraceRequest['op'];
+  readonly durationMs?: number;
   /** Default 10 s. */
   readonly timeoutMs?: TimeoutMs;
 }
