@@ -19,6 +19,7 @@ import {
 import { BadRequestError, globalOf, introspect, INTROSPECT, type TreeNode } from '@grove/distribution';
 import * as pg from '@grove/pg';
 import { memNode, stopAll, waitFor } from './router_helpers';
+import { cleanup, privateEpmd, tcpNode } from '../../../test/support/nodes';
 
 afterEach(stopAll);
 
@@ -52,6 +53,25 @@ function find(t: TreeNode, id: string): TreeNode | undefined {
   return undefined;
 }
 
+describe('bytes per connection', () => {
+  afterEach(cleanup);
+
+  it('are the socket\'s counts, over TCP', async () => {
+    const epmd = await privateEpmd();
+    const [a, b] = await Promise.all([tcpNode('a', epmd), tcpNode('b', epmd)]);
+    expect(await a.connect(b.name)).toBe(true);
+    await a.node.run(async (ctx) => {
+      ctx.send(['nobody_here', b.name], 'x'.repeat(10_000));
+      await waitFor(() => (b.connectionInfo(a.name)?.bytesIn ?? 0) > 10_000, 'b to read the 10 kB message');
+    });
+    const s = await introspect(a, b.name, 'node');
+    const toA = s.connections.find((x) => x.peer === a.name)!;
+    expect(toA.bytesIn).toBeGreaterThan(10_000);
+    expect(toA.bytesOut).toBeGreaterThan(0);
+    expect(a.connectionInfo(b.name)?.bytesOut).toBeGreaterThan(10_000);
+  });
+});
+
 describe('grove_introspect, asked from another node', () => {
   it('tells a node at a glance: processes, memory, connections, nodes seen going down', async () => {
     const [a, b, c] = [await memNode('a'), await memNode('b'), await memNode('c')];
@@ -68,6 +88,8 @@ describe('grove_introspect, asked from another node', () => {
     expect(s.uptimeMs).toBeGreaterThanOrEqual(0);
     const toA = s.connections.find((x) => x.peer === a.name)!;
     expect(toA.messagesIn).toBeGreaterThan(0);
+    // Nodes over the memory transport move terms, not bytes.
+    expect([toA.bytesIn, toA.bytesOut]).toEqual([0, 0]);
     expect(toA.messagesOut).toBeGreaterThan(0);
     expect(s.nodesDown).toEqual([expect.objectContaining({ node: c.name })]);
   });

@@ -12,10 +12,12 @@
 import { formatTerm, isPid, type Pid } from '@grove/core';
 import { introspect, isNodeMessage, monitorNodes, type DistNode, type NodeSummary } from '@grove/distribution';
 
-/** Messages per second over one connection, or a node's connections together. */
+/** Messages and bytes per second over one connection, or a node's connections together. */
 export interface Rates {
   readonly in: number;
   readonly out: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
 }
 
 /** One point of a node's history. */
@@ -27,6 +29,8 @@ export interface HistoryPoint {
   readonly heapUsed: number;
   readonly messagesIn: number;
   readonly messagesOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
 }
 
 /** A node as the observer shows it. */
@@ -107,27 +111,33 @@ export class ClusterWatch {
 
   private update(s: NodeSummary, now: number): void {
     const counts = new Map<string, Rates>();
-    for (const c of s.connections) if (c.peer !== this.dist.name) counts.set(c.peer, { in: c.messagesIn, out: c.messagesOut });
+    for (const c of s.connections) {
+      if (c.peer !== this.dist.name) counts.set(c.peer, { in: c.messagesIn, out: c.messagesOut, bytesIn: c.bytesIn ?? 0, bytesOut: c.bytesOut ?? 0 });
+    }
     const prev = this.last.get(s.name);
     const connectionRates: Record<string, Rates> = {};
     let rin = 0;
     let rout = 0;
+    let bin = 0;
+    let bout = 0;
     if (prev !== undefined && now > prev.at) {
       const dt = (now - prev.at) / 1000;
       for (const [peer, c] of counts) {
         const p = prev.counts.get(peer);
         if (p === undefined || c.in < p.in || c.out < p.out) continue; // a new connection: no rate yet
-        const r = { in: (c.in - p.in) / dt, out: (c.out - p.out) / dt };
+        const r = { in: (c.in - p.in) / dt, out: (c.out - p.out) / dt, bytesIn: Math.max(0, c.bytesIn - p.bytesIn) / dt, bytesOut: Math.max(0, c.bytesOut - p.bytesOut) / dt };
         connectionRates[peer] = r;
         rin += r.in;
         rout += r.out;
+        bin += r.bytesIn;
+        bout += r.bytesOut;
       }
     }
     this.last.set(s.name, { at: now, counts });
     const history = this.nodes.get(s.name)?.history ?? [];
-    history.push({ t: now / 1000, processes: s.processCount, runQueue: s.runQueue, heapUsed: s.memory.heapUsed, messagesIn: rin, messagesOut: rout });
+    history.push({ t: now / 1000, processes: s.processCount, runQueue: s.runQueue, heapUsed: s.memory.heapUsed, messagesIn: rin, messagesOut: rout, bytesIn: bin, bytesOut: bout });
     if (history.length > HISTORY) history.shift();
-    this.nodes.set(s.name, { summary: s, rates: { in: rin, out: rout }, connectionRates, history });
+    this.nodes.set(s.name, { summary: s, rates: { in: rin, out: rout, bytesIn: bin, bytesOut: bout }, connectionRates, history });
   }
 
   private noteDown(d: DownEntry): void {

@@ -89,7 +89,7 @@
       var s = n.summary;
       var conns = s.connections.filter(function (c) { return c.peer !== e.observer; }).map(function (c) {
         var r = n.connectionRates[c.peer];
-        return c.peer + (r ? ' (' + rate(r.in) + '/' + rate(r.out) + ' msg/s)' : '');
+        return c.peer + (r ? ' (' + rate(r.in) + '/' + rate(r.out) + ' msg/s, ' + bytes(r.bytesIn) + '/' + bytes(r.bytesOut) + ' per s)' : '');
       }).join(', ');
       return el('tr', { 'data-node': s.name }, [
         el('td', { text: s.name }), el('td', { text: duration(s.uptimeMs) }), el('td', { class: 'num processes', text: String(s.processCount) }),

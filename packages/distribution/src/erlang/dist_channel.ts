@@ -232,7 +232,7 @@ export class ErlangChannel implements Channel {
 
   stats(): ChannelStats {
     const pendingBytes = this.out.pos + (this.socket.destroyed ? 0 : this.socket.writableLength);
-    return { pendingBytes, busy: false, busyCount: 0, droppedMessages: 0, fragmentedOut: 0, fragmentedIn: 0, reassemblyBytes: 0 };
+    return { pendingBytes, busy: false, busyCount: 0, droppedMessages: 0, fragmentedOut: 0, fragmentedIn: 0, reassemblyBytes: 0, bytesIn: this.socket.bytesRead, bytesOut: this.socket.bytesWritten };
   }
 
   private sendMessage(from: Pid | undefined, to: Pid, msg: unknown): void {

@@ -318,6 +318,8 @@ export class DistNode {
       fragmentedOut: stats?.fragmentedOut ?? 0,
       fragmentedIn: stats?.fragmentedIn ?? 0,
       reassemblyBytes: stats?.reassemblyBytes ?? 0,
+      bytesIn: stats?.bytesIn ?? 0,
+      bytesOut: stats?.bytesOut ?? 0,
     };
   }
 

@@ -19,10 +19,8 @@
  * the processes that exited abnormally (a count and the last few, with the reason as
  * text). These live outside the process, per node, so a restart keeps them.
  *
- * Per-connection figures are what the connection counts today: control messages in
- * and out (ticks included). Bytes in and out per connection come with the connection
- * statistics of the frame layer; {@link ConnectionStats}' `bytesIn`/`bytesOut` are then
- * filled, and stay undefined until then.
+ * Per-connection figures: control messages in and out (ticks included), and bytes in
+ * and out as the connection's socket counts them (frames, ticks and all).
  */
 import {
   formatTerm,
@@ -134,7 +132,7 @@ export interface ConnectionStats {
   readonly messagesIn: number;
   /** Control messages sent (ticks included). */
   readonly messagesOut: number;
-  /** Bytes received, where the transport counts them; undefined until then. */
+  /** Bytes received and sent (the socket's counts); undefined while the connection has no channel. */
   readonly bytesIn: number | undefined;
   readonly bytesOut: number | undefined;
 }
@@ -357,7 +355,8 @@ async function answerOf(ctx: ProcessContext, req: IntrospectRequest): Promise<un
 
 /** What a connection counts now. The frame layer's statistics add bytes (see the header). @internal */
 export function connectionStats(c: Connection): ConnectionStats {
-  return { peer: c.peer, hidden: c.hidden, messagesIn: c.inCount, messagesOut: c.outCount, bytesIn: undefined, bytesOut: undefined };
+  const stats = c.channel?.stats();
+  return { peer: c.peer, hidden: c.hidden, messagesIn: c.inCount, messagesOut: c.outCount, bytesIn: stats?.bytesIn, bytesOut: stats?.bytesOut };
 }
 
 function nodeSummary(node: Node): NodeSummary {

@@ -102,7 +102,8 @@ class MemoryChannel implements Channel {
   }
 
   stats(): ChannelStats {
-    return { pendingBytes: 0, busy: false, busyCount: 0, droppedMessages: 0, fragmentedOut: 0, fragmentedIn: 0, reassemblyBytes: 0 };
+    // No bytes: messages cross as terms, copied through the codec but not framed.
+    return { pendingBytes: 0, busy: false, busyCount: 0, droppedMessages: 0, fragmentedOut: 0, fragmentedIn: 0, reassemblyBytes: 0, bytesIn: 0, bytesOut: 0 };
   }
 
   close(reason: string): void {

@@ -24,6 +24,9 @@ export class PortStream extends Duplex {
   private ended = false;
   /** Bytes posted to the other side that its reader has not taken yet. */
   private inFlight = 0;
+  /** As a socket's: bytes received and sent so far. */
+  bytesRead = 0;
+  bytesWritten = 0;
   /** Bytes received and handed to this side's reader, not yet acknowledged. */
   private unacked = 0;
   /** A write waiting for the other side to take what is in flight. */
@@ -105,6 +108,7 @@ export class PortStream extends Duplex {
     // would clone all of the buffer behind it), then moved to the other thread.
     const bytes = new Uint8Array(chunk);
     this.inFlight += bytes.byteLength;
+    this.bytesWritten += bytes.byteLength;
     this.port.postMessage(bytes, [bytes.buffer]);
   }
 
@@ -128,6 +132,7 @@ export class PortStream extends Duplex {
       return;
     }
     this.unacked += data.byteLength;
+    this.bytesRead += data.byteLength;
     // A reader that keeps up is acknowledged now; one that is behind, when it asks for more (_read).
     if (this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) this._read();
   };

@@ -221,6 +221,8 @@ export class SocketChannel implements Channel {
       fragmentedOut: this.fragmentedOut,
       fragmentedIn: this.fragmentedIn,
       reassemblyBytes: this.reassembly.bytes || (this.slicing?.size ?? 0),
+      bytesIn: this.socket.bytesRead,
+      bytesOut: this.socket.bytesWritten,
     };
   }
 

@@ -139,4 +139,7 @@ export interface ChannelStats {
   readonly fragmentedIn: number;
   /** Bytes of the message being reassembled from fragments, or decoded a slice at a time; 0 when none. */
   readonly reassemblyBytes: number;
+  /** Bytes read from the peer and written to it so far (the socket's own counts: frames, ticks and all). */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
 }
