@@ -108,6 +108,15 @@ describe('a cluster whose source changes', () => {
     expect(a.nodes()).toEqual([]);
   });
 
+  it('connects as a hidden node with hidden: true', async () => {
+    const epmd = await privateEpmd();
+    const [a, b] = await Promise.all([tcpNode('a', epmd), tcpNode('b', epmd)]);
+    const cl = await cluster(a, { strategies: staticNodes([b.name]), hidden: true });
+    expect((await cl.poll()).connected).toEqual([b.name]);
+    expect(a.nodes('hidden')).toEqual([b.name]);
+    expect(a.nodes()).toEqual([]);
+  });
+
   it('leaves nodes connected with disconnect: false', async () => {
     const epmd = await privateEpmd();
     const [a, b] = await Promise.all([tcpNode('a', epmd), tcpNode('b', epmd)]);

@@ -151,6 +151,21 @@ describe('worker-thread nodes', () => {
     });
   });
 
+  it('exit with { thread_exit: code } when their thread exits with a code, and normal with 0', async () => {
+    const epmd = await privateEpmd();
+    const main = await tcpNode('app', epmd);
+    await main.node.run(async (ctx) => {
+      for (const [code, reason] of [[3, { thread_exit: 3 }], [0, 'normal']] as const) {
+        const name = `exit${code}_${process.pid}@127.0.0.1`;
+        const w = await WorkerNode.start(ctx, { name, index: 1, count: 1, parent: main.name, cookie: main.getCookie(), main: MAIN, epmdPort: epmd.port });
+        const ref = ctx.monitor(w.pid);
+        ctx.send(['echo', name], ['exit', code]);
+        const down = await ctx.receive((m) => isDownMessage(m) && m.ref === ref, 10_000);
+        expect(isDownMessage(down) && down.reason).toEqual(reason);
+      }
+    });
+  });
+
   it('refuse bad options, and a main module without start, with a clear error', async () => {
     const epmd = await privateEpmd();
     const main = await tcpNode('app', epmd);
