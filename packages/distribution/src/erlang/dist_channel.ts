@@ -445,10 +445,9 @@ export class ErlangChannel implements Channel {
   }
 
   private deliverNamed(h: ChannelHandler, from: Pid | undefined, name: string, msg: unknown): void {
-    // A BEAM node's global and erpc talk to their counterparts on every visible node;
-    // Grove's speak other protocols, so what is meant for OTP's is dropped here, unread
-    // (OTP 25 carries on without an answer).
-    if (name === 'global_name_server') return h.onControl(TICK);
+    // A BEAM node's erpc asks every visible node for its features; Grove's rex speaks
+    // another protocol, so that is dropped here, unread (OTP 25 carries on without an
+    // answer). OTP global's messages go to the name server (erlang/global_bridge.ts).
     if (name === 'rex' && isAtom(tupleOf(msg, 2)?.[1], 'features_request')) return h.onControl(TICK);
     h.onRegSend(from, name, this.incoming(msg, name));
   }

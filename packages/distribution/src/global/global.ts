@@ -165,8 +165,13 @@ export class GlobalRegistry implements ViaRegistry {
     }
   }
 
+  /** This node, the visible Grove nodes, and the BEAM nodes its global knows (OTP's `[node() | known]`). */
+  private knownNodes(): string[] {
+    return [...knownGroveNodes(this.node), ...this.server.otp.knownNodes()];
+  }
+
   private lockNodes(nodes: readonly string[] | undefined): string[] {
-    if (nodes === undefined) return knownGroveNodes(this.node);
+    if (nodes === undefined) return this.knownNodes();
     if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string')) throw new BadArgError(`global lock: nodes must be an array of node names, got ${String(nodes)}`, nodes);
     return [...nodes];
   }
@@ -179,9 +184,9 @@ export class GlobalRegistry implements ViaRegistry {
     const root = callerOf(this.node, 'global');
     const requester = `reg ${this.node.name} ${this.node.makeRef().key}`;
     for (;;) {
-      const nodes = knownGroveNodes(this.node);
+      const nodes = this.knownNodes();
       await setLockOn(root, nodes, GLOBAL_RESOURCE, requester, 'infinity');
-      const now = this.server.kernel.groveNodes();
+      const now = this.knownNodes();
       if (now.every((n) => nodes.includes(n))) {
         try {
           return await fn(root, nodes);

@@ -18,6 +18,8 @@
  */
 import { CallExitError, CallTimeoutError, type Node, type Pid, type ProcessContext } from '@grove/core';
 import { distOf } from '../node/dist_node';
+import { kernelOf } from '../node/net_kernel';
+import { otpDelLock } from '../erlang/global_bridge';
 import { ask, GLOBAL_NAME_SERVER, type DelLockMessage, type SetLockRequest } from './protocol';
 
 interface Lock {
@@ -30,14 +32,18 @@ interface Lock {
 export class LockTable {
   private readonly locks = new Map<string, Lock>();
 
-  /** Sets `resource` for `requester` held by `pid`: false when another requester holds it. */
-  set(resource: string, requester: string, pid: Pid): boolean {
+  /**
+   * Sets `resource` for `requester` held by `pid`: false when another requester holds
+   * it. `nest` false (OTP's own set_lock, from a BEAM node): a holder that sets it again
+   * still holds it once.
+   */
+  set(resource: string, requester: string, pid: Pid, nest = true): boolean {
     let lock = this.locks.get(resource);
     if (lock === undefined) this.locks.set(resource, (lock = { requester, holders: new Map() }));
     else if (lock.requester !== requester) return false;
     const h = lock.holders.get(pid.key);
     if (h === undefined) lock.holders.set(pid.key, { pid, count: 1 });
-    else h.count++;
+    else if (nest) h.count++;
     return true;
   }
 
@@ -96,12 +102,14 @@ export function delLockOn(caller: ProcessContext, nodes: readonly string[], reso
   const msg: DelLockMessage = { type: 'global.del_lock', resource, requester, pid: caller.self };
   const node = caller.node;
   const connected = new Set(distOf(node)?.nodes('connected'));
+  const kernel = kernelOf(node);
   for (const n of nodes) {
     // A lock on a node this one is no longer connected to went with the connection
     // (the holder's monitor fired noconnection there); a send would only dial it again.
     if (n !== node.name && !connected.has(n)) continue;
     try {
-      node.send([GLOBAL_NAME_SERVER, n], msg);
+      if (kernel?.isErlang(n) === true) otpDelLock(caller, n, resource, requester);
+      else node.send([GLOBAL_NAME_SERVER, n], msg);
     } catch {
       // No global server here (the node is stopping): nothing to release.
     }

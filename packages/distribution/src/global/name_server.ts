@@ -32,6 +32,8 @@ import { GLOBAL_NAME_SERVER, isGlobalRequest, malformedRequest, nameKey, type De
 import { builtinNamed, runResolve, type ResolveFn } from './resolve';
 import { syncWith } from './sync';
 import { isNodeMessage, type NetKernel } from '../node/net_kernel';
+import { OtpGlobal } from '../erlang/global_bridge';
+import { Tuple } from '../erlang/terms';
 
 interface NameEntry extends NameRecord {
   readonly key: string;
@@ -73,10 +75,13 @@ export class GlobalServer extends GenServer {
   private syncWaiters: From[] = [];
   /** Custom resolve functions of registrations made on this node: `key pidkey` → function. */
   readonly customResolvers = new Map<string, ResolveFn>();
+  /** OTP global's protocol with BEAM peers (erlang/global_bridge.ts). */
+  otp!: OtpGlobal;
 
   override init(kernel: NetKernel): void {
     this.kernel = kernel;
     this.guard = new PartitionGuard(this.ctx, kernel);
+    this.otp = this.otpGlobal();
     servers.set(this.node, this);
     kernel.monitorNodes(this.self, true);
     // Nodes connected before the server started (it was restarted: its table is empty)
@@ -142,6 +147,8 @@ export class GlobalServer extends GenServer {
    */
   override handleCall(request: unknown, from: From): unknown {
     if (!canReply(from)) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, `a call of ${formatTerm(request)}`);
+    // OTP global's calls from a BEAM node (unanswered when malformed, as OTP).
+    if (request instanceof Tuple) return this.otp.call(request, from.pid) ?? this.noReply();
     if (!isGlobalRequest(request)) return super.handleCall(request, from);
     const bad = malformedRequest(request);
     if (bad !== null) return refuse(GLOBAL_NAME_SERVER, this.node.name, from, bad);
@@ -152,7 +159,14 @@ export class GlobalServer extends GenServer {
     }
   }
 
+  /** Casts come only from BEAM nodes' global (Grove's own servers call and send). */
+  override handleCast(request: unknown): void {
+    if (request instanceof Tuple) return this.otp.cast1(request);
+    super.handleCast(request);
+  }
+
   override handleInfo(msg: unknown): void {
+    if (msg instanceof Tuple) return this.otp.info(msg);
     try {
       this.info(msg);
     } catch (e) {
@@ -276,6 +290,7 @@ export class GlobalServer extends GenServer {
       else this.namesPerPid.set(e.pid.key, n);
     }
     if (demonitor) this.ctx.demonitor(e.ref, { flush: true });
+    this.otp.forget(e);
     if (e.method === this.node.name) this.customResolvers.delete(GlobalServer.resolverKey(e.key, e.pid));
   }
 
@@ -287,6 +302,37 @@ export class GlobalServer extends GenServer {
     this.lockRefs.delete(ref.key);
     this.lockMonitors.delete(holder.key);
     this.locks.dropPid(holder);
+  }
+
+  // ---- OTP global (BEAM peers) ----
+
+  /** The adapter for OTP global's protocol, with what it needs of this server. */
+  private otpGlobal(): OtpGlobal {
+    const self = this;
+    return new OtpGlobal({
+      ctx: this.ctx,
+      kernel: this.kernel,
+      entry: (name) => {
+        const e = self.names.get(nameKey(name));
+        return e === undefined ? undefined : recordOf(e);
+      },
+      records: () => self.records(),
+      insertRecord: (rec) => self.insert(rec),
+      removeName: (name) => {
+        const e = self.names.get(nameKey(name));
+        if (e !== undefined) self.remove(e, true);
+      },
+      setLockFor: (resource, requester, pid, watch) => {
+        const ok = self.locks.set(resource, requester, pid, false);
+        if (ok && watch) self.watchHolder(pid);
+        return ok;
+      },
+      delLockFor: (resource, requester, pid) => {
+        self.locks.del(resource, requester, pid);
+        self.unwatchHolder(pid);
+      },
+      methodHere: (rec) => self.methodHere(rec),
+    });
   }
 
   // ---- lock holders ----
@@ -327,14 +373,15 @@ export class GlobalServer extends GenServer {
 
   /** A peer came up: the node with the smaller name syncs the pair (`rejoin`: this one does, whatever the names). */
   private nodeUp(peer: string, rejoin: boolean): void {
-    // A BEAM node's global speaks another protocol: Grove's global leaves it alone (and does not wait for it).
-    if (this.kernel.isErlang(peer)) return;
+    // A BEAM node's global speaks OTP's protocol (erlang/global_bridge.ts); Grove's sync does not wait for it.
+    if (this.kernel.isErlang(peer)) return this.otp.nodeUp(peer);
     const state: PeerState = { synced: false, epoch: ++this.epochs };
     this.peers.set(peer, state);
     if (rejoin || this.node.name < peer) void syncWith(this, peer, state.epoch);
   }
 
   private nodeDown(peer: string): void {
+    this.otp.nodeDown(peer);
     this.peers.delete(peer);
     this.guard.nodeDown(peer);
     this.checkWaiters();

@@ -16,6 +16,8 @@
  */
 import { BadArgError, call, isPid, termKey, type Pid, type ProcessContext, type TermKeyPolicy, type TimeoutMs } from '@grove/core';
 import { fieldText } from '../wire/wire';
+import { kernelOf } from '../node/net_kernel';
+import { otpAsk } from '../erlang/global_bridge';
 
 
 /** The name of the global name server on every node. */
@@ -164,5 +166,7 @@ function badRecord(rec: unknown): string | null {
  * server goes.
  */
 export function ask(caller: ProcessContext, peer: string, request: GlobalRequest, timeoutMs: TimeoutMs = GLOBAL_REQUEST_TIMEOUT_MS): Promise<unknown> {
+  // A BEAM node's global_name_server takes OTP's requests (erlang/global_bridge.ts).
+  if (kernelOf(caller.node)?.isErlang(peer) === true) return otpAsk(caller, peer, request, timeoutMs);
   return call(caller, [GLOBAL_NAME_SERVER, peer], request, timeoutMs);
 }
