@@ -1,6 +1,6 @@
 /**
  * A Grove node as a member of an Erlang cluster: the real `epmd`, short names, ticks,
- * exit signals, `monitor_node`, and `global` on both sides undisturbed. Real `erl`
+ * exit signals, `monitor_node`, and `global` shared with erl (erlang_global.test.ts has more). Real `erl`
  * peers on loopback (see erlang_interop.test.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -119,20 +119,21 @@ describeErl('a Grove node in an Erlang cluster', () => {
     expect(g.nodes('hidden')).toEqual([e.name]);
   });
 
-  it("leaves erl's global alone and keeps its own: names registered on each side stay on their side, Grove's sync ends", async () => {
+  it("shares global with erl: names registered on each side are seen on every node, and every sync ends", async () => {
     const [g1, g2] = [await tcpNode('glob'), await tcpNode('glob')];
     const e = await erl();
     expect(await g1.ping(g2.name)).toBe('pong');
     expect(await e.eval(`net_adm:ping('${g1.name}').`)).toBe('pong');
     const holder = g1.node.spawnLoop(() => undefined);
     expect(await globalOf(g1).registerName('grove_name', holder)).toBe(true);
-    // Not global:sync() on erl: it waits for every visible node's global, and a Grove node never answers (README).
+    expect(await e.eval('global:sync().', 10_000)).toBe('ok');
     expect(await e.eval(`global:register_name(erl_name, self()).`)).toBe('yes');
     expect(await e.eval(`global:whereis_name(erl_name) =:= self().`)).toBe('true');
     await globalOf(g1).sync();
     await globalOf(g2).sync();
     expect(globalOf(g2).whereisName('grove_name')?.equals(holder)).toBe(true);
-    expect(await e.eval('global:registered_names().')).toBe('[erl_name]');
+    expect(globalOf(g1).whereisName('erl_name')?.node).toBe(e.name);
+    expect(await e.eval('lists:sort(global:registered_names()).')).toBe('[erl_name,grove_name]');
     expect(e.log).not.toMatch(/global|unexpected/i);
   });
 });

@@ -63,6 +63,8 @@ export interface OtpGlobalHost {
   delLockFor(resource: string, requester: string, pid: Pid): void;
   /** The function a record's method names on this node, if any. */
   methodHere(rec: NameRecord): ResolveFn | undefined;
+  /** A BEAM node is now synced with this one. */
+  onSynced(): void;
 }
 
 /** One connection's run of the connect protocol (OTP's process dictionary entries for Node). */
@@ -145,19 +147,28 @@ export function sharedName(n: unknown): boolean {
 }
 
 /**
- * A lock resource or requester key of Grove's (a string: a name's canonical key) as
- * an Erlang term: a plain key is an atom (so Grove's `'global'` is OTP's `global`),
- * any other a binary.
+ * A lock resource key of Grove's (a string: a name's canonical key) as an Erlang term:
+ * a plain key is an atom (so Grove's `'global'` is OTP's `global`, and a Grove lock on
+ * `'db'` excludes an Erlang one on `db`), any other a binary.
  */
-function lockTermOf(key: string): unknown {
+function resourceTermOf(key: string): unknown {
   return nameToErlang(key) !== NOT_SHARED ? atom(key) : key;
 }
 
-/** An Erlang lock resource or requester as a key of Grove's lock table. */
-function lockKeyOf(t: unknown): string {
+/** An Erlang lock resource as a key of Grove's lock table (an atom is its name, as a Grove string). */
+function resourceKeyOf(t: unknown): string {
   const n = nameFrom(t);
-  if (typeof n === 'string') return n;
-  // A locker pair's id is a sorted list: key it whatever the order.
+  return typeof n === 'string' ? n : `\u0000otp ${termText(t)}`;
+}
+
+/**
+ * An Erlang lock requester id as a key of Grove's lock table: its own key space, so a
+ * Grove requester and an Erlang one never share a lock. (Grove's requester ids go to
+ * a BEAM node as binaries: a registration's id is new each time, and atoms are never
+ * collected there.)
+ */
+function requesterKeyOf(t: unknown): string {
+  // A locker pair's id is a sorted list of pids: key it whatever the order.
   if (Array.isArray(t) && t.every((e) => e instanceof Pid)) return `\u0000otp [${t.map(termText).sort().join(',')}]`;
   return `\u0000otp ${termText(t)}`;
 }
@@ -324,6 +335,7 @@ export class OtpGlobal {
         const n = t[1].name;
         this.synced.add(n);
         this.dropConnect(n);
+        this.host.onSynced();
         return true;
       }
       case 'async_del_name':
@@ -374,8 +386,8 @@ export class OtpGlobal {
       case 'del_lock': {
         const id = tupleOf(t[1], 2);
         if (t.length !== 2 || id === undefined) return undefined;
-        const resource = lockKeyOf(id[0]);
-        const requester = lockKeyOf(id[1]);
+        const resource = resourceKeyOf(id[0]);
+        const requester = requesterKeyOf(id[1]);
         if (tag.name === 'set_lock') return this.host.setLockFor(resource, requester, from, true);
         this.host.delLockFor(resource, requester, from);
         return true;
@@ -436,7 +448,7 @@ export class OtpGlobal {
     }
     const lockers = [this.host.ctx.self, p].sort((a, b) => compareTerms(a, b));
     const lockId = tuple(atom('global'), lockers);
-    const key = lockKeyOf(lockers);
+    const key = requesterKeyOf(lockers);
     // This side's partition is this node: set the lock here too (the peer's locker has already).
     if (!this.host.setLockFor('global', key, this.host.ctx.self, false)) {
       this.cast(peer, tuple(atom('lock_set'), this.host.ctx.self, false, this.knownList(), c.hisTag));
@@ -532,6 +544,7 @@ export class OtpGlobal {
     this.syncOthers(others);
     this.known.set(peer, c.hisVsn ?? VSN);
     this.synced.add(peer);
+    this.host.onSynced();
   }
 
   private restart(peer: string): void {
@@ -668,7 +681,7 @@ export async function otpAsk(caller: ProcessContext, peer: string, request: Glob
   const dest: [string, string] = [GLOBAL_NAME_SERVER, peer];
   switch (request.type) {
     case 'global.set_lock': {
-      const id = tuple(lockTermOf(request.resource), lockTermOf(request.requester));
+      const id = tuple(resourceTermOf(request.resource), request.requester);
       return (await call(caller, dest, tuple(atom('set_lock'), id), timeoutMs)) === true;
     }
     case 'global.register': {
@@ -692,5 +705,5 @@ export async function otpAsk(caller: ProcessContext, peer: string, request: Glob
 
 /** OTP's del_lock on a BEAM node (a call there; not waited for). */
 export function otpDelLock(caller: ProcessContext, peer: string, resource: string, requester: string): void {
-  call(caller, [GLOBAL_NAME_SERVER, peer], tuple(atom('del_lock'), tuple(lockTermOf(resource), lockTermOf(requester))), 'infinity').catch(() => undefined);
+  call(caller, [GLOBAL_NAME_SERVER, peer], tuple(atom('del_lock'), tuple(resourceTermOf(resource), requester)), 'infinity').catch(() => undefined);
 }

@@ -332,6 +332,7 @@ export class GlobalServer extends GenServer {
         self.unwatchHolder(pid);
       },
       methodHere: (rec) => self.methodHere(rec),
+      onSynced: () => self.checkWaiters(),
     });
   }
 
@@ -396,6 +397,8 @@ export class GlobalServer extends GenServer {
 
   private allSynced(): boolean {
     for (const n of this.kernel.groveNodes()) if (this.peers.get(n)?.synced !== true) return false;
+    // BEAM nodes sync by OTP's protocol (erlang/global_bridge.ts).
+    for (const n of this.kernel.nodes('visible')) if (this.kernel.isErlang(n) && !this.otp.isSynced(n)) return false;
     return true;
   }
 
