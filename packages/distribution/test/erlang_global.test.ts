@@ -177,6 +177,27 @@ describeErl('OTP global with a visible Grove node', () => {
     expect(await e.eval('global:set_lock({res3, erl}, [node() | nodes()], 0).')).toBe('true');
   });
 
+  it('keeps partitions apart with erl nodes (prevent_overlapping_partitions): erl disconnecting erl leaves no node bridging the two', async () => {
+    const [e1, e2] = [await erl(), await erl()];
+    const g = await tcpNode('gpop');
+    expect(await e1.eval(`net_adm:ping('${e2.name}').`)).toBe('pong');
+    expect(await e1.eval(`net_adm:ping('${g.name}').`)).toBe('pong');
+    for (const e of [e1, e2]) expect(await e.eval('global:sync().', 10_000)).toBe('ok');
+    await waitFor(() => g.nodes().length === 2, 'the Grove node connected to both');
+    await globalOf(g).sync();
+    expect(await e1.eval(`erlang:disconnect_node('${e2.name}').`)).toBe('true');
+    // As among three erl nodes (OTP 25): every node ends up alone.
+    await waitFor(() => g.nodes().length === 0, 'the Grove node to drop both erl nodes');
+    for (const e of [e1, e2]) {
+      expect(await e.eval('(fun W(0) -> nodes(); W(K) -> case nodes() of [] -> []; _ -> timer:sleep(20), W(K - 1) end end)(250).')).toBe('[]');
+    }
+    // They connect and sync again.
+    expect(await e1.eval(`net_adm:ping('${g.name}').`)).toBe('pong');
+    expect(await e1.eval('global:sync().', 10_000)).toBe('ok');
+    // OTP's warnings of the disconnects it made are expected here.
+    for (const e of [e1, e2]) e.log = e.log.replace(/.*in order to prevent overlapping partitions\n/g, '');
+  });
+
   // The node with the smaller name resolves: the Grove node ('aclash…' < 'gerl…'), or erl ('zclash…').
   it.each(['aclash', 'zclash'])('resolves a clash at connect as OTP does: random_exit_name kills one holder, both sides keep the other (%s)', async (prefix) => {
     const g = await tcpNode(prefix);

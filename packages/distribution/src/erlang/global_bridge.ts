@@ -38,6 +38,7 @@
 import { call, formatTerm, getLogger, isPid, Pid, type Node, type ProcessContext, type TimeoutMs } from '@grove/core';
 import type { NetKernel } from '../node/net_kernel';
 import type { GlobalRequest, NameRecord } from '../global/protocol';
+import type { BeamPeers, LostConnectionMessage, RemoveConnectionMessage } from '../global/partitions';
 import type { RpcReply } from '../rpc/rex';
 import { runResolve, type ResolveFn } from '../global/resolve';
 import { compareTerms } from './term_order';
@@ -65,6 +66,9 @@ export interface OtpGlobalHost {
   methodHere(rec: NameRecord): ResolveFn | undefined;
   /** A BEAM node is now synced with this one. */
   onSynced(): void;
+  /** OTP's `lost_connection` and `remove_connection` (global/partitions.ts). */
+  lostConnection(m: LostConnectionMessage): void;
+  removeConnection(m: RemoveConnectionMessage): void;
 }
 
 /** One connection's run of the connect protocol (OTP's process dictionary entries for Node). */
@@ -221,6 +225,15 @@ export class OtpGlobal {
     return [...this.known.keys()].filter((n) => this.host.kernel.isErlang(n));
   }
 
+  /** The BEAM nodes prevention of overlapping partitions tells (OTP: the known ones, and those connecting). */
+  partitionPeers(): BeamPeers {
+    return {
+      nodes: () => [...new Set([...this.known.keys(), ...this.connects.keys()])].filter((n) => this.host.kernel.isErlang(n)),
+      send: (peer, m) =>
+        this.send(peer, m.type === 'global.lost_connection' ? tuple(atom('lost_connection'), atom(m.node), m.creation, m.opId, atom(m.lost)) : tuple(atom('remove_connection'), atom(m.node))),
+    };
+  }
+
   /** True when BEAM node `n` has synced with this one. */
   isSynced(n: string): boolean {
     return this.synced.has(n);
@@ -367,11 +380,16 @@ export class OtpGlobal {
         if (c !== undefined && sameTerm(t[2], c.myTag)) this.restart(t[1].name);
         return true;
       }
-      case 'lost_connection':
+      case 'lost_connection': {
+        const [, a, creation, opId, b] = t;
+        if (t.length !== 5 || !isNode(a) || !isNode(b) || !isInteger(creation) || !isInteger(opId)) return false;
+        this.host.lostConnection({ type: 'global.lost_connection', node: a.name, creation, opId, lost: b.name });
+        return true;
+      }
       case 'remove_connection':
-        // Overlapping partitions among BEAM nodes are theirs to prevent; this node
-        // leaves its connections as they are (README, "Erlang and Elixir nodes").
-        return t.length === 5 || t.length === 2;
+        if (t.length !== 2 || !isNode(t[1])) return false;
+        this.host.removeConnection({ type: 'global.remove_connection', node: t[1].name });
+        return true;
       default:
         return false;
     }
@@ -663,6 +681,10 @@ function parseOps(list: readonly unknown[]): Op[] {
 
 function opTerm(op: Op): Tuple {
   return 'insert' in op ? tuple(atom('insert'), tuple(op.insert.name, op.insert.pid, op.insert.method)) : tuple(atom('delete'), op.delete);
+}
+
+function isInteger(v: unknown): v is number | bigint {
+  return Number.isSafeInteger(v) || typeof v === 'bigint';
 }
 
 function sameTerm(a: unknown, b: unknown): boolean {

@@ -80,8 +80,8 @@ export class GlobalServer extends GenServer {
 
   override init(kernel: NetKernel): void {
     this.kernel = kernel;
-    this.guard = new PartitionGuard(this.ctx, kernel);
     this.otp = this.otpGlobal();
+    this.guard = new PartitionGuard(this.ctx, kernel, this.otp.partitionPeers());
     servers.set(this.node, this);
     kernel.monitorNodes(this.self, true);
     // Nodes connected before the server started (it was restarted: its table is empty)
@@ -333,6 +333,8 @@ export class GlobalServer extends GenServer {
       },
       methodHere: (rec) => self.methodHere(rec),
       onSynced: () => self.checkWaiters(),
+      lostConnection: (m) => self.guard.lostConnection(m as unknown as Record<string, unknown>),
+      removeConnection: (m) => self.guard.removeConnection(m as unknown as Record<string, unknown>),
     });
   }
 
