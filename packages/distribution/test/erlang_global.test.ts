@@ -220,6 +220,25 @@ describeErl('OTP global with a visible Grove node', () => {
     else expect(onGrove!.node).toBe(e.name);
   });
 
+  it("resolves a clash it decides between two erl holders by running the holder's method on its erl node", async () => {
+    // 'aclash…' < 'gerl…': the Grove node decides; the name it holds is e1's, registered with OTP's default method.
+    const g = await tcpNode('arpc');
+    const [e1, e2] = [await erl(), await erl()];
+    expect(await e1.eval(`net_adm:ping('${g.name}').`)).toBe('pong');
+    expect(await e1.eval('global:sync().', 10_000)).toBe('ok');
+    await e1.eval('P1 = spawn(fun() -> receive stop -> ok end end), yes = global:register_name(shared, P1), ok.');
+    await e2.eval('P2 = spawn(fun() -> receive stop -> ok end end), yes = global:register_name(shared, P2), ok.');
+    await globalOf(g).sync();
+    expect(globalOf(g).whereisName('shared')?.node).toBe(e1.name);
+    expect(await e2.eval(`net_adm:ping('${g.name}').`)).toBe('pong');
+    expect(await e2.eval('global:sync().', 10_000)).toBe('ok');
+    // random_exit_name ran on e1: it keeps the pid of the smaller node (e1's) and kills the other.
+    expect(await e2.eval('(fun W(0) -> is_process_alive(P2); W(K) -> case is_process_alive(P2) of false -> false; true -> timer:sleep(20), W(K - 1) end end)(250).')).toBe('false');
+    expect(await e1.eval('is_process_alive(P1).')).toBe('true');
+    expect(await e2.eval(`node(global:whereis_name(shared)) =:= '${e1.name}'.`)).toBe('true');
+    expect(globalOf(g).whereisName('shared')?.node).toBe(e1.name);
+  });
+
   it('ignores malformed global messages from an erl peer and goes on working', async () => {
     const g = await tcpNode('gbad');
     const e = await erl();
