@@ -28,11 +28,16 @@ function globalTrouble(p: ErlPeer): string {
   return p.log
     .split('\n')
     .filter((l) => /global|crash|unexpected|error/i.test(l))
+    .filter((l) => !(allowPartitionWarnings && /in order to prevent overlapping partitions/.test(l)))
     .join('\n');
 }
 
+/** Set by a test where OTP's global disconnects nodes to prevent overlapping partitions (and warns). */
+let allowPartitionWarnings = false;
+
 afterEach(async () => {
   const logs = peers.map(globalTrouble);
+  allowPartitionWarnings = false;
   await Promise.all(peers.splice(0).map((p) => p.stop()));
   await stopTcpNodes();
   expect(logs.filter((l) => l !== '')).toEqual([]);
@@ -177,7 +182,7 @@ describeErl('OTP global with a visible Grove node', () => {
     expect(await e.eval('global:set_lock({res3, erl}, [node() | nodes()], 0).')).toBe('true');
   });
 
-  it('keeps partitions apart with erl nodes (prevent_overlapping_partitions): erl disconnecting erl leaves no node bridging the two', async () => {
+  it('keeps partitions apart with erl nodes (prevent_overlapping_partitions): erl disconnecting erl leaves no node bridging the two partitions', async () => {
     const [e1, e2] = [await erl(), await erl()];
     const g = await tcpNode('gpop');
     expect(await e1.eval(`net_adm:ping('${e2.name}').`)).toBe('pong');
@@ -186,16 +191,16 @@ describeErl('OTP global with a visible Grove node', () => {
     await waitFor(() => g.nodes().length === 2, 'the Grove node connected to both');
     await globalOf(g).sync();
     expect(await e1.eval(`erlang:disconnect_node('${e2.name}').`)).toBe('true');
-    // As among three erl nodes (OTP 25): every node ends up alone.
-    await waitFor(() => g.nodes().length === 0, 'the Grove node to drop both erl nodes');
-    for (const e of [e1, e2]) {
-      expect(await e.eval('(fun W(0) -> nodes(); W(K) -> case nodes() of [] -> []; _ -> timer:sleep(20), W(K - 1) end end)(250).')).toBe('[]');
-    }
-    // They connect and sync again.
-    expect(await e1.eval(`net_adm:ping('${g.name}').`)).toBe('pong');
-    expect(await e1.eval('global:sync().', 10_000)).toBe('ok');
+    // As among three erl nodes (OTP 25): the Grove node keeps at most one of them (all
+    // three end up alone, or the Grove node with one, depending on which report comes
+    // first), never both, and the two erl nodes stay apart.
+    await waitFor(() => g.nodes().length <= 1, `the Grove node to drop an erl node (connected to ${g.nodes().join(', ')})`);
+    expect(await e1.eval(`lists:member('${e2.name}', nodes()).`)).toBe('false');
+    expect(await e2.eval(`lists:member('${e1.name}', nodes()).`)).toBe('false');
+    expect(await globalOf(g).registerName('after_split', holder(g))).toBe(true);
+    expect(g.nodes().length).toBeLessThanOrEqual(1);
     // OTP's warnings of the disconnects it made are expected here.
-    for (const e of [e1, e2]) e.log = e.log.replace(/.*in order to prevent overlapping partitions\n/g, '');
+    allowPartitionWarnings = true;
   });
 
   // The node with the smaller name resolves: the Grove node ('aclash…' < 'gerl…'), or erl ('zclash…').

@@ -652,7 +652,9 @@ export class OtpGlobal {
     this.send(peer, tuple(atom('$gen_cast'), msg));
   }
 
+  /** Sends to a connected peer's global_name_server (never dialling it: OTP's `gns_volatile_send`). */
   private send(peer: string, msg: Tuple): void {
+    if (!this.host.kernel.nodes('connected').includes(peer)) return;
     try {
       this.host.ctx.send([GLOBAL_NAME_SERVER, peer], msg);
     } catch (e) {
