@@ -79,6 +79,8 @@ interface Connect {
   /** The lock id set for this merge, once set here. */
   lockId?: Tuple;
   lockKey?: string;
+  /** This side is resolving the peer's names (a repeated `exchange` is ignored). */
+  resolving?: boolean;
   /** The peer's names when they came before the lock was set on this side. */
   early?: readonly unknown[];
   /** This side's resolution: ops to apply here, and the ops for the peer. */
@@ -113,7 +115,7 @@ const NOT_SHARED = Symbol('not shared');
 
 /** An Erlang global name as Grove's (atom → string, tuple → array), or NOT_SHARED. */
 function nameFrom(t: unknown): unknown {
-  if (t instanceof Atom) return t.name;
+  if (t instanceof Atom) return t.name.startsWith('\u0000') ? NOT_SHARED : t.name;
   if (typeof t === 'number') return Number.isSafeInteger(t) ? t : NOT_SHARED;
   if (typeof t === 'bigint' || typeof t === 'boolean' || t === null || t === undefined || t instanceof Pid) return t;
   if (t instanceof Tuple) {
@@ -439,7 +441,8 @@ export class OtpGlobal {
     let c = this.connects.get(peer);
     if (c === undefined) {
       // Before this side's nodeup (or after the peer is known: then unused, as OTP).
-      if (!this.known.has(peer)) this.early.set(peer, msg);
+      // Kept for connected nodes only, so a peer cannot grow the map with made-up names.
+      if (!this.known.has(peer) && this.host.kernel.nodes('connected').includes(peer)) this.early.set(peer, msg);
       return;
     }
     if (c.hisTag !== undefined) {
@@ -458,7 +461,8 @@ export class OtpGlobal {
   private lockSet(p: Pid, set: boolean, tag: unknown): void {
     const peer = p.node;
     const c = this.current(peer, tag);
-    if (c === undefined || !set) return;
+    // Once set, a repeated lock_set changes nothing.
+    if (c === undefined || !set || c.lockId !== undefined) return;
     if (c.hisTag === undefined) {
       // Its init_connect has not come: this side cannot take part yet (OTP's locker refuses).
       this.cast(peer, tuple(atom('lock_set'), this.host.ctx.self, false, [], 0));
@@ -485,6 +489,8 @@ export class OtpGlobal {
 
   /** The peer's names: resolve clashes (this node decides when its name is the smaller), then answer `resolved`. */
   private exchange(peer: string, c: Connect, names: readonly unknown[]): void {
+    if (c.resolving === true) return;
+    c.resolving = true;
     void this.resolveNames(peer, names).then(
       (ops) => {
         if (this.connects.get(peer) !== c) return;

@@ -4,7 +4,8 @@
  * Supervisors.
  *
  * Every change (register, re-register, unregister) runs as OTP's `trans_all_known`:
- * set the global lock on this node and every visible node it knows (lock.ts),
+ * set the global lock on this node and every visible node it knows (lock.ts; the
+ * BEAM nodes among them in OTP's shape, erlang/global_bridge.ts),
  * check, change the table on all of them (each node's global name server,
  * name_server.ts), release. So two nodes registering one name at once cannot both
  * win: the second to get the lock finds the name taken. Names leave when their

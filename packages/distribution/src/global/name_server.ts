@@ -14,6 +14,9 @@
  * - On nodeup (visible nodes only, as OTP) the node with the smaller name runs the
  *   sync of the pair; the other waits to be told it is done. `sync()` answers once
  *   every connected node is synced.
+ * - BEAM nodes sync, lock and register by OTP global's own protocol: what they send
+ *   (Erlang tuples: casts, calls, messages) goes to the adapter in
+ *   erlang/global_bridge.ts, which feeds the same tables.
  * - The server is a GenServer (OTP's global_name_server is a gen_server). Requests
  *   and messages are `{ type }` objects (protocol.ts), so they come to `handleCall`
  *   and `handleInfo`. Each is checked before it is acted on: a malformed request (a
