@@ -256,7 +256,7 @@ export class OtpGlobal {
     const early = this.early.get(peer);
     if (early !== undefined) {
       this.early.delete(peer);
-      this.cast1(early);
+      this.onCast(early);
     }
   }
 
@@ -270,7 +270,7 @@ export class OtpGlobal {
   // ---- what a BEAM peer's global sends ----
 
   /** A `gen_server:cast` to this node's global_name_server. */
-  cast1(msg: Tuple): void {
+  onCast(msg: Tuple): void {
     try {
       if (!this.castIn(msg)) this.ignore('cast', msg);
     } catch (e) {

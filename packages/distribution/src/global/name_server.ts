@@ -164,7 +164,7 @@ export class GlobalServer extends GenServer {
 
   /** Casts come only from BEAM nodes' global (Grove's own servers call and send). */
   override handleCast(request: unknown): void {
-    if (request instanceof Tuple) return this.otp.cast1(request);
+    if (request instanceof Tuple) return this.otp.onCast(request);
     super.handleCast(request);
   }
 

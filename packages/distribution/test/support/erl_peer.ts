@@ -101,7 +101,7 @@ export class ErlPeer {
         resolve(l);
       };
       this.waiting.push(done);
-      this.child.once('exit', () => reject(new Error(`erl ${this.name} exited; stderr: ${this.stderr}`)));
+      this.child.once("exit", (code, sig) => reject(new Error(`erl ${this.name} exited (${code} ${sig}); stderr: ${this.stderr} log: ${this.log}`)));
     });
   }
 
