@@ -145,6 +145,24 @@ export class WireWriter {
     return out;
   }
 
+  /**
+   * The content as a Buffer of its own, safe to hand to a socket; then resets. Content
+   * that fills at least half the buffer is handed over with it (no copy) and a new
+   * buffer takes its place; less is copied, so a small batch never pins a large buffer.
+   */
+  takeOwned(): Buffer {
+    const n = this.pos;
+    const buf = this.buf;
+    this.pos = 0;
+    if (n * 2 < buf.length) {
+      const out = Buffer.allocUnsafe(n);
+      buf.copy(out, 0, 0, n);
+      return out;
+    }
+    this.buf = Buffer.allocUnsafe(buf.length);
+    return buf.subarray(0, n);
+  }
+
   /** A view of the content (valid until the next write or reset). */
   view(): Buffer {
     return this.buf.subarray(0, this.pos);
