@@ -321,3 +321,18 @@ describe('a framed encoder (a connection\'s)', () => {
     });
   });
 });
+
+describe('envelope lengths', () => {
+  it('round-trip messages whose body and envelope lengths cross the one-byte varint boundary', () => {
+    const enc = new ControlEncoder();
+    const sent: ControlMessage[] = [];
+    for (let n = 100; n < 140; n++) {
+      const send: ControlMessage = { type: 'send', from: a, to: b, msg: 'x'.repeat(n) };
+      const reply: ControlMessage = { type: 'reply', to: a, tag: 3, value: 'y'.repeat(n) }; // a two-byte envelope key
+      enc.encode(send);
+      enc.encode(reply);
+      sent.push(send, reply);
+    }
+    expect(new ControlDecoder(here).decodeAll(enc.take())).toEqual(sent);
+  });
+});

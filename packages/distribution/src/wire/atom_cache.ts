@@ -43,8 +43,13 @@ export class OutAtomCache {
 
   /** Index of `name`, or -1 when it must be written in full. */
   lookup(name: string): number {
+    // Small enough to inline at the encoders' call sites; the map lookup is apart.
     if (name === this.lastName) return this.lastIndex;
     if (name === this.prevName) return this.prevIndex;
+    return this.lookupIndex(name);
+  }
+
+  private lookupIndex(name: string): number {
     const i = this.index.get(name);
     if (i === undefined) return -1;
     this.prevName = this.lastName;

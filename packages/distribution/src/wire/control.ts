@@ -256,14 +256,28 @@ export class ControlEncoder {
     this.atomMark = this.terms.atoms.mark();
     buf[pos++] = 0x0a; // Batch.messages
     this.envMark = pos++;
-    pos = putVarint(buf, pos, op * 8 + LEN);
+    const key = op * 8 + LEN; // below 2^14: one or two bytes
+    if (key < 0x80) buf[pos++] = key;
+    else {
+      buf[pos++] = (key & 0x7f) | 0x80;
+      buf[pos++] = key >>> 7;
+    }
     this.bodyMark = pos++;
     w.pos = pos;
   }
 
   private close(): void {
-    this.writer.endLength(this.bodyMark);
-    this.writer.endLength(this.envMark);
+    const w = this.writer;
+    const body = w.pos - this.bodyMark - 1;
+    const envelope = w.pos - this.envMark - 1;
+    // Most messages are short: both lengths fit their one reserved byte.
+    if (envelope < 0x80) {
+      w.buf[this.bodyMark] = body;
+      w.buf[this.envMark] = envelope;
+    } else {
+      w.endLength(this.bodyMark);
+      w.endLength(this.envMark);
+    }
     this.count++;
   }
 
