@@ -406,8 +406,19 @@ export class TermDecoder {
     // spare capacity for the collector); an index never assigned stays a hole.
     const a = new Array<unknown>(n);
     for (let i = 0; i < n; i++) {
-      if (r.pos < r.end && r.buf[r.pos] === T.HOLE) r.pos++;
-      else a[i] = this.value();
+      // The most frequent items (a tuple's tag and small numbers) without a call to `value`.
+      const tag = r.pos < r.end ? r.buf[r.pos]! : -1;
+      if (tag >= T.ASCII) {
+        r.pos++;
+        a[i] = this.ascii(tag - T.ASCII);
+      } else if (tag >= T.FIXINT) {
+        r.pos++;
+        a[i] = tag - T.FIXINT;
+      } else if (tag === T.HOLE) {
+        r.pos++;
+      } else {
+        a[i] = this.value();
+      }
     }
     return a;
   }

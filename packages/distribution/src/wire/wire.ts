@@ -345,7 +345,9 @@ export class WireReader {
 
   /** A zigzag varint of a 32-bit signed integer. */
   zigzag32(): number {
-    const v = this.uint32();
+    const at = this.pos;
+    const v = this.varint();
+    if (v > 0xffffffff) this.fail(`value ${v} does not fit in 32 bits`, at);
     return (v >>> 1) ^ -(v & 1);
   }
 
