@@ -1,7 +1,8 @@
 /**
  * A {@link Channel} over an authenticated socket: control messages are encoded
- * into one batch per tick (`ControlEncoder`, no per-message buffer), the batch goes
- * out as one frame (`FrameWriter`, never blocking the sender), and incoming frames
+ * into one batch per event-loop turn (`ControlEncoder`, no per-message buffer, built
+ * behind its frame's length prefix), the batch goes out as one frame without a copy
+ * (`FrameWriter`, never blocking the sender), and incoming frames
  * are decoded batch by batch (`ControlDecoder`) straight into the connection.
  *
  * A frame that does not decode, or a length prefix over the maximum frame size,
