@@ -340,8 +340,10 @@ export class Node {
 
   /** @internal removes the target side of a monitor `p` no longer holds. */
   dropMonitor(m: Monitor): void {
-    if (m.targetProc !== null) {
-      m.targetProc.monitoredBy?.delete(m.refId);
+    const tp = m.targetProc;
+    if (tp !== null) {
+      const by = tp.monitoredBy;
+      if (by !== null && by.delete(m.refId) && by.size === 0) tp.monitoredBy = null;
       m.targetProc = null;
     } else if (this.router !== null && nodeOf(m.target) !== this.name) {
       this.router.demonitor(m.watcher.pid, m.target, m.ref);

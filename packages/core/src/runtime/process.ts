@@ -69,6 +69,20 @@ class Relations {
   bound: MailboxBound | null = null;
 }
 
+function isEmpty(r: Relations): boolean {
+  return (
+    r.held === null &&
+    r.links === null &&
+    r.monitors === null &&
+    r.monitoredBy === null &&
+    r.callers === null &&
+    r.name === null &&
+    r.timers === null &&
+    r.exitReason === undefined &&
+    r.bound === null
+  );
+}
+
 /**
  * @internal
  *
@@ -179,8 +193,13 @@ export class Process implements ProcessContext {
   get monitoredBy(): Map<number | string, Watch> | null {
     return this.rel === null ? null : this.rel.monitoredBy;
   }
+  /** Set to null when its last local monitor goes (see `Node.dropMonitor`): a server once monitored by its starter keeps nothing of it. */
   set monitoredBy(v: Map<number | string, Watch> | null) {
-    if (v !== null || this.rel !== null) this.relations().monitoredBy = v;
+    if (v !== null) this.relations().monitoredBy = v;
+    else if (this.rel !== null) {
+      this.rel.monitoredBy = null;
+      if (isEmpty(this.rel)) this.rel = null;
+    }
   }
 
   /** Local calls waiting on this process (see gen.ts). */
