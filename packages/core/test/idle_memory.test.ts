@@ -39,7 +39,9 @@ async function bytesPerProcess(n: number, spawn: (node: Node) => void | Promise<
 
 describe('memory per idle process', () => {
   it('holds at most 200 bytes of heap for an idle handler process (process, pid and table entry)', async () => {
-    expect(await bytesPerProcess(50_000, (node) => node.spawnLoop(idle))).toBeLessThanOrEqual(200);
+    expect(await bytesPerProcess(50_000, (node) => {
+      node.spawnLoop(idle);
+    })).toBeLessThanOrEqual(200);
   });
 
   it('keeps nothing of its start handshake in an idle GenServer (at most 480 bytes with its server state)', async () => {
