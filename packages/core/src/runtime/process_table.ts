@@ -41,11 +41,14 @@ export class ProcessTable {
 
   /** The process with pid id `id`, if it is in the table. */
   get(id: number): Process | undefined {
-    if (id <= MAX_PAGED_ID) {
-      const page = this.pages[(id >>> PAGE_BITS) - this.first];
+    // Never a negative index (k < 0: a page dropped from the front): that is a slow property lookup.
+    const k = (id >>> PAGE_BITS) - this.first;
+    if (k >= 0 && k < this.pages.length) {
+      const page = this.pages[k];
       if (page !== undefined) {
         const p = page.slots[id & SLOT_MASK];
-        return p !== undefined && p.pid.id === id ? p : undefined;
+        // Another id on the same slot: one past 2^32 (kept in the spill), a fraction, or none.
+        if (p !== undefined && p.pid.id === id) return p;
       }
     }
     return this.spill === null ? undefined : this.spill.get(id);
@@ -78,8 +81,8 @@ export class ProcessTable {
 
   /** Removes the process with pid id `id`; false when it was not in the table. */
   delete(id: number): boolean {
-    if (id <= MAX_PAGED_ID) {
-      const k = (id >>> PAGE_BITS) - this.first;
+    const k = (id >>> PAGE_BITS) - this.first;
+    if (id <= MAX_PAGED_ID && k >= 0) {
       const page = this.pages[k];
       if (page !== undefined) {
         const i = id & SLOT_MASK;
