@@ -55,7 +55,7 @@ const REPORTED = 32;
  * What a process holds only once it links, monitors, is monitored or called, takes a
  * name, starts a timer, has a bounded mailbox, is held by a busy connection or dies:
  * one object made on first use, so that an idle process pays one null field for all
- * of them (see the header of this file).
+ * of them (see {@link Process} on memory).
  */
 class Relations {
   held: PromiseLike<void> | null = null;
