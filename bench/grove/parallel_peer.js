@@ -3,7 +3,8 @@
 // (parallel_support.js): registers `bench_par`, which runs a share of the work in this
 // thread when told (['call', k, from]: k sequential calls to a local bench_gs;
 // ['ring', hops, from]: a token passed `hops` times around a local ring) and then
-// sends ['done'] to `from`.
+// sends ['done', elu] to `from` (elu: the share of the time this thread was busy, not
+// waiting for I/O or messages, while it ran the work).
 const { callShare, ringShare } = require('./parallel_support');
 
 exports.start = (dist) => {
@@ -11,9 +12,10 @@ exports.start = (dist) => {
     (m, ctx) => {
       const [what, k, from] = m;
       ctx.node.spawn(async (c) => {
+        const elu0 = performance.eventLoopUtilization();
         if (what === 'call') await callShare(c, k);
         else await ringShare(c, k);
-        c.send(from, ['done']);
+        c.send(from, ['done', performance.eventLoopUtilization(elu0).utilization]);
       });
     },
     { name: 'bench_par' },
