@@ -19,9 +19,11 @@
  *   (a node over its budget), as a socket that stops reading.
  * - Wake-ups: a reader that finds the ring empty says so in the ring's header and
  *   waits for a wake-up message; a writer posts one only when it finds that flag set
- *   (and clears it). A writer waiting for space does the same the other way. A busy
- *   pair exchanges no message at all. Both flags are set, then the indices re-read
- *   (sequentially consistent `Atomics`), so no wake-up is lost.
+ *   (and clears it). A writer waiting for space does the same the other way, woken
+ *   once half the ring is free. A busy pair exchanges no message at all. Both flags
+ *   are set, then the indices re-read (sequentially consistent `Atomics`), so no
+ *   wake-up is lost. (`Atomics.waitAsync` measured no cheaper than a port message
+ *   here, about 10 µs of CPU a wake-up either way, and holds no event loop open.)
  * - End: `end()` sets the ring's `ended` flag after the last byte; the reader ends
  *   once it has read everything before it.
  *
@@ -183,8 +185,9 @@ export class RingStream extends Duplex {
     Atomics.store(head, R, (r + n) | 0);
     this.turnTaken += n;
     this.bytesRead += n;
-    // A writer that waits for space hears of it (once: it sets the flag again when it waits again).
-    if (Atomics.load(head, WRITER_WAITING) === 1 && Atomics.compareExchange(head, WRITER_WAITING, 1, 0) === 1) {
+    // A writer that waits for space hears of it once half the ring is free (one wake-up
+    // per half ring, not per chunk); it sets the flag again when it waits again.
+    if (Atomics.load(head, WRITER_WAITING) === 1 && ring.used() <= ring.data.length >>> 1 && Atomics.compareExchange(head, WRITER_WAITING, 1, 0) === 1) {
       this.port.postMessage(WAKE_WRITER);
     }
     if (!this.push(chunk)) this.wanted = false;
