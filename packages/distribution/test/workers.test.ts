@@ -127,6 +127,19 @@ describe('worker-thread nodes', () => {
     });
   });
 
+  it('carry a message larger than the link\'s ring both ways, intact', async () => {
+    const epmd = await privateEpmd();
+    const [main, w] = await startTwo(epmd);
+    await main.node.run(async (ctx) => {
+      // 3 MB: one frame, three times the 1 MiB ring each way; the worker relays it back.
+      const big = Array.from({ length: 3000 }, (_, i) => `${i}:`.padEnd(1000, 'x')).join('');
+      ctx.send(['echo', w.nodes[0]!], ['relay', ctx.self, ['big', big]]);
+      const back = (await ctx.receive((m) => Array.isArray(m) && m[0] === 'big', 10_000)) as [string, string];
+      expect(back[1].length).toBe(big.length);
+      expect(back[1] === big).toBe(true);
+    });
+  });
+
   it('survive a thread that crashes: nodedown and noconnection for the others, then a new thread under the same name', async () => {
     const epmd = await privateEpmd();
     const [main, w] = await startTwo(epmd);
