@@ -13,6 +13,26 @@ const { BenchGs, calls } = require('./support');
 
 const RING = 1000;
 
+/**
+ * This thread's time on a core and waiting for one, in ns (Linux schedstat; null
+ * elsewhere): CPU per operation does not move with the load of a shared machine as
+ * wall-clock time does, and the wait says how much of a core the thread got.
+ */
+function threadTimes() {
+  try {
+    const [cpu, wait] = require('node:fs').readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return Number.isFinite(cpu) && Number.isFinite(wait) ? { cpu, wait } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What a thread spent between `t0` and now: { cpu, wait } in ns, or null. */
+function threadSpent(t0) {
+  const t1 = threadTimes();
+  return t0 === null || t1 === null ? null : { cpu: t1.cpu - t0.cpu, wait: t1.wait - t0.wait };
+}
+
 /** k sequential calls to a fresh local bench_gs, from the process `ctx`. */
 async function callShare(ctx, k) {
   const c = BenchGs.client(ctx, await BenchGs.start(ctx));
@@ -43,6 +63,7 @@ function cores() {
 async function oneThread(share, n, c) {
   const node = new Node({ checkMessages: false });
   return node.run(async (ctx) => {
+    const times = threadTimes();
     const t0 = performance.now();
     const me = ctx.self;
     for (let i = 0; i < c; i++) node.spawn(async (p) => {
@@ -50,7 +71,7 @@ async function oneThread(share, n, c) {
       p.send(me, 'share_done');
     });
     for (let i = 0; i < c; i++) await ctx.receive((m) => m === 'share_done');
-    return (Math.floor(n / c) * c / (performance.now() - t0)) * 1000;
+    return { rate: (Math.floor(n / c) * c / (performance.now() - t0)) * 1000, spent: threadSpent(times) };
   });
 }
 
@@ -68,15 +89,21 @@ async function onWorkers(what, n, warmup, c) {
   try {
     return await d.node.run(async (ctx) => {
       let busy = 1;
+      let spent = { cpu: 0, wait: 0 };
       const round = async (total) => {
         busy = 1;
+        spent = { cpu: 0, wait: 0 };
         for (const w of workers.nodes) ctx.send(['bench_par', w], [what, Math.floor(total / c), ctx.self]);
-        for (let i = 0; i < c; i++) busy = Math.min(busy, (await ctx.receive((m) => Array.isArray(m) && m[0] === 'done'))[1]);
+        for (let i = 0; i < c; i++) {
+          const [, elu, s] = await ctx.receive((m) => Array.isArray(m) && m[0] === 'done');
+          busy = Math.min(busy, elu);
+          spent = spent === null || s === null ? null : { cpu: spent.cpu + s.cpu, wait: spent.wait + s.wait };
+        }
       };
       if (warmup > 0) await round(warmup);
       const t0 = performance.now();
       await round(n);
-      return { rate: (Math.floor(n / c) * c / (performance.now() - t0)) * 1000, busy };
+      return { rate: (Math.floor(n / c) * c / (performance.now() - t0)) * 1000, busy, spent };
     });
   } finally {
     await workers.stop();
@@ -122,6 +149,13 @@ async function ceiling(c, k) {
   }
 }
 
+/** CPU per operation on one thread and on the worker threads, and how long threads waited for a core. */
+function cpuNote(alone, spread, ops) {
+  const ns = (s) => (s.cpu / ops).toFixed(0);
+  const waited = (s) => ((100 * s.wait) / (s.cpu + s.wait)).toFixed(0);
+  return `CPU per op: ${ns(alone)} ns on one thread, ${ns(spread)} ns on the workers; threads waited for a core ${waited(alone)}% / ${waited(spread)}% of their time`;
+}
+
 /** The module of a parallel workload: `run` returns the worker-node figure and sets `note`. */
 function parallelWorkload(what) {
   const share = what === 'call' ? callShare : ringShare;
@@ -129,13 +163,14 @@ function parallelWorkload(what) {
     async run({ n, warmup, quick }) {
       const c = cores();
       if (warmup > 0) await oneThread(share, warmup, c);
-      const single = await oneThread(share, n, c);
-      const { rate: spread, busy } = await onWorkers(what, n, warmup, c);
+      const { rate: single, spent: alone } = await oneThread(share, n, c);
+      const { rate: spread, busy, spent } = await onWorkers(what, n, warmup, c);
       const ceil = await ceiling(c, quick ? 1e7 : 1e8);
       const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toPrecision(3)}M` : `${(x / 1e3).toPrecision(3)}k`);
       mod.note =
         `one thread: ${fmt(single)}/s; ${c} worker nodes: ${(spread / single).toFixed(2)}x that (goal >= ${(0.8 * c).toFixed(1)}x), each thread busy ${(busy * 100).toFixed(0)}% of its share; ` +
-        `ceiling of this machine in the same run: pure-JS loops in ${c} threads ${ceil.toFixed(2)}x one thread`;
+        `ceiling of this machine in the same run: pure-JS loops in ${c} threads ${ceil.toFixed(2)}x one thread` +
+        (alone !== null && spent !== null ? `; ${cpuNote(alone, spent, Math.floor(n / c) * c)}` : '');
       return spread;
     },
     note: undefined,
@@ -143,4 +178,4 @@ function parallelWorkload(what) {
   return mod;
 }
 
-module.exports = { callShare, ringShare, parallelWorkload, ceiling, RING };
+module.exports = { callShare, ringShare, parallelWorkload, ceiling, threadTimes, threadSpent, RING };
