@@ -119,6 +119,30 @@ describe('thread link byte stream (shared-memory ring)', () => {
     expect(a.bytesWritten).toBeLessThan(100_000);
   });
 
+  it('hands on everything a thread wrote before it exited, then ends', async () => {
+    const { port1, port2 } = new MessageChannel();
+    // 600 KB, more than the reader takes in one turn, written just before the thread exits.
+    const w = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const { RingStream } = require('@grove/distribution/internal');
+       const s = new RingStream(workerData);
+       s.write(Buffer.alloc(600000, 7), () => process.exit(0));`,
+      { eval: true, workerData: port2, transferList: [port2] },
+    );
+    workers.push(w);
+    const a = new RingStream(port1);
+    streams.push(a);
+    let got = 0;
+    let sevens = true;
+    a.on('data', (c: Buffer) => {
+      got += c.length;
+      sevens &&= c.every((b) => b === 7);
+    });
+    await new Promise((r) => a.once('close', r));
+    expect(got).toBe(600_000);
+    expect(sevens).toBe(true);
+  });
+
   it('refuses a peer that sends something other than its ring and wake-ups', async () => {
     const { port1, port2 } = new MessageChannel();
     const a = new RingStream(port1);

@@ -25,7 +25,9 @@
  *   wake-up is lost. (`Atomics.waitAsync` measured no cheaper than a port message
  *   here, about 10 µs of CPU a wake-up either way, and holds no event loop open.)
  * - End: `end()` sets the ring's `ended` flag after the last byte; the reader ends
- *   once it has read everything before it.
+ *   once it has read everything before it. When the other side's port closes (its
+ *   thread died, or it destroyed the stream), what it wrote is still read, then the
+ *   stream ends; writes from then on are dropped.
  *
  * Exported by `@grove/distribution/internal` only (for tests and tools).
  */
@@ -111,6 +113,8 @@ export class RingStream extends Duplex {
   private offset = 0;
   private done: ((err?: Error | null) => void) | null = null;
   private writerWaiting = false;
+  /** The other side's port closed: nothing more comes, and what is written is dropped. */
+  private peerGone = false;
   /** An end waiting for the peer's ring. */
   private finalDone: ((err?: Error | null) => void) | null = null;
 
@@ -175,16 +179,8 @@ export class RingStream extends Duplex {
       setImmediate(this.continuePull);
       return;
     }
-    const n = Math.min(used, READ_CHUNK);
-    const chunk = Buffer.allocUnsafe(n);
-    const r = Atomics.load(head, R) >>> 0;
-    const at = r & ring.mask;
-    const first = Math.min(n, ring.data.length - at);
-    chunk.set(ring.data.subarray(at, at + first), 0);
-    if (first < n) chunk.set(ring.data.subarray(0, n - first), first);
-    Atomics.store(head, R, (r + n) | 0);
-    this.turnTaken += n;
-    this.bytesRead += n;
+    const chunk = this.copyOut(ring, Math.min(used, READ_CHUNK));
+    this.turnTaken += chunk.length;
     // A writer that waits for space hears of it once half the ring is free (one wake-up
     // per half ring, not per chunk); it sets the flag again when it waits again.
     if (Atomics.load(head, WRITER_WAITING) === 1 && ring.used() <= ring.data.length >>> 1 && Atomics.compareExchange(head, WRITER_WAITING, 1, 0) === 1) {
@@ -195,6 +191,20 @@ export class RingStream extends Duplex {
       this.continued = true;
       RESOLVED.then(this.continuePull);
     }
+  }
+
+  /** Copies the next `n` bytes out of `ring` and frees their space. */
+  private copyOut(ring: Ring, n: number): Buffer {
+    const head = ring.head;
+    const chunk = Buffer.allocUnsafe(n);
+    const r = Atomics.load(head, R) >>> 0;
+    const at = r & ring.mask;
+    const first = Math.min(n, ring.data.length - at);
+    chunk.set(ring.data.subarray(at, at + first), 0);
+    if (first < n) chunk.set(ring.data.subarray(0, n - first), first);
+    Atomics.store(head, R, (r + n) | 0);
+    this.bytesRead += n;
+    return chunk;
   }
 
   private readonly continuePull = (): void => {
@@ -242,6 +252,10 @@ export class RingStream extends Duplex {
 
   /** Copies what fits of the write in progress; completes it once all is in, else waits for space. */
   private writeSome(): void {
+    if (this.peerGone) {
+      this.completeWrite();
+      return;
+    }
     const ring = this.outbound;
     if (ring === null || this.destroyed) return;
     const head = ring.head;
@@ -271,9 +285,14 @@ export class RingStream extends Duplex {
       this.waitForSpace(head);
       return;
     }
+    this.completeWrite();
+  }
+
+  private completeWrite(): void {
     const done = this.done!;
     this.pending = [];
     this.at = 0;
+    this.offset = 0;
     this.done = null;
     done();
   }
@@ -302,6 +321,10 @@ export class RingStream extends Duplex {
 
   override _final(done: (err?: Error | null) => void): void {
     const ring = this.outbound;
+    if (this.peerGone) {
+      done();
+      return;
+    }
     if (ring === null) {
       // Nothing was written yet: end once the peer's ring comes.
       this.finalDone = done;
@@ -341,8 +364,27 @@ export class RingStream extends Duplex {
     }
   };
 
+  /**
+   * The other side closed its port or its thread ended. What it wrote before is handed
+   * on, as a socket delivers what came before the peer's FIN, then the stream closes:
+   * at once when its consumer took it all, else once it has (a consumer that paused);
+   * meanwhile what this side writes has no reader and is dropped.
+   */
   private readonly onClose = (): void => {
+    if (this.destroyed) return;
+    this.peerGone = true;
+    const ring = this.inbound;
+    while (ring.used() > 0) this.push(this.copyOut(ring, ring.used()));
     this.endRead();
-    if (!this.destroyed) this.destroy();
+    if (this.readableLength === 0) {
+      this.destroy();
+      return;
+    }
+    if (this.done !== null) this.writeSome();
+    if (this.finalDone !== null) {
+      const done = this.finalDone;
+      this.finalDone = null;
+      done();
+    }
   };
 }
