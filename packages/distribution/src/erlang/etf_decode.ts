@@ -57,6 +57,15 @@ export class EtfDecoder {
   private r: WireReader = new WireReader();
   /** Short ASCII atom names and strings seen before (one table for every decoder: a lookup never calls out). */
   private readonly strings = sharedStrings;
+  /**
+   * The last two NEW_PID_EXT pids read, by their bytes after the tag: a connection
+   * reads the same few pids again and again (a caller's, a server's), and a pid read
+   * again is the same Pid (its key already computed). Pids are immutable.
+   */
+  private pidBytes0: Buffer | null = null;
+  private pid0: Pid | null = null;
+  private pidBytes1: Buffer | null = null;
+  private pid1: Pid | null = null;
 
   constructor(options: EtfDecodeOptions = {}) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -348,6 +357,32 @@ export class EtfDecoder {
   }
 
   private pid(tag: number): Pid {
+    const r = this.r;
+    if (tag === E.NEW_PID && r.pos + 1 < r.end && r.buf[r.pos] === E.SMALL_ATOM_UTF8) {
+      const start = r.pos;
+      const span = 2 + r.buf[start + 1]! + 12;
+      if (start + span <= r.end) {
+        if (sameBytes(this.pidBytes0, r.buf, start, span)) {
+          r.pos = start + span;
+          return this.pid0!;
+        }
+        if (sameBytes(this.pidBytes1, r.buf, start, span)) {
+          r.pos = start + span;
+          return this.pid1!;
+        }
+        const p = this.readPid(tag);
+        // The newer of the two slots is 0: the older one makes room.
+        this.pidBytes1 = this.pidBytes0;
+        this.pid1 = this.pid0;
+        this.pidBytes0 = Buffer.from(r.buf.subarray(start, start + span));
+        this.pid0 = p;
+        return p;
+      }
+    }
+    return this.readPid(tag);
+  }
+
+  private readPid(tag: number): Pid {
     const node = this.atomText('a pid node');
     const id = this.u32();
     const serial = this.u32();
@@ -413,6 +448,13 @@ export class EtfDecoder {
     const arity = r.u8();
     return new ErlangFun(Buffer.from(r.buf.subarray(at, r.pos)), { module, function: fn, arity });
   }
+}
+
+/** True when `b` holds the `n` bytes of `buf` at `at`. */
+function sameBytes(b: Buffer | null, buf: Uint8Array, at: number, n: number): boolean {
+  if (b === null || b.length !== n) return false;
+  for (let i = 0; i < n; i++) if (b[i] !== buf[at + i]) return false;
+  return true;
 }
 
 function isAtomLike(k: unknown): boolean {
