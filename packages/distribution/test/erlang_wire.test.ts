@@ -101,9 +101,11 @@ describe('calls, casts and sends from a Grove node to a BEAM node, on the wire',
       castServer(ctx, ['srv', f.name], tuple(atom('put'), 'k', [1, 2.5, { a: true }]));
       ctx.send(target, new Map<unknown, unknown>([[1, 'x']]));
       ctx.send(['named', f.name], 'hello');
+      // Pids met again and new ones, in turn (the writer remembers the last two).
+      for (const id of [6, 7, 5, 6, 5]) ctx.send(f.pid(id), id);
       return ctx.self;
     });
-    await waitFor(() => f.frames.length >= 3, 'the three messages');
+    await waitFor(() => f.frames.length >= 8, 'the eight messages');
     const [cast, named] = framesOf(f, 6);
     expect((cast!.control.elements[1] as Pid).equals(self)).toBe(true);
     expect(cast!.control.elements.slice(2)).toEqual([atom(''), atom('srv')]);
@@ -113,6 +115,9 @@ describe('calls, casts and sends from a Grove node to a BEAM node, on the wire',
     expect((send!.control.elements[1] as Pid).equals(self)).toBe(true);
     expect((send!.control.elements[2] as Pid).equals(target)).toBe(true);
     expect(send!.payload).toEqual(new Map([[1, 'x']]));
+    const more = framesOf(f, 22).slice(1);
+    expect(more.map((m) => [(m.control.elements[2] as Pid).id, m.payload])).toEqual([6, 7, 5, 6, 5].map((id) => [id, id]));
+    expect(more.every((m) => (m.control.elements[1] as Pid).equals(self))).toBe(true);
     f.socket.destroy();
   });
 

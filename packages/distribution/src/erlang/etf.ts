@@ -406,12 +406,42 @@ export function writeSmallInteger(w: WireWriter, n: number): void {
 
 /** The atom `name` (its bytes checked once, then cached). @internal */
 export function writeAtomNamed(w: WireWriter, name: string): void {
+  if (name.length === 0) {
+    // The empty atom of SEND and REG_SEND: no lookup.
+    w.ensure(2);
+    w.buf[w.pos++] = E.SMALL_ATOM_UTF8;
+    w.buf[w.pos++] = 0;
+    return;
+  }
   putAtom(w, nameBytes(name));
 }
 
+// The last two pids `writePid` wrote, with their bytes: a connection writes the same
+// few pids again and again (a sender's, a server's). Pids are immutable.
+let pid0: Pid | null = null;
+let pidBytes0: Buffer = Buffer.alloc(0);
+let pid1: Pid | null = null;
+let pidBytes1: Buffer = Buffer.alloc(0);
+
 /** A pid, as `writeTerm` writes it. @internal */
 export function writePid(w: WireWriter, p: Pid): void {
+  if (p === pid0) return putBytes(w, pidBytes0);
+  if (p === pid1) return putBytes(w, pidBytes1);
+  const start = w.pos;
   putPid(w, p);
+  pid1 = pid0;
+  pidBytes1 = pidBytes0;
+  pid0 = p;
+  pidBytes0 = Buffer.from(w.buf.subarray(start, w.pos));
+}
+
+function putBytes(w: WireWriter, b: Buffer): void {
+  const n = b.length;
+  w.ensure(n);
+  const buf = w.buf;
+  let pos = w.pos;
+  for (let i = 0; i < n; i++) buf[pos++] = b[i]!;
+  w.pos = pos;
 }
 
 /** A reference of three words (`NEWER_REFERENCE_EXT`), from its parts: no Ref needed. @internal */
