@@ -5,8 +5,8 @@
  * `term_to_binary(Payload)` of the terms it carries (the channel writes them in place,
  * without building the terms).
  */
-import { CallExitError, callServer, castServer, NotCopyableError, Pid, Ref } from '@grove/core';
-import { atom, binaryToTerm, isTuple, termToBinary, tuple, type Tuple } from '@grove/distribution';
+import { CallExitError, callServer, castServer, GenServer, NotCopyableError, Pid, Ref } from '@grove/core';
+import { atom, binaryToTerm, ImproperList, isTuple, termToBinary, tuple, type Tuple } from '@grove/distribution';
 import { FakeBeam } from './support/fake_beam';
 import { stopTcpNodes, tcpNode } from './support/tcp_nodes';
 import { closed, waitFor } from './support/wait';
@@ -141,6 +141,34 @@ describe('calls, casts and sends from a Grove node to a BEAM node, on the wire',
     expect(b).toEqual(q);
     expect(c).toBe(a);
     expect(d).toBe(b);
+  });
+});
+
+/** A GenServer that answers every call with `{echo, Req}`. */
+class Echo extends GenServer {
+  override handleCall(req: unknown): unknown {
+    return tuple(atom('echo'), req);
+  }
+}
+
+describe('calls from a BEAM node to a Grove server, on the wire', () => {
+  it("answers {'$gen_call', {Pid, Tag}, Req} with {Tag, Reply} to the caller's pid, the tag as it came", async () => {
+    const { g, f } = await connected();
+    await Echo.start(g.node, undefined, { name: 'echo' });
+    const caller = f.pid(4);
+    const aliasTag = new ImproperList([atom('alias')], new Ref(f.name, 7, -1, false, [11, 12, 13]));
+    const plainTag = new Ref(f.name, 7, -1, false, [21, 22, 23]);
+    f.send(tuple(6, caller, atom(''), atom('echo')), tuple(atom('$gen_call'), tuple(caller, aliasTag), 1));
+    f.send(tuple(6, caller, atom(''), atom('echo')), tuple(atom('$gen_call'), tuple(caller, plainTag), 'two'));
+    await waitFor(() => framesOf(f, 2).length === 2, 'the two replies');
+    const replies = framesOf(f, 2);
+    for (const r of replies) {
+      expect(r.control.elements[1]).toEqual(atom(''));
+      expect((r.control.elements[2] as Pid).equals(caller)).toBe(true);
+    }
+    expect(replies[0]!.payload).toEqual(tuple(aliasTag, tuple(atom('echo'), 1)));
+    expect(replies[1]!.payload).toEqual(tuple(plainTag, tuple(atom('echo'), 'two')));
+    f.socket.destroy();
   });
 });
 

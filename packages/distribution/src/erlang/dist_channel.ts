@@ -386,7 +386,24 @@ export class ErlangChannel implements Channel {
     if (t === undefined) return;
     this.tags.delete(tag);
     const v = t.kind === ReplyKind.ATOM && typeof value === 'string' ? atom(value) : value;
-    this.emit(tuple(Op.SEND, atom(''), to), tuple(t.tag, v));
+    if (this.closed) return;
+    // `{Tag, Reply}` to the caller's pid, in place.
+    const w = this.out;
+    const start = this.begin();
+    try {
+      writeTupleHeader(w, 3);
+      writeSmallInteger(w, Op.SEND);
+      writeAtomNamed(w, '');
+      writePid(w, to);
+      w.u8(131);
+      writeTupleHeader(w, 2);
+      writeTerm(w, t.tag);
+      writeTerm(w, v);
+    } catch (e) {
+      w.pos = start;
+      throw e;
+    }
+    this.end(start);
   }
 
   /** A Grove message as Erlang expects it (`$gen_call`, `$gen_cast`, pg's scope protocol). */
