@@ -44,7 +44,6 @@ import {
   callReplyTagAt,
   callTagOf,
   isAtom,
-  messageToErlang,
   tuple,
   tupleOf,
   writeCallMessage,
@@ -212,11 +211,11 @@ export class ErlangChannel implements Channel {
     this.written();
   }
 
-  /** The payload of a send: its 131, then the message (a call or cast without a term tree). */
+  /** The payload of a send: its 131, then the message as Erlang expects it (`$gen_call`, `$gen_cast`, pg's scope protocol). */
   private payload(msg: unknown): void {
     const w = this.out;
     w.u8(131);
-    if (!writeCallMessage(w, msg, this.ctx)) writeTerm(w, this.outgoing(msg));
+    if (!writeCallMessage(w, msg, this.ctx)) writeTerm(w, pgToErlang(msg, this.ctx.localNode) ?? msg);
   }
 
   /** A frame is queued: flush at the end of this turn, or now when the batch is large. */
@@ -404,11 +403,6 @@ export class ErlangChannel implements Channel {
       throw e;
     }
     this.end(start);
-  }
-
-  /** A Grove message as Erlang expects it (`$gen_call`, `$gen_cast`, pg's scope protocol). */
-  private outgoing(msg: unknown): unknown {
-    return pgToErlang(msg, this.ctx.localNode) ?? messageToErlang(msg, this.ctx);
   }
 
   /** A numeric call tag no other call on this channel has. */

@@ -41,9 +41,9 @@ export function callTagOf(t: unknown, ctx: DecodeContext): number | undefined {
 }
 
 /**
- * Writes a Grove `GenCall` as `{'$gen_call', {Pid, TagRef}, Req}` or a `GenCast` as
- * `{'$gen_cast', Req}` in place (the bytes {@link messageToErlang}'s tuples encode to,
- * without building them); false, with nothing written, for any other message.
+ * Writes a Grove `GenCall` as `{'$gen_call', {Pid, TagRef}, Req}` (the tag ref is
+ * {@link callTagRef}'s) or a `GenCast` as `{'$gen_cast', Req}`, in place: no tuples;
+ * false, with nothing written, for any other message.
  */
 export function writeCallMessage(w: WireWriter, msg: unknown, ctx: DecodeContext): boolean {
   if (msg instanceof GenCall) {
@@ -90,16 +90,6 @@ export function callReplyTagAt(buf: Uint8Array, pos: number, end: number, node: 
 
 function u32At(b: Uint8Array, p: number): number {
   return ((b[p]! << 24) >>> 0) + (b[p + 1]! << 16) + (b[p + 2]! << 8) + b[p + 3]!;
-}
-
-/** Grove's `$gen_call`/`$gen_cast` as OTP's tuples; other messages as they are. */
-export function messageToErlang(msg: unknown, ctx: DecodeContext): unknown {
-  if (msg instanceof GenCall) {
-    const from = msg.from;
-    return tuple(atom('$gen_call'), tuple(from.pid, callTagRef(ctx.localNode, ctx.localCreation, from.tag)), requestToErlang(msg.request));
-  }
-  if (msg instanceof GenCast) return tuple(atom('$gen_cast'), msg.request);
-  return msg;
 }
 
 /** Grove's own system requests in OTP's shape: `ping`'s `is_auth`. */
