@@ -6,7 +6,7 @@
  * without building the terms).
  */
 import { CallExitError, callServer, castServer, GenServer, NotCopyableError, Pid, Ref } from '@grove/core';
-import { atom, binaryToTerm, ImproperList, isTuple, termToBinary, tuple, type Tuple } from '@grove/distribution';
+import { atom, binaryToTerm, DecodeError, ImproperList, isTuple, termToBinary, tuple, type Tuple } from '@grove/distribution';
 import { FakeBeam } from './support/fake_beam';
 import { stopTcpNodes, tcpNode } from './support/tcp_nodes';
 import { closed, waitFor } from './support/wait';
@@ -133,14 +133,20 @@ describe('calls, casts and sends from a Grove node to a BEAM node, on the wire',
     f.socket.destroy();
   });
 
-  it('reads a pid met again as the same Pid', () => {
+  it('reads a pid met again as the same Pid, and every pid as its value', () => {
     const p = new Pid('e1@127.0.0.1', 42, 0, 3);
     const q = new Pid('e1@127.0.0.1', 43, 0, 3);
-    const [a, b, c, d] = binaryToTerm(termToBinary([p, q, p, q])) as Pid[];
-    expect(a).toEqual(p);
-    expect(b).toEqual(q);
-    expect(c).toBe(a);
-    expect(d).toBe(b);
+    const r = new Pid('e2@127.0.0.1', 42, 0, 3);
+    const s = new Pid('e3@127.0.0.1', 42, 1, 4);
+    const pids = [p, p, q, q, r, r, p, s, q, r, s];
+    const got = binaryToTerm(termToBinary(pids)) as Pid[];
+    expect(got.map((x) => x.key)).toEqual(pids.map((x) => x.key));
+    expect(got[1]).toBe(got[0]);
+    expect(got[3]).toBe(got[2]);
+    expect(got[5]).toBe(got[4]);
+    // A pid of a node met before, cut short: an error, not a pid.
+    const two = termToBinary([p, p]);
+    expect(() => binaryToTerm(Buffer.concat([two.subarray(0, two.length - 5), Buffer.from([106])]))).toThrow(DecodeError);
   });
 });
 

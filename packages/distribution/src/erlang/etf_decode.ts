@@ -58,14 +58,13 @@ export class EtfDecoder {
   /** Short ASCII atom names and strings seen before (one table for every decoder: a lookup never calls out). */
   private readonly strings = sharedStrings;
   /**
-   * The last two NEW_PID_EXT pids read, by their bytes after the tag: a connection
-   * reads the same few pids again and again (a caller's, a server's), and a pid read
-   * again is the same Pid (its key already computed). Pids are immutable.
+   * The last two NEW_PID_EXT pids read, with their node names' bytes: a connection
+   * reads the same few pids again and again (a caller's, a server's). A pid read again
+   * is the same Pid (its key already computed; pids are immutable), and a new pid of a
+   * node met before costs no string.
    */
-  private pidBytes0: Buffer | null = null;
-  private pid0: Pid | null = null;
-  private pidBytes1: Buffer | null = null;
-  private pid1: Pid | null = null;
+  private pidSlot0: PidSlot | null = null;
+  private pidSlot1: PidSlot | null = null;
 
   constructor(options: EtfDecodeOptions = {}) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -358,28 +357,29 @@ export class EtfDecoder {
 
   private pid(tag: number): Pid {
     const r = this.r;
-    if (tag === E.NEW_PID && r.pos + 1 < r.end && r.buf[r.pos] === E.SMALL_ATOM_UTF8) {
-      const start = r.pos;
-      const span = 2 + r.buf[start + 1]! + 12;
-      if (start + span <= r.end) {
-        if (sameBytes(this.pidBytes0, r.buf, start, span)) {
-          r.pos = start + span;
-          return this.pid0!;
-        }
-        if (sameBytes(this.pidBytes1, r.buf, start, span)) {
-          r.pos = start + span;
-          return this.pid1!;
-        }
-        const p = this.readPid(tag);
-        // The newer of the two slots is 0: the older one makes room.
-        this.pidBytes1 = this.pidBytes0;
-        this.pid1 = this.pid0;
-        this.pidBytes0 = Buffer.from(r.buf.subarray(start, start + span));
-        this.pid0 = p;
-        return p;
-      }
+    const start = r.pos;
+    if (tag !== E.NEW_PID || start + 1 >= r.end || r.buf[start] !== E.SMALL_ATOM_UTF8) return this.readPid(tag);
+    const n = r.buf[start + 1]!;
+    const at = start + 2 + n;
+    if (at + 12 > r.end) return this.readPid(tag);
+    const slot = sameNode(this.pidSlot0, r.buf, start + 2, n) ? this.pidSlot0! : sameNode(this.pidSlot1, r.buf, start + 2, n) ? this.pidSlot1! : null;
+    if (slot === null) {
+      const p = this.readPid(tag);
+      // The newer slot is 0: the older one makes room.
+      this.pidSlot1 = this.pidSlot0;
+      this.pidSlot0 = { nodeBytes: Buffer.from(r.buf.subarray(start + 2, start + 2 + n)), pid: p };
+      return p;
     }
-    return this.readPid(tag);
+    const buf = r.buf;
+    const id = buf.readUInt32BE(at);
+    const serial = buf.readUInt32BE(at + 4);
+    const creation = buf.readUInt32BE(at + 8);
+    r.pos = at + 12;
+    const last = slot.pid;
+    if (last.id === id && last.serial === serial && last.creation === creation) return last;
+    const p = new PidClass(last.node, id, serial, creation);
+    slot.pid = p;
+    return p;
   }
 
   private readPid(tag: number): Pid {
@@ -450,9 +450,17 @@ export class EtfDecoder {
   }
 }
 
-/** True when `b` holds the `n` bytes of `buf` at `at`. */
-function sameBytes(b: Buffer | null, buf: Uint8Array, at: number, n: number): boolean {
-  if (b === null || b.length !== n) return false;
+/** A node whose pids were read: its name's bytes and the last of its pids. */
+interface PidSlot {
+  readonly nodeBytes: Buffer;
+  pid: Pid;
+}
+
+/** True when `slot`'s node name is the `n` bytes of `buf` at `at`. */
+function sameNode(slot: PidSlot | null, buf: Uint8Array, at: number, n: number): boolean {
+  if (slot === null) return false;
+  const b = slot.nodeBytes;
+  if (b.length !== n) return false;
   for (let i = 0; i < n; i++) if (b[i] !== buf[at + i]) return false;
   return true;
 }
