@@ -17,7 +17,7 @@
 import { classCodecNamed, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import { CACHED_STRING_MAX, InAtomCache, ShortStringCache } from './atom_cache';
 import { DecodeError } from '../errors';
-import { DEFAULT_MAX_DEPTH, T, type TermCodecOptions } from './term_format';
+import { DECODE_BUDGET_BASE, DECODE_BUDGET_PER_BYTE, decodeBudget, DEFAULT_MAX_DEPTH, T, TERM_COST, type TermCodecOptions } from './term_format';
 import { WireReader, type FastBuffer } from './wire';
 
 /** Who is decoding: pids and refs of this node incarnation decode as local. */
@@ -40,26 +40,7 @@ const codecNamed = classCodecNamed;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Heap a frame may build per byte of it (estimated), besides {@link DECODE_BUDGET_BASE}. */
-export const DECODE_BUDGET_PER_BYTE = 64;
-/** What any frame may build whatever its size: 256 KiB (e.g. 64 errors without stacks). */
-export const DECODE_BUDGET_BASE = 256 * 1024;
-
-/** The decoding budget of a frame (or reassembled message) of `bytes` bytes. */
-export function decodeBudget(bytes: number): number {
-  return DECODE_BUDGET_PER_BYTE * bytes + DECODE_BUDGET_BASE;
-}
-
-/**
- * The estimated cost of the terms that can cost more than the budget's ratio, by tag
- * (heap bytes; an Error's also stands for the time to make one, some microseconds).
- */
-const COST: number[] = new Array<number>(256).fill(0);
-COST[T.MAP] = COST[T.SET] = 192;
-COST[T.ERROR] = 4096;
-COST[T.BYTES] = 192;
-COST[T.CLASS] = COST[T.GEN_CALL] = 64;
-COST[T.GEN_CAST] = 32;
+const COST = TERM_COST;
 
 const ERROR_CTORS = new Map<string, new (message: string) => Error>([
   ['Error', Error],
