@@ -9,7 +9,11 @@
  *    has is inserted on the other; a name both hold for different pids is a clash,
  *    decided by the resolve method of the coordinator's own entry (as OTP, where the
  *    node with the smaller name resolves) — a built-in runs here, a custom function on
- *    the node that registered it;
+ *    the node that registered it. The tables of the other locked nodes are merged too
+ *    (after the peer's): a node whose own sync has not run yet may hold a name
+ *    for a pid of its own, and step 4 overwrites its table, so that clash is resolved
+ *    here (as OTP resolves every clash a node meets). Each holder that loses meets the
+ *    resolver once, however many tables list it;
  * 4. applies the resulting operations on every locked node (both partitions), so
  *    every node holds the same table afterwards, then releases the lock and tells
  *    the peer the pair is synced.
@@ -61,7 +65,10 @@ export async function syncWith(server: GlobalServer, batch: readonly SyncTarget[
     locked = lockNodes;
     const tables = await each(listed.map(([t]) => t).filter(live), (t) => ask(caller, t.peer, { type: 'global.names' }) as Promise<NameRecord[]>);
     if (tables.length === 0) return;
-    const ops = await merge(server, tables.map(([, theirs]) => theirs));
+    // The other locked nodes' tables too: apply overwrites them, so a clash only one of them holds is resolved here, not lost.
+    const peers = new Set([node.name, ...tables.map(([t]) => t.peer)]);
+    const others = await Promise.all(lockNodes.filter((n) => !peers.has(n)).map((n) => (ask(caller, n, { type: 'global.names' }) as Promise<NameRecord[]>).catch(() => [])));
+    const ops = await merge(server, [...tables.map(([, theirs]) => theirs), ...others]);
     if (ops.length > 0) await Promise.all(lockNodes.map((n) => ask(caller, n, { type: 'global.apply', ops }).catch(() => undefined)));
     for (const [{ peer, epoch }] of tables) {
       caller.send([GLOBAL_NAME_SERVER, peer], { type: 'global.synced', node: node.name });
@@ -124,7 +131,7 @@ async function lockUntil(caller: ProcessContext, nodes: readonly string[], reque
  */
 async function merge(server: GlobalServer, tables: ReadonlyArray<readonly NameRecord[]>): Promise<NameOp[]> {
   /** Key → the name, the entry kept so far (null: deleted for a clash), and whether some table differs from it. */
-  const kept = new Map<string, { name: unknown; rec: NameRecord | null; differs: boolean }>();
+  const kept = new Map<string, { name: unknown; rec: NameRecord | null; differs: boolean; lost?: Set<string> }>();
   for (const r of server.records()) kept.set(nameKey(r.name), { name: r.name, rec: r, differs: false });
   for (const theirs of tables) {
     const seen = new Set<string>();
@@ -134,9 +141,14 @@ async function merge(server: GlobalServer, tables: ReadonlyArray<readonly NameRe
       seen.add(key);
       const k = kept.get(key);
       if (k === undefined) kept.set(key, { name: rec.name, rec, differs: true });
-      else if (k.rec === null) continue;
-      else if (!k.rec.pid.equals(rec.pid)) {
+      else if (k.lost?.has(rec.pid.key) === true) continue; // this holder lost already (several tables may list it): resolved once
+      else if (k.rec === null) {
+        // Dropped by a resolver here ('none'), held there: taken as registered (as OTP, where the name is absent on one side).
+        k.rec = rec;
+      } else if (!k.rec.pid.equals(rec.pid)) {
         const winner = await resolve(server, k.rec, rec);
+        k.lost ??= new Set();
+        for (const p of [k.rec.pid, rec.pid]) if (winner === 'none' || !winner.equals(p)) k.lost.add(p.key);
         k.rec = winner === 'none' ? null : winner.equals(rec.pid) ? rec : k.rec;
         k.differs = true;
       }
