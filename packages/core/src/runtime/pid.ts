@@ -6,6 +6,11 @@
  * changes every time a node with that name starts, so a pid from an earlier run of
  * the node never reaches a process of a later one (as in Erlang).
  */
+/** The key prefix of the last pid keyed (see {@link Pid.key}). */
+let prefixNode = '';
+let prefixCreation = -1;
+let prefix = '';
+
 export class Pid {
   /** @internal cached {@link Pid.key}. */
   private _key: string | undefined = undefined;
@@ -23,7 +28,14 @@ export class Pid {
 
   /** A stable string that is equal for equal pids: use it as a map key. */
   get key(): string {
-    return (this._key ??= `${this.node}/${this.creation}/${this.id}.${this.serial}`);
+    if (this._key !== undefined) return this._key;
+    // `node/creation/` is the same for most pids made in a row (a node's own): built once.
+    if (this.node !== prefixNode || this.creation !== prefixCreation) {
+      prefixNode = this.node;
+      prefixCreation = this.creation;
+      prefix = `${this.node}/${this.creation}/`;
+    }
+    return (this._key = `${prefix}${this.id}.${this.serial}`);
   }
 
   /** True when `other` names the same process. */
