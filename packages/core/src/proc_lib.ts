@@ -16,7 +16,7 @@ import { BadArgError, formatTerm, StartError } from './errors';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ExitReason } from './runtime/exit';
 import type { MailboxOptions } from './runtime/mailbox_bound';
-import { Monitor } from './runtime/monitor';
+import type { CallerLink } from './runtime/monitor';
 import { Node as NodeClass, type Node } from './runtime/node';
 import type { Pid } from './runtime/pid';
 import { ProcessExit, type Process } from './runtime/process';
@@ -44,44 +44,71 @@ export interface StartOptions {
 const DEFAULT_START_TIMEOUT_MS = 5000;
 
 /**
- * The starter's side of one start: the monitor on the child (its death before the
- * ack fails the start), the start timeout (on the node's shared deadlines), and
- * the promise to settle, exactly once.
+ * The starter's side of one start: it watches the child (the child's death before
+ * the ack fails the start: the watch sits in the child's list of waiters, as a local
+ * call does, so a start touches no monitor map), holds the start timeout (on the
+ * node's shared deadlines), and tells the starter how the start went, exactly once.
+ * It also carries what the child's first run needs (`init`, the name).
  */
-class StartWatch extends Monitor implements Expiring {
+class StartWatch implements CallerLink, Expiring {
   settled = false;
   deadline = 0;
   queue: DeadlineQueue | null = null;
+  prevCaller: CallerLink | null = null;
+  nextCaller: CallerLink | null = null;
+  /** The child while it is still starting (the list it waits in). */
+  child: Process | null = null;
+  pid!: Pid;
 
   constructor(
-    starter: Process,
-    refId: number,
-    pid: Pid,
-    private readonly resolve: (outcome: Pid | 'ignore') => void,
-    private readonly reject: (error: StartError) => void,
-  ) {
-    super(starter, refId, pid, null);
+    readonly starter: Process,
+    readonly init: (ctx: ProcessContext) => InitOutcome | Promise<InitOutcome>,
+    readonly name: string | ViaName | undefined,
+    private readonly resolve: (outcome: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  /** Waits on `child` (just spawned, so alive). */
+  attach(child: Process): void {
+    this.child = child;
+    this.pid = child.pid;
+    const head = child.callers;
+    this.nextCaller = head;
+    if (head !== null) head.prevCaller = this;
+    child.callers = this;
+  }
+
+  private detach(): void {
+    const child = this.child;
+    if (child === null) return;
+    this.child = null;
+    const prev = this.prevCaller;
+    const next = this.nextCaller;
+    if (prev !== null) prev.nextCaller = next;
+    else child.callers = next;
+    if (next !== null) next.prevCaller = prev;
+    this.prevCaller = this.nextCaller = null;
   }
 
   settle(outcome: Pid | 'ignore' | StartError): void {
     if (this.settled) return;
     this.settled = true;
     this.queue?.settled();
-    const starter = this.watcher;
-    if (starter.monitors?.delete(this.refId) === true) starter.node.dropMonitor(this);
+    this.detach();
     // The starter resumes in order with what was sent to it before (an exit signal from its parent).
-    if (outcome instanceof StartError) starter.resumeInOrder(this.reject as (x: unknown) => void, outcome);
-    else starter.resumeInOrder(this.resolve as (x: unknown) => void, outcome);
+    this.starter.resumeInOrder(outcome instanceof StartError ? this.reject : this.resolve, outcome);
   }
 
-  override down(reason: ExitReason): void {
-    this.settle(new StartError(reason, String(this.target)));
+  /** The child died before its ack (terminate has already taken the watch off its list). */
+  serverDown(reason: ExitReason): void {
+    this.child = null;
+    this.settle(new StartError(reason, String(this.pid)));
   }
 
   /** Init took too long: unlink and kill the child, then fail the start. */
   expire(): void {
-    const starter = this.watcher;
-    const pid = this.target as Pid;
+    const starter = this.starter;
+    const pid = this.pid;
     starter.links?.delete(pid.key);
     starter.node.local(pid)?.links?.delete(starter.pid.key);
     starter.node.exitFrom(starter.pid, pid, 'kill');
@@ -101,57 +128,101 @@ export function start(
   handler: MessageHandler,
   options: StartOptions = {},
 ): Promise<Pid | 'ignore'> {
+  return new Promise<Pid | 'ignore'>((resolve, reject) => launch(from, init, handler, options, resolve as (x: unknown) => void, reject));
+}
+
+/**
+ * @internal {@link start} without a promise: how the start went is handed to
+ * `resolve` (the pid or `'ignore'`) or `reject` (a StartError, or the BadArgError of a
+ * bad option), exactly once, in order with what was sent to the starter before,
+ * and not at all when the starter died meanwhile (the node's root always hears). It
+ * may be handed over before `launch` returns (an option refused, a spawn that
+ * failed). A supervisor restarting a GenServer child starts it this way.
+ */
+export function launch(
+  from: ProcessContext | Node,
+  init: (ctx: ProcessContext) => InitOutcome | Promise<InitOutcome>,
+  handler: MessageHandler,
+  options: StartOptions,
+  resolve: (outcome: unknown) => void,
+  reject: (error: unknown) => void,
+): void {
   const starter: Process = from instanceof NodeClass ? from.root : (from as Process);
   const node: Node = starter.node;
   const { name } = options;
   if (name !== undefined && !isValidName(name) && !isViaName(name)) {
-    return Promise.reject(new BadArgError(`start: invalid name ${formatTerm(name)}`, name));
+    reject(new BadArgError(`start: invalid name ${formatTerm(name)}`, name));
+    return;
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-  return new Promise<Pid | 'ignore'>((resolve, reject) => {
-    // Assigned right after the spawn, before the body can run.
-    let watch!: StartWatch;
-    const body = async (ctx: ProcessContext): Promise<void> => {
-      if (typeof name === 'string') {
-        const holder = node.whereis(name);
-        if (holder !== undefined) alreadyStarted(ctx, watch, holder);
-        node.register(name, ctx.self);
-      } else if (name !== undefined && !(await name.via.registerName(name.name, ctx.self))) {
-        alreadyStarted(ctx, watch, name.via.whereisName(name.name));
-      }
-      let outcome: InitOutcome;
-      try {
-        outcome = await init(ctx);
-      } catch (e) {
-        // A local name goes with the process; a via registry may not know it died yet.
-        if (isViaName(name)) await name.via.unregisterName(name.name);
-        throw e;
-      }
-      if ('ok' in outcome) {
-        watch.settle(ctx.self);
-        return;
-      }
-      if (typeof name === 'string') node.unregister(name);
-      else if (name !== undefined) await name.via.unregisterName(name.name);
-      if ('ignore' in outcome) {
-        watch.settle('ignore');
-        throw new ProcessExit('normal');
-      }
-      throw new ProcessExit(outcome.stop);
-    };
-    let pid: Pid;
-    try {
-      const spawnOptions: SpawnOptions = { link: options.link === true, label: options.label ?? handler.name };
-      if (options.mailbox !== undefined) spawnOptions.mailbox = options.mailbox;
-      pid = node.spawnFrom(starter, body, handler, spawnOptions);
-    } catch (e) {
-      reject(e as StartError);
-      return;
-    }
-    watch = new StartWatch(starter, node.newRefId(), pid, resolve, reject);
-    node.monitorFrom(starter, pid, watch);
-    if (timeoutMs !== 'infinity' && !watch.settled) node.deadlines.add(watch, timeoutMs);
-  });
+  const watch = new StartWatch(starter, init, name, resolve, reject);
+  let pid: Pid;
+  try {
+    const spawnOptions: SpawnOptions = { link: options.link === true, label: options.label ?? handler.name };
+    if (options.mailbox !== undefined) spawnOptions.mailbox = options.mailbox;
+    pid = node.spawnFrom(starter, (ctx) => initChild(ctx as Process, watch), handler, spawnOptions);
+  } catch (e) {
+    reject(e);
+    return;
+  }
+  watch.attach(node.local(pid)!);
+  if (timeoutMs !== 'infinity') node.deadlines.add(watch, timeoutMs);
+}
+
+/**
+ * The child's first run: (1) its name, (2) init, (3) the ack, then the process goes
+ * on to its handler. Synchronous unless a via registry or init answers with a promise.
+ */
+function initChild(ctx: Process, watch: StartWatch): void | Promise<void> {
+  const name = watch.name;
+  if (typeof name === 'string') {
+    const holder = ctx.node.whereis(name);
+    if (holder !== undefined) alreadyStarted(ctx, watch, holder);
+    ctx.node.register(name, ctx.pid);
+  } else if (name !== undefined) {
+    return initViaNamed(ctx, watch, name);
+  }
+  const outcome = watch.init(ctx);
+  if (isThenable(outcome)) return Promise.resolve(outcome).then((o) => initDone(ctx, watch, o));
+  return initDone(ctx, watch, outcome);
+}
+
+/** The same under a via name, whose registry may answer with a promise. */
+async function initViaNamed(ctx: Process, watch: StartWatch, name: ViaName): Promise<void> {
+  if (!(await name.via.registerName(name.name, ctx.pid))) alreadyStarted(ctx, watch, name.via.whereisName(name.name));
+  let outcome: InitOutcome;
+  try {
+    outcome = await watch.init(ctx);
+  } catch (e) {
+    // A local name goes with the process; a via registry may not know it died yet.
+    await name.via.unregisterName(name.name);
+    throw e;
+  }
+  return initDone(ctx, watch, outcome);
+}
+
+/** Init answered: ack the pid, or release the name, then ack `'ignore'` or stop. */
+function initDone(ctx: Process, watch: StartWatch, outcome: InitOutcome): void | Promise<void> {
+  if ('ok' in outcome) {
+    watch.settle(ctx.pid);
+    return;
+  }
+  const name = watch.name;
+  if (typeof name === 'string') ctx.node.unregister(name);
+  else if (name !== undefined) return Promise.resolve(name.via.unregisterName(name.name)).then(() => initRefused(watch, outcome));
+  initRefused(watch, outcome);
+}
+
+function initRefused(watch: StartWatch, outcome: { readonly ignore: true } | { readonly stop: ExitReason }): never {
+  if ('ignore' in outcome) {
+    watch.settle('ignore');
+    throw new ProcessExit('normal');
+  }
+  throw new ProcessExit(outcome.stop);
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && typeof x === 'object' && typeof (x as PromiseLike<unknown>).then === 'function';
 }
 
 /**
@@ -162,7 +233,7 @@ export function start(
  */
 function alreadyStarted(ctx: ProcessContext, watch: StartWatch, holder: Pid | undefined): never {
   watch.settle(new StartError({ alreadyStarted: holder }, String(ctx.self)));
-  ctx.unlink(watch.watcher.pid);
+  ctx.unlink(watch.starter.pid);
   throw new ProcessExit('normal');
 }
 

@@ -32,6 +32,22 @@ export class ProcessExit {
   constructor(readonly reason: ExitReason) {}
 }
 
+/**
+ * @internal a wait a handler can return instead of a promise, for an outcome that
+ * comes by callback (a supervisor waiting for a child's start ack): the process
+ * takes no message until the wait calls {@link Process.wake} (or `wakeFailed`), and
+ * no promise or closure is made for it. Awaited elsewhere (`then`), it acts as a
+ * promise of its own.
+ */
+export abstract class DirectWait implements PromiseLike<void> {
+  /** `proc` (now busy) waits on it: it wakes it once the wait is over (at once if it is already). */
+  abstract waitedBy(proc: Process): void;
+  abstract then<A = void, B = never>(
+    resume?: ((value: void) => A | PromiseLike<A>) | null,
+    fail?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B>;
+}
+
 /** @internal a pending `receive`. */
 export interface Waiter {
   match: ((msg: unknown) => boolean) | undefined;
@@ -146,7 +162,10 @@ export class Process implements ProcessContext {
   /** Queues an exit signal; it is acted on when the process next runs, and what is sent after it waits behind it. */
   exitSignal(from: Pid, reason: ExitReason, link: boolean): void {
     if (!this.alive) return;
-    (this.signals ??= []).push(new ExitSignal(from, reason, link));
+    const s = new ExitSignal(from, reason, link);
+    // Sized for the one signal most queues ever hold (an empty array grows to 17 slots on its first push).
+    if (this.signals === null) this.signals = [s];
+    else this.signals.push(s);
     this.node.scheduler.enqueue(this);
   }
 
@@ -241,18 +260,28 @@ export class Process implements ProcessContext {
    */
   private suspend(p: PromiseLike<unknown>, exitAfter = false): void {
     this.busy = true;
+    if (p instanceof DirectWait) {
+      p.waitedBy(this);
+      return;
+    }
     p.then(
-      () => {
-        this.busy = false;
-        if (!this.alive) return;
-        if (exitAfter) terminate(this, 'normal');
-        else this.resume();
-      },
-      (e: unknown) => {
-        this.busy = false;
-        onUserError(this, e);
-      },
+      () => this.wake(exitAfter),
+      (e: unknown) => this.wakeFailed(e),
     );
+  }
+
+  /** @internal the suspension is over: exit `normal` (`exitAfter`: a body with no handler), else back to the mailbox. */
+  wake(exitAfter: boolean): void {
+    this.busy = false;
+    if (!this.alive) return;
+    if (exitAfter) terminate(this, 'normal');
+    else this.resume();
+  }
+
+  /** @internal the suspension failed with `e`: it ends the process. */
+  wakeFailed(e: unknown): void {
+    this.busy = false;
+    onUserError(this, e);
   }
 
   /**

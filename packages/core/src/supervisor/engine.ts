@@ -43,9 +43,9 @@
  */
 import { formatTerm } from '../errors';
 import { Call, Info } from '../gen_server/decorators';
-import { isThenable } from '../gen_server/engine';
+import { isThenable, Park } from '../gen_server/engine';
 import type { InitResult, ServerAction } from '../gen_server/gen_server';
-import { kKind, type ServerKind, type UnexpectedLog } from '../gen_server/start';
+import { kKind, kQuickStart, type QuickStart, type ServerKind, type UnexpectedLog } from '../gen_server/start';
 import { getLogger, logEnabled } from '../logger';
 import { isCleanExit, isExitMessage } from '../runtime/exit';
 import { Pid } from '../runtime/pid';
@@ -61,7 +61,7 @@ const BACKOFF = '$supervisor_backoff';
 const log = getLogger('supervisor');
 
 /** What a supervisor's info handlers return: nothing, a plan in progress, or the way out. */
-type Handled = void | ServerAction<never> | Promise<unknown>;
+type Handled = void | ServerAction<never> | PromiseLike<unknown>;
 
 /** @internal how a supervisor server starts: `make` runs in the new process and says what to supervise. */
 export interface SupervisorStart<I> {
@@ -243,10 +243,11 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
             this.delay(actions, i, delayMs);
             return;
           }
-          const r = this.restartOne(a.child);
+          const last = i + 1 === actions.length;
+          const r = this.restartOne(a.child, last);
           if (r === true) break;
           if (r === false) return;
-          if (i + 1 === actions.length) return r;
+          if (last) return r;
           const next = i + 1;
           return r.then((ok) => (ok ? this.execute(actions, next, 0) : undefined));
         }
@@ -257,10 +258,18 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
     }
   }
 
-  /** Starts `child` again: true (or a promise of it) when it runs or ignored, false when a retry was scheduled. */
-  private restartOne(child: C): boolean | Promise<boolean> {
+  /**
+   * Starts `child` again: true (or a promise of it) when it runs or ignored, false
+   * when a retry was scheduled. The `last` start of a plan, of a child whose spec
+   * can start it without a promise (a GenServer's), answers a {@link Park} instead.
+   */
+  private restartOne(child: C, last: boolean): boolean | Promise<boolean> | Park {
     child.restarts++;
     this.restartTotal++;
+    if (last) {
+      const quick = (child.spec.start as QuickStart)[kQuickStart];
+      if (quick !== undefined) return this.quickRestart(child, quick);
+    }
     let r: unknown;
     try {
       r = child.launch(this.proc);
@@ -277,6 +286,43 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
   private inFlight: C | null = null;
   private readonly onRestarted = (v: unknown): boolean => this.restarted(this.takeInFlight(), v);
   private readonly onRestartFailed = (e: unknown): false => this.restartFailed(this.takeInFlight(), e);
+
+  /**
+   * The restart without a promise: the child's start ack comes to the callbacks
+   * below (allocated once per supervisor), which record the outcome and end the park
+   * the supervisor waits on meanwhile (its messages wait, as behind a promise). A
+   * park ended before it is returned (a start refused before it spawned) wakes the
+   * supervisor at once.
+   */
+  private quickRestart(child: C, quick: NonNullable<QuickStart[typeof kQuickStart]>): Park {
+    const park = new Park();
+    this.inFlight = child;
+    this.park = park;
+    try {
+      quick(this.proc, this.onQuickStarted, this.onQuickFailed);
+    } catch (e) {
+      if (this.park === park) this.onQuickFailed(e);
+    }
+    return park;
+  }
+
+  private park: Park | null = null;
+  private readonly onQuickStarted = (v: unknown): void => this.quickAnswer(true, v);
+  private readonly onQuickFailed = (e: unknown): void => this.quickAnswer(false, e);
+
+  private quickAnswer(started: boolean, x: unknown): void {
+    const park = this.park!;
+    this.park = null;
+    const child = this.takeInFlight();
+    let ok: boolean;
+    try {
+      ok = started ? this.restarted(child, x) : this.restartFailed(child, x);
+    } catch (e) {
+      park.failed(e);
+      return;
+    }
+    park.done(ok);
+  }
 
   private takeInFlight(): C {
     const c = this.inFlight!;
