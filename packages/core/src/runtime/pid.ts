@@ -26,7 +26,10 @@ export class Pid {
     readonly creation: number,
   ) {}
 
-  /** A stable string that is equal for equal pids: use it as a map key. */
+  /**
+   * A stable string that is equal for equal pids: use it as a map key
+   * (`node/creation/id.serial`, id and serial in hexadecimal).
+   */
   get key(): string {
     if (this._key !== undefined) return this._key;
     // `node/creation/` is the same for most pids made in a row (a node's own): built once.
@@ -35,7 +38,10 @@ export class Pid {
       prefixCreation = this.creation;
       prefix = `${this.node}/${this.creation}/`;
     }
-    return (this._key = `${prefix}${this.id}.${this.serial}`);
+    // Not in decimal: V8 caches the decimal text of every number it converts, so each
+    // new pid's id would stay reachable from that cache, survive young-generation
+    // collections and be promoted (about 60 bytes copied per spawn).
+    return (this._key = `${prefix}${this.id.toString(16)}.${this.serial.toString(16)}`);
   }
 
   /** True when `other` names the same process. */
