@@ -138,7 +138,7 @@ export function launchServer(
   const handler = handlerFor(st);
   const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
     st.ctx = ctx as Process;
-    st.timer = callTimerOf(ctx.node, cls.name);
+    st.timer = callTimerOf(ctx.node, cls);
     // OTP gen_server:start: an unlinked server is its own parent.
     if (st.parent === null) st.parent = ctx.self;
     constructing = st;

@@ -26,6 +26,7 @@ import { isDownMessage, isExitMessage, type DownMessage, type ExitReason } from 
 import { Pid } from '../runtime/pid';
 import type { Process } from '../runtime/process';
 import type { Ref } from '../runtime/ref';
+import type { CheckedBackoff } from './backoff';
 import type { CheckedChildSpec, ChildType, RestartType, Shutdown } from './child_spec';
 import { startFailure, type SupervisorReply } from './protocol';
 import type { StrategyChild } from './strategy';
@@ -93,6 +94,9 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
     return this.proc.name ?? `${this.label}${this.self}`;
   }
 
+  /** The back-off that delays `child`'s restarts (its own, or the supervisor's), if any. */
+  protected abstract backoffOf(child: C): CheckedBackoff | null;
+
   /** The process (every context is one). */
   protected get proc(): Process {
     return this[kState].ctx;
@@ -134,7 +138,8 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
     child.pid = pid;
     child.lastPid = pid;
     child.restarting = false;
-    child.startedAt = this.proc.node.clock.now();
+    // Only a back-off asks how long the child ran (a clock read saved on every other restart).
+    if (this.backoffOf(child) !== null) child.startedAt = this.proc.node.clock.now();
     this.byPid.set(pid.key, child);
     const links = this.proc.links;
     if (links === null || !links.has(pid.key)) this.ctx.link(pid);

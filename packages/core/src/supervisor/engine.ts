@@ -49,7 +49,7 @@ import { kKind, kQuickStart, type QuickStart, type ServerKind, type UnexpectedLo
 import { getLogger, logEnabled } from '../logger';
 import { isCleanExit, isExitMessage } from '../runtime/exit';
 import { Pid } from '../runtime/pid';
-import { backoffDelay } from './backoff';
+import { backoffDelay, type CheckedBackoff } from './backoff';
 import type { CheckedFlags } from './child_spec';
 import { badStartResult, SupervisorChildren, type SupervisedChild } from './children';
 import type { ChildRestarts, RestartCounts, SupervisorReply } from './protocol';
@@ -199,10 +199,14 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
 
   /** The back-off delay before restarting `child` (0: at once); `crashed`: it ran, and may have run long enough to reset. */
   private backoffFor(child: C, crashed: boolean): number {
-    const b = child.spec.backoff ?? this.flags.backoff;
+    const b = this.backoffOf(child);
     if (b === null) return 0;
     if (crashed && this.proc.node.clock.now() - child.startedAt >= b.resetAfterMs) child.crashes = 0;
     return backoffDelay(b, child.crashes++, Math.random());
+  }
+
+  protected backoffOf(child: C): CheckedBackoff | null {
+    return child.spec.backoff ?? this.flags.backoff;
   }
 
   /** Plans whose starts wait out a back-off, by token. */
