@@ -11,7 +11,7 @@
  * before the starter hears of a failure (terminate releases it first), so an
  * immediate restart never finds it taken.
  */
-import type { MessageHandler, ProcessContext, SpawnOptions, TimeoutMs } from './runtime/context';
+import type { MessageHandler, ProcessContext, TimeoutMs } from './runtime/context';
 import { BadArgError, formatTerm, StartError } from './errors';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ExitReason } from './runtime/exit';
@@ -44,29 +44,38 @@ export interface StartOptions {
 const DEFAULT_START_TIMEOUT_MS = 5000;
 
 /**
- * The starter's side of one start: it watches the child (the child's death before
- * the ack fails the start: the watch sits in the child's list of waiters, as a local
- * call does, so a start touches no monitor map), holds the start timeout (on the
- * node's shared deadlines), and tells the starter how the start went, exactly once.
- * It also carries what the child's first run needs (`init`, the name).
+ * @internal one start, the starter's side: it watches the child (the child's death
+ * before the ack fails the start: the start sits in the child's list of waiters, as
+ * a local call does, so a start touches no monitor map), holds the start timeout (on
+ * the node's shared deadlines), and tells the starter how the start went, exactly
+ * once: `resolve` with the pid or `'ignore'`, `reject` with a StartError (or the
+ * BadArgError of a bad option), in order with what was sent to the starter before,
+ * and not at all when the starter died meanwhile (the node's root always hears). It
+ * also carries what the child's first run needs: `init`, the name. A behaviour may
+ * subclass it to carry its own init's data (GenServer does), so that a start makes
+ * one object where closures would make several.
  */
-class StartWatch implements CallerLink, Expiring {
+export abstract class Starting implements CallerLink, Expiring {
   settled = false;
   deadline = 0;
   queue: DeadlineQueue | null = null;
   prevCaller: CallerLink | null = null;
   nextCaller: CallerLink | null = null;
+  /** The starter, once launched. */
+  starter: Process = null as unknown as Process;
   /** The child while it is still starting (the list it waits in). */
   child: Process | null = null;
-  pid!: Pid;
+  pid: Pid = null as unknown as Pid;
 
   constructor(
-    readonly starter: Process,
-    readonly init: (ctx: ProcessContext) => InitOutcome | Promise<InitOutcome>,
+    /** Registered under this name (local or via) before init. */
     readonly name: string | ViaName | undefined,
     private readonly resolve: (outcome: unknown) => void,
     private readonly reject: (error: unknown) => void,
   ) {}
+
+  /** Runs in the new process: what init answers. */
+  abstract init(ctx: ProcessContext): InitOutcome | Promise<InitOutcome>;
 
   /** Waits on `child` (just spawned, so alive). */
   attach(child: Process): void {
@@ -90,6 +99,12 @@ class StartWatch implements CallerLink, Expiring {
     this.prevCaller = this.nextCaller = null;
   }
 
+  /** The start failed before there was a child (a bad option, a spawn that threw). */
+  refuse(e: unknown): void {
+    this.settled = true;
+    this.reject(e);
+  }
+
   settle(outcome: Pid | 'ignore' | StartError): void {
     if (this.settled) return;
     this.settled = true;
@@ -99,7 +114,7 @@ class StartWatch implements CallerLink, Expiring {
     this.starter.resumeInOrder(outcome instanceof StartError ? this.reject : this.resolve, outcome);
   }
 
-  /** The child died before its ack (terminate has already taken the watch off its list). */
+  /** The child died before its ack (terminate has already taken the start off its list). */
   serverDown(reason: ExitReason): void {
     this.child = null;
     this.settle(new StartError(reason, String(this.pid)));
@@ -116,6 +131,22 @@ class StartWatch implements CallerLink, Expiring {
   }
 }
 
+/** A start whose init is a function (proc_lib's `start`). */
+class FnStart extends Starting {
+  constructor(
+    private readonly fn: (ctx: ProcessContext) => InitOutcome | Promise<InitOutcome>,
+    name: string | ViaName | undefined,
+    resolve: (outcome: unknown) => void,
+    reject: (error: unknown) => void,
+  ) {
+    super(name, resolve, reject);
+  }
+
+  init(ctx: ProcessContext): InitOutcome | Promise<InitOutcome> {
+    return this.fn(ctx);
+  }
+}
+
 /**
  * Starts a behaviour process from `from`: a process context (the parent), or a node
  * (started from outside any process; the node's root process is the parent).
@@ -128,94 +159,94 @@ export function start(
   handler: MessageHandler,
   options: StartOptions = {},
 ): Promise<Pid | 'ignore'> {
-  return new Promise<Pid | 'ignore'>((resolve, reject) => launch(from, init, handler, options, resolve as (x: unknown) => void, reject));
+  return new Promise<Pid | 'ignore'>((resolve, reject) => {
+    const s = new FnStart(init, options.name, resolve as (x: unknown) => void, reject);
+    launch(from, s, handler, options.link === true, options.label ?? handler.name, options.timeoutMs, options.mailbox);
+  });
 }
 
 /**
- * @internal {@link start} without a promise: how the start went is handed to
- * `resolve` (the pid or `'ignore'`) or `reject` (a StartError, or the BadArgError of a
- * bad option), exactly once, in order with what was sent to the starter before,
- * and not at all when the starter died meanwhile (the node's root always hears). It
- * may be handed over before `launch` returns (an option refused, a spawn that
- * failed). A supervisor restarting a GenServer child starts it this way.
+ * @internal {@link start} without a promise: spawns the child that runs `s`'s init
+ * (linked to the starter when `link`), and `s` tells how it went (perhaps before
+ * `launch` returns: an option refused, a spawn that failed). A supervisor
+ * restarting a GenServer child starts it this way.
  */
 export function launch(
   from: ProcessContext | Node,
-  init: (ctx: ProcessContext) => InitOutcome | Promise<InitOutcome>,
+  s: Starting,
   handler: MessageHandler,
-  options: StartOptions,
-  resolve: (outcome: unknown) => void,
-  reject: (error: unknown) => void,
+  link: boolean,
+  label: string,
+  timeoutMs: TimeoutMs | undefined,
+  mailbox: MailboxOptions | undefined,
 ): void {
   const starter: Process = from instanceof NodeClass ? from.root : (from as Process);
   const node: Node = starter.node;
-  const { name } = options;
+  const name = s.name;
   if (name !== undefined && !isValidName(name) && !isViaName(name)) {
-    reject(new BadArgError(`start: invalid name ${formatTerm(name)}`, name));
+    s.refuse(new BadArgError(`start: invalid name ${formatTerm(name)}`, name));
     return;
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-  const watch = new StartWatch(starter, init, name, resolve, reject);
-  let pid: Pid;
+  s.starter = starter;
+  let child: Process;
   try {
-    const spawnOptions: SpawnOptions = { link: options.link === true, label: options.label ?? handler.name };
-    if (options.mailbox !== undefined) spawnOptions.mailbox = options.mailbox;
-    pid = node.spawnFrom(starter, (ctx) => initChild(ctx as Process, watch), handler, spawnOptions);
+    child = node.spawnWith(starter, (ctx) => initChild(ctx as Process, s), handler, link, label, mailbox);
   } catch (e) {
-    reject(e);
+    s.refuse(e);
     return;
   }
-  watch.attach(node.local(pid)!);
-  if (timeoutMs !== 'infinity') node.deadlines.add(watch, timeoutMs);
+  s.attach(child);
+  const ms = timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  if (ms !== 'infinity') node.deadlines.add(s, ms);
 }
 
 /**
  * The child's first run: (1) its name, (2) init, (3) the ack, then the process goes
  * on to its handler. Synchronous unless a via registry or init answers with a promise.
  */
-function initChild(ctx: Process, watch: StartWatch): void | Promise<void> {
-  const name = watch.name;
+function initChild(ctx: Process, s: Starting): void | Promise<void> {
+  const name = s.name;
   if (typeof name === 'string') {
     const holder = ctx.node.whereis(name);
-    if (holder !== undefined) alreadyStarted(ctx, watch, holder);
+    if (holder !== undefined) alreadyStarted(ctx, s, holder);
     ctx.node.register(name, ctx.pid);
   } else if (name !== undefined) {
-    return initViaNamed(ctx, watch, name);
+    return initViaNamed(ctx, s, name);
   }
-  const outcome = watch.init(ctx);
-  if (isThenable(outcome)) return Promise.resolve(outcome).then((o) => initDone(ctx, watch, o));
-  return initDone(ctx, watch, outcome);
+  const outcome = s.init(ctx);
+  if (isThenable(outcome)) return Promise.resolve(outcome).then((o) => initDone(ctx, s, o));
+  return initDone(ctx, s, outcome);
 }
 
 /** The same under a via name, whose registry may answer with a promise. */
-async function initViaNamed(ctx: Process, watch: StartWatch, name: ViaName): Promise<void> {
-  if (!(await name.via.registerName(name.name, ctx.pid))) alreadyStarted(ctx, watch, name.via.whereisName(name.name));
+async function initViaNamed(ctx: Process, s: Starting, name: ViaName): Promise<void> {
+  if (!(await name.via.registerName(name.name, ctx.pid))) alreadyStarted(ctx, s, name.via.whereisName(name.name));
   let outcome: InitOutcome;
   try {
-    outcome = await watch.init(ctx);
+    outcome = await s.init(ctx);
   } catch (e) {
     // A local name goes with the process; a via registry may not know it died yet.
     await name.via.unregisterName(name.name);
     throw e;
   }
-  return initDone(ctx, watch, outcome);
+  return initDone(ctx, s, outcome);
 }
 
 /** Init answered: ack the pid, or release the name, then ack `'ignore'` or stop. */
-function initDone(ctx: Process, watch: StartWatch, outcome: InitOutcome): void | Promise<void> {
+function initDone(ctx: Process, s: Starting, outcome: InitOutcome): void | Promise<void> {
   if ('ok' in outcome) {
-    watch.settle(ctx.pid);
+    s.settle(ctx.pid);
     return;
   }
-  const name = watch.name;
+  const name = s.name;
   if (typeof name === 'string') ctx.node.unregister(name);
-  else if (name !== undefined) return Promise.resolve(name.via.unregisterName(name.name)).then(() => initRefused(watch, outcome));
-  initRefused(watch, outcome);
+  else if (name !== undefined) return Promise.resolve(name.via.unregisterName(name.name)).then(() => initRefused(s, outcome));
+  initRefused(s, outcome);
 }
 
-function initRefused(watch: StartWatch, outcome: { readonly ignore: true } | { readonly stop: ExitReason }): never {
+function initRefused(s: Starting, outcome: { readonly ignore: true } | { readonly stop: ExitReason }): never {
   if ('ignore' in outcome) {
-    watch.settle('ignore');
+    s.settle('ignore');
     throw new ProcessExit('normal');
   }
   throw new ProcessExit(outcome.stop);
@@ -231,9 +262,9 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
  * unlinks from it before it ends, so a trapping starter gets no EXIT either (as
  * OTP 26's proc_lib, which flushes it; OTP 25 leaves an `EXIT normal` behind).
  */
-function alreadyStarted(ctx: ProcessContext, watch: StartWatch, holder: Pid | undefined): never {
-  watch.settle(new StartError({ alreadyStarted: holder }, String(ctx.self)));
-  ctx.unlink(watch.starter.pid);
+function alreadyStarted(ctx: ProcessContext, s: Starting, holder: Pid | undefined): never {
+  s.settle(new StartError({ alreadyStarted: holder }, String(ctx.self)));
+  ctx.unlink(s.starter.pid);
   throw new ProcessExit('normal');
 }
 

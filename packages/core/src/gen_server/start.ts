@@ -14,7 +14,7 @@
 import { BadArgError, formatTerm } from '../errors';
 import type { From } from '../gen';
 import { getLogger, logEnabled } from '../logger';
-import { launch, type InitOutcome, type StartOptions } from '../proc_lib';
+import { launch, Starting, type InitOutcome } from '../proc_lib';
 import type { ProcessContext } from '../runtime/context';
 import { Pid } from '../runtime/pid';
 import { isCleanExit, type ExitReason } from '../runtime/exit';
@@ -132,19 +132,33 @@ export function launchServer(
     reject(new BadArgError(why, parent));
     return;
   }
-  const name = options?.name;
-  const kind = kindOf(cls);
-  const st = new ServerState(table, link ? starter.pid : (parent ?? null), name);
-  const handler = handlerFor(st);
-  const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
+  const st = new ServerState(table, link ? starter.pid : (parent ?? null), options?.name);
+  launch(starter, new ServerStart(st, cls, args, resolve, reject), handlerFor(st), link, kindOf(cls).label, options?.timeoutMs, options?.mailbox);
+}
+
+/** One server's start: proc_lib's handshake, with GenServer's init (OTP `gen_server:init_it`). */
+class ServerStart extends Starting {
+  constructor(
+    private readonly st: ServerState,
+    private readonly cls: ServerClass<GenServer<any>>,
+    private readonly args: unknown,
+    resolve: (outcome: unknown) => void,
+    reject: (error: unknown) => void,
+  ) {
+    super(st.name, resolve, reject);
+  }
+
+  /** Constructs the instance in the new process and runs its `init(args)`. */
+  init(ctx: ProcessContext): InitOutcome | Promise<InitOutcome> {
+    const st = this.st;
     st.ctx = ctx as Process;
-    st.timer = callTimerOf(ctx.node, cls);
+    st.timer = callTimerOf(ctx.node, this.cls);
     // OTP gen_server:start: an unlinked server is its own parent.
     if (st.parent === null) st.parent = ctx.self;
     constructing = st;
     let r: unknown;
     try {
-      r = new cls().init(args);
+      r = new this.cls().init(this.args);
     } catch (e) {
       constructing = null;
       return initFailed(st, reasonOf(e));
@@ -157,13 +171,7 @@ export function launchServer(
       );
     }
     return initOutcome(st, r);
-  };
-  // Built field by field: spreads would allocate on every start and restart.
-  const startOptions: StartOptions = { link, label: kind.label };
-  if (name !== undefined) startOptions.name = name;
-  if (options?.timeoutMs !== undefined) startOptions.timeoutMs = options.timeoutMs;
-  if (options?.mailbox !== undefined) startOptions.mailbox = options.mailbox;
-  launch(starter, init, handler, startOptions, resolve, reject);
+  }
 }
 
 const INIT_OK: InitOutcome = Object.freeze({ ok: true });
