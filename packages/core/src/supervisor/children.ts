@@ -75,6 +75,39 @@ export abstract class SupervisedChild implements StrategyChild {
   }
 }
 
+/**
+ * @internal running children by pid key: a Map that never empties. V8 reallocates a
+ * Map's table when its last entry goes and again on the next set, which a
+ * supervisor of one child would do on every restart; one permanent entry, under a
+ * key no pid has, keeps the table.
+ */
+export class ChildrenByPid<C> {
+  private readonly map = new Map<string, C>([['', undefined as C]]);
+
+  get(key: string): C | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, child: C): void {
+    this.map.set(key, child);
+  }
+  delete(key: string): boolean {
+    return key !== '' && this.map.delete(key);
+  }
+  get size(): number {
+    return this.map.size - 1;
+  }
+  /** The running children, in the order they started. */
+  values(): C[] {
+    const out: C[] = [];
+    for (const [key, child] of this.map) if (key !== '') out.push(child);
+    return out;
+  }
+  clear(): void {
+    this.map.clear();
+    this.map.set('', undefined as C);
+  }
+}
+
 /** @internal a start result that is neither a pid nor 'ignore'. */
 export function badStartResult(child: SupervisedChild, v: unknown): BadArgError {
   return new BadArgError(`start of child ${JSON.stringify(child.id)} resolved with ${formatTerm(v)}; expected a Pid or 'ignore'`, v);
@@ -85,7 +118,7 @@ export function badStartResult(child: SupervisedChild, v: unknown): BadArgError 
  * pid, and what it does with each.
  */
 export abstract class SupervisorChildren<C extends SupervisedChild> extends GenServer {
-  /** @internal running children by pid key */ readonly byPid = new Map<string, C>();
+  /** @internal running children by pid key */ readonly byPid = new ChildrenByPid<C>();
   /** How reports name an unregistered supervisor. */
   protected label = 'supervisor';
 
