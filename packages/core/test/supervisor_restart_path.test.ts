@@ -7,21 +7,36 @@
 import { createHook } from 'node:async_hooks';
 import {
   GenServer,
+  isDownMessage,
+  ManualClock,
+  Node,
   restartCounts,
   Supervisor,
   supervisor,
   sys,
   whichChildren,
   type ChildSpec,
+  type DownMessage,
   type Pid,
   type ProcessContext,
 } from '@grove/core';
 import { captureLogs, node, useNode } from './helpers';
 
-/** Tells `notify` of every start with `['up', id, pid]`; init fails as many times as `failuresLeft` says for its id. */
+/**
+ * Tells `notify` of every start with `['up', id, pid]`; init fails as many times as
+ * `failuresLeft` says for its id, and hangs (after telling `['hanging', pid]`) as
+ * many times as `hangsLeft` says.
+ */
 const failuresLeft = new Map<string, number>();
+const hangsLeft = new Map<string, number>();
 class Worker extends GenServer {
-  override init([id, notify]: [string, Pid]): void {
+  override init([id, notify]: [string, Pid]): void | Promise<void> {
+    const hangs = hangsLeft.get(id) ?? 0;
+    if (hangs > 0) {
+      hangsLeft.set(id, hangs - 1);
+      this.ctx.send(notify, ['hanging', this.self]);
+      return new Promise<void>(() => undefined);
+    }
     const left = failuresLeft.get(id) ?? 0;
     if (left > 0) {
       failuresLeft.set(id, left - 1);
@@ -40,6 +55,13 @@ class OneForOne extends Supervisor<Pid> {
   }
 }
 
+@supervisor({ strategy: 'one_for_one', intensity: 1000, periodMs: 1000 })
+class WithStartTimeout extends Supervisor<Pid> {
+  children(notify: Pid): ChildSpec[] {
+    return [Worker.childSpec(['w', notify], { id: 'w', shutdown: 'brutal_kill', timeoutMs: 1000 })];
+  }
+}
+
 @supervisor({ strategy: 'one_for_all', intensity: 1000, periodMs: 1000 })
 class OneForAll extends Supervisor<Pid> {
   children(notify: Pid): ChildSpec[] {
@@ -49,7 +71,10 @@ class OneForAll extends Supervisor<Pid> {
 
 useNode();
 
-afterEach(() => failuresLeft.clear());
+afterEach(() => {
+  failuresLeft.clear();
+  hangsLeft.clear();
+});
 
 /** Promises made while `fn` runs (async_hooks sees every one). */
 async function promisesDuring(fn: () => Promise<void>): Promise<number> {
@@ -157,6 +182,31 @@ describe('the restart path of a GenServer child', () => {
       logs.restore();
     }
   });
-});
+
+  it('kills a restarted child whose init outlives its start timeout, and tries again', async () => {
+    const clock = new ManualClock();
+    const timed = new Node({ clock });
+    const logs = captureLogs(['supervisor', 'gen_server']);
+    try {
+      await timed.run(async (ctx) => {
+        ctx.trapExit(true);
+        const sup = await WithStartTimeout.startLink(ctx, ctx.self);
+        const first = (await ctx.receive(isUp('w')))[2];
+        hangsLeft.set('w', 1);
+        ctx.exit(first, 'kill');
+        const hung = (await ctx.receive((m): m is ['hanging', Pid] => Array.isArray(m) && m[0] === 'hanging'))[1];
+        const ref = ctx.monitor(hung);
+        clock.advance(1000);
+        const down = await ctx.receive((m): m is DownMessage => isDownMessage(m, ref));
+        expect(down.reason).toBe('killed');
+        const second = (await ctx.receive(isUp('w')))[2];
+        expect((await whichChildren(ctx, sup))[0]!.pid).toEqual(second);
+        expect((await restartCounts(ctx, sup)).total).toBe(2);
+      });
+      expect(logs.records.filter((r) => r.message === 'child start failed')).toHaveLength(1);
+    } finally {
+      logs.restore();
+      timed.halt();
+    }
   });
 });
