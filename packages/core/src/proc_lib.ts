@@ -16,7 +16,7 @@ import { BadArgError, formatTerm, StartError } from './errors';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ExitReason } from './runtime/exit';
 import type { MailboxOptions } from './runtime/mailbox_bound';
-import type { CallerLink } from './runtime/monitor';
+import { joinCallers, leaveCallers, type CallerLink } from './runtime/monitor';
 import { Node as NodeClass, type Node } from './runtime/node';
 import type { Pid } from './runtime/pid';
 import { ProcessExit, type Process } from './runtime/process';
@@ -81,22 +81,14 @@ export abstract class Starting implements CallerLink, Expiring {
   attach(child: Process): void {
     this.child = child;
     this.pid = child.pid;
-    const head = child.callers;
-    this.nextCaller = head;
-    if (head !== null) head.prevCaller = this;
-    child.callers = this;
+    joinCallers(child, this);
   }
 
   private detach(): void {
     const child = this.child;
     if (child === null) return;
     this.child = null;
-    const prev = this.prevCaller;
-    const next = this.nextCaller;
-    if (prev !== null) prev.nextCaller = next;
-    else child.callers = next;
-    if (next !== null) next.prevCaller = prev;
-    this.prevCaller = this.nextCaller = null;
+    leaveCallers(child, this);
   }
 
   /** The start failed before there was a child (a bad option, a spawn that threw). */
