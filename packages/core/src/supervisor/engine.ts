@@ -39,7 +39,10 @@
  *
  * The restart path (EXIT, plan, start) allocates the plan and makes no promise
  * besides the child's start handshake (the GenServer engine waits for it and takes
- * its result without one of its own).
+ * its result without one of its own); none at all when the child's spec carries a
+ * promise-free start (a GenServer's, see `kQuickStart`) and its start ends the plan:
+ * the supervisor then parks (a {@link Park}) until the child's ack, which comes to
+ * callbacks allocated once per supervisor.
  */
 import { formatTerm } from '../errors';
 import { Call, Info } from '../gen_server/decorators';
