@@ -9,6 +9,8 @@ describe('Pid.key', () => {
     const others = [new Pid('b@h', big, 0, 7), new Pid('a@h', big, 0, 8), new Pid('a@h', big + 1, 0, 7), new Pid('a@h', big, 1, 7), new Pid('a@h', 5, 0, 7)];
     const keys = new Set([a.key, ...others.map((p) => p.key)]);
     expect(keys.size).toBe(others.length + 1);
+    const edges = [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, -1].map((id) => new Pid('a@h', id, 0, 7).key);
+    expect(new Set(edges).size).toBe(edges.length);
   });
 
   it('tells apart the pids of processes spawned on two nodes in turn', () => {
