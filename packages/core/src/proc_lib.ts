@@ -89,6 +89,7 @@ export abstract class Starting implements CallerLink, Expiring {
     if (child === null) return;
     this.child = null;
     leaveCallers(child, this);
+    child.dropEmptyRelations();
   }
 
   /** The start failed before there was a child (a bad option, a spawn that threw). */

@@ -117,3 +117,4 @@ export { DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './tra
 // ---- Erlang's distribution protocol (erlang/) ----
 export { acceptErlangHandshake, initiateErlangHandshake, erlangDigest, isErlangHello, type ErlangHandshakeResult } from './erlang/dist_handshake';
 export { DFLAG, GROVE_FLAGS, MANDATORY_FLAGS } from './erlang/dist_flags';
+export { RingStream, DEFAULT_RING_BYTES, type RingStreamOptions } from './transport/ring_stream';

@@ -12,6 +12,7 @@ import { Monitor } from './monitor';
 import { Pid } from './pid';
 import { Process } from './process';
 import { processInfo, type ProcessInfo } from './process_info';
+import { ProcessTable } from './process_table';
 import { Ref } from './ref';
 import { isRemoteName, isValidName, isViaName, type Dest } from './registry';
 import type { RemoteName, RemoteRouter } from './remote';
@@ -50,7 +51,7 @@ export class Node {
   checkMessages: boolean;
   /** @internal replaces check-only with a full wire round trip (set through the router's inbound side). */
   messageCopier: ((msg: unknown) => unknown) | null = null;
-  private readonly table = new Map<number, Process>();
+  private readonly table = new ProcessTable();
   private readonly names = new Map<string, Process>();
   private readonly exitListeners = new Set<(pid: Pid, reason: ExitReason) => void>();
   /**
@@ -137,12 +138,12 @@ export class Node {
     const p = new Process(this, pid, body, handler, label);
     if (name !== undefined) this.registerProcess(name, p);
     if (trapExit) p.trapping = true;
-    p.bound = bound;
+    if (bound !== null) p.bound = bound;
     if (link && parent !== null) {
       (parent.links ??= new Map()).set(pid.key, pid);
       (p.links ??= new Map()).set(parent.pid.key, parent.pid);
     }
-    this.table.set(pid.id, p);
+    this.table.add(p);
     if (body !== null) this.scheduler.enqueue(p);
     return p;
   }
@@ -355,8 +356,10 @@ export class Node {
 
   /** @internal removes the target side of a monitor `p` no longer holds. */
   dropMonitor(m: Monitor): void {
-    if (m.targetProc !== null) {
-      m.targetProc.monitoredBy?.delete(m.refId);
+    const tp = m.targetProc;
+    if (tp !== null) {
+      const by = tp.monitoredBy;
+      if (by !== null && by.delete(m.refId) && by.size === 0) tp.monitoredBy = null;
       m.targetProc = null;
     } else if (this.router !== null && nodeOf(m.target) !== this.name) {
       this.router.demonitor(m.watcher.pid, m.target, m.ref);
@@ -411,7 +414,7 @@ export class Node {
 
   /** Pids of every live local process. */
   processes(): Pid[] {
-    return [...this.table.values()].map((p) => p.pid);
+    return this.table.values().map((p) => p.pid);
   }
 
   /** Number of live local processes. */
@@ -474,14 +477,14 @@ export class Node {
       const pid = new Pid(this.name, this.nextPid++, 0, this.creation);
       this.rootProc = new Process(this, pid, null, null, 'root');
       this.rootProc.trapping = true;
-      this.table.set(pid.id, this.rootProc);
+      this.table.add(this.rootProc);
     }
     return this.rootProc;
   }
 
   /** Ends every local process at once (reason `killed`) and stops the node's timers. */
   halt(): void {
-    for (const p of [...this.table.values()]) terminate(p, 'killed');
+    for (const p of this.table.values()) terminate(p, 'killed');
     this.timers.dropAll();
   }
 }
