@@ -13,7 +13,8 @@ import { BadArgError, NotCopyableError, type Pid, type Ref } from '@grove/core';
 import { Op, type ControlMessage } from './control_message';
 import { checkPid, checkRef, TermEncoder } from './term';
 import type { TermCodecOptions } from './term_format';
-import { fieldText, isVarint, putVarint, WireWriter } from './wire';
+import { DEFAULT_MAX_BYTES, fieldText, isVarint, putVarint, WireWriter } from './wire';
+import { FRAME_HEADER_BYTES } from './framing';
 import type { OutAtomCache } from './atom_cache';
 
 /** Options of a control encoder or decoder. */
@@ -28,6 +29,11 @@ export interface ControlCodecOptions extends TermCodecOptions {
   split?: boolean;
   /** The outgoing atom cache (default: a new one; `new OutAtomCache(0)` for a message that stands alone). */
   atoms?: OutAtomCache;
+  /**
+   * Build each batch behind a reserved frame length prefix (`framing.ts`), to be taken
+   * with {@link ControlEncoder.takeFrame} as a ready frame: no copy to frame it.
+   */
+  framed?: boolean;
 }
 
 // Field keys: (field number << 3) | wire type (0 varint, 2 length-delimited).
@@ -46,25 +52,44 @@ export class ControlEncoder {
   readonly terms: TermEncoder;
   /** Messages in the current batch. */
   count = 0;
+  /** Bytes reserved for the frame prefix at the start of the buffer (0 or 4). */
+  private readonly prefix: number;
   private start = 0;
   private atomMark = 0;
   private envMark = 0;
   private bodyMark = 0;
 
   constructor(options: ControlCodecOptions = {}) {
-    this.writer = new WireWriter(8192, options.maxBytes, options.split === true);
+    this.prefix = options.framed === true ? FRAME_HEADER_BYTES : 0;
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.writer = new WireWriter(8192, maxBytes + this.prefix, options.split === true);
+    this.writer.pos = this.prefix;
     this.terms = new TermEncoder(this.writer, options);
   }
 
   /** Bytes in the current batch. */
   get length(): number {
-    return this.writer.pos;
+    return this.writer.pos - this.prefix;
   }
 
-  /** The current batch as a new Buffer (a protobuf `Batch`); starts the next batch. */
+  /** The current batch as a new Buffer (a protobuf `Batch`); starts the next batch. Not for a `framed` encoder. */
   take(): Buffer {
     this.count = 0;
     return this.writer.take();
+  }
+
+  /**
+   * The current batch as one frame (length prefix, then the `Batch`) in a Buffer of its
+   * own, the encoder's buffer itself when the batch fills most of it; starts the next
+   * batch. Only for a `framed` encoder.
+   */
+  takeFrame(): Buffer {
+    const w = this.writer;
+    w.buf.writeUInt32BE(w.pos - FRAME_HEADER_BYTES, 0);
+    this.count = 0;
+    const frame = w.takeOwned();
+    w.pos = FRAME_HEADER_BYTES;
+    return frame;
   }
 
   /** Any control message. */
@@ -231,14 +256,28 @@ export class ControlEncoder {
     this.atomMark = this.terms.atoms.mark();
     buf[pos++] = 0x0a; // Batch.messages
     this.envMark = pos++;
-    pos = putVarint(buf, pos, op * 8 + LEN);
+    const key = op * 8 + LEN; // below 2^14: one or two bytes
+    if (key < 0x80) buf[pos++] = key;
+    else {
+      buf[pos++] = (key & 0x7f) | 0x80;
+      buf[pos++] = key >>> 7;
+    }
     this.bodyMark = pos++;
     w.pos = pos;
   }
 
   private close(): void {
-    this.writer.endLength(this.bodyMark);
-    this.writer.endLength(this.envMark);
+    const w = this.writer;
+    const body = w.pos - this.bodyMark - 1;
+    const envelope = w.pos - this.envMark - 1;
+    // Most messages are short: both lengths fit their one reserved byte.
+    if (envelope < 0x80) {
+      w.buf[this.bodyMark] = body;
+      w.buf[this.envMark] = envelope;
+    } else {
+      w.endLength(this.bodyMark);
+      w.endLength(this.envMark);
+    }
     this.count++;
   }
 
