@@ -7,7 +7,7 @@ import { AlreadyRegisteredError, BadArgError, formatTerm, NoProcError } from '..
 import { Deadlines, systemClock, type Clock } from './clock';
 import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
 import { isDownMessage, type ExitReason } from './exit';
-import { mailboxBound } from './mailbox_bound';
+import { mailboxBound, type MailboxOptions } from './mailbox_bound';
 import { Monitor } from './monitor';
 import { Pid } from './pid';
 import { Process } from './process';
@@ -111,25 +111,41 @@ export class Node {
   spawnFrom(parent: Process | null, body: ProcessBody | null, handler: MessageHandler | null, options?: SpawnOptions): Pid {
     if (body !== null && typeof body !== 'function') throw new BadArgError('spawn: expected a function', body);
     if (handler !== null && typeof handler !== 'function') throw new BadArgError('spawnLoop: expected a function', handler);
-    if (options?.link === true && parent === null) {
+    if (options === undefined) return this.spawnWith(parent, body, handler, false, null, undefined).pid;
+    if (options.link === true && parent === null) {
       throw new BadArgError('spawn: `link` needs a parent process; use ctx.spawnLink inside a process');
     }
-    const bound = options?.mailbox === undefined ? null : mailboxBound(options.mailbox);
+    return this.spawnWith(parent, body, handler, options.link === true, options.label ?? null, options.mailbox, options.name, options.trapExit === true).pid;
+  }
+
+  /**
+   * @internal {@link spawnFrom}'s work, its options as arguments (a start spawns without
+   * an options object): the new process, linked to `parent` when `link`.
+   */
+  spawnWith(
+    parent: Process | null,
+    body: ProcessBody | null,
+    handler: MessageHandler | null,
+    link: boolean,
+    label: string | null,
+    mailbox: MailboxOptions | undefined,
+    name?: string,
+    trapExit = false,
+  ): Process {
+    const bound = mailbox === undefined ? null : mailboxBound(mailbox);
     const pid = new Pid(this.name, this.nextPid++, 0, this.creation);
     // The label is read from the function when introspection asks (spawn stays cheap).
-    const p = new Process(this, pid, body, handler, options?.label ?? null);
-    if (options !== undefined) {
-      if (options.name !== undefined) this.registerProcess(options.name, p);
-      if (options.trapExit === true) p.trapping = true;
-      if (bound !== null) p.bound = bound;
-      if (options.link === true && parent !== null) {
-        (parent.links ??= new Map()).set(pid.key, pid);
-        (p.links ??= new Map()).set(parent.pid.key, parent.pid);
-      }
+    const p = new Process(this, pid, body, handler, label);
+    if (name !== undefined) this.registerProcess(name, p);
+    if (trapExit) p.trapping = true;
+    if (bound !== null) p.bound = bound;
+    if (link && parent !== null) {
+      (parent.links ??= new Map()).set(pid.key, pid);
+      (p.links ??= new Map()).set(parent.pid.key, parent.pid);
     }
     this.table.add(p);
     if (body !== null) this.scheduler.enqueue(p);
-    return pid;
+    return p;
   }
 
   // ---- lookup ----

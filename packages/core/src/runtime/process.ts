@@ -33,6 +33,22 @@ export class ProcessExit {
   constructor(readonly reason: ExitReason) {}
 }
 
+/**
+ * @internal a wait a handler can return instead of a promise, for an outcome that
+ * comes by callback (a supervisor waiting for a child's start ack): the process
+ * takes no message until the wait calls {@link Process.wake} (or `wakeFailed`), and
+ * no promise or closure is made for it. Awaited elsewhere (`then`), it acts as a
+ * promise of its own.
+ */
+export abstract class DirectWait implements PromiseLike<void> {
+  /** `proc` (now busy) waits on it: it wakes it once the wait is over (at once if it is already). */
+  abstract waitedBy(proc: Process): void;
+  abstract then<A = void, B = never>(
+    resume?: ((value: void) => A | PromiseLike<A>) | null,
+    fail?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B>;
+}
+
 /** @internal a pending `receive`. */
 export interface Waiter {
   match: ((msg: unknown) => boolean) | undefined;
@@ -166,6 +182,16 @@ export class Process implements ProcessContext {
 
   private relations(): Relations {
     return (this.rel ??= new Relations());
+  }
+
+  /**
+   * @internal drops the side object once nothing is left in it: a start's watch just
+   * left the list of waiting callers, so a server it started keeps nothing of it
+   * (as `monitoredBy`'s setter does for a monitor). Not done for every caller that
+   * leaves: a server called again and again keeps its side object.
+   */
+  dropEmptyRelations(): void {
+    if (this.rel !== null && isEmpty(this.rel)) this.rel = null;
   }
 
   /** Set while a busy connection this process sent on holds it (see `NodeInbound.suspend`). */
@@ -303,7 +329,10 @@ export class Process implements ProcessContext {
   /** Queues an exit signal; it is acted on when the process next runs, and what is sent after it waits behind it. */
   exitSignal(from: Pid, reason: ExitReason, link: boolean): void {
     if (!this.alive) return;
-    (this.signals ??= []).push(new ExitSignal(from, reason, link));
+    const s = new ExitSignal(from, reason, link);
+    // Sized for the one signal most queues ever hold (an empty array grows to 17 slots on its first push).
+    if (this.signals === null) this.signals = [s];
+    else this.signals.push(s);
     this.node.scheduler.enqueue(this);
   }
 
@@ -398,18 +427,28 @@ export class Process implements ProcessContext {
    */
   private suspend(p: PromiseLike<unknown>, exitAfter = false): void {
     this.busy = true;
+    if (p instanceof DirectWait) {
+      p.waitedBy(this);
+      return;
+    }
     p.then(
-      () => {
-        this.busy = false;
-        if (!this.alive) return;
-        if (exitAfter) terminate(this, 'normal');
-        else this.resume();
-      },
-      (e: unknown) => {
-        this.busy = false;
-        onUserError(this, e);
-      },
+      () => this.wake(exitAfter),
+      (e: unknown) => this.wakeFailed(e),
     );
+  }
+
+  /** @internal the suspension is over: exit `normal` (`exitAfter`: a body with no handler), else back to the mailbox. */
+  wake(exitAfter: boolean): void {
+    this.busy = false;
+    if (!this.alive) return;
+    if (exitAfter) terminate(this, 'normal');
+    else this.resume();
+  }
+
+  /** @internal the suspension failed with `e`: it ends the process. */
+  wakeFailed(e: unknown): void {
+    this.busy = false;
+    onUserError(this, e);
   }
 
   /**

@@ -41,8 +41,8 @@ const log = getLogger('dist');
 const THREAD_SLOT: HandshakeSlot = { identified: () => undefined, release: () => undefined };
 
 /**
- * Builds the handshake's protobuf codecs now (protobufjs generates them on first
- * use), so that the node's first connection does not pay for it.
+ * Runs the handshake's codec and the control codec once now, so that V8 has compiled
+ * them before the node's first connection.
  */
 function warmUp(name: string): void {
   const bytes = Buffer.alloc(32);
