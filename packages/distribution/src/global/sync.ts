@@ -66,8 +66,10 @@ export async function syncWith(server: GlobalServer, batch: readonly SyncTarget[
     const tables = await each(listed.map(([t]) => t).filter(live), (t) => ask(caller, t.peer, { type: 'global.names' }) as Promise<NameRecord[]>);
     if (tables.length === 0) return;
     // The other locked nodes' tables too: apply overwrites them, so a clash only one of them holds is resolved here, not lost.
+    // Only those connected now (the lock dialled the reachable ones): asking the others would dial them a second time, past the mesh's caps.
     const peers = new Set([node.name, ...tables.map(([t]) => t.peer)]);
-    const others = await Promise.all(lockNodes.filter((n) => !peers.has(n)).map((n) => (ask(caller, n, { type: 'global.names' }) as Promise<NameRecord[]>).catch(() => [])));
+    const connected = new Set(server.kernel.groveNodes());
+    const others = await Promise.all(lockNodes.filter((n) => !peers.has(n) && connected.has(n)).map((n) => (ask(caller, n, { type: 'global.names' }) as Promise<NameRecord[]>).catch(() => [])));
     const ops = await merge(server, [...tables.map(([, theirs]) => theirs), ...others]);
     if (ops.length > 0) await Promise.all(lockNodes.map((n) => ask(caller, n, { type: 'global.apply', ops }).catch(() => undefined)));
     for (const [{ peer, epoch }] of tables) {
