@@ -121,4 +121,22 @@ describe('global names across OS processes', () => {
       for (const c of ns) expect(await whereis(c, name)).toBe(holder);
     }
   });
+
+  it('resolves a name each of five nodes held when they all connect at once: one holder everywhere, the others exited', async () => {
+    const epmd = await privateEpmd();
+    const ns = await Promise.all([...Array(5)].map((_x, i) => startChild('rpc_node', nodeName(`clash${i}_`), epmd)));
+    for (const c of ns) expect(await c.request('registerOwn', { name: 'x' })).toBe(true);
+    const links: Array<Promise<unknown>> = [];
+    for (const [i, a] of ns.entries()) for (const b of ns.slice(i + 1)) links.push(a.request('connect', { node: b.name }));
+    expect(await Promise.all(links)).toEqual(links.map(() => true));
+    await waitFor(async () => (await Promise.all(ns.map(nodesOf))).every((v) => v.length === ns.length - 1), 'a full mesh');
+    for (const c of ns) await c.request('sync');
+    await waitFor(async () => new Set(await Promise.all(ns.map((c) => whereis(c, 'x')))).size === 1, 'one holder everywhere');
+    const holder = await whereis(ns[0]!, 'x');
+    type Own = { key: string; reason: unknown; exits: number };
+    await waitFor(async () => (await Promise.all(ns.map((c) => c.request<Own>('ownExit', { name: 'x' })))).filter((o) => o.exits === 1).length === ns.length - 1, 'the losers exited');
+    const owns = await Promise.all(ns.map((c) => c.request<Own>('ownExit', { name: 'x' })));
+    expect(owns.filter((o) => o.key === holder).map((o) => o.reason)).toEqual([null]);
+    for (const o of owns.filter((x) => x.key !== holder)) expect(o.reason).toEqual({ globalNameConflict: 'x' });
+  });
 });

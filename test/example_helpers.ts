@@ -196,9 +196,13 @@ export function startProgram(label: string, example: string, file: string, env: 
   return track(new Child(label, proc, true));
 }
 
-/** Runs one node: `grove run --name NAME --cookie COOKIE [--hidden] examples/<example>/dist/FILE ARGS`. */
-export function groveRun(example: string, file: string, name: string, args: string[], epmd: EpmdServer, options: { hidden?: boolean; cookie?: string } = {}): Child {
-  const flags = ['--name', name, '--cookie', options.cookie ?? 'example-test', ...(options.hidden === true ? ['--hidden'] : [])];
+/** Runs one node: `grove run --name NAME --cookie COOKIE [--hidden] [--workers N] examples/<example>/dist/FILE ARGS`. */
+export function groveRun(example: string, file: string, name: string, args: string[], epmd: EpmdServer, options: { hidden?: boolean; cookie?: string; workers?: number } = {}): Child {
+  const flags = [
+    '--name', name, '--cookie', options.cookie ?? 'example-test',
+    ...(options.hidden === true ? ['--hidden'] : []),
+    ...(options.workers !== undefined ? ['--workers', String(options.workers)] : []),
+  ];
   const argv = [GROVE, 'run', ...flags, path.join(REPO, 'examples', example, 'dist', file), ...args];
   const proc = spawn(process.execPath, argv, { cwd: REPO, env: exampleEnv({ GROVE_EPMD_PORT: String(epmd.port) }), stdio: ['pipe', 'pipe', 'pipe'] });
   return track(new Child(name.split('@')[0]!, proc, false));

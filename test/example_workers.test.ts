@@ -4,9 +4,9 @@
  * worker thread used), then a worker thread that crashes and comes back.
  */
 import * as os from 'node:os';
-import { expectInOrder, killChildren, privateEpmd, requireBuilt, startProgram } from './example_helpers';
+import { expectInOrder, groveRun, killChildren, privateEpmd, requireBuilt, startProgram } from './example_helpers';
 
-beforeAll(() => requireBuilt('workers', ['run.js', 'hasher.js', 'worker.js']));
+beforeAll(() => requireBuilt('workers', ['run.js', 'hasher.js', 'worker.js', 'grove_run.js']));
 afterEach(killChildren);
 
 describe('examples/workers', () => {
@@ -24,5 +24,25 @@ describe('examples/workers', () => {
       /Done: every worker thread stopped\./,
     ]);
     if (cores > 1) expect(run.output).toMatch(/another worker node still answers: same key/);
+  });
+
+  it('runs under `grove run --workers 2`: the jobs are spread over both worker threads', async () => {
+    const epmd = await privateEpmd();
+    const run = groveRun('workers', 'grove_run.js', 'hash@127.0.0.1', ['8', '2000'], epmd, { workers: 2 });
+    expect(await run.exitCode(60_000)).toBe(0);
+    expectInOrder(run.output, [
+      /8 PBKDF2 jobs \(2000 rounds\) over 2 worker nodes: hash_1@127\.0\.0\.1, hash_2@127\.0\.0\.1/,
+      /8 keys in \d+ ms/,
+    ]);
+    const threads = [...run.output.matchAll(/thread \d+: (\d+) jobs/g)].map((m) => Number(m[1]));
+    expect(threads).toHaveLength(2);
+    expect(threads.reduce((a, b) => a + b, 0)).toBe(8);
+  });
+
+  it('refuses a bad job count with its usage line', async () => {
+    const epmd = await privateEpmd();
+    const run = groveRun('workers', 'grove_run.js', 'hash2@127.0.0.1', ['lots'], epmd, { workers: 1 });
+    expect(await run.exitCode(60_000)).toBe(2);
+    expect(run.output).toMatch(/usage: grove run --sname hash --workers N grove_run\.ts \[JOBS\] \[ROUNDS\]/);
   });
 });

@@ -5,7 +5,9 @@
 // each node sends `['hello', me]` to the registered `rx` on every other node (the
 // send sets up the connection; connect-all meshes the rest, as by default); the
 // clock runs from the first 'go' until every node has counted N-1. Starting the
-// nodes is not timed. As bench/erlang/bench_mesh.erl. Milliseconds.
+// nodes is not timed. As bench/erlang/bench_mesh.erl. Milliseconds. The note gives
+// the CPU time the node processes spent from 'go' to their last hello (all threads,
+// `process.cpuUsage`), as bench_mesh.erl's gives the VMs'.
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { EpmdServer } = require('@grove/distribution/internal');
@@ -23,8 +25,9 @@ function startMeshNode(epmdPort, name, expect) {
       child.once('exit', onExit);
       child.once('message', (m) => {
         child.off('exit', onExit);
-        if (m !== want) reject(new Error(`${name}: expected ${want}, got ${m}`));
-        else resolve();
+        const type = typeof m === 'object' && m !== null ? m.type : m;
+        if (type !== want) reject(new Error(`${name}: expected ${want}, got ${JSON.stringify(m)}`));
+        else resolve(m);
       });
     });
   const ready = next('ready');
@@ -51,8 +54,11 @@ async function run({ n }) {
     const done = nodes.map((m) => m.next('done'));
     const t0 = performance.now();
     for (const m of nodes) m.child.send({ go: names });
-    await Promise.all(done);
-    return performance.now() - t0;
+    const reports = await Promise.all(done);
+    const ms = performance.now() - t0;
+    const cpuMs = reports.reduce((sum, r) => sum + r.cpuMs, 0);
+    module.exports.note = `CPU of the ${n} node processes from go to their last hello: ${cpuMs.toFixed(0)} ms (${(cpuMs / n).toFixed(1)} ms per node)`;
+    return ms;
   } finally {
     await Promise.all(nodes.map((m) => m.stop()));
     await epmd.stop();

@@ -1,6 +1,6 @@
 'use strict';
 // Grove thread_call: remote_call's workload, against a node in a worker thread of this
-// OS process (a MessagePort link) instead of another OS process over loopback TCP.
+// OS process (a shared-memory link) instead of another OS process over loopback TCP.
 const { measure } = require('./remote_call');
 const { withThreadPeer } = require('./thread_support');
 

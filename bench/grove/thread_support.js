@@ -1,7 +1,7 @@
 'use strict';
 // The peer of thread_send and thread_call: a Grove node in a worker thread of this OS
 // process (startWorkers), running what remote_peer.js runs (serveBench), linked to the
-// bench's node over a MessagePort instead of loopback TCP. Same shape as
+// bench's node over shared-memory rings instead of loopback TCP. Same shape as
 // remote_support.withPeer: `body(ctx, node, peerName)` runs in a process of this node.
 const path = require('node:path');
 const { startDistributed, startWorkers } = require('@grove/distribution');

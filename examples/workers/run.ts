@@ -11,6 +11,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isNodeMessage, monitorNodes, ServerPool, startDistributed, startWorkers } from '@grove/distribution';
+import { whichChildren } from '@grove/core';
 import { Hasher, type Job, type Stretched } from './hasher';
 
 const JOBS = 24;
@@ -53,6 +54,9 @@ async function main(): Promise<void> {
       console.log(`   another worker node still answers: ${r.key === alone[0]!.key ? 'same key' : 'WRONG KEY'}`);
     }
     await ctx.receive((m) => isNodeMessage(m) && m.type === 'nodeup' && m.node === victim);
+    // Its node is up before its main module's start() has run; the supervisor answers
+    // once the restart (start() included) is done.
+    await whichChildren(ctx, workers.supervisor);
     const fresh = await ServerPool.start(ctx, Hasher, undefined, { nodes: [victim] });
     console.log(`   its supervisor started a new thread: ${victim} is back (nodeup), and answers: ${(await fresh.pick().call.stretch(jobs[0]!)).key === alone[0]!.key ? 'same key' : 'WRONG KEY'}`);
     await fresh.stop(ctx);

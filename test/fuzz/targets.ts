@@ -95,6 +95,12 @@ function checkShape(v: unknown, input: Uint8Array): void {
 
 // ---- terms ----
 
+/** Bytes to splice into a mutation: another term's encoding (empty when the encoder refuses that term). */
+function donor(r: Rng): Buffer {
+  const bytes = encoded(() => encodeTerm(term(r)));
+  return bytes === 'refused at sender' ? Buffer.alloc(0) : bytes;
+}
+
 export const termTarget: Target = {
   name: 'term',
   run(r) {
@@ -107,7 +113,7 @@ export const termTarget: Target = {
     const value = term(r);
     const bytes = encoded(() => encodeTerm(value));
     if (bytes === 'refused at sender') return bytes;
-    const input = r.chance(0.8) ? mutate(r, bytes, encodeTerm(term(r))) : bytes;
+    const input = r.chance(0.8) ? mutate(r, bytes, donor(r)) : bytes;
     const v = guarded(input, (e) => e instanceof DecodeError, () => decodeTerm(input, HERE));
     if (v === 'refused') {
       if (input === bytes) throw new FuzzFailure('an encoding the encoder made was refused', input);
@@ -152,7 +158,7 @@ function summary(m: ControlMessage): string {
   return m.type === 'reply' ? `reply#${m.tag}` : m.type === 'unlink' || m.type === 'unlink_ack' ? `${m.type}#${m.id}` : m.type;
 }
 
-/** One decoder per connection: a batch it refuses ends the connection, and the next case gets a new one. */
+/** One encoder and decoder per connection: a batch the decoder refuses ends the connection, and the next case gets new ones. */
 let controlDecoder: ControlDecoder | null = null;
 let controlEncoder: ControlEncoder | null = null;
 
@@ -174,6 +180,8 @@ export const controlTarget: Target = {
     if (mutated) controlEncoder = null;
     const dec = (controlDecoder ??= new ControlDecoder(HERE));
     const out = guarded(input, (e) => e instanceof DecodeError, () => dec.decodeAll(input));
+    // A refused batch closes the connection: the next one starts with both caches empty.
+    if (out === 'refused') controlEncoder = null;
     if (mutated || out === 'refused') controlDecoder = null;
     if (out === 'refused') {
       if (!mutated) throw new FuzzFailure('a batch the encoder made was refused', input);

@@ -13,7 +13,7 @@ import { getLogger } from './logger';
 import type { DeadlineQueue, Expiring } from './runtime/clock';
 import type { ProcessContext, TimeoutMs } from './runtime/context';
 import type { ExitReason } from './runtime/exit';
-import { Monitor, type CallerLink } from './runtime/monitor';
+import { joinCallers, leaveCallers, Monitor, type CallerLink } from './runtime/monitor';
 import type { Node } from './runtime/node';
 import { Pid } from './runtime/pid';
 import type { Process } from './runtime/process';
@@ -106,22 +106,14 @@ class PendingCall extends Monitor implements From, CallerLink, Expiring {
   /** Joins the server's list of waiting callers. */
   attach(server: Process): void {
     this.serverProc = server;
-    const head = server.callers;
-    this.nextCaller = head;
-    if (head !== null) head.prevCaller = this;
-    server.callers = this;
+    joinCallers(server, this);
   }
 
   private detach(): void {
     const server = this.serverProc;
     if (server === null) return;
     this.serverProc = null;
-    const prev = this.prevCaller;
-    const next = this.nextCaller;
-    if (prev !== null) prev.nextCaller = next;
-    else server.callers = next;
-    if (next !== null) next.prevCaller = prev;
-    this.prevCaller = this.nextCaller = null;
+    leaveCallers(server, this);
   }
 
   /** The reply: settle and take the monitor down; the caller resumes in order with what was sent to it before. */

@@ -109,7 +109,7 @@ export {
 // ---- large messages: fragments, slices, the decoding budget ----
 export { FragmentQueue, Reassembly, fragmentFrame, FRAGMENT_KEY, DEFAULT_MAX_MESSAGE_BYTES } from './wire/fragment';
 export { SlicedDecode } from './wire/term_slices';
-export { decodeBudget, DECODE_BUDGET_PER_BYTE, DECODE_BUDGET_BASE } from './wire/term_decode';
+export { decodeBudget, DECODE_BUDGET_PER_BYTE, DECODE_BUDGET_BASE } from './wire/term_format';
 export { OutAtomCache, InAtomCache } from './wire/atom_cache';
 export { MessageTooLargeError } from './errors';
 export { DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './transport/busy_port';
@@ -117,3 +117,4 @@ export { DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './tra
 // ---- Erlang's distribution protocol (erlang/) ----
 export { acceptErlangHandshake, initiateErlangHandshake, erlangDigest, isErlangHello, type ErlangHandshakeResult } from './erlang/dist_handshake';
 export { DFLAG, GROVE_FLAGS, MANDATORY_FLAGS } from './erlang/dist_flags';
+export { RingStream, DEFAULT_RING_BYTES, type RingStreamOptions } from './transport/ring_stream';

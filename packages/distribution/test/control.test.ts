@@ -1,5 +1,5 @@
 import { BadArgError, GenCall, NotCopyableError, Pid, Ref } from '@grove/core';
-import { ControlDecoder, ControlEncoder, controlSchema, encodeTerm, type ControlMessage } from '@grove/distribution/internal';
+import { ControlDecoder, ControlEncoder, controlSchema, encodeTerm, FrameDecoder, type ControlMessage } from '@grove/distribution/internal';
 import fc from 'fast-check';
 import { pidArb, refArb, termArb, termDiff } from './term_support';
 
@@ -283,3 +283,56 @@ function insertUnknownField(batch: Buffer, field: Buffer = Buffer.from([0x78, 0x
   out[3] = batch[3]! + field.length;
   return out;
 }
+
+describe('a framed encoder (a connection\'s)', () => {
+  const frames = (bytes: Buffer[]): Buffer[] => {
+    const out: Buffer[] = [];
+    const decoder = new FrameDecoder((f) => out.push(Buffer.from(f)));
+    for (const b of bytes) decoder.push(b);
+    return out;
+  };
+
+  it('takes each batch as one frame whose body decodes to the batch', () => {
+    const enc = new ControlEncoder({ framed: true });
+    for (const m of every) enc.encode(m);
+    expect(enc.length).toBeGreaterThan(0);
+    const frame = enc.takeFrame();
+    expect(enc.count).toBe(0);
+    expect(enc.length).toBe(0);
+    const [body, ...rest] = frames([frame]);
+    expect(rest).toEqual([]);
+    expect(new ControlDecoder(here).decodeAll(body!).map((m) => m.type)).toEqual(every.map((m) => m.type));
+  });
+
+  it('leaves frames already taken intact while it builds the next ones, small or large', () => {
+    const enc = new ControlEncoder({ framed: true });
+    const taken: Buffer[] = [];
+    const sizes = [1, 3000, 10, 40_000, 2, 200_000, 5];
+    for (const [i, n] of sizes.entries()) {
+      enc.send(a, b, ['batch', i, 'x'.repeat(n)]);
+      taken.push(enc.takeFrame());
+    }
+    const dec = new ControlDecoder(here);
+    const bodies = frames(taken);
+    expect(bodies).toHaveLength(sizes.length);
+    bodies.forEach((body, i) => {
+      const [m] = dec.decodeAll(body);
+      expect(m).toEqual({ type: 'send', from: a, to: b, msg: ['batch', i, 'x'.repeat(sizes[i]!)] });
+    });
+  });
+});
+
+describe('envelope lengths', () => {
+  it('round-trip messages whose body and envelope lengths cross the one-byte varint boundary', () => {
+    const enc = new ControlEncoder();
+    const sent: ControlMessage[] = [];
+    for (let n = 100; n < 140; n++) {
+      const send: ControlMessage = { type: 'send', from: a, to: b, msg: 'x'.repeat(n) };
+      const reply: ControlMessage = { type: 'reply', to: a, tag: 3, value: 'y'.repeat(n) }; // a two-byte envelope key
+      enc.encode(send);
+      enc.encode(reply);
+      sent.push(send, reply);
+    }
+    expect(new ControlDecoder(here).decodeAll(enc.take())).toEqual(sent);
+  });
+});

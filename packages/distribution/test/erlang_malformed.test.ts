@@ -1,81 +1,17 @@
 /**
- * Bad input on the Erlang side of a Grove node: a fake BEAM peer (this test, speaking
+ * Bad input on the Erlang side of a Grove node: a fake BEAM peer (`support/fake_beam.ts`, speaking
  * Erlang's handshake and frames over a raw socket) sends what a real one never would.
  * Each case ends that connection at most; the node goes on.
  */
 import * as net from 'node:net';
-import { Pid, Ref } from '@grove/core';
-import { atom, binaryToTerm, termToBinary, tuple, isTuple, type Tuple } from '@grove/distribution';
-import { erlangDigest, initiateErlangHandshake } from '@grove/distribution/internal';
+import { Ref } from '@grove/core';
+import { atom, tuple } from '@grove/distribution';
+import { erlangDigest } from '@grove/distribution/internal';
+import { FakeBeam } from './support/fake_beam';
 import { stopTcpNodes, tcpNode } from './support/tcp_nodes';
 import { closed, waitFor } from './support/wait';
 
-const COOKIE = `tcp-test-${process.pid}`;
-let seq = 0;
-
 afterEach(stopTcpNodes);
-
-/** A fake BEAM node connected to `target` (a Grove node): it writes frames and reads the Grove node's. */
-class FakeBeam {
-  readonly frames: Buffer[] = [];
-  private buf = Buffer.alloc(0);
-  private constructor(readonly name: string, readonly socket: net.Socket) {}
-
-  static async connect(target: { name: string; address: { port: number } }, cookie = COOKIE): Promise<FakeBeam> {
-    const name = `fake${++seq}_${process.pid}@127.0.0.1`;
-    const socket = net.connect(target.address.port, '127.0.0.1');
-    await new Promise((r) => socket.once('connect', r));
-    const hs = await initiateErlangHandshake(socket, { name, creation: 7, cookie: () => cookie, hidden: false, timeoutMs: 5000, peer: target.name });
-    const f = new FakeBeam(name, socket);
-    socket.on('data', (d: Buffer) => f.onData(d));
-    if (hs.rest.length > 0) f.onData(hs.rest);
-    socket.resume();
-    return f;
-  }
-
-  private onData(d: Buffer): void {
-    this.buf = Buffer.concat([this.buf, d]);
-    while (this.buf.length >= 4) {
-      const len = this.buf.readUInt32BE(0);
-      if (this.buf.length < 4 + len) return;
-      if (len > 0) this.frames.push(this.buf.subarray(4, 4 + len));
-      this.buf = this.buf.subarray(4 + len);
-    }
-  }
-
-  /** Writes one frame as it is. */
-  raw(body: Buffer): void {
-    const h = Buffer.alloc(4);
-    h.writeUInt32BE(body.length);
-    this.socket.write(Buffer.concat([h, body]));
-  }
-
-  /** Writes a pass-through message: `'p'`, the control term, the payload term. */
-  send(control: unknown, payload?: unknown): void {
-    this.raw(Buffer.concat([Buffer.from([112]), termToBinary(control), ...(payload === undefined ? [] : [termToBinary(payload)])]));
-  }
-
-  /** The control terms the Grove node sent. */
-  controls(): Tuple[] {
-    return this.frames.map((f) => {
-      const bytes = f.subarray(1);
-      // The control term ends where the payload's 131 starts: decode the control alone by trying lengths.
-      for (let end = 2; end <= bytes.length; end++) {
-        try {
-          const t = binaryToTerm(bytes.subarray(0, end));
-          if (isTuple(t)) return t;
-        } catch {
-          // not yet whole
-        }
-      }
-      throw new Error('no control term');
-    });
-  }
-
-  pid(id = 1): Pid {
-    return new Pid(this.name, id, 0, 7);
-  }
-}
 
 describe('the Erlang side of a Grove node, given bad input', () => {
   it('digests challenges as OTP does (the measured vectors)', () => {

@@ -4,7 +4,7 @@
  */
 import type { Pid } from '@grove/core';
 import { globalOf, notifyAllName, randomNotifyName, type DistNode, type ResolveFn } from '@grove/distribution';
-import { cluster, exitReason, idle, stopAll, synced, tables, waitFor } from './global_helpers';
+import { cluster, exitReason, idle, memNode, stopAll, synced, tables, waitFor } from './global_helpers';
 
 afterEach(stopAll);
 
@@ -53,6 +53,29 @@ describe('registrations racing for one name', () => {
     const wins = await Promise.all(pids.map((p, i) => globalOf(i % 2 === 0 ? a : b).registerName('busy', p)));
     expect(wins.filter(Boolean)).toHaveLength(1);
     expect(globalOf(b).whereisName('busy')?.key).toBe(pids[wins.indexOf(true)]!.key);
+  });
+});
+
+describe('nodes that meet all at once', () => {
+  it('merge every table into one: each name once, a name held on several nodes kept by one holder everywhere', async () => {
+    // Separate nodes, each with names of its own and its own holder of 'shared'.
+    const nodes = await Promise.all([0, 1, 2, 3, 4].map((i) => memNode(`m${i}_`)));
+    const own = nodes.map((d, i) => [i, idle(d.node)] as const);
+    for (const [i, pid] of own) expect(await globalOf(nodes[i]!).registerName(`own${i}`, pid)).toBe(true);
+    const holders = nodes.map((d) => idle(d.node));
+    for (const [i, d] of nodes.entries()) expect(await globalOf(d).registerName('shared', holders[i]!)).toBe(true);
+    // Every pair connects at the same moment: a node syncs with several new peers at once.
+    const links: Array<Promise<boolean>> = [];
+    for (let i = 0; i < nodes.length; i++) for (let j = i + 1; j < nodes.length; j++) links.push(nodes[i]!.connect(nodes[j]!.name));
+    expect(await Promise.all(links)).toEqual(links.map(() => true));
+    await synced(nodes);
+    const t = tables(nodes);
+    for (const table of t) expect(table).toEqual(t[0]);
+    const names = globalOf(nodes[0]!).registeredNames().map(String).sort();
+    expect(names).toEqual(['own0', 'own1', 'own2', 'own3', 'own4', 'shared']);
+    const kept = globalOf(nodes[0]!).whereisName('shared')!;
+    expect(holders.some((p) => p.equals(kept))).toBe(true);
+    expect(nodes.find((d) => d.name === kept.node)!.node.isAlive(kept)).toBe(true);
   });
 });
 

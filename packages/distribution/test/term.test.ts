@@ -47,6 +47,8 @@ describe('the term codec', () => {
     ['a nested array', [1, [2, [3, []]]]],
     ['a sparse array', sparse],
     ['an array of only holes', new Array(5)],
+    ['a long array with holes (past the preallocated length)', Object.assign(new Array(5000), { 0: 'a', 4097: 1, 4999: null })],
+    ['an array with a hole at its end', Object.assign(new Array(3), { 0: 1 })],
     ['an array with undefined (not holes)', [undefined, undefined]],
     ['a plain object', { a: 1, b: 'two', c: [3] }],
     ['an empty object', {}],
@@ -140,6 +142,29 @@ describe('the decoder\'s short-string cache', () => {
         r.reset(w.buf, 0, w.pos);
         expect(dec.read()).toEqual(value);
       }
+    }
+  });
+
+  it('tells apart strings of up to 4 bytes whose bytes differ only by trailing NULs or length', () => {
+    const w = new WireWriter();
+    const enc = new TermEncoder(w);
+    const r = new WireReader();
+    const dec = new TermDecoder(r, here);
+    const strings = ['a', 'a\0', 'a\0\0', 'a\0\0\0', '\0', '\0\0', '\0\0\0', '\0\0\0\0', 'ab', 'ab\0', 'msg', 'msg\0', 'type', 'EXIT', '~', '\x7f\x7f\x7f\x7f'];
+    for (let round = 0; round < 3; round++) {
+      for (const s of [...strings, ...strings.slice().reverse()]) {
+        w.reset();
+        enc.encode([s, { [s]: s }]);
+        r.reset(w.buf, 0, w.pos);
+        expect(dec.read()).toEqual([s, { [s]: s }]);
+      }
+    }
+  });
+
+  it('keeps a non-ASCII byte in a short ASCII-tagged string an error', () => {
+    for (const n of [1, 2, 3, 4, 5]) {
+      const bytes = Buffer.from([0x80 + n, ...Array.from({ length: n }, (_, i) => (i === n - 1 ? 0xc3 : 0x61))]);
+      expect(() => decodeTerm(bytes, here)).toThrow(/non-ASCII byte 0xc3/);
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Nodes in worker threads (startWorkers): real threads of this OS process, each a
- * Grove node, connected to the main node and to each other over MessagePorts; a thread
+ * Grove node, connected to the main node and to each other over shared-memory rings; a thread
  * that dies is a nodedown with noconnection for the others and is restarted by its
  * supervisor. The threads run the built JavaScript (`npm test` builds first).
  */
@@ -23,6 +23,16 @@ afterEach(async () => {
 async function ping(ctx: ProcessContext, node: string): Promise<unknown[]> {
   ctx.send(['echo', node], ['ping', ctx.self]);
   return (await ctx.receive((m) => Array.isArray(m) && m[0] === 'pong' && m[1] === node, 10_000)) as unknown[];
+}
+
+/** Pings `node` until its `echo` answers (a restarted thread registers it after its node is up); at most 10 s. */
+async function pingUntilStarted(ctx: ProcessContext, node: string): Promise<unknown[]> {
+  for (let i = 0; i < 50; i++) {
+    ctx.send(['echo', node], ['ping', ctx.self]);
+    const pong = await ctx.receive((m) => Array.isArray(m) && m[0] === 'pong' && m[1] === node, 200);
+    if (Array.isArray(pong)) return pong as unknown[];
+  }
+  throw new Error(`echo on ${node} never answered`);
 }
 
 async function startTwo(epmd: EpmdServer): Promise<[DistNode, WorkerNodes]> {
@@ -81,7 +91,7 @@ describe('worker-thread nodes', () => {
     });
   });
 
-  it('reach each other with no port mapper: the link between threads is a MessagePort', async () => {
+  it('reach each other with no port mapper: the link between threads is shared memory', async () => {
     const epmd = await privateEpmd();
     const [main, w] = await startTwo(epmd);
     // Without the port mapper no TCP connection can be set up any more.
@@ -117,6 +127,19 @@ describe('worker-thread nodes', () => {
     });
   });
 
+  it('carry a message larger than the link\'s ring both ways, intact', async () => {
+    const epmd = await privateEpmd();
+    const [main, w] = await startTwo(epmd);
+    await main.node.run(async (ctx) => {
+      // 3 MB: one frame, three times the 1 MiB ring each way; the worker relays it back.
+      const big = Array.from({ length: 3000 }, (_, i) => `${i}:`.padEnd(1000, 'x')).join('');
+      ctx.send(['echo', w.nodes[0]!], ['relay', ctx.self, ['big', big]]);
+      const back = (await ctx.receive((m) => Array.isArray(m) && m[0] === 'big', 10_000)) as [string, string];
+      expect(back[1].length).toBe(big.length);
+      expect(back[1] === big).toBe(true);
+    });
+  });
+
   it('survive a thread that crashes: nodedown and noconnection for the others, then a new thread under the same name', async () => {
     const epmd = await privateEpmd();
     const [main, w] = await startTwo(epmd);
@@ -129,9 +152,10 @@ describe('worker-thread nodes', () => {
       const down = await ctx.receive((m) => isDownMessage(m) && m.ref === ref, 10_000);
       expect(isDownMessage(down) && down.reason).toBe('noconnection');
       await ctx.receive((m) => isNodeMessage(m) && m.type === 'nodedown' && m.node === victim, 10_000);
-      // The supervisor starts a new thread with the same node name.
+      // The supervisor starts a new thread with the same node name. Its node connects
+      // before its main module's start() registers `echo`: ping until it answers.
       await ctx.receive((m) => isNodeMessage(m) && m.type === 'nodeup' && m.node === victim, 20_000);
-      expect(await ping(ctx, victim)).toEqual(['pong', victim, 1, { job: 'test' }]);
+      expect(await pingUntilStarted(ctx, victim)).toEqual(['pong', victim, 1, { job: 'test' }]);
       // The other worker never went down.
       expect(await ping(ctx, w.nodes[1]!)).toEqual(['pong', w.nodes[1], 2, { job: 'test' }]);
     });
@@ -174,6 +198,7 @@ describe('worker-thread nodes', () => {
     await expect(
       startWorkers(main, { count: 1, main: path.join(__dirname, 'fixtures', 'worker_no_start.js'), epmdPort: epmd.port }),
     ).rejects.toThrow(/exports no start\(node, info\) function/);
-    expect(main.nodes()).toEqual([]);
+    // The thread's node had connected before its main module failed: its nodedown follows the rejection.
+    await waitFor(() => main.nodes().length === 0, 'the failed thread\'s node to go down');
   });
 });

@@ -21,6 +21,8 @@ interface Timing {
 }
 
 const timings = new WeakMap<Node, Timing>();
+/** Whether any node ever timed calls: until then a server's start looks nothing up. */
+let everTimed = false;
 
 /**
  * Times the calls of GenServers of `classes` (class names, or `'all'`) started on
@@ -35,14 +37,17 @@ export function timeCalls(node: Node, classes: 'all' | readonly string[], record
   if (typeof record !== 'function') throw new BadArgError(`timeCalls: record must be a function, got ${formatTerm(record)}`, record);
   const t: Timing = { classes: classes === 'all' ? 'all' : new Set(classes), record };
   timings.set(node, t);
+  everTimed = true;
   return () => {
     if (timings.get(node) === t) timings.delete(node);
   };
 }
 
-/** What a server of `className` starting on `node` reports its calls to, or null. @internal */
-export function callTimerOf(node: Node, className: string): ((ms: number) => void) | null {
+/** What a server of class `cls` starting on `node` reports its calls to, or null. @internal */
+export function callTimerOf(node: Node, cls: Function): ((ms: number) => void) | null {
+  if (!everTimed) return null;
   const t = timings.get(node);
+  const className = cls.name;
   if (t === undefined || (t.classes !== 'all' && !t.classes.has(className))) return null;
   const record = t.record;
   return (ms) => record(className, ms);

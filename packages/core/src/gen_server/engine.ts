@@ -25,7 +25,7 @@ import { UnknownCallError } from '../errors';
 import { canAnswer, dropUnanswerable, ErrorReply, GenCall, GenCast, reply, type From } from '../gen';
 import { isExitMessage, type ExitReason } from '../runtime/exit';
 import type { Pid } from '../runtime/pid';
-import type { Process } from '../runtime/process';
+import { DirectWait, type Process } from '../runtime/process';
 import type { ViaName } from '../runtime/registry';
 import { markSystemMessage } from '../runtime/mailbox_bound';
 import { registerClass } from '../runtime/term';
@@ -259,8 +259,96 @@ function handleInfo(st: ServerState, msg: unknown): Result {
 
 /** A non-call callback's result: ignored unless it is an action (or a promise of one). */
 function outcome(st: ServerState, msg: unknown, r: unknown): Result {
+  if (r instanceof Park) {
+    r.st = st;
+    r.msg = msg;
+    return r;
+  }
   if (isThenable(r)) return new Pending(st, msg, r, null);
   return settle(st, msg, r, null);
+}
+
+/**
+ * @internal what a non-call callback returns to keep its server waiting, without a
+ * promise, for an outcome that comes by callback (a supervisor restarting a child
+ * waits for the child's start ack): the server takes no message until `done(value)`
+ * (then `value` is taken as the callback's result, as a promise's would be) or
+ * `failed(error)` (the callback crashed). Returned by the callback itself, the
+ * process waits on it directly (see `DirectWait`); awaited anywhere else, it acts as
+ * a promise of the value.
+ */
+export class Park extends DirectWait {
+  /** The server and the message whose callback returned it, once the engine took it. */
+  st: ServerState | null = null;
+  msg: unknown = undefined;
+  /** 0 waiting, 1 done, 2 failed. */
+  private state = 0;
+  private x: unknown = undefined;
+  private proc: Process | null = null;
+  private listener: ((ok: boolean, x: unknown) => void) | null = null;
+
+  done(value: unknown): void {
+    this.end(1, value);
+  }
+
+  failed(error: unknown): void {
+    this.end(2, error);
+  }
+
+  waitedBy(proc: Process): void {
+    if (this.state === 0) this.proc = proc;
+    else this.wake(proc);
+  }
+
+  then<A = void, B = never>(resume?: ((value: void) => A | PromiseLike<A>) | null, fail?: ((reason: unknown) => B | PromiseLike<B>) | null): PromiseLike<A | B> {
+    const st = this.st;
+    const p = new Promise<unknown>((res, rej) => {
+      const go = (ok: boolean, x: unknown): void => {
+        if (st === null) {
+          if (ok) res(x);
+          else rej(x);
+          return;
+        }
+        try {
+          res(afterPending(st, this.msg, null, ok, x, resume, fail));
+        } catch (e) {
+          rej(e);
+        }
+      };
+      if (this.state !== 0) go(this.state === 1, this.x);
+      else this.listener = go;
+    });
+    return (st === null ? p.then(resume as (v: unknown) => A, fail) : p) as PromiseLike<A | B>;
+  }
+
+  private end(state: 1 | 2, x: unknown): void {
+    if (this.state !== 0) return;
+    this.state = state;
+    this.x = x;
+    const proc = this.proc;
+    if (proc !== null) {
+      this.proc = null;
+      this.wake(proc);
+    } else if (this.listener !== null) {
+      const go = this.listener;
+      this.listener = null;
+      go(state === 1, x);
+    }
+  }
+
+  /** The callback's result taken (an action, or its crash), then `proc` goes back to its mailbox. */
+  private wake(proc: Process): void {
+    const st = this.st!;
+    let r: Result;
+    try {
+      r = this.state === 1 ? settle(st, this.msg, this.x, null) : crash(st, this.msg, this.x);
+    } catch (e) {
+      proc.wakeFailed(e);
+      return;
+    }
+    if (r === undefined) proc.wake(false);
+    else r.then(() => proc.wake(false), (e: unknown) => proc.wakeFailed(e));
+  }
 }
 
 /**
@@ -287,18 +375,30 @@ class Pending implements PromiseLike<void> {
   }
 
   private next(resume: ((value: void) => unknown) | null | undefined, fail: ((reason: unknown) => unknown) | null | undefined, ok: boolean, x: unknown): unknown {
-    const st = this.st;
-    st.from = null;
-    let r: Result;
-    try {
-      r = ok ? settle(st, this.msg, x, this.from) : crash(st, this.msg, x);
-    } catch (e) {
-      if (fail == null) throw e;
-      return fail(e);
-    }
-    if (r !== undefined) return r.then(resume, fail);
-    return resume == null ? undefined : resume();
+    return afterPending(this.st, this.msg, this.from, ok, x, resume, fail);
   }
+}
+
+/** A callback's promise settled with `x` (`ok`) or failed with it: its result is taken, then `resume` (or `fail`) runs. */
+function afterPending(
+  st: ServerState,
+  msg: unknown,
+  from: From | null,
+  ok: boolean,
+  x: unknown,
+  resume: ((value: void) => unknown) | null | undefined,
+  fail: ((reason: unknown) => unknown) | null | undefined,
+): unknown {
+  st.from = null;
+  let r: Result;
+  try {
+    r = ok ? settle(st, msg, x, from) : crash(st, msg, x);
+  } catch (e) {
+    if (fail == null) throw e;
+    return fail(e);
+  }
+  if (r !== undefined) return r.then(resume, fail);
+  return resume == null ? undefined : resume();
 }
 
 /** What a settled callback result means; `from` is the caller when it was a call. */

@@ -46,7 +46,7 @@ import {
 import { kState, replyOut, unexpected, unknownCall, type ServerState } from './engine';
 import type { DeclaresProtocol, NamedProtocol, Protocol, ProtocolOf, Undeclared } from './protocol';
 import { kServerClass, ServerRef, type ServerChildSpec } from './server_ref';
-import { startServer, takeConstructing } from './start';
+import { kQuickStart, launchServer, startServer, takeConstructing, type QuickStart } from './start';
 
 // ---- what callbacks return besides a plain reply ----
 
@@ -295,9 +295,12 @@ function startRef(cls: ServerClass<GenServer<any>>, from: Caller, args: unknown,
  */
 export function serverChildSpec(cls: ServerClass<GenServer<any>>, args: unknown, options: ChildSpecOptions | undefined): ChildSpec {
   const { id, restart, shutdown, significant, backoff, ...startOptions } = options ?? {};
+  const start = (parent: ProcessContext): Promise<any> => startServer(cls, parent, args, startOptions, true);
+  // What a supervisor restarts the child with: the same start, without a promise.
+  (start as QuickStart)[kQuickStart] = (parent, resolve, reject) => launchServer(cls, parent, args, startOptions, true, resolve, reject);
   const spec: ChildSpec = {
     id: id ?? cls.name,
-    start: (parent: ProcessContext) => startServer(cls, parent, args, startOptions, true),
+    start,
     restart: restart ?? 'permanent',
     shutdown: shutdown ?? 5000,
     type: 'worker',

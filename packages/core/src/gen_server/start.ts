@@ -14,7 +14,7 @@
 import { BadArgError, formatTerm } from '../errors';
 import type { From } from '../gen';
 import { getLogger, logEnabled } from '../logger';
-import { start, type InitOutcome, type StartOptions } from '../proc_lib';
+import { launch, Starting, type InitOutcome } from '../proc_lib';
 import type { ProcessContext } from '../runtime/context';
 import { Pid } from '../runtime/pid';
 import { isCleanExit, type ExitReason } from '../runtime/exit';
@@ -68,6 +68,19 @@ export function kindOf(cls: Function): ServerKind {
   return (cls as { readonly [kKind]?: ServerKind })[kKind] ?? GEN_SERVER;
 }
 
+/**
+ * @internal the key of the promise-free start that a child spec's `start` function
+ * may carry (`Cls.childSpec` sets it): a supervisor restarts the child with it, and
+ * hears how the start went through `resolve` (the pid or `'ignore'`) or `reject`,
+ * as from proc_lib's `launch`. A spec whose `start` was replaced has none.
+ */
+export const kQuickStart: unique symbol = Symbol('grove.child_spec.quick_start');
+
+/** @internal a child spec's `start` carrying its promise-free twin. */
+export type QuickStart = ((parent: ProcessContext) => unknown) & {
+  [kQuickStart]?: (parent: Process, resolve: (outcome: unknown) => void, reject: (error: unknown) => void) => void;
+};
+
 /** Set just around `new Cls()` inside the new process, so the base constructor can pick it up. */
 let constructing: ServerState | null = null;
 
@@ -80,42 +93,72 @@ export function takeConstructing(): ServerState | null {
 
 /** @internal starts `cls` from `from` (linked when `link`): the one start path of every GenServer, core's own included. */
 export function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args: unknown, options: GenServerOptions | undefined, link: boolean): Promise<any> {
+  return new Promise((resolve, reject) => launchServer(cls, from, args, options, link, resolve, reject));
+}
+
+/**
+ * @internal {@link startServer} without a promise (proc_lib's `launch`): the pid or
+ * `'ignore'` goes to `resolve`, the error to `reject`, exactly once (perhaps before
+ * it returns). A supervisor restarts a GenServer child this way.
+ */
+export function launchServer(
+  cls: ServerClass<GenServer<any>>,
+  from: Caller,
+  args: unknown,
+  options: GenServerOptions | undefined,
+  link: boolean,
+  resolve: (outcome: unknown) => void,
+  reject: (error: unknown) => void,
+): void {
   if (typeof cls !== 'function' || !(cls.prototype instanceof GenServer)) {
-    return Promise.reject(new BadArgError(`start: ${String(cls)} is not a GenServer class`, cls));
+    reject(new BadArgError(`start: ${String(cls)} is not a GenServer class`, cls));
+    return;
   }
   let starter: Process;
-  try {
-    starter = callerOf(from, 'start', cls);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    return Promise.reject(new BadArgError(`start: options must be an object, got ${String(options)}`, options));
-  }
   let table: DispatchTable;
   try {
+    starter = callerOf(from, 'start', cls);
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new BadArgError(`start: options must be an object, got ${String(options)}`, options);
+    }
     table = dispatchTable(cls);
   } catch (e) {
-    return Promise.reject(e);
+    reject(e);
+    return;
   }
   const parent = options?.parent;
   if (parent !== undefined && (link || !(parent instanceof Pid))) {
     const why = link ? 'startLink: the parent is the caller, give no parent option' : `start: parent must be a pid, got ${formatTerm(parent)}`;
-    return Promise.reject(new BadArgError(why, parent));
+    reject(new BadArgError(why, parent));
+    return;
   }
-  const name = options?.name;
-  const kind = kindOf(cls);
-  const st = new ServerState(table, link ? starter.pid : (parent ?? null), name);
-  const handler = handlerFor(st);
-  const init = (ctx: ProcessContext): InitOutcome | Promise<InitOutcome> => {
+  const st = new ServerState(table, link ? starter.pid : (parent ?? null), options?.name);
+  launch(starter, new ServerStart(st, cls, args, resolve, reject), handlerFor(st), link, kindOf(cls).label, options?.timeoutMs, options?.mailbox);
+}
+
+/** One server's start: proc_lib's handshake, with GenServer's init (OTP `gen_server:init_it`). */
+class ServerStart extends Starting {
+  constructor(
+    private readonly st: ServerState,
+    private readonly cls: ServerClass<GenServer<any>>,
+    private readonly args: unknown,
+    resolve: (outcome: unknown) => void,
+    reject: (error: unknown) => void,
+  ) {
+    super(st.name, resolve, reject);
+  }
+
+  /** Constructs the instance in the new process and runs its `init(args)`. */
+  init(ctx: ProcessContext): InitOutcome | Promise<InitOutcome> {
+    const st = this.st;
     st.ctx = ctx as Process;
-    st.timer = callTimerOf(ctx.node, cls.name);
+    st.timer = callTimerOf(ctx.node, this.cls);
     // OTP gen_server:start: an unlinked server is its own parent.
     if (st.parent === null) st.parent = ctx.self;
     constructing = st;
     let r: unknown;
     try {
-      r = new cls().init(args);
+      r = new this.cls().init(this.args);
     } catch (e) {
       constructing = null;
       return initFailed(st, reasonOf(e));
@@ -128,13 +171,7 @@ export function startServer(cls: ServerClass<GenServer<any>>, from: Caller, args
       );
     }
     return initOutcome(st, r);
-  };
-  // Built field by field: spreads would allocate on every start and restart.
-  const startOptions: StartOptions = { link, label: kind.label };
-  if (name !== undefined) startOptions.name = name;
-  if (options?.timeoutMs !== undefined) startOptions.timeoutMs = options.timeoutMs;
-  if (options?.mailbox !== undefined) startOptions.mailbox = options.mailbox;
-  return start(from, init, handler, startOptions);
+  }
 }
 
 const INIT_OK: InitOutcome = Object.freeze({ ok: true });

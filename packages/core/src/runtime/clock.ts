@@ -107,8 +107,10 @@ export interface Expiring {
 
 /** The timeouts of one duration. @internal */
 export class DeadlineQueue {
-  private items: Expiring[] = [];
+  /** Items in deadline order in `[head, tail)`; slots outside it are empty. */
+  private items: (Expiring | undefined)[] = [];
   private head = 0;
+  private tail = 0;
   private live = 0;
   private handle: unknown = null;
 
@@ -121,7 +123,7 @@ export class DeadlineQueue {
   add(e: Expiring): void {
     e.deadline = this.clock.now() + this.ms;
     e.queue = this;
-    this.items.push(e);
+    this.items[this.tail++] = e;
     this.live++;
     if (this.handle === null) this.handle = this.clock.setTimeout(this.fire, this.ms, true);
   }
@@ -129,10 +131,12 @@ export class DeadlineQueue {
   /** An item settled before its deadline. */
   settled(): void {
     if (--this.live === 0) {
-      // Nothing left to time out: drop the settled items (the timer finds none when it fires).
-      this.items = [];
-      this.head = 0;
-    } else if (this.items.length - this.head > 1024 && this.live * 4 < this.items.length - this.head) {
+      // Nothing left to time out: drop the settled items (the timer finds none when it
+      // fires), keeping the array, so that one operation at a time allocates nothing here.
+      const items = this.items;
+      for (let i = this.head; i < this.tail; i++) items[i] = undefined;
+      this.head = this.tail = 0;
+    } else if (this.tail - this.head > 1024 && this.live * 4 < this.tail - this.head) {
       // Many settled items behind a few live ones (concurrent callers): keep memory bounded.
       this.compact();
     }
@@ -141,10 +145,10 @@ export class DeadlineQueue {
   private readonly fire = (): void => {
     this.handle = null;
     const now = this.clock.now();
-    while (this.head < this.items.length) {
+    while (this.head < this.tail) {
       const e = this.items[this.head]!;
       if (!e.settled && e.deadline > now) break;
-      this.items[this.head++] = undefined as unknown as Expiring;
+      this.items[this.head++] = undefined;
       // expire() settles the item, which counts it out of `live` through settled().
       if (!e.settled) e.expire();
     }
@@ -155,8 +159,14 @@ export class DeadlineQueue {
   };
 
   private compact(): void {
-    this.items = this.items.slice(this.head).filter((e) => !e.settled);
+    const live: (Expiring | undefined)[] = [];
+    for (let i = this.head; i < this.tail; i++) {
+      const e = this.items[i]!;
+      if (!e.settled) live.push(e);
+    }
+    this.items = live;
     this.head = 0;
+    this.tail = live.length;
   }
 }
 

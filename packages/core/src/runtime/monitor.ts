@@ -64,3 +64,21 @@ export interface CallerLink {
   /** The server died before replying. */
   serverDown(reason: ExitReason): void;
 }
+
+/** Puts `link` first in `server`'s list of waiting callers. @internal */
+export function joinCallers(server: Process, link: CallerLink): void {
+  const head = server.callers;
+  link.nextCaller = head;
+  if (head !== null) head.prevCaller = link;
+  server.callers = link;
+}
+
+/** Takes `link` out of `server`'s list of waiting callers. @internal */
+export function leaveCallers(server: Process, link: CallerLink): void {
+  const prev = link.prevCaller;
+  const next = link.nextCaller;
+  if (prev !== null) prev.nextCaller = next;
+  else server.callers = next;
+  if (next !== null) next.prevCaller = prev;
+  link.prevCaller = link.nextCaller = null;
+}

@@ -7,11 +7,12 @@ import { AlreadyRegisteredError, BadArgError, formatTerm, NoProcError } from '..
 import { Deadlines, systemClock, type Clock } from './clock';
 import type { MessageHandler, ProcessBody, SpawnOptions } from './context';
 import { isDownMessage, type ExitReason } from './exit';
-import { mailboxBound } from './mailbox_bound';
+import { mailboxBound, type MailboxOptions } from './mailbox_bound';
 import { Monitor } from './monitor';
 import { Pid } from './pid';
 import { Process } from './process';
 import { processInfo, type ProcessInfo } from './process_info';
+import { ProcessTable } from './process_table';
 import { Ref } from './ref';
 import { isRemoteName, isValidName, isViaName, type Dest } from './registry';
 import type { RemoteName, RemoteRouter } from './remote';
@@ -50,7 +51,7 @@ export class Node {
   checkMessages: boolean;
   /** @internal replaces check-only with a full wire round trip (set through the router's inbound side). */
   messageCopier: ((msg: unknown) => unknown) | null = null;
-  private readonly table = new Map<number, Process>();
+  private readonly table = new ProcessTable();
   private readonly names = new Map<string, Process>();
   private readonly exitListeners = new Set<(pid: Pid, reason: ExitReason) => void>();
   /**
@@ -110,25 +111,41 @@ export class Node {
   spawnFrom(parent: Process | null, body: ProcessBody | null, handler: MessageHandler | null, options?: SpawnOptions): Pid {
     if (body !== null && typeof body !== 'function') throw new BadArgError('spawn: expected a function', body);
     if (handler !== null && typeof handler !== 'function') throw new BadArgError('spawnLoop: expected a function', handler);
-    if (options?.link === true && parent === null) {
+    if (options === undefined) return this.spawnWith(parent, body, handler, false, null, undefined).pid;
+    if (options.link === true && parent === null) {
       throw new BadArgError('spawn: `link` needs a parent process; use ctx.spawnLink inside a process');
     }
-    const bound = options?.mailbox === undefined ? null : mailboxBound(options.mailbox);
+    return this.spawnWith(parent, body, handler, options.link === true, options.label ?? null, options.mailbox, options.name, options.trapExit === true).pid;
+  }
+
+  /**
+   * @internal {@link spawnFrom}'s work, its options as arguments (a start spawns without
+   * an options object): the new process, linked to `parent` when `link`.
+   */
+  spawnWith(
+    parent: Process | null,
+    body: ProcessBody | null,
+    handler: MessageHandler | null,
+    link: boolean,
+    label: string | null,
+    mailbox: MailboxOptions | undefined,
+    name?: string,
+    trapExit = false,
+  ): Process {
+    const bound = mailbox === undefined ? null : mailboxBound(mailbox);
     const pid = new Pid(this.name, this.nextPid++, 0, this.creation);
     // The label is read from the function when introspection asks (spawn stays cheap).
-    const p = new Process(this, pid, body, handler, options?.label ?? null);
-    if (options !== undefined) {
-      if (options.name !== undefined) this.registerProcess(options.name, p);
-      if (options.trapExit === true) p.trapping = true;
-      p.bound = bound;
-      if (options.link === true && parent !== null) {
-        (parent.links ??= new Map()).set(pid.key, pid);
-        (p.links ??= new Map()).set(parent.pid.key, parent.pid);
-      }
+    const p = new Process(this, pid, body, handler, label);
+    if (name !== undefined) this.registerProcess(name, p);
+    if (trapExit) p.trapping = true;
+    if (bound !== null) p.bound = bound;
+    if (link && parent !== null) {
+      (parent.links ??= new Map()).set(pid.key, pid);
+      (p.links ??= new Map()).set(parent.pid.key, parent.pid);
     }
-    this.table.set(pid.id, p);
+    this.table.add(p);
     if (body !== null) this.scheduler.enqueue(p);
-    return pid;
+    return p;
   }
 
   // ---- lookup ----
@@ -339,8 +356,10 @@ export class Node {
 
   /** @internal removes the target side of a monitor `p` no longer holds. */
   dropMonitor(m: Monitor): void {
-    if (m.targetProc !== null) {
-      m.targetProc.monitoredBy?.delete(m.refId);
+    const tp = m.targetProc;
+    if (tp !== null) {
+      const by = tp.monitoredBy;
+      if (by !== null && by.delete(m.refId) && by.size === 0) tp.monitoredBy = null;
       m.targetProc = null;
     } else if (this.router !== null && nodeOf(m.target) !== this.name) {
       this.router.demonitor(m.watcher.pid, m.target, m.ref);
@@ -395,7 +414,7 @@ export class Node {
 
   /** Pids of every live local process. */
   processes(): Pid[] {
-    return [...this.table.values()].map((p) => p.pid);
+    return this.table.values().map((p) => p.pid);
   }
 
   /** Number of live local processes. */
@@ -458,14 +477,14 @@ export class Node {
       const pid = new Pid(this.name, this.nextPid++, 0, this.creation);
       this.rootProc = new Process(this, pid, null, null, 'root');
       this.rootProc.trapping = true;
-      this.table.set(pid.id, this.rootProc);
+      this.table.add(this.rootProc);
     }
     return this.rootProc;
   }
 
   /** Ends every local process at once (reason `killed`) and stops the node's timers. */
   halt(): void {
-    for (const p of [...this.table.values()]) terminate(p, 'killed');
+    for (const p of this.table.values()) terminate(p, 'killed');
     this.timers.dropAll();
   }
 }

@@ -4,7 +4,8 @@
  *
  * The `Process` object *is* the {@link ProcessContext} handed to user code (one object
  * per process keeps an idle process small). Fields are allocated lazily: an idle
- * process with no links, monitors, name or messages holds only nulls.
+ * process with no links, monitors, name or messages holds only nulls, and what few
+ * processes use sits behind one field (see {@link Process} on memory).
  *
  * A process is either a *body* (an async function that runs once and uses `receive`)
  * or a *handler* process (a function called by the scheduler for each message; the
@@ -32,6 +33,22 @@ export class ProcessExit {
   constructor(readonly reason: ExitReason) {}
 }
 
+/**
+ * @internal a wait a handler can return instead of a promise, for an outcome that
+ * comes by callback (a supervisor waiting for a child's start ack): the process
+ * takes no message until the wait calls {@link Process.wake} (or `wakeFailed`), and
+ * no promise or closure is made for it. Awaited elsewhere (`then`), it acts as a
+ * promise of its own.
+ */
+export abstract class DirectWait implements PromiseLike<void> {
+  /** `proc` (now busy) waits on it: it wakes it once the wait is over (at once if it is already). */
+  abstract waitedBy(proc: Process): void;
+  abstract then<A = void, B = never>(
+    resume?: ((value: void) => A | PromiseLike<A>) | null,
+    fail?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B>;
+}
+
 /** @internal a pending `receive`. */
 export interface Waiter {
   match: ((msg: unknown) => boolean) | undefined;
@@ -42,35 +59,66 @@ export interface Waiter {
 /** Status of a process as introspection reports it. */
 export type ProcessStatus = 'running' | 'runnable' | 'waiting';
 
-/** @internal */
-export class Process implements ProcessContext {
-  queued = false;
-  busy = false;
-  /** Set while a busy connection this process sent on holds it (see `NodeInbound.suspend`). */
+/** Bits of {@link Process.flags}. */
+const QUEUED = 1;
+const BUSY = 2;
+const ALIVE = 4;
+const RUNNING = 8;
+const TRAPPING = 16;
+const REPORTED = 32;
+
+/**
+ * What a process holds only once it links, monitors, is monitored or called, takes a
+ * name, starts a timer, has a bounded mailbox, is held by a busy connection or dies:
+ * one object made on first use, so that an idle process pays one null field for all
+ * of them (see {@link Process} on memory).
+ */
+class Relations {
   held: PromiseLike<void> | null = null;
-  alive = true;
-  running = false;
-  trapping = false;
-  /** Set when a behaviour already logged this process's crash. */
-  reported = false;
-  mailbox: Mailbox | null = null;
-  waiter: Waiter | null = null;
-  /** Signals waiting behind an exit signal, in arrival order; null when none waits (see the header). */
-  signals: Signal[] | null = null;
   links: Map<string, Pid> | null = null;
   monitors: Map<number | string, Monitor> | null = null;
   monitoredBy: Map<number | string, Watch> | null = null;
-  /** Local calls waiting on this process (see gen.ts). */
   callers: CallerLink | null = null;
   name: string | null = null;
   timers: Set<Timer> | null = null;
   exitReason: ExitReason = undefined;
-  /** The limit of a bounded mailbox (spawn option `mailbox`); null (unbounded) for most. */
   bound: MailboxBound | null = null;
+}
+
+function isEmpty(r: Relations): boolean {
+  return (
+    r.held === null &&
+    r.links === null &&
+    r.monitors === null &&
+    r.monitoredBy === null &&
+    r.callers === null &&
+    r.name === null &&
+    r.timers === null &&
+    r.exitReason === undefined &&
+    r.bound === null
+  );
+}
+
+/**
+ * @internal
+ *
+ * Memory: a million idle processes should fit in a few hundred MB, so the object
+ * keeps only what an idle process needs and what the message paths read: the six
+ * booleans share one small-integer field (`flags`, read through accessors that
+ * TurboFan inlines), and the rarely set fields live in one {@link Relations} object
+ * made on first write of a non-null value (reads of an absent one give null).
+ */
+export class Process implements ProcessContext {
+  private flags = ALIVE;
+  mailbox: Mailbox | null = null;
+  waiter: Waiter | null = null;
+  /** Signals waiting behind an exit signal, in arrival order; null when none waits (see the header). */
+  signals: Signal[] | null = null;
   /** What introspection shows as behaviour (`gen_server`, `supervisor`); else the function's name. */
   label: string | null;
   /** Messages a handler process took from its mailbox (added once per run, not per message). */
   handled = 0;
+  private rel: Relations | null = null;
 
   constructor(
     readonly node: Node,
@@ -80,6 +128,141 @@ export class Process implements ProcessContext {
     label: string | null,
   ) {
     this.label = label;
+  }
+
+  // ---- the flags ----
+
+  /** In the scheduler's run queue. */
+  get queued(): boolean {
+    return (this.flags & QUEUED) !== 0;
+  }
+  set queued(on: boolean) {
+    this.flags = on ? this.flags | QUEUED : this.flags & ~QUEUED;
+  }
+
+  /** Awaiting an async body or handler (see `suspend`). */
+  get busy(): boolean {
+    return (this.flags & BUSY) !== 0;
+  }
+  set busy(on: boolean) {
+    this.flags = on ? this.flags | BUSY : this.flags & ~BUSY;
+  }
+
+  get alive(): boolean {
+    return (this.flags & ALIVE) !== 0;
+  }
+  set alive(on: boolean) {
+    this.flags = on ? this.flags | ALIVE : this.flags & ~ALIVE;
+  }
+
+  /** On the stack now (its handler runs). */
+  get running(): boolean {
+    return (this.flags & RUNNING) !== 0;
+  }
+  set running(on: boolean) {
+    this.flags = on ? this.flags | RUNNING : this.flags & ~RUNNING;
+  }
+
+  get trapping(): boolean {
+    return (this.flags & TRAPPING) !== 0;
+  }
+  set trapping(on: boolean) {
+    this.flags = on ? this.flags | TRAPPING : this.flags & ~TRAPPING;
+  }
+
+  /** Set when a behaviour already logged this process's crash. */
+  get reported(): boolean {
+    return (this.flags & REPORTED) !== 0;
+  }
+  set reported(on: boolean) {
+    this.flags = on ? this.flags | REPORTED : this.flags & ~REPORTED;
+  }
+
+  // ---- the relations (made on first use) ----
+
+  private relations(): Relations {
+    return (this.rel ??= new Relations());
+  }
+
+  /**
+   * @internal drops the side object once nothing is left in it: a start's watch just
+   * left the list of waiting callers, so a server it started keeps nothing of it
+   * (as `monitoredBy`'s setter does for a monitor). Not done for every caller that
+   * leaves: a server called again and again keeps its side object.
+   */
+  dropEmptyRelations(): void {
+    if (this.rel !== null && isEmpty(this.rel)) this.rel = null;
+  }
+
+  /** Set while a busy connection this process sent on holds it (see `NodeInbound.suspend`). */
+  get held(): PromiseLike<void> | null {
+    return this.rel === null ? null : this.rel.held;
+  }
+  set held(v: PromiseLike<void> | null) {
+    if (v !== null || this.rel !== null) this.relations().held = v;
+  }
+
+  get links(): Map<string, Pid> | null {
+    return this.rel === null ? null : this.rel.links;
+  }
+  set links(v: Map<string, Pid> | null) {
+    if (v !== null || this.rel !== null) this.relations().links = v;
+  }
+
+  get monitors(): Map<number | string, Monitor> | null {
+    return this.rel === null ? null : this.rel.monitors;
+  }
+  set monitors(v: Map<number | string, Monitor> | null) {
+    if (v !== null || this.rel !== null) this.relations().monitors = v;
+  }
+
+  get monitoredBy(): Map<number | string, Watch> | null {
+    return this.rel === null ? null : this.rel.monitoredBy;
+  }
+  /** Set to null when its last local monitor goes (see `Node.dropMonitor`): a server once monitored by its starter keeps nothing of it. */
+  set monitoredBy(v: Map<number | string, Watch> | null) {
+    if (v !== null) this.relations().monitoredBy = v;
+    else if (this.rel !== null) {
+      this.rel.monitoredBy = null;
+      if (isEmpty(this.rel)) this.rel = null;
+    }
+  }
+
+  /** Local calls waiting on this process (see gen.ts). */
+  get callers(): CallerLink | null {
+    return this.rel === null ? null : this.rel.callers;
+  }
+  set callers(v: CallerLink | null) {
+    if (v !== null || this.rel !== null) this.relations().callers = v;
+  }
+
+  get name(): string | null {
+    return this.rel === null ? null : this.rel.name;
+  }
+  set name(v: string | null) {
+    if (v !== null || this.rel !== null) this.relations().name = v;
+  }
+
+  get timers(): Set<Timer> | null {
+    return this.rel === null ? null : this.rel.timers;
+  }
+  set timers(v: Set<Timer> | null) {
+    if (v !== null || this.rel !== null) this.relations().timers = v;
+  }
+
+  get exitReason(): ExitReason {
+    return this.rel === null ? undefined : this.rel.exitReason;
+  }
+  set exitReason(v: ExitReason) {
+    if (v !== undefined || this.rel !== null) this.relations().exitReason = v;
+  }
+
+  /** The limit of a bounded mailbox (spawn option `mailbox`); null (unbounded) for most. */
+  get bound(): MailboxBound | null {
+    return this.rel === null ? null : this.rel.bound;
+  }
+  set bound(v: MailboxBound | null) {
+    if (v !== null || this.rel !== null) this.relations().bound = v;
   }
 
   get self(): Pid {
@@ -146,7 +329,10 @@ export class Process implements ProcessContext {
   /** Queues an exit signal; it is acted on when the process next runs, and what is sent after it waits behind it. */
   exitSignal(from: Pid, reason: ExitReason, link: boolean): void {
     if (!this.alive) return;
-    (this.signals ??= []).push(new ExitSignal(from, reason, link));
+    const s = new ExitSignal(from, reason, link);
+    // Sized for the one signal most queues ever hold (an empty array grows to 17 slots on its first push).
+    if (this.signals === null) this.signals = [s];
+    else this.signals.push(s);
     this.node.scheduler.enqueue(this);
   }
 
@@ -241,18 +427,28 @@ export class Process implements ProcessContext {
    */
   private suspend(p: PromiseLike<unknown>, exitAfter = false): void {
     this.busy = true;
+    if (p instanceof DirectWait) {
+      p.waitedBy(this);
+      return;
+    }
     p.then(
-      () => {
-        this.busy = false;
-        if (!this.alive) return;
-        if (exitAfter) terminate(this, 'normal');
-        else this.resume();
-      },
-      (e: unknown) => {
-        this.busy = false;
-        onUserError(this, e);
-      },
+      () => this.wake(exitAfter),
+      (e: unknown) => this.wakeFailed(e),
     );
+  }
+
+  /** @internal the suspension is over: exit `normal` (`exitAfter`: a body with no handler), else back to the mailbox. */
+  wake(exitAfter: boolean): void {
+    this.busy = false;
+    if (!this.alive) return;
+    if (exitAfter) terminate(this, 'normal');
+    else this.resume();
+  }
+
+  /** @internal the suspension failed with `e`: it ends the process. */
+  wakeFailed(e: unknown): void {
+    this.busy = false;
+    onUserError(this, e);
   }
 
   /**

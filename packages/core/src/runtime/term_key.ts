@@ -26,6 +26,8 @@
  * | Error                | `E` + name + message + cause (stack and props ignored)   |
  * | registered class     | `c` + class wire name + the encoding of `toTerm(value)`  |
  *
+ * (A pid's id and serial are in hexadecimal, as in `Pid.key`.)
+ *
  * A policy's `plain` restricts keys to strings, numbers, bigints, booleans, null,
  * undefined, pids, and arrays and plain objects of those (global's names).
  */

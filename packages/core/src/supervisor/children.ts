@@ -26,6 +26,7 @@ import { isDownMessage, isExitMessage, type DownMessage, type ExitReason } from 
 import { Pid } from '../runtime/pid';
 import type { Process } from '../runtime/process';
 import type { Ref } from '../runtime/ref';
+import type { CheckedBackoff } from './backoff';
 import type { CheckedChildSpec, ChildType, RestartType, Shutdown } from './child_spec';
 import { startFailure, type SupervisorReply } from './protocol';
 import type { StrategyChild } from './strategy';
@@ -74,6 +75,39 @@ export abstract class SupervisedChild implements StrategyChild {
   }
 }
 
+/**
+ * @internal running children by pid key: a Map that never empties. V8 reallocates a
+ * Map's table when its last entry goes and again on the next set, which a
+ * supervisor of one child would do on every restart; one permanent entry, under a
+ * key no pid has, keeps the table.
+ */
+export class ChildrenByPid<C> {
+  private readonly map = new Map<string, C>([['', undefined as C]]);
+
+  get(key: string): C | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, child: C): void {
+    this.map.set(key, child);
+  }
+  delete(key: string): boolean {
+    return key !== '' && this.map.delete(key);
+  }
+  get size(): number {
+    return this.map.size - 1;
+  }
+  /** The running children, in the order they started. */
+  values(): C[] {
+    const out: C[] = [];
+    for (const [key, child] of this.map) if (key !== '') out.push(child);
+    return out;
+  }
+  clear(): void {
+    this.map.clear();
+    this.map.set('', undefined as C);
+  }
+}
+
 /** @internal a start result that is neither a pid nor 'ignore'. */
 export function badStartResult(child: SupervisedChild, v: unknown): BadArgError {
   return new BadArgError(`start of child ${JSON.stringify(child.id)} resolved with ${formatTerm(v)}; expected a Pid or 'ignore'`, v);
@@ -84,7 +118,7 @@ export function badStartResult(child: SupervisedChild, v: unknown): BadArgError 
  * pid, and what it does with each.
  */
 export abstract class SupervisorChildren<C extends SupervisedChild> extends GenServer {
-  /** @internal running children by pid key */ readonly byPid = new Map<string, C>();
+  /** @internal running children by pid key */ readonly byPid = new ChildrenByPid<C>();
   /** How reports name an unregistered supervisor. */
   protected label = 'supervisor';
 
@@ -92,6 +126,9 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
   override toString(): string {
     return this.proc.name ?? `${this.label}${this.self}`;
   }
+
+  /** The back-off that delays `child`'s restarts (its own, or the supervisor's), if any. */
+  protected abstract backoffOf(child: C): CheckedBackoff | null;
 
   /** The process (every context is one). */
   protected get proc(): Process {
@@ -134,7 +171,8 @@ export abstract class SupervisorChildren<C extends SupervisedChild> extends GenS
     child.pid = pid;
     child.lastPid = pid;
     child.restarting = false;
-    child.startedAt = this.proc.node.clock.now();
+    // Only a back-off asks how long the child ran (a clock read saved on every other restart).
+    if (this.backoffOf(child) !== null) child.startedAt = this.proc.node.clock.now();
     this.byPid.set(pid.key, child);
     const links = this.proc.links;
     if (links === null || !links.has(pid.key)) this.ctx.link(pid);

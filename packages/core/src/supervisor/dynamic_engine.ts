@@ -88,7 +88,7 @@ export class DynamicSupervisorServer extends SupervisorServer<DynamicChild, Simp
 
   /** Stops every child at once. */
   protected async terminateAll(): Promise<void> {
-    const live = [...this.byPid.values()];
+    const live = this.byPid.values();
     const pids = live.map((c) => c.pid!);
     for (const c of live) c.pid = null;
     this.byPid.clear();

@@ -39,17 +39,20 @@
  *
  * The restart path (EXIT, plan, start) allocates the plan and makes no promise
  * besides the child's start handshake (the GenServer engine waits for it and takes
- * its result without one of its own).
+ * its result without one of its own); none at all when the child's spec carries a
+ * promise-free start (a GenServer's, see `kQuickStart`) and its start ends the plan:
+ * the supervisor then parks (a {@link Park}) until the child's ack, which comes to
+ * callbacks allocated once per supervisor.
  */
 import { formatTerm } from '../errors';
 import { Call, Info } from '../gen_server/decorators';
-import { isThenable } from '../gen_server/engine';
+import { isThenable, Park } from '../gen_server/engine';
 import type { InitResult, ServerAction } from '../gen_server/gen_server';
-import { kKind, type ServerKind, type UnexpectedLog } from '../gen_server/start';
+import { kKind, kQuickStart, type QuickStart, type ServerKind, type UnexpectedLog } from '../gen_server/start';
 import { getLogger, logEnabled } from '../logger';
 import { isCleanExit, isExitMessage } from '../runtime/exit';
 import { Pid } from '../runtime/pid';
-import { backoffDelay } from './backoff';
+import { backoffDelay, type CheckedBackoff } from './backoff';
 import type { CheckedFlags } from './child_spec';
 import { badStartResult, SupervisorChildren, type SupervisedChild } from './children';
 import type { ChildRestarts, RestartCounts, SupervisorReply } from './protocol';
@@ -61,7 +64,7 @@ const BACKOFF = '$supervisor_backoff';
 const log = getLogger('supervisor');
 
 /** What a supervisor's info handlers return: nothing, a plan in progress, or the way out. */
-type Handled = void | ServerAction<never> | Promise<unknown>;
+type Handled = void | ServerAction<never> | PromiseLike<unknown>;
 
 /** @internal how a supervisor server starts: `make` runs in the new process and says what to supervise. */
 export interface SupervisorStart<I> {
@@ -199,10 +202,14 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
 
   /** The back-off delay before restarting `child` (0: at once); `crashed`: it ran, and may have run long enough to reset. */
   private backoffFor(child: C, crashed: boolean): number {
-    const b = child.spec.backoff ?? this.flags.backoff;
+    const b = this.backoffOf(child);
     if (b === null) return 0;
     if (crashed && this.proc.node.clock.now() - child.startedAt >= b.resetAfterMs) child.crashes = 0;
     return backoffDelay(b, child.crashes++, Math.random());
+  }
+
+  protected backoffOf(child: C): CheckedBackoff | null {
+    return child.spec.backoff ?? this.flags.backoff;
   }
 
   /** Plans whose starts wait out a back-off, by token. */
@@ -243,10 +250,11 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
             this.delay(actions, i, delayMs);
             return;
           }
-          const r = this.restartOne(a.child);
+          const last = i + 1 === actions.length;
+          const r = this.restartOne(a.child, last);
           if (r === true) break;
           if (r === false) return;
-          if (i + 1 === actions.length) return r;
+          if (last) return r;
           const next = i + 1;
           return r.then((ok) => (ok ? this.execute(actions, next, 0) : undefined));
         }
@@ -257,10 +265,18 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
     }
   }
 
-  /** Starts `child` again: true (or a promise of it) when it runs or ignored, false when a retry was scheduled. */
-  private restartOne(child: C): boolean | Promise<boolean> {
+  /**
+   * Starts `child` again: true (or a promise of it) when it runs or ignored, false
+   * when a retry was scheduled. The `last` start of a plan, of a child whose spec
+   * can start it without a promise (a GenServer's), answers a {@link Park} instead.
+   */
+  private restartOne(child: C, last: boolean): boolean | Promise<boolean> | Park {
     child.restarts++;
     this.restartTotal++;
+    if (last) {
+      const quick = (child.spec.start as QuickStart)[kQuickStart];
+      if (quick !== undefined) return this.quickRestart(child, quick);
+    }
     let r: unknown;
     try {
       r = child.launch(this.proc);
@@ -277,6 +293,43 @@ export abstract class SupervisorServer<C extends SupervisedChild, I> extends Sup
   private inFlight: C | null = null;
   private readonly onRestarted = (v: unknown): boolean => this.restarted(this.takeInFlight(), v);
   private readonly onRestartFailed = (e: unknown): false => this.restartFailed(this.takeInFlight(), e);
+
+  /**
+   * The restart without a promise: the child's start ack comes to the callbacks
+   * below (allocated once per supervisor), which record the outcome and end the park
+   * the supervisor waits on meanwhile (its messages wait, as behind a promise). A
+   * park ended before it is returned (a start refused before it spawned) wakes the
+   * supervisor at once.
+   */
+  private quickRestart(child: C, quick: NonNullable<QuickStart[typeof kQuickStart]>): Park {
+    const park = new Park();
+    this.inFlight = child;
+    this.park = park;
+    try {
+      quick(this.proc, this.onQuickStarted, this.onQuickFailed);
+    } catch (e) {
+      if (this.park === park) this.onQuickFailed(e);
+    }
+    return park;
+  }
+
+  private park: Park | null = null;
+  private readonly onQuickStarted = (v: unknown): void => this.quickAnswer(true, v);
+  private readonly onQuickFailed = (e: unknown): void => this.quickAnswer(false, e);
+
+  private quickAnswer(started: boolean, x: unknown): void {
+    const park = this.park!;
+    this.park = null;
+    const child = this.takeInFlight();
+    let ok: boolean;
+    try {
+      ok = started ? this.restarted(child, x) : this.restartFailed(child, x);
+    } catch (e) {
+      park.failed(e);
+      return;
+    }
+    park.done(ok);
+  }
 
   private takeInFlight(): C {
     const c = this.inFlight!;

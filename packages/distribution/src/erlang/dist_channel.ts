@@ -33,18 +33,20 @@ import type { Channel, ChannelHandler, ChannelStats, Control } from '../transpor
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
 import { closeReason, startReading } from '../transport/socket_channel';
 import { DFLAG } from './dist_flags';
+import { E } from './etf_format';
 import type { ErlangHandshakeResult } from './dist_handshake';
 import { WireReader, WireWriter } from '../wire/wire';
-import { writeTerm } from './etf';
+import { writeAtomNamed, writePid, writeSmallInteger, writeTerm, writeTupleHeader } from './etf';
 import { EtfDecoder } from './etf_decode';
 import { exitReasonFromErlang, exitReasonToErlang } from './exit_reason';
 import {
   atom,
+  callReplyTagAt,
   callTagOf,
   isAtom,
-  messageToErlang,
   tuple,
   tupleOf,
+  writeCallMessage,
   type DecodeContext,
 } from './dist_terms';
 import { RpcBridge } from './erpc';
@@ -118,6 +120,10 @@ export class ErlangChannel implements Channel {
   private nextTag = 1;
   private nextUnlinkId = 1;
   private lastWriteAt = 0;
+  /** This node's name as UTF-8, to find the replies to Grove's calls by their bytes. */
+  private readonly localNodeBytes: Buffer;
+  /** Where a call reply's value starts ({@link callReplyTagAt}). */
+  private readonly replyAt = { pos: 0 };
   readonly rpc: RpcBridge;
 
   constructor(private readonly socket: Socket, hs: ErlangHandshakeResult, options: ErlangChannelOptions) {
@@ -134,6 +140,7 @@ export class ErlangChannel implements Channel {
     this.out = new WireWriter(8192, maxFrameBytes + FLUSH_BYTES);
     this.terms = new EtfDecoder({ localNode: options.localName, localCreation: options.localCreation, maxBytes: maxFrameBytes });
     this.nobody = new Pid(options.localName, 0, 0, options.localCreation);
+    this.localNodeBytes = Buffer.from(options.localName, 'utf8');
     this.rpc = new RpcBridge(this.ctx, this);
     this.decoder = new FrameDecoder(this.onFrame, { maxFrameBytes });
     this.decoder.pause();
@@ -167,12 +174,8 @@ export class ErlangChannel implements Channel {
   emit(control: unknown, payload?: unknown): void {
     if (this.closed) return;
     const w = this.out;
-    const start = w.pos;
+    const start = this.begin();
     try {
-      w.ensure(6);
-      w.pos += 4;
-      w.u8(112);
-      w.u8(131);
       writeTerm(w, control);
       if (payload !== undefined) {
         w.u8(131);
@@ -183,13 +186,40 @@ export class ErlangChannel implements Channel {
       w.pos = start;
       throw e;
     }
+    this.end(start);
+  }
+
+  // The messages of every call and send are written in place, without a term tree for
+  // the control message (and for `$gen_call`/`$gen_cast`): `begin`, the control
+  // tuple's pieces, then `end`; the bytes are those `emit` writes for the same tuples.
+
+  /** Starts a frame: room for its length, `'p'`, the control message's 131. Returns where it starts. */
+  private begin(): number {
+    const w = this.out;
+    w.ensure(6);
+    const start = w.pos;
+    w.pos = start + 4;
+    w.buf[w.pos++] = 112;
+    w.buf[w.pos++] = 131;
+    return start;
+  }
+
+  /** Ends the frame `begin` started: its length, then it is queued. */
+  private end(start: number): void {
+    const w = this.out;
     w.buf.writeUInt32BE(w.pos - start - 4, start);
     this.written();
   }
 
+  /** The payload of a send: its 131, then the message as Erlang expects it (`$gen_call`, `$gen_cast`, pg's scope protocol). */
+  private payload(msg: unknown): void {
+    const w = this.out;
+    w.u8(131);
+    if (!writeCallMessage(w, msg, this.ctx)) writeTerm(w, pgToErlang(msg, this.ctx.localNode) ?? msg);
+  }
+
   /** A frame is queued: flush at the end of this turn, or now when the batch is large. */
   private written(): void {
-    this.lastWriteAt = Date.now();
     if (this.out.pos >= FLUSH_BYTES) this.flush();
     else if (!this.scheduled) {
       // At the end of the event-loop turn (as FrameWriter's default): what a turn sends
@@ -206,6 +236,7 @@ export class ErlangChannel implements Channel {
 
   private flush(): void {
     if (this.out.pos === 0 || this.socket.destroyed) return;
+    this.lastWriteAt = Date.now();
     this.socket.write(this.out.take());
   }
 
@@ -236,16 +267,68 @@ export class ErlangChannel implements Channel {
   }
 
   private sendMessage(from: Pid | undefined, to: Pid, msg: unknown): void {
-    const m = this.outgoing(msg);
-    if (this.sendSender && from !== undefined) this.emit(tuple(Op.SEND_SENDER, from, to), m);
-    else this.emit(tuple(Op.SEND, atom(''), to), m);
+    if (this.closed) return;
+    const w = this.out;
+    const start = this.begin();
+    try {
+      writeTupleHeader(w, 3);
+      if (this.sendSender && from !== undefined) {
+        writeSmallInteger(w, Op.SEND_SENDER);
+        writePid(w, from);
+      } else {
+        writeSmallInteger(w, Op.SEND);
+        writeAtomNamed(w, '');
+      }
+      writePid(w, to);
+      this.payload(msg);
+    } catch (e) {
+      w.pos = start;
+      throw e;
+    }
+    this.end(start);
   }
 
   private regSendMessage(from: Pid | undefined, to: string, msg: unknown): void {
     const rex = to === 'rex' ? this.rpc.outgoing(msg) : undefined;
-    if (rex === null) return;
-    const m = rex !== undefined ? rex : this.outgoing(msg);
-    this.emit(tuple(Op.REG_SEND, from ?? this.nobody, atom(''), atom(to)), m);
+    if (rex === null || this.closed) return;
+    const w = this.out;
+    const start = this.begin();
+    try {
+      writeTupleHeader(w, 4);
+      writeSmallInteger(w, Op.REG_SEND);
+      writePid(w, from ?? this.nobody);
+      writeAtomNamed(w, '');
+      writeAtomNamed(w, to);
+      if (rex !== undefined) {
+        w.u8(131);
+        writeTerm(w, rex);
+      } else {
+        this.payload(msg);
+      }
+    } catch (e) {
+      w.pos = start;
+      throw e;
+    }
+    this.end(start);
+  }
+
+  /** MONITOR_P / DEMONITOR_P: `{Op, FromPid, ToPidOrName, Ref}`. */
+  private monitorMessage(op: Op, from: Pid, to: Pid | string, ref: Ref): void {
+    if (this.closed) return;
+    const w = this.out;
+    const start = this.begin();
+    try {
+      writeTupleHeader(w, 4);
+      writeSmallInteger(w, op);
+      writePid(w, from);
+      if (typeof to === 'string') writeAtomNamed(w, to);
+      else writePid(w, to);
+      writeTerm(w, ref);
+    } catch (e) {
+      w.pos = start;
+      throw e;
+    }
+    this.end(start);
   }
 
   private writeControl(c: Control): void {
@@ -267,9 +350,9 @@ export class ErlangChannel implements Channel {
         if (this.exitPayload) return this.emit(tuple(Op.PAYLOAD_EXIT2, c.from, c.to), exitReasonToErlang(c.reason));
         return this.emit(tuple(Op.EXIT2, c.from, c.to, exitReasonToErlang(c.reason)));
       case 'monitor':
-        return this.emit(tuple(Op.MONITOR_P, c.from, typeof c.to === 'string' ? atom(c.to) : c.to, c.ref));
+        return this.monitorMessage(Op.MONITOR_P, c.from, c.to, c.ref);
       case 'demonitor':
-        return this.emit(tuple(Op.DEMONITOR_P, c.from, typeof c.to === 'string' ? atom(c.to) : c.to, c.ref));
+        return this.monitorMessage(Op.DEMONITOR_P, c.from, c.to, c.ref);
       case 'monitor_exit': {
         if (this.rpc.monitorExit(c)) return;
         const from = typeof c.from === 'string' ? atom(c.from) : c.from;
@@ -302,12 +385,24 @@ export class ErlangChannel implements Channel {
     if (t === undefined) return;
     this.tags.delete(tag);
     const v = t.kind === ReplyKind.ATOM && typeof value === 'string' ? atom(value) : value;
-    this.emit(tuple(Op.SEND, atom(''), to), tuple(t.tag, v));
-  }
-
-  /** A Grove message as Erlang expects it (`$gen_call`, `$gen_cast`, pg's scope protocol). */
-  private outgoing(msg: unknown): unknown {
-    return pgToErlang(msg, this.ctx.localNode) ?? messageToErlang(msg, this.ctx);
+    if (this.closed) return;
+    // `{Tag, Reply}` to the caller's pid, in place.
+    const w = this.out;
+    const start = this.begin();
+    try {
+      writeTupleHeader(w, 3);
+      writeSmallInteger(w, Op.SEND);
+      writeAtomNamed(w, '');
+      writePid(w, to);
+      w.u8(131);
+      writeTupleHeader(w, 2);
+      writeTerm(w, t.tag);
+      writeTerm(w, v);
+    } catch (e) {
+      w.pos = start;
+      throw e;
+    }
+    this.end(start);
   }
 
   /** A numeric call tag no other call on this channel has. */
@@ -346,14 +441,30 @@ export class ErlangChannel implements Channel {
     if (frame[0] !== 112) throw Object.assign(new Error(`a frame from ${this.peer} that is not a pass-through message (first byte ${frame[0]})`), { code: 'decode' });
     let control: unknown;
     let payload: unknown;
+    let replyTag = -1;
     try {
       const r = this.reader;
       r.reset(frame, 1);
       control = this.terms.read(r);
-      if (r.pos < r.end) payload = this.terms.read(r);
+      if (r.pos < r.end) {
+        // A reply to a Grove call (`{TagRef, Reply}` sent to a pid) is found by its bytes:
+        // only the reply is decoded, the tag read in place.
+        replyTag = isSend(frame) ? callReplyTagAt(frame, r.pos, r.end, this.localNodeBytes, this.ctx.localCreation, this.replyAt) : -1;
+        if (replyTag >= 0) {
+          r.pos = this.replyAt.pos;
+          payload = this.terms.readBare(r);
+        } else {
+          payload = this.terms.read(r);
+        }
+      }
       if (r.pos < r.end) throw new Error(`${r.end - r.pos} bytes after the payload`);
     } catch (err) {
       throw Object.assign(new Error(`a malformed message from ${this.peer}: ${(err as Error).message}`), { code: 'decode' });
+    }
+    if (replyTag >= 0) {
+      const to = tupleOf(control, 3)?.[2];
+      if (to instanceof Pid) return h.onControl({ type: 'reply', to, tag: replyTag, value: this.rpc.incomingReply(replyTag, payload) });
+      return this.ignore(control);
     }
     this.dispatch(h, control, payload);
   };
@@ -490,6 +601,11 @@ export class ErlangChannel implements Channel {
     this.h = null;
     h?.onClose(this.reason ?? 'connection_closed');
   };
+}
+
+/** True when a frame's control message starts `{2, ` or `{22, ` (SEND, SEND_SENDER): `'p', 131, SMALL_TUPLE 3, SMALL_INTEGER op`. */
+function isSend(frame: Buffer): boolean {
+  return frame.length > 6 && frame[2] === E.SMALL_TUPLE && frame[3] === 3 && frame[4] === E.SMALL_INTEGER && (frame[5] === Op.SEND || frame[5] === Op.SEND_SENDER);
 }
 
 export { ReplyKind };

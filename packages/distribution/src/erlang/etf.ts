@@ -174,27 +174,7 @@ class Encoder {
 
   /** An atom from its UTF-8 bytes. */
   private atomBytes(b: Buffer): void {
-    const w = this.w;
-    const n = b.length;
-    w.ensure(n + 3);
-    const buf = w.buf;
-    if (n < 256) {
-      buf[w.pos++] = E.SMALL_ATOM_UTF8;
-      buf[w.pos++] = n;
-    } else {
-      buf[w.pos++] = E.ATOM_UTF8;
-      buf.writeUInt16BE(n, w.pos);
-      w.pos += 2;
-    }
-    if (n < 32) {
-      // Cheaper than a native copy for the short names most atoms have.
-      let pos = w.pos;
-      for (let i = 0; i < n; i++) buf[pos++] = b[i]!;
-      w.pos = pos;
-    } else {
-      buf.set(b, w.pos);
-      w.pos += n;
-    }
+    putAtom(this.w, b);
   }
 
   private binaryString(s: string): void {
@@ -310,19 +290,11 @@ class Encoder {
   }
 
   private node(name: string): void {
-    if (typeof name !== 'string') throw refuse(`a node name ${fieldText(name)} that is not an atom`);
-    this.atom(name);
+    putNode(this.w, name);
   }
 
   private pid(p: Pid): void {
-    if (!isU32(p.id) || !isU32(p.serial) || !isU32(p.creation)) {
-      throw refuse(`a pid whose id ${fieldText(p.id)}, serial ${fieldText(p.serial)} or creation ${fieldText(p.creation)} does not fit Erlang's 32 bits`);
-    }
-    this.w.u8(E.NEW_PID);
-    this.node(p.node);
-    this.u32(p.id);
-    this.u32(p.serial);
-    this.u32(p.creation);
+    putPid(this.w, p);
   }
 
   private ref(r: Ref): void {
@@ -367,6 +339,123 @@ class Encoder {
 }
 
 const encoder = new Encoder();
+
+/** An atom from its UTF-8 bytes. */
+function putAtom(w: WireWriter, b: Buffer): void {
+  const n = b.length;
+  w.ensure(n + 3);
+  const buf = w.buf;
+  if (n < 256) {
+    buf[w.pos++] = E.SMALL_ATOM_UTF8;
+    buf[w.pos++] = n;
+  } else {
+    buf[w.pos++] = E.ATOM_UTF8;
+    buf.writeUInt16BE(n, w.pos);
+    w.pos += 2;
+  }
+  if (n < 32) {
+    // Cheaper than a native copy for the short names most atoms have.
+    let pos = w.pos;
+    for (let i = 0; i < n; i++) buf[pos++] = b[i]!;
+    w.pos = pos;
+  } else {
+    buf.set(b, w.pos);
+    w.pos += n;
+  }
+}
+
+function putNode(w: WireWriter, name: string): void {
+  if (typeof name !== 'string') throw refuse(`a node name ${fieldText(name)} that is not an atom`);
+  putAtom(w, nameBytes(name));
+}
+
+function putU32(w: WireWriter, n: number): void {
+  w.ensure(4);
+  w.buf.writeUInt32BE(n, w.pos);
+  w.pos += 4;
+}
+
+function putPid(w: WireWriter, p: Pid): void {
+  if (!isU32(p.id) || !isU32(p.serial) || !isU32(p.creation)) {
+    throw refuse(`a pid whose id ${fieldText(p.id)}, serial ${fieldText(p.serial)} or creation ${fieldText(p.creation)} does not fit Erlang's 32 bits`);
+  }
+  w.u8(E.NEW_PID);
+  putNode(w, p.node);
+  putU32(w, p.id);
+  putU32(w, p.serial);
+  putU32(w, p.creation);
+}
+
+// Pieces of fixed shapes, for the distribution channel's control messages and calls:
+// written in place, with no term tree (`dist_channel.ts`). Each refuses what
+// `writeTerm` refuses, with the same NotCopyableError; the caller undoes a partial write.
+
+/** A tuple's header, for `n` (below 256) elements to follow. @internal */
+export function writeTupleHeader(w: WireWriter, n: number): void {
+  w.ensure(2);
+  w.buf[w.pos++] = E.SMALL_TUPLE;
+  w.buf[w.pos++] = n;
+}
+
+/** An integer 0..255. @internal */
+export function writeSmallInteger(w: WireWriter, n: number): void {
+  w.ensure(2);
+  w.buf[w.pos++] = E.SMALL_INTEGER;
+  w.buf[w.pos++] = n;
+}
+
+/** The atom `name` (its bytes checked once, then cached). @internal */
+export function writeAtomNamed(w: WireWriter, name: string): void {
+  if (name.length === 0) {
+    // The empty atom of SEND and REG_SEND: no lookup.
+    w.ensure(2);
+    w.buf[w.pos++] = E.SMALL_ATOM_UTF8;
+    w.buf[w.pos++] = 0;
+    return;
+  }
+  putAtom(w, nameBytes(name));
+}
+
+// The last two pids `writePid` wrote, with their bytes: a connection writes the same
+// few pids again and again (a sender's, a server's). Pids are immutable.
+let pid0: Pid | null = null;
+let pidBytes0: Buffer = Buffer.alloc(0);
+let pid1: Pid | null = null;
+let pidBytes1: Buffer = Buffer.alloc(0);
+
+/** A pid, as `writeTerm` writes it. @internal */
+export function writePid(w: WireWriter, p: Pid): void {
+  if (p === pid0) return putBytes(w, pidBytes0);
+  if (p === pid1) return putBytes(w, pidBytes1);
+  const start = w.pos;
+  putPid(w, p);
+  pid1 = pid0;
+  pidBytes1 = pidBytes0;
+  pid0 = p;
+  pidBytes0 = Buffer.from(w.buf.subarray(start, w.pos));
+}
+
+function putBytes(w: WireWriter, b: Buffer): void {
+  const n = b.length;
+  w.ensure(n);
+  const buf = w.buf;
+  let pos = w.pos;
+  for (let i = 0; i < n; i++) buf[pos++] = b[i]!;
+  w.pos = pos;
+}
+
+/** A reference of three words (`NEWER_REFERENCE_EXT`), from its parts: no Ref needed. @internal */
+export function writeRefWords(w: WireWriter, node: string, creation: number, w0: number, w1: number, w2: number): void {
+  w.ensure(3);
+  w.buf[w.pos++] = E.NEWER_REFERENCE;
+  w.buf[w.pos++] = 0;
+  w.buf[w.pos++] = 3;
+  putNode(w, node);
+  putU32(w, creation);
+  putU32(w, w0);
+  putU32(w, w1);
+  putU32(w, w2);
+}
 
 function isU32(n: unknown): n is number {
   return (n as number) >>> 0 === n;

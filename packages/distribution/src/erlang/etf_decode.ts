@@ -57,6 +57,14 @@ export class EtfDecoder {
   private r: WireReader = new WireReader();
   /** Short ASCII atom names and strings seen before (one table for every decoder: a lookup never calls out). */
   private readonly strings = sharedStrings;
+  /**
+   * The last two NEW_PID_EXT pids read, with their node names' bytes: a connection
+   * reads the same few pids again and again (a caller's, a server's). A pid read again
+   * is the same Pid (its key already computed; pids are immutable), and a new pid of a
+   * node met before costs no string.
+   */
+  private pidSlot0: PidSlot | null = null;
+  private pidSlot1: PidSlot | null = null;
 
   constructor(options: EtfDecodeOptions = {}) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -348,6 +356,33 @@ export class EtfDecoder {
   }
 
   private pid(tag: number): Pid {
+    const r = this.r;
+    const start = r.pos;
+    if (tag !== E.NEW_PID || start + 1 >= r.end || r.buf[start] !== E.SMALL_ATOM_UTF8) return this.readPid(tag);
+    const n = r.buf[start + 1]!;
+    const at = start + 2 + n;
+    if (at + 12 > r.end) return this.readPid(tag);
+    const slot = sameNode(this.pidSlot0, r.buf, start + 2, n) ? this.pidSlot0! : sameNode(this.pidSlot1, r.buf, start + 2, n) ? this.pidSlot1! : null;
+    if (slot === null) {
+      const p = this.readPid(tag);
+      // The newer slot is 0: the older one makes room.
+      this.pidSlot1 = this.pidSlot0;
+      this.pidSlot0 = { nodeBytes: Buffer.from(r.buf.subarray(start + 2, start + 2 + n)), pid: p };
+      return p;
+    }
+    const buf = r.buf;
+    const id = buf.readUInt32BE(at);
+    const serial = buf.readUInt32BE(at + 4);
+    const creation = buf.readUInt32BE(at + 8);
+    r.pos = at + 12;
+    const last = slot.pid;
+    if (last.id === id && last.serial === serial && last.creation === creation) return last;
+    const p = new PidClass(last.node, id, serial, creation);
+    slot.pid = p;
+    return p;
+  }
+
+  private readPid(tag: number): Pid {
     const node = this.atomText('a pid node');
     const id = this.u32();
     const serial = this.u32();
@@ -413,6 +448,21 @@ export class EtfDecoder {
     const arity = r.u8();
     return new ErlangFun(Buffer.from(r.buf.subarray(at, r.pos)), { module, function: fn, arity });
   }
+}
+
+/** A node whose pids were read: its name's bytes and the last of its pids. */
+interface PidSlot {
+  readonly nodeBytes: Buffer;
+  pid: Pid;
+}
+
+/** True when `slot`'s node name is the `n` bytes of `buf` at `at`. */
+function sameNode(slot: PidSlot | null, buf: Uint8Array, at: number, n: number): boolean {
+  if (slot === null) return false;
+  const b = slot.nodeBytes;
+  if (b.length !== n) return false;
+  for (let i = 0; i < n; i++) if (b[i] !== buf[at + i]) return false;
+  return true;
 }
 
 function isAtomLike(k: unknown): boolean {

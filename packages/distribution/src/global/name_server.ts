@@ -12,8 +12,9 @@
  *   leaves every table when its process exits, and a node's names leave when its
  *   connection goes (DOWN `noconnection`), without any message between servers.
  * - On nodeup (visible nodes only, as OTP) the node with the smaller name runs the
- *   sync of the pair; the other waits to be told it is done. `sync()` answers once
- *   every connected node is synced.
+ *   sync of the pair; the other waits to be told it is done. A node's syncs run one
+ *   batch at a time (the peers that came up meanwhile together, sync.ts). `sync()`
+ *   answers once every connected node is synced.
  * - BEAM nodes sync, lock and register by OTP global's own protocol: what they send
  *   (Erlang tuples: casts, calls, messages) goes to the adapter in
  *   erlang/global_bridge.ts, which feeds the same tables.
@@ -33,7 +34,7 @@ import { LockTable } from './lock';
 import { PartitionGuard } from './partitions';
 import { GLOBAL_NAME_SERVER, isGlobalRequest, malformedRequest, nameKey, type DelLockMessage, type GlobalRequest, type NameRecord, type RegisterReply } from './protocol';
 import { builtinNamed, runResolve, type ResolveFn } from './resolve';
-import { syncWith } from './sync';
+import { syncWith, type SyncTarget } from './sync';
 import { isNodeMessage, type NetKernel } from '../node/net_kernel';
 import { OtpGlobal } from '../erlang/global_bridge';
 import { Tuple } from '../erlang/terms';
@@ -76,6 +77,9 @@ export class GlobalServer extends GenServer {
   private readonly peers = new Map<string, PeerState>();
   private epochs = 0;
   private syncWaiters: From[] = [];
+  /** Peers waiting for the next sync batch (sync.ts), and whether a batch is running. */
+  private syncQueue: SyncTarget[] = [];
+  private syncing = false;
   /** Custom resolve functions of registrations made on this node: `key pidkey` → function. */
   readonly customResolvers = new Map<string, ResolveFn>();
   /** OTP global's protocol with BEAM peers (erlang/global_bridge.ts). */
@@ -234,7 +238,7 @@ export class GlobalServer extends GenServer {
       }
       case 'global.resync': {
         const { node, epoch } = msg as { node: unknown; epoch: unknown };
-        if (typeof node === 'string' && typeof epoch === 'number' && this.current(node, epoch)) void syncWith(this, node, epoch);
+        if (typeof node === 'string' && typeof epoch === 'number' && this.current(node, epoch)) this.syncLater(node, epoch);
         return;
       }
       case 'global.lost_connection':
@@ -383,7 +387,31 @@ export class GlobalServer extends GenServer {
     if (this.kernel.isErlang(peer)) return this.otp.nodeUp(peer);
     const state: PeerState = { synced: false, epoch: ++this.epochs };
     this.peers.set(peer, state);
-    if (rejoin || this.node.name < peer) void syncWith(this, peer, state.epoch);
+    if (rejoin || this.node.name < peer) this.syncLater(peer, state.epoch);
+  }
+
+  /** Queues the sync with `peer` (its connection `epoch`) for the next batch; starts one if none runs. */
+  private syncLater(peer: string, epoch: number): void {
+    this.syncQueue.push({ peer, epoch });
+    if (!this.syncing) this.nextSyncBatch();
+  }
+
+  private nextSyncBatch(): void {
+    const byPeer = new Map<string, SyncTarget>();
+    for (const t of this.syncQueue) if (this.current(t.peer, t.epoch)) byPeer.set(t.peer, t);
+    const batch = [...byPeer.values()];
+    this.syncQueue = [];
+    if (batch.length === 0) return;
+    this.syncing = true;
+    const next = (): void => {
+      this.syncing = false;
+      this.nextSyncBatch();
+    };
+    // It fails only when the node is no longer distributed (it stopped meanwhile).
+    syncWith(this, batch).then(next, (e: unknown) => {
+      log.debug(`global: sync of ${this.node.name} ended: ${e instanceof Error ? e.message : formatTerm(e)}`);
+      next();
+    });
   }
 
   private nodeDown(peer: string): void {

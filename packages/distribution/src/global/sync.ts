@@ -9,7 +9,11 @@
  *    has is inserted on the other; a name both hold for different pids is a clash,
  *    decided by the resolve method of the coordinator's own entry (as OTP, where the
  *    node with the smaller name resolves) — a built-in runs here, a custom function on
- *    the node that registered it;
+ *    the node that registered it. The tables of the other locked nodes are merged too
+ *    (after the peer's): a node whose own sync has not run yet may hold a name
+ *    for a pid of its own, and step 4 overwrites its table, so that clash is resolved
+ *    here (as OTP resolves every clash a node meets). Each holder that loses meets the
+ *    resolver once, however many tables list it;
  * 4. applies the resulting operations on every locked node (both partitions), so
  *    every node holds the same table afterwards, then releases the lock and tells
  *    the peer the pair is synced.
@@ -18,6 +22,13 @@
  * work and the others find nothing to change. A step that fails while the peer is
  * still connected (a timeout) is retried after a random pause; a peer with no
  * global server counts as synced.
+ *
+ * A node runs its syncs one batch at a time (as OTP's global has one locker per node):
+ * the peers that came up while a batch ran are synced together in the next one, with
+ * one lock on the union of their partitions, the names of each fetched under it, and
+ * one merged set of operations (clashes decided in the order the peers came up). A
+ * mesh of N nodes formed at once thus takes a few lock rounds per node instead of one
+ * per pair, which contend for the same lock.
  */
 import { formatTerm, CallExitError, getLogger, isPid, type Pid, type ProcessContext } from '@grove/core';
 import { callerOf } from '../node/dist_node';
@@ -28,35 +39,61 @@ import { runResolve } from './resolve';
 
 const log = getLogger('dist');
 
-/** Runs the sync of this node (the coordinator) with `peer` for its connection `epoch`. */
-export async function syncWith(server: GlobalServer, peer: string, epoch: number): Promise<void> {
+/** A peer to sync with, for its connection `epoch`. */
+export interface SyncTarget {
+  readonly peer: string;
+  readonly epoch: number;
+}
+
+/** Runs the sync of this node (the coordinator) with one batch of peers (see the top). */
+export async function syncWith(server: GlobalServer, batch: readonly SyncTarget[]): Promise<void> {
   const node = server.node;
   const caller = callerOf(node, 'global');
-  const requester = `sync ${node.name} ${peer} ${node.makeRef().key}`;
+  const requester = `sync ${node.name} ${node.makeRef().key}`;
   let locked: string[] | null = null;
+  const live = (t: SyncTarget): boolean => server.current(t.peer, t.epoch);
+  // A step that fails for one peer drops it from the batch (retried on its own later).
+  const each = async <T>(targets: readonly SyncTarget[], step: (t: SyncTarget) => Promise<T>): Promise<Array<[SyncTarget, T]>> => {
+    const out = await Promise.all(targets.map((t) => step(t).then((v): [SyncTarget, T] | null => [t, v], (e: unknown) => (failed(server, t, e), null))));
+    return out.filter((x): x is [SyncTarget, T] => x !== null && live(x[0]));
+  };
   try {
-    const peerNodes = await ask(caller, peer, { type: 'global.nodes' });
-    if (!server.current(peer, epoch)) return;
-    const lockNodes = lockSet(server, peer, peerNodes);
-    if (!(await lockUntil(caller, lockNodes, requester, () => server.current(peer, epoch)))) return;
+    const listed = await each(batch.filter(live), (t) => ask(caller, t.peer, { type: 'global.nodes' }));
+    if (listed.length === 0) return;
+    const lockNodes = lockSet(server, listed);
+    if (!(await lockUntil(caller, lockNodes, requester, () => listed.some(([t]) => live(t))))) return;
     locked = lockNodes;
-    const theirs = (await ask(caller, peer, { type: 'global.names' })) as NameRecord[];
-    const ops = await merge(server, theirs);
+    const tables = await each(listed.map(([t]) => t).filter(live), (t) => ask(caller, t.peer, { type: 'global.names' }) as Promise<NameRecord[]>);
+    if (tables.length === 0) return;
+    // The other locked nodes' tables too: apply overwrites them, so a clash only one of them holds is resolved here, not lost.
+    // Only those connected now (the lock dialled the reachable ones): asking the others would dial them a second time, past the mesh's caps.
+    const peers = new Set([node.name, ...tables.map(([t]) => t.peer)]);
+    const connected = new Set(server.kernel.groveNodes());
+    const others = await Promise.all(lockNodes.filter((n) => !peers.has(n) && connected.has(n)).map((n) => (ask(caller, n, { type: 'global.names' }) as Promise<NameRecord[]>).catch(() => [])));
+    const ops = await merge(server, [...tables.map(([, theirs]) => theirs), ...others]);
     if (ops.length > 0) await Promise.all(lockNodes.map((n) => ask(caller, n, { type: 'global.apply', ops }).catch(() => undefined)));
-    caller.send([GLOBAL_NAME_SERVER, peer], { type: 'global.synced', node: node.name });
-    node.send(server.self, { type: 'global.synced', node: peer, epoch });
-  } catch (e) {
-    if (e instanceof CallExitError && e.reason === 'noproc') {
-      // The peer runs no global server: nothing to sync with it.
+    for (const [{ peer, epoch }] of tables) {
+      caller.send([GLOBAL_NAME_SERVER, peer], { type: 'global.synced', node: node.name });
       node.send(server.self, { type: 'global.synced', node: peer, epoch });
-      return;
     }
-    if (!server.current(peer, epoch)) return;
-    log.debug(`global: sync of ${node.name} with ${peer} failed (${e instanceof Error ? e.message : String(e)}); retrying`);
-    node.sendAfter(server.self, { type: 'global.resync', node: peer, epoch }, 50 + Math.floor(Math.random() * 200));
+  } catch (e) {
+    for (const t of batch) failed(server, t, e);
   } finally {
     if (locked !== null) delLockOn(caller, locked, GLOBAL_RESOURCE, requester);
   }
+}
+
+/** A step of the sync with `t` failed with `e`: no global server there counts as synced; else it is tried again later (while connected). */
+function failed(server: GlobalServer, t: SyncTarget, e: unknown): void {
+  const node = server.node;
+  if (e instanceof CallExitError && e.reason === 'noproc') {
+    // The peer runs no global server: nothing to sync with it.
+    node.send(server.self, { type: 'global.synced', node: t.peer, epoch: t.epoch });
+    return;
+  }
+  if (!server.current(t.peer, t.epoch)) return;
+  log.debug(`global: sync of ${node.name} with ${t.peer} failed (${e instanceof Error ? e.message : String(e)}); retrying`);
+  node.sendAfter(server.self, { type: 'global.resync', node: t.peer, epoch: t.epoch }, 50 + Math.floor(Math.random() * 200));
 }
 
 /**
@@ -66,11 +103,13 @@ export async function syncWith(server: GlobalServer, peer: string, epoch: number
  * rate-limited), so a peer's reply cannot make this node dial a list of its choice.
  * A node left out syncs with the peer's partition on its own.
  */
-function lockSet(server: GlobalServer, peer: string, peerNodes: unknown): string[] {
-  const mine = server.kernel.groveNodes();
-  const all = new Set([server.node.name, peer, ...mine]);
-  const listed = Array.isArray(peerNodes) ? (peerNodes as unknown[]) : [];
-  if (server.kernel.options.connectAll) for (const n of server.kernel.meshTargets(peer, listed)) all.add(n);
+function lockSet(server: GlobalServer, peers: ReadonlyArray<readonly [SyncTarget, unknown]>): string[] {
+  const all = new Set([server.node.name, ...server.kernel.groveNodes()]);
+  for (const [{ peer }, peerNodes] of peers) {
+    all.add(peer);
+    const listed = Array.isArray(peerNodes) ? (peerNodes as unknown[]) : [];
+    if (server.kernel.options.connectAll) for (const n of server.kernel.meshTargets(peer, listed)) all.add(n);
+  }
   return [...all];
 }
 
@@ -86,23 +125,44 @@ async function lockUntil(caller: ProcessContext, nodes: readonly string[], reque
   return false;
 }
 
-/** The operations that make both tables one: inserts for one-sided names, the resolver's choice for clashes. */
-async function merge(server: GlobalServer, theirs: readonly NameRecord[]): Promise<NameOp[]> {
-  const mine = new Map(server.records().map((r) => [nameKey(r.name), r] as const));
-  const ops: NameOp[] = [];
-  for (const rec of Array.isArray(theirs) ? theirs : []) {
-    const key = recordKey(rec);
-    if (key === null) continue; // a malformed record from the peer: not spread any further
-    const m = mine.get(key);
-    mine.delete(key);
-    if (m === undefined) ops.push({ op: 'insert', rec });
-    else if (!m.pid.equals(rec.pid)) {
-      const winner = await resolve(server, m, rec);
-      if (winner === 'none') ops.push({ op: 'delete', name: rec.name });
-      else ops.push({ op: 'insert', rec: winner.equals(rec.pid) ? rec : m });
+/**
+ * The operations that make this node's table and the peers' tables (`tables`, in the
+ * order the peers came up) one: inserts for names some table lacks, the resolver's
+ * choice for clashes (between the entry kept so far and the next table's). None when
+ * every table holds the same.
+ */
+async function merge(server: GlobalServer, tables: ReadonlyArray<readonly NameRecord[]>): Promise<NameOp[]> {
+  /** Key → the name, the entry kept so far (null: deleted for a clash), and whether some table differs from it. */
+  const kept = new Map<string, { name: unknown; rec: NameRecord | null; differs: boolean; lost?: Set<string> }>();
+  for (const r of server.records()) kept.set(nameKey(r.name), { name: r.name, rec: r, differs: false });
+  for (const theirs of tables) {
+    const seen = new Set<string>();
+    for (const rec of Array.isArray(theirs) ? theirs : []) {
+      const key = recordKey(rec);
+      if (key === null || seen.has(key)) continue; // a malformed (or repeated) record from the peer: not spread any further
+      seen.add(key);
+      const k = kept.get(key);
+      if (k === undefined) kept.set(key, { name: rec.name, rec, differs: true });
+      else if (k.lost?.has(rec.pid.key) === true) continue; // this holder lost already (several tables may list it): resolved once
+      else if (k.rec === null) {
+        // Dropped by a resolver here ('none'), held there: taken as registered (as OTP, where the name is absent on one side).
+        k.rec = rec;
+      } else if (!k.rec.pid.equals(rec.pid)) {
+        const winner = await resolve(server, k.rec, rec);
+        k.lost ??= new Set();
+        for (const p of [k.rec.pid, rec.pid]) if (winner === 'none' || !winner.equals(p)) k.lost.add(p.key);
+        k.rec = winner === 'none' ? null : winner.equals(rec.pid) ? rec : k.rec;
+        k.differs = true;
+      }
     }
+    // A name this peer's table lacks.
+    for (const [key, k] of kept) if (!seen.has(key)) k.differs = true;
   }
-  for (const m of mine.values()) ops.push({ op: 'insert', rec: m });
+  const ops: NameOp[] = [];
+  for (const [, k] of kept) {
+    if (!k.differs) continue;
+    ops.push(k.rec === null ? { op: 'delete', name: k.name } : { op: 'insert', rec: k.rec });
+  }
   return ops;
 }
 

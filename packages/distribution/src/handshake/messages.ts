@@ -11,7 +11,6 @@
  */
 import { HandshakeGarbageError } from '../errors';
 import { createHmac } from 'node:crypto';
-import * as protobuf from 'protobufjs';
 
 /** The `Status.code` values, as in Erlang's `send_status` (plus `VERSION` and `CERTIFICATE`). */
 export enum StatusCode {
@@ -116,43 +115,234 @@ export interface AckMsg { kind: 'ack'; digest: Buffer }
 export type HandshakeMsg = NameMsg | StatusMsg | AliveAnswerMsg | ChallengeMsg | ReplyMsg | AckMsg;
 
 
-let envelope: protobuf.Type | null = null;
+// ---- the codec, written by hand against `handshakeSchemaJson` ----
+//
+// The bytes are protobuf's, field by field as protobufjs writes them from that schema
+// (every field present, in field-number order), so any protobuf library reads them
+// and a node of an earlier release (which used protobufjs) speaks the same protocol.
+// Written by hand because protobufjs builds its codec on first use and runs it through
+// reflection: 4-5 messages per connection, on the path of every first connection.
 
-/** The envelope type (built on first use). */
-export function handshakeType(): protobuf.Type {
-  return (envelope ??= protobuf.Root.fromJSON(handshakeSchemaJson).lookupType('grove.handshake.Handshake'));
+/** The envelope's field number of each kind (the `msg` oneof). */
+const ENVELOPE_FIELD: Readonly<Record<HandshakeMsg['kind'], number>> = { name: 1, status: 2, alive_answer: 3, challenge: 4, reply: 5, ack: 6 };
+const KIND_OF_FIELD: ReadonlyArray<HandshakeMsg['kind'] | undefined> = [undefined, 'name', 'status', 'alive_answer', 'challenge', 'reply', 'ack'];
+const VARINT = 0;
+const FIXED64 = 1;
+const LENGTH_DELIMITED = 2;
+const FIXED32 = 5;
+
+/** A protobuf writer over a buffer sized for the message (see {@link encodeHandshake}). */
+class ProtoOut {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  varint(v: number): void {
+    v >>>= 0;
+    while (v > 0x7f) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  uint32(field: number, v: number): void {
+    this.varint((field << 3) | VARINT);
+    this.varint(v);
+  }
+
+  bool(field: number, v: boolean): void {
+    this.varint((field << 3) | VARINT);
+    this.buf[this.pos++] = v ? 1 : 0;
+  }
+
+  string(field: number, v: string): void {
+    this.varint((field << 3) | LENGTH_DELIMITED);
+    this.varint(Buffer.byteLength(v, 'utf8'));
+    this.pos += this.buf.write(v, this.pos, 'utf8');
+  }
+
+  bytes(field: number, v: Uint8Array): void {
+    this.varint((field << 3) | LENGTH_DELIMITED);
+    this.varint(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+  }
+}
+
+/** Bytes of a varint of `v` (a uint32). */
+function varintBytes(v: number): number {
+  v >>>= 0;
+  let n = 1;
+  while (v > 0x7f) {
+    v >>>= 7;
+    n++;
+  }
+  return n;
 }
 
 /** One message as the bytes of one frame. */
 export function encodeHandshake(msg: HandshakeMsg): Uint8Array {
-  const T = handshakeType();
-  let body: Record<string, unknown>;
+  // An upper bound: strings at 3 bytes a UTF-16 unit, every other field at most 16 bytes.
+  const strings = msg.kind === 'name' || msg.kind === 'challenge' ? msg.name.length : msg.kind === 'status' ? msg.reason.length : 0;
+  const raw = msg.kind === 'challenge' ? msg.challenge.length : msg.kind === 'reply' ? msg.challenge.length + msg.digest.length : msg.kind === 'ack' ? msg.digest.length : 0;
+  const bodyMax = 3 * strings + raw + 6 * 16;
+  const out = new ProtoOut(Buffer.allocUnsafe(1 + 5 + bodyMax));
+  // The body is written after room for the envelope's tag and length, then moved up against them.
+  out.pos = 6;
   switch (msg.kind) {
     case 'name':
-      body = { name: msg.name, version_min: msg.versionMin, version_max: msg.versionMax, flags: msg.flags, creation: msg.creation, hidden: msg.hidden };
+      out.string(1, String(msg.name));
+      out.uint32(2, msg.versionMin);
+      out.uint32(3, msg.versionMax);
+      out.uint32(4, msg.flags);
+      out.uint32(5, msg.creation);
+      out.bool(6, Boolean(msg.hidden));
+      break;
+    case 'status':
+      out.uint32(1, msg.code);
+      out.string(2, String(msg.reason));
+      break;
+    case 'alive_answer':
+      out.bool(1, Boolean(msg.proceed));
       break;
     case 'challenge':
-      body = { name: msg.name, version: msg.version, flags: msg.flags, creation: msg.creation, hidden: msg.hidden, challenge: msg.challenge };
+      out.string(1, String(msg.name));
+      out.uint32(2, msg.version);
+      out.uint32(3, msg.flags);
+      out.uint32(4, msg.creation);
+      out.bool(5, Boolean(msg.hidden));
+      out.bytes(6, msg.challenge);
       break;
-    default: {
-      const { kind: _k, ...rest } = msg;
-      body = rest;
+    case 'reply':
+      out.bytes(1, msg.challenge);
+      out.bytes(2, msg.digest);
+      break;
+    case 'ack':
+      out.bytes(1, msg.digest);
+      break;
+  }
+  const bodyLength = out.pos - 6;
+  const start = 6 - 1 - varintBytes(bodyLength);
+  const end = out.pos;
+  out.pos = start;
+  out.varint((ENVELOPE_FIELD[msg.kind] << 3) | LENGTH_DELIMITED);
+  out.varint(bodyLength);
+  return out.buf.subarray(start, end);
+}
+
+/** A protobuf reader of `buf[pos, end)`: every read past `end` or malformed varint throws HandshakeGarbageError. */
+class ProtoIn {
+  constructor(
+    private readonly buf: Uint8Array,
+    public pos: number,
+    private readonly end: number,
+  ) {}
+
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  /** A varint, as protobufjs reads a uint32: its low 32 bits. */
+  varint(): number {
+    let v = 0;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new HandshakeGarbageError('not a handshake message (a varint runs past the end)');
+      const b = this.buf[this.pos++]!;
+      if (i < 5) v = (v | ((b & 0x7f) << (7 * i))) >>> 0;
+      if (b < 0x80) return v;
+    }
+    throw new HandshakeGarbageError('not a handshake message (a varint longer than 10 bytes)');
+  }
+
+  /** A length-delimited field's bounds. */
+  slice(): [number, number] {
+    const len = this.varint();
+    const start = this.pos;
+    if (len > this.end - start) throw new HandshakeGarbageError('not a handshake message (a field runs past the end)');
+    this.pos = start + len;
+    return [start, start + len];
+  }
+
+  /** Skips a field of an unknown number (as protobuf does); groups are not part of this schema. */
+  skip(wireType: number): void {
+    switch (wireType) {
+      case VARINT:
+        this.varint();
+        return;
+      case FIXED64:
+      case FIXED32: {
+        const n = wireType === FIXED64 ? 8 : 4;
+        if (n > this.end - this.pos) throw new HandshakeGarbageError('not a handshake message (a field runs past the end)');
+        this.pos += n;
+        return;
+      }
+      case LENGTH_DELIMITED:
+        this.slice();
+        return;
+      default:
+        throw new HandshakeGarbageError(`not a handshake message (wire type ${wireType})`);
     }
   }
-  return T.encode(T.fromObject({ [msg.kind]: body })).finish();
+}
+
+/** The fields of one message as protobufjs would give them: defaults for those absent, the last of a repeated one. */
+type Fields = Record<string, string | number | boolean | Uint8Array>;
+
+/** Field number → [name, type] of each message of the schema. */
+const SCHEMA: Readonly<Record<HandshakeMsg['kind'], ReadonlyArray<readonly [string, 'string' | 'uint32' | 'bool' | 'bytes'] | undefined>>> = {
+  name: [undefined, ['name', 'string'], ['version_min', 'uint32'], ['version_max', 'uint32'], ['flags', 'uint32'], ['creation', 'uint32'], ['hidden', 'bool']],
+  status: [undefined, ['code', 'uint32'], ['reason', 'string']],
+  alive_answer: [undefined, ['proceed', 'bool']],
+  challenge: [undefined, ['name', 'string'], ['version', 'uint32'], ['flags', 'uint32'], ['creation', 'uint32'], ['hidden', 'bool'], ['challenge', 'bytes']],
+  reply: [undefined, ['challenge', 'bytes'], ['digest', 'bytes']],
+  ack: [undefined, ['digest', 'bytes']],
+};
+
+function readFields(kind: HandshakeMsg['kind'], frame: Uint8Array, start: number, end: number): Fields {
+  const schema = SCHEMA[kind];
+  const f: Fields = Object.create(null) as Fields;
+  const r = new ProtoIn(frame, start, end);
+  while (!r.done) {
+    const tag = r.varint();
+    const wireType = tag & 7;
+    const field = schema[tag >>> 3];
+    if (field === undefined) {
+      r.skip(wireType);
+      continue;
+    }
+    const [key, type] = field;
+    const want = type === 'string' || type === 'bytes' ? LENGTH_DELIMITED : VARINT;
+    if (wireType !== want) throw new HandshakeGarbageError(`not a handshake message (${kind}.${key} with wire type ${wireType})`);
+    if (type === 'uint32') f[key] = r.varint();
+    else if (type === 'bool') f[key] = r.varint() !== 0;
+    else {
+      const [s, e] = r.slice();
+      f[key] = type === 'string' ? Buffer.from(frame.buffer, frame.byteOffset + s, e - s).toString('utf8') : new Uint8Array(frame.subarray(s, e));
+    }
+  }
+  return f;
 }
 
 /** Decodes and checks one frame. @throws HandshakeGarbageError */
 export function decodeHandshake(frame: Uint8Array): HandshakeMsg {
-  let m: protobuf.Message & Record<string, unknown>;
-  try {
-    m = handshakeType().decode(frame) as protobuf.Message & Record<string, unknown>;
-  } catch (e) {
-    throw new HandshakeGarbageError(`not a handshake message (${(e as Error).message})`);
+  // The envelope: its oneof holds the field that came last, as protobuf says.
+  const r = new ProtoIn(frame, 0, frame.length);
+  let kind: HandshakeMsg['kind'] | undefined;
+  let start = 0;
+  let end = 0;
+  while (!r.done) {
+    const tag = r.varint();
+    const k = KIND_OF_FIELD[tag >>> 3];
+    if (k === undefined) {
+      r.skip(tag & 7);
+      continue;
+    }
+    if ((tag & 7) !== LENGTH_DELIMITED) throw new HandshakeGarbageError(`not a handshake message (${k} with wire type ${tag & 7})`);
+    [start, end] = r.slice();
+    kind = k;
   }
-  const kind = m['msg'] as HandshakeMsg['kind'] | undefined;
-  const f = (kind !== undefined ? m[kind] : undefined) as Record<string, unknown> | undefined;
-  if (kind === undefined || f === undefined) throw new HandshakeGarbageError('a handshake message with no content');
+  if (kind === undefined) throw new HandshakeGarbageError('a handshake message with no content');
+  const f = readFields(kind, frame, start, end);
   switch (kind) {
     case 'name':
       return { kind, name: str(f, 'name'), versionMin: num(f, 'version_min'), versionMax: num(f, 'version_max'), flags: num(f, 'flags'), creation: num(f, 'creation'), hidden: f['hidden'] === true };
@@ -172,18 +362,18 @@ export function decodeHandshake(frame: Uint8Array): HandshakeMsg {
   }
 }
 
-function str(f: Record<string, unknown>, key: string): string {
+function str(f: Fields, key: string): string {
   const v = f[key];
   if (typeof v !== 'string' || v === '') throw new HandshakeGarbageError(`handshake field ${key} is missing`);
   return v;
 }
 
-function num(f: Record<string, unknown>, key: string): number {
+function num(f: Fields, key: string): number {
   const v = f[key];
   return typeof v === 'number' ? v : 0;
 }
 
-function bytes(f: Record<string, unknown>, key: string): Buffer {
+function bytes(f: Fields, key: string): Buffer {
   const v = f[key];
   if (!(v instanceof Uint8Array) || v.length !== CHALLENGE_BYTES) {
     throw new HandshakeGarbageError(`handshake field ${key} must be ${CHALLENGE_BYTES} bytes`);

@@ -2,7 +2,7 @@
  * Nodes in worker threads: every core of a machine, each running an ordinary Grove
  * node (`app_1@host`, ...) in a thread of this OS process, connected to this node and
  * to each other as any cluster is. Between threads of the process, connections run
- * over MessagePorts (transport/thread_links.ts), not TCP and not the port mapper;
+ * over shared-memory rings (transport/thread_links.ts, ring_stream.ts), not TCP and not the port mapper;
  * each worker node also listens on TCP and registers with the port mapper, so that
  * other machines reach it directly, as any node.
  *

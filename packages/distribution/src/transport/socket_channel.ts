@@ -1,7 +1,8 @@
 /**
  * A {@link Channel} over an authenticated socket: control messages are encoded
- * into one batch per tick (`ControlEncoder`, no per-message buffer), the batch goes
- * out as one frame (`FrameWriter`, never blocking the sender), and incoming frames
+ * into one batch per event-loop turn (`ControlEncoder`, no per-message buffer, built
+ * behind its frame's length prefix), the batch goes out as one frame without a copy
+ * (`FrameWriter`, never blocking the sender), and incoming frames
  * are decoded batch by batch (`ControlDecoder`) straight into the connection.
  *
  * A frame that does not decode, or a length prefix over the maximum frame size,
@@ -134,7 +135,7 @@ export class SocketChannel implements Channel {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const busyLimit = options.distBufBusyLimit ?? DEFAULT_DIST_BUF_BUSY_LIMIT;
     this.port = new BusyPort(this, busyLimit, options.maxSendQueueBytes ?? DEFAULT_MAX_SEND_QUEUE_BYTES);
-    this.enc = new ControlEncoder({ maxBytes: maxFrameBytes - this.flushAt, split: true });
+    this.enc = new ControlEncoder({ maxBytes: maxFrameBytes - this.flushAt, split: true, framed: true });
     this.context = { localNode: id.localName, localCreation: id.localCreation };
     this.dec = new ControlDecoder(this.context, this.inbound);
     this.reassembly = new Reassembly(this.maxMessageBytes);
@@ -293,25 +294,27 @@ export class SocketChannel implements Channel {
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
+  /**
+   * One hop per batch: what this event-loop turn sends goes out at its end (the
+   * check phase, after the I/O callbacks of the turn), the batch handed to the socket
+   * as the frame it was built as (no copy, no second hop through the writer's own
+   * schedule). A turn's sends share one write.
+   */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    process.nextTick(this.flushScheduled);
+    setImmediate(this.flushScheduled);
   }
 
   private readonly flushScheduled = (): void => {
     this.scheduled = false;
-    this.flush();
+    this.flush(true);
   };
 
-  private flush(): void {
+  /** Hands the batch to the writer; `now`: written at once, else at the writer's end of turn. */
+  private flush(now = false): void {
     if (this.enc.count === 0) return;
-    try {
-      if (!this.writer.write(this.enc.take()) && !this.port.busy) this.port.update();
-    } catch (err) {
-      // Cannot happen by the sizing above; if it did, end this connection, not the OS process.
-      this.socket.destroy(err as Error);
-    }
+    if (!this.writer.writeFrames(this.enc.takeFrame(), 1, now) && !this.port.busy) this.port.update();
   }
 
   private readonly onFrame = (frame: Buffer): void => {

@@ -25,7 +25,7 @@ import { parseNodeName } from '../node/node_name';
 import type { NodeTransport, TransportStart } from './transport';
 import type { DistOptions } from '../node/dist_node';
 import { PortMapper } from '../epmd/port_mapper';
-import { PortStream } from './port_stream';
+import { RingStream } from './ring_stream';
 import { dialThread, registerThreadNode } from './thread_links';
 import { SocketChannel, type ChannelLimits } from './socket_channel';
 import { DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './busy_port';
@@ -41,8 +41,8 @@ const log = getLogger('dist');
 const THREAD_SLOT: HandshakeSlot = { identified: () => undefined, release: () => undefined };
 
 /**
- * Builds the handshake's protobuf codecs now (protobufjs generates them on first
- * use), so that the node's first connection does not pay for it.
+ * Runs the handshake's codec and the control codec once now, so that V8 has compiled
+ * them before the node's first connection.
  */
 function warmUp(name: string): void {
   const bytes = Buffer.alloc(32);
@@ -263,10 +263,10 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       ? new DistNodeError(`${options.name}: the name ${name.alive} is already registered on this host`, { cause: err })
       : err;
   }
-  // Nodes of other threads of this process reach this one over a MessagePort (thread_links.ts).
+  // Nodes of other threads of this process reach this one over shared-memory rings (thread_links.ts, ring_stream.ts).
   // Only Grove nodes run in threads of this process: no protocol to tell apart.
   const unregisterThread = registerThreadNode(options.name, (port) => {
-    const stream = new PortStream(port) as unknown as Socket;
+    const stream = new RingStream(port) as unknown as Socket;
     track(stream);
     acceptGrove(stream, THREAD_SLOT);
   });
@@ -277,7 +277,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       const threadPort = await dialThread(peer);
       if (threadPort !== undefined) {
         dropped(peer, attempt.signal);
-        const stream = new PortStream(threadPort) as unknown as Socket;
+        const stream = new RingStream(threadPort) as unknown as Socket;
         track(stream);
         const hs = await initiateHandshake(stream, { ...common, hidden: self.hidden ?? hidden, creation: self.creation, peer, onAlive: () => attempt.isPending(), signal: attempt.signal });
         return channelOf(hs, self.name, self.creation);

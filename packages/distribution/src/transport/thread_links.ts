@@ -1,6 +1,6 @@
 /**
  * Links between nodes in different threads of one OS process: a connection between
- * them runs over a `MessagePort` pair (see port_stream.ts) instead of TCP, and finding
+ * them runs over shared-memory rings (see ring_stream.ts) instead of TCP, and finding
  * the peer needs no port mapper.
  *
  * The main thread keeps a broker that knows every worker node (`attachWorker`, from

@@ -43,8 +43,13 @@ export class OutAtomCache {
 
   /** Index of `name`, or -1 when it must be written in full. */
   lookup(name: string): number {
+    // Small enough to inline at the encoders' call sites; the map lookup is apart.
     if (name === this.lastName) return this.lastIndex;
     if (name === this.prevName) return this.prevIndex;
+    return this.lookupIndex(name);
+  }
+
+  private lookupIndex(name: string): number {
     const i = this.index.get(name);
     if (i === undefined) return -1;
     this.prevName = this.lastName;
@@ -145,12 +150,18 @@ export class ShortStringCache {
   private readonly bytes = new Uint8Array(SLOTS * CACHED_STRING_MAX);
   private readonly lengths = new Uint8Array(SLOTS);
   private readonly strings: string[] = new Array<string>(SLOTS).fill('');
+  // Strings of 1 to 4 bytes ('ok', 'msg', 'type', 'EXIT': most keys and tags) are
+  // matched by their bytes as one 32-bit word, in a table of their own.
+  private readonly words = new Int32Array(SLOTS);
+  private readonly wordLengths = new Uint8Array(SLOTS);
+  private readonly wordStrings: string[] = new Array<string>(SLOTS).fill('');
 
   /**
    * The string of `buf[start, start + n)`, 1 ≤ n ≤ {@link CACHED_STRING_MAX}; or
    * undefined when a byte is not ASCII (the caller reports it).
    */
   get(buf: Uint8Array, start: number, n: number): string | undefined {
+    if (n <= 4) return this.short(buf, start, n);
     let h = n;
     for (let i = start, end = start + n; i < end; i++) {
       const c = buf[i]!;
@@ -173,6 +184,23 @@ export class ShortStringCache {
     }
     this.lengths[slot] = n;
     this.strings[slot] = s;
+    return s;
+  }
+
+  private short(buf: Uint8Array, start: number, n: number): string | undefined {
+    let word = buf[start]!;
+    if (n > 1) word |= buf[start + 1]! << 8;
+    if (n > 2) word |= buf[start + 2]! << 16;
+    if (n > 3) word |= buf[start + 3]! << 24;
+    if ((word & 0x80808080) !== 0) return undefined;
+    const h = Math.imul(word ^ n, 0x9e3779b1);
+    const slot = (h >>> 22) & (SLOTS - 1);
+    if (this.words[slot] === word && this.wordLengths[slot] === n) return this.wordStrings[slot];
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(buf[start + i]!);
+    this.words[slot] = word;
+    this.wordLengths[slot] = n;
+    this.wordStrings[slot] = s;
     return s;
   }
 }

@@ -8,12 +8,19 @@
  * {@link ControlEncoder.take} once per frame. The encoder writes protobuf by hand (no
  * intermediate objects, no per-message Buffer); the tests check its output against
  * protobufjs.
+ *
+ * A batch is held to the receiver's decoding budget (`term_format.ts`): a message that
+ * would put its batch's terms over `decodeBudget` of the batch's bytes is refused, as
+ * the receiver would refuse the frame (and close the connection). With `split` that is
+ * `BATCH_FULL` (the transport sends it after the batch, or on its own); a message over
+ * the budget on its own is a NotCopyableError to its sender.
  */
 import { BadArgError, NotCopyableError, type Pid, type Ref } from '@grove/core';
 import { Op, type ControlMessage } from './control_message';
-import { checkPid, checkRef, TermEncoder } from './term';
-import type { TermCodecOptions } from './term_format';
-import { fieldText, isVarint, putVarint, WireWriter } from './wire';
+import { checkPid, checkRef, overBudgetError, TermEncoder } from './term';
+import { DECODE_BUDGET_BASE, decodeBudget, type TermCodecOptions } from './term_format';
+import { BATCH_FULL, DEFAULT_MAX_BYTES, fieldText, isVarint, putVarint, WireWriter } from './wire';
+import { FRAME_HEADER_BYTES } from './framing';
 import type { OutAtomCache } from './atom_cache';
 
 /** Options of a control encoder or decoder. */
@@ -21,13 +28,24 @@ export interface ControlCodecOptions extends TermCodecOptions {
   /** Largest batch the encoder may build, in bytes (default 64 MiB). */
   maxBytes?: number;
   /**
-   * A message that would grow the batch past `maxBytes` throws `BATCH_FULL` (and
-   * leaves the batch as it was) instead of a NotCopyableError: the transport then sends
-   * it on its own, in fragments.
+   * A message that would grow the batch past `maxBytes`, or its terms past the
+   * decoding budget of its bytes, throws `BATCH_FULL` (and leaves the batch as it was)
+   * instead of a NotCopyableError: the transport then sends it after the batch, or on
+   * its own, in fragments.
    */
   split?: boolean;
   /** The outgoing atom cache (default: a new one; `new OutAtomCache(0)` for a message that stands alone). */
   atoms?: OutAtomCache;
+  /**
+   * Build each batch behind a reserved frame length prefix (`framing.ts`), to be taken
+   * with {@link ControlEncoder.takeFrame} as a ready frame: no copy to frame it.
+   */
+  framed?: boolean;
+  /**
+   * false: batches are not held to the receiver's decoding budget (only for
+   * tests that play a hostile peer). Default true.
+   */
+  budget?: boolean;
 }
 
 // Field keys: (field number << 3) | wire type (0 varint, 2 length-delimited).
@@ -46,25 +64,53 @@ export class ControlEncoder {
   readonly terms: TermEncoder;
   /** Messages in the current batch. */
   count = 0;
+  /** Bytes reserved for the frame prefix at the start of the buffer (0 or 4). */
+  private readonly prefix: number;
   private start = 0;
   private atomMark = 0;
   private envMark = 0;
   private bodyMark = 0;
+  /** The batch's term cost (`TermEncoder.cost`) before the message being written. */
+  private costMark = 0;
+  private readonly split: boolean;
+  /** The budget batches are held to: Infinity when `budget: false`. */
+  private readonly budgetBase: number;
 
   constructor(options: ControlCodecOptions = {}) {
-    this.writer = new WireWriter(8192, options.maxBytes, options.split === true);
+    this.prefix = options.framed === true ? FRAME_HEADER_BYTES : 0;
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.writer = new WireWriter(8192, maxBytes + this.prefix, options.split === true);
+    this.writer.pos = this.prefix;
+    this.split = options.split === true;
+    this.budgetBase = options.budget === false ? Infinity : DECODE_BUDGET_BASE;
     this.terms = new TermEncoder(this.writer, options);
   }
 
   /** Bytes in the current batch. */
   get length(): number {
-    return this.writer.pos;
+    return this.writer.pos - this.prefix;
   }
 
-  /** The current batch as a new Buffer (a protobuf `Batch`); starts the next batch. */
+  /** The current batch as a new Buffer (a protobuf `Batch`); starts the next batch. Not for a `framed` encoder. */
   take(): Buffer {
     this.count = 0;
+    this.terms.cost = 0;
     return this.writer.take();
+  }
+
+  /**
+   * The current batch as one frame (length prefix, then the `Batch`) in a Buffer of its
+   * own, the encoder's buffer itself when the batch fills most of it; starts the next
+   * batch. Only for a `framed` encoder.
+   */
+  takeFrame(): Buffer {
+    const w = this.writer;
+    w.buf.writeUInt32BE(w.pos - FRAME_HEADER_BYTES, 0);
+    this.count = 0;
+    this.terms.cost = 0;
+    const frame = w.takeOwned();
+    w.pos = FRAME_HEADER_BYTES;
+    return frame;
   }
 
   /** Any control message. */
@@ -229,22 +275,53 @@ export class ControlEncoder {
     let pos = w.pos;
     this.start = pos;
     this.atomMark = this.terms.atoms.mark();
+    this.costMark = this.terms.cost;
     buf[pos++] = 0x0a; // Batch.messages
     this.envMark = pos++;
-    pos = putVarint(buf, pos, op * 8 + LEN);
+    const key = op * 8 + LEN; // below 2^14: one or two bytes
+    if (key < 0x80) buf[pos++] = key;
+    else {
+      buf[pos++] = (key & 0x7f) | 0x80;
+      buf[pos++] = key >>> 7;
+    }
     this.bodyMark = pos++;
     w.pos = pos;
   }
 
   private close(): void {
-    this.writer.endLength(this.bodyMark);
-    this.writer.endLength(this.envMark);
+    const w = this.writer;
+    const body = w.pos - this.bodyMark - 1;
+    const envelope = w.pos - this.envMark - 1;
+    // Most messages are short: both lengths fit their one reserved byte.
+    if (envelope < 0x80) {
+      w.buf[this.bodyMark] = body;
+      w.buf[this.envMark] = envelope;
+    } else {
+      w.endLength(this.bodyMark);
+      w.endLength(this.envMark);
+    }
+    // Under the budget's base nothing can be over it: one comparison per message.
+    const cost = this.terms.cost;
+    if (cost > this.budgetBase && cost > decodeBudget(this.length)) this.overBudget(cost);
     this.count++;
   }
 
-  private abort(e: unknown, root: unknown): never {
+  /** The message just written would make the receiver refuse the batch: undone, and refused. */
+  private overBudget(cost: number): never {
+    const bytes = this.length;
+    this.undo();
+    if (this.split) throw BATCH_FULL;
+    throw overBudgetError(cost, bytes, this.count === 0 ? 'the message' : `the batch with this message (after ${this.count} others)`);
+  }
+
+  private undo(): void {
     this.writer.pos = this.start;
     this.terms.atoms.rollback(this.atomMark);
+    this.terms.cost = this.costMark;
+  }
+
+  private abort(e: unknown, root: unknown): never {
+    this.undo();
     throw this.terms.explain(e, root);
   }
 

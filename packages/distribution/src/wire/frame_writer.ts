@@ -50,8 +50,10 @@ export class FrameWriter {
   readonly flushMode: FlushMode;
   private readonly onBusy: ((pendingBytes: number) => void) | undefined;
   private readonly onDrain: (() => void) | undefined;
+  /** Bytes to write, in order: whole frames (length prefix included), a large payload after its own prefix. */
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
+  private frames = 0;
   private scheduled = false;
   private waitingDrain = false;
   private busyFlag = false;
@@ -72,7 +74,7 @@ export class FrameWriter {
 
   /** Frames queued here, not yet handed to the socket. */
   get queuedFrames(): number {
-    return this.queue.length;
+    return this.frames;
   }
 
   /** True while pending bytes are over the high-water mark. */
@@ -90,9 +92,34 @@ export class FrameWriter {
   write(payload: Uint8Array): boolean {
     if (payload.length > this.maxFrameBytes) throw new FrameTooLargeError(payload.length, this.maxFrameBytes);
     if (this.closed || this.sink.destroyed) return false;
-    this.queue.push(payload);
-    this.queuedBytes += FRAME_HEADER_BYTES + payload.length;
-    if (!this.scheduled && !this.waitingDrain) {
+    if (payload.length < COPY_LIMIT) {
+      this.queue.push(encodeFrame(payload));
+    } else {
+      // Large: written as it is, after its prefix (see `flush`).
+      const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+      header.writeUInt32BE(payload.length, 0);
+      this.queue.push(header, payload);
+    }
+    return this.queued(FRAME_HEADER_BYTES + payload.length, 1, false);
+  }
+
+  /**
+   * Queues `framed`, whole frames with their length prefixes in place (a batch the
+   * control encoder built behind a prefix it reserved): no copy. With `now`, writes
+   * what is queued at once instead of at the end of the turn (a caller that already
+   * waited for it). Returns as {@link write}.
+   */
+  writeFrames(framed: Uint8Array, frames: number, now: boolean): boolean {
+    if (this.closed || this.sink.destroyed) return false;
+    this.queue.push(framed);
+    return this.queued(framed.length, frames, now);
+  }
+
+  private queued(bytes: number, frames: number, now: boolean): boolean {
+    this.queuedBytes += bytes;
+    this.frames += frames;
+    if (now) this.flush();
+    else if (!this.scheduled && !this.waitingDrain) {
       this.scheduled = true;
       if (this.flushMode === 'tick') process.nextTick(this.flushScheduled);
       else setImmediate(this.flushScheduled);
@@ -112,7 +139,9 @@ export class FrameWriter {
     const total = this.queuedBytes;
     this.queue = [];
     this.queuedBytes = 0;
-    const ok = total <= COPY_LIMIT * 4 ? this.sink.write(batch(queue, total)) : this.writeLarge(queue);
+    this.frames = 0;
+    const ok =
+      queue.length === 1 ? this.sink.write(queue[0]!) : total <= COPY_LIMIT * 4 ? this.sink.write(Buffer.concat(queue, total)) : this.writeLarge(queue);
     if (!ok) {
       this.waitingDrain = true;
       this.sink.once('drain', this.sinkDrained);
@@ -131,6 +160,7 @@ export class FrameWriter {
   drop(): void {
     this.queue = [];
     this.queuedBytes = 0;
+    this.frames = 0;
   }
 
   private readonly flushScheduled = (): void => {
@@ -151,7 +181,7 @@ export class FrameWriter {
     }
   }
 
-  /** Small payloads are copied into shared runs; large ones go out as they are (writev). */
+  /** Small pieces are copied into shared runs; large ones go out as they are (writev). */
   private writeLarge(queue: Uint8Array[]): boolean {
     this.sink.cork();
     let ok = true;
@@ -160,33 +190,16 @@ export class FrameWriter {
     for (let i = 0; i < queue.length; i++) {
       const p = queue[i]!;
       if (p.length < COPY_LIMIT) {
-        runBytes += FRAME_HEADER_BYTES + p.length;
+        runBytes += p.length;
         continue;
       }
-      if (runBytes > 0) ok = this.sink.write(batch(queue.slice(runStart, i), runBytes)) && ok;
-      const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-      header.writeUInt32BE(p.length, 0);
-      ok = this.sink.write(header) && ok;
+      if (runBytes > 0) ok = this.sink.write(Buffer.concat(queue.slice(runStart, i), runBytes)) && ok;
       ok = this.sink.write(p) && ok;
       runStart = i + 1;
       runBytes = 0;
     }
-    if (runBytes > 0) ok = this.sink.write(batch(queue.slice(runStart), runBytes)) && ok;
+    if (runBytes > 0) ok = this.sink.write(Buffer.concat(queue.slice(runStart), runBytes)) && ok;
     this.sink.uncork();
     return ok;
   }
-}
-
-/** One buffer holding every frame of `queue` (whose framed size is `total`). */
-function batch(queue: Uint8Array[], total: number): Buffer {
-  if (queue.length === 1) return encodeFrame(queue[0]!);
-  const out = Buffer.allocUnsafe(total);
-  let off = 0;
-  for (let i = 0; i < queue.length; i++) {
-    const p = queue[i]!;
-    out.writeUInt32BE(p.length, off);
-    out.set(p, off + FRAME_HEADER_BYTES);
-    off += FRAME_HEADER_BYTES + p.length;
-  }
-  return out;
 }

@@ -6,10 +6,16 @@
  * A cycle is found by the depth limit (a cyclic value nests forever); the error then
  * comes from core's `checkTerm`, which names the path, so the sender sees exactly the
  * error a local `checkMessages` send would give.
+ *
+ * The encoder holds what it writes to the decoder's limits, counted the same way, so
+ * that the sender is refused what the receiver would refuse (a refused frame closes
+ * the connection): the nesting depth (containers only, as the decoder counts them)
+ * and the decoding budget (`term_format.ts`): it adds up the {@link TERM_COST} of what
+ * it writes in {@link TermEncoder.cost}, which the control encoder checks per batch.
  */
 import { checkTerm, classCodecOf, GenCall, GenCast, NotCopyableError, Pid, Ref } from '@grove/core';
 import { OutAtomCache } from './atom_cache';
-import { DEFAULT_MAX_DEPTH, T, type TermCodecOptions } from './term_format';
+import { DECODE_BUDGET_BASE, DECODE_BUDGET_PER_BYTE, decodeBudget, DEFAULT_MAX_DEPTH, T, TERM_COST, type TermCodecOptions } from './term_format';
 import { BATCH_FULL, fieldText, isUint32, isVarint, WireWriter } from './wire';
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -21,6 +27,13 @@ const GEN_CALL_PROTO = GenCall.prototype;
 const GEN_CAST_PROTO = GenCast.prototype;
 const codecOf = classCodecOf;
 const ERROR_OWN_FIELDS = new Set(['name', 'message', 'stack', 'cause']);
+const COST_MAP = TERM_COST[T.MAP]!;
+const COST_SET = TERM_COST[T.SET]!;
+const COST_ERROR = TERM_COST[T.ERROR]!;
+const COST_BYTES = TERM_COST[T.BYTES]!;
+const COST_CLASS = TERM_COST[T.CLASS]!;
+const COST_GEN_CALL = TERM_COST[T.GEN_CALL]!;
+const COST_GEN_CAST = TERM_COST[T.GEN_CAST]!;
 
 /**
  * Writes terms into a {@link WireWriter}. One encoder per outgoing connection (it
@@ -32,6 +45,12 @@ export class TermEncoder {
   private readonly maxDepth: number;
   private depth = 0;
   private readonly errorStack: Error[] = [];
+  /**
+   * What the terms written so far cost the decoder's budget (`TERM_COST`): set to 0 by
+   * {@link encode}; a caller that writes several terms into one frame resets it per
+   * frame and checks it with {@link overBudget}. @internal
+   */
+  cost = 0;
 
   constructor(
     /** Where the bytes go. */
@@ -49,6 +68,7 @@ export class TermEncoder {
   encode(value: unknown): void {
     const start = this.writer.pos;
     const mark = this.atoms.mark();
+    this.cost = 0;
     try {
       this.write(value);
     } catch (e) {
@@ -181,23 +201,40 @@ export class TermEncoder {
     w.utf8(name, bytes);
   }
 
+  /**
+   * A container: one level deeper (the decoder's rule: arrays, objects, Maps, Sets,
+   * Errors, registered-class instances, calls and casts are levels; pids, refs, dates
+   * and buffers are not). Leaving it is `this.depth--`.
+   */
+  private enter(): void {
+    if (++this.depth > this.maxDepth) this.tooDeep();
+  }
+
+  private tooDeep(): never {
+    throw new NotCopyableError('$', `nesting deeper than ${this.maxDepth} levels (or a cycle)`);
+  }
+
   private object(v: object): void {
-    if (++this.depth > this.maxDepth) {
-      throw new NotCopyableError('$', `nesting deeper than ${this.maxDepth} levels (or a cycle)`);
-    }
     if (Array.isArray(v)) {
+      this.enter();
       this.array(v);
-    } else {
-      const proto = Object.getPrototypeOf(v) as object | null;
-      if (proto === OBJECT_PROTO) this.fields(v as Record<string, unknown>, T.OBJECT);
-      else if (proto === PID_PROTO) this.pid(v as Pid);
-      else if (proto === REF_PROTO) this.ref(v as Ref);
-      else if (proto === null) this.fields(v as Record<string, unknown>, T.OBJECT_NULL);
-      else if (proto === GEN_CALL_PROTO) this.genCall(v as GenCall);
-      else if (proto === GEN_CAST_PROTO) this.genCast(v as GenCast);
-      else this.special(v);
+      this.depth--;
+      return;
     }
-    this.depth--;
+    const proto = Object.getPrototypeOf(v) as object | null;
+    if (proto === OBJECT_PROTO) {
+      this.enter();
+      this.fields(v as Record<string, unknown>, T.OBJECT);
+      this.depth--;
+    } else if (proto === PID_PROTO) this.pid(v as Pid);
+    else if (proto === REF_PROTO) this.ref(v as Ref);
+    else if (proto === null) {
+      this.enter();
+      this.fields(v as Record<string, unknown>, T.OBJECT_NULL);
+      this.depth--;
+    } else if (proto === GEN_CALL_PROTO) this.genCall(v as GenCall);
+    else if (proto === GEN_CAST_PROTO) this.genCast(v as GenCast);
+    else this.special(v);
   }
 
   private array(a: unknown[]): void {
@@ -234,15 +271,21 @@ export class TermEncoder {
   private genCall(c: GenCall): void {
     const from = c.from as { pid?: unknown; tag?: unknown } | null;
     if (!isFrom(from)) return this.special(c);
+    this.enter();
+    this.cost += COST_GEN_CALL;
     this.writer.u8(T.GEN_CALL);
     this.pidBody(from.pid);
     this.writer.varint(from.tag);
     this.write(c.request);
+    this.depth--;
   }
 
   private genCast(c: GenCast): void {
+    this.enter();
+    this.cost += COST_GEN_CAST;
     this.writer.u8(T.GEN_CAST);
     this.write(c.request);
+    this.depth--;
   }
 
   private pid(p: Pid): void {
@@ -286,9 +329,12 @@ export class TermEncoder {
     const w = this.writer;
     const codec = codecOf(v);
     if (codec !== undefined) {
+      this.enter();
+      this.cost += COST_CLASS;
       w.u8(T.CLASS);
       this.atom(codec.name);
       this.write(codec.toTerm(v));
+      this.depth--;
     } else if (v instanceof Pid) {
       // A subclass of Pid (core's ServerRef) travels as the plain pid it is.
       this.pid(v);
@@ -296,22 +342,32 @@ export class TermEncoder {
       w.u8(T.DATE);
       w.f64(v.getTime());
     } else if (v instanceof Uint8Array) {
+      this.cost += COST_BYTES;
       w.u8(T.BYTES);
       w.varint(v.length);
       w.bytes(v);
     } else if (v instanceof Map) {
+      this.enter();
+      this.cost += COST_MAP;
       w.u8(T.MAP);
       w.varint(v.size);
       for (const [k, x] of v) {
         this.write(k);
         this.write(x);
       }
+      this.depth--;
     } else if (v instanceof Set) {
+      this.enter();
+      this.cost += COST_SET;
       w.u8(T.SET);
       w.varint(v.size);
       for (const x of v) this.write(x);
+      this.depth--;
     } else if (v instanceof Error) {
+      this.enter();
+      this.cost += COST_ERROR;
       this.error(v);
+      this.depth--;
     } else {
       const cls = (v.constructor as { name?: string } | undefined)?.name ?? 'anonymous';
       throw new NotCopyableError('$', `an instance of the unregistered class ${cls} (registerClass it to send it)`);
@@ -346,6 +402,7 @@ export class TermEncoder {
       const pos = w.pos;
       const atoms = this.atoms.mark();
       const depth = this.depth;
+      const cost = this.cost;
       const errors = this.errorStack.length;
       try {
         this.string(k);
@@ -355,6 +412,7 @@ export class TermEncoder {
         w.pos = pos;
         this.atoms.rollback(atoms);
         this.depth = depth;
+        this.cost = cost;
         this.errorStack.length = errors;
         if (err === BATCH_FULL) throw err; // the batch is full, not the field uncopyable
       }
@@ -412,9 +470,26 @@ function isFrom(from: { pid?: unknown; tag?: unknown } | null): from is { pid: P
   return typeof pid === 'object' && pid !== null && Object.getPrototypeOf(pid) === PID_PROTO && isVarint(tag);
 }
 
-/** Encodes one term into a new Buffer (a convenience; connections reuse an encoder). */
+/**
+ * The error for terms that would cost more than the decoding budget of the `bytes`
+ * bytes they take (see `term_format.ts`): the receiver would refuse them. @internal
+ */
+export function overBudgetError(cost: number, bytes: number, what: string): NotCopyableError {
+  return new NotCopyableError(
+    '$',
+    `${what} would build about ${cost} bytes of Maps, Sets, Errors, Buffers and class instances in ${bytes} bytes, over the receiver's decoding budget of ${decodeBudget(bytes)} (${DECODE_BUDGET_PER_BYTE} per byte, plus ${DECODE_BUDGET_BASE}): the receiver would refuse it`,
+  );
+}
+
+/**
+ * Encodes one term into a new Buffer (a convenience; connections reuse an encoder).
+ * A term that `decodeTerm` would refuse for its decoding budget throws a
+ * NotCopyableError.
+ */
 export function encodeTerm(value: unknown, options: TermCodecOptions = {}): Buffer {
   const w = new WireWriter(256);
-  new TermEncoder(w, options).encode(value);
+  const enc = new TermEncoder(w, options);
+  enc.encode(value);
+  if (enc.cost > DECODE_BUDGET_BASE && enc.cost > decodeBudget(w.pos)) throw overBudgetError(enc.cost, w.pos, 'the term');
   return w.take();
 }

@@ -17,7 +17,7 @@
 import { classCodecNamed, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import { CACHED_STRING_MAX, InAtomCache, ShortStringCache } from './atom_cache';
 import { DecodeError } from '../errors';
-import { DEFAULT_MAX_DEPTH, T, type TermCodecOptions } from './term_format';
+import { DECODE_BUDGET_BASE, DECODE_BUDGET_PER_BYTE, decodeBudget, DEFAULT_MAX_DEPTH, T, TERM_COST, type TermCodecOptions } from './term_format';
 import { WireReader, type FastBuffer } from './wire';
 
 /** Who is decoding: pids and refs of this node incarnation decode as local. */
@@ -34,30 +34,13 @@ const RefClass = Ref;
 const GenCallClass = GenCall;
 const GenCastClass = GenCast;
 const PID_CACHE_SLOTS = 64;
+/** Arrays up to this length are allocated at their size. */
+const PREALLOCATED_ARRAY_MAX = 4096;
 const codecNamed = classCodecNamed;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Heap a frame may build per byte of it (estimated), besides {@link DECODE_BUDGET_BASE}. */
-export const DECODE_BUDGET_PER_BYTE = 64;
-/** What any frame may build whatever its size: 256 KiB (e.g. 64 errors without stacks). */
-export const DECODE_BUDGET_BASE = 256 * 1024;
-
-/** The decoding budget of a frame (or reassembled message) of `bytes` bytes. */
-export function decodeBudget(bytes: number): number {
-  return DECODE_BUDGET_PER_BYTE * bytes + DECODE_BUDGET_BASE;
-}
-
-/**
- * The estimated cost of the terms that can cost more than the budget's ratio, by tag
- * (heap bytes; an Error's also stands for the time to make one, some microseconds).
- */
-const COST: number[] = new Array<number>(256).fill(0);
-COST[T.MAP] = COST[T.SET] = 192;
-COST[T.ERROR] = 4096;
-COST[T.BYTES] = 192;
-COST[T.CLASS] = COST[T.GEN_CALL] = 64;
-COST[T.GEN_CAST] = 32;
+const COST = TERM_COST;
 
 const ERROR_CTORS = new Map<string, new (message: string) => Error>([
   ['Error', Error],
@@ -399,6 +382,31 @@ export class TermDecoder {
   private array(): unknown[] {
     const r: WireReader = this.reader;
     const n = r.length('array');
+    if (n > PREALLOCATED_ARRAY_MAX) return this.longArray(n);
+    // Allocated at its size (measured: half the cost of growing one by push, and no
+    // spare capacity for the collector); an index never assigned stays a hole.
+    const a = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      // The most frequent items (a tuple's tag and small numbers) without a call to `value`.
+      const tag = r.pos < r.end ? r.buf[r.pos]! : -1;
+      if (tag >= T.ASCII) {
+        r.pos++;
+        a[i] = this.ascii(tag - T.ASCII);
+      } else if (tag >= T.FIXINT) {
+        r.pos++;
+        a[i] = tag - T.FIXINT;
+      } else if (tag === T.HOLE) {
+        r.pos++;
+      } else {
+        a[i] = this.value();
+      }
+    }
+    return a;
+  }
+
+  /** An array too long to allocate at its size (V8 would make it a slow dictionary). */
+  private longArray(n: number): unknown[] {
+    const r: WireReader = this.reader;
     const a: unknown[] = [];
     for (let i = 0; i < n; i++) {
       if (r.pos < r.end && r.buf[r.pos] === T.HOLE) {

@@ -74,8 +74,42 @@ export const enum T {
 /** Default maximum nesting of containers, on both sides. */
 export const DEFAULT_MAX_DEPTH = MAX_TERM_DEPTH;
 
+/** Heap a frame may build per byte of it (estimated), besides {@link DECODE_BUDGET_BASE}. */
+export const DECODE_BUDGET_PER_BYTE = 64;
+/** What any frame may build whatever its size: 256 KiB (e.g. 64 errors without stacks). */
+export const DECODE_BUDGET_BASE = 256 * 1024;
+
+/**
+ * The decoding budget of a frame (or reassembled message) of `bytes` bytes: what the
+ * terms it carries may cost, by {@link TERM_COST}. The decoder refuses a frame over
+ * it, so the encoder refuses (at the sender) a message that would put its batch over.
+ */
+export function decodeBudget(bytes: number): number {
+  return DECODE_BUDGET_PER_BYTE * bytes + DECODE_BUDGET_BASE;
+}
+
+/**
+ * @internal the estimated cost, by tag, of the terms that can cost more than the
+ * budget's ratio (heap bytes; an Error's also stands for the time to make one, some
+ * microseconds); 0 for the others. Both sides charge it: the decoder to refuse an
+ * expansion bomb, the encoder to refuse what the decoder would.
+ */
+export const TERM_COST: readonly number[] = (() => {
+  const cost = new Array<number>(256).fill(0);
+  cost[T.MAP] = cost[T.SET] = 192;
+  cost[T.ERROR] = 4096;
+  cost[T.BYTES] = 192;
+  cost[T.CLASS] = cost[T.GEN_CALL] = 64;
+  cost[T.GEN_CAST] = 32;
+  return cost;
+})();
+
 /** Options of the term codec. */
 export interface TermCodecOptions {
-  /** Deepest nesting of arrays, objects, maps, sets, errors and classes (default 1000). */
+  /**
+   * Deepest nesting of arrays, objects, maps, sets, errors, registered-class instances,
+   * calls and casts (default 1000); pids, refs, dates and buffers are not levels. Both
+   * sides count the same way.
+   */
   maxDepth?: number;
 }

@@ -69,9 +69,18 @@ export function varintSize(n: number): number {
 
 /**
  * Writes the varint of `n` at `pos` (the caller made room for 8 bytes) and returns
- * the position after it. The caller checked `n` with {@link isVarint}.
+ * the position after it. The caller checked `n` with {@link isVarint}. Small enough to
+ * inline: one byte here, the rest in {@link putLongVarint}.
  */
 export function putVarint(buf: Uint8Array, pos: number, n: number): number {
+  if (n < 0x80) {
+    buf[pos] = n;
+    return pos + 1;
+  }
+  return putLongVarint(buf, pos, n);
+}
+
+function putLongVarint(buf: Uint8Array, pos: number, n: number): number {
   if (n > 0xffffffff) {
     // Low 28 bits with bit operations, the rest with arithmetic.
     let hi = Math.floor(n / 0x10000000);
@@ -145,6 +154,24 @@ export class WireWriter {
     return out;
   }
 
+  /**
+   * The content as a Buffer of its own, safe to hand to a socket; then resets. Content
+   * that fills at least half the buffer is handed over with it (no copy) and a new
+   * buffer takes its place; less is copied, so a small batch never pins a large buffer.
+   */
+  takeOwned(): Buffer {
+    const n = this.pos;
+    const buf = this.buf;
+    this.pos = 0;
+    if (n * 2 < buf.length) {
+      const out = Buffer.allocUnsafe(n);
+      buf.copy(out, 0, 0, n);
+      return out;
+    }
+    this.buf = Buffer.allocUnsafe(buf.length);
+    return buf.subarray(0, n);
+  }
+
   /** A view of the content (valid until the next write or reset). */
   view(): Buffer {
     return this.buf.subarray(0, this.pos);
@@ -163,7 +190,13 @@ export class WireWriter {
   varint(n: number): void {
     if (n >>> 0 !== n && !isVarint(n)) throw badVarint(n);
     if (this.pos + 10 > this.buf.length) this.grow(10);
-    this.pos = putVarint(this.buf, this.pos, n);
+    // One or two bytes (counts, lengths, small ints) inline; the rest in putVarint.
+    if (n < 0x80) this.buf[this.pos++] = n;
+    else if (n < 0x4000) {
+      const buf = this.buf;
+      buf[this.pos++] = (n & 0x7f) | 0x80;
+      buf[this.pos++] = n >>> 7;
+    } else this.pos = putVarint(this.buf, this.pos, n);
   }
 
   /** Zigzag varint of a 32-bit signed integer (protobuf `sint32`). */
@@ -312,7 +345,9 @@ export class WireReader {
 
   /** A zigzag varint of a 32-bit signed integer. */
   zigzag32(): number {
-    const v = this.uint32();
+    const at = this.pos;
+    const v = this.varint();
+    if (v > 0xffffffff) this.fail(`value ${v} does not fit in 32 bits`, at);
     return (v >>> 1) ^ -(v & 1);
   }
 

@@ -12,7 +12,7 @@ let seq = 0;
 export class AuthPeer {
   /** Control messages received, decoded, in order (once `decodeInput` is on). */
   readonly received: ControlMessage[] = [];
-  readonly enc = new ControlEncoder({ maxBytes: 1 << 30 });
+  readonly enc = new ControlEncoder({ maxBytes: 1 << 30, budget: false });
   private readonly dec: ControlDecoder;
 
   private constructor(
