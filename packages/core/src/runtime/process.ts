@@ -315,8 +315,12 @@ export class Process implements ProcessContext {
         return;
       }
     }
-    (this.mailbox ??= new Mailbox()).push(msg);
-    this.node.scheduler.delivered++;
+    const mb = (this.mailbox ??= new Mailbox());
+    mb.push(msg);
+    // The sender is charged for the send, twice when the receiver is a budget behind
+    // (as Erlang's send penalty did): a producer cannot outrun its consumer for ever.
+    const sched = this.node.scheduler;
+    sched.delivered += mb.length > sched.processBudget ? 2 : 1;
     if (this.handler !== null && !this.busy && w === null) this.node.scheduler.enqueue(this);
   }
 
