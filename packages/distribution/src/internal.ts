@@ -35,6 +35,9 @@ export { controlSchema, controlSchemaJson, type ControlMessage, type ControlType
 export { ControlEncoder, type ControlCodecOptions } from './wire/control';
 export { ControlDecoder, type ControlFastPath } from './wire/control_decode';
 
+// ---- transport: busy waiting after writes ----
+export { busyWaitStats, DEFAULT_BUSY_WAIT_US } from './transport/busy_wait';
+
 // ---- wire: frames ----
 export {
   FrameDecoder,

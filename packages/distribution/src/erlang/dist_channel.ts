@@ -32,6 +32,7 @@ import { formatTerm, getLogger, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import type { Channel, ChannelHandler, ChannelStats, Control } from '../transport/transport';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
 import { closeReason, startReading } from '../transport/socket_channel';
+import { busyWait } from '../transport/busy_wait';
 import { DFLAG } from './dist_flags';
 import { E } from './etf_format';
 import type { ErlangHandshakeResult } from './dist_handshake';
@@ -91,6 +92,8 @@ export interface ErlangChannelOptions {
   localName: string;
   localCreation: number;
   maxFrameBytes?: number;
+  /** Microseconds the event loop keeps polling after a write (`transport/busy_wait.ts`); 0: none. */
+  busyWaitUs?: number;
 }
 
 export class ErlangChannel implements Channel {
@@ -126,7 +129,10 @@ export class ErlangChannel implements Channel {
   private readonly replyAt = { pos: 0 };
   readonly rpc: RpcBridge;
 
+  private readonly busyWaitUs: number;
+
   constructor(private readonly socket: Socket, hs: ErlangHandshakeResult, options: ErlangChannelOptions) {
+    this.busyWaitUs = options.busyWaitUs ?? 0;
     this.peer = hs.peer;
     this.peerCreation = hs.peerCreation;
     this.peerHidden = hs.peerHidden;
@@ -232,6 +238,7 @@ export class ErlangChannel implements Channel {
   private readonly flushScheduled = (): void => {
     this.scheduled = false;
     this.flush();
+    busyWait(this.busyWaitUs);
   };
 
   private flush(): void {

@@ -24,6 +24,7 @@ import type { HandshakeError, HandshakeFailure } from '../errors';
 import type { AcceptDecision } from '../handshake/handshake';
 import { parseNodeName, type NodeNameKind } from '../node/node_name';
 import { socketAddress } from '../transport/tcp';
+import { busyWait } from '../transport/busy_wait';
 import { peerNameProblem, refusal } from '../handshake/session';
 import { DFLAG, missingMandatory, ownFlags } from './dist_flags';
 
@@ -43,6 +44,8 @@ export interface ErlangHandshakeOptions {
   cookie: (peer: string) => string;
   hidden: boolean;
   timeoutMs: number;
+  /** Microseconds of polling after each handshake message (`transport/busy_wait.ts`). */
+  busyWaitUs?: number;
 }
 
 export interface ErlangAcceptOptions extends ErlangHandshakeOptions {
@@ -109,6 +112,7 @@ abstract class ErlangSession {
     out.writeUInt16BE(body.length, 0);
     body.copy(out, 2);
     this.socket.write(out);
+    busyWait(this.options.busyWaitUs ?? 0);
   }
 
   protected get finished(): boolean {

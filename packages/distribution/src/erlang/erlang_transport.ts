@@ -18,7 +18,7 @@
  */
 import type { Socket } from 'node:net';
 import type { AcceptDecision } from '../handshake/handshake';
-import { ErlangChannel } from './dist_channel';
+import { ErlangChannel, type ErlangChannelOptions } from './dist_channel';
 import { acceptErlangHandshake, initiateErlangHandshake, isErlangHello } from './dist_handshake';
 
 export interface ErlangSide {
@@ -29,6 +29,8 @@ export interface ErlangSide {
   hidden: boolean;
   timeoutMs: number;
   maxFrameBytes?: number;
+  /** Microseconds of polling after a write (`transport/busy_wait.ts`). */
+  busyWaitUs?: number;
 }
 
 /**
@@ -75,6 +77,11 @@ export async function dialErlang(socket: Socket, peer: string, side: ErlangSide)
   return new ErlangChannel(hs.socket, hs, channelOptions(side));
 }
 
-function channelOptions(side: ErlangSide): { localName: string; localCreation: number; maxFrameBytes?: number } {
-  return { localName: side.name, localCreation: side.creation, ...(side.maxFrameBytes !== undefined ? { maxFrameBytes: side.maxFrameBytes } : {}) };
+function channelOptions(side: ErlangSide): ErlangChannelOptions {
+  return {
+    localName: side.name,
+    localCreation: side.creation,
+    ...(side.maxFrameBytes !== undefined ? { maxFrameBytes: side.maxFrameBytes } : {}),
+    ...(side.busyWaitUs !== undefined ? { busyWaitUs: side.busyWaitUs } : {}),
+  };
 }

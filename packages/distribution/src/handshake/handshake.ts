@@ -84,6 +84,8 @@ export interface HandshakeOptions {
   timeoutMs?: number;
   /** Largest frame of the connection after the handshake (set on the returned decoder). Default 1 MiB. */
   maxFrameBytes?: number;
+  /** Microseconds of polling after each handshake message (`transport/busy_wait.ts`). Default 0. */
+  busyWaitUs?: number;
   /** Protocol versions spoken. Default `HANDSHAKE_VERSION`..`HANDSHAKE_VERSION` (1..1). */
   versions?: { min: number; max: number };
   /**

@@ -26,6 +26,7 @@ import {
 import { parseNodeName, type NodeNameKind } from '../node/node_name';
 import { peerCertificateProblem, tlsFailureCause } from './tls_identity';
 import { socketAddress } from '../transport/tcp';
+import { busyWait } from '../transport/busy_wait';
 import { refusals } from '../transport/warn_limit';
 
 function cookies(spec: CookieSpec, peer: string): CookiePair {
@@ -127,6 +128,7 @@ abstract class Session {
 
   protected send(msg: HandshakeMsg): void {
     this.writer.write(encodeHandshake(msg));
+    busyWait(this.options.busyWaitUs ?? 0);
   }
 
   /** True when the peer sent more than it may before hearing from us (and fails then). */

@@ -34,6 +34,7 @@ import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/frami
 import { BATCH_FULL } from '../wire/wire';
 import { InAtomCache, OutAtomCache } from '../wire/atom_cache';
 import { SlicedDecode } from '../wire/term_slices';
+import { busyWait } from './busy_wait';
 import { BusyPort, DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './busy_port';
 
 /** A batch this large is written at once instead of at the end of the tick (bounds frame size and latency). */
@@ -81,6 +82,8 @@ export interface ChannelLimits {
   maxMessageBytes?: number;
   distBufBusyLimit?: number;
   maxSendQueueBytes?: number;
+  /** Microseconds the event loop keeps polling after a write (`busy_wait.ts`); 0: none. */
+  busyWaitUs?: number;
 }
 
 export class SocketChannel implements Channel {
@@ -112,6 +115,7 @@ export class SocketChannel implements Channel {
   private readonly port: BusyPort;
   private fragmentedOut = 0;
   private fragmentedIn = 0;
+  private readonly busyWaitUs: number;
 
   constructor(
     /** @internal */
@@ -133,6 +137,7 @@ export class SocketChannel implements Channel {
     this.flushAt = Math.min(FLUSH_BYTES, Math.floor(maxFrameBytes / 4));
     this.fragmentBytes = Math.min(FRAGMENT_BYTES, Math.floor(maxFrameBytes / 4));
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.busyWaitUs = options.busyWaitUs ?? 0;
     const busyLimit = options.distBufBusyLimit ?? DEFAULT_DIST_BUF_BUSY_LIMIT;
     this.port = new BusyPort(this, busyLimit, options.maxSendQueueBytes ?? DEFAULT_MAX_SEND_QUEUE_BYTES);
     this.enc = new ControlEncoder({ maxBytes: maxFrameBytes - this.flushAt, split: true, framed: true });
@@ -309,6 +314,8 @@ export class SocketChannel implements Channel {
   private readonly flushScheduled = (): void => {
     this.scheduled = false;
     this.flush(true);
+    // The answer, if one comes, is read without a wake-up (BEAM's scheduler busy wait).
+    busyWait(this.busyWaitUs);
   };
 
   /** Hands the batch to the writer; `now`: written at once, else at the writer's end of turn. */

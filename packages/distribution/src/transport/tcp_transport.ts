@@ -31,6 +31,7 @@ import { SocketChannel, type ChannelLimits } from './socket_channel';
 import { DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './busy_port';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/framing';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/fragment';
+import { DEFAULT_BUSY_WAIT_US } from './busy_wait';
 import { connect, listen, positiveOption, socketAddress, type HandshakeSlot, type Listener, type SocketTlsOptions, type TlsOptions } from './tcp';
 import { ownCertificateProblems, type TlsIdentityMode } from '../handshake/tls_identity';
 import { GROVE_EPMD_EXTRA, GROVE_TLS_EPMD_EXTRA } from '../epmd/epmd';
@@ -145,12 +146,15 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   const maxFrameBytes = options.maxFrameBytes;
   const tlsIdentity: TlsIdentityMode = options.tls?.unsafeSkipNodeNameCheck === true ? 'host' : 'node';
   const tls = options.tls !== undefined ? { tls: socketTls(options.name, options.tls, tlsIdentity) } : {};
-  const common = { name: options.name, cookie, hidden, timeoutMs, tlsIdentity, ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}) };
+  // Resolved by startDistributed (option, else GROVE_BUSY_WAIT_US, else the default).
+  const busyWaitUs = options.busyWaitUs ?? DEFAULT_BUSY_WAIT_US;
+  const common = { name: options.name, cookie, hidden, timeoutMs, tlsIdentity, busyWaitUs, ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}) };
   const limits: Required<ChannelLimits> = {
     maxFrameBytes: positiveOption('maxFrameBytes', maxFrameBytes, DEFAULT_MAX_FRAME_BYTES),
     maxMessageBytes: positiveOption('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES),
     distBufBusyLimit: positiveOption('distBufBusyLimit', options.distBufBusyLimit, DEFAULT_DIST_BUF_BUSY_LIMIT),
     maxSendQueueBytes: positiveOption('maxSendQueueBytes', options.maxSendQueueBytes, DEFAULT_MAX_SEND_QUEUE_BYTES),
+    busyWaitUs,
   };
   if (limits.maxMessageBytes < limits.maxFrameBytes) {
     throw new RangeError(`maxMessageBytes (${limits.maxMessageBytes}) must be at least maxFrameBytes (${limits.maxFrameBytes}): a message that fits a frame is never split`);
@@ -193,6 +197,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
     cookie,
     hidden: self.hidden ?? hidden,
     timeoutMs,
+    busyWaitUs,
     ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}),
   });
   const acceptBeam = (socket: Socket, slot: HandshakeSlot, first: Buffer): void => {
