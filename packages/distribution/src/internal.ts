@@ -99,7 +99,7 @@ export {
 } from './transport/tcp';
 
 // ---- the port mapper: registration and the embedded server ----
-export { register, EpmdRegistration, type RegisterRequest } from './epmd/epmd';
+export { register, encodeNodeInfo, EpmdRegistration, type RegisterRequest } from './epmd/epmd';
 export { EpmdServer, type EpmdServerOptions } from './epmd/server';
 export {
   PortMapper,

@@ -9,7 +9,7 @@ import {
   portPlease,
   probe,
 } from '@grove/distribution';
-import { EpmdServer, register, type EpmdRegistration } from '@grove/distribution/internal';
+import { EpmdServer, encodeNodeInfo, register, type EpmdRegistration } from '@grove/distribution/internal';
 import { freePort, waitFor } from './support/wait';
 
 describe('EPMD port choice', () => {
@@ -150,6 +150,31 @@ describe('EPMD client errors', () => {
       await expect(register({ name: 'a', port: 1 }, { port })).rejects.toMatchObject({ kind: 'protocol' });
       await expect(names({ port })).rejects.toThrow(/bad NAMES_RESP line/);
     } finally {
+      await new Promise((r) => srv.close(r));
+    }
+  });
+
+  it('takes a whole PORT2_RESP without waiting for the port mapper to close, and a split one across chunks', async () => {
+    // A port mapper that answers in two pieces and keeps the connection open: the
+    // lookup resolves as soon as the answer is whole (before, it waited for the close).
+    const info = { port: 4711, nodeType: NODE_TYPE_NORMAL, protocol: 0, highestVersion: 6, lowestVersion: 6, name: 'alice', extra: GROVE_EPMD_EXTRA };
+    const held: net.Socket[] = [];
+    const srv = net.createServer((s) => {
+      held.push(s);
+      s.once('data', () => {
+        const answer = Buffer.concat([Buffer.of(119, 0), encodeNodeInfo(info)]);
+        s.write(answer.subarray(0, 7));
+        setTimeout(() => s.write(answer.subarray(7)), 20);
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    try {
+      expect(await portPlease('alice', { port, timeoutMs: 5000 })).toEqual(info);
+      // The client closed its end: the server sees the close.
+      await waitFor(() => held.length === 1 && held[0]!.readableEnded);
+    } finally {
+      for (const s of held) s.destroy();
       await new Promise((r) => srv.close(r));
     }
   });

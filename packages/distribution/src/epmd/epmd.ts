@@ -145,8 +145,12 @@ function target(addr: EpmdAddress): { host: string; port: number; timeoutMs: num
   return { host: addr.host ?? '127.0.0.1', port: epmdPort(addr.port), timeoutMs: addr.timeoutMs ?? DEFAULT_EPMD_TIMEOUT_MS };
 }
 
-/** Sends one request and collects everything EPMD answers until it closes. */
-function request(addr: EpmdAddress, body: Buffer): Promise<Buffer> {
+/**
+ * Sends one request and collects everything EPMD answers until it closes, or until
+ * `complete` says the answer so far is whole (then the socket is closed at once,
+ * without waiting for the port mapper's close to travel back).
+ */
+function request(addr: EpmdAddress, body: Buffer, complete?: (answer: Buffer) => boolean): Promise<Buffer> {
   const { host, port, timeoutMs } = target(addr);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -156,7 +160,15 @@ function request(addr: EpmdAddress, body: Buffer): Promise<Buffer> {
       reject(new EpmdError(`port mapper at ${host}:${port} did not answer within ${timeoutMs} ms`, 'unreachable'));
     }, timeoutMs);
     socket.on('connect', () => socket.write(epmdRequest(body)));
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (complete === undefined) return;
+      const answer = chunks.length === 1 ? c : Buffer.concat(chunks);
+      if (!complete(answer)) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    });
     socket.on('error', (err) => {
       clearTimeout(timer);
       reject(new EpmdError(`no port mapper at ${host}:${port}: ${err.message}`, 'unreachable', { cause: err }));
@@ -175,7 +187,7 @@ function request(addr: EpmdAddress, body: Buffer): Promise<Buffer> {
  */
 export async function portPlease(name: string, addr: EpmdAddress = {}): Promise<EpmdNodeInfo | undefined> {
   const body = Buffer.concat([Buffer.of(EPMD.PORT_PLEASE2_REQ), checkEpmdName(name)]);
-  const answer = await request(addr, body);
+  const answer = await request(addr, body, port2Complete);
   if (answer.length < 2 || answer[0] !== EPMD.PORT2_RESP) {
     throw new EpmdError(`bad PORT2_RESP from the port mapper at ${describeAddr(addr)} (${answer.length} bytes)`, 'protocol');
   }
@@ -183,6 +195,12 @@ export async function portPlease(name: string, addr: EpmdAddress = {}): Promise<
   const info = decodeNodeInfo(answer, 2);
   if (info === undefined) throw new EpmdError(`truncated PORT2_RESP from the port mapper at ${describeAddr(addr)}`, 'protocol');
   return info;
+}
+
+/** A PORT2_RESP is whole: an error code, or the node's fields to their end (anything else is judged whole, then refused). */
+function port2Complete(answer: Buffer): boolean {
+  if (answer.length < 2) return answer[0] !== EPMD.PORT2_RESP;
+  return answer[0] !== EPMD.PORT2_RESP || answer[1] !== 0 || decodeNodeInfo(answer, 2) !== undefined;
 }
 
 /** What NAMES_REQ answers. */
