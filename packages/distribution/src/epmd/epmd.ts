@@ -107,7 +107,7 @@ export function epmdRequest(body: Buffer): Buffer {
   return out;
 }
 
-/** The node fields shared by ALIVE2_REQ and PORT2_RESP, from `port` on. @internal */
+/** The node fields shared by ALIVE2_REQ and PORT2_RESP, from `port` on (what a port mapper answers a lookup with, after its two-byte header). */
 export function encodeNodeInfo(info: EpmdNodeInfo): Buffer {
   const name = checkEpmdName(info.name);
   const out = Buffer.allocUnsafe(2 + 1 + 1 + 2 + 2 + 2 + name.length + 2 + info.extra.length);
