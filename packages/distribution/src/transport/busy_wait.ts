@@ -10,8 +10,15 @@
  * The cost is CPU: at most `busyWaitUs` of polling after a node's last write (a
  * request every 10 ms with 200 µs is 2% of a core). `busyWaitUs: 0` turns it off.
  *
+ * Polling only pays while the thread has a core of its own. Where threads wait for a
+ * core (more busy processes than cores), a polling thread takes time from the one that
+ * would answer: so, on Linux, every millisecond of polling the thread reads how long
+ * it waited for a core (`/proc/thread-self/schedstat`); past a tenth of the time it
+ * stops polling for a while (5 ms, doubling while it lasts, at most a second).
+ *
  * Internal to the package, not part of its API.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 
 /** Default microseconds of polling after a write (`DistOptions.busyWaitUs`), unless `GROVE_BUSY_WAIT_US` says otherwise. */
 export const DEFAULT_BUSY_WAIT_US = 200;
@@ -23,40 +30,112 @@ export const MAX_BUSY_WAIT_US = 100_000;
  */
 const TURNS_PER_US = 4;
 
+/** How often (ms of polling) the wait for a core is read. */
+const WINDOW_MS = 1;
+/** Waiting for a core more than this share of a window stops polling. */
+const CONTENDED = 0.1;
+const BACKOFF_MIN_MS = 5;
+const BACKOFF_MAX_MS = 1000;
+
 const now = performance.now.bind(performance);
 const nextTurn = setImmediate;
 let deadline = 0;
 let turnsLeft = 0;
 let spinning = false;
 /** Counters for tests and tools (`busyWaitStats`). */
-const stats = { waits: 0, turns: 0 };
+const stats = { waits: 0, turns: 0, backoffs: 0 };
+
+// Contention: the thread's time spent waiting for a core, from the kernel's schedstat.
+let schedFd: number | undefined;
+const schedBuf = Buffer.alloc(96);
+/** Start of the current window (ms), and the core wait (ns) at its start; NaN: none open. */
+let windowStart = Number.NaN;
+let windowWaitNs = 0;
+let backoffUntil = 0;
+let backoffMs = BACKOFF_MIN_MS;
+
+/** Nanoseconds this thread has waited for a core so far; -1 where the kernel does not say. */
+function coreWaitNs(): number {
+  if (schedFd === -1) return -1;
+  try {
+    schedFd ??= openSync('/proc/thread-self/schedstat', 'r');
+    const n = readSync(schedFd, schedBuf, 0, schedBuf.length, 0);
+    // "<run ns> <wait ns> <slices>\n": the second field.
+    let i = 0;
+    while (i < n && schedBuf[i] !== 0x20) i++;
+    let v = 0;
+    for (i++; i < n; i++) {
+      const c = schedBuf[i]! - 0x30;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+    }
+    return v;
+  } catch {
+    if (schedFd !== undefined && schedFd >= 0) closeSync(schedFd);
+    schedFd = -1;
+    return -1;
+  }
+}
+
+/** Closes a window of polling: true (and backs off) when the thread waited for a core too long in it. */
+function contended(t: number): boolean {
+  const w = coreWaitNs();
+  if (w < 0) {
+    windowStart = Number.POSITIVE_INFINITY; // never judged again: no schedstat here
+    return false;
+  }
+  const waitedMs = (w - windowWaitNs) / 1e6;
+  const span = t - windowStart;
+  windowStart = t;
+  windowWaitNs = w;
+  if (waitedMs <= CONTENDED * span) {
+    backoffMs = BACKOFF_MIN_MS;
+    return false;
+  }
+  stats.backoffs++;
+  backoffUntil = t + backoffMs;
+  backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
+  windowStart = Number.NaN;
+  return true;
+}
 
 const turn = (): void => {
   stats.turns++;
-  if (--turnsLeft > 0 && now() < deadline) nextTurn(turn);
+  const t = now();
+  if (t - windowStart >= WINDOW_MS && contended(t)) spinning = false;
+  else if (--turnsLeft > 0 && t < deadline) nextTurn(turn);
   else spinning = false;
 };
 
 /** Keeps the event loop polling for at least `us` microseconds from now (0: nothing). */
 export function busyWait(us: number): void {
   if (us <= 0) return;
-  const until = now() + us / 1000;
+  const t = now();
+  if (t < backoffUntil) return;
+  const until = t + us / 1000;
   if (until > deadline) deadline = until;
   const turns = us * TURNS_PER_US;
   if (turns > turnsLeft) turnsLeft = turns;
   if (!spinning) {
     spinning = true;
     stats.waits++;
+    // A window spans the polls of a burst of writes and the gaps between them; one
+    // left open a long time (the thread slept) starts again.
+    if (!(t - windowStart < 50 * WINDOW_MS)) {
+      windowStart = t;
+      windowWaitNs = coreWaitNs();
+    }
     nextTurn(turn);
   }
 }
 
 /**
  * What busy waiting did in this thread: `waits` started (a write while none ran),
- * `turns` of the event loop spent in them, and whether one runs now.
+ * `turns` of the event loop spent in them, `backoffs` (polling stopped because the
+ * thread waited for a core), and whether one runs now.
  */
-export function busyWaitStats(): { waits: number; turns: number; spinning: boolean } {
-  return { waits: stats.waits, turns: stats.turns, spinning };
+export function busyWaitStats(): { waits: number; turns: number; backoffs: number; spinning: boolean } {
+  return { waits: stats.waits, turns: stats.turns, backoffs: stats.backoffs, spinning };
 }
 
 /**
