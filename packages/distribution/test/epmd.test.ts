@@ -172,7 +172,7 @@ describe('EPMD client errors', () => {
     try {
       expect(await portPlease('alice', { port, timeoutMs: 5000 })).toEqual(info);
       // The client closed its end: the server sees the close.
-      await waitFor(() => held.length === 1 && held[0]!.readableEnded);
+      await waitFor(() => held.length === 1 && held[0]!.readableEnded, 'the client to close its end');
     } finally {
       for (const s of held) s.destroy();
       await new Promise((r) => srv.close(r));
