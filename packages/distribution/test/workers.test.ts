@@ -4,6 +4,7 @@
  * that dies is a nodedown with noconnection for the others and is restarted by its
  * supervisor. The threads run the built JavaScript (`npm test` builds first).
  */
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { Call, GenServer, isDownMessage, type ProcessContext } from '@grove/core';
 import { isNodeMessage, monitorNodes, ServerPool, startWorkers, WorkerNode, type DistNode, type WorkerNodes } from '@grove/distribution';
@@ -47,6 +48,45 @@ class Where extends GenServer<{ call: 'where' }> {
     return [this.ctx.node.name, -1];
   }
 }
+
+/**
+ * Open file descriptors of this process on a thread's schedstat (busy waiting's
+ * contention check), counting those of threads gone (their link no longer reads).
+ */
+function schedstatFds(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let link: string;
+    try {
+      link = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch (e) {
+      // The fd of readdir itself is gone by now; one whose link cannot be read is a dead thread's.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(`/proc/self/fd/${fd}`)) n++;
+      continue;
+    }
+    if (link.endsWith('/schedstat')) n++;
+  }
+  return n;
+}
+
+(existsSync('/proc/thread-self/schedstat') ? describe : describe.skip)('busy waiting in worker threads', () => {
+  it('leaves no file open of the threads that ended (each reads its wait for a core from one)', async () => {
+    const epmd = await privateEpmd();
+    const main = await tcpNode('app', epmd);
+    const before = schedstatFds();
+    for (let round = 0; round < 3; round++) {
+      workers = await startWorkers(main, { count: 2, main: MAIN, data: { job: 'test' }, epmdPort: epmd.port });
+      const w = workers;
+      await main.node.run(async (ctx) => {
+        for (const n of w.nodes) for (let i = 0; i < 20; i++) await ping(ctx, n);
+      });
+      await w.stop();
+      workers = undefined;
+    }
+    // Each thread polled after its writes (and opened its schedstat); none is left open.
+    await waitFor(() => schedstatFds() <= before + 1, 'the threads\' schedstat files to close');
+  });
+});
 
 describe('a pool of servers on worker nodes', () => {
   it('spreads requests round-robin, and sends equal keys to the same server', async () => {

@@ -58,6 +58,7 @@ let backoffMs = BACKOFF_MIN_MS;
 function coreWaitNs(): number {
   if (schedFd === -1) return -1;
   try {
+    // Kept open for the thread's life (Node closes a worker thread's files when it ends).
     schedFd ??= openSync('/proc/thread-self/schedstat', 'r');
     const n = readSync(schedFd, schedBuf, 0, schedBuf.length, 0);
     // "<run ns> <wait ns> <slices>\n": the second field.
@@ -71,10 +72,20 @@ function coreWaitNs(): number {
     }
     return v;
   } catch {
-    if (schedFd !== undefined && schedFd >= 0) closeSync(schedFd);
-    schedFd = -1;
+    closeSchedstat();
     return -1;
   }
+}
+
+function closeSchedstat(): void {
+  if (schedFd !== undefined && schedFd >= 0) {
+    try {
+      closeSync(schedFd);
+    } catch {
+      // already closed
+    }
+  }
+  schedFd = -1;
 }
 
 /** Closes a window of polling: true (and backs off) when the thread waited for a core too long in it. */
