@@ -133,8 +133,8 @@ export function busyWait(us: number): void {
     // A window spans the polls of a burst of writes and the gaps between them; one
     // left open a long time (the thread slept) starts again.
     if (!(t - windowStart < 50 * WINDOW_MS)) {
-      windowStart = t;
       windowWaitNs = coreWaitNs();
+      windowStart = windowWaitNs < 0 ? Number.POSITIVE_INFINITY : t; // no schedstat: never judged
     }
     nextTurn(turn);
   }
