@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { BadArgError } from '@grove/core';
 import { startDistributed, type DistNode } from '@grove/distribution';
-import { busyWaitStats } from '@grove/distribution/internal';
+import { ANSWER_WINDOW_MS, busyWaitStats } from '@grove/distribution/internal';
 import { stopTcpNodes, tcpNode } from './support/tcp_nodes';
 import { waitFor } from './support/wait';
 
@@ -89,6 +89,42 @@ describe('busy waiting after a write', () => {
       if (saved === undefined) delete process.env.GROVE_BUSY_WAIT_US;
       else process.env.GROVE_BUSY_WAIT_US = saved;
     }
+  });
+
+  it('does not poll after writes to a peer that has said nothing for a while (a one-way stream)', async () => {
+    const a = await tcpNode('bw_oneway_a', { busyWaitUs: 2000 });
+    const b = await tcpNode('bw_oneway_b', { busyWaitUs: 2000 });
+    echo(b);
+    let received = 0;
+    b.node.register('sink', b.node.spawnLoop(() => void received++));
+    await roundTrips(a, b, 3);
+    const heard = (): number => a.connectionInfo(b.name)!.messagesIn;
+    // A spell in which `a` hears nothing from `b` (the connection's start-up traffic, a
+    // tick, may still come: then try again): longer than the window, then 200 sends.
+    for (let attempt = 0; ; attempt++) {
+      const inBefore = heard();
+      await new Promise((r) => setTimeout(r, 3 * ANSWER_WINDOW_MS));
+      await idle();
+      const before = busyWaitStats();
+      await a.node.run(async (ctx) => {
+        for (let i = 0; i < 200; i++) {
+          ctx.send(['sink', b.name], i);
+          if (i % 20 === 19) await ctx.yield();
+        }
+      });
+      await waitFor(() => received >= 200 * (attempt + 1), 'the sink to count the sends');
+      if (heard() !== inBefore && attempt < 5) continue;
+      expect(heard()).toBe(inBefore);
+      expect(busyWaitStats().waits).toBe(before.waits);
+      break;
+    }
+    // Once the peer answers again, writes to it poll again.
+    const before = busyWaitStats();
+    await waitFor(async () => {
+      await roundTrips(a, b, 10);
+      return busyWaitStats().waits > before.waits;
+    }, 'polling after round trips', 20_000);
+    await idle();
   });
 
   it('keeps timers and other I/O running while it polls', async () => {

@@ -32,7 +32,7 @@ import { formatTerm, getLogger, GenCall, GenCast, Pid, Ref } from '@grove/core';
 import type { Channel, ChannelHandler, ChannelStats, Control } from '../transport/transport';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/framing';
 import { closeReason, startReading } from '../transport/socket_channel';
-import { busyWait } from '../transport/busy_wait';
+import { busyWaitClock, busyWaitForAnswer } from '../transport/busy_wait';
 import { DFLAG } from './dist_flags';
 import { E } from './etf_format';
 import type { ErlangHandshakeResult } from './dist_handshake';
@@ -130,6 +130,8 @@ export class ErlangChannel implements Channel {
   readonly rpc: RpcBridge;
 
   private readonly busyWaitUs: number;
+  /** When a frame last came in (`busyWaitClock`): a write polls for the answer only while the peer talks. */
+  private lastInAt = busyWaitClock();
 
   constructor(private readonly socket: Socket, hs: ErlangHandshakeResult, options: ErlangChannelOptions) {
     this.busyWaitUs = options.busyWaitUs ?? 0;
@@ -238,7 +240,7 @@ export class ErlangChannel implements Channel {
   private readonly flushScheduled = (): void => {
     this.scheduled = false;
     this.flush();
-    busyWait(this.busyWaitUs);
+    busyWaitForAnswer(this.busyWaitUs, this.lastInAt);
   };
 
   private flush(): void {
@@ -439,6 +441,7 @@ export class ErlangChannel implements Channel {
   private readonly onFrame = (frame: Buffer): void => {
     const h = this.h;
     if (h === null) return;
+    this.lastInAt = busyWaitClock();
     if (frame.length === 0) {
       // Erlang ticks only when idle; answer so a peer with a short net_ticktime hears from us.
       if (Date.now() - this.lastWriteAt > 1000) this.write(TICK);

@@ -109,8 +109,9 @@ export interface DistOptions {
    */
   maxSendQueueBytes?: number;
   /**
-   * Microseconds the event loop keeps polling after this node writes to a peer, before
-   * it sleeps (BEAM's scheduler busy wait, `erl +sbwt`). A reply that comes within it is
+   * Microseconds the event loop keeps polling after this node writes to a peer that
+   * sent it something in the last 100 ms, before it sleeps (BEAM's scheduler busy wait,
+   * `erl +sbwt`). A reply that comes within it is
    * read without the wake-up of a sleeping thread, which on a virtual machine costs
    * more than the rest of a round trip: sequential remote calls run about twice as
    * fast. The price is CPU: up to this long of polling after each burst of writes (a

@@ -1,7 +1,8 @@
 /**
  * Busy waiting after a write to a peer, as BEAM schedulers busy-wait before they
  * sleep (`erl +sbwt`). For `busyWaitUs` microseconds after a node writes to a
- * connection, the event loop keeps turning (one `setImmediate` a turn, so libuv polls
+ * connection whose peer sent something in the last {@link ANSWER_WINDOW_MS} (and after
+ * each handshake message), the event loop keeps turning (one `setImmediate` a turn, so libuv polls
  * its sockets with a zero timeout) instead of sleeping in the kernel: the peer's
  * answer is read as soon as it arrives, without the wake-up of a sleeping thread (on
  * a virtual machine, tens of microseconds a message, more than the rest of a round
@@ -118,10 +119,29 @@ const turn = (): void => {
   else spinning = false;
 };
 
-/** Keeps the event loop polling for at least `us` microseconds from now (0: nothing). */
-export function busyWait(us: number): void {
+/**
+ * A connection that heard from its peer within this long is in a conversation (calls,
+ * replies, monitors): a write to it is likely answered. A node that only sends (a
+ * stream of casts, say) does not poll after its writes.
+ */
+export const ANSWER_WINDOW_MS = 100;
+
+/** The clock {@link busyWaitForAnswer} compares with (ms, `performance.now`). */
+export const busyWaitClock: () => number = now;
+
+/** {@link busyWait}, when the connection last heard from its peer (`lastInAt`, {@link busyWaitClock}) within {@link ANSWER_WINDOW_MS}. */
+export function busyWaitForAnswer(us: number, lastInAt: number): void {
   if (us <= 0) return;
   const t = now();
+  if (t - lastInAt < ANSWER_WINDOW_MS) startWait(us, t);
+}
+
+/** Keeps the event loop polling for at least `us` microseconds from now (0: nothing). */
+export function busyWait(us: number): void {
+  if (us > 0) startWait(us, now());
+}
+
+function startWait(us: number, t: number): void {
   if (t < backoffUntil) return;
   const until = t + us / 1000;
   if (until > deadline) deadline = until;

@@ -34,7 +34,7 @@ import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, readFrames } from '../wire/frami
 import { BATCH_FULL } from '../wire/wire';
 import { InAtomCache, OutAtomCache } from '../wire/atom_cache';
 import { SlicedDecode } from '../wire/term_slices';
-import { busyWait } from './busy_wait';
+import { busyWaitClock, busyWaitForAnswer } from './busy_wait';
 import { BusyPort, DEFAULT_DIST_BUF_BUSY_LIMIT, DEFAULT_MAX_SEND_QUEUE_BYTES } from './busy_port';
 
 /** A batch this large is written at once instead of at the end of the tick (bounds frame size and latency). */
@@ -116,6 +116,8 @@ export class SocketChannel implements Channel {
   private fragmentedOut = 0;
   private fragmentedIn = 0;
   private readonly busyWaitUs: number;
+  /** When a frame last came in (`busyWaitClock`): a write polls for the answer only while the peer talks. */
+  private lastInAt = busyWaitClock();
 
   constructor(
     /** @internal */
@@ -315,7 +317,7 @@ export class SocketChannel implements Channel {
     this.scheduled = false;
     this.flush(true);
     // The answer, if one comes, is read without a wake-up (BEAM's scheduler busy wait).
-    busyWait(this.busyWaitUs);
+    busyWaitForAnswer(this.busyWaitUs, this.lastInAt);
   };
 
   /** Hands the batch to the writer; `now`: written at once, else at the writer's end of turn. */
@@ -327,6 +329,7 @@ export class SocketChannel implements Channel {
   private readonly onFrame = (frame: Buffer): void => {
     const h = this.h;
     if (h === null) return;
+    this.lastInAt = busyWaitClock();
     if (frame.length === 0) h.onControl(TICK);
     else if (frame[0] === FRAGMENT_KEY) this.fragment(frame);
     else this.dec.decode(frame, this.onMessage);
