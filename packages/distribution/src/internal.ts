@@ -36,7 +36,7 @@ export { ControlEncoder, type ControlCodecOptions } from './wire/control';
 export { ControlDecoder, type ControlFastPath } from './wire/control_decode';
 
 // ---- transport: busy waiting after writes ----
-export { ANSWER_WINDOW_MS, busyWaitStats, DEFAULT_BUSY_WAIT_US } from './transport/busy_wait';
+export { ANSWER_WINDOW_MS, busyWaitStats } from './transport/busy_wait';
 
 // ---- wire: frames ----
 export {

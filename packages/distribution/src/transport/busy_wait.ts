@@ -19,7 +19,7 @@
  *
  * Internal to the package, not part of its API.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { close, openSync, readSync } from 'node:fs';
 
 /** Default microseconds of polling after a write (`DistOptions.busyWaitUs`), unless `GROVE_BUSY_WAIT_US` says otherwise. */
 export const DEFAULT_BUSY_WAIT_US = 200;
@@ -73,20 +73,12 @@ function coreWaitNs(): number {
     }
     return v;
   } catch {
-    closeSchedstat();
+    // No schedstat here (or it stopped reading): never asked again.
+    const fd = schedFd;
+    schedFd = -1;
+    if (fd !== undefined && fd >= 0) close(fd, () => undefined); // a failed close is of no consequence
     return -1;
   }
-}
-
-function closeSchedstat(): void {
-  if (schedFd !== undefined && schedFd >= 0) {
-    try {
-      closeSync(schedFd);
-    } catch {
-      // already closed
-    }
-  }
-  schedFd = -1;
 }
 
 /** Closes a window of polling: true (and backs off) when the thread waited for a core too long in it. */
