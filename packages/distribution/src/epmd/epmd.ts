@@ -166,8 +166,9 @@ function request(addr: EpmdAddress, body: Buffer, complete?: (answer: Buffer) =>
       const answer = chunks.length === 1 ? c : Buffer.concat(chunks);
       if (!complete(answer)) return;
       clearTimeout(timer);
-      socket.destroy();
       resolve(answer);
+      // Closed once the caller has gone on (a lookup's caller dials the node first): closing takes a system call.
+      setImmediate(() => socket.destroy());
     });
     socket.on('error', (err) => {
       clearTimeout(timer);

@@ -243,7 +243,8 @@ export class ErlangChannel implements Channel {
     busyWaitForAnswer(this.busyWaitUs, this.lastInAt);
   };
 
-  private flush(): void {
+  /** Writes what is queued now (the Channel API's flush; else at the end of the turn). */
+  flush(): void {
     if (this.out.pos === 0 || this.socket.destroyed) return;
     this.lastWriteAt = Date.now();
     this.socket.write(this.out.take());

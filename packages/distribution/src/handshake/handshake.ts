@@ -178,8 +178,11 @@ export function initiateHandshake(socket: net.Socket, options: InitiateOptions):
   return new Promise((resolve, reject) => new Initiator(socket, options, resolve, reject).start());
 }
 
-/** Runs the acceptor's side on a freshly accepted socket. */
-export function acceptHandshake(socket: net.Socket, options: AcceptOptions): Promise<HandshakeResult> {
-  return new Promise((resolve, reject) => new Acceptor(socket, options, resolve, reject).start());
+/**
+ * Runs the acceptor's side on a freshly accepted socket; `first`: bytes already read
+ * from it (to tell the protocol apart), handled before anything the socket emits.
+ */
+export function acceptHandshake(socket: net.Socket, options: AcceptOptions, first?: Buffer): Promise<HandshakeResult> {
+  return new Promise((resolve, reject) => new Acceptor(socket, options, resolve, reject).start(first));
 }
 

@@ -3,7 +3,7 @@
  * takes frames one at a time and owns the timeout, failure and success paths, and
  * the `Initiator` and `Acceptor` state machines. Internal to the package.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomFillSync, timingSafeEqual } from 'node:crypto';
 import type * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { getLogger } from '@grove/core';
@@ -35,6 +35,24 @@ function cookies(spec: CookieSpec, peer: string): CookiePair {
 }
 
 const digest = handshakeDigest;
+
+// Challenges are cut from random bytes drawn 32 challenges at a time: one call into the
+// system's generator per 32 handshakes instead of one per handshake, each byte used once.
+const challengePool = Buffer.alloc(CHALLENGE_BYTES * 32);
+let challengeAt = challengePool.length;
+
+/** A fresh challenge: CHALLENGE_BYTES random bytes, never handed out before. */
+function newChallenge(): Buffer {
+  if (challengeAt === challengePool.length) {
+    randomFillSync(challengePool);
+    challengeAt = 0;
+  }
+  const c = Buffer.allocUnsafe(CHALLENGE_BYTES);
+  challengePool.copy(c, 0, challengeAt, challengeAt + CHALLENGE_BYTES);
+  challengePool.fill(0, challengeAt, challengeAt + CHALLENGE_BYTES);
+  challengeAt += CHALLENGE_BYTES;
+  return c;
+}
 
 /** A reason the peer sent, fit for a log line: no control characters. */
 function printable(reason: string): string {
@@ -102,7 +120,8 @@ abstract class Session {
     this.writer = new FrameWriter(socket, { maxFrameBytes: HANDSHAKE_MAX_FRAME_BYTES });
   }
 
-  start(): void {
+  /** Starts; `first`: bytes already read from the socket, handled at once. */
+  start(first?: Buffer): void {
     if (this.socket.destroyed) return this.fail('closed', 'the socket was closed before the handshake');
     this.socket.on('data', this.onData);
     this.socket.on('error', this.onError);
@@ -113,6 +132,7 @@ abstract class Session {
     if (signal?.aborted === true) return this.onAbort();
     signal?.addEventListener('abort', this.onAbort);
     this.begin();
+    if (first !== undefined && !this.settled) this.onData(first);
   }
 
   private readonly onAbort = (): void => {
@@ -126,8 +146,14 @@ abstract class Session {
   /** What this side waits for now (for error messages). */
   protected abstract waitingFor(): string;
 
-  protected send(msg: HandshakeMsg): void {
+  /**
+   * Writes `msg` at once (the peer waits for it: not at the end of the turn, behind
+   * whatever else runs); `more`: another message of this step follows, written with it.
+   */
+  protected send(msg: HandshakeMsg, more = false): void {
     this.writer.write(encodeHandshake(msg));
+    if (more) return;
+    this.writer.flush();
     busyWait(this.options.busyWaitUs ?? 0);
   }
 
@@ -249,6 +275,7 @@ export class Initiator extends Session {
   private certificateChecked = false;
   private chA: Buffer = Buffer.alloc(0);
   private chB: Buffer = Buffer.alloc(0);
+  private wantAck: Buffer = Buffer.alloc(0);
   private hello: Omit<HandshakeResult, 'side' | 'socket' | 'decoder'> | undefined;
 
   constructor(socket: net.Socket, private readonly opts: InitiateOptions, resolve: (r: HandshakeResult) => void, reject: (e: HandshakeError) => void) {
@@ -262,6 +289,8 @@ export class Initiator extends Session {
     if (o.peer !== undefined && this.refuseCertificate(o.peer)) return;
     this.certificateChecked = o.peer !== undefined;
     this.send({ kind: 'name', name: o.name, versionMin: this.versions.min, versionMax: this.versions.max, flags: o.flags ?? 0, creation: o.creation, hidden: o.hidden === true });
+    // Drawn while the acceptor answers, not after.
+    this.chA = newChallenge();
   }
 
   protected waitingFor(): string {
@@ -324,16 +353,16 @@ export class Initiator extends Session {
       version: msg.version, simultaneous: this.simultaneous, replaced: this.replaced,
     };
     this.chB = msg.challenge;
-    this.chA = randomBytes(CHALLENGE_BYTES);
-    const out = cookies(this.opts.cookie, msg.name).out;
-    this.send({ kind: 'reply', challenge: this.chA, digest: digest(out, 'initiator', this.opts.name, msg.name, this.chB, this.chA) });
+    const pair = cookies(this.opts.cookie, msg.name);
+    this.send({ kind: 'reply', challenge: this.chA, digest: digest(pair.out, 'initiator', this.opts.name, msg.name, this.chB, this.chA) });
     this.state = 'ack';
+    // The digest the ack must carry, worked out while the acceptor checks ours.
+    this.wantAck = digest(pair.in, 'acceptor', this.opts.name, msg.name, this.chA, this.chB);
   }
 
   private onAck(got: Buffer): void {
     const peer = this.hello!.peer;
-    const want = digest(cookies(this.opts.cookie, peer).in, 'acceptor', this.opts.name, peer, this.chA, this.chB);
-    if (!sameDigest(got, want)) return this.fail('bad_cookie', `${peer} answered our challenge with a wrong digest: the cookies differ`);
+    if (!sameDigest(got, this.wantAck)) return this.fail('bad_cookie', `${peer} answered our challenge with a wrong digest: the cookies differ`);
     this.succeed(this.hello!);
   }
 }
@@ -389,7 +418,7 @@ export class Acceptor extends Session {
       case 'ok':
       case 'ok_simultaneous':
         this.hello.simultaneous = decision === 'ok_simultaneous';
-        this.send({ kind: 'status', code: decision === 'ok' ? StatusCode.OK : StatusCode.OK_SIMULTANEOUS, reason: '' });
+        this.send({ kind: 'status', code: decision === 'ok' ? StatusCode.OK : StatusCode.OK_SIMULTANEOUS, reason: '' }, true);
         return this.sendChallenge();
       case 'nok':
         return refuse('simultaneous', StatusCode.NOK, 'simultaneous connect: our own attempt to reach the peer wins');
@@ -413,7 +442,7 @@ export class Acceptor extends Session {
 
   private sendChallenge(): void {
     const o = this.opts;
-    this.chB = randomBytes(CHALLENGE_BYTES);
+    this.chB = newChallenge();
     this.send({ kind: 'challenge', name: o.name, version: this.hello!.version, flags: o.flags ?? 0, creation: o.creation, hidden: o.hidden === true, challenge: this.chB });
     this.state = 'reply';
   }

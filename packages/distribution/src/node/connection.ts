@@ -153,7 +153,12 @@ export class Connection implements ChannelHandler {
     if (from !== undefined && from.node === this.owner.node.name) this.owner.inbound.suspend(from, this.channel!.drained());
   }
 
-  /** Takes over an authenticated channel: the queue goes out first, in order. */
+  /**
+   * Takes over an authenticated channel: the queue goes out first, in order; then the
+   * owner is told (node monitors get their nodeup); then what the peer sent reaches
+   * the node, so that, as OTP guarantees, the nodeup comes before any message the
+   * peer sent through the connection.
+   */
   adopt(channel: Channel): void {
     if (this.state !== 'pending') {
       channel.close('connection_closed');
@@ -162,7 +167,6 @@ export class Connection implements ChannelHandler {
     this.state = 'up';
     this.channel = channel;
     this.peerCreation = channel.peerCreation;
-    channel.handler = this;
     const queue = this.queue!;
     this.queue = null;
     for (const c of queue) {
@@ -174,6 +178,7 @@ export class Connection implements ChannelHandler {
       }
     }
     this.owner.connectionUp(this);
+    if (this.state === 'up') channel.handler = this;
   }
 
   /** Ends the connection (a failed connect, a disconnect, a tick timeout). */

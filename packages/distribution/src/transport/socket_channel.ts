@@ -177,7 +177,7 @@ export class SocketChannel implements Channel {
     if (this.closed) return true;
     if (this.port.busy && this.port.drops(c)) return false;
     if (this.out !== null && this.out.holds(senderOf(c))) return this.detach(c);
-    if (this.enc.length >= this.flushAt) this.flush();
+    if (this.enc.length >= this.flushAt) this.handOver();
     try {
       this.enc.encode(c);
     } catch (e) {
@@ -191,7 +191,7 @@ export class SocketChannel implements Channel {
   send(from: Pid | undefined, to: Pid, msg: unknown): boolean {
     if (this.closed) return true;
     if ((this.out !== null && this.out.holds(from?.key)) || this.port.busy) return this.write({ type: 'send', from, to, msg });
-    if (this.enc.length >= this.flushAt) this.flush();
+    if (this.enc.length >= this.flushAt) this.handOver();
     try {
       this.enc.send(from, to, msg);
     } catch (e) {
@@ -205,7 +205,7 @@ export class SocketChannel implements Channel {
   regSend(from: Pid | undefined, to: string, msg: unknown): boolean {
     if (this.closed) return true;
     if ((this.out !== null && this.out.holds(from?.key)) || this.port.busy) return this.write({ type: 'reg_send', from, to, msg });
-    if (this.enc.length >= this.flushAt) this.flush();
+    if (this.enc.length >= this.flushAt) this.handOver();
     try {
       this.enc.regSend(from, to, msg);
     } catch (e) {
@@ -242,7 +242,7 @@ export class SocketChannel implements Channel {
   /** A message that does not fit the batch: after the batch if it fits an empty one, else in fragments. */
   private overflow(c: Control): boolean {
     if (this.enc.count > 0) {
-      this.flush();
+      this.handOver();
       try {
         this.enc.encode(c);
         this.schedule();
@@ -262,7 +262,7 @@ export class SocketChannel implements Channel {
     const enc = new ControlEncoder({ maxBytes: this.maxMessageBytes, atoms: new OutAtomCache(0) });
     enc.encode(c);
     const data = enc.writer.view(); // the encoder is dropped: its buffer is the message's, no copy
-    this.flush();
+    this.handOver();
     const out = (this.out ??= this.spare);
     out.push(senderOf(c), data);
     this.fragmentedOut++;
@@ -290,7 +290,7 @@ export class SocketChannel implements Channel {
   close(reason: string): void {
     if (this.closed) return;
     this.reason ??= reason;
-    this.flush();
+    this.handOver();
     this.closed = true;
     this.writer.close();
     this.out?.clear();
@@ -315,13 +315,18 @@ export class SocketChannel implements Channel {
 
   private readonly flushScheduled = (): void => {
     this.scheduled = false;
-    this.flush(true);
+    this.handOver(true);
     // The answer, if one comes, is read without a wake-up (BEAM's scheduler busy wait).
     busyWaitForAnswer(this.busyWaitUs, this.lastInAt);
   };
 
+  /** Writes the batch now, rather than at the end of the event-loop turn. */
+  flush(): void {
+    this.handOver(true);
+  }
+
   /** Hands the batch to the writer; `now`: written at once, else at the writer's end of turn. */
-  private flush(now = false): void {
+  private handOver(now = false): void {
     if (this.enc.count === 0) return;
     if (!this.writer.writeFrames(this.enc.takeFrame(), 1, now) && !this.port.busy) this.port.update();
   }

@@ -183,8 +183,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       void peekHello(socket, timeoutMs).then((hello) => {
         if (hello === undefined) return slot.release();
         if (hello.erlang) return acceptBeam(socket, slot, hello.first);
-        socket.unshift(hello.first);
-        acceptGrove(socket, slot);
+        acceptGrove(socket, slot, hello.first);
         socket.resume();
       });
       return;
@@ -223,7 +222,8 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       },
     );
   };
-  const acceptGrove = (socket: Socket, slot: HandshakeSlot): void => {
+  /** `first`: the bytes read to tell the protocol apart. */
+  const acceptGrove = (socket: Socket, slot: HandshakeSlot, first?: Buffer): void => {
     const from = socketAddress(socket);
     const abort = new AbortController();
     const attempt = { abort: () => abort.abort() };
@@ -234,7 +234,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       if (decision === 'ok' || decision === 'ok_simultaneous' || decision === 'alive') admitted = hello.name;
       return decision;
     };
-    acceptHandshake(socket, { ...common, creation, admit, signal: abort.signal }).then(
+    acceptHandshake(socket, { ...common, creation, admit, signal: abort.signal }, first).then(
       (hs) => {
         slot.release();
         hooks.accepted(channelOf(hs, options.name, creation), attempt);

@@ -115,6 +115,8 @@ export interface Channel {
   send(from: Pid | undefined, to: Pid, msg: unknown): boolean;
   /** The hot path of {@link write} for `reg_send`. */
   regSend(from: Pid | undefined, to: string, msg: unknown): boolean;
+  /** Writes what is queued now, rather than at the end of the event-loop turn. */
+  flush?(): void;
   /** Settles once the channel is no longer busy (or closed); one promise per busy period. */
   drained(): PromiseLike<void>;
   /** What the channel holds and has done, for introspection. */

@@ -69,6 +69,9 @@ export interface ControlFastPath {
   regSend(from: Pid | undefined, to: string, msg: unknown): void;
 }
 
+// Bytes to string, so every connection of the thread can share it (see term_decode.ts).
+const sharedNames = new ShortStringCache();
+
 /** The last pid decoded in one kind of field, and its bytes when it can be matched by them. */
 class PidMemo {
   pid: Pid | null = null;
@@ -93,8 +96,8 @@ export class ControlDecoder {
   /** The pid decoded last in a `from` field, and in any other pid field (see `pid`). */
   private readonly fromPid = new PidMemo();
   private readonly otherPid = new PidMemo();
-  /** REG_SEND names (and other control strings): the same few names, every message. */
-  private readonly names = new ShortStringCache();
+  /** REG_SEND names (and other control strings): the same few names, every message; one table for the thread. */
+  private readonly names = sharedNames;
 
   // The SEND / REG_SEND being decoded (see `send`).
   private sendFrom: Pid | undefined = undefined;

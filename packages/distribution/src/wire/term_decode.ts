@@ -41,6 +41,10 @@ const codecNamed = classCodecNamed;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const COST = TERM_COST;
+// One table for every decoder of the thread: it maps bytes to the string they spell, so
+// connections can share it, and a new connection allocates none (its first frames are
+// decoded by code that has run only a few times: every allocation shows).
+const sharedStrings = new ShortStringCache();
 
 const ERROR_CTORS = new Map<string, new (message: string) => Error>([
   ['Error', Error],
@@ -63,7 +67,7 @@ export class TermDecoder {
   private readonly localCreation: number;
   private readonly maxDepth: number;
   private depth = 0;
-  private readonly strings = new ShortStringCache();
+  private readonly strings = sharedStrings;
   private readonly pids: (Pid | undefined)[] = new Array<Pid | undefined>(PID_CACHE_SLOTS).fill(undefined);
   /**
    * What the terms decoded since it was set may still cost (see the header); set it
