@@ -178,11 +178,23 @@ export function initiateHandshake(socket: net.Socket, options: InitiateOptions):
   return new Promise((resolve, reject) => new Initiator(socket, options, resolve, reject).start());
 }
 
+/** Runs the acceptor's side on a freshly accepted socket. */
+export function acceptHandshake(socket: net.Socket, options: AcceptOptions): Promise<HandshakeResult> {
+  return prepareAccept(socket, options)();
+}
+
 /**
- * Runs the acceptor's side on a freshly accepted socket; `first`: bytes already read
- * from it (to tell the protocol apart), handled before anything the socket emits.
+ * The acceptor's side, set up but not started: nothing listens to the socket until the
+ * returned function is called, with the bytes already read from it (to tell the
+ * protocol apart), if any, which are handled first. Set up while the peer prepares its
+ * first message, it is ready when that message comes. @internal
  */
-export function acceptHandshake(socket: net.Socket, options: AcceptOptions, first?: Buffer): Promise<HandshakeResult> {
-  return new Promise((resolve, reject) => new Acceptor(socket, options, resolve, reject).start(first));
+export function prepareAccept(socket: net.Socket, options: AcceptOptions): (first?: Buffer) => Promise<HandshakeResult> {
+  let acceptor: Acceptor;
+  const result = new Promise<HandshakeResult>((resolve, reject) => (acceptor = new Acceptor(socket, options, resolve, reject)));
+  return (first) => {
+    acceptor.start(first);
+    return result;
+  };
 }
 

@@ -19,7 +19,7 @@ import { GenCall, getLogger, Pid, Ref } from '@grove/core';
 import { ControlEncoder } from '../wire/control';
 import { ControlDecoder } from '../wire/control_decode';
 import { ConnectError, DistNodeError, EpmdError, HandshakeError } from '../errors';
-import { acceptHandshake, initiateHandshake, type HandshakeResult } from '../handshake/handshake';
+import { initiateHandshake, prepareAccept, type HandshakeResult } from '../handshake/handshake';
 import { decodeHandshake, encodeHandshake, StatusCode, type HandshakeMsg } from '../handshake/messages';
 import { parseNodeName } from '../node/node_name';
 import type { NodeTransport, TransportStart } from './transport';
@@ -178,17 +178,19 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   };
   const accept = (socket: Socket, slot: HandshakeSlot): void => {
     track(socket);
-    // Plain TCP: Erlang's handshake or Grove's, told apart by the first bytes.
+    // Plain TCP: Erlang's handshake or Grove's, told apart by the first bytes. Grove's is
+    // set up meanwhile (it is the usual one), and dropped unstarted for Erlang's.
     if (options.tls === undefined) {
+      const grove = acceptGrove(socket, slot);
       void peekHello(socket, timeoutMs).then((hello) => {
         if (hello === undefined) return slot.release();
         if (hello.erlang) return acceptBeam(socket, slot, hello.first);
-        acceptGrove(socket, slot, hello.first);
+        grove(hello.first);
         socket.resume();
       });
       return;
     }
-    acceptGrove(socket, slot);
+    acceptGrove(socket, slot)();
   };
   const erlangSide = (self: { name: string; creation: number; hidden?: boolean }): ErlangSide => ({
     name: self.name,
@@ -222,8 +224,8 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       },
     );
   };
-  /** `first`: the bytes read to tell the protocol apart. */
-  const acceptGrove = (socket: Socket, slot: HandshakeSlot, first?: Buffer): void => {
+  /** Sets up Grove's handshake on an accepted socket; it starts when called (`first`: the bytes read to tell the protocol apart). */
+  const acceptGrove = (socket: Socket, slot: HandshakeSlot): ((first?: Buffer) => void) => {
     const from = socketAddress(socket);
     const abort = new AbortController();
     const attempt = { abort: () => abort.abort() };
@@ -234,18 +236,20 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       if (decision === 'ok' || decision === 'ok_simultaneous' || decision === 'alive') admitted = hello.name;
       return decision;
     };
-    acceptHandshake(socket, { ...common, creation, admit, signal: abort.signal }, first).then(
-      (hs) => {
-        slot.release();
-        hooks.accepted(channelOf(hs, options.name, creation), attempt);
-      },
-      (err: unknown) => {
-        slot.release();
-        // The handshake already logged why and closed the socket.
-        log.debug(`${options.name}: refused a connection from ${from}: ${(err as Error).message}`);
-        if (admitted !== undefined) hooks.acceptFailed(admitted, attempt);
-      },
-    );
+    const start = prepareAccept(socket, { ...common, creation, admit, signal: abort.signal });
+    return (first) =>
+      void start(first).then(
+        (hs) => {
+          slot.release();
+          hooks.accepted(channelOf(hs, options.name, creation), attempt);
+        },
+        (err: unknown) => {
+          slot.release();
+          // The handshake already logged why and closed the socket.
+          log.debug(`${options.name}: refused a connection from ${from}: ${(err as Error).message}`);
+          if (admitted !== undefined) hooks.acceptFailed(admitted, attempt);
+        },
+      );
   };
   let listener: Listener;
   try {
@@ -273,7 +277,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   const unregisterThread = registerThreadNode(options.name, (port) => {
     const stream = new RingStream(port) as unknown as Socket;
     track(stream);
-    acceptGrove(stream, THREAD_SLOT);
+    acceptGrove(stream, THREAD_SLOT)();
   });
   const transport: NodeTransport = {
     creation,
