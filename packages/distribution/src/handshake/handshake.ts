@@ -51,6 +51,7 @@
  * - Per-peer cookies (Erlang's `set_cookie/2`) are a `cookie` function.
  */
 import type * as net from 'node:net';
+import type { AbortLike } from '../transport/transport';
 import type { FrameDecoder } from '../wire/framing';
 import { Acceptor, Initiator } from './session';
 import type { TlsIdentityMode } from './tls_identity';
@@ -102,7 +103,7 @@ export interface HandshakeOptions {
    * `simultaneous` (the connection manager dropped this attempt for another one to the
    * same peer, as OTP's net kernel kills the loser of a simultaneous connect).
    */
-  signal?: AbortSignal;
+  signal?: AbortLike;
 }
 
 /** What an acceptor knows of the initiator when it asks `admit`. */

@@ -37,7 +37,7 @@
  *   supervisor (kernel_sup.ts) starts a new one, which keeps the node monitors.
  */
 import { BadArgError, formatTerm, callServer, GenServer, getLogger, type From, type Node, type Pid } from '@grove/core';
-import type { Channel, ConnectAttempt, DialAttempt } from '../transport/transport';
+import { AttemptAbort, type Channel, type ConnectAttempt, type DialAttempt } from '../transport/transport';
 import type { Connection } from './connection';
 import type { DistRouter } from './dist_router';
 import { HandshakeError } from '../errors';
@@ -372,11 +372,11 @@ export class NetKernel extends GenServer {
       conn.close('not_allowed');
       return;
     }
-    const abort = new AbortController();
+    const abort = new AttemptAbort();
     const attempt: ConnectAttempt = { abort: () => abort.abort() };
     conn.attempt = attempt;
     const current = (): boolean => conn.state === 'pending' && conn.attempt === attempt;
-    this.options.dial(peer, this.options.hidden || this.hiddenPeers.has(peer), { signal: abort.signal, isPending: current }).then(
+    this.options.dial(peer, this.options.hidden || this.hiddenPeers.has(peer), { signal: abort, isPending: current }).then(
       (channel) => {
         // Dropped for the peer's attempt meanwhile (its abort came too late to stop this one).
         if (!current()) return void channel.close('connection_closed');

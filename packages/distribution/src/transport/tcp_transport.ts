@@ -22,7 +22,7 @@ import { ConnectError, DistNodeError, EpmdError, HandshakeError } from '../error
 import { initiateHandshake, prepareAccept, type HandshakeResult } from '../handshake/handshake';
 import { decodeHandshake, encodeHandshake, StatusCode, type HandshakeMsg } from '../handshake/messages';
 import { parseNodeName } from '../node/node_name';
-import type { NodeTransport, TransportStart } from './transport';
+import { AttemptAbort, type AbortLike, type NodeTransport, type TransportStart } from './transport';
 import type { DistOptions } from '../node/dist_node';
 import { PortMapper } from '../epmd/port_mapper';
 import { RingStream } from './ring_stream';
@@ -134,7 +134,7 @@ async function listenInRange(options: DistOptions, listenOn: (port: number) => P
 }
 
 /** Throws the handshake's `simultaneous` failure when the net kernel dropped this dial before its handshake began. */
-function dropped(peer: string, signal: AbortSignal): void {
+function dropped(peer: string, signal: AbortLike): void {
   if (signal.aborted) throw new HandshakeError('simultaneous', `connecting to ${peer}: dropped, another connection with it won the simultaneous connect`, peer);
 }
 
@@ -227,7 +227,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
   /** Sets up Grove's handshake on an accepted socket; it starts when called (`first`: the bytes read to tell the protocol apart). */
   const acceptGrove = (socket: Socket, slot: HandshakeSlot): ((first?: Buffer) => void) => {
     const from = socketAddress(socket);
-    const abort = new AbortController();
+    const abort = new AttemptAbort();
     const attempt = { abort: () => abort.abort() };
     let admitted: string | undefined;
     const admit = (hello: { name: string }): ReturnType<typeof hooks.admit> => {
@@ -236,7 +236,7 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
       if (decision === 'ok' || decision === 'ok_simultaneous' || decision === 'alive') admitted = hello.name;
       return decision;
     };
-    const start = prepareAccept(socket, { ...common, creation, admit, signal: abort.signal });
+    const start = prepareAccept(socket, { ...common, creation, admit, signal: abort });
     return (first) =>
       void start(first).then(
         (hs) => {

@@ -29,10 +29,44 @@ export interface ConnectAttempt {
   abort(): void;
 }
 
+/** What an attempt can be dropped with: an `AbortSignal`, or the lighter {@link AttemptAbort}. */
+export interface AbortLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/**
+ * An `AbortController` and its signal in one, for the net kernel's attempts: one flag and
+ * one listener (the handshake's), where an `AbortController` builds an event target per
+ * connection, on the path of every connect.
+ */
+export class AttemptAbort implements AbortLike {
+  aborted = false;
+  private listener: (() => void) | null = null;
+
+  /** Aborts once: the listener, if any, runs now. */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const l = this.listener;
+    this.listener = null;
+    l?.();
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.listener = listener;
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    if (this.listener === listener) this.listener = null;
+  }
+}
+
 /** What a dial is given by the net kernel. */
 export interface DialAttempt {
   /** Aborted when the attempt lost a simultaneous connect (or its connection was closed). */
-  readonly signal: AbortSignal;
+  readonly signal: AbortLike;
   /**
    * OTP's `is_pending`: whether this attempt is still the one its pending connection
    * waits for. Asked when the peer answers `alive` (it has a connection up to this
