@@ -182,11 +182,10 @@ export const tcpTransport: TransportStart = async (options, hooks, fixedCreation
     // set up meanwhile (it is the usual one), and dropped unstarted for Erlang's.
     if (options.tls === undefined) {
       const grove = acceptGrove(socket, slot);
-      void peekHello(socket, timeoutMs).then((hello) => {
+      peekHello(socket, timeoutMs, (hello) => {
         if (hello === undefined) return slot.release();
         if (hello.erlang) return acceptBeam(socket, slot, hello.first);
         grove(hello.first);
-        socket.resume();
       });
       return;
     }
