@@ -71,4 +71,25 @@ describe('the scheduler', () => {
     expect([tuned.scheduler.processBudget, tuned.scheduler.turnBudget]).toEqual([7, 70]);
     tuned.halt();
   });
+  it('runs an afterRun job once the running process returns, before the next process runs; outside a run, as a microtask', async () => {
+    const order: string[] = [];
+    const a = node.spawnLoop(() => {
+      order.push('a runs');
+      node.scheduler.afterRun(() => order.push('after a'));
+      node.scheduler.afterRun(() => {
+        throw new Error('a job that throws is logged; the others run');
+      });
+      order.push('a returns');
+    });
+    const b = node.spawnLoop(() => order.push('b runs'));
+    node.send(a, 'go');
+    node.send(b, 'go');
+    await macrotask('setImmediate');
+    expect(order).toEqual(['a runs', 'a returns', 'after a', 'b runs']);
+    order.length = 0;
+    node.scheduler.afterRun(() => order.push('job'));
+    order.push('sync');
+    await Promise.resolve();
+    expect(order).toEqual(['sync', 'job']);
+  });
 });

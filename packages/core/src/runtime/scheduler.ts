@@ -40,6 +40,8 @@ export class Scheduler {
   private resetArmed = false;
   /** Messages delivered so far: a running process is charged for the sends it makes, as Erlang charges reductions. */
   delivered = 0;
+  /** What runs once the process running now returns (see {@link afterRun}). */
+  private afterRunFns: Array<() => void> = [];
 
   /** Processes waiting for their turn to run (OTP's run queue length). */
   get runQueueLength(): number {
@@ -89,6 +91,29 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Runs `fn` once the process running now returns from its run, before the next one
+   * runs; outside a drain, after the current job (a microtask). For an output that
+   * someone waits for: the distribution writes a call's reply to another node then,
+   * rather than behind the rest of the turn's work.
+   */
+  afterRun(fn: () => void): void {
+    if (this.draining) this.afterRunFns.push(fn);
+    else queueMicrotask(fn);
+  }
+
+  private runAfterRun(): void {
+    const fns = this.afterRunFns;
+    this.afterRunFns = [];
+    for (const fn of fns) {
+      try {
+        fn();
+      } catch (e) {
+        log.error(`scheduler: an after-run job threw ${formatTerm(e)}`);
+      }
+    }
+  }
+
   /** Once per turn that does work: a check-phase callback that starts a new budget. */
   private armReset(): void {
     if (this.resetArmed) return;
@@ -121,9 +146,11 @@ export class Scheduler {
           // A bug of the runtime's own, never a user's (their errors end their process): log it, run the others.
           log.error(`scheduler: running ${p.pid} threw ${formatTerm(e)}`);
         }
+        if (this.afterRunFns.length > 0) this.runAfterRun();
         if (this.turnWork >= this.turnBudget) break;
       }
     } finally {
+      if (this.afterRunFns.length > 0) this.runAfterRun();
       this.draining = false;
       if (this.queue.length > 0) this.arm();
     }

@@ -83,6 +83,8 @@ export class Connection implements ChannelHandler {
   /** Control messages that arrived or were sent: the net kernel's tick compares them. */
   inCount = 0;
   outCount = 0;
+  /** @internal A call reply was written in the current process run: the router flushes the channel after it. */
+  replying = false;
   /** Tick intervals in a row with nothing received. */
   idleTicks = 0;
   /** @internal outCount at the last tick check. */

@@ -128,8 +128,28 @@ export class DistRouter implements RemoteRouter, ConnectionOwner {
       log.warn(`${this.node.name}: dropped a call reply to ${isWirePid(to) ? String(to) : fieldText(to)} with tag ${fieldText(tag)}: not the address of a caller`);
       return;
     }
-    this.connection(to.node, false)?.write({ type: 'reply', to, tag, value });
+    const c = this.connection(to.node, false);
+    if (c === null) return;
+    c.write({ type: 'reply', to, tag, value });
+    // The caller waits: the reply leaves when the replying process's run ends, not behind
+    // the rest of the turn's work (other processes, the rest of the input). Several
+    // replies in one run still go out together.
+    if (!c.replying && c.state === 'up') {
+      c.replying = true;
+      if (this.replying.push(c) === 1) this.node.scheduler.afterRun(this.flushReplies);
+    }
   }
+
+  /** Connections with a call reply written in the current process run (see {@link reply}). */
+  private readonly replying: Connection[] = [];
+
+  private readonly flushReplies = (): void => {
+    for (const c of this.replying) {
+      c.replying = false;
+      if (c.state === 'up') c.channel!.flush?.();
+    }
+    this.replying.length = 0;
+  };
 
   link(from: Pid, to: Pid): void {
     const c = this.connection(to.node, true);
