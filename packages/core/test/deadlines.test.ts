@@ -1,6 +1,7 @@
 /**
  * Call timeouts share one timer per duration: many calls arm one timer, an answered
- * call never times out later, and a pending one still does.
+ * call never times out later, and a pending one still does. On the system clock a
+ * timeout counts from the end of the event-loop turn the call was made in: never early.
  */
 import { call, CallTimeoutError, GenCall, ManualClock, Node, reply } from '@grove/core';
 
@@ -42,6 +43,29 @@ describe('call timeouts', () => {
     });
     expect(result).toBeInstanceOf(CallTimeoutError);
     expect(held).toHaveLength(1);
+    node.halt();
+  });
+  it('on the system clock, time out every pending call of a turn, none before its time counted from the end of that turn', async () => {
+    const node = new Node();
+    const server = node.spawnLoop((msg) => {
+      if (msg instanceof GenCall && msg.request === 'quick') reply(node, msg.from, 'ok');
+    });
+    const turnEnded = new Promise<number>((resolve) => setImmediate(() => resolve(performance.now())));
+    const started = await node.run(async (ctx) => {
+      // 50 calls in one turn, kept busy for a while after them: answered ones never expire, held ones all do.
+      const pending = Array.from({ length: 50 }, (_, i) => call(ctx, server, i % 5 === 0 ? 'quick' : 'hold', 40).then(
+        (v) => ({ v, at: performance.now() }),
+        (e: unknown) => ({ v: e, at: performance.now() }),
+      ));
+      const until = performance.now() + 30;
+      while (performance.now() < until);
+      return Promise.all(pending);
+    });
+    const ended = await turnEnded;
+    expect(started.filter((r) => r.v === 'ok')).toHaveLength(10);
+    const expired = started.filter((r) => r.v instanceof CallTimeoutError);
+    expect(expired).toHaveLength(40);
+    for (const r of expired) expect(r.at - ended).toBeGreaterThanOrEqual(40 - 1);
     node.halt();
   });
 });
