@@ -81,7 +81,9 @@ describe('the scheduler', () => {
       });
       order.push('a returns');
     });
-    const b = node.spawnLoop(() => order.push('b runs'));
+    const b = node.spawnLoop(() => {
+      order.push('b runs');
+    });
     node.send(a, 'go');
     node.send(b, 'go');
     await macrotask('setImmediate');
