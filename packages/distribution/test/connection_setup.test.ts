@@ -4,7 +4,7 @@
  * anything the peer sends through the new connection; what the caller of `connect`
  * sends as soon as it resumes gets there, with the nodeup work of both nodes going on.
  */
-import { callServer } from '@grove/core';
+import { callServer, GenCall, reply } from '@grove/core';
 import { isNodeMessage, monitorNodes, type NodeUpMessage } from '@grove/distribution';
 import { stopTcpNodes, tcpNode } from './support/tcp_nodes';
 import { waitFor } from './support/wait';
@@ -66,5 +66,25 @@ describe('a connection coming up', () => {
     }
     await waitFor(() => peers.every((p) => p.nodes().length === 3), 'the mesh to form');
     expect(a.nodes().sort()).toEqual(peers.map((p) => p.name).sort());
+  });
+  it('writes a call reply to another node when the replying process returns, before the next process runs', async () => {
+    const a = await tcpNode('cs_a');
+    const b = await tcpNode('cs_b');
+    const out = (): number => b.connectionInfo(a.name)!.bytesOut;
+    const seen: Array<[number, number]> = [];
+    // Runs after the server in the same drain: what the socket has taken by then.
+    const spy = b.node.spawnLoop((before: unknown) => {
+      seen.push([before as number, out()]);
+    });
+    const server = b.node.spawnLoop((msg) => {
+      if (!(msg instanceof GenCall)) return;
+      b.node.send(spy, out());
+      reply(b.node, msg.from, 'pong');
+    });
+    b.node.register('replier', server);
+    for (let i = 0; i < 5; i++) expect(await callServer(a.node, ['replier', b.name], 'ping', 5000)).toBe('pong');
+    await waitFor(() => seen.length === 5, 'the spy to run five times');
+    // Without the flush at the end of the server's run the reply would still wait in the batch.
+    for (const [before, after] of seen) expect(after).toBeGreaterThan(before);
   });
 });
