@@ -5,7 +5,9 @@
  * sends as soon as it resumes gets there, with the nodeup work of both nodes going on.
  */
 import { callServer, GenCall, reply } from '@grove/core';
+import * as net from 'node:net';
 import { isNodeMessage, monitorNodes, type NodeUpMessage } from '@grove/distribution';
+import { decodeHandshake, encodeFrame, encodeHandshake, FrameDecoder, HANDSHAKE_VERSION, HandshakeStatus, type HandshakeMsg } from '@grove/distribution/internal';
 import { stopTcpNodes, tcpNode } from './support/tcp_nodes';
 import { waitFor } from './support/wait';
 
@@ -86,5 +88,25 @@ describe('a connection coming up', () => {
     await waitFor(() => seen.length === 5, 'the spy to run five times');
     // Without the flush at the end of the server's run the reply would still wait in the batch.
     for (const [before, after] of seen) expect(after).toBeGreaterThan(before);
+  });
+  it('answers a Name message that arrives in pieces (the bytes read to tell the protocol apart go to the handshake)', async () => {
+    const b = await tcpNode('cs_b');
+    const name = encodeFrame(encodeHandshake({ kind: 'name', name: `cs_raw_${process.pid}@127.0.0.1`, versionMin: HANDSHAKE_VERSION, versionMax: HANDSHAKE_VERSION, flags: 0, creation: 1, hidden: false }));
+    const got: HandshakeMsg[] = [];
+    const frames = new FrameDecoder((f) => void got.push(decodeHandshake(f)), { maxFrameBytes: 1 << 16 });
+    const s = net.connect(b.address.port, '127.0.0.1');
+    s.on('data', (c: Buffer) => frames.push(c));
+    await new Promise((r) => s.once('connect', r));
+    const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+    // Two bytes (too few to tell Grove's protocol from Erlang's), one more, then the rest.
+    s.write(name.subarray(0, 2));
+    await pause();
+    s.write(name.subarray(2, 3));
+    await pause();
+    s.write(name.subarray(3));
+    await waitFor(() => got.length >= 2, 'the status and the challenge');
+    s.destroy();
+    expect(got[0]).toMatchObject({ kind: 'status', code: HandshakeStatus.OK });
+    expect(got[1]).toMatchObject({ kind: 'challenge', name: b.name });
   });
 });
