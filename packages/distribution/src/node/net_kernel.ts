@@ -407,8 +407,9 @@ export class NetKernel extends GenServer {
     this.settle(conn, true);
     // What the waiters send as soon as they resume (a ping's call) goes out then, not at
     // the end of the turn behind the work the nodeup starts here (global's sync, pg's
-    // discover, run in the same turn): this job runs right after theirs.
-    if (channel.flush !== undefined) queueMicrotask(() => conn.state === 'up' && conn.channel === channel && channel.flush!());
+    // discover, run in the same turn): this job runs right after theirs. Grove peers
+    // only: toward a BEAM node, writes keep the end of the turn (see `DistRouter.reply`).
+    if (channel.flush !== undefined && channel.protocol !== 'erlang') queueMicrotask(() => conn.state === 'up' && conn.channel === channel && channel.flush!());
     const nodeType: NodeType = conn.hidden ? 'hidden' : 'visible';
     log.debug(`${this.node.name}: nodeup ${conn.peer} (${nodeType})`);
     this.notify({ type: 'nodeup', node: conn.peer, nodeType });
