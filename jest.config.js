@@ -19,6 +19,10 @@ module.exports = {
     // Transpile only (tsc -p tsconfig.test.json type-checks the tests). CommonJS emit, as
     // the build's node16 emit is for these .ts files, except that `await import(x)` in a
     // test becomes a require (jest runs test code as CommonJS, without vm modules).
+    // The packages' sources with the options their tsconfig.json builds them with
+    // (class fields assigned in the constructor); tests and examples keep TypeScript's
+    // default for ES2022, defined fields, as a user's code has.
+    '^.+/packages/[^/]+/src/.+\\.ts$': '<rootDir>/scripts/jest-transpile-src.js',
     '^.+\\.ts$': [
       'ts-jest',
       {
