@@ -68,6 +68,9 @@ export class Node {
     if (!/^[^@\s]+@[^@\s]+$/.test(this.name)) {
       throw new BadArgError(`node name must look like name@host, got ${JSON.stringify(this.name)}`, this.name);
     }
+    // Added as a tagged field first (see Pid's constructor): a creation of 2^31 or more is
+    // no small integer, and a double field would hand every pid a copy of it.
+    this.creation = undefined as never;
     this.creation = options.creation ?? (Math.random() * 0xfffffffe + 1) >>> 0;
     this.clock = options.clock ?? systemClock;
     this.scheduler = new Scheduler(options.scheduler);

@@ -25,16 +25,25 @@ export class Pid {
   /** @internal cached {@link Pid.key}. */
   private _key: string | undefined = undefined;
 
-  constructor(
-    /** Name of the node the process lives on, e.g. `alice@127.0.0.1`. */
-    readonly node: string,
-    /** Per-node process number. */
-    readonly id: number,
-    /** Reserved; 0. */
-    readonly serial: number,
-    /** Incarnation of the node that created the process. */
-    readonly creation: number,
-  ) {}
+  /** Name of the node the process lives on, e.g. `alice@127.0.0.1`. */
+  readonly node: string;
+  /** Per-node process number. */
+  readonly id: number;
+  /** Reserved; 0. */
+  readonly serial: number;
+  /** Incarnation of the node that created the process. */
+  readonly creation: number;
+
+  constructor(node: string, id: number, serial: number, creation: number) {
+    this.node = node;
+    this.id = id;
+    this.serial = serial;
+    // A creation is a 32-bit number, half of them past the small integers: V8 would make
+    // a field whose first value is such a number a double field, with a 16-byte box in
+    // every pid. Added as a tagged field first, it holds the node's one number object.
+    this.creation = undefined as never;
+    this.creation = creation;
+  }
 
   /**
    * A stable string that is equal for equal pids: use it as a map key

@@ -10,24 +10,28 @@
  * term mapping) and is equal only to a ref with the same words.
  */
 export class Ref {
+  /** Node that made the ref. */
+  readonly node: string;
+  /** Incarnation of that node. */
+  readonly creation: number;
+  /** Per-node counter. */
+  readonly id: number;
+  /**
+   * The reference words of a ref an Erlang node made, in wire order, when they do
+   * not fit `id` (`id` is then -1); undefined for every ref a Grove node makes.
+   */
+  readonly words?: readonly number[];
   /** Map key: the id for a ref made here, `node/creation/id` for a foreign one. */
   readonly key: number | string;
 
-  constructor(
-    /** Node that made the ref. */
-    readonly node: string,
-    /** Incarnation of that node. */
-    readonly creation: number,
-    /** Per-node counter. */
-    readonly id: number,
-    /** Whether the ref was made by the node that holds this object (false for one decoded from another node). */
-    local: boolean,
-    /**
-     * The reference words of a ref an Erlang node made, in wire order, when they do
-     * not fit `id` (`id` is then -1); undefined for every ref a Grove node makes.
-     */
-    readonly words?: readonly number[],
-  ) {
+  /** `local`: whether the ref was made by the node that holds this object (false for one decoded from another node). */
+  constructor(node: string, creation: number, id: number, local: boolean, words?: readonly number[]) {
+    this.node = node;
+    // A tagged field, not a double one (see Pid's constructor).
+    this.creation = undefined as never;
+    this.creation = creation;
+    this.id = id;
+    this.words = words;
     this.key = words !== undefined ? `${node}/${creation}/${words.join('.')}` : local ? id : `${node}/${creation}/${id}`;
   }
 
