@@ -140,6 +140,8 @@ export function dispatch(st: ServerState, msg: unknown): Result {
 }
 
 function routeOf(map: Map<string, HandlerFn>, req: unknown): HandlerFn | undefined {
+  // A server with no decorated handlers (a GenStateMachine's host, a handleCall-only server) looks nothing up.
+  if (map.size === 0) return undefined;
   if (typeof req === 'string') return map.get(req);
   if (Array.isArray(req) && typeof req[0] === 'string') return map.get(req[0]);
   return undefined;

@@ -87,6 +87,9 @@ export class Machine {
   gen = 0;
   /** Init's actions, run with the initial enter call. */
   initActions: readonly Action[] = [];
+  /** The state whose function `fn` is (stateFunctions mode), so an event in the same state looks nothing up. */
+  fnState: unknown = NO_STATE;
+  fn: HandlerFn | undefined = undefined;
 
   constructor(
     readonly host: StatemHost,
@@ -95,6 +98,9 @@ export class Machine {
     readonly states: Map<string, HandlerFn>,
   ) {}
 }
+
+/** No state yet: `Machine.fn` is for no state. */
+const NO_STATE: unique symbol = Symbol('grove.gen_statem.no_state');
 
 /** Set just around `new Cls()` inside the host's constructor. */
 let constructing: Machine | null = null;
@@ -230,8 +236,11 @@ const INIT = new Event('internal', null, null, null);
 
 /** An event from the mailbox: it cancels the event timeout, then it and everything queued behind it run. */
 function onEvent(mc: Machine, ev: Event): Outcome {
-  cancelEventTimeout(mc);
-  return handle(mc, ev) ?? run(mc);
+  if (mc.pendingEventTimeout !== null || mc.timers !== null) cancelEventTimeout(mc);
+  const o = handle(mc, ev);
+  if (o !== undefined) return o;
+  // Most events leave nothing queued and no event timeout to start.
+  return mc.queue.length === 0 && mc.pendingEventTimeout === null ? NO_REPLY : run(mc);
 }
 
 /** Drains the queue; then starts a pending event timeout. */
@@ -258,6 +267,7 @@ function run(mc: Machine): Outcome {
 /** Runs the state callback for `ev` and its transition; a result means stop (or wait for an async callback). */
 function handle(mc: Machine, ev: Event): Outcome | undefined {
   const r = callback(mc, ev);
+  if (r instanceof Transition) return transition(mc, ev, r, false);
   if (isThenable(r)) return Promise.resolve(r).then((t): Outcome => transition(mc, ev, t, false) ?? run(mc)) as Outcome;
   return transition(mc, ev, r, false);
 }
@@ -265,7 +275,13 @@ function handle(mc: Machine, ev: Event): Outcome | undefined {
 function callback(mc: Machine, ev: Event): unknown {
   const m = mc.m;
   if (mc.mode === 'handleEventFunction') return m.handleEvent(ev as never, mc.state);
-  const fn = typeof mc.state === 'string' ? mc.states.get(mc.state) : undefined;
+  const state = mc.state;
+  let fn = mc.fn;
+  if (state !== mc.fnState) {
+    fn = typeof state === 'string' ? mc.states.get(state) : undefined;
+    mc.fnState = state;
+    mc.fn = fn;
+  }
   if (fn === undefined) throw new BadArgError(`${m.constructor.name} has no @State() function for state ${formatTerm(mc.state)}`, mc.state);
   return fn.call(m, ev);
 }

@@ -233,7 +233,10 @@ export class Process implements ProcessContext {
     return this.rel === null ? null : this.rel.callers;
   }
   set callers(v: CallerLink | null) {
-    if (v !== null || this.rel !== null) this.relations().callers = v;
+    // On every local call (joining and leaving the list): no call to relations() when they exist.
+    const r = this.rel;
+    if (r !== null) r.callers = v;
+    else if (v !== null) this.relations().callers = v;
   }
 
   get name(): string | null {
