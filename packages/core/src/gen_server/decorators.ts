@@ -42,6 +42,21 @@ export interface DispatchTable {
   readonly castNames: Map<string, string>;
   /** GenStateMachine's state functions, by state name (`@State()`). */
   readonly states: Map<string, HandlerFn>;
+  /** `calls` and `casts` with the last name looked up in each (the engine's route lookup). */
+  readonly callRoutes: RouteCache;
+  readonly castRoutes: RouteCache;
+}
+
+/**
+ * @internal A handler map and the last name looked up in it with what was found: a
+ * server mostly gets the same request again, and comparing two names costs less than
+ * a map lookup. The map never changes once the class's table is made.
+ */
+export class RouteCache {
+  key: string | undefined = undefined;
+  fn: HandlerFn | undefined = undefined;
+
+  constructor(readonly map: ReadonlyMap<string, HandlerFn>) {}
 }
 
 /** @internal */
@@ -221,14 +236,18 @@ function scan(cls: Function): DispatchTable {
   const leaf = cls.prototype as Record<string | symbol, unknown>;
   const chain: object[] = [];
   for (let p: object | null = leaf; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) chain.unshift(p);
+  const calls = new Map<string, HandlerFn>();
+  const casts = new Map<string, HandlerFn>();
   const t = {
-    calls: new Map<string, HandlerFn>(),
-    casts: new Map<string, HandlerFn>(),
+    calls,
+    casts,
     infoTags: new Map<string, HandlerFn>(),
     infoPredicates: [] as { test: (msg: unknown) => boolean; fn: HandlerFn }[],
     callNames: new Map<string, string>(),
     castNames: new Map<string, string>(),
     states: new Map<string, HandlerFn>(),
+    callRoutes: new RouteCache(calls),
+    castRoutes: new RouteCache(casts),
   };
   for (const proto of chain) {
     const own = new Set<string>();

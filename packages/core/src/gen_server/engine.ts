@@ -29,7 +29,7 @@ import { DirectWait, type Process } from '../runtime/process';
 import type { ViaName } from '../runtime/registry';
 import { markSystemMessage } from '../runtime/mailbox_bound';
 import { registerClass } from '../runtime/term';
-import type { DispatchTable, HandlerFn } from './decorators';
+import type { DispatchTable, HandlerFn, RouteCache } from './decorators';
 import { NO_REPLY, ServerAction, type GenServer } from './gen_server';
 import { kindOf } from './start';
 import { crash, terminateServer } from './terminate';
@@ -139,12 +139,18 @@ export function dispatch(st: ServerState, msg: unknown): Result {
   return handleInfo(st, msg);
 }
 
-function routeOf(map: Map<string, HandlerFn>, req: unknown): HandlerFn | undefined {
-  // A server with no decorated handlers (a GenStateMachine's host, a handleCall-only server) looks nothing up.
-  if (map.size === 0) return undefined;
-  if (typeof req === 'string') return map.get(req);
-  if (Array.isArray(req) && typeof req[0] === 'string') return map.get(req[0]);
-  return undefined;
+function routeOf(routes: RouteCache, req: unknown): HandlerFn | undefined {
+  const name = typeof req === 'string' ? req : Array.isArray(req) ? (req[0] as unknown) : undefined;
+  return name === routes.key ? routes.fn : lookUp(routes, name);
+}
+
+/** routeOf when the name is not the last one looked up (kept small, so that routeOf is inlined). */
+function lookUp(routes: RouteCache, name: unknown): HandlerFn | undefined {
+  if (typeof name !== 'string') return undefined;
+  const fn = routes.map.get(name);
+  routes.key = name;
+  routes.fn = fn;
+  return fn;
 }
 
 /** Calls `fn` with the request's arguments (`[name, ...args]` or `name`). */
@@ -167,7 +173,7 @@ function handleCall(st: ServerState, msg: GenCall): Result {
   const req = msg.request;
   const from = msg.from;
   if (!canAnswer(from)) return dropUnanswerable(st.ctx.self, msg);
-  const fn = routeOf(st.table.calls, req);
+  const fn = routeOf(st.table.callRoutes, req);
   if (fn === undefined) {
     if (req instanceof SystemStop) return terminateServer(st, msg, req.reason, from, true, 'ok');
     if (req instanceof SysRequest) return system(st, msg, req);
@@ -213,7 +219,7 @@ export function replyOut(st: ServerState, from: From, r: unknown): void {
 
 function handleCast(st: ServerState, msg: GenCast): Result {
   const req = msg.request;
-  const fn = routeOf(st.table.casts, req);
+  const fn = routeOf(st.table.castRoutes, req);
   let r: unknown;
   try {
     r = fn !== undefined ? invoke(st, fn, req) : st.s.handleCast(req);
